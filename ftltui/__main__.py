@@ -1,0 +1,3 @@
+from ftltui.cli import main
+
+raise SystemExit(main())

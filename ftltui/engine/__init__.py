@@ -1,0 +1,1 @@
+"""The execution engine: executor, runners (local, SSH), event stream, redaction."""

@@ -1,0 +1,68 @@
+"""The module registry. Stdlib only: this package is shipped inside the remote gate.
+
+Modules are looked up by name (or alias, ``setup`` -> ``facts``) and imported lazily,
+so the gate only pays for what it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Dict, List, Tuple
+
+from ftltui.modules.base import ModuleSpec
+
+# Every built-in module. Keep sorted; the name is the file under ftltui/modules/.
+BUILTIN: Tuple[str, ...] = (
+    "command",
+    "copy",
+    "facts",
+    "fetch",
+    "file",
+    "lineinfile",
+    "package",
+    "ping",
+    "raw",
+    "service",
+    "shell",
+    "slurp",
+    "snapshot",
+    "stat",
+    "template",
+    "wait_for",
+)
+
+ALIASES: Dict[str, str] = {"setup": "facts", "gather_facts": "facts"}
+
+
+def canonical(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def available() -> List[str]:
+    """Names of the modules that are actually present in this installation."""
+    names = []
+    for name in BUILTIN:
+        try:
+            load(name)
+        except KeyError:
+            continue
+        names.append(name)
+    return names
+
+
+def load(name: str) -> ModuleType:
+    """Import a module's implementation; ``KeyError`` if there is none."""
+    name = canonical(name)
+    if name not in BUILTIN:
+        raise KeyError(name)
+    try:
+        return importlib.import_module("ftltui.modules." + name)
+    except ModuleNotFoundError as exc:
+        if exc.name == "ftltui.modules." + name:
+            raise KeyError(name) from None
+        raise
+
+
+def spec(name: str) -> ModuleSpec:
+    return load(name).SPEC

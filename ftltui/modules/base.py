@@ -1,0 +1,196 @@
+"""What a module is: a declared argument spec plus a ``run(params, ctx)`` function.
+
+Stdlib only. This file runs on the controller and, shipped inside the gate, on every
+managed host (Python >= 3.8 there, so no ``match``, no ``X | Y`` at runtime).
+
+A module file ``ftltui/modules/<name>.py`` defines ``SPEC: ModuleSpec`` and
+``run(params: dict, ctx: ModuleContext) -> dict``. ``run`` returns Ansible's result
+shape (``changed``, ``msg``, ``rc``, ``stdout``, ``stderr``, ``diff`` ...). It fails by
+raising :class:`ModuleFail` (or returning ``failed: True``). In check mode
+(``ctx.check``) it must not change anything and reports what it would change.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+TYPES = ("str", "int", "float", "bool", "list", "dict", "path", "raw")
+
+_TRUE = ("yes", "on", "1", "true", "y", "t")
+_FALSE = ("no", "off", "0", "false", "n", "f")
+
+
+class ArgumentError(ValueError):
+    """Bad module arguments. The engine turns it into ``ModuleArgsError``."""
+
+
+class ModuleFail(Exception):
+    """Raised by a module to fail with a message and extra result keys."""
+
+    def __init__(self, msg: str, **result: Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One declared argument, in the spirit of Ansible's ``argument_spec``."""
+
+    type: str = "str"
+    required: bool = False
+    default: Any = None
+    choices: Tuple[Any, ...] = ()
+    aliases: Tuple[str, ...] = ()
+    secret: bool = False  # Ansible's no_log: its value is redacted everywhere
+    elements: Optional[str] = None  # element type for lists
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    name: str
+    summary: str
+    args: Dict[str, Arg] = field(default_factory=dict)
+    mutually_exclusive: Tuple[Tuple[str, ...], ...] = ()
+    required_one_of: Tuple[Tuple[str, ...], ...] = ()
+    required_together: Tuple[Tuple[str, ...], ...] = ()
+    # False for modules that work on a host with no Python (raw; command/shell via exec)
+    needs_python: bool = True
+    # free-form first argument, as Ansible's ``command: uname -a`` (name of the arg)
+    free_form: Optional[str] = None
+    aliases: Tuple[str, ...] = ()
+
+    def secret_args(self) -> List[str]:
+        return [name for name, a in self.args.items() if a.secret]
+
+
+class ModuleContext:
+    """What a running module may use besides its arguments.
+
+    ``emit`` streams a line of output as it is produced (thread-safe, may be called
+    from any thread); ``cancelled`` is polled by long-running modules so a cancelled
+    run stops its subprocesses.
+    """
+
+    def __init__(
+        self,
+        *,
+        check: bool = False,
+        diff: bool = True,
+        emit: Optional[Callable[[str, str], None]] = None,
+        cancel_event: Optional[threading.Event] = None,
+        tmpdir: Optional[str] = None,
+    ) -> None:
+        self.check = check
+        self.diff = diff
+        self._emit = emit
+        self._cancel = cancel_event or threading.Event()
+        self.tmpdir = tmpdir
+        self.warnings: List[str] = []
+
+    def emit(self, stream: str, text: str) -> None:
+        if self._emit is not None:
+            self._emit(stream, text)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def warn(self, msg: str) -> None:
+        self.warnings.append(msg)
+
+
+def _convert(name: str, value: Any, typ: str, elements: Optional[str] = None) -> Any:
+    if value is None:
+        return None
+    if typ in ("str", "path"):
+        if isinstance(value, (dict, list)):
+            raise ArgumentError("argument %r: expected a string, got %s" % (name, type(value).__name__))
+        return str(value)
+    if typ == "raw":
+        return value
+    if typ == "bool":
+        if isinstance(value, bool):
+            return value
+        s = str(value).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        raise ArgumentError("argument %r: expected a boolean (yes/no/true/false), got %r" % (name, value))
+    if typ == "int":
+        if isinstance(value, bool):
+            raise ArgumentError("argument %r: expected an integer, got a boolean" % name)
+        try:
+            return int(str(value), 0) if isinstance(value, str) else int(value)
+        except (TypeError, ValueError):
+            raise ArgumentError("argument %r: expected an integer, got %r" % (name, value)) from None
+    if typ == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ArgumentError("argument %r: expected a number, got %r" % (name, value)) from None
+    if typ == "list":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ArgumentError("argument %r: expected a list, got %s" % (name, type(value).__name__))
+        if elements:
+            return [_convert(name, v, elements) for v in value]
+        return list(value)
+    if typ == "dict":
+        if not isinstance(value, dict):
+            raise ArgumentError("argument %r: expected a mapping, got %s" % (name, type(value).__name__))
+        return dict(value)
+    raise ArgumentError("argument %r: unknown type %r in module spec" % (name, typ))
+
+
+def validate_args(spec: ModuleSpec, raw: Dict[str, Any]) -> Dict[str, Any]:
+    """Resolve aliases, convert types, apply defaults and check every constraint.
+
+    Returns the full parameter dict (every declared arg present). Raises
+    :class:`ArgumentError` naming the module and the argument on the first problem.
+    """
+    alias_of: Dict[str, str] = {}
+    for name, a in spec.args.items():
+        alias_of[name] = name
+        for al in a.aliases:
+            alias_of[al] = name
+    given: Dict[str, Any] = {}
+    for key, value in (raw or {}).items():
+        if key not in alias_of:
+            known = ", ".join(sorted(spec.args))
+            raise ArgumentError("%s: unsupported argument %r (known: %s)" % (spec.name, key, known or "none"))
+        canon = alias_of[key]
+        if canon in given:
+            raise ArgumentError("%s: argument %r given twice (through an alias)" % (spec.name, canon))
+        given[canon] = value
+    for group in spec.mutually_exclusive:
+        present = [g for g in group if given.get(g) is not None]
+        if len(present) > 1:
+            raise ArgumentError("%s: arguments are mutually exclusive: %s" % (spec.name, ", ".join(present)))
+    for group in spec.required_one_of:
+        if not any(given.get(g) is not None for g in group):
+            raise ArgumentError("%s: one of these arguments is required: %s" % (spec.name, ", ".join(group)))
+    for group in spec.required_together:
+        present = [g for g in group if given.get(g) is not None]
+        if present and len(present) != len(group):
+            raise ArgumentError("%s: arguments must be given together: %s" % (spec.name, ", ".join(group)))
+    params: Dict[str, Any] = {}
+    for name, a in spec.args.items():
+        value = given.get(name)
+        if value is None:
+            if a.required:
+                raise ArgumentError("%s: missing required argument %r" % (spec.name, name))
+            params[name] = a.default
+            continue
+        value = _convert(name, value, a.type, a.elements)
+        if a.choices and value not in a.choices:
+            raise ArgumentError(
+                "%s: argument %r must be one of %s, got %r"
+                % (spec.name, name, ", ".join(map(str, a.choices)), value)
+            )
+        params[name] = value
+    return params
