@@ -1,0 +1,161 @@
+"""copy: put a file (from ``content`` or a ``src`` path on this host) at ``dest``.
+
+Idempotent by sha1 checksum, as Ansible's: an identical file is not rewritten, only
+its mode/owner/group are fixed. Writes are atomic; ``backup`` keeps the old file under
+Ansible's backup name. ``src`` is a path on the host where the module runs: the
+controller uploads a local ``src`` first (``remote_src`` is accepted for that reason).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any, Dict, List, Optional
+
+from ftltui.modules import _files
+from ftltui.modules._process import run_process
+from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec
+
+SPEC = ModuleSpec(
+    name="copy",
+    summary="Copy content or a file to a path on the host (checksum-idempotent)",
+    args=dict(
+        {
+            "content": Arg(type="str", help="text to write instead of a src file"),
+            "src": Arg(type="path", help="source file or directory (on the host running the module)"),
+            "dest": Arg(type="path", required=True, help="where to write"),
+            "backup": Arg(type="bool", default=False, help="keep the old file under a timestamped name"),
+            "force": Arg(type="bool", default=True, help="replace a file whose content differs"),
+            "remote_src": Arg(type="bool", default=False, help="src already lives on the host"),
+            "follow": Arg(type="bool", default=False),
+            "local_follow": Arg(type="bool", default=True),
+            "directory_mode": Arg(type="raw", help="mode for directories created by a recursive copy"),
+            "validate": Arg(type="str", help="command run on the temp file ('%s') before it replaces dest"),
+            "checksum": Arg(type="str", help="expected sha1 of src"),
+        },
+        **_files.ATTR_ARGS,
+    ),
+    mutually_exclusive=(("content", "src"),),
+    required_one_of=(("content", "src"),),
+)
+
+
+def _validate(cmd: str, data: bytes, dest: str, ctx: ModuleContext) -> None:
+    """Run the ``validate`` command on a temp copy of the new content."""
+    if "%s" not in cmd:
+        raise ModuleFail("validate must contain %%s: %s" % cmd)
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".ftltui.validate.", dir=os.path.dirname(os.path.abspath(dest)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        res = run_process(shlex.split(cmd.replace("%s", shlex.quote(tmp))), ctx)
+    finally:
+        os.unlink(tmp)
+    if res.rc != 0:
+        raise ModuleFail("failed to validate", exit_status=res.rc, stdout=res.stdout, stderr=res.stderr)
+
+
+def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[str, Any]]:
+    before, ok = _files.read_text_for_diff(dest) if existed else ("", True)
+    if not ok or b"\0" in data:
+        return None
+    try:
+        after = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return {"before": before, "after": after, "before_header": dest, "after_header": label}
+
+
+def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext, label: str) -> Dict[str, Any]:
+    """Make ``dest`` hold ``data`` with the requested attributes; the copy result."""
+    parent = os.path.dirname(os.path.abspath(dest))
+    if not os.path.isdir(parent):
+        raise ModuleFail("Destination directory %s does not exist" % parent)
+    existed = os.path.lexists(dest)
+    if existed and os.path.isdir(dest):
+        raise ModuleFail("can not use content with a dir as dest" if params.get("content") is not None
+                         else "dest %s is a directory" % dest)
+    new_sum = _files.checksum_bytes(data)
+    result: Dict[str, Any] = {"changed": False, "dest": dest, "checksum": new_sum}
+    if existed and not params["force"]:
+        result["msg"] = "file already exists"
+        result.update(_files.path_info(dest))
+        return result
+    old_sum = _files.checksum(dest) if existed and os.path.isfile(dest) else None
+    if old_sum != new_sum or os.path.islink(dest):
+        result["changed"] = True
+        diff = _diff(dest, data, existed, label) if ctx.diff else None
+        if diff is not None:
+            result["diff"] = diff
+        if not ctx.check:
+            if params.get("validate"):
+                _validate(params["validate"], data, dest, ctx)
+            if params["backup"] and existed and os.path.isfile(dest):
+                result["backup_file"] = _files.backup(dest)
+            _files.atomic_write(dest, data)
+    if os.path.lexists(dest):
+        if _files.apply_attrs(dest, params, ctx.check):
+            result["changed"] = True
+        result.update(_files.path_info(dest, follow=True))
+        result["path"] = dest
+    result["md5sum"] = _files.checksum_bytes(data, "md5")
+    return result
+
+
+def _copy_tree(src: str, dest: str, params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
+    """Recursive copy with rsync-like slash rules: ``dir`` copies the dir, ``dir/`` its contents."""
+    if not src.endswith("/"):
+        dest = os.path.join(dest, os.path.basename(src.rstrip("/")))
+    changed = False
+    made: List[str] = []
+    dir_params = dict(params, mode=params.get("directory_mode"))
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        target_dir = os.path.normpath(os.path.join(dest, rel))
+        if not os.path.isdir(target_dir):
+            changed = True
+            made.append(target_dir)
+            if not ctx.check:
+                os.makedirs(target_dir)
+        if os.path.isdir(target_dir) and _files.apply_attrs(target_dir, dir_params, ctx.check):
+            changed = True
+        for name in sorted(files):
+            target = os.path.join(target_dir, name)
+            if ctx.check and not os.path.isdir(target_dir):
+                continue
+            with open(os.path.join(root, name), "rb") as f:
+                data = f.read()
+            if put_bytes(target, data, params, ctx, os.path.join(root, name))["changed"]:
+                changed = True
+    return {"changed": changed, "dest": dest.rstrip("/") + "/", "src": src}
+
+
+def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
+    dest = params["dest"]
+    if params.get("content") is not None:
+        if params.get("mode") == "preserve":
+            raise ModuleFail("mode=preserve needs src, not content")
+        if os.path.isdir(dest) or dest.endswith("/"):
+            raise ModuleFail("can not use content with a dir as dest")
+        return put_bytes(dest, params["content"].encode("utf-8"), params, ctx, "dynamically generated")
+    src = params["src"]
+    if not os.path.exists(src):
+        raise ModuleFail("Source %s not found" % src)
+    if params.get("mode") == "preserve":
+        params = dict(params, mode="%04o" % (os.stat(src).st_mode & 0o7777))
+    if os.path.isdir(src):
+        return _copy_tree(src, dest, params, ctx)
+    if dest.endswith("/") or os.path.isdir(dest):
+        if dest.endswith("/") and not os.path.isdir(dest) and not ctx.check:
+            os.makedirs(dest)
+        dest = os.path.join(dest, os.path.basename(src))
+    with open(src, "rb") as f:
+        data = f.read()
+    if params.get("checksum") and params["checksum"] != _files.checksum_bytes(data):
+        raise ModuleFail("Copied file does not match the expected checksum. Transfer failed.",
+                         checksum=_files.checksum_bytes(data), expected_checksum=params["checksum"])
+    result = put_bytes(dest, data, params, ctx, src)
+    result["src"] = src
+    return result
