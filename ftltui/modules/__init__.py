@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 from typing import Dict, List, Tuple
 
-from ftltui.modules.base import ModuleSpec
+from ftltui.modules.base import ModuleContext, ModuleSpec
 
 # Every built-in module. Keep sorted; the name is the file under ftltui/modules/.
 BUILTIN: Tuple[str, ...] = (
@@ -66,3 +66,33 @@ def load(name: str) -> ModuleType:
 
 def spec(name: str) -> ModuleSpec:
     return load(name).SPEC
+
+
+def execute(name: str, params: Dict[str, object], ctx: "ModuleContext") -> Dict[str, object]:
+    """Run a module with validated params and normalise its result.
+
+    Shared by the in-process runner and the remote gate so both return the same
+    shape: ``changed`` and ``failed`` always present, a crash becomes a failed result
+    with the exception (never an exception out of here).
+    """
+    import traceback
+
+    from ftltui.modules.base import ModuleFail
+
+    try:
+        result = dict(load(name).run(params, ctx) or {})
+    except ModuleFail as exc:
+        result = dict(exc.result)
+        result["failed"] = True
+        result["msg"] = exc.msg
+    except Exception as exc:  # a module bug must not take the runner down
+        result = {
+            "failed": True,
+            "msg": "module %s crashed: %s: %s" % (name, type(exc).__name__, exc),
+            "exception": traceback.format_exc(limit=5),
+        }
+    result.setdefault("changed", False)
+    result["failed"] = bool(result.get("failed", False))
+    if ctx.warnings:
+        result.setdefault("warnings", []).extend(ctx.warnings)
+    return result

@@ -1,0 +1,369 @@
+"""The executor: run one module on a host pattern, concurrently, with events.
+
+One ``Executor`` lives as long as the console (or a script's ``automation`` block):
+it owns the runners, so SSH connections and remote gates are reused by every run,
+and it remembers each host's last facts for ``{{ ansible_* }}`` in later arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from ftltui import modules
+from ftltui.engine.actions import dispatch
+from ftltui.engine.events import (
+    STATUSES,
+    Event,
+    EventBus,
+    EventHandler,
+    HostFinished,
+    HostResult,
+    HostStarted,
+    OutputLine,
+    RunFinished,
+    RunStarted,
+    Warning_,
+)
+from ftltui.engine.local import LocalRunner
+from ftltui.engine.redact import Redactor
+from ftltui.engine.runner import Runner
+from ftltui.engine.templating import has_template, host_context, render_args
+from ftltui.errors import (
+    HostError,
+    ModuleArgsError,
+    TemplateError,
+    UnknownModuleError,
+)
+from ftltui.inventory.model import Host
+from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
+
+RunTarget = str | Sequence[Host]
+
+
+@dataclass
+class RunResult:
+    """Every host's result of one run, plus how the run ended."""
+
+    run_id: str
+    module: str
+    pattern: str
+    results: dict[str, HostResult] = field(default_factory=dict)
+    duration: float = 0.0
+    cancelled: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for r in self.results.values():
+            counts[r.status] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return not self.cancelled and all(r.ok for r in self.results.values())
+
+    def hosts_with(self, *statuses: str) -> list[str]:
+        return [h for h, r in self.results.items() if r.status in statuses]
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's contract: 0 all ok, 3 any unreachable, 2 any other failure."""
+        if self.hosts_with("unreachable"):
+            return 3
+        if self.hosts_with("failed", "cancelled") or self.cancelled:
+            return 2
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "module": self.module,
+            "pattern": self.pattern,
+            "duration": round(self.duration, 6),
+            "cancelled": self.cancelled,
+            "counts": self.counts,
+            "results": {h: r.to_dict() for h, r in self.results.items()},
+        }
+
+
+@dataclass
+class _Run:
+    """Per-run mutable state shared by the host tasks."""
+
+    run_id: str
+    module: str
+    spec: ModuleSpec
+    args: dict[str, Any]
+    check: bool
+    timeout: float | None
+    fail_fast: bool
+    redactor: Redactor
+    emit: Callable[[Event], None]
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    cancel_requested: bool = False
+    tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
+
+
+class Executor:
+    """Runs modules on hosts of an inventory.
+
+    ``secrets`` are extra values to redact (e.g. from ``--secret NAME``);
+    ``secret_vars`` name variables whose values are secret on every host.
+    """
+
+    def __init__(
+        self,
+        inventory: Any,
+        *,
+        forks: int = 50,
+        secrets: Iterable[str] = (),
+        secret_vars: Iterable[str] = (),
+        runners: dict[str, Runner] | None = None,
+        ssh_options: dict[str, Any] | None = None,
+        base_dir: str | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.forks = max(1, forks)
+        self.bus = EventBus()
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.base_dir = base_dir
+        self._secrets = list(secrets)
+        self._secret_vars = frozenset(secret_vars)
+        self._runners: dict[str, Runner] = dict(runners or {})
+        self._ssh_options = dict(ssh_options or {})
+        self._runs: dict[str, _Run] = {}
+
+    # -- public API -----------------------------------------------------------------
+    def resolve(self, target: RunTarget) -> list[Host]:
+        if isinstance(target, str):
+            return list(self.inventory.select(target))
+        return list(target)
+
+    def redactor_for(self, hosts: Iterable[Host]) -> Redactor:
+        redactor = Redactor(self._secrets)
+        for h in hosts:
+            redactor.add(h.secret_values(self._secret_vars))
+        return redactor
+
+    async def run(
+        self,
+        target: RunTarget,
+        module: str,
+        args: dict[str, Any] | None = None,
+        *,
+        check: bool = False,
+        timeout: float | None = None,
+        fail_fast: bool = False,
+        run_id: str | None = None,
+        on_event: EventHandler | None = None,
+    ) -> RunResult:
+        """Run ``module`` on every host of ``target``; never raises for host failures.
+
+        Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
+        host starts. Cancelling the awaiting task cancels every host, emits their
+        ``cancelled`` results and ``RunFinished``, then re-raises; :meth:`cancel`
+        does the same but lets this return normally.
+        """
+        args = dict(args or {})
+        spec = self.module_spec(module)
+        precheck_args(spec, args)
+        hosts = self.resolve(target)
+        pattern = target if isinstance(target, str) else ",".join(h.name for h in hosts)
+        run_id = run_id or uuid.uuid4().hex[:12]
+        redactor = self.redactor_for(hosts)
+        redactor.add(_secret_arg_values(spec, args))
+
+        def emit(event: Event) -> None:
+            self.bus.emit(event)
+            if on_event is not None:
+                on_event(event)
+
+        run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit)
+        self._runs[run_id] = run
+        result = RunResult(run_id, spec.name, pattern)
+        started = time.monotonic()
+        emit(RunStarted(run_id, module=spec.name, pattern=pattern, hosts=tuple(h.name for h in hosts),
+                        check=check, args=redactor.obj(args)))
+        if isinstance(target, str):
+            for name in getattr(self.inventory, "last_unmatched", ()) or ():
+                emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
+        sem = asyncio.Semaphore(self.forks)
+        for h in hosts:
+            run.tasks[h.name] = asyncio.create_task(self._host_task(run, h, sem), name=f"ftl:{run_id}:{h.name}")
+        externally_cancelled = False
+        try:
+            await asyncio.gather(*run.tasks.values(), return_exceptions=True)
+        except asyncio.CancelledError:
+            externally_cancelled = True
+            for t in run.tasks.values():
+                t.cancel()
+            await asyncio.gather(*run.tasks.values(), return_exceptions=True)
+        finally:
+            self._runs.pop(run_id, None)
+        for h in hosts:
+            task = run.tasks[h.name]
+            if task.cancelled() or task.exception() is not None:
+                hr = self._finish(run, h.name, "cancelled", {"msg": "cancelled"}, 0.0, "cancelled")
+            else:
+                hr = task.result()
+            result.results[h.name] = hr
+        result.duration = time.monotonic() - started
+        result.cancelled = externally_cancelled or run.cancel_requested
+        emit(RunFinished(run_id, counts=result.counts, duration=result.duration, cancelled=result.cancelled))
+        if externally_cancelled:
+            raise asyncio.CancelledError()
+        return result
+
+    def cancel(self, run_id: str) -> bool:
+        """Cancel a run cooperatively: its ``run()`` returns with ``cancelled=True``."""
+        run = self._runs.get(run_id)
+        if run is None:
+            return False
+        run.cancel_requested = True
+        run.stop.set()
+        for t in run.tasks.values():
+            t.cancel()
+        return True
+
+    @property
+    def active_runs(self) -> list[str]:
+        return list(self._runs)
+
+    def module_spec(self, module: str) -> ModuleSpec:
+        try:
+            return modules.spec(module)
+        except KeyError:
+            known = ", ".join(modules.available())
+            raise UnknownModuleError(f"unknown module {module!r} (known: {known})") from None
+
+    async def close(self) -> None:
+        for runner in self._runners.values():
+            await runner.close()
+        self._runners.clear()
+
+    # -- internals ------------------------------------------------------------------
+    def runner_for(self, host: Host) -> Runner:
+        kind = "local" if host.connection == "local" else "ssh"
+        runner = self._runners.get(kind)
+        if runner is None:
+            if kind == "local":
+                runner = LocalRunner(max_workers=self.forks)
+            else:
+                from ftltui.engine.ssh import SshRunner  # heavy import: only when needed
+
+                runner = SshRunner(inventory=self.inventory, on_warning=self._ssh_warning, **self._ssh_options)
+            self._runners[kind] = runner
+        return runner
+
+    def _ssh_warning(self, host: str | None, text: str) -> None:
+        self.bus.emit(Warning_("", host=host, text=text))
+
+    async def _host_task(self, run: _Run, host: Host, sem: asyncio.Semaphore) -> HostResult:
+        async with sem:
+            if run.stop.is_set():
+                why = "not started: an earlier host failed (fail_fast)" if run.fail_fast else "cancelled"
+                return self._finish(run, host.name, "cancelled", {"msg": why}, 0.0, "cancelled")
+            run.emit(HostStarted(run.run_id, host=host.name))
+            started = time.monotonic()
+            try:
+                hr = await self._run_on_host(run, host, started)
+            except asyncio.CancelledError:
+                hr = self._finish(run, host.name, "cancelled", {"msg": "cancelled"},
+                                  time.monotonic() - started, "cancelled")
+            if run.fail_fast and hr.status in ("failed", "unreachable") and not run.stop.is_set():
+                run.stop.set()
+                for name, t in run.tasks.items():
+                    if name != host.name:
+                        t.cancel()
+            return hr
+
+    async def _run_on_host(self, run: _Run, host: Host, started: float) -> HostResult:
+        def elapsed() -> float:
+            return time.monotonic() - started
+
+        def on_output(stream: str, text: str) -> None:
+            run.emit(OutputLine(run.run_id, host=host.name, stream=stream, text=run.redactor.text(text)))
+
+        try:
+            args = run.args
+            if has_template(args):
+                ctx = host_context(host, self.inventory, self.facts)
+                args = render_args(args, ctx, host=host.name)
+            params = validate_args(run.spec, args)
+            run.redactor.add(_secret_arg_values(run.spec, params))
+            coro = dispatch(self, self.runner_for(host), host, run.spec.name, params, run.check, on_output)
+            raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
+        except TemplateError as exc:
+            return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "template")
+        except ArgumentError as exc:
+            return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "bad_args")
+        except (asyncio.TimeoutError, TimeoutError):
+            msg = f"{host.name}: timed out after {run.timeout:g}s"
+            return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
+        except HostError as exc:
+            status = "unreachable" if exc.kind == "unreachable" else "failed"
+            res: dict[str, Any] = {"msg": str(exc)}
+            if status == "unreachable":
+                res["unreachable"] = True
+            return self._finish(run, host.name, status, res, elapsed(), exc.kind)
+        if run.spec.name == "facts" and isinstance(raw.get("ansible_facts"), dict) and not raw.get("failed"):
+            self.facts[host.name] = raw["ansible_facts"]
+        if raw.get("failed"):
+            status, kind = "failed", "module_failed"
+        elif raw.get("skipped"):
+            status, kind = "skipped", None
+        else:
+            status, kind = ("changed" if raw.get("changed") else "ok"), None
+        return self._finish(run, host.name, status, raw, elapsed(), kind)
+
+    def _finish(self, run: _Run, host: str, status: str, result: dict[str, Any], duration: float,
+                error_kind: str | None) -> HostResult:
+        result = dict(result)
+        result.setdefault("changed", status == "changed")
+        if status in ("failed", "unreachable"):
+            result["failed"] = status == "failed" or result.get("failed", False)
+        hr = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
+        run.emit(HostFinished(run.run_id, host=host, result=hr))
+        return hr
+
+
+def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
+    """Structural checks that need no host: unknown and missing arguments.
+
+    Type checks wait for rendering (``port: "{{ app_port }}"`` is an int later), but
+    a misspelt argument must fail before any host is touched.
+    """
+    known = set(spec.args)
+    for a in spec.args.values():
+        known.update(a.aliases)
+    for key in args:
+        if key not in known:
+            raise ModuleArgsError(
+                f"{spec.name}: unsupported argument {key!r} (known: {', '.join(sorted(spec.args)) or 'none'})"
+            )
+    if has_template(args):
+        present = {k for k in args}
+        for name, a in spec.args.items():
+            if a.required and name not in present and not (set(a.aliases) & present):
+                raise ModuleArgsError(f"{spec.name}: missing required argument {name!r}")
+        return
+    try:
+        validate_args(spec, args)
+    except ArgumentError as exc:
+        raise ModuleArgsError(str(exc)) from None
+
+
+def _secret_arg_values(spec: ModuleSpec, params: dict[str, Any]) -> list[str]:
+    out = []
+    for name in spec.secret_args():
+        value = params.get(name)
+        if value not in (None, ""):
+            out.append(str(value))
+        for alias in spec.args[name].aliases:
+            if params.get(alias) not in (None, ""):
+                out.append(str(params[alias]))
+    return out

@@ -1,0 +1,121 @@
+"""``{{ var }}`` in module arguments, rendered per host in Jinja2's sandbox.
+
+Ansible users expect ``{{ inventory_hostname }}``, ``{{ hostvars[h].x }}`` and their own
+vars to work. Undefined variables are errors that name the variable, the host and
+the argument, never a silent empty string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ftltui.errors import TemplateError
+
+_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+_MAX_DEPTH = 8  # vars that reference vars that reference vars ...
+
+
+def has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(has_template(k) or has_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_template(v) for v in value)
+    return False
+
+
+class _HostVars(Mapping[str, Any]):
+    """``hostvars``: other hosts' vars, built only when a template asks for one."""
+
+    def __init__(self, inventory: Any, facts: Mapping[str, dict[str, Any]]) -> None:
+        self._inv = inventory
+        self._facts = facts
+
+    def __getitem__(self, name: str) -> Any:
+        host = self._inv.hosts.get(name)
+        if host is None:
+            raise KeyError(name)
+        return host_context(host, self._inv, self._facts, with_hostvars=False)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._inv.hosts)
+
+    def __len__(self) -> int:
+        return len(self._inv.hosts)
+
+
+def host_context(
+    host: Any, inventory: Any, facts: Mapping[str, dict[str, Any]], *, with_hostvars: bool = True
+) -> dict[str, Any]:
+    """The variables a template sees on ``host``: merged vars, magic vars, last facts."""
+    ctx: dict[str, Any] = {}
+    host_facts = facts.get(host.name) or {}
+    ctx.update(host_facts)  # ansible_* facts at top level, as with INJECT_FACTS_AS_VARS
+    ctx["ansible_facts"] = {k.removeprefix("ansible_"): v for k, v in host_facts.items()}
+    ctx.update(host.vars)
+    ctx["inventory_hostname"] = host.name
+    ctx["inventory_hostname_short"] = host.name.split(".")[0]
+    ctx["group_names"] = sorted(g for g in host.groups if g not in ("all", "ungrouped"))
+    if inventory is not None:
+        groups = getattr(inventory, "groups", {})
+        ctx["groups"] = {name: _group_hosts(inventory, name) for name in groups}
+        ctx["groups"].setdefault("all", list(getattr(inventory, "hosts", {})))
+        if with_hostvars:
+            ctx["hostvars"] = _HostVars(inventory, facts)
+    return ctx
+
+
+def _group_hosts(inventory: Any, group: str) -> list[str]:
+    try:
+        return [h.name for h in inventory.select(group)]
+    except Exception:  # a group name that is not a valid pattern: treat as empty
+        return []
+
+
+def render_string(text: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:
+    """Render one string; a string that is exactly one ``{{ expr }}`` keeps the value's type."""
+    value: Any = text
+    for _ in range(_MAX_DEPTH):
+        if not isinstance(value, str) or not has_template(value):
+            return value
+        try:
+            stripped = value.strip()
+            if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+                value = _ENV.compile_expression(stripped[2:-2].strip(), undefined_to_none=False)(**context)
+                if hasattr(value, "_undefined_name"):  # StrictUndefined leaks through expressions
+                    raise UndefinedError(f"'{value._undefined_name}' is undefined")
+            else:
+                value = _ENV.from_string(value).render(**context)
+        except UndefinedError as exc:
+            raise TemplateError(f"host {host}: argument {arg!r}: {exc.message}") from None
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"host {host}: argument {arg!r}: template syntax error: {exc.message}") from None
+        except Exception as exc:  # sandbox violations, type errors inside filters ...
+            raise TemplateError(f"host {host}: argument {arg!r}: {type(exc).__name__}: {exc}") from None
+    raise TemplateError(f"host {host}: argument {arg!r}: variables nest deeper than {_MAX_DEPTH} levels")
+
+
+def render_args(args: Any, context: Mapping[str, Any], *, host: str, arg: str = "") -> Any:
+    """Render every string inside ``args`` (dicts and lists walked recursively)."""
+    if isinstance(args, str):
+        return render_string(args, context, host=host, arg=arg)
+    if isinstance(args, Mapping):
+        return {k: render_args(v, context, host=host, arg=f"{arg}.{k}" if arg else str(k)) for k, v in args.items()}
+    if isinstance(args, (list, tuple)):
+        return [render_args(v, context, host=host, arg=f"{arg}[{i}]") for i, v in enumerate(args)]
+    return args
+
+
+def render_template_file(source: str, context: Mapping[str, Any], *, host: str, path: str) -> str:
+    """Render a template file's text (the ``template`` module, on the controller)."""
+    try:
+        return _ENV.from_string(source).render(**context)
+    except UndefinedError as exc:
+        raise TemplateError(f"host {host}: template {path}: {exc.message}") from None
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"host {host}: template {path}:{exc.lineno}: {exc.message}") from None
