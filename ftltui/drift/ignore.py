@@ -1,0 +1,159 @@
+"""The drift ignore file: gitignore-like patterns over ``host:type:id:field``.
+
+One rule per line; ``#`` starts a comment line; ``!`` re-includes what an earlier rule
+ignored; the last matching rule wins, as in ``.gitignore``. A pattern has up to four
+``:``-separated parts; missing trailing parts mean "anything" (``web*:package`` ignores
+every package change on web hosts). Because ids may contain ``:`` (ports, sudoers
+entries), the part after ``type:`` is matched against ``id`` and against ``id:field``.
+Patterns with spaces are quoted (shell-style). Options after the pattern:
+``reason="..."`` and ``expires=YYYY-MM-DD`` (the rule stops applying after that day).
+
+    # accepted after the 2026-11 patch round
+    *:package:openssl            reason="patch round" expires=2026-12-31
+    !db*:package:openssl
+    'web1:sudoers:/etc/sudoers:alice ALL=(ALL) ALL'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Iterable
+
+from ftltui.drift.model import Change
+from ftltui.errors import DriftConfigError, Location
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    host: str
+    type: str
+    rest: str  # matched against "id" and "id:field"
+    negate: bool = False
+    reason: str = ""
+    expires: dt.date | None = None
+    line: int = 0
+    text: str = ""
+
+    def applies(self, c: Change, path: str | None) -> bool:
+        if not (fnmatchcase(c.host, self.host) and fnmatchcase(c.type, self.type)):
+            return False
+        if fnmatchcase(c.id, self.rest):
+            return True
+        return path is not None and fnmatchcase(f"{c.id}:{path}", self.rest)
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+
+def parse_ignore(text: str, filename: str = "drift.ignore") -> list[IgnoreRule]:
+    rules = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        col = raw.index(line[0]) + 1
+        try:
+            tokens = shlex.split(line)
+        except ValueError as exc:
+            raise DriftConfigError(f"expected a pattern and key=value options ({exc})", Location(filename, n, col)) from None
+        pattern, opts = tokens[0], tokens[1:]
+        negate = pattern.startswith("!")
+        if negate:
+            pattern = pattern[1:]
+        if not pattern:
+            raise DriftConfigError("expected a pattern after '!'", Location(filename, n, col))
+        parts = pattern.split(":", 2) + ["*", "*"]
+        reason, expires = "", None
+        for opt in opts:
+            key, eq, value = opt.partition("=")
+            ocol = raw.find(opt.split("=")[0]) + 1 or col
+            if not eq or key not in ("reason", "expires"):
+                raise DriftConfigError(f"expected reason=... or expires=YYYY-MM-DD, got {opt!r}", Location(filename, n, ocol))
+            if key == "reason":
+                reason = value
+            else:
+                try:
+                    expires = dt.date.fromisoformat(value)
+                except ValueError:
+                    raise DriftConfigError(f"expected expires=YYYY-MM-DD, got {value!r}", Location(filename, n, ocol)) from None
+        rules.append(IgnoreRule(parts[0] or "*", parts[1] or "*", parts[2] or "*", negate, reason, expires, n, line))
+    return rules
+
+
+def load_ignore(path: str | Path) -> list[IgnoreRule]:
+    p = Path(path)
+    if not p.exists():
+        return []
+    return parse_ignore(p.read_text(encoding="utf-8"), str(p))
+
+
+def _ignored(rules: list[IgnoreRule], c: Change, path: str | None) -> bool:
+    state = False
+    for r in rules:
+        if r.applies(c, path):
+            state = not r.negate
+    return state
+
+
+def apply_ignore(
+    changes: Iterable[Change], rules: list[IgnoreRule], today: dt.date | None = None
+) -> tuple[list[Change], int, list[str]]:
+    """Drop ignored changes (or ignored fields of modified ones).
+
+    Returns (kept changes, number of changes or fields dropped, warnings about
+    expired rules). A modified change whose every field is ignored is dropped whole.
+    """
+    today = today or dt.date.today()
+    live = [r for r in rules if not r.expired(today)]
+    warnings = [f"ignore rule on line {r.line} expired on {r.expires}: {r.text}" for r in rules if r.expired(today)]
+    kept: list[Change] = []
+    dropped = 0
+    for c in changes:
+        if not live:
+            kept.append(c)
+            continue
+        if _ignored(live, c, None):
+            dropped += 1
+            continue
+        if c.kind != "modified" or not c.fields:
+            kept.append(c)
+            continue
+        fields = [f for f in c.fields if not _ignored(live, c, f.path)]
+        if len(fields) == len(c.fields):
+            kept.append(c)
+        elif fields:
+            dropped += len(c.fields) - len(fields)
+            diff = c.diff if any(f.path == "sha256" for f in fields) else ""
+            kept.append(Change(c.host, c.type, c.id, c.kind, fields, diff, c.category, c.severity, c.rule, c.source, ""))
+        else:
+            dropped += 1
+    return kept, dropped, warnings
+
+
+def escape(part: str) -> str:
+    """Make a literal id safe inside a pattern (``*``, ``?``, ``[`` match themselves)."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in part)
+
+
+def accept_lines(changes: Iterable[Change], reason: str = "", expires: dt.date | None = None) -> list[str]:
+    """Ignore-file lines that accept exactly these changes (per field for modifications)."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for c in changes:
+        base = f"{escape(c.host)}:{escape(c.type)}:{escape(c.id)}"
+        targets = [f"{base}:{escape(f.path)}" for f in c.fields] if c.kind == "modified" and c.fields else [base]
+        for t in targets:
+            if t in seen:
+                continue
+            seen.add(t)
+            opts = ""
+            if reason:
+                opts += " reason=" + shlex.quote(reason)
+            if expires:
+                opts += f" expires={expires.isoformat()}"
+            lines.append(shlex.quote(t) + opts)
+    return lines

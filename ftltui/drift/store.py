@@ -1,0 +1,217 @@
+"""Snapshot persistence: immutable index records + content-addressed resource files.
+
+A snapshot is split in two. The small index record (:class:`SnapshotMeta`: id, host,
+time, collector version, content hash, count) goes through an :class:`IndexBackend`;
+the resources (thousands per host) go to ``<state>/snapshots/objects/<sha256>.json.gz``,
+named by the hash of their canonical JSON, so an unchanged host costs no new content
+and nothing large ever enters the TinyDB file. Records are never updated: a new scan
+is a new record. Baselines (host or group -> snapshot id) are the one mutable part.
+
+The default backend writes one JSON file per record under ``<state>/snapshots/index/``
+(atomic create, no locking needed because records are immutable). When the state
+store offers a generic table API, :func:`open_store` uses it instead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+from ftltui.drift.model import Resource, Snapshot, SnapshotMeta
+from ftltui.errors import StateError
+
+
+class IndexBackend(Protocol):
+    def put(self, table: str, key: str, record: dict[str, Any]) -> None: ...
+    def get(self, table: str, key: str) -> dict[str, Any] | None: ...
+    def all(self, table: str) -> list[dict[str, Any]]: ...
+    def delete(self, table: str, key: str) -> None: ...
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class JsonFilesIndex:
+    """One JSON file per record: ``<root>/<table>/<key>.json``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, table: str, key: str) -> Path:
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in key)
+        return self.root / table / f"{safe}.json"
+
+    def put(self, table: str, key: str, record: dict[str, Any]) -> None:
+        _atomic_write(self._path(table, key), json.dumps(record, sort_keys=True).encode())
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        p = self._path(table, key)
+        try:
+            return json.loads(p.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise StateError(f"{p}: unreadable snapshot record ({exc})") from None
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        d = self.root / table
+        if not d.is_dir():
+            return []
+        out = []
+        for p in sorted(d.glob("*.json")):
+            try:
+                out.append(json.loads(p.read_text()))
+            except (OSError, ValueError) as exc:
+                raise StateError(f"{p}: unreadable snapshot record ({exc})") from None
+        return out
+
+    def delete(self, table: str, key: str) -> None:
+        self._path(table, key).unlink(missing_ok=True)
+
+
+def canonical_json(resources: Iterable[Resource]) -> bytes:
+    rows = sorted((r.to_dict() for r in resources), key=lambda d: (d["type"], d["id"]))
+    return json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def snapshot_id(host: str, time: float, content_hash: str) -> str:
+    """Deterministic id: the same host, time and content always name the same snapshot."""
+    return "s" + hashlib.sha256(f"{host}\0{time!r}\0{content_hash}".encode()).hexdigest()[:12]
+
+
+class SnapshotStore:
+    """Save, list and load snapshots; pin baselines."""
+
+    SNAPSHOTS = "drift_snapshots"
+    BASELINES = "drift_baselines"
+
+    def __init__(self, state_dir: str | Path, index: IndexBackend | None = None) -> None:
+        self.dir = Path(state_dir) / "snapshots"
+        self.objects = self.dir / "objects"
+        self.index: IndexBackend = index or JsonFilesIndex(self.dir / "index")
+        self._metas: list[SnapshotMeta] | None = None
+
+    # -- writing -----------------------------------------------------------------
+    def save(
+        self,
+        host: str,
+        resources: Iterable[Resource],
+        *,
+        time: float,
+        collector_version: str,
+        errors: Iterable[str] = (),
+        job_id: str | None = None,
+    ) -> SnapshotMeta:
+        res = list(resources)
+        blob = canonical_json(res)
+        digest = hashlib.sha256(blob).hexdigest()
+        obj = self.objects / f"{digest}.json.gz"
+        if not obj.exists():
+            _atomic_write(obj, gzip.compress(blob, compresslevel=5, mtime=0))
+        meta = SnapshotMeta(
+            id=snapshot_id(host, time, digest),
+            host=host,
+            time=time,
+            collector_version=collector_version,
+            content_hash=digest,
+            count=len(res),
+            errors=tuple(errors),
+            job_id=job_id,
+        )
+        self.index.put(self.SNAPSHOTS, meta.id, meta.to_dict())
+        if self._metas is not None:
+            self._metas.append(meta)
+        return meta
+
+    # -- reading -----------------------------------------------------------------
+    def metas(self, host: str | None = None) -> list[SnapshotMeta]:
+        """Snapshot records, oldest first (optionally of one host)."""
+        if self._metas is None:
+            self._metas = [SnapshotMeta.from_dict(d) for d in self.index.all(self.SNAPSHOTS)]
+        out = [m for m in self._metas if host is None or m.host == host]
+        out.sort(key=lambda m: (m.time, m.id))
+        return out
+
+    def meta(self, snap_id: str) -> SnapshotMeta:
+        for m in self.metas():
+            if m.id == snap_id:
+                return m
+        raise StateError(f"no snapshot with id {snap_id!r} (see: ftl-tui drift snapshots)")
+
+    def load(self, meta_or_id: SnapshotMeta | str) -> Snapshot:
+        meta = meta_or_id if isinstance(meta_or_id, SnapshotMeta) else self.meta(meta_or_id)
+        obj = self.objects / f"{meta.content_hash}.json.gz"
+        try:
+            blob = gzip.decompress(obj.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise StateError(f"{obj}: snapshot content missing or unreadable ({exc})") from None
+        if hashlib.sha256(blob).hexdigest() != meta.content_hash:
+            raise StateError(f"{obj}: snapshot content does not match its hash")
+        rows = json.loads(blob)
+        return Snapshot(meta, tuple(Resource(r["type"], r["id"], r.get("fields") or {}) for r in rows))
+
+    def latest(self, host: str) -> SnapshotMeta | None:
+        ms = self.metas(host)
+        return ms[-1] if ms else None
+
+    def previous(self, meta: SnapshotMeta) -> SnapshotMeta | None:
+        prior = [m for m in self.metas(meta.host) if (m.time, m.id) < (meta.time, meta.id)]
+        return prior[-1] if prior else None
+
+    def at_or_before(self, host: str, when: float) -> SnapshotMeta | None:
+        prior = [m for m in self.metas(host) if m.time <= when]
+        return prior[-1] if prior else None
+
+    # -- baselines ---------------------------------------------------------------
+    def pin(self, scope: str, name: str, snap_id: str) -> None:
+        """Pin ``snap_id`` as the baseline of host ``name`` (scope ``host``) or group ``name``."""
+        if scope not in ("host", "group"):
+            raise ValueError(scope)
+        self.meta(snap_id)  # must exist
+        self.index.put(self.BASELINES, f"{scope}-{name}", {"scope": scope, "name": name, "snapshot": snap_id})
+
+    def unpin(self, scope: str, name: str) -> None:
+        self.index.delete(self.BASELINES, f"{scope}-{name}")
+
+    def baselines(self) -> dict[tuple[str, str], str]:
+        return {(d["scope"], d["name"]): d["snapshot"] for d in self.index.all(self.BASELINES)}
+
+    def baseline_for(self, host: str, groups: Iterable[str] = ()) -> tuple[str | None, str]:
+        """The pinned baseline of a host: its own, else its first group's; (id, basis)."""
+        pins = self.baselines()
+        if ("host", host) in pins:
+            return pins[("host", host)], "baseline"
+        for g in groups:
+            if ("group", g) in pins:
+                return pins[("group", g)], f"group-baseline:{g}"
+        return None, "none"
+
+
+def open_store(state_dir: str | Path) -> SnapshotStore:
+    """The store for a state directory, on the state layer's table API when present."""
+    return SnapshotStore(state_dir, _state_layer_index(Path(state_dir)))
+
+
+def _state_layer_index(state_dir: Path) -> IndexBackend | None:
+    try:
+        from ftltui.drift.state_index import StateTableIndex
+    except ImportError:
+        return None
+    return StateTableIndex.open(state_dir)
