@@ -24,6 +24,7 @@ class Group:
     parents: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)  # the group's own vars, merged from files
     priority: int = 1  # ansible_group_priority
+    depth: int = 0  # longest path from "all"; Ansible merges shallow groups first
 
 
 @dataclass

@@ -1,0 +1,120 @@
+"""``load_inventory``: files, directories of inventory files and host lists, as ``-i`` takes them.
+
+Format choice follows Ansible's plugin order: ``.yml/.yaml/.json`` and extension-less
+files are tried as YAML first; anything that is not a YAML mapping is read as INI.
+In a directory, entries are read in sorted order, recursively, skipping hidden files,
+``group_vars``/``host_vars``/``vars_plugins`` and Ansible's ignored extensions.
+Unlike Ansible (which warns and skips), a file that cannot be parsed is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ftltui.errors import InventoryError, Location
+from ftltui.inventory.builder import Builder
+from ftltui.inventory.ini_loader import parse_ini_inventory
+from ftltui.inventory.inventory import Inventory
+from ftltui.inventory.ranges import split_host_port
+from ftltui.inventory.vars_files import VarsDirs
+from ftltui.inventory.yaml_loader import load_yaml, parse_yaml_inventory, read_text
+
+YAML_EXTENSIONS = (".yml", ".yaml", ".json")
+IGNORED_EXTENSIONS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
+_IGNORED = re.compile(
+    "|".join([r"^\.", "^host_vars$", "^group_vars$", "^vars_plugins$"] + [re.escape(e) + "$" for e in IGNORED_EXTENSIONS])
+)
+_INI_SECTION_LINE = re.compile(r"^\s*\[[^\]]*\]\s*(?:[#;].*)?$", re.M)
+
+Sources = str | os.PathLike[str] | list[str | os.PathLike[str]] | tuple[str | os.PathLike[str], ...]
+
+
+def load_inventory(sources: Sources) -> Inventory:
+    """Load one or more inventory sources (file, directory or ``host1,host2`` list) into one Inventory."""
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    names = [os.fspath(s) for s in sources]
+    if not names:
+        raise InventoryError("expected at least one inventory source")
+    builder = Builder()
+    vars_dirs: list[VarsDirs] = []
+    for src in names:
+        path = Path(src).expanduser()
+        if not path.exists():
+            if "," in src:
+                _parse_host_list(src, builder)
+                continue
+            raise InventoryError("inventory source not found; expected a file, a directory or 'host1,host2,'", Location(src))
+        _parse_path(path, builder)
+        vars_dirs.append(VarsDirs(path.resolve() if path.is_dir() else path.resolve().parent))
+    builder.reconcile()
+    return Inventory(builder, names, vars_dirs)
+
+
+def _parse_host_list(text: str, builder: Builder) -> None:
+    for item in text.split(","):
+        item = item.strip()
+        if item:
+            host, port = split_host_port(item)
+            if "[" in host:  # the host_list plugin does not expand ranges
+                host, port = item, None
+            if host not in builder.hosts:
+                builder.add_host(host, "ungrouped", port)
+
+
+def _parse_path(path: Path, builder: Builder) -> None:
+    if path.is_dir():
+        try:
+            entries = sorted(os.listdir(path))
+        except OSError as exc:
+            raise InventoryError(f"cannot list directory: {exc.strerror}", Location(str(path))) from None
+        for entry in entries:
+            if not _IGNORED.search(entry):
+                _parse_path(path / entry, builder)
+        return
+    if not path.is_file():
+        return
+    _parse_file(path, builder)
+
+
+def _parse_file(path: Path, builder: Builder) -> None:
+    file = str(path)
+    builder.current_source = file
+    ext = path.suffix.lower()
+    if ext == ".toml":
+        raise InventoryError("TOML inventories are not supported; expected YAML or INI", Location(file))
+    text = read_text(path)
+    if not text.strip() or all(not ln.strip() or ln.lstrip()[0] in "#;" for ln in text.splitlines()):
+        return  # empty inventory: Ansible's INI plugin accepts it
+    if ext in YAML_EXTENSIONS or not path.suffix:
+        yaml_error: InventoryError | None = None
+        try:
+            data = load_yaml(text, file)
+        except InventoryError as exc:
+            yaml_error, data = exc, None
+        if isinstance(data, dict):
+            parse_yaml_inventory(data, file, builder)
+            return
+        if ext in YAML_EXTENSIONS:
+            if yaml_error:
+                raise yaml_error
+            parse_yaml_inventory(data, file, builder)  # raises: not a mapping
+            return
+        if yaml_error and not _INI_SECTION_LINE.search(text):
+            # Extension-less and neither valid YAML nor sectioned INI: try INI, but if INI
+            # fails too, the YAML diagnosis is the more useful one.
+            try:
+                _parse_ini_isolated(text, file, builder)
+                return
+            except InventoryError:
+                raise yaml_error from None
+    parse_ini_inventory(text, file, builder)
+
+
+def _parse_ini_isolated(text: str, file: str, builder: Builder) -> None:
+    """Parse INI into a scratch builder first so a failed attempt leaves ``builder`` untouched."""
+    scratch = Builder()
+    parse_ini_inventory(text, file, scratch)
+    parse_ini_inventory(text, file, builder)

@@ -1,0 +1,98 @@
+"""``group_vars/`` and ``host_vars/`` beside an inventory source, found and read as Ansible does.
+
+For an entity ``web`` Ansible tries ``web`` (file or directory), then ``web.yml``,
+``web.yaml``, ``web.json``, and stops at the first that exists. A directory is read
+recursively in sorted order, skipping hidden files, ``*~`` backups and other extensions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ftltui.errors import InventoryError, Location
+from ftltui.inventory.yaml_loader import load_yaml, read_text
+
+EXTENSIONS = ("", ".yml", ".yaml", ".json")
+
+
+def find_vars_files(directory: Path, name: str) -> list[Path]:
+    base = directory / name
+    for ext in EXTENSIONS:
+        candidate = Path(str(base) + ext)
+        if candidate.exists():
+            if candidate.is_dir():
+                return _dir_files(candidate)
+            return [candidate]
+    return []
+
+
+def _dir_files(path: Path) -> list[Path]:
+    found: list[Path] = []
+    for entry in sorted(os.listdir(path)):
+        if entry.startswith(".") or entry.endswith("~"):
+            continue
+        full = path / entry
+        ext = os.path.splitext(entry)[1]
+        if full.is_dir() and not ext:
+            found.extend(_dir_files(full))
+        elif full.is_file() and ext in EXTENSIONS:
+            found.append(full)
+    return found
+
+
+def load_vars_file(path: Path) -> dict[str, Any]:
+    """A vars file's mapping; empty files give ``{}``; anything else not a mapping is an error."""
+    return dict(_load_cached(str(path), path.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=512)
+def _load_cached(file: str, _mtime: int) -> dict[str, Any]:
+    text = read_text(Path(file))
+    data: Any
+    if file.endswith(".json"):
+        try:
+            data = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError:
+            data = load_yaml(text, file)  # Ansible falls back to YAML, which reports positions too
+    else:
+        data = load_yaml(text, file)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        pos = getattr(data, "pos", (1, 1))
+        raise InventoryError(
+            f"expected a mapping of variable names to values, got a {type(data).__name__}",
+            Location(file, *pos),
+        )
+    for key in data:
+        if not isinstance(key, str):
+            raise InventoryError(f"expected variable names to be strings, got {key!r}", Location(file, 1, 1))
+    return data
+
+
+class VarsDirs:
+    """The group_vars/host_vars of one inventory source (its directory)."""
+
+    def __init__(self, basedir: Path) -> None:
+        self.basedir = basedir
+
+    def group_vars(self, group: str) -> dict[str, Any]:
+        return self._merged("group_vars", group)
+
+    def host_vars(self, host: str) -> dict[str, Any]:
+        if host.startswith(os.sep):  # Ansible skips chroot-style host names
+            return {}
+        return self._merged("host_vars", host)
+
+    def _merged(self, sub: str, name: str) -> dict[str, Any]:
+        directory = self.basedir / sub
+        if not directory.is_dir():
+            return {}
+        out: dict[str, Any] = {}
+        for f in find_vars_files(directory, name):
+            out.update(load_vars_file(f))
+        return out

@@ -1,0 +1,211 @@
+"""YAML reading that remembers where every key and value came from, and the YAML inventory plugin.
+
+PyYAML's ``SafeLoader`` forgets positions once it builds Python objects; we keep them in
+:class:`MarkedDict` / :class:`MarkedList` so a structural mistake found later (``hosts:``
+holding a list, a bad range) still gets ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ftltui.errors import InventoryError, Location
+from ftltui.inventory.ranges import RangeError, expand_host_pattern
+
+if TYPE_CHECKING:
+    from ftltui.inventory.builder import Builder
+
+Pos = tuple[int, int]  # 1-based line, col
+
+
+class MarkedDict(dict):  # type: ignore[type-arg]
+    """A mapping that knows its own position and those of its keys and values."""
+
+    pos: Pos = (0, 0)
+    key_pos: dict[Any, Pos]
+    value_pos: dict[Any, Pos]
+
+
+class MarkedList(list):  # type: ignore[type-arg]
+    pos: Pos = (0, 0)
+
+
+def _pos(node: yaml.Node) -> Pos:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class MarkedLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings/sequences carry positions; ``!unsafe`` reads as a plain string."""
+
+
+def _construct_mapping(loader: MarkedLoader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    out = MarkedDict()
+    out.pos, out.key_pos, out.value_pos = _pos(node), {}, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+            ) from None
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_pos[key] = _pos(key_node)
+        out.value_pos[key] = _pos(value_node)
+    return out
+
+
+def _construct_sequence(loader: MarkedLoader, node: yaml.SequenceNode) -> MarkedList:
+    out = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    out.pos = _pos(node)
+    return out
+
+
+def _construct_unsafe(loader: MarkedLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return str(loader.construct_scalar(node))
+    if isinstance(node, yaml.SequenceNode):
+        return _construct_sequence(loader, node)
+    return _construct_mapping(loader, node)  # type: ignore[arg-type]
+
+
+def _construct_vault(loader: MarkedLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, "ansible-vault encrypted values (!vault) are not supported", node.start_mark
+    )
+
+
+MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+MarkedLoader.add_constructor("!unsafe", _construct_unsafe)
+MarkedLoader.add_constructor("!vault", _construct_vault)
+
+
+def load_yaml(text: str, file: str) -> Any:
+    """Parse YAML text; syntax errors become :class:`InventoryError` at the problem's position."""
+    try:
+        return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            what = f"{exc.context}: {exc.problem}"
+        raise InventoryError(f"YAML syntax error: {what}", loc) from None
+    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
+        raise InventoryError(f"YAML error: {exc}", Location(file)) from None
+    except RecursionError:
+        raise InventoryError("YAML nesting too deep", Location(file)) from None
+
+
+def read_text(path: Path) -> str:
+    """File contents as UTF-8 text, or an InventoryError saying why not."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InventoryError(f"expected UTF-8 text ({exc.reason} at byte {exc.start})", Location(str(path))) from None
+    except OSError as exc:
+        raise InventoryError(f"cannot read: {exc.strerror}", Location(str(path))) from None
+
+
+# -- the YAML inventory format ---------------------------------------------------------
+
+_SECTIONS = ("vars", "children", "hosts")
+
+
+def _loc(file: str, pos: Pos | None) -> Location:
+    return Location(file, *pos) if pos else Location(file)
+
+
+def _type_name(value: Any) -> str:
+    return {MarkedDict: "mapping", MarkedList: "list", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
+    """Feed a parsed YAML inventory (top level: group name -> group body) into ``builder``."""
+    if not isinstance(data, dict):
+        raise InventoryError(
+            f"expected a mapping of group names (e.g. 'all:') at the top level, got a {_type_name(data)}",
+            _loc(file, getattr(data, "pos", (1, 1))),
+        )
+    if data.get("plugin"):
+        raise InventoryError(
+            "inventory plugin configuration files are not supported; expected a YAML inventory",
+            _loc(file, data.key_pos.get("plugin") if isinstance(data, MarkedDict) else None),
+        )
+    for name in data:
+        pos = data.key_pos.get(name) if isinstance(data, MarkedDict) else None
+        _parse_group(name, data[name], file, pos, builder)
+
+
+def _parse_group(name: Any, body: Any, file: str, pos: Pos | None, builder: Builder) -> str:
+    if not isinstance(name, str) or not name:
+        raise InventoryError(f"expected a group name (a non-empty string), got {name!r}", _loc(file, pos))
+    if body is not None and not isinstance(body, dict):
+        raise InventoryError(
+            f"expected group '{name}' to be a mapping with hosts:/children:/vars:, got a {_type_name(body)}",
+            _loc(file, pos),
+        )
+    builder.add_group(name)
+    if not body:
+        return name
+    for key in body:
+        value = body[key]
+        kpos = body.key_pos.get(key) if isinstance(body, MarkedDict) else pos
+        vpos = body.value_pos.get(key) if isinstance(body, MarkedDict) else pos
+        if key not in _SECTIONS:
+            raise InventoryError(
+                f"unexpected key '{key}' in group '{name}'; expected 'hosts', 'children' or 'vars'",
+                _loc(file, kpos),
+            )
+        if isinstance(value, str):
+            value = {value: None}  # Ansible accepts "hosts: web1" (one host / child / var)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InventoryError(
+                f"expected '{key}' of group '{name}' to be a mapping, got a {_type_name(value)}",
+                _loc(file, vpos),
+            )
+        if key == "vars":
+            for var in value:
+                builder.set_group_var(name, var, value[var])
+        elif key == "children":
+            for child in value:
+                cpos = value.key_pos.get(child) if isinstance(value, MarkedDict) else vpos
+                child_name = _parse_group(child, value[child], file, cpos, builder)
+                builder.add_child(name, child_name, _loc(file, cpos))
+        else:
+            for pattern in value:
+                hpos = value.key_pos.get(pattern) if isinstance(value, MarkedDict) else vpos
+                _parse_host(name, pattern, value[pattern], file, hpos, value, builder)
+    return name
+
+
+def _parse_host(group: str, pattern: Any, hvars: Any, file: str, pos: Pos | None, parent: Any, builder: Builder) -> None:
+    if isinstance(pattern, bool) or pattern is None or not isinstance(pattern, (str, int, float)):
+        raise InventoryError(f"expected a host name, got {pattern!r}", _loc(file, pos))
+    if not isinstance(pattern, str):
+        raise InventoryError(
+            f"host name {pattern!r} must be a string; enclose numbers in quotation marks", _loc(file, pos)
+        )
+    if hvars is not None and not isinstance(hvars, dict):
+        vpos = parent.value_pos.get(pattern) if isinstance(parent, MarkedDict) else pos
+        raise InventoryError(
+            f"expected the vars of host '{pattern}' to be a mapping (or empty), got a {_type_name(hvars)}",
+            _loc(file, vpos),
+        )
+    try:
+        names, port = expand_host_pattern(pattern)
+    except RangeError as exc:
+        raise InventoryError(str(exc), _loc(file, pos)) from None
+    for host in names:
+        builder.add_host(host, group, port, _loc(file, pos))
+        for k in hvars or {}:
+            builder.set_host_var(host, k, hvars[k])
