@@ -60,6 +60,7 @@ def run_command(
     }
     cwd = params.get("chdir")
     if cwd and not os.path.isdir(cwd):
+        del r["msg"]
         raise ModuleFail("Unable to change directory before execution.", **r)
     skipped = _short_circuit(params, ctx, cwd)
     if skipped:
