@@ -1,0 +1,115 @@
+"""``ftl-tui inventory``: show what an inventory contains, in ``ansible-inventory``'s shapes.
+
+``--list --json`` prints exactly what ``ansible-inventory --list`` prints, except that
+values of secret variables (``ansible_password`` etc. and names listed in a host's
+``secrets:``) are replaced by ``********``: ansible-inventory prints them, we never do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ftltui.commands.common import add_inventory_arg, add_json_arg, inventory_sources
+from ftltui.engine.redact import MASK
+from ftltui.inventory import Inventory, load_inventory
+from ftltui.inventory.model import SECRET_VARS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "inventory",
+        help="show hosts, groups and vars (like ansible-inventory)",
+        description="Show an inventory like ansible-inventory does (secret values masked).",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--list", action="store_true", help="all groups, hosts and merged host vars (default)")
+    mode.add_argument("--graph", nargs="?", const="all", metavar="GROUP", help="the group tree")
+    mode.add_argument("--host", metavar="HOST", help="one host's merged vars")
+    mode.add_argument("--list-hosts", metavar="PATTERN", help="hosts matching an Ansible host pattern")
+    add_json_arg(p)
+    add_inventory_arg(p)
+    p.set_defaults(func=handle)
+
+
+def secret_names(hostvars: dict[str, Any]) -> set[str]:
+    """Variable names whose values must be masked for one host."""
+    names = set(SECRET_VARS)
+    listed = hostvars.get("secrets")
+    if isinstance(listed, (list, tuple)):
+        names |= {str(n) for n in listed}
+    return names
+
+
+def mask_hostvars(hostvars: dict[str, Any]) -> dict[str, Any]:
+    names = secret_names(hostvars)
+    return {k: (MASK if k in names and v not in (None, "") else v) for k, v in hostvars.items()}
+
+
+def masked_list(inv: Inventory) -> dict[str, Any]:
+    data = inv.to_ansible_list()
+    meta = data["_meta"]["hostvars"]
+    for host in meta:
+        meta[host] = mask_hostvars(meta[host])
+    return data
+
+
+def dumps(obj: Any) -> str:
+    """ansible-inventory's JSON layout: sorted keys, 4-space indent."""
+    return json.dumps(obj, sort_keys=True, indent=4, default=str, ensure_ascii=False)
+
+
+def handle(args: argparse.Namespace) -> int:
+    inv = load_inventory(inventory_sources(args))
+    out = sys.stdout
+    if args.graph:
+        out.write(inv.graph(args.graph) + "\n")
+    elif args.host:
+        hv = mask_hostvars(inv.hostvars(args.host))
+        out.write((dumps(hv) if args.json else _vars_table(args.host, hv)) + "\n")
+    elif args.list_hosts is not None:
+        sel = inv.select_detailed(args.list_hosts)
+        for term in sel.unmatched:
+            sys.stderr.write(f"ftl-tui: warning: could not match supplied host pattern, ignoring: {term}\n")
+        if args.json:
+            out.write(json.dumps(sel.hosts) + "\n")
+        else:
+            out.write("".join(h + "\n" for h in sel.hosts))
+    elif args.json:
+        out.write(dumps(masked_list(inv)) + "\n")
+    else:
+        out.write(_table(inv) + "\n")
+    return 0
+
+
+def _vars_table(host: str, hv: dict[str, Any]) -> str:
+    lines = [host]
+    width = max((len(k) for k in hv), default=0)
+    for k in sorted(hv):
+        lines.append(f"  {k.ljust(width)}  {_short(hv[k])}")
+    return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _table(inv: Inventory) -> str:
+    """A readable summary: one row per host (address, connection, groups), then the groups."""
+    rows = [("HOST", "ADDRESS", "CONN", "USER", "GROUPS")]
+    for name in inv.group_host_names("all"):
+        h = inv.hosts[name]
+        port = h.vars.get("ansible_port", h.vars.get("ansible_ssh_port", 22))
+        addr = f"{h.address}:{port}" if h.connection != "local" else "-"
+        rows.append((name, addr, h.connection, h.user or "-", ",".join(h.groups)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.append("")
+    lines.append(f"{len(inv.hosts)} hosts, {len(inv.groups)} groups")
+    for g in inv.groups.values():
+        kids = f" children: {', '.join(g.children)}" if g.children else ""
+        lines.append(f"  @{g.name}: {len(inv.group_host_names(g.name))} hosts{kids}")
+    return "\n".join(lines)
