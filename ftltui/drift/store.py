@@ -9,7 +9,7 @@ is a new record. Baselines (host or group -> snapshot id) are the one mutable pa
 
 The default backend writes one JSON file per record under ``<state>/snapshots/index/``
 (atomic create, no locking needed because records are immutable). When the state
-store offers a generic table API, :func:`open_store` uses it instead.
+store is used (:func:`open_store`), records go through its generic tables instead.
 """
 
 from __future__ import annotations
@@ -108,6 +108,17 @@ class SnapshotStore:
         self.index: IndexBackend = index or JsonFilesIndex(self.dir / "index")
         self._metas: list[SnapshotMeta] | None = None
 
+    def close(self) -> None:
+        close = getattr(self.index, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> SnapshotStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- writing -----------------------------------------------------------------
     def save(
         self,
@@ -204,14 +215,14 @@ class SnapshotStore:
         return None, "none"
 
 
-def open_store(state_dir: str | Path) -> SnapshotStore:
-    """The store for a state directory, on the state layer's table API when present."""
-    return SnapshotStore(state_dir, _state_layer_index(Path(state_dir)))
+def open_store(state_dir: str | Path, *, state: Any = None, readonly: bool = False) -> SnapshotStore:
+    """The store for a state directory, its index on the state layer's tables.
 
+    ``state`` is an already open :class:`ftltui.state.StateStore` (the console and the
+    job queue share theirs); otherwise one is opened (read-only for ``readonly``) and
+    closed by :meth:`SnapshotStore.close`.
+    """
+    from ftltui.drift.state_index import StateTableIndex
 
-def _state_layer_index(state_dir: Path) -> IndexBackend | None:
-    try:
-        from ftltui.drift.state_index import StateTableIndex
-    except ImportError:
-        return None
-    return StateTableIndex.open(state_dir)
+    index = StateTableIndex(state) if state is not None else StateTableIndex.open(Path(state_dir), readonly=readonly)
+    return SnapshotStore(state_dir, index)

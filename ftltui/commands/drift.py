@@ -1,0 +1,257 @@
+"""``ftl-tui drift``: snapshots, baselines and classified drift reports, headless.
+
+Exit status (for CI): 0 no drift at or above the threshold (or the action worked),
+1 drift found, 2 error (bad input, unreadable state, a host that could not be scanned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ftltui.commands.common import (
+    add_inventory_arg,
+    add_json_arg,
+    add_state_arg,
+    error,
+    inventory_sources,
+    print_json,
+    state_dir_of,
+)
+from ftltui.drift.model import SEVERITIES
+from ftltui.drift.report import FORMATS
+from ftltui.errors import DriftConfigError, FtlError
+
+EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drift", help="snapshots, baselines and drift reports", description=__doc__)
+    dsub = p.add_subparsers(dest="drift_command", metavar="ACTION", required=True)
+
+    s = dsub.add_parser("scan", help="snapshot hosts (one job, with progress)")
+    s.add_argument("pattern", help="host pattern")
+    s.add_argument("--forks", type=int, default=50)
+    _common(s, json=True)
+    s.set_defaults(func=_guard(handle_scan))
+
+    b = dsub.add_parser("baseline", help="pin snapshots as baselines")
+    b.add_argument("pattern", nargs="?", default=None, help="hosts whose latest (or --snapshot) is pinned")
+    b.add_argument("--snapshot", metavar="ID", help="pin this snapshot instead of each host's latest")
+    b.add_argument("--group", metavar="GROUP", help="pin --snapshot as the baseline of every host in GROUP")
+    b.add_argument("--clear", action="store_true", help="remove the pins instead")
+    _common(b, json=True)
+    b.set_defaults(func=_guard(handle_baseline))
+
+    for name, helptext in (("show", "show classified drift"), ("accept", "accept the drift shown now (ignore file)")):
+        c = dsub.add_parser(name, help=helptext)
+        c.add_argument("pattern", nargs="?", default="all", help="host pattern (default: all)")
+        c.add_argument("--from", dest="from_id", metavar="ID", help="compare from this snapshot")
+        c.add_argument("--to", dest="to_id", metavar="ID", help="compare to this snapshot")
+        c.add_argument("--since", metavar="TIME", help="changes since TIME (ISO date/time, or 2h, 3d)")
+        c.add_argument("--min-severity", choices=SEVERITIES, default="low")
+        c.add_argument("--ignore-file", metavar="FILE", help="ignore file (default from the drift config)")
+        _common(c, json=False)
+        if name == "show":
+            c.add_argument("--format", choices=FORMATS, default="table")
+            c.add_argument("--diff", action="store_true", help="table: print unified diffs of files")
+            c.set_defaults(func=_guard(handle_show))
+        else:
+            c.add_argument("--reason", default="", help="reason written with each entry")
+            c.add_argument("--expires", metavar="YYYY-MM-DD", help="entries stop applying after this day")
+            c.set_defaults(func=_guard(handle_accept))
+
+    ls = dsub.add_parser("snapshots", help="list stored snapshots")
+    ls.add_argument("pattern", nargs="?", default=None, help="host pattern (default: every stored host)")
+    _common(ls, json=True)
+    ls.set_defaults(func=_guard(handle_snapshots))
+
+
+def _common(p: argparse.ArgumentParser, *, json: bool) -> None:
+    p.add_argument("--drift-config", metavar="FILE", help="drift config (default <state>/drift.yml)")
+    add_inventory_arg(p)
+    add_state_arg(p)
+    if json:
+        add_json_arg(p)
+
+
+def _guard(fn: Any) -> Any:
+    """Errors exit 2 here (not the CLI's 4): drift's exit codes are a CI contract."""
+
+    def handler(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except FtlError as exc:
+            error(str(exc))
+            return EXIT_ERROR
+
+    return handler
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _config(args: argparse.Namespace) -> Any:
+    from ftltui.drift.config import load_config
+
+    return load_config(args.drift_config, state_dir_of(args))
+
+
+def _hosts(args: argparse.Namespace, pattern: str) -> list[Any]:
+    from ftltui.inventory import load_inventory
+
+    inv = load_inventory(inventory_sources(args))
+    return list(inv.select(pattern)), inv
+
+
+def _store(args: argparse.Namespace, *, readonly: bool) -> Any:
+    from ftltui.drift.store import open_store
+
+    return open_store(state_dir_of(args), readonly=readonly)
+
+
+# -- scan ------------------------------------------------------------------------------
+def handle_scan(args: argparse.Namespace) -> int:
+    from ftltui.drift.jobs import run_scan
+
+    cfg = _config(args)
+    hosts, inv = _hosts(args, args.pattern)
+    if not hosts:
+        raise DriftConfigError(f"no hosts matched {args.pattern!r}")
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(done: int, total: int, host: str, ok: bool) -> None:
+        if tty:
+            sys.stderr.write(f"\r\x1b[K[{done}/{total}] {host} {'ok' if ok else 'FAILED'}")
+            sys.stderr.flush()
+
+    with _store(args, readonly=False) as store:
+        job_id, result = asyncio.run(run_scan(
+            inv, hosts, store, cfg, forks=args.forks, pattern=args.pattern,
+            drift_config=args.drift_config, on_progress=progress,
+        ))
+    if tty:
+        sys.stderr.write("\r\x1b[K")
+    if args.json:
+        print_json({"job_id": job_id, **result.to_dict()})
+    else:
+        for host, meta in sorted(result.snapshots.items()):
+            warn = f" ({len(meta.errors)} collector warning(s))" if meta.errors else ""
+            print(f"{host}: snapshot {meta.id}, {meta.count} resources{warn}")
+        for host, reason in sorted(result.failed.items()):
+            print(f"{host}: FAILED {reason}")
+        print(f"{len(result.snapshots)} of {len(hosts)} host(s) scanned" + (f" (job {job_id})" if job_id else ""))
+    return EXIT_CLEAN if result.ok else EXIT_ERROR
+
+
+# -- baseline --------------------------------------------------------------------------
+def handle_baseline(args: argparse.Namespace) -> int:
+    with _store(args, readonly=False) as store:
+        pinned: list[dict[str, str]] = []
+        if args.group:
+            if args.clear:
+                store.unpin("group", args.group)
+            else:
+                if not args.snapshot:
+                    raise DriftConfigError("--group needs --snapshot ID (the group's reference snapshot)")
+                store.pin("group", args.group, args.snapshot)
+            pinned.append({"scope": "group", "name": args.group, "snapshot": "" if args.clear else args.snapshot})
+        else:
+            if args.pattern is None:
+                raise DriftConfigError("expected a host pattern or --group GROUP")
+            hosts, _ = _hosts(args, args.pattern)
+            if not hosts:
+                raise DriftConfigError(f"no hosts matched {args.pattern!r}")
+            for h in hosts:
+                if args.clear:
+                    store.unpin("host", h.name)
+                    pinned.append({"scope": "host", "name": h.name, "snapshot": ""})
+                    continue
+                snap = args.snapshot or getattr(store.latest(h.name), "id", None)
+                if snap is None:
+                    raise DriftConfigError(f"{h.name}: no snapshot to pin (run: ftl-tui drift scan {h.name})")
+                store.pin("host", h.name, snap)
+                pinned.append({"scope": "host", "name": h.name, "snapshot": snap})
+    if args.json:
+        print_json(pinned)
+    else:
+        for p in pinned:
+            print(f"{p['scope']} {p['name']}: " + (f"baseline {p['snapshot']}" if p["snapshot"] else "baseline cleared"))
+    return EXIT_CLEAN
+
+
+# -- show / accept ---------------------------------------------------------------------
+def _report(args: argparse.Namespace) -> Any:
+    from ftltui.drift.compare import ReportOptions, Selection, build_report, parse_time
+    from ftltui.drift.ignore import load_ignore
+
+    cfg = _config(args)
+    ignore_path = Path(args.ignore_file) if args.ignore_file else cfg.ignore_file
+    rules = load_ignore(ignore_path) if ignore_path else []
+    sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
+    hosts, _ = _hosts(args, args.pattern)
+    with _store(args, readonly=True) as store:
+        report = build_report(
+            store,
+            [(h.name, h.groups) for h in hosts],
+            sel,
+            ReportOptions(min_severity=args.min_severity, rules=cfg.rules, ignore=rules),
+        )
+    return report, ignore_path
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    from ftltui.drift.report import render
+
+    report, _ = _report(args)
+    sys.stdout.write(render(report, args.format, diffs=args.diff))
+    return EXIT_DRIFT if report.has_drift else EXIT_CLEAN
+
+
+def handle_accept(args: argparse.Namespace) -> int:
+    from ftltui.drift.ignore import accept_lines
+
+    expires = None
+    if args.expires:
+        try:
+            expires = dt.date.fromisoformat(args.expires)
+        except ValueError:
+            raise DriftConfigError(f"--expires: expected YYYY-MM-DD, got {args.expires!r}") from None
+    report, path = _report(args)
+    lines = accept_lines(report.changes, args.reason, expires)
+    if not lines:
+        print("nothing to accept")
+        return EXIT_CLEAN
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"# accepted {stamp} by {os.environ.get('USER', 'unknown')}: {len(report.changes)} change(s)\n")
+        fh.write("\n".join(lines) + "\n")
+    print(f"accepted {len(report.changes)} change(s): {len(lines)} entr{'y' if len(lines) == 1 else 'ies'} added to {path}")
+    return EXIT_CLEAN
+
+
+# -- snapshots -------------------------------------------------------------------------
+def handle_snapshots(args: argparse.Namespace) -> int:
+    from ftltui.drift.compare import meta_label
+
+    names = None
+    if args.pattern:
+        hosts, _ = _hosts(args, args.pattern)
+        names = {h.name for h in hosts}
+    with _store(args, readonly=True) as store:
+        metas = [m for m in store.metas() if names is None or m.host in names]
+        all_pins = store.baselines()
+    pins = {v: k for k, v in all_pins.items()}
+    if args.json:
+        print_json([{**m.to_dict(), "baseline_of": [":".join(k) for k, v in all_pins.items() if v == m.id]} for m in metas])
+        return EXIT_CLEAN
+    if not metas:
+        print("no snapshots")
+    for m in metas:
+        pin = f"  [baseline {pins[m.id][0]} {pins[m.id][1]}]" if m.id in pins else ""
+        print(f"{meta_label(m)}  {m.host:<20} {m.count:>6} resources  v{m.collector_version}{pin}")
+    return EXIT_CLEAN

@@ -1,0 +1,109 @@
+"""The ``drift_scan`` job kind: a scan of many hosts is one job with progress.
+
+The job's spec is JSON (``{"pattern", "hosts", "drift_config"}``) so it survives a
+restart; the handler resolves the hosts again through the queue's executor, runs
+:func:`ftltui.drift.collect.scan` with the job id on every snapshot, reports
+``done/total`` as each host's snapshot arrives, and leaves the snapshot ids in the
+job's summary. A scan that saved at least one snapshot succeeded (failed hosts are
+listed in the summary); one that saved none failed with the first host's error kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ftltui.drift.collect import Progress, ScanResult, scan
+from ftltui.drift.config import DriftConfig, load_config
+from ftltui.drift.store import SnapshotStore, open_store
+from ftltui.errors import StateError
+from ftltui.inventory.model import Host
+
+KIND = "drift_scan"
+
+
+def scan_spec(pattern: str, hosts: Sequence[Host], drift_config: str | None) -> dict[str, Any]:
+    return {"pattern": pattern, "hosts": [h.name for h in hosts], "drift_config": drift_config}
+
+
+def make_handler(store: SnapshotStore | None = None, config: DriftConfig | None = None,
+                 on_progress: Progress | None = None,
+                 results: dict[int, ScanResult] | None = None) -> Callable[..., Any]:
+    """A queue handler; ``store``/``config`` default to ones opened on the queue's state.
+
+    ``results`` (job id -> full :class:`ScanResult`) lets an in-process caller read
+    more than the job summary holds.
+    """
+
+    async def handle(job: Any, ctx: Any) -> Any:
+        from ftltui.jobs.model import ERROR, OK, Outcome  # the glue between the two layers
+
+        state_dir = Path(ctx.queue.store.path)
+        snaps = store or open_store(state_dir, state=ctx.queue.store)
+        cfg = config or load_config(ctx.spec.get("drift_config"), state_dir)
+        inv = ctx.executor.inventory
+        names = ctx.spec.get("hosts") or [h.name for h in inv.select(ctx.spec["pattern"])]
+        hosts = [inv.hosts[n] for n in names if n in inv.hosts]
+
+        def progress(done: int, total: int, host: str, ok: bool) -> None:
+            ctx.progress(done, total)
+            ctx.output({"event": "DriftHostScanned", "host": host, "ok": ok})
+            if on_progress is not None:
+                on_progress(done, total, host, ok)
+
+        ctx.progress(0, len(hosts))
+        result = await scan(ctx.executor, hosts, snaps, cfg, job_id=str(job.id), on_progress=progress)
+        if results is not None:
+            results[job.id] = result
+        summary = result.to_dict()
+        summary["snapshots"] = {h: m["id"] for h, m in summary["snapshots"].items()}
+        if result.cancelled:
+            return Outcome("cancelled", message="cancelled", summary=summary)
+        if not result.snapshots and result.failed:
+            first = sorted(result.failed.items())[0]
+            return Outcome(ERROR, first[1].split(":", 1)[0], f"no host scanned; {first[0]}: {first[1]}", summary)
+        msg = f"{len(result.snapshots)} of {len(hosts)} host(s) scanned"
+        return Outcome(OK, message=msg, summary=summary)
+
+    return handle
+
+
+def register(queue: Any, **kw: Any) -> None:
+    """Register the ``drift_scan`` kind with a :class:`ftltui.jobs.JobQueue`."""
+    queue.register_kind(KIND, make_handler(**kw))
+
+
+async def run_scan(
+    inventory: Any,
+    hosts: Sequence[Host],
+    store: SnapshotStore,
+    config: DriftConfig,
+    *,
+    forks: int = 50,
+    pattern: str | None = None,
+    drift_config: str | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[int | None, ScanResult]:
+    """Headless scan as one queued job on the store's state (``drift scan``)."""
+    from ftltui.engine.executor import Executor
+    from ftltui.jobs import JobQueue, RetryPolicy
+
+    state = getattr(store.index, "state", None)
+    executor = Executor(inventory, forks=forks)
+    try:
+        if state is None:  # a plain JSON-files store (tests, bench): no queue to go through
+            return None, await scan(executor, hosts, store, config, on_progress=on_progress)
+        queue = JobQueue(state, executor=executor)
+        results: dict[int, ScanResult] = {}
+        queue.register_kind(KIND, make_handler(store, config, on_progress, results))
+        async with queue:
+            spec = scan_spec(pattern or ",".join(h.name for h in hosts), hosts, drift_config)
+            job = await queue.enqueue(KIND, spec, title=f"drift scan {spec['pattern']}",
+                                      retry=RetryPolicy(max_attempts=1))
+            job = await queue.wait(job.id)
+        if job.id not in results:
+            raise StateError(f"drift scan job {job.id} ended {job.state}: {job.reason}")
+        return job.id, results[job.id]
+    finally:
+        await executor.close()
+
