@@ -1,0 +1,312 @@
+"""The controller side of the gate protocol (docs/gate-protocol.md).
+
+One :class:`GateClient` per host connection: it starts the gate with a single exec
+(bootstrap + cached zip, or the zip sent once on ``need``), then multiplexes requests
+by id over the channel. A reader task routes replies; a watchdog pings the gate while
+requests are in flight. When the gate dies (EOF) or hangs (no answer), every
+in-flight request fails with :class:`GateFailed` (or :class:`Unreachable` when the
+whole connection went away) and the client is marked dead, so the next request
+starts a fresh gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import itertools
+import os
+from collections import deque
+from typing import Any, Callable
+
+import asyncssh
+
+from ftltui.engine.ssh.pool import Connection
+from ftltui.errors import GateFailed, HostError, Unreachable
+from ftltui.gate import PROTO_VERSION
+from ftltui.gate.build import bootstrap_command
+from ftltui.gate.frames import CHUNK, FrameError, decode_body, decode_length, encode
+
+
+class NoPython(Exception):
+    """The host has no usable Python interpreter (exit 126/127 from the bootstrap)."""
+
+
+class _Request:
+    def __init__(self, on_output: Callable[[str, str], None] | None = None,
+                 sink: Callable[[bytes], None] | None = None) -> None:
+        self.future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.on_output = on_output
+        self.sink = sink
+
+
+class GateClient:
+    def __init__(self, host: str, conn: Connection, python: str, *,
+                 hello_timeout: float = 30.0, ping_interval: float = 5.0, hang_timeout: float = 20.0) -> None:
+        self.host = host
+        self.conn = conn
+        self.python = python
+        self.hello_timeout = hello_timeout
+        self.ping_interval = ping_interval
+        self.hang_timeout = hang_timeout
+        self.hello: dict[str, Any] = {}
+        self.dead: HostError | None = None
+        self.start_seconds = 0.0
+        self._proc: asyncssh.SSHClientProcess[bytes] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Request] = {}
+        self._stderr: deque[bytes] = deque(maxlen=64)
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._last_heard = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        return self.hello.get("pid")
+
+    # -- start ----------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        cmd, payload, _digest = bootstrap_command(self.python)
+        try:
+            self._proc = await self.conn.conn.create_process(cmd, encoding=None)
+        except (asyncssh.Error, OSError) as exc:
+            raise Unreachable(self.host, f"{self.host}: cannot open a session channel: {exc}") from None
+        self._tasks.append(loop.create_task(self._drain_stderr()))
+        try:
+            first = await asyncio.wait_for(self._read(), self.hello_timeout)
+            if first is not None and first.get("t") == "need":
+                self._proc.stdin.write(payload)
+                await self._proc.stdin.drain()
+                first = await asyncio.wait_for(self._read(), self.hello_timeout)
+        except asyncio.TimeoutError:
+            self._proc.close()
+            raise GateFailed(self.host, f"gate on {self.host} did not say hello within {self.hello_timeout:g}s") from None
+        except (FrameError, asyncssh.Error, OSError) as exc:
+            self._proc.close()
+            raise GateFailed(self.host, f"gate on {self.host} could not start: {exc}") from None
+        if first is None:
+            await self._raise_start_failure()
+        if first.get("t") != "hello" or first.get("proto") != PROTO_VERSION:
+            self._proc.close()
+            raise GateFailed(self.host, f"gate on {self.host} spoke an unknown protocol: {str(first)[:200]}")
+        self.hello = first
+        self.start_seconds = loop.time() - t0
+        self._last_heard = loop.time()
+        self._tasks.append(loop.create_task(self._reader()))
+        self._tasks.append(loop.create_task(self._watchdog()))
+
+    async def _raise_start_failure(self) -> None:
+        assert self._proc is not None
+        try:
+            await asyncio.wait_for(self._proc.wait_closed(), 2)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(0)
+        status = self._proc.exit_status
+        err = b"".join(self._stderr).decode(errors="replace").strip().splitlines()
+        tail = err[-1] if err else ""
+        if status in (126, 127):
+            raise NoPython(f"{self.python!s}: {tail or 'not found'}")
+        if self.conn.closed:
+            raise Unreachable(self.host, f"{self.host}: connection lost while starting the gate")
+        raise GateFailed(self.host, f"gate on {self.host} exited at start (status {status}): {tail[:300]}")
+
+    async def _drain_stderr(self) -> None:
+        assert self._proc is not None
+        try:
+            while True:
+                data = await self._proc.stderr.read(4096)
+                if not data:
+                    return
+                self._stderr.append(data)
+        except (asyncssh.Error, OSError):
+            return
+
+    async def _read(self) -> dict[str, Any] | None:
+        assert self._proc is not None
+        try:
+            header = await self._proc.stdout.readexactly(4)
+            body = await self._proc.stdout.readexactly(decode_length(header))
+        except asyncio.IncompleteReadError:
+            return None
+        return decode_body(body)
+
+    # -- reply routing -------------------------------------------------------------------
+    async def _reader(self) -> None:
+        loop = asyncio.get_running_loop()
+        why = "closed its channel"
+        try:
+            while True:
+                msg = await self._read()
+                if msg is None:
+                    break
+                self._last_heard = loop.time()
+                self._route(msg)
+        except FrameError as exc:
+            why = f"sent a corrupt frame ({exc})"
+        except (asyncssh.Error, OSError) as exc:
+            why = f"channel failed ({exc})"
+        except asyncio.CancelledError:
+            return
+        await self._die(why)
+
+    def _route(self, msg: dict[str, Any]) -> None:
+        t = msg.get("t")
+        req = self._pending.get(msg.get("id"))  # type: ignore[arg-type]
+        if t == "bye":
+            return
+        if req is None:
+            if t == "error":  # a gate-level error not tied to a request
+                asyncio.get_running_loop().create_task(self._die(str(msg.get("msg"))))
+            return
+        if t == "out" and req.on_output is not None:
+            text = str(msg.get("text", ""))
+            for line in text.splitlines() or [""]:
+                req.on_output(str(msg.get("stream", "stdout")), line)
+        elif t == "chunk" and req.sink is not None:
+            req.sink(base64.b64decode(msg.get("data") or ""))
+        elif t == "result":
+            self._pending.pop(msg["id"], None)
+            if not req.future.done():
+                req.future.set_result(msg.get("result") or {})
+        elif t == "error":
+            self._pending.pop(msg["id"], None)
+            if not req.future.done():
+                req.future.set_exception(GateFailed(self.host, f"{self.host}: {msg.get('msg')}"))
+        elif t == "pong":
+            self._pending.pop(msg["id"], None)
+            if not req.future.done():
+                req.future.set_result({})
+
+    async def _watchdog(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.dead is None:
+            await asyncio.sleep(self.ping_interval)
+            if not self._pending:
+                self._last_heard = loop.time()
+                continue
+            if loop.time() - self._last_heard > self.hang_timeout:
+                await self._die(f"stopped answering (nothing for {self.hang_timeout:g}s)")
+                return
+            self._send({"t": "ping", "id": next(self._ids)})
+
+    async def _die(self, why: str) -> None:
+        if self.dead is not None:
+            return
+        lost = self.conn.closed
+        if not lost:
+            try:  # the session channel closes a moment before the connection does
+                await asyncio.wait_for(asyncio.shield(self.conn.conn.wait_closed()), 0.3)
+                lost = True
+            except asyncio.TimeoutError:
+                lost = self.conn.closed
+        err = b"".join(self._stderr).decode(errors="replace").strip().splitlines()
+        detail = f"; last stderr: {err[-1][:200]}" if err else ""
+        if lost:
+            self.dead = Unreachable(self.host, f"{self.host}: connection lost while the gate was running")
+        else:
+            self.dead = GateFailed(self.host, f"gate on {self.host} {why}; in-flight tasks failed, "
+                                              f"the next task starts a fresh gate{detail}")
+        for req in list(self._pending.values()):
+            if not req.future.done():
+                req.future.set_exception(self.dead)
+        self._pending.clear()
+        for t in self._tasks:
+            if t is not asyncio.current_task():
+                t.cancel()
+        if self._proc is not None:
+            self._proc.close()
+
+    # -- requests -------------------------------------------------------------------------
+    def _send(self, msg: dict[str, Any]) -> None:
+        if self._proc is None or self.dead is not None:
+            raise self.dead or GateFailed(self.host, f"gate on {self.host} is not running")
+        try:
+            self._proc.stdin.write(encode(msg))
+        except (asyncssh.Error, OSError, BrokenPipeError) as exc:
+            raise GateFailed(self.host, f"gate on {self.host}: cannot send ({exc})") from None
+
+    async def _request(self, msg: dict[str, Any], req: _Request) -> dict[str, Any]:
+        rid = next(self._ids)
+        msg["id"] = rid
+        self._pending[rid] = req
+        try:
+            self._send(msg)
+            return await req.future
+        except asyncio.CancelledError:
+            if self._pending.pop(rid, None) is not None and self.dead is None:
+                try:
+                    self._send({"t": "cancel", "id": rid})
+                except HostError:
+                    pass
+            raise
+        finally:
+            self._pending.pop(rid, None)
+
+    async def run(self, module: str, params: dict[str, Any], *, check: bool, secret_args: list[str],
+                  on_output: Callable[[str, str], None]) -> dict[str, Any]:
+        msg = {"t": "run", "module": module, "params": params, "check": check, "secret_args": secret_args}
+        return await self._request(msg, _Request(on_output=on_output))
+
+    async def put(self, local_path: str) -> dict[str, Any]:
+        """Upload a controller file into the gate's temp dir; returns {path, size, sha256}."""
+        digest = hashlib.sha256()
+        size = 0
+        with open(local_path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        req = _Request()
+        rid = next(self._ids)
+        self._pending[rid] = req
+        try:
+            self._send({"t": "put", "id": rid, "size": size, "sha256": digest.hexdigest(),
+                        "name": os.path.basename(local_path)})
+            sent = 0
+            with open(local_path, "rb") as f:
+                while sent < size and not req.future.done():
+                    data = f.read(CHUNK)
+                    sent += len(data)
+                    self._send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii"),
+                                "last": sent >= size})
+                    assert self._proc is not None
+                    await self._proc.stdin.drain()
+            return await req.future
+        finally:
+            self._pending.pop(rid, None)
+
+    async def get(self, remote_path: str, local_path: str) -> dict[str, Any]:
+        """Download a host file; verified against the gate's sha256. Returns {checksum, size, sha256}."""
+        os.makedirs(os.path.dirname(os.path.abspath(local_path)), exist_ok=True)
+        tmp = local_path + ".ftl-part"
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as f:
+            def sink(data: bytes) -> None:
+                digest.update(data)
+                f.write(data)
+
+            try:
+                result = await self._request({"t": "get", "path": remote_path}, _Request(sink=sink))
+            except BaseException:
+                f.close()
+                os.unlink(tmp)
+                raise
+        if result.get("sha256") != digest.hexdigest():
+            os.unlink(tmp)
+            raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha256 mismatch)")
+        os.replace(tmp, local_path)
+        return {"checksum": result.get("checksum"), "size": result.get("size"), "sha256": result.get("sha256")}
+
+    async def close(self) -> None:
+        if self._proc is not None and self.dead is None:
+            try:
+                self._send({"t": "shutdown"})
+                self._proc.stdin.write_eof()
+            except (HostError, asyncssh.Error, OSError):
+                pass
+        self.dead = self.dead or GateFailed(self.host, f"gate on {self.host} was shut down")
+        for t in self._tasks:
+            t.cancel()
+        if self._proc is not None:
+            self._proc.close()

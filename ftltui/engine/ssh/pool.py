@@ -1,0 +1,206 @@
+"""SSH connections: one per (user, host, port, jump chain), shared and reused.
+
+A jump chain is connected hop by hop, each hop tunnelled through the previous one's
+connection, and every hop is itself a pooled connection: all the hosts behind one
+bastion share that bastion's single connection. Idle connections (no operation in
+flight, nothing tunnelled through them) are closed after ``idle_timeout``.
+Failures become typed :mod:`ftltui.errors` naming the host and the hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncssh
+
+from ftltui.engine.ssh.hostkeys import HostKeyPolicy
+from ftltui.errors import AuthFailed, HostError, HostKeyRejected, Unreachable
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach one hop. ``name`` is what users call it (inventory name)."""
+
+    name: str
+    address: str
+    port: int | None = None  # None: from ssh config, else 22
+    user: str | None = None
+    key_files: tuple[str, ...] = ()
+    password: str | None = field(default=None, repr=False, compare=False)
+    known_hosts: str = "~/.ssh/known_hosts"
+    accept_new: bool = False
+    connect_timeout: float = 10.0
+    config_files: tuple[str, ...] = ()
+    keepalive_interval: float = 15.0
+    keepalive_count_max: int = 4
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.user, self.address, self.port)
+
+
+@dataclass
+class Connection:
+    """A pooled connection; ``gate`` is owned by the runner (one gate per connection)."""
+
+    chain: tuple[Endpoint, ...]
+    conn: asyncssh.SSHClientConnection
+    parent: Connection | None
+    last_used: float = field(default_factory=time.monotonic)
+    busy: int = 0
+    children: int = 0
+    gate: Any = None
+    no_python: bool = False
+
+    @property
+    def target(self) -> Endpoint:
+        return self.chain[-1]
+
+    @property
+    def closed(self) -> bool:
+        return self.conn.is_closed()
+
+
+def _where(chain: tuple[Endpoint, ...]) -> str:
+    return chain[-1].name if len(chain) == 1 else f"{chain[-2].name} reached, {chain[-1].name}"
+
+
+def classify(exc: BaseException, chain: tuple[Endpoint, ...], target: str, policy: HostKeyPolicy | None) -> HostError:
+    """An asyncssh/OS error while connecting ``chain[-1]`` -> typed error for ``target``."""
+    ep = chain[-1]
+    where = _where(chain)
+    hop = ep.name if ep.name != target else None
+    addr = f"{ep.address}:{ep.port or 22}"
+    if isinstance(exc, asyncssh.HostKeyNotVerifiable):
+        return HostKeyRejected(target, (policy.problem if policy and policy.problem else f"{where}: {exc}"), hop=hop)
+    if isinstance(exc, asyncssh.PermissionDenied):
+        tried = [m for m, ok in (("key " + ",".join(ep.key_files), ep.key_files), ("password", ep.password)) if ok]
+        how = "; tried " + " and ".join(tried) if tried else "; tried the ssh agent and default keys"
+        return AuthFailed(target, f"{where}: authentication failed as {ep.user or 'the default user'}{how}", hop=hop)
+    if isinstance(exc, asyncssh.ChannelOpenError):
+        return Unreachable(target, f"{where} refused ({addr}: {exc.reason or 'channel open failed'})", hop=hop)
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return Unreachable(target, f"{where}: timed out connecting to {addr} after {ep.connect_timeout:g}s", hop=hop)
+    if isinstance(exc, socket.gaierror):
+        return Unreachable(target, f"{where}: cannot resolve {ep.address} ({exc.strerror})", hop=hop)
+    if isinstance(exc, ConnectionRefusedError):
+        return Unreachable(target, f"{where}: connection refused at {addr}", hop=hop)
+    if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return Unreachable(target, f"{where}: no route to {addr}", hop=hop)
+    if isinstance(exc, (asyncssh.DisconnectError, asyncssh.ConnectionLost)):
+        return Unreachable(target, f"{where}: disconnected ({exc.reason})", hop=hop)
+    if isinstance(exc, OSError):
+        return Unreachable(target, f"{where}: {exc.strerror or exc} ({addr})", hop=hop)
+    return Unreachable(target, f"{where}: {type(exc).__name__}: {exc}", hop=hop)
+
+
+class Pool:
+    def __init__(self, *, idle_timeout: float = 300.0) -> None:
+        self.idle_timeout = idle_timeout
+        self._conns: dict[tuple[Any, ...], Connection] = {}
+        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+        self._reaper: asyncio.Task[None] | None = None
+
+    def stats(self) -> dict[str, int]:
+        live = [c for c in self._conns.values() if not c.closed]
+        return {"connections": len(live), "tunnels": sum(1 for c in live if c.children)}
+
+    def connections(self) -> list[Connection]:
+        return [c for c in self._conns.values() if not c.closed]
+
+    async def get(self, chain: tuple[Endpoint, ...], target: str) -> Connection:
+        """The live connection for ``chain`` (jump hops first, target last)."""
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.get_running_loop().create_task(self._reap())
+        key = tuple(e.key for e in chain)
+        found = self._conns.get(key)
+        if found is not None and not found.closed:
+            found.last_used = time.monotonic()
+            return found
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            found = self._conns.get(key)
+            if found is not None and not found.closed:
+                return found
+            parent = await self.get(chain[:-1], target) if len(chain) > 1 else None
+            if parent is not None:
+                parent.busy += 1  # not reaped while we open a tunnel through it
+            try:
+                conn = await self._open(chain, parent, target)
+            finally:
+                if parent is not None:
+                    parent.busy -= 1
+            entry = Connection(chain, conn, parent)
+            if parent is not None:
+                parent.children += 1
+            self._conns[key] = entry
+            return entry
+
+    async def _open(self, chain: tuple[Endpoint, ...], parent: Connection | None, target: str) -> asyncssh.SSHClientConnection:
+        ep = chain[-1]
+        policy = HostKeyPolicy(_expand(ep.known_hosts), ep.accept_new, ep.name)
+        kwargs: dict[str, Any] = dict(
+            known_hosts=_expand(ep.known_hosts) if _exists(ep.known_hosts) else ([], [], []),  # b"" would mean ~/.ssh
+            client_factory=lambda: policy,
+            connect_timeout=ep.connect_timeout,
+            keepalive_interval=ep.keepalive_interval,
+            keepalive_count_max=ep.keepalive_count_max,
+            config=list(ep.config_files) if ep.config_files else (),
+            tunnel=parent.conn if parent is not None else (),
+        )
+        if ep.port is not None:
+            kwargs["port"] = ep.port
+        if ep.user:
+            kwargs["username"] = ep.user
+        if ep.key_files:
+            kwargs["client_keys"] = [_expand(k) for k in ep.key_files]
+        if ep.password is not None:
+            kwargs["password"] = ep.password
+        try:
+            return await asyncio.wait_for(asyncssh.connect(ep.address, **kwargs), ep.connect_timeout + 5)
+        except (OSError, asyncssh.Error, asyncio.TimeoutError) as exc:
+            raise classify(exc, chain, target, policy) from None
+
+    async def _reap(self) -> None:
+        interval = max(0.5, min(self.idle_timeout / 4, 30.0))
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            # deepest first, so a bastion becomes idle once its last tunnel is gone
+            for key, c in sorted(self._conns.items(), key=lambda kv: -len(kv[0])):
+                if c.closed or (not c.busy and not c.children and now - c.last_used > self.idle_timeout):
+                    await self._drop(key, c)
+
+    async def _drop(self, key: tuple[Any, ...], c: Connection) -> None:
+        self._conns.pop(key, None)
+        if c.gate is not None:
+            await c.gate.close()
+        c.conn.close()
+        if c.parent is not None:
+            c.parent.children -= 1
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for key, c in sorted(self._conns.items(), key=lambda kv: -len(kv[0])):
+            await self._drop(key, c)
+        for c in list(self._conns.values()):
+            c.conn.close()
+        self._conns.clear()
+
+
+def _expand(path: str) -> str:
+    import os
+
+    return os.path.expanduser(path)
+
+
+def _exists(path: str) -> bool:
+    import os
+
+    return os.path.exists(os.path.expanduser(path))

@@ -1,0 +1,185 @@
+"""``SshRunner``: the :class:`ftltui.engine.runner.Runner` for ``ansible_connection=ssh``.
+
+Per host: resolve the jump chain and connection options (inventory vars, the OpenSSH
+args in ``ansible_ssh_*_args``, ssh config), get the pooled connection, and run the
+module in that connection's gate (started on first use). ``raw`` always, and
+``command``/``shell`` on hosts without Python, run as a plain exec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from ftltui import modules
+from ftltui.engine.runner import OutputCallback
+from ftltui.engine.ssh.execpath import run_exec
+from ftltui.engine.ssh.gate_client import GateClient, NoPython
+from ftltui.engine.ssh.options import SshOptions, parse_jump_spec, parse_ssh_args
+from ftltui.engine.ssh.pool import Connection, Endpoint, Pool
+from ftltui.errors import GateFailed, HostError
+from ftltui.inventory.model import Host
+
+EXEC_OK = ("raw", "command", "shell")
+_FALSE = ("no", "false", "0", "off", "n")
+
+
+class SshRunner:
+    def __init__(
+        self,
+        *,
+        inventory: Any = None,
+        accept_new_host_keys: bool = False,
+        known_hosts: str | None = None,
+        connect_timeout: float = 10.0,
+        idle_timeout: float = 300.0,
+        ssh_config: str | None = None,
+        on_warning: Callable[[str | None, str], None] | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.accept_new_host_keys = accept_new_host_keys
+        self.known_hosts = known_hosts
+        self.connect_timeout = connect_timeout
+        self.ssh_config = ssh_config
+        self.on_warning = on_warning
+        self.pool = Pool(idle_timeout=idle_timeout)
+        self._warned: set[str] = set()
+        self._gate_locks: dict[int, asyncio.Lock] = {}
+
+    # -- Runner protocol ------------------------------------------------------------------
+    async def run_module(self, host: Host, module: str, params: dict[str, Any], *, check: bool,
+                         on_output: OutputCallback) -> dict[str, Any]:
+        name = modules.canonical(module)
+        conn = await self.pool.get(self.chain(host), host.name)
+        conn.busy += 1
+        try:
+            if name == "raw":
+                return await run_exec(host.name, conn.conn, name, params, check, on_output)
+            try:
+                gate = await self._gate(conn, host)
+            except NoPython as exc:
+                if name in EXEC_OK:
+                    return await run_exec(host.name, conn.conn, name, params, check, on_output)
+                return {"changed": False, "failed": True,
+                        "msg": f"{name} needs python3 on {host.name} ({exc}); without Python only raw, "
+                               f"command and shell work (or set ansible_python_interpreter)"}
+            secret_args = _secret_args(name)
+            return await gate.run(name, params, check=check, secret_args=secret_args, on_output=on_output)
+        finally:
+            conn.busy -= 1
+            conn.last_used = time.monotonic()
+
+    async def put_file(self, host: Host, local_path: str) -> str:
+        gate = await self._gate_for(host)
+        return str((await gate.put(local_path))["path"])
+
+    async def get_file(self, host: Host, remote_path: str, local_path: str) -> dict[str, Any]:
+        gate = await self._gate_for(host)
+        return await gate.get(remote_path, local_path)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    # -- gates ------------------------------------------------------------------------
+    async def _gate_for(self, host: Host) -> GateClient:
+        conn = await self.pool.get(self.chain(host), host.name)
+        try:
+            return await self._gate(conn, host)
+        except NoPython as exc:
+            raise GateFailed(host.name, f"file transfer needs python3 on {host.name} ({exc})") from None
+
+    async def _gate(self, conn: Connection, host: Host) -> GateClient:
+        if conn.no_python:
+            raise NoPython(conn.no_python)
+        gate = conn.gate
+        if gate is not None and gate.dead is None:
+            return gate
+        lock = self._gate_locks.setdefault(id(conn), asyncio.Lock())
+        async with lock:
+            gate = conn.gate
+            if gate is not None and gate.dead is None:
+                return gate
+            gate = GateClient(host.name, conn, host.python)
+            try:
+                await gate.start()
+            except NoPython as exc:
+                conn.no_python = str(exc) or True  # type: ignore[assignment]
+                raise
+            conn.gate = gate
+            return gate
+
+    # -- endpoints ---------------------------------------------------------------------
+    def chain(self, host: Host) -> tuple[Endpoint, ...]:
+        """Jump hops first, the host last; each hop resolved through the inventory."""
+        opts = self._options(host)
+        target = self._endpoint(host, opts)
+        specs = host.jump_hosts or (opts.proxy_jump or [])
+        hops = []
+        for spec in specs:
+            user, name, port = parse_jump_spec(spec)
+            inv_host = self._inventory_host(name)
+            if inv_host is not None:
+                ep = self._endpoint(inv_host, self._options(inv_host), defaults=target)
+            else:
+                ep = Endpoint(name=name, address=name, port=target.port if port is None else port,
+                              user=target.user, key_files=target.key_files, known_hosts=target.known_hosts,
+                              accept_new=target.accept_new, connect_timeout=target.connect_timeout,
+                              config_files=target.config_files)
+            if user or port:
+                ep = _replace(ep, user=user or ep.user, port=port or ep.port)
+            hops.append(ep)
+        return (*hops, target)
+
+    def _options(self, host: Host) -> SshOptions:
+        opts = parse_ssh_args(host.ssh_args)
+        for name in opts.ignored:
+            if name not in self._warned:
+                self._warned.add(name)
+                if self.on_warning is not None:
+                    self.on_warning(host.name, f"ssh option {name} is not supported by ftl-tui and was ignored")
+        return opts
+
+    def _endpoint(self, host: Host, opts: SshOptions, defaults: Endpoint | None = None) -> Endpoint:
+        v = host.vars
+        port = int(v.get("ansible_port", v.get("ansible_ssh_port"))) if ("ansible_port" in v or "ansible_ssh_port" in v) else opts.port
+        keys = tuple(([host.private_key_file] if host.private_key_file else []) + opts.identity_files)
+        hkc = v.get("host_key_checking", v.get("ansible_host_key_checking"))
+        accept_new = self.accept_new_host_keys or (hkc is not None and str(hkc).lower() in _FALSE)
+        if opts.accept_new is not None:
+            accept_new = accept_new or opts.accept_new
+        timeout = float(v.get("ansible_timeout", opts.connect_timeout or self.connect_timeout))
+        config = tuple(opts.config_files) or ((self.ssh_config,) if self.ssh_config else ())
+        known = opts.known_hosts or self.known_hosts or (defaults.known_hosts if defaults else "~/.ssh/known_hosts")
+        return Endpoint(
+            name=host.name, address=host.address, port=port if port is not None else (defaults.port if defaults else None),
+            user=host.user or opts.user or (defaults.user if defaults else None),
+            key_files=keys or (defaults.key_files if defaults else ()), password=host.password,
+            known_hosts=known, accept_new=accept_new, connect_timeout=timeout, config_files=config,
+            keepalive_interval=opts.keepalive_interval or 15.0, keepalive_count_max=opts.keepalive_count_max or 4,
+        )
+
+    def _inventory_host(self, name: str) -> Host | None:
+        hosts = getattr(self.inventory, "hosts", None) or {}
+        if name in hosts:
+            return hosts[name]
+        for h in hosts.values():
+            if h.vars.get("ansible_host") == name:
+                return h
+        return None
+
+
+def _secret_args(module: str) -> list[str]:
+    try:
+        return modules.spec(module).secret_args()
+    except (KeyError, ImportError):
+        return []
+
+
+def _replace(ep: Endpoint, **kw: Any) -> Endpoint:
+    from dataclasses import replace
+
+    return replace(ep, **kw)
+
+
+__all__ = ["SshRunner", "HostError"]

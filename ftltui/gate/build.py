@@ -1,0 +1,75 @@
+"""Build the gate program (controller side, stdlib only): a zipapp made in memory.
+
+The zip holds ``ftltui/gate`` and ``ftltui/modules`` with fixed timestamps and a
+stub ``ftltui/__init__.py``, so its SHA-256 only changes when the code does; the
+remote cache file is named by that hash. ``bootstrap_command`` is the single exec
+that starts a gate: it runs a cached copy, or asks for the zip once (``need``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shlex
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Tuple
+
+PKG = Path(__file__).resolve().parent.parent  # .../ftltui
+
+# Python 3.8-compatible, kept small: it travels on every gate start.
+BOOTSTRAP = """\
+import sys,os,json,struct,hashlib
+h,n=sys.argv[1],int(sys.argv[2])
+d=os.path.join(os.path.expanduser('~'),'.cache','ftl-tui')
+p=os.path.join(d,'gate-%s.pyz'%h)
+if not os.path.isfile(p):
+ m=json.dumps({'t':'need'}).encode();os.write(1,struct.pack('>I',len(m))+m)
+ b=bytearray()
+ while len(b)<n:
+  c=os.read(0,n-len(b))
+  if not c:sys.exit(3)
+  b+=c
+ if hashlib.sha256(b).hexdigest()[:32]!=h:sys.exit(4)
+ try:
+  os.makedirs(d,0o700,exist_ok=True);t='%s.%d'%(p,os.getpid())
+  with open(t,'wb') as f:f.write(b)
+  os.replace(t,p)
+ except OSError:
+  import tempfile;f,p=tempfile.mkstemp(suffix='.pyz');os.write(f,b);os.close(f)
+sys.path.insert(0,p)
+from ftltui.gate.server import main
+main(h)
+"""
+
+_STUB_INIT = '"""ftl-tui gate runtime (stub package)."""\n'
+_MAIN = "import sys\nfrom ftltui.gate.server import main\nmain(sys.argv[1] if len(sys.argv) > 1 else 'dev')\n"
+
+
+@lru_cache(maxsize=1)
+def gate_payload() -> Tuple[bytes, str]:
+    """(zip bytes, 32-hex content hash); computed once per controller process."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+
+        def add(name: str, text: str) -> None:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, text)
+
+        add("__main__.py", _MAIN)
+        add("ftltui/__init__.py", _STUB_INIT)
+        for sub in ("gate", "modules"):
+            for f in sorted((PKG / sub).glob("*.py")):
+                add(f"ftltui/{sub}/{f.name}", f.read_text(encoding="utf-8"))
+    data = buf.getvalue()
+    return data, hashlib.sha256(data).hexdigest()[:32]
+
+
+def bootstrap_command(python: str = "python3") -> Tuple[str, bytes, str]:
+    """(shell command line, zip bytes, hash) for one gate start."""
+    data, digest = gate_payload()
+    cmd = "%s -c %s %s %d" % (shlex.quote(python), shlex.quote(BOOTSTRAP), digest, len(data))
+    return cmd, data, digest

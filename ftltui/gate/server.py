@@ -1,0 +1,234 @@
+"""The gate's main loop: read request frames, run each request in a thread, stream replies.
+
+Runs on the managed host (stdlib only, Python >= 3.8). The real stdout/stdin file
+descriptors are kept for the protocol and fd 0/1 are pointed at /dev/null and stderr,
+so nothing a module or its subprocesses print can corrupt the frame stream.
+Everything the gate sends for a request is redacted by value for that request's
+secret arguments, so even a crash message cannot echo a password.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import traceback
+from typing import Any, BinaryIO, Dict, List, Optional
+
+from ftltui.gate import PROTO_VERSION
+from ftltui.gate.frames import CHUNK, FrameError, encode, read_frame
+
+MASK = "********"
+
+
+def redact(value: Any, secrets: List[str]) -> Any:
+    """Replace every secret value inside strings, dict keys and lists (longest first)."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for s in secrets:
+            value = value.replace(s, MASK)
+        return value
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v, secrets) for v in value]
+    return value
+
+
+def secret_values(module: str, params: Dict[str, Any], extra: List[str]) -> List[str]:
+    names = set(extra or [])
+    try:
+        from ftltui import modules
+
+        names.update(modules.spec(module).secret_args())
+    except Exception:  # unknown module: the request fails anyway; redact what we were told
+        pass
+    vals = set()
+    for n in names:
+        v = params.get(n)
+        if isinstance(v, (list, tuple)):
+            vals.update(str(x) for x in v if x not in (None, ""))
+        elif v not in (None, ""):
+            vals.add(str(v))
+    return sorted(vals, key=len, reverse=True)
+
+
+class _Upload:
+    def __init__(self, path: str, size: int, sha256: str) -> None:
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.file = open(path, "wb")
+        self.digest = hashlib.sha256()
+        self.received = 0
+
+
+class Gate:
+    def __init__(self, rfile: BinaryIO, wfile: BinaryIO, gate_hash: str) -> None:
+        self.rfile = rfile
+        self.wfile = wfile
+        self.gate_hash = gate_hash
+        self.wlock = threading.Lock()
+        self.cancels: Dict[int, threading.Event] = {}
+        self.uploads: Dict[int, _Upload] = {}
+        self.tmpdir = tempfile.mkdtemp(prefix="ftl-gate-")
+
+    def send(self, msg: Dict[str, Any]) -> None:
+        data = encode(msg)
+        with self.wlock:
+            try:
+                self.wfile.write(data)
+                self.wfile.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass  # controller went away; the read loop sees EOF and exits
+
+    # -- requests -------------------------------------------------------------------
+    def serve(self) -> None:
+        self.send({"t": "hello", "proto": PROTO_VERSION, "gate": self.gate_hash, "pid": os.getpid(),
+                   "python": platform.python_version(), "tmpdir": self.tmpdir})
+        try:
+            while True:
+                try:
+                    msg = read_frame(self.rfile)
+                except FrameError as exc:
+                    self.send({"t": "error", "id": None, "msg": "gate: bad frame from controller: %s" % exc})
+                    break
+                if msg is None or msg.get("t") == "shutdown":
+                    break
+                self.dispatch(msg)
+        finally:
+            for ev in list(self.cancels.values()):
+                ev.set()
+            for up in self.uploads.values():
+                up.file.close()
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.send({"t": "bye"})
+
+    def dispatch(self, msg: Dict[str, Any]) -> None:
+        t, rid = msg.get("t"), msg.get("id")
+        if t == "run":
+            ev = threading.Event()
+            self.cancels[rid] = ev
+            threading.Thread(target=self.run_module, args=(msg, ev), daemon=True).start()
+        elif t == "cancel":
+            ev = self.cancels.get(rid)
+            if ev is not None:
+                ev.set()
+        elif t == "ping":
+            self.send({"t": "pong", "id": rid})
+        elif t == "put":
+            self.put_begin(msg)
+        elif t == "chunk":
+            self.put_chunk(msg)
+        elif t == "get":
+            threading.Thread(target=self.get_file, args=(msg,), daemon=True).start()
+        else:
+            self.send({"t": "error", "id": rid, "msg": "gate: unknown message type %r" % (t,)})
+
+    def run_module(self, msg: Dict[str, Any], cancel: threading.Event) -> None:
+        rid = msg["id"]
+        module = str(msg.get("module"))
+        params = msg.get("params") or {}
+        secrets: List[str] = []
+        try:
+            secrets = secret_values(module, params, msg.get("secret_args") or [])
+            from ftltui import modules
+            from ftltui.modules.base import ModuleContext
+
+            if modules.canonical(module) not in modules.BUILTIN:
+                self.send({"t": "error", "id": rid, "msg": "gate: unknown module %r" % module})
+                return
+
+            def emit(stream: str, text: str) -> None:
+                self.send({"t": "out", "id": rid, "stream": stream, "text": redact(text, secrets)})
+
+            ctx = ModuleContext(check=bool(msg.get("check")), emit=emit, cancel_event=cancel,
+                                tmpdir=self.tmpdir)
+            result = modules.execute(module, params, ctx)
+            self.send({"t": "result", "id": rid, "result": redact(result, secrets)})
+        except BaseException as exc:  # the gate must answer every request
+            text = "gate: %s while running %s: %s" % (type(exc).__name__, module, exc)
+            self.send({"t": "error", "id": rid, "msg": redact(text, secrets),
+                       "traceback": redact(traceback.format_exc(limit=6), secrets)})
+        finally:
+            self.cancels.pop(rid, None)
+
+    # -- file transfer ----------------------------------------------------------------
+    def put_begin(self, msg: Dict[str, Any]) -> None:
+        rid = msg["id"]
+        name = os.path.basename(str(msg.get("name") or "file")) or "file"
+        path = os.path.join(self.tmpdir, "%s-%s" % (rid, name))
+        try:
+            self.uploads[rid] = _Upload(path, int(msg["size"]), str(msg["sha256"]))
+        except (OSError, KeyError, ValueError) as exc:
+            self.send({"t": "error", "id": rid, "msg": "gate: cannot create %s: %s" % (path, exc)})
+            return
+        if self.uploads[rid].size == 0:
+            self.put_chunk({"id": rid, "data": "", "last": True})
+
+    def put_chunk(self, msg: Dict[str, Any]) -> None:
+        rid = msg.get("id")
+        up = self.uploads.get(rid)
+        if up is None:
+            return  # an upload that already failed: drop its remaining chunks
+        try:
+            data = base64.b64decode(msg.get("data") or "")
+            up.file.write(data)
+            up.digest.update(data)
+            up.received += len(data)
+        except (OSError, ValueError) as exc:
+            self.uploads.pop(rid, None)
+            up.file.close()
+            self.send({"t": "error", "id": rid, "msg": "gate: writing %s failed: %s" % (up.path, exc)})
+            return
+        if not msg.get("last"):
+            return
+        self.uploads.pop(rid, None)
+        up.file.close()
+        got = up.digest.hexdigest()
+        if got != up.sha256 or up.received != up.size:
+            os.unlink(up.path)
+            self.send({"t": "error", "id": rid, "msg": "gate: upload checksum mismatch (%d of %d bytes, sha256 %s)"
+                       % (up.received, up.size, got)})
+            return
+        self.send({"t": "result", "id": rid, "result": {"path": up.path, "size": up.size, "sha256": got}})
+
+    def get_file(self, msg: Dict[str, Any]) -> None:
+        rid = msg["id"]
+        path = str(msg.get("path"))
+        sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+        try:
+            with open(path, "rb") as f:
+                while True:
+                    data = f.read(CHUNK)
+                    if not data:
+                        break
+                    sha256.update(data)
+                    sha1.update(data)
+                    size += len(data)
+                    self.send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii")})
+        except OSError as exc:
+            self.send({"t": "error", "id": rid, "msg": "cannot read %s: %s" % (path, exc.strerror or exc)})
+            return
+        self.send({"t": "result", "id": rid,
+                   "result": {"size": size, "sha256": sha256.hexdigest(), "checksum": sha1.hexdigest()}})
+
+
+def main(gate_hash: str = "dev") -> None:
+    """Entry point used by the bootstrap: keep fds 0/1 for frames, protect them from modules."""
+    rfd, wfd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    rfile = os.fdopen(rfd, "rb", buffering=CHUNK)
+    wfile = os.fdopen(wfd, "wb", buffering=CHUNK)
+    Gate(rfile, wfile, gate_hash).serve()
+    sys.stderr.flush()
+    os._exit(0)  # do not wait for module threads still finishing after shutdown
