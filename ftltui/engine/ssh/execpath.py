@@ -43,9 +43,8 @@ async def run_exec(host: str, conn: asyncssh.SSHClientConnection, module: str, p
 
     async def pump(stream: Any, name: str) -> None:
         async for text in stream:
-            text = text.rstrip("\n")
             out[name].append(text)
-            on_output(name, text)
+            on_output(name, text.rstrip("\r\n"))
 
     try:
         if params.get("stdin") is not None:
@@ -58,10 +57,13 @@ async def run_exec(host: str, conn: asyncssh.SSHClientConnection, module: str, p
         proc.close()
         raise
     rc = proc.exit_status if proc.exit_status is not None else -1
+    text = {k: "".join(v) for k, v in out.items()}
+    if module != "raw" and params.get("strip_empty_ends", True):  # as command/shell do; raw keeps bytes
+        text = {k: v.rstrip("\r\n") for k, v in text.items()}
     result: dict[str, Any] = {
         "changed": True, "rc": rc, "cmd": line if module != "command" else shlex.split(line),
-        "stdout": "\n".join(out["stdout"]), "stderr": "\n".join(out["stderr"]),
-        "stdout_lines": out["stdout"], "stderr_lines": out["stderr"], "failed": rc != 0,
+        "stdout": text["stdout"], "stderr": text["stderr"],
+        "stdout_lines": text["stdout"].splitlines(), "stderr_lines": text["stderr"].splitlines(), "failed": rc != 0,
     }
     if rc != 0:
         result["msg"] = "non-zero return code"
