@@ -44,17 +44,26 @@ class Selection:
 
 
 def split_pattern(pattern: str) -> list[str]:
-    """``'a:b,&c'`` -> terms. Commas win; colons separate unless the whole thing is an address."""
-    if "~" not in pattern and pattern.count("[") != pattern.count("]"):
-        raise PatternError(f"unbalanced '[' in host pattern {pattern!r}; expected e.g. web[0] or web[1:3]")
+    """``'a:b,&c'`` -> terms. Commas win; colons separate unless the whole thing is an address.
+
+    Ansible silently drops an unbalanced ``[`` here; we call that malformed instead.
+    """
     if "," in pattern:
         parts = pattern.split(",")
+        for part in parts:
+            if not part.strip().startswith("~") and part.count("[") != part.count("]"):
+                raise PatternError(f"unbalanced '[' in host pattern {part.strip()!r}; expected e.g. web[0] or web[1:3]")
     else:
         try:
             parse_address(pattern)
             parts = [pattern]
         except ValueError:
             parts = _TERM.findall(pattern)
+            leftover = _TERM.sub("", pattern).replace(":", "").strip()
+            if leftover:
+                raise PatternError(
+                    f"unbalanced {leftover[0]!r} in host pattern {pattern!r}; expected e.g. web[0], web[1:3], or a,b for a regex with ':'"
+                )
     return [p.strip() for p in parts if p.strip()]
 
 
