@@ -123,7 +123,8 @@ async def test_unknown_ssh_option_warned_once(sshbed, make_executor) -> None:
     ex = make_executor(sshbed, ["h01", "h02"], common={
         "ansible_ssh_common_args": f"-o UserKnownHostsFile={sshbed.known_hosts} -o Ciphers=aes128-ctr "
                                    f"-o ControlMaster=auto"})
-    res = await ex.run("all", "ping", {}, on_event=lambda ev: isinstance(ev, Warning_) and warnings.append(ev.text))
+    ex.bus.subscribe(lambda ev: isinstance(ev, Warning_) and warnings.append(ev.text))
+    res = await ex.run("all", "ping", {})
     assert res.ok
     assert [w for w in warnings if "Ciphers" in w] and len([w for w in warnings if "Ciphers" in w]) == 1
     assert not [w for w in warnings if "ControlMaster" in w]
