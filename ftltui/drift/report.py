@@ -68,6 +68,10 @@ def _md_cell(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
+def _md_value(v: object) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
 def _md_group(g: GroupedChange) -> str:
     c = g.change
     cells = [c.severity, c.category, ", ".join(g.hosts), c.type, f"`{c.id}`", c.kind, c.summary]
@@ -99,7 +103,7 @@ def render_markdown(report: DriftReport) -> str:
             c = g.change
             out += ["", f"### {c.type} `{c.id}` ({', '.join(g.hosts)})", ""]
             shown = [f for f in c.fields if f.path != "sha256"]
-            out += [f"- `{f.path}`: `{f.before}` → `{f.after}`" for f in shown]
+            out += [f"- `{f.path}`: `{_md_value(f.before)}` → `{_md_value(f.after)}`" for f in shown]
             if c.diff:
                 out += ([""] if shown else []) + ["```diff", c.diff.rstrip("\n"), "```"]
     if report.comparisons:
