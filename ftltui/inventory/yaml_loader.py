@@ -175,7 +175,8 @@ def _parse_group(name: Any, body: Any, file: str, pos: Pos | None, builder: Buil
             )
         if key == "vars":
             for var in value:
-                builder.set_group_var(name, var, value[var])
+                at = value.value_pos.get(var) if isinstance(value, MarkedDict) else vpos
+                builder.set_group_var(name, var, value[var], _loc(file, at))
         elif key == "children":
             for child in value:
                 cpos = value.key_pos.get(child) if isinstance(value, MarkedDict) else vpos
@@ -208,4 +209,5 @@ def _parse_host(group: str, pattern: Any, hvars: Any, file: str, pos: Pos | None
     for host in names:
         builder.add_host(host, group, port, _loc(file, pos))
         for k in hvars or {}:
-            builder.set_host_var(host, k, hvars[k])
+            at = hvars.value_pos.get(k) if isinstance(hvars, MarkedDict) else pos
+            builder.set_host_var(host, k, hvars[k], _loc(file, at))
