@@ -118,6 +118,7 @@ class TestBed:
         self.netns: list[str] = []
         self.jump = False
         self.user = USER
+        self._log_mark: dict[str, int] = {}  # sshd.log size at the last start: wait for new lines only
 
     # -- paths -------------------------------------------------------------------
     @property
@@ -221,6 +222,7 @@ class TestBed:
         argv = [SSHD, "-D", "-e", "-f", str(d / "sshd_config")]
         if h.netns:
             argv = ["ip", "netns", "exec", h.netns, *argv]  # ip execs sshd: same PID
+        self._log_mark[name] = (d / "sshd.log").stat().st_size if (d / "sshd.log").exists() else 0
         log = open(d / "sshd.log", "ab")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
@@ -363,7 +365,7 @@ class TestBed:
         log = self.host_dir(h.name) / "sshd.log"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = log.read_text(errors="replace") if log.exists() else ""
+            text = log.read_bytes()[self._log_mark.get(h.name, 0):].decode(errors="replace") if log.exists() else ""
             if f"Server listening on {h.address} port {h.port}" in text:
                 return
             if h.pid and not Path(f"/proc/{h.pid}").exists():
