@@ -56,6 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         c.add_argument("--since", metavar="TIME", help="changes since TIME (ISO date/time, or 2h, 3d)")
         c.add_argument("--min-severity", choices=SEVERITIES, default="low")
         c.add_argument("--ignore-file", metavar="FILE", help="ignore file (default from the drift config)")
+        c.add_argument("--desired", metavar="WORKFLOW",
+                       help="also check WORKFLOW's steps in check mode: declared vs actual drift")
         _common(c, json=False)
         if name == "show":
             c.add_argument("--format", choices=FORMATS, default="table")
@@ -192,15 +194,28 @@ def _report(args: argparse.Namespace) -> Any:
     ignore_path = Path(args.ignore_file) if args.ignore_file else cfg.ignore_file
     rules = load_ignore(ignore_path) if ignore_path else []
     sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
-    hosts, _ = _hosts(args, args.pattern)
+    hosts, inv = _hosts(args, args.pattern)
+    desired, warnings = asyncio.run(_desired(args, inv, hosts)) if args.desired else ([], [])
     with _store(args, readonly=True) as store:
         report = build_report(
             store,
             [(h.name, h.groups) for h in hosts],
             sel,
-            ReportOptions(min_severity=args.min_severity, rules=cfg.rules, ignore=rules),
+            ReportOptions(min_severity=args.min_severity, rules=cfg.rules, ignore=rules, extra_changes=desired),
         )
+    report.warnings.extend(warnings)
     return report, ignore_path
+
+
+async def _desired(args: argparse.Namespace, inv: Any, hosts: list[Any]) -> Any:
+    from ftltui.drift.desired import check_workflow
+    from ftltui.engine.executor import Executor
+
+    executor = Executor(inv, base_dir=str(Path(args.desired).resolve().parent))
+    try:
+        return await check_workflow(executor, args.desired, [h.name for h in hosts])
+    finally:
+        await executor.close()
 
 
 def handle_show(args: argparse.Namespace) -> int:

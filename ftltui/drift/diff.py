@@ -41,15 +41,16 @@ def compare_fields(before: dict[str, Any], after: dict[str, Any]) -> list[FieldC
     return out
 
 
-def unified(before: str | None, after: str | None, name: str) -> str:
+def unified(before: str | None, after: str | None, name: str,
+            fromfile: str | None = None, tofile: str | None = None) -> str:
     """A unified diff of two texts (``None`` = absent), ``""`` if equal or both absent."""
     if before == after or (before is None and after is None):
         return ""
     lines = difflib.unified_diff(
         (before or "").splitlines(keepends=True),
         (after or "").splitlines(keepends=True),
-        fromfile=f"a{name}" if before is not None else "/dev/null",
-        tofile=f"b{name}" if after is not None else "/dev/null",
+        fromfile=fromfile or (f"a{name}" if before is not None else "/dev/null"),
+        tofile=tofile or (f"b{name}" if after is not None else "/dev/null"),
     )
     return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
 
