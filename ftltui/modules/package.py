@@ -7,7 +7,6 @@ without ever running the package manager.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from typing import Any, Dict, List, Optional, Tuple
 
