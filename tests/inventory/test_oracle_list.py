@@ -230,3 +230,25 @@ def test_secrets_are_masked_not_printed(tmp_path, capsys):
     assert main(["inventory", "--host", "db2", "--json", "-i", str(root / "hosts")]) == 0
     out = capsys.readouterr().out
     assert "s3cret" not in out and "abc" not in out.replace("api_token", "")
+
+
+def test_graph_and_host_match_ansible_inventory(tmp_path, capsys, ansible_env):
+    root = write_tree(tmp_path / "inv", INI)
+    src = root / "hosts"
+    for argv, ours_argv in (
+        (["--graph"], ["--graph"]),
+        (["--graph", "prod"], ["--graph", "prod"]),
+        (["--host", "db2"], ["--host", "db2", "--json"]),
+        (["--host", "web-a.example.invalid"], ["--host", "web-a.example.invalid", "--json"]),
+    ):
+        proc = subprocess.run(["ansible-inventory", "-i", str(src), *argv], env=ansible_env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        capsys.readouterr()
+        assert main(["inventory", *ours_argv, "-i", str(src)]) == 0
+        ours = capsys.readouterr().out
+        if argv[0] == "--host":
+            expected = json.loads(proc.stdout)
+            mask_like_ftl({"_meta": {"hostvars": {"h": expected}}})
+            assert json.loads(ours) == expected
+        else:
+            assert ours.strip() == proc.stdout.strip()

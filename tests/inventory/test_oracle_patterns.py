@@ -163,3 +163,30 @@ def test_bad_pattern_exits_4(pattern_inv, capsys):
     assert main(["inventory", "--list-hosts", "~web[", "-i", str(pattern_inv)]) == 4
     err = capsys.readouterr().err
     assert "Traceback" not in err and "web[" in err
+
+
+INI_INVENTORY = {
+    "hosts": """
+        127.0.0.1
+        top
+        [web]
+        web[1:4]
+        [db]
+        db[a:b] 
+        web2
+        [prod:children]
+        web
+        db
+        [prod]
+        lb
+    """,
+}
+
+INI_PATTERNS = ["localhost", "::1", "all", "prod", "prod[0]", "prod[-1]", "db:web", "!prod", "web[1:]:&db", "~web[24]", "ungrouped", "*"]
+
+
+def test_ini_patterns_match_ansible(tmp_path, ansible_env):
+    root = write_tree(tmp_path / "inv", INI_INVENTORY)
+    expected = ansible_list_hosts_batch([root / "hosts"], INI_PATTERNS, ansible_env)
+    ours = [_ours(root / "hosts", p) for p in INI_PATTERNS]
+    assert dict(zip(INI_PATTERNS, ours)) == dict(zip(INI_PATTERNS, expected))
