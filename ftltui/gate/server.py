@@ -9,15 +9,10 @@ secret arguments, so even a crash message cannot echo a password.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
-import platform
-import shutil
 import sys
-import tempfile
 import threading
-import traceback
 from typing import Any, BinaryIO, Dict, List, Optional
 
 from ftltui.gate import PROTO_VERSION
@@ -77,7 +72,10 @@ class Gate:
         self.wlock = threading.Lock()
         self.cancels: Dict[int, threading.Event] = {}
         self.uploads: Dict[int, _Upload] = {}
-        self.tmpdir = tempfile.mkdtemp(prefix="ftl-gate-")
+        # cheaper than tempfile (whose import pulls in random & co.) at every gate start
+        base = os.environ.get("TMPDIR") or "/tmp"
+        self.tmpdir = os.path.join(base, "ftl-gate-%d-%s" % (os.getpid(), os.urandom(4).hex()))
+        os.mkdir(self.tmpdir, 0o700)
 
     def send(self, msg: Dict[str, Any]) -> None:
         data = encode(msg)
@@ -91,7 +89,7 @@ class Gate:
     # -- requests -------------------------------------------------------------------
     def serve(self) -> None:
         self.send({"t": "hello", "proto": PROTO_VERSION, "gate": self.gate_hash, "pid": os.getpid(),
-                   "python": platform.python_version(), "tmpdir": self.tmpdir})
+                   "python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": self.tmpdir})
         try:
             while True:
                 try:
@@ -107,6 +105,8 @@ class Gate:
                 ev.set()
             for up in self.uploads.values():
                 up.file.close()
+            import shutil
+
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.send({"t": "bye"})
 
@@ -153,6 +153,8 @@ class Gate:
             result = modules.execute(module, params, ctx)
             self.send({"t": "result", "id": rid, "result": redact(result, secrets)})
         except BaseException as exc:  # the gate must answer every request
+            import traceback
+
             text = "gate: %s while running %s: %s" % (type(exc).__name__, module, exc)
             self.send({"t": "error", "id": rid, "msg": redact(text, secrets),
                        "traceback": redact(traceback.format_exc(limit=6), secrets)})
@@ -177,6 +179,8 @@ class Gate:
         up = self.uploads.get(rid)
         if up is None:
             return  # an upload that already failed: drop its remaining chunks
+        import base64
+
         try:
             data = base64.b64decode(msg.get("data") or "")
             up.file.write(data)
@@ -202,6 +206,8 @@ class Gate:
     def get_file(self, msg: Dict[str, Any]) -> None:
         rid = msg["id"]
         path = str(msg.get("path"))
+        import base64
+
         sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
         try:
             with open(path, "rb") as f:
