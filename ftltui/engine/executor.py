@@ -263,16 +263,21 @@ class Executor:
         self.bus.emit(Warning_("", host=host, text=text))
 
     async def _host_task(self, run: _Run, host: Host, sem: asyncio.Semaphore) -> HostResult:
-        async with sem:
+        try:
+            await sem.acquire()
+        except asyncio.CancelledError:
+            return self._finish(run, host.name, "cancelled", {"msg": _stop_reason(run, started=False)}, 0.0,
+                                "cancelled")
+        try:
             if run.stop.is_set():
-                why = "not started: an earlier host failed (fail_fast)" if run.fail_fast else "cancelled"
-                return self._finish(run, host.name, "cancelled", {"msg": why}, 0.0, "cancelled")
+                return self._finish(run, host.name, "cancelled", {"msg": _stop_reason(run, started=False)}, 0.0,
+                                    "cancelled")
             run.emit(HostStarted(run.run_id, host=host.name))
             started = time.monotonic()
             try:
                 hr = await self._run_on_host(run, host, started)
             except asyncio.CancelledError:
-                hr = self._finish(run, host.name, "cancelled", {"msg": "cancelled"},
+                hr = self._finish(run, host.name, "cancelled", {"msg": _stop_reason(run, started=True)},
                                   time.monotonic() - started, "cancelled")
             if run.fail_fast and hr.status in ("failed", "unreachable") and not run.stop.is_set():
                 run.stop.set()
@@ -280,6 +285,8 @@ class Executor:
                     if name != host.name:
                         t.cancel()
             return hr
+        finally:
+            sem.release()
 
     async def _run_on_host(self, run: _Run, host: Host, started: float) -> HostResult:
         def elapsed() -> float:
@@ -329,6 +336,12 @@ class Executor:
         hr = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
         run.emit(HostFinished(run.run_id, host=host, result=hr))
         return hr
+
+
+def _stop_reason(run: _Run, *, started: bool) -> str:
+    if run.fail_fast and run.stop.is_set() and not run.cancel_requested:
+        return ("cancelled" if started else "not started") + ": an earlier host failed (fail_fast)"
+    return "cancelled"
 
 
 def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
