@@ -29,6 +29,7 @@ class Builder:
         self.groups: dict[str, Group] = {}
         self.hosts: dict[str, HostRecord] = {}
         self.current_source = ""
+        self._members: dict[str, set[str]] = {}  # group -> direct hosts, for O(1) dedup
         for name in ("all", "ungrouped"):
             self.add_group(name)
         self.add_child("all", "ungrouped")
@@ -49,9 +50,10 @@ class Builder:
             if port:
                 self.hosts[name].vars["ansible_port"] = int(port)
         if group:
-            members = self.groups[group].hosts
-            if name not in members:
-                members.append(name)
+            seen = self._members.setdefault(group, set())
+            if name not in seen:
+                seen.add(name)
+                self.groups[group].hosts.append(name)
 
     def _set(self, entity: str, key: Any, value: Any, loc: Location | None) -> None:
         # Ansible looks a name up among groups first, even when a host var is meant.
@@ -126,13 +128,17 @@ class Builder:
                 self.add_child("all", g.name)
         ungrouped = self.groups["ungrouped"]
         membership = self._membership()
+        drop: set[str] = set()
         for name in self.hosts:
             mine = membership.get(name, set())
             if "ungrouped" in mine:
                 if mine - {"all", "ungrouped"}:
-                    ungrouped.hosts.remove(name)
+                    drop.add(name)
             elif not mine - {"all"}:
-                ungrouped.hosts.append(name)
+                self.add_host(name, "ungrouped", None)
+        if drop:
+            ungrouped.hosts[:] = [h for h in ungrouped.hosts if h not in drop]
+            self._members["ungrouped"] -= drop
         self._set_depths()
 
     def _membership(self) -> dict[str, set[str]]:

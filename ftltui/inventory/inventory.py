@@ -149,6 +149,10 @@ class Inventory:
         """Host vars as ``ansible-inventory --host`` prints them (magic vars removed)."""
         return {k: v for k, v in self.require_host(name).vars.items() if k not in INTERNAL_VARS}
 
+    def groups_magic(self) -> dict[str, list[str]]:
+        """Ansible's ``groups`` template variable: every group -> all its hosts (descendants too)."""
+        return {g: self.group_host_names(g) for g in self.groups}
+
     def to_ansible_list(self) -> dict[str, Any]:
         """The structure ``ansible-inventory --list`` prints (ansible-core 2.19)."""
         result: dict[str, Any] = {}

@@ -19,10 +19,12 @@ from ftltui.inventory.yaml_loader import load_yaml, read_text
 EXTENSIONS = ("", ".yml", ".yaml", ".json")
 
 
-def find_vars_files(directory: Path, name: str) -> list[Path]:
-    base = directory / name
+def find_vars_files(directory: Path, name: str, listing: frozenset[str] | None = None) -> list[Path]:
+    """Files for entity ``name``; ``listing`` (the directory's entries) saves a stat per candidate."""
     for ext in EXTENSIONS:
-        candidate = Path(str(base) + ext)
+        if listing is not None and name + ext not in listing:
+            continue
+        candidate = directory / (name + ext)
         if candidate.exists():
             if candidate.is_dir():
                 return _dir_files(candidate)
@@ -79,6 +81,18 @@ class VarsDirs:
 
     def __init__(self, basedir: Path) -> None:
         self.basedir = basedir
+        self._listings: dict[str, frozenset[str] | None] = {}
+
+    def _listing(self, sub: str) -> frozenset[str] | None:
+        """Entries of group_vars/ or host_vars/, read once: large inventories have few vars files."""
+        if sub not in self._listings:
+            try:
+                self._listings[sub] = frozenset(os.listdir(self.basedir / sub))
+            except NotADirectoryError:
+                self._listings[sub] = None
+            except OSError:
+                self._listings[sub] = frozenset()
+        return self._listings[sub]
 
     def group_vars(self, group: str) -> dict[str, Any]:
         return self._merged("group_vars", group)
@@ -89,10 +103,10 @@ class VarsDirs:
         return self._merged("host_vars", host)
 
     def _merged(self, sub: str, name: str) -> dict[str, Any]:
-        directory = self.basedir / sub
-        if not directory.is_dir():
+        listing = self._listing(sub)
+        if not listing:
             return {}
         out: dict[str, Any] = {}
-        for f in find_vars_files(directory, name):
+        for f in find_vars_files(self.basedir / sub, name, listing):
             out.update(load_vars_file(f))
         return out
