@@ -1,0 +1,80 @@
+"""``python -m bench``: ftl-tui vs ansible-playbook vs FTL2 vs the floor on the SSH test bed.
+
+Root only (the test bed starts sshd's and uses a throwaway user). Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.harness import peers, report
+from bench.harness.bed import REPO, Bed
+from bench.harness.runner import run_workload
+from bench.harness.tools import ALL_TOOLS
+from bench.harness.workloads import all_workloads
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smoke run: 2 rounds, small N")
+    p.add_argument("--rounds", type=int, default=None, help="measured rounds (default 5, quick 2)")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--tools", default="floor,ftl-tui,ansible,ftl2")
+    p.add_argument("--only", default="", help="comma-separated workload keys or prefixes (w1,w4-10,...)")
+    p.add_argument("--out", default=None, help="RESULTS.md path (default bench/RESULTS.md; quick: bench/.work/)")
+    a = p.parse_args(argv)
+    rounds = a.rounds or (2 if a.quick else 5)
+    work = REPO / "bench" / ".work"
+    work.mkdir(parents=True, exist_ok=True)
+    out_md = Path(a.out) if a.out else (work / "RESULTS-quick.md" if a.quick else REPO / "bench" / "RESULTS.md")
+    out_json = out_md.with_name("results-quick.json" if a.quick and not a.out else "results.json") \
+        if not a.out else out_md.with_suffix(".json")
+    versions = {"ftl-tui": "engine in-process"}
+    tools = []
+    for name in a.tools.split(","):
+        tool = ALL_TOOLS[name]
+        if name in ("ansible", "ftl2"):
+            v = peers.ensure(name, log)
+            versions[name] = v
+            if v.startswith("not run"):
+                log(f"bench: {name}: {v}")
+                continue
+        tools.append(tool)
+    import asyncssh
+
+    versions["asyncssh"] = asyncssh.__version__
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    scratch.chmod(0o755)  # sshd reads the bed's authorized_keys below it as the test-bed user
+    wls = all_workloads(a.quick, scratch)
+    if a.only:
+        keys = a.only.split(",")
+        wls = [w for w in wls if any(w.key == k or w.key.startswith(k) for k in keys)]
+    load_start = Path("/proc/loadavg").read_text().split()[:3]
+    bed = Bed(scratch, max(w.hosts for w in wls))
+    log(f"bench: test bed up ({max(w.hosts for w in wls)} hosts) in {scratch}")
+    recs = []
+    try:
+        for w in wls:
+            ts = [t for t in tools if not (w.local and t.remote_only) and t.name not in w.skip]
+            recs += run_workload(w, ts, bed, scratch, rounds, a.warmup, log)
+    finally:
+        bed.down()
+    cmd = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    meta = {"command": cmd.strip(), "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "machine": report.machine(), "versions": versions, "warmup": a.warmup, "rounds": rounds,
+            "load_start": " ".join(load_start), "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
+    report.write(out_md, out_json, meta, wls, recs, [t.name for t in tools], rounds)
+    log(f"bench: wrote {out_md} and {out_json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

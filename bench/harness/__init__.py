@@ -1,0 +1,1 @@
+"""The benchmark harness: test bed, peers' virtualenvs, measured subprocess runs, report."""

@@ -1,0 +1,1 @@
+"""Small programs run as subprocesses (one per measured run) so every tool is measured alike."""
