@@ -1,0 +1,466 @@
+"""The job queue: durable transitions, a worker pool, retries, cancel, crash recovery.
+
+Every state change goes through :meth:`JobQueue._transition`: checked against the
+one table in :mod:`ftltui.jobs.model`, written (job + attempt records in one journal
+record) and fsynced, and only then emitted on ``queue.bus``. Many jobs awaiting their
+commits at once share fsyncs (group commit), which is what makes thousands of durable
+transitions per second possible.
+
+Idempotency keys: ``enqueue(..., key=K)`` returns the job already holding ``K`` while
+that job is active (queued, running, retry_wait, cancelling). Once it finished, ``K``
+is free again and the next enqueue creates a new job.
+
+Kinds: ``register_kind(name, handler)`` where ``async handler(job, ctx) -> Outcome``.
+The handler runs in its own task; cancelling a job cancels that task (cooperative),
+waits ``grace`` seconds, then marks the job cancelled regardless (forced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import os
+import random
+import time
+from typing import Any, Awaitable, Callable, Iterable
+
+from ftltui.errors import FtlError, StateError
+from ftltui.jobs import model as m
+from ftltui.jobs.context import JobContext, JobLog
+from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost
+from ftltui.jobs.model import Attempt, Job, Outcome, check_transition
+from ftltui.jobs.owner import owner_alive, process_start_time
+from ftltui.jobs.retry import RetryPolicy
+from ftltui.state import StateStore
+
+Handler = Callable[[Job, JobContext], Awaitable[Outcome]]
+JOBS, ATTEMPTS = "jobs", "attempts"
+
+
+async def _noop(job: Job, ctx: JobContext) -> Outcome:
+    """The trivial kind: does nothing, succeeds. Used by the benchmark and tests."""
+    return Outcome(m.OK)
+
+
+class JobQueue:
+    def __init__(
+        self,
+        store: StateStore,
+        *,
+        concurrency: int = 8,
+        per_host: int = 4,
+        grace: float = 5.0,
+        heartbeat: float = 2.0,
+        executor: Any = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.bus = EventBus()
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.grace = grace
+        self.heartbeat = heartbeat
+        self.executor = executor  # shared engine Executor for run/workflow kinds
+        self.rng = rng or random.Random()
+        self.pid = os.getpid()
+        self.pid_start = process_start_time(self.pid)
+        self._kinds: dict[str, Handler] = {"noop": _noop}
+        self._jobs: dict[int, Job] = {}  # active jobs
+        self._keys: dict[str, int] = {}
+        self._heap: list[tuple[int, int, int]] = []  # (-priority, id, id)
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._handler_tasks: dict[int, asyncio.Task[Outcome]] = {}
+        self._host_load: dict[str, int] = {}
+        self._secret_specs: dict[int, dict[str, Any]] = {}
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    # -- kinds ------------------------------------------------------------------------
+    def register_kind(self, name: str, handler: Handler) -> None:
+        self._kinds[name] = handler
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self._kinds)
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        """Recover what a dead process left behind, then start dispatching."""
+        for doc in self.store.table(JOBS).all():
+            if doc.get("state") in m.ACTIVE:
+                job = Job.from_doc(doc.doc_id, doc)
+                self._jobs[job.id] = job
+                if job.key:
+                    self._keys[job.key] = job.id
+        for job in list(self._jobs.values()):
+            if job.state in (m.RUNNING, m.CANCELLING) and not owner_alive(job.owner):
+                await self._close_lost(job)
+            elif job.state == m.QUEUED:
+                self._push(job)
+        self._loops = [asyncio.create_task(self._dispatch_loop(), name="ftl-jobs-dispatch"),
+                       asyncio.create_task(self._heartbeat_loop(), name="ftl-jobs-heartbeat")]
+
+    async def stop(self, *, cancel_running: bool = True) -> None:
+        self._stopping = True
+        if cancel_running:
+            await asyncio.gather(*(self.cancel(i) for i in list(self._tasks)), return_exceptions=True)
+        for t in self._loops:
+            t.cancel()
+        await asyncio.gather(*self._loops, *self._tasks.values(), return_exceptions=True)
+        self.store.flush()
+
+    async def __aenter__(self) -> JobQueue:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- queries ----------------------------------------------------------------------
+    def get(self, job_id: int) -> Job | None:
+        if job_id in self._jobs:
+            return self._jobs[job_id]
+        doc = self.store.table(JOBS).get(job_id)
+        return None if doc is None else Job.from_doc(job_id, doc)
+
+    def list(self, states: Iterable[str] | None = None) -> list[Job]:
+        wanted = set(states) if states else None
+        docs = self.store.table(JOBS).all()
+        return [Job.from_doc(d.doc_id, d) for d in docs if wanted is None or d.get("state") in wanted]
+
+    def attempts(self, job_id: int) -> list[dict[str, Any]]:
+        return sorted(self.store.table(ATTEMPTS).search(lambda d: d.get("job_id") == job_id),
+                      key=lambda d: d["number"])
+
+    async def wait(self, job_id: int) -> Job:
+        """Until the job is terminal."""
+        while True:
+            job = self.get(job_id)
+            if job is None or job.terminal:
+                return job  # type: ignore[return-value]
+            self._idle.clear()
+            await self._idle.wait()
+
+    async def drain(self) -> None:
+        while self._jobs:
+            self._idle.clear()
+            await self._idle.wait()
+
+    # -- enqueue ----------------------------------------------------------------------
+    async def enqueue(
+        self,
+        kind: str,
+        spec: dict[str, Any],
+        *,
+        priority: int = 0,
+        key: str | None = None,
+        title: str = "",
+        hosts: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
+        secrets: Iterable[str] = (),
+        parent: int | None = None,
+    ) -> Job:
+        if kind not in self._kinds:
+            raise FtlError(f"unknown job kind {kind!r} (known: {', '.join(self.kinds)})")
+        if key and key in self._keys:
+            return self._jobs[self._keys[key]]
+        secrets = [s for s in secrets if s]
+        self.store.redactor.add(secrets)
+        now = time.time()
+        policy = retry or RetryPolicy()
+        job = Job(id=0, kind=kind, spec=dict(spec), priority=priority, key=key, title=title or kind,
+                  created=now, updated=now, history=[[m.QUEUED, now, ""]],
+                  max_attempts=policy.max_attempts, hosts=list(hosts), parent=parent,
+                  has_secrets=bool(secrets))
+        doc = job.to_doc()
+        doc["retry"] = policy.to_doc()
+        with self.store.transaction() as tx:
+            job.id = tx.insert(JOBS, doc)
+            job.log = str(self.store.log_path(job.id))
+            tx.update(JOBS, job.id, {"log": job.log})
+        if secrets:
+            self._secret_specs[job.id] = dict(spec)
+        job.spec = self.store.table(JOBS).get(job.id)["spec"]  # the redacted form
+        self._jobs[job.id] = job
+        if key:
+            self._keys[key] = job.id
+        await tx.ticket
+        self._emit_transition(job, "", "")
+        self._push(job)
+        return job
+
+    # -- operator actions -------------------------------------------------------------
+    async def cancel(self, job_id: int, grace: float | None = None) -> Job | None:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return self.get(job_id)
+        if job.state in (m.QUEUED, m.RETRY_WAIT):
+            await self._transition(job, m.CANCELLED, "cancelled by operator")
+            return job
+        if job.state == m.RUNNING:
+            await self._transition(job, m.CANCELLING, "cancel requested")
+            task = self._handler_tasks.get(job_id)
+            if task is not None:
+                task.cancel()
+        runner = self._tasks.get(job_id)
+        if runner is not None:
+            done, _ = await asyncio.wait({runner}, timeout=self.grace if grace is None else grace)
+            if not done and job.state == m.CANCELLING:  # forced: stop waiting for it
+                runner.cancel()  # the handler task is abandoned; the worker slot is freed
+                await self._finish_attempt(job, Outcome(m.ATTEMPT_CANCELLED, message="forced after grace"))
+                await self._transition(job, m.CANCELLED, "forced after grace period")
+        return job
+
+    async def requeue(self, job_id: int, spec: dict[str, Any] | None = None) -> Job:
+        """A new job linked to ``job_id`` (which must be finished); the old one stays."""
+        old = self.get(job_id)
+        if old is None:
+            raise StateError(f"no job {job_id}")
+        if not old.terminal:
+            raise StateError(f"job {job_id} is {old.state}; only finished jobs can be requeued")
+        doc = self.store.table(JOBS).get(job_id) or {}
+        return await self.enqueue(old.kind, spec if spec is not None else old.spec, priority=old.priority,
+                                  title=old.title, hosts=old.hosts, parent=old.id,
+                                  retry=RetryPolicy.from_doc(doc.get("retry")))
+
+    async def discard(self, job_id: int) -> None:
+        """Remove a finished job (e.g. from the dead letter list) into the archive."""
+        job = self.get(job_id)
+        if job is None or not job.terminal:
+            raise StateError(f"job {job_id} is not finished; cancel it first")
+        await self._archive([job_id])
+
+    async def purge(self, older_than: float = 7 * 86400) -> int:
+        """Archive finished jobs last changed more than ``older_than`` seconds ago."""
+        cutoff = time.time() - older_than
+        ids = [d.doc_id for d in self.store.table(JOBS).all()
+               if d.get("state") in m.TERMINAL and d.get("updated", 0) < cutoff]
+        await self._archive(ids)
+        return len(ids)
+
+    async def _archive(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        from ftltui.jobs.archive import append_archive
+
+        jobs_t, att_t = self.store.table(JOBS), self.store.table(ATTEMPTS)
+        idset = set(ids)
+        attempts = [a for a in att_t.all() if a.get("job_id") in idset]
+        append_archive(self.store.archive_path(JOBS),
+                       [{"id": i, **jobs_t.get(i), "attempt_records": [dict(a) for a in attempts
+                                                                       if a["job_id"] == i]} for i in ids])
+        with self.store.transaction() as tx:
+            for i in ids:
+                tx.remove(JOBS, i)
+            for a in attempts:
+                tx.remove(ATTEMPTS, a.doc_id)
+        await tx.ticket
+
+    # -- transitions ------------------------------------------------------------------
+    async def _transition(self, job: Job, new: str, reason: str = "", fields: dict[str, Any] | None = None,
+                          attempt: Attempt | None = None, attempt_id: int | None = None,
+                          also: Callable[[Any], None] | None = None) -> None:
+        check_transition(job.state, new, f"job {job.id}")
+        previous, now = job.state, time.time()
+        job.state, job.updated = new, now
+        job.history = job.history + [[new, now, reason]]
+        if new in (m.DEAD, m.FAILED, m.CANCELLED):
+            job.reason = reason
+        update = {"state": new, "updated": now, "history": job.history, "reason": job.reason,
+                  "progress": job.progress, **(fields or {})}
+        for k, v in (fields or {}).items():
+            setattr(job, k, v)
+        with self.store.transaction() as tx:
+            tx.update(JOBS, job.id, update)
+            if attempt is not None and attempt_id is not None:
+                tx.update(ATTEMPTS, attempt_id, attempt.to_doc())
+            if also is not None:
+                also(tx)
+        if new in m.TERMINAL:
+            self._forget(job)
+        await tx.ticket
+        self._emit_transition(job, previous, reason)
+        JobLog(self.store.log_path(job.id)).write({"event": "JobState", "state": new, "reason": reason, "ts": now})
+        if new in m.TERMINAL:
+            self._idle.set()
+
+    def _emit_transition(self, job: Job, previous: str, reason: str) -> None:
+        cls = EVENT_FOR_STATE[job.state]
+        self.bus.emit(cls(job.id, state=job.state, previous=previous, reason=reason,
+                          transition=f"{job.id}:{len(job.history) - 1}"))
+
+    def emit(self, event: JobEvent) -> None:
+        self.bus.emit(event)
+
+    def _forget(self, job: Job) -> None:
+        self._jobs.pop(job.id, None)
+        if job.key and self._keys.get(job.key) == job.id:
+            del self._keys[job.key]
+        self._secret_specs.pop(job.id, None)
+
+    # -- scheduling -------------------------------------------------------------------
+    def _push(self, job: Job) -> None:
+        heapq.heappush(self._heap, (-job.priority, job.id, job.id))
+        self._wake.set()
+
+    async def _dispatch_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            now = time.time()
+            next_due: float | None = None
+            for job in [j for j in self._jobs.values() if j.state == m.RETRY_WAIT]:
+                if job.not_before <= now:
+                    await self._transition(job, m.QUEUED, "retry due")
+                    self._push(job)
+                else:
+                    next_due = job.not_before if next_due is None else min(next_due, job.not_before)
+            self._dispatch()
+            timeout = None if next_due is None else max(0.0, next_due - time.time())
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    def _dispatch(self) -> None:
+        deferred = []
+        while self._heap and len(self._tasks) < self.concurrency:
+            item = heapq.heappop(self._heap)
+            job = self._jobs.get(item[2])
+            if job is None or job.state != m.QUEUED or job.id in self._tasks:
+                continue
+            if any(self._host_load.get(h, 0) >= self.per_host for h in job.hosts):
+                deferred.append(item)
+                continue
+            for h in job.hosts:
+                self._host_load[h] = self._host_load.get(h, 0) + 1
+            self._tasks[job.id] = asyncio.create_task(self._run(job), name=f"ftl-job-{job.id}")
+        for item in deferred:
+            heapq.heappush(self._heap, item)
+
+    async def _run(self, job: Job) -> None:
+        try:
+            await self._run_attempt(job)
+        finally:
+            for h in job.hosts:
+                self._host_load[h] -= 1
+            self._tasks.pop(job.id, None)
+            self._handler_tasks.pop(job.id, None)
+            self._wake.set()
+            self._idle.set()
+
+    async def _run_attempt(self, job: Job) -> None:
+        now = time.time()
+        number = job.attempts + 1
+        attempt = Attempt(job.id, number, now, self.pid, self.pid_start)
+        owner = {"pid": self.pid, "start": self.pid_start, "heartbeat": now}
+
+        def insert_attempt(tx: Any) -> None:  # same journal record as the transition
+            job._attempt = (attempt, tx.insert(ATTEMPTS, attempt.to_doc()))  # type: ignore[attr-defined]
+
+        await self._transition(job, m.RUNNING, f"attempt {number}", {"attempts": number, "owner": owner},
+                               also=insert_attempt)
+        if job.has_secrets and job.id not in self._secret_specs:
+            outcome = Outcome(m.ERROR, "secrets_lost", "secret arguments are never stored; requeue with them")
+            await self._finish(job, outcome, retry_ok=False)
+            return
+        ctx = JobContext(self, job, self._secret_specs.get(job.id, job.spec))
+        handler = self._kinds.get(job.kind, None)
+        task = asyncio.create_task(self._call(handler, job, ctx), name=f"ftl-job-{job.id}-handler")
+        self._handler_tasks[job.id] = task
+        try:
+            outcome = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()
+            outcome = Outcome(m.ATTEMPT_CANCELLED, message="cancelled")
+        ctx.close()
+        if job.state in m.TERMINAL:  # forced cancel got there first
+            return
+        await self._finish(job, outcome)
+
+    async def _call(self, handler: Handler | None, job: Job, ctx: JobContext) -> Outcome:
+        if handler is None:
+            return Outcome(m.ERROR, "bad_args", f"no handler for job kind {job.kind!r}")
+        try:
+            return await handler(job, ctx)
+        except asyncio.CancelledError:
+            return Outcome(m.ATTEMPT_CANCELLED, message="cancelled")
+        except FtlError as exc:
+            return Outcome(m.ERROR, "bad_args", str(exc))
+        except Exception as exc:  # a bug in a handler must not kill the queue
+            return Outcome(m.ERROR, "internal", f"{type(exc).__name__}: {exc}")
+
+    async def _finish_attempt(self, job: Job, outcome: Outcome) -> tuple[Attempt, int] | None:
+        pair = getattr(job, "_attempt", None)
+        if pair is None:
+            return None
+        attempt, _ = pair
+        attempt.ended, attempt.outcome = time.time(), outcome.status
+        attempt.error_kind, attempt.message = outcome.error_kind, outcome.message
+        return pair
+
+    async def _finish(self, job: Job, outcome: Outcome, retry_ok: bool = True) -> None:
+        if job.state in m.TERMINAL:
+            return
+        pair = await self._finish_attempt(job, outcome)
+        att, att_id = pair if pair else (None, None)
+        fields = {"owner": None, "summary": outcome.summary or job.summary, "error_kind": outcome.error_kind}
+        if outcome.status == m.OK:
+            await self._transition(job, m.SUCCEEDED, outcome.message, fields, att, att_id)
+            return
+        if job.state == m.CANCELLING or outcome.status == m.ATTEMPT_CANCELLED:
+            if job.state == m.RUNNING:
+                await self._transition(job, m.CANCELLING, outcome.message or "cancelled")
+            await self._transition(job, m.CANCELLED, outcome.message or "cancelled", fields, att, att_id)
+            return
+        kind = outcome.error_kind or ("timeout" if outcome.status == m.TIMEOUT else None)
+        await self._after_failure(job, kind, outcome.message, fields, att, att_id, retry_ok)
+
+    async def _after_failure(self, job: Job, kind: str | None, message: str, fields: dict[str, Any],
+                             att: Attempt | None, att_id: int | None, retry_ok: bool = True) -> None:
+        doc = self.store.table(JOBS).get(job.id) or {}
+        policy = RetryPolicy.from_doc(doc.get("retry"))
+        if retry_ok and policy.should_retry(job.attempts, kind):
+            delay = policy.delay(job.attempts, self.rng)
+            fields = {**fields, "not_before": time.time() + delay}
+            await self._transition(job, m.RETRY_WAIT, f"{kind}: {message}; retry in {delay:.1f}s",
+                                   fields, att, att_id)
+            self._wake.set()
+        elif policy.retryable(kind):
+            await self._transition(job, m.DEAD, f"out of attempts ({job.attempts}/{policy.max_attempts}); "
+                                   f"last: {kind}: {message}", fields, att, att_id)
+        else:
+            await self._transition(job, m.FAILED, f"{kind}: {message}" if kind else message, fields, att, att_id)
+
+    async def _close_lost(self, job: Job) -> None:
+        """The job's owner died: close its attempt as lost and apply the retry policy."""
+        owner = job.owner or {}
+        attempt_doc = next((a for a in reversed(self.attempts(job.id)) if a.get("ended") is None), None)
+        att = att_id = None
+        if attempt_doc is not None:
+            att = Attempt(**{k: attempt_doc[k] for k in Attempt.__dataclass_fields__ if k in attempt_doc})
+            att.ended, att.outcome, att.error_kind = time.time(), m.LOST, "lost"
+            att.message = f"owner pid {owner.get('pid')} is gone"
+            att_id = attempt_doc.doc_id
+        self.bus.emit(JobLost(job.id, owner_pid=int(owner.get("pid") or 0), attempt=job.attempts))
+        fields = {"owner": None, "error_kind": "lost"}
+        if job.state == m.CANCELLING:
+            await self._transition(job, m.CANCELLED, "owner died while cancelling", fields, att, att_id)
+        else:
+            await self._after_failure(job, "lost", f"owner pid {owner.get('pid')} died", fields, att, att_id)
+
+    async def _heartbeat_loop(self) -> None:
+        from ftltui.jobs.archive import take_requests
+
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            now = time.time()
+            with self.store.transaction() as tx:
+                for job in list(self._jobs.values()):
+                    if job.state in (m.RUNNING, m.CANCELLING) and job.owner:
+                        job.owner = {**job.owner, "heartbeat": now}
+                        tx.update(JOBS, job.id, {"owner": job.owner, "progress": job.progress})
+            for job_id in take_requests(self.store.path, "cancel"):
+                if job_id in self._jobs:
+                    asyncio.create_task(self.cancel(job_id))

@@ -1,0 +1,29 @@
+"""A scripted job kind shared by the job tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ftltui.jobs import Outcome
+
+
+async def scripted(job, ctx) -> Outcome:
+    """Outcome per attempt from ``spec["script"]``: ok, transient, permanent, hang."""
+    script = ctx.spec.get("script") or ["ok"]
+    step = script[min(job.attempts - 1, len(script) - 1)]
+    await asyncio.sleep(ctx.spec.get("sleep", 0))
+    if step == "ok":
+        return Outcome("ok")
+    if step == "transient":
+        return Outcome("error", "unreachable", "host down")
+    if step == "permanent":
+        return Outcome("error", "auth_failed", "denied")
+    if step == "hang":
+        await asyncio.sleep(3600)
+    if step == "stubborn":  # ignores the first cancellation for a while
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.sleep(1.0)
+            raise
+    raise AssertionError(step)
