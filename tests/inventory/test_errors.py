@@ -7,7 +7,7 @@ import pytest
 from ftltui.cli import main
 from ftltui.errors import InventoryError
 from ftltui.inventory import load_inventory
-from tests.inventory.conftest import write_tree
+from inventory_testlib import write_tree
 
 # (files, source, expected relative "file:line:col", a phrase of the message)
 CASES = {

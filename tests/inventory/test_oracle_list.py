@@ -11,7 +11,7 @@ import pytest
 
 from ftltui.cli import main
 from ftltui.paths import SAMPLE_INVENTORY
-from tests.inventory.conftest import ansible_inventory_list, mask_like_ftl, write_tree
+from inventory_testlib import ansible_inventory_list, mask_like_ftl, write_tree
 
 pytestmark = pytest.mark.ansible
 

@@ -7,7 +7,7 @@ import pytest
 from ftltui.cli import main
 from ftltui.errors import PatternError
 from ftltui.inventory import load_inventory
-from tests.inventory.conftest import ansible_cli_list_hosts, ansible_list_hosts_batch, write_tree
+from inventory_testlib import ansible_cli_list_hosts, ansible_list_hosts_batch, write_tree
 
 pytestmark = pytest.mark.ansible
 

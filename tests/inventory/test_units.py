@@ -8,7 +8,7 @@ from ftltui.cli import main
 from ftltui.inventory import load_inventory
 from ftltui.inventory.ranges import RangeError, expand, expand_host_pattern
 from ftltui.paths import SAMPLE_INVENTORY
-from tests.inventory.conftest import write_tree
+from inventory_testlib import write_tree
 
 
 @pytest.mark.parametrize(
