@@ -11,13 +11,13 @@ import datetime as dt
 import re
 import time as _time
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from ftltui.drift.classify import Rule, classify
 from ftltui.drift.correlate import correlate
-from ftltui.drift.diff import diff_resources
+from ftltui.drift.diff import diff_maps
 from ftltui.drift.ignore import IgnoreRule, apply_ignore
-from ftltui.drift.model import Change, Comparison, DriftReport, Snapshot, SnapshotMeta, severity_rank
+from ftltui.drift.model import Change, Comparison, DriftReport, SnapshotMeta, severity_rank
 from ftltui.drift.store import SnapshotStore
 from ftltui.errors import DriftConfigError
 
@@ -81,17 +81,20 @@ def pick(store: SnapshotStore, host: str, groups: Iterable[str], sel: Selection)
     return Comparison(host, prev.id if prev else None, after.id, "previous")
 
 
-def host_changes(store: SnapshotStore, comp: Comparison, cache: dict[str, Snapshot] | None = None) -> list[Change]:
+Maps = dict[str, dict[tuple[str, str], dict[str, Any]]]
+
+
+def host_changes(store: SnapshotStore, comp: Comparison, cache: Maps | None = None) -> list[Change]:
+    """The raw (unclassified) changes of one comparison; ``cache`` keeps loaded snapshots."""
     if comp.before is None or comp.after is None or comp.before == comp.after:
         return []
     cache = cache if cache is not None else {}
-
-    def get(i: str) -> Snapshot:
+    for i in (comp.before, comp.after):
         if i not in cache:
-            cache[i] = store.load(i)
-        return cache[i]
-
-    return diff_resources(comp.host, get(comp.before).resources, get(comp.after).resources)
+            cache[i] = store.load_map(i)
+    if store.meta(comp.before).content_hash == store.meta(comp.after).content_hash:
+        return []  # same content: nothing to compare
+    return diff_maps(comp.host, cache[comp.before], cache[comp.after], store.content)
 
 
 def finish_report(raw: Iterable[Change], comparisons: list[Comparison], opts: ReportOptions) -> DriftReport:
@@ -122,7 +125,7 @@ def build_report(
     """The drift report for ``hosts`` (name, groups) under ``sel`` and ``opts``."""
     comparisons: list[Comparison] = []
     raw: list[Change] = []
-    cache: dict[str, Snapshot] = {}
+    cache: Maps = {}
     if sel.from_id and sel.to_id:
         # two explicit snapshots may belong to different hosts (compare web1 to web2)
         after = store.meta(sel.to_id)

@@ -10,11 +10,14 @@ files is not repeated as a field: it becomes a unified diff.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ftltui.drift.model import Change, FieldChange, Resource
 
-CONTENT_FIELD = "content"
+CONTENT_FIELD = "content"  # a watched file's text, as the collector returns it
+CONTENT_REF = "content_ref"  # the same, moved by the store into a blob named by its sha256
+_HIDDEN = (CONTENT_FIELD, CONTENT_REF)
+ContentLoader = Callable[[str], "str | None"]
 
 
 def flatten(fields: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -33,7 +36,7 @@ def compare_fields(before: dict[str, Any], after: dict[str, Any]) -> list[FieldC
     fb, fa = flatten(before), flatten(after)
     out = []
     for path in sorted(fb.keys() | fa.keys()):
-        if path == CONTENT_FIELD:
+        if path in _HIDDEN:
             continue
         b, a = fb.get(path), fa.get(path)
         if b != a or (path in fb) != (path in fa):
@@ -56,37 +59,62 @@ def unified(before: str | None, after: str | None, name: str,
 
 
 def _without_content(fields: dict[str, Any]) -> list[FieldChange]:
-    return [FieldChange(p, None, v) for p, v in sorted(flatten(fields).items()) if p != CONTENT_FIELD]
+    return [FieldChange(p, None, v) for p, v in sorted(flatten(fields).items()) if p not in _HIDDEN]
+
+
+Fields = dict[str, Any]
+Key = tuple[str, str]
 
 
 def diff_resources(host: str, before: Iterable[Resource], after: Iterable[Resource]) -> list[Change]:
     """Changes that turn ``before`` into ``after``, in (type, id) order, unclassified."""
-    old = {r.key: r for r in before}
-    new = {r.key: r for r in after}
+    return diff_maps(host, {r.key: r.fields for r in before}, {r.key: r.fields for r in after})
+
+
+def diff_maps(host: str, old: dict[Key, Fields], new: dict[Key, Fields],
+              content: ContentLoader | None = None) -> list[Change]:
+    """:func:`diff_resources` on ``{(type, id): fields}`` maps (what the store caches).
+
+    Stage one walks the new map once and looks each key up in the old one; unchanged
+    resources cost one dict comparison. Only the few changes are sorted. ``content``
+    resolves a ``content_ref`` to text (the store's blobs) for the unified diffs.
+    """
     changes: list[Change] = []
-    for key in sorted(old.keys() | new.keys()):
-        b, a = old.get(key), new.get(key)
-        if b is not None and a is not None:
-            if b.fields == a.fields:
+    for key, a in new.items():
+        b = old.get(key)
+        if b is None:
+            if key in old:
+                b = {}
+            else:
+                added = [FieldChange(f.path, None, f.after) for f in _without_content(a)]
+                changes.append(Change(host, key[0], key[1], "added", added, _content_diff(key[1], None, a, content)))
                 continue
-            fields = compare_fields(b.fields, a.fields)
-            text = _content_diff(b, a)
-            if not fields and not text:
-                continue
+        if a == b:
+            continue
+        fields = compare_fields(b, a)
+        text = _content_diff(key[1], b, a, content)
+        if fields or text:
             changes.append(Change(host, key[0], key[1], "modified", fields, text))
-        elif a is not None:
-            added = [FieldChange(f.path, None, f.after) for f in _without_content(a.fields)]
-            changes.append(Change(host, key[0], key[1], "added", added, _content_diff(None, a)))
-        elif b is not None:
-            removed = [FieldChange(f.path, f.after, None) for f in _without_content(b.fields)]
-            changes.append(Change(host, key[0], key[1], "removed", removed, _content_diff(b, None)))
+    for key, b in old.items():
+        if key not in new:
+            removed = [FieldChange(f.path, f.after, None) for f in _without_content(b)]
+            changes.append(Change(host, key[0], key[1], "removed", removed, _content_diff(key[1], b, None, content)))
+    changes.sort(key=lambda c: (c.type, c.id))
     return changes
 
 
-def _content_diff(b: Resource | None, a: Resource | None) -> str:
-    before = b.fields.get(CONTENT_FIELD) if b is not None else None
-    after = a.fields.get(CONTENT_FIELD) if a is not None else None
+def _text(fields: Fields | None, content: ContentLoader | None) -> Any:
+    if fields is None:
+        return None
+    if CONTENT_REF in fields and content is not None:
+        return content(fields[CONTENT_REF])
+    return fields.get(CONTENT_FIELD)
+
+
+def _content_diff(rid: str, b: Fields | None, a: Fields | None, content: ContentLoader | None = None) -> str:
+    if b is not None and a is not None and b.get(CONTENT_REF, 0) == a.get(CONTENT_REF, 1):
+        return ""
+    before, after = _text(b, content), _text(a, content)
     if not isinstance(before, (str, type(None))) or not isinstance(after, (str, type(None))):
         return ""
-    name = (a or b).id if (a or b) is not None else ""  # type: ignore[union-attr]
-    return unified(before, after, name if name.startswith("/") else "/" + name)
+    return unified(before, after, rid if rid.startswith("/") else "/" + rid)

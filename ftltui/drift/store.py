@@ -19,9 +19,11 @@ import hashlib
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
+from ftltui.drift.diff import CONTENT_FIELD, CONTENT_REF
 from ftltui.drift.model import Resource, Snapshot, SnapshotMeta
 from ftltui.errors import StateError
 
@@ -106,7 +108,9 @@ class SnapshotStore:
         self.dir = Path(state_dir) / "snapshots"
         self.objects = self.dir / "objects"
         self.index: IndexBackend = index or JsonFilesIndex(self.dir / "index")
+        self.blobs = self.objects / "blobs"
         self._metas: list[SnapshotMeta] | None = None
+        self._by_id: dict[str, SnapshotMeta] = {}
 
     def close(self) -> None:
         close = getattr(self.index, "close", None)
@@ -130,7 +134,7 @@ class SnapshotStore:
         errors: Iterable[str] = (),
         job_id: str | None = None,
     ) -> SnapshotMeta:
-        res = list(resources)
+        res = [self._externalize(r) for r in resources]
         blob = canonical_json(res)
         digest = hashlib.sha256(blob).hexdigest()
         obj = self.objects / f"{digest}.json.gz"
@@ -149,34 +153,85 @@ class SnapshotStore:
         self.index.put(self.SNAPSHOTS, meta.id, meta.to_dict())
         if self._metas is not None:
             self._metas.append(meta)
+            self._by_id[meta.id] = meta
         return meta
+
+    def _externalize(self, r: Resource) -> Resource:
+        """Move a watched file's text into a shared blob; the record keeps its hash.
+
+        The same config file on 50 hosts (and in every scan) is stored once, and the
+        snapshot JSON that every report parses stays small.
+        """
+        text = r.fields.get(CONTENT_FIELD)
+        if not isinstance(text, str):
+            return r
+        data = text.encode("utf-8")
+        ref = hashlib.sha256(data).hexdigest()
+        path = self.blobs / f"{ref}.gz"
+        if not path.exists():  # no fsync: a lost blob only costs a diff ("content unavailable")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(gzip.compress(data, compresslevel=5, mtime=0))
+            os.replace(tmp, path)
+        fields = {k: v for k, v in r.fields.items() if k != CONTENT_FIELD}
+        fields[CONTENT_REF] = ref
+        return Resource(r.type, r.id, fields)
+
+    def content(self, ref: str) -> str | None:
+        """The text of a content blob, None if it is missing or damaged."""
+        try:
+            data = gzip.decompress((self.blobs / f"{ref}.gz").read_bytes())
+        except (OSError, EOFError, zlib.error):
+            return None
+        return data.decode("utf-8") if hashlib.sha256(data).hexdigest() == ref else None
 
     # -- reading -----------------------------------------------------------------
     def metas(self, host: str | None = None) -> list[SnapshotMeta]:
         """Snapshot records, oldest first (optionally of one host)."""
         if self._metas is None:
             self._metas = [SnapshotMeta.from_dict(d) for d in self.index.all(self.SNAPSHOTS)]
+            self._by_id = {m.id: m for m in self._metas}
         out = [m for m in self._metas if host is None or m.host == host]
         out.sort(key=lambda m: (m.time, m.id))
         return out
 
     def meta(self, snap_id: str) -> SnapshotMeta:
-        for m in self.metas():
-            if m.id == snap_id:
-                return m
+        self.metas()
+        if snap_id in self._by_id:
+            return self._by_id[snap_id]
         raise StateError(f"no snapshot with id {snap_id!r} (see: ftl-tui drift snapshots)")
 
-    def load(self, meta_or_id: SnapshotMeta | str) -> Snapshot:
-        meta = meta_or_id if isinstance(meta_or_id, SnapshotMeta) else self.meta(meta_or_id)
+    def _rows(self, meta: SnapshotMeta) -> list[dict[str, Any]]:
         obj = self.objects / f"{meta.content_hash}.json.gz"
         try:
             blob = gzip.decompress(obj.read_bytes())
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise StateError(f"{obj}: snapshot content missing or unreadable ({exc})") from None
         if hashlib.sha256(blob).hexdigest() != meta.content_hash:
             raise StateError(f"{obj}: snapshot content does not match its hash")
-        rows = json.loads(blob)
-        return Snapshot(meta, tuple(Resource(r["type"], r["id"], r.get("fields") or {}) for r in rows))
+        return json.loads(blob)
+
+    def load(self, meta_or_id: SnapshotMeta | str) -> Snapshot:
+        meta = meta_or_id if isinstance(meta_or_id, SnapshotMeta) else self.meta(meta_or_id)
+        out = []
+        for r in self._rows(meta):
+            fields = r.get("fields") or {}
+            if CONTENT_REF in fields:
+                fields = {k: v for k, v in fields.items() if k != CONTENT_REF}
+                text = self.content(r["fields"][CONTENT_REF])
+                if text is not None:
+                    fields[CONTENT_FIELD] = text
+            out.append(Resource(r["type"], r["id"], fields))
+        return Snapshot(meta, tuple(out))
+
+    def load_map(self, meta_or_id: SnapshotMeta | str) -> dict[tuple[str, str], dict[str, Any]]:
+        """``{(type, id): fields}`` of a snapshot: what the diff needs, without objects.
+
+        File texts stay behind their ``content_ref`` (see :meth:`content`).
+        """
+        meta = meta_or_id if isinstance(meta_or_id, SnapshotMeta) else self.meta(meta_or_id)
+        return {(r["type"], r["id"]): r.get("fields") or {} for r in self._rows(meta)}
 
     def latest(self, host: str) -> SnapshotMeta | None:
         ms = self.metas(host)
