@@ -103,7 +103,7 @@ def main() -> None:
 
         cold_s, report = timed(report_cold, a.repeat)
         with open_store(Path(d), readonly=True) as s:
-            loaded = {m.id: s.load(m) for m in s.metas()}
+            loaded = {m.id: s.load_map(m) for m in s.metas()}
             from ftltui.drift.compare import finish_report, host_changes, pick
 
             def compute_only():
@@ -116,7 +116,7 @@ def main() -> None:
 
             hot_s, _ = timed(compute_only, a.repeat)
         render_s = {fmt: timed(lambda f=fmt: render(report, f), a.repeat)[0] for fmt in ("table", "json", "markdown")}
-    total_res = sum(len(x.resources) for x in loaded.values()) // 2
+    total_res = sum(len(x) for x in loaded.values()) // 2
     print(f"| hosts | resources/host | changes | distinct groups | report (cold: load + diff + classify + correlate) | compute only (snapshots in memory) | table | json | markdown | populate |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {a.hosts} | {total_res // a.hosts} | {len(report.changes)} | {len(report.groups)} | {cold_s:.3f} s | {hot_s:.3f} s | "
