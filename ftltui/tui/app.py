@@ -1,0 +1,297 @@
+"""The ftl-tui console: a Textual App over the service layer.
+
+Engine and job events arrive through ``ConsoleServices.sink`` into a deque (cheap,
+thread-safe); a timer drains it every 80 ms and updates the panes in one batch, so
+tens of thousands of lines a second cost one screen update per tick. Everything
+slow (inventory loading, file watching, runs) happens in workers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from ftltui.engine.events import HostFinished, HostStarted, OutputLine, RunFinished, RunStarted, Warning_
+from ftltui.engine.sanitize import safe_text
+from ftltui.jobs import events as jev
+from ftltui.paths import THEMES_DIR
+from ftltui.tui import inventory_source
+from ftltui.tui.app_commands import CommandsMixin
+from ftltui.tui.commands import History, Registry
+from ftltui.tui.keymap import load_keymap
+from ftltui.tui.main_screen import MainScreen
+from ftltui.tui.palette import FtlCommands
+from ftltui.tui.screens.confirm import ConfirmScreen
+from ftltui.tui.screens.help import HelpScreen
+from ftltui.tui.services import ConsoleServices
+from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_theme
+
+MAX_LINE = 2000
+FLUSH_SECONDS = 0.08
+
+
+class FtlApp(CommandsMixin, App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ftl-tui"
+    COMMANDS = App.COMMANDS | {FtlCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False)]
+
+    def __init__(self, sources: list[str], state_dir: Path | None = None, *,
+                 clock: Callable[[], float] | None = None, snapshot_mode: bool = False,
+                 watch: bool = True, themes_dir: Path = THEMES_DIR, keymap_dirs: Iterable[Path] | None = None,
+                 log_capacity: int = 50_000, theme: str | None = None) -> None:
+        super().__init__()
+        self.sources = list(sources)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.clock = clock or time.time
+        self.snapshot_mode = snapshot_mode
+        self.watch_files = watch and not snapshot_mode
+        self.themes_dir = themes_dir
+        self.log_capacity = log_capacity
+        self.keymap_dirs = list(keymap_dirs) if keymap_dirs is not None else [
+            p for p in (self.state_dir, Path.home() / ".config" / "ftl-tui") if p is not None]
+        self._requested_theme = theme
+        self.registry = Registry()
+        self.history = History(self.state_dir / "command_history" if self.state_dir else None)
+        self.inventory: Any = None
+        self.inventory_error: str | None = None
+        self.ftl_theme_names: list[str] = []
+        self._pending: deque[Any] = deque()
+        self.services = ConsoleServices(None, self.state_dir, clock=self.clock, sink=self._pending.append)
+        self.events_seen = 0
+        if snapshot_mode:
+            self.cursor_blink = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._setup_themes()
+        keymap, problems = load_keymap(*self.keymap_dirs)
+        if keymap:
+            self.set_keymap(keymap)
+        for p in problems:
+            self.notify(p, title="keymap", severity="warning")
+        self.push_screen(MainScreen())
+        self.set_interval(FLUSH_SECONDS, self.flush_events)
+        if not self.snapshot_mode:
+            self.set_interval(1.0, self._tick)
+        # the inventory is loaded once the main screen is composed (MainScreen.on_mount)
+
+    async def on_unmount(self) -> None:
+        await self.services.close()
+
+    @property
+    def main(self) -> MainScreen:
+        for s in self.screen_stack:
+            if isinstance(s, MainScreen):
+                return s
+        raise LookupError("main screen not mounted")
+
+    def _setup_themes(self) -> None:
+        themes, problems = load_themes(self.themes_dir)
+        for t in themes:
+            self.register_theme(t)
+            self.ftl_theme_names.append(t.name)
+        for p in problems:
+            self.notify(p, title="theme", severity="warning")
+        wanted = self._requested_theme or (None if self.snapshot_mode else saved_theme(self.state_dir))
+        if wanted not in self.available_themes:
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+
+    def switch_theme(self, name: str) -> bool:
+        if name not in self.available_themes:
+            return False
+        self.theme = name
+        save_theme(self.state_dir, name)
+        return True
+
+    # -- inventory ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="inventory")
+    def load_inventory(self) -> None:
+        try:
+            inv = inventory_source.load(self.sources)
+        except Exception as exc:  # FtlError carries file:line; anything else is still shown, never raised
+            self.call_from_thread(self._inventory_failed, str(exc))
+            return
+        self.call_from_thread(self._inventory_loaded, inv)
+
+    def _inventory_loaded(self, inv: Any) -> None:
+        first = self.inventory is None
+        self.inventory = inv
+        self.inventory_error = None
+        self.services.set_inventory(inv)
+        pane = self.main.pane("inventory")
+        pane.set_inventory(inv)  # type: ignore[attr-defined]
+        if first:
+            pane.focus_main()
+            if self.watch_files:
+                self.watch_inventory()
+        else:
+            self.notify(f"inventory reloaded: {len(inv.hosts)} hosts")
+        self.refresh_header()
+
+    def _inventory_failed(self, message: str) -> None:
+        self.inventory_error = message
+        keep = " (keeping the last good inventory)" if self.inventory is not None else ""
+        self.notify(safe_text(message) + keep, title="inventory error", severity="error", timeout=10)
+        if self.inventory is None and self.watch_files:
+            self.watch_inventory()
+        self.refresh_header()
+
+    @work(exclusive=True, group="watch")
+    async def watch_inventory(self) -> None:
+        from watchfiles import awatch
+
+        paths = [p for p in self.sources if Path(p).exists()]
+        if not paths:
+            return
+        async for _changes in awatch(*paths, debounce=200, step=50):
+            self.load_inventory()
+
+    # -- events -------------------------------------------------------------------------
+    def flush_events(self) -> None:
+        """Drain the event deque into the panes: one batch per tick."""
+        pending = self._pending
+        if not pending:
+            return
+        batch = []
+        while pending:
+            batch.append(pending.popleft())
+        self.events_seen += len(batch)
+        main = self.main
+        logs = main.pane("logs")
+        inv = main.pane("inventory")
+        jobs = main.pane("jobs")
+        lines: list[tuple[str, str, str, str]] = []
+        status: dict[str, str] = {}
+        touched: set[int] = set()
+        for ev in batch:
+            if isinstance(ev, jev.JobOutput):
+                self._engine_event(str(ev.job_id), ev.event, lines, status)
+            elif isinstance(ev, jev.JobEvent):
+                touched.add(ev.job_id)
+                if isinstance(ev, jev._Transition) and ev.state in ("succeeded", "failed", "cancelled", "dead"):
+                    job = self.services.jobs.get(ev.job_id)
+                    title = job.title if job is not None else ""
+                    lines.append((str(ev.job_id), "", "note",
+                                  safe_text(f"job {ev.job_id} {ev.state}: {title} - {ev.reason}", MAX_LINE)))
+                    self.on_job_finished(ev.job_id, ev.state)
+            elif isinstance(ev, tuple):  # (job, host, stream, text) from tests/bench
+                lines.append(ev)
+        if lines:
+            logs.add(lines)  # type: ignore[attr-defined]
+        if status:
+            inv.facts = self.services.facts  # type: ignore[attr-defined]
+            inv.set_status(status)  # type: ignore[attr-defined]
+        for job_id in touched:
+            job = self.services.jobs.get(job_id)
+            if job is not None:
+                jobs.upsert(job)  # type: ignore[attr-defined]
+        self.refresh_header()
+
+    def _engine_event(self, job: str, ev: Any, lines: list[tuple[str, str, str, str]], status: dict[str, str]) -> None:
+        if isinstance(ev, OutputLine):
+            lines.append((job, ev.host, ev.stream, safe_text(ev.text, MAX_LINE)))
+        elif isinstance(ev, HostStarted):
+            status[ev.host] = "running"
+        elif isinstance(ev, HostFinished):
+            r = ev.result
+            status[ev.host] = r.status
+            msg = safe_text(r.msg.splitlines()[0], 300) if r.msg else ""
+            dur = "" if self.snapshot_mode else f" ({r.duration:.2f}s)"
+            lines.append((job, ev.host, "status", f"{r.status.upper()}{dur}" + (f": {msg}" if msg else "")))
+        elif isinstance(ev, RunStarted):
+            mode = " (check mode)" if ev.check else ""
+            lines.append((job, "", "note", safe_text(f"job {job}: {ev.module} on {len(ev.hosts)} host(s){mode}")))
+        elif isinstance(ev, Warning_):
+            lines.append((job, ev.host or "", "note", safe_text(f"warning: {ev.text}", MAX_LINE)))
+        elif isinstance(ev, RunFinished):
+            pass
+        elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
+            lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))
+
+    def on_job_finished(self, job_id: int, state: str) -> None:
+        """Hook for kinds with follow-up work (drift scans refresh the drift pane)."""
+
+    def _tick(self) -> None:
+        self.main.pane("jobs").tick()  # type: ignore[attr-defined]
+
+    def refresh_header(self) -> None:
+        try:
+            main = self.main
+        except LookupError:
+            return
+        inv = self.inventory
+        counts: dict[str, int] = {}
+        for st in main.pane("inventory").status.values():  # type: ignore[attr-defined]
+            counts[st] = counts.get(st, 0) + 1
+        jumps = 0
+        if inv is not None:
+            jumps = len({h for host in inv.hosts.values() for h in host.jump_hosts})
+        name = inventory_source.inventory_name(self.sources)
+        if self.inventory_error:
+            name += " (error: see notification)"
+        main.query_one("#header").show(  # type: ignore[attr-defined]
+            inventory=name, hosts=len(inv.hosts) if inv is not None else 0, counts=counts,
+            connections=self.services.connections_open(), jumps=jumps, running=self.services.running(),
+            pane=main.current)
+
+    # -- help & quit ----------------------------------------------------------------------
+    def show_help(self) -> None:
+        main = self.main
+        seen: set[str] = set()
+        rows: list[tuple[str, str, str]] = []
+        for key, ab in main.active_bindings.items():
+            b = ab.binding
+            ident = b.id or ""
+            if (b.description or b.action) in seen and not ident:
+                continue
+            seen.add(b.description or b.action)
+            rows.append((self.get_key_display(b), b.description or b.action, ident))
+        self.push_screen(HelpScreen(main.current, rows, self.registry))
+
+    def action_request_quit(self) -> None:
+        running = self.services.running()
+        if not running:
+            self.exit(0)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmScreen(f"{running} job(s) still running. Quit and cancel them?"), answer)
+
+    def completion_values(self, kind: str) -> list[str]:
+        inv = self.inventory
+        if kind == "pattern":
+            if inv is None:
+                return ["all"]
+            return ["all"] + [g for g in inv.groups if g != "all"] + list(inv.hosts)
+        if kind == "host":
+            return list(inv.hosts) if inv is not None else []
+        if kind == "module":
+            from ftltui import modules
+
+            return modules.available()
+        if kind == "theme":
+            return sorted(self.available_themes)
+        if kind == "job":
+            return [str(j) for j in sorted(self.services.jobs, reverse=True)]
+        if kind == "file":
+            return sorted(str(p) for p in Path.cwd().glob("*.y*ml"))
+        if kind == "logs_value":
+            return self.main.pane("logs").ring.jobs() + self.main.pane("logs").ring.hosts()  # type: ignore[attr-defined]
+        return []
+
+
+def no_color() -> bool:
+    return "NO_COLOR" in os.environ

@@ -1,0 +1,198 @@
+"""The handlers of the command registry (``cmd_<name>``) and of the panes' requests.
+
+Kept apart from ``app.py`` so the App class stays about lifecycle and events; every
+``:`` line, palette entry and pane request ends up in one of these methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftltui.engine.sanitize import safe_text
+from ftltui.errors import FtlError
+from ftltui.tui.commands import PANES, CommandError
+from ftltui.tui.messages import DriftAction, HostDetailsRequested, JobAction, RunRequested
+from ftltui.tui.screens.confirm import ConfirmScreen
+from ftltui.tui.screens.host_detail import HostDetailScreen
+from ftltui.tui.screens.run_form import RunFormScreen, RunRequest
+
+DESTRUCTIVE = {"cancel": "Cancel job {id}?", "purge": "Purge finished job {id} from the list?"}
+
+
+class CommandsMixin:
+    """Mixed into :class:`~ftltui.tui.app.FtlApp`."""
+
+    app: Any
+
+    def run_command_line(self, line: str) -> None:
+        try:
+            inv = self.registry.parse(line)  # type: ignore[attr-defined]
+            getattr(self, inv.command.method)(inv.args)
+        except (CommandError, FtlError) as exc:
+            self.notify(safe_text(str(exc)), title=":" + line.split()[0] if line.split() else ":",
+                        severity="error")
+
+    # -- commands -----------------------------------------------------------------------
+    def cmd_run(self, args: list[str]) -> None:
+        from ftltui import modules
+        from ftltui.engine.kvargs import parse_kv
+
+        pattern, module, rest = args[0], args[1], " ".join(args[2:])
+        try:
+            spec = modules.spec(module)
+        except KeyError:
+            raise CommandError(f"unknown module {module!r}") from None
+        known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}
+        params = parse_kv(rest, spec.free_form, known)
+        check = bool(params.pop("check", False)) if "check" not in known else False
+        self.submit_run(pattern, module, params, check)
+
+    def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool) -> None:
+        job = self.services.submit_run(target, module, params, check=check)  # type: ignore[attr-defined]
+        if not job.hosts:
+            self.notify(f"no hosts matched {target!r}", severity="warning")
+        self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+        self.notify(f"job {job.id} queued: {job.title}")
+        self.main.action_pane("logs")  # type: ignore[attr-defined]
+
+    def cmd_play(self, args: list[str]) -> None:
+        submit = getattr(self.services, "submit_workflow", None)  # type: ignore[attr-defined]
+        if submit is None:
+            raise CommandError("workflows are not available in this build yet")
+        job = submit(args[0])
+        self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+        self.notify(f"job {job.id} queued: {job.title}")
+
+    def cmd_drift(self, args: list[str]) -> None:
+        action = args[0]
+        pattern = args[1] if len(args) > 1 else "all"
+        if action not in ("scan", "baseline", "accept"):
+            raise CommandError("usage: drift scan|baseline|accept [PATTERN]")
+        self.drift_action(action, pattern)
+
+    def cmd_theme(self, args: list[str]) -> None:
+        if not self.switch_theme(args[0]):  # type: ignore[attr-defined]
+            raise CommandError(f"unknown theme {args[0]!r} (known: {', '.join(sorted(self.available_themes))})")  # type: ignore[attr-defined]
+        self.notify(f"theme {args[0]}")
+
+    def cmd_pane(self, args: list[str]) -> None:
+        if args[0] not in PANES:
+            raise CommandError(f"unknown pane {args[0]!r} (known: {', '.join(PANES)})")
+        self.main.action_pane(args[0])  # type: ignore[attr-defined]
+
+    def cmd_jobs(self, args: list[str]) -> None:
+        try:
+            job_id = int(args[1])
+        except ValueError:
+            raise CommandError(f"expected a job id, got {args[1]!r}") from None
+        self.job_action(args[0], job_id)
+
+    def cmd_logs(self, args: list[str]) -> None:
+        logs = self.main.pane("logs")  # type: ignore[attr-defined]
+        action, value = args[0], (args[1] if len(args) > 1 else None)
+        simple = {"follow": "follow", "wrap": "toggle_wrap", "timestamps": "toggle_timestamps", "clear": "clear",
+                  "copy": "copy", "all": "clear_selection"}
+        if action in simple:
+            target = logs.main() if action == "follow" else logs
+            getattr(target, "action_" + simple[action])()
+        elif action == "save":
+            logs.action_save(value)
+        elif action == "job":
+            logs.set_selection(value, logs.host)
+        elif action == "host":
+            logs.set_selection(logs.job, value)
+        else:
+            raise CommandError("usage: " + self.registry.get("logs").usage)  # type: ignore[attr-defined]
+        self.main.action_pane("logs")  # type: ignore[attr-defined]
+
+    def cmd_filter(self, args: list[str]) -> None:
+        self.main.pane().set_filter(" ".join(args))  # type: ignore[attr-defined]
+
+    def cmd_mark(self, args: list[str]) -> None:
+        if self.inventory is None:  # type: ignore[attr-defined]
+            raise CommandError("no inventory loaded")
+        hosts = [h.name for h in self.inventory.select(args[0])]  # type: ignore[attr-defined]
+        self.main.pane("inventory").mark_hosts(hosts)  # type: ignore[attr-defined]
+        self.notify(f"marked {len(hosts)} host(s)")
+
+    def cmd_reload(self, args: list[str]) -> None:
+        self.load_inventory()  # type: ignore[attr-defined]
+
+    def cmd_help(self, args: list[str]) -> None:
+        self.show_help()  # type: ignore[attr-defined]
+
+    def cmd_quit(self, args: list[str]) -> None:
+        self.action_request_quit()  # type: ignore[attr-defined]
+
+    # -- pane requests ------------------------------------------------------------------
+    def on_run_requested(self, event: RunRequested) -> None:
+        def done(req: RunRequest | None) -> None:
+            if req is not None:
+                try:
+                    self.submit_run(list(req.hosts), req.module, req.args, req.check)
+                except FtlError as exc:
+                    self.notify(safe_text(str(exc)), severity="error")
+
+        self.push_screen(RunFormScreen(event.hosts, event.label), done)  # type: ignore[attr-defined]
+
+    def on_host_details_requested(self, event: HostDetailsRequested) -> None:
+        inv = self.inventory  # type: ignore[attr-defined]
+        if inv is None or event.host not in inv.hosts:
+            return
+        pane = self.main.pane("inventory")  # type: ignore[attr-defined]
+        self.push_screen(HostDetailScreen(inv.hosts[event.host], pane.status.get(event.host),  # type: ignore[attr-defined]
+                                          self.services.facts.get(event.host)))  # type: ignore[attr-defined]
+
+    def on_job_action(self, event: JobAction) -> None:
+        self.job_action(event.action, event.job_id)
+
+    def job_action(self, action: str, job_id: int) -> None:
+        services = self.services  # type: ignore[attr-defined]
+        job = services.jobs.get(job_id)
+        if job is None:
+            self.notify(f"no job {job_id}", severity="warning")
+            return
+        if action == "details":
+            from ftltui.tui.screens.job_detail import JobDetailScreen
+
+            self.push_screen(JobDetailScreen(job, self.clock))  # type: ignore[attr-defined]
+            return
+        if action in DESTRUCTIVE:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._do_job_action(action, job_id)
+
+            self.push_screen(ConfirmScreen(DESTRUCTIVE[action].format(id=job_id)), answer)  # type: ignore[attr-defined]
+            return
+        self._do_job_action(action, job_id)
+
+    def _do_job_action(self, action: str, job_id: int) -> None:
+        services = self.services  # type: ignore[attr-defined]
+        jobs_pane = self.main.pane("jobs")  # type: ignore[attr-defined]
+        if action == "cancel":
+            ok = services.cancel(job_id)
+            self.notify(f"job {job_id}: cancel requested" if ok else f"job {job_id} is not running",
+                        severity="information" if ok else "warning")
+        elif action in ("retry", "rerun", "requeue"):
+            fn = {"retry": services.retry, "rerun": services.rerun_failed, "requeue": services.requeue}[action]
+            new = fn(job_id)
+            if new is None:
+                self.notify(f"job {job_id}: nothing to {action} (must be finished"
+                            + (", with failed hosts)" if action == "rerun" else ")"), severity="warning")
+            else:
+                jobs_pane.upsert(new)
+                self.notify(f"job {new.id} queued ({action} of {job_id})")
+        elif action == "purge":
+            if services.purge(job_id):
+                jobs_pane.remove(job_id)
+                self.notify(f"job {job_id} purged")
+            else:
+                self.notify(f"job {job_id} is still active", severity="warning")
+        else:
+            self.notify(f"unknown job action {action!r}", severity="error")
+
+    def on_drift_action(self, event: DriftAction) -> None:
+        self.drift_action(event.action, event.host or "all")
+
+    def drift_action(self, action: str, pattern: str) -> None:
+        self.notify("drift is not available in this build yet", severity="warning")

@@ -1,0 +1,188 @@
+"""The one command registry behind the ``:`` line, the ctrl+p palette and the help screen.
+
+Each :class:`Command` names the app method that runs it (``cmd_<name>``), its usage,
+help text and, per positional argument, a *kind* used for completion (``pattern``,
+``module``, ``theme``, ...). The app supplies the values of each kind through a
+``CompletionSource``. Plain Python (no textual) so parsing, completion and history
+are tested without a screen.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ftltui.tui.fuzzy import rank
+
+PANES: tuple[str, ...] = ("inventory", "logs", "drift", "jobs")
+
+
+class CommandError(ValueError):
+    """A ``:`` line that cannot run; the message is shown as a notification."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    arg_kinds: tuple[str, ...] = ()  # completion kind of each positional argument
+    rest_kind: str | None = None  # kind of every argument past ``arg_kinds``
+    min_args: int = 0
+    palette: tuple[str, ...] = ()  # ready-made lines offered in the palette ("" = bare name)
+
+    @property
+    def method(self) -> str:
+        return "cmd_" + self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    command: Command
+    args: list[str]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("run", "run PATTERN MODULE [k=v ...]", "Run a module on a host pattern (as a job)",
+            ("pattern", "module"), rest_kind="arg", min_args=2),
+    Command("play", "play FILE", "Run a workflow file (as a job)", ("file",), min_args=1),
+    Command("drift", "drift scan|baseline|accept [PATTERN]", "Scan drift, pin a baseline, accept drift",
+            ("drift_action", "pattern"), min_args=1,
+            palette=("drift scan all", "drift baseline all", "drift accept all")),
+    Command("theme", "theme NAME", "Switch the colour theme (persisted)", ("theme",), min_args=1),
+    Command("pane", "pane NAME", "Jump to a pane", ("pane",), min_args=1,
+            palette=tuple(f"pane {p}" for p in PANES)),
+    Command("jobs", "jobs cancel|retry|rerun|requeue|purge ID", "Act on a job",
+            ("job_action", "job"), min_args=2),
+    Command("logs", "logs follow|wrap|timestamps|clear|copy|save PATH|job ID|host NAME|all",
+            "Control the logs pane", ("logs_action", "logs_value"), min_args=1,
+            palette=("logs follow", "logs wrap", "logs timestamps", "logs copy", "logs all", "logs clear")),
+    Command("filter", "filter REGEX", "Filter the focused pane (! inverts, empty clears)", rest_kind="text"),
+    Command("mark", "mark PATTERN", "Mark the hosts matching a pattern in the inventory", ("pattern",),
+            min_args=1),
+    Command("reload", "reload", "Reload the inventory from disk", palette=("",)),
+    Command("help", "help", "Show the bindings of the focused pane and every command", palette=("",)),
+    Command("quit", "quit", "Quit (asks first when jobs are running)", palette=("",)),
+)
+
+WORDS: dict[str, tuple[str, ...]] = {
+    "drift_action": ("scan", "baseline", "accept"),
+    "job_action": ("cancel", "retry", "rerun", "requeue", "purge"),
+    "logs_action": ("follow", "wrap", "timestamps", "clear", "copy", "save", "job", "host", "all"),
+    "pane": PANES,
+}
+
+CompletionSource = Callable[[str], Iterable[str]]
+
+
+@dataclass
+class Registry:
+    commands: dict[str, Command] = field(default_factory=lambda: {c.name: c for c in COMMANDS})
+
+    def __iter__(self):
+        return iter(self.commands.values())
+
+    def get(self, name: str) -> Command | None:
+        return self.commands.get(name)
+
+    def parse(self, line: str) -> Invocation:
+        """Split a ``:`` line into a command and its arguments (shell-like quoting)."""
+        line = line.strip().lstrip(":").strip()
+        if not line:
+            raise CommandError("empty command")
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise CommandError(f"cannot parse {line!r}: {exc}") from None
+        name, args = words[0], words[1:]
+        cmd = self.commands.get(name)
+        if cmd is None:
+            close = rank(name, list(self.commands), limit=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise CommandError(f"unknown command {name!r}{hint}")
+        if len(args) < cmd.min_args:
+            raise CommandError(f"usage: {cmd.usage}")
+        return Invocation(cmd, args)
+
+    def kind_at(self, cmd: Command, index: int) -> str | None:
+        if index < len(cmd.arg_kinds):
+            return cmd.arg_kinds[index]
+        return cmd.rest_kind
+
+    def complete(self, line: str, source: CompletionSource) -> list[str]:
+        """Full-line candidates for ``line`` (the last word completed), best first."""
+        raw = line.lstrip(":")
+        words = raw.split(" ")
+        if len(words) == 1:
+            return _complete_word(words[0], list(self.commands))
+        cmd = self.commands.get(words[0])
+        if cmd is None:
+            return []
+        index = len(words) - 2
+        kind = self.kind_at(cmd, index)
+        if kind is None:
+            return []
+        values = list(WORDS.get(kind, ())) or list(source(kind))
+        head = " ".join(words[:-1])
+        return [f"{head} {v}" for v in _complete_word(words[-1], values)]
+
+    def palette_lines(self) -> list[tuple[str, str]]:
+        """(line, help) pairs the palette offers ready-made (an empty entry = the bare name)."""
+        out = []
+        for cmd in self:
+            for line in cmd.palette:
+                out.append((line or cmd.name, cmd.help))
+        return out
+
+
+def _complete_word(word: str, values: list[str]) -> list[str]:
+    """Prefix matches when there are any (what a shell does), else fuzzy matches."""
+    prefix = [v for v in values if v.startswith(word)]
+    return rank(word, prefix or values)
+
+
+class History:
+    """``:`` line history, newest last, persisted one line per entry."""
+
+    def __init__(self, path: Path | None = None, limit: int = 500) -> None:
+        self.path = path
+        self.limit = limit
+        self.items: list[str] = []
+        self._pos: int | None = None
+        if path is not None and path.exists():
+            self.items = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()][-limit:]
+
+    def add(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        if line in self.items:
+            self.items.remove(line)
+        self.items.append(line)
+        del self.items[: -self.limit]
+        self._pos = None
+        if self.path is not None:
+            try:
+                self.path.write_text("\n".join(self.items) + "\n", encoding="utf-8")
+            except OSError:
+                pass
+
+    def previous(self) -> str | None:
+        if not self.items:
+            return None
+        self._pos = len(self.items) - 1 if self._pos is None else max(0, self._pos - 1)
+        return self.items[self._pos]
+
+    def next(self) -> str | None:
+        if self._pos is None:
+            return None
+        self._pos += 1
+        if self._pos >= len(self.items):
+            self._pos = None
+            return ""
+        return self.items[self._pos]
+
+    def reset(self) -> None:
+        self._pos = None

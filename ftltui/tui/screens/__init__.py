@@ -1,0 +1,1 @@
+"""Modal screens: help, confirm, run form, host details, job details, drift host."""

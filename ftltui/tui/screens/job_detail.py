@@ -1,0 +1,82 @@
+"""A job's details: state history, per-host results, and the workflow DAG with step states."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ftltui.engine.sanitize import safe_text
+from ftltui.tui.widgets.jobs_pane import STATE_STYLE
+
+STEP_ICON = {"succeeded": "✔", "failed": "✖", "running": "◐", "queued": "·", "skipped": "○",
+             "upstream_failed": "⊘", "cancelled": "○", "retry_wait": "↻", "dead": "✖"}
+
+
+def dag_lines(steps: dict[str, Any]) -> list[tuple[str, str]]:
+    """Steps in dependency order with tree-like indentation: (text, state)."""
+    order: list[str] = []
+    depth: dict[str, int] = {}
+    remaining = dict(steps)
+    while remaining:
+        ready = [n for n, s in remaining.items() if all(d in depth for d in (s.get("needs") or []))]
+        if not ready:  # a cycle or unknown dependency: show the rest flat
+            ready = list(remaining)
+        for n in ready:
+            needs = remaining.pop(n).get("needs") or []
+            depth[n] = 1 + max((depth[d] for d in needs if d in depth), default=-1)
+            order.append(n)
+    out = []
+    for n in order:
+        s = steps[n]
+        state = str(s.get("state", "queued"))
+        needs = s.get("needs") or []
+        arrow = f"  ← {', '.join(needs)}" if needs else ""
+        out.append(("    " * depth[n] + f"{STEP_ICON.get(state, '?')} {n}  [{state}]{arrow}", state))
+    return out
+
+
+class JobDetailScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,enter", "close", "Back", id="jobdetail.close")]
+
+    def __init__(self, job: Any, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.job = job
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        job = self.job
+        t = Text()
+        t.append(f"job {job.id}  ", style="bold")
+        t.append(job.state, style=STATE_STYLE.get(job.state, ""))
+        t.append(f"\n{safe_text(job.title or job.kind, 300)}\n")
+        t.append(f"kind {job.kind} · attempts {job.attempts}/{job.max_attempts}")
+        if job.parent:
+            t.append(f" · from job {job.parent}")
+        if job.reason:
+            t.append(f"\nreason: {safe_text(job.reason, 500)}")
+        if job.steps:
+            t.append("\n\nworkflow\n", style="bold")
+            for line, state in dag_lines(job.steps):
+                t.append(line + "\n", style=STATE_STYLE.get(state, ""))
+        hosts = (job.summary or {}).get("hosts") or {}
+        if hosts:
+            t.append("\nhosts\n", style="bold")
+            for h, st in hosts.items():
+                t.append(f"  {h}: ")
+                t.append(f"{st}\n", style={"ok": "green", "changed": "yellow", "failed": "red",
+                                           "unreachable": "magenta"}.get(st, ""))
+        t.append("\nhistory\n", style="bold")
+        for state, _ts, reason in job.history:
+            t.append(f"  {state}" + (f": {safe_text(str(reason), 200)}" if reason else "") + "\n")
+        with VerticalScroll(id="job-detail", classes="dialog"):
+            yield Static(t)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""One widget per file: the four panes and their parts."""

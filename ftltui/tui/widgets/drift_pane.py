@@ -1,0 +1,105 @@
+"""Drift pane: hosts x severity counts; enter drills into a host's grouped changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ftltui.tui.filters import PaneFilter
+from ftltui.tui.messages import DriftAction
+from ftltui.tui.widgets.nav import NavTable
+from ftltui.tui.widgets.pane import Pane
+
+SEVERITY_COLUMNS = ("critical", "high", "medium", "low")
+SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+class DriftTable(NavTable):
+    BINDINGS = [
+        Binding("enter", "drift('details')", "Changes", id="drift.details"),
+        Binding("s", "drift_all('scan')", "Scan all", id="drift.scan"),
+        Binding("S", "drift('scan')", "Scan host", id="drift.scan_host", show=False),
+        Binding("b", "drift('baseline')", "Pin baseline", id="drift.baseline"),
+        Binding("a", "drift('accept')", "Accept", id="drift.accept"),
+    ]
+
+    def _host(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    def action_drift(self, action: str) -> None:
+        host = self._host()
+        if host is None and action != "scan":
+            self.app.bell()
+            return
+        self.post_message(DriftAction(action, host))
+
+    def action_drift_all(self, action: str) -> None:
+        self.post_message(DriftAction(action, None))
+
+
+class DriftPane(Pane):
+    TITLE = "Drift"
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.rows: dict[str, dict[str, Any]] = {}  # host -> {severity: n, "total", "basis", "scanned"}
+        self.note = "no scan yet: press s to scan every host"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        yield from self.compose_filter()
+        yield DriftTable(id="drift-table", cursor_type="row", zebra_stripes=True)
+        yield Static(self.note, id="drift-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DriftTable)
+        table.add_column("Host", key="host", width=28)
+        for sev in SEVERITY_COLUMNS:
+            table.add_column(sev.capitalize(), key=sev, width=9)
+        table.add_column("Total", key="total", width=7)
+        table.add_column("Compared with", key="basis", width=40)
+
+    def main(self) -> Widget:
+        return self.query_one(DriftTable)
+
+    def title_extra(self) -> str:
+        drifting = sum(1 for r in self.rows.values() if r.get("total"))
+        return f"{len(self.rows)} hosts · {drifting} drifting" if self.rows else ""
+
+    def set_note(self, text: str) -> None:
+        self.note = text
+        self.query_one("#drift-status", Static).update(Text(text))
+
+    def set_rows(self, rows: dict[str, dict[str, Any]]) -> None:
+        self.rows = dict(rows)
+        self._fill()
+
+    def _cells(self, host: str, row: dict[str, Any]) -> list[Any]:
+        cells: list[Any] = [Text(host, style="bold" if row.get("total") else "")]
+        for sev in SEVERITY_COLUMNS:
+            n = int(row.get(sev, 0))
+            cells.append(Text(str(n), style=SEVERITY_STYLE[sev] if n else "dim"))
+        cells.append(Text(str(row.get("total", 0)), style="bold" if row.get("total") else "dim"))
+        cells.append(Text(str(row.get("basis", "")), style="dim"))
+        return cells
+
+    def _fill(self) -> None:
+        table = self.query_one(DriftTable)
+        table.clear()
+        order = sorted(self.rows.items(), key=lambda kv: (-sum(
+            (10 ** (SEVERITY_COLUMNS[::-1].index(s))) * int(kv[1].get(s, 0)) for s in SEVERITY_COLUMNS), kv[0]))
+        for host, row in order:
+            if self.filter.matches(host):
+                table.add_row(*self._cells(host, row), key=host)
+        self.update_title()
+
+    def filter_changed(self, value: PaneFilter) -> None:
+        if self.is_mounted:
+            self._fill()

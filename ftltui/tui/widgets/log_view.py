@@ -1,0 +1,110 @@
+"""The log view: textual's lazily rendered ``Log`` with host colours, search marks, follow.
+
+Rendering stays lazy (only visible lines are turned into strips); colour comes from
+a Rich highlighter applied per visible line: the host prefix gets a stable colour,
+stderr lines red, search matches reverse video. Follow mode is explicit: scrolling
+up pauses it, ``f``/``G`` resumes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Log
+
+HOST_COLOURS = ("cyan", "green", "yellow", "blue", "magenta", "bright_cyan", "bright_green", "bright_blue",
+                "bright_magenta", "bright_yellow")
+_PREFIX = re.compile(r"^(?:\d\d:\d\d:\d\d )?(\S+) ([|!=]) ")
+
+
+class FollowChanged(Message):
+    def __init__(self, following: bool) -> None:
+        super().__init__()
+        self.following = following
+
+
+class LineHighlighter(Highlighter):
+    def __init__(self) -> None:
+        self.search: re.Pattern[str] | None = None
+        self.no_color = bool(os.environ.get("NO_COLOR"))  # the app re-sets it from App.no_color
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        m = _PREFIX.match(plain)
+        if m:
+            host, sep = m.group(1), m.group(2)
+            if self.no_color:
+                text.stylize("bold", m.start(1), m.end(1))
+            else:
+                colour = HOST_COLOURS[zlib.crc32(host.encode()) % len(HOST_COLOURS)]
+                text.stylize(f"bold {colour}", m.start(1), m.end(1))
+                if sep == "!":
+                    text.stylize("red", m.end(0), len(plain))
+                elif sep == "=":
+                    text.stylize("bold", m.end(0), len(plain))
+        elif plain.startswith("-- "):
+            text.stylize("dim italic")
+        if self.search is not None:
+            for sm in self.search.finditer(plain):
+                if sm.end() > sm.start():
+                    text.stylize("reverse bold", sm.start(), sm.end())
+
+
+class LogView(Log):
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", id="logs.down", show=False),
+        Binding("k", "scroll_up", "Up", id="logs.up", show=False),
+        Binding("g", "scroll_home", "Top", id="logs.top", show=False),
+        Binding("G", "follow", "Bottom", id="logs.bottom", show=False),
+        Binding("f", "follow", "Follow", id="logs.follow"),
+    ]
+
+    def __init__(self, **kw) -> None:
+        super().__init__(highlight=True, auto_scroll=True, **kw)
+        self.highlighter = LineHighlighter()
+        self.following = True
+        self._programmatic = False
+
+    def set_search(self, pattern: re.Pattern[str] | None) -> None:
+        self.highlighter.search = pattern  # type: ignore[attr-defined]
+        self._render_line_cache.clear()
+        self.refresh()
+
+    def pause(self) -> None:
+        if self.following:
+            self.following = False
+            self.auto_scroll = False
+            self.post_message(FollowChanged(False))
+
+    def action_follow(self) -> None:
+        self.following = True
+        self.auto_scroll = True
+        self.scroll_end(animate=False, immediate=True)
+        self.post_message(FollowChanged(True))
+
+    def action_scroll_up(self) -> None:
+        self.pause()
+        super().action_scroll_up()
+
+    def action_scroll_home(self) -> None:
+        self.pause()
+        super().action_scroll_home()
+
+    def action_page_up(self) -> None:
+        self.pause()
+        super().action_page_up()
+
+    def _on_mouse_scroll_up(self, event) -> None:  # type: ignore[override]
+        self.pause()
+        super()._on_mouse_scroll_up(event)
+
+    def goto_line(self, y: int) -> None:
+        self.pause()
+        self.scroll_to(y=max(0, y - self.size.height // 2), animate=False, immediate=True)
+

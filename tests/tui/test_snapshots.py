@@ -1,0 +1,110 @@
+"""SVG snapshots of every pane, the run form, the help screen, the command line and each theme.
+
+Deterministic: fixed clock, checked-in inventory, no watchers, no cursor blink,
+TEXTUAL_ANIMATIONS=none, durations hidden in snapshot mode. Update with
+``pytest tests/tui --snapshot-update`` (always the whole directory).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tuihelpers import ready, wait_for
+
+SIZE = (120, 40)
+
+
+def _after_ready(*keys: str):
+    async def run_before(pilot: Any) -> None:
+        await ready(pilot)
+        for k in keys:
+            await pilot.press(k)
+            await pilot.pause()
+
+    return run_before
+
+
+def test_inventory_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_after_ready("j", "j", "j", "j"), terminal_size=SIZE)
+
+
+def test_inventory_marked_and_filtered(snap_compare, make_app) -> None:
+    keys = ["slash", "w", "e", "b", "enter", "j", "space", "space"]
+    assert snap_compare(make_app(), run_before=_after_ready(*keys), terminal_size=SIZE)
+
+
+def test_host_details_masks_secrets(snap_compare, make_app) -> None:
+    keys = ["slash", "d", "b", "1", "enter", "j", "j", "enter"]
+    assert snap_compare(make_app(), run_before=_after_ready(*keys), terminal_size=SIZE)
+
+
+def _logs_before(pilot: Any) -> Any:
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        app = pilot.app
+        for i in range(30):
+            host = ("localhost", "web1.example.invalid", "db1.example.invalid")[i % 3]
+            app._pending.append(("1", host, "stderr" if i % 7 == 0 else "stdout", f"line {i} of output"))
+        app._pending.append(("1", "", "note", "job 1 succeeded: command on 3 hosts"))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.events_seen >= 31)
+        await pilot.press("s", "o", "u", "t", "enter")
+        await pilot.pause()
+
+    return run
+
+
+def test_logs_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_logs_before(None), terminal_size=SIZE)
+
+
+def test_drift_pane(snap_compare, make_app) -> None:
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        pane = pilot.app.main.pane("drift")
+        pane.set_rows({
+            "web1.example.invalid": {"critical": 1, "high": 2, "medium": 0, "low": 3, "total": 6,
+                                     "basis": "baseline"},
+            "db1.example.invalid": {"critical": 0, "high": 0, "medium": 1, "low": 0, "total": 1,
+                                    "basis": "previous"},
+            "localhost": {"total": 0, "basis": "previous"},
+        })
+        pane.set_note("3 hosts compared")
+        await pilot.press("3")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SIZE)
+
+
+def test_jobs_pane(snap_compare, make_app) -> None:
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        app = pilot.app
+        await pilot.press("colon", *"run localhost command echo hi", "enter")
+        await wait_for(pilot, lambda: app.services.jobs and all(j.state == "succeeded"
+                                                                for j in app.services.jobs.values()))
+        await pilot.press("4")
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SIZE)
+
+
+def test_run_form(snap_compare, make_app) -> None:
+    keys = ["space", "r", "c", "o", "m", "enter"]
+    assert snap_compare(make_app(), run_before=_after_ready("j", "j", *keys), terminal_size=SIZE)
+
+
+def test_help_screen(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_after_ready("question_mark"), terminal_size=SIZE)
+
+
+def test_command_line(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_after_ready("colon", "r", "u", "n", "space", "w"),
+                        terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("theme", ["ftl-dark", "ftl-light", "ftl-high-contrast"])
+def test_theme(snap_compare, make_app, theme: str) -> None:
+    assert snap_compare(make_app(theme=theme), run_before=_after_ready("j", "j"), terminal_size=SIZE)
