@@ -140,6 +140,11 @@ def build_report(
     raw.extend(opts.extra_changes)
     report = finish_report(raw, comparisons, opts)
     for comp in comparisons:
+        if comp.after is not None:
+            errors = store.meta(comp.after).errors
+            if errors:
+                more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+                report.warnings.append(f"{comp.host}: collector could not read: {'; '.join(errors[:3])}{more}")
         if comp.after is None:
             report.warnings.append(f"{comp.host}: no snapshot yet (run: ftl-tui drift scan {comp.host})")
         elif comp.before is None:

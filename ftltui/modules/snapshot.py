@@ -131,7 +131,7 @@ class _Collector:
                     yield _res("package", parts[0], version=parts[1], arch=parts[2], manager="dpkg")
         elif _which("rpm"):
             out = self._cmd(["rpm", "-qa", "--qf", "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"])
-            for line in (out or "").splitlines():
+            for line in sorted((out or "").splitlines()):  # several kernels: a stable order
                 parts = line.split("\t")
                 if len(parts) == 3 and parts[0] != "gpg-pubkey":
                     ver = parts[1][2:] if parts[1].startswith("0:") else parts[1]
@@ -369,6 +369,17 @@ def _decode_addr(hexaddr: str) -> Tuple[str, int]:
     return addr, int(port, 16)
 
 
+def _unique_ids(resources: List[Resource]) -> None:
+    """Stacked mounts, several installed kernels: later duplicates get ``#2``, ``#3``."""
+    seen = {}  # type: Dict[Tuple[str, str], int]
+    for r in resources:
+        key = (r["type"], r["id"])
+        n = seen.get(key, 0) + 1
+        seen[key] = n
+        if n > 1:
+            r["id"] = "%s#%d" % (r["id"], n)
+
+
 _SECTION_FUNCS = {
     "os": "os_info", "packages": "packages", "services": "services", "ports": "ports",
     "users": "users", "groups": "groups", "sudoers": "sudoers", "cron": "cron",
@@ -389,6 +400,7 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
             resources.extend(getattr(col, _SECTION_FUNCS[section])())
         except Exception as exc:  # one broken section must not lose the others
             col.errors.append("%s: %s: %s" % (section, type(exc).__name__, exc))
+    _unique_ids(resources)
     return {
         "changed": False,
         "collector_version": COLLECTOR_VERSION,

@@ -106,3 +106,18 @@ def test_runs_on_python_38(host_root: Path) -> None:
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert ("user", "daemon") in {(r["type"], r["id"]) for r in res["resources"]}
+
+
+def test_full_default_collection_of_this_host() -> None:
+    """No root prefix, default arguments: the live system as a managed host would report it."""
+    res = collect()
+    types = {r["type"] for r in res["resources"]}
+    assert {"os", "user", "group", "mount", "sysctl", "file"} <= types
+    if shutil.which("dpkg-query") or shutil.which("rpm") or shutil.which("apk"):
+        assert "package" in types
+    ids = [(r["type"], r["id"]) for r in res["resources"]]
+    assert len(ids) == len(set(ids))  # ids are unique: stable matching needs that
+    json.dumps(res)  # the result crosses the gate as JSON
+    if not os.path.isdir("/run/systemd/system"):
+        assert "service" not in types  # no systemd running: skipped, not an error
+    assert not any("systemctl" in e for e in res["errors"])
