@@ -195,6 +195,8 @@ def _report(args: argparse.Namespace) -> Any:
     rules = load_ignore(ignore_path) if ignore_path else []
     sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
     hosts, inv = _hosts(args, args.pattern)
+    if not hosts and not (args.from_id and args.to_id):
+        raise DriftConfigError(f"no hosts matched {args.pattern!r}")
     desired, warnings = asyncio.run(_desired(args, inv, hosts)) if args.desired else ([], [])
     with _store(args, readonly=True) as store:
         report = build_report(

@@ -134,3 +134,9 @@ def test_errors_exit_2_with_one_line(tmp_path: Path, local_inv, cli) -> None:
     r = cli("drift", "show", "-i", inv)
     assert r.rc == 2 and "drift.ignore:1:9: expected reason=" in r.err
     assert cli("drift", "scan", "nosuchhost", "-i", inv).rc == 2
+
+
+def test_show_with_a_pattern_matching_nothing_is_an_error(local_inv, cli) -> None:
+    inv = str(local_inv(["w1"], sections=["users"]))
+    r = cli("drift", "show", "nomatch*", "-i", inv)
+    assert r.rc == 2 and "no hosts matched 'nomatch*'" in r.err
