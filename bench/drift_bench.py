@@ -117,7 +117,7 @@ def main() -> None:
             hot_s, _ = timed(compute_only, a.repeat)
         render_s = {fmt: timed(lambda f=fmt: render(report, f), a.repeat)[0] for fmt in ("table", "json", "markdown")}
     total_res = sum(len(x) for x in loaded.values()) // 2
-    print(f"| hosts | resources/host | changes | distinct groups | report (cold: load + diff + classify + correlate) | compute only (snapshots in memory) | table | json | markdown | populate |")
+    print("| hosts | resources/host | changes | distinct groups | report (cold: load + diff + classify + correlate) | compute only (snapshots in memory) | table | json | markdown | populate |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {a.hosts} | {total_res // a.hosts} | {len(report.changes)} | {len(report.groups)} | {cold_s:.3f} s | {hot_s:.3f} s | "
           f"{render_s['table']:.3f} s | {render_s['json']:.3f} s | {render_s['markdown']:.3f} s | {populate_s:.1f} s |")

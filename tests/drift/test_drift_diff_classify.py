@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ftltui.drift.classify import Rule, classify, version_bump
+from ftltui.drift.classify import classify, version_bump
 from ftltui.drift.config import load_config
 from ftltui.drift.correlate import correlate
 from ftltui.drift.diff import diff_resources
