@@ -34,6 +34,9 @@ class StateTableIndex:
         m = self._map(table)
         doc = {"key": key, **record}
         t = self.state.table(table)
+        if key not in m:
+            self._ids.pop(table, None)  # another writer may have added it: look again
+            m = self._map(table)
         if key in m:
             t.update(m[key], doc)
         else:
@@ -48,6 +51,7 @@ class StateTableIndex:
         return [_strip(d) for d in self.state.table(table).all()]
 
     def delete(self, table: str, key: str) -> None:
+        self._ids.pop(table, None)
         doc_id = self._map(table).pop(key, None)
         if doc_id is not None:
             self.state.table(table).remove(doc_id)

@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+import weakref
 import zlib
 from pathlib import Path
 from typing import Any, Iterable, Protocol
@@ -270,14 +272,25 @@ class SnapshotStore:
         return None, "none"
 
 
+_SHARED: weakref.WeakKeyDictionary[Any, SnapshotStore] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
 def open_store(state_dir: str | Path, *, state: Any = None, readonly: bool = False) -> SnapshotStore:
     """The store for a state directory, its index on the state layer's tables.
 
     ``state`` is an already open :class:`ftltui.state.StateStore` (the console and the
-    job queue share theirs); otherwise one is opened (read-only for ``readonly``) and
-    closed by :meth:`SnapshotStore.close`.
+    job queue share theirs): every caller then gets the SAME SnapshotStore, so the
+    console's cached index sees the snapshots a scan job saves. Otherwise a state store
+    is opened (read-only for ``readonly``) and closed by :meth:`SnapshotStore.close`.
     """
     from ftltui.drift.state_index import StateTableIndex
 
-    index = StateTableIndex(state) if state is not None else StateTableIndex.open(Path(state_dir), readonly=readonly)
-    return SnapshotStore(state_dir, index)
+    if state is None:
+        return SnapshotStore(state_dir, StateTableIndex.open(Path(state_dir), readonly=readonly))
+    with _SHARED_LOCK:
+        store = _SHARED.get(state)
+        if store is None:
+            store = SnapshotStore(state_dir, StateTableIndex(state))
+            _SHARED[state] = store
+        return store

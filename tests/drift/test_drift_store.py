@@ -65,3 +65,37 @@ def test_baseline_resolution_host_then_group_then_previous(tmp_path: Path) -> No
     assert pick(store, "h1", (), Selection(since=1.5)).before == s1.id
     with pytest.raises(StateError, match="no snapshot with id"):
         store.pin("host", "h1", "nope")
+
+
+async def test_drift_scan_job_on_a_shared_state_store(tmp_path: Path, local_inv) -> None:
+    """The console's pattern: one StateStore, one queue, the drift_scan kind registered;
+    the console's SnapshotStore sees what the job saved, with progress reported."""
+    from ftltui.drift import jobs as drift_jobs
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory import load_inventory
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.events import JobProgress
+    from ftltui.state import StateStore
+
+    inv = load_inventory([str(local_inv(["w1", "w2", "w3"], sections=["users", "files"]))])
+    state = StateStore.open(tmp_path / "state")
+    ex = Executor(inv)
+    console_view = open_store(tmp_path / "state", state=state)
+    assert console_view.metas() == []  # cached before the scan
+    queue = JobQueue(state, executor=ex)
+    drift_jobs.register(queue)
+    progress: list[tuple[int, int]] = []
+    queue.bus.subscribe(lambda ev: progress.append((ev.done, ev.total)) if isinstance(ev, JobProgress) else None)
+    try:
+        async with queue:
+            hosts = inv.select("all")
+            job = await queue.enqueue(drift_jobs.KIND, drift_jobs.scan_spec("all", hosts, None), hosts=[h.name for h in hosts])
+            job = await queue.wait(job.id)
+    finally:
+        await ex.close()
+    assert job.state == "succeeded", job.reason
+    assert set(job.summary["snapshots"]) == {"w1", "w2", "w3"}
+    assert progress[0] == (0, 3) and progress[-1] == (3, 3)
+    assert {m.host for m in console_view.metas()} == {"w1", "w2", "w3"}
+    assert {m.job_id for m in console_view.metas()} == {str(job.id)}
+    state.close()
