@@ -87,6 +87,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _r("service-failed", "service", "high", type="service", field="active", after="failed"),
     _r("service-stopped", "service", "medium", type="service", field="active", before="active"),
     _r("service-started", "service", "low", type="service", field="active", after="active"),
+    _r("service-masked", "service", "high", type="service", field="enabled", after="masked"),
+    _r("service-disabled", "service", "medium", type="service", field="enabled", before="enabled"),
     _r("service-changed", "service", "low", type="service"),
     _r("kernel", "system", "medium", type="os", field="kernel"),
     _r("os", "system", "medium", type="os"),

@@ -151,13 +151,28 @@ class _Collector:
                 if len(parts) >= 2 and not parts[0].startswith("#"):
                     yield _res("service", parts[0], active=parts[1], sub=parts[2] if len(parts) > 2 else parts[1])
             return
-        if self.root not in ("", "/") or not os.path.isdir("/run/systemd/system") or not _which("systemctl"):
-            return  # no running systemd: nothing to ask, not an error
-        out = self._cmd(["systemctl", "list-units", "--type=service", "--all", "--no-legend", "--plain", "--no-pager"])
+        if self.root not in ("", "/") or not _which("systemctl"):
+            return
+        # unit files (enabled/disabled/masked) are read from disk: this works even where
+        # systemd is not running (containers); live states need a running systemd
+        enabled = {}  # type: Dict[str, str]
+        out = self._cmd(["systemctl", "list-unit-files", "--type=service", "--no-legend", "--plain", "--no-pager"])
         for line in (out or "").splitlines():
-            parts = line.split(None, 4)
-            if len(parts) >= 4 and parts[0].endswith(".service"):
-                yield _res("service", parts[0], load=parts[1], active=parts[2], sub=parts[3])
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith(".service") and "@." not in parts[0]:
+                enabled[parts[0]] = parts[1]
+        live = {}  # type: Dict[str, Dict[str, str]]
+        if os.path.isdir("/run/systemd/system"):
+            out = self._cmd(["systemctl", "list-units", "--type=service", "--all", "--no-legend", "--plain", "--no-pager"])
+            for line in (out or "").splitlines():
+                parts = line.split(None, 4)
+                if len(parts) >= 4 and parts[0].endswith(".service"):
+                    live[parts[0]] = {"load": parts[1], "active": parts[2], "sub": parts[3]}
+        for name in sorted(set(enabled) | set(live)):
+            fields = dict(live.get(name, {}))
+            if name in enabled:
+                fields["enabled"] = enabled[name]
+            yield _res("service", name, **fields)
 
     def ports(self) -> Iterable[Resource]:
         owners = self._socket_owners()

@@ -66,6 +66,8 @@ def _one(c: Change) -> tuple[str, str]:
     (Change("h", "package", "openssl", "modified", [FieldChange("version", "1.1.1-1", "3.0.0-1")]), ("software", "medium")),
     (Change("h", "service", "nginx.service", "modified", [FieldChange("active", "active", "inactive")]), ("service", "medium")),
     (Change("h", "service", "nginx.service", "modified", [FieldChange("active", "active", "failed")]), ("service", "high")),
+    (Change("h", "service", "ssh.service", "modified", [FieldChange("enabled", "enabled", "masked")]), ("service", "high")),
+    (Change("h", "service", "ssh.service", "modified", [FieldChange("enabled", "enabled", "disabled")]), ("service", "medium")),
     (Change("h", "file", "/etc/hosts", "modified", [FieldChange("sha256", "a", "b")]), ("config", "medium")),
     (Change("h", "weird", "x", "added"), ("config", "low")),
 ])

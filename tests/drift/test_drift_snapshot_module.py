@@ -117,6 +117,41 @@ def test_full_default_collection_of_this_host() -> None:
     ids = [(r["type"], r["id"]) for r in res["resources"]]
     assert len(ids) == len(set(ids))  # ids are unique: stable matching needs that
     json.dumps(res)  # the result crosses the gate as JSON
+    services = [r["fields"] for r in res["resources"] if r["type"] == "service"]
+    if shutil.which("systemctl"):
+        assert services and all("enabled" in f for f in services)  # unit files: read from disk
     if not os.path.isdir("/run/systemd/system"):
-        assert "service" not in types  # no systemd running: skipped, not an error
+        assert not any("active" in f for f in services)  # no systemd running: no live state, no error
     assert not any("systemctl" in e for e in res["errors"])
+
+
+UNIT = "ftl-drift-test-{}.service"
+
+
+@pytest.mark.skipif(not shutil.which("systemctl"), reason="systemctl not installed")
+def test_real_unit_disabled_is_drift(tmp_path: Path) -> None:
+    """A throwaway unit enabled then disabled with the real systemctl (works offline too)."""
+    from ftltui.drift.classify import classify
+    from ftltui.drift.diff import diff_resources
+    from ftltui.drift.model import Resource
+
+    name = UNIT.format(os.getpid())
+    unit = Path("/etc/systemd/system") / name
+    unit.write_text("[Unit]\nDescription=ftl-tui drift test\n[Service]\nExecStart=/bin/true\n"
+                    "[Install]\nWantedBy=multi-user.target\n")
+    try:
+        subprocess.run(["systemctl", "enable", name], check=True, capture_output=True)
+        before = collect(sections=["services"])
+        subprocess.run(["systemctl", "disable", name], check=True, capture_output=True)
+        after = collect(sections=["services"])
+    finally:
+        subprocess.run(["systemctl", "disable", name], capture_output=True)
+        unit.unlink(missing_ok=True)
+    assert by_key(before)[("service", name)]["enabled"] == "enabled"
+
+    def rs(res):
+        return [Resource(r["type"], r["id"], r["fields"]) for r in res["resources"]]
+
+    changes = classify(diff_resources("local", rs(before), rs(after)))
+    assert [(c.id, c.kind, c.category, c.severity) for c in changes] == [(name, "modified", "service", "medium")]
+    assert [(f.path, f.before, f.after) for f in changes[0].fields] == [("enabled", "enabled", "disabled")]
