@@ -24,7 +24,7 @@ from ftltui.inventory.yaml_loader import load_yaml, parse_yaml_inventory, read_t
 YAML_EXTENSIONS = (".yml", ".yaml", ".json")
 IGNORED_EXTENSIONS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
 _IGNORED = re.compile(
-    "|".join([r"^\.", "^host_vars$", "^group_vars$", "^vars_plugins$"] + [re.escape(e) + "$" for e in IGNORED_EXTENSIONS])
+    "|".join([r"^\.", "^host_vars$", "^group_vars$", "^vars_plugins$", "^workflows$"] + [re.escape(e) + "$" for e in IGNORED_EXTENSIONS])
 )
 _INI_SECTION_LINE = re.compile(r"^\s*\[[^\]]*\]\s*(?:[#;].*)?$", re.M)
 
