@@ -1,0 +1,262 @@
+"""``ftl-tui jobs list|show|logs|cancel|retry|requeue|purge``: the job store, headless.
+
+Reading commands open the state read-only, so they work while the console (or a
+``play``) owns it; ``logs --follow`` tails a running job's log file. ``cancel`` of a
+job owned by another process leaves a request that the owner picks up. ``retry``
+re-runs from failure (a workflow keeps its succeeded steps; a run only its failed
+hosts) and ``requeue`` runs a fresh copy; both create a new job linked to the old.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, add_inventory_arg, add_json_arg, add_state_arg
+from ftltui.commands.common import error, print_json, state_dir_of
+from ftltui.errors import StateError
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("jobs", help="list, inspect, cancel and retry jobs", description=__doc__)
+    jsub = p.add_subparsers(dest="jobs_cmd", metavar="ACTION", required=True)
+    for name, helptext in (("list", "jobs in the store"), ("show", "one job with attempts and steps"),
+                           ("logs", "a job's output"), ("cancel", "cancel a job"),
+                           ("retry", "re-run from failure as a new job"), ("requeue", "run a copy as a new job"),
+                           ("purge", "archive old finished jobs")):
+        sp = jsub.add_parser(name, help=helptext)
+        if name not in ("list", "purge"):
+            sp.add_argument("id", type=int)
+        if name == "list":
+            sp.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
+        if name == "logs":
+            sp.add_argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+        if name == "purge":
+            sp.add_argument("--older-than", default="7d", help="age like 30m, 12h, 7d (default 7d)")
+        if name in ("retry", "requeue"):
+            sp.add_argument("--detach", action="store_true", help="only queue it; the console will run it")
+            add_inventory_arg(sp)
+        add_state_arg(sp)
+        add_json_arg(sp)
+        sp.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "retry": _retry,
+            "requeue": _retry, "purge": _purge}[args.jobs_cmd](args)
+
+
+def _ro(args: argparse.Namespace) -> Any:
+    from ftltui.state import StateStore
+
+    return StateStore.open(state_dir_of(args), readonly=True)
+
+
+def _list(args: argparse.Namespace) -> int:
+    store = _ro(args)
+    docs = sorted(store.table("jobs").all(), key=lambda d: d.doc_id)
+    if args.state:
+        docs = [d for d in docs if d.get("state") in args.state]
+    rows = [{"id": d.doc_id, "state": d.get("state"), "kind": d.get("kind"), "title": d.get("title"),
+             "attempts": d.get("attempts", 0), "progress": d.get("progress"), "updated": d.get("updated"),
+             "reason": d.get("reason", "")} for d in docs]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["updated"] or 0))
+        print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>2}x  {when}  {r['title']}"
+              + (f"  ({r['reason'][:80]})" if r["reason"] else ""))
+    return EXIT_OK
+
+
+def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
+    doc = store.table("jobs").get(job_id)
+    if doc is None:
+        raise StateError(f"no job {job_id} (see `ftl-tui jobs list`)")
+    return dict(doc)
+
+
+def _show(args: argparse.Namespace) -> int:
+    store = _ro(args)
+    doc = _job_doc(store, args.id)
+    doc["id"] = args.id
+    doc["attempt_records"] = sorted((dict(a) for a in store.table("attempts").search(lambda a: a.get("job_id") == args.id)),
+                                    key=lambda a: a["number"])
+    if args.json:
+        print_json(doc)
+        return EXIT_OK
+    print(f"job {args.id}: {doc['title']} [{doc['kind']}] {doc['state']}" + (f" ({doc['reason']})" if doc.get("reason") else ""))
+    if doc.get("parent"):
+        print(f"  from job {doc['parent']}")
+    for state, ts, reason in doc.get("history", []):
+        print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
+    for a in doc["attempt_records"]:
+        print(f"  attempt {a['number']}: {a.get('outcome') or 'running'} pid {a['pid']} {a.get('message', '')}")
+    for name, rec in (doc.get("steps") or {}).items():
+        print(f"  step {name:<20} {rec['state']:<16} {rec.get('message', '')[:100]}")
+    return EXIT_OK
+
+
+def _logs(args: argparse.Namespace) -> int:
+    from ftltui.jobs.model import TERMINAL
+
+    store = _ro(args)
+    _job_doc(store, args.id)
+    path = store.log_path(args.id)
+    pos, last_check = 0, time.monotonic()
+    while True:
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(pos)
+                data = fh.read()
+        except FileNotFoundError:
+            data = b""
+        end = data.rfind(b"\n") + 1
+        finished = False
+        for line in data[:end].splitlines():
+            rec = json.loads(line)
+            _print_log(rec, args.json)
+            if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
+                finished = True
+        pos += end
+        if not args.follow or finished:
+            return EXIT_OK
+        if time.monotonic() - last_check > 2:  # the owner may have died: ask the store
+            last_check = time.monotonic()
+            if _ro(args).table("jobs").get(args.id).get("state") in TERMINAL:
+                return EXIT_OK
+        time.sleep(0.1)
+
+
+def _print_log(rec: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rec) + "\n")
+    else:
+        ev, step = rec.get("event"), rec.get("step") or ""
+        if ev == "OutputLine":
+            sys.stdout.write(f"{step} {rec['host']} | {rec['text']}\n")
+        elif ev == "HostFinished":
+            r = rec["result"]
+            sys.stdout.write(f"{step} {rec['host']}: {r['status']}\n")
+        elif ev in ("JobState", "StepChanged"):
+            who = f"[{rec['step']}]" if ev == "StepChanged" else "job"
+            sys.stdout.write(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else "") + "\n")
+    sys.stdout.flush()
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.archive import request
+    from ftltui.state import StateStore
+
+    try:
+        store = StateStore.open(state_dir_of(args))
+    except StateError:
+        ro = _ro(args)
+        _job_doc(ro, args.id)
+        request(ro.path, "cancel", args.id)
+        print(f"job {args.id}: cancel requested from the process that owns it ({ro.lock_holder})")
+        return EXIT_OK
+
+    async def go() -> Any:
+        q = JobQueue(store)
+        await q.start()
+        job = await q.cancel(args.id)
+        await q.stop(cancel_running=False)
+        return job
+
+    try:
+        _job_doc(store, args.id)
+        job = asyncio.run(go())
+    finally:
+        store.close()
+    print(f"job {args.id}: {job.state}")
+    return EXIT_OK
+
+
+def _retry(args: argparse.Namespace) -> int:
+    from ftltui.commands.play import run_in_foreground
+    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
+
+    doc = _job_doc(_ro(args), args.id)
+    if doc["state"] not in ("failed", "dead", "cancelled", "succeeded", "upstream_failed"):
+        error(f"job {args.id} is {doc['state']}; only finished jobs can be retried")
+        return EXIT_BAD_INPUT
+    spec, resume = doc["spec"], args.jobs_cmd == "retry"
+
+    async def enqueue(q: Any) -> Any:
+        if doc["kind"] == "workflow":
+            return await enqueue_workflow(q, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
+                                          resume=doc.get("steps") if resume else None, parent=args.id)
+        if doc["kind"] == "run":
+            pattern = spec["pattern"]
+            if resume:  # only the hosts that did not succeed
+                bad = _failed_hosts(args)
+                pattern = ",".join(bad) or pattern
+            return await enqueue_run(q, pattern, spec["module"], spec.get("args") or {},
+                                     check=spec.get("check", False), parent=args.id)
+        return await q.enqueue(doc["kind"], spec, parent=args.id, title=doc.get("title", ""))
+
+    if args.detach:
+        from ftltui.jobs import JobQueue
+        from ftltui.jobs.kinds import register_builtin
+        from ftltui.state import StateStore
+
+        store = StateStore.open(state_dir_of(args))
+
+        async def queue_only() -> Any:
+            q = JobQueue(store)
+            register_builtin(q)
+            return await enqueue(q)
+
+        try:
+            job = asyncio.run(queue_only())
+        finally:
+            store.close()
+        print(f"job {job.id}: queued (from job {args.id})")
+        return EXIT_OK
+    return run_in_foreground(args, enqueue)
+
+
+def _failed_hosts(args: argparse.Namespace) -> list[str]:
+    store = _ro(args)
+    bad = []
+    try:
+        with open(store.log_path(args.id), encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if rec.get("event") == "HostFinished" and rec["result"]["status"] not in ("ok", "changed", "skipped"):
+                    bad.append(rec["host"])
+    except FileNotFoundError:
+        pass
+    return sorted(set(bad))
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from ftltui.jobs import JobQueue
+    from ftltui.state import StateStore
+
+    text = args.older_than.strip()
+    try:
+        seconds = float(text[:-1]) * UNITS[text[-1]] if text[-1] in UNITS else float(text)
+    except (ValueError, IndexError):
+        error(f"--older-than: expected an age like 30m, 12h or 7d, got {text!r}")
+        return EXIT_BAD_INPUT
+    store = StateStore.open(state_dir_of(args))
+
+    async def go() -> int:
+        return await JobQueue(store).purge(seconds)
+
+    try:
+        n = asyncio.run(go())
+    finally:
+        store.close()
+    print_json({"archived": n}) if args.json else print(f"archived {n} finished job(s)")
+    return EXIT_OK

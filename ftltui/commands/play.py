@@ -1,0 +1,140 @@
+"""``ftl-tui play WORKFLOW``: run a workflow as a job, in this process, with live output.
+
+Exit status like ``run``: 0 every step ok, 2 a step failed, 3 a host was
+unreachable, 4 bad input (invalid workflow, state directory in use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any, Awaitable, Callable
+
+from ftltui.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    add_inventory_arg,
+    add_json_arg,
+    add_state_arg,
+    inventory_sources,
+    print_json,
+    print_jsonl,
+    state_dir_of,
+)
+from ftltui.engine.events import HostFinished, OutputLine
+from ftltui.engine.sanitize import safe_text
+
+Enqueue = Callable[[Any], Awaitable[Any]]  # (queue) -> Job
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("play", help="run a workflow file as a job", description=__doc__)
+    p.add_argument("workflow", help="workflow YAML file (see sample_inventory/workflows/)")
+    p.add_argument("--check", action="store_true", help="check mode for every step: change nothing, show diffs")
+    p.add_argument("-e", "--extra-var", action="append", default=[], metavar="K=V", help="override a workflow var")
+    p.add_argument("--wait-lock", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another ftl-tui using the state directory")
+    add_inventory_arg(p)
+    add_state_arg(p)
+    add_json_arg(p)
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ftltui.jobs.kinds import enqueue_workflow
+
+    extra = dict(kv.split("=", 1) for kv in args.extra_var if "=" in kv)
+    return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))
+
+
+def run_in_foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
+    return asyncio.run(_foreground(args, enqueue))
+
+
+async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory import load_inventory
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.kinds import register_builtin
+    from ftltui.state import StateStore
+
+    inv = load_inventory(inventory_sources(args))
+    store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
+    executor = Executor(inv)
+    queue = JobQueue(store, executor=executor)
+    register_builtin(queue)
+    printer = _Printer(bool(getattr(args, "json", False)), store.redactor)
+    try:
+        await queue.start()
+        job = await enqueue(queue)
+        printer.job_id = job.id
+        queue.bus.subscribe(printer)
+        printer.started(job)
+        try:
+            job = await queue.wait(job.id)
+        except asyncio.CancelledError:
+            await queue.cancel(job.id)
+            raise
+        return printer.summary(job)
+    finally:
+        await queue.stop()
+        await executor.close()
+        store.close()
+
+
+class _Printer:
+    def __init__(self, as_json: bool, redactor: Any) -> None:
+        self.as_json = as_json
+        self.redactor = redactor
+        self.job_id = 0
+        self.color = sys.stdout.isatty()
+        self.unreachable = False
+
+    def _out(self, text: str) -> None:
+        sys.stdout.write(self.redactor.text(text) + "\n")
+        sys.stdout.flush()
+
+    def started(self, job: Any) -> None:
+        if not self.as_json:
+            self._out(f"job {job.id}: {job.title}")
+
+    def __call__(self, ev: Any) -> None:
+        if getattr(ev, "job_id", None) != self.job_id:
+            return
+        if self.as_json:
+            print_jsonl(self.redactor.obj(ev.to_dict()))
+            return
+        t = ev.type
+        if t == "StepChanged":
+            self._out(f"[{ev.step}] {ev.state}" + (f": {safe_text(ev.reason, 300)}" if ev.reason else ""))
+        elif t == "JobOutput":
+            inner, step = ev.event, ev.step or ""
+            if isinstance(inner, OutputLine):
+                self._out(f"  {step} {inner.host} | {safe_text(inner.text, 4000)}")
+            elif isinstance(inner, HostFinished):
+                r = inner.result
+                if r.status == "unreachable":
+                    self.unreachable = True
+                self._out(f"  {step} {inner.host}: {r.status}" + (f" ({safe_text(r.msg, 200)})" if not r.ok else ""))
+        elif hasattr(ev, "state") and getattr(ev, "transition", ""):
+            self._out(f"job {ev.job_id}: {ev.state}" + (f" ({ev.reason})" if ev.reason else ""))
+        elif t == "JobLost":
+            self._out(f"job {ev.job_id}: lost (owner pid {ev.owner_pid} died)")
+
+    def summary(self, job: Any) -> int:
+        code = EXIT_OK
+        if job.state != "succeeded":
+            code = EXIT_UNREACHABLE if self.unreachable or job.error_kind == "unreachable" else EXIT_FAILED
+        if self.as_json:
+            print_json(self.redactor.obj({"job": job.id, "state": job.state, "reason": job.reason,
+                                          "steps": job.steps, "exit": code}))
+            return code
+        if job.steps:
+            width = max(len(n) for n in job.steps)
+            for name, rec in job.steps.items():
+                counts = ", ".join(f"{k}={v}" for k, v in (rec.get("counts") or {}).items() if v)
+                self._out(f"  {name:<{width}}  {rec['state']:<16} {counts}")
+        self._out(f"job {job.id}: {job.state}" + (f": {job.reason}" if job.reason else ""))
+        return code
