@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.harness import peers, report
 from bench.harness.bed import REPO, Bed
-from bench.harness.runner import run_workload
+from bench.harness.runner import CTL_CPU, run_workload
 from bench.harness.tools import ALL_TOOLS
 from bench.harness.workloads import all_workloads
 
@@ -22,11 +24,23 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def snapshot_code(scratch: Path) -> dict[str, str]:
+    """Copy ftltui/ as it is now: the whole benchmark runs this code even if the tree changes."""
+    dst = scratch / "src"
+    shutil.copytree(REPO / "ftltui", dst / "ftltui", ignore=shutil.ignore_patterns("__pycache__"))
+    git = ["git", "-C", str(REPO)]
+    sha = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(git + ["status", "--porcelain", "--", "ftltui"], capture_output=True, text=True).stdout
+    return {"path": str(dst), "commit": sha + ("+uncommitted ftltui changes" if dirty.strip() else "")}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smoke run: 2 rounds, small N")
     p.add_argument("--rounds", type=int, default=None, help="measured rounds (default 5, quick 2)")
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--quiet-wait", type=float, default=30.0,
+                   help="before each round wait up to this many seconds for the CPUs to be >= 75%% idle")
     p.add_argument("--tools", default="floor,ftl-tui,ansible,ftl2")
     p.add_argument("--only", default="", help="comma-separated workload keys or prefixes (w1,w4-10,...)")
     p.add_argument("--out", default=None, help="RESULTS.md path (default bench/RESULTS.md; quick: bench/.work/)")
@@ -57,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.only:
         keys = a.only.split(",")
         wls = [w for w in wls if any(w.key == k or w.key.startswith(k) for k in keys)]
+    code = snapshot_code(scratch)
+    ALL_TOOLS["ftl-tui"].src = str(code["path"])  # type: ignore[attr-defined]
+    versions["ftl-tui"] = f"{code['commit']} (engine in-process)"
     load_start = Path("/proc/loadavg").read_text().split()[:3]
     bed = Bed(scratch, max(w.hosts for w in wls))
     log(f"bench: test bed up ({max(w.hosts for w in wls)} hosts) in {scratch}")
@@ -64,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for w in wls:
             ts = [t for t in tools if not (w.local and t.remote_only) and t.name not in w.skip]
-            recs += run_workload(w, ts, bed, scratch, rounds, a.warmup, log)
+            recs += run_workload(w, ts, bed, scratch, rounds, a.warmup, log, a.quiet_wait)
     finally:
         bed.down()
+        CTL_CPU.close()
     cmd = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     meta = {"command": cmd.strip(), "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "machine": report.machine(), "versions": versions, "warmup": a.warmup, "rounds": rounds,

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.harness.cgroup import CpuGroup
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -35,6 +37,9 @@ class Bed:
     def __init__(self, root: Path, n_hosts: int) -> None:
         tb = _testbed_module()
         self.bed = tb.TestBed(root / "bed").up(n_hosts, jump=False)
+        self.cpu = CpuGroup("hosts")
+        for h in self.bed.hosts.values():
+            self.cpu.add(h.pid)
         self.root = root
         self.user = self.bed.user
         pw = pwd.getpwnam(self.user)
@@ -53,8 +58,27 @@ class Bed:
     def host(self, name: str) -> Any:
         return self.bed.hosts[name]
 
+    def host_cpu(self) -> float:
+        """CPU seconds used so far by the hosts (sshd's, sessions, gates, module processes).
+
+        From the hosts' cpuacct cgroup when there is one; else each listener sshd's own and
+        reaped children's time, which misses processes re-parented before they ended.
+        """
+        if self.cpu.available:
+            return self.cpu.seconds()
+        tck = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for h in self.bed.hosts.values():
+            try:
+                f = Path(f"/proc/{h.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+        return total / tck
+
     def down(self) -> None:
         self.bed.down()
+        self.cpu.close()
 
     # -- run directories on the "hosts" (shared filesystem) --------------------------
     def make_run_dir(self, run_id: str) -> Path:

@@ -17,6 +17,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.harness.cgroup import CpuGroup
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -91,7 +95,8 @@ class _Sampler(threading.Thread):
 
 
 def run_measured(argv: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-                 timeout: float = 900.0, sample_every: float = 0.05, out_dir: Path) -> Measured:
+                 timeout: float = 900.0, sample_every: float = 0.05, out_dir: Path,
+                 cgroup: "CpuGroup | None" = None) -> Measured:
     """Run ``argv`` to completion; stdout/stderr go to files so pipes never block it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     so, se = out_dir / "stdout", out_dir / "stderr"
@@ -99,6 +104,8 @@ def run_measured(argv: list[str], *, env: dict[str, str] | None = None, cwd: str
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
                                 start_new_session=True)
+        if cgroup is not None:
+            cgroup.add(proc.pid)  # before it forks anything: its whole tree is accounted
         sampler = _Sampler(proc.pid, sample_every)
         sampler.start()
         timed_out = threading.Event()

@@ -39,6 +39,15 @@ def _walls(recs: list[RunRecord], tool: str, rounds: int) -> list[float | None]:
     return out
 
 
+def _cpus(recs: list[RunRecord], tool: str, rounds: int) -> list[float | None]:
+    """Controller + hosts CPU seconds per measured round (None where the run was wrong)."""
+    out: list[float | None] = [None] * rounds
+    for r in recs:
+        if r.tool == tool and not r.warmup and r.ok:
+            out[r.round] = r.cpu + r.host_cpu
+    return out
+
+
 def summarize(w: Workload, recs: list[RunRecord], tools: list[str], rounds: int) -> dict[str, Any]:
     mine = [r for r in recs if r.workload == w.key]
     res: dict[str, Any] = {"title": w.title, "hosts": w.hosts, "tasks": w.n_tasks, "note": w.note, "tools": {},
@@ -57,6 +66,9 @@ def summarize(w: Workload, recs: list[RunRecord], tools: list[str], rounds: int)
             "peak_pss_mb": summary([r.peak_pss_mb for r in good]),
             "peak_rss_mb": summary([r.peak_rss_mb for r in good]),
             "cpu_s": summary([r.cpu for r in good]),
+            "host_cpu_s": summary([r.host_cpu for r in good]),
+            "others_pct": summary([100 * r.others_cpu / ((r.wall + 0.3) * (os.cpu_count() or 1))
+                                   for r in good if r.others_cpu is not None]),
             "x_floor": paired_ratio(walls, floor) if t != "floor" else 1.0,
             "x_ftl_tui": paired_ratio(walls, ftl),
             "problems": sorted({p for r in tr for p in r.problems})[:5],
@@ -80,10 +92,16 @@ def derived(summ: dict[str, Any], recs: list[RunRecord], rounds: int) -> dict[st
     if w1 and w20:
         n = summ[w20]["hosts"]
         for t in summ[w20]["tools"]:
-            a, b = _walls([r for r in recs if r.workload == w20], t, rounds), _walls(
-                [r for r in recs if r.workload == w1], t, rounds)
+            if t == "floor":
+                continue
+            r20 = [r for r in recs if r.workload == w20]
+            r1 = [r for r in recs if r.workload == w1]
+            a, b = _walls(r20, t, rounds), _walls(r1, t, rounds)
             per = [(x - y) / (19 * n) * 1000 for x, y in zip(a, b) if x is not None and y is not None]
             entry: dict[str, Any] = {"wall_diff": statistics.median(per) if per else None}
+            ca, cb = _cpus(r20, t, rounds), _cpus(r1, t, rounds)
+            cpu = [(x - y) / (19 * n) * 1000 for x, y in zip(ca, cb) if x is not None and y is not None]
+            entry["cpu_diff"] = statistics.median(cpu) if cpu else None
             st = summ[w20]["tools"][t].get("steps_median")
             if st and len(st) > 1:  # in-process: each later step is one task on n hosts, connected
                 entry["in_process"] = statistics.median(st[1:]) / n * 1000
@@ -140,6 +158,10 @@ def write(path_md: Path, path_json: Path, meta: dict[str, Any], workloads: list[
          f"alternation ({' '.join(tools)} {' '.join(tools)} ...), {meta['warmup']} warm-up round then "
          f"{rounds} measured rounds. Ratios are medians of per-round ratios. Memory is the peak, sampled "
          "every 50 ms, of the summed PSS (and RSS) of the tool's whole process tree (forks, ssh clients). "
+         "CPU s = the controller's process tree, host CPU s = every sshd/session/gate/module process of "
+         "the hosts (both from cgroup-v1 cpuacct groups, so re-parented processes count); others' CPU % = "
+         "CPU used by unrelated processes during the run, as a share of the machine (noise indicator). "
+         "Before each round the harness waits (up to --quiet-wait s) for the CPUs to be >= 75% idle. "
          "Every run is checked: the tool's own report (driver result checks / ansible PLAY RECAP) and the "
          "files it should have written, read back from the filesystem after the timed part; a wrong run "
          "does not count.",
@@ -158,16 +180,17 @@ def write(path_md: Path, path_json: Path, meta: dict[str, Any], workloads: list[
         L += [f"### {key}: {s['title']}", ""]
         if s["note"]:
             L += [s["note"], ""]
-        L += ["| tool | ok runs | median s | min s | max s | × floor | ÷ ftl-tui | peak PSS MB | peak RSS MB | CPU s |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+        L += ["| tool | ok runs | median s | min s | max s | × floor | ÷ ftl-tui | peak PSS MB | peak RSS MB | CPU s | host CPU s | others' CPU % |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for t, d in s["tools"].items():
             w = d["wall"]
             L.append(f"| {t} | {d['ok_runs']}/{d['runs']} | {_f(w.get('median'))} | {_f(w.get('min'))} | "
                      f"{_f(w.get('max'))} | {_f(d['x_floor'])} | {_f(d['x_ftl_tui'])} | "
                      f"{_f(d['peak_pss_mb'].get('median'), '{:.0f}')} | {_f(d['peak_rss_mb'].get('median'), '{:.0f}')} | "
-                     f"{_f(d['cpu_s'].get('median'))} |")
+                     f"{_f(d['cpu_s'].get('median'))} | {_f(d['host_cpu_s'].get('median'))} | "
+                     f"{_f(d['others_pct'].get('median'), '{:.0f}')} |")
         for t, why in s["skipped"].items():
-            L.append(f"| {t} | not run: {why} | | | | | | | | |")
+            L.append(f"| {t} | not run: {why} | | | | | | | | | | |")
         bad = {t: d["problems"] for t, d in s["tools"].items() if d["problems"]}
         for t, ps in bad.items():
             L.append(f"\n{t} wrong/failed runs: " + "; ".join(p[:160] for p in ps))
@@ -175,12 +198,14 @@ def write(path_md: Path, path_json: Path, meta: dict[str, Any], workloads: list[
     if der["overhead_ms"]:
         L += ["## Workload 2: per host-task cost once connected", "",
               "`wall_diff` = (t(20 tasks) − t(1 task)) / (19 × hosts), paired per round: the extra wall "
-              "time each additional host-task costs, all cores busy (controller + sshd + host side). "
-              "`in_process` (drivers only) = median wall time of steps 2..20 inside the run / hosts: the "
-              "same quantity without start-up and connection.", "",
-              "| tool | wall_diff ms | in_process ms |", "|---|---|---|"]
+              "time each additional host-task costs with the hosts working in parallel on the shared cores. "
+              "`in_process` (drivers only) = median wall time of steps 2..20 measured inside the run, / hosts: "
+              "the same without start-up and connection. `cpu_diff` = the same difference in CPU time "
+              "(controller + hosts, from cgroups): what one more host-task costs the machine, the figure "
+              "least disturbed by other load.", "",
+              "| tool | wall_diff ms | in_process ms | cpu_diff ms |", "|---|---|---|---|"]
         for t, e in der["overhead_ms"].items():
-            L.append(f"| {t} | {_f(e.get('wall_diff'))} | {_f(e.get('in_process'))} |")
+            L.append(f"| {t} | {_f(e.get('wall_diff'))} | {_f(e.get('in_process'))} | {_f(e.get('cpu_diff'))} |")
         L.append("")
     if ANALYSIS.exists():
         L += [ANALYSIS.read_text().strip(), ""]

@@ -57,7 +57,7 @@ def _driver_verdict(m: Measured) -> tuple[list[str], dict[str, Any]]:
     problems = list(rep.get("problems", []))
     if m.rc != 0:
         problems.append(f"exit {m.rc}")
-    extra = {k: rep[k] for k in ("inner", "steps", "import") if k in rep}
+    extra = {k: rep[k] for k in ("inner", "steps", "import", "code") if k in rep}
     return problems, extra
 
 
@@ -80,13 +80,17 @@ class Floor(Tool):
 
 class FtlTui(Tool):
     name = "ftl-tui"
+    src: str | None = None  # a snapshot of the package, so edits made during a run cannot leak in
 
     def prepare(self, w: Workload, bed: Bed, run_dir: Path, work: Path) -> Prepared:
         inv = bed.write_inventory(work / "inventory.yml", bed.names(w.hosts), local=w.local)
         steps = [[[m, render(a, str(run_dir))] for m, a in step] for step in w.steps]
         spec = _spec_file(work, {"inventory": str(inv), "steps": steps, "forks": max(w.hosts, 1),
                                  "n_hosts": 1 if w.local else w.hosts})
-        return Prepared([PROJECT_PY, str(DRIVERS / "ftltui_driver.py"), spec], dict(os.environ), str(work))
+        env = dict(os.environ)
+        if self.src:
+            env["PYTHONPATH"] = self.src
+        return Prepared([PROJECT_PY, str(DRIVERS / "ftltui_driver.py"), spec], env, str(work))
 
 
 class Ftl2(Tool):

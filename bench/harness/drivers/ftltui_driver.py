@@ -47,8 +47,10 @@ async def main(spec: dict) -> dict:
                 problems += _problems(m, a, res)
     finally:
         await ex.close()
+    import ftltui
+
     return {"ok": not problems, "problems": problems[:5], "inner": time.perf_counter() - t0,
-            "import": t_import, "steps": steps}
+            "import": t_import, "steps": steps, "code": ftltui.__file__}
 
 
 if __name__ == "__main__":
