@@ -266,14 +266,32 @@ class StateStore:
                 replayed += 1
             self._torn.append((jpath, end))
             self._gen = gen
-        check = AtomicJSONStorage(self.path / CHECKPOINT_FILE, readonly=True).read() or {}
-        if int((check.get(META) or {}).get("1", {}).get("seq", 0)) != base:
-            return False
+        if self.readonly and self._checkpoint_seq_on_disk() != base:
+            return False  # the writer checkpointed while we read: read again
         self._tables, self._next_ids, self._seq = tables, next_ids, expect - 1
         self._checkpoint_seq = base
         self._schema_on_disk = int(meta.get("schema", SCHEMA_VERSION))
         self.replayed = replayed
         return True
+
+    def _checkpoint_seq_on_disk(self) -> int:
+        """The checkpoint's seq, read from its tail cheaply (``_meta`` is written last)."""
+        try:
+            with open(self.path / CHECKPOINT_FILE, "rb") as fh:
+                fh.seek(max(0, fh.seek(0, 2) - 4096))
+                tail = fh.read()
+        except FileNotFoundError:
+            return 0
+        i = tail.rfind(b'"_meta"')
+        if i < 0:
+            return -1
+        import json as _json
+
+        try:
+            meta = _json.loads(tail[i + len(b'"_meta":'):-1])
+        except ValueError:
+            return -1
+        return int(meta.get("1", {}).get("seq", 0))
 
     def _start_writing(self) -> None:
         for jpath, end in self._torn:  # cut torn tails so no garbage sits mid-history
@@ -286,8 +304,11 @@ class StateStore:
         self._writer.start()
         for sub in ("logs", "archive"):
             (self.path / sub).mkdir(exist_ok=True, mode=DIR_MODE)
-        if self.replayed or self._schema_on_disk != SCHEMA_VERSION or not (self.path / CHECKPOINT_FILE).exists():
-            self.checkpoint()
+        if self._schema_on_disk != SCHEMA_VERSION or not (self.path / CHECKPOINT_FILE).exists():
+            self.checkpoint()  # a migrated or brand-new state is written out before use
+        elif self.replayed:  # fold the replayed journal in without delaying start-up
+            self._checkpointing = True
+            threading.Thread(target=self._background_checkpoint, daemon=True).start()
 
     # -- writing ----------------------------------------------------------------------
     def table(self, name: str) -> Table:
