@@ -19,9 +19,11 @@ from typing import Any
 from ftltui import modules
 from ftltui.engine.runner import OutputCallback
 from ftltui.inventory.model import Host
+from ftltui.modules._outcap import OutputLimits
 from ftltui.modules.base import ModuleContext
 
 CANCEL_GRACE = 5.0  # seconds a cancelled module gets to stop its subprocess
+MAX_PENDING_LINES = 256  # output lines queued for the event loop before the module waits
 
 
 class LocalRunner:
@@ -39,14 +41,26 @@ class LocalRunner:
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         cancel = threading.Event()
+        # Backpressure: a module printing faster than the loop consumes must wait, or
+        # the loop's callback queue would hold all of its output (1 GB for 1 GB).
+        slots = threading.BoundedSemaphore(MAX_PENDING_LINES)
+
+        def deliver(stream: str, text: str) -> None:
+            try:
+                on_output(stream, text)
+            finally:
+                slots.release()
 
         def emit(stream: str, text: str) -> None:
+            while not slots.acquire(timeout=0.5):
+                if cancel.is_set() or loop.is_closed():
+                    return  # nobody will drain the queue: drop the line
             try:
-                loop.call_soon_threadsafe(on_output, stream, text)
+                loop.call_soon_threadsafe(deliver, stream, text)
             except RuntimeError:  # loop closed while a straggler thread still prints
-                pass
+                slots.release()
 
-        ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel)
+        ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, limits=OutputLimits.from_env())
         future = loop.run_in_executor(self._pool, modules.execute, module, params, ctx)
         try:
             return await asyncio.shield(future)

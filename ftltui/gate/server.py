@@ -148,8 +148,10 @@ class Gate:
             def emit(stream: str, text: str) -> None:
                 self.send({"t": "out", "id": rid, "stream": stream, "text": redact(text, secrets)})
 
+            from ftltui.modules._outcap import OutputLimits
+
             ctx = ModuleContext(check=bool(msg.get("check")), emit=emit, cancel_event=cancel,
-                                tmpdir=self.tmpdir)
+                                tmpdir=self.tmpdir, limits=OutputLimits.from_wire(msg.get("limits")))
             result = modules.execute(module, params, ctx)
             self.send({"t": "result", "id": rid, "result": redact(result, secrets)})
         except BaseException as exc:  # the gate must answer every request

@@ -89,6 +89,8 @@ def run_command(
     r.update(rc=res.rc, stdout=out, stderr=err, start=res.start, end=res.end, delta=res.delta)
     r["stdout_lines"] = out.splitlines()
     r["stderr_lines"] = err.splitlines()
+    if res.dropped:
+        r["truncated"] = res.dropped
     if res.cancelled:
         r["msg"] = "cancelled"
         raise ModuleFail(r.pop("msg"), cancelled=True, **r)

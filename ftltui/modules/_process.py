@@ -11,18 +11,21 @@ can deadlock when the other pipe fills up.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import os
 import signal
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import IO, Dict, List, Optional, Sequence, Union
+from typing import IO, Dict, Optional, Sequence, Union
 
+from ftltui.modules._outcap import HeadTail, LineCapper, limits_of, truncation_note
 from ftltui.modules.base import ModuleContext
 
 POLL_SECONDS = 0.05
 KILL_GRACE_SECONDS = 2.0
+READ_SIZE = 64 * 1024
 
 
 @dataclass
@@ -36,15 +39,27 @@ class ProcessResult:
     end: str
     delta: str
     cancelled: bool = False
+    dropped: Optional[Dict[str, int]] = None  # characters cut from the middle of stdout/stderr
 
 
-def _pump(pipe: IO[bytes], stream: str, sink: List[str], ctx: ModuleContext) -> None:
-    """Read one pipe line by line, emit each line, and keep the text for the result."""
+def _pump(pipe: IO[bytes], stream: str, sink: HeadTail, ctx: ModuleContext) -> None:
+    """Read one pipe in chunks, emit each (capped) line, keep head and tail for the result.
+
+    Chunks, not ``readline``: a 100 MB line without a newline must not be held whole.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    lines = LineCapper(lambda line: ctx.emit(stream, line), limits_of(ctx).max_line)
+    fd = pipe.fileno()
     try:
-        for raw in iter(pipe.readline, b""):
-            text = raw.decode("utf-8", errors="replace")
-            sink.append(text)
-            ctx.emit(stream, text.rstrip("\r\n"))
+        while True:
+            raw = os.read(fd, READ_SIZE)
+            text = decoder.decode(raw, final=not raw)
+            if text:
+                sink.add(text)
+                lines.feed(text)
+            if not raw:
+                break
+        lines.close()
     finally:
         pipe.close()
 
@@ -115,8 +130,8 @@ def run_process(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    out: List[str] = []
-    err: List[str] = []
+    cap = limits_of(ctx).max_output
+    out, err = HeadTail(cap), HeadTail(cap)
     threads = [
         threading.Thread(target=_pump, args=(proc.stdout, "stdout", out, ctx), daemon=True),
         threading.Thread(target=_pump, args=(proc.stderr, "stderr", err, ctx), daemon=True),
@@ -142,12 +157,13 @@ def run_process(
     ended = datetime.datetime.now()
     return ProcessResult(
         rc=proc.returncode,
-        stdout="".join(out),
-        stderr="".join(err),
+        stdout=out.text(),
+        stderr=err.text(),
         start=str(started),
         end=str(ended),
         delta=str(ended - started),
         cancelled=cancelled,
+        dropped=truncation_note({"stdout": out.dropped, "stderr": err.dropped}),
     )
 
 

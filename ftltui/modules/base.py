@@ -83,8 +83,11 @@ class ModuleContext:
         emit: Optional[Callable[[str, str], None]] = None,
         cancel_event: Optional[threading.Event] = None,
         tmpdir: Optional[str] = None,
+        limits: Optional[Any] = None,
     ) -> None:
         self.check = check
+        # ``_outcap.OutputLimits``: how much output a module keeps and streams per line
+        self.limits = limits
         self.diff = diff
         self._emit = emit
         self._cancel = cancel_event or threading.Event()

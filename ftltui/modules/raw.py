@@ -38,6 +38,8 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
         "stdout_lines": res.stdout.splitlines(),
         "stderr_lines": res.stderr.splitlines(),
     }
+    if res.dropped:
+        result["truncated"] = res.dropped
     if res.cancelled:
         raise ModuleFail("cancelled", cancelled=True, **result)
     if res.rc != 0:

@@ -13,6 +13,9 @@ from typing import Any, Callable
 import asyncssh
 
 from ftltui.errors import Unreachable
+from ftltui.modules._outcap import HeadTail, LineCapper, OutputLimits, truncation_note
+
+READ_SIZE = 64 * 1024
 
 
 def command_line(module: str, params: dict[str, Any]) -> str:
@@ -39,12 +42,19 @@ async def run_exec(host: str, conn: asyncssh.SSHClientConnection, module: str, p
         proc = await conn.create_process(line, encoding="utf-8", errors="replace")
     except (asyncssh.Error, OSError) as exc:
         raise Unreachable(host, f"{host}: cannot open a session channel: {exc}") from None
-    out: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    limits = OutputLimits.from_env()
+    kept = {"stdout": HeadTail(limits.max_output), "stderr": HeadTail(limits.max_output)}
 
     async def pump(stream: Any, name: str) -> None:
-        async for text in stream:
-            out[name].append(text)
-            on_output(name, text.rstrip("\r\n"))
+        # chunks, not lines: a remote line may be any length; keep head+tail, cap each line
+        lines = LineCapper(lambda line: on_output(name, line), limits.max_line)
+        while True:
+            text = await stream.read(READ_SIZE)
+            if not text:
+                break
+            kept[name].add(text)
+            lines.feed(text)
+        lines.close()
 
     try:
         if params.get("stdin") is not None:
@@ -57,7 +67,7 @@ async def run_exec(host: str, conn: asyncssh.SSHClientConnection, module: str, p
         proc.close()
         raise
     rc = proc.exit_status if proc.exit_status is not None else -1
-    text = {k: "".join(v) for k, v in out.items()}
+    text = {k: v.text() for k, v in kept.items()}
     if module != "raw" and params.get("strip_empty_ends", True):  # as command/shell do; raw keeps bytes
         text = {k: v.rstrip("\r\n") for k, v in text.items()}
     result: dict[str, Any] = {
@@ -65,6 +75,9 @@ async def run_exec(host: str, conn: asyncssh.SSHClientConnection, module: str, p
         "stdout": text["stdout"], "stderr": text["stderr"],
         "stdout_lines": text["stdout"].splitlines(), "stderr_lines": text["stderr"].splitlines(), "failed": rc != 0,
     }
+    dropped = truncation_note({k: v.dropped for k, v in kept.items()})
+    if dropped:
+        result["truncated"] = dropped
     if rc != 0:
         result["msg"] = "non-zero return code"
     return result

@@ -26,6 +26,7 @@ from ftltui.errors import GateFailed, HostError, Unreachable
 from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, decode_body, decode_length, encode
+from ftltui.modules._outcap import OutputLimits
 
 
 class NoPython(Exception):
@@ -246,7 +247,8 @@ class GateClient:
 
     async def run(self, module: str, params: dict[str, Any], *, check: bool, secret_args: list[str],
                   on_output: Callable[[str, str], None]) -> dict[str, Any]:
-        msg = {"t": "run", "module": module, "params": params, "check": check, "secret_args": secret_args}
+        msg = {"t": "run", "module": module, "params": params, "check": check, "secret_args": secret_args,
+               "limits": OutputLimits.from_env().to_wire()}
         return await self._request(msg, _Request(on_output=on_output))
 
     async def put(self, local_path: str) -> dict[str, Any]:
