@@ -143,7 +143,11 @@ class GateClient:
                 if msg is None:
                     break
                 self._last_heard = loop.time()
-                self._route(msg)
+                try:
+                    self._route(msg)
+                except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                    # a well-framed but nonsensical message (bad id, base64, result type)
+                    raise FrameError(f"malformed {str(msg.get('t'))[:20]!r} message: {exc}") from None
         except FrameError as exc:
             why = f"sent a corrupt frame ({exc})"
         except (asyncssh.Error, OSError) as exc:
@@ -168,9 +172,12 @@ class GateClient:
         elif t == "chunk" and req.sink is not None:
             req.sink(base64.b64decode(msg.get("data") or ""))
         elif t == "result":
+            result = msg.get("result") or {}
+            if not isinstance(result, dict):
+                raise TypeError(f"result is a {type(result).__name__}, expected an object")
             self._pending.pop(msg["id"], None)
             if not req.future.done():
-                req.future.set_result(msg.get("result") or {})
+                req.future.set_result(result)
         elif t == "error":
             self._pending.pop(msg["id"], None)
             if not req.future.done():

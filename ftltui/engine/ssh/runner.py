@@ -36,8 +36,14 @@ class SshRunner:
         idle_timeout: float = 300.0,
         ssh_config: str | None = None,
         on_warning: Callable[[str | None, str], None] | None = None,
+        gate_hello_timeout: float = 30.0,
+        gate_ping_interval: float = 5.0,
+        gate_hang_timeout: float = 20.0,
     ) -> None:
         self.inventory = inventory
+        # how long a gate may take to say hello, and to stay silent with requests in flight
+        self.gate_timeouts = {"hello_timeout": gate_hello_timeout, "ping_interval": gate_ping_interval,
+                              "hang_timeout": gate_hang_timeout}
         self.accept_new_host_keys = accept_new_host_keys
         self.known_hosts = known_hosts
         self.connect_timeout = connect_timeout
@@ -100,7 +106,7 @@ class SshRunner:
             gate = conn.gate
             if gate is not None and gate.dead is None:
                 return gate
-            gate = GateClient(host.name, conn, host.python)
+            gate = GateClient(host.name, conn, host.python, **self.gate_timeouts)
             try:
                 await gate.start()
             except NoPython as exc:
