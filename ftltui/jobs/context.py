@@ -46,8 +46,10 @@ class JobLog:
         return self
 
     def close(self) -> None:
+        # No fsync: output is written through to the OS per line (a crashed *process*
+        # loses none of it); the durable record of the job is its journaled state.
+        # An fsync per job here would block the event loop for a disk round trip.
         if self._fd >= 0:
-            os.fsync(self._fd)
             os.close(self._fd)
             self._fd = -1
 

@@ -7,7 +7,7 @@ every state change anywhere goes through it and an illegal one raises.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ftltui.errors import FtlError
@@ -87,7 +87,7 @@ class Attempt:
     message: str = ""
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 @dataclass
@@ -128,6 +128,5 @@ class Job:
         return cls(id=int(doc_id), **known)
 
     def to_doc(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("id")
-        return d
+        # shallow on purpose (asdict deep-copies): the store copies what it keeps
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "id"}

@@ -76,6 +76,7 @@ class JobQueue:
         self._idle = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._retry_wait: set[int] = set()  # ids in retry_wait, so the dispatcher need not scan
 
     # -- kinds ------------------------------------------------------------------------
     def register_kind(self, name: str, handler: Handler) -> None:
@@ -99,6 +100,8 @@ class JobQueue:
                 await self._close_lost(job)
             elif job.state == m.QUEUED:
                 self._push(job)
+            elif job.state == m.RETRY_WAIT:
+                self._retry_wait.add(job.id)
         self._loops = [asyncio.create_task(self._dispatch_loop(), name="ftl-jobs-dispatch"),
                        asyncio.create_task(self._heartbeat_loop(), name="ftl-jobs-heartbeat")]
 
@@ -272,6 +275,10 @@ class JobQueue:
                   "progress": job.progress, **(fields or {})}
         for k, v in (fields or {}).items():
             setattr(job, k, v)
+        if new == m.RETRY_WAIT:
+            self._retry_wait.add(job.id)
+        else:
+            self._retry_wait.discard(job.id)
         with self.store.transaction() as tx:
             tx.update(JOBS, job.id, update)
             if attempt is not None and attempt_id is not None:
@@ -310,7 +317,7 @@ class JobQueue:
             self._wake.clear()
             now = time.time()
             next_due: float | None = None
-            for job in [j for j in self._jobs.values() if j.state == m.RETRY_WAIT]:
+            for job in [self._jobs[i] for i in list(self._retry_wait) if i in self._jobs]:
                 if job.not_before <= now:
                     await self._transition(job, m.QUEUED, "retry due")
                     self._push(job)
@@ -351,6 +358,8 @@ class JobQueue:
             self._idle.set()
 
     async def _run_attempt(self, job: Job) -> None:
+        if job.state != m.QUEUED:  # cancelled between dispatch and this task's first step
+            return
         now = time.time()
         number = job.attempts + 1
         attempt = Attempt(job.id, number, now, self.pid, self.pid_start)
