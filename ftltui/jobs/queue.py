@@ -53,6 +53,8 @@ class JobQueue:
         heartbeat: float = 2.0,
         executor: Any = None,
         rng: random.Random | None = None,
+        retain_finished: int = 20_000,
+        retain_seconds: float = 30 * 86400,
     ) -> None:
         self.store = store
         self.bus = EventBus()
@@ -61,6 +63,8 @@ class JobQueue:
         self.grace = grace
         self.heartbeat = heartbeat
         self.executor = executor  # shared engine Executor for run/workflow kinds
+        self.retain_finished = retain_finished
+        self.retain_seconds = retain_seconds
         self.rng = rng or random.Random()
         self.pid = os.getpid()
         self.pid_start = process_start_time(self.pid)
@@ -102,6 +106,7 @@ class JobQueue:
                 self._push(job)
             elif job.state == m.RETRY_WAIT:
                 self._retry_wait.add(job.id)
+        await self._auto_archive()
         self._loops = [asyncio.create_task(self._dispatch_loop(), name="ftl-jobs-dispatch"),
                        asyncio.create_task(self._heartbeat_loop(), name="ftl-jobs-heartbeat")]
 
@@ -242,6 +247,16 @@ class JobQueue:
                if d.get("state") in m.TERMINAL and d.get("updated", 0) < cutoff]
         await self._archive(ids)
         return len(ids)
+
+    async def _auto_archive(self) -> None:
+        """Keep the live store small: finished jobs older than ``retain_seconds``, and
+        the oldest beyond ``retain_finished``, move to the archive file."""
+        cutoff = time.time() - self.retain_seconds
+        done = sorted(((d.get("updated", 0), d.doc_id) for d in self.store.table(JOBS).all()
+                       if d.get("state") in m.TERMINAL))
+        excess = max(0, len(done) - self.retain_finished)
+        ids = [i for n, (ts, i) in enumerate(done) if n < excess or ts < cutoff]
+        await self._archive(ids)
 
     async def _archive(self, ids: list[int]) -> None:
         if not ids:

@@ -46,9 +46,10 @@ class Ticket:
     def latency(self) -> float | None:
         return None if self.committed is None else self.committed - self.submitted
 
-    def resolve(self, error: BaseException | None = None) -> None:
+    def resolve(self, error: BaseException | None = None, at: float | None = None) -> None:
+        """``at``: when the batch's fsync returned (the moment this record became durable)."""
         with self._lock:
-            self.committed = time.perf_counter()
+            self.committed = at if at is not None else time.perf_counter()
             self._error = error
             self._event.set()
             futures, self._futures = self._futures, []
@@ -189,8 +190,9 @@ class JournalWriter:
                     self.gen_max_seq[self.gen] = batch[-1].ticket.seq
                 except OSError as exc:
                     error = exc
+                durable_at = time.perf_counter()
                 for p in batch:
-                    p.ticket.resolve(error)
+                    p.ticket.resolve(error, durable_at)
                 if self.on_batch is not None:
                     self.on_batch(len(batch))
             if closing:

@@ -172,3 +172,18 @@ async def test_requeue_active_refused(queue: JobQueue) -> None:
     with pytest.raises(StateError):
         await queue.requeue(job.id)
     await queue.cancel(job.id)
+
+
+async def test_start_archives_beyond_retention(tmp_path: Path) -> None:
+    store = StateStore.open(tmp_path)
+    q = JobQueue(store)
+    await q.start()
+    ids = [(await q.enqueue("noop", {})).id for _ in range(5)]
+    await q.drain()
+    await q.stop()
+    q2 = JobQueue(store, retain_finished=2)
+    await q2.start()
+    assert [j.id for j in q2.list()] == ids[-2:]
+    assert [d["id"] for d in read_archive(store.archive_path("jobs"))] == ids[:3]
+    await q2.stop()
+    store.close()
