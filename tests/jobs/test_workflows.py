@@ -128,3 +128,27 @@ async def test_check_mode_collects_diffs(tmp_path: Path, inv) -> None:
     assert res["status"] == "changed" and not (tmp_path / "c.conf").exists()
     assert steps["conf"]["changed"] is True
     await ex.close()
+
+
+async def test_cancel_closes_every_step(tmp_path: Path, inv) -> None:
+    import asyncio
+
+    p = wf_file(tmp_path, """
+        name: c
+        hosts: localhost
+        steps:
+          - {name: slow, module: command, args: "sleep 30"}
+          - {name: flaky, module: command, args: "false", retries: 3}
+          - {name: after, module: ping, depends_on: [slow]}
+    """)
+    ex = Executor(inv)
+    run = WorkflowRun(load_workflow(p, inv), ex)
+    task = asyncio.create_task(run.run())
+    while run.steps["slow"]["state"] != "running" or run.steps["flaky"]["state"] != "retry_wait":
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert {n: r["state"] for n, r in run.steps.items()} == {"slow": "cancelled", "flaky": "cancelled",
+                                                              "after": "cancelled"}
+    await ex.close()

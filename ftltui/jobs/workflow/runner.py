@@ -114,6 +114,11 @@ class WorkflowRun:
             for t in running:
                 t.cancel()
             await asyncio.gather(*running, return_exceptions=True)
+            for name, rec in self.steps.items():  # close every unfinished step
+                if rec["state"] == m.RUNNING:
+                    await self._move(name, m.CANCELLING, "cancelled")
+                if rec["state"] not in m.TERMINAL:
+                    await self._move(name, m.CANCELLED, "cancelled")
             raise
 
     async def _run_step(self, step: Step) -> None:
@@ -127,10 +132,6 @@ class WorkflowRun:
                 hosts = self._hosts(step)
                 res = await self.executor.run(hosts, step.module, step.args, check=check, timeout=step.timeout,
                                               on_event=lambda ev: self.on_event and self.on_event(name, ev))
-            except asyncio.CancelledError:
-                await self._move(name, m.CANCELLING, "cancelled")
-                await self._move(name, m.CANCELLED, "cancelled")
-                raise
             except FtlError as exc:
                 await self._move(name, m.FAILED, str(exc), error_kind="bad_args")
                 return
