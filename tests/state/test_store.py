@@ -166,3 +166,27 @@ def test_background_checkpoint_keeps_everything(tmp_path: Path, monkeypatch: pyt
     s = StateStore.open(tmp_path)
     assert sorted(d["i"] for d in s.table("jobs").all()) == list(range(500))
     s.close()
+
+
+def test_two_writers_wait_in_turn_never_corrupt(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from ftltui.state import StateStore
+        tag = sys.argv[1]
+        for round in range(3):
+            s = StateStore.open({str(tmp_path)!r}, wait=30)
+            t = s.table("jobs")
+            for i in range(100):
+                t.insert({{"tag": tag, "round": round, "i": i}}, wait=(i % 10 == 0))
+            s.close()
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, tag]) for tag in ("a", "b")]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    s = StateStore.open(tmp_path, readonly=True)
+    docs = s.table("jobs").all()
+    assert len(docs) == 600 and len({d.doc_id for d in docs}) == 600
+    for tag in "ab":
+        assert sorted((d["round"], d["i"]) for d in docs if d["tag"] == tag) == [
+            (r, i) for r in range(3) for i in range(100)]
