@@ -189,7 +189,10 @@ def validate_args(spec: ModuleSpec, raw: Dict[str, Any]) -> Dict[str, Any]:
                 raise ArgumentError("%s: missing required argument %r" % (spec.name, name))
             params[name] = a.default
             continue
-        value = _convert(name, value, a.type, a.elements)
+        try:
+            value = _convert(name, value, a.type, a.elements)
+        except ArgumentError as exc:  # name the module too: "command: argument 'cmd': ..."
+            raise ArgumentError("%s: %s" % (spec.name, exc)) from None
         if a.choices and value not in a.choices:
             raise ArgumentError(
                 "%s: argument %r must be one of %s, got %r"
