@@ -315,10 +315,13 @@ class StateStore:
 
     def _start_writing(self) -> None:
         for jpath, end in self._torn:  # cut torn tails so no garbage sits mid-history
-            if jpath.stat().st_size > end:
-                with open(jpath, "r+b") as fh:
-                    fh.truncate(end)
-                    os.fsync(fh.fileno())
+            try:
+                if jpath.stat().st_size > end:
+                    with open(jpath, "r+b") as fh:
+                        fh.truncate(end)
+                        os.fsync(fh.fileno())
+            except FileNotFoundError:
+                continue
         # The committer thread needs the GIL after each write/fsync; with the default
         # 5 ms switch interval a busy event loop makes every commit wait ~5 ms for it.
         # 1 ms keeps commit latency near the disk's fsync cost (process-wide setting).

@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,8 @@ def test_background_checkpoint_keeps_everything(tmp_path: Path, monkeypatch: pyt
             r = StateStore.open(tmp_path, readonly=True)  # readers race checkpoints safely
             assert len(r.table("jobs")) <= i + 1
     s.flush()
+    while s._checkpointing:  # a real death would stop that thread too
+        time.sleep(0.01)
     s._writer.close()  # die without a final checkpoint
     s._release_lock()
     s = StateStore.open(tmp_path)
