@@ -79,10 +79,25 @@ class FtlApp(CommandsMixin, App[int]):
         for p in problems:
             self.notify(p, title="keymap", severity="warning")
         self.push_screen(MainScreen())
+        self.start_services()
         self.set_interval(FLUSH_SECONDS, self.flush_events)
         if not self.snapshot_mode:
             self.set_interval(1.0, self._tick)
         # the inventory is loaded once the main screen is composed (MainScreen.on_mount)
+
+    @work(group="services")
+    async def start_services(self) -> None:
+        await self.services.start()
+        if self.services.warning:
+            self.notify(self.services.warning, title="state", severity="warning", timeout=10)
+        jobs = self.main.pane("jobs")
+        for job in sorted(self.services.jobs.values(), key=lambda j: j.id):
+            jobs.upsert(job)  # type: ignore[attr-defined]
+        try:
+            self.refresh_drift()
+        except Exception as exc:  # a damaged snapshot index must not stop the console
+            self.notify(safe_text(str(exc)), title="drift", severity="warning")
+        self.refresh_header()
 
     async def on_unmount(self) -> None:
         await self.services.close()
@@ -178,12 +193,13 @@ class FtlApp(CommandsMixin, App[int]):
                 self._engine_event(str(ev.job_id), ev.event, lines, status)
             elif isinstance(ev, jev.JobEvent):
                 touched.add(ev.job_id)
-                if isinstance(ev, jev._Transition) and ev.state in ("succeeded", "failed", "cancelled", "dead"):
+                if isinstance(ev, jev._Transition) and ev.state in ("succeeded", "failed", "cancelled", "dead",
+                                                                    "retry_wait"):
                     job = self.services.jobs.get(ev.job_id)
                     title = job.title if job is not None else ""
                     lines.append((str(ev.job_id), "", "note",
                                   safe_text(f"job {ev.job_id} {ev.state}: {title} - {ev.reason}", MAX_LINE)))
-                    self.on_job_finished(ev.job_id, ev.state)
+                    self.job_finished(ev.job_id, ev.state)
             elif isinstance(ev, tuple):  # (job, host, stream, text) from tests/bench
                 lines.append(ev)
         if lines:
@@ -218,9 +234,6 @@ class FtlApp(CommandsMixin, App[int]):
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
             lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))
 
-    def on_job_finished(self, job_id: int, state: str) -> None:
-        """Hook for kinds with follow-up work (drift scans refresh the drift pane)."""
-
     def _tick(self) -> None:
         self.main.pane("jobs").tick()  # type: ignore[attr-defined]
 
@@ -233,15 +246,13 @@ class FtlApp(CommandsMixin, App[int]):
         counts: dict[str, int] = {}
         for st in main.pane("inventory").status.values():  # type: ignore[attr-defined]
             counts[st] = counts.get(st, 0) + 1
-        jumps = 0
-        if inv is not None:
-            jumps = len({h for host in inv.hosts.values() for h in host.jump_hosts})
+        conns, tunnels = self.services.connections_open()
         name = inventory_source.inventory_name(self.sources)
         if self.inventory_error:
             name += " (error: see notification)"
         main.query_one("#header").show(  # type: ignore[attr-defined]
             inventory=name, hosts=len(inv.hosts) if inv is not None else 0, counts=counts,
-            connections=self.services.connections_open(), jumps=jumps, running=self.services.running(),
+            connections=conns, jumps=tunnels, running=self.services.running(),
             pane=main.current)
 
     # -- help & quit ----------------------------------------------------------------------

@@ -48,12 +48,25 @@ class CommandsMixin:
         self.submit_run(pattern, module, params, check)
 
     def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool) -> None:
-        job = self.services.submit_run(target, module, params, check=check)  # type: ignore[attr-defined]
-        if not job.hosts:
-            self.notify(f"no hosts matched {target!r}", severity="warning")
+        """Validate now (errors show at once), then enqueue in a worker (disk fsync)."""
+        from ftltui.tui.services import validate_run_args
+
+        error = validate_run_args(module, params)
+        if error:
+            raise CommandError(error)
+        if isinstance(target, str) and self.inventory is not None and not self.inventory.select(target):  # type: ignore[attr-defined]
+            raise CommandError(f"no hosts matched {target!r}")
+        self.run_worker(self._submit(target, module, params, check), group="submit")  # type: ignore[attr-defined]
+        self.main.action_pane("logs")  # type: ignore[attr-defined]
+
+    async def _submit(self, target: str | list[str], module: str, params: dict[str, Any], check: bool) -> None:
+        try:
+            job = await self.services.submit_run(target, module, params, check=check)  # type: ignore[attr-defined]
+        except FtlError as exc:
+            self.notify(safe_text(str(exc)), severity="error")
+            return
         self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
         self.notify(f"job {job.id} queued: {job.title}")
-        self.main.action_pane("logs")  # type: ignore[attr-defined]
 
     def cmd_play(self, args: list[str]) -> None:
         submit = getattr(self.services, "submit_workflow", None)  # type: ignore[attr-defined]
@@ -130,7 +143,7 @@ class CommandsMixin:
             if req is not None:
                 try:
                     self.submit_run(list(req.hosts), req.module, req.args, req.check)
-                except FtlError as exc:
+                except (FtlError, CommandError) as exc:
                     self.notify(safe_text(str(exc)), severity="error")
 
         self.push_screen(RunFormScreen(event.hosts, event.label), done)  # type: ignore[attr-defined]
@@ -167,15 +180,24 @@ class CommandsMixin:
         self._do_job_action(action, job_id)
 
     def _do_job_action(self, action: str, job_id: int) -> None:
+        self.run_worker(self._job_action_async(action, job_id), group="job-actions")  # type: ignore[attr-defined]
+
+    async def _job_action_async(self, action: str, job_id: int) -> None:
         services = self.services  # type: ignore[attr-defined]
         jobs_pane = self.main.pane("jobs")  # type: ignore[attr-defined]
+        try:
+            await self._job_action_inner(services, jobs_pane, action, job_id)
+        except FtlError as exc:
+            self.notify(safe_text(str(exc)), severity="error")
+
+    async def _job_action_inner(self, services: Any, jobs_pane: Any, action: str, job_id: int) -> None:
         if action == "cancel":
-            ok = services.cancel(job_id)
+            ok = await services.cancel(job_id)
             self.notify(f"job {job_id}: cancel requested" if ok else f"job {job_id} is not running",
                         severity="information" if ok else "warning")
         elif action in ("retry", "rerun", "requeue"):
             fn = {"retry": services.retry, "rerun": services.rerun_failed, "requeue": services.requeue}[action]
-            new = fn(job_id)
+            new = await fn(job_id)
             if new is None:
                 self.notify(f"job {job_id}: nothing to {action} (must be finished"
                             + (", with failed hosts)" if action == "rerun" else ")"), severity="warning")
@@ -183,7 +205,7 @@ class CommandsMixin:
                 jobs_pane.upsert(new)
                 self.notify(f"job {new.id} queued ({action} of {job_id})")
         elif action == "purge":
-            if services.purge(job_id):
+            if await services.purge(job_id):
                 jobs_pane.remove(job_id)
                 self.notify(f"job {job_id} purged")
             else:
@@ -195,4 +217,74 @@ class CommandsMixin:
         self.drift_action(event.action, event.host or "all")
 
     def drift_action(self, action: str, pattern: str) -> None:
-        self.notify("drift is not available in this build yet", severity="warning")
+        """scan (a queued job) | baseline (pin latest) | accept (confirm first) | details."""
+        if action == "accept":
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._drift_async("accept", pattern), group="drift")  # type: ignore[attr-defined]
+
+            self.push_screen(ConfirmScreen(f"Accept the drift shown now on {pattern}? "  # type: ignore[attr-defined]
+                                           "(exact entries are added to the ignore file)"), answer)
+            return
+        self.run_worker(self._drift_async(action, pattern), group="drift")  # type: ignore[attr-defined]
+
+    async def _drift_async(self, action: str, pattern: str) -> None:
+        services = self.services  # type: ignore[attr-defined]
+        try:
+            await services.ready()
+            if action == "scan":
+                job = await services.drift_scan(pattern)
+                self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+                self.main.pane("drift").set_note(f"scanning {pattern} (job {job.id})…")  # type: ignore[attr-defined]
+                self.notify(f"job {job.id} queued: {job.title}")
+            elif action == "baseline":
+                pinned = services.drift_pin(pattern)
+                self.notify(f"baseline pinned for {len(pinned)} host(s)" if pinned
+                            else "no snapshot to pin: scan first (s)", severity="information" if pinned else "warning")
+                self.refresh_drift()
+            elif action == "accept":
+                n = services.drift_accept(pattern)
+                self.notify(f"accepted {n} change(s)" if n else "nothing to accept")
+                self.refresh_drift()
+            elif action == "details":
+                self.open_drift_host(pattern)
+        except FtlError as exc:
+            self.notify(safe_text(str(exc)), severity="error")
+
+    def refresh_drift(self) -> None:
+        """Rebuild the drift pane's hosts x severity table from the current report."""
+        services = self.services  # type: ignore[attr-defined]
+        if services.queue is None or self.inventory is None:  # type: ignore[attr-defined]
+            return
+        report = services.drift_report("all")
+        rows: dict[str, dict[str, Any]] = {}
+        for comp in report.comparisons:
+            if comp.after is None:
+                continue
+            rows[comp.host] = {"total": 0, "basis": comp.basis if comp.before else "first snapshot"}
+        for ch in report.changes:
+            row = rows.setdefault(ch.host, {"total": 0, "basis": ""})
+            row[ch.severity] = row.get(ch.severity, 0) + 1
+            row["total"] += 1
+        self.drift_report_cache = report
+        pane = self.main.pane("drift")  # type: ignore[attr-defined]
+        pane.set_rows(rows)
+        drifting = sum(1 for r in rows.values() if r["total"])
+        pane.set_note(f"{len(rows)} host(s) scanned · {drifting} drifting · {report.ignored} ignored · "
+                      "enter: changes · s: scan · b: pin baseline · a: accept")
+
+    def open_drift_host(self, host: str) -> None:
+        from ftltui.tui.screens.drift_host import DriftHostScreen
+
+        report = getattr(self, "drift_report_cache", None) or self.services.drift_report("all")  # type: ignore[attr-defined]
+        changes = [c for c in report.changes if c.host == host]
+        basis = next((c.basis for c in report.comparisons if c.host == host), "")
+        self.push_screen(DriftHostScreen(host, changes, basis))  # type: ignore[attr-defined]
+
+    def job_finished(self, job_id: int, state: str) -> None:
+        job = self.services.jobs.get(job_id)  # type: ignore[attr-defined]
+        if job is not None and job.kind == "drift_scan":
+            try:
+                self.refresh_drift()
+            except FtlError as exc:
+                self.notify(safe_text(str(exc)), severity="error")

@@ -43,7 +43,7 @@ class MainScreen(Screen[None]):
             yield LogsPane(id="logs", capacity=app.log_capacity, clock=app.clock,  # type: ignore[attr-defined]
                            save_dir=app.state_dir)  # type: ignore[attr-defined]
             yield DriftPane(id="drift")
-            yield JobsPane(id="jobs", clock=app.clock)  # type: ignore[attr-defined]
+            yield JobsPane(id="jobs", clock=app.clock, show_durations=not app.snapshot_mode)  # type: ignore[attr-defined]
         yield CommandLine(app.registry, app.history, app.completion_values, id="command-line")  # type: ignore[attr-defined]
         yield Footer()
 

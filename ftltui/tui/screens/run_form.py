@@ -161,8 +161,9 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         for name, arg in self.spec.args.items():
             w = self.query_one(f"#arg-{name}")
             if isinstance(w, Select):
-                if w.value is not Select.BLANK and w.value is not None:
-                    out[name] = w.value
+                value = w.value
+                if isinstance(value, str) and value and type(value) is str:  # Select.NULL is a str subclass
+                    out[name] = value
             elif isinstance(w, Input) and w.value.strip():
                 out[name] = _parse_value(arg, w.value)
         return out

@@ -58,9 +58,10 @@ class JobsTable(NavTable):
 class JobsPane(Pane):
     TITLE = "Jobs"
 
-    def __init__(self, clock: Callable[[], float] = time.time, **kw: Any) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, show_durations: bool = True, **kw: Any) -> None:
         super().__init__(**kw)
         self.clock = clock
+        self.show_durations = show_durations
         self.jobs: dict[int, Any] = {}
 
     def compose(self) -> ComposeResult:
@@ -82,9 +83,11 @@ class JobsPane(Pane):
 
     def _cells(self, job: Any) -> dict[str, Any]:
         end = job.updated if job.state in ("succeeded", "failed", "cancelled", "dead", "skipped",
-                                            "upstream_failed") else self.clock()
+                                            "upstream_failed") else time.time()
         started = next((h[1] for h in job.history if h[0] == "running"), None)
         dur = fmt_duration(end - started) if started is not None else "-"
+        if not self.show_durations:
+            dur = "·"  # snapshot mode: the queue's timestamps are wall-clock
         prog = job.progress or {}
         return {
             "id": str(job.id),

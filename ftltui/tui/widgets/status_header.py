@@ -22,7 +22,7 @@ class StatusHeader(Static):
                 t.append(f"  {k} {counts[k]}", style=styles[k])
         t.append(f"  │ conns {connections}")
         if jumps:
-            t.append(f" · {jumps} jump host{'s' if jumps > 1 else ''}")
+            t.append(f" ({jumps} via jump host{'s' if jumps > 1 else ''})")
         t.append(f"  │ jobs running {running}", style="bold cyan" if running else "")
         t.append("\n")
         for name, label in PANE_LABELS:
