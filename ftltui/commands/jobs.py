@@ -167,7 +167,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
     async def go() -> Any:
         q = JobQueue(store)
-        await q.start()
+        await q.start(dispatch=False)  # recover, but run nothing here
         job = await q.cancel(args.id)
         await q.stop(cancel_running=False)
         return job

@@ -91,8 +91,11 @@ class JobQueue:
         return sorted(self._kinds)
 
     # -- lifecycle --------------------------------------------------------------------
-    async def start(self) -> None:
-        """Recover what a dead process left behind, then start dispatching."""
+    async def start(self, *, dispatch: bool = True) -> None:
+        """Recover what a dead process left behind, then start dispatching.
+
+        ``dispatch=False`` recovers and allows operator actions (cancel, requeue)
+        without running anything in this process (the ``jobs`` CLI)."""
         for doc in self.store.table(JOBS).all():
             if doc.get("state") in m.ACTIVE:
                 job = Job.from_doc(doc.doc_id, doc)
@@ -107,6 +110,8 @@ class JobQueue:
             elif job.state == m.RETRY_WAIT:
                 self._retry_wait.add(job.id)
         await self._auto_archive()
+        if not dispatch:
+            return
         self._loops = [asyncio.create_task(self._dispatch_loop(), name="ftl-jobs-dispatch"),
                        asyncio.create_task(self._heartbeat_loop(), name="ftl-jobs-heartbeat")]
 

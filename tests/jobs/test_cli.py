@@ -71,3 +71,23 @@ def test_follow_and_cancel_from_second_process(tmp_path: Path) -> None:
     out, _ = follow.communicate(timeout=30)
     assert "a localhost | started" in out and "job cancelled" in out
     assert play.wait(timeout=30) == 2
+
+
+def test_cancel_queued_job_without_owner_runs_nothing(tmp_path: Path) -> None:
+    import asyncio
+
+    from ftltui.jobs import JobQueue
+    from ftltui.state import StateStore
+
+    async def queue_two() -> None:
+        store = StateStore.open(tmp_path / "st")
+        q = JobQueue(store)
+        await q.enqueue("noop", {})
+        await q.enqueue("noop", {})
+        store.close()
+
+    asyncio.run(queue_two())
+    r = ftl("jobs", "cancel", "1", state=tmp_path / "st")
+    assert r.returncode == 0 and "job 1: cancelled" in r.stdout
+    states = {j["id"]: j["state"] for j in json.loads(ftl("jobs", "list", "--json", state=tmp_path / "st").stdout)}
+    assert states == {1: "cancelled", 2: "queued"}
