@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -50,13 +51,28 @@ def state_dir_of(args: argparse.Namespace):
     return state_dir(getattr(args, "state_dir", None))
 
 
+def write_out(text: str, *, flush: bool = False) -> None:
+    """Write to stdout; if the reader went away (``| head``), go quiet instead of crashing.
+
+    Output callbacks run inside the event loop, where an exception would not stop the
+    run but would print a traceback per line: the run finishes, its output goes nowhere.
+    """
+    try:
+        sys.stdout.write(text)
+        if flush:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    write_out(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def print_jsonl(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
-    sys.stdout.flush()
+    write_out(json.dumps(obj, default=str) + "\n", flush=True)
 
 
 def error(msg: str) -> None:

@@ -16,6 +16,7 @@ from ftltui.commands.common import (
     add_state_arg,
     inventory_sources,
     print_jsonl,
+    write_out,
 )
 from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
 from ftltui.engine.sanitize import safe_text
@@ -141,8 +142,7 @@ class TextPrinter:
     def _line(self, text: str) -> None:
         if self.progress and self.total:
             self.err.write("\r\x1b[K")
-        self.out.write(text + "\n")
-        self.out.flush()
+        write_out(text + "\n", flush=True)
         if self.progress and self.total and self.done < self.total:
             self.err.write(f"[{self.done}/{self.total} hosts]")
             self.err.flush()
@@ -169,13 +169,13 @@ class TextPrinter:
     def summary(self, result: Any) -> None:
         cols = ("ok", "changed", "failed", "unreachable", "skipped", "cancelled")
         width = max([4] + [len(h) for h in result.results])
-        self.out.write("\n" + self._c("1", "SUMMARY") + "\n")
-        self.out.write(f"{'HOST':<{width}}  " + "  ".join(f"{c:>11}" for c in cols) + "\n")
+        write_out("\n" + self._c("1", "SUMMARY") + "\n")
+        write_out(f"{'HOST':<{width}}  " + "  ".join(f"{c:>11}" for c in cols) + "\n")
         for host, r in result.results.items():
             cells = "  ".join(f"{(1 if r.status == c else 0):>11}" for c in cols)
-            self.out.write(f"{host:<{width}}  {cells}\n")
+            write_out(f"{host:<{width}}  {cells}\n")
         counts = result.counts
-        self.out.write(
+        write_out(
             f"{len(result.results)} host(s) in {result.duration:.2f}s: "
             + ", ".join(f"{k}={v}" for k, v in counts.items() if v)
             + "\n"

@@ -86,7 +86,12 @@ def load_config(path: str | Path | None, state_dir: str | Path) -> DriftConfig:
         if explicit:
             raise DriftConfigError("drift config file not found", Location(str(p)))
         return cfg
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DriftConfigError(f"expected UTF-8 text (invalid byte at offset {exc.start})", Location(str(p))) from None
+    except OSError as exc:
+        raise DriftConfigError(f"cannot read drift config: {exc.strerror}", Location(str(p))) from None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -98,6 +103,9 @@ def load_config(path: str | Path | None, state_dir: str | Path) -> DriftConfig:
         return cfg
     if not isinstance(data, dict):
         raise DriftConfigError("expected a mapping of drift settings", Location(str(p), *_line_of(root)))
+    for k, _v in root.value:
+        if not isinstance(k.value, str) or k.tag != "tag:yaml.org,2002:str":
+            raise DriftConfigError("expected a setting name (a string) as key", Location(str(p), *_line_of(k)))
     nodes = {k.value: (k, v) for k, v in root.value}
     cfg.source = str(p)
 

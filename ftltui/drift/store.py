@@ -37,8 +37,16 @@ class IndexBackend(Protocol):
     def delete(self, table: str, key: str) -> None: ...
 
 
+def _private_dir(path: Path) -> None:
+    """Snapshots hold file contents (sudoers, configs): every directory made here is 0700."""
+    if path.is_dir():
+        return
+    _private_dir(path.parent)
+    path.mkdir(mode=0o700, exist_ok=True)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -171,7 +179,7 @@ class SnapshotStore:
         ref = hashlib.sha256(data).hexdigest()
         path = self.blobs / f"{ref}.gz"
         if not path.exists():  # no fsync: a lost blob only costs a diff ("content unavailable")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_dir(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(gzip.compress(data, compresslevel=5, mtime=0))

@@ -84,3 +84,17 @@ def test_modules_lists_and_describes(capsys):
     code, out, _ = _run(capsys, "modules", "copy", "--json")
     info = json.loads(out)
     assert info["name"] == "copy" and "dest" in info["args"] and info["args"]["dest"]["required"]
+
+
+def test_reader_leaving_early_is_not_a_traceback(local_inventory):
+    """`ftl-tui run ... --json | head -1`: the run finishes quietly."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ftltui", "run", "all", "shell", "-a", "yes | head -20000", "--json",
+         "-i", str(local_inventory(2))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b'{"event": "RunStarted"')
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -121,8 +121,6 @@ def test_state_files_are_private(sweep) -> None:
     assert not bad, "too open: " + ", ".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="drift bug (reported): ftltui/drift/store.py:41,174 mkdir() without mode: "
-                                       "snapshots/, snapshots/objects/, .../blobs/ are 0755")
 def test_drift_snapshot_dirs_are_private(sweep) -> None:
     state, inv, wf, ftl, _ = sweep
     ftl("drift", "scan", "all", "-i", str(inv), ok=(0, 1, 2, 4))
