@@ -390,6 +390,9 @@ class JobQueue:
 
         await self._transition(job, m.RUNNING, f"attempt {number}", {"attempts": number, "owner": owner},
                                also=insert_attempt)
+        if job.state == m.CANCELLING:  # cancelled while the start was being committed
+            await self._finish(job, Outcome(m.ATTEMPT_CANCELLED, message="cancelled before it started"))
+            return
         if job.has_secrets and job.id not in self._secret_specs:
             outcome = Outcome(m.ERROR, "secrets_lost", "secret arguments are never stored; requeue with them")
             await self._finish(job, outcome, retry_ok=False)

@@ -46,15 +46,23 @@ class Ticket:
     def latency(self) -> float | None:
         return None if self.committed is None else self.committed - self.submitted
 
-    def resolve(self, error: BaseException | None = None, at: float | None = None) -> None:
-        """``at``: when the batch's fsync returned (the moment this record became durable)."""
+    def resolve(self, error: BaseException | None = None, at: float | None = None,
+                wake: bool = True) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
+        """``at``: when the batch's fsync returned (the moment this record became durable).
+
+        With ``wake=False`` the waiting asyncio futures are returned for the caller to
+        settle in one callback per loop (one self-pipe write per batch, not per record).
+        """
         with self._lock:
             self.committed = at if at is not None else time.perf_counter()
             self._error = error
             self._event.set()
             futures, self._futures = self._futures, []
-        for loop, fut in futures:
-            loop.call_soon_threadsafe(_settle, fut, error)
+        if wake:
+            for loop, fut in futures:
+                loop.call_soon_threadsafe(_settle, fut, error)
+            return []
+        return futures
 
     def wait(self, timeout: float | None = None) -> None:
         if not self._event.wait(timeout):
@@ -82,6 +90,11 @@ class Ticket:
 def _settle(fut: asyncio.Future[None], error: BaseException | None) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _settle_all(futs: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for fut in futs:
+        _settle(fut, error)
 
 
 DONE = Ticket(0)
@@ -191,8 +204,15 @@ class JournalWriter:
                 except OSError as exc:
                     error = exc
                 durable_at = time.perf_counter()
+                by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
                 for p in batch:
-                    p.ticket.resolve(error, durable_at)
+                    for loop, fut in p.ticket.resolve(error, durable_at, wake=False):
+                        by_loop.setdefault(loop, []).append(fut)
+                for loop, futs in by_loop.items():
+                    try:
+                        loop.call_soon_threadsafe(_settle_all, futs, error)
+                    except RuntimeError:
+                        pass  # that loop is closed: nobody is waiting any more
                 if self.on_batch is not None:
                     self.on_batch(len(batch))
             if closing:
