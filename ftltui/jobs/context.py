@@ -61,6 +61,8 @@ class JobContext:
         self.spec = spec  # unredacted while this process lives (secrets included)
         self.executor = queue.executor
         self.log = JobLog(queue.store.log_path(job.id), queue.store.redactor).open()
+        self.log.write({"event": "JobState", "state": job.state, "reason": f"attempt {job.attempts}",
+                        "ts": job.updated})
 
     def output(self, event: Any, step: str | None = None) -> None:
         """An engine event for this job: logged, counted, re-emitted on the bus."""

@@ -309,7 +309,8 @@ class JobQueue:
             self._forget(job)
         await tx.ticket
         self._emit_transition(job, previous, reason)
-        JobLog(self.store.log_path(job.id)).write({"event": "JobState", "state": new, "reason": reason, "ts": now})
+        if new not in (m.QUEUED, m.RUNNING):  # JobContext logs the start; this saves two opens a job
+            JobLog(self.store.log_path(job.id)).write({"event": "JobState", "state": new, "reason": reason, "ts": now})
         if new in m.TERMINAL:
             self._idle.set()
 

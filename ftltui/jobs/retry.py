@@ -10,7 +10,7 @@ loop forever.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 TRANSIENT_KINDS = frozenset({"unreachable", "timeout", "gate_failed", "lost"})
@@ -38,7 +38,7 @@ class RetryPolicy:
         return raw * (1 - self.jitter) + raw * self.jitter * r
 
     def to_doc(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["retry_on"] = sorted(self.retry_on)
         return d
 

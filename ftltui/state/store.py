@@ -395,7 +395,7 @@ class StateStore:
 
     # -- files beside the database -------------------------------------------------
     def log_path(self, key: str | int) -> Path:
-        return self.path / "logs" / f"{key}.jsonl"
+        return Path(f"{self.path}/logs/{key}.jsonl")
 
     def archive_path(self, table: str) -> Path:
         return self.path / "archive" / f"{table}.jsonl"
