@@ -70,7 +70,14 @@ class GateClient:
         t0 = loop.time()
         cmd, payload, _digest = bootstrap_command(self.python)
         try:
-            self._proc = await self.conn.conn.create_process(cmd, encoding=None)
+            # a stalled connection (link cut, keepalive not yet expired) never answers a
+            # channel open: bound it, and drop the connection so the next task reconnects
+            self._proc = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None),
+                                                self.hello_timeout)
+        except asyncio.TimeoutError:
+            self.conn.conn.close()
+            raise Unreachable(self.host, f"{self.host}: no answer to a session request within "
+                                         f"{self.hello_timeout:g}s; connection dropped") from None
         except (asyncssh.Error, OSError) as exc:
             raise Unreachable(self.host, f"{self.host}: cannot open a session channel: {exc}") from None
         self._tasks.append(loop.create_task(self._drain_stderr()))
