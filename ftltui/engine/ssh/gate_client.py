@@ -219,7 +219,7 @@ class GateClient:
         err = b"".join(self._stderr).decode(errors="replace").strip().splitlines()
         detail = f"; last stderr: {err[-1][:200]}" if err else ""
         if lost:
-            self.dead = Unreachable(self.host, f"{self.host}: connection lost while the gate was running")
+            self.dead = self._lost()
         else:
             self.dead = GateFailed(self.host, f"gate on {self.host} {why}; in-flight tasks failed, "
                                               f"the next task starts a fresh gate{detail}")
@@ -232,6 +232,19 @@ class GateClient:
                 t.cancel()
         if self._proc is not None:
             self._proc.close()
+
+    def _lost(self) -> Unreachable:
+        """The connection went away: name the jump host it was lost at, if it was one."""
+        hop = None
+        parent = self.conn.parent
+        while parent is not None:  # the hop nearest the controller that is gone is the cause
+            if parent.closed:
+                hop = parent.target.name
+            parent = parent.parent
+        if hop is None:
+            return Unreachable(self.host, f"{self.host}: connection lost while the gate was running")
+        return Unreachable(self.host, f"{self.host}: connection lost at jump host {hop} while the gate "
+                                      f"was running", hop=hop)
 
     # -- requests -------------------------------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:
