@@ -21,6 +21,8 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from ftltui.errors import Location, StateError
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -37,16 +39,21 @@ def fsync_dir(path: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old or the new file, whole."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as exc:
+        # a full disk: leave no half-written temp file, and tell the operator in one line
+        tmp.unlink(missing_ok=True)
+        raise StateError(f"cannot write {path.name}: {exc.strerror or exc}", Location(str(path.parent))) from None
     fsync_dir(path.parent)
 
 
