@@ -1,0 +1,154 @@
+"""A full disk under the state directory (a 512 KiB tmpfs): clear errors, nothing lost.
+
+Root only (mount). The tmpfs is unmounted in a finally (lazily: a store left open by a
+failing test must not keep the mount alive).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ftltui.errors import StateError
+from ftltui.jobs import JobQueue
+from ftltui.paths import SAMPLE_INVENTORY
+from ftltui.state import StateStore
+
+WORKFLOW = "name: tiny\nhosts: localhost\nsteps:\n  - {name: a, module: ping}\n"
+BLOB = "x" * 8000  # job spec padding: the disk fills after a few dozen jobs
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a filler file until the disk is full."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def _grow(disk: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ftltui", *argv], capture_output=True, text=True, timeout=60)
+
+
+def _leftovers(state: Path) -> list[str]:
+    return [p.name for p in state.rglob("*") if p.name.endswith((".tmp", ".ftl-part"))]
+
+
+def test_full_state_disk_cli_gives_one_line_error_and_keeps_finished_jobs(small_disk: Path, tmp_path: Path) -> None:
+    state = small_disk / "state"
+    wf = tmp_path / "tiny.yml"
+    wf.write_text(WORKFLOW)
+    play = ("play", str(wf), "--state-dir", str(state), "-i", str(SAMPLE_INVENTORY))
+    first = _cli(*play)
+    assert first.returncode == 0, first.stderr
+    filler = _fill(small_disk)
+    full = _cli(*play)
+    assert full.returncode == 4, (full.stdout, full.stderr)
+    assert "Traceback" not in full.stderr and "No space left on device" in full.stderr, full.stderr
+    assert len(full.stderr.strip().splitlines()) == 1, full.stderr
+    assert _leftovers(state) == []
+    filler.unlink()
+    listed = _cli("jobs", "list", "--state-dir", str(state))
+    assert listed.returncode == 0, listed.stderr
+    rows = [ln.split() for ln in listed.stdout.splitlines() if ln.strip()]
+    assert [(r[0], r[1]) for r in rows] == [("1", "succeeded")], listed.stdout
+    again = _cli(*play)  # space is back: the console works again
+    assert again.returncode == 0, again.stderr
+    rows = [ln.split() for ln in _cli("jobs", "list", "--state-dir", str(state)).stdout.splitlines() if ln.strip()]
+    assert [(r[0], r[1]) for r in rows] == [("1", "succeeded"), ("2", "succeeded")]
+
+
+async def _enqueue_until_full(q: JobQueue) -> tuple[dict[int, int], StateError]:
+    committed: dict[int, int] = {}
+    for i in range(2000):
+        try:
+            job = await q.enqueue("noop", {"blob": BLOB, "i": i})
+        except StateError as exc:  # any other exception fails the test with its traceback
+            return committed, exc
+        committed[job.id] = i
+    raise AssertionError("the disk never filled")
+
+
+async def test_full_disk_in_process_queue_keeps_every_committed_job(small_disk: Path) -> None:
+    state = small_disk / "state"
+    store = StateStore.open(state)
+    q = JobQueue(store)
+    committed, exc = await _enqueue_until_full(q)
+    assert committed and "No space left on device" in str(exc), exc
+    with pytest.raises(StateError):  # still full: later writes fail the same clear way
+        await q.enqueue("noop", {"small": True})
+    _grow(small_disk)
+    # what a crash right now (or a second reader) would see: every committed job, whole
+    view = StateStore.open(state, readonly=True)
+    jobs = {d.doc_id: d for d in view.table("jobs").all()}
+    for job_id, i in committed.items():
+        assert jobs[job_id]["spec"]["i"] == i and jobs[job_id]["spec"]["blob"] == BLOB
+    store.close()
+    reopened = StateStore.open(state)
+    try:
+        jobs = {d.doc_id: d for d in reopened.table("jobs").all()}
+        assert set(committed) <= set(jobs)
+    finally:
+        reopened.close()
+    assert _leftovers(state) == []
+
+
+@pytest.mark.xfail(strict=True, reason="known bug (ftltui/state/journal.py): a write that fails on a full "
+                   "disk leaves a partial journal line; a record committed after space is freed is appended "
+                   "behind it and replay stops at the torn line, so a crash loses that committed record")
+async def test_a_write_committed_after_space_is_freed_survives_a_crash(small_disk: Path) -> None:
+    state = small_disk / "state"
+    store = StateStore.open(state)
+    q = JobQueue(store)
+    await _enqueue_until_full(q)
+    _grow(small_disk)
+    job = await q.enqueue("noop", {"after": True})  # returned: committed (fsync returned)
+    try:
+        view = StateStore.open(state, readonly=True)  # = the state a crash now would leave
+        assert view.table("jobs").get(job.id) is not None
+    finally:
+        store.close()
+
+
+@pytest.mark.xfail(strict=True, reason="known bug (ftltui/state/store.py): a change whose commit failed stays "
+                   "in memory and is written by the next checkpoint, so jobs the operator was told could not "
+                   "be enqueued appear after a re-open")
+async def test_a_failed_write_is_not_in_the_state_after_reopen(small_disk: Path) -> None:
+    state = small_disk / "state"
+    store = StateStore.open(state)
+    q = JobQueue(store)
+    committed, _ = await _enqueue_until_full(q)
+    _grow(small_disk)
+    store.close()
+    reopened = StateStore.open(state, readonly=True)
+    assert {d.doc_id for d in reopened.table("jobs").all()} == set(committed)
