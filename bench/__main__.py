@@ -39,12 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smoke run: 2 rounds, small N")
     p.add_argument("--rounds", type=int, default=None, help="measured rounds (default 5, quick 2)")
     p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--quiet-wait", type=float, default=30.0,
+    p.add_argument("--quiet-wait", type=float, default=10.0,
                    help="before each round wait up to this many seconds for the CPUs to be >= 75%% idle")
     p.add_argument("--tools", default="floor,ftl-tui,ansible,ftl2")
     p.add_argument("--only", default="", help="comma-separated workload keys or prefixes (w1,w4-10,...)")
     p.add_argument("--out", default=None, help="RESULTS.md path (default bench/RESULTS.md; quick: bench/.work/)")
+    p.add_argument("--rewrite", metavar="RESULTS_JSON", default=None,
+                   help="only re-render the Markdown next to this results.json (no runs)")
     a = p.parse_args(argv)
+    if a.rewrite:
+        js = Path(a.rewrite)
+        report.rewrite(js, Path(a.out) if a.out else js.with_name("RESULTS.md"))
+        return 0
     rounds = a.rounds or (2 if a.quick else 5)
     work = REPO / "bench" / ".work"
     work.mkdir(parents=True, exist_ok=True)

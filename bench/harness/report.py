@@ -210,3 +210,15 @@ def write(path_md: Path, path_json: Path, meta: dict[str, Any], workloads: list[
     if ANALYSIS.exists():
         L += [ANALYSIS.read_text().strip(), ""]
     path_md.write_text("\n".join(L))
+
+
+def rewrite(path_json: Path, path_md: Path) -> None:
+    """Re-render RESULTS.md from a results.json (e.g. after editing analysis.md); no new runs."""
+    from types import SimpleNamespace
+
+    data = json.loads(path_json.read_text())
+    recs = [RunRecord(**r) for r in data["runs"]]
+    wls = [SimpleNamespace(key=k, title=s["title"], hosts=s["hosts"], n_tasks=s["tasks"], note=s["note"],
+                           skip=s.get("skipped", {})) for k, s in data["summary"].items()]
+    tools = list(dict.fromkeys(r.tool for r in recs))
+    write(path_md, path_json, data["meta"], wls, recs, tools, data["meta"]["rounds"])  # type: ignore[arg-type]
