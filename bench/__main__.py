@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.harness import peers, report
 from bench.harness.bed import REPO, Bed
-from bench.harness.runner import CTL_CPU, run_workload
+from bench.harness.runner import close_ctl_cpu, run_workload
 from bench.harness.tools import ALL_TOOLS
 from bench.harness.workloads import all_workloads
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             recs += run_workload(w, ts, bed, scratch, rounds, a.warmup, log, a.quiet_wait)
     finally:
         bed.down()
-        CTL_CPU.close()
+        close_ctl_cpu()
     cmd = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     meta = {"command": cmd.strip(), "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "machine": report.machine(), "versions": versions, "warmup": a.warmup, "rounds": rounds,

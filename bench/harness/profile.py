@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.harness.bed import REPO, Bed
-from bench.harness.runner import run_one
+from bench.harness.runner import close_ctl_cpu, run_one
 from bench.harness.tools import ALL_TOOLS, PEERS
 from bench.harness.workloads import all_workloads
 
@@ -52,6 +52,7 @@ def main() -> int:
             shutil.rmtree(run_dir, ignore_errors=True)
     finally:
         bed.down()
+        close_ctl_cpu()
     return 0
 
 

@@ -18,7 +18,22 @@ from bench.harness.tools import Tool
 from bench.harness.workloads import Workload, check_files
 
 _ids = itertools.count(1)
-CTL_CPU = CpuGroup("controller")  # every measured run's process tree joins it
+_ctl: CpuGroup | None = None
+
+
+def ctl_cpu() -> CpuGroup:
+    """The cgroup every measured run's process tree joins (made on first use)."""
+    global _ctl
+    if _ctl is None:
+        _ctl = CpuGroup("controller")
+    return _ctl
+
+
+def close_ctl_cpu() -> None:
+    global _ctl
+    if _ctl is not None:
+        _ctl.close()
+        _ctl = None
 
 
 @dataclass
@@ -92,14 +107,15 @@ def run_one(tool: Tool, w: Workload, bed: Bed, scratch: Path, rnd: int, warmup: 
         run_dir = bed.make_run_dir(run_id)
     prep = tool.prepare(w, bed, run_dir, work)
     load = _loadavg()
-    cpu0, ctl0, busy0 = bed.host_cpu(), CTL_CPU.seconds(), machine_busy()
-    m = run_measured(prep.argv, env=prep.env, cwd=prep.cwd, out_dir=work, cgroup=CTL_CPU)
+    ctl = ctl_cpu()
+    cpu0, ctl0, busy0 = bed.host_cpu(), ctl.seconds(), machine_busy()
+    m = run_measured(prep.argv, env=prep.env, cwd=prep.cwd, out_dir=work, cgroup=ctl)
     _kill_control_masters(work / "cp")
     time.sleep(0.3)  # let the hosts' sshd sessions end and be reaped before reading their CPU
     host_cpu = bed.host_cpu() - cpu0
     busy = machine_busy() - busy0  # includes the 0.3 s pause above: only others run then
-    cpu = CTL_CPU.seconds() - ctl0 if CTL_CPU.available else m.cpu_user + m.cpu_sys
-    others = max(0.0, busy - cpu - host_cpu) if CTL_CPU.available else None
+    cpu = ctl.seconds() - ctl0 if ctl.available else m.cpu_user + m.cpu_sys
+    others = max(0.0, busy - cpu - host_cpu) if ctl.available else None
     hosts = bed.names(w.hosts)
     problems, extra = tool.verdict(w, m, hosts)
     if m.timed_out:
