@@ -19,6 +19,9 @@ from ftltui.gate import PROTO_VERSION
 from ftltui.gate.frames import CHUNK, FrameError, encode, read_frame
 
 MASK = "********"
+# on controller EOF: how long in-flight modules get to stop their process groups (the
+# modules' SIGTERM grace is 2 s) before the gate exits; without it they were orphaned
+STOP_WAIT_SECONDS = 3.0
 
 
 def redact(value: Any, secrets: List[str]) -> Any:
@@ -72,6 +75,7 @@ class Gate:
         self.wlock = threading.Lock()
         self.cancels: Dict[int, threading.Event] = {}
         self.uploads: Dict[int, _Upload] = {}
+        self.workers: List[threading.Thread] = []
         # cheaper than tempfile (whose import pulls in random & co.) at every gate start
         base = os.environ.get("TMPDIR") or "/tmp"
         self.tmpdir = os.path.join(base, "ftl-gate-%d-%s" % (os.getpid(), os.urandom(4).hex()))
@@ -103,6 +107,7 @@ class Gate:
         finally:
             for ev in list(self.cancels.values()):
                 ev.set()
+            self.wait_workers(STOP_WAIT_SECONDS)
             for up in self.uploads.values():
                 up.file.close()
             import shutil
@@ -110,12 +115,23 @@ class Gate:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.send({"t": "bye"})
 
+    def wait_workers(self, seconds: float) -> None:
+        """Give cancelled modules ``seconds`` (in all) to stop their processes."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        for w in self.workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+
     def dispatch(self, msg: Dict[str, Any]) -> None:
         t, rid = msg.get("t"), msg.get("id")
         if t == "run":
             ev = threading.Event()
             self.cancels[rid] = ev
-            threading.Thread(target=self.run_module, args=(msg, ev), daemon=True).start()
+            worker = threading.Thread(target=self.run_module, args=(msg, ev), daemon=True)
+            self.workers = [w for w in self.workers if w.is_alive()]
+            self.workers.append(worker)
+            worker.start()
         elif t == "cancel":
             ev = self.cancels.get(rid)
             if ev is not None:
