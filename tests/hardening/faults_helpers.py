@@ -98,3 +98,22 @@ class Watch:
                 self.all_started.set()
         elif isinstance(ev, HostFinished):
             self.finished.append(ev.host)
+
+
+async def wait_no_process(text: str, seconds: float) -> list[int]:
+    """PIDs whose command line still contains ``text`` after up to ``seconds``."""
+    import time
+
+    end = time.monotonic() + seconds
+    while True:
+        left = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if text.encode() in (d / "cmdline").read_bytes():
+                        left.append(int(d.name))
+                except OSError:
+                    pass
+        if not left or time.monotonic() > end:
+            return left
+        await asyncio.sleep(0.1)
