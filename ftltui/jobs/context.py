@@ -7,12 +7,13 @@ re-emitted on the queue's bus as :class:`JobOutput` for the TUI.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftltui.engine.events import HostFinished
+from ftltui.engine.events import HostFinished, OutputLine
 from ftltui.engine.redact import Redactor
 from ftltui.jobs.events import JobOutput, JobProgress
 from ftltui.state.storage import FILE_MODE
@@ -66,6 +67,7 @@ class JobContext:
 
     def output(self, event: Any, step: str | None = None) -> None:
         """An engine event for this job: logged, counted, re-emitted on the bus."""
+        event = self._redacted(event)
         rec = event.to_dict() if hasattr(event, "to_dict") else dict(event)
         if step is not None:
             rec["step"] = step
@@ -73,6 +75,18 @@ class JobContext:
         if isinstance(event, HostFinished) and step is None:
             self.progress(self.job.progress.get("done", 0) + 1, self.job.progress.get("total", 0))
         self.queue.emit(JobOutput(self.job.id, event=event, step=step))
+
+    def _redacted(self, event: Any) -> Any:
+        """The engine redacts what it knows; job-level secrets (workflow ``secrets:``
+        vars) are known only here, so output lines and results pass through again."""
+        red = self.queue.store.redactor
+        if not red.secrets:
+            return event
+        if isinstance(event, OutputLine):
+            return dataclasses.replace(event, text=red.text(event.text))
+        if isinstance(event, HostFinished):
+            return dataclasses.replace(event, result=dataclasses.replace(event.result, result=red.obj(event.result.result)))
+        return event
 
     def progress(self, done: int, total: int) -> None:
         self.job.progress = {"done": done, "total": total}

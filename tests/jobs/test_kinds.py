@@ -56,6 +56,8 @@ async def test_unreachable_is_retried_then_dead_auth_style_fails_once(tmp_path: 
 
 async def test_workflow_secrets_never_written(tmp_path: Path) -> None:
     q = await _queue(tmp_path, [str(SAMPLE_INVENTORY)])
+    seen = []
+    q.bus.subscribe(lambda e: seen.append(repr(e)))
     job = await enqueue_workflow(q, SAMPLE_INVENTORY / "workflows" / "deploy-web.yml",
                                  vars={"db_password": "Zq9-very-secret", "root": str(tmp_path / "demo")})
     job = await q.wait(job.id)
@@ -67,4 +69,5 @@ async def test_workflow_secrets_never_written(tmp_path: Path) -> None:
     for p in q.store.path.rglob("*"):
         if p.is_file():
             assert b"Zq9-very-secret" not in p.read_bytes(), p
+    assert seen and not [e for e in seen if "Zq9-very-secret" in e]  # nor the TUI's bus
     await _close(q)
