@@ -42,8 +42,13 @@ async def test_link_cut_mid_run_fails_that_host_only(jumpbed, tmp_path: Path) ->
             again = await asyncio.wait_for(ex.run("deep", "ping", {}), 30)
             r = again.results["deep"]
             assert r.status in ("unreachable", "failed") and "deep" in r.msg, r.result
-        # link back up: the host is usable again
-        healed = await asyncio.wait_for(ex.run("deep", "ping", {}), 30)
+        # link back up: the host is usable again (internal-1's ARP entry for deep may need a
+        # few seconds to leave the failed state: "No route to host" from the hop until then)
+        for _ in range(20):
+            healed = await asyncio.wait_for(ex.run("deep", "ping", {}), 30)
+            if healed.results["deep"].status == "ok" or "No route to host" not in healed.results["deep"].msg:
+                break
+            await asyncio.sleep(0.5)
         assert healed.results["deep"].status == "ok", healed.results["deep"].result
     finally:
         await ex.close()
