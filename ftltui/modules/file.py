@@ -118,6 +118,11 @@ def _directory(path: str, prev: str, params: Dict[str, Any], ctx: ModuleContext)
         for d in reversed(missing):
             try:
                 os.mkdir(d)
+            except FileExistsError:
+                # another task (e.g. a second local host) made it meanwhile: fine if it is a directory
+                if not os.path.isdir(d):
+                    raise ModuleFail("%s already exists and is not a directory" % d, path=path) from None
+                continue
             except OSError as exc:
                 raise ModuleFail("There was an issue creating %s as requested: %s" % (d, exc), path=path) from None
             _files.apply_attrs(d, params, False)

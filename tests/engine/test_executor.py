@@ -200,3 +200,11 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+async def test_many_local_hosts_create_the_same_directory_tree(local_inventory, tmp_path):
+    """Local 'hosts' share one filesystem: concurrent mkdir of one parent must not fail."""
+    ex = Executor(load_inventory(local_inventory(8)), forks=8)
+    res = await ex.run("all", "file", {"path": str(tmp_path / "a/b/c/{{ inventory_hostname }}"), "state": "directory"})
+    await ex.close()
+    assert res.counts["changed"] == 8, {h: r.msg for h, r in res.results.items()}
