@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import ready, wait_for
+from tuihelpers import ready, screen_text, wait_for
 
 from ftltui.tui.screens.drift_host import DriftHostScreen
 from ftltui.tui.screens.run_form import RunFormScreen
@@ -68,7 +68,7 @@ async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> Non
         assert isinstance(app.screen, DriftHostScreen)
         changed = [c for c in app.screen.changes if str(watched) in c.id]
         assert changed and "+port = 9090" in changed[0].diff
-        screen_text = app.export_screenshot()
+        screen_text = screen_text(app)
         assert "9090" in screen_text and "8080" in screen_text  # before/after on screen
         # pin the baseline from the drill-down, then accept: the drift disappears
         await pilot.press("escape", "a", "y")

@@ -8,9 +8,8 @@ from typing import Any, Callable
 async def ready(pilot: Any) -> None:
     """Wait until the inventory is loaded and the screen settled."""
     app = pilot.app
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        if app.inventory is not None or app.inventory_error:
+    for _ in range(1000):  # not workers.wait_for_complete(): the file watcher never completes
+        if (app.inventory is not None or app.inventory_error) and app.services.queue is not None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
@@ -27,3 +26,16 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 2
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.05)
     await pilot.pause()
+
+
+def screen_text(app: Any) -> str:
+    """The visible screen as plain text (rows joined), from the app's SVG screenshot."""
+    import html
+    import re
+    from collections import defaultdict
+
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = defaultdict(list)
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        rows[float(m.group(2))].append((float(m.group(1)), html.unescape(m.group(3)).replace("\xa0", " ")))
+    return "\n".join("".join(t for _, t in sorted(rows[y])) for y in sorted(rows))

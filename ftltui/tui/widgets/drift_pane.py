@@ -59,12 +59,18 @@ class DriftPane(Pane):
         yield Static(self.note, id="drift-status")
 
     def on_mount(self) -> None:
+        self._table()
+
+    def _table(self) -> DriftTable:
         table = self.query_one(DriftTable)
+        if table.columns:
+            return table
         table.add_column("Host", key="host", width=28)
         for sev in SEVERITY_COLUMNS:
             table.add_column(sev.capitalize(), key=sev, width=9)
         table.add_column("Total", key="total", width=7)
         table.add_column("Compared with", key="basis", width=40)
+        return table
 
     def main(self) -> Widget:
         return self.query_one(DriftTable)
@@ -91,7 +97,7 @@ class DriftPane(Pane):
         return cells
 
     def _fill(self) -> None:
-        table = self.query_one(DriftTable)
+        table = self._table()
         table.clear()
         order = sorted(self.rows.items(), key=lambda kv: (-sum(
             (10 ** (SEVERITY_COLUMNS[::-1].index(s))) * int(kv[1].get(s, 0)) for s in SEVERITY_COLUMNS), kv[0]))

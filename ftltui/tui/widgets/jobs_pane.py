@@ -70,9 +70,15 @@ class JobsPane(Pane):
         yield JobsTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        self._table()
+
+    def _table(self) -> JobsTable:
+        """The table, with its columns (jobs may arrive before this pane's on_mount)."""
         table = self.query_one(JobsTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        if not table.columns:
+            for key, label, width in COLUMNS:
+                table.add_column(label, key=key, width=width)
+        return table
 
     def main(self) -> Widget:
         return self.query_one(JobsTable)
@@ -104,7 +110,7 @@ class JobsPane(Pane):
     def upsert(self, job: Any) -> None:
         """Add or update one job's row in place (update_cell, never a full refill)."""
         self.jobs[job.id] = job
-        table = self.query_one(JobsTable)
+        table = self._table()
         key = str(job.id)
         visible = self._visible(job)
         present = key in table.rows

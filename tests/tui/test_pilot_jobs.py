@@ -1,0 +1,85 @@
+"""Jobs pane: live rows, details, cancel (confirmed), retry, re-run failed, requeue, purge (confirmed)."""
+
+from __future__ import annotations
+
+from tuihelpers import ready, screen_text, wait_for
+
+from ftltui.tui.screens.confirm import ConfirmScreen
+from ftltui.tui.screens.job_detail import JobDetailScreen, dag_lines
+
+SIZE = (120, 40)
+DONE = ("succeeded", "failed", "dead", "cancelled")
+
+
+def _state(app, job_id: int) -> str | None:
+    job = app.services.jobs.get(job_id)
+    return job.state if job else None
+
+
+async def test_cancel_running_job_after_confirmation(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"run localhost command 'sleep 30'", "enter")
+        await wait_for(pilot, lambda: _state(app, 1) == "running")
+        await pilot.press("4", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert _state(app, 1) == "running"
+        await pilot.press("c", "y")
+        await wait_for(pilot, lambda: _state(app, 1) == "cancelled")
+        table = app.main.pane("jobs").main()
+        await wait_for(pilot, lambda: str(table.get_cell("1", "state")) == "cancelled")
+
+
+async def test_retry_rerun_requeue_purge_and_details(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.run_command_line("run localhost command false")
+        await wait_for(pilot, lambda: _state(app, 1) in DONE)
+        assert _state(app, 1) == "failed"
+        await pilot.press("4", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailScreen)
+        assert "failed" in screen_text(app)
+        await pilot.press("escape", "r")  # retry: a new job with the same spec
+        await wait_for(pilot, lambda: _state(app, 2) in DONE)
+        assert app.services.jobs[2].parent == 1
+        await pilot.press("e")  # re-run from failure: only failed hosts
+        await wait_for(pilot, lambda: _state(app, 3) in DONE)
+        assert app.services.jobs[3].hosts == ["localhost"] and app.services.jobs[3].parent == 1
+        await pilot.press("u")  # requeue (failed/dead)
+        await wait_for(pilot, lambda: _state(app, 4) in DONE)
+        table = app.main.pane("jobs").main()
+        assert table.row_count == 4
+        await pilot.press("g", "p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 3)
+        assert 1 not in app.services.jobs
+
+
+async def test_jobs_persist_across_restarts(make_app, tmp_path) -> None:
+    state = tmp_path / "persist"
+    app = make_app(state_dir=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.run_command_line("run localhost ping")
+        await wait_for(pilot, lambda: _state(app, 1) == "succeeded")
+    app2 = make_app(state_dir=state)
+    async with app2.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: app2.main.pane("jobs").main().row_count == 1)
+        assert _state(app2, 1) == "succeeded"
+
+
+def test_dag_lines_order_and_indent() -> None:
+    steps = {"deploy": {"state": "queued", "needs": ["build", "test"]}, "build": {"state": "succeeded"},
+             "test": {"state": "running", "needs": ["build"]}}
+    lines = [text for text, _ in dag_lines(steps)]
+    assert lines[0].startswith("✔ build") and lines[1].startswith("    ◐ test")
+    assert lines[2].startswith("        · deploy") and "← build, test" in lines[2]
