@@ -66,6 +66,7 @@ async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
     printer = _Printer(bool(getattr(args, "json", False)), store.redactor)
+    printer.workflow_path = getattr(args, "workflow", None) if getattr(args, "check", False) else None
     try:
         await queue.start()
         job = await enqueue(queue)
@@ -91,6 +92,21 @@ class _Printer:
         self.job_id = 0
         self.color = sys.stdout.isatty()
         self.unreachable = False
+        self.workflow_path: str | None = None  # set for --check: report desired-state drift
+
+    def desired_drift(self, job: Any) -> Any:
+        """Declared vs actual: every step that would change something, as a drift report."""
+        from ftltui.drift.compare import ReportOptions, finish_report
+        from ftltui.drift.desired import changes_from_steps
+        from ftltui.jobs.workflow.loader import load_workflow
+
+        if not self.workflow_path or not job.steps:
+            return None
+        wf = load_workflow(self.workflow_path)
+        changes, warnings = changes_from_steps(job.steps, {n: st.module for n, st in wf.steps.items()})
+        report = finish_report(changes, [], ReportOptions())
+        report.warnings.extend(warnings)
+        return report
 
     def _out(self, text: str) -> None:
         sys.stdout.write(self.redactor.text(text) + "\n")
@@ -127,14 +143,25 @@ class _Printer:
         code = EXIT_OK
         if job.state != "succeeded":
             code = EXIT_UNREACHABLE if self.unreachable or job.error_kind == "unreachable" else EXIT_FAILED
+        drift = self.desired_drift(job)
         if self.as_json:
-            print_json(self.redactor.obj({"job": job.id, "state": job.state, "reason": job.reason,
-                                          "steps": job.steps, "exit": code}))
+            out = {"job": job.id, "state": job.state, "reason": job.reason, "steps": job.steps, "exit": code}
+            if drift is not None:
+                out["desired_drift"] = drift.to_dict()
+            print_json(self.redactor.obj(out))
             return code
         if job.steps:
             width = max(len(n) for n in job.steps)
             for name, rec in job.steps.items():
                 counts = ", ".join(f"{k}={v}" for k, v in (rec.get("counts") or {}).items() if v)
                 self._out(f"  {name:<{width}}  {rec['state']:<16} {counts}")
+        if drift is not None:
+            from ftltui.drift.report import render_table
+
+            self._out("")
+            self._out("desired-state drift (what this workflow would change):" if drift.has_drift
+                      else "desired-state drift: none, every host matches the workflow")
+            if drift.has_drift or drift.warnings:
+                self._out(safe_text(render_table(drift, diffs=True), None).replace("\\x0a", "\n").rstrip())
         self._out(f"job {job.id}: {job.state}" + (f": {job.reason}" if job.reason else ""))
         return code

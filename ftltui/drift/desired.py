@@ -13,23 +13,11 @@ a list of either is merged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from ftltui.drift.diff import compare_fields, unified
 from ftltui.drift.model import Change, FieldChange
-from ftltui.errors import Location, WorkflowError
-
-
-@dataclass
-class CheckStep:
-    name: str
-    hosts: str
-    module: str
-    args: dict[str, Any] = field(default_factory=dict)
 
 
 def _diff_parts(diff: Any) -> tuple[list[FieldChange], str]:
@@ -62,8 +50,18 @@ def change_from_result(host: str, step: str, module: str, result: Mapping[str, A
     return Change(host, "desired", step, "modified", fields, text, source="declared", summary=summary)
 
 
+def _status_and_result(hr: Any) -> tuple[str, Mapping[str, Any]]:
+    """A ``HostResult``, its stored ``to_dict()`` form, or a bare Ansible result dict."""
+    if hasattr(hr, "status"):
+        return hr.status, hr.result
+    if isinstance(hr, Mapping) and "status" in hr and isinstance(hr.get("result"), Mapping):
+        return str(hr["status"]), hr["result"]
+    status = "failed" if hr.get("failed") else "changed" if hr.get("changed") else "ok"
+    return status, hr
+
+
 def changes_from_results(step: str, module: str, results: Mapping[str, Any]) -> tuple[list[Change], list[str]]:
-    """Changes for every host of one step's results (``HostResult`` or plain dicts).
+    """Changes for every host of one step's results.
 
     Hosts whose check failed or were unreachable are not drift: they come back as
     warnings, because "could not check" must not read as "in sync".
@@ -71,9 +69,7 @@ def changes_from_results(step: str, module: str, results: Mapping[str, Any]) -> 
     changes: list[Change] = []
     warnings: list[str] = []
     for host in sorted(results):
-        hr = results[host]
-        status = getattr(hr, "status", None) or ("failed" if hr.get("failed") else "changed" if hr.get("changed") else "ok")
-        result = getattr(hr, "result", hr)
+        status, result = _status_and_result(results[host])
         if status in ("failed", "unreachable", "cancelled"):
             warnings.append(f"{host}: step {step!r} could not be checked ({status}: {result.get('msg', '')})")
             continue
@@ -83,47 +79,35 @@ def changes_from_results(step: str, module: str, results: Mapping[str, Any]) -> 
     return changes, warnings
 
 
-def load_check_steps(path: str | Path) -> list[CheckStep]:
-    """The steps of a workflow file (name, default hosts, steps: name/hosts/module/args).
+def changes_from_steps(
+    steps: Mapping[str, Mapping[str, Any]], modules: Mapping[str, str], limit: Iterable[str] | None = None
+) -> tuple[list[Change], list[str]]:
+    """Desired-state drift of a finished check-mode workflow run (``job.steps``).
 
-    Only what a check needs is read; ``depends_on``/``when``/``trigger`` are not
-    evaluated here: every step is checked against the current state.
-    """
-    p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WorkflowError("workflow file not found", Location(str(p))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
-        raise WorkflowError(f"expected valid YAML ({getattr(exc, 'problem', exc)})", loc) from None
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-        raise WorkflowError("expected a mapping with a 'steps' list", Location(str(p), 1, 1))
-    default_hosts = str(data.get("hosts") or "all")
-    steps = []
-    for i, s in enumerate(data["steps"], 1):
-        if not isinstance(s, dict) or not s.get("module"):
-            raise WorkflowError(f"step {i}: expected a mapping with 'module'", Location(str(p)))
-        steps.append(CheckStep(str(s.get("name") or f"step{i}"), str(s.get("hosts") or default_hosts),
-                               str(s["module"]), dict(s.get("args") or {})))
-    return steps
-
-
-async def check_workflow(executor: Any, path: str | Path, limit: Iterable[str] | None = None) -> tuple[list[Change], list[str]]:
-    """Run every step's module in check mode; the declared-vs-actual changes and warnings.
-
-    ``limit`` restricts the hosts (names) as ``--limit`` would.
+    ``modules`` maps step name -> module (the workflow file has it; step records
+    don't). Steps that never ran (skipped by ``when``, upstream failed) add nothing.
     """
     allowed = set(limit) if limit is not None else None
     changes: list[Change] = []
     warnings: list[str] = []
-    for step in load_check_steps(path):
-        hosts = [h for h in executor.resolve(step.hosts) if allowed is None or h.name in allowed]
-        if not hosts:
-            continue
-        res = await executor.run(hosts, step.module, step.args, check=True)
-        c, w = changes_from_results(step.name, step.module, res.results)
+    for name, rec in steps.items():
+        results = {h: r for h, r in (rec.get("results") or {}).items() if allowed is None or h in allowed}
+        c, w = changes_from_results(name, modules.get(name, "?"), results)
         changes.extend(c)
         warnings.extend(w)
     return changes, warnings
+
+
+async def check_workflow(executor: Any, path: str | Path, limit: Iterable[str] | None = None) -> tuple[list[Change], list[str]]:
+    """Run the workflow in check mode through the real DAG runner; its declared-vs-actual drift.
+
+    The same loader and runner as ``ftl-tui play --check`` (validation, ``depends_on``,
+    ``when``, per-host templating), so both report the same thing. ``limit``
+    restricts the hosts (names) whose changes are reported.
+    """
+    from ftltui.jobs.workflow.loader import load_workflow
+    from ftltui.jobs.workflow.runner import WorkflowRun
+
+    wf = load_workflow(path, executor.inventory)
+    steps = await WorkflowRun(wf, executor, check=True).run()
+    return changes_from_steps(steps, {n: s.module for n, s in wf.steps.items()}, limit)

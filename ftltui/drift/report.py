@@ -37,8 +37,11 @@ def _headline(report: DriftReport) -> str:
     counts = report.counts()
     parts = [f"{n} {sev}" for sev, n in counts.items() if n]
     total = len(report.changes)
+    changed_hosts = len({c.host for c in report.changes})
+    # a desired-state-only report compares no snapshots: "of N" would read "of 0"
+    of = f" of {len(report.comparisons)}" if report.comparisons else ""
     return (
-        f"{total} change(s) on {len({c.host for c in report.changes})} of {len(report.comparisons)} host(s)"
+        f"{total} change(s) on {changed_hosts}{of} host(s)"
         + (f" ({', '.join(parts)})" if parts else "")
         + f"; {len(report.groups)} distinct; {report.ignored} ignored; "
         f"{report.below_threshold} below {report.min_severity}"
