@@ -190,9 +190,13 @@ class FtlApp(CommandsMixin, App[int]):
         touched: set[int] = set()
         for ev in batch:
             if isinstance(ev, jev.JobOutput):
-                self._engine_event(str(ev.job_id), ev.event, lines, status)
+                self._engine_event(str(ev.job_id), ev.event, lines, status, ev.step)
             elif isinstance(ev, jev.JobEvent):
                 touched.add(ev.job_id)
+                if isinstance(ev, jev.StepChanged):
+                    lines.append((str(ev.job_id), "", "note", safe_text(
+                        f"job {ev.job_id} step {ev.step}: {ev.state}" + (f" - {ev.reason}" if ev.reason else ""),
+                        MAX_LINE)))
                 if isinstance(ev, jev._Transition) and ev.state in ("succeeded", "failed", "cancelled", "dead",
                                                                     "retry_wait"):
                     job = self.services.jobs.get(ev.job_id)
@@ -213,9 +217,11 @@ class FtlApp(CommandsMixin, App[int]):
                 jobs.upsert(job)  # type: ignore[attr-defined]
         self.refresh_header()
 
-    def _engine_event(self, job: str, ev: Any, lines: list[tuple[str, str, str, str]], status: dict[str, str]) -> None:
+    def _engine_event(self, job: str, ev: Any, lines: list[tuple[str, str, str, str]], status: dict[str, str],
+                      step: str | None = None) -> None:
         if isinstance(ev, OutputLine):
-            lines.append((job, ev.host, ev.stream, safe_text(ev.text, MAX_LINE)))
+            prefix = f"[{step}] " if step else ""
+            lines.append((job, ev.host, ev.stream, prefix + safe_text(ev.text, MAX_LINE)))
         elif isinstance(ev, HostStarted):
             status[ev.host] = "running"
         elif isinstance(ev, HostFinished):
@@ -223,10 +229,12 @@ class FtlApp(CommandsMixin, App[int]):
             status[ev.host] = r.status
             msg = safe_text(r.msg.splitlines()[0], 300) if r.msg else ""
             dur = "" if self.snapshot_mode else f" ({r.duration:.2f}s)"
-            lines.append((job, ev.host, "status", f"{r.status.upper()}{dur}" + (f": {msg}" if msg else "")))
+            prefix = f"[{step}] " if step else ""
+            lines.append((job, ev.host, "status", f"{prefix}{r.status.upper()}{dur}" + (f": {msg}" if msg else "")))
         elif isinstance(ev, RunStarted):
             mode = " (check mode)" if ev.check else ""
-            lines.append((job, "", "note", safe_text(f"job {job}: {ev.module} on {len(ev.hosts)} host(s){mode}")))
+            where = f" step {step}" if step else ""
+            lines.append((job, "", "note", safe_text(f"job {job}{where}: {ev.module} on {len(ev.hosts)} host(s){mode}")))
         elif isinstance(ev, Warning_):
             lines.append((job, ev.host or "", "note", safe_text(f"warning: {ev.text}", MAX_LINE)))
         elif isinstance(ev, RunFinished):

@@ -69,12 +69,18 @@ class CommandsMixin:
         self.notify(f"job {job.id} queued: {job.title}")
 
     def cmd_play(self, args: list[str]) -> None:
-        submit = getattr(self.services, "submit_workflow", None)  # type: ignore[attr-defined]
-        if submit is None:
-            raise CommandError("workflows are not available in this build yet")
-        job = submit(args[0])
+        check = "--check" in args[1:]
+        self.run_worker(self._play(args[0], check), group="submit")  # type: ignore[attr-defined]
+
+    async def _play(self, path: str, check: bool) -> None:
+        try:
+            job = await self.services.submit_workflow(path, check=check)  # type: ignore[attr-defined]
+        except FtlError as exc:  # a bad workflow file: file:line:col, never a job
+            self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
+            return
         self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
         self.notify(f"job {job.id} queued: {job.title}")
+        self.main.action_pane("jobs")  # type: ignore[attr-defined]
 
     def cmd_drift(self, args: list[str]) -> None:
         action = args[0]
@@ -168,7 +174,8 @@ class CommandsMixin:
         if action == "details":
             from ftltui.tui.screens.job_detail import JobDetailScreen
 
-            self.push_screen(JobDetailScreen(job, self.clock))  # type: ignore[attr-defined]
+            self.push_screen(JobDetailScreen(job, self.clock, services.host_results(job),
+                                             services.workflow_steps(job)))  # type: ignore[attr-defined]
             return
         if action in DESTRUCTIVE:
             def answer(yes: bool | None) -> None:

@@ -47,7 +47,7 @@ class Invocation:
 COMMANDS: tuple[Command, ...] = (
     Command("run", "run PATTERN MODULE [k=v ...]", "Run a module on a host pattern (as a job)",
             ("pattern", "module"), rest_kind="arg", min_args=2),
-    Command("play", "play FILE", "Run a workflow file (as a job)", ("file",), min_args=1),
+    Command("play", "play FILE [--check]", "Run a workflow file (as a job)", ("file",), min_args=1),
     Command("drift", "drift scan|baseline|accept [PATTERN]", "Scan drift, pin a baseline, accept drift",
             ("drift_action", "pattern"), min_args=1,
             palette=("drift scan all", "drift baseline all", "drift accept all")),

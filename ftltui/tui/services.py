@@ -18,34 +18,11 @@ from typing import Any, Callable
 
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs import JobQueue, RetryPolicy
-from ftltui.jobs.model import ACTIVE, ERROR, OK, TERMINAL, Job, Outcome
-from ftltui.jobs.retry import TRANSIENT_KINDS
+from ftltui.jobs.model import ACTIVE, TERMINAL, Job
 
 Sink = Callable[[Any], None]
 RUN_KIND = "run"
-
-
-async def run_handler(job: Job, ctx: Any) -> Outcome:
-    """The ``run`` job kind: one module on the job's hosts through the shared executor."""
-    spec = ctx.spec
-    inv = ctx.executor.inventory
-    hosts = [inv.hosts[h] for h in spec.get("hosts") or [] if h in inv.hosts] or spec["pattern"]
-    total = len(hosts) if isinstance(hosts, list) else len(inv.select(hosts))
-    ctx.progress(0, total)
-    res = await ctx.executor.run(hosts, spec["module"], spec.get("args") or {}, check=bool(spec.get("check")),
-                                 timeout=spec.get("timeout"), on_event=ctx.output)
-    summary = {"counts": {k: v for k, v in res.counts.items() if v},
-               "hosts": {h: r.status for h, r in res.results.items()}}
-    if res.cancelled:
-        return Outcome("cancelled", message="cancelled", summary=summary)
-    if res.ok:
-        return Outcome(OK, message=f"{len(res.results)} host(s) ok", summary=summary)
-    bad = res.hosts_with("failed", "unreachable", "cancelled")
-    kinds = [res.results[h].error_kind for h in bad if res.results[h].error_kind]
-    # transient (retried by the policy) only when every failure is transient
-    lasting = [k for k in kinds if k not in TRANSIENT_KINDS]
-    kind = lasting[0] if lasting else (kinds[0] if kinds else None)
-    return Outcome(ERROR, kind, f"{len(bad)} host(s) failed: {', '.join(bad[:5])}", summary)
+WORKFLOW_KIND = "workflow"
 
 
 class ConsoleServices:
@@ -59,6 +36,7 @@ class ConsoleServices:
         self.concurrency = concurrency
         self.jobs: dict[int, Job] = {}
         self.host_status: dict[str, str] = {}
+        self.job_hosts: dict[int, dict[str, str]] = {}  # job -> host -> last status (this session)
         self.queue: JobQueue | None = None
         self.warning: str | None = None
         self._executor: Any = None
@@ -80,7 +58,9 @@ class ConsoleServices:
         from ftltui.drift import jobs as drift_jobs
 
         self.queue = JobQueue(store, executor=self.executor, concurrency=self.concurrency)
-        self.queue.register_kind(RUN_KIND, run_handler)
+        from ftltui.jobs.kinds import register_builtin
+
+        register_builtin(self.queue)  # run + workflow
         drift_jobs.register(self.queue)
         self.queue.bus.subscribe(self._on_queue_event)
         await self.queue.start()
@@ -114,6 +94,7 @@ class ConsoleServices:
         inner = getattr(event, "event", None)
         if inner is not None and type(inner).__name__ == "HostFinished":
             self.host_status[inner.host] = inner.result.status
+            self.job_hosts.setdefault(event.job_id, {})[inner.host] = inner.result.status
         self.sink(event)
 
     # -- engine ----------------------------------------------------------------------
@@ -153,20 +134,48 @@ class ConsoleServices:
                          *, check: bool = False, parent: int | None = None) -> Job:
         """Queue an ad hoc module run; bad module/args raise before a job exists."""
         from ftltui.engine.executor import precheck_args
+        from ftltui.jobs.kinds import enqueue_run
 
         spec = self.executor.module_spec(module)
         precheck_args(spec, dict(args or {}))
-        hosts = [h.name for h in self._resolve(target)]
         pattern = target if isinstance(target, str) else ",".join(target)
+        if not self._resolve(target):
+            raise FtlError(f"no hosts matched {pattern!r}")
         await self.ready()
         assert self.queue is not None
-        title = f"{module} on {pattern}" + (" (check)" if check else "")
-        secrets = [str((args or {})[n]) for n in spec.secret_args() if (args or {}).get(n)]
-        job = await self.queue.enqueue(RUN_KIND, {"pattern": pattern, "hosts": hosts, "module": module,
-                                                  "args": dict(args or {}), "check": check},
-                                       title=title, hosts=hosts, parent=parent, secrets=secrets)
+        job = await enqueue_run(self.queue, pattern, module, dict(args or {}), check=check, parent=parent)
         self.jobs[job.id] = job
         return job
+
+    async def submit_workflow(self, path: str, *, check: bool = False) -> Job:
+        """Queue a workflow file; it is validated first (a bad file never becomes a job)."""
+        from ftltui.jobs.kinds import enqueue_workflow
+
+        await self.ready()
+        assert self.queue is not None
+        job = await enqueue_workflow(self.queue, path, check=check)
+        self.jobs[job.id] = job
+        return job
+
+    def workflow_steps(self, job: Job) -> dict[str, dict[str, Any]]:
+        """Step name -> {state, needs}: the DAG of a workflow job (file order), with live states."""
+        if job.kind != WORKFLOW_KIND:
+            return {}
+        deps: dict[str, list[str]] = {}
+        try:
+            from ftltui.jobs.workflow import load_workflow
+
+            wf = load_workflow(job.spec["file"], self.inventory)
+            deps = {n: list(st.depends_on) for n, st in wf.steps.items()}
+        except (FtlError, OSError, KeyError):
+            pass  # the file moved or changed: show the recorded steps without edges
+        names = list(deps) + [n for n in (job.steps or {}) if n not in deps]
+        return {n: {"state": (job.steps or {}).get(n, {}).get("state", "queued"), "needs": deps.get(n, [])}
+                for n in names}
+
+    def host_results(self, job: Job) -> dict[str, str]:
+        """Per-host outcome of a run job: from this session's events, else the summary."""
+        return dict(self.job_hosts.get(job.id) or (job.summary or {}).get("hosts") or {})
 
     def _resolve(self, target: str | list[str]) -> list[Any]:
         if isinstance(target, str):
@@ -190,16 +199,23 @@ class ConsoleServices:
         return new
 
     async def rerun_failed(self, job_id: int) -> Job | None:
-        """Re-run from failure: a run job on only the hosts that did not succeed."""
+        """Re-run from failure: a run on the hosts that did not succeed; a workflow
+        resumed after its succeeded steps."""
         job = self.jobs.get(job_id)
-        if self.queue is None or job is None or job.state not in TERMINAL or job.kind != RUN_KIND:
+        if self.queue is None or job is None or job.state not in TERMINAL:
             return None
-        results = (job.summary or {}).get("hosts") or {}
-        hosts = [h for h in job.hosts if results.get(h) not in ("ok", "changed", "skipped")]
-        if not hosts:
+        if job.kind == WORKFLOW_KIND:
+            if not job.steps:
+                return await self.retry(job_id)
+            new = await self.queue.requeue(job_id, spec=dict(job.spec, resume=dict(job.steps)))
+        elif job.kind == RUN_KIND:
+            results = self.host_results(job)
+            hosts = [h for h in job.hosts if results.get(h) not in ("ok", "changed", "skipped")]
+            if not hosts:
+                return None
+            new = await self.queue.requeue(job_id, spec=dict(job.spec, pattern=",".join(hosts)))
+        else:
             return None
-        spec = dict(job.spec, hosts=hosts, pattern=",".join(hosts))
-        new = await self.queue.requeue(job_id, spec=spec)
         self.jobs[new.id] = new
         return new
 

@@ -83,3 +83,29 @@ def test_dag_lines_order_and_indent() -> None:
     lines = [text for text, _ in dag_lines(steps)]
     assert lines[0].startswith("✔ build") and lines[1].startswith("    ◐ test")
     assert lines[2].startswith("        · deploy") and "← build, test" in lines[2]
+
+
+async def test_play_workflow_shows_dag_and_step_states(make_app, tmp_path) -> None:
+    wf = tmp_path / "wf.yml"
+    wf.write_text(
+        "name: tiny\nhosts: localhost\nsteps:\n"
+        "  - name: first\n    module: command\n    args: echo one\n"
+        "  - name: second\n    depends_on: [first]\n    module: command\n    args: echo two\n",
+        encoding="utf-8")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: bad\nhosts: localhost\nsteps:\n  - name: x\n    module: nosuch\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *f"play {bad}", "enter")
+        await wait_for(pilot, lambda: any("bad.yml:" in n.message for n in app._notifications))
+        assert not app.services.jobs  # a bad file never becomes a job
+        await pilot.press("colon", *f"play {wf}", "enter")
+        await wait_for(pilot, lambda: _state(app, 1) in DONE)
+        assert _state(app, 1) == "succeeded"
+        lines = list(app.main.pane("logs").main().lines)
+        assert "localhost | [second] two" in lines
+        await pilot.press("4", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✔ first" in text and "✔ second" in text and "← first" in text

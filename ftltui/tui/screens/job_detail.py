@@ -45,10 +45,13 @@ def dag_lines(steps: dict[str, Any]) -> list[tuple[str, str]]:
 class JobDetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "close", "Back", id="jobdetail.close")]
 
-    def __init__(self, job: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, job: Any, clock: Callable[[], float] = time.time,
+                 hosts: dict[str, str] | None = None, steps: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.job = job
         self.clock = clock
+        self.hosts = hosts or {}
+        self.steps = steps or job.steps or {}
 
     def compose(self) -> ComposeResult:
         job = self.job
@@ -61,11 +64,14 @@ class JobDetailScreen(ModalScreen[None]):
             t.append(f" · from job {job.parent}")
         if job.reason:
             t.append(f"\nreason: {safe_text(job.reason, 500)}")
-        if job.steps:
+        if self.steps:
             t.append("\n\nworkflow\n", style="bold")
-            for line, state in dag_lines(job.steps):
+            for line, state in dag_lines(self.steps):
                 t.append(line + "\n", style=STATE_STYLE.get(state, ""))
-        hosts = (job.summary or {}).get("hosts") or {}
+        hosts = self.hosts or (job.summary or {}).get("hosts") or {}
+        counts = (job.summary or {}).get("counts")
+        if counts:
+            t.append("\nresults " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
         if hosts:
             t.append("\nhosts\n", style="bold")
             for h, st in hosts.items():
