@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,9 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--quiet-wait", type=float, default=10.0,
                    help="before each round wait up to this many seconds for the CPUs to be >= 75%% idle")
-    p.add_argument("--tools", default="floor,ftl-tui,ansible,ftl2")
+    p.add_argument("--tools", default="floor,ftl-tui,ftl-tui play,ansible,ftl2")
     p.add_argument("--only", default="", help="comma-separated workload keys or prefixes (w1,w4-10,...)")
     p.add_argument("--out", default=None, help="RESULTS.md path (default bench/RESULTS.md; quick: bench/.work/)")
+    p.add_argument("--merge", action="store_true",
+                   help="replace only the re-run workloads in the existing results.json, keep the rest")
     p.add_argument("--rewrite", metavar="RESULTS_JSON", default=None,
                    help="only re-render the Markdown next to this results.json (no runs)")
     a = p.parse_args(argv)
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         wls = [w for w in wls if any(w.key == k or w.key.startswith(k) for k in keys)]
     code = snapshot_code(scratch)
     ALL_TOOLS["ftl-tui"].src = str(code["path"])  # type: ignore[attr-defined]
+    ALL_TOOLS["ftl-tui play"].src = str(code["path"])  # type: ignore[attr-defined]
     versions["ftl-tui"] = f"{code['commit']} (engine in-process)"
     load_start = Path("/proc/loadavg").read_text().split()[:3]
     bed = Bed(scratch, max(w.hosts for w in wls))
@@ -86,16 +90,21 @@ def main(argv: list[str] | None = None) -> int:
     recs = []
     try:
         for w in wls:
-            ts = [t for t in tools if not (w.local and t.remote_only) and t.name not in w.skip]
+            fan_out = any(len(s) > 1 for s in w.steps)
+            ts = [t for t in tools if not (w.local and t.remote_only) and t.name not in w.skip
+                  and (fan_out or not t.workflow_only)]
             recs += run_workload(w, ts, bed, scratch, rounds, a.warmup, log, a.quiet_wait)
     finally:
         bed.down()
         close_ctl_cpu()
-    cmd = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    cmd = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     meta = {"command": cmd.strip(), "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "machine": report.machine(), "versions": versions, "warmup": a.warmup, "rounds": rounds,
             "load_start": " ".join(load_start), "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
-    report.write(out_md, out_json, meta, wls, recs, [t.name for t in tools], rounds)
+    if a.merge and out_json.exists():
+        report.merge(out_md, out_json, meta, wls, recs)
+    else:
+        report.write(out_md, out_json, meta, wls, recs, [t.name for t in tools], rounds)
     log(f"bench: wrote {out_md} and {out_json}")
     return 0
 

@@ -97,7 +97,7 @@ def _kill_control_masters(cp_dir: Path) -> None:
 
 
 def run_one(tool: Tool, w: Workload, bed: Bed, scratch: Path, rnd: int, warmup: bool) -> RunRecord:
-    run_id = f"r{next(_ids):04d}-{tool.name}-{w.key}"
+    run_id = f"r{next(_ids):04d}-{tool.name.replace(' ', '_')}-{w.key}"
     work = scratch / "runs" / run_id
     work.mkdir(parents=True)
     if w.local:

@@ -35,6 +35,7 @@ class Prepared:
 class Tool:
     name = ""
     remote_only = False
+    workflow_only = False
 
     def available(self) -> str | None:
         """None if the tool can run here, else why not."""
@@ -91,6 +92,41 @@ class FtlTui(Tool):
         if self.src:
             env["PYTHONPATH"] = self.src
         return Prepared([PROJECT_PY, str(DRIVERS / "ftltui_driver.py"), spec], env, str(work))
+
+
+class FtlTuiPlay(Tool):
+    """The workflow runner as operators use it: ``ftl-tui play`` (job queue, state dir, DAG)."""
+
+    name = "ftl-tui play"
+    workflow_only = True  # only for workloads with a fan-out (the DAG)
+    src: str | None = None
+
+    def prepare(self, w: Workload, bed: Bed, run_dir: Path, work: Path) -> Prepared:
+        inv = bed.write_inventory(work / "inventory.yml", bed.names(w.hosts), local=w.local)
+        steps, names = [], []
+        for i, step in enumerate(w.steps):
+            these = []
+            for j, (m, a) in enumerate(step):
+                name = f"s{i}t{j}_{m}"
+                st: dict[str, Any] = {"name": name, "module": m, "args": render(a, str(run_dir))}
+                if names:
+                    st["depends_on"] = names[-1]
+                steps.append(st)
+                these.append(name)
+            names.append(these)
+        wf = {"name": w.key, "hosts": "all", "steps": steps}
+        (work / "workflow.yml").write_text(json.dumps(wf, indent=1))  # JSON is YAML
+        env = dict(os.environ)
+        if self.src:
+            env["PYTHONPATH"] = self.src
+        argv = [PROJECT_PY, "-m", "ftltui", "play", str(work / "workflow.yml"), "-i", str(inv),
+                "--state-dir", str(work / "state")]
+        return Prepared(argv, env, str(work))
+
+    def verdict(self, w: Workload, m: Measured, hosts: list[str]) -> tuple[list[str], dict[str, Any]]:
+        if m.rc == 0:
+            return [], {}
+        return [f"exit {m.rc}: {(m.stdout + m.stderr).strip()[-400:]}"], {}
 
 
 class Ftl2(Tool):
@@ -161,4 +197,4 @@ class Ansible(Tool):
         return problems, {}
 
 
-ALL_TOOLS: dict[str, Tool] = {t.name: t for t in (Floor(), FtlTui(), Ansible(), Ftl2())}
+ALL_TOOLS: dict[str, Tool] = {t.name: t for t in (Floor(), FtlTui(), FtlTuiPlay(), Ansible(), Ftl2())}
