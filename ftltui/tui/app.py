@@ -175,7 +175,7 @@ class FtlApp(CommandsMixin, App[int]):
     def flush_events(self) -> None:
         """Drain the event deque into the panes: one batch per tick."""
         pending = self._pending
-        if not pending:
+        if not pending or not self._panes_ready():
             return
         batch = []
         while pending:
@@ -242,8 +242,16 @@ class FtlApp(CommandsMixin, App[int]):
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
             lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))
 
+    def _panes_ready(self) -> bool:
+        """True once the main screen's panes exist (timers can fire before and after)."""
+        try:
+            return bool(self.main.query("#jobs-table")) and self.main.is_attached
+        except LookupError:
+            return False
+
     def _tick(self) -> None:
-        self.main.pane("jobs").tick()  # type: ignore[attr-defined]
+        if self._panes_ready():
+            self.main.pane("jobs").tick()  # type: ignore[attr-defined]
 
     def refresh_header(self) -> None:
         try:

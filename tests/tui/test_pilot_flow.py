@@ -51,7 +51,7 @@ async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> Non
         assert app.main.current == "logs"
         await pilot.press("4")
         job = app.services.jobs[1]
-        assert job.state == "succeeded" and job.summary["hosts"] == {"localhost": "changed"}
+        assert job.state == "succeeded" and app.services.host_results(job) == {"localhost": "changed"}
         assert str(app.main.pane("jobs").main().get_cell("1", "state")) == "succeeded"
         assert app.main.pane("inventory").status["localhost"] == "changed"
         # drift: scan, change the file, scan again, open the host, see the diff

@@ -67,3 +67,19 @@ async def test_no_color_environment(make_app, monkeypatch) -> None:
         await ready(pilot)
         assert app.no_color
         assert app.main.pane("logs").main().highlighter.no_color
+
+
+async def test_big_inventory_groups_fill_when_opened(make_app, tmp_path: Path) -> None:
+    inv = tmp_path / "big.yml"
+    hosts = "".join(f"        h{i:04d}:\n" for i in range(1200))
+    inv.write_text("all:\n  children:\n    big:\n      hosts:\n" + hosts + "    small:\n      hosts:\n        s1:\n")
+    app = make_app([str(inv)])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pane = app.main.pane("inventory")
+        assert len(app.inventory.hosts) == 1201 and pane._host_nodes == {}  # nothing built yet
+        await pilot.press("j", "enter")  # open "big"
+        await pilot.pause()
+        assert len(pane._host_nodes) == 1200
+        await pilot.press("j", "space")
+        assert pane.marked == {"h0000"}

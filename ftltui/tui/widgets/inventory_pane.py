@@ -19,7 +19,8 @@ from ftltui.tui.widgets.pane import Pane
 
 STATUS_STYLE = {"ok": "green", "changed": "yellow", "failed": "bold red", "unreachable": "magenta",
                 "skipped": "cyan", "cancelled": "dim", "running": "bold cyan"}
-MAX_EXPANDED = 200  # bigger groups start collapsed so a 5,000-host inventory opens fast
+MAX_EXPANDED = 200  # bigger groups start collapsed...
+LAZY_ABOVE = 1000  # ...and above this many hosts, collapsed groups get their nodes only when opened
 
 
 class InventoryTree(NavTree):
@@ -65,6 +66,8 @@ class InventoryPane(Pane):
         self.facts: dict[str, dict[str, Any]] = {}
         self.marked: set[str] = set()
         self._host_nodes: dict[str, list[Any]] = {}
+        self._lazy: dict[int, tuple[str, set[str]]] = {}  # tree node id -> (group, visible hosts)
+        self._lazy_ok = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
@@ -93,10 +96,12 @@ class InventoryPane(Pane):
         inv = self.inventory
         tree.clear()
         self._host_nodes = {}
+        self._lazy = {}
         if inv is None:
             return
         flt = self.filter
         visible = {h for h in inv.hosts if flt.matches(h)}
+        self._lazy_ok = len(visible) > LAZY_ABOVE
         tree.root.data = ("group", "all")
         groups = inv.groups
         top = [g for g in groups.values() if g.name != "all" and not [p for p in g.parents if p != "all"]]
@@ -128,14 +133,30 @@ class InventoryPane(Pane):
         if not members:
             return
         g = self.inventory.groups[name]
-        node = parent.add(Text(f"{name} ({len(members)})", style="bold"), data=("group", name),
-                          expand=len(members) <= MAX_EXPANDED)
+        expand = len(members) <= MAX_EXPANDED and not self._lazy_ok
+        node = parent.add(Text(f"{name} ({len(members)})", style="bold"), data=("group", name), expand=expand)
+        if self._lazy_ok:
+            self._lazy[node.id] = (name, visible)
+            node.allow_expand = True
+            placed.update(members)
+            return
+        self._fill_group(node, g, visible, placed, depth)
+
+    def _fill_group(self, node: Any, g: Any, visible: set[str], placed: set[str], depth: int) -> None:
         for c in g.children:
             self._add_group(node, c, visible, placed, depth + 1)
         for h in g.hosts:
             if h in visible:
                 self._add_host(node, h)
                 placed.add(h)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        lazy = self._lazy.pop(event.node.id, None)
+        if lazy is not None:
+            name, visible = lazy
+            self._lazy_ok = False
+            self._fill_group(event.node, self.inventory.groups[name], visible, set(), 0)
+            self._lazy_ok = True
 
     def _add_host(self, parent: Any, name: str) -> None:
         node = parent.add_leaf(self._label(name), data=("host", name))

@@ -71,6 +71,18 @@ class LogView(Log):
         self.following = True
         self._programmatic = False
 
+    def _render_line_strip(self, y: int, rich_style):  # type: ignore[override]
+        # Log caches only while text is selected; cache always (cleared on search,
+        # style and content changes) so a fast stream re-highlights only new lines.
+        if self.text_selection is None:
+            cached = self._render_line_cache.get(y)
+            if cached is not None:
+                return cached
+            strip = super()._render_line_strip(y, rich_style)
+            self._render_line_cache[y] = strip
+            return strip
+        return super()._render_line_strip(y, rich_style)
+
     def set_search(self, pattern: re.Pattern[str] | None) -> None:
         self.highlighter.search = pattern  # type: ignore[attr-defined]
         self._render_line_cache.clear()
