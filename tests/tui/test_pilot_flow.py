@@ -68,8 +68,8 @@ async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> Non
         assert isinstance(app.screen, DriftHostScreen)
         changed = [c for c in app.screen.changes if str(watched) in c.id]
         assert changed and "+port = 9090" in changed[0].diff
-        screen_text = screen_text(app)
-        assert "9090" in screen_text and "8080" in screen_text  # before/after on screen
+        shown = screen_text(app)
+        assert "9090" in shown and "8080" in shown  # before/after on screen
         # pin the baseline from the drill-down, then accept: the drift disappears
         await pilot.press("escape", "a", "y")
         await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 1) == 0)
