@@ -57,6 +57,7 @@ async def bench_ui_capacity(total: int = 200_000, chunk: int = 500) -> dict[str,
         await pilot.press("2")
         view = app.main.pane("logs").main()
         start = time.perf_counter()
+        cpu0 = time.process_time()
         sent = 0
         while sent < total:
             for i in range(chunk):
@@ -70,8 +71,9 @@ async def bench_ui_capacity(total: int = 200_000, chunk: int = 500) -> dict[str,
             await asyncio.sleep(0.005)
         await pilot.pause()
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
         assert view.line_count == min(total, 50_000)
-    return {"lines": total, "seconds": elapsed, "lines_per_s": total / elapsed}
+    return {"lines": total, "seconds": elapsed, "lines_per_s": total / elapsed, "lines_per_cpu_s": total / cpu}
 
 
 async def bench_end_to_end(per_host: int = 4000) -> dict[str, float]:
@@ -169,7 +171,7 @@ def main() -> int:
         "| measure | result | target |",
         "|---|---|---|",
         f"| UI log capacity, 50 hosts ({r1['lines']:,} lines) | {r1['lines_per_s']:,.0f} lines/s "
-        f"({r1['seconds']:.2f} s) | >= 20,000 lines/s |",
+        f"({r1['seconds']:.2f} s wall); {r1['lines_per_cpu_s']:,.0f} lines per CPU-second | >= 20,000 lines/s |",
         f"| end to end, 50 local hosts `seq` via engine + job queue ({r2['lines']:,} lines) | "
         f"{r2['lines_per_s']:,.0f} lines/s ({r2['seconds']:.2f} s) | - |",
         f"| key press while streaming ~25k lines/s ({60} presses: pane switch, scroll, follow) | median {r3['median_ms']:.1f} ms, "

@@ -8,7 +8,6 @@ slow (inventory loading, file watching, runs) happens in workers.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
 from pathlib import Path
@@ -319,6 +318,3 @@ class FtlApp(CommandsMixin, App[int]):
             return self.main.pane("logs").ring.jobs() + self.main.pane("logs").ring.hosts()  # type: ignore[attr-defined]
         return []
 
-
-def no_color() -> bool:
-    return "NO_COLOR" in os.environ

@@ -108,3 +108,25 @@ def test_command_line(snap_compare, make_app) -> None:
 @pytest.mark.parametrize("theme", ["ftl-dark", "ftl-light", "ftl-high-contrast"])
 def test_theme(snap_compare, make_app, theme: str) -> None:
     assert snap_compare(make_app(theme=theme), run_before=_after_ready("j", "j"), terminal_size=SIZE)
+
+
+def test_drift_host_drilldown(snap_compare, make_app) -> None:
+    from ftltui.drift.model import Change, FieldChange
+    from ftltui.tui.screens.drift_host import DriftHostScreen
+
+    changes = [
+        Change("web1.example.invalid", "file", "/etc/app.conf", "modified",
+               [FieldChange("content", "port = 8080", "port = 9090"), FieldChange("mode", "0644", "0666")],
+               diff="--- before\n+++ after\n@@ -1,2 +1,2 @@\n-port = 8080\n+port = 9090\n workers = 4\n",
+               category="config", severity="high", rule="world-writable"),
+        Change("web1.example.invalid", "package", "openssl", "modified",
+               [FieldChange("version", "3.0.2", "3.0.13")], category="software", severity="medium"),
+        Change("web1.example.invalid", "user", "backdoor", "added", [], category="security", severity="critical"),
+    ]
+
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(DriftHostScreen("web1.example.invalid", changes, "baseline"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SIZE)

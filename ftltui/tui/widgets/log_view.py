@@ -71,6 +71,16 @@ class LogView(Log):
         self.following = True
         self._programmatic = False
 
+    def on_mount(self) -> None:
+        # Textual reads (and removes) NO_COLOR at App start: ask the app, not the environment.
+        self.highlighter.no_color = self.highlighter.no_color or bool(getattr(self.app, "no_color", False))  # type: ignore[attr-defined]
+
+    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
+        # Log starts a thread worker per write to measure widths; at 12 batches a second
+        # that is 12 threads a second. Plain len() of a batch is cheaper than a thread.
+        if lines:
+            self._update_maximum_width(updates, max(len(line) for line in lines) + 8)
+
     def _render_line_strip(self, y: int, rich_style):  # type: ignore[override]
         # Log caches only while text is selected; cache always (cleared on search,
         # style and content changes) so a fast stream re-highlights only new lines.
