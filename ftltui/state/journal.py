@@ -8,6 +8,13 @@ that is the moment its fsync returned.
 
 Files are ``journal.<gen>.jsonl``; a new generation starts at every open and at every
 checkpoint, so old generations can be deleted once a checkpoint covers them.
+
+A failed write (a full disk, an I/O error) must not leave anything behind that replay
+would trip over: the writer cuts the file back to the end of the last committed batch
+(``ftruncate``) before it reports the failure, and never appends behind a tail it could
+not cut. A failure also fails every record queued behind the failed batch (they were
+built on top of it) and tells the owner (``on_failure``) so it can undo them in memory;
+records stay numbered without gaps, which is what replay checks.
 """
 
 from __future__ import annotations
@@ -136,24 +143,34 @@ class JournalWriter:
 
     state_dir: Path
     gen: int
-    on_batch: Callable[[int], None] | None = None  # called with the number of records
+    on_batch: Callable[[int, int], None] | None = None  # (records in the batch, last seq), after commit
+    # (first failed seq, error), called before any failed ticket is resolved; it must
+    # call :meth:`take_pending` (under the owner's lock) and return what it took
+    on_failure: Callable[[int, BaseException], list[_Pending]] | None = None
     _pending: list[_Pending] = field(default_factory=list)
     _cv: threading.Condition = field(default_factory=threading.Condition)
     _closing: bool = False
     _rotate_to: int | None = None
     _fd: int = -1
+    _good_end: int = 0  # the file's committed length: everything past it is to be cut
+    _dirty: bool = False  # a failed write left bytes past _good_end that are not cut yet
     _thread: threading.Thread | None = None
     gen_max_seq: dict[int, int] = field(default_factory=dict)
 
     def start(self) -> None:
         self._fd = self._open(self.gen)
+        self._good_end = os.fstat(self._fd).st_size
         self._thread = threading.Thread(target=self._run, name="ftl-journal", daemon=True)
         self._thread.start()
 
     def _open(self, gen: int) -> int:
         path = self.state_dir / f"journal.{gen}.jsonl"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-        fsync_dir(self.state_dir)
+        try:
+            fsync_dir(self.state_dir)
+        except OSError:
+            os.close(fd)
+            raise
         return fd
 
     def submit(self, seq: int, record: dict[str, Any]) -> Ticket:
@@ -166,8 +183,17 @@ class JournalWriter:
             self._cv.notify()
         return ticket
 
+    def take_pending(self) -> list[_Pending]:
+        """Remove and return every record not yet taken by the committer."""
+        with self._cv:
+            taken, self._pending = self._pending, []
+        return taken
+
     def rotate(self) -> int:
-        """Start a new generation at the next batch; returns its number."""
+        """Start a new generation at the next batch; returns its number.
+
+        Until the new file exists nothing is written: records newer than a checkpoint
+        must never land in a generation that checkpoint deletes."""
         with self._cv:
             self._rotate_to = (self._rotate_to or self.gen) + 1
             self._cv.notify()
@@ -180,46 +206,91 @@ class JournalWriter:
         if last is not None:
             last.wait()
 
+    def _cut(self) -> None:
+        """Cut a failed write's partial bytes off the end of the file (durably)."""
+        os.ftruncate(self._fd, self._good_end)
+        os.fdatasync(self._fd)
+        self._dirty = False
+
+    def _rotate(self, gen: int) -> None:
+        fd = self._open(gen)  # raises on a full disk: the old file stays current
+        if self._dirty:
+            try:
+                self._cut()
+            except OSError:
+                pass  # a torn tail at the end of a finished generation only ends it early
+        os.close(self._fd)
+        self._fd, self.gen, self._good_end, self._dirty = fd, gen, 0, False
+
+    def _write(self, batch: list[_Pending]) -> None:
+        if self._dirty:
+            self._cut()  # never append behind bytes replay would stop at
+        data = b"".join(p.line for p in batch)
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view):]
+            os.fdatasync(self._fd)
+        except OSError:
+            self._dirty = True
+            try:
+                self._cut()
+            except OSError:
+                pass  # cut again before the next write
+            raise
+        self._good_end += len(data)
+        self.gen_max_seq[self.gen] = batch[-1].ticket.seq
+
     def _run(self) -> None:
         while True:
             with self._cv:
                 while not self._pending and not self._closing and self._rotate_to is None:
                     self._cv.wait()
                 batch, self._pending = self._pending, []
-                rotate_to, self._rotate_to = self._rotate_to, None
+                rotate_to = self._rotate_to
                 closing = self._closing
-            if rotate_to is not None:
-                os.close(self._fd)
-                self.gen = rotate_to
-                self._fd = self._open(rotate_to)
+            error: BaseException | None = None
+            try:
+                if rotate_to is not None:
+                    self._rotate(rotate_to)
+                    with self._cv:
+                        if self._rotate_to == rotate_to:
+                            self._rotate_to = None
+                if batch:
+                    self._write(batch)
+            except OSError as exc:
+                error = exc
+            if batch and error is not None:
+                if self.on_failure is not None:
+                    batch = batch + self.on_failure(batch[0].ticket.seq, error)
+                else:
+                    batch = batch + self.take_pending()
+            elif error is not None and closing:
+                break  # cannot start the new generation and nothing is left to write
+            elif error is not None:
+                time.sleep(0.05)  # rotation failed with nothing to write: do not spin
             if batch:
-                error: BaseException | None = None
-                try:
-                    data = b"".join(p.line for p in batch)
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(self._fd, view):]
-                    os.fdatasync(self._fd)
-                    self.gen_max_seq[self.gen] = batch[-1].ticket.seq
-                except OSError as exc:
-                    error = exc
-                durable_at = time.perf_counter()
-                by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
-                for p in batch:
-                    for loop, fut in p.ticket.resolve(error, durable_at, wake=False):
-                        by_loop.setdefault(loop, []).append(fut)
-                for loop, futs in by_loop.items():
-                    try:
-                        loop.call_soon_threadsafe(_settle_all, futs, error)
-                    except RuntimeError:
-                        pass  # that loop is closed: nobody is waiting any more
-                if self.on_batch is not None:
-                    self.on_batch(len(batch))
+                self._resolve(batch, error)
+                if error is None and self.on_batch is not None:
+                    self.on_batch(len(batch), batch[-1].ticket.seq)
             if closing:
                 with self._cv:
                     if not self._pending:
                         break
         os.close(self._fd)
+
+    @staticmethod
+    def _resolve(batch: list[_Pending], error: BaseException | None) -> None:
+        durable_at = time.perf_counter()
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for p in batch:
+            for loop, fut in p.ticket.resolve(error, durable_at, wake=False):
+                by_loop.setdefault(loop, []).append(fut)
+        for loop, futs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_all, futs, error)
+            except RuntimeError:
+                pass  # that loop is closed: nobody is waiting any more
 
     def close(self) -> None:
         with self._cv:

@@ -360,7 +360,7 @@ class StateStore:
         if self._writer is not None:
             self._writer.flush()
 
-    def _after_batch(self, n: int) -> None:
+    def _after_batch(self, n: int, last_seq: int) -> None:
         self._since_checkpoint += n
         if self._since_checkpoint >= CHECKPOINT_EVERY and not self._checkpointing:
             self._checkpointing = True
