@@ -99,7 +99,12 @@ class FtlApp(CommandsMixin, App[int]):
         self.refresh_header()
 
     async def on_unmount(self) -> None:
-        await self.services.close()
+        import asyncio
+
+        try:  # quitting must not hang on a stuck host: give cancellation 10 s, then leave
+            await asyncio.wait_for(self.services.close(), 10)
+        except (asyncio.TimeoutError, TimeoutError):
+            pass
 
     @property
     def main(self) -> MainScreen:
@@ -220,7 +225,10 @@ class FtlApp(CommandsMixin, App[int]):
                       step: str | None = None) -> None:
         if isinstance(ev, OutputLine):
             prefix = f"[{step}] " if step else ""
-            lines.append((job, ev.host, ev.stream, prefix + safe_text(ev.text, MAX_LINE)))
+            text = ev.text
+            # fast path, same result: printable text has nothing for safe_text to strip
+            clean = text if len(text) <= MAX_LINE and text.isprintable() else safe_text(text, MAX_LINE)
+            lines.append((job, ev.host, ev.stream, prefix + clean))
         elif isinstance(ev, HostStarted):
             status[ev.host] = "running"
         elif isinstance(ev, HostFinished):

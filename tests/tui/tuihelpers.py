@@ -15,7 +15,7 @@ async def ready(pilot: Any) -> None:
     await pilot.pause()
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     """Let the app run until ``predicate()`` holds (no timed assertion: fails only on timeout)."""
     import asyncio
 
