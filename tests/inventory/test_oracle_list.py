@@ -209,15 +209,24 @@ def test_several_sources_match(tmp_path, capsys, ansible_env):
 
 
 def test_sample_inventory_matches_as_subprocess(ansible_env):
-    """The bundled sample, through the real console script path (``python -m ftltui``)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "ftltui", "inventory", "--list", "--json", "-i", str(SAMPLE_INVENTORY)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == mask_like_ftl(ansible_inventory_list([SAMPLE_INVENTORY], ansible_env))
+    """The bundled sample, through the real console script path (``python -m ftltui``).
+
+    The sample directory also holds ``workflows/``, which ftl-tui skips when it reads
+    the directory and Ansible would try to parse as inventory (a documented
+    difference). Both tools read the same ``hosts.yml`` with its group_vars/host_vars,
+    and ftl-tui's view of the whole directory must be the same as of that file.
+    """
+    def ftl(source: Path) -> dict:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ftltui", "inventory", "--list", "--json", "-i", str(source)],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    hosts_file = SAMPLE_INVENTORY / "hosts.yml"
+    assert ftl(hosts_file) == mask_like_ftl(ansible_inventory_list([hosts_file], ansible_env))
+    assert ftl(SAMPLE_INVENTORY) == ftl(hosts_file)
 
 
 def test_secrets_are_masked_not_printed(tmp_path, capsys):
