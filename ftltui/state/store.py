@@ -16,6 +16,12 @@ cross-process locking. Here:
   it reads the same files and never writes.
 * Files are 0600, directories 0700. Documents pass through the store's redactor
   before they are journaled, so secrets never reach disk.
+* A change is applied in memory at once (readers in this process see it) and keeps
+  an undo entry until its record is committed. If the commit fails (a full disk), that
+  record and every record queued after it are undone in memory, their tickets raise
+  :class:`StateError`, and sequence numbers are reused: memory, checkpoints and the
+  journal never hold a change the caller was told failed. A checkpoint is written only
+  once every change it contains is committed.
 
 API (used by jobs/ and by the drift helper)::
 
@@ -32,8 +38,9 @@ API (used by jobs/ and by the drift helper)::
     store.close()
 
 Pass ``wait=False`` to the table methods to get the write queued (visible in memory
-at once) without blocking; ``store.flush()`` waits for everything. Documents returned
-are copies of the top level only: do not mutate nested values in place.
+at once) without blocking; ``store.flush()`` waits for everything (a write that then
+fails is undone silently: wait on the ticket where failure matters). Documents
+returned are copies of the top level only: do not mutate nested values in place.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -66,6 +74,7 @@ GIL_SWITCH_INTERVAL = 0.001  # journal records between background checkpoints
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 Op = list[Any]  # [op, table, id, payload]
+Undo = tuple[str, int, "dict[str, Any] | None"]  # (table, id, document before, None = absent)
 
 
 class Table:
@@ -116,11 +125,15 @@ class Table:
 
 
 class Transaction:
-    """Changes applied in memory at once and journaled as one atomic record on exit."""
+    """Changes applied in memory at once and journaled as one atomic record on exit.
+
+    Each change remembers the document it replaced, so a body that raises, or a
+    record whose commit fails, can be undone (ids handed out are not reused)."""
 
     def __init__(self, store: StateStore) -> None:
         self._store = store
         self.ops: list[Op] = []
+        self.undo: list[Undo] = []
         self.ticket: Ticket = DONE
 
     def insert(self, table: str, doc: dict[str, Any]) -> int:
@@ -129,6 +142,7 @@ class Transaction:
         s._next_ids[table] = doc_id + 1
         clean = s.redactor.obj(dict(doc))
         s._tables.setdefault(table, {})[doc_id] = clean
+        self.undo.append((table, doc_id, None))
         self.ops.append(["i", table, doc_id, clean])
         return doc_id
 
@@ -138,12 +152,25 @@ class Transaction:
         if doc_id not in docs:
             raise KeyError(f"{table}: no document {doc_id}")
         clean = s.redactor.obj(dict(fields))
-        docs[doc_id] = {**docs[doc_id], **clean}  # a new dict: checkpoints copy shallowly
+        before = docs[doc_id]
+        docs[doc_id] = {**before, **clean}  # a new dict: checkpoints copy shallowly
+        self.undo.append((table, doc_id, before))
         self.ops.append(["u", table, doc_id, clean])
 
     def remove(self, table: str, doc_id: int) -> None:
-        self._store._tables.get(table, {}).pop(doc_id, None)
+        before = self._store._tables.get(table, {}).pop(doc_id, None)
+        self.undo.append((table, doc_id, before))
         self.ops.append(["r", table, doc_id, None])
+
+
+def _undo(tables: dict[str, dict[int, dict[str, Any]]], undo: list[Undo]) -> None:
+    """Put back what ``undo`` says each changed document was, newest change first."""
+    for table, doc_id, before in reversed(undo):
+        docs = tables.setdefault(table, {})
+        if before is None:
+            docs.pop(doc_id, None)
+        else:
+            docs[doc_id] = before
 
 
 def _apply(tables: dict[str, dict[int, dict[str, Any]]], next_ids: dict[str, int], ops: list[Op]) -> None:
@@ -191,6 +218,9 @@ class StateStore:
         self._since_checkpoint = 0
         self._checkpointing = False
         self._ckpt_lock = threading.Lock()
+        self._uncommitted: deque[tuple[int, list[Undo]]] = deque()  # (seq, undo) until committed
+        self._last_ticket: Ticket = DONE  # the ticket of record ``_seq``
+        self.checkpoint_error: StateError | None = None  # why the last checkpoint was not written
         self.lock_holder: str | None = None  # read-only: who holds the lock, if known
         self.replayed = 0
 
@@ -328,7 +358,7 @@ class StateStore:
         if sys.getswitchinterval() > GIL_SWITCH_INTERVAL:
             sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         gen = getattr(self, "_gen", 0) + 1
-        self._writer = JournalWriter(self.path, gen, on_batch=self._after_batch)
+        self._writer = JournalWriter(self.path, gen, on_batch=self._after_batch, on_failure=self._after_failure)
         self._writer.start()
         for sub in ("logs", "archive"):
             (self.path / sub).mkdir(exist_ok=True, mode=DIR_MODE)
@@ -349,43 +379,88 @@ class StateStore:
                 f"state directory opened read-only (in use by {self.lock_holder or 'another process'})",
                 Location(str(self.path)),
             )
+        writer = self._writer
         with self._lock:
             tx = Transaction(self)
-            yield tx
+            try:
+                yield tx
+                if tx.ops:
+                    seq = self._seq + 1
+                    tx.ticket = writer.submit(seq, {"s": seq, "ops": tx.ops})
+            except BaseException:
+                _undo(self._tables, tx.undo)  # nothing of a failed body stays in memory
+                raise
             if tx.ops:
-                self._seq += 1
-                tx.ticket = self._writer.submit(self._seq, {"s": self._seq, "ops": tx.ops})
+                self._seq, self._last_ticket = seq, tx.ticket
+                self._uncommitted.append((seq, tx.undo))
 
     def flush(self) -> None:
         if self._writer is not None:
             self._writer.flush()
 
     def _after_batch(self, n: int, last_seq: int) -> None:
+        """Committer thread: records up to ``last_seq`` are durable; forget their undo."""
+        pending = self._uncommitted
+        while pending and pending[0][0] <= last_seq:
+            pending.popleft()
         self._since_checkpoint += n
         if self._since_checkpoint >= CHECKPOINT_EVERY and not self._checkpointing:
             self._checkpointing = True
             self._since_checkpoint = 0
             threading.Thread(target=self._background_checkpoint, daemon=True).start()
 
+    def _after_failure(self, first_seq: int, error: BaseException) -> list[Any]:
+        """Committer thread: records from ``first_seq`` on failed; undo them in memory.
+
+        Runs before any failed ticket is resolved, so a caller that sees the error
+        also sees the state without its change. Records queued behind the failed
+        batch were built on top of it: they fail too and are undone with it."""
+        assert self._writer is not None
+        with self._lock:
+            taken = self._writer.take_pending()
+            while self._uncommitted and self._uncommitted[-1][0] >= first_seq:
+                _undo(self._tables, self._uncommitted.pop()[1])  # newest record first
+            self._seq = first_seq - 1  # the journal continues without a gap
+            self._last_ticket = DONE  # everything before first_seq is committed
+        return taken
+
     def _background_checkpoint(self) -> None:
         try:
             self.checkpoint()
+        except (StateError, OSError):
+            pass  # kept in checkpoint_error; the journal still holds everything committed
         finally:
             self._checkpointing = False
 
     def checkpoint(self) -> None:
-        """Write the whole state atomically and drop the journal generations it covers."""
+        """Write the whole state atomically and drop the journal generations it covers.
+
+        Raises :class:`StateError` (also kept in ``checkpoint_error``) when it cannot:
+        nothing is lost, the journal generations stay until a checkpoint succeeds."""
         assert self._writer is not None
         with self._ckpt_lock:
-            self._checkpoint_locked()
+            try:
+                self._checkpoint_locked()
+            except OSError as exc:
+                self.checkpoint_error = StateError(f"cannot write a checkpoint: {exc.strerror or exc}",
+                                                   Location(str(self.path)))
+                raise self.checkpoint_error from None
+            except StateError as exc:
+                self.checkpoint_error = exc
+                raise
+            self.checkpoint_error = None
 
     def _checkpoint_locked(self) -> None:
         assert self._writer is not None
         with self._lock:
             seq = self._seq
+            last = self._last_ticket
             snap = {name: dict(docs) for name, docs in self._tables.items()}
             next_ids = dict(self._next_ids)
             new_gen = self._writer.rotate()
+        # The snapshot holds changes not yet committed: it may be written only once the
+        # last of them is (a failed one is undone in memory, and must not be on disk).
+        last.wait()
         meta = {"1": {"schema": SCHEMA_VERSION, "seq": seq, "next_ids": next_ids, "ts": time.time()}}
         atomic_write(self.path / CHECKPOINT_FILE, _serialize(snap, meta))
         self._checkpoint_seq = seq

@@ -126,10 +126,9 @@ async def test_full_disk_in_process_queue_keeps_every_committed_job(small_disk: 
     assert _leftovers(state) == []
 
 
-@pytest.mark.xfail(strict=True, reason="known bug (ftltui/state/journal.py): a write that fails on a full "
-                   "disk leaves a partial journal line; a record committed after space is freed is appended "
-                   "behind it and replay stops at the torn line, so a crash loses that committed record")
 async def test_a_write_committed_after_space_is_freed_survives_a_crash(small_disk: Path) -> None:
+    """Was a bug: the failed write's partial line stayed in the journal, the record
+    committed after space was freed sat behind it and replay stopped at the torn line."""
     state = small_disk / "state"
     store = StateStore.open(state)
     q = JobQueue(store)
@@ -143,10 +142,9 @@ async def test_a_write_committed_after_space_is_freed_survives_a_crash(small_dis
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="known bug (ftltui/state/store.py): a change whose commit failed stays "
-                   "in memory and is written by the next checkpoint, so jobs the operator was told could not "
-                   "be enqueued appear after a re-open")
 async def test_a_failed_write_is_not_in_the_state_after_reopen(small_disk: Path) -> None:
+    """Was a bug: a change whose commit failed stayed in memory and the next checkpoint
+    wrote it, so a job the operator was told could not be enqueued appeared."""
     state = small_disk / "state"
     store = StateStore.open(state)
     q = JobQueue(store)

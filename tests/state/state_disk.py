@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import subprocess
 from pathlib import Path
 
 
@@ -16,3 +17,8 @@ def fill(disk: Path) -> Path:
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     return filler
+
+
+def grow(disk: Path) -> None:
+    """Give the tmpfs room for a checkpoint beside the journal (8 MiB)."""
+    subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
