@@ -41,6 +41,9 @@ Pass ``wait=False`` to the table methods to get the write queued (visible in mem
 at once) without blocking; ``store.flush()`` waits for everything (a write that then
 fails is undone silently: wait on the ticket where failure matters). Documents
 returned are copies of the top level only: do not mutate nested values in place.
+``close()`` always stops the committer thread and releases the lock; if its final
+checkpoint cannot be written the journal still holds every committed change
+(``store.checkpoint_error`` says why).
 """
 
 from __future__ import annotations
@@ -228,7 +231,10 @@ class StateStore:
     @classmethod
     def open(cls, state_dir: str | os.PathLike[str], readonly: bool = False, wait: float | None = None) -> StateStore:
         path = Path(state_dir)
-        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        except OSError as exc:
+            raise StateError(f"cannot create the state directory: {exc.strerror or exc}", Location(str(path))) from None
         store = cls(path, readonly)
         if readonly:
             store.lock_holder = store._read_holder()
@@ -238,8 +244,13 @@ class StateStore:
         try:
             store._load(retries=0)
             store._start_writing()
-        except BaseException:
+        except BaseException as exc:
+            if store._writer is not None:  # a failed open leaves no thread and no lock behind
+                store._writer.close()
+                store._writer = None
             store._release_lock()
+            if isinstance(exc, OSError):  # a full disk while starting: one line, not a traceback
+                raise StateError(f"cannot start writing: {exc.strerror or exc}", Location(str(path))) from None
             raise
         return store
 
@@ -250,7 +261,10 @@ class StateStore:
             return None
 
     def _acquire_lock(self, wait: float | None) -> None:
-        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise StateError(f"cannot open {LOCK_FILE}: {exc.strerror or exc}", Location(str(self.path))) from None
         deadline = time.monotonic() + (wait or 0)
         while True:
             try:
@@ -265,9 +279,13 @@ class StateStore:
                         Location(str(self.path)),
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
+        holder = f"pid {os.getpid()}\n".encode()
+        try:  # who holds it, for the message others get; overwrite first: a full disk
+            os.pwrite(fd, holder, 0)  # has no room for a new block, but the old one is ours
+            os.ftruncate(fd, len(holder))
+        except OSError:
+            pass  # only informational: the flock is what excludes other writers
 
     def _release_lock(self) -> None:
         if self._lock_fd >= 0:
@@ -476,12 +494,27 @@ class StateStore:
         return self.path / "archive" / f"{table}.jsonl"
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.flush()
-            self.checkpoint()
-            self._writer.close()
-            self._writer = None
-        self._release_lock()
+        """Checkpoint (if the disk lets us), stop the committer thread, release the lock.
+
+        Never raises for a failed commit or checkpoint: each failed write was already
+        reported to whoever waited on it, and everything committed is in the journal,
+        replayed at the next open."""
+        writer = self._writer
+        try:
+            if writer is not None:
+                try:
+                    writer.flush()
+                except StateError:
+                    pass  # undone in memory; its waiter was told
+                try:
+                    self.checkpoint()
+                except StateError:
+                    pass  # kept in checkpoint_error
+        finally:
+            if writer is not None:
+                writer.close()
+                self._writer = None
+            self._release_lock()
 
     def __enter__(self) -> StateStore:
         return self

@@ -87,3 +87,30 @@ def test_a_checkpoint_waits_for_its_changes_and_skips_failed_ones(small_disk: Pa
     s.close()
     r = StateStore.open(small_disk / "st", readonly=True)
     assert r.replayed == 0 and sorted(d.doc_id for d in r.table("jobs").all()) == ids
+
+
+def _journal_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ftl-journal"]
+
+
+def test_close_on_a_full_disk_stops_the_thread_and_releases_the_lock(small_disk: Path) -> None:
+    threads_before = _journal_threads()
+    s = StateStore.open(small_disk / "st")
+    ids, _ = _insert_until_full(s)
+    fill(small_disk)
+    s.close()  # the final checkpoint cannot be written: not an error, the journal has it all
+    assert s.checkpoint_error is not None and "No space left on device" in str(s.checkpoint_error)
+    assert _journal_threads() == threads_before
+    again = StateStore.open(small_disk / "st")  # the lock was released (flock: even in-process)
+    try:
+        assert sorted(d.doc_id for d in again.table("jobs").all()) == ids
+    finally:
+        again.close()
+
+
+def test_open_that_fails_stops_the_thread_it_started(small_disk: Path) -> None:
+    threads_before = _journal_threads()
+    fill(small_disk)
+    with pytest.raises(StateError):  # a brand-new state needs its first checkpoint
+        StateStore.open(small_disk / "st")
+    assert _journal_threads() == threads_before
