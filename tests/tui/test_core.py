@@ -111,3 +111,17 @@ def test_keymap_file(tmp_path: Path) -> None:
     (tmp_path / "keymap.yaml").write_text("a: [\n")
     km, problems = load_keymap(tmp_path)
     assert km == {} and "keymap.yaml:" in problems[0]
+
+
+def test_launch_opens_the_app_on_the_chosen_inventory(monkeypatch, tmp_path: Path) -> None:
+    from ftltui.cli import build_parser
+    from ftltui.paths import SAMPLE_INVENTORY
+    from ftltui.tui import launch as launch_mod
+    from ftltui.tui.app import FtlApp
+
+    seen: list[FtlApp] = []
+    monkeypatch.setattr(FtlApp, "run", lambda self: seen.append(self) or 0)
+    assert launch_mod.launch(build_parser().parse_args(["--state-dir", str(tmp_path)])) == 0
+    assert seen[0].sources == [str(SAMPLE_INVENTORY)] and seen[0].state_dir == tmp_path
+    assert launch_mod.launch(build_parser().parse_args(["-i", "x.yml", "-i", "y.yml"])) == 0
+    assert seen[1].sources == ["x.yml", "y.yml"]
