@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, BinaryIO, Dict, Optional
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Dict, Optional
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024  # a sanity bound: a bigger length means a corrupt stream

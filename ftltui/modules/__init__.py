@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Dict, List, Tuple
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Dict, List, Tuple
 
 from ftltui.modules.base import ModuleContext, ModuleSpec
 

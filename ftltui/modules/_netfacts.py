@@ -12,7 +12,9 @@ import os
 import socket
 import struct
 import subprocess
-from typing import Any, Dict, List, Optional
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 SYS_NET = "/sys/class/net"
 

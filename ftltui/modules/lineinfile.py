@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 from ftltui.modules import _files
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec

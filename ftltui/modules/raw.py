@@ -6,7 +6,9 @@ what the command would change).
 
 from __future__ import annotations
 
-from typing import Any, Dict
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 from ftltui.modules._process import run_process
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import Any, Dict, List, Tuple
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Tuple
 
 from ftltui.modules._process import run_process, which
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec

@@ -6,7 +6,9 @@ import grp
 import os
 import pwd
 import stat as st_mod
-from typing import Any, Dict
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 from ftltui.modules import _files
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec

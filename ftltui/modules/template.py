@@ -6,7 +6,9 @@ against the host's variables and then runs ``copy`` with the result as ``content
 
 from __future__ import annotations
 
-from typing import Any, Dict
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec
 

@@ -10,7 +10,9 @@ import os
 import re
 import socket
 import time
-from typing import Any, Callable, Dict, Optional
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Optional
 
 from ftltui.modules.base import Arg, ModuleContext, ModuleFail, ModuleSpec
 
