@@ -71,6 +71,7 @@ CHECKPOINT_FILE = "state.json"
 LOCK_FILE = "lock"
 META = "_meta"
 CHECKPOINT_EVERY = 20_000
+DEAD_HOLDER_GRACE = 5.0  # seconds to wait for a lock whose recorded holder is dead
 GIL_SWITCH_INTERVAL = 0.001  # journal records between background checkpoints
 
 # schema N -> N+1; each takes and returns the TinyDB-shaped data (tables of str ids).
@@ -266,11 +267,18 @@ class StateStore:
         except OSError as exc:
             raise StateError(f"cannot open {LOCK_FILE}: {exc.strerror or exc}", Location(str(self.path))) from None
         deadline = time.monotonic() + (wait or 0)
+        grace_given = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if time.monotonic() >= deadline and not grace_given and not self._holder_alive():
+                    # The holder died (kill -9) but a child it was forking still has the
+                    # lock's file description until its exec closes it: a moment, longer
+                    # on a loaded machine. Wait for that instead of refusing.
+                    grace_given = True
+                    deadline = time.monotonic() + DEAD_HOLDER_GRACE
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     holder = self._read_holder() or "another process"
@@ -286,6 +294,21 @@ class StateStore:
             os.ftruncate(fd, len(holder))
         except OSError:
             pass  # only informational: the flock is what excludes other writers
+
+    def _holder_alive(self) -> bool:
+        """Is the process named in the lock file (``pid N``) still running?"""
+        holder = self._read_holder() or ""
+        try:
+            pid = int(holder.split()[1])
+        except (IndexError, ValueError):
+            return True  # unknown: assume it is
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
     def _release_lock(self) -> None:
         if self._lock_fd >= 0:

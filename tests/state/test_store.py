@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 import subprocess
@@ -193,3 +194,33 @@ def test_two_writers_wait_in_turn_never_corrupt(tmp_path: Path) -> None:
     for tag in "ab":
         assert sorted((d["round"], d["i"]) for d in docs if d["tag"] == tag) == [
             (r, i) for r in range(3) for i in range(100)]
+
+
+def test_lock_held_briefly_by_a_dead_writers_child_is_waited_for(tmp_path: Path) -> None:
+    """A writer killed while forking a command: the child keeps the lock's file
+    description until its exec; the next open waits for it instead of refusing."""
+    code = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from ftltui.state import StateStore
+        s = StateStore.open({str(tmp_path)!r})
+        s.table("jobs").insert({{"a": 1}})
+        if os.fork() == 0:  # the child: holds the inherited lock fd for a while
+            os.close(1); os.close(2)  # (not the test's pipes: those would make it wait)
+            time.sleep(1.5)
+            os._exit(0)
+        print("forked", flush=True)
+        os._exit(0)  # the writer dies at once
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "forked" in out
+    fd = os.open(tmp_path / "lock", os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # the writer is gone, its child still holds the lock...
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+    s = StateStore.open(tmp_path)  # ...and the open waits it out instead of refusing
+    assert s.table("jobs").get(1) == {"a": 1}
+    s.close()
