@@ -24,26 +24,38 @@ if TYPE_CHECKING:
 
 
 class JobLog:
-    """Append-only JSON-lines log of one job."""
+    """Append-only JSON-lines log of one job.
+
+    Output, not state: a line that cannot be written (a full disk) is dropped and
+    counted in ``dropped``; it must never fail the job or the queue."""
 
     def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         self.path = path
         self.redactor = redactor
         self._fd = -1
+        self.dropped = 0
 
     def write(self, record: dict[str, Any]) -> None:
         if self.redactor is not None:
             record = self.redactor.obj(record)
         line = json.dumps(record, default=str).encode() + b"\n"
-        if self._fd < 0:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-            os.write(fd, line)
-            os.close(fd)
-        else:
-            os.write(self._fd, line)
+        try:
+            if self._fd < 0:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+                try:
+                    os.write(fd, line)
+                finally:
+                    os.close(fd)
+            else:
+                os.write(self._fd, line)
+        except OSError:
+            self.dropped += 1
 
     def open(self) -> JobLog:
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        except OSError:
+            self._fd = -1  # each write tries again on its own
         return self
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ __all__ = [
     "EventBus", "JobEvent", "JobQueued", "JobStarted", "JobSucceeded", "JobFailed",
     "JobRetryScheduled", "JobDeadLettered", "JobCancelling", "JobCancelled", "JobLost",
     "JobSkipped", "JobUpstreamFailed", "JobProgress", "JobOutput", "StepChanged",
-    "EVENT_FOR_STATE",
+    "QueueError", "EVENT_FOR_STATE",
 ]
 
 
@@ -82,6 +82,17 @@ class StepChanged(JobEvent):
     step: str = ""
     state: str = ""
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class QueueError(JobEvent):
+    """The queue could not record something (a full state disk); ``job_id`` 0 = none.
+
+    Not a transition: the job keeps its last committed state and the queue retries
+    (``retrying``) once space is back. For the TUI's status line and the audit log."""
+
+    message: str = ""
+    retrying: bool = False
 
 
 EVENT_FOR_STATE: dict[str, type[_Transition]] = {

@@ -13,6 +13,14 @@ is free again and the next enqueue creates a new job.
 Kinds: ``register_kind(name, handler)`` where ``async handler(job, ctx) -> Outcome``.
 The handler runs in its own task; cancelling a job cancels that task (cooperative),
 waits ``grace`` seconds, then marks the job cancelled regardless (forced).
+
+A transition whose commit fails (a full state disk) leaves the job object as it was
+(the store undoes the change too), and the queue goes on: ``enqueue`` and operator
+actions raise :class:`StateError` to their caller; inside the queue a :class:`QueueError`
+event is emitted and the work is retried every ``storage_retry`` seconds: a start that
+failed is dispatched again, a finished attempt whose outcome could not be recorded
+keeps its outcome and records it once space is back (if the process dies first, the
+job is recovered as ``lost`` at the next start, like any job whose owner died).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext, JobLog
-from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost
+from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost, QueueError
 from ftltui.jobs.model import Attempt, Job, Outcome, check_transition
 from ftltui.jobs.owner import owner_alive, process_start_time
 from ftltui.jobs.retry import RetryPolicy
@@ -55,6 +63,7 @@ class JobQueue:
         rng: random.Random | None = None,
         retain_finished: int = 20_000,
         retain_seconds: float = 30 * 86400,
+        storage_retry: float = 1.0,
     ) -> None:
         self.store = store
         self.bus = EventBus()
@@ -81,6 +90,11 @@ class JobQueue:
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
         self._retry_wait: set[int] = set()  # ids in retry_wait, so the dispatcher need not scan
+        self.storage_retry = storage_retry
+        # after a failed commit: outcomes not recorded yet, starts to dispatch again, and when
+        self._unfinished: dict[int, tuple[Outcome, bool]] = {}
+        self._stalled: set[int] = set()
+        self._storage_retry_at = 0.0
 
     # -- kinds ------------------------------------------------------------------------
     def register_kind(self, name: str, handler: Handler) -> None:
@@ -122,7 +136,11 @@ class JobQueue:
         for t in self._loops:
             t.cancel()
         await asyncio.gather(*self._loops, *self._tasks.values(), return_exceptions=True)
-        self.store.flush()
+        await self._retry_storage()  # one last try; what still fails is recovered as lost later
+        try:
+            self.store.flush()
+        except StateError as exc:
+            self._report(0, f"state store: {exc}", retrying=False)
 
     async def __aenter__(self) -> JobQueue:
         await self.start()
@@ -199,7 +217,11 @@ class JobQueue:
         self._jobs[job.id] = job
         if key:
             self._keys[key] = job.id
-        await tx.ticket
+        try:
+            await tx.ticket
+        except StateError:
+            self._forget(job)  # the store undid the insert: so does the queue
+            raise
         self._emit_transition(job, "", "")
         self._push(job)
         return job
@@ -223,7 +245,12 @@ class JobQueue:
             if not done and job.state == m.CANCELLING:  # forced: stop waiting for it
                 runner.cancel()  # the handler task is abandoned; the worker slot is freed
                 await self._finish_attempt(job, Outcome(m.ATTEMPT_CANCELLED, message="forced after grace"))
-                await self._transition(job, m.CANCELLED, "forced after grace period")
+                try:
+                    await self._transition(job, m.CANCELLED, "forced after grace period")
+                except StateError:  # recorded by the storage retry once space is back
+                    self._unfinished[job.id] = (Outcome(m.ATTEMPT_CANCELLED, message="forced after grace"), False)
+                    self._storage_retry_at = time.monotonic() + self.storage_retry
+                    raise
         return job
 
     async def requeue(self, job_id: int, spec: dict[str, Any] | None = None) -> Job:
@@ -287,6 +314,37 @@ class JobQueue:
                           also: Callable[[Any], None] | None = None) -> None:
         check_transition(job.state, new, f"job {job.id}")
         previous, now = job.state, time.time()
+        saved = {k: getattr(job, k) for k in ("state", "updated", "history", "reason", *(fields or {}))}
+        saved_attempt = job.__dict__.get("_attempt")
+        was_retry_wait, secret_spec = job.id in self._retry_wait, self._secret_specs.get(job.id)
+        try:
+            await self._commit_transition(job, new, now, reason, fields, attempt, attempt_id, also)
+        except StateError:
+            # not committed (the store has undone it): the job is what it was before
+            for k, v in saved.items():
+                setattr(job, k, v)
+            if saved_attempt is None:
+                job.__dict__.pop("_attempt", None)
+            else:
+                job._attempt = saved_attempt  # type: ignore[attr-defined]
+            (self._retry_wait.add if was_retry_wait else self._retry_wait.discard)(job.id)
+            if new in m.TERMINAL:
+                self._jobs[job.id] = job
+                if job.key:
+                    self._keys[job.key] = job.id
+                if secret_spec is not None:
+                    self._secret_specs[job.id] = secret_spec
+            raise
+        self._emit_transition(job, previous, reason)
+        if new not in (m.QUEUED, m.RUNNING):  # JobContext logs the start; this saves two opens a job
+            JobLog(self.store.log_path(job.id)).write({"event": "JobState", "state": new, "reason": reason, "ts": now})
+        if new in m.TERMINAL:
+            self._idle.set()
+
+    async def _commit_transition(self, job: Job, new: str, now: float, reason: str,
+                                 fields: dict[str, Any] | None, attempt: Attempt | None,
+                                 attempt_id: int | None, also: Callable[[Any], None] | None) -> None:
+        """Apply ``new`` to the job object and the store; returns once it is committed."""
         job.state, job.updated = new, now
         job.history = job.history + [[new, now, reason]]
         if new in (m.DEAD, m.FAILED, m.CANCELLED):
@@ -308,11 +366,6 @@ class JobQueue:
         if new in m.TERMINAL:
             self._forget(job)
         await tx.ticket
-        self._emit_transition(job, previous, reason)
-        if new not in (m.QUEUED, m.RUNNING):  # JobContext logs the start; this saves two opens a job
-            JobLog(self.store.log_path(job.id)).write({"event": "JobState", "state": new, "reason": reason, "ts": now})
-        if new in m.TERMINAL:
-            self._idle.set()
 
     def _emit_transition(self, job: Job, previous: str, reason: str) -> None:
         cls = EVENT_FOR_STATE[job.state]
@@ -321,6 +374,9 @@ class JobQueue:
 
     def emit(self, event: JobEvent) -> None:
         self.bus.emit(event)
+
+    def _report(self, job_id: int, message: str, retrying: bool = True) -> None:
+        self.bus.emit(QueueError(job_id, message=message, retrying=retrying))
 
     def _forget(self, job: Job) -> None:
         self._jobs.pop(job.id, None)
@@ -336,20 +392,71 @@ class JobQueue:
     async def _dispatch_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            now = time.time()
-            next_due: float | None = None
-            for job in [self._jobs[i] for i in list(self._retry_wait) if i in self._jobs]:
-                if job.not_before <= now:
-                    await self._transition(job, m.QUEUED, "retry due")
-                    self._push(job)
-                else:
-                    next_due = job.not_before if next_due is None else min(next_due, job.not_before)
-            self._dispatch()
-            timeout = None if next_due is None else max(0.0, next_due - time.time())
+            timeout: float | None = None
+            try:
+                timeout = await self._dispatch_round()
+            except Exception as exc:  # a bug must not stop dispatching for good
+                self._report(0, f"dispatcher: {type(exc).__name__}: {exc}")
+                timeout = self.storage_retry
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:
                 pass
+
+    async def _dispatch_round(self) -> float | None:
+        """Due retries, storage retries, then dispatch; returns how long to sleep at most."""
+        now = time.time()
+        next_due: float | None = None
+        for job in [self._jobs[i] for i in list(self._retry_wait) if i in self._jobs]:
+            if job.not_before > now:
+                next_due = job.not_before if next_due is None else min(next_due, job.not_before)
+            elif time.monotonic() >= self._storage_retry_at:
+                try:
+                    await self._transition(job, m.QUEUED, "retry due")
+                except StateError as exc:
+                    self._storage_failed(job, exc, "its retry")
+                    continue
+                self._push(job)
+        sleep = None if next_due is None else max(0.0, next_due - time.time())
+        if self._unfinished or self._stalled or self._storage_retry_at:
+            await self._retry_storage()
+            if self._storage_retry_at:
+                wait = max(0.0, self._storage_retry_at - time.monotonic())
+                sleep = wait if sleep is None else min(sleep, wait)
+        self._dispatch()
+        return sleep
+
+    def _storage_failed(self, job: Job, exc: StateError, what: str, quiet: bool = False) -> None:
+        """A commit for ``job`` failed: tell the operator (once, not at every retry),
+        and try again in a while."""
+        self._storage_retry_at = time.monotonic() + self.storage_retry
+        if not quiet:
+            self._report(job.id, f"job {job.id}: could not record {what}: {exc}")
+        self._wake.set()
+
+    async def _retry_storage(self) -> None:
+        """Once ``storage_retry`` has passed since a failed commit: record the outcomes
+        that could not be recorded and dispatch the starts that failed again."""
+        if time.monotonic() < self._storage_retry_at:
+            return
+        self._storage_retry_at = 0.0
+        for job_id, (outcome, retry_ok) in list(self._unfinished.items()):
+            job = self._jobs.get(job_id)
+            if job is None or job.state in m.TERMINAL:
+                self._unfinished.pop(job_id, None)
+                continue
+            try:
+                await self._finish(job, outcome, retry_ok)
+            except StateError as exc:
+                self._storage_failed(job, exc, "its outcome", quiet=True)
+                return
+            self._unfinished.pop(job_id, None)
+            self._idle.set()
+        for job_id in list(self._stalled):
+            self._stalled.discard(job_id)
+            job = self._jobs.get(job_id)
+            if job is not None and job.state == m.QUEUED:
+                self._push(job)
 
     def _dispatch(self) -> None:
         deferred = []
@@ -370,6 +477,14 @@ class JobQueue:
     async def _run(self, job: Job) -> None:
         try:
             await self._run_attempt(job)
+        except StateError as exc:  # a full state disk: the job is as last committed
+            if job.state == m.QUEUED:
+                self._stalled.add(job.id)
+                self._storage_failed(job, exc, "its start")
+            else:
+                self._storage_failed(job, exc, "its outcome" if job.id in self._unfinished else "a change")
+        except Exception as exc:  # a bug: say so instead of dying unseen
+            self._report(job.id, f"job {job.id}: {type(exc).__name__}: {exc}", retrying=False)
         finally:
             for h in job.hosts:
                 self._host_load[h] -= 1
@@ -392,11 +507,11 @@ class JobQueue:
         await self._transition(job, m.RUNNING, f"attempt {number}", {"attempts": number, "owner": owner},
                                also=insert_attempt)
         if job.state == m.CANCELLING:  # cancelled while the start was being committed
-            await self._finish(job, Outcome(m.ATTEMPT_CANCELLED, message="cancelled before it started"))
+            await self._record(job, Outcome(m.ATTEMPT_CANCELLED, message="cancelled before it started"))
             return
         if job.has_secrets and job.id not in self._secret_specs:
             outcome = Outcome(m.ERROR, "secrets_lost", "secret arguments are never stored; requeue with them")
-            await self._finish(job, outcome, retry_ok=False)
+            await self._record(job, outcome, retry_ok=False)
             return
         ctx = JobContext(self, job, self._secret_specs.get(job.id, job.spec))
         handler = self._kinds.get(job.kind, None)
@@ -410,7 +525,13 @@ class JobQueue:
         ctx.close()
         if job.state in m.TERMINAL:  # forced cancel got there first
             return
-        await self._finish(job, outcome)
+        await self._record(job, outcome)
+
+    async def _record(self, job: Job, outcome: Outcome, retry_ok: bool = True) -> None:
+        """``_finish``, keeping the outcome for the storage retry until it is committed."""
+        self._unfinished[job.id] = (outcome, retry_ok)
+        await self._finish(job, outcome, retry_ok)
+        self._unfinished.pop(job.id, None)
 
     async def _call(self, handler: Handler | None, job: Job, ctx: JobContext) -> Outcome:
         if handler is None:
@@ -496,4 +617,11 @@ class JobQueue:
                         tx.update(JOBS, job.id, {"owner": job.owner, "progress": job.progress})
             for job_id in take_requests(self.store.path, "cancel"):
                 if job_id in self._jobs:
-                    asyncio.create_task(self.cancel(job_id))
+                    asyncio.create_task(self._requested_cancel(job_id))
+
+    async def _requested_cancel(self, job_id: int) -> None:
+        """A cancel asked for by another process (``jobs cancel``): nobody awaits it here."""
+        try:
+            await self.cancel(job_id)
+        except StateError as exc:
+            self._report(job_id, f"job {job_id}: could not record the cancel: {exc}", retrying=False)
