@@ -195,6 +195,12 @@ class FtlApp(CommandsMixin, App[int]):
         for ev in batch:
             if isinstance(ev, jev.JobOutput):
                 self._engine_event(str(ev.job_id), ev.event, lines, status, ev.step)
+            elif isinstance(ev, jev.QueueError):
+                # the state disk is full (or similar): the operator must know the queue is stuck
+                self.notify(safe_text(ev.message, MAX_LINE), title="job queue cannot write its state",
+                            severity="error", timeout=30)
+                if ev.job_id:
+                    touched.add(ev.job_id)
             elif isinstance(ev, jev.JobEvent):
                 touched.add(ev.job_id)
                 if isinstance(ev, jev.StepChanged):

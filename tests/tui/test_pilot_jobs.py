@@ -109,3 +109,16 @@ async def test_play_workflow_shows_dag_and_step_states(make_app, tmp_path) -> No
         await pilot.pause()
         text = screen_text(app)
         assert "✔ first" in text and "✔ second" in text and "← first" in text
+
+
+async def test_queue_storage_error_is_shown(make_app) -> None:
+    """A queue that cannot write its state (full disk) tells the operator, once, loudly."""
+    from ftltui.jobs.events import QueueError
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.services.queue.bus.emit(QueueError(0, message="state: No space left on device", retrying=True))
+        await wait_for(pilot, lambda: any("No space left" in str(n.message) for n in app._notifications))
+        note = next(n for n in app._notifications if "No space left" in str(n.message))
+        assert note.severity == "error" and "cannot write its state" in note.title
