@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO, Dict, List, Optional
 
 from ftltui.gate import PROTO_VERSION
-from ftltui.gate.frames import CHUNK, FrameError, encode, read_frame
+from ftltui.gate.frames import CHUNK, FrameError, chunk_header, encode, read_frame
 
 MASK = "********"
 # on controller EOF: how long in-flight modules get to stop their process groups (the
@@ -85,10 +85,13 @@ class Gate:
         os.mkdir(self.tmpdir, 0o700)
 
     def send(self, msg: Dict[str, Any]) -> None:
-        data = encode(msg)
+        self.send_raw(encode(msg))
+
+    def send_raw(self, *parts: bytes) -> None:
         with self.wlock:
             try:
-                self.wfile.write(data)
+                for part in parts:
+                    self.wfile.write(part)
                 self.wfile.flush()
             except (BrokenPipeError, OSError, ValueError):
                 pass  # controller went away; the read loop sees EOF and exits
@@ -96,7 +99,7 @@ class Gate:
     # -- requests -------------------------------------------------------------------
     def serve(self) -> None:
         self.send({"t": "hello", "proto": PROTO_VERSION, "gate": self.gate_hash, "pid": os.getpid(),
-                   "python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": self.tmpdir})
+                   "python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": self.tmpdir, "bin": 1})
         try:
             while True:
                 try:
@@ -193,17 +196,19 @@ class Gate:
             self.send({"t": "error", "id": rid, "msg": "gate: cannot create %s: %s" % (path, exc)})
             return
         if self.uploads[rid].size == 0:
-            self.put_chunk({"id": rid, "data": "", "last": True})
+            self.put_chunk({"id": rid, "data": b"", "last": True})
 
     def put_chunk(self, msg: Dict[str, Any]) -> None:
         rid = msg.get("id")
         up = self.uploads.get(rid)
         if up is None:
             return  # an upload that already failed: drop its remaining chunks
-        import base64
-
         try:
-            data = base64.b64decode(msg.get("data") or "")
+            data = msg.get("data") or b""
+            if not isinstance(data, bytes):  # a JSON chunk frame: base64 text
+                import base64
+
+                data = base64.b64decode(data)
             up.file.write(data)
             up.digest.update(data)
             up.received += len(data)
@@ -227,7 +232,6 @@ class Gate:
     def get_file(self, msg: Dict[str, Any]) -> None:
         rid = msg["id"]
         path = str(msg.get("path"))
-        import base64
         import hashlib
 
         sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
@@ -240,7 +244,7 @@ class Gate:
                     sha256.update(data)
                     sha1.update(data)
                     size += len(data)
-                    self.send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii")})
+                    self.send_raw(chunk_header(rid, len(data), False), data)
         except OSError as exc:
             self.send({"t": "error", "id": rid, "msg": "cannot read %s: %s" % (path, exc.strerror or exc)})
             return

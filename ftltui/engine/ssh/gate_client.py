@@ -25,8 +25,30 @@ from ftltui.engine.ssh.pool import Connection
 from ftltui.errors import GateFailed, HostError, Unreachable
 from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
-from ftltui.gate.frames import CHUNK, FrameError, decode_body, decode_length, encode
+from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
 from ftltui.modules._outcap import OutputLimits
+
+
+# sha256 of controller files already uploaded in this process, by (path, size, mtime, inode):
+# a copy to N hosts hashes its source once, not N times
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_digest(path: str) -> tuple[int, str]:
+    """(size, sha256 hex) of a controller file, cached while it is unchanged."""
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        digest = h.hexdigest()
+        if len(_DIGESTS) > 256:
+            _DIGESTS.clear()
+        _DIGESTS[key] = digest
+    return st.st_size, digest
 
 
 class NoPython(Exception):
@@ -138,6 +160,8 @@ class GateClient:
             body = await self._proc.stdout.readexactly(decode_length(header))
         except asyncio.IncompleteReadError:
             return None
+        if is_binary(header):
+            return decode_binary(body)
         return decode_body(body)
 
     # -- reply routing -------------------------------------------------------------------
@@ -177,7 +201,8 @@ class GateClient:
             for line in text.splitlines() or [""]:
                 req.on_output(str(msg.get("stream", "stdout")), line)
         elif t == "chunk" and req.sink is not None:
-            req.sink(base64.b64decode(msg.get("data") or ""))
+            data = msg.get("data") or b""
+            req.sink(data if isinstance(data, bytes) else base64.b64decode(data))
         elif t == "result":
             result = msg.get("result") or {}
             if not isinstance(result, dict):
@@ -248,10 +273,14 @@ class GateClient:
 
     # -- requests -------------------------------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:
+        self._write(encode(msg))
+
+    def _write(self, *parts: bytes) -> None:
         if self._proc is None or self.dead is not None:
             raise self.dead or GateFailed(self.host, f"gate on {self.host} is not running")
         try:
-            self._proc.stdin.write(encode(msg))
+            for part in parts:
+                self._proc.stdin.write(part)
         except (asyncssh.Error, OSError, BrokenPipeError) as exc:
             raise GateFailed(self.host, f"gate on {self.host}: cannot send ({exc})") from None
 
@@ -280,25 +309,27 @@ class GateClient:
 
     async def put(self, local_path: str) -> dict[str, Any]:
         """Upload a controller file into the gate's temp dir; returns {path, size, sha256}."""
-        digest = hashlib.sha256()
-        size = 0
-        with open(local_path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
+        size, digest = file_digest(local_path)
+        binary = bool(self.hello.get("bin"))  # binary chunk frames (every gate of this code)
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
         try:
-            self._send({"t": "put", "id": rid, "size": size, "sha256": digest.hexdigest(),
+            self._send({"t": "put", "id": rid, "size": size, "sha256": digest,
                         "name": os.path.basename(local_path)})
             sent = 0
             with open(local_path, "rb") as f:
                 while sent < size and not req.future.done():
                     data = f.read(CHUNK)
-                    sent += len(data)
-                    self._send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii"),
-                                "last": sent >= size})
+                    if not data:  # the file shrank since it was hashed: the gate reports the mismatch
+                        data = b""
+                    sent = sent + len(data) if data else size
+                    last = sent >= size
+                    if binary:
+                        self._write(chunk_header(rid, len(data), last), data)
+                    else:
+                        self._send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii"),
+                                    "last": last})
                     assert self._proc is not None
                     await self._proc.stdin.drain()
             return await req.future
