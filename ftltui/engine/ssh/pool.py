@@ -161,6 +161,8 @@ class Pool:
             kwargs["client_keys"] = [_expand(k) for k in ep.key_files]
         if ep.password is not None:
             kwargs["password"] = ep.password
+        if not _config_sets_ciphers(ep.config_files):
+            kwargs["encryption_algs"] = _cipher_preference()
         try:
             return await asyncio.wait_for(asyncssh.connect(ep.address, **kwargs), ep.connect_timeout + 5)
         except (OSError, asyncssh.Error, asyncio.TimeoutError) as exc:
@@ -192,6 +194,42 @@ class Pool:
         for c in list(self._conns.values()):
             c.conn.close()
         self._conns.clear()
+
+
+# AES-GCM first: asyncssh's default, chacha20-poly1305, builds a cipher object per packet;
+# measured on the test bed (200 MB through one channel): controller CPU 0.77 s -> 0.40 s,
+# wall 1.45 s -> 0.84 s. The server still picks from the full default list.
+_PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+_CIPHERS: list[str] = []
+_CONFIG_CIPHERS: dict[tuple[str, ...], bool] = {}
+
+
+def _cipher_preference() -> list[str]:
+    if not _CIPHERS:
+        from asyncssh.encryption import get_default_encryption_algs
+
+        default = [a.decode("ascii") for a in get_default_encryption_algs()]
+        _CIPHERS.extend([a for a in _PREFERRED_CIPHERS if a in default] +
+                        [a for a in default if a not in _PREFERRED_CIPHERS])
+    return _CIPHERS
+
+
+def _config_sets_ciphers(files: tuple[str, ...] | list[str] | None) -> bool:
+    """An ssh_config with a ``Ciphers`` line decides the ciphers itself (asyncssh reads it)."""
+    if not files:
+        return False
+    key = tuple(files)
+    found = _CONFIG_CIPHERS.get(key)
+    if found is None:
+        found = False
+        for f in key:
+            try:
+                with open(_expand(f), encoding="utf-8", errors="replace") as fh:
+                    found = found or any(line.strip().lower().startswith("ciphers") for line in fh)
+            except OSError:
+                pass
+        _CONFIG_CIPHERS[key] = found
+    return found
 
 
 def _expand(path: str) -> str:
