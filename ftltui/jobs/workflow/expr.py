@@ -10,9 +10,11 @@ rejected when the workflow is loaded, with the file and line.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
+MAX_DEPTH = 100  # far beyond any real condition; keeps evaluation clear of the recursion limit
 CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 _CMP = {
     ast.Eq: lambda a, b: a == b,
@@ -35,12 +37,28 @@ def compile_expr(source: str) -> ast.Expression:
     if text.startswith("{{") and text.endswith("}}"):
         text = text[2:-2].strip()  # Ansible habit: when: "{{ x }}"
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" etc. would print to stderr (the TUI's screen)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"invalid expression {source!r}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # lone surrogates, NUL, nesting beyond the parser
+        raise ExprError(f"invalid expression: {type(exc).__name__}: {str(exc)[:80]}") from None
     for node in ast.walk(tree):
         _check(node)
+    if _depth(tree) > MAX_DEPTH:  # evaluation recurses: refuse here, with the file and line, not at run time
+        raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels")
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth, computed without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, d = todo.pop()
+        deepest = max(deepest, d)
+        todo.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check(node: ast.AST) -> None:
@@ -59,7 +77,10 @@ def _check(node: ast.AST) -> None:
 
 
 def evaluate(tree: ast.Expression, env: Mapping[str, Any]) -> Any:
-    return _eval(tree.body, env)
+    try:
+        return _eval(tree.body, env)
+    except RecursionError:  # a tree built by hand, not by compile_expr
+        raise ExprError("expression nested too deeply") from None
 
 
 def _lookup(container: Any, key: Any) -> Any:
@@ -68,6 +89,8 @@ def _lookup(container: Any, key: Any) -> Any:
             raise ExprError(f"no {key!r} in {sorted(map(str, container))[:10]}")
         return container[key]
     if isinstance(container, (list, tuple)) and isinstance(key, int):
+        if not -len(container) <= key < len(container):
+            raise ExprError(f"index {key} out of range (the list has {len(container)} items)")
         return container[key]
     raise ExprError(f"cannot look up {key!r} in a {type(container).__name__}")
 

@@ -70,8 +70,21 @@ def _loc(path: str, node: yaml.Node) -> Location:
     return Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class _NodeError(Exception):
+    """A node that composes but does not construct (``!!python/...`` tags); located by the caller."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 def _plain(node: yaml.Node) -> Any:
-    return yaml.SafeLoader(yaml.serialize(node)).get_single_data() if node is not None else None
+    if node is None:
+        return None
+    try:
+        return yaml.SafeLoader(yaml.serialize(node)).get_single_data()
+    except yaml.YAMLError as exc:
+        raise _NodeError(node, str(getattr(exc, "problem", None) or exc).split("\n")[0]) from None
 
 
 def _map(path: str, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -90,11 +103,26 @@ def load_workflow(path: str | Path, inventory: Any = None) -> Workflow:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise WorkflowError(f"cannot read workflow: {exc.strerror}", Location(p)) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise WorkflowError(f"not UTF-8 text (byte {exc.object[exc.start]:#04x})", Location(p, line)) from None
+    try:
+        return _parse(p, text, inventory)
+    except RecursionError:  # PyYAML composes (and re-serializes) recursively
+        raise WorkflowError("invalid YAML: nested too deeply", Location(p, 1)) from None
+    except _NodeError as exc:
+        raise WorkflowError(f"invalid YAML: {exc}", _loc(p, exc.node)) from None
+
+
+def _parse(p: str, text: str, inventory: Any) -> Workflow:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = Location(p, mark.line + 1, mark.column + 1) if mark else Location(p)
+        pos = getattr(exc, "position", None)  # ReaderError (control characters): an offset, no mark
+        if mark is None and isinstance(pos, int):
+            loc = Location(p, text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos))
         raise WorkflowError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
     if root is None:
         raise WorkflowError("empty workflow; expected name, hosts, steps", Location(p, 1))
@@ -164,6 +192,8 @@ def _step(p: str, node: yaml.Node, default_hosts: str, secrets: list[Any]) -> St
     deps = val.get("depends_on") or []
     if isinstance(deps, str):
         deps = [deps]
+    if not isinstance(deps, list) or not all(isinstance(d, (str, int)) for d in deps):
+        raise WorkflowError("depends_on: expected a step name or a list of step names", at["depends_on"])
     trigger = str(val.get("trigger") or "all_success")
     if trigger not in TRIGGERS:
         raise WorkflowError(f"trigger: expected one of {', '.join(TRIGGERS)}, got {trigger!r}", at["trigger"])
@@ -179,7 +209,7 @@ def _step(p: str, node: yaml.Node, default_hosts: str, secrets: list[Any]) -> St
     try:
         retries = int(val.get("retries") or 0)
         timeout = float(val["timeout"]) if val.get("timeout") is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: retries: .inf
         raise WorkflowError("retries/timeout: expected a number", loc) from None
     return Step(str(val["name"]), module, args, str(val.get("hosts") or default_hosts), [str(d) for d in deps],
                 retries, timeout, str(when) if when is not None else None, tree, trigger,
