@@ -113,6 +113,7 @@ def test_when_expressions_pinned() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a SyntaxWarning would print to stderr, i.e. over the TUI
         assert evaluate(compile_expr("1and steps.a.changed"), ENV) is True
+        assert evaluate(compile_expr("'\\_' != 'x'"), ENV) is True
         with pytest.raises(ExprError):
             compile_expr("1j if x else 2")
     assert evaluate(compile_expr("steps.a.changed and not steps.b.changed"), ENV) is True

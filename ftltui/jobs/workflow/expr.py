@@ -39,6 +39,7 @@ def compile_expr(source: str) -> ast.Expression:
     try:
         with warnings.catch_warnings():  # "invalid decimal literal" etc. would print to stderr (the TUI's screen)
             warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # '\_' escapes: Deprecation- on 3.11, Syntax- on 3.12
             tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"invalid expression {source!r}: {exc.msg}") from None
