@@ -58,6 +58,29 @@ def secret_values(module: str, params: Dict[str, Any], extra: List[str]) -> List
     return sorted(vals, key=len, reverse=True)
 
 
+def _remove_tree(top: str) -> None:
+    """``shutil.rmtree(top, ignore_errors=True)`` without importing shutil (~3 ms, with bz2/lzma)."""
+    for root, dirs, files in os.walk(top, topdown=False):
+        for name in files:
+            try:
+                os.unlink(os.path.join(root, name))
+            except OSError:
+                pass
+        for name in dirs:
+            path = os.path.join(root, name)
+            try:
+                if os.path.islink(path):
+                    os.unlink(path)
+                else:
+                    os.rmdir(path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(top)
+    except OSError:
+        pass
+
+
 class _Upload:
     def __init__(self, path: str, size: int, sha256: str) -> None:
         self.path = path
@@ -116,9 +139,7 @@ class Gate:
             self.wait_workers(STOP_WAIT_SECONDS)
             for up in self.uploads.values():
                 up.file.close()
-            import shutil
-
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            _remove_tree(self.tmpdir)
             self.send({"t": "bye"})
 
     def wait_workers(self, seconds: float) -> None:
