@@ -26,8 +26,9 @@ ATTR_ARGS: Dict[str, Arg] = {
     "group": Arg(type="str", help="group name or gid that should own the file"),
 }
 
-_CLAUSE = re.compile(r"^([ugoa]*)((?:[-+=][rwxXstugo]*)+)$")
-_ACTION = re.compile(r"([-+=])([rwxXstugo]*)")
+# compiled on first use (re.compile at import cost every gate that runs a file module)
+_CLAUSE = r"^([ugoa]*)((?:[-+=][rwxXstugo]*)+)$"
+_ACTION = r"([-+=])([rwxXstugo]*)"
 _CLASS_MASK = {"u": stat.S_IRWXU | stat.S_ISUID, "g": stat.S_IRWXG | stat.S_ISGID, "o": stat.S_IRWXO | stat.S_ISVTX}
 
 
@@ -90,12 +91,12 @@ def symbolic_to_octal(mode: str, current: int, is_dir: bool) -> int:
     """Apply a symbolic mode (``u+rwx,go-w``, ``a=r``) to ``current``; ValueError if bad."""
     new = current & 0o7777
     for clause in mode.split(","):
-        m = _CLAUSE.match(clause.strip())
+        m = re.match(_CLAUSE, clause.strip())
         if not m:
             raise ValueError("bad symbolic permission for mode: %s" % mode)
         who = m.group(1) or "a"
         classes = "ugo" if "a" in who else who
-        for op, perms in _ACTION.findall(m.group(2)):
+        for op, perms in re.findall(_ACTION, m.group(2)):
             for cls in classes:
                 bits = _symbolic_bits(cls, perms, new, is_dir)
                 if op == "+":
