@@ -27,3 +27,11 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture
 def sample_inventory() -> Path:
     return SAMPLE_INVENTORY
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 512 KiB tmpfs for the full-disk tests (skips unless root)."""
+    from diskfill import mounted_small_disk
+
+    yield from mounted_small_disk(tmp_path)

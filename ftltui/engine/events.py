@@ -53,10 +53,10 @@ class HostResult:
         }
 
 
-@dataclass(frozen=True)
-class Event:
-    run_id: str
-    ts: float = field(default_factory=time.time, kw_only=True)
+class EventRecord:
+    """``type`` and a JSON-ready ``to_dict`` for every event dataclass (engine and jobs)."""
+
+    __slots__ = ()
 
     @property
     def type(self) -> str:
@@ -67,6 +67,12 @@ class Event:
         for k, v in self.__dict__.items():
             d[k] = v.to_dict() if hasattr(v, "to_dict") else v
         return d
+
+
+@dataclass(frozen=True)
+class Event(EventRecord):
+    run_id: str
+    ts: float = field(default_factory=time.time, kw_only=True)
 
 
 @dataclass(frozen=True)

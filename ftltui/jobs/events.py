@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftltui.engine.events import EventBus
+from ftltui.engine.events import EventBus, EventRecord
 
 __all__ = [
     "EventBus", "JobEvent", "JobQueued", "JobStarted", "JobSucceeded", "JobFailed",
@@ -22,19 +22,9 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class JobEvent:
+class JobEvent(EventRecord):
     job_id: int
     ts: float = field(default_factory=time.time, kw_only=True)
-
-    @property
-    def type(self) -> str:
-        return type(self).__name__
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"event": self.type}
-        for k, v in self.__dict__.items():
-            d[k] = v.to_dict() if hasattr(v, "to_dict") else v
-        return d
 
 
 @dataclass(frozen=True)

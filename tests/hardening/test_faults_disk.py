@@ -6,14 +6,13 @@ failing test must not keep the mount alive).
 
 from __future__ import annotations
 
-import errno
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from diskfill import fill, grow
 
 from ftltui.errors import StateError
 from ftltui.jobs import JobQueue
@@ -24,36 +23,8 @@ WORKFLOW = "name: tiny\nhosts: localhost\nsteps:\n  - {name: a, module: ping}\n"
 BLOB = "x" * 8000  # job spec padding: the disk fills after a few dozen jobs
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
-def _fill(disk: Path) -> Path:
-    """Write a filler file until the disk is full."""
-    filler = disk / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
-
-
-def _grow(disk: Path) -> None:
-    subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
 
 
 def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +42,7 @@ def test_full_state_disk_cli_gives_one_line_error_and_keeps_finished_jobs(small_
     play = ("play", str(wf), "--state-dir", str(state), "-i", str(SAMPLE_INVENTORY))
     first = _cli(*play)
     assert first.returncode == 0, first.stderr
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     full = _cli(*play)
     assert full.returncode == 4, (full.stdout, full.stderr)
     assert "Traceback" not in full.stderr and "No space left on device" in full.stderr, full.stderr
@@ -107,10 +78,10 @@ async def test_full_disk_in_process_queue_keeps_every_committed_job(small_disk: 
     assert committed and "No space left on device" in str(exc), exc
     # still full: later writes fail the same clear way (the failed write's partial bytes
     # were cut off the journal, so fill again what that freed)
-    _fill(small_disk)
+    fill(small_disk)
     with pytest.raises(StateError, match="No space left on device"):
         await q.enqueue("noop", {"blob": BLOB, "still": "full"})
-    _grow(small_disk)
+    grow(small_disk)
     # what a crash right now (or a second reader) would see: every committed job, whole
     view = StateStore.open(state, readonly=True)
     jobs = {d.doc_id: d for d in view.table("jobs").all()}
@@ -133,7 +104,7 @@ async def test_a_write_committed_after_space_is_freed_survives_a_crash(small_dis
     store = StateStore.open(state)
     q = JobQueue(store)
     await _enqueue_until_full(q)
-    _grow(small_disk)
+    grow(small_disk)
     job = await q.enqueue("noop", {"after": True})  # returned: committed (fsync returned)
     try:
         view = StateStore.open(state, readonly=True)  # = the state a crash now would leave
@@ -149,7 +120,7 @@ async def test_a_failed_write_is_not_in_the_state_after_reopen(small_disk: Path)
     store = StateStore.open(state)
     q = JobQueue(store)
     committed, _ = await _enqueue_until_full(q)
-    _grow(small_disk)
+    grow(small_disk)
     store.close()
     reopened = StateStore.open(state, readonly=True)
     assert {d.doc_id for d in reopened.table("jobs").all()} == set(committed)

@@ -5,15 +5,13 @@ Root only (mounts a 512 KiB tmpfs, unmounted lazily in a finally)."""
 from __future__ import annotations
 
 import asyncio
-import errno
 import gc
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from diskfill import fill
 
 from ftltui.errors import StateError
 from ftltui.jobs import JobQueue
@@ -21,35 +19,13 @@ from ftltui.jobs.model import OK, Job, Outcome
 from ftltui.state import StateStore
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
-
-def _fill(disk: Path) -> None:
-    with open(disk / "filler", "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
 
 
 def _fill_all(disk: Path, store: StateStore) -> None:
     """Fill the disk, then the slack in the journal's last page (a page is allocated
     whole: small records would still fit there), so every later commit fails."""
-    _fill(disk)
+    fill(disk)
     pad = store.table("padding")
     for size in (3000, 1000, 300, 100, 30, 1):
         try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from state_disk import fill
+from diskfill import fill
 from ftltui.errors import StateError
 from ftltui.state.journal import JournalWriter, read_journals
 

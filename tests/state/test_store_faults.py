@@ -10,7 +10,7 @@ import pytest
 
 from ftltui.errors import StateError
 from ftltui.state import StateStore
-from state_disk import fill, grow
+from diskfill import fill, grow
 
 PAD = "z" * 3000
 
