@@ -41,3 +41,32 @@ async def test_stalled_ssh_peer_times_out_at_the_configured_connect_timeout(tmp_
     r = res.results["staller"]
     assert r.status == "unreachable" and r.error_kind == "unreachable", r.result
     assert "timed out" in r.msg and "after 1s" in r.msg and "staller" in r.msg, r.msg
+
+
+async def test_auth_stall_times_out_at_the_configured_timeout(tmp_path: Path) -> None:
+    """A server that completes key exchange and then never answers the auth request."""
+    import asyncssh
+
+    class StallAuth(asyncssh.SSHServer):
+        def begin_auth(self, username: str):  # asyncssh awaits an awaitable result here
+            return asyncio.sleep(3600, result=True)
+
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    server = await asyncssh.create_server(StallAuth, "127.0.0.1", 0, server_host_keys=[key])
+    port = server.sockets[0].getsockname()[1]
+    (tmp_path / "kh").write_text(f"[127.0.0.1]:{port} {key.export_public_key().decode().strip()}\n")
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps({"all": {"hosts": {
+        "authstall": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_timeout": 1,
+                      "ansible_user": "nobody", "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/kh"},
+        "fine": {"ansible_connection": "local"}}}}))
+    ex = Executor(load_inventory([str(inv)]))
+    try:
+        res = await asyncio.wait_for(ex.run("all", "ping", {}), 30)
+    finally:
+        await ex.close()
+        server.close()
+    assert res.results["fine"].status == "ok"
+    r = res.results["authstall"]
+    assert r.status == "unreachable", r.result
+    assert "timed out" in r.msg and "authstall" in r.msg, r.msg
