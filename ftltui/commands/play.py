@@ -22,6 +22,7 @@ from ftltui.commands.common import (
     print_json,
     print_jsonl,
     state_dir_of,
+    write_out,
 )
 from ftltui.engine.events import HostFinished, OutputLine
 from ftltui.engine.sanitize import safe_text
@@ -109,8 +110,7 @@ class _Printer:
         return report
 
     def _out(self, text: str) -> None:
-        sys.stdout.write(self.redactor.text(text) + "\n")
-        sys.stdout.flush()
+        write_out(self.redactor.text(text) + "\n", flush=True)
 
     def started(self, job: Any) -> None:
         if not self.as_json:
@@ -162,6 +162,6 @@ class _Printer:
             self._out("desired-state drift (what this workflow would change):" if drift.has_drift
                       else "desired-state drift: none, every host matches the workflow")
             if drift.has_drift or drift.warnings:
-                self._out(safe_text(render_table(drift, diffs=True), None).replace("\\x0a", "\n").rstrip())
+                self._out(safe_text(render_table(drift, diffs=True)).rstrip())
         self._out(f"job {job.id}: {job.state}" + (f": {job.reason}" if job.reason else ""))
         return code

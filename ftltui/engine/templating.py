@@ -7,6 +7,7 @@ the argument, never a silent empty string.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Iterator
@@ -76,19 +77,30 @@ def host_context(
     ctx["inventory_hostname_short"] = host.name.split(".")[0]
     ctx["group_names"] = sorted(g for g in host.groups if g not in ("all", "ungrouped"))
     if inventory is not None:
-        groups = getattr(inventory, "groups", {})
-        ctx["groups"] = {name: _group_hosts(inventory, name) for name in groups}
-        ctx["groups"].setdefault("all", list(getattr(inventory, "hosts", {})))
+        ctx["groups"] = _groups_of(inventory)
         if with_hostvars:
             ctx["hostvars"] = _HostVars(inventory, facts)
     return ctx
 
 
-def _group_hosts(inventory: Any, group: str) -> list[str]:
+# ``groups`` is the same for every host of an inventory: built once per inventory object
+# (a reload makes a new object), not once per host render, which made templating a run
+# on N hosts cost N x groups pattern selections.
+_GROUPS: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def _groups_of(inventory: Any) -> dict[str, list[str]]:
     try:
-        return [h.name for h in inventory.select(group)]
-    except Exception:  # a group name that is not a valid pattern: treat as empty
-        return []
+        return _GROUPS[inventory]
+    except (KeyError, TypeError):
+        pass
+    groups = dict(inventory.groups_magic())
+    groups.setdefault("all", list(inventory.hosts))
+    try:
+        _GROUPS[inventory] = groups
+    except TypeError:  # not weak-referenceable: just don't cache
+        pass
+    return groups
 
 
 def render_string(text: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:

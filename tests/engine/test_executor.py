@@ -208,3 +208,14 @@ async def test_many_local_hosts_create_the_same_directory_tree(local_inventory, 
     res = await ex.run("all", "file", {"path": str(tmp_path / "a/b/c/{{ inventory_hostname }}"), "state": "directory"})
     await ex.close()
     assert res.counts["changed"] == 8, {h: r.msg for h, r in res.results.items()}
+
+
+async def test_groups_and_hostvars_in_templates(local_inventory, tmp_path):
+    """``groups`` lists every group's hosts (children included); ``hostvars`` reaches other hosts."""
+    ex = Executor(load_inventory(local_inventory(3, host_vars={"role": "x"})))
+    out = tmp_path / "{{ inventory_hostname }}"
+    content = "{{ groups['locals'] | join(',') }} {{ groups['all'] | length }} {{ hostvars['l2'].role }}"
+    res = await ex.run("l1:l3", "copy", {"content": content, "dest": str(out)})
+    await ex.close()
+    assert res.counts["changed"] == 2, {h: r.msg for h, r in res.results.items()}
+    assert (tmp_path / "l1").read_text() == (tmp_path / "l3").read_text() == "l1,l2,l3 3 x"
