@@ -14,6 +14,20 @@ from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
 
 
+async def _run_against(tmp_path: Path, name: str, port: int) -> dict:
+    """Ping ``name`` (127.0.0.1:port, ansible_timeout 1 s) beside a local host; both results."""
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps({"all": {"hosts": {
+        name: {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_timeout": 1,
+               "ansible_user": "nobody", "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/kh"},
+        "fine": {"ansible_connection": "local"}}}}))
+    ex = Executor(load_inventory([str(inv)]))
+    try:
+        res = await asyncio.wait_for(ex.run("all", "ping", {}), 30)
+    finally:
+        await ex.close()
+    return res.results
+
 @pytest.mark.parametrize("greeting", [b"", b"SSH-2.0-OpenSSH_9.6\r\n"], ids=["silent", "banner-then-stall"])
 async def test_stalled_ssh_peer_times_out_at_the_configured_connect_timeout(tmp_path: Path, greeting: bytes) -> None:
     held: list[asyncio.StreamWriter] = []
@@ -23,22 +37,14 @@ async def test_stalled_ssh_peer_times_out_at_the_configured_connect_timeout(tmp_
         held.append(writer)  # keep the connection open, never answer
 
     server = await asyncio.start_server(stall, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    inv = tmp_path / "inv.json"
-    inv.write_text(json.dumps({"all": {"hosts": {
-        "staller": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_timeout": 1,
-                    "ansible_user": "nobody", "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/kh"},
-        "fine": {"ansible_connection": "local"}}}}))
-    ex = Executor(load_inventory([str(inv)]))
     try:
-        res = await asyncio.wait_for(ex.run("all", "ping", {}), 30)
+        results = await _run_against(tmp_path, "staller", server.sockets[0].getsockname()[1])
     finally:
-        await ex.close()
         for w in held:
             w.close()
         server.close()
-    assert res.results["fine"].status == "ok"
-    r = res.results["staller"]
+    assert results["fine"].status == "ok"
+    r = results["staller"]
     assert r.status == "unreachable" and r.error_kind == "unreachable", r.result
     assert "timed out" in r.msg and "after 1s" in r.msg and "staller" in r.msg, r.msg
 
@@ -55,18 +61,11 @@ async def test_auth_stall_times_out_at_the_configured_timeout(tmp_path: Path) ->
     server = await asyncssh.create_server(StallAuth, "127.0.0.1", 0, server_host_keys=[key])
     port = server.sockets[0].getsockname()[1]
     (tmp_path / "kh").write_text(f"[127.0.0.1]:{port} {key.export_public_key().decode().strip()}\n")
-    inv = tmp_path / "inv.json"
-    inv.write_text(json.dumps({"all": {"hosts": {
-        "authstall": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_timeout": 1,
-                      "ansible_user": "nobody", "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/kh"},
-        "fine": {"ansible_connection": "local"}}}}))
-    ex = Executor(load_inventory([str(inv)]))
     try:
-        res = await asyncio.wait_for(ex.run("all", "ping", {}), 30)
+        results = await _run_against(tmp_path, "authstall", port)
     finally:
-        await ex.close()
         server.close()
-    assert res.results["fine"].status == "ok"
-    r = res.results["authstall"]
+    assert results["fine"].status == "ok"
+    r = results["authstall"]
     assert r.status == "unreachable", r.result
     assert "timed out" in r.msg and "authstall" in r.msg, r.msg
