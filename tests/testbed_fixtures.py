@@ -35,25 +35,26 @@ def _start(tmp_path_factory: pytest.TempPathFactory, name: str, n: int, jump: bo
         pytest.fail(f"test bed did not start: {exc}")
 
 
+def _bed(tmp_path_factory: pytest.TempPathFactory, name: str, n: int, jump: bool) -> Iterator[TestBed]:
+    """Start a bed, hand it over, then stop everything it started and remove its files."""
+    bed = _start(tmp_path_factory, name, n, jump)
+    try:
+        yield bed
+    finally:
+        bed.down()
+        shutil.rmtree(bed.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def sshbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBed]:
-    bed = _start(tmp_path_factory, "sshbed", 5, jump=False)
-    yield bed
-    bed.down()
-    shutil.rmtree(bed.root, ignore_errors=True)
+    yield from _bed(tmp_path_factory, "sshbed", 5, jump=False)
 
 
 @pytest.fixture(scope="session")
 def jumpbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBed]:
-    bed = _start(tmp_path_factory, "jumpbed", 1, jump=True)
-    yield bed
-    bed.down()
-    shutil.rmtree(bed.root, ignore_errors=True)
+    yield from _bed(tmp_path_factory, "jumpbed", 1, jump=True)
 
 
 @pytest.fixture(scope="module")
 def bigbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBed]:
-    bed = _start(tmp_path_factory, "bigbed", 50, jump=False)
-    yield bed
-    bed.down()
-    shutil.rmtree(bed.root, ignore_errors=True)
+    yield from _bed(tmp_path_factory, "bigbed", 50, jump=False)
