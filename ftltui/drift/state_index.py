@@ -63,3 +63,32 @@ class StateTableIndex:
 
 def _strip(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "key"}
+
+
+class FrozenIndex:
+    """A read-only copy of some index tables, taken on the event loop.
+
+    The console builds drift reports in a thread (loading and diffing snapshots takes
+    up to a second on big fleets); the live index is the state store's in-memory
+    tables, which a scan job may be writing at that moment on the loop. The thread
+    reads this copy instead: a consistent view as of the moment the report was asked for."""
+
+    def __init__(self, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        self._tables = tables
+
+    @classmethod
+    def of(cls, index: StateTableIndex, tables: tuple[str, ...]) -> FrozenIndex:
+        return cls({t: {str(d.get("key")): _strip(d) for d in index.state.table(t).all()} for t in tables})
+
+    def put(self, table: str, key: str, record: dict[str, Any]) -> None:
+        raise TypeError("a frozen index is read-only")
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        rec = self._tables.get(table, {}).get(key)
+        return dict(rec) if rec is not None else None
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._tables.get(table, {}).values()]
+
+    def delete(self, table: str, key: str) -> None:
+        raise TypeError("a frozen index is read-only")

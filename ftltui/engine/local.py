@@ -2,7 +2,7 @@
 
 Modules are synchronous stdlib code (the same code runs in the remote gate), so they
 run in a dedicated thread pool sized to ``forks``; their streamed output is handed to
-the loop with ``call_soon_threadsafe``. Cancelling sets the module's cancel flag (a
+the loop in budgeted batches (``_OutputPump``). Cancelling sets the module's cancel flag (a
 running subprocess is terminated) and waits briefly for the thread to notice.
 """
 
@@ -13,8 +13,10 @@ import hashlib
 import os
 import shutil
 import threading
+import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 from ftltui import modules
 from ftltui.engine.runner import OutputCallback
@@ -26,9 +28,84 @@ CANCEL_GRACE = 5.0  # seconds a cancelled module gets to stop its subprocess
 MAX_PENDING_LINES = 256  # output lines queued for the event loop before the module waits
 
 
+DRAIN_BUDGET = 0.002  # seconds of output delivery per loop iteration, then others run
+
+
+class _OutputPump:
+    """Hands module threads' output lines to the loop in budgeted batches.
+
+    One ``call_soon_threadsafe`` per line put thousands of callbacks in the loop's
+    ready queue when 50 hosts stream, and everything else (a key press in the console)
+    waited behind all of them. Threads append to one deque instead; a single drain
+    callback delivers lines for at most ``DRAIN_BUDGET`` and then reschedules itself
+    behind whatever else is ready.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lines: deque[tuple[Callable[[str, str], None], threading.BoundedSemaphore, str, str]] = deque()
+        self._scheduled = False
+        self._lock = threading.Lock()
+
+    def put(self, deliver: Callable[[str, str], None], slots: threading.BoundedSemaphore, stream: str,
+            text: str) -> None:
+        with self._lock:
+            self._lines.append((deliver, slots, stream, text))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:  # loop closed while a straggler thread still prints
+            with self._lock:
+                self._scheduled = False
+
+    def _drain(self) -> None:
+        lines = self._lines
+        deadline = time.perf_counter() + DRAIN_BUDGET
+        n = 0
+        while lines:
+            deliver, slots, stream, text = lines.popleft()
+            try:
+                deliver(stream, text)
+            finally:
+                slots.release()
+            n += 1
+            if n % 32 == 0 and time.perf_counter() > deadline:
+                self.loop.call_soon(self._drain)
+                return
+        with self._lock:
+            self._scheduled = False
+        if lines:  # a thread appended after the loop ended but saw _scheduled still set
+            with self._lock:
+                if self._scheduled:
+                    return
+                self._scheduled = True
+            self.loop.call_soon(self._drain)
+
+
+    async def settled(self, slots: threading.BoundedSemaphore) -> None:
+        """Wait until every line of one module (known by its ``slots``) is delivered,
+        so its output always precedes its result in the event stream."""
+        while True:
+            with self._lock:
+                busy = any(item[1] is slots for item in self._lines)
+            if not busy:
+                return
+            await asyncio.sleep(0)
+
+
 class LocalRunner:
     def __init__(self, max_workers: int = 50) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ftl-local")
+        self._pumps: dict[asyncio.AbstractEventLoop, _OutputPump] = {}
+
+    def _pump(self, loop: asyncio.AbstractEventLoop) -> _OutputPump:
+        pump = self._pumps.get(loop)
+        if pump is None:
+            self._pumps = {lp: p for lp, p in self._pumps.items() if not lp.is_closed()}
+            pump = self._pumps[loop] = _OutputPump(loop)
+        return pump
 
     async def run_module(
         self,
@@ -40,34 +117,28 @@ class LocalRunner:
         on_output: OutputCallback,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
+        pump = self._pump(loop)
         cancel = threading.Event()
         # Backpressure: a module printing faster than the loop consumes must wait, or
-        # the loop's callback queue would hold all of its output (1 GB for 1 GB).
+        # the pump would hold all of its output (1 GB for 1 GB).
         slots = threading.BoundedSemaphore(MAX_PENDING_LINES)
-
-        def deliver(stream: str, text: str) -> None:
-            try:
-                on_output(stream, text)
-            finally:
-                slots.release()
 
         def emit(stream: str, text: str) -> None:
             while not slots.acquire(timeout=0.5):
                 if cancel.is_set() or loop.is_closed():
                     return  # nobody will drain the queue: drop the line
-            try:
-                loop.call_soon_threadsafe(deliver, stream, text)
-            except RuntimeError:  # loop closed while a straggler thread still prints
-                slots.release()
+            pump.put(on_output, slots, stream, text)
 
         ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, limits=OutputLimits.from_env())
         future = loop.run_in_executor(self._pool, modules.execute, module, params, ctx)
         try:
-            return await asyncio.shield(future)
+            result = await asyncio.shield(future)
         except asyncio.CancelledError:
             cancel.set()
             await asyncio.wait({future}, timeout=CANCEL_GRACE)
             raise
+        await pump.settled(slots)
+        return result
 
     async def put_file(self, host: Host, local_path: str) -> str:
         return local_path

@@ -117,6 +117,9 @@ class CommandsMixin:
         elif action == "save":
             logs.action_save(value)
         elif action == "job":
+            if value is not None and value.isdigit() and int(value) in self.services.jobs:  # type: ignore[attr-defined]
+                self.job_action("logs", int(value))  # reads its log from disk if it ran before this session
+                return
             logs.set_selection(value, logs.host)
         elif action == "host":
             logs.set_selection(logs.job, value)
@@ -177,6 +180,9 @@ class CommandsMixin:
             self.push_screen(JobDetailScreen(job, self.clock, services.host_results(job),
                                              services.workflow_steps(job)))  # type: ignore[attr-defined]
             return
+        if action == "logs":
+            self.run_worker(self._show_job_logs(job_id), group="job-logs", exclusive=True)  # type: ignore[attr-defined]
+            return
         if action in DESTRUCTIVE:
             def answer(yes: bool | None) -> None:
                 if yes:
@@ -185,6 +191,26 @@ class CommandsMixin:
             self.push_screen(ConfirmScreen(DESTRUCTIVE[action].format(id=job_id)), answer)  # type: ignore[attr-defined]
             return
         self._do_job_action(action, job_id)
+
+    async def _show_job_logs(self, job_id: int) -> None:
+        """The Logs pane, filtered to one job; a job that ran before this session has
+        its output read back from its log file first."""
+        from ftltui.tui.history import history_lines
+
+        logs = self.main.pane("logs")  # type: ignore[attr-defined]
+        job = str(job_id)
+        if not logs.has_job(job):  # type: ignore[attr-defined]
+            try:
+                records, truncated = await self.services.job_history(job_id, logs.ring.capacity)  # type: ignore[attr-defined]
+            except OSError as exc:
+                self.notify(safe_text(f"cannot read the log of job {job_id}: {exc}"), severity="error")
+                return
+            lines = history_lines(job, records, durations=not self.snapshot_mode)  # type: ignore[attr-defined]
+            older = "older lines are in the log file; " if truncated else ""
+            logs.add_history(lines, f"job {job_id}: {len(lines)} line(s) from the job log on disk "  # type: ignore[attr-defined]
+                                    f"({older}ftl-tui jobs logs {job_id} prints it all)")
+        logs.set_selection(job, None)  # type: ignore[attr-defined]
+        self.main.action_pane("logs")  # type: ignore[attr-defined]
 
     def _do_job_action(self, action: str, job_id: int) -> None:
         self.run_worker(self._job_action_async(action, job_id), group="job-actions")  # type: ignore[attr-defined]
@@ -254,16 +280,23 @@ class CommandsMixin:
                 self.notify(f"accepted {n} change(s)" if n else "nothing to accept")
                 self.refresh_drift()
             elif action == "details":
-                self.open_drift_host(pattern)
+                await self.open_drift_host(pattern)
         except FtlError as exc:
             self.notify(safe_text(str(exc)), severity="error")
 
     def refresh_drift(self) -> None:
-        """Rebuild the drift pane's hosts x severity table from the current report."""
+        """Rebuild the drift pane's hosts x severity table (the report is built off the loop)."""
         services = self.services  # type: ignore[attr-defined]
         if services.queue is None or self.inventory is None:  # type: ignore[attr-defined]
             return
-        report = services.drift_report("all")
+        self.run_worker(self._refresh_drift(), group="drift-report", exclusive=True)  # type: ignore[attr-defined]
+
+    async def _refresh_drift(self) -> None:
+        try:
+            report = await self.services.drift_report_async("all")  # type: ignore[attr-defined]
+        except Exception as exc:  # a damaged snapshot must not stop the console
+            self.notify(safe_text(str(exc)), title="drift", severity="warning")
+            return
         rows: dict[str, dict[str, Any]] = {}
         for comp in report.comparisons:
             if comp.after is None:
@@ -280,10 +313,12 @@ class CommandsMixin:
         pane.set_note(f"{len(rows)} host(s) scanned · {drifting} drifting · {report.ignored} ignored · "
                       "enter: changes · s: scan · b: pin baseline · a: accept")
 
-    def open_drift_host(self, host: str) -> None:
+    async def open_drift_host(self, host: str) -> None:
         from ftltui.tui.screens.drift_host import DriftHostScreen
 
-        report = getattr(self, "drift_report_cache", None) or self.services.drift_report("all")  # type: ignore[attr-defined]
+        report = getattr(self, "drift_report_cache", None)
+        if report is None:
+            report = await self.services.drift_report_async("all")  # type: ignore[attr-defined]
         changes = [c for c in report.changes if c.host == host]
         basis = next((c.basis for c in report.comparisons if c.host == host), "")
         self.push_screen(DriftHostScreen(host, changes, basis))  # type: ignore[attr-defined]

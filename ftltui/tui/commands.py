@@ -54,7 +54,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("theme", "theme NAME", "Switch the colour theme (persisted)", ("theme",), min_args=1),
     Command("pane", "pane NAME", "Jump to a pane", ("pane",), min_args=1,
             palette=tuple(f"pane {p}" for p in PANES)),
-    Command("jobs", "jobs cancel|retry|rerun|requeue|purge ID", "Act on a job",
+    Command("jobs", "jobs logs|cancel|retry|rerun|requeue|purge ID", "Act on a job",
             ("job_action", "job"), min_args=2),
     Command("logs", "logs follow|wrap|timestamps|clear|copy|save PATH|job ID|host NAME|all",
             "Control the logs pane", ("logs_action", "logs_value"), min_args=1,
@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
 
 WORDS: dict[str, tuple[str, ...]] = {
     "drift_action": ("scan", "baseline", "accept"),
-    "job_action": ("cancel", "retry", "rerun", "requeue", "purge"),
+    "job_action": ("logs", "cancel", "retry", "rerun", "requeue", "purge"),
     "logs_action": ("follow", "wrap", "timestamps", "clear", "copy", "save", "job", "host", "all"),
     "pane": PANES,
 }

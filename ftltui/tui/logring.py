@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class LogRecord:
+class LogRecord(NamedTuple):
     seq: int
     ts: float
     job: str  # job id (or run id before the job queue)
@@ -24,10 +22,20 @@ class LogRecord:
     text: str  # already sanitised
 
 
+_JOB, _HOST = 2, 3
+
+
 class LogRing:
+    """The ring stores plain tuples, handing out ``LogRecord`` views.
+
+    Why: the cyclic garbage collector untracks an exact ``tuple`` of strings and
+    numbers, but never a dataclass or a NamedTuple. 50,000 tracked records made every
+    full collection walk them all, 100-170 ms each while output streamed, and a key
+    press that landed behind one waited that long."""
+
     def __init__(self, capacity: int = 50_000, clock: Callable[[], float] = time.time) -> None:
         self.capacity = capacity
-        self._lines: deque[LogRecord] = deque(maxlen=capacity)
+        self._lines: deque[tuple[int, float, str, str, str, str]] = deque(maxlen=capacity)
         self._seq = 0
         self.dropped = 0
         self.clock = clock
@@ -36,31 +44,31 @@ class LogRing:
         return len(self._lines)
 
     def __iter__(self) -> Iterator[LogRecord]:
-        return iter(self._lines)
+        return map(LogRecord._make, self._lines)
 
     def append(self, job: str, host: str, stream: str, text: str, ts: float | None = None) -> LogRecord:
         if len(self._lines) == self.capacity:
             self.dropped += 1
         self._seq += 1
-        rec = LogRecord(self._seq, self.clock() if ts is None else ts, job, host, stream, text)
+        rec = (self._seq, self.clock() if ts is None else ts, job, host, stream, text)
         self._lines.append(rec)
-        return rec
+        return LogRecord._make(rec)
 
     def extend(self, records: Iterable[tuple[str, str, str, str]]) -> list[LogRecord]:
         return [self.append(*r) for r in records]
 
     def clear(self) -> None:
-        self.dropped += 0
         self._lines.clear()
 
     def select(self, job: str | None = None, host: str | None = None) -> list[LogRecord]:
-        return [r for r in self._lines if matches(r, job, host)]
+        return [LogRecord._make(r) for r in self._lines
+                if (job is None or r[_JOB] == job) and (host is None or r[_HOST] == host)]
 
     def jobs(self) -> list[str]:
-        return list(dict.fromkeys(r.job for r in self._lines if r.job))
+        return list(dict.fromkeys(r[_JOB] for r in self._lines if r[_JOB]))
 
     def hosts(self) -> list[str]:
-        return list(dict.fromkeys(r.host for r in self._lines if r.host))
+        return list(dict.fromkeys(r[_HOST] for r in self._lines if r[_HOST]))
 
 
 def matches(rec: LogRecord, job: str | None, host: str | None) -> bool:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 
 from ftltui.tui.commands import PANES
 from ftltui.tui.widgets.command_line import CommandLine
 from ftltui.tui.widgets.drift_pane import DriftPane
 from ftltui.tui.widgets.inventory_pane import InventoryPane
 from ftltui.tui.widgets.jobs_pane import JobsPane
+from ftltui.tui.widgets.key_footer import KeyFooter
 from ftltui.tui.widgets.logs_pane import LogsPane
 from ftltui.tui.widgets.pane import Pane
 from ftltui.tui.widgets.status_header import StatusHeader
@@ -45,7 +46,7 @@ class MainScreen(Screen[None]):
             yield DriftPane(id="drift")
             yield JobsPane(id="jobs", clock=app.clock, show_durations=not app.snapshot_mode)  # type: ignore[attr-defined]
         yield CommandLine(app.registry, app.history, app.completion_values, id="command-line")  # type: ignore[attr-defined]
-        yield Footer()
+        yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
         self.app.load_inventory()  # type: ignore[attr-defined]

@@ -275,6 +275,36 @@ class ConsoleServices:
         return build_report(self.snapshots, [(h.name, h.groups) for h in hosts], Selection(),
                             ReportOptions(rules=cfg.rules, ignore=rules))
 
+    async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The last ``limit`` records of a job's output log, read off the loop."""
+        import asyncio
+
+        from ftltui.jobs.logfile import read_tail
+
+        await self.ready()
+        assert self.queue is not None
+        return await asyncio.to_thread(read_tail, self.queue.store.log_path(job_id), limit)
+
+    async def drift_report_async(self, pattern: str = "all") -> Any:
+        """``drift_report`` with the slow part (loading and diffing snapshots) in a thread,
+        on a frozen copy of the snapshot index: the console never waits on it."""
+        import asyncio
+
+        from ftltui.drift.compare import ReportOptions, Selection, build_report
+        from ftltui.drift.ignore import load_ignore
+        from ftltui.drift.state_index import FrozenIndex, StateTableIndex
+        from ftltui.drift.store import SnapshotStore
+
+        cfg = self.drift_config()
+        rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
+        hosts = [(h.name, h.groups) for h in self._resolve(pattern)]
+        live = self.snapshots
+        if not isinstance(live.index, StateTableIndex):
+            return self.drift_report(pattern)
+        frozen = SnapshotStore(self.state_dir, FrozenIndex.of(live.index, (live.SNAPSHOTS, live.BASELINES)))
+        return await asyncio.to_thread(build_report, frozen, hosts, Selection(),
+                                       ReportOptions(rules=cfg.rules, ignore=rules))
+
     def drift_pin(self, pattern: str) -> list[str]:
         """Pin each host's latest snapshot as its baseline; returns the hosts pinned."""
         pinned = []

@@ -85,6 +85,20 @@ def test_log_ring_bounds_memory_and_counts_drops() -> None:
     assert {r.host for r in ring.select(host="h1")} == {"h1"}
 
 
+def test_log_ring_lines_leave_the_garbage_collectors_view() -> None:
+    """A full ring must not make every full collection walk 50k records (key-press tail)."""
+    import gc
+
+    ring = LogRing(capacity=1000, clock=lambda: 1.5)
+    for i in range(1000):
+        ring.append("7", f"h{i % 5}", "stdout", f"line {i}")
+    gc.collect()
+    stored = list(ring._lines)
+    assert sum(gc.is_tracked(r) for r in stored) == 0
+    assert ring.select(job="7", host="h2")[0] == (3, 1.5, "7", "h2", "stdout", "line 2")
+    assert ring.jobs() == ["7"] and ring.hosts() == ["h0", "h1", "h2", "h3", "h4"]
+
+
 def test_format_wrap_search() -> None:
     ring = LogRing(clock=lambda: 0.0)
     out = format_record(ring.append("1", "web1", "stderr", "boom"))

@@ -77,6 +77,28 @@ async def test_jobs_persist_across_restarts(make_app, tmp_path) -> None:
         assert _state(app2, 1) == "succeeded"
 
 
+async def test_job_output_is_viewable_after_a_restart(make_app, tmp_path) -> None:
+    """`l` on a job from an earlier session reads its output back from the job log."""
+    state = tmp_path / "history"
+    app = make_app(state_dir=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.run_command_line("run localhost command 'echo first-session-output'")
+        await wait_for(pilot, lambda: _state(app, 1) == "succeeded")
+    app2 = make_app(state_dir=state)
+    async with app2.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        logs = app2.main.pane("logs")
+        assert not logs.has_job("1")  # nothing streamed in this session
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app2.main.pane("jobs").main().row_count == 1)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: app2.main.current == "logs" and logs.job == "1")
+        text = "\n".join(str(line) for line in logs.main().lines)
+        assert "localhost | first-session-output" in text
+        assert "from the job log on disk" in text and "job 1: succeeded" in text
+
+
 def test_dag_lines_order_and_indent() -> None:
     steps = {"deploy": {"state": "queued", "needs": ["build", "test"]}, "build": {"state": "succeeded"},
              "test": {"state": "running", "needs": ["build"]}}

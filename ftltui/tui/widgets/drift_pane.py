@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Static
 
 from ftltui.tui.filters import PaneFilter
 from ftltui.tui.messages import DriftAction
 from ftltui.tui.widgets.nav import NavTable
 from ftltui.tui.widgets.pane import Pane
+from ftltui.tui.widgets.status_line import StatusLine
 
 SEVERITY_COLUMNS = ("critical", "high", "medium", "low")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -56,7 +56,7 @@ class DriftPane(Pane):
         yield from self.compose_title()
         yield from self.compose_filter()
         yield DriftTable(id="drift-table", cursor_type="row", zebra_stripes=True)
-        yield Static(self.note, id="drift-status")
+        yield StatusLine(self.note, id="drift-status")
 
     def on_mount(self) -> None:
         self._table()
@@ -81,7 +81,7 @@ class DriftPane(Pane):
 
     def set_note(self, text: str) -> None:
         self.note = text
-        self.query_one("#drift-status", Static).update(Text(text))
+        self.query_one("#drift-status", StatusLine).show_text(Text(text))
 
     def set_rows(self, rows: dict[str, dict[str, Any]]) -> None:
         self.rows = dict(rows)

@@ -41,6 +41,7 @@ def progress_bar(done: int, total: int, width: int = 6) -> str:
 class JobsTable(NavTable):
     BINDINGS = [
         Binding("enter", "job('details')", "Details", id="jobs.details"),
+        Binding("l", "job('logs')", "Logs", id="jobs.logs"),
         Binding("c", "job('cancel')", "Cancel", id="jobs.cancel"),
         Binding("r", "job('retry')", "Retry", id="jobs.retry"),
         Binding("e", "job('rerun')", "Re-run failed", id="jobs.rerun"),

@@ -11,12 +11,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from ftltui.tui.filters import PaneFilter
 from ftltui.tui.logring import LogRecord, LogRing, format_record, wrap_line
 from ftltui.tui.widgets.log_view import FollowChanged, LogView
 from ftltui.tui.widgets.pane import Pane
+from ftltui.tui.widgets.status_line import StatusLine
 
 
 class SearchInput(Input):
@@ -65,7 +66,7 @@ class LogsPane(Pane):
         yield SearchInput(placeholder="search (regex); enter keeps, n/N move, esc clears", id="logs-search",
                           classes="pane-filter")
         yield LogView(id="logs-view", max_lines=self.ring.capacity)
-        yield Static("", id="logs-status")
+        yield StatusLine("", id="logs-status")
 
     def main(self) -> Widget:
         return self.query_one(LogView)
@@ -80,6 +81,15 @@ class LogsPane(Pane):
             return
         recs = self.ring.extend(records)
         self._write([r for r in recs if self._wanted(r)])
+
+    def has_job(self, job: str) -> bool:
+        return job in self.ring.jobs()
+
+    def add_history(self, lines: list[tuple[str, str, str, str, float]], note: str) -> None:
+        """A job's earlier output read back from disk (after a restart), then shown alone."""
+        self.ring.append(lines[0][0] if lines else "", "", "note", note)
+        for job, host, stream, text, ts in lines:
+            self.ring.append(job, host, stream, text, ts=ts)
 
     def _wanted(self, r: LogRecord) -> bool:
         return (self.job is None or r.job == self.job) and (self.host is None or r.host == self.host)
@@ -146,7 +156,7 @@ class LogsPane(Pane):
         if self.search_rx is not None:
             pos = f"{self.match_i + 1}/{len(self.matches)}" if self.matches else "0/0"
             t.append(f" · search {self.search_rx.pattern!r} {pos}")
-        self.query_one("#logs-status", Static).update(t)
+        self.query_one("#logs-status", StatusLine).show_text(t)
 
     def on_follow_changed(self, event: FollowChanged) -> None:
         if event.following:

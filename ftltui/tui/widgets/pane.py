@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from ftltui.tui.filters import PaneFilter
+from ftltui.tui.widgets.status_line import StatusLine
 
 
 class FilterInput(Input):
@@ -39,7 +40,7 @@ class Pane(Vertical):
                           classes="pane-filter")
 
     def compose_title(self) -> ComposeResult:
-        yield Static(self.TITLE, classes="pane-title", id=f"{self.id}-title")
+        yield StatusLine(self.TITLE, classes="pane-title", id=f"{self.id}-title")
 
     def main(self) -> Widget:
         raise NotImplementedError
@@ -97,6 +98,6 @@ class Pane(Vertical):
         if extra:
             parts.append(extra)
         try:
-            self.query_one(".pane-title", Static).update(Text(" · ".join(parts)))
+            self.query_one(".pane-title", StatusLine).show_text(Text(" · ".join(parts)))
         except Exception:
             pass

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from ftltui.tui.widgets.status_line import StatusLine
 
 PANE_LABELS = (("inventory", "1 Inventory"), ("logs", "2 Logs"), ("drift", "3 Drift"), ("jobs", "4 Jobs"))
 
 
-class StatusHeader(Static):
+class StatusHeader(StatusLine):
     def show(self, *, inventory: str, hosts: int, counts: dict[str, int], connections: int, jumps: int,
              running: int, pane: str) -> None:
         t = Text()
@@ -28,4 +29,4 @@ class StatusHeader(Static):
         for name, label in PANE_LABELS:
             t.append(f" {label} ", style="bold reverse" if name == pane else "dim")
             t.append(" ")
-        self.update(t)
+        self.show_text(t)
