@@ -12,13 +12,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Iterator
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 from ftltui.errors import TemplateError
 
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
 _MAX_DEPTH = 8  # vars that reference vars that reference vars ...
+
+
+# Jinja2 is imported on the first template, not with the engine: importing it costs
+# ~22 ms on the critical path of every headless run, and most runs template nothing.
+@lru_cache(maxsize=None)
+def _env() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
 
 
 # Compiled templates by source text: the same argument (``/tmp/{{ inventory_hostname }}``)
@@ -26,12 +32,12 @@ _MAX_DEPTH = 8  # vars that reference vars that reference vars ...
 # templates are immutable and render with any context, so sharing them is safe.
 @lru_cache(maxsize=512)
 def _compiled_expression(source: str) -> Any:
-    return _ENV.compile_expression(source, undefined_to_none=False)
+    return _env().compile_expression(source, undefined_to_none=False)
 
 
 @lru_cache(maxsize=512)
 def _compiled_template(source: str) -> Any:
-    return _ENV.from_string(source)
+    return _env().from_string(source)
 
 
 def has_template(value: Any) -> bool:
@@ -105,6 +111,8 @@ def _groups_of(inventory: Any) -> dict[str, list[str]]:
 
 def render_string(text: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:
     """Render one string; a string that is exactly one ``{{ expr }}`` keeps the value's type."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
     value: Any = text
     for _ in range(_MAX_DEPTH):
         if not isinstance(value, str) or not has_template(value):
@@ -139,6 +147,8 @@ def render_args(args: Any, context: Mapping[str, Any], *, host: str, arg: str = 
 
 def render_template_file(source: str, context: Mapping[str, Any], *, host: str, path: str) -> str:
     """Render a template file's text (the ``template`` module, on the controller)."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
     try:
         return _compiled_template(source).render(**context)
     except UndefinedError as exc:

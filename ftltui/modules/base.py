@@ -183,7 +183,7 @@ def _convert(name: str, value: Any, typ: str, elements: Optional[str] = None) ->
             raise ArgumentError("argument %r: expected an integer, got a boolean" % name)
         try:
             return int(str(value), 0) if isinstance(value, str) else int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
             raise ArgumentError("argument %r: expected an integer, got %r" % (name, value)) from None
     if typ == "float":
         try:

@@ -287,3 +287,11 @@ def test_zz_fuzz_case_counts() -> None:
     for name, n in COUNTS.items():
         if "end to end" not in name and "drift config" not in name and "validate" not in name:
             assert n >= FUZZ_CASES * 0.95 or n == 0, (name, n)  # hypothesis may stop early on a tiny space
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_int_argument_rejects_non_finite_floats(value: float) -> None:
+    """Found by the fuzzer: ``int(float("inf"))`` raised OverflowError, not ArgumentError."""
+    spec = modules.spec("wait_for")
+    with pytest.raises(ArgumentError, match="expected an integer"):
+        validate_args(spec, {"timeout": value})

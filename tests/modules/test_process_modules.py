@@ -147,3 +147,31 @@ def test_cancel_stubborn_process_gets_killed(lines):
 
     r = call("shell", {"cmd": "trap '' TERM; echo ready; sleep 60"}, emit=emit, cancel=cancel)
     assert r["failed"] and r["rc"] == -9
+
+
+def test_cancel_reaches_a_process_that_closed_its_pipes(lines):
+    """Both pipes at EOF is not the end: the process still runs and must still be cancellable."""
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    try:
+        r = call("shell", {"cmd": "exec >&- 2>&-; sleep 60"}, cancel=cancel)
+    finally:
+        timer.cancel()
+    assert r["failed"] is True and r.get("cancelled") is True and r["rc"] == -15
+
+
+def test_children_get_sigpipe_back_and_no_subprocess_import_in_the_gate_path(lines):
+    """Python ignores SIGPIPE; a spawned ``yes`` must die of it, not loop on EPIPE."""
+    import subprocess
+    import sys
+
+    r = call("shell", {"cmd": "yes | head -2; echo ${PIPESTATUS[0]:-done}", "executable": "/bin/bash"})
+    assert r["stdout_lines"] == ["y", "y", "141"]  # 128 + SIGPIPE
+    probe = ("import sys; sys.path.insert(0, %r); from ftltui import modules; import threading; "
+             "from ftltui.modules.base import ModuleContext; "
+             "r = modules.execute('command', {'cmd': 'echo hi'}, ModuleContext(check=False)); "
+             "assert r['stdout'] == 'hi', r; print(sorted(m for m in ('subprocess', 'selectors', 'locale') "
+             "if m in sys.modules))") % str(Path(__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
