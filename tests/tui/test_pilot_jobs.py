@@ -63,23 +63,9 @@ async def test_retry_rerun_requeue_purge_and_details(make_app) -> None:
         assert 1 not in app.services.jobs
 
 
-async def test_jobs_persist_across_restarts(make_app, tmp_path) -> None:
+async def test_jobs_and_their_output_persist_across_restarts(make_app, tmp_path) -> None:
+    """The job is back after a restart, and `l` reads its output back from the job log."""
     state = tmp_path / "persist"
-    app = make_app(state_dir=state)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        app.run_command_line("run localhost ping")
-        await wait_for(pilot, lambda: _state(app, 1) == "succeeded")
-    app2 = make_app(state_dir=state)
-    async with app2.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await wait_for(pilot, lambda: app2.main.pane("jobs").main().row_count == 1)
-        assert _state(app2, 1) == "succeeded"
-
-
-async def test_job_output_is_viewable_after_a_restart(make_app, tmp_path) -> None:
-    """`l` on a job from an earlier session reads its output back from the job log."""
-    state = tmp_path / "history"
     app = make_app(state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -88,11 +74,11 @@ async def test_job_output_is_viewable_after_a_restart(make_app, tmp_path) -> Non
     app2 = make_app(state_dir=state)
     async with app2.run_test(size=SIZE) as pilot:
         await ready(pilot)
+        await wait_for(pilot, lambda: app2.main.pane("jobs").main().row_count == 1)
+        assert _state(app2, 1) == "succeeded"
         logs = app2.main.pane("logs")
         assert not logs.has_job("1")  # nothing streamed in this session
-        await pilot.press("4")
-        await wait_for(pilot, lambda: app2.main.pane("jobs").main().row_count == 1)
-        await pilot.press("l")
+        await pilot.press("4", "l")
         await wait_for(pilot, lambda: app2.main.current == "logs" and logs.job == "1")
         text = "\n".join(str(line) for line in logs.main().lines)
         assert "localhost | first-session-output" in text

@@ -25,6 +25,11 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 6
         if loop.time() > end:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.05)
+    # The panes catch up with the services on the next 80 ms flush; a test that checks
+    # a job's state in the services and then its lines in a pane must not race it.
+    flush = getattr(pilot.app, "flush_events", None)
+    if flush is not None:
+        flush()
     await pilot.pause()
 
 
