@@ -242,6 +242,33 @@ def atomic_write(dest: str, data: bytes) -> None:
         raise
 
 
+def atomic_move(src: str, dest: str) -> bool:
+    """Move ``src`` (a file this process owns, e.g. an upload) onto ``dest`` atomically,
+    with the same mode/owner rules as ``atomic_write``; False when they are on different
+    filesystems (the caller writes instead). Saves writing the bytes a second time."""
+    with open(src, "rb") as f:
+        os.fsync(f.fileno())  # the upload went to the page cache: make it durable first
+    try:
+        st = os.stat(dest)
+    except FileNotFoundError:
+        os.chmod(src, 0o666 & ~current_umask())
+    else:
+        os.chmod(src, stat.S_IMODE(st.st_mode))
+        try:
+            os.chown(src, st.st_uid, st.st_gid)
+        except PermissionError:
+            pass
+    try:
+        os.replace(src, dest)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.EXDEV:
+            return False
+        raise
+    return True
+
+
 def read_text_for_diff(path: str, limit: int = 1 << 20) -> Tuple[Optional[str], bool]:
     """File text for a diff, or (None, False) when it is binary or too large."""
     try:

@@ -70,8 +70,20 @@ def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[st
     return {"before": before, "after": after, "before_header": dest, "after_header": label}
 
 
-def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext, label: str) -> Dict[str, Any]:
-    """Make ``dest`` hold ``data`` with the requested attributes; the copy result."""
+def _is_upload(src: str, ctx: ModuleContext) -> bool:
+    """True for a file the controller uploaded into this gate's private temp directory
+    for this request: nobody else uses it, so ``copy`` may move it into place."""
+    tmpdir = getattr(ctx, "tmpdir", None)
+    return bool(tmpdir) and os.path.dirname(os.path.abspath(src)) == os.path.abspath(tmpdir) \
+        and os.path.isfile(src) and not os.path.islink(src)
+
+
+def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext, label: str,
+              move_from: Optional[str] = None) -> Dict[str, Any]:
+    """Make ``dest`` hold ``data`` with the requested attributes; the copy result.
+
+    ``move_from``: a file holding exactly ``data`` that may be renamed onto ``dest``
+    instead of writing the bytes again (an upload: 20 MB written once, not twice)."""
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
         raise ModuleFail("Destination directory %s does not exist" % parent)
@@ -96,7 +108,8 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
                 _validate(params["validate"], data, dest, ctx)
             if params["backup"] and existed and os.path.isfile(dest):
                 result["backup_file"] = _files.backup(dest)
-            _files.atomic_write(dest, data)
+            if move_from is None or not _files.atomic_move(move_from, dest):
+                _files.atomic_write(dest, data)
     if os.path.lexists(dest):
         if _files.apply_attrs(dest, params, ctx.check):
             result["changed"] = True
@@ -158,6 +171,6 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
     if params.get("checksum") and params["checksum"] != _files.checksum_bytes(data):
         raise ModuleFail("Copied file does not match the expected checksum. Transfer failed.",
                          checksum=_files.checksum_bytes(data), expected_checksum=params["checksum"])
-    result = put_bytes(dest, data, params, ctx, src)
+    result = put_bytes(dest, data, params, ctx, src, move_from=src if _is_upload(src, ctx) else None)
     result["src"] = src
     return result

@@ -17,11 +17,12 @@ def call(
     emit: Optional[Callable[[str, str], None]] = None,
     cancel: Optional[threading.Event] = None,
     diff: bool = True,
+    tmpdir: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Validate ``args`` and run module ``name``; a ModuleFail becomes ``failed: True``."""
     mod = load(name)
     params = validate_args(mod.SPEC, args)
-    ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, diff=diff)
+    ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, diff=diff, tmpdir=tmpdir)
     try:
         result = mod.run(params, ctx)
     except ModuleFail as exc:

@@ -240,3 +240,24 @@ def test_template_is_controller_side():
     assert r["failed"] and "rendered on the controller" in r["msg"]
     with pytest.raises(ArgumentError):
         call("template", {"src": "a.j2"})
+
+
+def test_copy_moves_an_upload_into_place_and_copies_anything_else(tmp_path: Path):
+    """A file in the gate's private temp dir (a controller upload) is renamed onto dest,
+    not written twice; a src elsewhere is never touched."""
+    gate_tmp = tmp_path / "gate-tmp"
+    gate_tmp.mkdir()
+    upload = gate_tmp / "7-big.bin"
+    upload.write_bytes(b"x" * 100_000)
+    r = call("copy", {"src": str(upload), "dest": str(tmp_path / "a.bin"), "mode": "0640"}, tmpdir=str(gate_tmp))
+    assert r["changed"] and not r["failed"] and r["checksum"] == hashlib.sha1(b"x" * 100_000).hexdigest()
+    assert not upload.exists() and (tmp_path / "a.bin").read_bytes() == b"x" * 100_000
+    assert oct((tmp_path / "a.bin").stat().st_mode & 0o777) == "0o640"
+    elsewhere = tmp_path / "src.bin"
+    elsewhere.write_bytes(b"y" * 10)
+    r = call("copy", {"src": str(elsewhere), "dest": str(tmp_path / "b.bin")}, tmpdir=str(gate_tmp))
+    assert r["changed"] and elsewhere.read_bytes() == b"y" * 10 and (tmp_path / "b.bin").read_bytes() == b"y" * 10
+    # unchanged content: the upload stays where it is (the gate removes its temp dir)
+    upload.write_bytes(b"x" * 100_000)
+    r = call("copy", {"src": str(upload), "dest": str(tmp_path / "a.bin")}, tmpdir=str(gate_tmp))
+    assert not r["changed"] and upload.exists()
