@@ -31,6 +31,19 @@ MAX_PENDING_LINES = 256  # output lines queued for the event loop before the mod
 DRAIN_BUDGET = 0.002  # seconds of output delivery per loop iteration, then others run
 
 
+class _Source:
+    """One running module's side of the pump: its backpressure slots and its last line."""
+
+    __slots__ = ("slots", "deliver", "last")
+
+    def __init__(self, deliver: Callable[[str, str], None]) -> None:
+        # Backpressure: a module printing faster than the loop consumes must wait, or
+        # the pump would hold all of its output (1 GB for 1 GB).
+        self.slots = threading.BoundedSemaphore(MAX_PENDING_LINES)
+        self.deliver = deliver
+        self.last = 0  # sequence number of its latest line in the pump
+
+
 class _OutputPump:
     """Hands module threads' output lines to the loop in budgeted batches.
 
@@ -38,19 +51,23 @@ class _OutputPump:
     ready queue when 50 hosts stream, and everything else (a key press in the console)
     waited behind all of them. Threads append to one deque instead; a single drain
     callback delivers lines for at most ``DRAIN_BUDGET`` and then reschedules itself
-    behind whatever else is ready.
+    behind whatever else is ready. Lines carry sequence numbers, so waiting for one
+    module's lines to be out is a comparison, not a scan.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self._lines: deque[tuple[Callable[[str, str], None], threading.BoundedSemaphore, str, str]] = deque()
+        self._lines: deque[tuple[int, _Source, str, str]] = deque()
         self._scheduled = False
         self._lock = threading.Lock()
+        self._seq = 0  # last sequence number handed out (under the lock)
+        self._done = 0  # last sequence number delivered (loop thread only)
 
-    def put(self, deliver: Callable[[str, str], None], slots: threading.BoundedSemaphore, stream: str,
-            text: str) -> None:
+    def put(self, source: _Source, stream: str, text: str) -> None:
         with self._lock:
-            self._lines.append((deliver, slots, stream, text))
+            self._seq += 1
+            source.last = self._seq
+            self._lines.append((self._seq, source, stream, text))
             if self._scheduled:
                 return
             self._scheduled = True
@@ -65,11 +82,14 @@ class _OutputPump:
         deadline = time.perf_counter() + DRAIN_BUDGET
         n = 0
         while lines:
-            deliver, slots, stream, text = lines.popleft()
+            seq, source, stream, text = lines.popleft()
             try:
-                deliver(stream, text)
+                source.deliver(stream, text)
+            except Exception as exc:  # a consumer bug must not stop every host's output
+                self.loop.call_exception_handler({"message": "output consumer failed", "exception": exc})
             finally:
-                slots.release()
+                source.slots.release()
+                self._done = seq
             n += 1
             if n % 32 == 0 and time.perf_counter() > deadline:
                 self.loop.call_soon(self._drain)
@@ -83,15 +103,10 @@ class _OutputPump:
                 self._scheduled = True
             self.loop.call_soon(self._drain)
 
-
-    async def settled(self, slots: threading.BoundedSemaphore) -> None:
-        """Wait until every line of one module (known by its ``slots``) is delivered,
-        so its output always precedes its result in the event stream."""
-        while True:
-            with self._lock:
-                busy = any(item[1] is slots for item in self._lines)
-            if not busy:
-                return
+    async def settled(self, source: _Source) -> None:
+        """Wait until every line of one (finished) module is delivered, so its output
+        always precedes its result in the event stream."""
+        while self._done < source.last:
             await asyncio.sleep(0)
 
 
@@ -119,15 +134,14 @@ class LocalRunner:
         loop = asyncio.get_running_loop()
         pump = self._pump(loop)
         cancel = threading.Event()
-        # Backpressure: a module printing faster than the loop consumes must wait, or
-        # the pump would hold all of its output (1 GB for 1 GB).
-        slots = threading.BoundedSemaphore(MAX_PENDING_LINES)
+        source = _Source(on_output)
+        slots = source.slots
 
         def emit(stream: str, text: str) -> None:
             while not slots.acquire(timeout=0.5):
                 if cancel.is_set() or loop.is_closed():
                     return  # nobody will drain the queue: drop the line
-            pump.put(on_output, slots, stream, text)
+            pump.put(source, stream, text)
 
         ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, limits=OutputLimits.from_env())
         future = loop.run_in_executor(self._pool, modules.execute, module, params, ctx)
@@ -137,7 +151,7 @@ class LocalRunner:
             cancel.set()
             await asyncio.wait({future}, timeout=CANCEL_GRACE)
             raise
-        await pump.settled(slots)
+        await pump.settled(source)
         return result
 
     async def put_file(self, host: Host, local_path: str) -> str:
