@@ -210,6 +210,21 @@ def backup(path: str) -> str:
     return dest
 
 
+def _take_attrs_of(dest: str, new: str) -> None:
+    """Before ``new`` replaces ``dest``: an existing file's mode and owner carry over
+    (as Ansible's atomic_move); a new one gets ``0666 & ~umask``."""
+    try:
+        st = os.stat(dest)
+    except FileNotFoundError:
+        os.chmod(new, 0o666 & ~current_umask())
+    else:
+        os.chmod(new, stat.S_IMODE(st.st_mode))
+        try:
+            os.chown(new, st.st_uid, st.st_gid)
+        except PermissionError:
+            pass
+
+
 def atomic_write(dest: str, data: bytes) -> None:
     """Write ``data`` to ``dest`` so readers see the old or the new file, never half.
 
@@ -225,16 +240,7 @@ def atomic_write(dest: str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        try:
-            st = os.stat(dest)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o666 & ~current_umask())
-        else:
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))
-            try:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            except PermissionError:
-                pass
+        _take_attrs_of(dest, tmp)
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
@@ -248,16 +254,7 @@ def atomic_move(src: str, dest: str) -> bool:
     filesystems (the caller writes instead). Saves writing the bytes a second time."""
     with open(src, "rb") as f:
         os.fsync(f.fileno())  # the upload went to the page cache: make it durable first
-    try:
-        st = os.stat(dest)
-    except FileNotFoundError:
-        os.chmod(src, 0o666 & ~current_umask())
-    else:
-        os.chmod(src, stat.S_IMODE(st.st_mode))
-        try:
-            os.chown(src, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass
+    _take_attrs_of(dest, src)
     try:
         os.replace(src, dest)
     except OSError as exc:

@@ -101,7 +101,7 @@ async def test_sigkill_mid_workflow_on_ssh_hosts_then_recover(sshbed, tmp_path: 
         wf = tmp_path / "sshcrash.yml"
         wf.write_text(_workflow(shared))
         state = tmp_path / "state"
-        lines = _run_until([str(HERE / "faults_crash_child.py"), str(state), str(inv), str(wf)],
+        lines = _run_until([str(HERE.parent / "crash_child.py"), str(state), str(inv), str(wf)],
                            "S 1 b running", then=1.0)
         assert "S 1 a succeeded" in lines and "DONE" not in lines, lines
 

@@ -40,7 +40,7 @@ WORKFLOW = textwrap.dedent("""
 
 
 def _run_child(state: Path, wf: Path, kill_after: float) -> list[str]:
-    proc = subprocess.Popen([sys.executable, str(HERE / "crash_child.py"), str(state), str(SAMPLE_INVENTORY), str(wf)],
+    proc = subprocess.Popen([sys.executable, str(HERE.parent / "crash_child.py"), str(state), str(SAMPLE_INVENTORY), str(wf)],
                             stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent.parent), str(HERE)])})
     lines: list[str] = []
     buf = b""

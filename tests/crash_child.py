@@ -1,6 +1,7 @@
-"""Run by test_faults_crash.py: a workflow job on SSH test-bed hosts, until SIGKILLed.
+"""A workflow job run until SIGKILLed (tests/jobs/test_crash.py, tests/hardening/test_faults_crash.py).
 
-Prints ``S <job> <step> <state>`` for each step change (printed after its commit).
+Prints ``T <transition> <state>`` for each committed job transition and
+``S <job> <step> <state>`` for each step change, both after their commit.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ async def main(state_dir: str, inventory: str, workflow: str) -> None:
     q = JobQueue(store, executor=ex, heartbeat=0.05)
     register_builtin(q)
 
-    def on_event(ev) -> None:  # StepChanged is emitted after the step record was committed
-        if ev.type == "StepChanged":
+    def on_event(ev) -> None:  # events are emitted only after their fsync returned
+        if getattr(ev, "transition", ""):
+            sys.stdout.write(f"T {ev.transition} {ev.state}\n")
+        elif ev.type == "StepChanged":
             sys.stdout.write(f"S {ev.job_id} {ev.step} {ev.state}\n")
-            sys.stdout.flush()
+        sys.stdout.flush()
 
     q.bus.subscribe(on_event)
     await q.start()
@@ -32,6 +35,8 @@ async def main(state_dir: str, inventory: str, workflow: str) -> None:
     await q.wait(job.id)
     sys.stdout.write("DONE\n")
     sys.stdout.flush()
+    await q.stop()
+    store.close()
 
 
 if __name__ == "__main__":
