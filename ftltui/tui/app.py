@@ -109,6 +109,8 @@ class FtlApp(CommandsMixin, App[int]):
     async def on_unmount(self) -> None:
         import asyncio
 
+        gc.unfreeze()  # frozen objects are never collected: give them back (tests run many apps)
+
         try:  # quitting must not hang on a stuck host: give cancellation 10 s, then leave
             await asyncio.wait_for(self.services.close(), 10)
         except (asyncio.TimeoutError, TimeoutError):
