@@ -242,7 +242,9 @@ def _run_popen(argv: List[str], env: Optional[Dict[str, str]], ctx: ModuleContex
         except subprocess.TimeoutExpired:
             if ctx.cancelled():
                 cancelled = True
-                _stop(proc.pid)
+                # _stop reaps the child itself: tell Popen, whose own wait would then
+                # see ECHILD and report exit code 0 for a killed process
+                proc.returncode = _stop(proc.pid)
                 break
     for t in threads:
         t.join(timeout=KILL_GRACE_SECONDS if cancelled else None)

@@ -73,7 +73,7 @@ def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[st
 def _is_upload(src: str, ctx: ModuleContext) -> bool:
     """True for a file the controller uploaded into this gate's private temp directory
     for this request: nobody else uses it, so ``copy`` may move it into place."""
-    tmpdir = getattr(ctx, "tmpdir", None)
+    tmpdir = ctx.tmpdir
     return bool(tmpdir) and os.path.dirname(os.path.abspath(src)) == os.path.abspath(tmpdir) \
         and os.path.isfile(src) and not os.path.islink(src)
 

@@ -175,3 +175,15 @@ def test_children_get_sigpipe_back_and_no_subprocess_import_in_the_gate_path(lin
              "if m in sys.modules))") % str(Path(__file__).resolve().parents[2])
     out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cancel_with_stdin_data_reports_the_signal(lines):
+    """stdin data takes the subprocess path; its cancel must report -15 like the spawn path."""
+    cancel = threading.Event()
+
+    def emit(stream: str, text: str) -> None:
+        if text == "ready":
+            cancel.set()
+
+    r = call("command", {"argv": ["sh", "-c", "echo ready; sleep 60"], "stdin": "ignored"}, emit=emit, cancel=cancel)
+    assert r["failed"] is True and r.get("cancelled") is True and r["rc"] == -15
