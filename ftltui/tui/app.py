@@ -25,6 +25,7 @@ from ftltui.paths import THEMES_DIR
 from ftltui.tui import inventory_source
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.commands import History, Registry
+from ftltui.tui.history import MAX_LINE, result_text, run_note, step_prefix, warning_note
 from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
 from ftltui.tui.palette import FtlCommands
@@ -33,7 +34,6 @@ from ftltui.tui.screens.help import HelpScreen
 from ftltui.tui.services import ConsoleServices
 from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_theme
 
-MAX_LINE = 2000
 FLUSH_SECONDS = 0.08
 
 
@@ -240,26 +240,21 @@ class FtlApp(CommandsMixin, App[int]):
     def _engine_event(self, job: str, ev: Any, lines: list[tuple[str, str, str, str]], status: dict[str, str],
                       step: str | None = None) -> None:
         if isinstance(ev, OutputLine):
-            prefix = f"[{step}] " if step else ""
             text = ev.text
             # fast path, same result: printable text has nothing for safe_text to strip
             clean = text if len(text) <= MAX_LINE and text.isprintable() else safe_text(text, MAX_LINE)
-            lines.append((job, ev.host, ev.stream, prefix + clean))
+            lines.append((job, ev.host, ev.stream, step_prefix(step) + clean))
         elif isinstance(ev, HostStarted):
             status[ev.host] = "running"
         elif isinstance(ev, HostFinished):
             r = ev.result
             status[ev.host] = r.status
-            msg = safe_text(r.msg.splitlines()[0], 300) if r.msg else ""
-            dur = "" if self.snapshot_mode else f" ({r.duration:.2f}s)"
-            prefix = f"[{step}] " if step else ""
-            lines.append((job, ev.host, "status", f"{prefix}{r.status.upper()}{dur}" + (f": {msg}" if msg else "")))
+            lines.append((job, ev.host, "status", result_text(r.status, r.duration, r.msg, step,
+                                                               durations=not self.snapshot_mode)))
         elif isinstance(ev, RunStarted):
-            mode = " (check mode)" if ev.check else ""
-            where = f" step {step}" if step else ""
-            lines.append((job, "", "note", safe_text(f"job {job}{where}: {ev.module} on {len(ev.hosts)} host(s){mode}")))
+            lines.append((job, "", "note", run_note(job, step, ev.module, len(ev.hosts), ev.check)))
         elif isinstance(ev, Warning_):
-            lines.append((job, ev.host or "", "note", safe_text(f"warning: {ev.text}", MAX_LINE)))
+            lines.append((job, ev.host or "", "note", warning_note(ev.text)))
         elif isinstance(ev, RunFinished):
             pass
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":

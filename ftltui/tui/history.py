@@ -1,7 +1,8 @@
-"""A job's log records (as ``JobLog`` wrote them) as Logs-pane lines.
+"""Logs-pane line shapes, for the live stream and for a job's log read back from disk.
 
-The same shapes the live stream produces (``FtlApp._engine_event``), so a job's
-output reads the same after a restart as it did while it ran. Plain Python: no textual.
+``FtlApp._engine_event`` (live events) and ``history_lines`` (``JobLog`` records after a
+restart) build their lines with the same helpers, so a job's output reads the same
+either way. Plain Python: no textual.
 """
 
 from __future__ import annotations
@@ -14,30 +15,45 @@ MAX_LINE = 2000
 HistoryLine = tuple[str, str, str, str, float]  # job, host, stream, text, ts
 
 
+def step_prefix(step: str | None) -> str:
+    return f"[{step}] " if step else ""
+
+
+def result_text(status: str, duration: float, msg: str, step: str | None, durations: bool = True) -> str:
+    """``CHANGED (0.12s): first line of msg``: a host's result line."""
+    first = safe_text(msg.splitlines()[0], 300) if msg else ""
+    dur = f" ({duration:.2f}s)" if durations else ""
+    return f"{step_prefix(step)}{status.upper()}{dur}" + (f": {first}" if first else "")
+
+
+def run_note(job: str, step: str | None, module: str, hosts: int, check: bool) -> str:
+    where = f" step {step}" if step else ""
+    return safe_text(f"job {job}{where}: {module} on {hosts} host(s)" + (" (check mode)" if check else ""))
+
+
+def warning_note(text: str) -> str:
+    return safe_text(f"warning: {text}", MAX_LINE)
+
+
 def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = True) -> list[HistoryLine]:
     out: list[HistoryLine] = []
     for rec in records:
         ev, ts = rec.get("event"), float(rec.get("ts") or 0.0)
         step = rec.get("step")
-        prefix = f"[{step}] " if step else ""
         host = str(rec.get("host") or "")
         if ev == "OutputLine":
             stream = "stderr" if rec.get("stream") == "stderr" else "stdout"
-            out.append((job, host, stream, safe_text(prefix + str(rec.get("text", "")), MAX_LINE), ts))
+            out.append((job, host, stream, safe_text(step_prefix(step) + str(rec.get("text", "")), MAX_LINE), ts))
         elif ev == "HostFinished":
             r = rec.get("result") or {}
-            status = str(r.get("status", "?"))
             msg = str((r.get("result") or {}).get("msg", "") or "")
-            msg = safe_text(msg.splitlines()[0], 300) if msg else ""
-            dur = f" ({float(r.get('duration') or 0):.2f}s)" if durations else ""
-            out.append((job, host, "status", f"{prefix}{status.upper()}{dur}" + (f": {msg}" if msg else ""), ts))
+            text = result_text(str(r.get("status", "?")), float(r.get("duration") or 0), msg, step, durations)
+            out.append((job, host, "status", text, ts))
         elif ev == "RunStarted":
-            mode = " (check mode)" if rec.get("check") else ""
-            where = f" step {step}" if step else ""
-            n = len(rec.get("hosts") or ())
-            out.append((job, "", "note", safe_text(f"job {job}{where}: {rec.get('module')} on {n} host(s){mode}"), ts))
+            out.append((job, "", "note", run_note(job, step, str(rec.get("module")), len(rec.get("hosts") or ()),
+                                                  bool(rec.get("check"))), ts))
         elif ev == "Warning_":
-            out.append((job, host, "note", safe_text(f"warning: {rec.get('text', '')}", MAX_LINE), ts))
+            out.append((job, host, "note", warning_note(str(rec.get("text", ""))), ts))
         elif ev in ("JobState", "StepChanged"):
             who = f"job {job} step {rec.get('step')}" if ev == "StepChanged" else f"job {job}"
             reason = f" - {rec['reason']}" if rec.get("reason") else ""

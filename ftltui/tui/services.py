@@ -264,16 +264,22 @@ class ConsoleServices:
 
         return load_config(None, self.state_dir)
 
-    def drift_report(self, pattern: str = "all") -> Any:
-        """The classified drift of ``pattern`` now (latest vs baseline, else previous)."""
-        from ftltui.drift.compare import ReportOptions, Selection, build_report
+    def _report_inputs(self, pattern: str) -> tuple[list[tuple[str, Any]], Any]:
+        """The hosts of ``pattern`` and the report options (rules, ignore file) for a drift report."""
+        from ftltui.drift.compare import ReportOptions
         from ftltui.drift.ignore import load_ignore
 
         cfg = self.drift_config()
         rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
-        hosts = self._resolve(pattern)
-        return build_report(self.snapshots, [(h.name, h.groups) for h in hosts], Selection(),
-                            ReportOptions(rules=cfg.rules, ignore=rules))
+        hosts = [(h.name, h.groups) for h in self._resolve(pattern)]
+        return hosts, ReportOptions(rules=cfg.rules, ignore=rules)
+
+    def drift_report(self, pattern: str = "all") -> Any:
+        """The classified drift of ``pattern`` now (latest vs baseline, else previous)."""
+        from ftltui.drift.compare import Selection, build_report
+
+        hosts, options = self._report_inputs(pattern)
+        return build_report(self.snapshots, hosts, Selection(), options)
 
     async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """The last ``limit`` records of a job's output log, read off the loop."""
@@ -290,20 +296,16 @@ class ConsoleServices:
         on a frozen copy of the snapshot index: the console never waits on it."""
         import asyncio
 
-        from ftltui.drift.compare import ReportOptions, Selection, build_report
-        from ftltui.drift.ignore import load_ignore
+        from ftltui.drift.compare import Selection, build_report
         from ftltui.drift.state_index import FrozenIndex, StateTableIndex
         from ftltui.drift.store import SnapshotStore
 
-        cfg = self.drift_config()
-        rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
-        hosts = [(h.name, h.groups) for h in self._resolve(pattern)]
         live = self.snapshots
         if not isinstance(live.index, StateTableIndex):
             return self.drift_report(pattern)
+        hosts, options = self._report_inputs(pattern)
         frozen = SnapshotStore(self.state_dir, FrozenIndex.of(live.index, (live.SNAPSHOTS, live.BASELINES)))
-        return await asyncio.to_thread(build_report, frozen, hosts, Selection(),
-                                       ReportOptions(rules=cfg.rules, ignore=rules))
+        return await asyncio.to_thread(build_report, frozen, hosts, Selection(), options)
 
     def drift_pin(self, pattern: str) -> list[str]:
         """Pin each host's latest snapshot as its baseline; returns the hosts pinned."""

@@ -100,20 +100,26 @@ class Watch:
             self.finished.append(ev.host)
 
 
+def pids_mentioning(text: str) -> list[int]:
+    """PIDs whose command line contains ``text``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if text.encode() in (d / "cmdline").read_bytes():
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
 async def wait_no_process(text: str, seconds: float) -> list[int]:
     """PIDs whose command line still contains ``text`` after up to ``seconds``."""
     import time
 
     end = time.monotonic() + seconds
     while True:
-        left = []
-        for d in Path("/proc").iterdir():
-            if d.name.isdigit():
-                try:
-                    if text.encode() in (d / "cmdline").read_bytes():
-                        left.append(int(d.name))
-                except OSError:
-                    pass
+        left = pids_mentioning(text)
         if not left or time.monotonic() > end:
             return left
         await asyncio.sleep(0.1)

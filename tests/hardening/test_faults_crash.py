@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from faults_helpers import host_entry, write_inventory
+from faults_helpers import host_entry, pids_mentioning, write_inventory
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
 from ftltui.jobs import JobQueue
@@ -70,24 +70,12 @@ def _run_until(argv: list[str], marker: str, then: float, timeout: float = 60) -
     return lines
 
 
-def _pids_mentioning(text: str) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if text.encode() in (d / "cmdline").read_bytes():
-                    out.append(int(d.name))
-            except OSError:
-                pass
-    return out
-
-
 def _wait_gone(bed, names: list[str], shared: str, seconds: float) -> dict[str, list[int]]:
     """Gate processes per host, and (key ``step``) processes still running step b."""
     end = time.monotonic() + seconds
     while True:
         left = {n: bed.gate_pids(n) for n in names}
-        left["step"] = _pids_mentioning(shared)
+        left["step"] = pids_mentioning(shared)
         if not any(left.values()) or time.monotonic() > end:
             return left
         time.sleep(0.1)

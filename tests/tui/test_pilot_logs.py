@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, AsyncIterator
 
 from tuihelpers import ready, wait_for
 
@@ -15,17 +17,18 @@ def _feed(app, n: int, start: int = 0, job: str = "1") -> None:
         app._pending.append((job, host, "stdout", f"line {i} ERROR" if i % 10 == 0 else f"line {i}"))
 
 
-async def _logs_app(make_app, pilot_lines: int = 100, **kw):
-    app = make_app(**kw)
-    return app
+@asynccontextmanager
+async def _on_logs(app) -> AsyncIterator[tuple[Any, Any]]:
+    """The app started, settled and showing the Logs pane: (pilot, logs pane)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        yield pilot, app.main.pane("logs")
 
 
 async def test_follow_pause_badge_and_resume(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        pane = app.main.pane("logs")
+    async with _on_logs(app) as (pilot, pane):
         view = pane.main()
         _feed(app, 100)
         await wait_for(pilot, lambda: view.line_count == 100)
@@ -47,10 +50,7 @@ async def test_follow_pause_badge_and_resume(make_app) -> None:
 
 async def test_search_highlights_and_moves_with_n(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        pane = app.main.pane("logs")
+    async with _on_logs(app) as (pilot, pane):
         _feed(app, 100)
         await wait_for(pilot, lambda: pane.main().line_count == 100)
         await pilot.press("s", *"ERROR", "enter")
@@ -67,10 +67,7 @@ async def test_search_highlights_and_moves_with_n(make_app) -> None:
 
 async def test_host_job_filters_wrap_timestamps(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        pane = app.main.pane("logs")
+    async with _on_logs(app) as (pilot, pane):
         view = pane.main()
         _feed(app, 30)
         app._pending.append(("2", "web1", "stdout", "x" * 300))
@@ -93,10 +90,7 @@ async def test_copy_and_save(make_app, tmp_path: Path) -> None:
     app = make_app()
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # the OSC 52 write itself needs a real terminal
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        pane = app.main.pane("logs")
+    async with _on_logs(app) as (pilot, pane):
         _feed(app, 20)
         await wait_for(pilot, lambda: pane.main().line_count == 20)
         await pilot.press("y")
@@ -113,10 +107,7 @@ async def test_copy_and_save(make_app, tmp_path: Path) -> None:
 
 async def test_ring_bounds_memory_and_says_what_it_dropped(make_app) -> None:
     app = make_app(log_capacity=200)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        pane = app.main.pane("logs")
+    async with _on_logs(app) as (pilot, pane):
         _feed(app, 500)
         await wait_for(pilot, lambda: app.events_seen >= 500)
         assert len(pane.ring) == 200 and pane.main().line_count == 200

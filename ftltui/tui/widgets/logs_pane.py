@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ftltui.tui.filters import PaneFilter
-from ftltui.tui.logring import LogRecord, LogRing, format_record, wrap_line
+from ftltui.tui.logring import LogRecord, LogRing, format_record, matches, wrap_line
 from ftltui.tui.widgets.log_view import FollowChanged, LogView
 from ftltui.tui.widgets.pane import Pane
 from ftltui.tui.widgets.status_line import StatusLine
@@ -92,7 +92,7 @@ class LogsPane(Pane):
             self.ring.append(job, host, stream, text, ts=ts)
 
     def _wanted(self, r: LogRecord) -> bool:
-        return (self.job is None or r.job == self.job) and (self.host is None or r.host == self.host)
+        return matches(r, self.job, self.host)
 
     def _lines_of(self, recs: list[LogRecord]) -> list[str]:
         fmt = lambda ts: time.strftime("%H:%M:%S", time.gmtime(ts))  # noqa: E731  (UTC: deterministic)
