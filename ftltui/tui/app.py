@@ -159,6 +159,8 @@ class FtlApp(CommandsMixin, App[int]):
         self.services.set_inventory(inv)
         pane = self.main.pane("inventory")
         pane.set_inventory(inv)  # type: ignore[attr-defined]
+        # the stored drift needs the hosts: whichever of inventory and state comes second shows it
+        self.refresh_drift()
         if first:
             pane.focus_main()
             if self.watch_files:

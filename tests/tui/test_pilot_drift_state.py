@@ -1,0 +1,76 @@
+"""The Drift pane tells what is stored and what could not be scanned (issue 12, defect 8).
+
+Real parts only: the real app through the pilot, the real engine on localhost, a real
+state directory reopened by a second app, and a real unreachable SSH host (127.0.0.1 on
+a port this test checked is closed).
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import yaml
+from tuihelpers import ready, screen_text, wait_for
+
+SIZE = (120, 40)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, released, then checked refused)."""
+    for _ in range(20):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as c:
+            c.settimeout(2)
+            try:
+                c.connect(("127.0.0.1", port))
+            except ConnectionRefusedError:
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no closed loopback port found")
+
+
+def setup(tmp_path: Path, *, unreachable: bool = False) -> tuple[Path, Path]:
+    """An inventory (localhost, plus far1 on a closed port) and a state dir watching one file."""
+    state = tmp_path / "state"
+    state.mkdir()
+    watched = tmp_path / "app.conf"
+    watched.write_text("port = 8080\n", encoding="utf-8")
+    (state / "drift.yml").write_text(f"paths: [{watched}]\ndefault_paths: false\nsections: [files]\n")
+    hosts: dict = {"localhost": {"ansible_connection": "local"}}
+    if unreachable:
+        hosts["far1"] = {"ansible_host": "127.0.0.1", "ansible_port": closed_port(), "ansible_user": "nobody",
+                         "ansible_timeout": 2,
+                         "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/known_hosts"}
+    inv = tmp_path / "inv.yml"
+    inv.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
+    return inv, state
+
+
+def _finished(app, n: int) -> bool:
+    jobs = app.services.jobs
+    return len(jobs) >= n and all(j.state in ("succeeded", "failed", "dead", "cancelled") for j in jobs.values())
+
+
+async def test_pane_shows_stored_scans_after_a_restart(make_app, tmp_path: Path) -> None:
+    inv, state = setup(tmp_path)
+    app = make_app([str(inv)], state_dir=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"drift scan localhost", "enter")
+        await wait_for(pilot, lambda: _finished(app, 1))
+        pane = app.main.pane("drift")
+        await wait_for(pilot, lambda: "localhost" in pane.rows)
+
+    again = make_app([str(inv)], state_dir=state)
+    async with again.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        pane = again.main.pane("drift")
+        await wait_for(pilot, lambda: "localhost" in pane.rows, timeout=20)
+        shown = screen_text(again)
+        assert "no scan yet" not in shown
+        assert "localhost" in shown and "first snapshot" in shown
