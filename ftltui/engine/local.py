@@ -3,7 +3,9 @@
 Modules are synchronous stdlib code (the same code runs in the remote gate), so they
 run in a dedicated thread pool sized to ``forks``; their streamed output is handed to
 the loop in budgeted batches (``_OutputPump``). Cancelling sets the module's cancel flag (a
-running subprocess is terminated) and waits briefly for the thread to notice.
+running subprocess is terminated) and waits briefly for the thread to notice. Processes
+the modules start are recorded with :mod:`ftltui.engine.procguard`, which stops them if
+this process dies (SIGKILL included) before it could.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from ftltui import modules
+from ftltui.engine import procguard
 from ftltui.engine.runner import OutputCallback
 from ftltui.inventory.model import Host
+from ftltui.modules import _process
 from ftltui.modules._outcap import OutputLimits
 from ftltui.modules.base import ModuleContext
 
@@ -114,6 +118,7 @@ class LocalRunner:
     def __init__(self, max_workers: int = 50) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ftl-local")
         self._pumps: dict[asyncio.AbstractEventLoop, _OutputPump] = {}
+        _process.set_guard(procguard.shared())  # modules run in this process: guard their processes
 
     def _pump(self, loop: asyncio.AbstractEventLoop) -> _OutputPump:
         pump = self._pumps.get(loop)

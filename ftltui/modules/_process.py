@@ -21,7 +21,7 @@ import os
 import time
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import IO, Dict, List, Optional, Sequence, Tuple, Union
+    from typing import IO, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ftltui.modules._outcap import HeadTail, LineCapper, limits_of, truncation_note
 from ftltui.modules.base import ModuleContext
@@ -80,6 +80,17 @@ def _delta(us: int) -> str:
 
 _SIGTERM, _SIGKILL, _SIGPIPE, _SIGXFSZ = 15, 9, 13, 25  # Linux numbers; ``signal`` costs an import
 _CAN_SPAWN = hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
+
+# Told of every process group started here (``add``) and of its reaping (``discard``),
+# so that the groups can be stopped if this process dies without stopping them. The
+# controller sets it (``ftltui.engine.procguard``: local modules run in the controller);
+# the remote gate leaves it None and stops its processes itself when its stdin closes.
+GUARD = None  # type: Optional[Any]
+
+
+def set_guard(guard: Optional[Any]) -> None:
+    global GUARD
+    GUARD = guard
 
 
 class _Stream:
@@ -165,6 +176,8 @@ def _spawn(argv: List[str], env: Optional[Dict[str, str]]) -> Tuple[int, int, in
         os.close(null)
         os.close(out_w)
         os.close(err_w)
+    if GUARD is not None:
+        GUARD.add(pid)  # setsid: the pid is the group's id
     return pid, out_r, err_r
 
 
@@ -204,6 +217,8 @@ def _run_spawned(argv: List[str], env: Optional[Dict[str, str]], ctx: ModuleCont
         if rc is None and ctx.cancelled():
             cancelled = True
             rc = _stop(pid)
+    if GUARD is not None:
+        GUARD.discard(pid)
     return rc, cancelled
 
 
@@ -215,6 +230,8 @@ def _run_popen(argv: List[str], env: Optional[Dict[str, str]], ctx: ModuleContex
 
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    if GUARD is not None:
+        GUARD.add(proc.pid)
 
     def pump(pipe: IO[bytes], stream: _Stream) -> None:
         fd = pipe.fileno()
@@ -248,7 +265,10 @@ def _run_popen(argv: List[str], env: Optional[Dict[str, str]], ctx: ModuleContex
                 break
     for t in threads:
         t.join(timeout=KILL_GRACE_SECONDS if cancelled else None)
-    return proc.wait(), cancelled
+    rc = proc.wait()
+    if GUARD is not None:
+        GUARD.discard(proc.pid)
+    return rc, cancelled
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:
