@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-SAMPLE_INVENTORY = REPO_DIR / "sample_inventory"
-THEMES_DIR = REPO_DIR / "themes"
+
+
+def bundled_dir(package_name: str, source_name: str) -> Path:
+    """A data directory that ships with ftl-tui.
+
+    The top-level directory ``source_name`` of the source tree is the only copy; the
+    wheel carries it as package data ``ftltui/<package_name>`` (pyproject.toml maps it).
+    A source checkout or an editable install has no such package directory, so the
+    top-level one is used there.
+    """
+    shipped = files("ftltui") / package_name
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return REPO_DIR / source_name
+
+
+SAMPLE_INVENTORY = bundled_dir("sample_inventory", "sample_inventory")
+THEMES_DIR = bundled_dir("themes_data", "themes")
 
 
 def state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
