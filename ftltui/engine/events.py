@@ -22,7 +22,9 @@ class HostResult:
     ``result`` keeps Ansible's shape (``changed``, ``failed``, ``msg``, ``rc``, ...).
     ``error_kind`` classifies failures (``module_failed``, ``unreachable``,
     ``auth_failed``, ``host_key_rejected``, ``gate_failed``, ``timeout``,
-    ``bad_args``, ``template``, ``cancelled``) so retry policies can decide.
+    ``bad_args``, ``template``, ``cancelled``, and ``internal`` for an exception no
+    layer classified: the host failed and ``msg`` says what was raised) so retry
+    policies can decide.
     """
 
     host: str

@@ -206,8 +206,11 @@ class Executor:
             self._runs.pop(run_id, None)
         for h in hosts:
             task = run.tasks[h.name]
-            if task.cancelled() or task.exception() is not None:
+            if task.cancelled():  # only a real cancellation is ``cancelled``
                 hr = self._finish(run, h.name, "cancelled", {"msg": "cancelled"}, 0.0, "cancelled")
+            elif task.exception() is not None:
+                hr = self._finish(run, h.name, "failed", {"msg": _unexpected(h.name, task.exception())}, 0.0,
+                                  "internal")
             else:
                 hr = task.result()
             result.results[h.name] = hr
@@ -279,6 +282,9 @@ class Executor:
             except asyncio.CancelledError:
                 hr = self._finish(run, host.name, "cancelled", {"msg": _stop_reason(run, started=True)},
                                   time.monotonic() - started, "cancelled")
+            except Exception as exc:  # a bug or an error nobody classified: the host failed, say why
+                hr = self._finish(run, host.name, "failed", {"msg": _unexpected(host.name, exc)},
+                                  time.monotonic() - started, "internal")
             if run.fail_fast and hr.status in ("failed", "unreachable") and not run.stop.is_set():
                 run.stop.set()
                 for name, t in run.tasks.items():
@@ -336,6 +342,12 @@ class Executor:
         hr = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
         run.emit(HostFinished(run.run_id, host=host, result=hr))
         return hr
+
+
+def _unexpected(host: str, exc: BaseException) -> str:
+    """The message of an exception no layer turned into a typed error (kind ``internal``)."""
+    text = str(exc).strip()
+    return f"{host}: unexpected error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _stop_reason(run: _Run, *, started: bool) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import asyncssh
 
 from ftltui.engine.ssh.hostkeys import HostKeyPolicy
+from ftltui.engine.ssh.keys import explain as explain_keys
 from ftltui.errors import AuthFailed, HostError, HostKeyRejected, Unreachable
 
 
@@ -82,6 +83,8 @@ def classify(exc: BaseException, chain: tuple[Endpoint, ...], target: str, polic
         tried = [m for m, ok in (("key " + ",".join(ep.key_files), ep.key_files), ("password", ep.password)) if ok]
         how = "; tried " + " and ".join(tried) if tried else "; tried the ssh agent and default keys"
         return AuthFailed(target, f"{where}: authentication failed as {ep.user or 'the default user'}{how}", hop=hop)
+    if isinstance(exc, asyncssh.KeyImportError):
+        return AuthFailed(target, f"{where}: cannot load a client key ({exc})", hop=hop)
     if isinstance(exc, asyncssh.ChannelOpenError):
         return Unreachable(target, f"{where} refused ({addr}: {exc.reason or 'channel open failed'})", hop=hop)
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
@@ -97,6 +100,13 @@ def classify(exc: BaseException, chain: tuple[Endpoint, ...], target: str, polic
     if isinstance(exc, OSError):
         return Unreachable(target, f"{where}: {exc.strerror or exc} ({addr})", hop=hop)
     return Unreachable(target, f"{where}: {type(exc).__name__}: {exc}", hop=hop)
+
+
+def _about_keys(exc: BaseException, key_files: list[str]) -> bool:
+    """May the client key files explain ``exc``? (Auth refused, a key that would not load.)"""
+    if isinstance(exc, (asyncssh.PermissionDenied, asyncssh.KeyImportError)):
+        return True
+    return isinstance(exc, OSError) and getattr(exc, "filename", None) in key_files
 
 
 class Pool:
@@ -157,16 +167,28 @@ class Pool:
             kwargs["port"] = ep.port
         if ep.user:
             kwargs["username"] = ep.user
-        if ep.key_files:
-            kwargs["client_keys"] = [_expand(k) for k in ep.key_files]
+        key_files = [_expand(k) for k in ep.key_files]
+        if key_files:
+            kwargs["client_keys"] = key_files
+            # an encrypted key file is skipped, not fatal: the ssh-agent (tried first) may
+            # hold it; if authentication fails, keys.explain says which key and what to do
+            kwargs["ignore_encrypted"] = True
         if ep.password is not None:
             kwargs["password"] = ep.password
         if not _config_sets_ciphers(ep.config_files):
             kwargs["encryption_algs"] = _cipher_preference()
         try:
             return await asyncio.wait_for(asyncssh.connect(ep.address, **kwargs), ep.connect_timeout + 5)
-        except (OSError, asyncssh.Error, asyncio.TimeoutError) as exc:
-            raise classify(exc, chain, target, policy) from None
+        except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError) as exc:
+            error = classify(exc, chain, target, policy)
+            note = await explain_keys(key_files) if key_files and _about_keys(exc, key_files) else None
+            if note is None:
+                raise error from None
+            if isinstance(exc, asyncssh.PermissionDenied):  # "authentication failed as ...; key ..."
+                message = f"{error.message}; {note}"
+            else:  # a key file that would not load
+                message = f"{_where(chain)}: {note}"
+            raise AuthFailed(target, message, hop=error.hop) from None
 
     async def _reap(self) -> None:
         interval = max(0.5, min(self.idle_timeout / 4, 30.0))
