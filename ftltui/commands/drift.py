@@ -2,6 +2,12 @@
 
 Exit status (for CI): 0 no drift at or above the threshold (or the action worked),
 1 drift found, 2 error (bad input, unreadable state, a host that could not be scanned).
+``show`` reports every host it can: a host whose stored snapshot is damaged is named
+in a warning (on stderr and in the report) and the rest are reported, with status 2
+even when drift was found elsewhere (as ``diff`` says "trouble" over "different"): its
+drift is unknown. A host whose last scan failed (unreachable) is listed with the reason
+and shown with its last good snapshot; that alone does not change the status (``scan``
+already exited 2 for it).
 """
 
 from __future__ import annotations
@@ -225,11 +231,15 @@ def handle_show(args: argparse.Namespace) -> int:
 
     report, _ = _report(args)
     sys.stdout.write(render(report, args.format, diffs=args.diff))
+    for problems in report.problems.values():
+        sys.stderr.writelines(f"ftl-tui: warning: {w}\n" for w in problems)
+    if report.unreadable:
+        return EXIT_ERROR
     return EXIT_DRIFT if report.has_drift else EXIT_CLEAN
 
 
 def handle_accept(args: argparse.Namespace) -> int:
-    from ftltui.drift.ignore import accept_lines
+    from ftltui.drift.ignore import accept_lines, append_entries
 
     expires = None
     if args.expires:
@@ -243,10 +253,8 @@ def handle_accept(args: argparse.Namespace) -> int:
         print("nothing to accept")
         return EXIT_CLEAN
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"# accepted {stamp} by {os.environ.get('USER', 'unknown')}: {len(report.changes)} change(s)\n")
-        fh.write("\n".join(lines) + "\n")
+    append_entries(path, f"accepted {stamp} by {os.environ.get('USER', 'unknown')}: {len(report.changes)} change(s)",
+                   lines)
     print(f"accepted {len(report.changes)} change(s): {len(lines)} entr{'y' if len(lines) == 1 else 'ies'} added to {path}")
     return EXIT_CLEAN
 

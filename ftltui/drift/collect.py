@@ -4,7 +4,9 @@ Hosts may need different module arguments (their groups watch different paths), 
 hosts are grouped by their arguments and each group is one executor run; the runs go
 concurrently and share the executor's fork limit per run. Each host's snapshot is
 saved as soon as its result arrives, so an interrupted scan keeps what it finished,
-and ``on_progress(done, total, host, ok)`` is called for a job's progress bar.
+and ``on_progress(done, total, host, ok)`` is called for a job's progress bar. A host
+that could not be scanned (unreachable, module failed) is recorded in the store with
+the reason, so reports and the console list it instead of leaving it out.
 """
 
 from __future__ import annotations
@@ -86,7 +88,11 @@ async def scan(
             saves.append(fut)
             ok = True
         else:
-            out.failed[hr.host] = f"{hr.error_kind or hr.status}: {hr.msg or 'no snapshot returned'}"
+            reason = f"{hr.error_kind or hr.status}: {hr.msg or 'no snapshot returned'}"
+            out.failed[hr.host] = reason
+            if hr.status != "cancelled":  # a cancelled scan says nothing about the host
+                saves.append(loop.run_in_executor(None, lambda h=hr.host, r=reason: store.record_failure(
+                    h, time=clock(), reason=r, job_id=job_id)))
             ok = False
         done += 1
         if on_progress is not None:

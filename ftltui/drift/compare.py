@@ -19,7 +19,8 @@ from ftltui.drift.diff import diff_maps
 from ftltui.drift.ignore import IgnoreRule, apply_ignore
 from ftltui.drift.model import Change, Comparison, DriftReport, SnapshotMeta, severity_rank
 from ftltui.drift.store import SnapshotStore
-from ftltui.errors import DriftConfigError
+from ftltui.engine.sanitize import safe_text
+from ftltui.errors import DriftConfigError, StateError
 
 
 @dataclass
@@ -91,7 +92,10 @@ def host_changes(store: SnapshotStore, comp: Comparison, cache: Maps | None = No
     cache = cache if cache is not None else {}
     for i in (comp.before, comp.after):
         if i not in cache:
-            cache[i] = store.load_map(i)
+            try:
+                cache[i] = store.load_map(i)
+            except StateError as exc:
+                raise StateError(f"snapshot {i} is unreadable ({exc})") from None
     if store.meta(comp.before).content_hash == store.meta(comp.after).content_hash:
         return []  # same content: nothing to compare
     return diff_maps(comp.host, cache[comp.before], cache[comp.after], store.content)
@@ -133,24 +137,59 @@ def build_report(
         comparisons.append(comp)
         raw.extend(host_changes(store, comp, cache))
     else:
+        failures = store.failures()
         for host, groups in hosts:
             comp = pick(store, host, groups, sel)
             comparisons.append(comp)
-            raw.extend(host_changes(store, comp, cache))
+            comp.scan_failed = _current_failure(store, comp, failures.get(host))
+            try:  # one damaged snapshot costs its host's comparison, not the whole report
+                raw.extend(host_changes(store, comp, cache))
+            except StateError as exc:
+                comp.error = str(exc)
     raw.extend(opts.extra_changes)
     report = finish_report(raw, comparisons, opts)
     for comp in comparisons:
-        if comp.after is not None:
-            errors = store.meta(comp.after).errors
-            if errors:
-                more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
-                report.warnings.append(f"{comp.host}: collector could not read: {'; '.join(errors[:3])}{more}")
-        if comp.after is None:
-            report.warnings.append(f"{comp.host}: no snapshot yet (run: ftl-tui drift scan {comp.host})")
-        elif comp.before is None:
-            report.warnings.append(f"{comp.host}: only one snapshot, nothing to compare it with")
+        problems, notes = _host_warnings(store, comp)
+        if problems:
+            report.problems[comp.host] = problems
+        report.warnings.extend(problems + notes)
     return report
 
 
+def _current_failure(store: SnapshotStore, comp: Comparison, failure: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The host's last failed scan, when no snapshot was saved after it."""
+    if failure is None:
+        return None
+    latest = store.latest(comp.host)
+    return failure if latest is None or float(failure.get("time", 0)) >= latest.time else None
+
+
+def _host_warnings(store: SnapshotStore, comp: Comparison) -> tuple[list[str], list[str]]:
+    """(problems: the host could not be scanned or compared, other notes) for one host."""
+    problems, out = [], []
+    host = comp.host
+    if comp.scan_failed:
+        shown = f"; showing its snapshot of {_utc(store.meta(comp.after).time)}" if comp.after else ""
+        reason = safe_text(str(comp.scan_failed.get("reason", "")), 500)  # the host's words: no escapes
+        problems.append(f"{host}: could not be scanned at {_utc(float(comp.scan_failed.get('time', 0)))}: "
+                        f"{reason}{shown}")
+    if comp.error:
+        problems.append(f"{host}: not compared: {safe_text(comp.error, 500)}; scan it again (ftl-tui drift scan {host})")
+    if comp.after is not None:
+        errors = store.meta(comp.after).errors
+        if errors:
+            more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+            out.append(f"{host}: collector could not read: {'; '.join(errors[:3])}{more}")
+    if comp.after is None and not comp.scan_failed:
+        out.append(f"{host}: no snapshot yet (run: ftl-tui drift scan {host})")
+    elif comp.after is not None and comp.before is None and not comp.error:
+        out.append(f"{host}: only one snapshot, nothing to compare it with")
+    return problems, out
+
+
+def _utc(ts: float) -> str:
+    return f"{dt.datetime.fromtimestamp(ts, dt.timezone.utc):%Y-%m-%d %H:%M:%SZ}"
+
+
 def meta_label(m: SnapshotMeta) -> str:
-    return f"{m.id} {dt.datetime.fromtimestamp(m.time, dt.timezone.utc):%Y-%m-%d %H:%M:%SZ}"
+    return f"{m.id} {_utc(m.time)}"

@@ -17,7 +17,9 @@ Patterns with spaces are quoted (shell-style). Options after the pattern:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
+import stat
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Iterable
 
 from ftltui.drift.model import Change
 from ftltui.errors import DriftConfigError, Location
+from ftltui.state.storage import DIR_MODE, FILE_MODE, atomic_write
 
 
 @dataclass(frozen=True)
@@ -157,3 +160,23 @@ def accept_lines(changes: Iterable[Change], reason: str = "", expires: dt.date |
                 opts += f" expires={expires.isoformat()}"
             lines.append(shlex.quote(t) + opts)
     return lines
+
+
+def append_entries(path: str | Path, comment: str, lines: list[str]) -> None:
+    """Append ``# comment`` and ``lines`` to the ignore file, atomically.
+
+    A new file is private (0600, in a 0700 directory) like every other state file; an
+    existing one keeps its mode, and a symlinked one stays a symlink (its target is written).
+    """
+    target = Path(path).resolve()
+    try:
+        old = target.read_bytes()
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        old, mode = b"", FILE_MODE
+        target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    atomic_write(target, old + (f"# {comment}\n" + "\n".join(lines) + "\n").encode("utf-8"))
+    if mode != FILE_MODE:
+        os.chmod(target, mode)

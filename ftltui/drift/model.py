@@ -170,15 +170,27 @@ class GroupedChange:
 
 @dataclass
 class Comparison:
-    """Which two snapshots were compared for one host (``before`` may be None)."""
+    """Which two snapshots were compared for one host (``before`` may be None).
+
+    ``error``: the stored snapshots could not be read, so this host was not compared.
+    ``scan_failed``: the host's last scan (``{"time", "reason"}``) failed after its latest
+    snapshot, so what is shown for it is older than that attempt (or nothing).
+    """
 
     host: str
     before: str | None
     after: str | None
     basis: str  # baseline | group-baseline | previous | explicit | since | none
+    error: str = ""
+    scan_failed: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "before": self.before, "after": self.after, "basis": self.basis}
+        d: dict[str, Any] = {"host": self.host, "before": self.before, "after": self.after, "basis": self.basis}
+        if self.error:
+            d["error"] = self.error
+        if self.scan_failed:
+            d["scan_failed"] = {"time": self.scan_failed.get("time"), "reason": self.scan_failed.get("reason", "")}
+        return d
 
 
 @dataclass
@@ -191,10 +203,21 @@ class DriftReport:
     below_threshold: int = 0
     min_severity: str = "low"
     warnings: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)  # host -> why it was not scanned or compared
 
     @property
     def has_drift(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def unreadable(self) -> list[str]:
+        """Hosts whose stored snapshots could not be read (their drift is unknown)."""
+        return [c.host for c in self.comparisons if c.error]
+
+    @property
+    def unscanned(self) -> list[str]:
+        """Hosts whose last scan failed (unreachable, ...)."""
+        return [c.host for c in self.comparisons if c.scan_failed]
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in reversed(SEVERITIES)}

@@ -118,6 +118,30 @@ def render_markdown(report: DriftReport) -> str:
     return "\n".join(out) + "\n"
 
 
+def host_rows(report: DriftReport) -> dict[str, dict[str, object]]:
+    """The console's hosts x severity rows of a report.
+
+    ``{host: {severity: n, "total", "basis", "problem"}}`` for every host with a snapshot,
+    and for every host that could not be scanned or compared (``problem`` says why), so
+    no host the user scanned silently disappears.
+    """
+    rows: dict[str, dict[str, object]] = {}
+    for comp in report.comparisons:
+        if comp.after is None and comp.host not in report.problems:
+            continue  # never scanned
+        row: dict[str, object] = {"total": 0, "basis": (comp.basis if comp.before else "first snapshot") if comp.after else ""}
+        if comp.error:
+            row["problem"] = "unreadable: " + comp.error
+        elif comp.scan_failed:
+            row["problem"] = "scan failed: " + str(comp.scan_failed.get("reason", ""))
+        rows[comp.host] = row
+    for ch in report.changes:
+        row = rows.setdefault(ch.host, {"total": 0, "basis": ""})
+        row[ch.severity] = int(row.get(ch.severity, 0)) + 1  # type: ignore[call-overload]
+        row["total"] = int(row["total"]) + 1  # type: ignore[call-overload]
+    return rows
+
+
 def render(report: DriftReport, fmt: str, *, diffs: bool = False) -> str:
     if fmt == "json":
         return render_json(report)

@@ -5,7 +5,8 @@ time, collector version, content hash, count) goes through an :class:`IndexBacke
 the resources (thousands per host) go to ``<state>/snapshots/objects/<sha256>.json.gz``,
 named by the hash of their canonical JSON, so an unchanged host costs no new content
 and nothing large ever enters the TinyDB file. Records are never updated: a new scan
-is a new record. Baselines (host or group -> snapshot id) are the one mutable part.
+is a new record. Baselines (host or group -> snapshot id) and each host's last failed
+scan (host -> time and reason) are the mutable part.
 
 The default backend writes one JSON file per record under ``<state>/snapshots/index/``
 (atomic create, no locking needed because records are immutable). When the state
@@ -113,6 +114,8 @@ class SnapshotStore:
 
     SNAPSHOTS = "drift_snapshots"
     BASELINES = "drift_baselines"
+    FAILURES = "drift_scan_failures"  # host -> its last failed scan; newer than its latest snapshot = current
+    TABLES = (SNAPSHOTS, BASELINES, FAILURES)
 
     def __init__(self, state_dir: str | Path, index: IndexBackend | None = None) -> None:
         self.dir = Path(state_dir) / "snapshots"
@@ -121,6 +124,7 @@ class SnapshotStore:
         self.blobs = self.objects / "blobs"
         self._metas: list[SnapshotMeta] | None = None
         self._by_id: dict[str, SnapshotMeta] = {}
+        self._checked: set[str] = set()  # content hashes whose object file was read back whole
 
     def close(self) -> None:
         close = getattr(self.index, "close", None)
@@ -148,8 +152,9 @@ class SnapshotStore:
         blob = canonical_json(res)
         digest = hashlib.sha256(blob).hexdigest()
         obj = self.objects / f"{digest}.json.gz"
-        if not obj.exists():
+        if not self._object_ok(obj, digest):  # a damaged object is rewritten: a rescan heals it
             _atomic_write(obj, gzip.compress(blob, compresslevel=5, mtime=0))
+            self._checked.add(digest)
         meta = SnapshotMeta(
             id=snapshot_id(host, time, digest),
             host=host,
@@ -165,6 +170,26 @@ class SnapshotStore:
             self._metas.append(meta)
             self._by_id[meta.id] = meta
         return meta
+
+    def _object_ok(self, obj: Path, digest: str) -> bool:
+        """Whether the content file exists and holds what its name says (checked once per store)."""
+        if digest in self._checked:
+            return True
+        try:
+            ok = hashlib.sha256(gzip.decompress(obj.read_bytes())).hexdigest() == digest
+        except (OSError, EOFError, zlib.error):
+            ok = False
+        if ok:
+            self._checked.add(digest)
+        return ok
+
+    def record_failure(self, host: str, *, time: float, reason: str, job_id: str | None = None) -> None:
+        """Remember that scanning ``host`` failed (unreachable, ...): reports list it with the reason."""
+        self.index.put(self.FAILURES, host, {"host": host, "time": time, "reason": reason, "job_id": job_id})
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """host -> its last failed scan (``time``, ``reason``, ``job_id``), current or not."""
+        return {str(d["host"]): d for d in self.index.all(self.FAILURES)}
 
     def _externalize(self, r: Resource) -> Resource:
         """Move a watched file's text into a shared blob; the record keeps its hash.

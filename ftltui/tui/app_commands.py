@@ -297,21 +297,8 @@ class CommandsMixin:
         except Exception as exc:  # a damaged snapshot must not stop the console
             self.notify(safe_text(str(exc)), title="drift", severity="warning")
             return
-        rows: dict[str, dict[str, Any]] = {}
-        for comp in report.comparisons:
-            if comp.after is None:
-                continue
-            rows[comp.host] = {"total": 0, "basis": comp.basis if comp.before else "first snapshot"}
-        for ch in report.changes:
-            row = rows.setdefault(ch.host, {"total": 0, "basis": ""})
-            row[ch.severity] = row.get(ch.severity, 0) + 1
-            row["total"] += 1
         self.drift_report_cache = report
-        pane = self.main.pane("drift")  # type: ignore[attr-defined]
-        pane.set_rows(rows)
-        drifting = sum(1 for r in rows.values() if r["total"])
-        pane.set_note(f"{len(rows)} host(s) scanned · {drifting} drifting · {report.ignored} ignored · "
-                      "enter: changes · s: scan · b: pin baseline · a: accept")
+        self.main.pane("drift").show_report(report)  # type: ignore[attr-defined]
 
     async def open_drift_host(self, host: str) -> None:
         from ftltui.tui.screens.drift_host import DriftHostScreen
@@ -321,7 +308,7 @@ class CommandsMixin:
             report = await self.services.drift_report_async("all")  # type: ignore[attr-defined]
         changes = [c for c in report.changes if c.host == host]
         basis = next((c.basis for c in report.comparisons if c.host == host), "")
-        self.push_screen(DriftHostScreen(host, changes, basis))  # type: ignore[attr-defined]
+        self.push_screen(DriftHostScreen(host, changes, basis, report.problems.get(host, [])))  # type: ignore[attr-defined]
 
     def job_finished(self, job_id: int, state: str) -> None:
         job = self.services.jobs.get(job_id)  # type: ignore[attr-defined]

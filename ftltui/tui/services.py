@@ -304,7 +304,7 @@ class ConsoleServices:
         if not isinstance(live.index, StateTableIndex):
             return self.drift_report(pattern)
         hosts, options = self._report_inputs(pattern)
-        frozen = SnapshotStore(self.state_dir, FrozenIndex.of(live.index, (live.SNAPSHOTS, live.BASELINES)))
+        frozen = SnapshotStore(self.state_dir, FrozenIndex.of(live.index, live.TABLES))
         return await asyncio.to_thread(build_report, frozen, hosts, Selection(), options)
 
     def drift_pin(self, pattern: str) -> list[str]:
@@ -321,18 +321,15 @@ class ConsoleServices:
         """Accept the drift shown now: append exact entries to the ignore file."""
         import datetime as dt
 
-        from ftltui.drift.ignore import accept_lines
+        from ftltui.drift.ignore import accept_lines, append_entries
 
         report = self.drift_report(pattern)
         lines = accept_lines(report.changes, reason, None)
         if not lines:
             return 0
-        path = self.drift_config().ignore_file
-        path.parent.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"# accepted {stamp} in the console: {len(report.changes)} change(s)\n")
-            fh.write("\n".join(lines) + "\n")
+        append_entries(self.drift_config().ignore_file,
+                       f"accepted {stamp} in the console: {len(report.changes)} change(s)", lines)
         return len(report.changes)
 
 

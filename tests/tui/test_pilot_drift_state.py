@@ -8,6 +8,7 @@ a port this test checked is closed).
 from __future__ import annotations
 
 import socket
+import stat
 from pathlib import Path
 
 import yaml
@@ -74,3 +75,49 @@ async def test_pane_shows_stored_scans_after_a_restart(make_app, tmp_path: Path)
         shown = screen_text(again)
         assert "no scan yet" not in shown
         assert "localhost" in shown and "first snapshot" in shown
+
+
+async def test_pane_lists_a_host_that_could_not_be_scanned(make_app, tmp_path: Path) -> None:
+    inv, state = setup(tmp_path, unreachable=True)
+    app = make_app([str(inv)], state_dir=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"drift scan all", "enter")
+        await wait_for(pilot, lambda: _finished(app, 1))
+        await pilot.press("3")
+        pane = app.main.pane("drift")
+        await wait_for(pilot, lambda: {"localhost", "far1"} <= set(pane.rows))
+        assert pane.rows["far1"]["problem"].startswith("scan failed: unreachable:")
+        assert "problem" not in pane.rows["localhost"]
+        shown = screen_text(app)
+        far_row = next(ln for ln in shown.splitlines() if "far1" in ln and "scan failed" in ln)
+        assert "unreachable" in far_row
+        assert "1 host(s) scanned" in shown and "1 could not be scanned (far1)" in shown
+        # the drill-down says why, instead of an empty "no drift"
+        table = pane.main()
+        table.move_cursor(row=table.get_row_index("far1"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DriftHostScreen")
+        shown = screen_text(app)
+        assert "far1: could not be scanned at" in shown and "connection refused" in shown
+        assert "no drift known (see above)" in shown
+
+
+async def test_accepting_in_the_console_creates_a_private_ignore_file(make_app, tmp_path: Path) -> None:
+    inv, state = setup(tmp_path)
+    watched = tmp_path / "app.conf"
+    app = make_app([str(inv)], state_dir=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"drift scan localhost", "enter")
+        await wait_for(pilot, lambda: _finished(app, 1))
+        watched.write_text("port = 9090\n", encoding="utf-8")
+        await pilot.press("colon", *"drift scan localhost", "enter")
+        await wait_for(pilot, lambda: _finished(app, 2))
+        await pilot.press("3")
+        pane = app.main.pane("drift")
+        await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 0) > 0)
+        await pilot.press("a", "y")
+        await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 1) == 0)
+    ignore = state / "drift.ignore"
+    assert stat.S_IMODE(ignore.stat().st_mode) == 0o600 and "accepted" in ignore.read_text()

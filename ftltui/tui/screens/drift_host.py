@@ -67,11 +67,12 @@ class DriftHostScreen(ModalScreen[None]):
         Binding("s", "drift('scan')", "Scan host", id="drifthost.scan"),
     ]
 
-    def __init__(self, host: str, changes: list[Any], basis: str = "") -> None:
+    def __init__(self, host: str, changes: list[Any], basis: str = "", problems: list[str] | None = None) -> None:
         super().__init__()
         self.host = host
         self.changes = changes
         self.basis = basis
+        self.problems = list(problems or ())  # why the host was not scanned or compared
 
     def compose(self) -> ComposeResult:
         with Vertical(id="drift-detail", classes="dialog"):
@@ -79,11 +80,14 @@ class DriftHostScreen(ModalScreen[None]):
             title.append(f"  {len(self.changes)} change(s) · compared with {self.basis or '-'}"
                          "   enter/↑↓ select · b pin baseline · a accept · esc back", style="dim")
             yield Static(title)
+            for problem in self.problems:
+                yield Static(Text(safe_text(problem, 500), style="bold red"), classes="drift-problem")
             with Horizontal():
                 yield ChangeList(*[Option(change_label(c), id=str(i)) for i, c in enumerate(self.changes)],
                                  id="change-list")
                 with VerticalScroll(id="change-detail"):
-                    yield Static(Text("no drift" if not self.changes else ""), id="change-body")
+                    empty = "no drift known (see above)" if self.problems else "no drift"
+                    yield Static(Text(empty if not self.changes else ""), id="change-body")
 
     def on_mount(self) -> None:
         ol = self.query_one(ChangeList)

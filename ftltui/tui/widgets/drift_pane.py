@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
 
+from ftltui.drift.report import host_rows, hosts_label
+from ftltui.engine.sanitize import safe_text
 from ftltui.tui.filters import PaneFilter
 from ftltui.tui.messages import DriftAction
 from ftltui.tui.widgets.nav import NavTable
@@ -17,6 +19,8 @@ from ftltui.tui.widgets.status_line import StatusLine
 
 SEVERITY_COLUMNS = ("critical", "high", "medium", "low")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
+NO_SCAN = "no scan yet: press s to scan every host"
+KEYS_HINT = "enter: changes · s: scan · b: pin baseline · a: accept"
 
 
 class DriftTable(NavTable):
@@ -50,7 +54,7 @@ class DriftPane(Pane):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.rows: dict[str, dict[str, Any]] = {}  # host -> {severity: n, "total", "basis", "scanned"}
-        self.note = "no scan yet: press s to scan every host"
+        self.note = NO_SCAN
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
@@ -87,13 +91,32 @@ class DriftPane(Pane):
         self.rows = dict(rows)
         self._fill()
 
+    def show_report(self, report: Any) -> None:
+        """Rows and the status line for a drift report (stored scans, failed scans, damaged ones)."""
+        rows = host_rows(report)
+        self.set_rows(rows)
+        if not rows:
+            self.set_note(NO_SCAN)
+            return
+        scanned = sum(1 for c in report.comparisons if c.after is not None)
+        drifting = sum(1 for r in rows.values() if r.get("total"))
+        parts = [f"{scanned} host(s) scanned", f"{drifting} drifting"]
+        if report.unscanned:
+            parts.append(f"{len(report.unscanned)} could not be scanned ({hosts_label(report.unscanned)})")
+        if report.unreadable:
+            parts.append(f"{len(report.unreadable)} unreadable ({hosts_label(report.unreadable)})")
+        self.set_note(" · ".join([*parts, f"{report.ignored} ignored", KEYS_HINT]))
+
     def _cells(self, host: str, row: dict[str, Any]) -> list[Any]:
         cells: list[Any] = [Text(host, style="bold" if row.get("total") else "")]
         for sev in SEVERITY_COLUMNS:
             n = int(row.get(sev, 0))
             cells.append(Text(str(n), style=SEVERITY_STYLE[sev] if n else "dim"))
         cells.append(Text(str(row.get("total", 0)), style="bold" if row.get("total") else "dim"))
-        cells.append(Text(str(row.get("basis", "")), style="dim"))
+        if row.get("problem"):  # the host's (or the store's) words, shown as plain text
+            cells.append(Text(safe_text(str(row["problem"]), 300), style="bold red"))
+        else:
+            cells.append(Text(str(row.get("basis", "")), style="dim"))
         return cells
 
     def _fill(self) -> None:
