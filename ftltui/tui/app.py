@@ -30,7 +30,7 @@ from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
 from ftltui.tui.palette import FtlCommands
 from ftltui.tui.screens.confirm import ConfirmScreen
-from ftltui.tui.screens.help import HelpScreen
+from ftltui.tui.screens.help import HelpScreen, help_sections
 from ftltui.tui.services import ConsoleServices
 from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_theme
 
@@ -297,16 +297,7 @@ class FtlApp(CommandsMixin, App[int]):
     # -- help & quit ----------------------------------------------------------------------
     def show_help(self) -> None:
         main = self.main
-        seen: set[str] = set()
-        rows: list[tuple[str, str, str]] = []
-        for key, ab in main.active_bindings.items():
-            b = ab.binding
-            ident = b.id or ""
-            if (b.description or b.action) in seen and not ident:
-                continue
-            seen.add(b.description or b.action)
-            rows.append((self.get_key_display(b), b.description or b.action, ident))
-        self.push_screen(HelpScreen(main.current, rows, self.registry))
+        self.push_screen(HelpScreen(main.current, help_sections(main, main.current), self.registry))
 
     def action_request_quit(self) -> None:
         running = self.services.running()

@@ -183,6 +183,12 @@ class CommandsMixin:
         if action == "logs":
             self.run_worker(self._show_job_logs(job_id), group="job-logs", exclusive=True)  # type: ignore[attr-defined]
             return
+        if action == "cancel" and job.terminal:  # nothing to cancel: say so instead of asking
+            self.notify(f"job {job_id} already finished ({job.state}): nothing to cancel", severity="warning")
+            return
+        if action == "purge" and not job.terminal:
+            self.notify(f"job {job_id} is still {job.state}: cancel it first, then purge", severity="warning")
+            return
         if action in DESTRUCTIVE:
             def answer(yes: bool | None) -> None:
                 if yes:

@@ -17,13 +17,25 @@ from ftltui.tui.messages import HostDetailsRequested, RunRequested
 from ftltui.tui.widgets.nav import NavTree
 from ftltui.tui.widgets.pane import Pane
 
-STATUS_STYLE = {"ok": "green", "changed": "yellow", "failed": "bold red", "unreachable": "magenta",
-                "skipped": "cyan", "cancelled": "dim", "running": "bold cyan"}
+STATUSES = ("ok", "changed", "failed", "unreachable", "skipped", "cancelled", "running")
 MAX_EXPANDED = 200  # bigger groups start collapsed...
 LAZY_ABOVE = 1000  # ...and above this many hosts, collapsed groups get their nodes only when opened
 
 
 class InventoryTree(NavTree):
+    # Status colours come from the theme; red/green/yellow mean a status, never a name.
+    DEFAULT_CSS = """
+    InventoryTree > .inventory--ok { color: $success; }
+    InventoryTree > .inventory--changed { color: $warning; }
+    InventoryTree > .inventory--failed { color: $error; text-style: bold; }
+    InventoryTree > .inventory--unreachable { color: $error; text-style: italic; }
+    InventoryTree > .inventory--skipped { text-style: dim; }
+    InventoryTree > .inventory--cancelled { text-style: dim; }
+    InventoryTree > .inventory--running { color: $primary; text-style: bold; }
+    InventoryTree > .inventory--unknown { text-style: dim; }
+    InventoryTree > .inventory--marked { background: $secondary; color: $background; text-style: bold; }
+    """
+    COMPONENT_CLASSES = NavTree.COMPONENT_CLASSES | {f"inventory--{s}" for s in (*STATUSES, "unknown", "marked")}
     BINDINGS = [
         Binding("space", "mark", "Mark", id="inventory.mark"),
         Binding("r", "run", "Run…", id="inventory.run"),
@@ -162,15 +174,32 @@ class InventoryPane(Pane):
         node = parent.add_leaf(self._label(name), data=("host", name))
         self._host_nodes.setdefault(name, []).append(node)
 
+    def status_style(self, status: str | None) -> Any:
+        tree = self.query_one(InventoryTree)
+        return tree.get_component_rich_style(f"inventory--{status if status in STATUSES else 'unknown'}",
+                                             partial=True)
+
     def _label(self, name: str) -> Text:
         st = self.status.get(name)
-        mark = "▶ " if name in self.marked else "  "
+        marked = name in self.marked
+        mark = "▶ " if marked else "  "
         t = Text(mark, style="bold")
-        t.append(STATUS_ICON.get(st, "·") + " ", style=STATUS_STYLE.get(st or "", "dim"))
-        t.append(name, style="reverse" if name in self.marked else "")
+        style = self.status_style(st)
+        t.append(STATUS_ICON.get(st, "·") + " ", style=style)
+        # the name itself is never in a status colour (the icon and the word carry it)
+        t.append(name, style=self.query_one(InventoryTree).get_component_rich_style("inventory--marked", partial=True)
+                 if marked else "")
         if st:
-            t.append(f"  {st}", style=STATUS_STYLE.get(st, "dim"))
+            t.append(f"  {st}", style=style)
         return t
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        if self.is_attached:
+            for name in self._host_nodes:
+                self.refresh_host(name)
 
     def refresh_host(self, name: str) -> None:
         for node in self._host_nodes.get(name, ()):

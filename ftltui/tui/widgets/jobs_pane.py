@@ -19,7 +19,7 @@ from ftltui.tui.widgets.pane import Pane
 STATE_STYLE = {"queued": "cyan", "running": "bold cyan", "succeeded": "green", "failed": "bold red",
                "retry_wait": "yellow", "cancelling": "yellow", "cancelled": "dim", "dead": "bold magenta",
                "upstream_failed": "red", "skipped": "dim"}
-COLUMNS = (("id", "ID", 5), ("state", "State", 12), ("progress", "Progress", 14), ("attempts", "Tries", 6),
+COLUMNS = (("id", "ID", 5), ("state", "State", 12), ("progress", "Progress", 16), ("attempts", "Tries", 6),
            ("duration", "Duration", 9), ("what", "What", 60))
 
 
@@ -38,7 +38,24 @@ def progress_bar(done: int, total: int, width: int = 6) -> str:
     return "█" * filled + "░" * (width - filled) + f" {done}/{total}"
 
 
+# How a job's state reads in the table: succeeded, failed and cancelled look different
+# (colour from the theme, and an icon for terminals without colour).
+OUTCOME = {"succeeded": "succeeded", "failed": "failed", "dead": "failed", "upstream_failed": "failed",
+           "cancelled": "cancelled", "cancelling": "cancelled", "skipped": "cancelled", "running": "running",
+           "queued": "queued", "retry_wait": "waiting"}
+OUTCOME_ICON = {"succeeded": "✔", "failed": "✖", "cancelled": "○", "running": "◐", "queued": "·", "waiting": "↻"}
+
+
 class JobsTable(NavTable):
+    DEFAULT_CSS = """
+    JobsTable > .jobs--succeeded { color: $success; }
+    JobsTable > .jobs--failed { color: $error; text-style: bold; }
+    JobsTable > .jobs--cancelled { color: $foreground; text-style: dim italic; }
+    JobsTable > .jobs--running { color: $primary; text-style: bold; }
+    JobsTable > .jobs--queued { color: $primary; }
+    JobsTable > .jobs--waiting { color: $warning; }
+    """
+    COMPONENT_CLASSES = NavTable.COMPONENT_CLASSES | {f"jobs--{o}" for o in OUTCOME_ICON}
     BINDINGS = [
         Binding("enter", "job('details')", "Details", id="jobs.details"),
         Binding("l", "job('logs')", "Logs", id="jobs.logs"),
@@ -72,6 +89,27 @@ class JobsPane(Pane):
 
     def on_mount(self) -> None:
         self._table()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.jobs:  # rows added before the stylesheet reached the table: style them again
+            self.call_after_refresh(self.filter_changed, self.filter)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        if self.is_attached:
+            self.filter_changed(self.filter)  # the cells carry styles from the old theme
+
+    def outcome_style(self, state: str) -> Any:
+        outcome = OUTCOME.get(state)
+        if outcome is None:
+            return ""
+        return self.query_one(JobsTable).get_component_rich_style(f"jobs--{outcome}", partial=True)
+
+    def progress_text(self, job: Any) -> Text:
+        """The progress bar, styled by the job's outcome so the three endings differ."""
+        prog = job.progress or {}
+        bar = progress_bar(int(prog.get("done", 0)), int(prog.get("total", 0)))
+        icon = OUTCOME_ICON.get(OUTCOME.get(job.state, ""), "")
+        return Text(f"{icon} {bar}" if icon else bar, style=self.outcome_style(job.state), no_wrap=True,
+                    overflow="ellipsis")
 
     def _table(self) -> JobsTable:
         """The table, with its columns (jobs may arrive before this pane's on_mount)."""
@@ -95,11 +133,10 @@ class JobsPane(Pane):
         dur = fmt_duration(end - started) if started is not None else "-"
         if not self.show_durations:
             dur = "·"  # snapshot mode: the queue's timestamps are wall-clock
-        prog = job.progress or {}
         return {
             "id": str(job.id),
-            "state": Text(job.state, style=STATE_STYLE.get(job.state, "")),
-            "progress": progress_bar(int(prog.get("done", 0)), int(prog.get("total", 0))),
+            "state": Text(job.state, style=self.outcome_style(job.state)),
+            "progress": self.progress_text(job),
             "attempts": f"{job.attempts}/{job.max_attempts}",
             "duration": dur,
             "what": Text(safe_text(job.title or job.kind, 200)),

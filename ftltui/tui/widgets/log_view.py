@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Log
 
-HOST_COLOURS = ("cyan", "green", "yellow", "blue", "magenta", "bright_cyan", "bright_green", "bright_blue",
-                "bright_magenta", "bright_yellow")
+# Host names tell hosts apart, never status: red, green and yellow mean failed, ok and
+# changed everywhere else, so a healthy host must not be printed in them.
+HOST_COLOURS = ("cyan", "blue", "magenta", "bright_cyan", "bright_blue", "bright_magenta")
 _PREFIX = re.compile(r"^(?:\d\d:\d\d:\d\d )?(\S+) ([|!=]) ")
 
 

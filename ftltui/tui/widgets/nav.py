@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.binding import Binding
+from textual.strip import Strip
 from textual.widgets import DataTable, Tree
 
 NAV_BINDINGS = [
@@ -23,6 +25,22 @@ class NavTree(Tree):
     def action_last(self) -> None:
         self.cursor_line = max(0, self.last_line)
         self.scroll_to_line(self.cursor_line)
+
+    def render_line(self, y: int) -> Strip:
+        """A line cut by the right edge ends in ``…``, so a cut name reads as cut."""
+        strip = super().render_line(y)
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        lines = self._tree_lines
+        if width < 2 or self.virtual_size.width <= scroll_x + width or y + scroll_y >= len(lines):
+            return strip
+        line = lines[y + scroll_y]
+        full = line._get_guide_width(self.guide_depth, self.show_root) + self.get_label_width(line.node)
+        if full <= scroll_x + width:
+            return strip
+        kept = list(strip.crop(0, width - 1))
+        style = next((seg.style for seg in reversed(kept) if seg.text), None)
+        return Strip([*kept, Segment("…", style)], width)
 
 
 class NavTable(DataTable):

@@ -1,32 +1,102 @@
-"""The header: inventory name, host counts by status, connections, running jobs, pane tabs."""
+"""The header: inventory name, host counts by status, connections, running jobs, pane tabs.
+
+Every colour comes from the theme through component classes: the brand label and
+the active tab have a background of their own (reverse video would take the
+terminal's default background, dark on dark in a light theme on a dark terminal),
+and the status colours (success, warning, error) are used for host counts only.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 
 from ftltui.tui.widgets.status_line import StatusLine
 
+def _luminance(c: Color) -> float:
+    def lin(v: int) -> float:
+        x = v / 255
+        return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b)
+
+
+def readable_on(background: Color, *candidates: Color) -> Color:
+    """The candidate with the best (WCAG) contrast on ``background``."""
+    bg = _luminance(background)
+    return max(candidates, key=lambda c: (max(bg, _luminance(c)) + 0.05) / (min(bg, _luminance(c)) + 0.05))
+
+
 PANE_LABELS = (("inventory", "1 Inventory"), ("logs", "2 Logs"), ("drift", "3 Drift"), ("jobs", "4 Jobs"))
+COUNT_ORDER = ("ok", "changed", "failed", "unreachable", "running")
 
 
 class StatusHeader(StatusLine):
+    DEFAULT_CSS = """
+    StatusHeader > .status-header--brand {
+        background: $primary;
+        text-style: bold;
+    }
+    StatusHeader > .status-header--tab-active {
+        background: $foreground;
+        text-style: bold;
+    }
+    StatusHeader > .status-header--tab {
+        text-style: dim;
+    }
+    StatusHeader > .status-header--ok { color: $success; }
+    StatusHeader > .status-header--changed { color: $warning; }
+    StatusHeader > .status-header--failed { color: $error; text-style: bold; }
+    StatusHeader > .status-header--unreachable { color: $error; }
+    StatusHeader > .status-header--running { color: $primary; }
+    StatusHeader > .status-header--jobs-running { color: $primary; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"status-header--brand", "status-header--tab-active", "status-header--tab",
+                         "status-header--jobs-running", *(f"status-header--{k}" for k in COUNT_ORDER)}
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._last: dict[str, Any] | None = None
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        if self._last is not None and self.is_attached:
+            self.show(**self._last)
+
+    def _style(self, name: str) -> Any:
+        return self.get_component_rich_style(f"status-header--{name}", partial=True)
+
+    def _label_style(self, name: str) -> Style:
+        """A label on its own theme background, in whichever of the theme's text and
+        background colours reads better on it (no reverse video, no terminal default)."""
+        style = self._style(name)
+        bg = self.get_component_styles(f"status-header--{name}").background
+        theme = self.app.theme_variables
+        text = readable_on(bg, Color.parse(theme["background"]), Color.parse(theme["foreground"]))
+        return style + Style(color=text.rich_color)
+
     def show(self, *, inventory: str, hosts: int, counts: dict[str, int], connections: int, jumps: int,
              running: int, pane: str) -> None:
+        self._last = dict(inventory=inventory, hosts=hosts, counts=counts, connections=connections, jumps=jumps,
+                          running=running, pane=pane)
         t = Text()
-        t.append(" ftl-tui ", style="bold reverse")
+        t.append(" ftl-tui ", style=self._label_style("brand"))
         t.append(f"  {inventory}  ", style="bold")
         t.append(f"hosts {hosts}")
-        order = ("ok", "changed", "failed", "unreachable", "running")
-        styles = {"ok": "green", "changed": "yellow", "failed": "red", "unreachable": "magenta", "running": "cyan"}
-        for k in order:
+        for k in COUNT_ORDER:
             if counts.get(k):
-                t.append(f"  {k} {counts[k]}", style=styles[k])
+                t.append(f"  {k} {counts[k]}", style=self._style(k))
         t.append(f"  │ conns {connections}")
         if jumps:
             t.append(f" ({jumps} via jump host{'s' if jumps > 1 else ''})")
-        t.append(f"  │ jobs running {running}", style="bold cyan" if running else "")
+        t.append(f"  │ jobs running {running}", style=self._style("jobs-running") if running else "")
         t.append("\n")
         for name, label in PANE_LABELS:
-            t.append(f" {label} ", style="bold reverse" if name == pane else "dim")
+            t.append(f" {label} ", style=self._label_style("tab-active") if name == pane else self._style("tab"))
             t.append(" ")
         self.show_text(t)
