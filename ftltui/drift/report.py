@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from ftltui.drift.model import DriftReport, GroupedChange
 
@@ -118,18 +119,19 @@ def render_markdown(report: DriftReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def host_rows(report: DriftReport) -> dict[str, dict[str, object]]:
+def host_rows(report: DriftReport) -> dict[str, dict[str, Any]]:
     """The console's hosts x severity rows of a report.
 
     ``{host: {severity: n, "total", "basis", "problem"}}`` for every host with a snapshot,
     and for every host that could not be scanned or compared (``problem`` says why), so
     no host the user scanned silently disappears.
     """
-    rows: dict[str, dict[str, object]] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for comp in report.comparisons:
         if comp.after is None and comp.host not in report.problems:
             continue  # never scanned
-        row: dict[str, object] = {"total": 0, "basis": (comp.basis if comp.before else "first snapshot") if comp.after else ""}
+        basis = (comp.basis if comp.before else "first snapshot") if comp.after else ""
+        row: dict[str, Any] = {"total": 0, "basis": basis}
         if comp.error:
             row["problem"] = "unreadable: " + comp.error
         elif comp.scan_failed:
@@ -137,8 +139,8 @@ def host_rows(report: DriftReport) -> dict[str, dict[str, object]]:
         rows[comp.host] = row
     for ch in report.changes:
         row = rows.setdefault(ch.host, {"total": 0, "basis": ""})
-        row[ch.severity] = int(row.get(ch.severity, 0)) + 1  # type: ignore[call-overload]
-        row["total"] = int(row["total"]) + 1  # type: ignore[call-overload]
+        row[ch.severity] = row.get(ch.severity, 0) + 1
+        row["total"] += 1
     return rows
 
 
