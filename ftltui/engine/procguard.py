@@ -37,24 +37,37 @@ class ProcessGuard:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fd: int | None = None
-        self._owner = 0  # pid that started the watcher (a forked child needs its own)
+        self._groups: set[int] = set()  # re-sent to a new watcher if the old one was killed
         self.watcher_pid: int | None = None
 
     def add(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.add(pgid)
         self._send(b"+%d\n" % pgid)
 
     def discard(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.discard(pgid)
         self._send(b"-%d\n" % pgid)
+
+    def release(self) -> None:
+        """Close our end of the pipe, as dying would: the watcher stops every group
+        still recorded and exits (a later ``add`` starts a new watcher)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            self._groups.clear()
 
     def _send(self, msg: bytes) -> None:
         fd = self._fd
-        if fd is None or self._owner != os.getpid():
+        if fd is None:
             fd = self._start()
             if fd is None:
                 return
         try:
             os.write(fd, msg)  # < PIPE_BUF: atomic, no lock needed between threads
-        except OSError:  # the watcher was killed: start another one for what follows
+        except OSError:  # the watcher was killed: the next message starts another one
             with self._lock:
                 if self._fd == fd:
                     os.close(fd)
@@ -62,7 +75,7 @@ class ProcessGuard:
 
     def _start(self) -> int | None:
         with self._lock:
-            if self._fd is not None and self._owner == os.getpid():
+            if self._fd is not None:
                 return self._fd
             if not sys.executable or not hasattr(os, "posix_spawn"):
                 return None
@@ -80,11 +93,24 @@ class ProcessGuard:
             finally:
                 os.close(r)
                 os.close(null)
-            self._fd, self._owner = w, os.getpid()
+            self._fd = w
+            if self._groups:  # what an earlier watcher knew (the caller's own message follows)
+                os.write(w, b"".join(b"+%d\n" % g for g in self._groups))
             return w
 
 
+    def _forked(self) -> None:
+        """In a forked child: the parent's watcher and groups are not this process's."""
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._groups = set()
+
+
 _SHARED = ProcessGuard()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_SHARED._forked)
 
 
 def shared() -> ProcessGuard:

@@ -58,7 +58,7 @@ def test_sigkilled_controller_takes_its_local_processes_along(tmp_path: Path, mo
     try:
         # the controller's own argv holds the marker too
         started = _wait_for(lambda: [p for p in pids_mentioning(marker) if p != ctl.pid], 20)
-        assert started, f"the module never started: {ctl.poll()=}"
+        assert started, f"the module never started: rc {ctl.poll()}, {ctl.stderr.read() if ctl.poll() is not None else ''}"
         assert ctl.poll() is None
         time.sleep(0.2)  # well inside the module now (its group is recorded)
         ctl.send_signal(signal.SIGKILL)
@@ -70,3 +70,40 @@ def test_sigkilled_controller_takes_its_local_processes_along(tmp_path: Path, mo
             ctl.kill()
             ctl.wait()
         _kill(pids_mentioning(marker))
+
+
+def _session_sleep(marker: str) -> subprocess.Popen:
+    return subprocess.Popen(["sleep", marker], start_new_session=True)
+
+
+def test_watcher_stops_recorded_groups_only_and_survives_being_replaced() -> None:
+    """The guard's contract, on its own: closing our end of the pipe (what dying does)
+    stops the groups still recorded, not those discarded; a watcher that was killed is
+    replaced by one that knows the groups recorded before."""
+    from ftltui.engine.procguard import ProcessGuard
+
+    marker = "31.%09d" % (uuid.uuid4().int % 10**9)
+    kept_marker = "32.%09d" % (uuid.uuid4().int % 10**9)
+    guard = ProcessGuard()
+    first, later, kept = _session_sleep(marker), _session_sleep(marker), _session_sleep(kept_marker)
+    try:
+        guard.add(first.pid)
+        guard.add(kept.pid)
+        guard.discard(kept.pid)  # finished as far as the controller knows: not to be touched
+        old = guard.watcher_pid
+        assert old is not None
+        os.kill(old, signal.SIGKILL)
+        os.waitpid(old, 0)
+        guard.add(later.pid)  # the first write may still land in the dead watcher's pipe
+        guard.add(later.pid)
+        assert guard.watcher_pid not in (None, old)
+        new = guard.watcher_pid
+        guard.release()
+        assert first.wait(5) == -signal.SIGTERM and later.wait(5) == -signal.SIGTERM
+        os.waitpid(new, 0)  # the watcher exits once it has stopped them
+        assert kept.poll() is None
+    finally:
+        for p in (first, later, kept):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
