@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from textual import work
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 
 from ftltui.engine.events import HostFinished, HostStarted, OutputLine, RunFinished, RunStarted, Warning_
@@ -37,10 +38,17 @@ from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_them
 FLUSH_SECONDS = 0.08
 
 
+class QuitScreen(ConfirmScreen):
+    """The running-jobs question before quitting (never two on the stack)."""
+
+
 class FtlApp(CommandsMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ftl-tui"
-    COMMANDS = App.COMMANDS | {FtlCommands}
+    # Only the app's own palette: Textual's system commands (Quit, Keys, Maximize,
+    # Screenshot, Theme) bypass the app's rules (Quit skipped the running-jobs question)
+    # or duplicate its commands (:theme, :help); FtlCommands offers the registry instead.
+    COMMANDS = {FtlCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False)]
 
@@ -299,17 +307,36 @@ class FtlApp(CommandsMixin, App[int]):
         main = self.main
         self.push_screen(HelpScreen(main.current, help_sections(main, main.current), self.registry))
 
-    def action_request_quit(self) -> None:
+    def action_quit(self) -> None:  # type: ignore[override]
+        """Every way out (``q``, ``ctrl+q``, ``:quit``, the palette) comes here: when jobs
+        are running, ask first (quitting cancels them)."""
         running = self.services.running()
         if not running:
             self.exit(0)
             return
+        if isinstance(self.screen, QuitScreen):
+            return  # already asking
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.exit(0)
 
-        self.push_screen(ConfirmScreen(f"{running} job(s) still running. Quit and cancel them?"), answer)
+        self.push_screen(QuitScreen(f"{running} job(s) still running. Quit and cancel them?"), answer)
+
+    action_request_quit = action_quit  # the name the ``q`` binding (id app.quit) uses
+
+    def action_help_quit(self) -> None:
+        """``ctrl+c`` (Textual's hint; plain text, not the markup Textual's own uses)."""
+        self.notify("Press q (or ctrl+q) to quit", title="Do you want to quit?")
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text: messages carry typed and remote text
+        (patterns, paths, error messages), which Textual would parse as markup (``[/]``
+        closed the app; ``[@click=...]`` is an action). ``markup`` is ignored on purpose:
+        widgets' ``notify`` passes ``markup=True`` by default."""
+        super().notify(safe_text(str(message)), title=safe_text(str(title)), severity=severity,
+                       timeout=timeout, markup=False)
 
     def completion_values(self, kind: str) -> list[str]:
         inv = self.inventory

@@ -33,10 +33,18 @@ class CommandsMixin:
                         severity="error")
 
     # -- commands -----------------------------------------------------------------------
+    def open_command_line(self, text: str = "") -> None:
+        """The ``:`` line opened with ``text`` typed (the palette's entries that need arguments);
+        after the next refresh, so focus is not handed back to the pane the palette covered."""
+        self.call_after_refresh(self.main.action_command_line, text)  # type: ignore[attr-defined]
+
     def cmd_run(self, args: list[str]) -> None:
         from ftltui import modules
         from ftltui.engine.kvargs import parse_kv
 
+        if len(args) < 2:  # no module yet: the run form, on the pattern or the Inventory's marks/selection
+            self.open_run_form(args[0] if args else None)
+            return
         pattern, module, rest = args[0], args[1], " ".join(args[2:])
         try:
             spec = modules.spec(module)
@@ -145,6 +153,19 @@ class CommandsMixin:
 
     def cmd_quit(self, args: list[str]) -> None:
         self.action_request_quit()  # type: ignore[attr-defined]
+
+    def open_run_form(self, pattern: str | None) -> None:
+        inv = self.inventory  # type: ignore[attr-defined]
+        if inv is None:
+            raise CommandError("no inventory loaded")
+        if pattern is None:
+            pane = self.main.pane("inventory")  # type: ignore[attr-defined]
+            pane.request_run(pane.main().cursor_node)  # marked hosts, else the selected host or group
+            return
+        hosts = [h.name for h in inv.select(pattern)]
+        if not hosts:
+            raise CommandError(f"no hosts matched {pattern!r}")
+        self.post_message(RunRequested(hosts, f"pattern {pattern}"))  # type: ignore[attr-defined]
 
     # -- pane requests ------------------------------------------------------------------
     def on_run_requested(self, event: RunRequested) -> None:

@@ -32,6 +32,7 @@ class Command:
     rest_kind: str | None = None  # kind of every argument past ``arg_kinds``
     min_args: int = 0
     palette: tuple[str, ...] = ()  # ready-made lines offered in the palette ("" = bare name)
+    palette_kind: str | None = None  # also offer ``name VALUE`` for each value of this kind
 
     @property
     def method(self) -> str:
@@ -45,13 +46,15 @@ class Invocation:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("run", "run PATTERN MODULE [k=v ...]", "Run a module on a host pattern (as a job)",
-            ("pattern", "module"), rest_kind="arg", min_args=2),
+    Command("run", "run [PATTERN [MODULE [k=v ...]]]",
+            "Run a module on a host pattern (as a job); without a module: the run form",
+            ("pattern", "module"), rest_kind="arg", palette=("",)),
     Command("play", "play FILE [--check]", "Run a workflow file (as a job)", ("file",), min_args=1),
     Command("drift", "drift scan|baseline|accept [PATTERN]", "Scan drift, pin a baseline, accept drift",
             ("drift_action", "pattern"), min_args=1,
             palette=("drift scan all", "drift baseline all", "drift accept all")),
-    Command("theme", "theme NAME", "Switch the colour theme (persisted)", ("theme",), min_args=1),
+    Command("theme", "theme NAME", "Switch the colour theme (persisted)", ("theme",), min_args=1,
+            palette_kind="theme"),
     Command("pane", "pane NAME", "Jump to a pane", ("pane",), min_args=1,
             palette=tuple(f"pane {p}" for p in PANES)),
     Command("jobs", "jobs logs|cancel|retry|rerun|requeue|purge ID", "Act on a job",
@@ -128,13 +131,27 @@ class Registry:
         head = " ".join(words[:-1])
         return [f"{head} {v}" for v in _complete_word(words[-1], values)]
 
-    def palette_lines(self) -> list[tuple[str, str]]:
-        """(line, help) pairs the palette offers ready-made (an empty entry = the bare name)."""
-        out = []
+    def palette_entries(self, source: CompletionSource) -> list[PaletteEntry]:
+        """What the ctrl+p palette offers: every command, from this registry.
+
+        Ready-made lines run as they are; a command that takes arguments is also offered
+        as its name alone, which opens the ``:`` line with it typed (completion takes over).
+        """
+        out: list[PaletteEntry] = []
         for cmd in self:
-            for line in cmd.palette:
-                out.append((line or cmd.name, cmd.help))
+            out += [PaletteEntry(line or cmd.name, cmd.help, True) for line in cmd.palette]
+            if cmd.palette_kind is not None:
+                out += [PaletteEntry(f"{cmd.name} {v}", cmd.help, True) for v in source(cmd.palette_kind)]
+            if cmd.arg_kinds or cmd.rest_kind:
+                out.append(PaletteEntry(cmd.name + " ", f"type the rest: {cmd.usage}", False))
         return out
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    line: str  # a whole ``:`` line (ready) or its start, typed into the ``:`` line (not ready)
+    help: str
+    ready: bool
 
 
 def _complete_word(word: str, values: list[str]) -> list[str]:

@@ -1,27 +1,57 @@
-"""The ctrl+p palette: the same command registry as the ``:`` line."""
+"""The ctrl+p palette: the same command registry as the ``:`` line, and nothing else.
+
+Entries are shown as plain text (``Content``, never markup: theme names come from
+files) and their help is escaped, so ``[k=v ...]`` in a usage stays visible.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape
+
+from ftltui.tui.commands import PaletteEntry
+
+
+def _display(entry: PaletteEntry) -> str:
+    return f":{entry.line}" if entry.ready else f":{entry.line}…"
+
+
+def _highlight(matcher: Matcher, text: str) -> Content:
+    """``Matcher.highlight`` reads its candidate as markup; this keeps it plain."""
+    content = Content(text)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class FtlCommands(Provider):
-    def _lines(self) -> list[tuple[str, str]]:
+    def _entries(self) -> list[PaletteEntry]:
         app = self.app
-        lines = list(app.registry.palette_lines())  # type: ignore[attr-defined]
-        lines += [(f"theme {name}", "Switch theme") for name in app.ftl_theme_names]  # type: ignore[attr-defined]
-        return lines
+        return app.registry.palette_entries(app.completion_values)  # type: ignore[attr-defined]
+
+    def _command(self, entry: PaletteEntry) -> Callable[[], None]:
+        app = self.app
+        if entry.ready:
+            return partial(app.run_command_line, entry.line)  # type: ignore[attr-defined]
+        return partial(app.open_command_line, entry.line)  # type: ignore[attr-defined]
 
     async def discover(self) -> Hits:
-        for line, help_ in self._lines():
-            yield DiscoveryHit(f":{line}", partial(self.app.run_command_line, line), help=help_)  # type: ignore[attr-defined]
+        for entry in self._entries():
+            text = _display(entry)
+            yield DiscoveryHit(Content(text), self._command(entry), text=text, help=escape(entry.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for line, help_ in self._lines():
-            score = matcher.match(line)
+        for entry in self._entries():
+            text = _display(entry)
+            score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(f":{line}"), partial(self.app.run_command_line, line),  # type: ignore[attr-defined]
-                          help=help_)
+                yield Hit(score, _highlight(matcher, text), self._command(entry), text=text,
+                          help=escape(entry.help))

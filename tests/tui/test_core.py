@@ -24,8 +24,8 @@ def test_parse_and_errors() -> None:
     reg = Registry()
     inv = reg.parse(":run web command 'echo hi'")
     assert inv.command.name == "run" and inv.args == ["web", "command", "echo hi"]
-    with pytest.raises(CommandError, match="usage: run"):
-        reg.parse("run web")
+    with pytest.raises(CommandError, match="usage: theme"):
+        reg.parse("theme")
     with pytest.raises(CommandError, match="did you mean theme"):
         reg.parse("them dark")
     with pytest.raises(CommandError, match="empty"):
@@ -42,9 +42,12 @@ def test_completion_by_kind() -> None:
     assert reg.complete("nosuch x", _source) == []
 
 
-def test_palette_lines_come_from_registry() -> None:
-    lines = dict(Registry().palette_lines())
-    assert "drift scan all" in lines and "pane logs" in lines and "reload" in lines
+def test_palette_entries_come_from_registry() -> None:
+    entries = {e.line: e for e in Registry().palette_entries(_source)}
+    assert "drift scan all" in entries and "pane logs" in entries and "reload" in entries
+    assert entries["theme ftl-light"].ready and entries["run"].ready  # bare run: the run form
+    assert not entries["run "].ready and not entries["play "].ready  # opens the : line for the arguments
+    assert {c.name for c in Registry()} <= {line.split(" ")[0] for line in entries}  # every command
 
 
 def test_history_persists_and_navigates(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ class StatusLine(Static):
     """A fixed-height ``Static`` whose ``show`` is a no-op when the text is unchanged."""
 
     def __init__(self, content: str | Text = "", **kw) -> None:
+        kw.setdefault("markup", False)  # a str here is shown as is (titles carry typed filters)
         super().__init__(content, **kw)
         self._shown: tuple[str, tuple] | None = None
 
