@@ -74,6 +74,7 @@ class CommandsMixin:
             self.notify(safe_text(str(exc)), severity="error")
             return
         self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+        self.main.pane("logs").show_run(str(job.id), job.hosts)  # type: ignore[attr-defined]
         self.notify(f"job {job.id} queued: {job.title}")
 
     def cmd_play(self, args: list[str]) -> None:
@@ -87,6 +88,7 @@ class CommandsMixin:
             self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
             return
         self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+        self.main.pane("logs").show_run(str(job.id), job.hosts)  # type: ignore[attr-defined]
         self.notify(f"job {job.id} queued: {job.title}")
         self.main.action_pane("jobs")  # type: ignore[attr-defined]
 

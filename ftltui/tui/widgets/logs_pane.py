@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -192,6 +192,16 @@ class LogsPane(Pane):
     def set_selection(self, job: str | None, host: str | None) -> None:
         self.job, self.host = job, host
         self.rebuild()
+
+    def show_run(self, job: str, hosts: Iterable[str] = ()) -> None:
+        """A run was just started: show it, following. A filter on an older job (``l`` in
+        Jobs) would hide it: it now shows this job. A host filter on a host this run does
+        not touch is cleared. A search or a scroll had paused the view: it follows again."""
+        host = self.host if self.host in set(hosts) else None
+        job_sel = job if self.job is not None else None
+        if (job_sel, host) != (self.job, self.host):
+            self.set_selection(job_sel, host)
+        self.query_one(LogView).action_follow()
 
     def action_clear(self) -> None:
         self.ring.clear()
