@@ -1,4 +1,5 @@
-"""SVG snapshots of every pane, the run form, the help screen, the command line and each theme.
+"""SVG snapshots of every pane, the run form, the help screen, the command line and each theme,
+at 120x40 and at 80x24 (the smallest common terminal: every screen must work there).
 
 Deterministic: fixed clock, checked-in inventory, no watchers, no cursor blink,
 TEXTUAL_ANIMATIONS=none, durations hidden in snapshot mode. Update with
@@ -130,3 +131,96 @@ def test_drift_host_drilldown(snap_compare, make_app) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), run_before=run, terminal_size=SIZE)
+
+
+# -- 80x24: every screen must work on the smallest common terminal ------------------------
+SMALL = (80, 24)
+
+
+def test_small_inventory_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_after_ready("j", "j", "space", "j"), terminal_size=SMALL)
+
+
+def test_small_logs_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_logs_before(None), terminal_size=SMALL)
+
+
+def test_small_drift_pane(snap_compare, make_app) -> None:
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        pilot.app.main.pane("drift").set_rows({
+            "web1.example.invalid": {"critical": 1, "high": 2, "medium": 0, "low": 3, "total": 6,
+                                     "basis": "baseline"},
+            "localhost": {"total": 0, "basis": "previous"},
+        })
+        await pilot.press("3")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SMALL)
+
+
+def _finished_job(*keys: str):
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        app = pilot.app
+        app.run_command_line("run localhost command 'echo hi'")
+        await wait_for(pilot, lambda: app.services.jobs and all(j.state == "succeeded"
+                                                                for j in app.services.jobs.values()))
+        await pilot.press("4", *keys)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run
+
+
+def test_small_jobs_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_finished_job(), terminal_size=SMALL)
+
+
+def test_small_job_detail(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_finished_job("enter"), terminal_size=SMALL)
+
+
+def test_small_help_screen(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_after_ready("question_mark"), terminal_size=SMALL)
+
+
+def test_small_run_form(snap_compare, make_app) -> None:
+    keys = ["space", "r", "c", "o", "m", "enter"]
+    assert snap_compare(make_app(), run_before=_after_ready("j", "j", *keys), terminal_size=SMALL)
+
+
+def test_small_host_details(snap_compare, make_app) -> None:
+    keys = ["slash", "d", "b", "1", "enter", "j", "j", "enter"]
+    assert snap_compare(make_app(), run_before=_after_ready(*keys), terminal_size=SMALL)
+
+
+def test_small_drift_host(snap_compare, make_app) -> None:
+    from ftltui.drift.model import Change, FieldChange
+    from ftltui.tui.screens.drift_host import DriftHostScreen
+
+    changes = [Change("web1.example.invalid", "file", "/etc/app.conf", "modified",
+                      [FieldChange("mode", "0644", "0666")], diff="--- before\n+++ after\n@@ -1 +1 @@\n-a\n+b\n",
+                      category="config", severity="high", rule="world-writable")]
+
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(DriftHostScreen("web1.example.invalid", changes, "baseline"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SMALL)
+
+
+def test_small_confirm(snap_compare, make_app) -> None:
+    from ftltui.tui.screens.confirm import ConfirmScreen
+
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(ConfirmScreen("Purge finished job 1 from the list?"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=SMALL)
+
+
+def test_small_light_theme(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(theme="ftl-light"), run_before=_after_ready("j", "j", "space"), terminal_size=SMALL)

@@ -61,12 +61,12 @@ def help_sections(screen: Screen, pane: str) -> list[Section]:
     return sections
 
 
-def _keys_table(title: str, rows: list[Row]) -> Table:
+def _keys_table(title: str, rows: list[Row], id_width: int) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", expand=True, box=None,
                   show_header=False, pad_edge=False)
     table.add_column("Key", style="bold", no_wrap=True, width=12)
     table.add_column("Action", ratio=1)
-    table.add_column("Binding id", style="dim", no_wrap=True, overflow="ellipsis")
+    table.add_column("Binding id", style="dim", no_wrap=True, overflow="ellipsis", width=id_width)
     for key, desc, bid in rows:
         table.add_row(Text(key), Text(desc), Text(bid))
     return table
@@ -96,13 +96,14 @@ class HelpScreen(ModalScreen[None]):
         cmds.add_column("What it does", ratio=1)
         for c in self.registry:
             cmds.add_row(Text(":" + c.usage), Text(c.help))
+        id_width = max((len(bid) for bid in (r[2] for r in self.bindings_list)), default=0)
         with Vertical(id="help-box", classes="dialog"):
             yield Static(Text(CLOSE_HINT, style="dim"), id="help-hint")
             with VerticalScroll(id="help-body"):
                 for i, (title, rows) in enumerate(self.sections):
                     if i == 2:  # Textual's standard keys come after everything of the app's own
                         yield Static(cmds, classes="help-section")
-                    yield Static(_keys_table(title, rows), classes="help-section")
+                    yield Static(_keys_table(title, rows, id_width), classes="help-section")
                 if len(self.sections) <= 2:
                     yield Static(cmds, classes="help-section")
                 yield Static(Text("Remap keys in keymap.yaml (binding id: key).", style="dim"))
