@@ -9,14 +9,29 @@ import sys
 
 from ftltui import __version__
 from ftltui.commands import COMMAND_MODULES
-from ftltui.commands.common import EXIT_BAD_INPUT, add_inventory_arg, add_state_arg, error
+from ftltui.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_USAGE,
+    Parser,
+    add_inventory_arg,
+    add_state_arg,
+    error,
+    examples,
+)
 from ftltui.errors import FtlError
 
 
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ftl-tui",
-        description="Keyboard-driven terminal operations console for infrastructure automation.",
+        description="Keyboard-driven terminal operations console for infrastructure automation.\n"
+        "With no COMMAND, open the console on the inventory.",
+        epilog=examples(
+            "ftl-tui                                  # the console on the bundled sample inventory",
+            "ftl-tui -i inventory.yml                 # the console on your inventory",
+            "ftl-tui run all ping -i inventory.yml    # headless: see ftl-tui COMMAND --help",
+        ) + f"\nbad or incomplete options exit {EXIT_USAGE} for every command; COMMAND --help gives the rest.\n",
     )
     parser.add_argument("--version", action="version", version=f"ftl-tui {__version__}")
     add_state_arg(parser)
@@ -30,12 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         mod.register(sub)
+        command = sub.choices[name]
+        if command.epilog is None and getattr(mod, "EXAMPLES", None):
+            command.epilog = mod.EXAMPLES
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a usage error (EXIT_USAGE)
+        code = exc.code
+        return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
     try:
         if args.command is None:
             from ftltui.tui.launch import launch

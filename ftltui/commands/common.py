@@ -6,14 +6,71 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ftltui.paths import default_inventory
+
+if TYPE_CHECKING:
+    from ftltui.inventory import Inventory
 
 EXIT_OK = 0
 EXIT_FAILED = 2
 EXIT_UNREACHABLE = 3
 EXIT_BAD_INPUT = 4
+EXIT_USAGE = 5  # bad or incomplete options (Ansible's number): never mistaken for a failed host
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples printed as written, docstring literals (``x``) as plain x."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return super()._fill_text(text.replace("``", ""), width, indent)
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return super()._expand_help(action).replace("``", "")
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of every ftl-tui command: usage errors exit :data:`EXIT_USAGE`.
+
+    Sub-command parsers are made by ``add_parser``, which uses the parent's class, so
+    this holds for ``ftl-tui jobs show x`` as for ``ftl-tui run --timeout abc``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def examples(*lines: str) -> str:
+    """An ``--help`` epilog: one example command per line."""
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts such as ``--forks``: a whole number, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type for durations such as ``--timeout``: seconds, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def add_inventory_arg(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +99,16 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 def inventory_sources(args: argparse.Namespace) -> list[str]:
     return list(getattr(args, "inventory", None) or [str(default_inventory())])
+
+
+def load_inventory_of(args: argparse.Namespace) -> Inventory:
+    """The invocation's inventory; what loading skipped is printed as warnings (as Ansible does)."""
+    from ftltui.inventory import load_inventory
+
+    inv = load_inventory(inventory_sources(args))
+    for text in inv.warnings:
+        warn(text)
+    return inv
 
 
 def state_dir_of(args: argparse.Namespace):
@@ -76,4 +143,13 @@ def print_jsonl(obj: Any) -> None:
 
 
 def error(msg: str) -> None:
-    sys.stderr.write(f"ftl-tui: error: {msg}\n")
+    from ftltui.engine.sanitize import safe_text
+
+    sys.stderr.write(f"ftl-tui: error: {safe_text(msg)}\n")
+
+
+def warn(msg: str) -> None:
+    """A warning on stderr; the text may come from a user's file, so it is shown inert."""
+    from ftltui.engine.sanitize import safe_text
+
+    sys.stderr.write(f"ftl-tui: warning: {safe_text(msg)}\n")

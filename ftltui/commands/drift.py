@@ -26,6 +26,7 @@ from ftltui.commands.common import (
     add_state_arg,
     error,
     inventory_sources,
+    positive_int,
     print_json,
     state_dir_of,
 )
@@ -35,6 +36,16 @@ from ftltui.errors import DriftConfigError, FtlError
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
+EXAMPLES = """\
+examples:
+  ftl-tui drift scan all
+  ftl-tui drift show --format markdown --min-severity high
+  ftl-tui drift show web --since 2h --diff
+  ftl-tui drift baseline web
+  ftl-tui drift accept web --reason "planned change" --expires 2030-01-31
+  ftl-tui drift snapshots web
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drift", help="snapshots, baselines and drift reports", description=__doc__)
@@ -42,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = dsub.add_parser("scan", help="snapshot hosts (one job, with progress)")
     s.add_argument("pattern", help="host pattern")
-    s.add_argument("--forks", type=int, default=50)
+    s.add_argument("--forks", type=positive_int, default=50, metavar="N", help="hosts scanned at once (default 50)")
     _common(s, json=True)
     s.set_defaults(func=_guard(handle_scan))
 

@@ -3,6 +3,8 @@
 ``--list --json`` prints exactly what ``ansible-inventory --list`` prints, except that
 values of secret variables (``ansible_password`` etc. and names listed in a host's
 ``secrets:``) are replaced by ``********``: ansible-inventory prints them, we never do.
+``--list-hosts PATTERN`` prints what ``ansible PATTERN --list-hosts`` prints: a pattern
+that selects nothing (``nosuch``, ``web[99]``) gives an empty list, a warning and exit 0.
 """
 
 from __future__ import annotations
@@ -12,17 +14,27 @@ import json
 import sys
 from typing import Any
 
-from ftltui.commands.common import add_inventory_arg, add_json_arg, inventory_sources
+from ftltui.commands.common import add_inventory_arg, add_json_arg, examples, load_inventory_of, warn
 from ftltui.engine.redact import MASK
-from ftltui.inventory import Inventory, load_inventory
+from ftltui.inventory import Inventory, Selection
 from ftltui.inventory.model import SECRET_VARS
+from ftltui.inventory.patterns import SubscriptOutOfRange, no_hosts_message
+
+EXAMPLES = examples(
+    "ftl-tui inventory -i inventory.yml             # a table of hosts and groups",
+    "ftl-tui inventory --list --json                # same shape as ansible-inventory --list",
+    "ftl-tui inventory --graph prod                 # the group tree under prod",
+    "ftl-tui inventory --host web01 --json          # one host's merged vars",
+    "ftl-tui inventory --list-hosts 'web:&prod:!db' # what a pattern selects",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
         "inventory",
         help="show hosts, groups and vars (like ansible-inventory)",
-        description="Show an inventory like ansible-inventory does (secret values masked).",
+        description=__doc__,
+        epilog=EXAMPLES,
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--list", action="store_true", help="all groups, hosts and merged host vars (default)")
@@ -62,7 +74,7 @@ def dumps(obj: Any) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    inv = load_inventory(inventory_sources(args))
+    inv = load_inventory_of(args)
     out = sys.stdout
     if args.graph:
         out.write(inv.graph(args.graph) + "\n")
@@ -70,9 +82,7 @@ def handle(args: argparse.Namespace) -> int:
         hv = mask_hostvars(inv.hostvars(args.host))
         out.write((dumps(hv) if args.json else _vars_table(args.host, hv)) + "\n")
     elif args.list_hosts is not None:
-        sel = inv.select_detailed(args.list_hosts)
-        for term in sel.unmatched:
-            sys.stderr.write(f"ftl-tui: warning: could not match supplied host pattern, ignoring: {term}\n")
+        sel = _list_hosts(inv, args.list_hosts)
         if args.json:
             out.write(json.dumps(sel.hosts) + "\n")
         else:
@@ -82,6 +92,20 @@ def handle(args: argparse.Namespace) -> int:
     else:
         out.write(_table(inv) + "\n")
     return 0
+
+
+def _list_hosts(inv: Inventory, pattern: str) -> Selection:
+    """The hosts ``pattern`` selects; selecting nothing is a warning, as in ``ansible --list-hosts``."""
+    try:
+        sel = inv.select_detailed(pattern)
+    except SubscriptOutOfRange as exc:
+        warn(exc.message)
+        return Selection([])
+    for term in sel.unmatched:
+        warn(f"could not match supplied host pattern, ignoring: {term}")
+    if not sel.hosts:
+        warn(no_hosts_message(pattern, sel))
+    return sel
 
 
 def _vars_table(host: str, hv: dict[str, Any]) -> str:

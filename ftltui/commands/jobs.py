@@ -22,6 +22,16 @@ from ftltui.errors import StateError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
+EXAMPLES = """\
+examples:
+  ftl-tui jobs list --state failed
+  ftl-tui jobs show 12 --json
+  ftl-tui jobs logs 12 --follow
+  ftl-tui jobs cancel 12
+  ftl-tui jobs retry 12 --detach
+  ftl-tui jobs purge --older-than 30d
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("jobs", help="list, inspect, cancel and retry jobs", description=__doc__)

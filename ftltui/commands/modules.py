@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ftltui.commands.common import add_json_arg, print_json
+from ftltui.commands.common import add_json_arg, examples, print_json
 from ftltui.errors import UnknownModuleError
+
+EXAMPLES = examples(
+    "ftl-tui modules              # every module with its summary",
+    "ftl-tui modules copy         # copy's arguments: types, defaults, choices, aliases",
+    "ftl-tui modules copy --json  # the same, for scripts",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("modules", help="list modules or show a module's arguments", description=__doc__)
+    p = sub.add_parser("modules", help="list modules or show a module's arguments", description=__doc__,
+                       epilog=EXAMPLES)
     p.add_argument("name", nargs="?", help="module to describe")
     add_json_arg(p)
     p.set_defaults(func=handle)

@@ -1,7 +1,8 @@
 """``ftl-tui play WORKFLOW``: run a workflow as a job, in this process, with live output.
 
 Exit status like ``run``: 0 every step ok, 2 a step failed, 3 a host was
-unreachable, 4 bad input (invalid workflow, state directory in use).
+unreachable, 4 bad input (invalid workflow, state directory in use), 5 bad or
+incomplete options.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ftltui.commands.common import (
     add_inventory_arg,
     add_json_arg,
     add_state_arg,
+    examples,
     inventory_sources,
     print_json,
     print_jsonl,
@@ -29,12 +31,28 @@ from ftltui.engine.sanitize import safe_text
 
 Enqueue = Callable[[Any], Awaitable[Any]]  # (queue) -> Job
 
+EXAMPLES = examples(
+    "ftl-tui play sample_inventory/workflows/local-smoke.yml",
+    "ftl-tui play deploy.yml -i inventory.yml --check     # change nothing; show the drift it would fix",
+    "ftl-tui play deploy.yml -e version=1.4.2 -e env=prod --json",
+    "ftl-tui play deploy.yml --wait-lock 30               # wait for a console using the same state",
+)
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """argparse type for ``-e K=V``."""
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return key, value
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("play", help="run a workflow file as a job", description=__doc__)
+    p = sub.add_parser("play", help="run a workflow file as a job", description=__doc__, epilog=EXAMPLES)
     p.add_argument("workflow", help="workflow YAML file (see sample_inventory/workflows/)")
     p.add_argument("--check", action="store_true", help="check mode for every step: change nothing, show diffs")
-    p.add_argument("-e", "--extra-var", action="append", default=[], metavar="K=V", help="override a workflow var")
+    p.add_argument("-e", "--extra-var", action="append", default=[], type=key_value, metavar="K=V",
+                   help="override a workflow var (repeatable)")
     p.add_argument("--wait-lock", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another ftl-tui using the state directory")
     add_inventory_arg(p)
@@ -46,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ftltui.jobs.kinds import enqueue_workflow
 
-    extra = dict(kv.split("=", 1) for kv in args.extra_var if "=" in kv)
+    extra = dict(args.extra_var)
     return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))
 
 

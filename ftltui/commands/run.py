@@ -1,4 +1,9 @@
-"""``ftl-tui run PATTERN MODULE``: an ad hoc module run, headless."""
+"""``ftl-tui run PATTERN MODULE``: run one module on the hosts a pattern selects, headless.
+
+Exit status: 0 every host ok, 2 a host failed, 3 a host was unreachable, 4 bad input
+(unknown module, bad module arguments, broken inventory, a pattern that selects no
+host), 5 bad or incomplete options.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +15,39 @@ import sys
 from typing import Any
 
 from ftltui.commands.common import (
-    EXIT_BAD_INPUT,
     add_inventory_arg,
     add_json_arg,
     add_state_arg,
-    inventory_sources,
+    examples,
+    load_inventory_of,
+    positive_int,
+    positive_seconds,
     print_jsonl,
     write_out,
 )
 from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import ModuleArgsError
+from ftltui.errors import ModuleArgsError, PatternError
 
 MAX_LINE = 4000  # characters of one output line shown on the terminal
 
+EXAMPLES = examples(
+    "ftl-tui run localhost ping",
+    "ftl-tui run all command -a 'argv=[\"uname\",\"-a\"]' -i inventory.yml",
+    "ftl-tui run web shell -a 'echo {{ inventory_hostname }}' --forks 10 --timeout 30",
+    "ftl-tui run 'web:&prod' copy -a 'content=\"hi\\n\" dest=/tmp/hi mode=0644' --check",
+    "ftl-tui run 'all:!db' file --args '{\"path\": \"/tmp/x\", \"state\": \"absent\"}' --json",
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a module on a host pattern", description=__doc__)
+    p = sub.add_parser("run", help="run a module on a host pattern", description=__doc__, epilog=EXAMPLES)
     p.add_argument("pattern", help="Ansible host pattern, e.g. 'web:&prod' or 'all:!db'")
-    p.add_argument("module", help="module name (see `ftl-tui modules`)")
+    p.add_argument("module", help="module name (see: ftl-tui modules)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("-a", "--module-args", dest="kv", default="", help="arguments as 'k=v k2=v2' (or free form)")
-    g.add_argument("--args", dest="json_args", default=None, help="arguments as a JSON object")
+    g.add_argument("-a", "--module-args", dest="kv", default="", metavar="ARGS",
+                   help="arguments as 'k=v k2=v2' (or free form)")
+    g.add_argument("--args", dest="json_args", default=None, metavar="JSON", help="arguments as a JSON object")
     add_run_options(p)
     add_inventory_arg(p)
     add_state_arg(p)
@@ -41,8 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", action="store_true", help="check mode: change nothing, report what would change")
-    p.add_argument("--forks", type=int, default=50, help="hosts run at once (default 50)")
-    p.add_argument("--timeout", type=float, default=None, help="per-host timeout in seconds")
+    p.add_argument("--forks", type=positive_int, default=50, metavar="N", help="hosts run at once (default 50)")
+    p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
+                   help="per-host timeout in seconds")
     p.add_argument("--fail-fast", action="store_true", help="stop everything at the first failed host")
     p.add_argument("--secret", action="append", default=[], metavar="NAME",
                    help="environment variable whose value is a secret (redacted everywhere)")
@@ -81,10 +98,13 @@ def secrets_from_env(names: list[str]) -> list[str]:
 
 def handle(args: argparse.Namespace) -> int:
     from ftltui.engine.executor import Executor
-    from ftltui.inventory import load_inventory
+    from ftltui.inventory.patterns import no_hosts_message
 
     module_args = parse_module_args(args)
-    inventory = load_inventory(inventory_sources(args))
+    inventory = load_inventory_of(args)
+    selection = inventory.select_detailed(args.pattern)  # out of range: raises, saying why
+    if not selection.hosts:
+        raise PatternError(no_hosts_message(args.pattern, selection))
     executor = Executor(
         inventory,
         forks=args.forks,
@@ -104,9 +124,6 @@ async def _run(executor: Any, args: argparse.Namespace, module_args: dict[str, A
         )
     finally:
         await executor.close()
-    if not result.results:
-        sys.stderr.write(f"ftl-tui: no hosts matched {args.pattern!r}\n")
-        return EXIT_BAD_INPUT
     printer.summary(result)
     return result.exit_code
 

@@ -29,10 +29,14 @@ class Builder:
         self.groups: dict[str, Group] = {}
         self.hosts: dict[str, HostRecord] = {}
         self.current_source = ""
+        self.warnings: list[str] = []  # "file:line:col: what was skipped" (Ansible warns and goes on)
         self._members: dict[str, set[str]] = {}  # group -> direct hosts, for O(1) dedup
         for name in ("all", "ungrouped"):
             self.add_group(name)
         self.add_child("all", "ungrouped")
+
+    def warn(self, message: str, loc: Location | None = None) -> None:
+        self.warnings.append(f"{loc}: {message}" if loc else message)
 
     # -- declarations ------------------------------------------------------------------
     def add_group(self, name: str, loc: Location | None = None) -> str:

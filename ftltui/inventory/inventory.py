@@ -31,6 +31,7 @@ class Inventory:
         self._gv_cache: dict[tuple[int, str], dict[str, Any]] = {}
         self._implicit: Host | None = None
         self.last_unmatched: list[str] = []
+        self.warnings: list[str] = list(builder.warnings)  # what was skipped while loading
         # Inline vars drive the merge; Group.vars then also shows the group_vars/ files.
         self._inline: dict[str, dict[str, Any]] = {n: dict(g.vars) for n, g in self.groups.items()}
         membership = builder._membership()

@@ -1,10 +1,13 @@
 """``load_inventory``: files, directories of inventory files and host lists, as ``-i`` takes them.
 
 Format choice follows Ansible's plugin order: ``.yml/.yaml/.json`` and extension-less
-files are tried as YAML first; anything that is not a YAML mapping is read as INI.
+files are tried as YAML first (JSON text is read as JSON, as Ansible's loader does);
+anything that is not a YAML mapping is read as INI.
 In a directory, entries are read in sorted order, recursively, skipping hidden files,
 ``group_vars``/``host_vars``/``vars_plugins`` and Ansible's ignored extensions.
-Unlike Ansible (which warns and skips), a file that cannot be parsed is an error.
+Unlike Ansible (which warns and skips), a file that cannot be parsed is an error; what
+Ansible skips inside a file it can parse (a top-level key that is not a group) is
+skipped here too, with a warning in :attr:`Inventory.warnings`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ftltui.inventory.ini_loader import parse_ini_inventory
 from ftltui.inventory.inventory import Inventory
 from ftltui.inventory.ranges import split_host_port
 from ftltui.inventory.vars_files import VarsDirs
-from ftltui.inventory.yaml_loader import load_yaml, parse_yaml_inventory, read_text
+from ftltui.inventory.yaml_loader import load_data, parse_yaml_inventory, read_text
 
 YAML_EXTENSIONS = (".yml", ".yaml", ".json")
 IGNORED_EXTENSIONS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
@@ -91,7 +94,7 @@ def _parse_file(path: Path, builder: Builder) -> None:
     if ext in YAML_EXTENSIONS or not path.suffix:
         yaml_error: InventoryError | None = None
         try:
-            data = load_yaml(text, file)
+            data = load_data(text, file)
         except InventoryError as exc:
             yaml_error, data = exc, None
         if isinstance(data, dict):

@@ -35,12 +35,27 @@ class PatternSource(Protocol):
     def localhost_alias(self, name: str) -> str | None: ...
 
 
+class SubscriptOutOfRange(PatternError):
+    """``web[99]`` when ``web`` has fewer hosts: the whole pattern selects nothing.
+
+    Ansible raises here too; its ``ansible PATTERN`` then lists no hosts with a warning
+    and exits 0, which ``ftl-tui inventory --list-hosts`` copies. ``run`` stops with this
+    message, which says why nothing matched.
+    """
+
+
 @dataclass
 class Selection:
     """Hosts a pattern selected, plus the terms that matched nothing (Ansible warns about them)."""
 
     hosts: list[str]
     unmatched: list[str] = field(default_factory=list)
+
+
+def no_hosts_message(pattern: str, sel: Selection) -> str:
+    """Why ``pattern`` selected nothing, for users: the names that matched nothing, if any."""
+    why = f": no group or host named {', '.join(repr(t) for t in sel.unmatched)}" if sel.unmatched else ""
+    return f"pattern {pattern!r} matches no hosts{why}"
 
 
 def split_pattern(pattern: str) -> list[str]:
@@ -88,7 +103,11 @@ def evaluate(pattern: str, inv: PatternSource) -> Selection:
             continue
         if term in ("!", "&"):
             raise PatternError(f"expected a group or host after {term!r} in pattern {pattern!r}")
-        that = _match_term(term, inv, cache, unmatched)
+        try:
+            that = _match_term(term, inv, cache, unmatched)
+        except SubscriptOutOfRange as exc:
+            where = "" if term.lstrip("!&") == pattern else f" ({term} is out of range)"
+            raise SubscriptOutOfRange(f"pattern {pattern!r} matches no hosts: {exc.message}{where}") from None
         if term[0] == "!":
             drop = set(that)
             hosts = [h for h in hosts if h not in drop]
@@ -108,17 +127,16 @@ def _match_term(term: str, inv: PatternSource, cache: dict[str, list[str]], unma
         return cache[term]
     expr, subscript = _split_subscript(term)
     hosts = _enumerate(expr, inv, unmatched)
-    if subscript is not None:
+    if subscript is not None and hosts:  # nothing to index (an unmatched name) stays nothing
         start, end = subscript
-        try:
-            if end:
-                hosts = hosts[start : (len(hosts) if end == -1 else end + 1)]
-            else:
-                hosts = [hosts[start]]
-        except IndexError:
-            raise PatternError(
-                f"no hosts matched the subscripted pattern '{term}' ({len(hosts)} hosts in '{expr}')"
-            ) from None
+        if end:
+            hosts = hosts[start : (len(hosts) if end == -1 else end + 1)]
+        elif -len(hosts) <= start < len(hosts):
+            hosts = [hosts[start]]
+        else:
+            count = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}"
+            raise SubscriptOutOfRange(f"group {expr} has {count}" if expr in inv.group_names()
+                                      else f"{expr!r} matches {count}")
     cache[term] = hosts
     return hosts
 

@@ -7,14 +7,13 @@ recursively in sorted order, skipping hidden files, ``*~`` backups and other ext
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ftltui.errors import InventoryError, Location
-from ftltui.inventory.yaml_loader import load_yaml, read_text
+from ftltui.inventory.yaml_loader import load_data, read_text
 
 EXTENSIONS = ("", ".yml", ".yaml", ".json")
 
@@ -54,14 +53,7 @@ def load_vars_file(path: Path) -> dict[str, Any]:
 @lru_cache(maxsize=512)
 def _load_cached(file: str, _mtime: int) -> dict[str, Any]:
     text = read_text(Path(file))
-    data: Any
-    if file.endswith(".json"):
-        try:
-            data = json.loads(text) if text.strip() else None
-        except json.JSONDecodeError:
-            data = load_yaml(text, file)  # Ansible falls back to YAML, which reports positions too
-    else:
-        data = load_yaml(text, file)
+    data: Any = load_data(text, file) if text.strip() else None
     if data is None:
         return {}
     if not isinstance(data, dict):

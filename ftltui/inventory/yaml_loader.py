@@ -7,6 +7,7 @@ holding a list, a bad range) still gets ``file:line:col``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,20 @@ def load_yaml(text: str, file: str) -> Any:
         raise InventoryError("YAML nesting too deep", Location(file)) from None
 
 
+def load_data(text: str, file: str) -> Any:
+    """Parse an inventory or vars file as Ansible does: as JSON if it is JSON, else as YAML.
+
+    The difference shows in values: JSON reads ``1e3`` as the number 1000.0, YAML 1.1 as
+    the string ``"1e3"``. JSON data carries no positions, so its errors name only the file.
+    """
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # not JSON after all (YAML flow style): YAML reports the position of a real error
+    return load_yaml(text, file)
+
+
 def read_text(path: Path) -> str:
     """File contents as UTF-8 text, or an InventoryError saying why not."""
     try:
@@ -141,7 +156,16 @@ def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
         )
     for name in data:
         pos = data.key_pos.get(name) if isinstance(data, MarkedDict) else None
-        _parse_group(name, data[name], file, pos, builder)
+        body = data[name]
+        if body is not None and not isinstance(body, dict):
+            # People park YAML anchors here (``x-common: &c [...]``); Ansible warns and skips.
+            builder.warn(
+                f"skipping top-level key {name!r}: not a group (expected a mapping with hosts:/children:/vars:, "
+                f"got a {_type_name(body)})",
+                _loc(file, pos),
+            )
+            continue
+        _parse_group(name, body, file, pos, builder)
 
 
 def _parse_group(name: Any, body: Any, file: str, pos: Pos | None, builder: Builder) -> str:

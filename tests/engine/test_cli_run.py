@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import shlex
 import subprocess
 import sys
 
@@ -68,9 +70,92 @@ def test_broken_yaml_inventory_exits_4_with_location(capsys, tmp_path):
     assert code == 4 and f"{bad}:" in err and "Traceback" not in err
 
 
-def test_pattern_matching_nothing_exits_4(capsys, local_inventory):
-    code, _, err = _run(capsys, "run", "nosuchhost", "ping", "-i", str(local_inventory(1)))
-    assert code == 4 and "no hosts matched" in err
+def test_pattern_matching_nothing_exits_4_saying_why(capsys, local_inventory):
+    inv = str(local_inventory(3))
+    code, out, err = _run(capsys, "run", "nosuchhost", "ping", "-i", inv)
+    assert code == 4 and "pattern 'nosuchhost' matches no hosts: no group or host named 'nosuchhost'" in err
+    code, out, err = _run(capsys, "run", "locals[99]", "ping", "-i", inv)
+    assert code == 4 and out == ""
+    assert err.strip() == "ftl-tui: error: pattern 'locals[99]' matches no hosts: group locals has 3 hosts"
+    code, _, err = _run(capsys, "run", "l1:locals[-4]", "ping", "-i", inv)
+    assert code == 4 and "group locals has 3 hosts (locals[-4] is out of range)" in err
+    code, out, err = _run(capsys, "run", "locals[2]", "ping", "-i", inv)  # in range: runs on l3 only
+    assert code == 0 and "l3 | OK" in out and "l1 |" not in out
+
+
+# -- usage errors: their own exit status (README: 2 is "a host failed") ------------------
+
+USAGE_ERRORS = [
+    ["run", "all", "ping", "--timeout", "abc"],
+    ["run", "all", "ping", "--timeout", "0"],
+    ["run", "all", "ping", "--timeout", "nan"],
+    ["run", "all", "ping", "--forks", "0"],
+    ["run", "all", "ping", "--forks", "-3"],
+    ["run", "all", "ping", "--forks", "2.5"],
+    ["run", "all", "ping", "--no-such-option"],
+    ["run", "all"],
+    ["run", "all", "ping", "-a", "x=1", "--args", "{}"],
+    ["inventory", "--list", "--graph"],
+    ["modules", "copy", "extra"],
+    ["play"],
+    ["play", "wf.yml", "-e", "no_equals_sign"],
+    ["jobs"],
+    ["jobs", "show", "not-a-number"],
+    ["drift", "scan", "all", "--forks", "0"],
+    ["drift", "show", "--min-severity", "extreme"],
+    ["no-such-command"],
+]
+
+
+@pytest.mark.parametrize("argv", USAGE_ERRORS, ids=lambda a: " ".join(a))
+def test_usage_errors_exit_5_with_usage(capsys, argv):
+    code, out, err = _run(capsys, *argv)
+    assert code == 5, (code, err)
+    assert err.startswith("usage: ftl-tui") and "error:" in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_usage_error_exit_status_of_the_real_process():
+    proc = subprocess.run([sys.executable, "-m", "ftltui", "run", "all", "ping", "--timeout", "abc"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 5
+    assert "argument --timeout: expected a number of seconds, got 'abc'" in proc.stderr
+
+
+def test_valid_forks_and_timeout_are_accepted(capsys, local_inventory):
+    code, out, err = _run(capsys, "run", "all", "ping", "--forks", "1", "--timeout", "2.5",
+                          "-i", str(local_inventory(2)))
+    assert code == 0, err
+    assert "l1 | OK" in out and "l2 | OK" in out
+
+
+def _commands():
+    from ftltui.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+def test_every_command_is_listed():
+    assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift"])
+
+
+@pytest.mark.parametrize("command", [None, *_commands()])
+def test_help_is_plain_text_with_examples_that_parse(capsys, command):
+    from ftltui.cli import build_parser
+
+    code, out, err = _run(capsys, *([command] if command else []), "--help")
+    assert code == 0 and err == ""
+    assert "``" not in out, "raw reST in --help"
+    assert "\nexamples:\n" in out
+    lines = out.split("\nexamples:\n", 1)[1].splitlines()
+    commands = [ln.strip() for ln in lines if ln.strip().startswith("ftl-tui")]
+    assert len(commands) >= 3
+    for line in commands:
+        argv = shlex.split(line, comments=True)[1:]
+        if command:
+            assert argv[0] == command, line
+        build_parser().parse_args(argv)  # exits 5 (SystemExit) if an example is not valid usage
 
 
 def test_failed_host_exit_status_2(capsys, local_inventory):
