@@ -46,7 +46,9 @@ def _wait_for(predicate, seconds: float):
     ("command", lambda m: json.dumps({"argv": ["sleep", m]})),
     # a shell and its child in the same process group (the shell cannot exec the sleep)
     ("shell", lambda m: f"sleep {m}; echo after"),
-], ids=["command", "shell"])
+    # ``chdir`` takes the subprocess.Popen path instead of posix_spawn
+    ("command", lambda m: json.dumps({"argv": ["sleep", m], "chdir": "/"})),
+], ids=["command", "shell", "command-chdir"])
 def test_sigkilled_controller_takes_its_local_processes_along(tmp_path: Path, module: str, args) -> None:
     marker = "30.%09d" % (uuid.uuid4().int % 10**9)  # ``sleep 30.123456789``: unique in /proc
     inv = tmp_path / "inv.json"
