@@ -13,6 +13,11 @@ async def ready(pilot: Any) -> None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
+    # the stored drift is shown once both are there: let it land before a test sets the pane by hand
+    for _ in range(1000):
+        if not any(w.group == "drift-report" and not w.is_finished for w in app.workers):
+            break
+        await pilot.pause(0.02)
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
