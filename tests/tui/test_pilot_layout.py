@@ -105,6 +105,12 @@ async def test_inventory_tree_takes_the_width_its_names_need_and_marks_cut_names
         assert tree.size.width >= longest  # every name whole...
         assert tree.region.width <= longest + 3  # ...and no wider than they need (border, scrollbar)
         assert details.region.width > tree.region.width
+        app.main.pane("inventory").set_status({"bastion.example.invalid": "unreachable"})
+        await pilot.pause()
+        await pilot.pause()
+        assert tree.virtual_size.width > longest  # a status word appended: the lines are measured again
+        assert tree.size.width >= tree.virtual_size.width  # ...and the tree grew to show it
+        assert "bastion.example.invalid  unreachable" in screen_text(app)
     long_name = "app-server-frontend-01.prod.eu-west-1.example.com"
     inv = tmp_path / "long.yml"
     inv.write_text(f"all:\n  children:\n    frontend:\n      hosts:\n        {long_name}:\n"

@@ -174,7 +174,9 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         else:
             self.error = validate_run_args(self.module, self.values())
         err = self.query_one("#run-error", Static)
-        err.update(Text(f"  ✖ {self.error}", style="bold red") if self.error else Text("  ✔ ready", style="green"))
+        err.update(Text(f"  ✖ {self.error}" if self.error else "  ✔ ready"))
+        err.set_class(self.error is not None, "-error")  # colours from the theme (app.tcss)
+        err.set_class(self.error is None, "-ready")
         self.query_one("#run-submit", Button).disabled = self.error is not None
 
     @on(Input.Changed, ".arg-field")

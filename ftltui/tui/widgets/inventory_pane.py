@@ -210,6 +210,7 @@ class InventoryPane(Pane):
         self.status.update(updates)
         for h in updates:
             self.refresh_host(h)
+        self.query_one(InventoryTree).fit_width(n for h in updates for n in self._host_nodes.get(h, ()))
         cur = self.query_one(InventoryTree).cursor_node
         if cur is not None and cur.data and cur.data[1] in updates:
             self.show_details(cur)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from rich.segment import Segment
 from textual.binding import Binding
 from textual.strip import Strip
 from textual.widgets import DataTable, Tree
+from textual.widgets.tree import TreeNode
 
 NAV_BINDINGS = [
     Binding("j", "cursor_down", "Down", id="nav.down", show=False),
@@ -26,13 +29,29 @@ class NavTree(Tree):
         self.cursor_line = max(0, self.last_line)
         self.scroll_to_line(self.cursor_line)
 
+    def line_width(self, node: TreeNode) -> int:
+        """Cells the node's line needs: guides plus label."""
+        depth = 0
+        parent = node.parent
+        while parent is not None:
+            depth += 1
+            parent = parent.parent
+        return (depth - (0 if self.show_root else 1)) * self.guide_depth + self.get_label_width(node)
+
+    def fit_width(self, nodes: Iterable[TreeNode]) -> None:
+        """Call after labels changed: a label grown past the tree's width (a status word
+        appended) has the lines measured again, so a ``width: auto`` tree grows with it.
+        Textual measures lines only when the tree's shape changes."""
+        if any(self.line_width(n) > self.virtual_size.width for n in nodes):
+            self._invalidate()
+
     def render_line(self, y: int) -> Strip:
         """A line cut by the right edge ends in ``…``, so a cut name reads as cut."""
         strip = super().render_line(y)
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
         lines = self._tree_lines
-        if width < 2 or self.virtual_size.width <= scroll_x + width or y + scroll_y >= len(lines):
+        if width < 2 or y + scroll_y >= len(lines):
             return strip
         line = lines[y + scroll_y]
         full = line._get_guide_width(self.guide_depth, self.show_root) + self.get_label_width(line.node)
