@@ -77,8 +77,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         copy(REPO / name, src / name, **({"ignore": skip} if (REPO / name).is_dir() else {}))
     _sh([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(root / "dist"), str(src)], root)
     (inst.wheel,) = (root / "dist").glob("ftl_tui-*.whl")
-    venv.create(root / "venv", with_pip=True, system_site_packages=False)
-    _sh([str(inst.bin / "python"), "-m", "pip", "install", "--quiet", str(inst.wheel)], root, inst.env, timeout=900)
+    # No pip inside the venv (ensurepip is missing on some system Pythons): this pip installs into it.
+    venv.create(root / "venv", with_pip=False, system_site_packages=False)
+    _sh([sys.executable, "-m", "pip", "--python", str(inst.bin / "python"), "install", "--quiet", str(inst.wheel)],
+        root, inst.env, timeout=900)
     return inst
 
 
