@@ -26,7 +26,7 @@ from ftltui.paths import THEMES_DIR
 from ftltui.tui import inventory_source
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.commands import History, Registry
-from ftltui.tui.history import MAX_LINE, result_text, run_note, step_prefix, warning_note
+from ftltui.tui.history import MAX_LINE, host_label, result_text, run_note, step_prefix, warning_note
 from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
 from ftltui.tui.palette import FtlCommands
@@ -253,18 +253,18 @@ class FtlApp(CommandsMixin, App[int]):
             text = ev.text
             # fast path, same result: printable text has nothing for safe_text to strip
             clean = text if len(text) <= MAX_LINE and text.isprintable() else safe_text(text, MAX_LINE)
-            lines.append((job, ev.host, ev.stream, step_prefix(step) + clean))
+            lines.append((job, host_label(ev.host), ev.stream, step_prefix(step) + clean))
         elif isinstance(ev, HostStarted):
             status[ev.host] = "running"
         elif isinstance(ev, HostFinished):
             r = ev.result
             status[ev.host] = r.status
-            lines.append((job, ev.host, "status", result_text(r.status, r.duration, r.msg, step,
+            lines.append((job, host_label(ev.host), "status", result_text(r.status, r.duration, r.msg, step,
                                                                durations=not self.snapshot_mode)))
         elif isinstance(ev, RunStarted):
             lines.append((job, "", "note", run_note(job, step, ev.module, len(ev.hosts), ev.check)))
         elif isinstance(ev, Warning_):
-            lines.append((job, ev.host or "", "note", warning_note(ev.text)))
+            lines.append((job, host_label(ev.host or ""), "note", warning_note(ev.text)))
         elif isinstance(ev, RunFinished):
             pass
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":

@@ -15,6 +15,11 @@ MAX_LINE = 2000
 HistoryLine = tuple[str, str, str, str, float]  # job, host, stream, text, ts
 
 
+def host_label(host: str) -> str:
+    """A host name as a log line shows it: an inventory can put escapes in a quoted name."""
+    return host if host.isprintable() else safe_text(host)
+
+
 def step_prefix(step: str | None) -> str:
     return f"[{step}] " if step else ""
 
@@ -40,7 +45,7 @@ def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = 
     for rec in records:
         ev, ts = rec.get("event"), float(rec.get("ts") or 0.0)
         step = rec.get("step")
-        host = str(rec.get("host") or "")
+        host = host_label(str(rec.get("host") or ""))
         if ev == "OutputLine":
             stream = "stderr" if rec.get("stream") == "stderr" else "stdout"
             out.append((job, host, stream, safe_text(step_prefix(step) + str(rec.get("text", "")), MAX_LINE), ts))

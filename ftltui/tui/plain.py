@@ -10,12 +10,13 @@ escape sequences removed and control characters shown (``safe_text``), no markup
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 
 from ftltui.engine.sanitize import safe_text
 
 
-def plain(text: object, max_len: int | None = None, style: str = "") -> Text:
+def plain(text: object, max_len: int | None = None, style: str | Style = "") -> Text:
     """``text`` as a ``Text`` that shows exactly its characters (after ``safe_text``)."""
     return Text(safe_text(str(text), max_len), style=style)
 

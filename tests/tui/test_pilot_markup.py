@@ -23,6 +23,9 @@ all:
         "m]1":
           ansible_connection: local
           note: "[@click=app.quit]x[/] [red]"
+        "esc\\e]0;pwned\\ahost":
+          ansible_connection: local
+          note: plain
 """
 
 
@@ -56,7 +59,7 @@ async def test_inventory_names_vars_and_remote_output_stay_literal(make_app, tmp
     app = make_app([str(inv)])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
-        assert "[b]grp[/b] (1)" in screen_text(app)  # a group name, in the tree
+        assert "[b]grp[/b] (2)" in screen_text(app)  # a group name, in the tree
         echo = " ".join(TRAPS)
         await _type(pilot, f"run all shell \"echo '{{{{ note }}}}' '{echo}'\"")
         await wait_for(pilot, lambda: app.services.jobs and all(
@@ -65,7 +68,12 @@ async def test_inventory_names_vars_and_remote_output_stay_literal(make_app, tmp
         assert app.is_running
         logs = screen_text(app)
         assert f"m]1 | [@click=app.quit]x[/] [red] {echo}" in logs  # remote output, templated var
-        await pilot.press("1", "G", "enter")  # the host's details: its vars
+        assert f"eschost | plain {echo}" in logs  # an escape in a host name is dropped, not sent
+        assert not any("\x1b" in ln or "\x07" in ln for ln in app.main.pane("logs").main().lines)
+        tree = app.main.pane("inventory").main()
+        labels = [str(n.label) for n in tree._tree_nodes.values()]
+        assert any(lb.endswith("eschost  changed") for lb in labels) and not any("\x1b" in lb for lb in labels)
+        await pilot.press("1", "g", "j", "j", "enter")  # m]1's details: its vars
         await pilot.pause()
         assert "note: [@click=app.quit]x[/] [red]" in screen_text(app)
         assert app.is_running

@@ -76,7 +76,7 @@ class DriftHostScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="drift-detail", classes="dialog"):
-            title = Text(f"drift on {self.host}", style="bold")
+            title = Text(f"drift on {safe_text(self.host)}", style="bold")
             title.append(f"  {len(self.changes)} change(s) · compared with {self.basis or '-'}"
                          "   enter/↑↓ select · b pin baseline · a accept · esc back", style="dim")
             yield Static(title)

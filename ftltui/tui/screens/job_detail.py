@@ -75,7 +75,7 @@ class JobDetailScreen(ModalScreen[None]):
         if hosts:
             t.append("\nhosts\n", style="bold")
             for h, st in hosts.items():
-                t.append(f"  {h}: ")
+                t.append(f"  {safe_text(h)}: ")
                 t.append(f"{st}\n", style={"ok": "green", "changed": "yellow", "failed": "red",
                                            "unreachable": "magenta"}.get(st, ""))
         t.append("\nhistory\n", style="bold")

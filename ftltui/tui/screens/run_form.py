@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from ftltui import modules
 from ftltui.modules.base import Arg, ModuleSpec
 from ftltui.tui.fuzzy import rank
+from ftltui.tui.plain import plain
 from ftltui.tui.services import validate_run_args
 
 
@@ -76,7 +77,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-form", classes="dialog"):
-            yield Static(Text(f"Run on {self.label}" + ("" if "host" in self.label else f" ({len(self.hosts)} host(s))"), style="bold"), id="run-title")
+            yield Static(plain(f"Run on {self.label}" + ("" if "host" in self.label else f" ({len(self.hosts)} host(s))"), style="bold"), id="run-title")
             yield ModuleInput(placeholder="module (fuzzy: type to filter, ↑↓ pick, enter choose)",
                               id="module-input")
             yield OptionList(*[Option(n, id=n) for n in self.names], id="module-list")

@@ -14,6 +14,7 @@ from textual.widgets import Static, Tree
 from ftltui.tui.filters import PaneFilter
 from ftltui.tui.hostview import STATUS_ICON, describe
 from ftltui.tui.messages import HostDetailsRequested, RunRequested
+from ftltui.tui.plain import plain
 from ftltui.tui.widgets.nav import NavTree
 from ftltui.tui.widgets.pane import Pane
 
@@ -146,7 +147,7 @@ class InventoryPane(Pane):
             return
         g = self.inventory.groups[name]
         expand = len(members) <= MAX_EXPANDED and not self._lazy_ok
-        node = parent.add(Text(f"{name} ({len(members)})", style="bold"), data=("group", name), expand=expand)
+        node = parent.add(plain(f"{name} ({len(members)})", style="bold"), data=("group", name), expand=expand)
         if self._lazy_ok:
             self._lazy[node.id] = (name, visible)
             node.allow_expand = True
@@ -187,8 +188,8 @@ class InventoryPane(Pane):
         style = self.status_style(st)
         t.append(STATUS_ICON.get(st, "·") + " ", style=style)
         # the name itself is never in a status colour (the icon and the word carry it)
-        t.append(name, style=self.query_one(InventoryTree).get_component_rich_style("inventory--marked", partial=True)
-                 if marked else "")
+        t.append_text(plain(name, style=self.query_one(InventoryTree).get_component_rich_style(
+            "inventory--marked", partial=True) if marked else ""))
         if st:
             t.append(f"  {st}", style=style)
         return t
