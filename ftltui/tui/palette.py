@@ -1,7 +1,8 @@
 """The ctrl+p palette: the same command registry as the ``:`` line, and nothing else.
 
-Entries are shown as plain text (``Content``, never markup: theme names come from
-files) and their help is escaped, so ``[k=v ...]`` in a usage stays visible.
+Entries and their help are shown as plain ``Content``, never markup: theme names come
+from files, and a usage's ``[PATTERN]`` or ``[k=v ...]`` must stay visible (Textual's
+``escape`` leaves upper-case tags alone).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
-from textual.markup import escape
 
 from ftltui.tui.commands import PaletteEntry
 
@@ -45,7 +45,8 @@ class FtlCommands(Provider):
     async def discover(self) -> Hits:
         for entry in self._entries():
             text = _display(entry)
-            yield DiscoveryHit(Content(text), self._command(entry), text=text, help=escape(entry.help))
+            yield DiscoveryHit(Content(text), self._command(entry), text=text,
+                               help=Content(entry.help))  # type: ignore[arg-type]  # Content passes as is
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -54,4 +55,4 @@ class FtlCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, _highlight(matcher, text), self._command(entry), text=text,
-                          help=escape(entry.help))
+                          help=Content(entry.help))  # type: ignore[arg-type]

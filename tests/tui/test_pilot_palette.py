@@ -8,7 +8,7 @@ commands, and typing ``run`` found nothing. The real app, real jobs (a local
 
 from __future__ import annotations
 
-from tuihelpers import ready, wait_for
+from tuihelpers import ready, screen_text, wait_for
 
 from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.screens.run_form import RunFormScreen
@@ -75,6 +75,7 @@ async def test_typing_run_in_the_palette_finds_the_run_form(make_app) -> None:
         await ready(pilot)
         shown = await _palette_prompts(pilot, "run")
         assert shown[:2] == [":run", ":run …"], shown
+        assert "type the rest: run [PATTERN [MODULE [k=v ...]]]" in screen_text(app)  # help, not markup
         await pilot.press("enter")  # the first: the run form, on the Inventory's selection
         await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen))
         assert app.screen.hosts == list(app.inventory.hosts)  # the cursor is on "all"
