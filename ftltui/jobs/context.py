@@ -12,11 +12,12 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ftltui.engine.events import HostFinished, OutputLine
 from ftltui.engine.redact import Redactor
-from ftltui.jobs.events import JobOutput, JobProgress
+from ftltui.errors import StateError
+from ftltui.jobs.events import JobOutput, JobProgress, QueueError
 from ftltui.state.storage import FILE_MODE
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ class JobContext:
         self.job = job
         self.spec = spec  # unredacted while this process lives (secrets included)
         self.executor = queue.executor
+        self._pending: Callable[[], dict[str, Any]] | None = None
+        self._saver: asyncio.Task[None] | None = None
         self.log = JobLog(queue.store.log_path(job.id), queue.store.redactor).open()
         self.log.write({"event": "JobState", "state": job.state, "reason": f"attempt {job.attempts}",
                         "ts": job.updated})
@@ -154,6 +157,27 @@ class JobContext:
     def progress(self, done: int, total: int) -> None:
         self.job.progress = {"done": done, "total": total}
         self.queue.emit(JobProgress(self.job.id, done=done, total=total))
+
+    def save_soon(self, fields: Callable[[], dict[str, Any]]) -> None:
+        """Persist ``fields()`` now, or once the save in flight has committed: results of
+        hosts that finish together share one commit, and none waits for the disk."""
+        self._pending = fields
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.get_running_loop().create_task(self._save_loop(), name=f"ftl-job-{self.job.id}-save")
+
+    async def _save_loop(self) -> None:
+        while self._pending is not None:
+            fields, self._pending = self._pending, None
+            try:
+                await self.save(fields())
+            except StateError as exc:  # the job's final transition records them once space is back
+                self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
+                                                                f"host results: {exc}", retrying=True))
+
+    async def saved(self) -> None:
+        """Until every ``save_soon`` has committed (or failed)."""
+        if self._saver is not None:
+            await asyncio.shield(self._saver)
 
     def save(self, fields: dict[str, Any]) -> Any:
         """Persist extra job fields (e.g. workflow step records); returns the ticket."""

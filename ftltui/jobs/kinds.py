@@ -11,68 +11,100 @@ from pathlib import Path
 from typing import Any
 
 from ftltui import modules
-from ftltui.engine.events import HostResult, RunStarted
+from ftltui.engine.events import HostFinished, HostResult, RunStarted
 from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.queue import JobQueue
-from ftltui.jobs.retry import TRANSIENT_KINDS, RetryPolicy
+from ftltui.jobs.retry import HostLedger, RetryPolicy, idempotent, ledger_outcome
 from ftltui.jobs.workflow import WorkflowRun, load_workflow, workflow_status
 
 
 def classify(results: dict[str, HostResult], cancelled: bool = False) -> Outcome:
-    counts: dict[str, int] = {}
+    """The outcome of one engine run taken as a whole (every host ran in this attempt)."""
+    ledger = HostLedger({}, is_idempotent=False)
     for r in results.values():
-        counts[r.status] = counts.get(r.status, 0) + 1
-    if cancelled:
-        return Outcome(m.ATTEMPT_CANCELLED, "cancelled", "cancelled", {"counts": counts})
-    bad = [r for r in results.values() if not r.ok]
-    if not bad:
-        return Outcome(m.OK, None, f"{len(results)} host(s) ok", {"counts": counts})
-    kinds = [r.error_kind or r.status for r in bad]
-    # one permanent failure makes the whole attempt permanent: retrying cannot fix it
-    kind = next((k for k in kinds if k not in TRANSIENT_KINDS), kinds[0])
-    status = m.TIMEOUT if kind == "timeout" else m.ERROR
-    return Outcome(status, kind, f"{len(bad)} host(s) failed: {bad[0].host}: {bad[0].msg[:200]}", {"counts": counts})
+        ledger.record(1, r)
+    return ledger_outcome(ledger, list(results), cancelled)
 
 
 async def run_kind(job: Job, ctx: JobContext) -> Outcome:
+    """One module on a pattern; a retry runs only the hosts the retry rule allows."""
     spec = ctx.spec
+    names = [h.name for h in ctx.executor.inventory.select(spec["pattern"])]
+    ledger = HostLedger(job.per_host, idempotent(spec["module"], spec.get("args")))
+    todo = ledger.plan(names)
+    number = job.attempts
+    if not todo:  # a retry after a crash found nothing it may run again
+        job.per_host = ledger.doc()
+        return ledger_outcome(ledger, names)
+    ledger.start(todo, number)
+    await ctx.save({"per_host": ledger.doc()})  # durable before any host starts
 
     def on_event(ev: Any) -> None:
         if isinstance(ev, RunStarted):
-            ctx.progress(0, len(ev.hosts))
+            ctx.progress(len(names) - len(todo), len(names))
+        elif isinstance(ev, HostFinished):
+            ledger.record(number, ev.result)
+            job.per_host = ledger.doc()
+            ctx.save_soon(lambda: {"per_host": job.per_host})
         ctx.output(ev)
 
-    res = await ctx.executor.run(spec["pattern"], spec["module"], spec.get("args") or {},
-                                 check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event)
-    return classify(res.results, res.cancelled)
+    wanted = set(todo)
+    target: Any = spec["pattern"] if len(todo) == len(names) else \
+        [h for h in ctx.executor.inventory.select(spec["pattern"]) if h.name in wanted]
+    try:
+        res = await ctx.executor.run(target, spec["module"], spec.get("args") or {},
+                                     check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event)
+    finally:
+        await ctx.saved()
+    return ledger_outcome(ledger, names, res.cancelled)
 
 
 async def workflow_kind(job: Job, ctx: JobContext) -> Outcome:
+    """A workflow DAG. Step retries (``retries: N``) are the only retries of a step's
+    hosts; a job-level retry happens only after the controller died (``lost``) and keeps
+    finished steps and, inside the others, finished hosts."""
+    from ftltui.jobs.events import StepChanged
+
     spec = ctx.spec
     wf = load_workflow(spec["file"], ctx.executor.inventory)
     total = len(wf.steps)
 
+    def snapshot() -> dict[str, Any]:
+        return {"steps": {n: dict(r) for n, r in run.steps.items()}, "progress": job.progress}
+
     async def on_change(name: str, rec: dict[str, Any]) -> None:
         done = sum(1 for r in run.steps.values() if r["state"] in m.TERMINAL)
         ctx.progress(done, total)
-        from ftltui.jobs.events import StepChanged
-
-        await ctx.save({"steps": dict(run.steps), "progress": job.progress})
+        await ctx.saved()
+        await ctx.save(snapshot())
         ctx.queue.emit(StepChanged(job.id, step=name, state=rec["state"], reason=rec.get("message", "")))
         ctx.log.write({"event": "StepChanged", "step": name, "state": rec["state"], "reason": rec.get("message", "")})
 
-    previous = spec.get("resume") or (job.steps if job.attempts > 1 else None)
+    retry_of = job.steps if job.attempts > 1 and job.steps else None
     run = WorkflowRun(wf, ctx.executor, check=bool(spec.get("check")), extra_vars=spec.get("vars"),
-                      previous=previous, on_change=on_change, on_event=lambda step, ev: ctx.output(ev, step))
-    steps = await run.run()
+                      previous=None if retry_of else spec.get("resume"), retry_of=retry_of,
+                      on_change=on_change, on_event=lambda step, ev: ctx.output(ev, step),
+                      on_host=lambda step, rec: ctx.save_soon(snapshot))
+    try:
+        steps = await run.run()
+    finally:
+        await ctx.saved()
     ok, kind = workflow_status(steps)
     summary = {"steps": {n: r["state"] for n, r in steps.items()}}
     if ok:
         return Outcome(m.OK, None, f"{total} step(s) ok", summary)
     bad = [n for n, r in steps.items() if r["state"] not in ("succeeded", "skipped")]
-    return Outcome(m.ERROR, kind, f"steps not ok: {', '.join(bad)}", summary)
+    first = next((n for n in bad if steps[n]["state"] == m.FAILED), bad[0])
+    return Outcome(m.ERROR, kind, f"steps not ok: {', '.join(bad)}; {first}: {steps[first].get('message', '')}"[:600],
+                   summary, retry=False)
+
+
+# Ad-hoc runs are not retried automatically, as in Ansible: the operator sees the
+# failure at once and retries explicitly (`jobs retry`, `e` in the console), which runs
+# only the hosts that did not end well.
+AD_HOC = RetryPolicy(max_attempts=1)
 
 
 def register_builtin(queue: JobQueue) -> None:
@@ -85,6 +117,7 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
     spec = modules.spec(module)
     secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
+    kw.setdefault("retry", AD_HOC)
     return await queue.enqueue("run", {"pattern": pattern, "module": module, "args": args, "check": check,
                                        "timeout": timeout}, title=f"{module} on {pattern}", hosts=hosts,
                                secrets=secrets, **kw)

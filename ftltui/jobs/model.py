@@ -70,6 +70,9 @@ class Outcome:
     error_kind: str | None = None
     message: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+    # False when the handler knows another attempt has nothing safe to do (every failed
+    # host finished or may have run a non-idempotent command): the job fails, not retries
+    retry: bool = True
 
 
 @dataclass
@@ -114,6 +117,7 @@ class Job:
     error_kind: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     steps: dict[str, Any] = field(default_factory=dict)  # workflow jobs: per-step records
+    per_host: dict[str, Any] = field(default_factory=dict)  # run jobs: retry.HostLedger, host -> attempts
     parent: int | None = None  # requeued/retried from
     has_secrets: bool = False
     log: str = ""

@@ -38,7 +38,7 @@ from ftltui.jobs.context import JobContext, JobLog
 from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost, QueueError
 from ftltui.jobs.model import Attempt, Job, Outcome, check_transition
 from ftltui.jobs.owner import owner_alive, process_start_time
-from ftltui.jobs.retry import RetryPolicy
+from ftltui.jobs.retry import RetryPolicy, dead_reason
 from ftltui.state import StateStore
 
 Handler = Callable[[Job, JobContext], Awaitable[Outcome]]
@@ -246,7 +246,8 @@ class JobQueue:
                 runner.cancel()  # the handler task is abandoned; the worker slot is freed
                 await self._finish_attempt(job, Outcome(m.ATTEMPT_CANCELLED, message="forced after grace"))
                 try:
-                    await self._transition(job, m.CANCELLED, "forced after grace period")
+                    await self._transition(job, m.CANCELLED, "forced after grace period",
+                                           self._closed(job, m.CANCELLED, "forced after grace period"))
                 except StateError:  # recorded by the storage retry once space is back
                     self._unfinished[job.id] = (Outcome(m.ATTEMPT_CANCELLED, message="forced after grace"), False)
                     self._storage_retry_at = time.monotonic() + self.storage_retry
@@ -559,7 +560,9 @@ class JobQueue:
             return
         pair = await self._finish_attempt(job, outcome)
         att, att_id = pair if pair else (None, None)
-        fields = {"owner": None, "summary": outcome.summary or job.summary, "error_kind": outcome.error_kind}
+        fields = {"owner": None, "summary": outcome.summary or job.summary, "error_kind": outcome.error_kind,
+                  **({"per_host": job.per_host} if job.per_host else {}), **({"steps": job.steps} if job.steps else {})}
+        retry_ok = retry_ok and outcome.retry
         if outcome.status == m.OK:
             await self._transition(job, m.SUCCEEDED, outcome.message, fields, att, att_id)
             return
@@ -581,9 +584,8 @@ class JobQueue:
             await self._transition(job, m.RETRY_WAIT, f"{kind}: {message}; retry in {delay:.1f}s",
                                    fields, att, att_id)
             self._wake.set()
-        elif policy.retryable(kind):
-            await self._transition(job, m.DEAD, f"out of attempts ({job.attempts}/{policy.max_attempts}); "
-                                   f"last: {kind}: {message}", fields, att, att_id)
+        elif retry_ok and policy.retryable(kind):
+            await self._transition(job, m.DEAD, dead_reason(job.attempts, kind, message), fields, att, att_id)
         else:
             await self._transition(job, m.FAILED, f"{kind}: {message}" if kind else message, fields, att, att_id)
 
@@ -592,17 +594,50 @@ class JobQueue:
         owner = job.owner or {}
         attempt_doc = next((a for a in reversed(self.attempts(job.id)) if a.get("ended") is None), None)
         att = att_id = None
+        why = f"owner pid {owner.get('pid')} died"
         if attempt_doc is not None:
             att = Attempt(**{k: attempt_doc[k] for k in Attempt.__dataclass_fields__ if k in attempt_doc})
             att.ended, att.outcome, att.error_kind = time.time(), m.LOST, "lost"
             att.message = f"owner pid {owner.get('pid')} is gone"
             att_id = attempt_doc.doc_id
         self.bus.emit(JobLost(job.id, owner_pid=int(owner.get("pid") or 0), attempt=job.attempts))
-        fields = {"owner": None, "error_kind": "lost"}
         if job.state == m.CANCELLING:
+            fields = {"owner": None, "error_kind": "lost", **self._closed(job, m.CANCELLED, "owner died while cancelling")}
             await self._transition(job, m.CANCELLED, "owner died while cancelling", fields, att, att_id)
-        else:
-            await self._after_failure(job, "lost", f"owner pid {owner.get('pid')} died", fields, att, att_id)
+            return
+        policy = RetryPolicy.from_doc((self.store.table(JOBS).get(job.id) or {}).get("retry"))
+        useful, message = self._worth_retrying(job)
+        target = m.RETRY_WAIT if useful and policy.should_retry(job.attempts, "lost") else m.DEAD
+        fields = {"owner": None, "error_kind": "lost", **self._closed(job, target, f"{why}: {message}" if message else why)}
+        await self._after_failure(job, "lost", f"{why}" + (f"; {message}" if message else ""), fields, att, att_id,
+                                  retry_ok=useful)
+
+    def _closed(self, job: Job, target: str, reason: str) -> dict[str, Any]:
+        """Step and host records of ``job`` closed for ``target``: none stays running."""
+        from ftltui.jobs.retry import HostLedger, idempotent
+        from ftltui.jobs.workflow.runner import close_steps
+
+        out: dict[str, Any] = {}
+        if job.steps:
+            out["steps"] = job.steps = close_steps(job.steps, target, reason)
+        if job.per_host:
+            ledger = HostLedger(job.per_host, idempotent(job.spec.get("module", ""), job.spec.get("args")))
+            ledger.cancel_running(reason) if target == m.CANCELLED else ledger.close_interrupted()
+            out["per_host"] = job.per_host = ledger.doc()
+        return out
+
+    def _worth_retrying(self, job: Job) -> tuple[bool, str]:
+        """May another attempt of this lost job run anything? Only a run job can say no:
+        every host finished, or may have run a command that is not safe to repeat."""
+        if job.kind != "run" or not job.per_host:
+            return True, ""
+        from ftltui.jobs.retry import HostLedger, idempotent, ledger_outcome
+
+        ledger = HostLedger(job.per_host, idempotent(job.spec.get("module", ""), job.spec.get("args")))
+        ledger.close_interrupted()
+        if any(h not in ledger.entries for h in job.hosts) or ledger.retryable():
+            return True, ""
+        return False, ledger_outcome(ledger, list(ledger.entries)).message
 
     async def _heartbeat_loop(self) -> None:
         from ftltui.jobs.archive import take_requests

@@ -27,3 +27,29 @@ async def scripted(job, ctx) -> Outcome:
             await asyncio.sleep(1.0)
             raise
     raise AssertionError(step)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: bound by us, released, and checked to refuse."""
+    import socket
+
+    for _ in range(20):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as c:
+            c.settimeout(1)
+            if c.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no closed loopback port found")
+
+
+def inventory_with_unreachable(path, local=("l1", "l2"), far=("far1",)):
+    """Local hosts plus ssh hosts on a closed loopback port (unreachable at connect)."""
+    port = closed_port()
+    lines = ["all:", "  hosts:"]
+    lines += [f"    {h}:\n      ansible_connection: local" for h in local]
+    lines += [f"    {h}:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: nobody"
+              for h in far]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -45,7 +45,7 @@ async def test_transient_retried_then_succeeds(queue: JobQueue) -> None:
 
 async def test_out_of_attempts_goes_dead_and_requeue_links(queue: JobQueue) -> None:
     job = await queue.wait((await queue.enqueue("scripted", {"script": ["transient"]}, retry=FAST)).id)
-    assert job.state == "dead" and "out of attempts (3/3)" in job.reason
+    assert job.state == "dead" and "gave up after 3 attempts (unreachable: host down)" in job.reason
     again = await queue.requeue(job.id)
     assert again.parent == job.id and again.id != job.id
     await queue.wait(again.id)

@@ -130,21 +130,26 @@ async def test_check_mode_collects_diffs(tmp_path: Path, inv) -> None:
     await ex.close()
 
 
-async def test_cancel_closes_every_step(tmp_path: Path, inv) -> None:
+async def test_cancel_closes_every_step(tmp_path: Path) -> None:
     import asyncio
 
+    from jobs_helpers import inventory_with_unreachable
+
+    inv = load_inventory([str(inventory_with_unreachable(tmp_path / "inv.yml", local=("localhost",)))])
     p = wf_file(tmp_path, """
         name: c
         hosts: localhost
         steps:
           - {name: slow, module: command, args: "sleep 30"}
-          - {name: flaky, module: command, args: "false", retries: 3}
+          - {name: flaky, module: ping, hosts: far1, retries: 30}
           - {name: after, module: ping, depends_on: [slow]}
     """)
     ex = Executor(inv)
     run = WorkflowRun(load_workflow(p, inv), ex)
     task = asyncio.create_task(run.run())
-    while run.steps["slow"]["state"] != "running" or run.steps["flaky"]["state"] != "retry_wait":
+    for _ in range(1000):
+        if run.steps["slow"]["state"] == "running" and run.steps["flaky"]["state"] == "retry_wait":
+            break
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

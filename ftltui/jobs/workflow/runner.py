@@ -19,35 +19,53 @@ import dataclasses
 import time
 from typing import Any, Awaitable, Callable
 
+from ftltui.engine.events import HostFinished
 from ftltui.errors import FtlError
 from ftltui.jobs import model as m
 from ftltui.jobs.model import check_transition
+from ftltui.jobs.retry import HostLedger, idempotent, ledger_outcome
 from ftltui.jobs.workflow.expr import ExprError, evaluate
 from ftltui.jobs.workflow.loader import Step, Workflow
 
 KEEP = (m.SUCCEEDED, m.SKIPPED)
 OnChange = Callable[[str, dict[str, Any]], Awaitable[None]]
 OnEvent = Callable[[str, Any], None]
+OnHost = Callable[[str, dict[str, Any]], None]
 
 
 class WorkflowRun:
     def __init__(self, wf: Workflow, executor: Any, *, check: bool = False, extra_vars: dict[str, Any] | None = None,
-                 previous: dict[str, Any] | None = None, on_change: OnChange | None = None,
-                 on_event: OnEvent | None = None) -> None:
+                 previous: dict[str, Any] | None = None, retry_of: dict[str, Any] | None = None,
+                 on_change: OnChange | None = None, on_event: OnEvent | None = None,
+                 on_host: OnHost | None = None) -> None:
+        """``previous``: an operator's re-run from failure (failed hosts run again);
+        ``retry_of``: this job's own records after its controller died (the retry rule:
+        only hosts that may run again do)."""
         self.wf = wf
         self.executor = executor
         self.check = check
         self.vars = {**wf.vars, **(extra_vars or {})}
         self.on_change = on_change
         self.on_event = on_event
+        self.on_host = on_host
         self.steps: dict[str, dict[str, Any]] = {}
         for name in wf.steps:
-            old = (previous or {}).get(name)
+            old = (retry_of or previous or {}).get(name)
             if old and old.get("state") in KEEP:
                 self.steps[name] = {**old, "kept": True}
-            else:
-                self.steps[name] = {"state": m.QUEUED, "history": [[m.QUEUED, time.time(), ""]], "changed": False,
-                                    "counts": {}, "results": {}, "attempts": 0, "message": ""}
+                continue
+            rec = {"state": m.QUEUED, "history": [[m.QUEUED, time.time(), ""]], "changed": False,
+                   "counts": {}, "results": {}, "per_host": {}, "attempts": 0, "message": ""}
+            if old:  # finished hosts inside an unfinished step are kept too
+                per_host = dict(old.get("per_host") or {})
+                if retry_of is None:  # an operator's re-run: hosts that did not end well run again
+                    per_host = {h: e for h, e in per_host.items()
+                                if e.get("attempts") and e["attempts"][-1].get("status") in ("ok", "changed", "skipped")}
+                results = {h: r for h, r in (old.get("results") or {}).items() if h in per_host}
+                rec.update(per_host=per_host, results=results, attempts=old.get("attempts", 0) if retry_of else 0)
+                if old.get("history") and retry_of is not None:
+                    rec["history"] = old["history"] + rec["history"]
+            self.steps[name] = rec
 
     async def _move(self, name: str, new: str, reason: str = "", **fields: Any) -> None:
         rec = self.steps[name]
@@ -122,34 +140,71 @@ class WorkflowRun:
             raise
 
     async def _run_step(self, step: Step) -> None:
-        name = step.name
+        """Attempts of one step: each runs only the hosts the retry rule lets run (never
+        one whose attempt finished); ``retries: N`` allows N more attempts per host."""
+        name, rec = step.name, self.steps[step.name]
         check = self.check if step.check is None else step.check
-        attempt = 0
+        ledger = HostLedger(rec.get("per_host"), idempotent(step.module, step.args))
+        rec["idempotent"] = ledger.idempotent
+        budget = step.retries + 1
+        try:
+            hosts = self._hosts(step)
+        except FtlError as exc:
+            await self._move(name, m.RUNNING, "attempt 1", attempts=rec.get("attempts", 0) + 1)
+            await self._move(name, m.FAILED, str(exc), error_kind="bad_args")
+            return
+        names = [h.name for h in hosts]
         while True:
-            attempt += 1
-            await self._move(name, m.RUNNING, f"attempt {attempt}", attempts=attempt)
-            try:
-                hosts = self._hosts(step)
-                res = await self.executor.run(hosts, step.module, step.args, check=check, timeout=step.timeout,
-                                              on_event=lambda ev: self.on_event and self.on_event(name, ev))
-            except FtlError as exc:
-                await self._move(name, m.FAILED, str(exc), error_kind="bad_args")
+            todo = ledger.plan(names, budget)
+            attempt = rec.get("attempts", 0) + 1
+            if todo:
+                ledger.start(todo, attempt)
+            await self._move(name, m.RUNNING, f"attempt {attempt}" if todo else "nothing left to run",
+                             attempts=attempt, per_host=ledger.doc())
+            if todo:
+                wanted = set(todo)
+                err = await self._run_hosts(step, [h for h in self._hosts(step) if h.name in wanted],
+                                            ledger, attempt, check)
+                if err is not None:
+                    await self._move(name, m.FAILED, str(err), error_kind="bad_args", per_host=ledger.doc())
+                    return
+            out = ledger_outcome(ledger, names, budget=budget)
+            merged = {h: rec["results"][h] for h in names if h in rec["results"]}
+            fields = {"results": merged, "counts": out.summary["counts"], "per_host": ledger.doc(),
+                      "changed": any(r.get("status") == "changed" for r in merged.values()),
+                      "error_kind": out.error_kind}
+            if out.status == m.OK:
+                await self._move(name, m.SUCCEEDED, out.message, **fields)
                 return
-            results = {h: r.to_dict() for h, r in res.results.items()}
-            bad = {h: r for h, r in res.results.items() if not r.ok}
-            fields = {"results": results, "counts": res.counts, "changed": any(r.changed for r in res.results.values()),
-                      "error_kind": next((r.error_kind or r.status for r in bad.values()), None)}
-            if not bad:
-                await self._move(name, m.SUCCEEDED, f"{len(results)} host(s) ok", **fields)
-                return
-            why = f"failed on {', '.join(sorted(bad)[:5])}: {next(iter(bad.values())).msg[:200]}"
-            if attempt <= step.retries:
-                await self._move(name, m.RETRY_WAIT, why, **fields)
+            if out.retry and todo:
+                await self._move(name, m.RETRY_WAIT, out.message, **fields)
                 await asyncio.sleep(min(5.0, 0.2 * 2 ** (attempt - 1)))
                 await self._move(name, m.QUEUED, "retry")
                 continue
-            await self._move(name, m.FAILED, why, **fields)
+            await self._move(name, m.FAILED, out.message, **fields)
             return
+
+    async def _run_hosts(self, step: Step, hosts: list[Any], ledger: HostLedger, attempt: int,
+                         check: bool) -> FtlError | None:
+        """One engine run of the step; each host's result is recorded as it finishes."""
+        name, rec = step.name, self.steps[step.name]
+
+        def on_event(ev: Any) -> None:
+            if isinstance(ev, HostFinished):
+                ledger.record(attempt, ev.result)
+                rec["results"] = {**rec["results"], ev.host: ev.result.to_dict()}
+                rec["per_host"] = ledger.doc()
+                if self.on_host is not None:
+                    self.on_host(name, rec)
+            if self.on_event is not None:
+                self.on_event(name, ev)
+
+        try:
+            await self.executor.run(hosts, step.module, step.args, check=check, timeout=step.timeout,
+                                    on_event=on_event)
+        except FtlError as exc:
+            return exc
+        return None
 
     def _hosts(self, step: Step) -> list[Any]:
         """The step's hosts with the workflow's vars laid over theirs (play vars win)."""
@@ -167,3 +222,31 @@ def workflow_status(steps: dict[str, dict[str, Any]]) -> tuple[bool, str | None]
         return True, None
     kinds = [r.get("error_kind") for r in bad if r["state"] == m.FAILED]
     return False, kinds[0] if kinds else "upstream_failed"
+
+
+def close_steps(steps: dict[str, dict[str, Any]], job_state: str, reason: str) -> dict[str, dict[str, Any]]:
+    """Step records closed to match a job closed without its runner (its controller died,
+    or a cancel gave up waiting): no step may read ``running`` after its job stopped.
+    ``job_state`` ``retry_wait`` leaves unstarted steps for the retry."""
+    out = {}
+    for name, old in steps.items():
+        rec = dict(old)
+        ledger = HostLedger(rec.get("per_host"), bool(rec.get("idempotent")))
+        if job_state == m.CANCELLED:
+            ledger.cancel_running(reason)
+            path = {m.RUNNING: [m.CANCELLING, m.CANCELLED], m.CANCELLING: [m.CANCELLED],
+                    m.QUEUED: [m.CANCELLED], m.RETRY_WAIT: [m.CANCELLED]}
+        else:
+            ledger.close_interrupted()
+            path = {m.RUNNING: [m.RETRY_WAIT if job_state == m.RETRY_WAIT else m.FAILED],
+                    m.CANCELLING: [m.CANCELLED]}
+            if job_state != m.RETRY_WAIT:
+                path.update({m.QUEUED: [m.CANCELLED], m.RETRY_WAIT: [m.CANCELLED]})
+        if rec.get("per_host"):
+            rec["per_host"] = ledger.doc()
+        for new in path.get(rec.get("state", ""), []):
+            check_transition(rec["state"], new, f"step {name}")
+            rec["state"], rec["message"] = new, reason
+            rec["history"] = list(rec.get("history") or []) + [[new, time.time(), reason]]
+        out[name] = rec
+    return out
