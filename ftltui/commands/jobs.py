@@ -69,20 +69,27 @@ def _ro(args: argparse.Namespace) -> Any:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from ftltui.jobs.describe import effective_state
+
     store = _ro(args)
     docs = sorted(store.table("jobs").all(), key=lambda d: d.doc_id)
-    if args.state:
-        docs = [d for d in docs if d.get("state") in args.state]
-    rows = [{"id": d.doc_id, "state": d.get("state"), "kind": d.get("kind"), "title": d.get("title"),
-             "attempts": d.get("attempts", 0), "progress": d.get("progress"), "updated": d.get("updated"),
-             "reason": d.get("reason", "")} for d in docs]
+    rows = []
+    for d in docs:
+        shown, note = effective_state(d)
+        if args.state and shown not in args.state and d.get("state") not in args.state:
+            continue
+        rows.append({"id": d.doc_id, "state": shown, "stored_state": d.get("state"), "state_note": note,
+                     "kind": d.get("kind"), "title": d.get("title"), "attempts": d.get("attempts", 0),
+                     "progress": d.get("progress"), "updated": d.get("updated"), "reason": d.get("reason", "")})
     if args.json:
         print_json(rows)
         return EXIT_OK
+    print(f"{'ID':>6}  {'STATE':<15} {'TRIES':>5}  {'UPDATED':<19}  TITLE")
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["updated"] or 0))
-        print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>2}x  {when}  {r['title']}"
-              + (f"  ({r['reason'][:80]})" if r["reason"] else ""))
+        why = r["state_note"] or r["reason"]
+        print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
+              + (f"  ({why[:80]})" if why else ""))
     return EXIT_OK
 
 
@@ -94,23 +101,32 @@ def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from ftltui.jobs.describe import effective_state, host_lines, state_label, step_lines
+
     store = _ro(args)
     doc = _job_doc(store, args.id)
     doc["id"] = args.id
     doc["attempt_records"] = sorted((dict(a) for a in store.table("attempts").search(lambda a: a.get("job_id") == args.id)),
                                     key=lambda a: a["number"])
+    shown, note = effective_state(doc)
+    doc["stored_state"], doc["state"], doc["state_note"] = doc["state"], shown, note
     if args.json:
         print_json(doc)
         return EXIT_OK
-    print(f"job {args.id}: {doc['title']} [{doc['kind']}] {doc['state']}" + (f" ({doc['reason']})" if doc.get("reason") else ""))
+    print(f"job {args.id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
     for state, ts, reason in doc.get("history", []):
         print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
     for a in doc["attempt_records"]:
-        print(f"  attempt {a['number']}: {a.get('outcome') or 'running'} pid {a['pid']} {a.get('message', '')}")
-    for name, rec in (doc.get("steps") or {}).items():
-        print(f"  step {name:<20} {rec['state']:<16} {rec.get('message', '')[:100]}")
+        outcome = a.get("outcome") or ("interrupted (its process is gone)" if shown == "lost" else "running")
+        print(f"  attempt {a['number']}: {outcome} pid {a['pid']} {a.get('message', '')}")
+    if doc.get("per_host"):
+        print("  hosts")
+        for line, _status in host_lines(doc["per_host"], "    "):
+            print(line)
+    for line, _state in step_lines(doc.get("steps") or {}):
+        print(line)
     return EXIT_OK
 
 
@@ -139,8 +155,13 @@ def _logs(args: argparse.Namespace) -> int:
         if not args.follow or finished:
             return EXIT_OK
         if time.monotonic() - last_check > 2:  # the owner may have died: ask the store
+            from ftltui.jobs.describe import effective_state
+
             last_check = time.monotonic()
-            if _ro(args).table("jobs").get(args.id).get("state") in TERMINAL:
+            shown, note = effective_state(_ro(args).table("jobs").get(args.id) or {})
+            if shown in TERMINAL or shown == "lost":
+                if note:
+                    sys.stdout.write(f"job {note}\n")
                 return EXIT_OK
         time.sleep(0.1)
 

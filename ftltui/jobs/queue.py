@@ -232,7 +232,8 @@ class JobQueue:
         if job is None:
             return self.get(job_id)
         if job.state in (m.QUEUED, m.RETRY_WAIT):
-            await self._transition(job, m.CANCELLED, "cancelled by operator")
+            await self._transition(job, m.CANCELLED, "cancelled by operator",
+                                   self._closed(job, m.CANCELLED, "cancelled by operator"))
             return job
         if job.state == m.RUNNING:
             await self._transition(job, m.CANCELLING, "cancel requested")
@@ -500,7 +501,7 @@ class JobQueue:
         now = time.time()
         number = job.attempts + 1
         attempt = Attempt(job.id, number, now, self.pid, self.pid_start)
-        owner = {"pid": self.pid, "start": self.pid_start, "heartbeat": now}
+        owner = {"pid": self.pid, "start": self.pid_start, "heartbeat": now, "every": self.heartbeat}
 
         def insert_attempt(tx: Any) -> None:  # same journal record as the transition
             job._attempt = (attempt, tx.insert(ATTEMPTS, attempt.to_doc()))  # type: ignore[attr-defined]

@@ -13,8 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ftltui.engine.sanitize import safe_text
+from ftltui.jobs.describe import host_lines, step_lines
 from ftltui.tui.widgets.jobs_pane import STATE_STYLE
 
+HOST_STYLE = {"ok": "green", "changed": "yellow", "failed": "red", "unreachable": "magenta"}
 STEP_ICON = {"succeeded": "✔", "failed": "✖", "running": "◐", "queued": "·", "skipped": "○",
              "upstream_failed": "⊘", "cancelled": "○", "retry_wait": "↻", "dead": "✖"}
 
@@ -68,16 +70,25 @@ class JobDetailScreen(ModalScreen[None]):
             t.append("\n\nworkflow\n", style="bold")
             for line, state in dag_lines(self.steps):
                 t.append(line + "\n", style=STATE_STYLE.get(state, ""))
-        hosts = self.hosts or (job.summary or {}).get("hosts") or {}
+        full_steps = getattr(job, "steps", None) or {}
+        if full_steps:  # per step and per host: status, rc, duration, every attempt
+            t.append("\nsteps and hosts\n", style="bold")
+            for line, state in step_lines(full_steps):
+                t.append(safe_text(line, 400) + "\n", style=STATE_STYLE.get(state, HOST_STYLE.get(state, "")))
+        per_host = getattr(job, "per_host", None) or {}
+        hosts = {} if per_host or full_steps else self.hosts or (job.summary or {}).get("hosts") or {}
         counts = (job.summary or {}).get("counts")
         if counts:
             t.append("\nresults " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+        if per_host:  # the merged result per host, and each attempt when it took more than one
+            t.append("\nhosts\n", style="bold")
+            for line, st in host_lines(per_host):
+                t.append(safe_text(line, 400) + "\n", style=HOST_STYLE.get(st, ""))
         if hosts:
             t.append("\nhosts\n", style="bold")
             for h, st in hosts.items():
                 t.append(f"  {safe_text(h)}: ")
-                t.append(f"{st}\n", style={"ok": "green", "changed": "yellow", "failed": "red",
-                                           "unreachable": "magenta"}.get(st, ""))
+                t.append(f"{st}\n", style=HOST_STYLE.get(st, ""))
         t.append("\nhistory\n", style="bold")
         for state, _ts, reason in job.history:
             t.append(f"  {state}" + (f": {safe_text(str(reason), 200)}" if reason else "") + "\n")
