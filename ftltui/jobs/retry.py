@@ -205,11 +205,8 @@ class HostLedger:
         e = self.entries[host]
         last = e["attempts"][-1] if e["attempts"] else {}
         what = host_message(host, last.get("msg") or last.get("status") or e["state"])
-        n = len(e["attempts"])
         if e["state"] == HELD:
             return f"{what} ({HELD_MSG})"
-        if e["state"] == RETRY and n > 1:
-            return f"{what} (after {n} attempts)"
         return what
 
 
