@@ -39,7 +39,9 @@ def _workflow(shared: str) -> str:
     b = f"echo started; test -e {shared}/go || sleep 60; echo b-done"
     return json.dumps({"name": "sshcrash", "hosts": ",".join(HOSTS), "steps": [
         {"name": "a", "module": "command", "args": {"argv": ["sh", "-c", a]}},
-        {"name": "b", "module": "command", "args": {"argv": ["sh", "-c", b]}, "depends_on": ["a"]},
+        # creates= makes b safe to repeat: recovery reruns an interrupted step only then
+        {"name": "b", "module": "command", "args": {"argv": ["sh", "-c", b], "creates": f"{shared}/never"},
+         "depends_on": ["a"]},
     ]})
 
 
