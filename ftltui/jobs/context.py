@@ -53,10 +53,15 @@ class JobLog:
         self.dropped = 0
 
     @classmethod
-    def append(cls, path: Path, record: dict[str, Any]) -> None:
-        """Write one record, through the job's open log if it has one (keeps the order)."""
+    def append(cls, path: Path, record: dict[str, Any], redactor: Redactor | None = None) -> None:
+        """Write one record, through the job's open log if it has one (keeps the order);
+        redacted like every other line (a transition's reason can quote host output)."""
         log = _OPEN.get(path)
-        (log or cls(path)).write(record)
+        if log is None:
+            log = cls(path, redactor)
+        elif redactor is not None and log.redactor is None:
+            record = redactor.obj(record)
+        log.write(record)
 
     def write(self, record: dict[str, Any]) -> None:
         if self.redactor is not None:

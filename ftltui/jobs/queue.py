@@ -339,7 +339,8 @@ class JobQueue:
             raise
         self._emit_transition(job, previous, reason)
         if new not in (m.QUEUED, m.RUNNING):  # JobContext logs the start; this saves two opens a job
-            JobLog.append(self.store.log_path(job.id), {"event": "JobState", "state": new, "reason": reason, "ts": now})
+            JobLog.append(self.store.log_path(job.id), {"event": "JobState", "state": new, "reason": reason, "ts": now},
+                          self.store.redactor)
         if new in m.TERMINAL:
             self._idle.set()
 

@@ -51,11 +51,11 @@ def test_full_state_disk_cli_gives_one_line_error_and_keeps_finished_jobs(small_
     filler.unlink()
     listed = _cli("jobs", "list", "--state-dir", str(state))
     assert listed.returncode == 0, listed.stderr
-    rows = [ln.split() for ln in listed.stdout.splitlines() if ln.strip()]
+    rows = [ln.split() for ln in listed.stdout.splitlines()[1:] if ln.strip()]  # [0] is the header
     assert [(r[0], r[1]) for r in rows] == [("1", "succeeded")], listed.stdout
     again = _cli(*play)  # space is back: the console works again
     assert again.returncode == 0, again.stderr
-    rows = [ln.split() for ln in _cli("jobs", "list", "--state-dir", str(state)).stdout.splitlines() if ln.strip()]
+    rows = [ln.split() for ln in _cli("jobs", "list", "--state-dir", str(state)).stdout.splitlines()[1:] if ln.strip()]
     assert [(r[0], r[1]) for r in rows] == [("1", "succeeded"), ("2", "succeeded")]
 
 
