@@ -259,10 +259,12 @@ def _retry(args: argparse.Namespace) -> int:
 def _failed_hosts(args: argparse.Namespace) -> list[str]:
     """Hosts whose merged result (their last attempt) did not end well."""
     store = _ro(args)
+    from ftltui.jobs.retry import ENDED_WELL
+
     per_host = (store.table("jobs").get(args.id) or {}).get("per_host")
     if per_host:
         return sorted(h for h, e in per_host.items()
-                      if not e.get("attempts") or e["attempts"][-1].get("status") not in ("ok", "changed", "skipped"))
+                      if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
     bad = []
     try:
         with open(store.log_path(args.id), encoding="utf-8") as fh:

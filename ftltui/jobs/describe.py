@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from ftltui.jobs.owner import process_start_time
-from ftltui.jobs.retry import HELD, HELD_MSG, host_message
+from ftltui.jobs.retry import ENDED_WELL, HELD, HELD_MSG, host_message
 
 STALE_BEATS = 5  # heartbeats missed before a live owner counts as hung
 STALE_MIN = 10.0  # seconds, whatever the interval
@@ -75,7 +75,7 @@ def host_lines(per_host: dict[str, Any], indent: str = "  ") -> list[tuple[str, 
             line += f"  ({len(atts)} attempts)"
         if e.get("state") == "running":
             line += "  (running)"
-        if status not in ("ok", "changed", "skipped") and last.get("msg"):
+        if status not in ENDED_WELL and last.get("msg"):
             line += f"  {host_message(host, last['msg'])}"
         if e.get("state") == HELD:
             line += f"  [{HELD_MSG}]"

@@ -604,13 +604,15 @@ class JobQueue:
             att_id = attempt_doc.doc_id
         self.bus.emit(JobLost(job.id, owner_pid=int(owner.get("pid") or 0), attempt=job.attempts))
         if job.state == m.CANCELLING:
-            fields = {"owner": None, "error_kind": "lost", **self._closed(job, m.CANCELLED, "owner died while cancelling")}
+            fields = {"owner": None, "error_kind": "lost",
+                      **self._closed(job, m.CANCELLED, "owner died while cancelling")}
             await self._transition(job, m.CANCELLED, "owner died while cancelling", fields, att, att_id)
             return
         policy = RetryPolicy.from_doc((self.store.table(JOBS).get(job.id) or {}).get("retry"))
         useful, message = self._worth_retrying(job)
         target = m.RETRY_WAIT if useful and policy.should_retry(job.attempts, "lost") else m.DEAD
-        fields = {"owner": None, "error_kind": "lost", **self._closed(job, target, f"{why}: {message}" if message else why)}
+        fields = {"owner": None, "error_kind": "lost",
+                  **self._closed(job, target, f"{why}: {message}" if message else why)}
         await self._after_failure(job, "lost", f"{why}" + (f"; {message}" if message else ""), fields, att, att_id,
                                   retry_ok=useful)
 

@@ -69,10 +69,11 @@ class RetryPolicy:
 # their record, saved as hosts finish, so a retry after a crash skips finished hosts too.
 
 NOT_STARTED_KINDS = frozenset({"unreachable"})
-# ``connection_lost``: a connection that broke while the module ran (the engine reports
-# that as ``unreachable`` today, see the report on issue 12; this set is ready for it)
+# ``connection_lost``: a connection that broke while the module ran. The engine still
+# reports that as ``unreachable``; once it names it, the rule treats it as uncertain.
 UNCERTAIN_KINDS = frozenset({"timeout", "gate_failed", "lost", "connection_lost"})
 RUNNING, DONE, RETRY, HELD, CANCELLED = "running", "done", "retry", "held", "cancelled"
+ENDED_WELL = ("ok", "changed", "skipped")  # host statuses that are a success
 HELD_MSG = "not retried: the command may have run; re-run it explicitly"
 MSG_CLIP = 300
 
@@ -110,7 +111,7 @@ def attempt_record(number: int, hr: Any) -> dict[str, Any]:
 
 def decide(status: str | None, error_kind: str | None, is_idempotent: bool) -> str:
     """The ledger state after one attempt on a host (the rule above, in one place)."""
-    if status in ("ok", "changed", "skipped"):
+    if status in ENDED_WELL:
         return DONE
     if status == "cancelled" or error_kind == "cancelled":
         return CANCELLED
@@ -198,7 +199,7 @@ class HostLedger:
         out = {}
         for h, e in self.entries.items():
             last = e["attempts"][-1] if e["attempts"] else None
-            if last is None or last["status"] not in ("ok", "changed", "skipped"):
+            if last is None or last["status"] not in ENDED_WELL:
                 out[h] = last or {"status": e["state"], "error_kind": None, "msg": ""}
         return out
 
@@ -230,8 +231,6 @@ def ledger_outcome(ledger: HostLedger, hosts: list[str], cancelled: bool = False
     # a retry is worth it only for hosts it may run; the kind names the first of those
     first = again[0] if again else next(iter(bad))
     kind = bad[first].get("error_kind") or bad[first].get("status")
-    if not again and kind in TRANSIENT_KINDS:
-        kind = "not_retried"
     status = TIMEOUT if kind == "timeout" else ERROR
     msg = f"{len(bad)} host(s) failed: " + "; ".join(ledger.describe(h) for h in list(bad)[:3])
     return Outcome(status, kind, msg[:600], summary, retry=bool(again))

@@ -23,7 +23,7 @@ from ftltui.engine.events import HostFinished
 from ftltui.errors import FtlError
 from ftltui.jobs import model as m
 from ftltui.jobs.model import check_transition
-from ftltui.jobs.retry import HostLedger, idempotent, ledger_outcome
+from ftltui.jobs.retry import ENDED_WELL, HostLedger, idempotent, ledger_outcome
 from ftltui.jobs.workflow.expr import ExprError, evaluate
 from ftltui.jobs.workflow.loader import Step, Workflow
 
@@ -60,7 +60,7 @@ class WorkflowRun:
                 per_host = dict(old.get("per_host") or {})
                 if retry_of is None:  # an operator's re-run: hosts that did not end well run again
                     per_host = {h: e for h, e in per_host.items()
-                                if e.get("attempts") and e["attempts"][-1].get("status") in ("ok", "changed", "skipped")}
+                                if e.get("attempts") and e["attempts"][-1].get("status") in ENDED_WELL}
                 results = {h: r for h, r in (old.get("results") or {}).items() if h in per_host}
                 rec.update(per_host=per_host, results=results, attempts=old.get("attempts", 0) if retry_of else 0)
                 if old.get("history") and retry_of is not None:
