@@ -16,7 +16,7 @@ from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.queue import JobQueue
-from ftltui.jobs.retry import HostLedger, RetryPolicy, idempotent, ledger_outcome
+from ftltui.jobs.retry import HostLedger, RetryPolicy, copy_ledger, idempotent, ledger_outcome
 from ftltui.jobs.workflow import WorkflowRun, load_workflow, workflow_status
 
 
@@ -46,8 +46,7 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
             ctx.progress(len(names) - len(todo), len(names))
         elif isinstance(ev, HostFinished):
             ledger.record(number, ev.result)
-            job.per_host = ledger.doc()
-            ctx.save_soon(lambda: {"per_host": job.per_host})
+            ctx.save_soon(lambda: {"per_host": ledger.doc()})
         ctx.output(ev)
 
     wanted = set(todo)
@@ -58,6 +57,7 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
                                      check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event)
     finally:
         await ctx.saved()
+        job.per_host = ledger.doc()  # the final transition stores it with the outcome
     return ledger_outcome(ledger, names, res.cancelled)
 
 
@@ -71,8 +71,10 @@ async def workflow_kind(job: Job, ctx: JobContext) -> Outcome:
     wf = load_workflow(spec["file"], ctx.executor.inventory)
     total = len(wf.steps)
 
-    def snapshot() -> dict[str, Any]:
-        return {"steps": {n: dict(r) for n, r in run.steps.items()}, "progress": job.progress}
+    def snapshot() -> dict[str, Any]:  # step records change in place while the store writes
+        return {"steps": {n: {**r, "results": dict(r.get("results") or {}),
+                              "per_host": copy_ledger(r.get("per_host") or {})} for n, r in run.steps.items()},
+                "progress": job.progress}
 
     async def on_change(name: str, rec: dict[str, Any]) -> None:
         done = sum(1 for r in run.steps.values() if r["state"] in m.TERMINAL)

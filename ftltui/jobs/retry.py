@@ -122,6 +122,11 @@ def decide(status: str | None, error_kind: str | None, is_idempotent: bool) -> s
     return DONE
 
 
+def copy_ledger(entries: dict[str, Any]) -> dict[str, Any]:
+    """Entries are changed in place, attempt records never: copying to that depth is enough."""
+    return {h: {**e, "attempts": list(e.get("attempts") or [])} for h, e in entries.items()}
+
+
 class HostLedger:
     """Per-host attempts of one run job or one workflow step: a plain dict in its record.
 
@@ -134,7 +139,8 @@ class HostLedger:
         self.idempotent = is_idempotent
 
     def doc(self) -> dict[str, Any]:
-        return {h: {**e, "attempts": list(e["attempts"])} for h, e in self.entries.items()}
+        """A copy to store (the store's writer thread must never see a dict change)."""
+        return copy_ledger(self.entries)
 
     def close_interrupted(self, why: str = "the controller died while this host ran") -> list[str]:
         """Hosts left ``running`` by a dead process: their attempt is lost (uncertain)."""

@@ -160,17 +160,17 @@ class WorkflowRun:
             if todo:
                 ledger.start(todo, attempt)
             await self._move(name, m.RUNNING, f"attempt {attempt}" if todo else "nothing left to run",
-                             attempts=attempt, per_host=ledger.doc())
+                             attempts=attempt, per_host=ledger.entries)
             if todo:
                 wanted = set(todo)
                 err = await self._run_hosts(step, [h for h in self._hosts(step) if h.name in wanted],
                                             ledger, attempt, check)
                 if err is not None:
-                    await self._move(name, m.FAILED, str(err), error_kind="bad_args", per_host=ledger.doc())
+                    await self._move(name, m.FAILED, str(err), error_kind="bad_args")
                     return
             out = ledger_outcome(ledger, names, budget=budget)
             merged = {h: rec["results"][h] for h in names if h in rec["results"]}
-            fields = {"results": merged, "counts": out.summary["counts"], "per_host": ledger.doc(),
+            fields = {"results": merged, "counts": out.summary["counts"],
                       "changed": any(r.get("status") == "changed" for r in merged.values()),
                       "error_kind": out.error_kind}
             if out.status == m.OK:
@@ -191,9 +191,8 @@ class WorkflowRun:
 
         def on_event(ev: Any) -> None:
             if isinstance(ev, HostFinished):
-                ledger.record(attempt, ev.result)
-                rec["results"] = {**rec["results"], ev.host: ev.result.to_dict()}
-                rec["per_host"] = ledger.doc()
+                ledger.record(attempt, ev.result)  # rec["per_host"] is the ledger's own dict
+                rec["results"][ev.host] = ev.result.to_dict()
                 if self.on_host is not None:
                     self.on_host(name, rec)
             if self.on_event is not None:
