@@ -29,22 +29,31 @@ CHILD = textwrap.dedent("""
     from ftltui.engine.executor import Executor
     from ftltui.inventory import load_inventory
     from ftltui.jobs import JobQueue, RetryPolicy
-    from ftltui.jobs.kinds import enqueue_run, register_builtin
+    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
     from ftltui.state import StateStore
 
-    async def main(state, inv, args):
+    async def main(state, inv, args, wf):
         q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([inv])), heartbeat=0.05)
         register_builtin(q)
         await q.start()
-        job = await enqueue_run(q, "all", "shell", json.loads(args), retry=RetryPolicy(base_delay=0.01))
+        policy = RetryPolicy(base_delay=0.01)
+        if wf:
+            job = await enqueue_workflow(q, wf, retry=policy)
+        else:
+            job = await enqueue_run(q, "all", "shell", json.loads(args), retry=policy)
         await q.wait(job.id)
 
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:5]))
 """)
 
 
+def _ledger(doc: dict, workflow: bool) -> dict:
+    return ((doc.get("steps") or {}).get("append") or {}).get("per_host") or {} if workflow else doc.get("per_host") or {}
+
+
+@pytest.mark.parametrize("workflow", [False, True], ids=["run", "workflow"])
 @pytest.mark.parametrize("idempotent", [False, True])
-async def test_recovery_skips_hosts_that_finished(tmp_path: Path, idempotent: bool) -> None:
+async def test_recovery_skips_hosts_that_finished(tmp_path: Path, idempotent: bool, workflow: bool) -> None:
     import json
 
     out, pid, go = tmp_path / "out", tmp_path / "pid", tmp_path / "go"
@@ -52,8 +61,13 @@ async def test_recovery_skips_hosts_that_finished(tmp_path: Path, idempotent: bo
     cmd = (f"echo {{{{ inventory_hostname }}}} >> {out}; "
            f"if [ {{{{ inventory_hostname }}}} = l2 ] && [ ! -e {go} ]; then echo $$ > {pid}; exec sleep 30; fi")
     args = {"cmd": cmd, **({"creates": str(tmp_path / "never")} if idempotent else {})}
-    state = tmp_path / "state"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(state), str(inv), json.dumps(args)],
+    state, wf = tmp_path / "state", ""
+    if workflow:  # the same command as a workflow step, then a step after it
+        wf = str(tmp_path / "wf.yml")
+        Path(wf).write_text(json.dumps({"name": "w", "hosts": "all", "steps": [
+            {"name": "append", "module": "shell", "args": args},
+            {"name": "after", "module": "ping", "depends_on": ["append"]}]}))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(state), str(inv), json.dumps(args), wf],
                              env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
     try:
         deadline = time.monotonic() + 30
@@ -65,7 +79,7 @@ async def test_recovery_skips_hosts_that_finished(tmp_path: Path, idempotent: bo
                 doc = StateStore.open(state, readonly=True).table("jobs").get(1) or {}
             except Exception:
                 continue
-            per_host = doc.get("per_host") or {}
+            per_host = _ledger(doc, workflow)
             if per_host.get("l1", {}).get("state") == "done" and per_host.get("l2", {}).get("state") == "running":
                 break
         else:
@@ -92,10 +106,14 @@ async def test_recovery_skips_hosts_that_finished(tmp_path: Path, idempotent: bo
     q.store.close()
     lines = out.read_text().split()
     assert lines.count("l1") == 1  # finished before the crash: never run again
-    l2 = job.per_host["l2"]["attempts"]
+    per_host = _ledger({"per_host": job.per_host, "steps": job.steps}, workflow)
+    l2 = per_host["l2"]["attempts"]
     assert l2[0]["error_kind"] == "lost"
     if idempotent:
         assert lines.count("l2") == 2 and job.state == "succeeded" and [a["attempt"] for a in l2] == [1, 2]
     else:
         assert lines.count("l2") == 1 and job.state == "failed" and HELD_MSG in job.reason
-    assert [a["attempt"] for a in job.per_host["l1"]["attempts"]] == [1]
+    assert [a["attempt"] for a in per_host["l1"]["attempts"]] == [1]
+    if workflow:
+        assert job.steps["after"]["state"] == ("succeeded" if idempotent else "upstream_failed")
+        assert not [n for n, st in job.steps.items() if st["state"] in ("running", "queued", "retry_wait")]
