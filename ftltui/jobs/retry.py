@@ -1,10 +1,11 @@
-"""Retry policy: which failures may be retried, how often, and after how long.
+"""Retry policy (which failures, how often, after how long) and the per-host retry rule.
 
-Only transient failures are retried by default: the host was unreachable, timed out,
-its gate broke, or the process running the job died (``lost``). Auth and host-key
-failures and bad arguments fail the same way every time, so retrying them only
-delays the operator. Lost attempts count, so a job that crashes its process cannot
-loop forever.
+A job is retried only for transient failures: a host was unreachable, timed out, its
+gate broke, or the process running the job died (``lost``). Auth and host-key failures
+and bad arguments fail the same way every time, so retrying them only delays the
+operator. Lost attempts count, so a job that crashes its process cannot loop forever.
+Inside a retried job, :class:`HostLedger` decides per host (see the rule below): a
+retry never runs a module again on a host whose attempt finished.
 """
 
 from __future__ import annotations

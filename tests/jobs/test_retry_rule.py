@@ -93,13 +93,13 @@ async def test_uncertain_timeout_is_retried_only_when_idempotent(tmp_path: Path)
     q = await _queue(tmp_path / "state", inv)
     unsafe, safe = tmp_path / "unsafe", tmp_path / "safe"
     job = await q.wait((await enqueue_run(q, "l1", "shell", {"cmd": f"echo run >> {unsafe}; sleep 5"},
-                                          timeout=0.3, retry=FAST)).id)
+                                          timeout=1.0, retry=FAST)).id)
     assert _lines(unsafe) == ["run"]
     assert job.state == "failed" and HELD_MSG in job.reason and job.attempts == 1
     assert job.per_host["l1"]["state"] == "held"
     job = await q.wait((await enqueue_run(q, "l1", "shell", {"cmd": f"echo run >> {safe}; sleep 5",
                                                              "creates": str(tmp_path / "never")},
-                                          timeout=0.3, retry=FAST)).id)
+                                          timeout=1.0, retry=FAST)).id)
     assert _lines(safe) == ["run"] * 3
     assert job.state == "dead" and job.attempts == 3
     await _close(q)
