@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from ftltui import modules
@@ -125,6 +125,8 @@ class Executor:
         runners: dict[str, Runner] | None = None,
         ssh_options: dict[str, Any] | None = None,
         base_dir: str | None = None,
+        var_defaults: dict[str, Any] | None = None,
+        extra_vars: dict[str, Any] | None = None,
     ) -> None:
         self.inventory = inventory
         self.forks = max(1, forks)
@@ -136,12 +138,25 @@ class Executor:
         self._runners: dict[str, Runner] = dict(runners or {})
         self._ssh_options = dict(ssh_options or {})
         self._runs: dict[str, _Run] = {}
+        # Ansible's order: command-line options and config (lowest) < inventory < -e extra vars.
+        self.var_defaults = dict(var_defaults or {})
+        self.extra_vars = dict(extra_vars or {})
 
     # -- public API -----------------------------------------------------------------
     def resolve(self, target: RunTarget) -> list[Host]:
-        if isinstance(target, str):
-            return list(self.inventory.select(target))
-        return list(target)
+        hosts = list(self.inventory.select(target)) if isinstance(target, str) else list(target)
+        return [self.layered(h) for h in hosts]
+
+    def layered(self, host: Host) -> Host:
+        """``host`` with the option/config layer under its vars and ``-e`` extra vars over them.
+
+        The engine reads connection and become settings only from these ansible_* vars,
+        so a command-line ``-u`` loses to an inventory ``ansible_user`` and ``-e`` wins,
+        as in Ansible. The inventory's own Host objects are left unchanged.
+        """
+        if not self.var_defaults and not self.extra_vars:
+            return host
+        return replace(host, vars={**self.var_defaults, **host.vars, **self.extra_vars})
 
     def redactor_for(self, hosts: Iterable[Host]) -> Redactor:
         redactor = Redactor(self._secrets)
