@@ -1,8 +1,9 @@
 """The built-in job kinds: ``run`` (one module on a pattern) and ``workflow``.
 
 Both use the queue's shared engine ``Executor`` (``JobQueue(executor=...)``) and log
-every engine event into the job. Failures are classified by the hosts' error kinds so
-the retry policy only retries what a retry can fix.
+every engine event into the job. Each keeps a per-host ledger (:mod:`ftltui.jobs.retry`)
+saved as hosts finish: a retry runs only hosts that failed transiently and may safely
+run again, and the result merges the attempts per host.
 """
 
 from __future__ import annotations
@@ -11,21 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ftltui import modules
-from ftltui.engine.events import HostFinished, HostResult, RunStarted
+from ftltui.engine.events import HostFinished, RunStarted
 from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.queue import JobQueue
 from ftltui.jobs.retry import HostLedger, RetryPolicy, copy_ledger, idempotent, ledger_outcome
 from ftltui.jobs.workflow import WorkflowRun, load_workflow, workflow_status
-
-
-def classify(results: dict[str, HostResult], cancelled: bool = False) -> Outcome:
-    """The outcome of one engine run taken as a whole (every host ran in this attempt)."""
-    ledger = HostLedger({}, is_idempotent=False)
-    for r in results.values():
-        ledger.record(1, r)
-    return ledger_outcome(ledger, list(results), cancelled)
 
 
 async def run_kind(job: Job, ctx: JobContext) -> Outcome:
