@@ -12,6 +12,7 @@ from ftltui.inventory.builder import Builder
 from ftltui.inventory.model import Group, Host
 from ftltui.inventory.patterns import LOCALHOST_NAMES, Selection, evaluate
 from ftltui.inventory.vars_files import VarsDirs
+from ftltui.vault import to_listing
 
 # Ansible's ``ansible-inventory`` strips these from host vars (they are magic, not inventory).
 INTERNAL_VARS = frozenset({"inventory_file", "inventory_dir", "inventory_hostname", "inventory_hostname_short", "group_names", "groups", "omit", "playbook_dir", "ansible_facts"})
@@ -177,7 +178,7 @@ class Inventory:
                 del result[name]
 
         fmt("all")
-        hostvars = {h: self.hostvars(h) for h in self._all_hosts}
+        hostvars = {h: to_listing(self.hostvars(h)) for h in self._all_hosts}
         result["_meta"] = {"hostvars": {h: v for h, v in hostvars.items() if v}, "profile": "inventory_legacy"}
         return result
 

@@ -23,6 +23,7 @@ from ftltui.inventory.inventory import Inventory
 from ftltui.inventory.ranges import split_host_port
 from ftltui.inventory.vars_files import VarsDirs
 from ftltui.inventory.yaml_loader import load_data, parse_yaml_inventory, read_text
+from ftltui.vault import VaultKeyring, is_encrypted
 
 YAML_EXTENSIONS = (".yml", ".yaml", ".json")
 IGNORED_EXTENSIONS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
@@ -34,8 +35,12 @@ _INI_SECTION_LINE = re.compile(r"^\s*\[[^\]]*\]\s*(?:[#;].*)?$", re.M)
 Sources = str | os.PathLike[str] | list[str | os.PathLike[str]] | tuple[str | os.PathLike[str], ...]
 
 
-def load_inventory(sources: Sources) -> Inventory:
-    """Load one or more inventory sources (file, directory or ``host1,host2`` list) into one Inventory."""
+def load_inventory(sources: Sources, vault: VaultKeyring | None = None) -> Inventory:
+    """Load one or more inventory sources (file, directory or ``host1,host2`` list) into one Inventory.
+
+    ``vault`` opens vault-encrypted files and ``!vault`` values; without it (or without
+    the right password) inline values still load and fail only where they are used.
+    """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     names = [os.fspath(s) for s in sources]
@@ -50,8 +55,8 @@ def load_inventory(sources: Sources) -> Inventory:
                 _parse_host_list(src, builder)
                 continue
             raise InventoryError("inventory source not found; expected a file, a directory or 'host1,host2,'", Location(src))
-        _parse_path(path, builder)
-        vars_dirs.append(VarsDirs(path.resolve() if path.is_dir() else path.resolve().parent))
+        _parse_path(path, builder, vault)
+        vars_dirs.append(VarsDirs(path.resolve() if path.is_dir() else path.resolve().parent, vault))
     builder.reconcile()
     return Inventory(builder, names, vars_dirs)
 
@@ -67,7 +72,7 @@ def _parse_host_list(text: str, builder: Builder) -> None:
                 builder.add_host(host, "ungrouped", port)
 
 
-def _parse_path(path: Path, builder: Builder) -> None:
+def _parse_path(path: Path, builder: Builder, vault: VaultKeyring | None) -> None:
     if path.is_dir():
         try:
             entries = sorted(os.listdir(path))
@@ -75,26 +80,31 @@ def _parse_path(path: Path, builder: Builder) -> None:
             raise InventoryError(f"cannot list directory: {exc.strerror}", Location(str(path))) from None
         for entry in entries:
             if not _IGNORED.search(entry):
-                _parse_path(path / entry, builder)
+                _parse_path(path / entry, builder, vault)
         return
     if not path.is_file():
         return
-    _parse_file(path, builder)
+    _parse_file(path, builder, vault)
 
 
-def _parse_file(path: Path, builder: Builder) -> None:
+def _parse_file(path: Path, builder: Builder, vault: VaultKeyring | None) -> None:
     file = str(path)
     builder.current_source = file
     ext = path.suffix.lower()
     if ext == ".toml":
         raise InventoryError("TOML inventories are not supported; expected YAML or INI", Location(file))
     text = read_text(path)
+    if is_encrypted(text):  # a wholly encrypted inventory: decrypt, then read it as any other
+        try:
+            text = (vault or VaultKeyring()).decrypt(text, Location(file), what="inventory file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InventoryError("decrypted inventory file is not UTF-8 text", Location(file)) from None
     if not text.strip() or all(not ln.strip() or ln.lstrip()[0] in "#;" for ln in text.splitlines()):
         return  # empty inventory: Ansible's INI plugin accepts it
     if ext in YAML_EXTENSIONS or not path.suffix:
         yaml_error: InventoryError | None = None
         try:
-            data = load_data(text, file)
+            data = load_data(text, file, vault)
         except InventoryError as exc:
             yaml_error, data = exc, None
         if isinstance(data, dict):

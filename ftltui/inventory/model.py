@@ -11,6 +11,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftltui.vault.values import VaultValue, vault_texts
+
 SECRET_VARS = frozenset(
     {"ansible_password", "ansible_ssh_pass", "ansible_become_password", "ansible_become_pass"}
 )
@@ -106,6 +108,8 @@ class Host:
         return []
 
     def secret_values(self, extra_names: frozenset[str] | set[str] = frozenset()) -> list[str]:
-        """Values of this host's vars that must never be shown."""
+        """Values of this host's vars that must never be shown: secret names, and every vault-decrypted value."""
         names = SECRET_VARS | set(extra_names) | set(self.vars.get("secrets", []) or [])
-        return [str(self.vars[n]) for n in names if self.vars.get(n) not in (None, "")]
+        out = [str(self.vars[n]) for n in names if self.vars.get(n) not in (None, "") and not isinstance(self.vars[n], VaultValue)]
+        out.extend(str(v) for v in vault_texts(self.vars))
+        return out

@@ -3,6 +3,8 @@
 For an entity ``web`` Ansible tries ``web`` (file or directory), then ``web.yml``,
 ``web.yaml``, ``web.json``, and stops at the first that exists. A directory is read
 recursively in sorted order, skipping hidden files, ``*~`` backups and other extensions.
+Files may be wholly vault-encrypted or hold inline ``!vault`` values (see
+:func:`load_vars_file`): they are opened with the session's keyring.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from ftltui.errors import InventoryError, Location
 from ftltui.inventory.yaml_loader import load_data, read_text
+from ftltui.vault import VaultKeyring
 
 EXTENSIONS = ("", ".yml", ".yaml", ".json")
 
@@ -45,15 +48,25 @@ def _dir_files(path: Path) -> list[Path]:
     return found
 
 
-def load_vars_file(path: Path) -> dict[str, Any]:
-    """A vars file's mapping; empty files give ``{}``; anything else not a mapping is an error."""
-    return dict(_load_cached(str(path), path.stat().st_mtime_ns))
+def load_vars_file(path: Path, vault: VaultKeyring | None = None) -> dict[str, Any]:
+    """A vars file's mapping (group_vars/, host_vars/, ``-e @file``); empty files give ``{}``.
+
+    A wholly encrypted file is decrypted with ``vault`` (every string in it is then a
+    secret) or fails with a VaultError naming the file and the vault id; inline
+    ``!vault`` values that cannot be decrypted load and fail where they are used.
+    Anything that is not a mapping is an error.
+    """
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise InventoryError(f"cannot read vars file: {exc.strerror}", Location(str(path))) from None
+    return dict(_load_cached(str(path), mtime, vault, vault.generation if vault else 0))
 
 
 @lru_cache(maxsize=512)
-def _load_cached(file: str, _mtime: int) -> dict[str, Any]:
+def _load_cached(file: str, _mtime: int, vault: VaultKeyring | None, _generation: int) -> dict[str, Any]:
     text = read_text(Path(file))
-    data: Any = load_data(text, file) if text.strip() else None
+    data: Any = load_data(text, file, vault) if text.strip() else None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -71,8 +84,9 @@ def _load_cached(file: str, _mtime: int) -> dict[str, Any]:
 class VarsDirs:
     """The group_vars/host_vars of one inventory source (its directory)."""
 
-    def __init__(self, basedir: Path) -> None:
+    def __init__(self, basedir: Path, vault: VaultKeyring | None = None) -> None:
         self.basedir = basedir
+        self.vault = vault
         self._listings: dict[str, frozenset[str] | None] = {}
 
     def _listing(self, sub: str) -> frozenset[str] | None:
@@ -100,5 +114,5 @@ class VarsDirs:
             return {}
         out: dict[str, Any] = {}
         for f in find_vars_files(self.basedir / sub, name, listing):
-            out.update(load_vars_file(f))
+            out.update(load_vars_file(f, self.vault))
         return out

@@ -1,0 +1,119 @@
+"""Vault-encrypted values inside variables, once read.
+
+* :class:`VaultText` is a decrypted value: an ordinary ``str`` to every consumer
+  (templates, modules, JSON) that also says "I am a secret", so the redactor finds it
+  without knowing variable names; for an inline ``!vault`` value it keeps the envelope,
+  so ``inventory --list`` prints ``{"__ansible_vault": ...}`` as ``ansible-inventory`` does.
+* :class:`VaultValue` is a value that could not be decrypted. Loading goes on; the
+  value fails only where it is used: turning it into text raises the VaultError that
+  names the file, the variable and the vault id. It is a mapping
+  ``{"__ansible_vault": envelope}`` so listings and JSON show it as Ansible shows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ftltui.errors import Location
+from ftltui.vault.envelope import VaultError
+
+VAULT_KEY = "__ansible_vault"
+
+
+class VaultText(str):
+    """A decrypted vault value (a str); ``envelope`` is set for inline ``!vault`` values."""
+
+    envelope: str | None = None
+
+    def __new__(cls, value: str, envelope: str | None = None) -> "VaultText":
+        obj = super().__new__(cls, value)
+        obj.envelope = envelope
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (VaultText, (str(self), self.envelope))
+
+
+class VaultValue(dict):  # type: ignore[type-arg]
+    """An inline vault value that was not decrypted; using it as text raises its reason."""
+
+    def __init__(self, envelope: str, error: VaultError, where: Location | None = None, name: str | None = None) -> None:
+        super().__init__({VAULT_KEY: envelope})
+        self.error = error
+        self.where = where
+        self.name = name
+
+    @property
+    def envelope(self) -> str:
+        return self[VAULT_KEY]
+
+    def reason(self) -> VaultError:
+        """The error to raise where the value is used: file:line, variable, vault id, why."""
+        var = f"variable '{self.name}'" if self.name else "a vault value"
+        return VaultError(f"{var}: {self.error.message}", self.where or self.error.location)
+
+    def __str__(self) -> str:
+        raise self.reason()
+
+    def __repr__(self) -> str:
+        return f"<undecrypted vault value {self.name or ''}>".replace(" >", ">")
+
+    def __reduce__(self) -> Any:
+        return (VaultValue, (self.envelope, self.error, self.where, self.name))
+
+
+def vault_texts(value: Any, _depth: int = 0) -> Iterator[VaultText]:
+    """Every decrypted vault string inside ``value`` (dicts and lists walked)."""
+    if isinstance(value, VaultText):
+        yield value
+    elif isinstance(value, dict) and _depth < 32:
+        for v in value.values():
+            yield from vault_texts(v, _depth + 1)
+    elif isinstance(value, (list, tuple)) and _depth < 32:
+        for v in value:
+            yield from vault_texts(v, _depth + 1)
+
+
+def undecrypted(value: Any, _depth: int = 0) -> Iterator[VaultValue]:
+    """Every value inside ``value`` that could not be decrypted."""
+    if isinstance(value, VaultValue):
+        yield value
+    elif isinstance(value, dict) and _depth < 32:
+        for v in value.values():
+            yield from undecrypted(v, _depth + 1)
+    elif isinstance(value, (list, tuple)) and _depth < 32:
+        for v in value:
+            yield from undecrypted(v, _depth + 1)
+
+
+def mark_secret(value: Any, _depth: int = 0) -> Any:
+    """The data of a wholly encrypted file with every string made a VaultText (all of it is secret)."""
+    if isinstance(value, VaultText) or _depth > 64:
+        return value
+    if isinstance(value, str):
+        return VaultText(value)
+    if isinstance(value, dict) and not isinstance(value, VaultValue):
+        for k in list(value):
+            value[k] = mark_secret(value[k], _depth + 1)
+        return value
+    if isinstance(value, list):
+        value[:] = [mark_secret(v, _depth + 1) for v in value]
+        return value
+    return value
+
+
+def to_listing(value: Any, _depth: int = 0) -> Any:
+    """``value`` as ``ansible-inventory --list`` shows it: inline vault values as their envelope.
+
+    Decrypted strings from wholly encrypted files (no envelope) are masked: ftl-tui never
+    prints a secret (ansible-inventory prints them in clear).
+    """
+    if isinstance(value, VaultText):
+        return {VAULT_KEY: value.envelope} if value.envelope else "********"
+    if isinstance(value, VaultValue):
+        return {VAULT_KEY: value.envelope}
+    if isinstance(value, dict) and _depth < 64:
+        return {k: to_listing(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, list) and _depth < 64:
+        return [to_listing(v, _depth + 1) for v in value]
+    return value
