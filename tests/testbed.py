@@ -34,6 +34,14 @@ SSHD = "/usr/sbin/sshd"
 GUARD_NET = "198.18.0.0/15"
 USER = "ftltest"
 USER_HOME = "/var/tmp/ftltest-home"
+# privilege escalation: the login user may become BECOME_USER with its own password
+# (sudo) or BECOME_USER's password (su), NOPASSWD_USER without one, and TTY_USER only
+# from a terminal (requiretty). Root is not reachable: the "missing sudoers entry" case.
+BECOME_USER = "ftlbecome"
+NOPASSWD_USER = "ftlnopw"
+TTY_USER = "ftltty"
+BECOME_PASSWORD = "ftl-Bed-sudo-7731-pw"  # the login user's and BECOME_USER's (sshd stays key-only)
+SUDOERS = Path("/etc/sudoers.d/ftl-testbed")
 
 
 class TestBedError(RuntimeError):
@@ -161,6 +169,7 @@ class TestBed:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         os.chmod(self.root, 0o755)  # sshd reads authorized_keys as the login user
         self._ensure_user()
+        self._ensure_become()
         self._client_key()
         self.port = port or _free_port()
         self.tag = self.tag or f"f{self.port}"
@@ -283,6 +292,40 @@ class TestBed:
         if not home.exists():
             home.mkdir(mode=0o755, parents=True)
             shutil.chown(home, self.user, self.user)
+
+    def _ensure_become(self) -> None:
+        """Throwaway become users and a sudoers rule for the login user (needs sudo installed).
+
+        Without ``sudo`` the bed still starts (the become tests skip); with it, the
+        rule file is checked by ``visudo`` before it is put in place, so a bad rule can
+        never break sudo on the machine. Credentials are never cached (timestamp_timeout=0):
+        every become asks again, so a wrong-password test cannot pass on a cached success.
+        """
+        for user in (BECOME_USER, NOPASSWD_USER, TTY_USER):
+            if subprocess.run(["getent", "passwd", user], capture_output=True).returncode != 0:
+                home = f"/var/tmp/{user}-home"
+                _run("useradd", "-M", "-d", home, "-s", "/bin/sh", "-c", "ftl-tui test bed (throwaway)", user)
+                Path(home).mkdir(mode=0o755, parents=True, exist_ok=True)
+                shutil.chown(home, user, user)
+        subprocess.run(["chpasswd"], input=f"{self.user}:{BECOME_PASSWORD}\n{BECOME_USER}:{BECOME_PASSWORD}\n",
+                       text=True, capture_output=True, check=True)
+        if shutil.which("visudo") is None:
+            return
+        rules = "\n".join([
+            "# ftl-tui test bed (tests/testbed.py): throwaway users only",
+            f"Defaults:{self.user} timestamp_timeout=0, !lecture",
+            f"Defaults>{TTY_USER} requiretty",
+            f"{self.user} ALL=({BECOME_USER}) ALL",
+            f"{self.user} ALL=({NOPASSWD_USER}) NOPASSWD: ALL",
+            f"{self.user} ALL=({TTY_USER}) ALL",
+        ]) + "\n"
+        if SUDOERS.exists() and SUDOERS.read_text() == rules:
+            return
+        tmp = SUDOERS.with_name(".ftl-testbed.tmp")  # sudo ignores names with a dot
+        tmp.write_text(rules)
+        os.chmod(tmp, 0o440)
+        _run("visudo", "-cqf", str(tmp))
+        os.replace(tmp, SUDOERS)
 
     def _client_key(self) -> None:
         import asyncssh

@@ -2,7 +2,9 @@
 
 One :class:`GateClient` per host connection: it starts the gate with a single exec
 (bootstrap + cached zip, or the zip sent once on ``need``), then multiplexes requests
-by id over the channel. A reader task routes replies; a watchdog pings the gate while
+by id over the channel. With ``become`` the gate is started through sudo/su
+(:mod:`ftltui.engine.become`): the password, if asked for, is written to the channel's
+stdin before the gate's first frame, and a refused escalation fails the start at once. A reader task routes replies; a watchdog pings the gate while
 requests are in flight. When the gate dies (EOF) or hangs (no answer), every
 in-flight request fails with :class:`GateFailed` (or :class:`Unreachable` when the
 whole connection went away) and the client is marked dead, so the next request
@@ -21,6 +23,7 @@ from typing import Any, Callable
 
 import asyncssh
 
+from ftltui.engine import become as becomes
 from ftltui.engine.ssh.pool import Connection
 from ftltui.errors import GateFailed, HostError, Unreachable
 from ftltui.gate import PROTO_VERSION
@@ -65,8 +68,14 @@ class _Request:
 
 class GateClient:
     def __init__(self, host: str, conn: Connection, python: str, *,
-                 hello_timeout: float = 30.0, ping_interval: float = 5.0, hang_timeout: float = 20.0) -> None:
+                 hello_timeout: float = 30.0, ping_interval: float = 5.0, hang_timeout: float = 20.0,
+                 become: becomes.Become | None = None) -> None:
         self.host = host
+        self.become = become
+        self._watch: becomes.PromptWatch | None = None
+        self._marker = ""
+        self._prompted = asyncio.Event()
+        self._become_error: becomes.BecomeFailed | None = None
         self.conn = conn
         self.python = python
         self.hello_timeout = hello_timeout
@@ -91,6 +100,10 @@ class GateClient:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         cmd, payload, _digest = bootstrap_command(self.python)
+        if self.become is not None:
+            self._marker = becomes.new_marker()
+            self._watch = becomes.PromptWatch(self.become, self._marker)
+            cmd = becomes.wrap(cmd, self.become, self._marker)
         try:
             # a stalled connection (link cut, keepalive not yet expired) never answers a
             # channel open: bound it, and drop the connection so the next task reconnects
@@ -104,27 +117,72 @@ class GateClient:
             raise Unreachable(self.host, f"{self.host}: cannot open a session channel: {exc}") from None
         self._tasks.append(loop.create_task(self._drain_stderr()))
         try:
-            first = await asyncio.wait_for(self._read(), self.hello_timeout)
+            first = await asyncio.wait_for(self._first_frame(), self.hello_timeout)
             if first is not None and first.get("t") == "need":
                 self._proc.stdin.write(payload)
                 await self._proc.stdin.drain()
                 first = await asyncio.wait_for(self._read(), self.hello_timeout)
         except asyncio.TimeoutError:
             self._proc.close()
-            raise GateFailed(self.host, f"gate on {self.host} did not say hello within {self.hello_timeout:g}s") from None
+            how = f" (through {self.become.method} as {self.become.user})" if self.become else ""
+            raise GateFailed(self.host, f"gate on {self.host}{how} did not say hello within "
+                                        f"{self.hello_timeout:g}s") from None
         except (FrameError, asyncssh.Error, OSError) as exc:
             self._proc.close()
             raise GateFailed(self.host, f"gate on {self.host} could not start: {exc}") from None
+        if self._become_error is not None:
+            self._proc.close()
+            raise self._become_error
         if first is None:
             await self._raise_start_failure()
         if first.get("t") != "hello" or first.get("proto") != PROTO_VERSION:
             self._proc.close()
             raise GateFailed(self.host, f"gate on {self.host} spoke an unknown protocol: {str(first)[:200]}")
         self.hello = first
+        self._watch = None  # the gate has spoken: later stderr is its own, not a prompt
         self.start_seconds = loop.time() - t0
         self._last_heard = loop.time()
         self._tasks.append(loop.create_task(self._reader()))
         self._tasks.append(loop.create_task(self._watchdog()))
+
+    async def _first_frame(self) -> dict[str, Any] | None:
+        """The gate's first frame; through sudo/su, answer the password prompt first.
+
+        Reading the frame header and watching stderr for a prompt run side by side: the
+        frame wins when no password is asked for (NOPASSWD), a prompt is answered once,
+        and a second prompt (the password was refused) or a prompt with no password to
+        give ends the start at once, with the reason in ``_become_error``.
+        """
+        if self.become is None:
+            return await self._read()
+        assert self._proc is not None
+        loop = asyncio.get_running_loop()
+        read = loop.create_task(self._read())
+        try:
+            while True:
+                prompt = loop.create_task(self._prompted.wait())
+                done, _ = await asyncio.wait({read, prompt}, return_when=asyncio.FIRST_COMPLETED)
+                if read in done:
+                    prompt.cancel()
+                    return read.result()
+                self._prompted.clear()
+                if self.become.password is None or self._watch is None or self._watch.prompts > 1:
+                    self._become_error = self._become_failure(refused=self.become.password is not None,
+                                                              missing=self.become.password is None)
+                    return None
+                self._proc.stdin.write((self.become.password + "\n").encode())
+        finally:
+            if not read.done():
+                read.cancel()
+
+    def _become_failure(self, *, refused: bool = False, missing: bool = False,
+                        status: int | None = None) -> becomes.BecomeFailed:
+        assert self.become is not None
+        err = b"".join(self._stderr).decode(errors="replace")
+        if self._marker:
+            err = err.replace(self._marker, "")
+        return becomes.explain(self.host, self.become, err, login=self.conn.target.user, refused=refused,
+                               missing=missing, status=status)
 
     async def _raise_start_failure(self) -> None:
         assert self._proc is not None
@@ -134,6 +192,8 @@ class GateClient:
             pass
         await asyncio.sleep(0)
         status = self._proc.exit_status
+        if self.become is not None and not self.conn.closed:
+            raise self._become_failure(status=status)
         err = b"".join(self._stderr).decode(errors="replace").strip().splitlines()
         tail = err[-1] if err else ""
         if status in (126, 127):
@@ -150,6 +210,9 @@ class GateClient:
                 if not data:
                     return
                 self._stderr.append(data)
+                watch = self._watch
+                if watch is not None and watch.feed(data.decode(errors="replace")):
+                    self._prompted.set()
         except (asyncssh.Error, OSError):
             return
 

@@ -4,6 +4,11 @@ Per host: resolve the jump chain and connection options (inventory vars, the Ope
 args in ``ansible_ssh_*_args``, ssh config), get the pooled connection, and run the
 module in that connection's gate (started on first use). ``raw`` always, and
 ``command``/``shell`` on hosts without Python, run as a plain exec.
+
+With ``ansible_become`` the module runs in a second gate on the same connection,
+started through sudo/su as the become user: one gate per host and effective user,
+cached like the plain one. A refused password is remembered for that connection, so
+a play of many steps does not try it again on every step (accounts lock after a few).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import time
 from typing import Any, Callable
 
 from ftltui import modules
+from ftltui.engine.become import Become, BecomeFailed, become_for
 from ftltui.engine.runner import OutputCallback
 from ftltui.engine.ssh.execpath import run_exec
 from ftltui.engine.ssh.gate_client import GateClient, NoPython
@@ -51,7 +57,10 @@ class SshRunner:
         self.on_warning = on_warning
         self.pool = Pool(idle_timeout=idle_timeout)
         self._warned: set[str] = set()
-        self._gate_locks: dict[int, asyncio.Lock] = {}
+        self._gate_locks: dict[Any, asyncio.Lock] = {}
+        # (id(connection), become) -> its gate, or the refusal it met on that connection
+        self._become_gates: dict[tuple[int, Become], GateClient] = {}
+        self._become_refused: dict[tuple[int, Become], tuple[Connection, BecomeFailed]] = {}
         # host -> (key of what the chain depends on, chain): every task asks for the chain,
         # and building it re-splits ansible_ssh_common_args with shlex (3 % of workload 2)
         self._chains: dict[str, tuple[tuple[Any, ...], tuple[Endpoint, ...]]] = {}
@@ -60,15 +69,20 @@ class SshRunner:
     async def run_module(self, host: Host, module: str, params: dict[str, Any], *, check: bool,
                          on_output: OutputCallback) -> dict[str, Any]:
         name = modules.canonical(module)
+        become = become_for(host, self.inventory)
         conn = await self.pool.get(self.chain(host), host.name)
         conn.busy += 1
         try:
+            if become is not None and (name == "raw" or conn.no_python):
+                return {"changed": False, "failed": True,
+                        "msg": f"{name} on {host.name}: become ({become.method}) needs python3 on the host; "
+                               f"ftl-tui does not escalate a plain exec"}
             if name == "raw":
                 return await run_exec(host.name, conn.conn, name, params, check, on_output)
             try:
-                gate = await self._gate(conn, host)
+                gate = await self._gate(conn, host, become)
             except NoPython as exc:
-                if name in EXEC_OK:
+                if name in EXEC_OK and become is None:
                     return await run_exec(host.name, conn.conn, name, params, check, on_output)
                 return {"changed": False, "failed": True,
                         "msg": f"{name} needs python3 on {host.name} ({exc}); without Python only raw, "
@@ -88,17 +102,23 @@ class SshRunner:
         return await gate.get(remote_path, local_path)
 
     async def close(self) -> None:
+        gates, self._become_gates = list(self._become_gates.values()), {}
+        for gate in gates:
+            await gate.close()
         await self.pool.close()
 
     # -- gates ------------------------------------------------------------------------
     async def _gate_for(self, host: Host) -> GateClient:
+        become = become_for(host, self.inventory)
         conn = await self.pool.get(self.chain(host), host.name)
         try:
-            return await self._gate(conn, host)
+            return await self._gate(conn, host, become)
         except NoPython as exc:
             raise GateFailed(host.name, f"file transfer needs python3 on {host.name} ({exc})") from None
 
-    async def _gate(self, conn: Connection, host: Host) -> GateClient:
+    async def _gate(self, conn: Connection, host: Host, become: Become | None = None) -> GateClient:
+        if become is not None:
+            return await self._become_gate(conn, host, become)
         if conn.no_python:
             raise NoPython(conn.no_python)
         gate = conn.gate
@@ -116,6 +136,33 @@ class SshRunner:
                 conn.no_python = str(exc) or True  # type: ignore[assignment]
                 raise
             conn.gate = gate
+            return gate
+
+    async def _become_gate(self, conn: Connection, host: Host, become: Become) -> GateClient:
+        """The gate running as ``become.user`` on this connection (started through sudo/su)."""
+        key = (id(conn), become)
+        gate = self._become_gates.get(key)
+        if gate is not None and gate.conn is conn and gate.dead is None:
+            return gate
+        lock = self._gate_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            refused = self._become_refused.get(key)
+            if refused is not None and refused[0] is conn:
+                raise refused[1]
+            gate = self._become_gates.get(key)
+            if gate is not None and gate.conn is conn and gate.dead is None:
+                return gate
+            gate = GateClient(host.name, conn, host.python, become=become, **self.gate_timeouts)
+            try:
+                await gate.start()
+            except BecomeFailed as exc:
+                if "incorrect password" in exc.message:
+                    self._become_refused[key] = (conn, exc)
+                raise
+            except NoPython as exc:
+                raise GateFailed(host.name, f"become on {host.name} needs python3 ({exc})") from None
+            self._become_gates = {k: g for k, g in self._become_gates.items() if g.dead is None}
+            self._become_gates[key] = gate
             return gate
 
     # -- endpoints ---------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Fixtures for the become suite: the real sshd bed with its sudoers rules, an executor per test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftltui.engine.executor import Executor
+from ftltui.inventory import load_inventory
+from testbed import BECOME_PASSWORD, SUDOERS
+
+PASSWORD = BECOME_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _needs_sudo() -> None:
+    if shutil.which("sudo") is None:
+        pytest.skip("sudo is not installed (apt-get install sudo)")
+
+
+@pytest.fixture
+def bed_sudoers(sshbed: Any) -> Path:
+    """The bed's sudoers rules are in place (the bed writes them when sudo exists)."""
+    if not SUDOERS.exists():
+        sshbed._ensure_become()
+    return SUDOERS
+
+
+def inventory_for(path: Path, bed: Any, hosts: dict[str, dict[str, Any]]) -> Path:
+    """Hosts of ``bed`` by name with extra vars; a name not on the bed copies h01's vars."""
+    out: dict[str, Any] = {}
+    for name, extra in hosts.items():
+        base = extra.pop("_as", name)
+        v = dict(bed.host_vars(base))
+        v.update(extra)
+        out[name] = v
+    all_vars = {"ansible_ssh_common_args": f"-o UserKnownHostsFile={bed.known_hosts}",
+                "ansible_python_interpreter": "/usr/bin/python3"}
+    path.write_text(json.dumps({"all": {"vars": all_vars, "hosts": out}}))
+    return path
+
+
+@pytest.fixture
+async def become_executor(tmp_path: Path, bed_sudoers: Path) -> AsyncIterator[Callable[..., Executor]]:
+    made: list[Executor] = []
+
+    def make(bed: Any, hosts: dict[str, dict[str, Any]], **kw: Any) -> Executor:
+        inv = inventory_for(tmp_path / f"inv{len(made)}.json", bed, {k: dict(v) for k, v in hosts.items()})
+        ex = Executor(load_inventory([str(inv)]), forks=kw.pop("forks", 20), **kw)
+        made.append(ex)
+        return ex
+
+    yield make
+    for ex in made:
+        await ex.close()

@@ -1,0 +1,111 @@
+"""Become over SSH on the real bed: sudo with a password, NOPASSWD, su, and every refusal."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from testbed import BECOME_PASSWORD as PASSWORD
+from testbed import BECOME_USER, NOPASSWD_USER, TTY_USER
+
+pytestmark = [pytest.mark.ssh]
+
+SUDO = {"ansible_become": True, "ansible_become_user": BECOME_USER, "ansible_become_password": PASSWORD}
+
+
+async def test_sudo_with_password_runs_as_the_become_user(sshbed, become_executor) -> None:
+    ex = become_executor(sshbed, {"h01": dict(SUDO)})
+    res = await ex.run("h01", "command", {"argv": ["id", "-un"]})
+    r = res.results["h01"]
+    assert r.status == "changed", r.result
+    assert r.result["stdout"] == BECOME_USER
+
+
+async def test_file_and_copy_leave_files_owned_by_the_become_user(sshbed, become_executor, tmp_path) -> None:
+    import pwd
+
+    d = f"/var/tmp/{BECOME_USER}-home/ftl-become-test"
+    ex = become_executor(sshbed, {"h01": dict(SUDO)})
+    res = await ex.run("h01", "file", {"path": d, "state": "directory", "mode": "0700"})
+    assert res.results["h01"].status in ("changed", "ok"), res.results["h01"].result
+    src = tmp_path / "payload.txt"
+    src.write_text("from the controller\n")
+    res = await ex.run("h01", "copy", {"src": str(src), "dest": f"{d}/copied.txt"})
+    assert res.results["h01"].status == "changed", res.results["h01"].result
+    res = await ex.run("h01", "copy", {"content": "inline\n", "dest": f"{d}/inline.txt"})
+    assert res.results["h01"].status == "changed", res.results["h01"].result
+    import os
+
+    for p in (d, f"{d}/copied.txt", f"{d}/inline.txt"):
+        assert pwd.getpwuid(os.stat(p).st_uid).pw_name == BECOME_USER, p
+    assert open(f"{d}/copied.txt").read() == "from the controller\n"
+    import shutil
+
+    shutil.rmtree(d)
+
+
+async def test_one_gate_per_user_cached_beside_the_plain_gate(sshbed, become_executor) -> None:
+    ex = become_executor(sshbed, {"h02": dict(SUDO), "h02-plain": {"_as": "h02"}})
+    for _ in range(2):
+        res = await ex.run("all", "command", {"argv": ["id", "-un"]})
+        assert {h: r.result["stdout"] for h, r in res.results.items()} == {"h02": BECOME_USER,
+                                                                           "h02-plain": "ftltest"}
+    runner = ex.runner_for(ex.inventory.hosts["h02"])
+    assert len(runner.pool.connections()) == 1  # same login: one connection, two gates
+    become_gates = [g for g in runner._become_gates.values() if g.dead is None]
+    assert len(become_gates) == 1
+
+
+async def test_nopasswd_rule_needs_no_password(sshbed, become_executor) -> None:
+    ex = become_executor(sshbed, {"h03": {"ansible_become": "yes", "ansible_become_user": NOPASSWD_USER}})
+    res = await ex.run("h03", "command", {"argv": ["id", "-un"]})
+    assert res.results["h03"].result.get("stdout") == NOPASSWD_USER, res.results["h03"].result
+
+
+async def test_su_with_the_target_users_password(sshbed, become_executor) -> None:
+    ex = become_executor(sshbed, {"h04": {"ansible_become": True, "ansible_become_method": "su",
+                                          "ansible_become_user": BECOME_USER, "ansible_become_pass": PASSWORD}})
+    res = await ex.run("h04", "shell", {"cmd": "id -un; echo $HOME"})
+    r = res.results["h04"]
+    assert r.status == "changed", r.result
+    assert r.result["stdout_lines"] == [BECOME_USER, f"/var/tmp/{BECOME_USER}-home"]
+
+
+@pytest.mark.parametrize(("extra", "expect"), [
+    ({"ansible_become_user": BECOME_USER, "ansible_become_password": "wrong-password"},
+     "h05: sudo: incorrect password for user ftltest on h05"),
+    ({"ansible_become_user": BECOME_USER},
+     "h05: sudo: a password is required to become ftlbecome"),
+    ({"ansible_become_user": "root", "ansible_become_password": PASSWORD},
+     "h05: sudo: user ftltest is not allowed to run commands as root on h05 (no sudoers entry)"),
+    ({"ansible_become_user": TTY_USER, "ansible_become_password": PASSWORD},
+     "h05: sudo requires a terminal (requiretty) to become ftltty"),
+    ({"ansible_become_user": BECOME_USER, "ansible_become_method": "su", "ansible_become_password": "wrong"},
+     "h05: su: incorrect password for user ftlbecome on h05"),
+    ({"ansible_become_user": BECOME_USER, "ansible_become_method": "su"},
+     "h05: su: a password is required to become ftlbecome"),
+    ({"ansible_become_method": "doas"},
+     "h05: become method 'doas' is not supported (ftl-tui supports sudo and su)"),
+], ids=["sudo-wrong-password", "sudo-no-password", "no-sudoers-entry", "requiretty", "su-wrong-password",
+        "su-no-password", "unknown-method"])
+async def test_refusals_fail_the_host_quickly_with_the_reason(sshbed, become_executor, extra, expect) -> None:
+    ex = become_executor(sshbed, {"h05": {"ansible_become": True, **extra}, "h05-plain": {"_as": "h05"}})
+    t0 = time.monotonic()
+    res = await ex.run("all", "command", {"argv": ["id", "-un"]}, timeout=20)
+    took = time.monotonic() - t0
+    r = res.results["h05"]
+    assert r.status == "failed" and r.error_kind == "become_failed", (r.status, r.error_kind, r.result)
+    assert r.msg.startswith(expect), r.msg
+    assert took < 8, f"refusal took {took:.1f}s"  # never waits for a timeout
+    assert res.results["h05-plain"].result["stdout"] == "ftltest"  # the other host is unaffected
+
+
+async def test_a_refused_password_is_not_tried_again_on_the_same_connection(sshbed, become_executor) -> None:
+    ex = become_executor(sshbed, {"h05": {"ansible_become": True, "ansible_become_user": BECOME_USER,
+                                          "ansible_become_password": "wrong-again"}})
+    await ex.run("h05", "ping", {})
+    t0 = time.monotonic()
+    res = await ex.run("h05", "ping", {})
+    assert time.monotonic() - t0 < 0.5  # no second sudo attempt (accounts lock after a few)
+    assert "incorrect password" in res.results["h05"].msg
