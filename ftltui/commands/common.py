@@ -8,6 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ftltui.commands.vault_options import add_vault_args, vault_keyring_for
 from ftltui.paths import default_inventory
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def add_inventory_arg(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="inventory file or directory (repeatable; default: the bundled sample_inventory)",
     )
+    add_vault_args(parser)  # --vault-password-file/--ask-vault-pass/--vault-id go where -i goes
 
 
 def add_state_arg(parser: argparse.ArgumentParser) -> None:
@@ -105,7 +107,7 @@ def load_inventory_of(args: argparse.Namespace) -> Inventory:
     """The invocation's inventory; what loading skipped is printed as warnings (as Ansible does)."""
     from ftltui.inventory import load_inventory
 
-    inv = load_inventory(inventory_sources(args))
+    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
     for text in inv.warnings:
         warn(text)
     return inv

@@ -121,8 +121,9 @@ def _config(args: argparse.Namespace) -> Any:
 
 def _hosts(args: argparse.Namespace, pattern: str) -> list[Any]:
     from ftltui.inventory import load_inventory
+    from ftltui.commands.vault_options import vault_keyring_for
 
-    inv = load_inventory(inventory_sources(args))
+    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
     return list(inv.select(pattern)), inv
 
 

@@ -75,11 +75,12 @@ def run_in_foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
 async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
     from ftltui.engine.executor import Executor
     from ftltui.inventory import load_inventory
+    from ftltui.commands.vault_options import vault_keyring_for
     from ftltui.jobs import JobQueue
     from ftltui.jobs.kinds import register_builtin
     from ftltui.state import StateStore
 
-    inv = load_inventory(inventory_sources(args))
+    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
     executor = Executor(inv)
     queue = JobQueue(store, executor=executor)

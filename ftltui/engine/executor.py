@@ -159,7 +159,17 @@ class Executor:
         return replace(host, vars={**self.var_defaults, **host.vars, **self.extra_vars})
 
     def redactor_for(self, hosts: Iterable[Host]) -> Redactor:
+        """The one place that decides what is secret in a run.
+
+        Per host: ``ansible_password``/``ansible_ssh_pass``/``ansible_become_password``/
+        ``ansible_become_pass``, names in ``secrets:``/``--secret``, and every value a
+        vault decrypted (inventory, vars files, ``-e @file``), see ``Host.secret_values``.
+        Plus the vault passwords themselves, should a command echo one.
+        """
         redactor = Redactor(self._secrets)
+        vault = getattr(self.inventory, "vault", None)
+        if vault is not None:
+            redactor.add(p.decode("utf-8", "replace") for p in vault.passwords())
         for h in hosts:
             redactor.add(h.secret_values(self._secret_vars))
         return redactor

@@ -12,7 +12,7 @@ from ftltui.inventory.builder import Builder
 from ftltui.inventory.model import Group, Host
 from ftltui.inventory.patterns import LOCALHOST_NAMES, Selection, evaluate
 from ftltui.inventory.vars_files import VarsDirs
-from ftltui.vault import to_listing
+from ftltui.vault import VaultKeyring, to_listing
 
 # Ansible's ``ansible-inventory`` strips these from host vars (they are magic, not inventory).
 INTERNAL_VARS = frozenset({"inventory_file", "inventory_dir", "inventory_hostname", "inventory_hostname_short", "group_names", "groups", "omit", "playbook_dir", "ansible_facts"})
@@ -27,6 +27,7 @@ class Inventory:
 
     def __init__(self, builder: Builder, sources: list[str], vars_dirs: list[VarsDirs]) -> None:
         self.sources = sources
+        self.vault: VaultKeyring | None = None  # the keyring it was loaded with (its passwords are secrets)
         self.groups: dict[str, Group] = builder.groups
         self._vars_dirs = vars_dirs
         self._gv_cache: dict[tuple[int, str], dict[str, Any]] = {}

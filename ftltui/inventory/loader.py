@@ -23,7 +23,7 @@ from ftltui.inventory.inventory import Inventory
 from ftltui.inventory.ranges import split_host_port
 from ftltui.inventory.vars_files import VarsDirs
 from ftltui.inventory.yaml_loader import load_data, parse_yaml_inventory, read_text
-from ftltui.vault import VaultKeyring, is_encrypted
+from ftltui.vault import VaultError, VaultKeyring, is_encrypted
 
 YAML_EXTENSIONS = (".yml", ".yaml", ".json")
 IGNORED_EXTENSIONS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
@@ -46,6 +46,15 @@ def load_inventory(sources: Sources, vault: VaultKeyring | None = None) -> Inven
     names = [os.fspath(s) for s in sources]
     if not names:
         raise InventoryError("expected at least one inventory source")
+    try:
+        inv = _load(names, vault)
+    except VaultError as exc:  # a wholly encrypted file that could not be opened: loading stops here
+        raise InventoryError(exc.message, exc.location) from None
+    inv.vault = vault
+    return inv
+
+
+def _load(names: list[str], vault: VaultKeyring | None) -> Inventory:
     builder = Builder()
     vars_dirs: list[VarsDirs] = []
     for src in names:
