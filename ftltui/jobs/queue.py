@@ -586,7 +586,7 @@ class JobQueue:
             await self._transition(job, m.RETRY_WAIT, f"{kind}: {message}; retry in {delay:.1f}s",
                                    fields, att, att_id)
             self._wake.set()
-        elif retry_ok and policy.retryable(kind):
+        elif retry_ok and policy.retryable(kind) and policy.max_attempts > 1:  # retries ran out
             await self._transition(job, m.DEAD, dead_reason(job.attempts, kind, message), fields, att, att_id)
         else:
             await self._transition(job, m.FAILED, f"{kind}: {message}" if kind else message, fields, att, att_id)

@@ -244,7 +244,5 @@ def ledger_outcome(ledger: HostLedger, hosts: list[str], cancelled: bool = False
 
 
 def dead_reason(attempts: int, kind: str | None, message: str) -> str:
-    """The reason of a ``dead`` job, in plain words."""
-    if kind == "lost" and attempts <= 1:
-        return f"gave up: the controller died during its only attempt ({message}); not retried automatically"
+    """The reason of a ``dead`` job (its retries ran out), in plain words."""
     return f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} ({kind}: {message})"

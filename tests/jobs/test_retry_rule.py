@@ -108,7 +108,8 @@ async def test_uncertain_timeout_is_retried_only_when_idempotent(tmp_path: Path)
 async def test_ad_hoc_runs_are_not_retried_by_default(tmp_path: Path) -> None:
     q = await _queue(tmp_path / "state", inventory_with_unreachable(tmp_path / "inv.yml"))
     job = await q.wait((await enqueue_run(q, "all", "ping", {})).id)
-    assert job.state == "dead" and job.attempts == 1 and job.max_attempts == 1
+    assert job.state == "failed" and job.attempts == 1 and job.max_attempts == 1  # not "dead": no retry was due
+    assert job.reason.startswith("unreachable: 1 host(s) failed: far1: ")
     await _close(q)
 
 
