@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,9 +11,8 @@ import pytest
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
-from testbed import BECOME_PASSWORD, SUDOERS
-
-PASSWORD = BECOME_PASSWORD
+from become_helpers import inventory_for
+from testbed import SUDOERS
 
 
 @pytest.fixture(autouse=True)
@@ -29,20 +27,6 @@ def bed_sudoers(sshbed: Any) -> Path:
     if not SUDOERS.exists():
         sshbed._ensure_become()
     return SUDOERS
-
-
-def inventory_for(path: Path, bed: Any, hosts: dict[str, dict[str, Any]]) -> Path:
-    """Hosts of ``bed`` by name with extra vars; a name not on the bed copies h01's vars."""
-    out: dict[str, Any] = {}
-    for name, extra in hosts.items():
-        base = extra.pop("_as", name)
-        v = dict(bed.host_vars(base))
-        v.update(extra)
-        out[name] = v
-    all_vars = {"ansible_ssh_common_args": f"-o UserKnownHostsFile={bed.known_hosts}",
-                "ansible_python_interpreter": "/usr/bin/python3"}
-    path.write_text(json.dumps({"all": {"vars": all_vars, "hosts": out}}))
-    return path
 
 
 @pytest.fixture
