@@ -121,10 +121,11 @@ async def test_unknown_ssh_option_warned_once(sshbed, make_executor) -> None:
 
     warnings: list[str] = []
     ex = make_executor(sshbed, ["h01", "h02"], common={
-        "ansible_ssh_common_args": f"-o UserKnownHostsFile={sshbed.known_hosts} -o Ciphers=aes128-ctr "
+        "ansible_ssh_common_args": f"-o UserKnownHostsFile={sshbed.known_hosts} -o ForwardX11=yes "
                                    f"-o ControlMaster=auto"})
     ex.bus.subscribe(lambda ev: isinstance(ev, Warning_) and warnings.append(ev.text))
     res = await ex.run("all", "ping", {})
     assert res.ok
-    assert [w for w in warnings if "Ciphers" in w] and len([w for w in warnings if "Ciphers" in w]) == 1
+    # (Ciphers, once the example here, is honoured since issue 13: tests/ssh/test_ssh_config.py)
+    assert [w for w in warnings if "ForwardX11" in w] and len([w for w in warnings if "ForwardX11" in w]) == 1
     assert not [w for w in warnings if "ControlMaster" in w]

@@ -1,12 +1,14 @@
 """Client key files named in the inventory (``ansible_ssh_private_key_file``, ``-i``).
 
-ftl-tui never asks for a passphrase (a console or a job queue has nobody to ask, and
-asyncssh cannot decrypt OpenSSH-format keys without ``bcrypt``). A key file encrypted
-with a passphrase is therefore used the way ssh users already unlock such keys: through
-the ssh-agent (``SSH_AUTH_SOCK``), which asyncssh tries before key files. The pool tells
-asyncssh to skip encrypted files instead of failing on them; only when authentication
-then fails does :func:`explain` look at the files and the agent, and say which key was
-encrypted, whether the agent holds it, and what to do. The working path costs nothing.
+A key file encrypted with a passphrase is used the way ssh users already unlock such
+keys: through the ssh-agent (``SSH_AUTH_SOCK`` or ``IdentityAgent``), which asyncssh
+tries before key files. Without an agent holding it, a :class:`KeyUnlocker` (given when
+someone can answer: ``--ask-key-pass`` in the CLI, a dialog in the console) asks for the
+passphrase once per key and keeps the decrypted key in memory for the session, never the
+passphrase. Otherwise the pool tells asyncssh to skip encrypted files instead of failing
+on them; only when authentication then fails does :func:`explain` look at the files and
+the agent, and say which key was encrypted, whether the agent holds it, and what to do.
+OpenSSH-format encrypted keys need ``bcrypt`` (a dependency: asyncssh's ``bcrypt`` extra).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import asyncio
 import base64
 import os
 import struct
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional
 
 import asyncssh
 
@@ -85,9 +90,13 @@ def _openssh_public_blob(text: bytes) -> bytes | None:
         return None
 
 
-async def agent_blobs() -> set[bytes] | str:
-    """The public keys the ssh-agent holds, or a sentence saying why there are none."""
-    path = os.environ.get("SSH_AUTH_SOCK", "")
+async def agent_blobs(agent_path: str | None = None) -> set[bytes] | str:
+    """The public keys the ssh-agent holds, or a sentence saying why there are none.
+
+    ``agent_path``: None for ``$SSH_AUTH_SOCK``, "" for no agent (``IdentityAgent none``)."""
+    if agent_path == "":
+        return "no ssh-agent is used (IdentityAgent none)"
+    path = agent_path or os.environ.get("SSH_AUTH_SOCK", "")
     if not path:
         return "no ssh-agent is running (SSH_AUTH_SOCK is not set)"
     try:
@@ -103,7 +112,7 @@ async def agent_blobs() -> set[bytes] | str:
     return {bytes(k.key_public_data) for k in keys}
 
 
-async def explain(paths: list[str]) -> str | None:
+async def explain(paths: list[str], agent_path: str | None = None) -> str | None:
     """After a failed authentication: which key files could not be used, and the fix.
 
     None when every file loads (the server just did not accept them)."""
@@ -111,10 +120,85 @@ async def explain(paths: list[str]) -> str | None:
     encrypted = [p for p in paths if p not in unusable and is_encrypted(p)]
     notes = [load_problem(p) or "" for p in unusable]
     if encrypted:
-        held = await agent_blobs()
+        held = await agent_blobs(agent_path)
         missing = [p for p in encrypted if isinstance(held, str) or public_blob(p) not in held]
         why = held if isinstance(held, str) else "the ssh-agent does not hold it"
         for p in missing:
             notes.append(f"key {p} is encrypted with a passphrase and {why}: add it to the agent "
-                         f"(ssh-add {p}) or use a key without a passphrase (ftl-tui does not ask for passphrases)")
+                         f"(ssh-add {p}), or run with --ask-key-pass (the console asks by itself)")
     return "; ".join(notes) or None
+
+
+# (key path, attempt number starting at 0, why the last answer failed or None) -> passphrase,
+# or None when nobody answers (cancelled dialog, no more tries)
+AskPassphrase = Callable[[str, int, Optional[str]], Awaitable[Optional[str]]]
+MAX_TRIES = 3
+REFUSED_FOR = 30.0  # seconds a cancelled/failed key is not asked again (one run's other hosts)
+
+
+class KeyUnlocker:
+    """Decrypts encrypted key files the agent does not hold, asking once per key.
+
+    Shared by all connections of a runner: hosts that use the same key while its prompt
+    is open wait for that one answer. Holds decrypted keys, never passphrases."""
+
+    def __init__(self, ask: AskPassphrase) -> None:
+        self._ask = ask
+        self._keys: dict[str, asyncssh.SSHKey] = {}
+        self._refused: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._stamp: dict[str, tuple[int, int]] = {}
+
+    async def client_keys(self, paths: list[str], agent_path: str | None) -> list[Any]:
+        """``paths`` with each encrypted key the agent lacks replaced by the decrypted key."""
+        out: list[Any] = []
+        held: set[bytes] | str | None = None
+        for path in paths:
+            key = self._cached(path)
+            if key is None and is_encrypted(path):
+                if held is None:
+                    held = await agent_blobs(agent_path)
+                if isinstance(held, str) or public_blob(path) not in held:
+                    key = await self._unlock(path)
+            out.append(key if key is not None else path)
+        return out
+
+    def _cached(self, path: str) -> asyncssh.SSHKey | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if self._stamp.get(path) != (st.st_mtime_ns, st.st_size):
+            self._keys.pop(path, None)
+            self._stamp[path] = (st.st_mtime_ns, st.st_size)
+        return self._keys.get(path)
+
+    async def _unlock(self, path: str) -> asyncssh.SSHKey | None:
+        async with self._locks.setdefault(path, asyncio.Lock()):
+            if path in self._keys:
+                return self._keys[path]
+            if time.monotonic() - self._refused.get(path, -REFUSED_FOR) < REFUSED_FOR:
+                return None
+            why: str | None = None
+            for attempt in range(MAX_TRIES):
+                passphrase = await self._ask(path, attempt, why)
+                if passphrase is None:
+                    break
+                try:
+                    key = asyncssh.read_private_key(path, passphrase)
+                except (asyncssh.KeyImportError, ValueError) as exc:
+                    why = f"cannot decrypt {path}: {_decrypt_problem(exc)}"
+                    continue
+                finally:
+                    del passphrase
+                self._keys[path] = key
+                return key
+            self._refused[path] = time.monotonic()
+            return None
+
+
+def _decrypt_problem(exc: BaseException) -> str:
+    text = str(exc)
+    if "bcrypt" in text:
+        return "OpenSSH-format encrypted keys need the bcrypt package (pip install bcrypt)"
+    return "wrong passphrase" if "ncorrect passphrase" in text or "assphrase" in text else text

@@ -2,6 +2,9 @@
 
 We do not run ``ssh``; we read the options that change how we connect and report
 the rest (once per runner, naming the option) instead of silently dropping them.
+Every option also lands in ``settings`` as a ``(Key, value)`` pair in command-line
+order (``-J`` as ``ProxyJump``, ``-i`` as ``IdentityFile``, ...): that is what
+:func:`ftltui.engine.ssh.ssh_config.resolve` puts ahead of the config files.
 """
 
 from __future__ import annotations
@@ -10,9 +13,22 @@ from dataclasses import dataclass, field
 
 # Options that are meaningless here because the connection pool already does what
 # they ask for (Ansible puts ControlMaster/ControlPersist in its defaults).
-SILENT = frozenset({"controlmaster", "controlpersist", "controlpath", "identitiesonly", "loglevel",
-                    "batchmode", "checkhostip", "updatehostkeys", "globalknownhostsfile",
-                    "preferredauthentications", "pubkeyauthentication", "passwordauthentication"})
+SILENT = frozenset({"controlmaster", "controlpersist", "controlpath", "loglevel",
+                    "batchmode", "checkhostip", "updatehostkeys", "visualhostkey", "clearallforwardings"})
+
+# The options the pool honours (read from -o and from ssh config files alike).
+HONOURED = frozenset({
+    "hostname", "port", "user", "identityfile", "connecttimeout", "serveraliveinterval",
+    "serveralivecountmax", "proxyjump", "proxycommand", "userknownhostsfile", "globalknownhostsfile",
+    "stricthostkeychecking", "hashknownhosts", "forwardagent", "identityagent", "identitiesonly",
+    "ciphers", "kexalgorithms", "macs", "hostkeyalgorithms", "hostkeyalias", "preferredauthentications",
+    "pubkeyauthentication", "passwordauthentication", "kbdinteractiveauthentication", "compression",
+    "addressfamily", "bindaddress",
+})
+# value-less flags of ssh(1) that change nothing here, and those that are an option
+NO_VALUE_SILENT = frozenset({"-C", "-q", "-v", "-vv", "-vvv", "-T", "-t", "-tt", "-n", "-x", "-N"})
+NO_VALUE_OPTION = {"-A": ("ForwardAgent", "yes"), "-a": ("ForwardAgent", "no"),
+                   "-4": ("AddressFamily", "inet"), "-6": ("AddressFamily", "inet6")}
 
 
 @dataclass
@@ -28,6 +44,7 @@ class SshOptions:
     keepalive_interval: float | None = None
     keepalive_count_max: int | None = None
     ignored: list[str] = field(default_factory=list)  # option names we do not understand
+    settings: list[tuple[str, str]] = field(default_factory=list)  # (Key, value), command-line order
 
     @property
     def accept_new(self) -> bool | None:
@@ -38,6 +55,8 @@ class SshOptions:
 
 def _set_option(opts: SshOptions, key: str, value: str) -> None:
     k = key.lower()
+    if k in HONOURED:
+        opts.settings.append((key, value))
     if k == "proxyjump":
         opts.proxy_jump = [] if value.lower() == "none" else [h.strip() for h in value.split(",") if h.strip()]
     elif k == "userknownhostsfile":
@@ -56,7 +75,7 @@ def _set_option(opts: SshOptions, key: str, value: str) -> None:
         opts.keepalive_interval = float(value)
     elif k == "serveralivecountmax":
         opts.keepalive_count_max = int(value)
-    elif k not in SILENT:
+    elif k not in SILENT and k not in HONOURED:
         opts.ignored.append(f"-o {key}")
 
 
@@ -68,6 +87,11 @@ def parse_ssh_args(args: list[str]) -> SshOptions:
     while i < len(args):
         a = args[i]
         flag, value = a[:2], None
+        if a in NO_VALUE_SILENT or a in NO_VALUE_OPTION:
+            if a in NO_VALUE_OPTION:
+                _set_option(opts, *NO_VALUE_OPTION[a])
+            i += 1
+            continue
         if flag in takes_value:
             if len(a) > 2:
                 value = a[2:]
@@ -88,11 +112,11 @@ def parse_ssh_args(args: list[str]) -> SshOptions:
             elif flag == "-J" and value is not None:
                 _set_option(opts, "ProxyJump", value)
             elif flag == "-i" and value is not None:
-                opts.identity_files.append(value)
+                _set_option(opts, "IdentityFile", value)
             elif flag == "-p" and value is not None:
-                opts.port = int(value)
+                _set_option(opts, "Port", str(int(value)))
             elif flag == "-l" and value is not None:
-                opts.user = value
+                _set_option(opts, "User", value)
             elif flag == "-F" and value is not None:
                 opts.config_files.append(value)
             else:

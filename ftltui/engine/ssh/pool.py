@@ -19,13 +19,19 @@ from typing import Any
 import asyncssh
 
 from ftltui.engine.ssh.hostkeys import HostKeyPolicy
+from ftltui.engine.ssh.keys import KeyUnlocker
 from ftltui.engine.ssh.keys import explain as explain_keys
 from ftltui.errors import AuthFailed, HostError, HostKeyRejected, Unreachable
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """How to reach one hop. ``name`` is what users call it (inventory name)."""
+    """How to reach one hop, fully resolved (:mod:`ftltui.engine.ssh.endpoints`).
+
+    ``name`` is what users call it (inventory name); ``match_name`` is what ssh config
+    ``Host`` patterns were matched against (asyncssh re-reads the config files with it
+    for the settings not listed here); everything set here is passed to asyncssh
+    explicitly, so it wins over the files, as the ``-o`` options it came from would."""
 
     name: str
     address: str
@@ -33,16 +39,26 @@ class Endpoint:
     user: str | None = None
     key_files: tuple[str, ...] = ()
     password: str | None = field(default=None, repr=False, compare=False)
-    known_hosts: str = "~/.ssh/known_hosts"
+    known_hosts: str = "~/.ssh/known_hosts"  # the file new keys are written to
     accept_new: bool = False
     connect_timeout: float = 10.0
     config_files: tuple[str, ...] = ()
     keepalive_interval: float = 15.0
     keepalive_count_max: int = 4
+    match_name: str | None = None
+    known_hosts_files: tuple[str, ...] | None = None  # None: (known_hosts,)
+    global_known_hosts: tuple[str, ...] = ()
+    hash_known_hosts: bool = False
+    proxy_command: str | None = None
+    agent_path: str | None = None  # None: $SSH_AUTH_SOCK; "": no agent
+    forward_agent: bool | str = False
+    identities_only: bool = False
+    # further asyncssh keyword arguments from -o options / the config (algorithms, auth)
+    extra: tuple[tuple[str, Any], ...] = ()
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.user, self.address, self.port)
+        return (self.user, self.address, self.port, self.proxy_command)
 
 
 @dataclass
@@ -99,6 +115,8 @@ def classify(exc: BaseException, chain: tuple[Endpoint, ...], target: str, polic
         return Unreachable(target, f"{where}: disconnected ({exc.reason})", hop=hop)
     if isinstance(exc, OSError):
         return Unreachable(target, f"{where}: {exc.strerror or exc} ({addr})", hop=hop)
+    if isinstance(exc, ValueError):  # a setting asyncssh refuses (e.g. an unknown cipher in -o Ciphers)
+        return HostError(target, f"{where}: ssh settings not usable: {exc}", hop=hop)
     return Unreachable(target, f"{where}: {type(exc).__name__}: {exc}", hop=hop)
 
 
@@ -110,8 +128,9 @@ def _about_keys(exc: BaseException, key_files: list[str]) -> bool:
 
 
 class Pool:
-    def __init__(self, *, idle_timeout: float = 300.0) -> None:
+    def __init__(self, *, idle_timeout: float = 300.0, key_unlocker: KeyUnlocker | None = None) -> None:
         self.idle_timeout = idle_timeout
+        self.key_unlocker = key_unlocker
         self._conns: dict[tuple[Any, ...], Connection] = {}
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
         self._reaper: asyncio.Task[None] | None = None
@@ -153,35 +172,46 @@ class Pool:
 
     async def _open(self, chain: tuple[Endpoint, ...], parent: Connection | None, target: str) -> asyncssh.SSHClientConnection:
         ep = chain[-1]
-        policy = HostKeyPolicy(_expand(ep.known_hosts), ep.accept_new, ep.name)
+        policy = HostKeyPolicy(ep.known_hosts, ep.accept_new, ep.name,
+                               files=(*(ep.known_hosts_files or (ep.known_hosts,)), *ep.global_known_hosts),
+                               hash_names=ep.hash_known_hosts)
+        readable = policy.readable()
         kwargs: dict[str, Any] = dict(
-            known_hosts=_expand(ep.known_hosts) if _exists(ep.known_hosts) else ([], [], []),  # b"" would mean ~/.ssh
+            known_hosts=readable if readable else ([], [], []),  # b"" would mean ~/.ssh
             client_factory=lambda: policy,
             connect_timeout=ep.connect_timeout,
             keepalive_interval=ep.keepalive_interval,
             keepalive_count_max=ep.keepalive_count_max,
-            config=list(ep.config_files) if ep.config_files else (),
-            tunnel=parent.conn if parent is not None else (),
+            # asyncssh re-reads the same files for the settings not resolved here
+            config=list(ep.config_files) if ep.config_files else None,
+            tunnel=parent.conn if parent is not None else None,  # never a ProxyJump of its own
+            proxy_command=None if parent is not None else ep.proxy_command,
+            agent_forwarding=ep.forward_agent,
         )
+        if ep.agent_path is not None:
+            kwargs["agent_path"] = ep.agent_path
         if ep.port is not None:
             kwargs["port"] = ep.port
         if ep.user:
             kwargs["username"] = ep.user
-        key_files = [_expand(k) for k in ep.key_files]
+        key_files = list(ep.key_files)
         if key_files:
-            kwargs["client_keys"] = key_files
+            kwargs["client_keys"] = (await self.key_unlocker.client_keys(key_files, ep.agent_path)
+                                     if self.key_unlocker is not None else key_files)
             # an encrypted key file is skipped, not fatal: the ssh-agent (tried first) may
             # hold it; if authentication fails, keys.explain says which key and what to do
             kwargs["ignore_encrypted"] = True
+            if ep.identities_only:
+                kwargs["agent_identities"] = key_files
         if ep.password is not None:
             kwargs["password"] = ep.password
-        if not _config_sets_ciphers(ep.config_files):
-            kwargs["encryption_algs"] = _cipher_preference()
+        kwargs.update(dict(ep.extra))
+        host = ep.match_name if ep.config_files and ep.match_name else ep.address
         try:
-            return await asyncio.wait_for(asyncssh.connect(ep.address, **kwargs), ep.connect_timeout + 5)
-        except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError) as exc:
+            return await asyncio.wait_for(asyncssh.connect(host, **kwargs), ep.connect_timeout + 5)
+        except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError, ValueError) as exc:
             error = classify(exc, chain, target, policy)
-            note = await explain_keys(key_files) if key_files and _about_keys(exc, key_files) else None
+            note = await explain_keys(key_files, ep.agent_path) if key_files and _about_keys(exc, key_files) else None
             if note is None:
                 raise error from None
             if isinstance(exc, asyncssh.PermissionDenied):  # "authentication failed as ...; key ..."
@@ -223,10 +253,10 @@ class Pool:
 # wall 1.45 s -> 0.84 s. The server still picks from the full default list.
 _PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 _CIPHERS: list[str] = []
-_CONFIG_CIPHERS: dict[tuple[str, ...], bool] = {}
 
 
-def _cipher_preference() -> list[str]:
+def preferred_ciphers() -> list[str]:
+    """asyncssh's default ciphers, AES-GCM first (used when no ``Ciphers`` option is set)."""
     if not _CIPHERS:
         from asyncssh.encryption import get_default_encryption_algs
 
@@ -234,33 +264,3 @@ def _cipher_preference() -> list[str]:
         _CIPHERS.extend([a for a in _PREFERRED_CIPHERS if a in default] +
                         [a for a in default if a not in _PREFERRED_CIPHERS])
     return _CIPHERS
-
-
-def _config_sets_ciphers(files: tuple[str, ...] | list[str] | None) -> bool:
-    """An ssh_config with a ``Ciphers`` line decides the ciphers itself (asyncssh reads it)."""
-    if not files:
-        return False
-    key = tuple(files)
-    found = _CONFIG_CIPHERS.get(key)
-    if found is None:
-        found = False
-        for f in key:
-            try:
-                with open(_expand(f), encoding="utf-8", errors="replace") as fh:
-                    found = found or any(line.strip().lower().startswith("ciphers") for line in fh)
-            except OSError:
-                pass
-        _CONFIG_CIPHERS[key] = found
-    return found
-
-
-def _expand(path: str) -> str:
-    import os
-
-    return os.path.expanduser(path)
-
-
-def _exists(path: str) -> bool:
-    import os
-
-    return os.path.exists(os.path.expanduser(path))

@@ -22,13 +22,13 @@ from ftltui.engine.become import Become, BecomeFailed, become_for
 from ftltui.engine.runner import OutputCallback
 from ftltui.engine.ssh.execpath import run_exec
 from ftltui.engine.ssh.gate_client import GateClient, NoPython
-from ftltui.engine.ssh.options import SshOptions, parse_jump_spec, parse_ssh_args
+from ftltui.engine.ssh.endpoints import EndpointResolver
+from ftltui.engine.ssh.keys import AskPassphrase, KeyUnlocker
 from ftltui.engine.ssh.pool import Connection, Endpoint, Pool
 from ftltui.errors import GateFailed, HostError
 from ftltui.inventory.model import Host
 
 EXEC_OK = ("raw", "command", "shell")
-_FALSE = ("no", "false", "0", "off", "n")
 
 
 class SshRunner:
@@ -45,6 +45,7 @@ class SshRunner:
         gate_hello_timeout: float = 30.0,
         gate_ping_interval: float = 5.0,
         gate_hang_timeout: float = 20.0,
+        key_passphrase: AskPassphrase | None = None,
     ) -> None:
         self.inventory = inventory
         # how long a gate may take to say hello, and to stay silent with requests in flight
@@ -55,8 +56,11 @@ class SshRunner:
         self.connect_timeout = connect_timeout
         self.ssh_config = ssh_config
         self.on_warning = on_warning
-        self.pool = Pool(idle_timeout=idle_timeout)
-        self._warned: set[str] = set()
+        self.pool = Pool(idle_timeout=idle_timeout,
+                         key_unlocker=KeyUnlocker(key_passphrase) if key_passphrase is not None else None)
+        self._resolver = EndpointResolver(inventory=inventory, accept_new_host_keys=accept_new_host_keys,
+                                          known_hosts=known_hosts, connect_timeout=connect_timeout,
+                                          ssh_config=ssh_config, on_warning=on_warning)
         self._gate_locks: dict[Any, asyncio.Lock] = {}
         # (id(connection), become) -> its gate, or the refusal it met on that connection
         self._become_gates: dict[tuple[int, Become], GateClient] = {}
@@ -182,64 +186,11 @@ class SshRunner:
         return chain
 
     def _build_chain(self, host: Host) -> tuple[Endpoint, ...]:
-        opts = self._options(host)
-        target = self._endpoint(host, opts)
-        specs = host.jump_hosts or (opts.proxy_jump or [])
-        hops = []
-        for spec in specs:
-            user, name, port = parse_jump_spec(spec)
-            inv_host = self._inventory_host(name)
-            if inv_host is not None:
-                ep = self._endpoint(inv_host, self._options(inv_host), defaults=target)
-            else:
-                ep = Endpoint(name=name, address=name, port=target.port if port is None else port,
-                              user=target.user, key_files=target.key_files, known_hosts=target.known_hosts,
-                              accept_new=target.accept_new, connect_timeout=target.connect_timeout,
-                              config_files=target.config_files)
-            if user or port:
-                ep = _replace(ep, user=user or ep.user, port=port or ep.port)
-            hops.append(ep)
-        return (*hops, target)
-
-    def _options(self, host: Host) -> SshOptions:
-        opts = parse_ssh_args(host.ssh_args)
-        for name in opts.ignored:
-            if name not in self._warned:
-                self._warned.add(name)
-                if self.on_warning is not None:
-                    self.on_warning(host.name, f"ssh option {name} is not supported by ftl-tui and was ignored")
-        return opts
-
-    def _endpoint(self, host: Host, opts: SshOptions, defaults: Endpoint | None = None) -> Endpoint:
-        v = host.vars
-        port = int(v.get("ansible_port", v.get("ansible_ssh_port"))) if ("ansible_port" in v or "ansible_ssh_port" in v) else opts.port
-        keys = tuple(([host.private_key_file] if host.private_key_file else []) + opts.identity_files)
-        hkc = v.get("host_key_checking", v.get("ansible_host_key_checking"))
-        accept_new = self.accept_new_host_keys or (hkc is not None and str(hkc).lower() in _FALSE)
-        if opts.accept_new is not None:
-            accept_new = accept_new or opts.accept_new
-        timeout = float(v.get("ansible_timeout", opts.connect_timeout or self.connect_timeout))
-        config = tuple(opts.config_files) or ((self.ssh_config,) if self.ssh_config else ())
-        known = opts.known_hosts or self.known_hosts or (defaults.known_hosts if defaults else "~/.ssh/known_hosts")
-        return Endpoint(
-            name=host.name, address=host.address, port=port if port is not None else (defaults.port if defaults else None),
-            user=host.user or opts.user or (defaults.user if defaults else None),
-            key_files=keys or (defaults.key_files if defaults else ()), password=host.password,
-            known_hosts=known, accept_new=accept_new, connect_timeout=timeout, config_files=config,
-            keepalive_interval=opts.keepalive_interval or 15.0, keepalive_count_max=opts.keepalive_count_max or 4,
-        )
-
-    def _inventory_host(self, name: str) -> Host | None:
-        hosts = getattr(self.inventory, "hosts", None) or {}
-        if name in hosts:
-            return hosts[name]
-        for h in hosts.values():
-            if h.vars.get("ansible_host") == name:
-                return h
-        return None
+        # inventory vars, ansible_ssh_*args and ssh config files: see ssh/endpoints.py
+        return self._resolver.chain(host)
 
 
-_CHAIN_VARS = ("ansible_ssh_common_args", "ansible_ssh_extra_args", "ftl_jump_hosts", "ansible_ssh_jump",
+_CHAIN_VARS = ("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args", "ftl_jump_hosts", "ansible_ssh_jump",
                "ansible_port", "ansible_ssh_port", "host_key_checking", "ansible_host_key_checking",
                "ansible_timeout")
 
@@ -262,12 +213,6 @@ def _secret_args(module: str) -> list[str]:
         return modules.spec(module).secret_args()
     except (KeyError, ImportError):
         return []
-
-
-def _replace(ep: Endpoint, **kw: Any) -> Endpoint:
-    from dataclasses import replace
-
-    return replace(ep, **kw)
 
 
 __all__ = ["SshRunner", "HostError"]
