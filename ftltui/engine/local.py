@@ -6,6 +6,9 @@ the loop in budgeted batches (``_OutputPump``). Cancelling sets the module's can
 running subprocess is terminated) and waits briefly for the thread to notice. Processes
 the modules start are recorded with :mod:`ftltui.engine.procguard`, which stops them if
 this process dies (SIGKILL included) before it could.
+
+A host with ``ansible_become`` cannot use this in-process path (a thread cannot change
+user): its modules run in a gate child started through sudo/su (:mod:`ftltui.engine.local_gate`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any, Callable
 
 from ftltui import modules
 from ftltui.engine import procguard
+from ftltui.engine.become import become_for
+from ftltui.engine.local_gate import LocalBecome
 from ftltui.engine.runner import OutputCallback
 from ftltui.inventory.model import Host
 from ftltui.modules import _process
@@ -119,6 +124,7 @@ class LocalRunner:
         self._pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ftl-local")
         self._pumps: dict[asyncio.AbstractEventLoop, _OutputPump] = {}
         _process.set_guard(procguard.shared())  # modules run in this process: guard their processes
+        self._become = LocalBecome()
 
     def _pump(self, loop: asyncio.AbstractEventLoop) -> _OutputPump:
         pump = self._pumps.get(loop)
@@ -136,6 +142,11 @@ class LocalRunner:
         check: bool,
         on_output: OutputCallback,
     ) -> dict[str, Any]:
+        become = become_for(host)
+        if become is not None:
+            gate = await self._become.gate(host.name, become, host.python)
+            return await gate.run(modules.canonical(module), params, check=check,
+                                  secret_args=_secret_args(module), on_output=on_output)
         loop = asyncio.get_running_loop()
         pump = self._pump(loop)
         cancel = threading.Event()
@@ -160,13 +171,29 @@ class LocalRunner:
         return result
 
     async def put_file(self, host: Host, local_path: str) -> str:
+        become = become_for(host)
+        if become is not None:  # the become user may not read our file: hand it a copy it owns
+            gate = await self._become.gate(host.name, become, host.python)
+            return str((await gate.put(local_path))["path"])
         return local_path
 
     async def get_file(self, host: Host, remote_path: str, local_path: str) -> dict[str, Any]:
+        become = become_for(host)
+        if become is not None:  # read as the become user, write as us
+            gate = await self._become.gate(host.name, become, host.python)
+            return await gate.get(remote_path, local_path)
         return await asyncio.to_thread(_copy_with_checksum, remote_path, local_path)
 
     async def close(self) -> None:
+        await self._become.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _secret_args(module: str) -> list[str]:
+    try:
+        return modules.spec(module).secret_args()
+    except (KeyError, ImportError):
+        return []
 
 
 def _copy_with_checksum(src: str, dest: str) -> dict[str, Any]:
