@@ -90,6 +90,13 @@ class Unreachable(HostError):
     transient = True
 
 
+class ConnectionLost(Unreachable):
+    """The connection broke while a module was running: the module may have run (or
+    still be running), so a retry must treat the host as uncertain, not as never reached."""
+
+    kind = "connection_lost"
+
+
 class AuthFailed(HostError):
     kind = "auth_failed"
 

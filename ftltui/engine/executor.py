@@ -37,6 +37,7 @@ from ftltui.errors import (
     ModuleArgsError,
     TemplateError,
     UnknownModuleError,
+    Unreachable,
 )
 from ftltui.inventory.model import Host
 from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
@@ -343,7 +344,7 @@ class Executor:
             msg = f"{host.name}: timed out after {run.timeout:g}s"
             return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
         except HostError as exc:
-            status = "unreachable" if exc.kind == "unreachable" else "failed"
+            status = "unreachable" if isinstance(exc, Unreachable) else "failed"
             res: dict[str, Any] = {"msg": str(exc)}
             if status == "unreachable":
                 res["unreachable"] = True

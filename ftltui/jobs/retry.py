@@ -70,8 +70,8 @@ class RetryPolicy:
 # their record, saved as hosts finish, so a retry after a crash skips finished hosts too.
 
 NOT_STARTED_KINDS = frozenset({"unreachable"})
-# ``connection_lost``: a connection that broke while the module ran. The engine still
-# reports that as ``unreachable``; once it names it, the rule treats it as uncertain.
+# ``connection_lost``: a connection that broke while the module ran (the host's status is
+# still ``unreachable``, as Ansible shows it, but the module may have run): uncertain.
 UNCERTAIN_KINDS = frozenset({"timeout", "gate_failed", "lost", "connection_lost"})
 RUNNING, DONE, RETRY, HELD, CANCELLED = "running", "done", "retry", "held", "cancelled"
 ENDED_WELL = ("ok", "changed", "skipped")  # host statuses that are a success

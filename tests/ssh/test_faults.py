@@ -74,6 +74,11 @@ async def test_sshd_killed_mid_run_only_that_host_fails(sshbed, make_executor) -
     assert statuses == {"h01": "changed", "h02": "changed", "h03": "changed", "h04": "changed",
                         "h05": "unreachable"}, res.results["h05"].result
     assert "h05" in res.results["h05"].msg
+    # the command was running when the connection broke: it may have run, and a retry must
+    # know that (issue 12 #1): not "never reached"
+    assert res.results["h05"].error_kind == "connection_lost", res.results["h05"].result
+    from ftltui.jobs.retry import decide
+    assert decide("unreachable", "connection_lost", False) != decide("unreachable", "unreachable", False)
     again = await ex.run("h05", "ping", {})  # the pool reconnects to the restarted sshd
     assert again.results["h05"].status == "ok", again.results["h05"].result
 

@@ -25,7 +25,7 @@ import asyncssh
 
 from ftltui.engine import become as becomes
 from ftltui.engine.ssh.pool import Connection
-from ftltui.errors import GateFailed, HostError, Unreachable
+from ftltui.errors import ConnectionLost, GateFailed, HostError, Unreachable
 from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
@@ -312,8 +312,8 @@ class GateClient:
             self.dead = GateFailed(self.host, f"gate on {self.host} {why}; in-flight tasks failed, "
                                               f"the next task starts a fresh gate{detail}")
         for req in list(self._pending.values()):
-            if not req.future.done():
-                req.future.set_exception(self.dead)
+            if not req.future.done():  # these were running: their modules may have run
+                req.future.set_exception(_in_flight(self.dead))
         self._pending.clear()
         for t in self._tasks:
             if t is not asyncio.current_task():
@@ -433,3 +433,12 @@ class GateClient:
             t.cancel()
         if self._proc is not None:
             self._proc.close()
+
+
+def _in_flight(err: HostError) -> HostError:
+    """A lost connection fails a request that was running as :class:`ConnectionLost`
+    (the module may have run: a retry must not assume otherwise); one not yet sent
+    stays plain :class:`Unreachable`."""
+    if type(err) is Unreachable:
+        return ConnectionLost(err.host, err.message, hop=err.hop)
+    return err
