@@ -130,6 +130,9 @@ class GateClient:
         except (FrameError, asyncssh.Error, OSError) as exc:
             self._proc.close()
             raise GateFailed(self.host, f"gate on {self.host} could not start: {exc}") from None
+        except asyncio.CancelledError:  # the run was cancelled mid-start (e.g. at a sudo prompt)
+            self._proc.close()
+            raise
         if self._become_error is not None:
             self._proc.close()
             raise self._become_error
