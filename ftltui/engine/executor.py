@@ -165,12 +165,13 @@ class Executor:
         Per host: ``ansible_password``/``ansible_ssh_pass``/``ansible_become_password``/
         ``ansible_become_pass``, names in ``secrets:``/``--secret``, and every value a
         vault decrypted (inventory, vars files, ``-e @file``), see ``Host.secret_values``.
-        Plus the vault passwords themselves, should a command echo one.
+        Plus, from the inventory's vault keyring, the vault passwords and every value
+        decrypted this session (``{{ hostvars[other].x }}`` reaches other hosts' values).
         """
         redactor = Redactor(self._secrets)
         vault = getattr(self.inventory, "vault", None)
         if vault is not None:
-            redactor.add(p.decode("utf-8", "replace") for p in vault.passwords())
+            redactor.add(vault.secret_texts())
         for h in hosts:
             redactor.add(h.secret_values(self._secret_vars))
         return redactor

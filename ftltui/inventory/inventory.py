@@ -149,8 +149,12 @@ class Inventory:
         return h
 
     def hostvars(self, name: str) -> dict[str, Any]:
-        """Host vars as ``ansible-inventory --host`` prints them (magic vars removed)."""
-        return {k: v for k, v in self.require_host(name).vars.items() if k not in INTERNAL_VARS}
+        """Host vars as ``ansible-inventory --host`` prints them (magic vars removed).
+
+        Inline vault values show as ``{"__ansible_vault": envelope}`` (as Ansible prints
+        them); values from wholly encrypted files as ``********`` (Ansible prints those).
+        """
+        return {k: to_listing(v) for k, v in self.require_host(name).vars.items() if k not in INTERNAL_VARS}
 
     def groups_magic(self) -> dict[str, list[str]]:
         """Ansible's ``groups`` template variable: every group -> all its hosts (descendants too)."""
@@ -179,7 +183,7 @@ class Inventory:
                 del result[name]
 
         fmt("all")
-        hostvars = {h: to_listing(self.hostvars(h)) for h in self._all_hosts}
+        hostvars = {h: self.hostvars(h) for h in self._all_hosts}
         result["_meta"] = {"hostvars": {h: v for h, v in hostvars.items() if v}, "profile": "inventory_legacy"}
         return result
 

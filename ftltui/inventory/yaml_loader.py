@@ -20,7 +20,7 @@ import yaml
 
 from ftltui.errors import InventoryError, Location
 from ftltui.inventory.ranges import RangeError, expand_host_pattern
-from ftltui.vault import VAULT_KEY, VaultKeyring, VaultValue, is_encrypted, mark_secret
+from ftltui.vault import VAULT_KEY, VaultKeyring, VaultValue, is_encrypted, mark_secret, vault_texts
 
 if TYPE_CHECKING:
     from ftltui.inventory.builder import Builder
@@ -137,7 +137,11 @@ def load_data(text: str, file: str, vault: VaultKeyring | None = None, *, secret
         except UnicodeDecodeError:
             raise InventoryError("decrypted vault file is not UTF-8 text", Location(file)) from None
         data = load_data(decoded, file, vault)
-        return mark_secret(data) if secret_file else data
+        if secret_file:
+            data = mark_secret(data)
+            if vault is not None:
+                vault.revealed.update(vault_texts(data))
+        return data
     if text.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(text, object_hook=_json_vault_hook(file, vault))

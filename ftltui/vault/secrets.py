@@ -91,6 +91,7 @@ class VaultKeyring:
     def __init__(self, secrets: list[VaultSecret] | None = None) -> None:
         self.secrets: list[VaultSecret] = []
         self.missing: set[str] = set()
+        self.revealed: set[str] = set()  # every value decrypted so far: the redactor masks them all
         self.generation = 0
         for s in secrets or []:
             self.add(s)
@@ -108,6 +109,14 @@ class VaultKeyring:
     def passwords(self) -> list[bytes]:
         """The password values, for the redactor (a password echoed by a command is masked too)."""
         return [s.password for s in self.secrets]
+
+    def secret_texts(self) -> list[str]:
+        """What a redactor must mask: the passwords and every value decrypted with them.
+
+        All of them, not only those of a run's hosts: ``{{ hostvars['db1'].x }}`` reaches
+        another host's values.
+        """
+        return [p.decode("utf-8", "replace") for p in self.passwords()] + sorted(self.revealed)
 
     def decrypt(self, data: str | bytes | Envelope, where: Location | None = None, what: str = "vault data") -> bytes:
         """Plaintext bytes; tries the secret of the envelope's vault id first, then the others (as Ansible does)."""
@@ -132,7 +141,9 @@ class VaultKeyring:
         """An inline ``!vault`` value: decrypted now if possible, else kept to fail where it is used."""
         try:
             plain = self.decrypt(envelope, where, what="value")
-            return VaultText(plain.decode("utf-8"), envelope)
+            text = VaultText(plain.decode("utf-8"), envelope)
+            self.revealed.add(str(text))
+            return text
         except UnicodeDecodeError:
             err = VaultError("decrypted vault value is not UTF-8 text", where)
         except VaultError as exc:
