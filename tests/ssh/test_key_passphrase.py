@@ -1,0 +1,155 @@
+"""Encrypted client keys on the real bed: the agent first, else one passphrase question per key.
+
+The key is made by OpenSSH's ``ssh-keygen`` (OpenSSH format, bcrypt KDF: what users
+have) and authorized on the bed's sshds. ``IdentityAgent``/``ForwardAgent`` come from an
+ssh config file the test writes; the agent is a real ``ssh-agent``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+
+from ftltui.engine.executor import Executor
+from ftltui.inventory import load_inventory
+
+pytestmark = [pytest.mark.ssh]
+PASS = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def enc_key(jumpbed: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed")
+    path = tmp_path_factory.mktemp("enckey") / "id_enc"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", PASS, "-C", "enc-test", "-f", str(path)],
+                   check=True, stdin=subprocess.DEVNULL)
+    with open(jumpbed.root / "authorized_keys", "a") as f:
+        f.write((Path(str(path) + ".pub")).read_text())
+    os.unlink(str(path) + ".pub")  # as when only the private key was copied: nothing in the clear
+    return path
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> Iterator[str]:
+    if shutil.which("ssh-agent") is None:
+        pytest.skip("ssh-agent is not installed")
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 10
+        while not sock.exists():
+            assert proc.poll() is None and time.monotonic() < end, "ssh-agent did not start"
+            time.sleep(0.02)
+        yield str(sock)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+class Asker:
+    """A passphrase provider that records what it was asked (the console's dialog stand-in)."""
+
+    def __init__(self, *answers: str | None) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, int, str | None]] = []
+
+    async def __call__(self, path: str, attempt: int, why: str | None) -> str | None:
+        self.asked.append((path, attempt, why))
+        return self.answers.pop(0) if self.answers else None
+
+
+def _executor(bed: Any, tmp_path: Path, key: Path, names: list[str], *, config: str = "",
+              ask: Asker | None = None) -> Executor:
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(config + f"Host *\n  UserKnownHostsFile {bed.known_hosts}\n  IdentitiesOnly yes\n")
+    hosts = {n: {"ansible_host": bed.hosts[n].address, "ansible_port": bed.hosts[n].port, "ansible_user": bed.user,
+                 "ansible_ssh_private_key_file": str(key), "ansible_ssh_common_args": f"-F {cfg}",
+                 "ansible_timeout": 5} for n in names}
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps({"all": {"hosts": hosts}}))
+    return Executor(load_inventory([str(inv)]), ssh_options={"key_passphrase": ask} if ask else {})
+
+
+@pytest.fixture
+def no_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+
+
+async def test_asked_once_for_two_hosts_and_never_shown(jumpbed, enc_key, tmp_path, no_agent) -> None:
+    ask = Asker(PASS)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01", "bastion"], ask=ask)
+    try:
+        res = await ex.run("all", "command", {"argv": ["id", "-un"]})
+    finally:
+        await ex.close()
+    assert {h: r.status for h, r in res.results.items()} == {"h01": "changed", "bastion": "changed"}, res.results
+    assert ask.asked == [(str(enc_key), 0, None)]
+    assert PASS not in json.dumps([r.to_dict() for r in res.results.values()])
+
+
+async def test_wrong_passphrase_asks_again_then_works(jumpbed, enc_key, tmp_path, no_agent) -> None:
+    ask = Asker("not it", PASS)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01"], ask=ask)
+    try:
+        r = (await ex.run("all", "ping", {})).results["h01"]
+    finally:
+        await ex.close()
+    assert r.status == "ok", r
+    assert [(a, w) for _, a, w in ask.asked] == [(0, None), (1, f"cannot decrypt {enc_key}: wrong passphrase")]
+
+
+async def test_no_answer_fails_with_the_fix(jumpbed, enc_key, tmp_path, no_agent) -> None:
+    ask = Asker(None)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01"], ask=ask)
+    try:
+        r = (await ex.run("all", "ping", {})).results["h01"]
+    finally:
+        await ex.close()
+    assert r.status == "failed" and r.error_kind == "auth_failed", r
+    assert f"key {enc_key} is encrypted with a passphrase" in r.msg and "--ask-key-pass" in r.msg, r.msg
+    assert len(ask.asked) == 1
+
+
+async def _agent_holds(agent: str, key: Path) -> None:
+    client = await asyncssh.connect_agent(agent)
+    try:
+        await client.add_keys([asyncssh.read_private_key(str(key), PASS)])
+    finally:
+        client.close()
+
+
+async def test_identity_agent_from_the_config_is_used_and_forwarded(jumpbed, enc_key, tmp_path, no_agent,
+                                                                     agent) -> None:
+    await _agent_holds(agent, enc_key)
+    ask = Asker(PASS)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01"], ask=ask,
+                   config=f"Host *\n  IdentityAgent {agent}\n  ForwardAgent yes\n")
+    try:
+        r = (await ex.run("all", "shell", {"cmd": "ssh-add -l"})).results["h01"]
+    finally:
+        await ex.close()
+    assert ask.asked == []  # SSH_AUTH_SOCK is unset: only IdentityAgent could find the agent
+    assert r.status == "changed" and "enc-test" in r.result["stdout"], r.result  # the forwarded agent
+
+
+async def test_identity_agent_none_means_asking(jumpbed, enc_key, tmp_path, agent, monkeypatch) -> None:
+    await _agent_holds(agent, enc_key)
+    monkeypatch.setenv("SSH_AUTH_SOCK", agent)  # the agent holds the key, but the config says not to use it
+    ask = Asker(PASS)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01"], ask=ask, config="Host *\n  IdentityAgent none\n")
+    try:
+        r = (await ex.run("all", "ping", {})).results["h01"]
+    finally:
+        await ex.close()
+    assert r.status == "ok" and len(ask.asked) == 1, (r, ask.asked)
