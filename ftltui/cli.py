@@ -18,8 +18,22 @@ from ftltui.commands.common import (
     error,
     examples,
 )
+from ftltui.commands.options import OptionsError
+from ftltui.config import ConfigError
 from ftltui.errors import FtlError
 
+
+
+def version_text() -> str:
+    """``ftl-tui --version``: the engine's version and what it runs on (for bug reports)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        asyncssh_version = version("asyncssh")
+    except PackageNotFoundError:
+        asyncssh_version = "not installed"
+    return (f"ftl-tui {__version__}\n  engine  ftltui {__version__} ({os.path.dirname(__file__)})\n"
+            f"  python  {sys.version.split()[0]} ({sys.executable})\n  asyncssh {asyncssh_version}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
             "ftl-tui run all ping -i inventory.yml    # headless: see ftl-tui COMMAND --help",
         ) + f"\nbad or incomplete options exit {EXIT_USAGE} for every command; COMMAND --help gives the rest.\n",
     )
-    parser.add_argument("--version", action="version", version=f"ftl-tui {__version__}")
+    parser.add_argument("--version", action="version", version=version_text())
     add_state_arg(parser)
     add_inventory_arg(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -64,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
 
             return launch(args)
         return int(args.func(args) or 0)
+    except ConfigError as exc:  # as Ansible: a bad configuration exits 5
+        error(str(exc))
+        return EXIT_USAGE
+    except OptionsError as exc:  # options that parsed but cannot be used: a usage error
+        getattr(args, "command_parser", parser).print_usage(sys.stderr)
+        error(str(exc))
+        return EXIT_USAGE
     except FtlError as exc:
         error(str(exc))
         return EXIT_BAD_INPUT

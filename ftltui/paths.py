@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -42,6 +43,28 @@ def state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+ETC_ANSIBLE_HOSTS = Path("/etc/ansible/hosts")
+
+
 def default_inventory() -> Path:
-    """The bundled sample inventory, used when no ``-i`` is given."""
+    """The bundled sample inventory (the demo), used when nothing else names an inventory."""
     return SAMPLE_INVENTORY
+
+
+def default_inventory_sources(config: Any = None) -> tuple[list[str], bool]:
+    """Ansible's default inventory, then the demo: ``(sources, is_demo)``.
+
+    The configured inventory (ansible.cfg ``inventory`` or ``$ANSIBLE_INVENTORY``) when
+    set; else ``/etc/ansible/hosts`` if present (Ansible's default); else the bundled
+    sample, so a fresh machine still opens on something, and callers say it is the demo.
+    """
+    if config is not None and config.inventory_configured:
+        return list(config.inventory), False
+    if ETC_ANSIBLE_HOSTS.exists():
+        return [str(ETC_ANSIBLE_HOSTS)], False
+    return [str(SAMPLE_INVENTORY)], True
+
+
+def is_demo_inventory(sources: list[str]) -> bool:
+    """True when ``sources`` is just the bundled sample (the console shows a banner)."""
+    return [Path(s).resolve() for s in sources] == [SAMPLE_INVENTORY.resolve()]

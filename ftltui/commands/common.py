@@ -9,9 +9,10 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ftltui.commands.vault_options import add_vault_args, vault_keyring_for
-from ftltui.paths import default_inventory
+from ftltui.paths import default_inventory_sources
 
 if TYPE_CHECKING:
+    from ftltui.config import AnsibleConfig
     from ftltui.inventory import Inventory
 
 EXIT_OK = 0
@@ -82,7 +83,8 @@ def add_inventory_arg(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="INV",
         default=argparse.SUPPRESS,
-        help="inventory file or directory (repeatable; default: the bundled sample_inventory)",
+        help="inventory file, directory or 'host1,host2,' list (repeatable; default: ansible.cfg's inventory, "
+        "else /etc/ansible/hosts, else the bundled demo inventory)",
     )
     add_vault_args(parser)  # --vault-password-file/--ask-vault-pass/--vault-id go where -i goes
 
@@ -99,15 +101,47 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
 
+def config_of(args: argparse.Namespace) -> AnsibleConfig:
+    """The effective ansible.cfg + ANSIBLE_* settings, read once per invocation (warnings printed)."""
+    cfg = getattr(args, "ansible_config", None)
+    if cfg is None:
+        from ftltui.config import load_config
+
+        cfg = load_config()
+        for text in cfg.warnings:
+            warn(text)
+        args.ansible_config = cfg
+    return cfg
+
+
+def keyring_of(args: argparse.Namespace) -> Any:
+    """The invocation's vault keyring, built (and any password asked for) once."""
+    keyring = getattr(args, "vault_keyring", None)
+    if keyring is None:
+        config_of(args)
+        keyring = vault_keyring_for(args)
+        args.vault_keyring = keyring
+    return keyring
+
+
 def inventory_sources(args: argparse.Namespace) -> list[str]:
-    return list(getattr(args, "inventory", None) or [str(default_inventory())])
+    """``-i`` (each may be ``host1,host2,``); else the configured inventory, /etc/ansible/hosts, the demo."""
+    given = getattr(args, "inventory", None)
+    if given:
+        return list(given)
+    sources, demo = default_inventory_sources(config_of(args))
+    if demo and not getattr(args, "demo_noted", False):
+        args.demo_noted = True
+        note("no inventory given or configured (-i, ansible.cfg, /etc/ansible/hosts): "
+             "using the bundled demo inventory")
+    return sources
 
 
 def load_inventory_of(args: argparse.Namespace) -> Inventory:
     """The invocation's inventory; what loading skipped is printed as warnings (as Ansible does)."""
     from ftltui.inventory import load_inventory
 
-    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
+    inv = load_inventory(inventory_sources(args), keyring_of(args))
     for text in inv.warnings:
         warn(text)
     return inv
@@ -155,3 +189,10 @@ def warn(msg: str) -> None:
     from ftltui.engine.sanitize import safe_text
 
     sys.stderr.write(f"ftl-tui: warning: {safe_text(msg)}\n")
+
+
+def note(msg: str) -> None:
+    """Information on stderr (never on stdout, which scripts parse)."""
+    from ftltui.engine.sanitize import safe_text
+
+    sys.stderr.write(f"ftl-tui: note: {safe_text(msg)}\n")

@@ -1,4 +1,9 @@
-"""``ftl-tui run PATTERN MODULE``: run one module on the hosts a pattern selects, headless.
+"""``ftl-tui run PATTERN [MODULE] [-m MODULE] [-a ARGS]``: one module on the hosts a pattern selects.
+
+Shaped like Ansible's ``ansible`` command: the same options (``-m -a -i -l -e -f -u
+--private-key -T -C -D -v -o -b --become-user --become-method -K``), defaults from
+ansible.cfg, and results printed as ``host | CHANGED => {...}``. The module defaults to
+``command``, as in Ansible.
 
 Exit status: 0 every host ok, 2 a host failed, 3 a host was unreachable, 4 bad input
 (unknown module, bad module arguments, broken inventory, a pattern that selects no
@@ -9,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from typing import Any
@@ -25,41 +29,66 @@ from ftltui.commands.common import (
     print_jsonl,
     write_out,
 )
+from ftltui.commands.options import (
+    OptionsError,
+    add_become_args,
+    add_connection_args,
+    add_extra_vars_arg,
+    forks_of,
+    parse_extra_vars,
+    secrets_of,
+    var_defaults_of,
+)
+from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
+from ftltui.engine.result_format import format_result
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import ModuleArgsError, PatternError
 
 MAX_LINE = 4000  # characters of one output line shown on the terminal
+DEFAULT_MODULE = "command"  # Ansible's
 
 EXAMPLES = examples(
-    "ftl-tui run localhost ping",
-    "ftl-tui run all command -a 'argv=[\"uname\",\"-a\"]' -i inventory.yml",
-    "ftl-tui run web shell -a 'echo {{ inventory_hostname }}' --forks 10 --timeout 30",
-    "ftl-tui run 'web:&prod' copy -a 'content=\"hi\\n\" dest=/tmp/hi mode=0644' --check",
-    "ftl-tui run 'all:!db' file --args '{\"path\": \"/tmp/x\", \"state\": \"absent\"}' --json",
+    "ftl-tui run localhost -m ping",
+    "ftl-tui run all -a 'uname -a' -i inventory.yml              # -m command is the default",
+    "ftl-tui run web -m shell -a 'echo {{ inventory_hostname }}' -f 10 -e app_port=8080",
+    "ftl-tui run 'web:&prod' -m copy -a 'content=\"hi\\n\" dest=/tmp/hi mode=0644' -C -D",
+    "ftl-tui run all -m file -a '{\"path\": \"/tmp/x\", \"state\": \"absent\"}' -l web1 --json",
+    "ftl-tui run db -m command -a 'id -un' -b --become-user postgres -K",
+    "ftl-tui run 'h1,h2,' ping -i 'h1,h2,' -u deploy --private-key ~/.ssh/deploy -T 5 -o",
 )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a module on a host pattern", description=__doc__, epilog=EXAMPLES)
+    p = sub.add_parser("run", help="run a module on a host pattern (like ansible)", description=__doc__,
+                       epilog=EXAMPLES)
     p.add_argument("pattern", help="Ansible host pattern, e.g. 'web:&prod' or 'all:!db'")
-    p.add_argument("module", help="module name (see: ftl-tui modules)")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("-a", "--module-args", dest="kv", default="", metavar="ARGS",
-                   help="arguments as 'k=v k2=v2' (or free form)")
-    g.add_argument("--args", dest="json_args", default=None, metavar="JSON", help="arguments as a JSON object")
+    p.add_argument("module", nargs="?", default=None, help="module name (or -m; see: ftl-tui modules)")
+    p.add_argument("-m", "--module-name", dest="module_name", metavar="MODULE",
+                   help=f"module name (default {DEFAULT_MODULE})")
+    p.add_argument("-a", "--args", "--module-args", dest="module_args", default=None, metavar="ARGS",
+                   help="module arguments: free form, 'k=v k2=v2', or a JSON object")
+    p.add_argument("-l", "--limit", metavar="SUBSET", help="further limit the hosts to this pattern")
     add_run_options(p)
+    add_extra_vars_arg(p)
+    add_connection_args(p)
+    add_become_args(p)
     add_inventory_arg(p)
     add_state_arg(p)
     add_json_arg(p)
-    p.set_defaults(func=handle)
+    p.set_defaults(func=handle, command_parser=p)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--check", action="store_true", help="check mode: change nothing, report what would change")
-    p.add_argument("--forks", type=positive_int, default=50, metavar="N", help="hosts run at once (default 50)")
+    p.add_argument("-C", "--check", action="store_true", help="check mode: change nothing, report what would change")
+    p.add_argument("-D", "--diff", action="store_true", help="show the diff of what changed (or would change)")
+    p.add_argument("-f", "--forks", type=positive_int, default=None, metavar="N",
+                   help="hosts run at once (default: ansible.cfg's forks if set, else 50)")
     p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
-                   help="per-host timeout in seconds")
+                   help="per-host time limit for the whole module run (-T is the connection timeout)")
+    p.add_argument("-o", "--one-line", action="store_true", help="one line per host (Ansible's -o)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more output: -v live output lines and a recap, -vvv debug logs, -vvvv SSH debug")
     p.add_argument("--fail-fast", action="store_true", help="stop everything at the first failed host")
     p.add_argument("--secret", action="append", default=[], metavar="NAME",
                    help="environment variable whose value is a secret (redacted everywhere)")
@@ -67,24 +96,28 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="trust and record unknown SSH host keys (changed keys are always refused)")
 
 
-def parse_module_args(args: argparse.Namespace) -> dict[str, Any]:
+def module_of(args: argparse.Namespace) -> str:
+    """The positional module, or -m, or Ansible's default; both given and different is an error."""
+    if args.module and args.module_name and args.module != args.module_name:
+        raise OptionsError(f"two modules given: {args.module!r} and -m {args.module_name!r}")
+    name = args.module or args.module_name
+    if name:
+        return name
+    if args.module_args is None:
+        raise OptionsError("no module and no arguments: give MODULE (or -m MODULE) and/or -a ARGS")
+    return DEFAULT_MODULE
+
+
+def parse_module_args(module: str, text: str | None) -> dict[str, Any]:
     from ftltui import modules
     from ftltui.engine.kvargs import parse_kv
 
-    if args.json_args is not None:
-        try:
-            value = json.loads(args.json_args)
-        except json.JSONDecodeError as exc:
-            raise ModuleArgsError(f"--args: invalid JSON at column {exc.colno}: {exc.msg}") from None
-        if not isinstance(value, dict):
-            raise ModuleArgsError("--args: expected a JSON object")
-        return value
     try:
-        spec = modules.spec(args.module)
+        spec = modules.spec(module)
     except KeyError:
         return {}  # the executor reports the unknown module with the list of known ones
     known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}
-    return parse_kv(args.kv, spec.free_form, known)
+    return parse_kv(text or "", spec.free_form, known)
 
 
 def secrets_from_env(names: list[str]) -> list[str]:
@@ -96,30 +129,68 @@ def secrets_from_env(names: list[str]) -> list[str]:
     return values
 
 
-def handle(args: argparse.Namespace) -> int:
-    from ftltui.engine.executor import Executor
+def setup_logging(verbosity: int) -> None:
+    """-vvv: ftl-tui's debug log on stderr; -vvvv: asyncssh's too (packets and auth)."""
+    import logging
+
+    if verbosity < 3:
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)
+        return
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if verbosity >= 4:
+        import asyncssh
+
+        asyncssh.set_debug_level(2)
+    else:
+        logging.getLogger("asyncssh").setLevel(logging.INFO)
+
+
+def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
+    """The pattern's hosts, narrowed by ``--limit`` (Ansible: the subset applies after the pattern)."""
     from ftltui.inventory.patterns import no_hosts_message
 
-    module_args = parse_module_args(args)
-    inventory = load_inventory_of(args)
-    selection = inventory.select_detailed(args.pattern)  # out of range: raises, saying why
+    selection = inventory.select_detailed(pattern)  # out of range: raises, saying why
     if not selection.hosts:
-        raise PatternError(no_hosts_message(args.pattern, selection))
+        raise PatternError(no_hosts_message(pattern, selection))
+    names = list(selection.hosts)
+    if limit:
+        subset = set(inventory.select_detailed(limit).hosts)
+        names = [n for n in names if n in subset]
+        if not names:
+            raise PatternError(f"pattern {pattern!r} with --limit {limit!r} matches no hosts")
+    return [inventory.host(n) for n in names]
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ftltui.engine.executor import Executor
+
+    setup_logging(args.verbose)
+    module = module_of(args)
+    module_args = parse_module_args(module, args.module_args)
+    var_defaults = var_defaults_of(args)
+    extra_vars = parse_extra_vars(args.extra_vars, args)
+    inventory = load_inventory_of(args)
+    hosts = select_hosts(inventory, args.pattern, args.limit)
     executor = Executor(
         inventory,
-        forks=args.forks,
-        secrets=secrets_from_env(args.secret),
+        forks=forks_of(args),
+        secrets=secrets_from_env(args.secret) + secrets_of(var_defaults),
         ssh_options={"accept_new_host_keys": args.accept_new_host_keys},
         base_dir=os.getcwd(),
+        var_defaults=var_defaults,
+        extra_vars=extra_vars,
     )
-    printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr)
-    return asyncio.run(_run(executor, args, module_args, printer))
+    printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
+    target = args.pattern if not args.limit else hosts
+    return asyncio.run(_run(executor, args, target, module, module_args, printer))
 
 
-async def _run(executor: Any, args: argparse.Namespace, module_args: dict[str, Any], printer: Any) -> int:
+async def _run(executor: Any, args: argparse.Namespace, target: Any, module: str, module_args: dict[str, Any],
+               printer: Any) -> int:
     try:
         result = await executor.run(
-            args.pattern, args.module, module_args,
+            target, module, module_args,
             check=args.check, timeout=args.timeout, fail_fast=args.fail_fast, on_event=printer,
         )
     finally:
@@ -129,25 +200,25 @@ async def _run(executor: Any, args: argparse.Namespace, module_args: dict[str, A
 
 
 class JsonPrinter:
-    """One JSON object per event, then the summary: for scripts and CI."""
+    """One JSON object per event (documented names, ``schema``), then the summary: for scripts and CI."""
 
     def __call__(self, event: Event) -> None:
-        print_jsonl(event.to_dict())
+        print_jsonl(event_record(event.to_dict()))
 
     def summary(self, result: Any) -> None:
-        print_jsonl({"event": "Summary", **result.to_dict()})
-
-
-STATUS_COLOURS = {"ok": "32", "changed": "33", "failed": "31", "unreachable": "35", "skipped": "36",
-                  "cancelled": "90"}
+        print_jsonl(event_record({"event": "Summary", **result.to_dict()}))
 
 
 class TextPrinter:
-    """Live host-prefixed lines, a progress counter on a TTY, then a summary table."""
+    """Each host's result as ``ansible`` prints it; with -v also live output and a recap."""
 
-    def __init__(self, out: Any, err: Any) -> None:
+    def __init__(self, out: Any, err: Any, args: argparse.Namespace) -> None:
         self.out = out
         self.err = err
+        self.module = ""
+        self.one_line = bool(getattr(args, "one_line", False))
+        self.diff = bool(getattr(args, "diff", False))
+        self.verbose = int(getattr(args, "verbose", 0) or 0)
         self.tty = out.isatty() and not os.environ.get("NO_COLOR")
         self.progress = err.isatty()
         self.total = 0
@@ -167,33 +238,30 @@ class TextPrinter:
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.total = len(event.hosts)
-            mode = " (check mode)" if event.check else ""
-            self._line(self._c("1", f"{event.module} on {self.total} host(s){mode}"))
-        elif isinstance(event, OutputLine):
+            self.module = event.module
+        elif isinstance(event, OutputLine) and self.verbose:
             tag = self._c("2", f"{event.host} |") if event.stream == "stdout" else self._c("31", f"{event.host} !")
             self._line(f"{tag} {safe_text(event.text, MAX_LINE)}")
         elif isinstance(event, HostFinished):
             self.done += 1
             r = event.result
-            msg = safe_text(r.msg.splitlines()[0] if r.msg else "", MAX_LINE)
-            status = self._c(STATUS_COLOURS.get(r.status, "0"), r.status.upper())
-            self._line(f"{event.host} | {status} | {r.duration:.2f}s" + (f" | {msg}" if msg else ""))
+            shown = format_result(r.host, r.status, r.result, module=self.module, one_line=self.one_line,
+                                  diff=self.diff)
+            colour = STATUS_COLOURS.get(r.status, "0")
+            self._line("\n".join(self._c(colour, line) if line.startswith(r.host + " |") else line
+                                 for line in shown.lines))
         elif isinstance(event, Warning_):
-            self.err.write(self._c("33", f"[WARNING] {safe_text(event.text)}") + "\n")
+            self.err.write(self._c("33", f"[WARNING]: {safe_text(event.text)}") + "\n")
         elif isinstance(event, RunFinished) and self.progress:
             self.err.write("\r\x1b[K")
 
     def summary(self, result: Any) -> None:
-        cols = ("ok", "changed", "failed", "unreachable", "skipped", "cancelled")
-        width = max([4] + [len(h) for h in result.results])
-        write_out("\n" + self._c("1", "SUMMARY") + "\n")
-        write_out(f"{'HOST':<{width}}  " + "  ".join(f"{c:>11}" for c in cols) + "\n")
-        for host, r in result.results.items():
-            cells = "  ".join(f"{(1 if r.status == c else 0):>11}" for c in cols)
-            write_out(f"{host:<{width}}  {cells}\n")
+        if not self.verbose:
+            return
         counts = result.counts
-        write_out(
-            f"{len(result.results)} host(s) in {result.duration:.2f}s: "
-            + ", ".join(f"{k}={v}" for k, v in counts.items() if v)
-            + "\n"
-        )
+        self.err.write(f"{len(result.results)} host(s) in {result.duration:.2f}s: "
+                       + ", ".join(f"{k}={v}" for k, v in counts.items() if v) + "\n")
+
+
+STATUS_COLOURS = {"ok": "32", "changed": "33", "failed": "31", "unreachable": "31", "skipped": "36",
+                  "cancelled": "90"}

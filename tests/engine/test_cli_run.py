@@ -22,7 +22,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_run_localhost_ping_on_sample_inventory(capsys, sample_inventory):
     code, out, _ = _run(capsys, "run", "localhost", "ping", "-i", str(sample_inventory))
     assert code == 0
-    assert "localhost | OK" in out and "SUMMARY" in out
+    assert out.startswith("localhost | SUCCESS => {")
 
 
 def test_run_all_uname_on_sample_inventory_as_subprocess(sample_inventory):
@@ -41,8 +41,9 @@ def test_json_lines_cover_every_event(capsys, local_inventory):
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "RunStarted" and kinds[-2] == "RunFinished" and kinds[-1] == "Summary"
-    assert kinds.count("HostFinished") == 2 and kinds.count("OutputLine") == 2
+    assert kinds[0] == "run.started" and kinds[-2] == "run.finished" and kinds[-1] == "run.summary"
+    assert kinds.count("host.finished") == 2 and kinds.count("host.output") == 2
+    assert {e["schema"] for e in events} == {1}
     assert events[-1]["counts"]["changed"] == 2
 
 
@@ -53,7 +54,7 @@ def test_json_lines_cover_every_event(capsys, local_inventory):
         (["run", "all", "file", "-a", "path=/tmp/x state=sideways"], "state"),
         (["run", "all", "ping", "-a", "bogus=1"], "unsupported argument 'bogus'"),
         (["run", "all[", "ping"], "pattern"),
-        (["run", "all", "ping", "--args", "{not json"], "--args"),
+        (["run", "all", "ping", "--args", "{not json"], "invalid JSON"),
     ],
 )
 def test_bad_input_exits_4_with_one_line(capsys, local_inventory, argv, needle):
@@ -80,7 +81,7 @@ def test_pattern_matching_nothing_exits_4_saying_why(capsys, local_inventory):
     code, _, err = _run(capsys, "run", "l1:locals[-4]", "ping", "-i", inv)
     assert code == 4 and "group locals has 3 hosts (locals[-4] is out of range)" in err
     code, out, err = _run(capsys, "run", "locals[2]", "ping", "-i", inv)  # in range: runs on l3 only
-    assert code == 0 and "l3 | OK" in out and "l1 |" not in out
+    assert code == 0 and "l3 | SUCCESS" in out and "l1 |" not in out
 
 
 # -- usage errors: their own exit status (README: 2 is "a host failed") ------------------
@@ -94,7 +95,8 @@ USAGE_ERRORS = [
     ["run", "all", "ping", "--forks", "2.5"],
     ["run", "all", "ping", "--no-such-option"],
     ["run", "all"],
-    ["run", "all", "ping", "-a", "x=1", "--args", "{}"],
+    ["run", "all", "ping", "-m", "command"],
+    ["run", "all", "ping", "--become-method", "doas"],
     ["inventory", "--list", "--graph"],
     ["modules", "copy", "extra"],
     ["play"],
@@ -126,7 +128,7 @@ def test_valid_forks_and_timeout_are_accepted(capsys, local_inventory):
     code, out, err = _run(capsys, "run", "all", "ping", "--forks", "1", "--timeout", "2.5",
                           "-i", str(local_inventory(2)))
     assert code == 0, err
-    assert "l1 | OK" in out and "l2 | OK" in out
+    assert "l1 | SUCCESS" in out and "l2 | SUCCESS" in out
 
 
 def _commands():
@@ -137,7 +139,7 @@ def _commands():
 
 
 def test_every_command_is_listed():
-    assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift"])
+    assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift", "config", "completion"])
 
 
 @pytest.mark.parametrize("command", [None, *_commands()])
@@ -178,7 +180,7 @@ def test_reader_leaving_early_is_not_a_traceback(local_inventory):
          "-i", str(local_inventory(2))],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    assert proc.stdout.readline().startswith(b'{"event": "RunStarted"')
+    assert proc.stdout.readline().startswith(b'{"schema": 1, "event": "run.started"')
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0

@@ -80,7 +80,10 @@ def test_cli_strips_escapes_from_local_output(local_inv) -> None:
     out, err = _hostile_run(local_inv(1), "all")
     _assert_terminal_safe(out + err)
     assert b"pwned-title" not in out and b"cHduZWQ=" not in out  # OSC payloads removed, not shown
-    assert b"l1 | ab" in out and b"hidden" in out  # the visible text is still there
+    assert b"l1 | CHANGED | rc=0 >>\nab" in out and b"hidden" in out  # the visible text is still there
+    out, err = _hostile_run(local_inv(1), "all", "-v")  # live lines too
+    _assert_terminal_safe(out + err)
+    assert b"l1 | ab" in out and b"pwned-title" not in out
     assert b"\\x00" in out and b"\\x7f" in out  # NUL/DEL shown escaped
 
 
@@ -88,7 +91,7 @@ def test_cli_json_output_escapes_controls(local_inv) -> None:
     out, err = _hostile_run(local_inv(1), "all", "--json")
     _assert_terminal_safe(out + err)
     events = [json.loads(line) for line in out.splitlines()]
-    texts = [e["text"] for e in events if e["event"] == "OutputLine"]
+    texts = [e["text"] for e in events if e["event"] == "host.output"]
     assert any("\x1b]0;pwned-title" in t for t in texts)  # intact as data, escaped as JSON
 
 
@@ -108,7 +111,7 @@ def test_cli_failure_message_from_remote_is_sanitized(local_inv) -> None:
 def test_cli_strips_escapes_from_ssh_output(sshbed, tmp_path) -> None:
     out, err = _hostile_run(bed_inventory(tmp_path / "inv.json", sshbed, ["h01"]), "h01")
     _assert_terminal_safe(out + err)
-    assert b"pwned-title" not in out and b"h01 | ab" in out
+    assert b"pwned-title" not in out and b"h01 | CHANGED | rc=0 >>\nab" in out
 
 
 @pytest.mark.ssh
@@ -117,7 +120,7 @@ def test_cli_strips_escapes_from_no_python_exec_path(sshbed, tmp_path) -> None:
                         {"h02": {"ansible_python_interpreter": "/nonexistent/python3"}})
     out, err = _hostile_run(inv, "h02")
     _assert_terminal_safe(out + err)
-    assert b"pwned-title" not in out and b"h02 | ab" in out
+    assert b"pwned-title" not in out and b"h02 | CHANGED | rc=0 >>\nab" in out
 
 
 # -- memory bounds ----------------------------------------------------------------------------
@@ -135,7 +138,7 @@ def test_single_100mb_line_is_capped_local(local_inv) -> None:
     assert res["truncated"]["stdout"] > 100_000_000
     assert "output truncated" in res["stdout"] and res["stdout"].endswith("after")
     assert len(res["stdout"]) < 3 * 1024 * 1024
-    lines = [json.loads(x) for x in run.tail.splitlines() if '"OutputLine"' in x]
+    lines = [json.loads(x) for x in run.tail.splitlines() if '"host.output"' in x]
     assert lines[-1]["text"] == "after"
     assert any("line truncated" in e["text"] and len(e["text"]) < 70_000 for e in lines)
     assert run.peak_mb < RSS_LIMIT_MB, f"controller peak RSS {run.peak_mb:.0f} MB"
