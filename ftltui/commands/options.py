@@ -73,15 +73,15 @@ def _one_extra_var(text: str, args: argparse.Namespace | None) -> dict[str, Any]
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at column {mark.column + 1}" if mark else ""
-            raise ModuleArgsError(f"-e {text!r}: invalid JSON/YAML{where}: {getattr(exc, 'problem', exc)}") from None
+            raise OptionsError(f"-e {text!r}: invalid JSON/YAML{where}: {getattr(exc, 'problem', exc)}") from None
         if not isinstance(value, dict):
-            raise ModuleArgsError(f"-e {text!r}: expected a mapping of variables, got a {type(value).__name__}")
+            raise OptionsError(f"-e {text!r}: expected a mapping of variables, got a {type(value).__name__}")
         return value
     out: dict[str, Any] = {}
     for word in split_words(stripped):
         key, eq, value = word.partition("=")
         if not eq or not key.isidentifier():
-            raise ModuleArgsError(f"-e: expected NAME=VALUE, JSON/YAML {{...}} or @FILE, got {word!r}")
+            raise OptionsError(f"-e: expected NAME=VALUE, JSON/YAML {{...}} or @FILE, got {word!r}")
         out[key] = value
     return out
 

@@ -20,12 +20,21 @@ from ftltui.commands.common import (
     add_json_arg,
     add_state_arg,
     examples,
-    inventory_sources,
+    load_inventory_of,
     print_json,
     print_jsonl,
     state_dir_of,
     write_out,
 )
+from ftltui.commands.options import (
+    add_become_args,
+    add_connection_args,
+    add_extra_vars_arg,
+    parse_extra_vars,
+    secrets_of,
+    var_defaults_of,
+)
+from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import HostFinished, OutputLine
 from ftltui.engine.sanitize import safe_text
 
@@ -39,32 +48,25 @@ EXAMPLES = examples(
 )
 
 
-def key_value(text: str) -> tuple[str, str]:
-    """argparse type for ``-e K=V``."""
-    key, eq, value = text.partition("=")
-    if not eq or not key:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return key, value
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("play", help="run a workflow file as a job", description=__doc__, epilog=EXAMPLES)
     p.add_argument("workflow", help="workflow YAML file (see sample_inventory/workflows/)")
-    p.add_argument("--check", action="store_true", help="check mode for every step: change nothing, show diffs")
-    p.add_argument("-e", "--extra-var", action="append", default=[], type=key_value, metavar="K=V",
-                   help="override a workflow var (repeatable)")
+    p.add_argument("-C", "--check", action="store_true", help="check mode for every step: change nothing, show diffs")
+    add_extra_vars_arg(p)
+    add_connection_args(p)
+    add_become_args(p)
     p.add_argument("--wait-lock", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another ftl-tui using the state directory")
     add_inventory_arg(p)
     add_state_arg(p)
     add_json_arg(p)
-    p.set_defaults(func=handle)
+    p.set_defaults(func=handle, command_parser=p)
 
 
 def handle(args: argparse.Namespace) -> int:
     from ftltui.jobs.kinds import enqueue_workflow
 
-    extra = dict(args.extra_var)
+    extra = parse_extra_vars(args.extra_vars, args)  # they override the workflow's vars, as in Ansible
     return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))
 
 
@@ -74,15 +76,14 @@ def run_in_foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
 
 async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
     from ftltui.engine.executor import Executor
-    from ftltui.inventory import load_inventory
-    from ftltui.commands.vault_options import vault_keyring_for
     from ftltui.jobs import JobQueue
     from ftltui.jobs.kinds import register_builtin
     from ftltui.state import StateStore
 
-    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
+    var_defaults = var_defaults_of(args)
+    inv = load_inventory_of(args)
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
-    executor = Executor(inv)
+    executor = Executor(inv, var_defaults=var_defaults, secrets=secrets_of(var_defaults))
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
     printer = _Printer(bool(getattr(args, "json", False)), store.redactor)
@@ -139,7 +140,7 @@ class _Printer:
         if getattr(ev, "job_id", None) != self.job_id:
             return
         if self.as_json:
-            print_jsonl(self.redactor.obj(ev.to_dict()))
+            print_jsonl(self.redactor.obj(event_record(ev.to_dict())))
             return
         t = ev.type
         if t == "StepChanged":
