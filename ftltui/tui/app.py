@@ -34,6 +34,8 @@ from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.screens.help import HelpScreen, help_sections
 from ftltui.tui.services import ConsoleServices
 from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_theme
+from ftltui.tui.vault_prompt import VaultAsker
+from ftltui.vault import VaultKeyring
 
 FLUSH_SECONDS = 0.08
 
@@ -55,9 +57,10 @@ class FtlApp(CommandsMixin, App[int]):
     def __init__(self, sources: list[str], state_dir: Path | None = None, *,
                  clock: Callable[[], float] | None = None, snapshot_mode: bool = False,
                  watch: bool = True, themes_dir: Path = THEMES_DIR, keymap_dirs: Iterable[Path] | None = None,
-                 log_capacity: int = 50_000, theme: str | None = None) -> None:
+                 log_capacity: int = 50_000, theme: str | None = None, vault: Any = None) -> None:
         super().__init__()
         self.sources = list(sources)
+        self.vault_asker = VaultAsker(self, vault or VaultKeyring())  # asks once per vault id per session
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.clock = clock or time.time
         self.snapshot_mode = snapshot_mode
@@ -154,11 +157,13 @@ class FtlApp(CommandsMixin, App[int]):
     @work(thread=True, exclusive=True, group="inventory")
     def load_inventory(self) -> None:
         try:
-            inv = inventory_source.load(self.sources)
+            inv = inventory_source.load(self.sources, self.vault_asker.keyring)
         except Exception as exc:  # FtlError carries file:line; anything else is still shown, never raised
             self.call_from_thread(self._inventory_failed, str(exc))
+            self.call_from_thread(self.vault_asker.ask_missing)
             return
         self.call_from_thread(self._inventory_loaded, inv)
+        self.call_from_thread(self.vault_asker.ask_missing)
 
     def _inventory_loaded(self, inv: Any) -> None:
         first = self.inventory is None

@@ -15,12 +15,13 @@ from ftltui.errors import InventoryError, Location
 from ftltui.inventory.model import Group, Host
 
 
-def load(sources: list[str]) -> Any:
+def load(sources: list[str], vault: Any = None) -> Any:
+    """``vault``: the session's VaultKeyring (vault-encrypted files and ``!vault`` values)."""
     try:
         from ftltui.inventory import load_inventory  # type: ignore[attr-defined]
     except ImportError:
         return _load_minimal(sources)
-    return load_inventory(sources)
+    return load_inventory(sources, vault)
 
 
 def watched_files(sources: list[str]) -> list[Path]:
