@@ -186,3 +186,22 @@ def explain(host: str, become: Become, stderr: str, *, login: str | None, refuse
 
 def _short(text: str) -> str:
     return text[:300]
+
+
+def request_vars(request: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ansible_* variables for a become asked for with a run (the console's toggle).
+
+    They go UNDER the host's own variables, as ``-b``/``--become-user`` do in Ansible:
+    an inventory ``ansible_become_user`` still wins. ``request`` is ``{"user", "method",
+    "password"}``; the password is a secret the job queue keeps in memory only.
+    """
+    if not request:
+        return {}
+    out: dict[str, Any] = {"ansible_become": True}
+    if request.get("user"):
+        out["ansible_become_user"] = str(request["user"])
+    if request.get("method"):
+        out["ansible_become_method"] = str(request["method"])
+    if request.get("password"):
+        out["ansible_become_password"] = str(request["password"])
+    return out

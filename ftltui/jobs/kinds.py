@@ -45,6 +45,14 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
     wanted = set(todo)
     target: Any = spec["pattern"] if len(todo) == len(names) else \
         [h for h in ctx.executor.inventory.select(spec["pattern"]) if h.name in wanted]
+    if spec.get("become"):  # the console's become toggle: under each host's own vars, like -b
+        from dataclasses import replace
+
+        from ftltui.engine.become import request_vars
+
+        layer = request_vars(spec["become"])
+        target = [replace(h, vars={**layer, **h.vars}) for h in ctx.executor.inventory.select(spec["pattern"])
+                  if h.name in wanted]
     try:
         res = await ctx.executor.run(target, spec["module"], spec.get("args") or {},
                                      check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event)
@@ -108,14 +116,20 @@ def register_builtin(queue: JobQueue) -> None:
 
 
 async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str, Any], *, check: bool = False,
-                      timeout: float | None = None, **kw: Any) -> Job:
+                      timeout: float | None = None, become: dict[str, Any] | None = None, **kw: Any) -> Job:
+    """``become``: ``{"user", "method", "password"}`` from the console; the password is a
+    job secret (stored as ******** and kept in memory only, like secret arguments)."""
     spec = modules.spec(module)
     secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
     kw.setdefault("retry", AD_HOC)
-    return await queue.enqueue("run", {"pattern": pattern, "module": module, "args": args, "check": check,
-                                       "timeout": timeout}, title=f"{module} on {pattern}", hosts=hosts,
-                               secrets=secrets, **kw)
+    doc: dict[str, Any] = {"pattern": pattern, "module": module, "args": args, "check": check, "timeout": timeout}
+    if become:
+        doc["become"] = dict(become)
+        if become.get("password"):
+            secrets.append(str(become["password"]))
+    return await queue.enqueue("run", doc, title=f"{module} on {pattern}" + (" (become)" if become else ""),
+                               hosts=hosts, secrets=secrets, **kw)
 
 
 async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str, Any] | None = None,

@@ -55,7 +55,8 @@ class CommandsMixin:
         check = bool(params.pop("check", False)) if "check" not in known else False
         self.submit_run(pattern, module, params, check)
 
-    def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool) -> None:
+    def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,
+                   become: dict[str, Any] | None = None) -> None:
         """Validate now (errors show at once), then enqueue in a worker (disk fsync)."""
         from ftltui.tui.services import validate_run_args
 
@@ -64,12 +65,14 @@ class CommandsMixin:
             raise CommandError(error)
         if isinstance(target, str) and self.inventory is not None and not self.inventory.select(target):  # type: ignore[attr-defined]
             raise CommandError(f"no hosts matched {target!r}")
-        self.run_worker(self._submit(target, module, params, check), group="submit")  # type: ignore[attr-defined]
+        self.run_worker(self._submit(target, module, params, check, become), group="submit")  # type: ignore[attr-defined]
         self.main.action_pane("logs")  # type: ignore[attr-defined]
 
-    async def _submit(self, target: str | list[str], module: str, params: dict[str, Any], check: bool) -> None:
+    async def _submit(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,
+                      become: dict[str, Any] | None = None) -> None:
         try:
-            job = await self.services.submit_run(target, module, params, check=check)  # type: ignore[attr-defined]
+            job = await self.services.submit_run(target, module, params, check=check,  # type: ignore[attr-defined]
+                                                 become=become)
         except FtlError as exc:
             self.notify(safe_text(str(exc)), severity="error")
             return
@@ -174,7 +177,7 @@ class CommandsMixin:
         def done(req: RunRequest | None) -> None:
             if req is not None:
                 try:
-                    self.submit_run(list(req.hosts), req.module, req.args, req.check)
+                    self.submit_run(list(req.hosts), req.module, req.args, req.check, req.become)
                 except (FtlError, CommandError) as exc:
                     self.notify(safe_text(str(exc)), severity="error")
 

@@ -131,7 +131,8 @@ class ConsoleServices:
 
     # -- jobs ------------------------------------------------------------------------
     async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
-                         *, check: bool = False, parent: int | None = None) -> Job:
+                         *, check: bool = False, parent: int | None = None,
+                         become: dict[str, Any] | None = None) -> Job:
         """Queue an ad hoc module run; bad module/args raise before a job exists."""
         from ftltui.engine.executor import precheck_args
         from ftltui.jobs.kinds import enqueue_run
@@ -143,7 +144,8 @@ class ConsoleServices:
             raise FtlError(f"no hosts matched {pattern!r}")
         await self.ready()
         assert self.queue is not None
-        job = await enqueue_run(self.queue, pattern, module, dict(args or {}), check=check, parent=parent)
+        job = await enqueue_run(self.queue, pattern, module, dict(args or {}), check=check, parent=parent,
+                                become=become)
         self.jobs[job.id] = job
         return job
 

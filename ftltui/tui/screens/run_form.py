@@ -3,6 +3,11 @@
 Fields are generated from the module's ``SPEC.args``: a choice list or a boolean is a
 select, a secret is a password input, anything else a text input (lists as
 ``a,b`` or JSON, mappings as JSON). ``ctrl+r`` (or enter on a field) runs it.
+
+``ctrl+b`` toggles become (the row shows when it is on, or when the hosts already
+become): user and method go with the run; if the hosts' variables hold no become
+password, a password prompt asks for one when the run is submitted (empty: none is
+needed, as with NOPASSWD). The password travels only in the request, never on screen.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class RunRequest:
     module: str
     args: dict[str, Any] = field(default_factory=dict)
     check: bool = False
+    become: dict[str, Any] | None = field(default=None, repr=False)  # {"user", "method", "password"}
 
 
 class ModuleInput(Input):
@@ -63,7 +69,15 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         Binding("escape", "cancel", "Cancel", id="runform.cancel"),
         Binding("ctrl+r", "submit", "Run", id="runform.submit", priority=True),
         Binding("ctrl+t", "toggle_check", "Check mode", id="runform.check", priority=True),
+        Binding("ctrl+b", "toggle_become", "Become", id="runform.become", priority=True, show=False),
     ]
+    DEFAULT_CSS = """
+    RunFormScreen #become-options { height: 3; display: none; }
+    RunFormScreen #become-options.-shown { display: block; }
+    RunFormScreen #become-options Label { padding: 1 0; }
+    RunFormScreen #become-user { width: 20; }
+    RunFormScreen #become-method { width: 14; }
+    """
 
     def __init__(self, hosts: list[str], label: str, module: str | None = None) -> None:
         super().__init__()
@@ -87,6 +101,16 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
                 yield Label("check mode ")
                 yield Switch(value=False, id="check-switch")
                 yield Static("", id="run-error")
+            become = self._host_become()
+            with Horizontal(id="become-options", classes="-shown" if become else ""):
+                yield Label("become ")
+                yield Switch(value=bool(become), id="become-switch")
+                yield Label(" as ")
+                yield Input(value=str(become.get("ansible_become_user") or ""), placeholder="root",
+                            id="become-user")
+                method = str(become.get("ansible_become_method") or "sudo")
+                yield Select([("sudo", "sudo"), ("su", "su")], value=method if method in ("sudo", "su") else "sudo",
+                             allow_blank=False, id="become-method")
             with Horizontal(id="run-buttons"):
                 yield Button("Run (ctrl+r)", id="run-submit", variant="primary", disabled=True)
                 yield Button("Cancel (esc)", id="run-cancel")
@@ -202,13 +226,58 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         sw = self.query_one("#check-switch", Switch)
         sw.value = not sw.value
 
+    def action_toggle_become(self) -> None:
+        sw = self.query_one("#become-switch", Switch)
+        sw.value = not sw.value
+        self.query_one("#become-options").set_class(True, "-shown")
+        if sw.value:
+            self.query_one("#become-user", Input).focus()
+
+    def _host_become(self) -> dict[str, Any]:
+        """The first selected host's become variables, if its inventory already becomes."""
+        inv = getattr(self.app, "inventory", None)
+        hosts = getattr(inv, "hosts", None) or {}
+        for name in self.hosts:
+            h = hosts.get(name)
+            if h is not None and str(h.vars.get("ansible_become", "")).lower() in ("true", "yes", "1", "on"):
+                return {k: v for k, v in h.vars.items() if k in ("ansible_become_user", "ansible_become_method")}
+        return {}
+
+    def _has_password(self) -> bool:
+        """Every selected host already has a become password in its variables."""
+        inv = getattr(self.app, "inventory", None)
+        hosts = getattr(inv, "hosts", None) or {}
+        return bool(self.hosts) and all(
+            name in hosts and any(hosts[name].vars.get(k) not in (None, "")
+                                  for k in ("ansible_become_password", "ansible_become_pass"))
+            for name in self.hosts)
+
     def action_submit(self) -> None:
         self.validate()
         if self.error is not None or self.module is None:
             self.app.bell()
             return
         check = self.query_one("#check-switch", Switch).value
-        self.dismiss(RunRequest(self.hosts, self.module, self.values(), check))
+        request = RunRequest(self.hosts, self.module, self.values(), check)
+        if not self.query_one("#become-switch", Switch).value:
+            self.dismiss(request)
+            return
+        user = self.query_one("#become-user", Input).value.strip() or "root"
+        method = str(self.query_one("#become-method", Select).value)
+        request.become = {"user": user, "method": method}
+        if self._has_password():
+            self.dismiss(request)
+            return
+        from ftltui.tui.screens.secret_prompt import SecretPrompt
+
+        def answered(password: str | None) -> None:
+            if password:
+                request.become = {**(request.become or {}), "password": password}
+            self.dismiss(request)
+
+        who = "your" if method == "sudo" else f"{user}'s"
+        self.app.push_screen(SecretPrompt(f"{method} password", f"{who} password to become {user} "
+                                          f"(leave empty if none is needed)"), answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
