@@ -20,11 +20,15 @@ from typing import Tuple
 PKG = Path(__file__).resolve().parent.parent  # .../ftltui
 
 # Python 3.8-compatible, kept small: it travels on every gate start. A cache hit imports
-# nothing beyond sys/os (hashlib alone cost ~3 ms of every gate start).
+# nothing beyond sys/os/pwd (hashlib alone cost ~3 ms of every gate start). The cache is
+# the *effective* user's (passwd home, not $HOME): a gate started through sudo/su that
+# kept the caller's HOME must neither write into the caller's home nor run code from it.
 BOOTSTRAP = """\
 import sys,os
 h,n=sys.argv[1],int(sys.argv[2])
-d=os.path.join(os.path.expanduser('~'),'.cache','ftl-tui')
+try:import pwd;u=pwd.getpwuid(os.geteuid()).pw_dir
+except (ImportError,KeyError):u=os.path.expanduser('~')
+d=os.path.join(u,'.cache','ftl-tui')
 p=os.path.join(d,'gate-%s'%h)
 if not os.path.isdir(p):
  import hashlib,io,zipfile,shutil

@@ -109,3 +109,24 @@ async def test_a_refused_password_is_not_tried_again_on_the_same_connection(sshb
     res = await ex.run("h05", "ping", {})
     assert time.monotonic() - t0 < 0.5  # no second sudo attempt (accounts lock after a few)
     assert "incorrect password" in res.results["h05"].msg
+
+
+async def test_gate_cache_belongs_to_the_become_user_even_when_sudo_keeps_home(sshbed, become_executor) -> None:
+    """sudo -E keeps the caller's HOME: the become gate still caches in its own user's home."""
+    import os
+    import shutil
+    import stat
+
+    mine = "/var/tmp/ftlnopw-home/.cache/ftl-tui"
+    caller = "/var/tmp/ftltest-home/.cache/ftl-tui"
+    shutil.rmtree(mine, ignore_errors=True)
+    before = set(os.listdir(caller)) if os.path.isdir(caller) else set()
+    ex = become_executor(sshbed, {"h04": {"ansible_become": True, "ansible_become_user": NOPASSWD_USER,
+                                          "ansible_become_flags": "-S -n -E"}})
+    res = await ex.run("h04", "shell", {"cmd": "id -un; echo $HOME"})
+    assert res.results["h04"].result["stdout_lines"] == [NOPASSWD_USER, "/var/tmp/ftltest-home"]
+    st = os.stat(mine)
+    assert stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == __import__("pwd").getpwnam(NOPASSWD_USER).pw_uid
+    assert [n for n in os.listdir(mine) if n.startswith("gate-")], "the gate was cached in the become user's home"
+    after = set(os.listdir(caller)) if os.path.isdir(caller) else set()
+    assert after == before  # nothing of the become user's in the caller's cache
