@@ -29,6 +29,7 @@ from ftltui.commands.common import (
     print_jsonl,
     write_out,
 )
+from ftltui.commands.key_pass import add_key_pass_arg, key_pass_options
 from ftltui.commands.options import (
     OptionsError,
     add_become_args,
@@ -73,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_extra_vars_arg(p)
     add_connection_args(p)
     add_become_args(p)
+    add_key_pass_arg(p)
     add_inventory_arg(p)
     add_state_arg(p)
     add_json_arg(p)
@@ -172,11 +174,12 @@ def handle(args: argparse.Namespace) -> int:
     extra_vars = parse_extra_vars(args.extra_vars, args)
     inventory = load_inventory_of(args)
     hosts = select_hosts(inventory, args.pattern, args.limit)
+    key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
     executor = Executor(
         inventory,
         forks=forks_of(args),
-        secrets=secrets_from_env(args.secret) + secrets_of(var_defaults),
-        ssh_options={"accept_new_host_keys": args.accept_new_host_keys},
+        secrets=secrets_from_env(args.secret) + secrets_of(var_defaults) + key_secrets,
+        ssh_options={"accept_new_host_keys": args.accept_new_host_keys, **key_options},
         base_dir=os.getcwd(),
         var_defaults=var_defaults,
         extra_vars=extra_vars,

@@ -117,7 +117,7 @@ async def test_no_answer_fails_with_the_fix(jumpbed, enc_key, tmp_path, no_agent
     finally:
         await ex.close()
     assert r.status == "failed" and r.error_kind == "auth_failed", r
-    assert f"key {enc_key} is encrypted with a passphrase" in r.msg and "--ask-key-pass" in r.msg, r.msg
+    assert f"key {enc_key} is encrypted with a passphrase and none was given" in r.msg, r.msg
     assert len(ask.asked) == 1
 
 
@@ -153,3 +153,62 @@ async def test_identity_agent_none_means_asking(jumpbed, enc_key, tmp_path, agen
     finally:
         await ex.close()
     assert r.status == "ok" and len(ask.asked) == 1, (r, ask.asked)
+
+
+def _cli_in_pty(argv: list[str], answer: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
+    """Run the CLI on a pseudo-terminal (getpass reads /dev/tty), answer its one prompt."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the pty is its controlling terminal
+        os.execvpe(argv[0], argv, env)
+    out = b""
+    answered = False
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not answered and b"SSH key passphrase: " in out:
+                os.write(fd, answer.encode() + b"\n")
+                answered = True
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
+    import sys
+
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host *\n  UserKnownHostsFile {jumpbed.known_hosts}\n  IdentitiesOnly yes\n  IdentityAgent none\n")
+    hosts = {n: {"ansible_host": jumpbed.hosts[n].address, "ansible_port": jumpbed.hosts[n].port,
+                 "ansible_user": jumpbed.user, "ansible_ssh_common_args": f"-F {cfg}"} for n in ("h01", "bastion")}
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps({"all": {"hosts": hosts}}))
+    state = tmp_path / "state"
+    env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    argv = [sys.executable, "-m", "ftltui", "run", "all", "-m", "command", "-a", "echo unlocked", "-i", str(inv),
+            "--private-key", str(enc_key), "--ask-key-pass", "--state-dir", str(state)]
+    rc, out = _cli_in_pty(argv, PASS, env)
+    assert rc == 0, out
+    assert out.count("SSH key passphrase: ") == 1, out
+    assert "h01 | CHANGED" in out and "bastion | CHANGED" in out and out.count("unlocked") >= 2, out
+    assert PASS not in out  # getpass does not echo it
+    for f in state.rglob("*") if state.exists() else []:
+        if f.is_file():
+            assert PASS.encode() not in f.read_bytes(), f
+    rc, out = _cli_in_pty(argv, "wrong one", env)
+    assert rc == 2, out  # the hosts fail (auth_failed), saying why
+    assert f"cannot decrypt {enc_key}: wrong passphrase" in out, out
+    assert "wrong one" not in out

@@ -148,6 +148,12 @@ class KeyUnlocker:
         self._refused: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._stamp: dict[str, tuple[int, int]] = {}
+        self._problems: dict[str, str] = {}
+
+    def problems(self, paths: list[str]) -> str | None:
+        """Why keys among ``paths`` could not be unlocked (wrong passphrase, no answer), or None."""
+        found = [self._problems[p] for p in paths if p in self._problems and p not in self._keys]
+        return "; ".join(found) or None
 
     async def client_keys(self, paths: list[str], agent_path: str | None) -> list[Any]:
         """``paths`` with each encrypted key the agent lacks replaced by the decrypted key."""
@@ -192,8 +198,10 @@ class KeyUnlocker:
                 finally:
                     del passphrase
                 self._keys[path] = key
+                self._problems.pop(path, None)
                 return key
             self._refused[path] = time.monotonic()
+            self._problems[path] = why or f"key {path} is encrypted with a passphrase and none was given"
             return None
 
 

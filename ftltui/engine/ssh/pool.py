@@ -211,7 +211,10 @@ class Pool:
             return await asyncio.wait_for(asyncssh.connect(host, **kwargs), ep.connect_timeout + 5)
         except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError, ValueError) as exc:
             error = classify(exc, chain, target, policy)
-            note = await explain_keys(key_files, ep.agent_path) if key_files and _about_keys(exc, key_files) else None
+            note = None
+            if key_files and _about_keys(exc, key_files):
+                unlocked = self.key_unlocker.problems(key_files) if self.key_unlocker is not None else None
+                note = unlocked or await explain_keys(key_files, ep.agent_path)
             if note is None:
                 raise error from None
             if isinstance(exc, asyncssh.PermissionDenied):  # "authentication failed as ...; key ..."
