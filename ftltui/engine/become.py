@@ -146,6 +146,7 @@ class PromptWatch:
             while self.marker in self._text:
                 self._text = self._text.split(self.marker, 1)[1]
                 new += 1
+            self._text = self._text[-len(self.marker):]  # enough for a marker split across reads
         else:
             if _SU_PROMPT.search(self._text.rsplit("\n", 1)[-1]) and not self._text.endswith("\n"):
                 self._text = ""
