@@ -1,8 +1,10 @@
 """``load_inventory``: files, directories of inventory files and host lists, as ``-i`` takes them.
 
-Format choice follows Ansible's plugin order: ``.yml/.yaml/.json`` and extension-less
+Format choice follows Ansible's plugin order: an executable file starting with ``#!`` is
+an inventory script; ``.yml/.yaml/.json`` and extension-less
 files are tried as YAML first (JSON text is read as JSON, as Ansible's loader does);
-anything that is not a YAML mapping is read as INI.
+anything that is not a YAML mapping is read as INI. JSON in the ``--list`` shape (what
+``ansible-inventory --list`` prints) is read as such.
 In a directory, entries are read in sorted order, recursively, skipping hidden files,
 ``group_vars``/``host_vars``/``vars_plugins`` and Ansible's ignored extensions.
 Unlike Ansible (which warns and skips), a file that cannot be parsed is an error; what
@@ -21,6 +23,7 @@ from ftltui.inventory.builder import Builder
 from ftltui.inventory.ini_loader import parse_ini_inventory
 from ftltui.inventory.inventory import Inventory
 from ftltui.inventory.ranges import split_host_port
+from ftltui.inventory.script_loader import is_list_shape, is_script, parse_list_data, parse_script
 from ftltui.inventory.vars_files import VarsDirs
 from ftltui.inventory.yaml_loader import load_data, parse_yaml_inventory, read_text
 from ftltui.vault import VaultError, VaultKeyring, is_encrypted
@@ -102,6 +105,9 @@ def _parse_file(path: Path, builder: Builder, vault: VaultKeyring | None) -> Non
     ext = path.suffix.lower()
     if ext == ".toml":
         raise InventoryError("TOML inventories are not supported; expected YAML or INI", Location(file))
+    if is_script(path):
+        parse_script(path, builder, vault)
+        return
     text = read_text(path)
     if is_encrypted(text):  # a wholly encrypted inventory: decrypt, then read it as any other
         try:
@@ -116,6 +122,9 @@ def _parse_file(path: Path, builder: Builder, vault: VaultKeyring | None) -> Non
             data = load_data(text, file, vault)
         except InventoryError as exc:
             yaml_error, data = exc, None
+        if is_list_shape(data):  # ansible-inventory --list / ftl-tui inventory --list --json output
+            parse_list_data(data, file, builder)
+            return
         if isinstance(data, dict):
             parse_yaml_inventory(data, file, builder)
             return

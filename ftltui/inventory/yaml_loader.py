@@ -144,13 +144,13 @@ def load_data(text: str, file: str, vault: VaultKeyring | None = None, *, secret
         return data
     if text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text, object_hook=_json_vault_hook(file, vault))
+            return json.loads(text, object_hook=json_object_hook(file, vault))
         except (ValueError, RecursionError):
             pass  # not JSON after all (YAML flow style): YAML reports the position of a real error
     return load_yaml(text, file, vault)
 
 
-def _json_vault_hook(file: str, vault: VaultKeyring | None) -> Any:
+def json_object_hook(file: str, vault: VaultKeyring | None) -> Any:
     """``{"__ansible_vault": envelope}`` (how ansible-inventory --list prints a !vault value) -> a vault value."""
 
     def hook(obj: dict[str, Any]) -> Any:
@@ -199,7 +199,8 @@ def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
         )
     if data.get("plugin"):
         raise InventoryError(
-            "inventory plugin configuration files are not supported; expected a YAML inventory",
+            f"inventory plugin {str(data['plugin'])[:80]!r} is not supported (a plugin configuration file); "
+            "expected a YAML, INI or JSON inventory or an inventory script",
             _loc(file, data.key_pos.get("plugin") if isinstance(data, MarkedDict) else None),
         )
     for name in data:
