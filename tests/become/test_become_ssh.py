@@ -130,3 +130,31 @@ async def test_gate_cache_belongs_to_the_become_user_even_when_sudo_keeps_home(s
     assert [n for n in os.listdir(mine) if n.startswith("gate-")], "the gate was cached in the become user's home"
     after = set(os.listdir(caller)) if os.path.isdir(caller) else set()
     assert after == before  # nothing of the become user's in the caller's cache
+
+
+async def test_become_gate_runs_as_the_user_on_the_host_and_ends_with_the_runner(sshbed, become_executor) -> None:
+    import asyncio
+    import os
+
+    ex = become_executor(sshbed, {"h03": dict(SUDO)})
+    res = await ex.run("h03", "ping", {})
+    assert res.results["h03"].status == "ok", res.results["h03"].result
+
+    def become_gates() -> list[int]:
+        out = []
+        for pid in sshbed.gate_pids("h03"):
+            try:
+                uid = os.stat(f"/proc/{pid}").st_uid
+            except OSError:
+                continue
+            if uid == __import__("pwd").getpwnam(BECOME_USER).pw_uid:
+                out.append(pid)
+        return out
+
+    assert len(become_gates()) == 1
+    await ex.close()
+    for _ in range(100):
+        if not become_gates():
+            break
+        await asyncio.sleep(0.05)
+    assert become_gates() == []
