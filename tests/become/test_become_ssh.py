@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,40 @@ async def test_become_gate_runs_as_the_user_on_the_host_and_ends_with_the_runner
             break
         await asyncio.sleep(0.05)
     assert become_gates() == []
+
+
+async def test_an_escalation_that_never_answers_is_bounded_and_cleaned_up(sshbed, become_executor, tmp_path) -> None:
+    """A prompt we do not recognise (a PAM token, say) must not hang the run: the run's
+    timeout ends it, and the half-started escalation goes away with its channel."""
+    import asyncio
+    import os
+
+    fake = Path(f"/var/tmp/ftl-fake-sudo-{os.getpid()}")
+    fake.write_text("#!/bin/sh\nprintf 'Enter PIN for token: ' >&2\nexec cat >/dev/null\n")
+    fake.chmod(0o755)
+    try:
+        ex = become_executor(sshbed, {"h02": {"ansible_become": True, "ansible_become_user": BECOME_USER,
+                                              "ansible_become_exe": str(fake), "ansible_become_password": PASSWORD}})
+        t0 = time.monotonic()
+        res = await ex.run("h02", "ping", {}, timeout=2)
+        assert time.monotonic() - t0 < 4
+        r = res.results["h02"]
+        assert r.status == "failed" and r.error_kind == "timeout", (r.status, r.error_kind, r.msg)
+
+        def fakes() -> list[str]:
+            found = []
+            for pid in os.listdir("/proc"):
+                try:
+                    if str(fake).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        found.append(pid)
+                except OSError:
+                    pass
+            return found
+
+        for _ in range(100):
+            if not fakes():
+                break
+            await asyncio.sleep(0.05)
+        assert fakes() == []
+    finally:
+        fake.unlink()
