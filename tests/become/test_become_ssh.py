@@ -194,5 +194,12 @@ async def test_an_escalation_that_never_answers_is_bounded_and_cleaned_up(sshbed
                 break
             await asyncio.sleep(0.05)
         assert fakes() == []
+        # with no run timeout, the gate's hello timeout ends it, quoting the prompt it did not know
+        slow = become_executor(sshbed, {"h02": {"ansible_become": True, "ansible_become_user": BECOME_USER,
+                                                "ansible_become_exe": str(fake)}},
+                               ssh_options={"gate_hello_timeout": 1.5})
+        r = (await slow.run("h02", "ping", {})).results["h02"]
+        assert r.msg == ("gate on h02 (through sudo as ftlbecome; it last said 'Enter PIN for token:') "
+                         "did not say hello within 1.5s"), r.msg
     finally:
         fake.unlink()

@@ -124,7 +124,11 @@ class GateClient:
                 first = await asyncio.wait_for(self._read(), self.hello_timeout)
         except asyncio.TimeoutError:
             self._proc.close()
-            how = f" (through {self.become.method} as {self.become.user})" if self.become else ""
+            how = ""
+            if self.become is not None:  # say what the escalation last printed (a prompt we do not know?)
+                said = b"".join(self._stderr).decode(errors="replace").replace(self._marker, "").strip()
+                how = f" (through {self.become.method} as {self.become.user}" + \
+                      (f"; it last said {said.splitlines()[-1][-120:]!r})" if said else ")")
             raise GateFailed(self.host, f"gate on {self.host}{how} did not say hello within "
                                         f"{self.hello_timeout:g}s") from None
         except (FrameError, asyncssh.Error, OSError) as exc:
