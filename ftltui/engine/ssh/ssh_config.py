@@ -71,14 +71,20 @@ class ClientConfig(SSHClientConfig):
             return False
         option, handler = entry
         value = value.strip()
-        args = [value] if loption in self._no_split else (shlex.split(value) if value else [])
+        try:
+            args = [value] if loption in self._no_split else (shlex.split(value) if value else [])
+        except ValueError as exc:
+            raise SshConfigError(f"-o {option}: {exc}") from None
         if not args:
-            raise SshConfigError(f"-o {key}: missing value")
+            raise SshConfigError(f"-o {option}: missing value")
         self._path = Path(f"-o {option}")
         try:
             handler(self, option, args)
-        except ConfigParseError as exc:
-            raise SshConfigError(str(exc).replace(" line 0:", ":")) from None
+        except (ValueError, IndexError, KeyError) as exc:  # ConfigParseError; asyncssh's checks, e.g. %u
+            msg = str(exc).replace(" line 0:", ":")
+            raise SshConfigError(msg if msg.startswith("-o ") else f"-o {option}: {msg}") from None
+        if args:
+            raise SshConfigError(f"-o {option}: extra data at end: {' '.join(args)}")
         return True
 
 
@@ -147,10 +153,11 @@ def resolve(name: str, options: Iterable[tuple[str, str]], files: Sequence[str])
         # /dev/null when there is no file: parse() expands %h-style tokens in -o values too
         for f in files or (os.devnull,):
             cfg.parse(Path(os.path.expanduser(f)))
-    except ConfigParseError as exc:
-        raise SshConfigError(f"ssh config {exc}") from None
     except OSError as exc:
         raise SshConfigError(f"ssh config {exc.filename}: {exc.strerror}") from None
+    except (ValueError, IndexError, KeyError) as exc:  # ConfigParseError; asyncssh's checks (%u, ...)
+        msg, where = str(exc), f"{cfg._path} line {cfg._line_no}"
+        raise SshConfigError(f"ssh config {msg if msg.startswith(str(cfg._path)) else f'{where}: {msg}'}") from None
     found = Resolved(name, dict(cfg._options), from_args, tuple(files), unknown)
     if len(_CACHE) > 4096:
         _CACHE.clear()
