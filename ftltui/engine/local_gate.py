@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from ftltui.engine.become import Become, BecomeFailed
 
 STOP_GRACE = 3.0  # seconds a gate gets to exit on EOF before it is terminated
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 class _LocalProcess:
@@ -61,9 +64,17 @@ class LocalSession:
         self._closed = asyncio.Event()
 
     async def create_process(self, command: str, encoding: Any = None) -> _LocalProcess:
-        proc = await asyncio.create_subprocess_shell(
-            command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True)  # no controlling terminal: sudo reads the password from stdin (-S)
+        """Run ``command`` (a line :func:`ftltui.engine.become.wrap` built, every part quoted)
+        as an argv, without a shell; leading ``NAME=value`` words become its environment."""
+        argv = shlex.split(command)
+        env: dict[str, str] | None = None
+        while argv and _ASSIGNMENT.match(argv[0]):
+            name, value = argv.pop(0).split("=", 1)
+            env = env if env is not None else dict(os.environ)
+            env[name] = value
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=env, start_new_session=True)  # no controlling terminal: sudo reads the password from stdin (-S)
         return _LocalProcess(proc)
 
     def is_closed(self) -> bool:

@@ -86,3 +86,9 @@ async def test_local_sudo_wrong_or_missing_password_fails_fast(tmp_path, sudo_as
     assert r.error_kind == "become_failed" and r.msg.startswith("localhost: sudo: incorrect password for user"), r.msg
     r = await _run(tmp_path, become, "ping", {}, timeout=20)
     assert r.msg.startswith("localhost: sudo: a password is required to become ftlbecome"), r.msg
+
+
+async def test_local_su_as_root_needs_no_password_and_runs_without_a_shell(tmp_path, bed_sudoers) -> None:
+    become = {"ansible_become": True, "ansible_become_method": "su", "ansible_become_user": BECOME_USER}
+    r = await _run(tmp_path, become, "command", {"argv": ["id", "-un"]})
+    assert r.status == "changed" and r.result["stdout"] == BECOME_USER, r.result
