@@ -27,16 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
-def format_rows(rows: list[tuple[str, str, object]]) -> list[str]:
-    """``NAME(ORIGIN) = VALUE`` lines, as ansible-config dump prints them."""
-    return [safe_text(f"{name}({origin}) = {value}") for name, origin, value in rows]
-
-
 def handle(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     if args.json:
         print_json(cfg.to_dict() if args.all else {
             name: {"origin": origin, "value": value} for name, origin, value in cfg.dump(only_changed=True)})
         return 0
-    write_out("\n".join(format_rows(cfg.dump(only_changed=not args.all))) + "\n")
+    write_out("\n".join(safe_text(line) for line in cfg.dump_lines(only_changed=not args.all)) + "\n")
     return 0

@@ -96,6 +96,10 @@ class AnsibleConfig:
             rows.append((s.name, self.origin(s.attr), value))
         return rows
 
+    def dump_lines(self, *, only_changed: bool = True) -> list[str]:
+        """``NAME(ORIGIN) = VALUE`` lines, as ``ansible-config dump`` prints them (CLI and console)."""
+        return [f"{name}({origin}) = {value}" for name, origin, value in self.dump(only_changed=only_changed)]
+
     def to_dict(self) -> dict[str, Any]:
         return {s.attr: {"name": s.name, "value": getattr(self, s.attr), "origin": self.origin(s.attr)}
                 for s in SETTINGS} | {"config_file": self.config_file}

@@ -57,7 +57,8 @@ class FtlApp(CommandsMixin, App[int]):
     def __init__(self, sources: list[str], state_dir: Path | None = None, *,
                  clock: Callable[[], float] | None = None, snapshot_mode: bool = False,
                  watch: bool = True, themes_dir: Path = THEMES_DIR, keymap_dirs: Iterable[Path] | None = None,
-                 log_capacity: int = 50_000, theme: str | None = None, vault: Any = None) -> None:
+                 log_capacity: int = 50_000, theme: str | None = None, vault: Any = None,
+                 demo_inventory: bool = False, ansible_config: Any = None) -> None:
         super().__init__()
         self.sources = list(sources)
         self.vault_asker = VaultAsker(self, vault or VaultKeyring())  # asks once per vault id per session
@@ -78,6 +79,11 @@ class FtlApp(CommandsMixin, App[int]):
         self._pending: deque[Any] = deque()
         self.services = ConsoleServices(None, self.state_dir, clock=self.clock, sink=self._pending.append)
         self.events_seen = 0
+        self._run_modules: dict[str, str] = {}  # run id -> module: the Logs' result lines take its shape
+        self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
+        self.ansible_config = ansible_config
+        if ansible_config is not None:
+            self.services.var_defaults = ansible_config.host_var_defaults()
         if snapshot_mode:
             self.cursor_blink = False
 
@@ -96,6 +102,10 @@ class FtlApp(CommandsMixin, App[int]):
             self.set_keymap(keymap)
         for p in problems:
             self.notify(p, title="keymap", severity="warning")
+        if self.demo_inventory:
+            self.notify("No inventory given or configured: this is the bundled demo. Open yours with "
+                        "ftl-tui -i INVENTORY, or set inventory in ansible.cfg.", title="demo inventory",
+                        timeout=15)
         self.push_screen(MainScreen())
         self.start_services()
         self.set_interval(FLUSH_SECONDS, self.flush_events)
@@ -264,9 +274,11 @@ class FtlApp(CommandsMixin, App[int]):
         elif isinstance(ev, HostFinished):
             r = ev.result
             status[ev.host] = r.status
-            lines.append((job, host_label(ev.host), "status", result_text(r.status, r.duration, r.msg, step,
-                                                               durations=not self.snapshot_mode)))
+            lines.append((job, host_label(ev.host), "status", result_text(
+                r.status, r.duration, r.msg, step, durations=not self.snapshot_mode, result=r.result,
+                module=self._run_modules.get(ev.run_id, ""))))
         elif isinstance(ev, RunStarted):
+            self._run_modules[ev.run_id] = ev.module
             lines.append((job, "", "note", run_note(job, step, ev.module, len(ev.hosts), ev.check)))
         elif isinstance(ev, Warning_):
             lines.append((job, host_label(ev.host or ""), "note", warning_note(ev.text)))
@@ -299,6 +311,8 @@ class FtlApp(CommandsMixin, App[int]):
         name = inventory_source.inventory_name(self.sources)
         if self.inventory_error:
             name += " (error: see notification)"
+        elif self.demo_inventory:
+            name += " (DEMO inventory)"
         header = main.query("#header")
         if not header:  # being torn down: timers can still fire while the app exits
             return

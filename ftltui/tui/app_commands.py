@@ -153,6 +153,19 @@ class CommandsMixin:
     def cmd_reload(self, args: list[str]) -> None:
         self.load_inventory()  # type: ignore[attr-defined]
 
+    def cmd_config(self, args: list[str]) -> None:
+        from ftltui.tui.screens.config_view import ConfigScreen
+
+        config, error = getattr(self, "ansible_config", None), None
+        if config is None:
+            from ftltui.config import ConfigError, load_config
+
+            try:
+                config = load_config()
+            except ConfigError as exc:
+                error = str(exc)
+        self.push_screen(ConfigScreen(config, error))  # type: ignore[attr-defined]
+
     def cmd_help(self, args: list[str]) -> None:
         self.show_help()  # type: ignore[attr-defined]
 

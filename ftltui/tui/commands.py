@@ -66,6 +66,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mark", "mark PATTERN", "Mark the hosts matching a pattern in the inventory", ("pattern",),
             min_args=1),
     Command("reload", "reload", "Reload the inventory from disk", palette=("",)),
+    Command("config", "config", "Show the effective ansible.cfg settings and their origins", palette=("",)),
     Command("help", "help", "Show the bindings of the focused pane and every command", palette=("",)),
     Command("quit", "quit", "Quit (asks first when jobs are running)", palette=("",)),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftltui.engine.result_format import format_result
 from ftltui.engine.sanitize import safe_text
 
 MAX_LINE = 2000
@@ -24,8 +25,16 @@ def step_prefix(step: str | None) -> str:
     return f"[{step}] " if step else ""
 
 
-def result_text(status: str, duration: float, msg: str, step: str | None, durations: bool = True) -> str:
-    """``CHANGED (0.12s): first line of msg``: a host's result line."""
+def result_text(status: str, duration: float, msg: str, step: str | None, durations: bool = True, *,
+                result: dict[str, Any] | None = None, module: str = "") -> str:
+    """A host's result line: with ``result``, as ``ftl-tui run -o`` prints it (the one formatter:
+    ``CHANGED (0.12s) | rc=0 | (stdout) hi``, ``SUCCESS (0.01s) => {"changed": false,"ping": "pong"}``);
+    without, ``CHANGED (0.12s): first line of msg``."""
+    if result is not None:
+        line = format_result("", status, result, module=module, one_line=True).lines[0].removeprefix(" | ")
+        word, sep, rest = line.partition(" ")
+        dur = f" ({duration:.2f}s)" if durations else ""
+        return safe_text(f"{step_prefix(step)}{word}{dur}{sep}{rest}", MAX_LINE)
     first = safe_text(msg.splitlines()[0], 300) if msg else ""
     dur = f" ({duration:.2f}s)" if durations else ""
     return f"{step_prefix(step)}{status.upper()}{dur}" + (f": {first}" if first else "")
@@ -42,6 +51,7 @@ def warning_note(text: str) -> str:
 
 def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = True) -> list[HistoryLine]:
     out: list[HistoryLine] = []
+    modules: dict[str, str] = {}  # run id -> module, for the result lines' shape
     for rec in records:
         ev, ts = rec.get("event"), float(rec.get("ts") or 0.0)
         step = rec.get("step")
@@ -51,10 +61,12 @@ def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = 
             out.append((job, host, stream, safe_text(step_prefix(step) + str(rec.get("text", "")), MAX_LINE), ts))
         elif ev == "HostFinished":
             r = rec.get("result") or {}
-            msg = str((r.get("result") or {}).get("msg", "") or "")
-            text = result_text(str(r.get("status", "?")), float(r.get("duration") or 0), msg, step, durations)
+            res = r.get("result") if isinstance(r.get("result"), dict) else {}
+            text = result_text(str(r.get("status", "?")), float(r.get("duration") or 0), str(res.get("msg") or ""),
+                               step, durations, result=res, module=modules.get(str(rec.get("run_id")), ""))
             out.append((job, host, "status", text, ts))
         elif ev == "RunStarted":
+            modules[str(rec.get("run_id"))] = str(rec.get("module") or "")
             out.append((job, "", "note", run_note(job, step, str(rec.get("module")), len(rec.get("hosts") or ()),
                                                   bool(rec.get("check"))), ts))
         elif ev == "Warning_":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ftltui.commands.common import inventory_sources, state_dir_of
+from ftltui.commands.common import config_of, inventory_sources, state_dir_of
+from ftltui.paths import is_demo_inventory
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -12,6 +13,9 @@ def launch(args: argparse.Namespace) -> int:
 
     from ftltui.commands.vault_options import vault_keyring_for
 
-    app = FtlApp(inventory_sources(args), state_dir_of(args), vault=vault_keyring_for(args))
+    given = bool(getattr(args, "inventory", None))
+    sources = inventory_sources(args)
+    app = FtlApp(sources, state_dir_of(args), vault=vault_keyring_for(args),
+                 demo_inventory=not given and is_demo_inventory(sources), ansible_config=config_of(args))
     result = app.run()
     return int(result or 0)

@@ -46,4 +46,4 @@ def test_history_lines_match_the_live_shapes() -> None:
     assert lines[0] == ("3", "", "note", "job 3: running - attempt 1", 1.0)
     assert lines[1][3] == "job 3: command on 2 host(s)"
     assert lines[2][:3] == ("3", "a", "stderr") and "\x1b" not in lines[2][3] and lines[2][3].startswith("[s1] boom")
-    assert lines[3] == ("3", "a", "status", "FAILED (0.50s): non-zero return code", 3.0)
+    assert lines[3] == ("3", "a", "status", 'FAILED! (0.50s) => {"msg": "non-zero return code\\nmore"}', 3.0)
