@@ -116,8 +116,9 @@ def load_yaml(text: str, file: str, vault: VaultKeyring | None = None) -> Any:
         if exc.context and exc.problem:
             what = f"{exc.context}: {exc.problem}"
         raise InventoryError(f"YAML syntax error: {what}", loc) from None
-    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
-        raise InventoryError(f"YAML error: {exc}", Location(file)) from None
+    except yaml.YAMLError as exc:  # e.g. reader errors on control characters; one line, not PyYAML's two
+        first = (str(exc).strip().splitlines() or ["invalid YAML"])[0]
+        raise InventoryError(f"YAML error: {first}", Location(file)) from None
     except RecursionError:
         raise InventoryError("YAML nesting too deep", Location(file)) from None
 
