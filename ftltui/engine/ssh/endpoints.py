@@ -22,12 +22,13 @@ does not set itself (user, keys, known hosts) it takes from the host behind it.
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 from collections.abc import Callable
 from typing import Any
 
-from ftltui.engine.ssh.options import parse_jump_spec, parse_ssh_args
+from ftltui.engine.ssh.options import SshOptions, parse_jump_spec, parse_ssh_args
 from ftltui.engine.ssh.pool import Endpoint, preferred_ciphers
 from ftltui.engine.ssh.ssh_config import LOCAL_USER, Resolved, SshConfigError, default_files, resolve
 from ftltui.errors import HostError
@@ -64,6 +65,8 @@ class EndpointResolver:
         self.ssh_config = ssh_config
         self.on_warning = on_warning
         self._warned: set[str] = set()
+        # ansible_host -> inventory host, for hops named by address (rebuilt when the inventory changes)
+        self._by_address: tuple[Any, int, dict[str, Host]] = (None, 0, {})
 
     def chain(self, host: Host) -> tuple[Endpoint, ...]:
         """Jump hops first, the host last. Raises :class:`SshSetupError` for bad settings."""
@@ -76,8 +79,8 @@ class EndpointResolver:
     # -- one host ------------------------------------------------------------------------
     def _resolve_host(self, host: Host, inherit: Endpoint | None = None) -> tuple[Endpoint, list[str]]:
         v = host.vars
-        leading = parse_ssh_args(shlex.split(str(v["ansible_ssh_args"]))) if v.get("ansible_ssh_args") else None
-        trailing = parse_ssh_args(host.ssh_args)
+        leading = _parsed(str(v["ansible_ssh_args"])) if v.get("ansible_ssh_args") else None
+        trailing = _parsed(*(str(v.get(k) or "") for k in ("ansible_ssh_common_args", "ansible_ssh_extra_args")))
         seeded: list[tuple[str, str]] = []
         if host.user:
             seeded.append(("User", host.user))
@@ -177,19 +180,32 @@ class EndpointResolver:
         )
 
     def _inventory_host(self, name: str) -> Host | None:
+        """The inventory host a hop names: by inventory name, else by ``ansible_host``."""
         hosts = getattr(self.inventory, "hosts", None) or {}
         if name in hosts:
             return hosts[name]
-        for h in hosts.values():
-            if h.vars.get("ansible_host") == name:
-                return h
-        return None
+        if self._by_address[0] is not hosts or self._by_address[1] != len(hosts):
+            index: dict[str, Host] = {}
+            for h in hosts.values():  # the first host with that address, as before
+                index.setdefault(str(h.vars.get("ansible_host")), h)
+            self._by_address = (hosts, len(hosts), index)
+        return self._by_address[2].get(name)
 
     def _warn(self, host: str, option: str) -> None:
         if option not in self._warned:
             self._warned.add(option)
             if self.on_warning is not None:
                 self.on_warning(host, f"ssh option {option} is not supported by ftl-tui and was ignored")
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(*texts: str) -> SshOptions:
+    """``parse_ssh_args`` of shell-split option strings (the same few strings on every host).
+    Callers must not modify the result."""
+    try:
+        return parse_ssh_args([a for t in texts if t for a in shlex.split(t)])
+    except ValueError as exc:  # an unbalanced quote in ansible_ssh_*args
+        raise SshConfigError(f"ssh options {' '.join(texts).strip()!r}: {exc}") from None
 
 
 def _inventory_jumps(host: Host) -> list[str] | None:
