@@ -27,6 +27,7 @@ from ftltui.tui import inventory_source
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.commands import History, Registry
 from ftltui.tui.history import MAX_LINE, host_label, result_text, run_note, step_prefix, warning_note
+from ftltui.tui.key_prompt import KeyPassphrasePrompt
 from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
 from ftltui.tui.palette import FtlCommands
@@ -78,6 +79,7 @@ class FtlApp(CommandsMixin, App[int]):
         self.ftl_theme_names: list[str] = []
         self._pending: deque[Any] = deque()
         self.services = ConsoleServices(None, self.state_dir, clock=self.clock, sink=self._pending.append)
+        self.services.ssh_options["key_passphrase"] = KeyPassphrasePrompt(self)  # once per key per session
         self.events_seen = 0
         self._run_modules: dict[str, str] = {}  # run id -> module: the Logs' result lines take its shape
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so

@@ -40,6 +40,7 @@ class ConsoleServices:
         self.queue: JobQueue | None = None
         self.warning: str | None = None
         self._executor: Any = None
+        self.ssh_options: dict[str, Any] = {}  # e.g. key_passphrase (tui/key_prompt.py), set by the app
         self.var_defaults: dict[str, Any] = {}  # ansible.cfg's settings as the lowest var layer
         self._ready = asyncio.Event()
         self._snapshots: Any = None
@@ -104,7 +105,8 @@ class ConsoleServices:
         if self._executor is None:
             from ftltui.engine.executor import Executor
 
-            self._executor = Executor(self.inventory, forks=self.forks, var_defaults=self.var_defaults)
+            self._executor = Executor(self.inventory, forks=self.forks, var_defaults=self.var_defaults,
+                                      ssh_options=self.ssh_options)
         return self._executor
 
     def set_inventory(self, inventory: Any) -> None:
