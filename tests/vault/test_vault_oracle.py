@@ -143,3 +143,19 @@ def test_vault_id_1_2_header_parsed(project: VaultProject) -> None:
     env = encrypt(b"x", b"p", "lab")
     assert parse(env).vault_id == "lab" and parse(env).version == "1.2"
     assert parse(encrypt(b"x", b"p")).vault_id is None
+
+
+def test_list_output_with_vault_values_loads_back(project: VaultProject, tmp_path: Path) -> None:
+    """--list JSON keeps inline values encrypted; loading it back with the keyring decrypts them again."""
+    listing = load_inventory(project.inventory, keyring()).to_ansible_list()
+    dumped = tmp_path / "list.json"
+    dumped.write_text(json.dumps(listing))
+    again = load_inventory(dumped, keyring())
+    assert again.host("web1").vars["secret"] == PLAIN["secret"]
+    assert isinstance(again.host("db1").vars["multiline"], VaultText)
+    assert again.to_ansible_list() == listing
+    locked = load_inventory(dumped)
+    value = locked.host("web1").vars["secret"]
+    assert isinstance(value, VaultValue) and value.name == "secret"
+    with pytest.raises(VaultError, match=r"list.json: variable 'secret': cannot decrypt value \(vault id 'default'\)"):
+        str(value)
