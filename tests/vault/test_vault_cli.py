@@ -76,3 +76,16 @@ def test_wrong_password_file_exits_4_with_one_line(project: VaultProject, tmp_pa
     proc = ftl(project, tmp_path / "s", "inventory", "--list", "-i", str(project.inventory),
                "--vault-password-file", str(bad), ok=(4,))
     assert "cannot decrypt file (vault id" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_extra_vars_file_encrypted_by_ansible_vault(project: VaultProject, tmp_path: Path) -> None:
+    """``-e @file`` with a wholly encrypted file (ansible-vault, 1.2 dev): used, masked, and wins over inventory."""
+    from conftest import vault
+
+    ev = tmp_path / "extra.yml"
+    ev.write_text("extra_secret: xtra-Sec-4242\nplain_var: from-extra\n")
+    vault(project.env, "encrypt", "--vault-id", f"dev@{project.pwfiles['dev']}", "--encrypt-vault-id", "dev", str(ev))
+    proc = ftl(project, tmp_path / "s", "run", "web1", "shell", "-a", "echo x={{ extra_secret }} p={{ plain_var }}",
+               "-i", str(project.inventory), *project.vault_id_args(), "-e", f"@{ev}")
+    assert "x=********" in proc.stdout and "xtra-Sec-4242" not in proc.stdout + proc.stderr
+    assert "p=********" in proc.stdout  # every string of an encrypted file is a secret
