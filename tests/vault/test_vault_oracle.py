@@ -159,3 +159,20 @@ def test_list_output_with_vault_values_loads_back(project: VaultProject, tmp_pat
     assert isinstance(value, VaultValue) and value.name == "secret"
     with pytest.raises(VaultError, match=r"list.json: variable 'secret': cannot decrypt value \(vault id 'default'\)"):
         str(value)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("hosts.yml", "all:\n  children:\n    web:\n      hosts:\n        w1: {port: 80}\n        w2:\n      vars: {k: v}\n"),
+    ("hosts.ini", "[web]\nw1 port=80\nw2\n[web:vars]\nk=v\n"),
+])
+def test_wholly_encrypted_inventory_file_loads_like_ansible(project: VaultProject, tmp_path: Path, name: str,
+                                                           text: str) -> None:
+    inv = tmp_path / name
+    inv.write_text(text)
+    vault(project.env, "encrypt", "--vault-id", f"dev@{project.pwfiles['dev']}", "--encrypt-vault-id", "dev", str(inv))
+    proc = subprocess.run(["ansible-inventory", "-i", str(inv), *project.vault_id_args("dev"), "--list"],
+                          capture_output=True, text=True, env=project.env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = load_inventory(inv, keyring("dev"))
+    assert loaded.to_ansible_list() == json.loads(proc.stdout)
+    assert loaded.host("w1").secret_values() == []  # an inventory's host names and vars are not secrets
