@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftltui import modules
+from ftltui.ansible_modules.run import AnsibleSpec
+from ftltui.engine.ansible_actions import run_ansible
 from ftltui.engine.runner import OutputCallback, Runner
 from ftltui.engine.templating import host_context, render_template_file
 from ftltui.inventory.model import Host
@@ -32,7 +34,11 @@ async def dispatch(
     params: dict[str, Any],
     check: bool,
     on_output: OutputCallback,
+    *,
+    spec: Any = None,
 ) -> dict[str, Any]:
+    if isinstance(spec, AnsibleSpec):  # an installed Ansible module, run in the host's gate
+        return await run_ansible(executor, runner, host, spec, params, check)
     if module == "template":
         return await _template(executor, runner, host, params, check, on_output)
     if module == "copy" and params.get("src") and not params.get("remote_src"):

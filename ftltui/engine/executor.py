@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from ftltui import modules
+from ftltui.ansible_modules.run import AnsibleSpec
 from ftltui.engine.actions import dispatch
 from ftltui.engine.events import (
     STATUSES,
@@ -128,8 +129,11 @@ class Executor:
         base_dir: str | None = None,
         var_defaults: dict[str, Any] | None = None,
         extra_vars: dict[str, Any] | None = None,
+        ansible_modules: Iterable[str] = (),
     ) -> None:
         self.inventory = inventory
+        # names whose Ansible implementation runs instead of the native one (--ansible-module)
+        self.ansible_modules = frozenset(ansible_modules)
         self.forks = max(1, forks)
         self.bus = EventBus()
         self.facts: dict[str, dict[str, Any]] = {}
@@ -264,11 +268,20 @@ class Executor:
         return list(self._runs)
 
     def module_spec(self, module: str) -> ModuleSpec:
-        try:
-            return modules.spec(module)
-        except KeyError:
+        """The native module's spec, else the installed Ansible module's (:class:`AnsibleSpec`)."""
+        if not self.ansible_modules and modules.canonical(module) in modules.BUILTIN:
+            return modules.load(module).SPEC  # the fast path: a plain native name
+        from ftltui.ansible_modules import finder
+        from ftltui.ansible_modules.run import ansible_spec
+
+        if finder.use_native(module, None, self.ansible_modules):
+            return modules.load(finder.short_name(module) or module).SPEC
+        spec = ansible_spec(module, playbook_dir=self.base_dir)
+        if spec is None:
             known = ", ".join(modules.available())
-            raise UnknownModuleError(f"unknown module {module!r} (known: {known})") from None
+            raise UnknownModuleError(f"unknown module {module!r}: not native (known: {known}) and no installed "
+                                     f"Ansible has it") from None
+        return spec
 
     async def close(self) -> None:
         for runner in self._runners.values():
@@ -333,9 +346,11 @@ class Executor:
             if has_template(args):
                 ctx = host_context(host, self.inventory, self.facts)
                 args = render_args(args, ctx, host=host.name)
-            params = validate_args(run.spec, args)
+            # an Ansible module validates its own arguments, on the host, as under Ansible
+            params = dict(args) if isinstance(run.spec, AnsibleSpec) else validate_args(run.spec, args)
             run.redactor.add(_secret_arg_values(run.spec, params))
-            coro = dispatch(self, self.runner_for(host), host, run.spec.name, params, run.check, on_output)
+            coro = dispatch(self, self.runner_for(host), host, run.spec.name, params, run.check, on_output,
+                            spec=run.spec)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
         except TemplateError as exc:
             return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "template")
@@ -350,6 +365,8 @@ class Executor:
             if status == "unreachable":
                 res["unreachable"] = True
             return self._finish(run, host.name, status, res, elapsed(), exc.kind)
+        for text in _module_warnings(raw) if isinstance(run.spec, AnsibleSpec) else ():
+            run.emit(Warning_(run.run_id, host=host.name, text=run.redactor.text(text)))
         if run.spec.name == "facts" and isinstance(raw.get("ansible_facts"), dict) and not raw.get("failed"):
             self.facts[host.name] = raw["ansible_facts"]
         if raw.get("failed"):
@@ -389,6 +406,8 @@ def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
     Type checks wait for rendering (``port: "{{ app_port }}"`` is an int later), but
     a misspelt argument must fail before any host is touched.
     """
+    if isinstance(spec, AnsibleSpec):
+        return  # the module checks its own arguments on the host, with Ansible's messages
     known = set(spec.args)
     for a in spec.args.values():
         known.update(a.aliases)
@@ -409,13 +428,25 @@ def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
         raise ModuleArgsError(str(exc)) from None
 
 
+def _module_warnings(raw: dict[str, Any]) -> list[str]:
+    """An Ansible module's warnings and deprecations, as lines to show (CLI, console, JSON)."""
+    out = [str(w.get("msg", w)) if isinstance(w, dict) else str(w) for w in raw.get("warnings") or ()]
+    for d in raw.get("deprecations") or ():
+        text = str(d.get("msg", d)) if isinstance(d, dict) else str(d)
+        version = d.get("version") or d.get("date") if isinstance(d, dict) else None
+        out.append(f"[DEPRECATION WARNING]: {text}" + (f" This feature will be removed in version {version}."
+                                                     if version else ""))
+    return out
+
+
 def _secret_arg_values(spec: ModuleSpec, params: dict[str, Any]) -> list[str]:
     out = []
     for name in spec.secret_args():
         value = params.get(name)
         if value not in (None, ""):
             out.append(str(value))
-        for alias in spec.args[name].aliases:
+        arg = spec.args.get(name)  # an AnsibleSpec's no_log options are not declared args
+        for alias in arg.aliases if arg is not None else ():
             if params.get(alias) not in (None, ""):
                 out.append(str(params[alias]))
     return out

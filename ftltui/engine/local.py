@@ -170,6 +170,11 @@ class LocalRunner:
         await pump.settled(source)
         return result
 
+    async def gate(self, host: Host) -> Any:
+        """A gate subprocess for ``host`` (through sudo/su with become): Ansible modules run
+        there, never in this process (ftl-tui must not import ansible). One per user and Python."""
+        return await self._become.gate(host.name, become_for(host), host.python)  # type: ignore[arg-type]
+
     async def put_file(self, host: Host, local_path: str) -> str:
         become = become_for(host)
         if become is not None:  # the become user may not read our file: hand it a copy it owns

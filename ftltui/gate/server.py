@@ -171,6 +171,10 @@ class Gate:
             self.put_chunk(msg)
         elif t == "get":
             threading.Thread(target=self.get_file, args=(msg,), daemon=True).start()
+        elif t in ("bundles", "arun"):  # Ansible modules: ftltui/gate/ansible_exec.py
+            from ftltui.gate import ansible_exec
+
+            ansible_exec.dispatch(self, msg)
         else:
             self.send({"t": "error", "id": rid, "msg": "gate: unknown message type %r" % (t,)})
 

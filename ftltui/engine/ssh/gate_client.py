@@ -377,6 +377,34 @@ class GateClient:
                "limits": OutputLimits.from_env().to_wire()}
         return await self._request(msg, _Request(on_output=on_output))
 
+    async def request(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Send one request (a new id is set) and return its result; for the Ansible messages
+        (``bundles``, ``arun``: ftltui/ansible_modules/run.py). Cancelling sends ``cancel``."""
+        return await self._request(dict(msg), _Request())
+
+    async def put_bytes(self, name: str, data: bytes) -> dict[str, Any]:
+        """Upload in-memory bytes (a module bundle) into the gate's temp dir; returns {path, size, sha256}."""
+        req = _Request()
+        rid = next(self._ids)
+        self._pending[rid] = req
+        try:
+            self._send({"t": "put", "id": rid, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                        "name": name})
+            binary = bool(self.hello.get("bin"))
+            for start in range(0, len(data), CHUNK):
+                piece = data[start:start + CHUNK]
+                last = start + CHUNK >= len(data)
+                if binary:
+                    self._write(chunk_header(rid, len(piece), last), piece)
+                else:
+                    self._send({"t": "chunk", "id": rid, "data": base64.b64encode(piece).decode("ascii"),
+                                "last": last})
+                assert self._proc is not None
+                await self._proc.stdin.drain()
+            return await req.future
+        finally:
+            self._pending.pop(rid, None)
+
     async def put(self, local_path: str) -> dict[str, Any]:
         """Upload a controller file into the gate's temp dir; returns {path, size, sha256}."""
         size, digest = file_digest(local_path)

@@ -97,6 +97,10 @@ class SshRunner:
             conn.busy -= 1
             conn.last_used = time.monotonic()
 
+    async def gate(self, host: Host) -> GateClient:
+        """The gate that runs ``host``'s modules (the become one with become): Ansible modules use it."""
+        return await self._gate_for(host)
+
     async def put_file(self, host: Host, local_path: str) -> str:
         gate = await self._gate_for(host)
         return str((await gate.put(local_path))["path"])

@@ -1,0 +1,210 @@
+"""Run an installed Ansible module on a host through its gate, with Ansible's conventions.
+
+The controller side of ``bundles``/``arun`` (docs/gate-protocol.md): locate the module
+(:mod:`ftltui.ansible_modules.finder`), bundle it (:mod:`.bundle`), make sure the host's
+cache has both zips (sent once per host and content hash), build ``ANSIBLE_MODULE_ARGS``
+with the ``_ansible_*`` keys ansible-core 2.19's ``basic.py`` reads, and turn what the
+module printed into Ansible's result: the JSON it printed (junk around it tolerated, as
+Ansible's ``_filter_non_json_lines`` does), or Ansible's "Module result deserialization
+failed" with ``module_stdout``/``module_stderr``/``rc``. Local hosts use a local gate
+subprocess: this process never imports ansible.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ftltui.ansible_modules import bundle as bundles
+from ftltui.modules.base import Arg, ModuleSpec
+
+# ansible-core 2.19 defaults for the keys ActionBase._update_module_args sends
+SELINUX_SPECIAL_FS = ["fuse", "nfs", "vboxsf", "ramfs", "9p", "vfat"]
+NO_JSON = "Module result deserialization failed: No start of json char found"
+NO_JSON_END = "Module result deserialization failed: No end of json char found"
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+
+
+class AnsibleSpec(ModuleSpec):
+    """A ModuleSpec for a module Ansible runs: arguments are the module's to validate.
+
+    ``path`` is the module file; ``no_log_args`` the options its DOCUMENTATION/argument_spec
+    marks ``no_log`` (their values are secrets everywhere); ``supports_check_mode`` what its
+    ``AnsibleModule(...)`` call says, if that could be read (the module decides at runtime).
+    """
+
+    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind")
+    _FIELDS = ModuleSpec._FIELDS + __slots__
+    path: str
+    no_log_args: tuple[str, ...]
+    supports_check_mode: bool | None
+    kind: str
+
+    def __init__(self, name: str, path: str, *, summary: str = "", args: dict[str, Arg] | None = None,
+                 no_log_args: tuple[str, ...] = (), supports_check_mode: bool | None = None,
+                 kind: str = "python") -> None:
+        self._init({"name": name, "summary": summary, "args": args or {}, "mutually_exclusive": (),
+                    "required_one_of": (), "required_together": (), "needs_python": True, "free_form": None,
+                    "aliases": (), "path": path, "no_log_args": no_log_args,
+                    "supports_check_mode": supports_check_mode, "kind": kind})
+
+    def secret_args(self) -> list[str]:
+        return list(self.no_log_args)
+
+
+def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook_dir: str | None = None
+                 ) -> AnsibleSpec | None:
+    """The spec of an installed Ansible module ``name``, or None (finder's errors propagate)."""
+    from ftltui.ansible_modules import finder
+
+    src = finder.find_module(name, collections_paths=collections_paths, playbook_dir=playbook_dir)
+    if src is None:
+        return None
+    no_log: tuple[str, ...] = ()
+    summary, check = "", None
+    try:
+        from ftltui.ansible_modules import docs
+
+        doc = docs.module_doc(src)
+        no_log = tuple(n for n, o in doc.options.items() if o.no_log)
+        summary, check = doc.short_description, doc.supports_check_mode
+    except Exception:  # documentation is for display; running does not depend on it
+        pass
+    return AnsibleSpec(src.fqcn, src.path, summary=summary, no_log_args=no_log, supports_check_mode=check,
+                       kind=src.kind)
+
+
+def module_args(spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,
+                verbosity: int = 0, no_log: bool = False) -> dict[str, Any]:
+    """``ANSIBLE_MODULE_ARGS``: the user's params plus what ansible-core passes every module.
+
+    ``_ansible_tmpdir`` is set by the gate (a fresh directory per task on the host).
+    """
+    args = dict(params)
+    args.update({
+        "_ansible_check_mode": bool(check),
+        "_ansible_no_log": bool(no_log),
+        "_ansible_debug": False,
+        "_ansible_diff": bool(diff),
+        "_ansible_verbosity": int(verbosity),
+        "_ansible_version": bundles.core_version(),
+        "_ansible_module_name": spec.name,
+        "_ansible_syslog_facility": "LOG_USER",
+        "_ansible_selinux_special_fs": list(SELINUX_SPECIAL_FS),
+        "_ansible_socket": None,
+        "_ansible_shell_executable": "/bin/sh",
+        "_ansible_keep_remote_files": False,
+        "_ansible_remote_tmp": "~/.ansible/tmp",
+        "_ansible_ignore_unknown_opts": False,
+        "_ansible_target_log_info": None,
+        # the issue asks for the module's exception at -vvv (ansible-core: display_traceback)
+        "_ansible_tracebacks_for": ["error", "warning", "deprecated"] if verbosity >= 3 else [],
+    })
+    return args
+
+
+def secret_values(spec: AnsibleSpec, params: dict[str, Any]) -> list[str]:
+    """Values of the module's no_log options (masked on the host and again here)."""
+    out = []
+    for name in spec.no_log_args:
+        v = params.get(name)
+        if isinstance(v, (list, tuple)):
+            out += [str(x) for x in v if x not in (None, "")]
+        elif v not in (None, "") and not isinstance(v, (dict, bool)):
+            out.append(str(v))
+    return out
+
+
+async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,
+                      verbosity: int = 0, no_log: bool = False) -> dict[str, Any]:
+    """Ship (once) and run ``spec`` in ``gate``; returns Ansible's result shape."""
+    try:
+        b = bundles.build(spec.name, spec.path)
+    except (bundles.BundleError, OSError, SyntaxError) as exc:
+        return {"failed": True, "changed": False, "msg": str(exc)}
+    install = await ensure_bundles(gate, b)
+    msg: dict[str, Any] = {
+        "t": "arun", "name": spec.name, "style": b.style, "fqn": b.fqn, "bundle": b.module.digest,
+        "args": module_args(spec, params, check=check, diff=diff, verbosity=verbosity, no_log=no_log),
+        "secrets": secret_values(spec, params), "interpreter": b.interpreter, "profile": bundles.PROFILE,
+        "install": install,
+    }
+    if b.base is not None:
+        msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1])
+    raw = await gate.request(msg)
+    gate.__dict__.setdefault("ftl_bundles", set()).update(install)  # installed: the next task skips the query
+    return interpret(raw, no_log=no_log)
+
+
+async def ensure_bundles(gate: Any, b: bundles.ModuleBundle) -> dict[str, str]:
+    """Upload the bundle zips the host's cache lacks; returns {digest: uploaded path} to install.
+
+    One query, then each missing zip once; digests a gate client has seen are
+    remembered on it, so a warm task sends nothing extra.
+    """
+    known: set[str] = gate.__dict__.setdefault("ftl_bundles", set())
+    payloads = [p for p in (b.base, b.module) if p is not None and p.digest not in known]
+    if not payloads:
+        return {}
+    missing = set((await gate.request({"t": "bundles", "digests": [p.digest for p in payloads]}))["missing"])
+    install: dict[str, str] = {}
+    for p in payloads:
+        if p.digest in missing:
+            put = await gate.put_bytes(f"bundle-{p.digest}.zip", p.data)
+            install[p.digest] = str(put["path"])
+        else:
+            known.add(p.digest)
+    return install
+
+
+def interpret(raw: dict[str, Any], *, no_log: bool = False) -> dict[str, Any]:
+    """What the module printed, as Ansible reports it."""
+    stdout, stderr, rc = str(raw.get("stdout") or ""), str(raw.get("stderr") or ""), raw.get("rc")
+    data, warnings = _parse_json(stdout)
+    if data is None:
+        msg = warnings[0] if warnings else NO_JSON
+        if raw.get("signal"):
+            msg += f" (the module process was killed by signal {raw['signal']})"
+        result: dict[str, Any] = {"failed": True, "changed": False, "msg": msg, "module_stdout": stdout,
+                                  "module_stderr": stderr, "rc": rc, "_ansible_parsed": False}
+    else:
+        result = {k: v for k, v in data.items() if not k.startswith("_ansible_") and k != "invocation"}
+        if warnings:
+            result.setdefault("warnings", []).extend(warnings)
+        if "stdout" in result and "stdout_lines" not in result:
+            result["stdout_lines"] = str(result.get("stdout") or "").splitlines()
+        if "stderr" in result and "stderr_lines" not in result:
+            result["stderr_lines"] = str(result.get("stderr") or "").splitlines()
+        result["changed"] = bool(result.get("changed", False))
+        if "failed" in result:
+            result["failed"] = bool(result["failed"])
+    if raw.get("lingering"):
+        result.setdefault("warnings", []).append(
+            f"the module left {raw['lingering']} process(es) running in its session; they were killed")
+    if no_log:
+        keep = {k: result[k] for k in ("changed", "failed", "skipped") if k in result}
+        result = {"censored": CENSORED, **keep}
+    return result
+
+
+def _parse_json(stdout: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The JSON object in a module's stdout, skipping leading and trailing junk lines."""
+    lines = stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("{")), None)
+    if start is None:
+        return None, [NO_JSON]
+    lines = lines[start:]
+    end = next((len(lines) - i for i, line in enumerate(reversed(lines)) if line.strip().endswith("}")), None)
+    if end is None:
+        return None, [NO_JSON_END]
+    junk = [line for line in lines[end:]]
+    try:
+        data = json.loads("\n".join(lines[:end]))
+    except ValueError as exc:
+        return None, [f"Module result deserialization failed: {exc}"]
+    if not isinstance(data, dict):
+        return None, [NO_JSON]
+    warnings = []
+    if any(line.strip() for line in junk):
+        warnings.append("Module invocation had junk after the JSON data: " + "\n".join(junk))
+    return data, warnings

@@ -1,0 +1,368 @@
+"""Run Ansible modules inside the gate: bundles in a host cache, each run in a forked child.
+
+Stdlib only, Python >= 3.8 (this file travels in the gate zip). Ansible's own files
+arrive as content-addressed zips (``ftltui/ansible_modules/bundle.py`` on the
+controller) and are unpacked once per host into ``~/.cache/ftl-tui/ab-<hash>/``, beside
+the gate's own cache. Nothing of Ansible is part of the gate: the names to import come
+with the request.
+
+Why fork: an Ansible module is a script that ends the process (``exit_json`` calls
+``sys.exit``), prints to stdout, may crash, hang or kill itself. Running it in a child
+forked from the gate after ``ansible.module_utils.basic`` was imported once keeps the
+warm cost small (the fork, not an interpreter start and 50 imports) while nothing the
+module does can reach the gate: the child gets its own session (its process group is
+killed on cancel, timeout and when it leaves processes behind), fds 0/1/2 point at
+/dev/null and two files, and every other fd, the frame stream included, is closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
+
+TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a cancelled module
+NO_JSON = "Module result deserialization failed: No start of json char found"
+NO_JSON_END = "Module result deserialization failed: No end of json char found"
+
+
+def cache_root(fallback: str) -> str:
+    """The effective user's ``~/.cache/ftl-tui`` (as the bootstrap computes it), else ``fallback``."""
+    try:
+        import pwd
+
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    except (ImportError, KeyError):
+        home = os.path.expanduser("~")
+    root = os.path.join(home, ".cache", "ftl-tui")
+    try:
+        os.makedirs(root, 0o700, exist_ok=True)
+        if os.access(root, os.W_OK):
+            return root
+    except OSError:
+        pass
+    return fallback
+
+
+class AnsibleRunner:
+    """The gate's Ansible half: which bundles are here, installing one, running a module."""
+
+    def __init__(self, tmpdir: str) -> None:
+        self.tmpdir = tmpdir
+        self.root = cache_root(tmpdir)
+        self.warm_lock = threading.Lock()
+        self.warm_base = None  # type: Optional[str]
+        self.fork_lock = threading.Lock()
+
+    def bundle_dir(self, digest: str) -> str:
+        return os.path.join(self.root, "ab-" + os.path.basename(digest))
+
+    def missing(self, digests: List[str]) -> List[str]:
+        return [d for d in digests if d and not os.path.isdir(self.bundle_dir(d))]
+
+    def install(self, digest: str, zip_path: str) -> str:
+        """Unpack an uploaded zip (already size/sha256-checked by ``put``) into the cache."""
+        import hashlib
+        import zipfile
+
+        target = self.bundle_dir(digest)
+        if os.path.isdir(target):
+            return target
+        with open(zip_path, "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest()[:32] != digest:
+                raise ValueError("bundle %s: content does not match its name" % digest)
+        tmp = "%s.%d.%d" % (target, os.getpid(), threading.get_ident())
+        with zipfile.ZipFile(zip_path) as zf:
+            for name in zf.namelist():  # names are ours, but never write outside the bundle
+                if name.startswith("/") or ".." in name.split("/"):
+                    raise ValueError("bundle %s: unsafe member %r" % (digest, name))
+            zf.extractall(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another request installed it first
+            from ftltui.gate.server import _remove_tree
+
+            _remove_tree(tmp)
+        try:
+            os.unlink(zip_path)
+        except OSError:
+            pass
+        return target
+
+    def warm(self, base: str, names: List[str]) -> None:
+        """Import ``names`` (basic, the loader, the profile) from the base bundle, once."""
+        with self.warm_lock:
+            if self.warm_base is not None:
+                return
+            import importlib
+            import site
+
+            # the gate runs with -S; modules import third-party libraries as under Ansible
+            site.main()
+            sys.path.insert(0, self.bundle_dir(base))
+
+            for name in names:
+                importlib.import_module(name)
+            self.warm_base = base
+
+    # -- running ----------------------------------------------------------------------
+    def run(self, msg: Dict[str, Any], cancel: threading.Event) -> Dict[str, Any]:
+        """Run one module; returns ``{rc, stdout, stderr, signal, lingering}`` (raw, parsed by the caller)."""
+        style = str(msg.get("style"))
+        bundle = str(msg["bundle"])
+        mdir = self.bundle_dir(bundle)
+        if not os.path.isdir(mdir):
+            raise ValueError("bundle %s is not on this host" % bundle)
+        rid = msg.get("id")
+        work = os.path.join(self.tmpdir, "ansible-tmp-%s" % rid)
+        os.mkdir(work, 0o700)
+        args = dict(msg.get("args") or {})
+        args["_ansible_tmpdir"] = work
+        try:
+            if style == "python":
+                base = str(msg["base"])
+                if not os.path.isdir(self.bundle_dir(base)):
+                    raise ValueError("bundle %s is not on this host" % base)
+                self.warm(base, list(msg.get("warm") or []))
+                params = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+                fresh = self.warm_base != base
+                target = (_python_child, (mdir, self.bundle_dir(base), fresh, str(msg["fqn"]),
+                                          str(msg.get("loader")), params, str(msg.get("profile") or "legacy")))
+            else:
+                argv = _script_argv(style, mdir, work, args, msg.get("interpreter"))
+                target = (_exec_child, (argv,))
+            return self._fork_and_wait(target, work, cancel)
+        finally:
+            if not args.get("_ansible_keep_remote_files"):
+                from ftltui.gate.server import _remove_tree
+
+                _remove_tree(work)
+
+    def _fork_and_wait(self, target: Tuple[Any, Tuple[Any, ...]], work: str,
+                       cancel: threading.Event) -> Dict[str, Any]:
+        out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
+        out_fd = os.open(out_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        err_fd = os.open(err_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with self.fork_lock:  # one fork at a time: no other request thread is mid-fork
+                pid = os.fork()
+            if pid == 0:  # the child: never returns
+                _child(target, out_fd, err_fd)
+            status, killed = _wait(pid, cancel)
+            lingering = _reap_group(pid)
+            stdout = _read_all(out_fd)
+            stderr = _read_all(err_fd)
+        finally:
+            os.close(out_fd)
+            os.close(err_fd)
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        rc = -sig if sig else os.WEXITSTATUS(status)
+        return {"rc": rc, "signal": sig, "stdout": stdout, "stderr": stderr, "lingering": lingering,
+                "cancelled": killed}
+
+
+def _read_all(fd: int) -> str:
+    os.lseek(fd, 0, 0)
+    chunks = []
+    while True:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _wait(pid: int, cancel: threading.Event) -> Tuple[int, bool]:
+    """Wait for the child; on cancel stop its whole process group (TERM, then KILL)."""
+    delay, term_at = 0.0005, None  # type: float, Optional[float]
+    while True:
+        got, status = os.waitpid(pid, os.WNOHANG)
+        if got == pid:
+            return status, term_at is not None
+        if cancel.is_set():
+            now = time.monotonic()
+            if term_at is None:
+                term_at = now
+                _killpg(pid, signal.SIGTERM)
+            elif now - term_at > TERM_GRACE:
+                _killpg(pid, signal.SIGKILL)
+        cancel.wait(delay)
+        delay = min(delay * 1.5, 0.01)
+
+
+def _killpg(pgid: int, sig: int) -> bool:
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def _reap_group(pgid: int) -> int:
+    """Kill what the module left running in its session; returns how many were there."""
+    if not _killpg(pgid, 0):
+        return 0
+    n = 0
+    try:  # count them for the warning (Linux /proc; elsewhere just "some")
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.getpgid(int(entry)) == pgid:
+                        n += 1
+                except OSError:
+                    pass
+    except OSError:
+        n = 1
+    _killpg(pgid, signal.SIGKILL)
+    return max(n, 1)
+
+
+def _child(target: Tuple[Any, Tuple[Any, ...]], out_fd: int, err_fd: int) -> None:
+    """In the forked child: own session, fds 0/1/2 only, then run; always ``os._exit``."""
+    code = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.closerange(3, 65536)  # the frame stream and every other gate fd
+        sys.stdin = open(0, "r", closefd=False)
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stderr = open(2, "w", closefd=False)
+        func, args = target
+        code = func(*args)
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:
+        try:
+            import traceback
+
+            traceback.print_exc()
+        except BaseException:
+            pass
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (code,))
+    except BaseException:
+        pass
+    return 1
+
+
+def _python_child(mdir: str, bdir: str, fresh: bool, fqn: str, loader: str, params: bytes, profile: str) -> int:
+    """Run a new-style module as AnsiballZ would, from the warm interpreter state."""
+    import importlib
+
+    if fresh:  # the gate warmed a different ansible-core: forget it entirely
+        for name in [n for n in sys.modules if n == "ansible" or n.startswith(("ansible.", "ansible_collections"))]:
+            del sys.modules[name]
+        sys.path.insert(0, bdir)
+    sys.path.insert(0, mdir)
+    # packages imported during the warm-up only search the base bundle: let them see this one
+    for name, mod in list(sys.modules.items()):
+        if name == "ansible" or name.startswith("ansible."):
+            path = getattr(mod, "__path__", None)
+            sub = os.path.join(mdir, *name.split("."))
+            if path is not None and os.path.isdir(sub):
+                try:
+                    path.insert(0, sub)
+                except AttributeError:
+                    pass
+    importlib.invalidate_caches()
+    mod = importlib.import_module(loader)
+    mod.run_module(json_params=params, profile=profile, module_fqn=fqn, modlib_path=mdir, extensions={})
+    return 0
+
+
+def _exec_child(argv: List[str]) -> int:
+    os.execv(argv[0], argv)
+    return 127  # not reached
+
+
+def _script_argv(style: str, mdir: str, work: str, args: Dict[str, Any], interpreter: Any) -> List[str]:
+    """A WANT_JSON / old-style / JSONARGS script and its arguments file, as Ansible passes them."""
+    with open(os.path.join(mdir, "module"), "rb") as f:
+        data = f.read()
+    payload = json.dumps(args)
+    if style == "jsonargs":
+        data = data.replace(b"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>", payload.encode("utf-8"))
+    script = os.path.join(work, "module")
+    with open(script, "wb") as f:
+        f.write(data)
+    os.chmod(script, 0o700)
+    argsfile = os.path.join(work, "args")
+    with open(argsfile, "w") as f:
+        if style == "old":
+            import shlex
+
+            f.write(" ".join("%s=%s" % (k, shlex.quote(str(v))) for k, v in args.items()))
+        else:
+            f.write(payload)
+    if not interpreter:
+        return [script, argsfile]
+    parts = str(interpreter).split()
+    if not os.path.isabs(parts[0]):
+        raise ValueError("module interpreter %r is not an absolute path" % parts[0])
+    return parts + [script, argsfile]
+
+
+# -- the gate's side of the protocol (``bundles`` and ``arun``, docs/gate-protocol.md) ------------
+def dispatch(gate: Any, msg: Dict[str, Any]) -> None:
+    """Serve an Ansible message for ``gate`` (:class:`ftltui.gate.server.Gate`)."""
+    runner = getattr(gate, "ansible", None)
+    if runner is None:
+        runner = gate.ansible = AnsibleRunner(gate.tmpdir)
+    rid = msg.get("id")
+    if msg.get("t") == "bundles":
+        gate.send({"t": "result", "id": rid, "result": {"missing": runner.missing(list(msg.get("digests") or []))}})
+        return
+    ev = threading.Event()
+    gate.cancels[rid] = ev
+    worker = threading.Thread(target=_serve_run, args=(gate, runner, msg, ev), daemon=True)
+    gate.workers = [w for w in gate.workers if w.is_alive()]
+    gate.workers.append(worker)
+    worker.start()
+
+
+def _serve_run(gate: Any, runner: AnsibleRunner, msg: Dict[str, Any], cancel: threading.Event) -> None:
+    from ftltui.gate.server import redact
+
+    rid = msg.get("id")
+    secrets = sorted((str(s) for s in msg.get("secrets") or [] if s not in (None, "")), key=len, reverse=True)
+    try:
+        for digest, path in (msg.get("install") or {}).items():
+            runner.install(str(digest), str(path))
+        result = runner.run(msg, cancel)
+        gate.send({"t": "result", "id": rid, "result": redact(result, secrets)})
+    except BaseException as exc:  # the gate must answer every request
+        import traceback
+
+        text = "gate: %s while running %s: %s" % (type(exc).__name__, msg.get("name"), exc)
+        gate.send({"t": "error", "id": rid, "msg": redact(text, secrets),
+                   "traceback": redact(traceback.format_exc(limit=6), secrets)})
+    finally:
+        gate.cancels.pop(rid, None)
