@@ -212,3 +212,21 @@ def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
     assert rc == 2, out  # the hosts fail (auth_failed), saying why
     assert f"cannot decrypt {enc_key}: wrong passphrase" in out, out
     assert "wrong one" not in out
+
+
+async def test_default_key_in_home_is_asked_for_too(jumpbed, enc_key, tmp_path, no_agent, monkeypatch) -> None:
+    """No key named anywhere: ssh's default ~/.ssh/id_ed25519 is used, and unlocked when encrypted."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    shutil.copy(enc_key, home / ".ssh" / "id_ed25519")
+    monkeypatch.setenv("HOME", str(home))
+    ask = Asker(PASS)
+    ex = _executor(jumpbed, tmp_path, enc_key, ["h01"], ask=ask)
+    for h in ex.inventory.hosts.values():
+        del h.vars["ansible_ssh_private_key_file"]
+    try:
+        r = (await ex.run("all", "ping", {})).results["h01"]
+    finally:
+        await ex.close()
+    assert r.status == "ok", r
+    assert ask.asked == [(str(home / ".ssh" / "id_ed25519"), 0, None)]

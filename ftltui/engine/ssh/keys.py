@@ -37,6 +37,15 @@ def is_encrypted(path: str) -> bool:
     return False
 
 
+DEFAULT_KEYS = ("id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_dsa")  # ssh(1)'s order
+
+
+def default_key_files() -> list[str]:
+    """The default identity files of ssh(1) that exist, in ``$HOME/.ssh`` (as asyncssh reads it)."""
+    home = os.path.expanduser("~/.ssh")
+    return [p for p in (os.path.join(home, n) for n in DEFAULT_KEYS) if os.path.exists(p)]
+
+
 def load_problem(path: str) -> str | None:
     """Why ``path`` cannot be used as a client key without a passphrase, or None."""
     try:

@@ -19,7 +19,7 @@ from typing import Any
 import asyncssh
 
 from ftltui.engine.ssh.hostkeys import HostKeyPolicy
-from ftltui.engine.ssh.keys import KeyUnlocker
+from ftltui.engine.ssh.keys import KeyUnlocker, default_key_files, is_encrypted
 from ftltui.engine.ssh.keys import explain as explain_keys
 from ftltui.errors import AuthFailed, HostError, HostKeyRejected, Unreachable
 
@@ -195,6 +195,11 @@ class Pool:
         if ep.user:
             kwargs["username"] = ep.user
         key_files = list(ep.key_files)
+        if not key_files and self.key_unlocker is not None:
+            # no key named: ssh's default keys; name them only when one needs unlocking
+            defaults = default_key_files()
+            if any(is_encrypted(k) for k in defaults):
+                key_files = defaults
         if key_files:
             kwargs["client_keys"] = (await self.key_unlocker.client_keys(key_files, ep.agent_path)
                                      if self.key_unlocker is not None else key_files)
