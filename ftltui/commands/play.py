@@ -26,6 +26,7 @@ from ftltui.commands.common import (
     state_dir_of,
     write_out,
 )
+from ftltui.commands.key_pass import add_key_pass_arg, key_pass_options
 from ftltui.commands.options import (
     add_become_args,
     add_connection_args,
@@ -55,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_extra_vars_arg(p)
     add_connection_args(p)
     add_become_args(p)
+    add_key_pass_arg(p)
     p.add_argument("--wait-lock", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another ftl-tui using the state directory")
     add_inventory_arg(p)
@@ -83,7 +85,9 @@ async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
     var_defaults = var_defaults_of(args)
     inv = load_inventory_of(args)
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
-    executor = Executor(inv, var_defaults=var_defaults, secrets=secrets_of(var_defaults))
+    key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
+    executor = Executor(inv, var_defaults=var_defaults, secrets=secrets_of(var_defaults) + key_secrets,
+                        ssh_options=key_options)
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
     printer = _Printer(bool(getattr(args, "json", False)), store.redactor)

@@ -230,3 +230,25 @@ async def test_default_key_in_home_is_asked_for_too(jumpbed, enc_key, tmp_path, 
         await ex.close()
     assert r.status == "ok", r
     assert ask.asked == [(str(home / ".ssh" / "id_ed25519"), 0, None)]
+
+
+def test_cli_play_ask_key_pass(jumpbed, enc_key, tmp_path) -> None:
+    import sys
+
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host *\n  UserKnownHostsFile {jumpbed.known_hosts}\n  IdentitiesOnly yes\n  IdentityAgent none\n")
+    h = jumpbed.hosts["h01"]
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps({"all": {"hosts": {"h01": {
+        "ansible_host": h.address, "ansible_port": h.port, "ansible_user": jumpbed.user,
+        "ansible_ssh_private_key_file": str(enc_key), "ansible_ssh_common_args": f"-F {cfg}"}}}}))
+    wf = tmp_path / "wf.yml"
+    wf.write_text("name: keyed\nhosts: h01\nsteps:\n  - name: hello\n    module: command\n"
+                  "    args:\n      argv: [echo, played-with-key]\n")
+    env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    argv = [sys.executable, "-m", "ftltui", "play", str(wf), "-i", str(inv), "--ask-key-pass",
+            "--state-dir", str(tmp_path / "state")]
+    rc, out = _cli_in_pty(argv, PASS, env)
+    assert rc == 0 and out.count("SSH key passphrase: ") == 1, out
+    assert PASS not in out
