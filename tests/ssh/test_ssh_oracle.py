@@ -54,6 +54,8 @@ Host a-agent
   IdentitiesOnly yes
   IdentityAgent {tmp}/agent.sock
   ForwardAgent yes
+Host a-kh-tokens
+  UserKnownHostsFile ~/kh_%h_%p {tmp}/kh_%r
 Host *
   User defaultuser
   StrictHostKeyChecking accept-new
@@ -79,6 +81,7 @@ CASES: dict[str, dict[str, Any]] = {
     "agent": {"ansible_host": "a-agent"},
     "pattern-is-ansible-host-not-name": {"ansible_host": "198.18.250.7"},
     "a-cfg-user": {},  # no ansible_host: the name is the address, so Host a-cfg-user matches
+    "kh-tokens": {"ansible_host": "a-kh-tokens", "ansible_user": "tok"},
 }
 
 
@@ -168,7 +171,7 @@ def test_resolved_like_ansible_and_openssh(oracle, name: str) -> None:
         "forwardagent": g["forwardagent"], "connecttimeout": g["connecttimeout"],
     }
     assert mine == theirs
-    if "a-strict" == CASES[name].get("ansible_host"):  # files set by the config: the same list
+    if CASES[name].get("ansible_host") in ("a-strict", "a-kh-tokens"):  # files set by the config: the same
         assert " ".join(ep.known_hosts_files or ()) == g["userknownhostsfile"]
         assert " ".join(ep.global_known_hosts) == g["globalknownhostsfile"]
         assert ep.known_hosts == g["userknownhostsfile"].split()[0]  # new keys go to the first

@@ -13,7 +13,8 @@ exactly where the user set them.
 
 asyncssh's parser does not know two options we need, ``StrictHostKeyChecking`` and
 ``HashKnownHosts``; :class:`ClientConfig` adds them. It also makes ``ProxyJump`` and
-``ProxyCommand`` exclusive, first one wins, as ``ssh_config(5)`` says.
+``ProxyCommand`` exclusive, first one wins, and expands tokens in ``UserKnownHostsFile``,
+as ``ssh_config(5)`` says.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def _set_strict(self: SSHConfig, option: str, args: list[str]) -> None:
 class ClientConfig(SSHClientConfig):
     """asyncssh's client config parser plus the options it leaves out (see module doc)."""
 
+    # OpenSSH expands %-tokens in UserKnownHostsFile (%h, %p, %d, ...); asyncssh does not
+    _percent_expand = SSHClientConfig._percent_expand | {"UserKnownHostsFile"}
     _handlers = {
         **SSHClientConfig._handlers,
         "stricthostkeychecking": ("StrictHostKeyChecking", _set_strict),
