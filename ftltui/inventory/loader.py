@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ftltui.errors import InventoryError, Location
 from ftltui.inventory.builder import Builder
+from ftltui.inventory.constructed import PLUGIN_NAMES, apply_constructed
 from ftltui.inventory.ini_loader import parse_ini_inventory
 from ftltui.inventory.inventory import Inventory
 from ftltui.inventory.ranges import split_host_port
@@ -122,6 +123,9 @@ def _parse_file(path: Path, builder: Builder, vault: VaultKeyring | None) -> Non
             data = load_data(text, file, vault)
         except InventoryError as exc:
             yaml_error, data = exc, None
+        if isinstance(data, dict) and data.get("plugin") in PLUGIN_NAMES:
+            apply_constructed(data, file, builder)
+            return
         if is_list_shape(data):  # ansible-inventory --list / ftl-tui inventory --list --json output
             parse_list_data(data, file, builder)
             return
