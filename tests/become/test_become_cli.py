@@ -77,3 +77,41 @@ def test_wrong_password_exit_code_and_message(sshbed, bed_sudoers, tmp_path) -> 
     assert r.returncode == 2, r.stdout + r.stderr  # a failed host, as ansible
     assert "h01: sudo: incorrect password for user ftltest on h01" in r.stdout
     assert "not-the-password" not in r.stdout + r.stderr
+
+
+def test_ask_become_pass_on_a_terminal(sshbed, bed_sudoers, tmp_path) -> None:
+    """-K: the password typed at 'BECOME password:' (not echoed) reaches sudo on the host."""
+    import pty
+    import select
+    import time
+
+    inv = inventory_for(tmp_path / "inv.json", sshbed, {"h01": {}})
+    pid, fd = pty.fork()
+    if pid == 0:  # the CLI on a terminal, as a user would run it
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "ftltui", "run", "h01", "-m", "command", "-a", "id -un",
+                                  "-i", str(inv), "-b", "--become-user", BECOME_USER, "-K"])
+    out = b""
+    deadline = time.monotonic() + 60
+    typed = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not typed and b"BECOME password:" in out:
+            os.write(fd, PASSWORD.encode() + b"\n")
+            typed = True
+    _, status = os.waitpid(pid, 0)
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode(errors="replace"))  # the terminal's colours
+    assert typed, text
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert [ln.strip() for ln in text.splitlines() if ln.strip()][-2:] == ["h01 | CHANGED | rc=0 >>", BECOME_USER], text
+    assert PASSWORD not in text  # not echoed, not printed
