@@ -82,6 +82,9 @@ CASES: dict[str, dict[str, Any]] = {
     "pattern-is-ansible-host-not-name": {"ansible_host": "198.18.250.7"},
     "a-cfg-user": {},  # no ansible_host: the name is the address, so Host a-cfg-user matches
     "kh-tokens": {"ansible_host": "a-kh-tokens", "ansible_user": "tok"},
+    "proxycommand-option": {"ansible_host": "a-cfg-user", "common": "-o 'ProxyCommand=nc -q0 %h %p'"},
+    "option-beats-cfg-proxyjump": {"ansible_host": "a-jump", "extra": "-o 'ProxyCommand nc %h %p'"},
+    "forward-agent-flag": {"ansible_host": "a-cfg-user", "extra": "-A -o IdentitiesOnly=yes"},
 }
 
 
