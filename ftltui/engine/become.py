@@ -32,6 +32,7 @@ _TRUE = ("yes", "true", "1", "on", "y")
 # Ansible's defaults for become_flags: sudo "-H -S -n", su ""
 _DEFAULT_FLAGS = {"sudo": "-H -S -n", "su": ""}
 _SU_PROMPT = re.compile(r"[^\n]*:\s*$")
+_ASK_HINT = "(set ansible_become_password, use -K, or turn become on in the console's run form, which asks)"
 
 
 class BecomeFailed(HostError):
@@ -165,14 +166,14 @@ def explain(host: str, become: Become, stderr: str, *, login: str | None, refuse
     tail = lines[-1] if lines else ""
     if missing:
         return BecomeFailed(host, f"{host}: {become.method}: a password is required to become {become.user} "
-                                  f"(set ansible_become_password, or -K/--ask-become-pass)")
+                                  + _ASK_HINT)
     if refused or "incorrect password" in stderr or "Authentication failure" in stderr:
         if become.method == "sudo":
             return BecomeFailed(host, f"{host}: sudo: incorrect password for user {who} on {host}")
         return BecomeFailed(host, f"{host}: su: incorrect password for user {become.user} on {host}")
     if "a password is required" in stderr:
         return BecomeFailed(host, f"{host}: sudo: a password is required to become {become.user} "
-                                  f"(set ansible_become_password, or -K/--ask-become-pass)")
+                                  + _ASK_HINT)
     if "must have a tty" in stderr or "a terminal is required" in stderr:
         return BecomeFailed(host, f"{host}: sudo requires a terminal (requiretty) to become {become.user}; "
                                   f"ftl-tui does not allocate one: allow {who} without requiretty")
