@@ -26,8 +26,20 @@ def route(host: Host) -> str:
         return "local"
     target = f"{host.user + '@' if host.user else ''}{host.address}:{host.port}"
     hops = host.jump_hosts
+    proxy = None
+    if not hops:  # a ProxyJump/ProxyCommand from the ssh config or -o options (engine/ssh/endpoints.py)
+        from ftltui.engine.ssh.endpoints import EndpointResolver
+        from ftltui.errors import HostError
+
+        try:
+            chain = EndpointResolver().chain(host)
+            hops, proxy = [ep.name for ep in chain[:-1]], chain[-1].proxy_command
+        except (HostError, ValueError, OSError):
+            pass
     if hops:
         return f"via {' -> '.join(hops)} -> {target}"
+    if proxy:
+        return f"through ProxyCommand {safe_text(proxy, 120)} -> {target}"
     return f"direct {target}"
 
 
