@@ -148,6 +148,25 @@ def setup_logging(verbosity: int) -> None:
         logging.getLogger("asyncssh").setLevel(logging.INFO)
 
 
+class RedactingFilter:
+    """A logging filter that masks the run's secrets in every -vvv/-vvvv record."""
+
+    def __init__(self, redactor: Any) -> None:
+        self.redactor = redactor
+
+    def filter(self, record: Any) -> bool:
+        record.msg = self.redactor.text(record.getMessage())
+        record.args = ()
+        return True
+
+
+def redact_logs(redactor: Any) -> None:
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter(redactor))
+
+
 def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
     """The pattern's hosts, narrowed by ``--limit`` (Ansible: the subset applies after the pattern)."""
     from ftltui.inventory.patterns import no_hosts_message
@@ -184,6 +203,8 @@ def handle(args: argparse.Namespace) -> int:
         var_defaults=var_defaults,
         extra_vars=extra_vars,
     )
+    if args.verbose >= 3:
+        redact_logs(executor.redactor_for(executor.resolve(hosts)))
     printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
     target = args.pattern if not args.limit else hosts
     return asyncio.run(_run(executor, args, target, module, module_args, printer))
