@@ -175,6 +175,7 @@ def interpret(raw: dict[str, Any], *, no_log: bool = False) -> dict[str, Any]:
             result["stdout_lines"] = str(result.get("stdout") or "").splitlines()
         if "stderr" in result and "stderr_lines" not in result:
             result["stderr_lines"] = str(result.get("stderr") or "").splitlines()
+        _normalize_summaries(result)
         result["changed"] = bool(result.get("changed", False))
         if "failed" in result:
             result["failed"] = bool(result["failed"])
@@ -208,3 +209,38 @@ def _parse_json(stdout: str) -> tuple[dict[str, Any] | None, list[str]]:
     if any(line.strip() for line in junk):
         warnings.append("Module invocation had junk after the JSON data: " + "\n".join(junk))
     return data, warnings
+
+
+def _event_text(summary: Any) -> str:
+    """The message of a 2.19 ``ErrorSummary``/``WarningSummary`` (``event`` and its ``chain`` of causes)."""
+    if not isinstance(summary, dict):
+        return str(summary)
+    event = summary.get("event", summary)
+    parts = []
+    while isinstance(event, dict):
+        if event.get("msg"):
+            parts.append(str(event["msg"]))
+        chain = event.get("chain")
+        event = chain.get("event") if isinstance(chain, dict) else None
+    return ": ".join(parts) if parts else str(summary.get("msg", ""))
+
+
+def _normalize_summaries(result: dict[str, Any]) -> None:
+    """Turn ansible-core 2.19's serialized summaries into what its controller shows.
+
+    An exception the module did not handle arrives as an ``ErrorSummary``; Ansible's
+    controller reports ``msg: "Task failed: Module failed: <message>"`` and the
+    traceback (or "(traceback unavailable)"). Warnings and deprecations become text.
+    """
+    exc = result.get("exception")
+    if isinstance(exc, dict):
+        text = _event_text(exc)
+        result.setdefault("msg", f"Task failed: Module failed: {text}")
+        event = exc.get("event") if isinstance(exc.get("event"), dict) else {}
+        result["exception"] = event.get("formatted_traceback") or "(traceback unavailable)"
+    if isinstance(result.get("warnings"), list):
+        result["warnings"] = [_event_text(w) if isinstance(w, dict) else str(w) for w in result["warnings"]]
+    if isinstance(result.get("deprecations"), list):
+        result["deprecations"] = [dict((k, v) for k, v in d.items() if k not in ("event", "__ansible_type")) |
+                                  {"msg": _event_text(d)} if isinstance(d, dict) else {"msg": str(d)}
+                                  for d in result["deprecations"]]
