@@ -186,7 +186,8 @@ async def test_a_broken_config_line_names_file_and_line(jumpbed, make_executor, 
 
 
 async def test_proxyjump_loop_is_an_error_not_a_hang(jumpbed, make_executor, tmp_path: Path) -> None:
-    cfg = _config(tmp_path / "ssh_config", jumpbed, "Host a\n  ProxyJump b\nHost b\n  ProxyJump a\nHost t\n  ProxyJump a\n")
+    loop = "Host a\n  ProxyJump b\nHost b\n  ProxyJump a\nHost t\n  ProxyJump a\n"
+    cfg = _config(tmp_path / "ssh_config", jumpbed, loop)
     ex = make_executor(jumpbed, [], {"t": {"ansible_host": "t"}}, common=_only_config(cfg))
     r = (await ex.run("t", "ping", {})).results["t"]
     assert r.status == "failed" and "ProxyJump loop" in r.msg, r

@@ -194,8 +194,8 @@ class SshRunner:
         return self._resolver.chain(host)
 
 
-_CHAIN_VARS = ("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args", "ftl_jump_hosts", "ansible_ssh_jump",
-               "ansible_port", "ansible_ssh_port", "host_key_checking", "ansible_host_key_checking",
+_CHAIN_VARS = ("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args", "ftl_jump_hosts",
+               "ansible_ssh_jump", "ansible_port", "ansible_ssh_port", "host_key_checking", "ansible_host_key_checking",
                "ansible_timeout")
 
 
