@@ -30,7 +30,14 @@ from typing import Any
 
 from ftltui.engine.ssh.options import SshOptions, parse_jump_spec, parse_ssh_args
 from ftltui.engine.ssh.pool import Endpoint, preferred_ciphers
-from ftltui.engine.ssh.ssh_config import LOCAL_USER, Resolved, SshConfigError, default_files, resolve
+from ftltui.engine.ssh.ssh_config import (
+    LOCAL_USER,
+    Resolved,
+    SshConfigError,
+    default_files,
+    file_stamp,
+    resolve,
+)
 from ftltui.errors import HostError
 from ftltui.inventory.model import Host
 
@@ -67,6 +74,11 @@ class EndpointResolver:
         self._warned: set[str] = set()
         # ansible_host -> inventory host, for hops named by address (rebuilt when the inventory changes)
         self._by_address: tuple[Any, int, dict[str, Host]] = (None, 0, {})
+        self._files_seen: set[str] = set()
+
+    def stamp(self) -> tuple[Any, ...]:
+        """Changes when an ssh config file read so far changes (for callers that cache chains)."""
+        return file_stamp(sorted(self._files_seen))
 
     def chain(self, host: Host) -> tuple[Endpoint, ...]:
         """Jump hops first, the host last. Raises :class:`SshSetupError` for bad settings."""
@@ -101,6 +113,7 @@ class EndpointResolver:
         files = files or ((self.ssh_config,) if self.ssh_config else default_files())
         settings = (leading.settings if leading else []) + seeded + trailing.settings
         r = resolve(host.address, settings, files)
+        self._files_seen.update(files)
         ep = self._endpoint(host.name, host.address, r, inherit, password=host.password, timeout=timeout)
         specs = _inventory_jumps(host)
         if specs is None:  # no jump list in the inventory: a ProxyJump from -o / -J / the config

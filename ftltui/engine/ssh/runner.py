@@ -180,7 +180,7 @@ class SshRunner:
         Cached per host while the variables it is built from are unchanged (chains with
         jump hops, whose endpoints come from other hosts' variables, are rebuilt).
         """
-        key = _chain_key(host)
+        key = (_chain_key(host), self._resolver.stamp())  # an edited ssh config file counts too
         hit = self._chains.get(host.name)
         if hit is not None and hit[0] == key:
             return hit[1]

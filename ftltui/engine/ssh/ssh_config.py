@@ -124,7 +124,7 @@ LOCAL_USER = _local_user()
 _CACHE: dict[tuple[Any, ...], Resolved] = {}
 
 
-def _stamp(files: Sequence[str]) -> tuple[Any, ...]:
+def file_stamp(files: Sequence[str]) -> tuple[Any, ...]:
     out = []
     for f in files:
         try:
@@ -142,7 +142,7 @@ def resolve(name: str, options: Iterable[tuple[str, str]], files: Sequence[str])
     Raises :class:`SshConfigError` naming the file and line of a bad setting.
     Cached while the files are unchanged."""
     opts = tuple(options)
-    key = (name, opts, _stamp(files))
+    key = (name, opts, file_stamp(files))
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
