@@ -1,0 +1,125 @@
+"""Hostile and broken modules in a fake collection: only their own task fails, the gate keeps serving.
+
+The modules live in tmp_path/ansible_collections/evil/box (found through
+ANSIBLE_COLLECTIONS_PATH); each runs in a forked child of the local gate. After every
+hostile task the same gate (same pid) answers a real module, and nothing of the module
+is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from amhelp import Ftl, ftl
+
+HEAD = "#!/usr/bin/python\nfrom ansible.module_utils.basic import AnsibleModule\n"
+MODULES = {
+    "garbage": HEAD + "import sys\nprint('%%% not json at all')\nsys.exit(0)\n",
+    "nojson": HEAD + "import sys\nsys.stderr.write('dying quietly\\n')\nsys.exit(3)\n",
+    "noise": HEAD + "m = AnsibleModule(argument_spec={})\nprint('chatter before')\nm.exit_json(changed=False, x=1)\n",
+    "linger": HEAD + ("import os, time\nm = AnsibleModule(argument_spec={'marker': {}})\n"
+                      "if os.fork() == 0:\n    open(m.params['marker'], 'w').write(str(os.getpid()))\n    time.sleep(300)\n"
+                      "    os._exit(0)\ntime.sleep(0.3)\nm.exit_json(changed=True)\n"),
+    "sleeper": HEAD + "import time\nm = AnsibleModule(argument_spec={})\ntime.sleep(300)\n",
+    "suicide": HEAD + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    "nocheck": HEAD + "m = AnsibleModule(argument_spec={})\nm.exit_json(changed=True, ran=True)\n",
+    "secret": HEAD + ("m = AnsibleModule(argument_spec={'token': {'no_log': True}})\n"
+                      "m.exit_json(changed=False, echo='token is ' + m.params['token'])\n"),
+    "wantjson": "#!/bin/sh\n# WANT_JSON\necho '{\"changed\": false, \"args_file\": \"'$1'\"}'\n",
+}
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ftl]:
+    root = tmp_path_factory.mktemp("colls")
+    mods = root / "ansible_collections" / "evil" / "box" / "plugins" / "modules"
+    mods.mkdir(parents=True)
+    (root / "ansible_collections" / "evil" / "box" / "galaxy.yml").write_text(
+        "namespace: evil\nname: box\nversion: 1.0.0\n")
+    for name, text in MODULES.items():
+        (mods / f"{name}.py").write_text(text)
+    old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
+    f = Ftl()
+    yield f
+    f.close()
+    if old is None:
+        os.environ.pop("ANSIBLE_COLLECTIONS_PATH", None)
+    else:
+        os.environ["ANSIBLE_COLLECTIONS_PATH"] = old
+
+
+def _gate_pid(f: Ftl) -> int:
+    status, res = ftl(f, "evil.box.noise", {})
+    assert status == "ok" and res["x"] == 1
+    runner = f.executor._runners["local"]
+    gates = list(runner._become._gates.values())
+    assert len(gates) == 1 and gates[0].dead is None
+    return gates[0].pid
+
+
+def test_stdout_noise_before_json_is_ignored(runner: Ftl) -> None:
+    status, res = ftl(runner, "evil.box.noise", {})
+    assert (status, res) == ("ok", {"changed": False, "x": 1})
+
+
+def test_garbage_and_no_json_fail_like_ansible(runner: Ftl) -> None:
+    pid = _gate_pid(runner)
+    status, res = ftl(runner, "evil.box.garbage", {})
+    assert status == "failed"
+    assert res["msg"] == "Module result deserialization failed: No start of json char found"
+    assert res["module_stdout"] == "%%% not json at all\n" and res["rc"] == 0
+    status, res = ftl(runner, "evil.box.nojson", {})
+    assert status == "failed" and res["rc"] == 3 and res["module_stderr"] == "dying quietly\n"
+    assert _gate_pid(runner) == pid
+
+
+def test_killed_module_reports_signal_and_gate_survives(runner: Ftl) -> None:
+    pid = _gate_pid(runner)
+    status, res = ftl(runner, "evil.box.suicide", {})
+    assert status == "failed" and res["rc"] == -9 and "killed by signal 9" in res["msg"]
+    assert _gate_pid(runner) == pid
+
+
+def test_lingering_child_is_killed(runner: Ftl, tmp_path: Path) -> None:
+    pid = _gate_pid(runner)
+    marker = tmp_path / "child.pid"
+    status, res = ftl(runner, "evil.box.linger", {"marker": str(marker)})
+    assert status == "changed"
+    assert any("left 1 process(es) running" in w for w in res["warnings"])
+    child = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists(), "the module's child still runs"
+    assert _gate_pid(runner) == pid
+
+
+def test_timeout_stops_the_module_only(runner: Ftl) -> None:
+    pid = _gate_pid(runner)
+    t0 = time.monotonic()
+    status, res = ftl(runner, "evil.box.sleeper", {}, timeout=1.0)
+    assert status == "failed" and "timed out after 1s" in res["msg"]
+    assert time.monotonic() - t0 < 10
+    assert _gate_pid(runner) == pid
+
+
+def test_check_mode_skips_a_module_without_support(runner: Ftl) -> None:
+    status, res = ftl(runner, "evil.box.nocheck", {}, check=True)
+    assert status == "skipped" and res["msg"] == "remote module (evil.box.nocheck) does not support check mode"
+    assert "ran" not in res
+
+
+def test_no_log_option_masked(runner: Ftl) -> None:
+    status, res = ftl(runner, "evil.box.secret", {"token": "s3cr3t-value"})
+    assert status == "ok" and "s3cr3t-value" not in str(res)
+
+
+def test_want_json_script(runner: Ftl) -> None:
+    status, res = ftl(runner, "evil.box.wantjson", {"a": 1})
+    assert status == "ok" and res["args_file"].endswith("/args")
