@@ -173,7 +173,7 @@ class LocalRunner:
     async def gate(self, host: Host) -> Any:
         """A gate subprocess for ``host`` (through sudo/su with become): Ansible modules run
         there, never in this process (ftl-tui must not import ansible). One per user and Python."""
-        return await self._become.gate(host.name, become_for(host), host.python)  # type: ignore[arg-type]
+        return await self._become.gate(host.name, become_for(host), host.python)
 
     async def put_file(self, host: Host, local_path: str) -> str:
         become = become_for(host)

@@ -111,16 +111,20 @@ def _login_name() -> str | None:
 
 
 class LocalBecome:
-    """Gates running as other users on this machine, one per (become, interpreter)."""
+    """Gate subprocesses on this machine, one per (become, interpreter).
+
+    ``become=None`` is a plain gate as this user: Ansible modules need one even without
+    become, since they may never run inside this process.
+    """
 
     def __init__(self, *, hello_timeout: float = 30.0) -> None:
         self.hello_timeout = hello_timeout
         self._conn = LocalConnection()
-        self._gates: dict[tuple[Become, str], Any] = {}
-        self._refused: dict[tuple[Become, str], BecomeFailed] = {}
-        self._locks: dict[tuple[Become, str], asyncio.Lock] = {}
+        self._gates: dict[tuple[Become | None, str], Any] = {}
+        self._refused: dict[tuple[Become | None, str], BecomeFailed] = {}
+        self._locks: dict[tuple[Become | None, str], asyncio.Lock] = {}
 
-    async def gate(self, host: str, become: Become, python: str) -> Any:
+    async def gate(self, host: str, become: Become | None, python: str) -> Any:
         from ftltui.engine.ssh.gate_client import GateClient  # asyncssh import: only when a local host becomes
 
         key = (become, python)

@@ -92,3 +92,19 @@ async def test_local_su_as_root_needs_no_password_and_runs_without_a_shell(tmp_p
     become = {"ansible_become": True, "ansible_become_method": "su", "ansible_become_user": BECOME_USER}
     r = await _run(tmp_path, become, "command", {"argv": ["id", "-un"]})
     assert r.status == "changed" and r.result["stdout"] == BECOME_USER, r.result
+
+
+async def test_local_gate_subprocess_without_become_runs_as_this_user(tmp_path) -> None:
+    """The local gate child (Ansible modules use it) also exists without become: as us, no sudo."""
+    from ftltui.engine.local_gate import LocalBecome
+
+    gates = LocalBecome()
+    try:
+        gate = await gates.gate("localhost", None, "/usr/bin/python3")
+        lines: list[str] = []
+        res = await gate.run("command", {"argv": ["id", "-un"]}, check=False, secret_args=[],
+                             on_output=lambda stream, line: lines.append(line))
+        assert res["stdout"] == pwd.getpwuid(os.geteuid()).pw_name
+        assert await gates.gate("localhost", None, "/usr/bin/python3") is gate  # kept
+    finally:
+        await gates.close()
