@@ -203,3 +203,21 @@ async def test_an_escalation_that_never_answers_is_bounded_and_cleaned_up(sshbed
                          "did not say hello within 1.5s"), r.msg
     finally:
         fake.unlink()
+
+
+async def test_an_ansible_module_runs_as_the_become_user_too(sshbed, become_executor) -> None:
+    """Modules ftl-tui does not implement run from the installed Ansible in the same become gate."""
+    import os
+    import pwd
+    import shutil
+
+    if shutil.which("ansible") is None:
+        pytest.skip("ansible-core not installed")
+    ex = become_executor(sshbed, {"h01": dict(SUDO)})
+    res = await ex.run("h01", "ansible.builtin.tempfile", {"state": "file", "suffix": "-ftl-become"})
+    r = res.results["h01"]
+    assert r.status == "changed", r.result
+    try:
+        assert pwd.getpwuid(os.stat(r.result["path"]).st_uid).pw_name == BECOME_USER
+    finally:
+        os.unlink(r.result["path"])
