@@ -185,3 +185,39 @@ def test_reader_leaving_early_is_not_a_traceback(local_inventory):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_version_names_engine_python_and_asyncssh(capsys):
+    import asyncssh
+
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0
+    assert out.startswith("ftl-tui ") and f"python  {sys.version.split()[0]}" in out
+    assert f"asyncssh {asyncssh.__version__}" in out
+
+
+def _complete(script: str, line: str) -> list[str]:
+    """What bash offers for ``line`` (the cursor at its end) with the generated completion."""
+    words = line.split(" ")
+    prog = f"""
+{script}
+ftl-tui() {{ {shlex.quote(sys.executable)} -m ftltui "$@"; }}
+COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})
+COMP_CWORD={len(words) - 1}
+_ftl_tui
+printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    proc = subprocess.run(["bash", "-c", prog], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_bash_completion_from_the_parser(capsys, local_inventory):
+    code, script, _ = _run(capsys, "completion", "bash")
+    assert code == 0 and "complete -o default -F _ftl_tui ftl-tui" in script
+    assert _complete(script, "ftl-tui ru") == ["run"]
+    assert sorted(_complete(script, "ftl-tui co")) == ["completion", "config"]
+    assert {"--become", "--become-user", "--become-method", "--become-password-file"} <= set(
+        _complete(script, "ftl-tui run all --bec"))
+    assert "--extra-vars" in _complete(script, "ftl-tui play wf.yml --ext")
+    assert "command" in _complete(script, "ftl-tui run all -m comm")
