@@ -76,6 +76,9 @@ class AnsibleConfig:
         for s in SETTINGS:
             if s.var and self.changed(s.attr) and getattr(self, s.attr) not in (None, ""):
                 out[s.var] = getattr(self, s.attr)
+        # interpreter_python is a path, or auto/auto_silent/auto_legacy (discovery: ftl-tui's own default)
+        if self.changed("interpreter_python") and not self.interpreter_python.startswith("auto"):
+            out["ansible_python_interpreter"] = self.interpreter_python
         return out
 
     def dump(self, *, only_changed: bool = True) -> list[tuple[str, str, Any]]:

@@ -185,3 +185,7 @@ def test_host_var_defaults_only_for_changed_settings(home: Path, project: Path) 
         "ansible_become_user": "app", "ansible_become_method": "su", "ansible_ssh_args": "-o ServerAliveInterval=5",
     }
     assert load_config(home, clean_env(home)).host_var_defaults() == {}
+    env = clean_env(home, ANSIBLE_PYTHON_INTERPRETER="/opt/py/bin/python3")
+    assert load_config(home, env).host_var_defaults() == {"ansible_python_interpreter": "/opt/py/bin/python3"}
+    env["ANSIBLE_PYTHON_INTERPRETER"] = "auto_silent"
+    assert load_config(home, env).host_var_defaults() == {}
