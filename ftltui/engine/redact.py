@@ -10,7 +10,24 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from ftltui.vault.values import VaultText
+
 MASK = "********"
+
+
+def _mask_vault_texts(value: Any, depth: int = 0) -> Any:
+    """``value`` with every VaultText replaced by the mask (containers copied only when one is found)."""
+    if isinstance(value, VaultText):
+        return MASK
+    if depth > 64:
+        return value
+    if isinstance(value, dict):
+        out = {k: _mask_vault_texts(v, depth + 1) for k, v in value.items()}
+        return out if any(out[k] is not value[k] for k in value) else value
+    if isinstance(value, (list, tuple)):
+        items = [_mask_vault_texts(v, depth + 1) for v in value]
+        return type(value)(items) if any(a is not b for a, b in zip(items, value)) else value
+    return value
 
 
 class Redactor:
@@ -36,9 +53,16 @@ class Redactor:
         return self._pattern.sub(MASK, value)
 
     def obj(self, value: Any) -> Any:
-        """Redact strings anywhere inside dicts/lists/tuples (keys included)."""
+        """Redact strings anywhere inside dicts/lists/tuples (keys included).
+
+        A vault-decrypted string (:class:`~ftltui.vault.VaultText`) is masked whole even if
+        nobody registered it: it may reach a record (a job's ``-e`` vars) by a path that
+        never met a redactor that knew it.
+        """
+        if isinstance(value, VaultText):
+            return MASK
         if self._pattern is None:
-            return value
+            return _mask_vault_texts(value)
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, PLAIN, VaultProject
+from vault_testlib import PASSWORDS, PLAIN, VaultProject
 
 pytestmark = pytest.mark.ansible
 
@@ -80,7 +81,7 @@ def test_wrong_password_file_exits_4_with_one_line(project: VaultProject, tmp_pa
 
 def test_extra_vars_file_encrypted_by_ansible_vault(project: VaultProject, tmp_path: Path) -> None:
     """``-e @file`` with a wholly encrypted file (ansible-vault, 1.2 dev): used, masked, and wins over inventory."""
-    from conftest import vault
+    from vault_testlib import vault
 
     ev = tmp_path / "extra.yml"
     ev.write_text("extra_secret: xtra-Sec-4242\nplain_var: from-extra\n")
@@ -89,3 +90,13 @@ def test_extra_vars_file_encrypted_by_ansible_vault(project: VaultProject, tmp_p
                "-i", str(project.inventory), *project.vault_id_args(), "-e", f"@{ev}")
     assert "x=********" in proc.stdout and "xtra-Sec-4242" not in proc.stdout + proc.stderr
     assert "p=********" in proc.stdout  # every string of an encrypted file is a secret
+    wf = tmp_path / "wf.yml"
+    wf.write_text("name: v\nhosts: web\nsteps:\n  - name: echo\n    module: shell\n    args:\n"
+                  "      cmd: \"echo x={{ extra_secret }}; printf %s {{ extra_secret }} | sha256sum\"\n")
+    play = ftl(project, tmp_path / "s", "play", str(wf), "-i", str(project.inventory), *project.vault_id_args(),
+               "-e", f"@{ev}", "--json")
+    assert "x=********" in play.stdout and "xtra-Sec-4242" not in play.stdout + play.stderr
+    assert hashlib.sha256(b"xtra-Sec-4242").hexdigest() in play.stdout  # the real value was used, not the mask
+    for f in (tmp_path / "s").rglob("*"):
+        if f.is_file():
+            assert b"xtra-Sec-4242" not in f.read_bytes(), f

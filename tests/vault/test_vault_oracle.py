@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, PLAIN, VaultProject, vault
+from vault_testlib import PASSWORDS, PLAIN, VaultProject, vault
 
 from ftltui.errors import InventoryError
 from ftltui.inventory import load_inventory

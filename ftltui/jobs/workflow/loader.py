@@ -62,8 +62,18 @@ class Workflow:
         return out
 
     def secret_values(self, extra_vars: dict[str, Any] | None = None) -> list[str]:
+        """Values named in ``secrets:``, and every vault-decrypted value (e.g. from ``-e @vaulted.yml``)."""
+        from ftltui.vault.values import vault_texts
+
         merged = {**self.vars, **(extra_vars or {})}
-        return [str(merged[k]) for k in self.secrets if merged.get(k) not in (None, "")]
+        out = [str(merged[k]) for k in self.secrets if merged.get(k) not in (None, "") and not _undecrypted(merged[k])]
+        return out + [str(v) for v in vault_texts(merged)]
+
+
+def _undecrypted(value: Any) -> bool:
+    from ftltui.vault.values import VaultValue
+
+    return isinstance(value, VaultValue)  # str() of it raises: it has no text to hide
 
 
 def _loc(path: str, node: yaml.Node) -> Location:
