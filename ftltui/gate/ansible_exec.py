@@ -110,6 +110,12 @@ class AnsibleRunner:
 
             for name in names:
                 importlib.import_module(name)
+            import gc
+
+            # objects that exist now stay out of the collector: a forked child that runs
+            # a collection would otherwise copy every page holding one of them
+            gc.collect()
+            gc.freeze()
             self.warm_base = base
 
     # -- running ----------------------------------------------------------------------
@@ -180,21 +186,31 @@ def _read_all(fd: int) -> str:
 
 
 def _wait(pid: int, cancel: threading.Event) -> Tuple[int, bool]:
-    """Wait for the child; on cancel stop its whole process group (TERM, then KILL)."""
-    delay, term_at = 0.0005, None  # type: float, Optional[float]
-    while True:
-        got, status = os.waitpid(pid, os.WNOHANG)
-        if got == pid:
-            return status, term_at is not None
-        if cancel.is_set():
-            now = time.monotonic()
-            if term_at is None:
-                term_at = now
+    """Wait for the child (blocking: no polling latency); a watcher stops its process
+    group (TERM, then KILL) if the request is cancelled first."""
+    done = threading.Event()
+    killed = []  # type: List[bool]
+
+    def watch() -> None:
+        while not done.is_set():
+            if cancel.wait(0.5) and not done.is_set():
+                killed.append(True)
                 _killpg(pid, signal.SIGTERM)
-            elif now - term_at > TERM_GRACE:
-                _killpg(pid, signal.SIGKILL)
-        cancel.wait(delay)
-        delay = min(delay * 1.5, 0.01)
+                if not done.wait(TERM_GRACE):
+                    _killpg(pid, signal.SIGKILL)
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                return status, bool(killed)
+            except InterruptedError:
+                continue
+    finally:
+        done.set()
 
 
 def _killpg(pgid: int, sig: int) -> bool:
@@ -229,6 +245,9 @@ def _child(target: Tuple[Any, Tuple[Any, ...]], out_fd: int, err_fd: int) -> Non
     code = 1
     try:
         os.setsid()
+        import gc
+
+        gc.disable()  # a short-lived process: collections only copy pages
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
