@@ -119,6 +119,10 @@ def load_yaml(text: str, file: str, vault: VaultKeyring | None = None) -> Any:
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters; one line, not PyYAML's two
         first = (str(exc).strip().splitlines() or ["invalid YAML"])[0]
         raise InventoryError(f"YAML error: {first}", Location(file)) from None
+    except UnicodeEncodeError as exc:  # libyaml reads UTF-8 bytes: a lone surrogate cannot become one
+        char = ord(exc.object[exc.start]) if isinstance(exc.object, str) else 0
+        raise InventoryError(f"YAML error: unacceptable character #x{char:04x}: special characters are not allowed",
+                             Location(file)) from None
     except RecursionError:
         raise InventoryError("YAML nesting too deep", Location(file)) from None
 

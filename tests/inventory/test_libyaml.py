@@ -98,3 +98,10 @@ def test_same_error_positions_as_pure_python(text: str) -> None:
             load_with(cls, text)
         errs.append(err.value.location)
     assert errs[0] == errs[1]
+
+
+def test_lone_surrogate_is_an_inventory_error_as_before() -> None:
+    """libyaml encodes the text to UTF-8 first; a lone surrogate must still be a located InventoryError."""
+    for cls in (MarkedLoader, PureMarkedLoader):
+        with pytest.raises(InventoryError, match=r"unacceptable character #xd800"):
+            load_with(cls, "all:\n  hosts: {h\ud800: }\n")
