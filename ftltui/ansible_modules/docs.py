@@ -216,13 +216,28 @@ def to_spec(doc: ModuleDoc, requested: str | None = None) -> Any:
     def groups(gs: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
         return tuple(g for g in gs if set(g) <= known)  # a group naming an unknown option is the module's business
 
+    # Ansible fills non-None defaults before it checks required_one_of/required_together
+    # (mutually_exclusive is checked before): a defaulted member is always present.
+    defaulted = {n for n, o in doc.options.items() if o.default is not None}
+    one_of = tuple(g for g in groups(doc.required_one_of) if not set(g) & defaulted)
+    together = []
+    for g in groups(doc.required_together):
+        if set(g) & defaulted:  # the group is always "started": every other member is required
+            for n in g:
+                if n not in defaulted and n in args:
+                    a = args[n]
+                    args[n] = Arg(type=a.type, required=True, default=a.default, choices=a.choices, aliases=a.aliases,
+                                  secret=a.secret, elements=a.elements, help=a.help)
+        else:
+            together.append(g)
+
     return ModuleSpec(
         name=doc.name,
         summary=doc.short_description or doc.name,
         args=args,
         mutually_exclusive=groups(doc.mutually_exclusive),
-        required_one_of=groups(doc.required_one_of),
-        required_together=groups(doc.required_together),
+        required_one_of=one_of,
+        required_together=tuple(together),
         needs_python=True,
         free_form=doc.free_form,
         aliases=(requested,) if requested and requested != doc.name else (),

@@ -182,7 +182,12 @@ def _convert(name: str, value: Any, typ: str, elements: Optional[str] = None) ->
         if isinstance(value, bool):
             raise ArgumentError("argument %r: expected an integer, got a boolean" % name)
         try:
-            return int(str(value), 0) if isinstance(value, str) else int(value)
+            if isinstance(value, str):
+                try:
+                    return int(value, 0)
+                except ValueError:  # "07": Ansible's int() reads it as 7, base 0 refuses a leading zero
+                    return int(value, 10)
+            return int(value)
         except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
             raise ArgumentError("argument %r: expected an integer, got %r" % (name, value)) from None
     if typ == "float":
