@@ -60,6 +60,10 @@ class AnsibleRunner:
         self.warm_lock = threading.Lock()
         self.warm_base = None  # type: Optional[str]
         self.fork_lock = threading.Lock()
+        # a child forked ahead of time from the warm state, waiting for its job on a pipe:
+        # the fork and the child's set-up are off the next task's critical path
+        self.spare = None  # type: Optional[Tuple[int, int]]
+        self.spare_lock = threading.Lock()
 
     def bundle_dir(self, digest: str) -> str:
         return os.path.join(self.root, "ab-" + os.path.basename(digest))
@@ -141,6 +145,8 @@ class AnsibleRunner:
                 fresh = self.warm_base != base
                 target = (_python_child, (mdir, self.bundle_dir(base), fresh, str(msg["fqn"]),
                                           str(msg.get("loader")), params, str(msg.get("profile") or "legacy")))
+                if not fresh:
+                    return self._run_in_spare(target[1], work, cancel)
             else:
                 argv = _script_argv(style, mdir, work, args, msg.get("interpreter"))
                 target = (_exec_child, (argv,))
@@ -150,6 +156,57 @@ class AnsibleRunner:
                 from ftltui.gate.server import _remove_tree
 
                 _remove_tree(work)
+
+    def replenish(self) -> None:
+        """Fork the next spare child (after a task's result went out: not on anyone's clock)."""
+        if self.warm_base is None:
+            return
+        with self.spare_lock:
+            if self.spare is not None:
+                return
+            r, w = os.pipe()
+            with self.fork_lock:
+                pid = os.fork()
+            if pid == 0:
+                _spare_main(r)  # never returns
+            os.close(r)
+            self.spare = (pid, w)
+
+    def _take_spare(self) -> Tuple[int, int]:
+        with self.spare_lock:
+            spare, self.spare = self.spare, None
+        if spare is not None:
+            got, _ = os.waitpid(spare[0], os.WNOHANG)
+            if got == 0:
+                return spare
+            os.close(spare[1])  # it died waiting (killed from outside): make another
+        self.replenish()
+        with self.spare_lock:
+            spare, self.spare = self.spare, None
+        assert spare is not None
+        return spare
+
+    def _run_in_spare(self, args: Tuple[Any, ...], work: str, cancel: threading.Event) -> Dict[str, Any]:
+        out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
+        mdir, bdir, fresh, fqn, loader, params, profile = args
+        job = json.dumps({"out": out_path, "err": err_path, "mdir": mdir, "bdir": bdir, "fqn": fqn,
+                          "loader": loader, "params": params.decode("utf-8"), "profile": profile}).encode("utf-8")
+        pid, w = self._take_spare()
+        try:
+            view = memoryview(job)
+            while view:
+                view = view[os.write(w, view):]
+        except OSError:
+            pass  # the spare died: its status below says how
+        finally:
+            os.close(w)
+        status, killed = _wait(pid, cancel)
+        lingering = _reap_group(pid)
+        stdout, stderr = _read_path(out_path), _read_path(err_path)
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        rc = -sig if sig else os.WEXITSTATUS(status)
+        return {"rc": rc, "signal": sig, "stdout": stdout, "stderr": stderr, "lingering": lingering,
+                "cancelled": killed}
 
     def _fork_and_wait(self, target: Tuple[Any, Tuple[Any, ...]], work: str,
                        cancel: threading.Event) -> Dict[str, Any]:
@@ -172,6 +229,44 @@ class AnsibleRunner:
         rc = -sig if sig else os.WEXITSTATUS(status)
         return {"rc": rc, "signal": sig, "stdout": stdout, "stderr": stderr, "lingering": lingering,
                 "cancelled": killed}
+
+
+def _read_path(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _spare_main(r: int) -> None:
+    """A spare child: own session, no gate fds, wait for one job on ``r``, run it, exit."""
+    code = 1
+    try:
+        os.setsid()
+        import gc
+
+        gc.disable()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        os.closerange(3, r)  # the frame stream and every other gate fd
+        os.closerange(r + 1, 65536)
+        chunks = []
+        while True:
+            data = os.read(r, 1 << 16)
+            if not data:
+                break
+            chunks.append(data)
+        if not chunks:  # the gate exited or dropped us
+            os._exit(0)
+        job = json.loads(b"".join(chunks).decode("utf-8"))
+        out_fd = os.open(job["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        err_fd = os.open(job["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        target = (_python_child, (job["mdir"], job["bdir"], False, job["fqn"], job["loader"],
+                                  job["params"].encode("utf-8"), job["profile"]))
+    except BaseException:
+        os._exit(code)
+    _child(target, out_fd, err_fd, prepared=True)
 
 
 def _read_all(fd: int) -> str:
@@ -240,17 +335,17 @@ def _reap_group(pgid: int) -> int:
     return max(n, 1)
 
 
-def _child(target: Tuple[Any, Tuple[Any, ...]], out_fd: int, err_fd: int) -> None:
+def _child(target: Tuple[Any, Tuple[Any, ...]], out_fd: int, err_fd: int, prepared: bool = False) -> None:
     """In the forked child: own session, fds 0/1/2 only, then run; always ``os._exit``."""
     code = 1
     try:
-        os.setsid()
-        import gc
+        if not prepared:  # a spare did this before it waited for its job
+            os.setsid()
+            import gc
 
-        gc.disable()  # a short-lived process: collections only copy pages
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            gc.disable()  # a short-lived process: collections only copy pages
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
+                signal.signal(sig, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_fd, 1)
@@ -377,6 +472,7 @@ def _serve_run(gate: Any, runner: AnsibleRunner, msg: Dict[str, Any], cancel: th
             runner.install(str(digest), str(path))
         result = runner.run(msg, cancel)
         gate.send({"t": "result", "id": rid, "result": redact(result, secrets)})
+        runner.replenish()
     except BaseException as exc:  # the gate must answer every request
         import traceback
 
