@@ -57,6 +57,8 @@ EXAMPLES = examples(
     "ftl-tui run all -m file -a '{\"path\": \"/tmp/x\", \"state\": \"absent\"}' -l web1 --json",
     "ftl-tui run db -m command -a 'id -un' -b --become-user postgres -K",
     "ftl-tui run 'h1,h2,' ping -i 'h1,h2,' -u deploy --private-key ~/.ssh/deploy -T 5 -o",
+    "ftl-tui run web -m community.general.ini_file -a 'path=/etc/app.ini section=db option=port value=5432'",
+    "ftl-tui run web -m lineinfile -a 'path=/etc/hosts line=\"10.0.0.5 db\"' --ansible-module lineinfile",
 )
 
 
@@ -70,6 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-a", "--args", "--module-args", dest="module_args", default=None, metavar="ARGS",
                    help="module arguments: free form, 'k=v k2=v2', or a JSON object")
     p.add_argument("-l", "--limit", metavar="SUBSET", help="further limit the hosts to this pattern")
+    p.add_argument("--ansible-module", dest="ansible_module", action="append", default=[], metavar="NAME",
+                   help="run Ansible's implementation of NAME instead of ftl-tui's native one (repeatable; "
+                        "per host: the inventory variable ftl_ansible_modules)")
     add_run_options(p)
     add_extra_vars_arg(p)
     add_connection_args(p)
@@ -110,12 +115,18 @@ def module_of(args: argparse.Namespace) -> str:
     return DEFAULT_MODULE
 
 
-def parse_module_args(module: str, text: str | None) -> dict[str, Any]:
+def parse_module_args(module: str, text: str | None, forced: list[str] | None = None) -> dict[str, Any]:
     from ftltui import modules
     from ftltui.engine.kvargs import parse_kv
 
     try:
         spec = modules.spec(module)
+        if forced:  # --ansible-module: the arguments are those of Ansible's implementation
+            from ftltui.ansible_modules.docs import ansible_spec
+            from ftltui.ansible_modules.finder import use_native
+
+            if not use_native(module, None, forced):
+                spec = ansible_spec(module) or spec
     except KeyError:
         return {}  # the executor reports the unknown module with the list of known ones
     known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}
@@ -188,7 +199,7 @@ def handle(args: argparse.Namespace) -> int:
 
     setup_logging(args.verbose)
     module = module_of(args)
-    module_args = parse_module_args(module, args.module_args)
+    module_args = parse_module_args(module, args.module_args, args.ansible_module)
     var_defaults = var_defaults_of(args)
     extra_vars = parse_extra_vars(args.extra_vars, args)
     inventory = load_inventory_of(args)
@@ -202,6 +213,7 @@ def handle(args: argparse.Namespace) -> int:
         base_dir=os.getcwd(),
         var_defaults=var_defaults,
         extra_vars=extra_vars,
+        ansible_modules=args.ansible_module,
     )
     if args.verbose >= 3:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))
