@@ -131,9 +131,11 @@ class VaultKeyring:
             plain = try_decrypt(env, s.password)
             if plain is not None:
                 return plain
+        tried = ", ".join(self.vault_ids)
         if vid not in self.vault_ids:
             self.missing.add(vid)
-        tried = ", ".join(self.vault_ids)
+            raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): no password for vault id '{vid}', and the "
+                             f"others do not open it (HMAC mismatch; tried vault ids: {tried})", where)
         raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): wrong vault password or tampered data "
                          f"(HMAC mismatch; tried vault ids: {tried})", where)
 
