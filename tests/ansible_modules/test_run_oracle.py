@@ -98,10 +98,19 @@ def test_ini_file_from_community_general(runner: Ftl, tmp_path: Path) -> None:
 def test_ansible_copy_with_content(runner: Ftl, tmp_path: Path) -> None:
     runner.executor.ansible_modules = frozenset({"copy"})
     try:
-        # first run only: Ansible's copy action answers check mode itself and hands an unchanged
-        # file to the file module (fields differ: path vs md5sum); ftl-tui does not copy that yet
         _compare(runner, tmp_path, "ansible.builtin.copy", {"content": "hello\n", "dest": "@DIR@/hello",
-                                                             "mode": "0600"}, {}, (("run", False),))
+                                                             "mode": "0600"}, {})
+    finally:
+        runner.executor.ansible_modules = frozenset()
+
+
+def test_ansible_copy_of_a_controller_file(runner: Ftl, tmp_path: Path) -> None:
+    src = tmp_path / "payload.txt"
+    src.write_text("payload\n")
+    runner.executor.ansible_modules = frozenset({"copy"})
+    try:
+        _compare(runner, tmp_path, "ansible.builtin.copy", {"src": str(src), "dest": "@DIR@/", "mode": "0644"},
+                 {"payload.txt": "old\n"})
     finally:
         runner.executor.ansible_modules = frozenset()
 
