@@ -54,6 +54,20 @@ class ModuleInput(Input):
             ol.highlighted = max(0, min(ol.option_count - 1, cur + step))
 
 
+# The picker shows the best matches only: an Ansible installation has ~10,000 modules
+PICKER_LIMIT = 200
+
+
+def _module_names() -> list[str]:
+    """Native modules, then every installed Ansible module by FQCN (the listing is cached per process)."""
+    try:
+        from ftltui.ansible_modules.catalog import names
+
+        return names()
+    except Exception:  # an unreadable Ansible installation must not take the form down
+        return modules.available()
+
+
 def _parse_value(arg: Arg, text: str) -> Any:
     text = text.strip()
     if arg.type in ("list", "dict", "raw") and text[:1] in "[{":
@@ -83,7 +97,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         super().__init__()
         self.hosts = hosts
         self.label = label
-        self.names = modules.available()
+        self.names = _module_names()
         self.module: str | None = None
         self.spec: ModuleSpec | None = None
         self.error: str | None = "pick a module"
@@ -94,7 +108,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
             yield Static(plain(f"Run on {self.label}" + ("" if "host" in self.label else f" ({len(self.hosts)} host(s))"), style="bold"), id="run-title")
             yield ModuleInput(placeholder="module (fuzzy: type to filter, ↑↓ pick, enter choose)",
                               id="module-input")
-            yield OptionList(*[Option(n, id=n) for n in self.names], id="module-list")
+            yield OptionList(*[Option(n, id=n) for n in self.names[:PICKER_LIMIT]], id="module-list")
             yield Static("", id="module-summary")
             yield VerticalScroll(id="arg-fields")
             with Horizontal(id="run-options"):
@@ -129,7 +143,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
     def _filter_modules(self, event: Input.Changed) -> None:
         ol = self.query_one("#module-list", OptionList)
         ol.clear_options()
-        ol.add_options([Option(n, id=n) for n in rank(event.value, self.names)])
+        ol.add_options([Option(n, id=n) for n in rank(event.value, self.names, limit=PICKER_LIMIT)])
         if ol.option_count:
             ol.highlighted = 0
 
