@@ -178,6 +178,19 @@ def redact_logs(redactor: Any) -> None:
         handler.addFilter(RedactingFilter(redactor))
 
 
+def limit_pattern(limit: str) -> str:
+    """``--limit`` as a pattern; ``@FILE`` (a retry file: one host per line) becomes ``h1,h2``."""
+    if not limit.startswith("@"):
+        return limit
+    path = limit[1:]
+    try:
+        with open(path, encoding="utf-8") as f:
+            names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionsError(f"--limit @{path}: cannot read: {exc}") from None
+    return ",".join(names) or "!all"
+
+
 def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
     """The pattern's hosts, narrowed by ``--limit`` (Ansible: the subset applies after the pattern)."""
     from ftltui.inventory.patterns import no_hosts_message
@@ -187,7 +200,7 @@ def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
         raise PatternError(no_hosts_message(pattern, selection))
     names = list(selection.hosts)
     if limit:
-        subset = set(inventory.select_detailed(limit).hosts)
+        subset = set(inventory.select_detailed(limit_pattern(limit)).hosts)
         names = [n for n in names if n in subset]
         if not names:
             raise PatternError(f"pattern {pattern!r} with --limit {limit!r} matches no hosts")

@@ -148,6 +148,10 @@ def test_limit_and_one_line(bench):
         assert p.stdout.strip() == 'h2 | SUCCESS => {"changed": false,"ping": "pong"}', (name, p.stdout)
     r = both(bench, "h1", "-a", "echo hi", "-o")
     assert r["ansible"].stdout == r["ftl-tui"].stdout == "h1 | CHANGED | rc=0 | (stdout) hi\n"
+    retry = bench["dir"] / "retry.txt"
+    retry.write_text("h2\n")
+    r = both(bench, "web", "-l", f"@{retry}", "-m", "ping", "-o")
+    assert r["ansible"].stdout == r["ftl-tui"].stdout == 'h2 | SUCCESS => {"changed": false,"ping": "pong"}\n'
 
 
 def test_bad_extra_vars_is_an_option_error(bench):
