@@ -176,3 +176,21 @@ def test_wholly_encrypted_inventory_file_loads_like_ansible(project: VaultProjec
     loaded = load_inventory(inv, keyring("dev"))
     assert loaded.to_ansible_list() == json.loads(proc.stdout)
     assert loaded.host("w1").secret_values() == []  # an inventory's host names and vars are not secrets
+
+
+def test_inventory_script_with_vault_values(project: VaultProject, tmp_path: Path) -> None:
+    """A script's --list JSON may carry {"__ansible_vault": ...} values; both read them with the password."""
+    import stat
+    import sys
+
+    env = load_inventory(project.inventory, keyring()).to_ansible_list()["_meta"]["hostvars"]["web1"]["secret"]
+    data = {"web": {"hosts": ["s1"]}, "_meta": {"hostvars": {"s1": {"secret": env, "ansible_connection": "local"}}}}
+    script = tmp_path / "inv.py"
+    script.write_text(f"#!{sys.executable}\nimport json\nprint(json.dumps({data!r}))\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    proc = subprocess.run(["ansible", "s1", "-i", str(script), *project.vault_id_args(), "-m", "debug", "-a",
+                           "msg={{ secret }}", "-o"], capture_output=True, text=True, env=project.env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    theirs = json.loads(proc.stdout.partition(" => ")[2])["msg"]
+    ours = load_inventory(script, keyring()).host("s1").vars["secret"]
+    assert ours == theirs == PLAIN["secret"] and isinstance(ours, VaultText)
