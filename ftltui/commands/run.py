@@ -95,7 +95,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="per-host time limit for the whole module run (-T is the connection timeout)")
     p.add_argument("-o", "--one-line", action="store_true", help="one line per host (Ansible's -o)")
     p.add_argument("-v", "--verbose", action="count", default=0,
-                   help="more output: -v live output lines and a recap, -vvv debug logs, -vvvv SSH debug")
+                   help="more output: -v live output lines and a recap, -vv logs, -vvv debug logs, -vvvv SSH debug")
     p.add_argument("--fail-fast", action="store_true", help="stop everything at the first failed host")
     p.add_argument("--secret", action="append", default=[], metavar="NAME",
                    help="environment variable whose value is a secret (redacted everywhere)")
@@ -143,13 +143,13 @@ def secrets_from_env(names: list[str]) -> list[str]:
 
 
 def setup_logging(verbosity: int) -> None:
-    """-vvv: ftl-tui's debug log on stderr; -vvvv: asyncssh's too (packets and auth)."""
+    """-vv: informational logs on stderr; -vvv: debug; -vvvv: asyncssh's debug too (auth, channels)."""
     import logging
 
-    if verbosity < 3:
+    if verbosity < 2:
         logging.getLogger("asyncssh").setLevel(logging.WARNING)
         return
-    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 3 else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if verbosity >= 4:
         import asyncssh
@@ -228,7 +228,7 @@ def handle(args: argparse.Namespace) -> int:
         extra_vars=extra_vars,
         ansible_modules=args.ansible_module,
     )
-    if args.verbose >= 3:
+    if args.verbose >= 2:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))
     printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
     target = args.pattern if not args.limit else hosts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -221,3 +222,16 @@ def test_bash_completion_from_the_parser(capsys, local_inventory):
         _complete(script, "ftl-tui run all --bec"))
     assert "--extra-vars" in _complete(script, "ftl-tui play wf.yml --ext")
     assert "command" in _complete(script, "ftl-tui run all -m comm")
+
+
+def test_verbose_logs_pass_through_the_redactor(tmp_path):
+    """-vv shows asyncssh's log lines; a secret inside one (here: the address) is masked."""
+    inv = tmp_path / "inv.ini"
+    inv.write_text("gone ansible_host=127.0.0.9 ansible_port=1\n")
+    env = dict(os.environ, FTL_LOG_SECRET="127.0.0.9")
+    proc = subprocess.run([sys.executable, "-m", "ftltui", "run", "gone", "-m", "ping", "-i", str(inv), "-vv",
+                           "-T", "2", "--secret", "FTL_LOG_SECRET"], capture_output=True, text=True, timeout=60,
+                          env=env)
+    assert proc.returncode == 3
+    assert "asyncssh INFO Opening SSH connection to ********" in proc.stderr, proc.stderr
+    assert "127.0.0.9" not in proc.stdout + proc.stderr
