@@ -155,3 +155,23 @@ def test_become_password_asked_once_on_the_terminal_and_never_shown(project, how
     assert rc == 0, screen
     assert screen.count("BECOME password: ") == 1
     assert "pty-s3cret" not in screen and screen.count("[********]") == 2, screen
+
+
+def test_play_takes_the_same_options_and_extra_vars_win(capsys, project, tmp_path):
+    out_file = tmp_path / "play-out.txt"
+    wf = project / "wf.yml"
+    wf.write_text(f"""name: layers
+hosts: plain
+vars:
+  who: workflow
+steps:
+  - name: write
+    module: copy
+    args:
+      dest: {out_file}
+      content: "{{{{ who }}}} {{{{ ansible_user }}}} {{{{ ansible_become_user }}}}"
+""")
+    code, out, err = run(capsys, "play", str(wf), "--state-dir", str(tmp_path / "st"), "-u", "cliuser",
+                         "--become-user", "clibecome", "-e", '{"who": "extra"}')
+    assert code == 0, out + err
+    assert out_file.read_text() == "extra cliuser clibecome"
