@@ -51,6 +51,7 @@ IGNORE_EXTS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst
 # POSIX hosts: Ansible's sh shell prefers these extensions, in this order
 PREFERRED_EXTS = (".py", "")
 _MAX_REDIRECTS = 32
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 _NEW_STYLE_RE = re.compile(
     rb"(?:from +\.{2,} *module_utils.* +import |"
@@ -342,13 +343,15 @@ def _resolve(name: str, roots: Sequence[str], playbook_dir: str | None, walk: _W
         raise ModuleRoutingError(f"module {walk.seen[0]!r}: more than {_MAX_REDIRECTS} redirects")
     walk.seen.append(name)
     parts = name.split(".")
+    if not all(_PART.match(p) for p in parts):  # "x/../y", "a..b": never a path outside the module dirs
+        return None
     if len(parts) == 1 or name.startswith(LEGACY + "."):
         short = name[len(LEGACY) + 1:] if name.startswith(LEGACY + ".") else name
         found = _find_legacy(short, playbook_dir)
         if found is not None:
             return found
         return _resolve(f"{BUILTIN}.{short}", roots, playbook_dir, walk)
-    if len(parts) < 3 or not all(parts):
+    if len(parts) < 3:
         return None
     collection = ".".join(parts[:2])
     resource = ".".join(parts[2:])
