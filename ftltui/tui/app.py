@@ -86,6 +86,8 @@ class FtlApp(CommandsMixin, App[int]):
         self.ansible_config = ansible_config
         if ansible_config is not None:
             self.services.var_defaults = ansible_config.host_var_defaults()
+            if ansible_config.changed("forks"):
+                self.services.forks = ansible_config.forks
         if snapshot_mode:
             self.cursor_blink = False
 

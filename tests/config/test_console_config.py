@@ -59,6 +59,8 @@ async def test_config_screen_shows_settings_and_origins(tmp_path, cfg, size):
         await pilot.press("escape")
         await pilot.pause()
         assert "DEFAULT_REMOTE_USER" not in screen_text(app)
+        # the console's runs get the config as their lowest variable layer
+        assert app.services.executor.var_defaults == {"ansible_user": "[b]deploy[/b]", "ansible_timeout": 17}
 
 
 async def test_demo_banner_only_for_the_demo(tmp_path):
