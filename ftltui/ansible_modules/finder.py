@@ -151,7 +151,9 @@ def collection_roots(collections_paths: Sequence[str] = (), playbook_dir: str | 
         candidates.append(os.path.join(playbook_dir, "collections"))
     candidates.extend(collections_paths)
     candidates.extend(_configured("collections_path"))
-    candidates.extend(p for p in sys.path if p)
+    scan = os.environ.get("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "true").strip().lower()
+    if scan not in ("0", "false", "no", "off", "n", "f"):  # Ansible's COLLECTIONS_SCAN_SYS_PATH, default on
+        candidates.extend(p for p in sys.path if p)
     roots: list[str] = []
     for p in candidates:
         p = os.path.expanduser(p)
@@ -320,7 +322,8 @@ def find_module(name: str, *, collections_paths: Sequence[str] = (),
                         tuple(os.environ.get(k, "") for k in _ENV_KEYS))
 
 
-_ENV_KEYS = ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_LIBRARY", "HOME")
+_ENV_KEYS = ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_LIBRARY", "HOME",
+             "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH")
 
 
 @lru_cache(maxsize=2048)

@@ -274,3 +274,16 @@ def test_use_native_and_forcing() -> None:
     assert not use_native("copy", {"ftl_ansible_modules": "all"})
     assert use_native("snapshot", {"ftl_ansible_modules": "all"})  # Ansible has no snapshot: native stays
     assert use_native("copy", {"ftl_ansible_modules": []})
+
+
+@needs_general
+def test_scan_sys_path_off_hides_the_ansible_package_collections(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    env = ansible_env(tmp_path)
+    env["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"] = "false"
+    proc = subprocess.run(["ansible-doc", "-j", "community.general.ini_file"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert json.loads(proc.stdout or "{}") == {}
+    monkeypatch.setenv("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "false")
+    assert find_module("community.general.ini_file") is None
+    assert find_module("ping") is not None  # ansible-core's own modules are not on a collection path
