@@ -37,8 +37,11 @@ def unsupported(spec: AnsibleSpec, params: dict[str, Any]) -> str | None:
     short = spec.name.rsplit(".", 1)[-1]
     plugin = f"the {short!r} action plugin"
     if short in CONTROLLER_ONLY:
-        return (f"{spec.name} needs {plugin} on the controller, which ftl-tui does not implement "
-                f"(ftl-tui's native {short} runs without --ansible-module where there is one)")
+        from ftltui import modules
+
+        native = modules.canonical(short) in modules.BUILTIN
+        return (f"{spec.name} needs {plugin} on the controller, which ftl-tui does not implement"
+                + (f"; ftl-tui's native {short} does the same (drop --ansible-module {short})" if native else ""))
     if short in ("assemble", "unarchive") and not _truthy(params.get("remote_src")) \
             and not (short == "unarchive" and params.get("copy") in (False, "no", "false")):
         return f"{spec.name} with a controller src needs {plugin}, which ftl-tui does not implement; set remote_src=true"
