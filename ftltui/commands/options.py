@@ -82,8 +82,15 @@ def _one_extra_var(text: str, args: argparse.Namespace | None) -> dict[str, Any]
         key, eq, value = word.partition("=")
         if not eq or not key.isidentifier():
             raise OptionsError(f"-e: expected NAME=VALUE, JSON/YAML {{...}} or @FILE, got {word!r}")
-        out[key] = value
+        out[key] = _unquote(value)
     return out
+
+
+def _unquote(value: str) -> str:
+    """``msg='hello world'`` gives ``hello world``, as Ansible's k=v parsing does."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def _vars_file(path: str, args: argparse.Namespace | None) -> dict[str, Any]:

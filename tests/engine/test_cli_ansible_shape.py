@@ -139,6 +139,8 @@ def test_extra_vars_win_over_inventory_vars_later_e_wins(bench):
     assert r["ansible"].stdout == r["ftl-tui"].stdout == "h1 | CHANGED | rc=0 >>\ninventory\n"
     r = both(bench, "h1", "-a", "echo {{ x }}", "-e", "{x: yaml}")
     assert r["ansible"].stdout == r["ftl-tui"].stdout == "h1 | CHANGED | rc=0 >>\nyaml\n"
+    r = both(bench, "h1", "-a", "echo {{ x }}/{{ y }}/{{ z }}", "-e", "x='a b' y=\"c d\" z=k=v")
+    assert r["ansible"].stdout == r["ftl-tui"].stdout == "h1 | CHANGED | rc=0 >>\na b/c d/k=v\n"
 
 
 def test_limit_and_one_line(bench):
