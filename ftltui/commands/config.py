@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     if args.json:
-        print_json(cfg.to_dict() if args.all else {
-            name: {"origin": origin, "value": value} for name, origin, value in cfg.dump(only_changed=True)})
+        print_json({name: {"origin": origin, "value": value}
+                    for name, origin, value in cfg.dump(only_changed=not args.all)})
         return 0
     write_out("\n".join(safe_text(line) for line in cfg.dump_lines(only_changed=not args.all)) + "\n")
     return 0

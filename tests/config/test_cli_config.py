@@ -7,6 +7,7 @@ test sees exactly the variables the engine sees.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -89,6 +90,10 @@ def test_ftl_tui_config_prints_origins(capsys, project, monkeypatch):
     assert not any(line.startswith("DEFAULT_BECOME_METHOD") for line in lines)  # unchanged: only with --all
     code, out, _ = run(capsys, "config", "--all")
     assert "DEFAULT_BECOME_METHOD(default) = sudo" in out.splitlines()
+    code, out, _ = run(capsys, "config", "--json")
+    assert json.loads(out)["DEFAULT_TIMEOUT"] == {"origin": "env: ANSIBLE_TIMEOUT", "value": 7}
+    code, out, _ = run(capsys, "config", "--json", "--all")
+    assert json.loads(out)["DEFAULT_BECOME_METHOD"] == {"origin": "default", "value": "sudo"}
 
 
 def test_malformed_config_exits_5_naming_file_and_line(capsys, project):
