@@ -369,10 +369,10 @@ class FtlApp(CommandsMixin, App[int]):
             return ["all"] + [g for g in inv.groups if g != "all"] + list(inv.hosts)
         if kind == "host":
             return list(inv.hosts) if inv is not None else []
-        if kind == "module":
-            from ftltui import modules
+        if kind == "module":  # native names, then every installed Ansible module (cached per process)
+            from ftltui.tui.screens.run_form import module_names
 
-            return modules.available()
+            return module_names()
         if kind == "theme":
             return sorted(self.available_themes)
         if kind == "job":

@@ -52,6 +52,7 @@ async def test_run_form_for_a_collection_module(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
+        assert "community.general.ini_file" in app.completion_values("module")  # `:run` completes them too
         await pilot.press("j", "j", "space", "r")
         await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen))
         form = app.screen

@@ -58,7 +58,7 @@ class ModuleInput(Input):
 PICKER_LIMIT = 200
 
 
-def _module_names() -> list[str]:
+def module_names() -> list[str]:
     """Native modules, then every installed Ansible module by FQCN (the listing is cached per process)."""
     try:
         from ftltui.ansible_modules.catalog import names
@@ -97,7 +97,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
         super().__init__()
         self.hosts = hosts
         self.label = label
-        self.names = _module_names()
+        self.names = module_names()
         self.module: str | None = None
         self.spec: ModuleSpec | None = None
         self.error: str | None = "pick a module"
