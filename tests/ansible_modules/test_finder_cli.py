@@ -75,3 +75,18 @@ def test_ansible_module_flag_parses_args_against_ansibles_options(tmp_path: Path
 def test_names_never_leave_the_module_directories() -> None:
     for name in ("../../etc/passwd", "x/../../y", "community.general.x/../../ini_file", "a..b", "", "."):
         assert find_module(name) is None
+
+
+def test_inventory_variable_forces_ansibles_implementation_per_host(tmp_path: Path) -> None:
+    inv = tmp_path / "forced.yml"
+    inv.write_text(f"all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                   f"      ansible_python_interpreter: {sys.executable}\n"
+                   f"      ftl_ansible_modules: [ansible.builtin.lineinfile]\n")
+    target = tmp_path / "t.txt"
+    target.write_text("a\n")
+    proc = subprocess.run([sys.executable, "-m", "ftltui", "run", "localhost", "-m", "lineinfile", "-a",
+                           f"path={target} line=b", "--json", "-i", str(inv)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    finished = [json.loads(line) for line in proc.stdout.splitlines() if '"host.finished"' in line]
+    result = finished[0]["result"]["result"]
+    assert result["changed"] is True and isinstance(result["diff"], list) and target.read_text() == "a\nb\n"
