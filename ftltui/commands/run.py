@@ -227,6 +227,7 @@ def handle(args: argparse.Namespace) -> int:
         var_defaults=var_defaults,
         extra_vars=extra_vars,
         ansible_modules=args.ansible_module,
+        verbosity=args.verbose,
     )
     if args.verbose >= 2:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))

@@ -67,8 +67,9 @@ async def run_ansible(executor: Executor, runner: Runner, host: Host, spec: Ansi
         command = ansible_spec("ansible.builtin.command")
         if command is None:
             return {"failed": True, "changed": False, "msg": "ansible.builtin.command is not installed"}
-        return await run_on_gate(gate, command, dict(params, _uses_shell=True), check=check, diff=True)
-    return await run_on_gate(gate, spec, params, check=check, diff=True)
+        return await run_on_gate(gate, command, dict(params, _uses_shell=True), check=check, diff=True,
+                                 verbosity=executor.verbosity)
+    return await run_on_gate(gate, spec, params, check=check, diff=True, verbosity=executor.verbosity)
 
 
 # Ansible's copy action: args the file module takes when the content is already there
@@ -106,16 +107,16 @@ async def _copy(executor: Executor, gate: Any, spec: AnsibleSpec, params: dict[s
                     "msg": f"could not find src={source} (ftl-tui's Ansible copy sends single files)"}
         basename = os.path.basename(source)
     else:
-        return await run_on_gate(gate, spec, params, check=check, diff=True)
+        return await run_on_gate(gate, spec, params, check=check, diff=True, verbosity=executor.verbosity)
     try:
-        return await _copy_one(gate, spec, params, check, source, basename, dest, force, follow)
+        return await _copy_one(gate, spec, params, check, source, basename, dest, force, follow, executor.verbosity)
     finally:
         if tmp is not None:
             os.unlink(tmp)
 
 
 async def _copy_one(gate: Any, spec: AnsibleSpec, params: dict[str, Any], check: bool, source: str,
-                    basename: str, dest: str, force: bool, follow: bool) -> dict[str, Any]:
+                    basename: str, dest: str, force: bool, follow: bool, verbosity: int) -> dict[str, Any]:
     dest_file = dest + basename if dest.endswith("/") else dest
     st = await _stat(gate, dest_file, follow, force)
     if st.get("exists") and st.get("isdir"):
@@ -133,14 +134,14 @@ async def _copy_one(gate: Any, spec: AnsibleSpec, params: dict[str, Any], check:
         args = {k: v for k, v in params.items() if k not in ("content", "decrypt")}
         args.update(src=put["path"], dest=dest, _original_basename=basename, follow=follow)
         args.setdefault("checksum", local)
-        result = await run_on_gate(gate, spec, args, check=check, diff=True)
+        result = await run_on_gate(gate, spec, args, check=check, diff=True, verbosity=verbosity)
     else:
         args = {k: v for k, v in params.items() if k in _FILE_ARGS and k != "src"}
         args.update(dest=dest, _original_basename=basename, recurse=False, state="file")
         file_spec = ansible_spec("ansible.builtin.file")
         if file_spec is None:
             return {"failed": True, "changed": False, "msg": "ansible.builtin.file is not installed"}
-        result = await run_on_gate(gate, file_spec, args, check=check, diff=True)
+        result = await run_on_gate(gate, file_spec, args, check=check, diff=True, verbosity=verbosity)
         if "path" in result and "dest" not in result:
             result["dest"] = result["path"]
     result.setdefault("checksum", local)

@@ -130,10 +130,12 @@ class Executor:
         var_defaults: dict[str, Any] | None = None,
         extra_vars: dict[str, Any] | None = None,
         ansible_modules: Iterable[str] = (),
+        verbosity: int = 0,
     ) -> None:
         self.inventory = inventory
         # names whose Ansible implementation runs instead of the native one (--ansible-module)
         self.ansible_modules = frozenset(ansible_modules)
+        self.verbosity = verbosity  # -v count: Ansible modules get it (-vvv: their tracebacks)
         self.forks = max(1, forks)
         self.bus = EventBus()
         self.facts: dict[str, dict[str, Any]] = {}
@@ -283,6 +285,17 @@ class Executor:
                                      f"Ansible has it") from None
         return spec
 
+    def _host_spec(self, spec: ModuleSpec, host: Host) -> ModuleSpec:
+        """The run's spec, or Ansible's implementation where the host's ``ftl_ansible_modules`` asks."""
+        if isinstance(spec, AnsibleSpec) or not host.vars.get("ftl_ansible_modules"):
+            return spec
+        from ftltui.ansible_modules import finder
+        from ftltui.ansible_modules.run import ansible_spec
+
+        if finder.use_native(spec.name, host.vars, self.ansible_modules):
+            return spec
+        return ansible_spec(spec.name, playbook_dir=self.base_dir) or spec
+
     async def close(self) -> None:
         for runner in self._runners.values():
             await runner.close()
@@ -346,11 +359,12 @@ class Executor:
             if has_template(args):
                 ctx = host_context(host, self.inventory, self.facts)
                 args = render_args(args, ctx, host=host.name)
+            spec = self._host_spec(run.spec, host)
             # an Ansible module validates its own arguments, on the host, as under Ansible
-            params = dict(args) if isinstance(run.spec, AnsibleSpec) else validate_args(run.spec, args)
-            run.redactor.add(_secret_arg_values(run.spec, params))
-            coro = dispatch(self, self.runner_for(host), host, run.spec.name, params, run.check, on_output,
-                            spec=run.spec)
+            params = dict(args) if isinstance(spec, AnsibleSpec) else validate_args(spec, args)
+            run.redactor.add(_secret_arg_values(spec, params))
+            coro = dispatch(self, self.runner_for(host), host, spec.name, params, run.check, on_output,
+                            spec=spec)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
         except TemplateError as exc:
             return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "template")

@@ -137,3 +137,15 @@ def test_user_module(runner: Ftl) -> None:
     finally:
         for n in names:
             subprocess.run(["userdel", n], capture_output=True)
+
+
+def test_host_variable_forces_ansibles_implementation(tmp_path: Path) -> None:
+    """ftl_ansible_modules on a host: that host runs Ansible's lineinfile (its diff is a list)."""
+    for hostvars, shape in (({}, dict), ({"ftl_ansible_modules": "lineinfile"}, list)):
+        f = Ftl(**hostvars)
+        try:
+            status, res = ftl(f, "lineinfile", {"path": str(tmp_path / f"f-{shape.__name__}"), "line": "a",
+                                                "create": True})
+            assert status == "changed" and isinstance(res["diff"], shape), res
+        finally:
+            f.close()
