@@ -30,6 +30,8 @@ MODULES = {
     "nocheck": HEAD + "m = AnsibleModule(argument_spec={})\nm.exit_json(changed=True, ran=True)\n",
     "secret": HEAD + ("m = AnsibleModule(argument_spec={'token': {'no_log': True}})\n"
                       "m.exit_json(changed=False, echo='token is ' + m.params['token'])\n"),
+    "warns": HEAD + ("m = AnsibleModule(argument_spec={})\nm.warn('careful now')\n"
+                     "m.deprecate('old option', version='9.0.0', collection_name='evil.box')\nm.exit_json(changed=False)\n"),
     "wantjson": "#!/bin/sh\n# WANT_JSON\necho '{\"changed\": false, \"args_file\": \"'$1'\"}'\n",
 }
 
@@ -123,3 +125,15 @@ def test_no_log_option_masked(runner: Ftl) -> None:
 def test_want_json_script(runner: Ftl) -> None:
     status, res = ftl(runner, "evil.box.wantjson", {"a": 1})
     assert status == "ok" and res["args_file"].endswith("/args")
+
+
+def test_warnings_and_deprecations_become_events(runner: Ftl) -> None:
+    from ftltui.engine.events import Warning_
+
+    seen: list[str] = []
+    res = runner.loop.run_until_complete(runner.executor.run(
+        "localhost", "evil.box.warns", {}, on_event=lambda e: seen.append(e.text) if isinstance(e, Warning_) else None))
+    r = res.results["localhost"]
+    assert r.status == "ok" and r.result["warnings"] == ["careful now"]
+    assert "careful now" in seen
+    assert any("old option" in t and "9.0.0" in t for t in seen)
