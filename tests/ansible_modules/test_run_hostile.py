@@ -25,7 +25,8 @@ MODULES = {
     "linger": HEAD + ("import os, time\nm = AnsibleModule(argument_spec={'marker': {}})\n"
                       "if os.fork() == 0:\n    open(m.params['marker'], 'w').write(str(os.getpid()))\n    time.sleep(300)\n"
                       "    os._exit(0)\ntime.sleep(0.3)\nm.exit_json(changed=True)\n"),
-    "sleeper": HEAD + "import time\nm = AnsibleModule(argument_spec={})\ntime.sleep(300)\n",
+    "sleeper": HEAD + ("import os, time\nm = AnsibleModule(argument_spec={'marker': {}})\n"
+                       "open(m.params['marker'], 'w').write(str(os.getpid()))\ntime.sleep(300)\n"),
     "suicide": HEAD + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
     "nocheck": HEAD + "m = AnsibleModule(argument_spec={})\nm.exit_json(changed=True, ran=True)\n",
     "secret": HEAD + ("m = AnsibleModule(argument_spec={'token': {'no_log': True}})\n"
@@ -102,12 +103,18 @@ def test_lingering_child_is_killed(runner: Ftl, tmp_path: Path) -> None:
     assert _gate_pid(runner) == pid
 
 
-def test_timeout_stops_the_module_only(runner: Ftl) -> None:
+def test_timeout_stops_the_module_only(runner: Ftl, tmp_path: Path) -> None:
     pid = _gate_pid(runner)
+    marker = tmp_path / "sleeper.pid"
     t0 = time.monotonic()
-    status, res = ftl(runner, "evil.box.sleeper", {}, timeout=1.0)
+    status, res = ftl(runner, "evil.box.sleeper", {"marker": str(marker)}, timeout=1.0)
     assert status == "failed" and "timed out after 1s" in res["msg"]
     assert time.monotonic() - t0 < 10
+    child = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists(), "the timed-out module still runs"
     assert _gate_pid(runner) == pid
 
 
