@@ -46,6 +46,10 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ftl]:
         "namespace: evil\nname: box\nversion: 1.0.0\n")
     for name, text in MODULES.items():
         (mods / f"{name}.py").write_text(text)
+    (mods / "oldstyle").write_text("#!/bin/sh\n. \"$1\"\necho '{\"changed\": true, \"got\": \"'$greeting'\"}'\n")
+    (mods / "oldstyle").chmod(0o755)
+    (mods / "binmod").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(64))
+    (mods / "winmod").write_text("#!powershell\n#Requires -Module Ansible.ModuleUtils.Legacy\n$x = 1\n")
     old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
     f = Ftl()
@@ -144,3 +148,32 @@ def test_warnings_and_deprecations_become_events(runner: Ftl) -> None:
     assert r.status == "ok" and r.result["warnings"] == ["careful now"]
     assert "careful now" in seen
     assert any("old option" in t and "9.0.0" in t for t in seen)
+
+
+def test_old_style_script_gets_key_value_args(runner: Ftl) -> None:
+    status, res = ftl(runner, "evil.box.oldstyle", {"greeting": "hello"})
+    assert (status, res["got"]) == ("changed", "hello")
+
+
+@pytest.mark.parametrize("name,why", [("binmod", "binary module"), ("winmod", "PowerShell module")])
+def test_binary_and_powershell_are_refused_by_name(runner: Ftl, name: str, why: str) -> None:
+    status, res = ftl(runner, f"evil.box.{name}", {})
+    assert status == "failed" and f"evil.box.{name}" in res["msg"] and why in res["msg"]
+
+
+@pytest.mark.skipif(not os.path.exists("/root/.pyenv/versions/3.8.18/bin/python"), reason="no Python 3.8 here")
+def test_a_python38_host_runs_core_and_collection_modules(tmp_path: Path) -> None:
+    f = Ftl(ansible_python_interpreter="/root/.pyenv/versions/3.8.18/bin/python")
+    f.executor.ansible_modules = frozenset({"lineinfile"})
+    try:
+        status, res = ftl(f, "community.general.ini_file", {"path": str(tmp_path / "a.ini"), "section": "s",
+                                                            "option": "o", "value": "v"})
+        assert status == "changed", res
+        status, res = ftl(f, "ansible.builtin.lineinfile", {"path": str(tmp_path / "b"), "line": "x",
+                                                            "create": True})
+        assert status == "changed" and (tmp_path / "b").read_text() == "x\n", res
+        gate = f.loop.run_until_complete(f.executor.runner_for(f.executor.resolve("localhost")[0])
+                                         .gate(f.executor.resolve("localhost")[0]))
+        assert gate.hello["python"].startswith("3.8.")
+    finally:
+        f.close()
