@@ -23,46 +23,23 @@ Resolution (Ansible's plugin loader is the spec):
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-import json
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ftltui.ansible_modules.locations import (  # noqa: F401 - re-exported: callers use finder.X
+    BUILTIN, ansible_core_dir, ansible_core_version, collection_roots, collection_version, find_collection,
+    library_dirs, routing_entry, runtime_meta,
+)
+from ftltui.ansible_modules.module_files import IGNORE_EXTS, module_file, module_kind  # noqa: F401
 from ftltui.errors import UnknownModuleError
 
-try:  # the C loader parses community.general's 600 KB runtime.yml ~10x faster
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _YamlLoader = yaml.SafeLoader
-
-BUILTIN = "ansible.builtin"
 LEGACY = "ansible.legacy"
-# Ansible's C.MODULE_IGNORE_EXTS: never a module file (docs sidecars, editor debris)
-IGNORE_EXTS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".yaml", ".yml", ".ini")
-# POSIX hosts: Ansible's sh shell prefers these extensions, in this order
-PREFERRED_EXTS = (".py", "")
 _MAX_REDIRECTS = 32
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
-
-_NEW_STYLE_RE = re.compile(
-    rb"(?:from +\.{2,} *module_utils.* +import |"
-    rb"from +ansible_collections\.[^.]+\.[^.]+\.plugins\.module_utils.* +import |"
-    rb"import +ansible_collections\.[^.]+\.[^.]+\.plugins\.module_utils.*|"
-    rb"from +ansible\.module_utils.* +import |"
-    rb"import +ansible\.module_utils\.)"
-)
-_PS_RE = re.compile(rb"#Requires -Module|#Requires -Version|#AnsibleRequires -(?:OSVersion|PowerShell|CSharpUtil|Wrapper)",
-                    re.IGNORECASE)
-_TEXT_BYTES = bytes(bytearray({7, 8, 9, 10, 12, 13, 27} | set(range(0x20, 0x100)) - {0x7F}))
 
 
 class ModuleRemovedError(UnknownModuleError):
@@ -94,209 +71,6 @@ class AnsibleModuleSource:
     root: str
     deprecation: str | None = None
     redirects: tuple[str, ...] = field(default=())
-
-
-# -- where things are ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def ansible_core_dir() -> Path | None:
-    """ansible-core's package directory (``.../site-packages/ansible``), found without importing it."""
-    try:
-        spec = importlib.util.find_spec("ansible")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for loc in spec.submodule_search_locations:
-        if (Path(loc) / "modules").is_dir():
-            return Path(loc)
-    return None
-
-
-@lru_cache(maxsize=1)
-def ansible_core_version() -> str | None:
-    """``__version__`` from ``ansible/release.py``, read as text."""
-    core = ansible_core_dir()
-    if core is None:
-        return None
-    try:
-        tree = ast.parse((core / "release.py").read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__version__" for t in node.targets):
-            if isinstance(node.value, ast.Constant):
-                return str(node.value.value)
-    return None
-
-
-def _configured(attr: str) -> list[str]:
-    """A pathspec setting from ansible.cfg / ANSIBLE_*; the defaults when the config is unreadable."""
-    try:
-        from ftltui.config import load_config
-
-        return list(getattr(load_config(), attr))
-    except Exception:  # a broken ansible.cfg is reported by the commands that load it, not here
-        home = os.path.expanduser("~")
-        defaults = {"collections_path": ["~/.ansible/collections", "/usr/share/ansible/collections"],
-                    "module_path": ["~/.ansible/plugins/modules", "/usr/share/ansible/plugins/modules"]}
-        return [p.replace("~", home, 1) for p in defaults[attr]]
-
-
-def collection_roots(collections_paths: Sequence[str] = (), playbook_dir: str | None = None) -> list[str]:
-    """Directories holding ``ansible_collections/``, in Ansible's search order, de-duplicated."""
-    candidates: list[str] = []
-    if playbook_dir:
-        candidates.append(os.path.join(playbook_dir, "collections"))
-    candidates.extend(collections_paths)
-    candidates.extend(_configured("collections_path"))
-    scan = os.environ.get("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "true").strip().lower()
-    if scan not in ("0", "false", "no", "off", "n", "f"):  # Ansible's COLLECTIONS_SCAN_SYS_PATH, default on
-        candidates.extend(p for p in sys.path if p)
-    roots: list[str] = []
-    for p in candidates:
-        p = os.path.expanduser(p)
-        if os.path.basename(p.rstrip("/")) == "ansible_collections":
-            p = os.path.dirname(p.rstrip("/"))
-        if p not in roots and os.path.isdir(os.path.join(p, "ansible_collections")):
-            roots.append(p)
-    return roots
-
-
-def library_dirs(playbook_dir: str | None = None) -> list[str]:
-    """Where ``ansible.legacy`` modules live besides ansible-core: module_path, ``library/``."""
-    dirs = [os.path.expanduser(p) for p in _configured("module_path")]
-    if playbook_dir:
-        dirs.insert(0, os.path.join(playbook_dir, "library"))
-    return [d for d in dirs if os.path.isdir(d)]
-
-
-@lru_cache(maxsize=512)
-def _runtime_text(collection_dir: str) -> str:
-    if collection_dir == BUILTIN:
-        core = ansible_core_dir()
-        path = core / "config" / "ansible_builtin_runtime.yml" if core else None
-    else:
-        path = Path(collection_dir) / "meta" / "runtime.yml"
-    try:
-        return path.read_text(encoding="utf-8") if path is not None else ""
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-@lru_cache(maxsize=512)
-def runtime_meta(collection_dir: str) -> dict[str, Any]:
-    """A collection's ``meta/runtime.yml`` (``ansible.builtin``: ansible-core's routing file), parsed once."""
-    text = _runtime_text(collection_dir)
-    try:
-        data = yaml.load(text, Loader=_YamlLoader) if text else None
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def routing_entry(collection_dir: str, resource: str) -> dict[str, Any] | None:
-    """The ``plugin_routing.modules`` entry for ``resource``, if any.
-
-    The builtin routing file is 370 KB (~150 ms to parse): it is parsed only when the
-    name occurs in it as a key, so resolving ``ansible.builtin.copy`` stays fast.
-    """
-    key = re.compile(r"^[ \t]+['\"]?%s['\"]?[ \t]*:" % re.escape(resource), re.M)
-    if not key.search(_runtime_text(collection_dir)):
-        return None
-    routing = runtime_meta(collection_dir).get("plugin_routing") or {}
-    entry = (routing.get("modules") or {}).get(resource) if isinstance(routing, dict) else None
-    return entry if isinstance(entry, dict) else None
-
-
-@lru_cache(maxsize=512)
-def collection_version(collection_dir: str) -> str | None:
-    """``version`` from MANIFEST.json (installed) or galaxy.yml (a source checkout)."""
-    d = Path(collection_dir)
-    try:
-        return str(json.loads((d / "MANIFEST.json").read_text(encoding="utf-8"))["collection_info"]["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        data = yaml.load((d / "galaxy.yml").read_text(encoding="utf-8"), Loader=_YamlLoader)
-        return str(data["version"]) if isinstance(data, dict) and data.get("version") is not None else None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return None
-
-
-def find_collection(collection: str, roots: Sequence[str]) -> tuple[str, str] | None:
-    """``(root, collection_dir)`` of the first root that holds the collection, as Python's import would."""
-    ns, _, coll = collection.partition(".")
-    for root in roots:
-        d = os.path.join(root, "ansible_collections", ns, coll)
-        if os.path.isdir(d):
-            return root, d
-    return None
-
-
-# -- module files -----------------------------------------------------------------------------
-
-
-def module_kind(path: str) -> str:
-    """Ansible's module style for a file, from its bytes (module_common's rules)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return "old_style"
-    if data[:1024].translate(None, _TEXT_BYTES):
-        return "binary"
-    if b"#<<INCLUDE_ANSIBLE_MODULE_COMMON>>" in data or _NEW_STYLE_RE.search(data):
-        return "python"
-    if path.endswith(".ps1") or b"# POWERSHELL_COMMON" in data or _PS_RE.search(data):
-        return "powershell"
-    if b"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>" in data:
-        return "jsonargs"
-    if b"WANT_JSON" in data:
-        return "want_json"
-    return "old_style"
-
-
-def module_file(directory: str, name: str) -> str | None:
-    """The file for module ``name`` in ``directory``: ``name.py``, ``name``, then ``name.*`` sorted.
-
-    A ``name.py`` beside a ``name.ps1`` is a Windows module's documentation stub: the
-    ``.ps1`` is the module (so the caller reports a PowerShell module, not a broken one).
-    """
-    base = os.path.join(directory, name)
-    py, ps1 = base + ".py", base + ".ps1"
-    if os.path.isfile(py):
-        if os.path.isfile(ps1) and _is_doc_stub(py):
-            return ps1
-        return py
-    if os.path.isfile(base):
-        return base
-    try:
-        found = sorted(
-            os.path.join(directory, f) for f in os.listdir(directory)
-            if f.startswith(name + ".") and not f.endswith(IGNORE_EXTS) and os.path.isfile(os.path.join(directory, f))
-        )
-    except OSError:
-        return None
-    return found[0] if found else None
-
-
-def _is_doc_stub(path: str) -> bool:
-    """True when a .py file only assigns strings (DOCUMENTATION, EXAMPLES, RETURN)."""
-    try:
-        tree = ast.parse(Path(path).read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return False
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant):
-            continue
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            continue
-        return False
-    return True
 
 
 # -- resolution ---------------------------------------------------------------------------
