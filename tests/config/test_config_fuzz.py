@@ -6,7 +6,9 @@ with junk, plus raw text. Never a traceback of another type, never a multi-line 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,6 +34,7 @@ FILES = st.one_of(st.lists(LINE, max_size=12).map("\n".join), st.text(max_size=2
 
 
 WORK = Path(tempfile.mkdtemp(prefix="ftl-cfg-fuzz-"))
+atexit.register(shutil.rmtree, WORK, True)
 os.chmod(WORK, 0o755)
 CFG = WORK / "ansible.cfg"
 ENV = {"HOME": str(WORK / "home")}
