@@ -287,3 +287,21 @@ def test_scan_sys_path_off_hides_the_ansible_package_collections(tmp_path: Path,
     monkeypatch.setenv("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "false")
     assert find_module("community.general.ini_file") is None
     assert find_module("ping") is not None  # ansible-core's own modules are not on a collection path
+
+
+def test_routing_fast_path_reads_every_entry_as_the_whole_file_does() -> None:
+    """The one-entry reader of runtime.yml agrees with a full YAML parse on every installed routing entry."""
+    from ftltui.ansible_modules import locations
+
+    dirs = ["ansible.builtin"] + [str(p.parent.parent) for root in finder.collection_roots()
+                                  for p in Path(root, "ansible_collections").glob("*/*/meta/runtime.yml")]
+    checked = 0
+    for cdir in dirs:
+        routing = (locations.runtime_meta(cdir).get("plugin_routing") or {}).get("modules") or {}
+        text = locations._runtime_text(cdir)
+        for name, entry in routing.items():
+            fast = locations._entry_block(text, name)
+            assert fast is None or fast == entry, (cdir, name)
+            assert locations.routing_entry(cdir, name) == (entry if isinstance(entry, dict) else None)
+            checked += 1
+    assert checked >= 3000  # ansible-core's own file alone has ~3700
