@@ -12,10 +12,12 @@ subprocess: this process never imports ansible.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from ftltui.ansible_modules import bundle as bundles
+from ftltui.errors import GateFailed
 from ftltui.modules.base import Arg, ModuleSpec
 
 # ansible-core 2.19 defaults for the keys ActionBase._update_module_args sends
@@ -122,39 +124,44 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
         b = bundles.build(spec.name, spec.path)
     except (bundles.BundleError, OSError, SyntaxError) as exc:
         return {"failed": True, "changed": False, "msg": str(exc)}
-    install = await ensure_bundles(gate, b)
+    await ensure_bundles(gate, b)
     msg: dict[str, Any] = {
         "t": "arun", "name": spec.name, "style": b.style, "fqn": b.fqn, "bundle": b.module.digest,
         "args": module_args(spec, params, check=check, diff=diff, verbosity=verbosity, no_log=no_log),
         "secrets": secret_values(spec, params), "interpreter": b.interpreter, "profile": bundles.PROFILE,
-        "install": install,
     }
     if b.base is not None:
         msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1])
     raw = await gate.request(msg)
-    gate.__dict__.setdefault("ftl_bundles", set()).update(install)  # installed: the next task skips the query
     return interpret(raw, no_log=no_log)
 
 
-async def ensure_bundles(gate: Any, b: bundles.ModuleBundle) -> dict[str, str]:
-    """Upload the bundle zips the host's cache lacks; returns {digest: uploaded path} to install.
+async def ensure_bundles(gate: Any, b: bundles.ModuleBundle) -> None:
+    """Make sure the host's cache holds the bundle's zips: one query, each missing zip sent once.
 
-    One query, then each missing zip once; digests a gate client has seen are
-    remembered on it, so a warm task sends nothing extra.
+    Per gate client: the digests it has confirmed (a warm task sends nothing extra) and a
+    lock, so 50 local hosts sharing one local gate upload a new bundle once, not 50 times.
     """
-    known: set[str] = gate.__dict__.setdefault("ftl_bundles", set())
-    payloads = [p for p in (b.base, b.module) if p is not None and p.digest not in known]
-    if not payloads:
-        return {}
-    missing = set((await gate.request({"t": "bundles", "digests": [p.digest for p in payloads]}))["missing"])
-    install: dict[str, str] = {}
-    for p in payloads:
-        if p.digest in missing:
-            put = await gate.put_bytes(f"bundle-{p.digest}.zip", p.data)
-            install[p.digest] = str(put["path"])
-        else:
-            known.add(p.digest)
-    return install
+    state = gate.__dict__
+    known: set[str] = state.setdefault("ftl_bundles", set())
+    if all(p is None or p.digest in known for p in (b.base, b.module)):
+        return
+    lock: asyncio.Lock = state.setdefault("ftl_bundle_lock", asyncio.Lock())
+    async with lock:
+        payloads = [p for p in (b.base, b.module) if p is not None and p.digest not in known]
+        if not payloads:
+            return
+        digests = [p.digest for p in payloads]
+        missing = set((await gate.request({"t": "bundles", "digests": digests}))["missing"])
+        install: dict[str, str] = {}
+        for p in payloads:
+            if p.digest in missing:
+                install[p.digest] = str((await gate.put_bytes(f"bundle-{p.digest}.zip", p.data))["path"])
+        if install:
+            left = (await gate.request({"t": "bundles", "digests": digests, "install": install}))["missing"]
+            if left:
+                raise GateFailed(getattr(gate, "host", "?"), f"bundles {', '.join(left)} did not install")
+        known.update(digests)
 
 
 def interpret(raw: dict[str, Any], *, no_log: bool = False) -> dict[str, Any]:

@@ -162,27 +162,36 @@ class AnsibleRunner:
         with self.spare_lock:
             if self.spare is not None:
                 return
-            r, w = os.pipe()
-            with self.fork_lock:
-                pid = os.fork()
-            if pid == 0:
-                _spare_main(r)  # never returns
-            os.close(r)
-            self.spare = (pid, w)
+        spare = self._fork_spare()
+        with self.spare_lock:
+            if self.spare is None:
+                self.spare, spare = spare, None
+        if spare is not None:  # another thread put one there meanwhile: this one is not needed
+            os.close(spare[1])  # it reads EOF and exits
+            try:
+                os.waitpid(spare[0], 0)
+            except ChildProcessError:
+                pass
+
+    def _fork_spare(self) -> Tuple[int, int]:
+        r, w = os.pipe()
+        with self.fork_lock:
+            pid = os.fork()
+        if pid == 0:
+            _spare_main(r)  # never returns
+        os.close(r)
+        return pid, w
 
     def _take_spare(self) -> Tuple[int, int]:
+        """The waiting spare if there is a live one, else a new child forked now."""
         with self.spare_lock:
             spare, self.spare = self.spare, None
         if spare is not None:
             got, _ = os.waitpid(spare[0], os.WNOHANG)
             if got == 0:
                 return spare
-            os.close(spare[1])  # it died waiting (killed from outside): make another
-        self.replenish()
-        with self.spare_lock:
-            spare, self.spare = self.spare, None
-        assert spare is not None
-        return spare
+            os.close(spare[1])  # it died waiting (killed from outside)
+        return self._fork_spare()
 
     def _run_in_spare(self, args: Tuple[Any, ...], work: str, cancel: threading.Event) -> Dict[str, Any]:
         out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
@@ -237,6 +246,12 @@ def dispatch(gate: Any, msg: Dict[str, Any]) -> None:
         runner = gate.ansible = AnsibleRunner(gate.tmpdir)
     rid = msg.get("id")
     if msg.get("t") == "bundles":
+        try:
+            for digest, path in (msg.get("install") or {}).items():
+                runner.install(str(digest), str(path))
+        except (OSError, ValueError) as exc:
+            gate.send({"t": "error", "id": rid, "msg": "gate: cannot install bundle: %s" % exc})
+            return
         gate.send({"t": "result", "id": rid, "result": {"missing": runner.missing(list(msg.get("digests") or []))}})
         return
     ev = threading.Event()
@@ -253,8 +268,6 @@ def _serve_run(gate: Any, runner: AnsibleRunner, msg: Dict[str, Any], cancel: th
     rid = msg.get("id")
     secrets = sorted((str(s) for s in msg.get("secrets") or [] if s not in (None, "")), key=len, reverse=True)
     try:
-        for digest, path in (msg.get("install") or {}).items():
-            runner.install(str(digest), str(path))
         result = runner.run(msg, cancel)
         gate.send({"t": "result", "id": rid, "result": redact(result, secrets)})
         runner.replenish()

@@ -37,6 +37,9 @@ MODULES = {
 }
 
 
+runner_root: list[Path] = [Path()]
+
+
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ftl]:
     root = tmp_path_factory.mktemp("colls")
@@ -50,6 +53,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ftl]:
     (mods / "oldstyle").chmod(0o755)
     (mods / "binmod").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(64))
     (mods / "winmod").write_text("#!powershell\n#Requires -Module Ansible.ModuleUtils.Legacy\n$x = 1\n")
+    runner_root[0] = mods
     old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
     f = Ftl()
@@ -177,3 +181,44 @@ def test_a_python38_host_runs_core_and_collection_modules(tmp_path: Path) -> Non
         assert gate.hello["python"].startswith("3.8.")
     finally:
         f.close()
+
+
+def test_hosts_sharing_a_gate_upload_a_new_bundle_once(runner: Ftl, monkeypatch: pytest.MonkeyPatch) -> None:
+    """20 local hosts go through one local gate: a module never seen before is sent once."""
+    import asyncio
+    import sys
+
+    from ftltui.engine.executor import Executor
+    from ftltui.engine.ssh.gate_client import GateClient
+    from ftltui.inventory.model import Host
+
+    token = os.urandom(8).hex()
+    (runner_root[0] / f"fresh_{token}.py").write_text(HEAD + f"m = AnsibleModule(argument_spec={{}})\n"
+                                                      f"m.exit_json(changed=False, token={token!r})\n")
+    sent: list[str] = []
+    real = GateClient.put_bytes
+
+    async def counting(self: GateClient, name: str, data: bytes) -> dict:
+        sent.append(name)
+        return await real(self, name, data)
+
+    monkeypatch.setattr(GateClient, "put_bytes", counting)
+
+    class Many:
+        hosts = [Host(name=f"l{i}", vars={"ansible_connection": "local", "ansible_python_interpreter": sys.executable})
+                 for i in range(20)]
+
+        def select(self, pattern: object) -> list[Host]:
+            return self.hosts
+
+    async def go() -> dict:
+        ex = Executor(Many())
+        try:
+            return (await ex.run("all", f"evil.box.fresh_{token}", {})).to_dict()
+        finally:
+            await ex.close()
+
+    res = asyncio.new_event_loop().run_until_complete(go())
+    assert res["counts"]["ok"] == 20, [r["result"] for r in res["results"].values() if r["status"] != "ok"][:2]
+    assert all(r["result"]["token"] == token for r in res["results"].values())
+    assert len(sent) <= 2 and len([n for n in sent]) == len(set(sent))  # module bundle once (+ base if new)
