@@ -234,3 +234,27 @@ def test_cli_describes_ansible_and_native_modules(tmp_path: Path) -> None:
                                                     "ansible.builtin.user"]
     missing = cli("no_such_module")
     assert missing.returncode == 4 and "unknown module 'no_such_module'" in missing.stderr
+
+
+def test_options_of_every_core_module_and_a_collection_sample_match_ansible_doc(tmp_path: Path) -> None:
+    """All of ansible-core's modules plus 60 collection modules (fixed sample), one ansible-doc call."""
+    import random
+
+    entries = [e for e in catalog.list_modules(summaries=False) if e.origin != "native"]
+    names = [e.name for e in entries if e.origin == "ansible-core"]
+    pool = [e.name for e in entries if e.collection in ("community.general", "ansible.posix", "community.crypto",
+                                                          "community.docker", "community.mysql")]
+    names += random.Random(7).sample(pool, min(60, len(pool)))
+    proc = subprocess.run(["ansible-doc", "-j", *names], capture_output=True, text=True, env=ansible_env(tmp_path),
+                          timeout=300)
+    ref = json.loads(proc.stdout)
+    assert len(ref) == len(names)
+    for name in names:
+        doc = module_doc(find_module(name))
+        documented = {n: o for n, o in doc.options.items() if o.documented}
+        theirs = ref[name]["doc"].get("options") or {}
+        assert set(documented) == set(theirs), name
+        for opt, ref_opt in theirs.items():
+            o = documented[opt]
+            assert (o.type, o.required, o.default, sorted(map(str, o.choices)), sorted(o.aliases),
+                    o.elements) == _norm(ref_opt), (name, opt)
