@@ -42,6 +42,12 @@ def _spare_main(r: int) -> None:
             signal.signal(sig, signal.SIG_DFL)
         os.closerange(3, r)  # the frame stream and every other gate fd
         os.closerange(r + 1, 65536)
+        null = os.open(os.devnull, os.O_RDWR)  # nor the channel's stderr while it waits
+        for fd in (0, 1, 2):
+            if null != fd:
+                os.dup2(null, fd)
+        if null > 2:
+            os.close(null)
         chunks = []
         while True:
             data = os.read(r, 1 << 16)
