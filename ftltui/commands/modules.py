@@ -75,7 +75,7 @@ def _ansible_info(name: str, playbook_dir: str | None) -> dict[str, Any] | None:
         "path": src.path,
         "kind": src.kind,
         "redirects": list(src.redirects),
-        "deprecation": src.deprecation,
+        "deprecation": src.deprecation or _doc_deprecation(doc.deprecated),
         "options_from": doc.source,
         "supports_check_mode": doc.supports_check_mode,
         "free_form": doc.free_form,
@@ -91,6 +91,19 @@ def _ansible_info(name: str, playbook_dir: str | None) -> dict[str, Any] | None:
             for n, o in doc.options.items()
         },
     }
+
+
+def _doc_deprecation(dep: dict[str, Any] | None) -> str | None:
+    """DOCUMENTATION's own ``deprecated:`` block (why, alternative, removal) as one line."""
+    if not dep:
+        return None
+    when = dep.get("removed_in") or dep.get("removed_at_date")
+    parts = [str(dep.get("why") or "deprecated").strip().rstrip(".") + "."]
+    if dep.get("alternative"):
+        parts.append(f"Alternative: {str(dep['alternative']).strip().rstrip('.')}.")
+    if when:
+        parts.append(f"Removal: {when}.")
+    return " ".join(parts)
 
 
 def describe(name: str, *, ansible: bool = False, playbook_dir: str | None = None) -> dict[str, Any]:
