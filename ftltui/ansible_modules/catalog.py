@@ -85,8 +85,21 @@ def _collections(roots: Sequence[str]) -> list[tuple[str, str]]:
     return sorted(seen.items())
 
 
+def _signature(roots: Sequence[str]) -> tuple[int, ...]:
+    """mtimes of every ``ansible_collections`` and namespace directory: an install or upgrade changes one."""
+    out = []
+    for root in roots:
+        base = os.path.join(root, "ansible_collections")
+        try:
+            out.append(os.stat(base).st_mtime_ns)
+            out.extend(e.stat().st_mtime_ns for e in os.scandir(base) if e.is_dir())
+        except OSError:
+            out.append(0)
+    return tuple(out)
+
+
 @lru_cache(maxsize=8)
-def _scan(roots: tuple[str, ...]) -> tuple[CatalogEntry, ...]:
+def _scan(roots: tuple[str, ...], _signature: tuple[int, ...] = ()) -> tuple[CatalogEntry, ...]:
     entries: list[CatalogEntry] = []
     core = ansible_core_dir()
     if core is not None:
@@ -114,7 +127,8 @@ def _native() -> list[CatalogEntry]:
 def list_modules(collections_paths: Sequence[str] = (), playbook_dir: str | None = None, *,
                  summaries: bool = True) -> list[CatalogEntry]:
     """Native modules first, then ansible-core's, then every collection's, each sorted by name."""
-    found = list(_scan(tuple(collection_roots(collections_paths, playbook_dir))))
+    roots = tuple(collection_roots(collections_paths, playbook_dir))
+    found = list(_scan(roots, _signature(roots)))
     if summaries:
         found = _with_summaries(found)
     return _native() + found

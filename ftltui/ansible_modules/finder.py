@@ -92,17 +92,33 @@ def find_module(name: str, *, collections_paths: Sequence[str] = (),
     and the replacement Ansible's text gives) and :class:`ModuleRoutingError` for a redirect
     loop or an invalid redirect.
     """
-    return _find_cached(name, tuple(collections_paths), playbook_dir, os.getcwd(),
-                        tuple(os.environ.get(k, "") for k in _ENV_KEYS))
+    key = (name, tuple(collections_paths), playbook_dir, os.getcwd(), tuple(os.environ.get(k, "") for k in _ENV_KEYS))
+    hit = _found.get(key)
+    if hit is not None and os.path.isfile(hit.path):
+        return hit
+    found = _find_uncached(*key)
+    if found is not None:
+        if len(_found) > 4096:
+            _found.clear()
+        _found[key] = found
+    return found
 
 
 _ENV_KEYS = ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_LIBRARY", "HOME",
              "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH")
+# Found modules only, re-checked with one stat: in a long-running console, a collection
+# installed meanwhile is found at the next lookup and a removed module is not offered.
+_found: dict[tuple[Any, ...], AnsibleModuleSource] = {}
 
 
-@lru_cache(maxsize=2048)
-def _find_cached(name: str, collections_paths: tuple[str, ...], playbook_dir: str | None, _cwd: str,
-                 _env: tuple[str, ...]) -> AnsibleModuleSource | None:
+def clear_caches() -> None:
+    """Forget every lookup (tests; after changing ansible.cfg within one process)."""
+    _found.clear()
+    _library_has.cache_clear()
+
+
+def _find_uncached(name: str, collections_paths: tuple[str, ...], playbook_dir: str | None, _cwd: str,
+                   _env: tuple[str, ...]) -> AnsibleModuleSource | None:
     roots = collection_roots(collections_paths, playbook_dir)
     walk = _Walk()
     found = _resolve(name, roots, playbook_dir, walk)

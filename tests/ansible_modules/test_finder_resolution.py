@@ -76,8 +76,7 @@ def make_collection(root: Path, ns: str, coll: str, modules: dict[str, str], run
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    finder._find_cached.cache_clear()
-    finder._library_has.cache_clear()
+    finder.clear_caches()
 
 
 @pytest.mark.parametrize("name", [
@@ -305,3 +304,20 @@ def test_routing_fast_path_reads_every_entry_as_the_whole_file_does() -> None:
             assert locations.routing_entry(cdir, name) == (entry if isinstance(entry, dict) else None)
             checked += 1
     assert checked >= 3000  # ansible-core's own file alone has ~3700
+
+
+def test_a_collection_installed_while_running_is_found(tmp_path: Path) -> None:
+    """A long-running console sees `ansible-galaxy collection install` done meanwhile (and a removal)."""
+    from ftltui.ansible_modules import catalog
+
+    root = tmp_path / "colls"
+    (root / "ansible_collections").mkdir(parents=True)
+    paths = [str(root)]
+    assert find_module("late.coll.thing", collections_paths=paths) is None
+    assert not [e for e in catalog.list_modules(paths, summaries=False) if e.name.startswith("late.")]
+    make_collection(root, "late", "coll", {"thing.py": WANT_JSON % "x"})
+    assert find_module("late.coll.thing", collections_paths=paths) is not None
+    assert [e.name for e in catalog.list_modules(paths, summaries=False) if e.name.startswith("late.")] == [
+        "late.coll.thing"]
+    shutil.rmtree(root / "ansible_collections" / "late")
+    assert find_module("late.coll.thing", collections_paths=paths) is None
