@@ -258,3 +258,21 @@ def test_options_of_every_core_module_and_a_collection_sample_match_ansible_doc(
             o = documented[opt]
             assert (o.type, o.required, o.default, sorted(map(str, o.choices)), sorted(o.aliases),
                     o.elements) == _norm(ref_opt), (name, opt)
+
+
+@needs_general
+def test_finding_describing_and_listing_never_import_ansible() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from ftltui import modules
+        from ftltui.ansible_modules.catalog import list_modules
+        from ftltui.commands.modules import describe
+        for name in ("community.general.ini_file", "uri", "user", "acl", "ansible.windows.win_ping"):
+            modules.spec(name)
+            describe(name)
+        list_modules()
+        print(sorted(m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
