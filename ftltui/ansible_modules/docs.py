@@ -255,3 +255,21 @@ def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook
     if src is None:
         return None
     return to_spec(module_doc(src), requested=name)
+
+
+def controller_spec(name: str, *, playbook_dir: str | None = None) -> Any:
+    """On the controller: a native module's spec, else an installed Ansible module's.
+
+    ``KeyError`` when neither exists; :class:`ftltui.ansible_modules.finder.ModuleRemovedError`
+    for a removed (tombstoned) module.
+    """
+    from ftltui import modules
+
+    try:
+        return modules.spec(name)
+    except KeyError:
+        pass
+    found = ansible_spec(name, playbook_dir=playbook_dir)
+    if found is None:
+        raise KeyError(name)
+    return found

@@ -18,6 +18,7 @@ import os
 import sys
 from typing import Any
 
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui.commands.common import (
     add_inventory_arg,
     add_json_arg,
@@ -116,11 +117,10 @@ def module_of(args: argparse.Namespace) -> str:
 
 
 def parse_module_args(module: str, text: str | None, forced: list[str] | None = None) -> dict[str, Any]:
-    from ftltui import modules
     from ftltui.engine.kvargs import parse_kv
 
     try:
-        spec = modules.spec(module)
+        spec = controller_spec(module)
         if forced:  # --ansible-module: the arguments are those of Ansible's implementation
             from ftltui.ansible_modules.docs import ansible_spec
             from ftltui.ansible_modules.finder import use_native

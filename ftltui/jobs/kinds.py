@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ftltui import modules
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui.engine.events import HostFinished, RunStarted
 from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext
@@ -119,7 +119,7 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
                       timeout: float | None = None, become: dict[str, Any] | None = None, **kw: Any) -> Job:
     """``become``: ``{"user", "method", "password"}`` from the console; the password is a
     job secret (stored as ******** and kept in memory only, like secret arguments)."""
-    spec = modules.spec(module)
+    spec = controller_spec(module)
     secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
     kw.setdefault("retry", AD_HOC)
@@ -140,7 +140,7 @@ async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str,
     wf = load_workflow(path, queue.executor.inventory if queue.executor else None)
     secrets = wf.secret_values(vars)
     for step in wf.steps.values():
-        spec = modules.spec(step.module)
+        spec = controller_spec(step.module)
         secrets += [str(step.args[a]) for a in spec.secret_args() if step.args.get(a) not in (None, "")]
     return await queue.enqueue("workflow", {"file": path, "vars": vars or {}, "check": check, "resume": resume},
                                title=f"workflow {wf.name}" + (" (check)" if check else ""),

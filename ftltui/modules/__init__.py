@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Tuple
+    from typing import Dict, List, Tuple
 
 from ftltui.modules.base import ModuleContext, ModuleSpec
 
@@ -67,11 +67,12 @@ def load(name: str) -> ModuleType:
 
 
 def spec(name: str) -> ModuleSpec:
-    """A native module's spec; on the controller, else an installed Ansible module's.
+    """A native module's spec (``ansible.builtin.X``/``ansible.legacy.X`` of a native module
+    is the native one). ``KeyError`` when there is none.
 
-    ``ansible.builtin.X``/``ansible.legacy.X`` of a native module is the native one (the
-    fast path; ``ftltui.ansible_modules.finder.use_native`` decides when Ansible's is forced).
-    ``KeyError`` when neither exists.
+    This package runs on managed hosts too, so it knows only native modules; the
+    controller's lookup that falls back to installed Ansible modules is
+    :func:`ftltui.ansible_modules.docs.controller_spec`.
     """
     try:
         return load(name).SPEC
@@ -80,19 +81,7 @@ def spec(name: str) -> ModuleSpec:
     for prefix in ("ansible.builtin.", "ansible.legacy."):
         if name.startswith(prefix) and canonical(name[len(prefix):]) in BUILTIN:
             return load(name[len(prefix):]).SPEC
-    found = _ansible_spec(name)
-    if found is None:
-        raise KeyError(name)
-    return found
-
-
-def _ansible_spec(name: str) -> Optional[ModuleSpec]:
-    """An installed Ansible module's spec (controller only: the gate does not ship that package)."""
-    try:
-        from ftltui.ansible_modules.docs import ansible_spec
-    except ImportError:
-        return None
-    return ansible_spec(name)
+    raise KeyError(name)
 
 
 def execute(name: str, params: Dict[str, object], ctx: "ModuleContext") -> Dict[str, object]:

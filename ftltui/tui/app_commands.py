@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.tui.commands import PANES, CommandError
@@ -39,7 +40,6 @@ class CommandsMixin:
         self.call_after_refresh(self.main.action_command_line, text)  # type: ignore[attr-defined]
 
     def cmd_run(self, args: list[str]) -> None:
-        from ftltui import modules
         from ftltui.engine.kvargs import parse_kv
 
         if len(args) < 2:  # no module yet: the run form, on the pattern or the Inventory's marks/selection
@@ -47,7 +47,7 @@ class CommandsMixin:
             return
         pattern, module, rest = args[0], args[1], " ".join(args[2:])
         try:
-            spec = modules.spec(module)
+            spec = controller_spec(module)
         except KeyError:
             raise CommandError(f"unknown module {module!r}") from None
         known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs import JobQueue, RetryPolicy
 from ftltui.jobs.model import ACTIVE, TERMINAL, Job
@@ -344,11 +345,10 @@ def validate_run_args(module: str, raw: dict[str, Any]) -> str | None:
     Arguments holding ``{{ templates }}`` are checked structurally only (their type is
     known after rendering, per host), as the executor does.
     """
-    from ftltui import modules
     from ftltui.engine.executor import precheck_args
 
     try:
-        spec = modules.spec(module)
+        spec = controller_spec(module)
     except KeyError:
         return f"unknown module {module!r}"
     try:

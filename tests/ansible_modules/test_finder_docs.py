@@ -20,7 +20,7 @@ import pytest
 
 from ftltui import modules
 from ftltui.ansible_modules import catalog, finder
-from ftltui.ansible_modules.docs import ansible_spec, module_doc
+from ftltui.ansible_modules.docs import ansible_spec, controller_spec, module_doc
 from ftltui.ansible_modules.finder import find_module
 from ftltui.modules.base import ArgumentError, validate_args
 
@@ -150,15 +150,15 @@ def test_no_log_options_are_the_ones_ansible_masks(tmp_path: Path) -> None:
     assert ok and result["got"]["token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert ansible_spec("t.c.speconly", collections_paths=(str(root),)).secret_args() == ["token"]
     # real modules: user's password, uri's url_password (declared in module_utils/urls.py), copy's content
-    assert set(modules.spec("user").secret_args()) >= {"password"}
-    assert set(modules.spec("uri").secret_args()) == {"url_password"}
-    assert modules.spec("ansible.builtin.copy").name == "copy"  # the native one stays the fast path
+    assert set(controller_spec("user").secret_args()) >= {"password"}
+    assert set(controller_spec("uri").secret_args()) == {"url_password"}
+    assert controller_spec("ansible.builtin.copy").name == "copy"  # the native one stays the fast path
     assert ansible_spec("ansible.builtin.copy").secret_args() == ["content"]
 
 
 @needs_general
 def test_ini_file_validates_like_ansible(tmp_path: Path) -> None:
-    spec = modules.spec("community.general.ini_file")
+    spec = controller_spec("community.general.ini_file")
     target = tmp_path / "x.ini"
     cases = [
         {"path": str(target), "section": "s", "option": "o", "value": "v"},
@@ -264,11 +264,11 @@ def test_options_of_every_core_module_and_a_collection_sample_match_ansible_doc(
 def test_finding_describing_and_listing_never_import_ansible() -> None:
     code = textwrap.dedent("""
         import sys
-        from ftltui import modules
         from ftltui.ansible_modules.catalog import list_modules
+        from ftltui.ansible_modules.docs import controller_spec
         from ftltui.commands.modules import describe
         for name in ("community.general.ini_file", "uri", "user", "acl", "ansible.windows.win_ping"):
-            modules.spec(name)
+            controller_spec(name)
             describe(name)
         list_modules()
         print(sorted(m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))))

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui import modules
 from ftltui.errors import FtlError, Location, WorkflowError
 from ftltui.jobs.workflow.expr import ExprError, compile_expr
@@ -178,7 +179,7 @@ def _step(p: str, node: yaml.Node, default_hosts: str, secrets: list[Any]) -> St
     at = {k: _loc(p, v) for k, (_, v) in fields.items()}
     module = str(val["module"])
     try:
-        spec = modules.spec(module)
+        spec = controller_spec(module)
     except KeyError:
         raise WorkflowError(f"unknown module {module!r} (known: {', '.join(modules.available())})",
                             at["module"]) from None

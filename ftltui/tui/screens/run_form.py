@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
+from ftltui.ansible_modules.docs import controller_spec
 from ftltui import modules
 from ftltui.modules.base import Arg, ModuleSpec
 from ftltui.tui.fuzzy import rank
@@ -162,7 +163,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
 
     def choose(self, name: str) -> None:
         self.module = name
-        self.spec = modules.spec(name)
+        self.spec = controller_spec(name)
         self.query_one(ModuleInput).value = name
         self.query_one("#module-summary", Static).update(Text(f"{name}: {self.spec.summary}", style="italic"))
         self.query_one("#module-list", OptionList).display = False
