@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ftltui.ansible_modules.locations import ansible_core_dir
+
 # What AnsiballZ always ships besides the module's own imports (ansible-core 2.19):
 # the loader that runs a module, basic, and the legacy serialization profile's two halves.
 BASE_ROOTS = (
@@ -70,21 +72,9 @@ class ModuleBundle:
 
 
 @lru_cache(maxsize=1)
-def ansible_dir() -> Path | None:
-    """ansible-core's package directory, without importing it."""
-    try:
-        spec = importlib.util.find_spec("ansible")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-@lru_cache(maxsize=1)
 def core_version() -> str:
     """ansible-core's version, read from ``release.py`` as text (modules see it as ansible_version)."""
-    root = ansible_dir()
+    root = ansible_core_dir()
     if root is None:
         return "0.0"
     text = (root / "release.py").read_text(encoding="utf-8")
@@ -124,7 +114,7 @@ def module_fqn(path: Path, name: str) -> str:
         tail = parts[i:]
         if len(tail) >= 6 and tail[3:5] == ("plugins", "modules"):
             return ".".join(tail)
-    core = ansible_dir()
+    core = ansible_core_dir()
     if core is not None:
         try:
             rel = path.resolve().with_suffix("").relative_to(core / "modules")
@@ -158,7 +148,7 @@ def _locate(name: str, roots: tuple[Path, ...]) -> tuple[str, Path, bool] | None
     """(archive name, file, is_package) of an importable module_utils name, else None."""
     parts = name.split(".")
     if parts[:2] == ["ansible", "module_utils"]:
-        core = ansible_dir()
+        core = ansible_core_dir()
         bases = [core.parent] if core is not None else []
     elif parts[0] == "ansible_collections" and len(parts) >= 5 and parts[3:5] == ["plugins", "module_utils"]:
         bases = list(roots)
@@ -257,7 +247,7 @@ def _ansible_init() -> bytes:
 @lru_cache(maxsize=4)
 def base_payload(roots: tuple[Path, ...] = ()) -> Payload:
     """The warm-up bundle shared by every new-style module (built once per process)."""
-    if ansible_dir() is None:
+    if ansible_core_dir() is None:
         raise BundleError("ansible-core is not installed in ftl-tui's Python (pip install ansible-core)")
     found = closure(set(BASE_ROOTS), [], roots)
     files = {arc: p.read_bytes() for arc, p in found.items()}

@@ -394,16 +394,19 @@ class GateClient:
             for start in range(0, len(data), CHUNK):
                 piece = data[start:start + CHUNK]
                 last = start + CHUNK >= len(data)
-                if binary:
-                    self._write(chunk_header(rid, len(piece), last), piece)
-                else:
-                    self._send({"t": "chunk", "id": rid, "data": base64.b64encode(piece).decode("ascii"),
-                                "last": last})
-                assert self._proc is not None
-                await self._proc.stdin.drain()
+                await self._chunk(rid, piece, last, binary)
             return await req.future
         finally:
             self._pending.pop(rid, None)
+
+    async def _chunk(self, rid: int, data: bytes, last: bool, binary: bool) -> None:
+        """One piece of an upload: a binary chunk frame, or base64 JSON for an old gate."""
+        if binary:
+            self._write(chunk_header(rid, len(data), last), data)
+        else:
+            self._send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii"), "last": last})
+        assert self._proc is not None
+        await self._proc.stdin.drain()
 
     async def put(self, local_path: str) -> dict[str, Any]:
         """Upload a controller file into the gate's temp dir; returns {path, size, sha256}."""
@@ -423,13 +426,7 @@ class GateClient:
                         data = b""
                     sent = sent + len(data) if data else size
                     last = sent >= size
-                    if binary:
-                        self._write(chunk_header(rid, len(data), last), data)
-                    else:
-                        self._send({"t": "chunk", "id": rid, "data": base64.b64encode(data).decode("ascii"),
-                                    "last": last})
-                    assert self._proc is not None
-                    await self._proc.stdin.drain()
+                    await self._chunk(rid, data, last, binary)
             return await req.future
         finally:
             self._pending.pop(rid, None)
