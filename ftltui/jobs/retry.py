@@ -83,16 +83,25 @@ def idempotent(module: str, args: Any) -> bool:
     """May this invocation run twice on a host without harm?
 
     ``command``/``shell`` do whatever their command does, unless ``creates``/``removes``
-    guard them (Ansible's own idempotence switch); ``raw`` never is; a service
-    restart/reload repeats itself. Every other built-in module converges on a state."""
+    guard them (Ansible's own idempotence switch); ``raw``/``script`` never are; a service
+    restart/reload repeats itself. The other native modules converge on a state. Any other
+    module (an installed Ansible or collection module) is unknown here, so it is not
+    assumed to be: a retry must not guess. ``ansible.builtin.X``/``ansible.legacy.X``
+    are judged as ``X``."""
+    from ftltui import modules
+
     a = args if isinstance(args, dict) else {}
-    if module in ("command", "shell"):
+    short = module
+    for prefix in ("ansible.builtin.", "ansible.legacy."):
+        if module.startswith(prefix):
+            short = module[len(prefix):]
+    if short in ("command", "shell"):
         return bool(a.get("creates") or a.get("removes"))
-    if module in ("raw", "script"):
+    if short in ("raw", "script"):
         return False
-    if module == "service":
+    if short == "service":
         return a.get("state") not in ("restarted", "reloaded")
-    return True
+    return modules.canonical(short) in modules.BUILTIN
 
 
 def host_message(host: str, msg: str) -> str:

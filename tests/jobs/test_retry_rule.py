@@ -208,3 +208,18 @@ def test_real_queue_runs_a_host_only_while_the_rule_allows(script, is_idempotent
             assert last["status"] == want and len(job.per_host[h]["attempts"]) == runs, job.per_host[h]
         if far:
             assert len(job.per_host["far1"]["attempts"]) == job.attempts
+
+
+def test_idempotence_is_judged_by_the_module_not_by_how_it_is_named() -> None:
+    """FQCNs of command/shell/raw are as unsafe to repeat as the short names, and a module
+    the rule knows nothing about (an installed Ansible or collection module) is not assumed
+    to converge: a timed-out ``ansible.builtin.shell`` must not run twice."""
+    from ftltui.jobs.retry import idempotent
+
+    for name in ("shell", "ansible.builtin.shell", "ansible.legacy.command", "ansible.builtin.raw", "script"):
+        assert not idempotent(name, {"cmd": "echo x >> /tmp/x"}), name
+    assert idempotent("ansible.builtin.shell", {"cmd": "x", "creates": "/tmp/y"})
+    assert not idempotent("ansible.builtin.service", {"name": "nginx", "state": "restarted"})
+    assert idempotent("ansible.builtin.lineinfile", {"path": "/x", "line": "y"})
+    assert idempotent("copy", {"content": "x", "dest": "/tmp/x"})
+    assert not idempotent("community.general.make", {"chdir": "/src"})
