@@ -74,6 +74,9 @@ class HostError(Exception):
     """Base of per-host execution failures; ``kind`` is the classification shown to users."""
 
     kind = "failed"
+    # shown as ``UNREACHABLE!`` (status ``unreachable``), as Ansible shows every failure to
+    # connect, log in or trust the host key; ``kind`` still tells them apart
+    unreachable = False
     transient = False  # may a retry help?
 
     def __init__(self, host: str, message: str, *, hop: str | None = None) -> None:
@@ -88,6 +91,7 @@ class Unreachable(HostError):
 
     kind = "unreachable"
     transient = True
+    unreachable = True
 
 
 class ConnectionLost(Unreachable):
@@ -99,10 +103,12 @@ class ConnectionLost(Unreachable):
 
 class AuthFailed(HostError):
     kind = "auth_failed"
+    unreachable = True
 
 
 class HostKeyRejected(HostError):
     kind = "host_key_rejected"
+    unreachable = True
 
 
 class GateFailed(HostError):

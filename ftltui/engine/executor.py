@@ -38,7 +38,6 @@ from ftltui.errors import (
     ModuleArgsError,
     TemplateError,
     UnknownModuleError,
-    Unreachable,
 )
 from ftltui.inventory.model import Host
 from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
@@ -374,7 +373,7 @@ class Executor:
             msg = f"{host.name}: timed out after {run.timeout:g}s"
             return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
         except HostError as exc:
-            status = "unreachable" if isinstance(exc, Unreachable) else "failed"
+            status = "unreachable" if exc.unreachable else "failed"
             res: dict[str, Any] = {"msg": str(exc)}
             if status == "unreachable":
                 res["unreachable"] = True

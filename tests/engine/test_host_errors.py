@@ -139,7 +139,7 @@ async def test_encrypted_key_without_agent_fails_with_the_fix(tmp_path: Path, se
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     res = await _run(tmp_path, {"h": {**server, "ansible_ssh_private_key_file": str(encrypted_key)}})
     r = res.results["h"]
-    assert r.status == "failed" and r.error_kind == "auth_failed", r
+    assert r.status == "unreachable" and r.error_kind == "auth_failed", r  # as Ansible shows it
     assert f"key {encrypted_key} is encrypted with a passphrase" in r.msg, r.msg
     assert "SSH_AUTH_SOCK is not set" in r.msg and f"ssh-add {encrypted_key}" in r.msg, r.msg
     assert "s3cret" not in json.dumps(r.to_dict())
@@ -149,7 +149,7 @@ async def test_encrypted_key_not_in_the_agent_says_so(tmp_path: Path, server, en
     await _add_to_agent(agent, asyncssh.generate_private_key("ssh-ed25519"))  # some other key
     res = await _run(tmp_path, {"h": {**server, "ansible_ssh_private_key_file": str(encrypted_key)}})
     r = res.results["h"]
-    assert r.status == "failed" and r.error_kind == "auth_failed", r
+    assert r.status == "unreachable" and r.error_kind == "auth_failed", r  # as Ansible shows it
     assert "is encrypted with a passphrase and the ssh-agent does not hold it" in r.msg, r.msg
 
 

@@ -121,7 +121,7 @@ OUTCOMES = ("ok", "changed", "module_failed", "unreachable", "timeout", "gate_fa
 def _status(outcome: str) -> tuple[str, str | None]:
     if outcome in ("ok", "changed"):
         return outcome, None
-    return ("unreachable" if outcome == "unreachable" else "failed"), outcome
+    return ("unreachable" if outcome in ("unreachable", "auth_failed") else "failed"), outcome
 
 
 class _HR:  # the shape of an engine HostResult the ledger reads

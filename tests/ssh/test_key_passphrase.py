@@ -116,7 +116,7 @@ async def test_no_answer_fails_with_the_fix(jumpbed, enc_key, tmp_path, no_agent
         r = (await ex.run("all", "ping", {})).results["h01"]
     finally:
         await ex.close()
-    assert r.status == "failed" and r.error_kind == "auth_failed", r
+    assert r.status == "unreachable" and r.error_kind == "auth_failed", r
     assert f"key {enc_key} is encrypted with a passphrase and none was given" in r.msg, r.msg
     assert len(ask.asked) == 1
 
@@ -209,7 +209,7 @@ def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
         if f.is_file():
             assert PASS.encode() not in f.read_bytes(), f
     rc, out = _cli_in_pty(argv, "wrong one", env)
-    assert rc == 2, out  # the hosts fail (auth_failed), saying why
+    assert rc == 3, out  # UNREACHABLE! as in Ansible (auth_failed), saying why
     assert f"cannot decrypt {enc_key}: wrong passphrase" in out, out
     assert "wrong one" not in out
 

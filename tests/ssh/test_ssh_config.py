@@ -113,7 +113,7 @@ async def test_strict_yes_refuses_an_unknown_key(jumpbed, make_executor, tmp_pat
     h = jumpbed.hosts["h01"]
     ex = make_executor(jumpbed, [], {"h": {"ansible_host": h.address}}, common=_only_config(cfg))
     r = (await ex.run("h", "ping", {})).results["h"]
-    assert r.status == "failed" and r.error_kind == "host_key_rejected", r
+    assert r.status == "unreachable" and r.error_kind == "host_key_rejected", r
     assert "unknown host key" in r.msg and str(empty) in r.msg, r.msg
     assert empty.read_text() == ""
 
