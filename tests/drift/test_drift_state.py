@@ -10,35 +10,18 @@ a real state directory, local hosts on fake roots, and a real unreachable SSH ho
 from __future__ import annotations
 
 import json
-import socket
 import stat
 from pathlib import Path
 
 import yaml
 
 from drift_helpers import make_root
+from netutil import closed_port
 
 from ftltui.drift.model import Resource
 from ftltui.drift.store import SnapshotStore
 
 SECTIONS = ["users", "groups", "sudoers", "files"]
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, released, then checked refused)."""
-    for _ in range(20):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with socket.socket() as c:
-            c.settimeout(2)
-            try:
-                c.connect(("127.0.0.1", port))
-            except ConnectionRefusedError:
-                return port
-            except OSError:
-                continue
-    raise AssertionError("no closed loopback port found")
 
 
 def object_of(state: Path, snap_id: str) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from netutil import closed_port
+
 from ftltui.jobs import Outcome
 
 
@@ -27,21 +29,6 @@ async def scripted(job, ctx) -> Outcome:
             await asyncio.sleep(1.0)
             raise
     raise AssertionError(step)
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on: bound by us, released, and checked to refuse."""
-    import socket
-
-    for _ in range(20):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with socket.socket() as c:
-            c.settimeout(1)
-            if c.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no closed loopback port found")
 
 
 def inventory_with_unreachable(path, local=("l1", "l2"), far=("far1",)):

@@ -7,31 +7,14 @@ a port this test checked is closed).
 
 from __future__ import annotations
 
-import socket
 import stat
 from pathlib import Path
 
 import yaml
+from netutil import closed_port
 from tuihelpers import ready, screen_text, wait_for
 
 SIZE = (120, 40)
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, released, then checked refused)."""
-    for _ in range(20):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with socket.socket() as c:
-            c.settimeout(2)
-            try:
-                c.connect(("127.0.0.1", port))
-            except ConnectionRefusedError:
-                return port
-            except OSError:
-                continue
-    raise AssertionError("no closed loopback port found")
 
 
 def setup(tmp_path: Path, *, unreachable: bool = False) -> tuple[Path, Path]:
