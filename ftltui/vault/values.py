@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
 from ftltui.errors import Location
 from ftltui.vault.envelope import VaultError
+
+_T = TypeVar("_T")
 
 VAULT_KEY = "__ansible_vault"
 
@@ -62,28 +64,26 @@ class VaultValue(dict):  # type: ignore[type-arg]
         return (VaultValue, (self.envelope, self.error, self.where, self.name))
 
 
-def vault_texts(value: Any, _depth: int = 0) -> Iterator[VaultText]:
+def vault_texts(value: Any) -> Iterator[VaultText]:
     """Every decrypted vault string inside ``value`` (dicts and lists walked)."""
-    if isinstance(value, VaultText):
-        yield value
-    elif isinstance(value, dict) and _depth < 32:
-        for v in value.values():
-            yield from vault_texts(v, _depth + 1)
-    elif isinstance(value, (list, tuple)) and _depth < 32:
-        for v in value:
-            yield from vault_texts(v, _depth + 1)
+    return _instances(value, VaultText)
 
 
-def undecrypted(value: Any, _depth: int = 0) -> Iterator[VaultValue]:
+def undecrypted(value: Any) -> Iterator[VaultValue]:
     """Every value inside ``value`` that could not be decrypted."""
-    if isinstance(value, VaultValue):
+    return _instances(value, VaultValue)
+
+
+def _instances(value: Any, cls: type[_T], _depth: int = 0) -> Iterator[_T]:
+    """Every ``cls`` inside nested dicts/lists/tuples (32 levels at most)."""
+    if isinstance(value, cls):
         yield value
     elif isinstance(value, dict) and _depth < 32:
         for v in value.values():
-            yield from undecrypted(v, _depth + 1)
+            yield from _instances(v, cls, _depth + 1)
     elif isinstance(value, (list, tuple)) and _depth < 32:
         for v in value:
-            yield from undecrypted(v, _depth + 1)
+            yield from _instances(v, cls, _depth + 1)
 
 
 def mark_secret(value: Any, _depth: int = 0) -> Any:

@@ -13,13 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 import pytest
+from sshagent import ssh_agent
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
@@ -99,21 +99,9 @@ def encrypted_key(tmp_path: Path, user_key: asyncssh.SSHKey) -> Path:
 @pytest.fixture
 def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A real ssh-agent on a socket in tmp_path, as SSH_AUTH_SOCK."""
-    if shutil.which("ssh-agent") is None:
-        pytest.skip("ssh-agent is not installed")
-    sock = tmp_path / "agent.sock"
-    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        end = time.monotonic() + 10
-        while not sock.exists():
-            assert proc.poll() is None and time.monotonic() < end, "ssh-agent did not start"
-            time.sleep(0.02)
-        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
-        yield str(sock)
-    finally:
-        proc.terminate()
-        proc.wait()
+    with ssh_agent(tmp_path / "agent.sock") as sock:
+        monkeypatch.setenv("SSH_AUTH_SOCK", sock)
+        yield sock
 
 
 async def _add_to_agent(sock: str, key: asyncssh.SSHKey) -> None:

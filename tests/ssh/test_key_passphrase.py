@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncssh
 import pytest
+from sshagent import ssh_agent
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
@@ -41,20 +42,8 @@ def enc_key(jumpbed: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def agent(tmp_path: Path) -> Iterator[str]:
-    if shutil.which("ssh-agent") is None:
-        pytest.skip("ssh-agent is not installed")
-    sock = tmp_path / "agent.sock"
-    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        end = time.monotonic() + 10
-        while not sock.exists():
-            assert proc.poll() is None and time.monotonic() < end, "ssh-agent did not start"
-            time.sleep(0.02)
-        yield str(sock)
-    finally:
-        proc.terminate()
-        proc.wait()
+    with ssh_agent(tmp_path / "agent.sock") as sock:
+        yield sock
 
 
 class Asker:
