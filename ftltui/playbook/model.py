@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
-from ftltui.errors import Location
+from ftltui.errors import FtlError, Location
 
 # Keywords each object accepts (ansible-core 2.19's playbook keyword reference). The
 # loader rejects any other key with file, line and the keyword's name; a keyword listed
@@ -43,6 +43,44 @@ TASK_KEYWORDS = COMMON_KEYWORDS | frozenset({
     "nested", "subelements", "random_choice", "first_found", "lines", "file", "env",
 ))
 ROLE_ENTRY_KEYWORDS = COMMON_KEYWORDS | frozenset({"role", "when", "delegate_to", "delegate_facts"})
+
+# Keywords the loader accepts (they are Ansible's) but ftl-tui does not run: --syntax-check
+# and load fail naming the keyword, file and line. The runner removes a name from here
+# when it implements it.
+UNSUPPORTED_KEYWORDS = frozenset({"async", "poll", "debugger", "order", "fact_path", "gather_timeout"})
+# ``connection:`` values ftl-tui runs (templates are checked at run time)
+SUPPORTED_CONNECTIONS = frozenset({"ssh", "local", "smart"})
+
+# Actions the runner performs on the controller (never sent to a host as a module). The
+# loader accepts them as task actions beside native and installed Ansible modules;
+# ``import_tasks``/``import_role`` never reach the runner (the loader expands them).
+CONTROLLER_ACTIONS = frozenset({
+    "debug", "set_fact", "assert", "fail", "include_vars", "import_tasks", "include_tasks",
+    "import_role", "include_role", "add_host", "group_by", "pause", "wait_for_connection", "meta",
+    "set_stats", "validate_argument_spec",
+})
+# Actions whose string argument keeps words without ``=`` as ``_raw_params`` (Ansible's
+# free-form modules and the controller actions that take a free-form argument).
+RAW_PARAMS_ACTIONS = frozenset({
+    "command", "shell", "raw", "script", "win_command", "win_shell",
+    "include_vars", "include_tasks", "import_tasks", "include_role", "import_role", "add_host",
+    "group_by", "set_fact", "meta",
+})
+_BUILTIN_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
+
+
+def builtin_name(action: str) -> str:
+    """``ansible.builtin.X`` / ``ansible.legacy.X`` -> ``X`` (other names unchanged): the
+    loader and the runner compare actions by this name."""
+    for prefix in _BUILTIN_PREFIXES:
+        if action.startswith(prefix):
+            return action[len(prefix):]
+    return action
+
+
+class PlaybookError(FtlError):
+    """A playbook, task file, role or vars file is invalid: ansible-playbook's parser
+    error (exit status 4), with file, line and what was expected."""
 
 
 @dataclass
@@ -80,6 +118,10 @@ class Block:
     name: str | None = None
     keywords: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
+    # set when the block is a role applied statically (``import_role``): the runner enters
+    # that role's scope (defaults, vars, params, role_path) and runs its dependencies
+    # first, as for an entry of ``roles:``; ``block`` holds the role's own tasks
+    role_use: RoleUse | None = None
 
 
 Item = Union[Task, Block]
