@@ -116,6 +116,11 @@ def _show(args: argparse.Namespace) -> int:
     print(f"job {args.id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
+    if (doc.get("spec") or {}).get("content"):  # the version it runs: a retry runs this, not the file now
+        spec, summary = doc["spec"], doc.get("summary") or {}
+        ran = {"live": " (ran the file, unchanged)", "stored": " (ran the stored copy: the file had changed)"}
+        print(f"  content sha256:{spec['content']} of {spec.get('playbook') or spec.get('file')}"
+              + ran.get(summary.get("ran", ""), ""))
     for state, ts, reason in doc.get("history", []):
         print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
     for a in doc["attempt_records"]:
@@ -221,11 +226,23 @@ def _retry(args: argparse.Namespace) -> int:
         error(f"job {args.id} is {doc['state']}; only finished jobs can be retried")
         return EXIT_BAD_INPUT
     spec, resume = doc["spec"], args.jobs_cmd == "retry"
+    if doc["kind"] == "playbook" and resume:
+        from ftltui.jobs.playbook_kind import failed_hosts
+
+        if not failed_hosts(doc):  # never run a playbook again on hosts that finished it
+            error(f"job {args.id}: every host finished the playbook; nothing to re-run "
+                  f"(`ftl-tui jobs requeue {args.id}` runs it again on all hosts)")
+            return EXIT_BAD_INPUT
 
     async def enqueue(q: Any) -> Any:
         if doc["kind"] == "workflow":
             return await enqueue_workflow(q, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
-                                          resume=doc.get("steps") if resume else None, parent=args.id)
+                                          resume=doc.get("steps") if resume else None, parent=args.id,
+                                          content=spec.get("content"))
+        if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
+            from ftltui.jobs.playbook_kind import rerun_from_failure
+
+            return await rerun_from_failure(q, doc, args.id)
         if doc["kind"] == "run":
             pattern = spec["pattern"]
             if resume:  # only the hosts that did not succeed

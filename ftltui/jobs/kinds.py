@@ -69,7 +69,15 @@ async def workflow_kind(job: Job, ctx: JobContext) -> Outcome:
     from ftltui.jobs.events import StepChanged
 
     spec = ctx.spec
-    wf = load_workflow(spec["file"], ctx.executor.inventory)
+    path = spec["file"]
+    if spec.get("content"):  # the file as it was enqueued, even if it changed since
+        from ftltui.jobs.content_store import ContentStore
+
+        path, copied = ContentStore(ctx.queue.store.path).live_or_stored(path, spec["content"])
+        if copied:
+            ctx.log.write({"event": "JobNote", "text": f"{spec['file']} changed since it was queued: "
+                                                       f"running the stored content {spec['content'][:12]}"})
+    wf = load_workflow(path, ctx.executor.inventory)
     total = len(wf.steps)
 
     def snapshot() -> dict[str, Any]:  # step records change in place while the store writes
@@ -111,8 +119,11 @@ AD_HOC = RetryPolicy(max_attempts=1)
 
 
 def register_builtin(queue: JobQueue) -> None:
+    from ftltui.jobs import playbook_kind
+
     queue.register_kind("run", run_kind)
     queue.register_kind("workflow", workflow_kind)
+    playbook_kind.register(queue)  # the console registers it again with its vault keyring
 
 
 async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str, Any], *, check: bool = False,
@@ -134,14 +145,23 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
 
 async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str, Any] | None = None,
                            check: bool = False, resume: dict[str, Any] | None = None,
-                           retry: RetryPolicy | None = None, **kw: Any) -> Job:
-    """Validate first (a bad file never becomes a job), then enqueue."""
+                           retry: RetryPolicy | None = None, content: str | None = None, **kw: Any) -> Job:
+    """Validate first (a bad file never becomes a job), store its content (a retry runs
+    it, not what the file says by then; ``content``: the sha of a job being re-run), enqueue."""
+    from ftltui.jobs.content_store import ContentStore
+
     path = str(Path(path).resolve())
-    wf = load_workflow(path, queue.executor.inventory if queue.executor else None)
+    store = ContentStore(queue.store.path)
+    if content is None:
+        wf = load_workflow(path, queue.executor.inventory if queue.executor else None)
+        content = store.put_file(path)
+    else:
+        wf = load_workflow(store.live_or_stored(path, content)[0], queue.executor.inventory if queue.executor else None)
     secrets = wf.secret_values(vars)
     for step in wf.steps.values():
         spec = controller_spec(step.module)
         secrets += [str(step.args[a]) for a in spec.secret_args() if step.args.get(a) not in (None, "")]
-    return await queue.enqueue("workflow", {"file": path, "vars": vars or {}, "check": check, "resume": resume},
+    return await queue.enqueue("workflow", {"file": path, "content": content, "vars": vars or {}, "check": check,
+                                            "resume": resume},
                                title=f"workflow {wf.name}" + (" (check)" if check else ""),
                                secrets=secrets, retry=retry, **kw)

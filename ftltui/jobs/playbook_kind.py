@@ -1,0 +1,191 @@
+"""The ``playbook`` job kind: an Ansible playbook run as a durable job.
+
+The job runs the content it stored when it was enqueued (:mod:`ftltui.jobs.playbook_content`),
+so ``jobs show`` can name the version (a sha256) and a re-run runs that version.
+
+Retries follow Ansible, where nothing is retried by itself: a playbook is not assumed
+to be safe to run twice (its ``command``/``shell`` tasks may not be), so the default
+policy makes one attempt and an attempt never asks for another (``Outcome.retry`` is
+false). The operator's explicit **re-run from failure** (:func:`rerun_from_failure`,
+what ``ansible-playbook --limit @site.retry`` did) runs the same stored content limited
+to the hosts that failed or were unreachable; hosts that finished the playbook are never
+run again by it. Per host the job keeps a ledger (:class:`~ftltui.jobs.retry.HostLedger`,
+shown by ``jobs show``): ``running`` from its first play until the recap, then its recap
+status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import Any, Sequence
+
+from ftltui.jobs import model as m
+from ftltui.jobs.content_store import ContentStore
+from ftltui.jobs.context import JobContext
+from ftltui.jobs.model import Job, Outcome
+from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook
+from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy
+
+KIND = "playbook"
+ONE_ATTEMPT = RetryPolicy(max_attempts=1)
+OPTION_FIELDS = ("limit", "tags", "skip_tags", "check", "diff", "forks", "start_at_task", "extra_vars",
+                 "verbosity", "become", "become_user", "become_method", "remote_user")
+EXIT_KIND = {1: "error", 2: "failed", 3: "unreachable", 4: "parser_error", 5: "bad_options", 99: "interrupted",
+             250: "internal"}
+_PATH_FIELDS = ("location", "path", "file", "text")
+
+
+def options_doc(**kw: Any) -> dict[str, Any]:
+    """The stored form of a run's options (PlayOptions' JSON-ready fields; no prompt)."""
+    unknown = set(kw) - set(OPTION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown play options: {', '.join(sorted(unknown))}")
+    doc = {k: v for k, v in kw.items() if v not in (None, (), [], {}, False)}
+    for k in ("tags", "skip_tags"):
+        if k in doc:
+            doc[k] = list(doc[k])
+    return doc
+
+
+def play_options(doc: dict[str, Any]) -> Any:
+    from ftltui.playbook.options import PlayOptions
+
+    kw = {k: doc[k] for k in OPTION_FIELDS if k in doc}
+    for k in ("tags", "skip_tags"):
+        if k in kw:
+            kw[k] = tuple(kw[k])
+    return PlayOptions(**kw)  # ask=None: nobody can answer a prompt in a job, as with no TTY
+
+
+def content_store(queue: Any) -> ContentStore:
+    return ContentStore(queue.store.path)
+
+
+class PlaybookKind:
+    """The handler; holds what the console or CLI knows and a job cannot store (the vault)."""
+
+    def __init__(self, vault: Any = None) -> None:
+        self.vault = vault
+
+    async def __call__(self, job: Job, ctx: JobContext) -> Outcome:
+        spec = ctx.spec
+        prepared: PreparedRun = await asyncio.to_thread(prepare, content_store(ctx.queue), spec, self.vault)
+        ctx.log.write({"event": "JobNote", "text": prepared.note})
+        job.summary = {**(job.summary or {}), "content": prepared.content, "ran": prepared.ran}
+        ledger = HostLedger(job.per_host, False)
+        number = job.attempts
+        plays = len(prepared.playbook.plays)
+        failures: dict[str, str] = {}
+        labels: dict[str, str] = {}
+
+        def on_event(ev: Any) -> None:
+            ev = _original_paths(ev, prepared)
+            name = ev.type
+            if name == "PlayStarted":
+                ledger.start([h for h in ev.hosts if h not in ledger.entries], number)
+                ctx.progress(ev.index, plays)
+                ctx.save_soon(lambda: {"per_host": ledger.doc()})
+            elif name == "TaskStarted":
+                labels[ev.task_id] = ev.label
+            elif name == "HostTaskResult" and ev.status in ("failed", "unreachable") and not ev.ignored:
+                failures[ev.host] = f"{labels.get(ev.task_id, ev.task_id)}: {ev.result.get('msg', ev.status)}"
+            ctx.output(ev)
+
+        from ftltui.playbook.runner import run_playbook
+
+        try:
+            finished = await run_playbook(prepared.playbook, ctx.executor, play_options(spec.get("options") or {}),
+                                          on_event)
+        except asyncio.CancelledError:
+            ledger.cancel_running()
+            job.per_host = ledger.doc()
+            raise
+        finally:
+            await ctx.saved()
+        ctx.progress(plays, plays)
+        for host, st in finished.stats.items():
+            status = "unreachable" if st.unreachable else "failed" if st.failed else "changed" if st.changed else "ok"
+            ledger.record(number, {"host": host, "status": status,
+                                   "error_kind": "unreachable" if st.unreachable else None,
+                                   "result": {"msg": failures.get(host, "")}})
+        ledger.cancel_running("not in the recap")
+        job.per_host = ledger.doc()
+        summary = {"content": prepared.content, "ran": prepared.ran, "exit_code": finished.exit_code,
+                   "recap": {h: s.to_dict() for h, s in finished.stats.items()}}
+        if finished.exit_code == 0:
+            return Outcome(m.OK, None, f"{len(finished.stats)} host(s) ok", summary)
+        if finished.interrupted:
+            return Outcome(m.ATTEMPT_CANCELLED, "cancelled", "interrupted", summary)
+        bad = [h for h, e in ledger.entries.items() if (e["attempts"] or [{}])[-1].get("status") not in ENDED_WELL]
+        msg = f"exit {finished.exit_code}; " + "; ".join(f"{h}: {failures.get(h) or ledger.last(h)['status']}"
+                                                         for h in bad[:3])
+        return Outcome(m.ERROR, EXIT_KIND.get(finished.exit_code, "error"), msg[:600], summary, retry=False)
+
+
+def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
+    """Events of a stored copy name the files the user knows, not the copy's."""
+    if prepared.tree is None:
+        return ev
+    changes = {f: prepared.original_path(getattr(ev, f)) for f in _PATH_FIELDS
+               if isinstance(getattr(ev, f, None), str) and str(prepared.tree) in getattr(ev, f)}
+    result = getattr(ev, "result", None)
+    if isinstance(result, dict) and str(prepared.tree) in str(result.get("msg", "")):
+        changes["result"] = {**result, "msg": prepared.original_path(str(result["msg"]))}
+    return dataclasses.replace(ev, **changes) if changes else ev
+
+
+def register(queue: Any, vault: Any = None) -> None:
+    queue.register_kind(KIND, PlaybookKind(vault))
+
+
+async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, Any] | None = None,
+                           roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
+                           vault: Any = None, retry: RetryPolicy | None = None, **kw: Any) -> Job:
+    """Load (a bad playbook raises with file:line and never becomes a job), store its
+    content, enqueue. ``options``: :func:`options_doc`."""
+    path = str(Path(path).resolve())
+    roles_path = [str(Path(p).expanduser()) for p in roles_path]
+    collections_paths = [str(Path(p).expanduser()) for p in collections_paths]
+
+    def load_and_store() -> tuple[Any, str]:
+        playbook = load(Path(path), roles_path, collections_paths, vault)
+        sha, _manifest = store_playbook(content_store(queue), playbook)
+        return playbook, sha
+
+    playbook, sha = await asyncio.to_thread(load_and_store)
+    opts = dict(options or {})
+    spec = {"playbook": path, "content": sha, "options": opts, "roles_path": roles_path,
+            "collections_paths": collections_paths}
+    return await queue.enqueue(KIND, spec, title=_title(path, opts), retry=retry or ONE_ATTEMPT, **kw)
+
+
+def _title(path: str, opts: dict[str, Any]) -> str:
+    extra = [f"-l {opts['limit']}"] if opts.get("limit") else []
+    extra += [f"-t {','.join(opts['tags'])}"] if opts.get("tags") else []
+    extra += ["--check"] if opts.get("check") else []
+    extra += ["--diff"] if opts.get("diff") else []
+    return f"playbook {Path(path).name}" + (" " + " ".join(extra) if extra else "")
+
+
+def failed_hosts(job: Job | dict[str, Any]) -> list[str]:
+    """Hosts whose last attempt did not end well (failed, unreachable, cancelled, lost):
+    what Ansible's ``.retry`` file listed."""
+    per_host = job.get("per_host") if isinstance(job, dict) else job.per_host
+    return sorted(h for h, e in (per_host or {}).items()
+                  if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
+
+
+async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int | None = None) -> Job | None:
+    """A new job running the same stored content on the failed/unreachable hosts only
+    (``--limit`` of those hosts); ``None`` when every host finished well."""
+    hosts = failed_hosts(job)
+    if not hosts:
+        return None
+    spec = dict(job["spec"] if isinstance(job, dict) else job.spec)
+    opts = {**(spec.get("options") or {}), "limit": ",".join(hosts)}
+    spec["options"] = opts
+    parent = job_id if job_id is not None else getattr(job, "id", None)
+    return await queue.enqueue(KIND, spec, title=_title(spec["playbook"], opts) + " (re-run from failure)",
+                               retry=ONE_ATTEMPT, parent=parent)
