@@ -1,0 +1,61 @@
+"""The one Jinja2 environment playbooks are rendered in: sandboxed, native, strict.
+
+- Sandboxed (``ImmutableSandboxedEnvironment``): templates come from playbooks, roles and
+  vars files; they may read data, never reach Python internals (``__class__``...) or
+  mutate the runner's objects (``list.append``).
+- Native: a template that is exactly one ``{{ expr }}`` yields the expression's value
+  (a list stays a list); anything else is joined as text (``render.concat``). Unlike
+  Jinja2's NativeEnvironment nothing is ``literal_eval``-ed back from text, as in
+  ansible-core 2.19.
+- Strict: undefined values fail when used (``undefined.ChainedStrictUndefined``).
+
+Filters, tests and global functions are registered by name and as ``ansible.builtin.NAME``
+so playbooks written with fully qualified names work too.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ftltui.playbook.jinja.undefined import ChainedStrictUndefined
+
+
+class PlaybookEnvironment(ImmutableSandboxedEnvironment):
+    """Sandboxed environment whose templates yield native values (see ``render``)."""
+
+    code_generator_class = NativeCodeGenerator
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # The sandbox already refuses dunders and internals; also refuse "_private"
+        # attributes: nothing a playbook needs starts with an underscore.
+        if attr.startswith("_"):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+@lru_cache(maxsize=None)
+def environment() -> PlaybookEnvironment:
+    """The shared environment (filters are pure; per-render state lives in the context)."""
+    from ftltui.playbook.jinja import filters_core, filters_data, filters_formats, filters_text, lookups, tests
+
+    env = PlaybookEnvironment(
+        undefined=ChainedStrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,  # Ansible's defaults for templates
+        extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
+        auto_reload=False,
+        cache_size=0,  # compiled templates are cached by render.compiled_* (by source text)
+    )
+    for module in (filters_core, filters_data, filters_formats, filters_text):
+        env.filters.update(module.FILTERS)
+    env.tests.update(tests.TESTS)
+    env.globals.update(lookups.GLOBALS)
+    for table in (env.filters, env.tests):
+        for name in list(table):
+            if "." not in name:
+                table[f"ansible.builtin.{name}"] = table[name]
+    return env

@@ -1,0 +1,184 @@
+"""Ansible's everyday filters: truth, choice, type, shell quoting, paths, sizes, time, UUIDs.
+
+Written from ``ansible-doc -t filter NAME`` (ansible-core 2.19) and checked against it by
+tests/playbook/test_jinja_oracle.py. Jinja2's own filters (``default``/``d``, ``int``,
+``float``, ``string``, ``length``, ``join``, ``map``, ``select``...) are used as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ntpath
+import os
+import posixpath
+import shlex
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2.runtime import Undefined
+
+BOOLEANS_TRUE = frozenset({"y", "yes", "on", "1", "true", "t"})
+BOOLEANS_FALSE = frozenset({"n", "no", "off", "0", "false", "f", ""})
+UUID_NAMESPACE_ANSIBLE = uuid.UUID("361E6D51-FAEC-444A-9079-341386DA8E2E")
+
+
+class FilterError(ValueError):
+    """A filter got input it cannot handle; the message starts with the filter's name."""
+
+
+def to_bool(value: Any) -> bool:
+    """``bool``: true for true, 1 and the words yes/on/y/t/true/1 (any case)."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return value == 1
+    text = str(value).strip().lower()
+    if text in BOOLEANS_TRUE:
+        return True
+    if text in BOOLEANS_FALSE:
+        return False
+    raise FilterError(f"bool: cannot convert {value!r} to a boolean")
+
+
+def mandatory(value: Any, msg: str | None = None) -> Any:
+    """Fail when ``value`` is undefined; pass it through otherwise."""
+    if isinstance(value, Undefined):
+        if msg is not None:
+            raise FilterError(str(msg))
+        name = getattr(value, "_undefined_name", None)
+        raise FilterError(f"Mandatory variable {name!r} not defined." if name else "Mandatory variable not defined.")
+    return value
+
+
+def ternary(value: Any, true_val: Any, false_val: Any = None, none_val: Any = None) -> Any:
+    if value is None and none_val is not None:
+        return none_val
+    return true_val if value else false_val
+
+
+def type_debug(value: Any) -> str:
+    """The Python type's name, as a user would write it (marked text is still ``str``)."""
+    for base in (bool, int, float, str, dict, list, tuple):
+        if isinstance(value, base):
+            return base.__name__
+    if isinstance(value, Mapping):
+        return "dict"
+    return type(value).__name__
+
+
+def split(value: Any, separator: str = " ", maxsplit: int = -1) -> list[str]:
+    return str(value).split(separator, maxsplit)
+
+
+def quote(value: Any) -> str:
+    return shlex.quote("" if value is None else str(value))
+
+
+def _path(value: Any) -> str:
+    return os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+
+
+def splitext(value: Any) -> list[str]:
+    return list(posixpath.splitext(_path(value)))
+
+
+def relpath(value: Any, start: str) -> str:
+    return posixpath.relpath(_path(value), start)
+
+
+# -- sizes ---------------------------------------------------------------------------
+
+_UNITS = "BKMGTPEZY"
+
+
+def human_readable(size: Any, isbits: bool = False, unit: str | None = None) -> str:
+    """``1048576`` -> ``1.00 MB`` (``Mb`` for bits), the largest unit that keeps it >= 1."""
+    try:
+        number = float(size)
+    except (TypeError, ValueError):
+        raise FilterError(f"human_readable: {size!r} is not a number") from None
+    suffix = "b" if isbits else "B"
+    base = 1000 if isbits else 1024
+    if unit is not None:
+        index = _UNITS.index(unit[0].upper())
+    else:
+        index = 0
+        while index < len(_UNITS) - 1 and abs(number) >= base ** (index + 1):
+            index += 1
+    value = number / base ** index
+    letter = _UNITS[index]
+    name = suffix if letter == "B" else letter + suffix
+    return f"{value:.2f} {name}"
+
+
+def human_to_bytes(value: Any, default_unit: str | None = None, isbits: bool | None = None) -> int:
+    """``"1.5 KB"`` -> ``1536``; ``"10 Mb"`` with ``isbits=True`` counts bits (x1000)."""
+    import re
+
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d*)?)\s*([A-Za-z]*)\s*", str(value))
+    if not m:
+        raise FilterError(f"human_to_bytes: can't interpret {value!r}")
+    number, unit = float(m.group(1)), m.group(2)
+    if not unit:
+        unit = default_unit or "B"
+    letter = unit[0].upper()
+    if letter not in _UNITS:
+        raise FilterError(f"human_to_bytes: unknown unit {unit!r} in {value!r}")
+    bits = unit.endswith("b") if len(unit) > 1 or letter == "B" and unit == "b" else False
+    if isbits is not None and bits != isbits and len(unit) > 1:
+        kind = "bits" if isbits else "bytes"
+        raise FilterError(f"human_to_bytes: {value!r} is not in {kind}")
+    exponent = _UNITS.index(letter)
+    return int(round(number * (1000 if bits else 1024) ** exponent))
+
+
+# -- time ----------------------------------------------------------------------------
+
+
+def strftime(fmt: str, second: Any = None, utc: bool = False) -> str:
+    if second is None:
+        moment = time.time()
+    else:
+        try:
+            moment = float(second)
+        except (TypeError, ValueError):
+            raise FilterError(f"strftime: invalid value {second!r} for 'second'") from None
+    struct = time.gmtime(moment) if utc else time.localtime(moment)
+    return time.strftime(str(fmt), struct)
+
+
+def to_datetime(value: Any, fmt: str = "%Y-%m-%d %H:%M:%S") -> datetime.datetime:
+    return datetime.datetime.strptime(str(value), fmt)
+
+
+def to_uuid(value: Any, namespace: Any = UUID_NAMESPACE_ANSIBLE) -> str:
+    ns = namespace if isinstance(namespace, uuid.UUID) else uuid.UUID(str(namespace))
+    return str(uuid.uuid5(ns, str(value)))
+
+
+FILTERS: dict[str, Any] = {
+    "bool": to_bool,
+    "mandatory": mandatory,
+    "ternary": ternary,
+    "type_debug": type_debug,
+    "split": split,
+    "quote": quote,
+    "basename": lambda p: posixpath.basename(_path(p)),
+    "dirname": lambda p: posixpath.dirname(_path(p)),
+    "expanduser": lambda p: os.path.expanduser(_path(p)),
+    "expandvars": lambda p: os.path.expandvars(_path(p)),
+    "realpath": lambda p: os.path.realpath(_path(p)),
+    "relpath": relpath,
+    "splitext": splitext,
+    "win_basename": lambda p: ntpath.basename(_path(p)),
+    "win_dirname": lambda p: ntpath.dirname(_path(p)),
+    "human_readable": human_readable,
+    "human_to_bytes": human_to_bytes,
+    "strftime": strftime,
+    "to_datetime": to_datetime,
+    "to_uuid": to_uuid,
+}

@@ -1,0 +1,203 @@
+"""``Templar``: render playbook values and evaluate conditions with Ansible's semantics.
+
+One Templar per host and task (the runner builds it over that host's variables, without
+copying them); ``with_vars`` makes a cheap child for loop items and task vars. Errors are
+:class:`ftltui.errors.TemplateError` with a one-line reason (``'x' is undefined``); the
+caller adds the file and line of the keyword it was rendering.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from types import GeneratorType
+from typing import Any, Iterable, Sequence
+
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2.parser import Parser
+from jinja2.runtime import Undefined
+
+from ftltui.errors import TemplateError
+from ftltui.playbook.jinja.environment import environment
+from ftltui.playbook.jinja.lazyvars import LazyVars, Resolving, UnsafeText
+from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
+
+_MARKERS = ("{{", "{%", "{#")
+
+
+def is_template(value: Any) -> bool:
+    """Does ``value`` (walked through dicts and lists) hold a string Jinja2 would change?"""
+    if isinstance(value, str):
+        return not isinstance(value, UnsafeText) and any(m in value for m in _MARKERS)
+    if isinstance(value, Mapping):
+        return any(is_template(k) or is_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(is_template(v) for v in value)
+    return False
+
+
+# Compiled templates by source text: the same argument is rendered for every host.
+@lru_cache(maxsize=1024)
+def _compiled_template(source: str) -> Any:
+    return environment().from_string(source)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_expression(source: str) -> Any:
+    """A bare expression (``x is defined and y``) as a template yielding its value."""
+    env = environment()
+    parser = Parser(env, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        token = parser.stream.current
+        raise TemplateSyntaxError(f"unexpected {token.value or token.type!r}", token.lineno, None, None)
+    return env.from_string(nodes.Template([nodes.Output([expr], lineno=1)], lineno=1))
+
+
+def _finalize(value: Any) -> Any:
+    """Fail on undefined values inside a result; turn iterators (``map``...) into lists."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    if isinstance(value, (GeneratorType, map, filter, zip, reversed)) or type(value).__name__ in {
+        "dict_keys", "dict_values", "dict_items", "generator"
+    }:
+        value = list(value)
+    if isinstance(value, list):
+        return [_finalize(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_finalize(v) for v in value)
+    if isinstance(value, dict):
+        return {_finalize(k): _finalize(v) for k, v in value.items()}
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    if value is None:
+        return ""
+    return str(value)
+
+
+def concat(chunks: Iterable[Any]) -> Any:
+    """One output node keeps its native value; several are joined as text."""
+    parts = list(chunks)
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return _finalize(parts[0])
+    return "".join(_as_text(p) for p in parts)
+
+
+class Templar:
+    """Renders values for one set of variables (see the module docstring)."""
+
+    def __init__(self, variables: Mapping[str, Any], *, base_dir: Path, search_paths: Sequence[Path] = (),
+                 _resolving: Resolving | None = None) -> None:
+        self.variables = variables
+        self.base_dir = Path(base_dir)
+        self.search_paths = tuple(Path(p) for p in search_paths)
+        self._env = environment()
+        self._resolving = _resolving or Resolving()
+        self._context_vars = LazyVars(self, variables, self._env.globals)
+
+    # -- public API ------------------------------------------------------------------
+
+    def render(self, value: Any) -> Any:
+        """``value`` with every template in it rendered (dicts and lists walked)."""
+        return self._public(self._render, value)
+
+    def evaluate(self, expr: Any) -> Any:
+        """The value of a bare expression (``when:``, ``changed_when:``...); a
+        ``"{{ x }}"`` string is accepted too; non-strings (``true``) are rendered as values."""
+        return self._public(self._evaluate, expr)
+
+    def is_template(self, value: Any) -> bool:
+        return is_template(value)
+
+    def with_vars(self, extra: Mapping[str, Any]) -> Templar:
+        """A child seeing ``extra`` over this Templar's variables (nothing copied)."""
+        return Templar(ChainMap(dict(extra), self.variables), base_dir=self.base_dir,  # type: ignore[arg-type]
+                       search_paths=self.search_paths, _resolving=self._resolving)
+
+    def lookup(self, name: str, terms: Any, **kwargs: Any) -> list[Any]:
+        """Run lookup ``name`` (for ``with_<name>`` loops): always a list."""
+        from ftltui.playbook.jinja.lookups import run_lookup
+
+        return self._public(lambda _: run_lookup(self, name, terms, kwargs, wantlist=True), None)
+
+    # -- for lookups, filters and LazyVars ---------------------------------------------
+
+    def resolve_variable(self, name: str, raw: Any) -> Any:
+        """A variable's value as a template sees it: rendered if it holds templates. A
+        variable whose template uses something undefined is itself undefined (so
+        ``a is defined`` is false and ``a | default(1)`` works, as in Ansible)."""
+        if not is_template(raw):
+            return raw
+        self._resolving.enter(name)
+        try:
+            return self._render(raw)
+        except UndefinedError as exc:
+            return self._env.undefined(hint=exc.message)
+        finally:
+            self._resolving.leave()
+
+    def render_text(self, source: str) -> Any:
+        """Render a whole template text (a template file, the ``template`` lookup)."""
+        return self._render_string(source)
+
+    @property
+    def context_vars(self) -> LazyVars:
+        return self._context_vars
+
+    # -- internals -------------------------------------------------------------------
+
+    def _public(self, func: Any, value: Any) -> Any:
+        try:
+            return func(value)
+        except TemplateError:
+            raise
+        except UndefinedError as exc:
+            raise TemplateError(str(exc.message)) from None
+        except TemplateAssertionError as exc:
+            message = str(exc.message)
+            if message.startswith(("No filter named", "No test named")) and message.count(".") > 1:
+                message += " (collection plugins are not loaded by ftl-tui; write it with builtin filters)"
+            raise TemplateError(f"template error: {message}") from None
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}") from None
+        except SecurityError as exc:
+            raise TemplateError(f"not allowed in a template: {exc}") from None
+        except RecursionError:
+            raise TemplateError("template nests too deeply") from None
+        except Exception as exc:  # a filter's own error: name the type and the reason
+            raise TemplateError(f"{type(exc).__name__}: {exc}") from None
+
+    def _render(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if isinstance(value, UnsafeText) or not any(m in value for m in _MARKERS):
+                return value
+            return self._render_string(value)
+        if isinstance(value, Mapping):
+            return {self._render(k): self._render(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._render(v) for v in value]
+        return value
+
+    def _render_string(self, source: str) -> Any:
+        template = _compiled_template(source)
+        context = template.new_context(self._context_vars, shared=True)  # type: ignore[arg-type]
+        return concat(template.root_render_func(context))
+
+    def _evaluate(self, expr: Any) -> Any:
+        if not isinstance(expr, str) or isinstance(expr, UnsafeText):
+            return self._render(expr)
+        text = expr.strip()
+        if text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1:
+            return self._render_string(text)
+        template = _compiled_expression(text)
+        context = template.new_context(self._context_vars, shared=True)  # type: ignore[arg-type]
+        return concat(template.root_render_func(context))

@@ -1,0 +1,72 @@
+"""SHA-crypt (``$6$`` sha512_crypt, ``$5$`` sha256_crypt) for ``password_hash``.
+
+Written from Ulrich Drepper's public specification ("Unix crypt using SHA-256 and
+SHA-512"), because Python's ``crypt`` module is deprecated (gone in 3.13) and passlib is
+not a dependency. The test compares with ``ansible -m debug``'s ``password_hash``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+DEFAULT_ROUNDS = 5000
+_SHA512_ORDER = [(0, 21, 42), (22, 43, 1), (44, 2, 23), (3, 24, 45), (25, 46, 4), (47, 5, 26), (6, 27, 48),
+                 (28, 49, 7), (50, 8, 29), (9, 30, 51), (31, 52, 10), (53, 11, 32), (12, 33, 54), (34, 55, 13),
+                 (56, 14, 35), (15, 36, 57), (37, 58, 16), (59, 17, 38), (18, 39, 60), (40, 61, 19),
+                 (62, 20, 41)]
+_SHA256_ORDER = [(0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14), (15, 25, 5), (6, 16, 26),
+                 (27, 7, 17), (18, 28, 8), (9, 19, 29)]
+
+
+def _b64_triple(b2: int, b1: int, b0: int, n: int) -> str:
+    w = (b2 << 16) | (b1 << 8) | b0
+    out = []
+    for _ in range(n):
+        out.append(ITOA64[w & 0x3F])
+        w >>= 6
+    return "".join(out)
+
+
+def _repeat_to(block: bytes, length: int) -> bytes:
+    return (block * (length // len(block) + 1))[:length]
+
+
+def sha_crypt(password: bytes, salt: str, *, rounds: int | None = None, bits: int = 512) -> str:
+    """The crypt(3) string for ``password``: ``$6$[rounds=N$]salt$hash``."""
+    new = hashlib.sha512 if bits == 512 else hashlib.sha256
+    salt_bytes = salt.encode()[:16]
+    explicit_rounds = rounds is not None
+    n_rounds = min(max(rounds if rounds is not None else DEFAULT_ROUNDS, 1000), 999_999_999)
+
+    b = new(password + salt_bytes + password).digest()
+    a = new(password + salt_bytes)
+    a.update(_repeat_to(b, len(password)))
+    length = len(password)
+    while length > 0:
+        a.update(b if length & 1 else password)
+        length >>= 1
+    a_digest = a.digest()
+
+    p_seq = _repeat_to(new(password * len(password)).digest(), len(password)) if password else b""
+    s_seq = _repeat_to(new(salt_bytes * (16 + a_digest[0])).digest(), len(salt_bytes))
+
+    c = a_digest
+    for i in range(n_rounds):
+        h = new(p_seq if i & 1 else c)
+        if i % 3:
+            h.update(s_seq)
+        if i % 7:
+            h.update(p_seq)
+        h.update(c if i & 1 else p_seq)
+        c = h.digest()
+
+    if bits == 512:
+        encoded = "".join(_b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA512_ORDER)
+        encoded += _b64_triple(0, 0, c[63], 2)
+    else:
+        encoded = "".join(_b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA256_ORDER)
+        encoded += _b64_triple(0, c[31], c[30], 3)
+    ident = "6" if bits == 512 else "5"
+    rounds_part = f"rounds={n_rounds}$" if explicit_rounds else ""
+    return f"${ident}${rounds_part}{salt_bytes.decode()}${encoded}"
