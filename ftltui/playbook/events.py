@@ -89,6 +89,7 @@ class ItemResult(PlaybookEvent):
     status: TaskStatus
     label: str  # loop_control.label rendered, else the item
     result: dict[str, Any]
+    delegated_to: str | None = None  # the host the item ran on when delegated ("[h1 -> h2]")
 
 
 @dataclass(frozen=True)
