@@ -50,7 +50,10 @@ def test_when_language() -> None:
     assert evaluate(compile_expr("steps.build.changed and env == 'prod'"), env) is True
     assert evaluate(compile_expr("not (n > 2) or env in ['dev', 'stage']"), env) is False
     assert evaluate(compile_expr("{{ n >= 3 }}"), env) is True
-    for bad in ("open('x')", "n + 1", "().__class__", "[x for x in y]", "lambda: 1"):
+    # Ansible's conditionals (the playbook engine): tests, filters, arithmetic
+    assert evaluate(compile_expr("nosuch is not defined and n + 1 == 4"), env) is True
+    assert evaluate(compile_expr("'yes' | bool and nosuch | default(false) is false"), env) is True
+    for bad in ("open('x')", "().__class__", "[x for x in y]", "lambda: 1", "x | nosuchfilter"):
         with pytest.raises(ExprError):
             compile_expr(bad)
 

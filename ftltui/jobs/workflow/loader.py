@@ -8,7 +8,6 @@ expressions, host patterns that are malformed or match nothing.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import yaml
 from ftltui.ansible_modules.docs import controller_spec
 from ftltui import modules
 from ftltui.errors import FtlError, Location, WorkflowError
-from ftltui.jobs.workflow.expr import ExprError, compile_expr
+from ftltui.jobs.workflow.expr import CompiledExpr, ExprError, compile_expr
 
 TRIGGERS = ("all_success", "all_done", "one_success")
 STEP_KEYS = {"name", "hosts", "module", "args", "depends_on", "retries", "timeout", "when", "trigger", "check"}
@@ -35,7 +34,7 @@ class Step:
     retries: int = 0
     timeout: float | None = None
     when: str | None = None
-    when_tree: ast.Expression | None = None
+    when_tree: CompiledExpr | None = None
     trigger: str = "all_success"
     check: bool | None = None
     loc: Location = field(default_factory=lambda: Location(""))

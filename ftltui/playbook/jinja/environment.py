@@ -18,16 +18,28 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from jinja2 import nodes
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ftltui.playbook.jinja.undefined import ChainedStrictUndefined
 
 
+class NativeValuesCodeGenerator(NativeCodeGenerator):
+    """Jinja2's native code generator without its constant folding, which turns
+    ``{{ false }}`` into the text ``"False"`` at compile time (NativeEnvironment parses it
+    back; we never parse text back into values)."""
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> Any:
+        if isinstance(node, nodes.TemplateData):
+            return node.as_const(frame.eval_ctx)
+        raise nodes.Impossible()
+
+
 class PlaybookEnvironment(ImmutableSandboxedEnvironment):
     """Sandboxed environment whose templates yield native values (see ``render``)."""
 
-    code_generator_class = NativeCodeGenerator
+    code_generator_class = NativeValuesCodeGenerator
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         # The sandbox already refuses dunders and internals; also refuse "_private"
