@@ -12,8 +12,23 @@ pytest_plugins = ["testbed_fixtures"]
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_INVENTORY = REPO / "sample_inventory"
 
+TESTS = Path(__file__).resolve().parent
+
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 os.environ.pop("TEXTUAL_THEME", None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``, as scripts/test runs it) the tests of one
+    file stay on one worker, so module fixtures are built once. Tests that use sudo on the
+    bed form one group: they share machine-wide accounts (a wrong password counts against
+    them), sudoers and the become users' gate caches, which some of them empty."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        rel = Path(str(item.path)).resolve().relative_to(TESTS)
+        group = "become" if rel.parts[0] == "become" or "become" in rel.name else rel.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from ptycli import cli_in_pty
 
 from testbed import BECOME_PASSWORD as PASSWORD
 from testbed import BECOME_USER, NOPASSWD_USER
@@ -46,7 +48,9 @@ def _theirs(inv: Path, pwfile: Path, extra: list[str], work: Path) -> str:
     home.mkdir(exist_ok=True)
     env = dict({k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}, HOME=str(home),
                ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_NOCOLOR="1", ANSIBLE_PIPELINING="True",
-               ANSIBLE_HOST_KEY_CHECKING="True")
+               ANSIBLE_HOST_KEY_CHECKING="True",
+               # ssh's ControlPath is a Unix socket (108 bytes at most): keep it off the deep tmp_path
+               ANSIBLE_SSH_CONTROL_PATH_DIR=tempfile.mkdtemp(prefix="cp", dir="/tmp"))
     r = subprocess.run(["ansible", "h01", "-i", str(inv), "-m", "command", "-a", "id -un",
                         "--become-password-file", str(pwfile), *extra],
                        capture_output=True, text=True, cwd=work, env=env, timeout=120)
@@ -81,37 +85,14 @@ def test_wrong_password_exit_code_and_message(sshbed, bed_sudoers, tmp_path) -> 
 
 def test_ask_become_pass_on_a_terminal(sshbed, bed_sudoers, tmp_path) -> None:
     """-K: the password typed at 'BECOME password:' (not echoed) reaches sudo on the host."""
-    import pty
-    import select
-    import time
-
     inv = inventory_for(tmp_path / "inv.json", sshbed, {"h01": {}})
-    pid, fd = pty.fork()
-    if pid == 0:  # the CLI on a terminal, as a user would run it
-        os.chdir(tmp_path)
-        os.execv(sys.executable, [sys.executable, "-m", "ftltui", "run", "h01", "-m", "command", "-a", "id -un",
-                                  "-i", str(inv), "-b", "--become-user", BECOME_USER, "-K"])
-    out = b""
-    deadline = time.monotonic() + 60
-    typed = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        if not typed and b"BECOME password:" in out:
-            os.write(fd, PASSWORD.encode() + b"\n")
-            typed = True
-    _, status = os.waitpid(pid, 0)
+    argv = [sys.executable, "-m", "ftltui", "run", "h01", "-m", "command", "-a", "id -un", "-i", str(inv), "-b",
+            "--become-user", BECOME_USER, "-K"]
+    rc, screen = cli_in_pty(argv, b"BECOME password:", PASSWORD, cwd=tmp_path)
     import re
 
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode(errors="replace"))  # the terminal's colours
-    assert typed, text
-    assert os.waitstatus_to_exitcode(status) == 0, text
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", screen)  # the terminal's colours
+    assert text.count("BECOME password:") == 1, text
+    assert rc == 0, text
     assert [ln.strip() for ln in text.splitlines() if ln.strip()][-2:] == ["h01 | CHANGED | rc=0 >>", BECOME_USER], text
     assert PASSWORD not in text  # not echoed, not printed

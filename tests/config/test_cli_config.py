@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ptycli import cli_in_pty
 
 from ftltui.cli import main
 
@@ -117,46 +118,15 @@ def test_world_writable_project_config_is_ignored_with_a_warning(capsys, project
     assert "world writable" in err and "CONFIG_FILE() = None" in out
 
 
-def _cli_in_pty(argv: list[str], prompt: bytes, answer: str, cwd: Path, timeout: float = 60) -> tuple[int, str]:
-    """The CLI on a pseudo-terminal (getpass reads /dev/tty): answer ``prompt`` once, return (rc, screen)."""
-    import pty
-    import select
-    import time
-
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    pid, fd = pty.fork()
-    if pid == 0:  # child: the pty is its controlling terminal
-        os.chdir(cwd)
-        os.execvpe(argv[0], argv, env)
-    out, answered, end = b"", 0, time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            if out.count(prompt) > answered:
-                os.write(fd, answer.encode() + b"\n")
-                answered += 1
-    finally:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
-
-
 @pytest.mark.parametrize("how", ["-K", "become_ask_pass"])
 def test_become_password_asked_once_on_the_terminal_and_never_shown(project, how):
     if how == "become_ask_pass":
         with open(project / "ansible.cfg", "a") as f:
             f.write("become_ask_pass = true\n")
     argv = [sys.executable, "-m", "ftltui", "run", "web", "-a", "echo [{{ ansible_become_password }}]"]
-    rc, screen = _cli_in_pty(argv + (["-K"] if how == "-K" else []), b"BECOME password: ", "pty-s3cret", project)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    rc, screen = cli_in_pty(argv + (["-K"] if how == "-K" else []), b"BECOME password: ", "pty-s3cret",
+                            cwd=project, env=env)
     assert rc == 0, screen
     assert screen.count("BECOME password: ") == 1
     assert "pty-s3cret" not in screen and screen.count("[********]") == 2, screen

@@ -81,7 +81,8 @@ async def test_fetch_dotdot_in_remote_path_stays_inside_dest(local_ex, tmp_path:
     src.parent.mkdir()
     src.write_text("data")
     dest = tmp_path / "fetched"
-    sneaky = f"{src.parent}/../../../../..{src}"  # climbs out, then back to the real file
+    ups = "/..".join([""] * len(src.parent.parts))  # as many levels as there are: up to /
+    sneaky = f"{src.parent}{ups}{src}"  # climbs out, then back to the real file
     r = (await local_ex.run("l1", "fetch", {"src": sneaky, "dest": str(dest)})).results["l1"]
     assert r.status == "changed", r.result
     got = Path(r.result["dest"]).resolve()

@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 import pytest
+from ptycli import cli_in_pty
 from sshagent import ssh_agent
 
 from ftltui.engine.executor import Executor
@@ -144,37 +144,6 @@ async def test_identity_agent_none_means_asking(jumpbed, enc_key, tmp_path, agen
     assert r.status == "ok" and len(ask.asked) == 1, (r, ask.asked)
 
 
-def _cli_in_pty(argv: list[str], answer: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
-    """Run the CLI on a pseudo-terminal (getpass reads /dev/tty), answer its one prompt."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # child: the pty is its controlling terminal
-        os.execvpe(argv[0], argv, env)
-    out = b""
-    answered = False
-    end = time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            if not answered and b"SSH key passphrase: " in out:
-                os.write(fd, answer.encode() + b"\n")
-                answered = True
-    finally:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
-
-
 def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
     import sys
 
@@ -189,7 +158,7 @@ def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     argv = [sys.executable, "-m", "ftltui", "run", "all", "-m", "command", "-a", "echo unlocked", "-i", str(inv),
             "--private-key", str(enc_key), "--ask-key-pass", "--state-dir", str(state)]
-    rc, out = _cli_in_pty(argv, PASS, env)
+    rc, out = cli_in_pty(argv, b"SSH key passphrase: ", PASS, env=env)
     assert rc == 0, out
     assert out.count("SSH key passphrase: ") == 1, out
     assert "h01 | CHANGED" in out and "bastion | CHANGED" in out and out.count("unlocked") >= 2, out
@@ -197,7 +166,7 @@ def test_cli_ask_key_pass_prompts_once(jumpbed, enc_key, tmp_path) -> None:
     for f in state.rglob("*") if state.exists() else []:
         if f.is_file():
             assert PASS.encode() not in f.read_bytes(), f
-    rc, out = _cli_in_pty(argv, "wrong one", env)
+    rc, out = cli_in_pty(argv, b"SSH key passphrase: ", "wrong one", env=env)
     assert rc == 3, out  # UNREACHABLE! as in Ansible (auth_failed), saying why
     assert f"cannot decrypt {enc_key}: wrong passphrase" in out, out
     assert "wrong one" not in out
@@ -238,6 +207,6 @@ def test_cli_play_ask_key_pass(jumpbed, enc_key, tmp_path) -> None:
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     argv = [sys.executable, "-m", "ftltui", "play", str(wf), "-i", str(inv), "--ask-key-pass",
             "--state-dir", str(tmp_path / "state")]
-    rc, out = _cli_in_pty(argv, PASS, env)
+    rc, out = cli_in_pty(argv, b"SSH key passphrase: ", PASS, env=env)
     assert rc == 0 and out.count("SSH key passphrase: ") == 1, out
     assert PASS not in out
