@@ -1,0 +1,234 @@
+"""The ways a task names its action, turned into one shape: ``(action, args, keywords)``.
+
+Ansible accepts ``copy: src=a dest=b``, ``copy: {src: a}``, ``action: copy src=a``,
+``action: {module: copy, src: a}``, ``local_action: ...`` (delegated to localhost), with
+``args:`` merged underneath (the action's own arguments win). A string argument is
+``k=v`` words; for the free-form actions (``command``, ``shell``, ``meta``,
+``include_tasks``...) the other words are kept as ``_raw_params``. The rules below were
+measured against ansible-playbook 2.19 (tests/playbook/test_loader_forms.py): spacing
+inside the free-form text is kept, ``\\=`` reads as ``=`` there, quoted values lose their
+quotes, ``{{ }}`` and quotes keep their spaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ftltui.errors import Location
+from ftltui.playbook.loader_yaml import key_where, type_name, value_where, where
+from ftltui.playbook.model import (
+    RAW_PARAMS_ACTIONS,
+    TASK_KEYWORDS,
+    PlaybookError,
+    builtin_name,
+)
+
+# ``k=v`` words a free-form module keeps as arguments; any other ``k=v`` stays in the text
+COMMAND_KEYS = frozenset({"creates", "removes", "chdir", "executable", "warn", "stdin", "stdin_add_newline",
+                          "strip_empty_ends"})
+_COMMAND_LIKE = frozenset({"command", "shell", "raw", "script", "win_command", "win_shell"})
+_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+UNRESOLVED = "couldn't resolve module/action '{}'. This often indicates a misspelling, missing collection, " \
+             "or incorrect module path."
+
+
+@dataclass
+class _Word:
+    text: str
+    sep: str  # what separated it from the previous word in the source: " " or "\n"
+
+
+def split_words(text: str) -> list[_Word]:
+    """Words split on single spaces and newlines, never inside quotes or ``{{ }}``/``{% %}``;
+    an empty word stands for each extra space, so joining gives the original spacing back."""
+    words: list[_Word] = []
+    open_quote = ""
+    closers: list[str] = []
+    for n, line in enumerate(text.strip().split("\n")):
+        for i, piece in enumerate(line.split(" ")):
+            sep = "\n" if i == 0 and n > 0 else " "
+            if words and (open_quote or closers):
+                words[-1].text += sep + piece
+            else:
+                words.append(_Word(piece, sep))
+            open_quote, closers = _scan(piece, open_quote, closers)
+    if open_quote:
+        raise ValueError(f"unbalanced {open_quote} quote")
+    if closers:
+        raise ValueError(f"unbalanced jinja2 block: missing {closers[-1]!r}")
+    return words
+
+
+def _scan(piece: str, quote: str, closers: list[str]) -> tuple[str, list[str]]:
+    """Quote and ``{{``-nesting state after ``piece``."""
+    closers = list(closers)
+    i = 0
+    while i < len(piece):
+        two = piece[i:i + 2]
+        ch = piece[i]
+        if ch == "\\" and quote:
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif two in _OPENERS:
+            closers.append(_OPENERS[two])
+            i += 2
+            continue
+        elif closers and two == closers[-1]:
+            closers.pop()
+            i += 2
+            continue
+        elif ch in "\"'" and not closers:
+            quote = ch
+        i += 1
+    return quote, closers
+
+
+def _key_value(word: str) -> tuple[str, str] | None:
+    """``key=value`` at the first ``=`` outside quotes and templates (``\\=`` does not count)."""
+    quote, closers = "", []
+    i = 0
+    while i < len(word):
+        ch, two = word[i], word[i:i + 2]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif two in _OPENERS:
+            closers.append(_OPENERS[two])
+            i += 1
+        elif closers and two == closers[-1]:
+            closers.pop()
+            i += 1
+        elif ch in "\"'" and not closers:
+            quote = ch
+        elif ch == "=" and not closers and i > 0 and word[i - 1] != "\\":
+            return word[:i], word[i + 1:]
+        i += 1
+    return None
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def parse_kv(text: str, action: str) -> dict[str, Any]:
+    """A string of arguments as Ansible splits it for ``action``; ValueError says why not."""
+    short = builtin_name(action)
+    raw_allowed = short in RAW_PARAMS_ACTIONS
+    command_like = short in _COMMAND_LIKE
+    args: dict[str, Any] = {}
+    raw: list[_Word] = []
+    for word in split_words(text):
+        kv = _key_value(word.text) if word.text else None
+        if kv is not None and (not command_like or kv[0] in COMMAND_KEYS):
+            args[kv[0]] = _unquote(kv[1])
+        elif raw_allowed:
+            raw.append(word)
+        elif word.text:
+            raise ValueError(f"{action!r} does not support free-form text (got {word.text!r}); "
+                             "expected key=value words or a mapping")
+    if raw:
+        text_out = raw[0].text + "".join(w.sep + w.text for w in raw[1:])
+        args["_raw_params"] = text_out.replace("\\=", "=") if command_like else text_out
+    if command_like:
+        args.pop("warn", None)  # removed from Ansible; accepted and dropped as Ansible does
+    return args
+
+
+@dataclass
+class TaskForm:
+    """A task's action, its arguments, and every other keyword, as written."""
+
+    action: str
+    args: dict[str, Any]
+    keywords: dict[str, Any]
+
+
+Resolver = Callable[[str], bool]  # is this action name a known module or controller action?
+
+
+def task_form(data: Any, file: str, resolves: Resolver, *, extra_keywords: frozenset[str] = frozenset()) -> TaskForm:
+    """Read one task mapping (not a block); every problem is a PlaybookError at its place."""
+    loc = where(file, data)
+    if not isinstance(data, dict):
+        raise PlaybookError(f"expected a task (a mapping), got a {type_name(data)}", loc)
+    allowed = TASK_KEYWORDS | extra_keywords
+    for key in data:
+        if not isinstance(key, str):
+            raise PlaybookError(f"task keys must be strings, got {key!r}", key_where(file, data, key))
+    candidates = [k for k in data if k not in allowed and not k.startswith("with_")]
+    for key in data:
+        if key.startswith("with_") and key not in allowed:
+            raise PlaybookError(f"{key}: ftl-tui has no '{key[5:]}' lookup for a loop; use loop: with a filter, "
+                                "or one of " + ", ".join(sorted(k for k in TASK_KEYWORDS if k.startswith("with_"))),
+                                key_where(file, data, key))
+    if "action" in data and "local_action" in data:
+        raise PlaybookError("action and local_action are mutually exclusive", loc)
+    keywords = {k: v for k, v in data.items() if k in allowed and k not in ("action", "local_action", "args")}
+    form_key = "action" if "action" in data else "local_action" if "local_action" in data else None
+    if form_key is not None:
+        action, inline = _action_value(data[form_key], file, data, form_key)
+        names = [action] + candidates
+        if form_key == "local_action":
+            keywords["delegate_to"] = "localhost"
+    elif candidates:
+        action, names = candidates[0], candidates
+        inline = _module_value(data[action], action, file, data)
+    else:
+        raise PlaybookError("no module/action detected in task.", loc)
+    if len(names) > 1:
+        raise PlaybookError(f"conflicting action statements: {', '.join(names)}", loc)
+    if not resolves(action):
+        raise PlaybookError(UNRESOLVED.format(action), key_where(file, data, form_key or action))
+    extra = data.get("args")
+    if extra is not None and not isinstance(extra, dict):
+        raise PlaybookError(f"args: expected a mapping of the action's arguments, got a {type_name(extra)}",
+                            value_where(file, data, "args"))
+    return TaskForm(action, {**(extra or {}), **inline}, keywords)
+
+
+def _module_value(value: Any, action: str, file: str, data: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        try:
+            return parse_kv(str(value), action)
+        except ValueError as exc:
+            raise PlaybookError(f"{action}: {exc}", value_where(file, data, action)) from None
+    raise PlaybookError(f"{action}: expected key=value text or a mapping of arguments, got a {type_name(value)}",
+                        value_where(file, data, action))
+
+
+def _action_value(value: Any, file: str, data: Any, key: str) -> tuple[str, dict[str, Any]]:
+    """``action: copy src=a`` / ``action: {module: copy, src: a}`` -> (name, args)."""
+    at = value_where(file, data, key)
+    if isinstance(value, dict):
+        module = value.get("module")
+        if not isinstance(module, str) or not module:
+            raise PlaybookError(f"{key}: a mapping needs 'module: NAME'", at)
+        return module, {str(k): v for k, v in value.items() if k != "module"}
+    if not isinstance(value, str) or not value.strip():
+        raise PlaybookError(f"{key}: expected 'MODULE key=value ...' or a mapping with 'module:'", at)
+    head, _, rest = value.strip().partition(" ")
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        rest = more + " " + rest
+    try:
+        return head, parse_kv(rest, head) if rest.strip() else {}
+    except ValueError as exc:
+        raise PlaybookError(f"{key}: {exc}", at) from None
+
+
+def location_of(file: str, data: Any) -> Location:
+    """Where a task starts (what ansible-playbook names as the task's origin)."""
+    return where(file, data)
