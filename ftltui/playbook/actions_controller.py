@@ -1,0 +1,175 @@
+"""Actions that run on the controller, per host: debug, set_fact, assert, fail,
+include_vars, pause. Their results have the shape and messages of Ansible's action
+plugins (``ansible-doc`` for each), so ``register`` and the output match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from ftltui.errors import TemplateError
+from ftltui.playbook.playctx import PlayRun
+from ftltui.playbook.scope import Scope, as_list
+
+ActionFn = Callable[["ActionCall"], Awaitable[dict[str, Any]]]
+
+
+class ActionCall:
+    """One controller action on one host (one loop item)."""
+
+    def __init__(self, pc: PlayRun, scope: Scope, host: str, args: dict[str, Any], templar: Any) -> None:
+        self.pc, self.scope, self.host, self.args, self.templar = pc, scope, host, args, templar
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "true", "1", "on", "y")
+
+
+async def debug(call: ActionCall) -> dict[str, Any]:
+    args = call.templar.render(call.args)
+    verbosity = int(args.get("verbosity", 0) or 0)
+    if call.pc.options.verbosity < verbosity:
+        return {"changed": False, "skipped": True, "skipped_reason": "Verbosity threshold not met."}
+    if "var" in args:
+        name = call.args["var"]
+        try:
+            value = call.templar.evaluate(name) if isinstance(name, str) else name
+        except TemplateError:
+            value = "VARIABLE IS NOT DEFINED!"
+        return {"changed": False, str(name): value}
+    return {"changed": False, "msg": args.get("msg", "Hello world!")}
+
+
+async def set_fact(call: ActionCall) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for key, value in call.args.items():
+        if key == "cacheable":
+            continue
+        facts[str(call.templar.render(key))] = call.templar.render(value)
+    if not facts:
+        return {"failed": True, "msg": "No key/value pairs provided, at least one is required for this action "
+                                       "to succeed"}
+    return {"changed": False, "ansible_facts": facts, "_ftl_fact_vars": True}
+
+
+async def assert_(call: ActionCall) -> dict[str, Any]:
+    that = call.args.get("that")
+    if that is None:
+        return {"failed": True, "msg": "conditional required in \"that\" string"}
+    quiet = _truthy(call.templar.render(call.args.get("quiet", False)))
+    for cond in as_list(that):
+        ok = evaluate_condition(call.templar, cond)
+        if not ok:
+            msg = call.args.get("fail_msg", call.args.get("msg"))
+            return {"failed": True, "changed": False, "assertion": cond, "evaluated_to": False,
+                    "msg": call.templar.render(msg) if msg is not None else "Assertion failed"}
+    msg = call.args.get("success_msg")
+    out: dict[str, Any] = {"changed": False, "msg": call.templar.render(msg) if msg else "All assertions passed"}
+    if quiet:
+        out["_ansible_verbose_always"] = False
+    return out
+
+
+async def fail(call: ActionCall) -> dict[str, Any]:
+    msg = call.templar.render(call.args.get("msg", "Failed as requested from task"))
+    return {"failed": True, "changed": False, "msg": msg}
+
+
+async def include_vars(call: ActionCall) -> dict[str, Any]:
+    args = call.templar.render(call.args)
+    source = args.get("file") or args.get("_raw_params") or args.get("dir")
+    if not source:
+        return {"failed": True, "msg": "include_vars: 'file' or 'dir' is required"}
+    path = _vars_path(call, str(source), is_dir="dir" in args)
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml", ".json")) if path.is_dir() else [path]
+    data: dict[str, Any] = {}
+    for f in files:
+        try:
+            loaded = load_vars_file(f, getattr(call.pc.executor.inventory, "vault", None))
+        except OSError as exc:
+            return {"failed": True, "msg": f"Could not find or access '{source}': {exc.strerror}"}
+        if loaded is None:
+            continue
+        if not isinstance(loaded, dict):
+            return {"failed": True, "msg": f"{f} must be stored as a dictionary/hash"}
+        data.update(loaded)
+    if args.get("name"):
+        data = {str(args["name"]): data}
+    return {"changed": False, "ansible_facts": data, "ansible_included_var_files": [str(f) for f in files],
+            "_ftl_include_vars": True}
+
+
+def load_vars_file(path: Path, vault: Any = None) -> Any:
+    """A YAML or JSON vars file; vault-encrypted files and values decrypt with the run's keyring."""
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
+    from ftltui.playbook.loader_yaml import read_yaml
+
+    return read_yaml(path, vault)
+
+
+def _vars_path(call: ActionCall, source: str, *, is_dir: bool) -> Path:
+    p = Path(source).expanduser()
+    if p.is_absolute():
+        return p
+    sub = "vars"
+    for use in reversed(call.scope.roles):
+        for c in (use.role.path / sub / p, use.role.path / p):
+            if c.exists():
+                return c
+    for c in (call.pc.base_dir / sub / p, call.pc.base_dir / p):
+        if c.exists():
+            return c
+    return call.pc.base_dir / p
+
+
+async def pause(call: ActionCall) -> dict[str, Any]:
+    args = call.templar.render(call.args)
+    seconds = float(args.get("seconds", 0) or 0) + 60 * float(args.get("minutes", 0) or 0)
+    out: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
+                           "delta": int(seconds), "echo": _truthy(args.get("echo", True))}
+    if seconds:
+        await asyncio.sleep(seconds)
+        out["user_input"] = ""
+        return out
+    ask = call.pc.options.ask
+    prompt = str(args.get("prompt", "Press enter to continue, Ctrl+C to interrupt"))
+    if ask is None:
+        out["user_input"] = ""
+        return out
+    answer = await asyncio.to_thread(ask, prompt, not out["echo"], "")
+    out["user_input"] = answer
+    return out
+
+
+def evaluate_condition(templar: Any, cond: Any) -> bool:
+    """A ``when``/``that``/``changed_when`` condition: a bare expression (or a boolean)."""
+    if isinstance(cond, bool):
+        return cond
+    if cond is None:
+        return False
+    if isinstance(cond, (int, float)):
+        return bool(cond)
+    text = str(cond).strip()
+    if "{{" in text or "{%" in text:
+        value = templar.render(text)
+    else:
+        value = templar.evaluate(text)
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "yes", "on", "1", "y"):
+            return True
+        if low in ("false", "no", "off", "0", "n", ""):
+            return False
+    return bool(value)
+
+
+ACTIONS: dict[str, ActionFn] = {
+    "debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail, "include_vars": include_vars,
+    "pause": pause,
+}

@@ -1,0 +1,64 @@
+"""Task results in Ansible's shape: status of one result, loop aggregation, no_log.
+
+The registered value of a loop is ``{"results": [...], "changed", "msg", ...}`` with
+Ansible's messages; ``no_log`` replaces what is shown (never what is registered) with
+Ansible's censored text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftltui.playbook.events import TaskStatus
+
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+_PRIVATE = ("_ftl_fact_vars", "_ftl_include_vars")
+
+
+def status_of(result: dict[str, Any]) -> TaskStatus:
+    if result.get("unreachable"):
+        return "unreachable"
+    if result.get("failed"):
+        return "failed"
+    if result.get("skipped"):
+        return "skipped"
+    return "changed" if result.get("changed") else "ok"
+
+
+def skipped_result(condition: Any) -> dict[str, Any]:
+    return {"changed": False, "false_condition": condition, "skip_reason": "Conditional result was False",
+            "skipped": True}
+
+
+def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a loop task registers and reports, from its item results."""
+    out: dict[str, Any] = {"results": results, "changed": any(r.get("changed") for r in results)}
+    if results and all(r.get("skipped") for r in results):
+        out.update(skipped=True, msg="All items skipped")
+    elif any(r.get("unreachable") for r in results):
+        out.update(unreachable=True, msg="One or more items were unreachable")
+    elif any(r.get("failed") for r in results):
+        out.update(failed=True, msg="One or more items failed")
+    elif not results:
+        out.update(skipped=True, skipped_reason="No items in the list")
+    else:
+        out["msg"] = "All items completed"
+    return out
+
+
+def public(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without the runner's private markers."""
+    if not any(k in result for k in _PRIVATE):
+        return result
+    return {k: v for k, v in result.items() if k not in _PRIVATE}
+
+
+def censor(result: dict[str, Any]) -> dict[str, Any]:
+    """Ansible's ``no_log`` form: only ``changed`` (and failed/skipped flags) survive."""
+    out: dict[str, Any] = {"censored": CENSORED, "changed": bool(result.get("changed"))}
+    for key in ("failed", "skipped", "unreachable"):
+        if result.get(key):
+            out[key] = True
+    if "results" in result:
+        out["results"] = [censor(r) for r in result["results"]]
+    return out

@@ -1,0 +1,144 @@
+"""Running a loaded playbook with ansible-core 2.19's semantics: plays in order, each on
+its hosts in ``serial`` batches, facts gathered first, then pre_tasks, roles, tasks and
+post_tasks with handlers flushed after each section; the recap and the exit status
+ansible-playbook would give (0 ok, 2 a host failed, 4 a host unreachable, 1 an error,
+99 interrupted).
+
+Public API: :func:`run_playbook`. Every event goes to ``on_event`` as it happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from ftltui.errors import FtlError
+from ftltui.playbook.events import (
+    NoHostsMatched,
+    PlaybookEvent,
+    PlaybookFinished,
+    PlaybookStarted,
+    PlaybookWarning,
+    PlayStarted,
+)
+from ftltui.playbook.handlers import add_handlers
+from ftltui.playbook.model import Block, Item, Play, Playbook, RoleUse, Task
+from ftltui.playbook.options import PlayOptions
+from ftltui.playbook.play_setup import batches, gather_task, load_vars_files, play_hosts, prompt_vars
+from ftltui.playbook.playctx import PlayRun
+from ftltui.playbook.scope import Scope
+from ftltui.playbook.state import RunState
+from ftltui.playbook.strategy import Strategy
+
+
+async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
+                       on_event: Callable[[PlaybookEvent], None]) -> PlaybookFinished:
+    """Run every play of ``playbook`` through ``executor``; never raises for host failures.
+
+    Cancelling the awaiting task stops the run: the recap so far is emitted with exit
+    status 99 and ``interrupted``, then the cancellation propagates.
+    """
+    run = RunState(on_event)
+    run.emit(PlaybookStarted(str(playbook.path), check=options.check, diff=options.diff))
+    started = [not options.start_at_task]
+    error = False
+    try:
+        for index, play in enumerate(playbook.plays):
+            if not await _run_play(run, executor, options, play, index, started):
+                break
+    except asyncio.CancelledError:
+        finished = PlaybookFinished(run.stats(), 99, interrupted=True)
+        run.emit(finished)
+        raise
+    except FtlError as exc:
+        run.emit(PlaybookWarning(f"ERROR! {exc}"))
+        error = True
+    stats = run.stats()
+    finished = PlaybookFinished(stats, _exit_code(stats, error))
+    run.emit(finished)
+    return finished
+
+
+def _exit_code(stats: dict[str, Any], error: bool) -> int:
+    if error:
+        return 1
+    if any(s.unreachable for s in stats.values()):
+        return 4
+    if any(s.failed for s in stats.values()):
+        return 2
+    return 0
+
+
+async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Play, index: int,
+                    started: list[bool]) -> bool:
+    """One play; False when the playbook must stop (every host failed)."""
+    hosts = play_hosts(executor, options, play)
+    if not hosts:
+        run.emit(PlayStarted(index, play.label, (), str(play.location)))
+        run.emit(NoHostsMatched(index))
+        return True
+    play_vars = {**play.vars, **prompt_vars(play, options)}
+    for batch in batches(play, hosts, executor, options):
+        pc = PlayRun(run, executor, options, play, index, hosts, batch, play_vars=play_vars)
+        for h in batch:
+            run.touch(h)
+            run.host(h).ended = False
+        live = pc.active()
+        run.emit(PlayStarted(index, play.label, tuple(batch), str(play.location)))
+        if not live:
+            run.emit(PlaybookWarning("NO MORE HOSTS LEFT"))
+            return False
+        pc.vars_files = load_vars_files(pc)
+        await _run_batch(pc, started)
+        if not pc.active() and all(run.host(h).failed or run.host(h).unreachable for h in batch):
+            return False
+    return True
+
+
+async def _run_batch(pc: PlayRun, started: list[bool]) -> None:
+    play = pc.play
+    scope = Scope().enter({k: v for k, v in play.keywords.items() if k not in ("vars", "when")})
+    strategy = Strategy(pc, started=started)
+    add_handlers(pc, play.handlers, scope)
+    for use in _role_uses(play):
+        _role_handlers(pc, use, scope)
+    gather = gather_task(play, pc.options)
+    if gather is not None:
+        saved = started[0]
+        started[0] = True  # --start-at-task never skips fact gathering
+        await strategy.run_task(gather, scope, pc.active())
+        started[0] = saved
+    await strategy.run_items(play.pre_tasks, scope, pc.active())
+    await strategy.flush_handlers()
+    for use in play.roles:
+        await strategy.run_role(use, scope, pc.active())
+    await strategy.run_items(play.tasks, scope, pc.active())
+    await strategy.flush_handlers()
+    await strategy.run_items(play.post_tasks, scope, pc.active())
+    await strategy.flush_handlers()
+
+
+def _role_uses(play: Play) -> list[RoleUse]:
+    out = list(play.roles)
+
+    def walk(items: list[Item]) -> None:
+        for it in items:
+            if isinstance(it, Block):
+                if it.role_use is not None:
+                    out.append(it.role_use)
+                walk(it.block)
+                walk(it.rescue)
+                walk(it.always)
+
+    for section in (play.pre_tasks, play.tasks, play.post_tasks):
+        walk(section)
+    return out
+
+
+def _role_handlers(pc: PlayRun, use: RoleUse, scope: Scope) -> None:
+    for dep in use.role.dependencies:
+        _role_handlers(pc, dep, scope)
+    add_handlers(pc, use.role.handlers, scope.enter(use.keywords, role=use))
+
+
+__all__ = ["run_playbook", "Task"]

@@ -1,0 +1,240 @@
+"""One task on one host: ``when``, the loop, ``until``, the action, ``changed_when``/
+``failed_when``, ``register``, ``ignore_errors``, the recap count and the events.
+
+Ansible evaluates a task's keywords per host (and ``when`` per loop item), so all of it
+happens here with that host's variables; the strategy decides which hosts run a task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from ftltui.errors import FtlError
+from ftltui.playbook.actions_controller import ACTIONS, ActionCall, evaluate_condition
+from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult
+from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
+from ftltui.playbook.model import Task, builtin_name
+from ftltui.playbook.module_call import call_module, connection_host, delegate_host, render_args
+from ftltui.playbook.playctx import PlayRun
+from ftltui.playbook.results import censor, loop_result, public, skipped_result, status_of
+from ftltui.playbook.scope import Scope, as_list
+from ftltui.playbook.templar import make_templar
+from ftltui.playbook.vars import task_vars
+
+
+@dataclass
+class HostOutcome:
+    """What the strategy needs from one host's run of a task."""
+
+    host: str
+    status: str  # ok changed failed unreachable skipped
+    result: dict[str, Any]
+    ignored: bool = False
+
+
+class TaskRun:
+    """A task being run by one or more hosts (one ``task_id``)."""
+
+    def __init__(self, pc: PlayRun, task: Task, scope: Scope, task_id: str, *, handler: bool = False) -> None:
+        self.pc, self.task, self.scope, self.task_id, self.handler = pc, task, scope, task_id, handler
+        self.kw = task.keywords
+        self.action = builtin_name(task.action)
+
+    def keyword(self, name: str, default: Any = None) -> Any:
+        return self.scope.keyword(name, self.kw, default)
+
+    def templar_for(self, host: str) -> tuple[Any, dict[str, Any]]:
+        variables = task_vars(self.pc, host, self.scope, self.kw.get("vars"))
+        search = [u.role.path for u in reversed(self.scope.roles)]
+        return make_templar(variables, self.pc.base_dir, search), variables
+
+    # -- one host -------------------------------------------------------------------
+    async def run_host(self, host: str) -> HostOutcome:
+        try:
+            templar, variables = self.templar_for(host)
+            result = await self._run(host, templar, variables)
+        except FtlError as exc:
+            result = {"failed": True, "msg": exc.message, "changed": False}
+            templar = None
+        return self.conclude(host, result, templar)
+
+    async def _run(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
+        whens = list(self.scope.whens) + as_list(self.kw.get("when"))
+        kind = loop_keyword(self.kw)
+        if kind is None:
+            failed_cond = _first_false(templar, whens)
+            if failed_cond is not None:
+                return skipped_result(failed_cond)
+            return await self._attempts(host, templar, variables)
+        if self.scope.whens:  # the enclosing blocks' conditions are checked once, before the loop
+            failed_cond = _first_false(templar, list(self.scope.whens))
+            if failed_cond is not None:
+                return skipped_result(failed_cond)
+        items = loop_items(kind, self.kw[kind], templar, [str(u.role.path) for u in self.scope.roles]
+                           + [str(self.pc.base_dir)])
+        control = templar.render(self.kw.get("loop_control") or {})
+        results: list[dict[str, Any]] = []
+        for i in range(len(items)):
+            ivars = item_vars(items, i, control)
+            itemplar = templar.with_vars(ivars)
+            failed_cond = _first_false(itemplar, as_list(self.kw.get("when")))
+            if failed_cond is not None:
+                res = skipped_result(failed_cond)
+            else:
+                res = await self._attempts(host, itemplar, {**variables, **ivars})
+            loop_var = str(control.get("loop_var") or "item")
+            res = dict(res, **{loop_var: items[i]}, ansible_loop_var=loop_var)
+            if control.get("index_var"):
+                res.update(ansible_index_var=control["index_var"], **{str(control["index_var"]): i})
+            if control.get("extended"):
+                res["ansible_loop"] = ivars["ansible_loop"]
+            label = itemplar.render(control["label"]) if "label" in control else items[i]
+            results.append(res)
+            self.pc.run.emit(ItemResult(self.pc.index, self.task_id, host, status_of(res), _label(label),
+                                        censor(res) if self._no_log(itemplar) else public(res)))
+            pause = float(control.get("pause") or 0)
+            if pause and i < len(items) - 1:
+                await asyncio.sleep(pause)
+        return loop_result(results)
+
+    async def _attempts(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
+        """The action once, or until ``until`` holds (``retries``, ``delay``)."""
+        until = self.kw.get("until")
+        if until is None:
+            return self._judge(await self._once(host, templar, variables), templar)
+        retries = int(templar.render(self.kw.get("retries", 3)))
+        delay = float(templar.render(self.kw.get("delay", 5)))
+        attempts = max(1, retries + 1)
+        res: dict[str, Any] = {}
+        for n in range(1, attempts + 1):
+            res = self._judge(await self._once(host, templar, variables), templar)
+            res["attempts"] = n
+            if res.get("unreachable"):
+                return res
+            if evaluate_condition(self._with_register(templar, res), until):
+                return res
+            if n < attempts:
+                res["retries"] = retries
+                await asyncio.sleep(delay)
+        res["failed"] = True
+        return res
+
+    async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
+        try:
+            if self.action in ACTIONS:
+                call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar)
+                return await ACTIONS[self.action](call)
+            args = render_args(self.task.args, templar)
+            target = connection_host(self.pc, host, self.scope, self.kw, templar, variables)
+            delegate = self.keyword("delegate_to")
+            if delegate is not None:
+                target = delegate_host(self.pc, str(templar.render(delegate)))
+            timeout = self.keyword("timeout")
+            return await call_module(
+                self.pc, target, self.task.action, args, check=self.pc.check_mode(self._check_kw(templar)),
+                timeout=float(templar.render(timeout)) if timeout else None,
+                on_output=lambda stream, text: self.pc.run.emit(
+                    HostOutput(self.pc.index, self.task_id, host, stream, text)),
+                scope=self.scope, templar=templar)
+        except FtlError as exc:
+            return {"failed": True, "msg": exc.message, "changed": False}
+
+    def _check_kw(self, templar: Any) -> Any:
+        value = self.keyword("check_mode")
+        return None if value is None else evaluate_condition(templar, value)
+
+    def _with_register(self, templar: Any, res: dict[str, Any]) -> Any:
+        name = self.kw.get("register")
+        return templar.with_vars({str(name): public(res)}) if name else templar
+
+    def _judge(self, res: dict[str, Any], templar: Any) -> dict[str, Any]:
+        """``changed_when`` then ``failed_when``, with the registered name bound to the result."""
+        if res.get("unreachable") or res.get("skipped"):
+            return res
+        res = dict(res)
+        if "changed_when" in self.kw:
+            res["changed"] = all(evaluate_condition(self._with_register(templar, res), c)
+                                 for c in as_list(self.kw["changed_when"]))
+        if "failed_when" in self.kw:
+            failed = any(evaluate_condition(self._with_register(templar, res), c)
+                         for c in as_list(self.kw["failed_when"]))
+            res["failed_when_result"] = failed
+            res["failed"] = failed
+        return res
+
+    def _no_log(self, templar: Any) -> bool:
+        value = self.keyword("no_log")
+        return bool(value is not None and evaluate_condition(templar, value))
+
+    # -- after the host ran ---------------------------------------------------------
+    def conclude(self, host: str, result: dict[str, Any], templar: Any) -> HostOutcome:
+        """Register, apply facts, count, emit: what every host's result goes through."""
+        st = self.pc.run.host(host)
+        status = status_of(result)
+        ignored = False
+        if status == "failed" and templar is not None and _keyword_true(templar, self.keyword("ignore_errors")):
+            ignored = True
+        if status == "unreachable" and templar is not None and _keyword_true(templar,
+                                                                            self.keyword("ignore_unreachable")):
+            ignored = True
+        self.apply(host, result, status)
+        if self.kw.get("register"):
+            st.fact_vars[str(self.kw["register"])] = public(result)
+        shown = censor(result) if templar is not None and self._no_log(templar) else public(result)
+        delegated = self.keyword("delegate_to")
+        self.pc.run.emit(HostTaskResult(self.pc.index, self.task_id, host, status, shown, ignored,  # type: ignore[arg-type]
+                                        str(delegated) if delegated is not None else None))
+        return HostOutcome(host, status, result, ignored)
+
+    def apply(self, host: str, result: dict[str, Any], status: str) -> None:
+        """Facts a result carries: set_fact/include_vars into the host's variables, a
+        module's ``ansible_facts`` (setup, package_facts...) into its facts."""
+        st = self.pc.run.host(host)
+        for res in result.get("results", [result]) if "results" in result else [result]:
+            facts = res.get("ansible_facts")
+            if not isinstance(facts, dict) or status_of(res) in ("failed", "unreachable", "skipped"):
+                continue
+            if res.get("_ftl_fact_vars"):
+                st.fact_vars.update(facts)
+            elif res.get("_ftl_include_vars"):
+                st.included_vars.update(facts)
+            else:
+                st.facts.update({k.removeprefix("ansible_"): v for k, v in facts.items()})
+
+
+def count(pc: PlayRun, outcome: HostOutcome) -> None:
+    """The recap, with ansible-playbook's rules (see state.py)."""
+    run, host = pc.run, outcome.host
+    if outcome.status == "skipped":
+        run.count(host, "skipped")
+    elif outcome.status == "unreachable":
+        run.count(host, "ignored" if outcome.ignored else "unreachable")
+    elif outcome.status == "failed":
+        if outcome.ignored:
+            run.count(host, "ok")
+            run.count(host, "ignored")
+            if outcome.result.get("changed"):
+                run.count(host, "changed")
+        else:
+            run.count(host, "failed")
+    else:
+        run.count(host, "ok")
+        if outcome.status == "changed":
+            run.count(host, "changed")
+
+
+def _first_false(templar: Any, conditions: list[Any]) -> Any:
+    for cond in conditions:
+        if not evaluate_condition(templar, cond):
+            return cond
+    return None
+
+
+def _keyword_true(templar: Any, value: Any) -> bool:
+    return value is not None and evaluate_condition(templar, value)
+
+
+def _label(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)

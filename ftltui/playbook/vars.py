@@ -1,0 +1,139 @@
+"""The variables a task sees on one host, in Ansible's precedence order.
+
+Lowest first: role defaults, command-line defaults (``-u``, ``-b``...), inventory,
+facts, play vars (and ``vars_prompt``), ``vars_files``, role vars, block and role-entry
+vars, include params, task vars, ``include_vars``, ``set_fact``/registered, role
+params, extra vars; then the magic variables. Values stay templates: the templar
+renders them when they are read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+from ftltui.playbook.playctx import PlayRun
+from ftltui.playbook.scope import Scope
+from ftltui.playbook.templar import OMIT
+
+
+def fact_vars(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts as variables: ``ansible_facts`` and each fact as ``ansible_<name>``."""
+    out: dict[str, Any] = {f"ansible_{k}": v for k, v in facts.items() if not k.startswith("ansible_")}
+    out.update({k: v for k, v in facts.items() if k.startswith("ansible_")})
+    out["ansible_facts"] = dict(facts)
+    return out
+
+
+def host_layer(pc: PlayRun, name: str) -> dict[str, Any]:
+    """What ``hostvars[name]`` holds: inventory, facts, include_vars, set_fact, extra vars."""
+    ex = pc.executor
+    st = pc.run.host(name)
+    out: dict[str, Any] = dict(getattr(ex, "var_defaults", {}) or {})
+    out.update(pc.inventory_host(name).vars)
+    out.update(fact_vars(st.facts))
+    out.update(st.included_vars)
+    out.update(st.fact_vars)
+    out.update(getattr(ex, "extra_vars", {}) or {})
+    out.update(pc.options.extra_vars)
+    out["inventory_hostname"] = name
+    out["inventory_hostname_short"] = name.split(".")[0]
+    out["group_names"] = _group_names(pc, name)
+    return out
+
+
+class HostVars(Mapping[str, Any]):
+    """``hostvars``: every inventory host (and the play's), built when a template asks."""
+
+    def __init__(self, pc: PlayRun) -> None:
+        self._pc = pc
+
+    def _names(self) -> list[str]:
+        names = list(self._pc.executor.inventory.hosts)
+        return names + [h for h in self._pc.all_hosts if h not in names]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names() and self._pc.executor.inventory.host(name) is None:
+            raise KeyError(name)
+        return host_layer(self._pc, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _group_names(pc: PlayRun, name: str) -> list[str]:
+    return sorted(g for g in pc.inventory_host(name).groups if g not in ("all", "ungrouped"))
+
+
+def _groups(pc: PlayRun) -> dict[str, list[str]]:
+    inv = pc.executor.inventory
+    groups = dict(inv.groups_magic())
+    groups.setdefault("all", list(inv.hosts))
+    return groups
+
+
+def task_vars(pc: PlayRun, host: str, scope: Scope, own_vars: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every variable of ``host`` for a task in ``scope`` with task ``vars`` ``own_vars``."""
+    ex = pc.executor
+    st = pc.run.host(host)
+    out: dict[str, Any] = {}
+    for use in scope.roles:
+        out.update(use.role.defaults)
+    out.update(getattr(ex, "var_defaults", {}) or {})
+    out.update(pc.inventory_host(host).vars)
+    out.update(fact_vars(st.facts))
+    out.update(pc.play_vars)
+    out.update(pc.vars_files.get(host, {}))
+    for use in scope.roles:
+        out.update(use.role.vars)
+    for layer in scope.var_layers:
+        out.update(layer)
+    out.update(scope.extra_vars)
+    out.update(own_vars or {})
+    out.update(st.included_vars)
+    out.update(st.fact_vars)
+    for use in scope.roles:
+        out.update(use.params)
+    out.update(getattr(ex, "extra_vars", {}) or {})
+    out.update(pc.options.extra_vars)
+    out.update(magic_vars(pc, host, scope))
+    return out
+
+
+def magic_vars(pc: PlayRun, host: str, scope: Scope) -> dict[str, Any]:
+    def up(h: str) -> bool:
+        st = pc.run.host(h)
+        return not (st.failed or st.unreachable)
+
+    play_hosts = [h for h in pc.all_hosts if up(h)]
+    batch = [h for h in pc.batch if up(h)]
+    out: dict[str, Any] = {
+        "inventory_hostname": host,
+        "inventory_hostname_short": host.split(".")[0],
+        "group_names": _group_names(pc, host),
+        "groups": _groups(pc),
+        "hostvars": HostVars(pc),
+        "play_hosts": batch,
+        "ansible_play_batch": batch,
+        "ansible_play_hosts": play_hosts,
+        "ansible_play_hosts_all": list(pc.all_hosts),
+        "ansible_play_name": pc.play.label,
+        "ansible_check_mode": pc.options.check,
+        "ansible_diff_mode": pc.options.diff,
+        "ansible_run_tags": list(pc.options.tags) or ["all"],
+        "ansible_skip_tags": list(pc.options.skip_tags),
+        "ansible_verbosity": pc.options.verbosity,
+        "ansible_forks": pc.options.forks,
+        "ansible_playbook_python": sys.executable,
+        "playbook_dir": str(pc.base_dir),
+        "omit": OMIT,
+    }
+    role = scope.role
+    if role is not None:
+        out.update(role_name=role.name, ansible_role_name=role.name, role_path=str(role.path),
+                   ansible_parent_role_names=[u.role.name for u in reversed(scope.roles[:-1])])
+    return out
