@@ -23,6 +23,7 @@ from ftltui.engine.events import HostFinished, HostStarted, OutputLine, RunFinis
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs import events as jev
 from ftltui.paths import THEMES_DIR
+from ftltui.playbook.events import PlaybookEvent
 from ftltui.tui import inventory_source
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.commands import History, Registry
@@ -82,6 +83,7 @@ class FtlApp(CommandsMixin, App[int]):
         self.services.ssh_options["key_passphrase"] = KeyPassphrasePrompt(self)  # once per key per session
         self.events_seen = 0
         self._run_modules: dict[str, str] = {}  # run id -> module: the Logs' result lines take its shape
+        self.play_records: dict[int, Any] = {}  # playbook job -> PlayRecord (its matrix), this session
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
         self.ansible_config = ansible_config
         if ansible_config is not None:
@@ -120,6 +122,10 @@ class FtlApp(CommandsMixin, App[int]):
     @work(group="services")
     async def start_services(self) -> None:
         await self.services.start()
+        if self.services.queue is not None:  # playbook jobs decrypt vaulted files with the console's keyring
+            from ftltui.jobs.playbook_kind import register as register_playbook
+
+            register_playbook(self.services.queue, self.vault_asker.keyring)
         if self.services.warning:
             self.notify(self.services.warning, title="state", severity="warning", timeout=10)
         jobs = self.main.pane("jobs")
@@ -257,6 +263,9 @@ class FtlApp(CommandsMixin, App[int]):
                 lines.append(ev)
         if lines:
             logs.add(lines)  # type: ignore[attr-defined]
+        refresh_view = getattr(self.screen, "refresh_view", None)  # an open playbook job: its matrix moves
+        if refresh_view is not None:
+            refresh_view()
         if status:
             inv.facts = self.services.facts  # type: ignore[attr-defined]
             inv.set_status(status)  # type: ignore[attr-defined]
@@ -288,6 +297,11 @@ class FtlApp(CommandsMixin, App[int]):
             lines.append((job, host_label(ev.host or ""), "note", warning_note(ev.text)))
         elif isinstance(ev, RunFinished):
             pass
+        elif isinstance(ev, PlaybookEvent):
+            from ftltui.jobs.play_record import PlayRecord, log_lines
+
+            self.play_records.setdefault(int(job), PlayRecord()).apply(ev)
+            lines += log_lines(job, ev, MAX_LINE)
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
             lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))
 

@@ -81,8 +81,42 @@ class CommandsMixin:
         self.notify(f"job {job.id} queued: {job.title}")
 
     def cmd_play(self, args: list[str]) -> None:
-        check = "--check" in args[1:]
-        self.run_worker(self._play(args[0], check), group="submit")  # type: ignore[attr-defined]
+        from ftltui.tui.screens.play_form import PlayFormScreen, candidates, is_playbook, parse_play_args
+
+        if not args:  # the play form: recent playbooks and the project's
+            def done(req: Any) -> None:
+                if req is not None:
+                    self.run_worker(self._play_book(req), group="submit")  # type: ignore[attr-defined]
+
+            files = candidates(self.history.items, self.sources)  # type: ignore[attr-defined]
+            self.push_screen(PlayFormScreen(files), done)  # type: ignore[attr-defined]
+            return
+        if not is_playbook(args[0]):  # a workflow file (or a file the workflow loader explains)
+            check = "--check" in args[1:]
+            self.run_worker(self._play(args[0], check), group="submit")  # type: ignore[attr-defined]
+            return
+        self.run_worker(self._play_book(parse_play_args(args)), group="submit")  # type: ignore[attr-defined]
+
+    async def _play_book(self, req: Any) -> None:
+        """Load (file:line errors, never a job), store its content, enqueue."""
+        from ftltui.jobs.playbook_kind import enqueue_playbook
+
+        services = self.services  # type: ignore[attr-defined]
+        config = getattr(self, "ansible_config", None)
+        try:
+            await services.ready()
+            job = await enqueue_playbook(services.queue, req.path, options=req.options,
+                                         roles_path=getattr(config, "roles_path", None) or [],
+                                         collections_paths=getattr(config, "collections_path", None) or [],
+                                         vault=self.vault_asker.keyring)  # type: ignore[attr-defined]
+        except FtlError as exc:
+            self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
+            return
+        services.jobs[job.id] = job
+        self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
+        self.main.pane("logs").show_run(str(job.id), job.hosts)  # type: ignore[attr-defined]
+        self.notify(f"job {job.id} queued: {job.title}")
+        self.main.action_pane("jobs")  # type: ignore[attr-defined]
 
     async def _play(self, path: str, check: bool) -> None:
         try:
@@ -213,6 +247,9 @@ class CommandsMixin:
         if job is None:
             self.notify(f"no job {job_id}", severity="warning")
             return
+        if action == "details" and job.kind == "playbook":
+            self.run_worker(self._open_play_job(job_id), group="job-detail", exclusive=True)  # type: ignore[attr-defined]
+            return
         if action == "details":
             from ftltui.tui.screens.job_detail import JobDetailScreen
 
@@ -236,6 +273,25 @@ class CommandsMixin:
             self.push_screen(ConfirmScreen(DESTRUCTIVE[action].format(id=job_id)), answer)  # type: ignore[attr-defined]
             return
         self._do_job_action(action, job_id)
+
+    async def _open_play_job(self, job_id: int) -> None:
+        """The matrix of a playbook job: live from this session's events, else read back
+        from the job's log on disk."""
+        from ftltui.jobs.play_record import PlayRecord
+        from ftltui.tui.screens.play_job import PlayJobScreen
+
+        services = self.services  # type: ignore[attr-defined]
+        record = self.play_records.get(job_id)  # type: ignore[attr-defined]
+        if record is None:
+            try:
+                records, _truncated = await services.job_history(job_id, 1_000_000)
+            except OSError as exc:
+                self.notify(safe_text(f"cannot read the log of job {job_id}: {exc}"), severity="error")
+                return
+            record = PlayRecord.from_records(records)
+            self.play_records[job_id] = record  # type: ignore[attr-defined]
+        self.push_screen(PlayJobScreen(services.jobs[job_id], record,  # type: ignore[attr-defined]
+                                       lambda: services.jobs.get(job_id)))
 
     async def _show_job_logs(self, job_id: int) -> None:
         """The Logs pane, filtered to one job; a job that ran before this session has
@@ -273,6 +329,8 @@ class CommandsMixin:
             ok = await services.cancel(job_id)
             self.notify(f"job {job_id}: cancel requested" if ok else f"job {job_id} is not running",
                         severity="information" if ok else "warning")
+        elif action in ("retry", "rerun") and getattr(services.jobs.get(job_id), "kind", "") == "playbook":
+            await self._rerun_playbook(services, jobs_pane, job_id)
         elif action in ("retry", "rerun", "requeue"):
             fn = {"retry": services.retry, "rerun": services.rerun_failed, "requeue": services.requeue}[action]
             new = await fn(job_id)
@@ -290,6 +348,24 @@ class CommandsMixin:
                 self.notify(f"job {job_id} is still active", severity="warning")
         else:
             self.notify(f"unknown job action {action!r}", severity="error")
+
+    async def _rerun_playbook(self, services: Any, jobs_pane: Any, job_id: int) -> None:
+        """Re-run from failure: the stored content, on the failed/unreachable hosts only (a
+        playbook never runs again on hosts that finished it; requeue runs it everywhere)."""
+        from ftltui.jobs.playbook_kind import rerun_from_failure
+
+        job = services.jobs[job_id]
+        if not job.terminal:
+            self.notify(f"job {job_id} is still {job.state}", severity="warning")
+            return
+        new = await rerun_from_failure(services.queue, job)
+        if new is None:
+            self.notify(f"job {job_id}: every host finished the playbook; nothing to re-run (u requeues it on all)",
+                        severity="warning")
+            return
+        services.jobs[new.id] = new
+        jobs_pane.upsert(new)
+        self.notify(f"job {new.id} queued (re-run of {job_id} on {new.spec['options']['limit']})")
 
     def on_drift_action(self, event: DriftAction) -> None:
         self.drift_action(event.action, event.host or "all")
