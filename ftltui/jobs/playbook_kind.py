@@ -66,8 +66,9 @@ def content_store(queue: Any) -> ContentStore:
 class PlaybookKind:
     """The handler; holds what the console or CLI knows and a job cannot store (the vault)."""
 
-    def __init__(self, vault: Any = None) -> None:
+    def __init__(self, vault: Any = None, ask: Any = None) -> None:
         self.vault = vault
+        self.ask = ask  # vars_prompt/pause answers (PlayOptions.ask): the CLI's terminal, else nobody
 
     async def __call__(self, job: Job, ctx: JobContext) -> Outcome:
         spec = ctx.spec
@@ -95,9 +96,10 @@ class PlaybookKind:
 
         from ftltui.playbook.runner import run_playbook
 
+        options = play_options(spec.get("options") or {})
+        options.ask = self.ask
         try:
-            finished = await run_playbook(prepared.playbook, ctx.executor, play_options(spec.get("options") or {}),
-                                          on_event)
+            finished = await run_playbook(prepared.playbook, ctx.executor, options, on_event)
         except asyncio.CancelledError:
             ledger.cancel_running()
             job.per_host = ledger.doc()
@@ -136,8 +138,8 @@ def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
     return dataclasses.replace(ev, **changes) if changes else ev
 
 
-def register(queue: Any, vault: Any = None) -> None:
-    queue.register_kind(KIND, PlaybookKind(vault))
+def register(queue: Any, vault: Any = None, ask: Any = None) -> None:
+    queue.register_kind(KIND, PlaybookKind(vault, ask))
 
 
 async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, Any] | None = None,
