@@ -191,7 +191,7 @@ def load_task_file_items(path: Path, ctx: LoadContext, role: Role | None, loc: L
 
 def _import_role(args: dict[str, Any], keywords: dict[str, Any], name: str | None, loc: Location, file: str,
                  ctx: LoadContext) -> Block:
-    from ftltui.playbook.roles import load_role_in
+    from ftltui.playbook.roles import load_role_in, without_validation
 
     for key in args:
         if key not in IMPORT_ROLE_ARGS:
@@ -203,4 +203,7 @@ def _import_role(args: dict[str, Any], keywords: dict[str, Any], name: str | Non
     entry = {k: str(args[k]) for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from") if k in args}
     role = load_role_in(role_name, ctx, loc, **entry)
     use = RoleUse(role, loc)
-    return Block(list(role.tasks), loc, name=name, keywords=keywords, role=role, role_use=use)
+    tasks = list(role.tasks)
+    if str(args.get("rolespec_validate", True)).lower() in ("false", "no", "0", "off", "n", "f"):
+        tasks = without_validation(tasks)
+    return Block(tasks, loc, name=name, keywords=keywords, role=role, role_use=use)

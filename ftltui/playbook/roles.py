@@ -31,6 +31,7 @@ from ftltui.playbook.model import (
 
 _EXTS = ("", ".yml", ".yaml", ".json")
 _VARS_EXTS = (".yml", ".yaml", ".json")
+VALIDATE_ACTION = "ansible.builtin.validate_argument_spec"
 META_KEYS = frozenset({"dependencies", "allow_duplicates", "galaxy_info", "argument_specs", "collections"})
 
 
@@ -81,18 +82,43 @@ def load_role_in(name: str, ctx: LoadContext, loc: Location | None, *, tasks_fro
         return ctx.roles[key]
     if str(path.resolve()) in ctx.stack:
         raise PlaybookError(f"role '{name}' depends on itself (dependency cycle)", loc)
-    role = Role(name, path, collection=collection)
+    shown = f"{collection}.{path.name}" if collection else name  # ansible-playbook names it by its FQCN
+    role = Role(shown, path, collection=collection)
     ctx.stack = ctx.stack + (str(path.resolve()),)
     try:
         _read_meta(role, ctx)
         role.defaults = _vars_dir(path / "defaults", defaults_from, ctx, loc, required=defaults_from != "main")
         role.vars = _vars_dir(path / "vars", vars_from, ctx, loc, required=vars_from != "main")
         role.tasks = _task_dir(role, "tasks", tasks_from, ctx, loc)
+        check = validation_task(role, tasks_from)
+        if check is not None:
+            role.tasks.insert(0, check)
         role.handlers = _handlers(role, handlers_from, ctx, loc)
     finally:
         ctx.stack = ctx.stack[:-1]
     ctx.roles[key] = role
     return role
+
+
+def validation_task(role: Role, entry: str) -> Task | None:
+    """The task Ansible puts first in a role whose ``meta/argument_specs.yml`` describes the
+    entry point: ``validate_argument_spec`` of the role's variables, tagged ``always``."""
+    spec = role.argument_specs.get(entry)
+    if not isinstance(spec, dict):
+        return None
+    name = f"Validating arguments against arg spec '{entry}'"
+    if spec.get("short_description"):
+        name += f" - {spec['short_description']}"
+    args = {"argument_spec": spec.get("options") or {},
+            "validate_args_context": {"type": "role", "name": role.name, "argument_spec_name": entry,
+                                      "path": str(role.path)}}
+    return Task(VALIDATE_ACTION, args, Location(str(role.path / "meta" / "argument_specs.yml")), name,
+                {"tags": ["always"]}, role)
+
+
+def without_validation(items: list[Item]) -> list[Item]:
+    """A role's tasks without that first check (``rolespec_validate: false``)."""
+    return [i for i in items if not (isinstance(i, Task) and i.action == VALIDATE_ACTION)]
 
 
 def _entry_file(directory: Path, entry: str) -> Path | None:

@@ -138,7 +138,7 @@ def format_listing(shown_path: str, plays: list[ListedPlay], *, tasks: bool = Fa
             lines.append("    tasks:")
             lines += [f"      {t.label}\tTAGS: {_tags(t.tags)}" for t in play.tasks]
         if tags:
-            used = sorted({tag for t in play.tasks for tag in t.tags})
+            used = sorted({tag for t in play.tasks for tag in t.tags} | set(play.tags))
             lines.append(f"      TASK TAGS: {_tags(used)}")
     return "\n".join(lines) + "\n"
 
