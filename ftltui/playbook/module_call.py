@@ -108,6 +108,16 @@ def find_source(pc: PlayRun, scope: Scope, kind: str, src: str) -> Path:
     return candidates[-1]
 
 
+def render_template_file(templar: Any, text: str) -> str:
+    """A template file as Ansible's template action renders it: the source's trailing
+    newlines are kept as they were, whatever the last block tag trimmed."""
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    render = getattr(templar, "render_text", None) or templar.render
+    out = render(body)
+    return (out if isinstance(out, str) else str(out)) + "\n" * trailing
+
+
 async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any], *, check: bool,
                       timeout: float | None, on_output: Callable[[str, str], None], scope: Scope,
                       templar: Any) -> dict[str, Any]:
@@ -120,7 +130,8 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
             text = src.read_text()
         except OSError as exc:
             return {"failed": True, "msg": f"Could not find or access '{args.get('src')}': {exc.strerror}"}
-        content = templar.with_vars({"template_path": str(src), "template_host": host.name}).render(text)
+        content = render_template_file(templar.with_vars({"template_path": str(src), "template_host": host.name}),
+                                       text)
         args = {k: v for k, v in args.items() if k not in ("src", "lstrip_blocks", "trim_blocks", "newline_sequence",
                                                            "output_encoding", "variable_start_string",
                                                            "variable_end_string", "block_start_string",

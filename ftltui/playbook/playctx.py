@@ -36,6 +36,10 @@ class PlayRun:
     play_vars: dict[str, Any] = field(default_factory=dict)  # vars + vars_prompt answers
     vars_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # per host
     handlers: list[HandlerEntry] = field(default_factory=list)
+    # defaults and vars of the roles in ``roles:`` (and their dependencies): public to the whole
+    # play, as with Ansible's default private_role_vars = False
+    role_defaults: dict[str, Any] = field(default_factory=dict)
+    role_vars: dict[str, Any] = field(default_factory=dict)
     ended: bool = False  # meta: end_play, any_errors_fatal
     failed_in_play: set[str] = field(default_factory=set)
 

@@ -102,6 +102,8 @@ async def _run_batch(pc: PlayRun, started: list[bool]) -> None:
     add_handlers(pc, play.handlers, scope)
     for use in _role_uses(play):
         _role_handlers(pc, use, scope)
+    for use in play.roles:
+        _public_role_vars(pc, use)
     gather = gather_task(play, pc.options)
     if gather is not None:
         saved = started[0]
@@ -133,6 +135,13 @@ def _role_uses(play: Play) -> list[RoleUse]:
     for section in (play.pre_tasks, play.tasks, play.post_tasks):
         walk(section)
     return out
+
+
+def _public_role_vars(pc: PlayRun, use: RoleUse) -> None:
+    for dep in use.role.dependencies:
+        _public_role_vars(pc, dep)
+    pc.role_defaults.update(use.role.defaults)
+    pc.role_vars.update(use.role.vars)
 
 
 def _role_handlers(pc: PlayRun, use: RoleUse, scope: Scope) -> None:

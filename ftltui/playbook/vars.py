@@ -80,7 +80,7 @@ def task_vars(pc: PlayRun, host: str, scope: Scope, own_vars: Mapping[str, Any] 
     """Every variable of ``host`` for a task in ``scope`` with task ``vars`` ``own_vars``."""
     ex = pc.executor
     st = pc.run.host(host)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict(pc.role_defaults)
     for use in scope.roles:
         out.update(use.role.defaults)
     out.update(getattr(ex, "var_defaults", {}) or {})
@@ -88,6 +88,7 @@ def task_vars(pc: PlayRun, host: str, scope: Scope, own_vars: Mapping[str, Any] 
     out.update(fact_vars(st.facts))
     out.update(pc.play_vars)
     out.update(pc.vars_files.get(host, {}))
+    out.update(pc.role_vars)
     for use in scope.roles:
         out.update(use.role.vars)
     for layer in scope.var_layers:
