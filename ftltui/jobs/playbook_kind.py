@@ -21,6 +21,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Sequence
 
+from ftltui.engine.events import HostResult
 from ftltui.jobs import model as m
 from ftltui.jobs.content_store import ContentStore
 from ftltui.jobs.context import JobContext
@@ -109,9 +110,8 @@ class PlaybookKind:
         ctx.progress(plays, plays)
         for host, st in finished.stats.items():
             status = "unreachable" if st.unreachable else "failed" if st.failed else "changed" if st.changed else "ok"
-            ledger.record(number, {"host": host, "status": status,
-                                   "error_kind": "unreachable" if st.unreachable else None,
-                                   "result": {"msg": failures.get(host, "")}})
+            ledger.record(number, HostResult(host, status, {"msg": failures.get(host, "")},  # type: ignore[arg-type]
+                                             error_kind="unreachable" if st.unreachable else None))
         ledger.cancel_running("not in the recap")
         job.per_host = ledger.doc()
         summary = {"content": prepared.content, "ran": prepared.ran, "exit_code": finished.exit_code,
@@ -123,7 +123,10 @@ class PlaybookKind:
         bad = [h for h, e in ledger.entries.items() if (e["attempts"] or [{}])[-1].get("status") not in ENDED_WELL]
         msg = f"exit {finished.exit_code}; " + "; ".join(f"{h}: {failures.get(h) or ledger.last(h)['status']}"
                                                          for h in bad[:3])
-        return Outcome(m.ERROR, EXIT_KIND.get(finished.exit_code, "error"), msg[:600], summary, retry=False)
+        # the kind from the recap: ansible-playbook exits 4 for unreachable hosts as for a parser error
+        kind = "unreachable" if any(s.unreachable for s in finished.stats.values()) else \
+            "failed" if any(s.failed for s in finished.stats.values()) else EXIT_KIND.get(finished.exit_code, "error")
+        return Outcome(m.ERROR, kind, msg[:600], summary, retry=False)
 
 
 def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
