@@ -169,7 +169,7 @@ class Ansible(Tool):
         tasks = []
         for i, step in enumerate(w.steps):
             for j, (m, a) in enumerate(step):
-                tasks.append({"name": f"s{i}t{j} {m}", ANSIBLE_MODULES[m]: render(a, str(run_dir))})
+                tasks.append({"name": f"s{i}t{j} {m}", ANSIBLE_MODULES.get(m, m): render(a, str(run_dir))})
         play = [{"name": w.key, "hosts": "localhost" if w.local else "all", "gather_facts": False, "tasks": tasks}]
         (work / "play.yml").write_text(json.dumps(play, indent=1))
         cp = work / "cp"  # a fresh ControlPath directory: no persistent connection carries over

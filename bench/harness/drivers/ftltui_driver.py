@@ -33,7 +33,7 @@ async def main(spec: dict) -> dict:
 
     inv = load_inventory([spec["inventory"]])
     t_import = time.perf_counter() - t0
-    ex = Executor(inv, forks=spec["forks"])
+    ex = Executor(inv, forks=spec["forks"], ansible_modules=tuple(spec.get("ansible_modules", ())))
     problems: list[str] = []
     steps = []
     try:
