@@ -1,8 +1,12 @@
-"""``ftl-tui play WORKFLOW``: run a workflow as a job, in this process, with live output.
+"""``ftl-tui play FILE``: run an Ansible playbook or a workflow as a job, in this process, with live output.
 
-Exit status like ``run``: 0 every step ok, 2 a step failed, 3 a host was
-unreachable, 4 bad input (invalid workflow, state directory in use), 5 bad or
-incomplete options.
+A playbook (a YAML list of plays) takes ansible-playbook's options and prints what
+ansible-playbook prints, with its exit status: 0 ok, 1 error, 2 a host failed,
+4 a host unreachable or an invalid playbook, 5 bad options, 99 interrupted.
+
+A workflow (a YAML mapping, see sample_inventory/workflows/) exits like ``run``:
+0 every step ok, 2 a step failed, 3 a host was unreachable, 4 bad input (invalid
+workflow, state directory in use), 5 bad or incomplete options.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from ftltui.commands.common import (
@@ -27,6 +32,7 @@ from ftltui.commands.common import (
     write_out,
 )
 from ftltui.commands.key_pass import add_key_pass_arg, key_pass_options
+from ftltui.commands.play_playbook import add_playbook_args, handle_playbook, reject_playbook_options
 from ftltui.commands.options import (
     add_become_args,
     add_connection_args,
@@ -42,6 +48,9 @@ from ftltui.engine.sanitize import safe_text
 Enqueue = Callable[[Any], Awaitable[Any]]  # (queue) -> Job
 
 EXAMPLES = examples(
+    "ftl-tui play site.yml -i inventory.yml -l web -t deploy --check --diff   # an Ansible playbook",
+    "ftl-tui play site.yml -e @vars.yml --vault-password-file ~/.vault_pass -b -K",
+    "ftl-tui play site.yml --list-tasks --list-hosts       # also --list-tags, --syntax-check",
     "ftl-tui play sample_inventory/workflows/local-smoke.yml",
     "ftl-tui play deploy.yml -i inventory.yml --check     # change nothing; show the drift it would fix",
     "ftl-tui play deploy.yml -e version=1.4.2 -e env=prod --json",
@@ -50,9 +59,12 @@ EXAMPLES = examples(
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("play", help="run a workflow file as a job", description=__doc__, epilog=EXAMPLES)
-    p.add_argument("workflow", help="workflow YAML file (see sample_inventory/workflows/)")
+    p = sub.add_parser("play", help="run an Ansible playbook or a workflow file as a job", description=__doc__,
+                       epilog=EXAMPLES)
+    p.add_argument("workflow", metavar="FILE",
+                   help="an Ansible playbook, or a workflow YAML file (see sample_inventory/workflows/)")
     p.add_argument("-C", "--check", action="store_true", help="check mode for every step: change nothing, show diffs")
+    add_playbook_args(p)
     add_extra_vars_arg(p)
     add_connection_args(p)
     add_become_args(p)
@@ -67,6 +79,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ftltui.jobs.kinds import enqueue_workflow
+    from ftltui.playbook.loader import is_playbook
+
+    if is_playbook(Path(args.workflow)):
+        return handle_playbook(args)
+    reject_playbook_options(args)
 
     extra = parse_extra_vars(args.extra_vars, args)  # they override the workflow's vars, as in Ansible
     return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))

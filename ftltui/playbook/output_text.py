@@ -44,8 +44,9 @@ STATUS_COLOUR = {"ok": GREEN, "changed": YELLOW, "skipped": CYAN, "failed": RED,
 RECAP_COLOUR = {"ok": GREEN, "changed": YELLOW, "unreachable": BRIGHT_RED, "failed": RED, "skipped": CYAN,
                 "rescued": GREEN, "ignored": BRIGHT_PURPLE}
 
-# keys Ansible's output leaves out of a result (internal, or shown another way)
-_HIDDEN = frozenset({"invocation", "diff", "exception", "results"})
+# keys Ansible's output leaves out of a result (internal, or shown another way: the
+# status words say failed/skipped)
+_HIDDEN = frozenset({"invocation", "diff", "exception", "results", "failed", "skipped"})
 _DEBUG_NOISE = frozenset({"changed", "failed", "skipped", "skip_reason", "ansible_loop_var", "ansible_index_var",
                           "ansible_loop"})
 

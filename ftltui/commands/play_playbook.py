@@ -1,0 +1,228 @@
+"""``ftl-tui play PLAYBOOK``: an Ansible playbook, with ansible-playbook's options and output.
+
+The run is a durable job (kind ``playbook``: its content is stored, ``jobs show`` names
+the version, ``jobs`` can re-run it from failure) executed in this process, with every
+event printed as ansible-playbook prints it (or as JSON lines with ``--json``).
+
+Exit status as ansible-playbook 2.19: 0 ok, 1 error, 2 a host failed, 4 a host was
+unreachable (ansible-playbook's own number; its manual says 3) or the playbook is
+invalid, 5 bad options, 99 interrupted (Ctrl-C), 250 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ftltui.commands.common import config_of, keyring_of, load_inventory_of, positive_int, state_dir_of
+from ftltui.commands.key_pass import key_pass_options
+from ftltui.commands.options import OptionsError, forks_of, parse_extra_vars, secrets_of, var_defaults_of
+from ftltui.engine.sanitize import safe_text
+from ftltui.errors import FtlError
+
+EXIT_INTERRUPTED = 99
+EXIT_UNEXPECTED = 250
+PLAYBOOK_ONLY = ("limit", "tags", "skip_tags", "diff", "forks", "start_at_task", "list_tasks", "list_hosts",
+                 "list_tags", "syntax_check", "verbose")
+
+
+def add_playbook_args(p: argparse.ArgumentParser) -> None:
+    """ansible-playbook's options that ``play`` takes for playbooks (not workflows)."""
+    g = p.add_argument_group("playbooks (as ansible-playbook)")
+    g.add_argument("-l", "--limit", metavar="SUBSET", help="further limit the hosts to this pattern (or @FILE)")
+    g.add_argument("-t", "--tags", action="append", default=[], metavar="TAGS",
+                   help="only run plays and tasks tagged with these (comma-separated, repeatable)")
+    g.add_argument("--skip-tags", action="append", default=[], metavar="TAGS",
+                   help="only run plays and tasks whose tags do not match these")
+    g.add_argument("-D", "--diff", action="store_true", help="show the differences in files and templates")
+    g.add_argument("-f", "--forks", type=positive_int, default=None, metavar="N",
+                   help="hosts a task runs on at once (default: ansible.cfg's forks if set, else 50)")
+    g.add_argument("--start-at-task", metavar="NAME", help="start the playbook at the task with this name")
+    g.add_argument("--list-tasks", action="store_true", help="list the tasks that would run; run nothing")
+    g.add_argument("--list-hosts", action="store_true", help="list the hosts each play would run on; run nothing")
+    g.add_argument("--list-tags", action="store_true", help="list the tags; run nothing")
+    g.add_argument("--syntax-check", action="store_true", help="check the playbook's syntax; run nothing")
+    g.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more output: -v every result, -vv task paths too")
+
+
+def reject_playbook_options(args: argparse.Namespace) -> None:
+    """A workflow run with a playbook-only option: say so, never silently ignore it."""
+    given = [name for name in PLAYBOOK_ONLY if getattr(args, name, None) not in (None, False, [], 0)]
+    if given:
+        flags = ", ".join("--" + n.replace("_", "-") for n in given)
+        raise OptionsError(f"{flags}: for playbooks only; {args.workflow} is a workflow file")
+
+
+def split_tags(values: list[str]) -> tuple[str, ...]:
+    return tuple(t.strip() for v in values for t in v.split(",") if t.strip())
+
+
+def tty_asker(prompt: str, private: bool, default: str | None) -> str | None:
+    """vars_prompt/pause on the terminal (private answers not echoed); None without one."""
+    if not sys.stdin.isatty():
+        return None
+    text = f"{prompt} [{default}]: " if default not in (None, "") else f"{prompt}: "
+    try:
+        return getpass.getpass(text) if private else input(text)
+    except EOFError:
+        return None
+
+
+def play_options_of(args: argparse.Namespace) -> Any:
+    from ftltui.commands.run import limit_pattern
+    from ftltui.playbook.options import PlayOptions
+
+    return PlayOptions(
+        limit=limit_pattern(args.limit) if args.limit else None,
+        tags=split_tags(args.tags), skip_tags=split_tags(args.skip_tags),
+        check=bool(args.check), diff=bool(args.diff),
+        forks=forks_of(args),  # as `run`: -f, else ansible.cfg's forks, else 50 hosts at once
+        start_at_task=args.start_at_task, extra_vars=parse_extra_vars(args.extra_vars, args),
+        verbosity=int(args.verbose or 0), become=True if args.become else None,
+        become_user=args.become_user, become_method=args.become_method, remote_user=args.remote_user,
+        ask=tty_asker,
+    )
+
+
+def _search_paths(args: argparse.Namespace) -> dict[str, Any]:
+    cfg = config_of(args)
+    expand = lambda paths: [Path(os.path.expanduser(p)) for p in paths or []]  # noqa: E731
+    return {"roles_path": expand(getattr(cfg, "roles_path", [])),
+            "collections_paths": expand(getattr(cfg, "collections_path", [])), "vault": keyring_of(args)}
+
+
+def handle_playbook(args: argparse.Namespace) -> int:
+    path = Path(args.workflow)
+    if args.syntax_check:
+        return syntax_check(path, args)
+    if args.list_tasks or args.list_hosts or args.list_tags:
+        return listing(path, args)
+    if args.verbose:
+        cfg = config_of(args)
+        sys.stdout.write(f"Using {cfg.config_file} as config file\n" if cfg.config_file
+                         else "No config file found; using defaults\n")
+    options = play_options_of(args)
+    try:
+        return asyncio.run(_run(args, path, options))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except (FtlError, OptionsError):
+        raise  # bad playbook (4) or options (5): the CLI says which
+    except Exception as exc:  # noqa: BLE001 - ansible-playbook's "unexpected error", never a traceback
+        sys.stderr.write(f"[ERROR]: Unexpected Exception: {safe_text(f'{type(exc).__name__}: {exc}')}\n")
+        return EXIT_UNEXPECTED
+
+
+def syntax_check(path: Path, args: argparse.Namespace) -> int:
+    from ftltui.playbook.syntax import syntax_check as check
+
+    problems = check(path, **_search_paths(args))
+    if problems:
+        for exc in problems:
+            sys.stderr.write(f"[ERROR]: {safe_text(str(exc))}\n")
+        return 4
+    sys.stdout.write(f"\nplaybook: {args.workflow}\n")
+    return 0
+
+
+def listing(path: Path, args: argparse.Namespace) -> int:
+    from ftltui.playbook.loader import load_playbook
+    from ftltui.playbook.syntax import format_listing, list_plays
+
+    playbook = load_playbook(path, **_search_paths(args))
+    options = play_options_of(args)
+    plays = list_plays(playbook, options.tags, options.skip_tags, list_tags=args.list_tags)
+    hosts = None
+    if args.list_hosts:
+        inventory = load_inventory_of(args)
+        allowed = {h.name for h in inventory.select(options.limit)} if options.limit else None
+
+        def hosts(pattern: str) -> list[str]:
+            names = [h.name for h in inventory.select(pattern)]
+            return [n for n in names if allowed is None or n in allowed]
+
+    sys.stdout.write(format_listing(args.workflow, plays, tasks=args.list_tasks, tags=args.list_tags, hosts=hosts))
+    return 0
+
+
+async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
+    from ftltui.engine.executor import Executor
+    from ftltui.jobs import JobQueue, playbook_kind
+    from ftltui.jobs.kinds import register_builtin
+    from ftltui.playbook.output_json import JsonOutput
+    from ftltui.playbook.output_text import TextOutput
+    from ftltui.state import StateStore
+
+    var_defaults = var_defaults_of(args)
+    inventory = load_inventory_of(args)
+    search = _search_paths(args)
+    key_options, key_secrets = key_pass_options(args)
+    executor = Executor(inventory, forks=options.forks, secrets=secrets_of(var_defaults) + key_secrets,
+                        ssh_options=key_options, base_dir=str(path.resolve().parent), var_defaults=var_defaults,
+                        verbosity=options.verbosity)
+    store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
+    queue = JobQueue(store, executor=executor)
+    register_builtin(queue)
+    playbook_kind.register(queue, vault=search["vault"], ask=options.ask)
+    output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
+    relay = _Relay(output)
+    try:
+        await queue.start()
+        job = await playbook_kind.enqueue_playbook(
+            queue, path, options=playbook_kind.options_doc(**_stored_options(options)),
+            roles_path=[str(p) for p in search["roles_path"]],
+            collections_paths=[str(p) for p in search["collections_paths"]], vault=search["vault"])
+        relay.job_id = job.id
+        queue.bus.subscribe(relay)
+        try:
+            job = await queue.wait(job.id)
+        except asyncio.CancelledError:
+            await queue.cancel(job.id)
+            raise
+    finally:
+        await queue.stop()
+        await executor.close()
+        store.close()
+    if args.json:
+        output.recap(job=job.id, state=job.state)
+    return relay.exit_code(job)
+
+
+def _stored_options(options: Any) -> dict[str, Any]:
+    from ftltui.jobs.playbook_kind import OPTION_FIELDS
+
+    return {k: getattr(options, k) for k in OPTION_FIELDS}
+
+
+class _Relay:
+    """The job's playbook events (inside ``JobOutput``) to the output, and the exit status."""
+
+    def __init__(self, output: Any) -> None:
+        self.output = output
+        self.job_id = 0
+        self.finished: Any = None
+
+    def __call__(self, event: Any) -> None:
+        if getattr(event, "job_id", None) != self.job_id or event.type != "JobOutput":
+            return
+        inner = event.event
+        if inner.type == "PlaybookFinished":
+            self.finished = inner
+        self.output(inner)
+
+    def exit_code(self, job: Any) -> int:
+        if self.finished is not None:
+            return int(self.finished.exit_code)
+        code = (job.summary or {}).get("exit_code") if job is not None else None
+        if isinstance(code, int):
+            return code
+        sys.stderr.write(f"[ERROR]: the playbook job ended {getattr(job, 'state', '?')}: "
+                         f"{safe_text(getattr(job, 'reason', '') or '')}\n")
+        return EXIT_UNEXPECTED if job is None or job.state != "cancelled" else EXIT_INTERRUPTED
+
