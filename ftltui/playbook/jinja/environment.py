@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.lexer import TOKEN_STRING, Lexer
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -36,10 +37,32 @@ class NativeValuesCodeGenerator(NativeCodeGenerator):
         raise nodes.Impossible()
 
 
+class LiteralBackslashLexer(Lexer):
+    """Backslashes in string literals stay backslashes (``'\\d+'``, ``'\\1'``), as in
+    Ansible, where a regex written in a playbook reaches the filter as written. Jinja2
+    alone would decode them as Python escapes (``'\\1'`` becoming ``chr(1)``)."""
+
+    def wrap(self, stream: Any, name: str | None = None, filename: str | None = None) -> Any:
+        def doubled() -> Any:
+            for lineno, token, value in stream:
+                if token == TOKEN_STRING:
+                    value = value[0] + value[1:-1].replace("\\", "\\\\") + value[-1]
+                yield lineno, token, value
+
+        return super().wrap(doubled(), name, filename)
+
+
 class PlaybookEnvironment(ImmutableSandboxedEnvironment):
     """Sandboxed environment whose templates yield native values (see ``render``)."""
 
     code_generator_class = NativeValuesCodeGenerator
+
+    @property
+    def lexer(self) -> Lexer:
+        lexer = self.__dict__.get("_playbook_lexer")
+        if lexer is None:
+            lexer = self.__dict__["_playbook_lexer"] = LiteralBackslashLexer(self)
+        return lexer
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         # The sandbox already refuses dunders and internals; also refuse "_private"

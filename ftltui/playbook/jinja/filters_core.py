@@ -96,44 +96,43 @@ _UNITS = "BKMGTPEZY"
 
 
 def human_readable(size: Any, isbits: bool = False, unit: str | None = None) -> str:
-    """``1048576`` -> ``1.00 MB`` (``Mb`` for bits), the largest unit that keeps it >= 1."""
+    """``1048576`` -> ``1.00 MB``, the largest unit (steps of 1024, for bits too) that
+    keeps the number >= 1; plain units are spelled ``Bytes``/``bits``."""
     try:
         number = float(size)
     except (TypeError, ValueError):
         raise FilterError(f"human_readable: {size!r} is not a number") from None
-    suffix = "b" if isbits else "B"
-    base = 1000 if isbits else 1024
     if unit is not None:
+        if unit[0].upper() not in _UNITS:
+            raise FilterError(f"human_readable: unknown unit {unit!r} (one of {', '.join(_UNITS)})")
         index = _UNITS.index(unit[0].upper())
     else:
         index = 0
-        while index < len(_UNITS) - 1 and abs(number) >= base ** (index + 1):
+        while index < len(_UNITS) - 1 and abs(number) >= 1024 ** (index + 1):
             index += 1
-    value = number / base ** index
-    letter = _UNITS[index]
-    name = suffix if letter == "B" else letter + suffix
+    value = number / 1024 ** index
+    if index == 0:
+        name = "bits" if isbits else "Bytes"
+    else:
+        name = _UNITS[index] + ("b" if isbits else "B")
     return f"{value:.2f} {name}"
 
 
 def human_to_bytes(value: Any, default_unit: str | None = None, isbits: bool | None = None) -> int:
-    """``"1.5 KB"`` -> ``1536``; ``"10 Mb"`` with ``isbits=True`` counts bits (x1000)."""
+    """``"1.5 KB"`` -> ``1536``; ``"10 Mb"`` counts bits (``isbits=True`` requires them)."""
     import re
 
     m = re.fullmatch(r"\s*(-?\d+(?:\.\d*)?)\s*([A-Za-z]*)\s*", str(value))
     if not m:
         raise FilterError(f"human_to_bytes: can't interpret {value!r}")
-    number, unit = float(m.group(1)), m.group(2)
-    if not unit:
-        unit = default_unit or "B"
+    number, unit = float(m.group(1)), m.group(2) or default_unit or "B"
     letter = unit[0].upper()
     if letter not in _UNITS:
         raise FilterError(f"human_to_bytes: unknown unit {unit!r} in {value!r}")
-    bits = unit.endswith("b") if len(unit) > 1 or letter == "B" and unit == "b" else False
-    if isbits is not None and bits != isbits and len(unit) > 1:
-        kind = "bits" if isbits else "bytes"
-        raise FilterError(f"human_to_bytes: {value!r} is not in {kind}")
-    exponent = _UNITS.index(letter)
-    return int(round(number * (1000 if bits else 1024) ** exponent))
+    in_bits = unit[-1] == "b" if len(unit) > 1 else unit == "b"
+    if isbits is not None and len(unit) > 1 and in_bits != isbits:
+        raise FilterError(f"human_to_bytes: {value!r} is not in {'bits' if isbits else 'bytes'}")
+    return int(round(number * 1024 ** _UNITS.index(letter)))
 
 
 # -- time ----------------------------------------------------------------------------

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from ftltui.playbook.jinja.render import Templar
 
 
-def candidates(templar: Templar, name: str, subdir: str) -> list[Path]:
+def candidates(templar: Templar, name: str, subdir: str | None) -> list[Path]:
     expanded = os.path.expanduser(name)
     if os.path.isabs(expanded):
         return [Path(expanded)]
     roots = [*templar.search_paths, templar.base_dir]
+    if subdir is None:
+        return [root / expanded for root in roots]
     return [p for root in roots for p in (root / subdir / expanded, root / expanded)]
 
 
@@ -47,7 +49,11 @@ def _split_names(value: Any) -> list[str]:
 
 
 def first_found(templar: Templar, terms: list[Any], files: Any = None, paths: Any = None,
-                skip: bool = False) -> list[Any]:
+                skip: bool = False, _subdir: str | None = None) -> list[Any]:
+    """The first file that exists. In a template (``lookup('first_found', ...)``) names are
+    looked for in the search paths themselves; a ``with_first_found`` loop also looks in
+    their ``files/`` (``templates/`` for a template task, ``vars/`` for include_vars),
+    as Ansible does."""
     searches: list[tuple[list[str], list[str]]] = []
     for term in terms:
         if isinstance(term, Mapping):
@@ -59,7 +65,7 @@ def first_found(templar: Templar, terms: list[Any], files: Any = None, paths: An
     for names, dirs in searches:
         for name in names:
             places = [Path(d) / name for d in dirs] if dirs and not os.path.isabs(name) else \
-                candidates(templar, name, "files")
+                candidates(templar, name, _subdir)
             for place in places:
                 if not place.is_absolute():
                     place = templar.base_dir / place

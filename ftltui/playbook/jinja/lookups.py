@@ -103,7 +103,7 @@ def _fileglob(templar: Templar, terms: list[Any]) -> list[Any]:
             roots = [p / "files" for p in (*templar.search_paths, templar.base_dir)]
             roots += [*templar.search_paths, templar.base_dir]
         for root in roots:
-            found = [f for f in sorted(glob.glob(str(root / os.path.basename(pattern))
+            found = [f for f in (glob.glob(str(root / os.path.basename(pattern))
                                                  if os.path.isabs(pattern) else str(root / pattern)))
                      if os.path.isfile(f)]
             if found:

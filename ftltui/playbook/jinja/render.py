@@ -123,10 +123,15 @@ class Templar:
         return Templar(ChainMap(dict(extra), self.variables), base_dir=self.base_dir,  # type: ignore[arg-type]
                        search_paths=self.search_paths, _resolving=self._resolving)
 
-    def lookup(self, name: str, terms: Any, **kwargs: Any) -> list[Any]:
-        """Run lookup ``name`` (for ``with_<name>`` loops): always a list."""
+    def lookup(self, name: str, terms: Any, *, task_action: str = "", **kwargs: Any) -> list[Any]:
+        """Run lookup ``name`` for a ``with_<name>`` loop: always a list. ``task_action``
+        (the looping task's module) picks where ``with_first_found`` looks: ``templates/``
+        for template tasks, ``vars/`` for include_vars, ``files/`` otherwise (Ansible's rule)."""
         from ftltui.playbook.jinja.lookups import run_lookup
 
+        if name.removeprefix("ansible.builtin.") == "first_found":
+            kind = next((k for k in ("template", "var") if k in task_action), "file")
+            kwargs["_subdir"] = kind + "s"
         return self._public(lambda _: run_lookup(self, name, terms, kwargs, wantlist=True), None)
 
     # -- for lookups, filters and LazyVars ---------------------------------------------
