@@ -230,3 +230,10 @@ CASES: list[tuple[str, str]] = [
     ("range", "{{ range(3) | list }}"), ("dict_global", "{{ dict(a=1) }}"),
     ("syntax_error", "{{ n + }}"),
 ]
+
+# Failing cases whose message must be Ansible's, word for word (the part after
+# "Error while resolving value for ...: ").
+SAME_MESSAGE = {
+    "lazy_bad_used", "undef", "undef_chain", "undef_attr_used", "mandatory_fail", "mandatory_msg", "extract",
+    "t_failed_notdict", "lk_vars_missing", "lk_first_found_none", "syntax_error",
+}

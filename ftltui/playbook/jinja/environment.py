@@ -15,7 +15,7 @@ so playbooks written with fully qualified names work too.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jinja2 import nodes
@@ -23,6 +23,7 @@ from jinja2.lexer import TOKEN_STRING, Lexer
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ftltui.playbook.jinja.plugins import wrap_plugin
 from ftltui.playbook.jinja.undefined import ChainedStrictUndefined
 
 
@@ -72,10 +73,17 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
         return super().is_safe_attribute(obj, attr, value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment() -> PlaybookEnvironment:
     """The shared environment (filters are pure; per-render state lives in the context)."""
-    from ftltui.playbook.jinja import filters_core, filters_data, filters_formats, filters_text, lookups, tests
+    from ftltui.playbook.jinja import (
+        filters_core,
+        filters_data,
+        filters_formats,
+        filters_text,
+        lookups,
+        tests,
+    )
 
     env = PlaybookEnvironment(
         undefined=ChainedStrictUndefined,
@@ -89,8 +97,10 @@ def environment() -> PlaybookEnvironment:
         env.filters.update(module.FILTERS)
     env.tests.update(tests.TESTS)
     env.globals.update(lookups.GLOBALS)
-    for table in (env.filters, env.tests):
+    for kind, table in (("filter", env.filters), ("test", env.tests)):
         for name in list(table):
+            wrapped = wrap_plugin(kind, name, table[name])
+            table[name] = wrapped
             if "." not in name:
-                table[f"ansible.builtin.{name}"] = table[name]
+                table[f"ansible.builtin.{name}"] = wrapped
     return env

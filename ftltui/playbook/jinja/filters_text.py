@@ -18,7 +18,7 @@ from ftltui.playbook.jinja.shacrypt import ITOA64, sha_crypt
 
 
 def _flags(ignorecase: bool, multiline: bool) -> int:
-    return (re.I if ignorecase else 0) | (re.M if multiline else 0)
+    return (re.IGNORECASE if ignorecase else 0) | (re.MULTILINE if multiline else 0)
 
 
 def _compile(name: str, pattern: Any, flags: int) -> re.Pattern[str]:

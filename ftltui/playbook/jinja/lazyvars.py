@@ -9,8 +9,8 @@ depth bound and loop detection shared by every view of one render.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ftltui.errors import TemplateError
 
@@ -61,7 +61,7 @@ class Resolving:
 class LazyVars(Mapping[str, Any]):
     """The Jinja2 context's parent: ``variables``, then the environment's globals."""
 
-    __slots__ = ("templar", "variables", "globals")
+    __slots__ = ("globals", "templar", "variables")
 
     def __init__(self, templar: Templar, variables: Mapping[str, Any], globals_: Mapping[str, Any]) -> None:
         self.templar = templar

@@ -150,7 +150,7 @@ def lookup_password(templar: Templar, terms: list[Any], **kwargs: Any) -> list[A
 # -- sequence ------------------------------------------------------------------------
 
 _SHORTCUT = re.compile(r"^(?:(0x[0-9a-f]+|0[0-7]*|\d+)-)?(0x[0-9a-f]+|0[0-7]*|\d+)(?:/(0x[0-9a-f]+|0[0-7]*|\d+))?"
-                       r"(?::(.+))?$", re.I)
+                       r"(?::(.+))?$", re.IGNORECASE)
 
 
 def _int(text: Any) -> int:

@@ -15,21 +15,32 @@ import itertools
 import os
 import random
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import pass_context
+from jinja2.exceptions import SecurityError, UndefinedError
 
 from ftltui.errors import TemplateError
 from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.lookup_files import find_file, first_found, lookup_password, sequence
+from ftltui.playbook.jinja.lookup_files import (
+    find_file,
+    first_found,
+    lookup_password,
+    sequence,
+)
 from ftltui.playbook.jinja.omit import OMIT
+from ftltui.playbook.jinja.plugins import PluginFailed, reason
 
 if TYPE_CHECKING:
     from ftltui.playbook.jinja.render import Templar
 
 Lookup = Callable[..., list[Any]]
+
+
+class VariableNotFound(LookupError):
+    """``lookup('vars', 'x')`` of a variable that does not exist (reported as is)."""
 
 
 def _env(templar: Templar, terms: list[Any], default: Any = "") -> list[Any]:
@@ -68,7 +79,7 @@ def _vars(templar: Templar, terms: list[Any], default: Any = None) -> list[Any]:
         elif default is not None:
             value = default
         else:
-            raise TemplateError(f"No variable named {term!r} was found")
+            raise VariableNotFound(f"No variable named {term!r} was found.")
         if hasattr(value, "_fail_with_undefined_error"):
             value._fail_with_undefined_error()
         out.append(value)
@@ -195,17 +206,18 @@ def run_lookup(templar: Templar, name: str, terms: Any, kwargs: dict[str, Any], 
     short = name.removeprefix("ansible.builtin.")
     func = LOOKUPS.get(short)
     if func is None:
-        raise TemplateError(f"lookup plugin {name!r} not found (ftl-tui has: {', '.join(sorted(LOOKUPS))})")
+        raise TemplateError(f"The lookup plugin {name!r} was not found (ftl-tui has: {', '.join(sorted(LOOKUPS))}).")
     errors = kwargs.pop("errors", "strict")
     try:
         ran = func(templar, _as_terms(terms), **kwargs)
-    except TypeError as exc:
-        raise TemplateError(f"lookup {short!r}: {exc}") from None
-    except (FilterError, TemplateError, OSError) as exc:
+    except (UndefinedError, SecurityError):
+        raise
+    except Exception as exc:
         if errors in ("ignore", "warn"):
             return [] if wantlist else None
-        message = exc.message if isinstance(exc, TemplateError) else str(exc)
-        raise TemplateError(f"lookup {short!r}: {message}") from None
+        if isinstance(exc, VariableNotFound):
+            raise TemplateError(exc.args[0]) from None
+        raise PluginFailed(f"The lookup plugin {name!r} failed: {reason(short, exc)}") from None
     if wantlist:
         return ran
     if all(isinstance(v, str) for v in ran):

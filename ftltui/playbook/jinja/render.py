@@ -9,14 +9,14 @@ caller adds the file and line of the keyword it was rendering.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import GeneratorType
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from jinja2 import nodes
-from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
 
@@ -24,6 +24,7 @@ from ftltui.errors import TemplateError
 from ftltui.playbook.jinja.environment import environment
 from ftltui.playbook.jinja.lazyvars import LazyVars, Resolving, UnsafeText
 from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
+from ftltui.playbook.jinja.plugins import PluginFailed, reason
 
 _MARKERS = ("{{", "{%", "{#")
 
@@ -167,19 +168,19 @@ class Templar:
             raise
         except UndefinedError as exc:
             raise TemplateError(str(exc.message)) from None
-        except TemplateAssertionError as exc:
+        except PluginFailed as exc:
+            raise TemplateError(exc.message) from None
+        except TemplateSyntaxError as exc:  # and TemplateAssertionError: an unknown filter or test
             message = str(exc.message)
             if message.startswith(("No filter named", "No test named")) and message.count(".") > 1:
-                message += " (collection plugins are not loaded by ftl-tui; write it with builtin filters)"
-            raise TemplateError(f"template error: {message}") from None
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"template syntax error: {exc.message}") from None
+                message += " (ftl-tui does not load collection plugins; write it with builtin filters)"
+            raise TemplateError(f"Syntax error in template: {message}") from None
         except SecurityError as exc:
             raise TemplateError(f"not allowed in a template: {exc}") from None
         except RecursionError:
             raise TemplateError("template nests too deeply") from None
-        except Exception as exc:  # a filter's own error: name the type and the reason
-            raise TemplateError(f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # an operator on wrong types (1 + 'a'), a method call...
+            raise TemplateError(f"Error rendering template: {reason('', exc)}") from None
 
     def _render(self, value: Any) -> Any:
         if isinstance(value, str):

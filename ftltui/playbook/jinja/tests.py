@@ -33,7 +33,7 @@ def falsy(value: Any, convert_bool: bool = False) -> bool:
 
 def _regex(value: Any, pattern: str, ignorecase: bool = False, multiline: bool = False,
            match_type: str = "search") -> bool:
-    flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
+    flags = (re.IGNORECASE if ignorecase else 0) | (re.MULTILINE if multiline else 0)
     try:
         rx = re.compile(str(pattern), flags)
     except re.error as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import StrictUndefined
+from jinja2.utils import missing
 
 
 class ChainedStrictUndefined(StrictUndefined):
@@ -27,10 +28,16 @@ class ChainedStrictUndefined(StrictUndefined):
     def __getitem__(self, key: Any) -> Any:
         return self
 
+    @property
+    def _undefined_message(self) -> str:
+        # Ansible's wording for a missing key or attribute of a value that exists
+        if self._undefined_hint is None and self._undefined_obj is not missing \
+                and isinstance(self._undefined_name, str):
+            from ftltui.playbook.jinja.filters_core import type_debug
+
+            kind = type_debug(self._undefined_obj)
+            return f"object of type {kind!r} has no attribute {self._undefined_name!r}"
+        return str(super()._undefined_message)
+
     def __repr__(self) -> str:
         return f"Undefined({self._undefined_message})"
-
-
-def undefined_message(value: Any) -> str:
-    """The message an undefined value would raise with when used."""
-    return str(value._undefined_message)
