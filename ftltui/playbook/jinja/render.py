@@ -8,7 +8,8 @@ caller adds the file and line of the keyword it was rendering.
 
 from __future__ import annotations
 
-from collections import ChainMap
+import re
+from collections import ChainMap, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,16 +28,48 @@ from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the p
 from ftltui.playbook.jinja.plugins import PluginFailed, reason
 
 _MARKERS = ("{{", "{%", "{#")
+_BARE_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_LITERALS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 
 def is_template(value: Any) -> bool:
-    """Does ``value`` (walked through dicts and lists) hold a string Jinja2 would change?"""
+    """Does ``value`` (walked through dicts and lists) hold a string Jinja2 would change?
+    Other mappings (``hostvars``, views built on demand) are never walked: they render
+    their own values when asked."""
     if isinstance(value, str):
         return not isinstance(value, UnsafeText) and any(m in value for m in _MARKERS)
-    if isinstance(value, Mapping):
-        return any(is_template(k) or is_template(v) for k, v in value.items())
+    if isinstance(value, (dict, list, tuple)):
+        key = id(value)
+        if _PLAIN.get(key) is value:
+            _PLAIN.move_to_end(key)
+            return False
+        # One pass in C first: text without any marker holds no template (facts, results)
+        text = repr(value)
+        if any(m in text for m in _MARKERS) and _walk(value):
+            return True
+        if len(text) > 2048:  # worth remembering: facts, registered results, big var files
+            _PLAIN[key] = value
+            if len(_PLAIN) > _PLAIN_MAX:
+                _PLAIN.popitem(last=False)
+        return False
+    return False
+
+
+# Big values known to hold no template, by identity (the object is kept, so its id stays
+# its own): a host's facts are looked up by every task and need not be scanned each time.
+# Values are data once loaded; a dict that gains a template in place afterwards would be
+# missed, which nothing in a run does (set_fact and register make new objects).
+_PLAIN: OrderedDict[int, Any] = OrderedDict()
+_PLAIN_MAX = 1024
+
+
+def _walk(value: Any) -> bool:
+    if isinstance(value, str):
+        return not isinstance(value, UnsafeText) and any(m in value for m in _MARKERS)
+    if isinstance(value, dict):
+        return any(_walk(k) or _walk(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(is_template(v) for v in value)
+        return any(_walk(v) for v in value)
     return False
 
 
@@ -187,13 +220,21 @@ class Templar:
             if isinstance(value, UnsafeText) or not any(m in value for m in _MARKERS):
                 return value
             return self._render_string(value)
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):  # other mappings (hostvars...) render their own values
             return {self._render(k): self._render(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._render(v) for v in value]
         return value
 
     def _render_string(self, source: str) -> Any:
+        m = _BARE_NAME.fullmatch(source)
+        if m is not None and m.group(1) not in _LITERALS:  # "{{ item }}": no Jinja2 needed
+            name = m.group(1)
+            try:
+                value = self._context_vars[name]
+            except KeyError:
+                value = self._env.undefined(name=name)
+            return _finalize(value)
         template = _compiled_template(source)
         context = template.new_context(self._context_vars, shared=True)  # type: ignore[arg-type]
         return concat(template.root_render_func(context))
