@@ -91,6 +91,10 @@ class CommandsMixin:
             files = candidates(self.history.items, self.sources)  # type: ignore[attr-defined]
             self.push_screen(PlayFormScreen(files), done)  # type: ignore[attr-defined]
             return
+        from pathlib import Path
+
+        if not Path(args[0]).is_file():
+            raise CommandError(f"{args[0]}: no such file (a playbook or a workflow file)")
         if not is_playbook(args[0]):  # a workflow file (or a file the workflow loader explains)
             check = "--check" in args[1:]
             self.run_worker(self._play(args[0], check), group="submit")  # type: ignore[attr-defined]

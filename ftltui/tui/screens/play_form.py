@@ -10,7 +10,6 @@ A workflow file (a mapping, not a list of plays) still runs as a workflow.
 from __future__ import annotations
 
 import argparse
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -113,6 +112,7 @@ def candidates(history: Iterable[str], sources: Iterable[str], cwd: Path | None 
 
 
 class PlayFormScreen(ModalScreen["PlayRequest | None"]):
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="playform.cancel"),
         Binding("ctrl+r", "submit", "Run", id="playform.run"),
@@ -137,7 +137,16 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
                     yield Label(Text(label))
             yield Input(placeholder="become user (--become-user)", id="play-become-user")
             yield Static(Text(""), id="play-error")
-            yield Static(Text("enter on a file picks it · ctrl+r runs · esc cancels"))
+            yield Static(Text("enter on a file picks it · enter in a field or ctrl+r runs · esc cancels"))
+
+    def on_mount(self) -> None:
+        self.query_one("#play-form").can_focus = False
+        files = self.query_one("#play-files", OptionList)
+        if self.files and not self.path:  # a recent or project playbook is one enter away
+            files.highlighted = 0
+            files.focus()
+        else:
+            self.query_one("#play-path", Input).focus()
 
     @on(OptionList.OptionSelected, "#play-files")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -175,7 +184,3 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def play_line(req: PlayRequest) -> str:
-    """The ``:play`` line a request stands for (history, titles)."""
-    return "play " + shlex.quote(req.path)

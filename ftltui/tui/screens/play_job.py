@@ -3,6 +3,7 @@ play → task → host matrix; ``[`` ``]`` change play, enter opens a cell's res
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from rich.text import Text
@@ -16,6 +17,8 @@ from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import PlayRecord, cell_text
 from ftltui.tui.widgets.jobs_pane import STATE_STYLE
 from ftltui.tui.widgets.play_matrix import LEGEND, PlayMatrix
+
+CSS_TEXT = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
 
 def header_text(job: Any, record: PlayRecord, play_index: int | None) -> Text:
@@ -51,6 +54,8 @@ def header_text(job: Any, record: PlayRecord, play_index: int | None) -> Text:
 class HostResultScreen(ModalScreen[None]):
     """One host's result for one task, as plain text."""
 
+    DEFAULT_CSS = CSS_TEXT
+
     BINDINGS = [Binding("escape,q,enter", "close", "Back", id="hostresult.close")]
 
     def __init__(self, text: str) -> None:
@@ -71,10 +76,7 @@ class PlayJobScreen(Screen[None]):
         Binding("left_square_bracket", "play(-1)", "Prev play", id="playjob.prev_play"),
         Binding("right_square_bracket", "play(1)", "Next play", id="playjob.next_play"),
     ]
-    DEFAULT_CSS = """
-    PlayJobScreen #play-header { height: auto; max-height: 40%; background: $panel; padding: 0 1; }
-    PlayJobScreen #play-legend { height: auto; background: $panel; color: $text-muted; padding: 0 1; }
-    """
+    DEFAULT_CSS = CSS_TEXT
 
     def __init__(self, job: Any, record: PlayRecord, job_source: Callable[[], Any] | None = None) -> None:
         super().__init__()
