@@ -84,8 +84,8 @@ def tags_selected(tags: Iterable[str], only: Iterable[str], skip: Iterable[str])
     """Ansible's tag selection: ``always`` runs unless skipped by name, ``never`` only
     when asked for by name, ``tagged``/``untagged``/``all`` as documented."""
     tags = frozenset(tags)
-    only = frozenset(only) or frozenset({"all"})
-    skip = frozenset(skip)
+    only = tag_set(list(only)) or frozenset({"all"})  # "-t a,b" and "-t a -t b" alike
+    skip = tag_set(list(skip))
     untagged = not tags
     effective = tags or frozenset({"untagged"})
     run = False

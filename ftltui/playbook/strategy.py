@@ -64,13 +64,16 @@ class Strategy:
             for h in was_failed:
                 run.host(h).failed = True
 
-    async def run_role(self, use: RoleUse, scope: Scope, hosts: list[str], *, block: Block | None = None) -> None:
-        """A role: its dependencies first, then its tasks with its defaults, vars and params."""
+    async def run_role(self, use: RoleUse, scope: Scope, hosts: list[str], *, block: Block | None = None,
+                       once: bool = True) -> None:
+        """A role: its dependencies first, then its tasks with its defaults, vars and params.
+        A role applied twice with the same params runs once (``once``: not for include_role)
+        unless it allows duplicates."""
         entry = scope.enter(use.keywords)
         for dep in use.role.dependencies:
             await self.run_role(dep, entry, hosts)
         key = (str(use.role.path), repr(sorted(use.params.items(), key=str)))
-        if key in self.roles_done and not use.role.allow_duplicates:
+        if once and key in self.roles_done and not use.role.allow_duplicates:
             return
         self.roles_done.add(key)
         inner = scope.enter(use.keywords, role=use)

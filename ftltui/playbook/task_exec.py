@@ -119,6 +119,7 @@ class TaskRun:
                 res["retries"] = retries
                 await asyncio.sleep(delay)
         res["failed"] = True
+        res["attempts"] = max(1, attempts - 1)  # what ansible-playbook reports after the last retry
         return res
 
     async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
