@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ftltui.ansible_modules import bundle_store
 from ftltui.ansible_modules.locations import ansible_core_dir
 from ftltui.gate.ansible_child import bundle_digest
 
@@ -301,11 +302,18 @@ def base_payload(roots: tuple[Path, ...] = ()) -> Payload:
     """The warm-up bundle shared by every new-style module (built once per process)."""
     if ansible_core_dir() is None:
         raise BundleError("ansible-core is not installed in ftl-tui's Python (pip install ansible-core)")
+    key = bundle_store.entry_key("base", ansible_core_dir(), core_version(), roots)
+    stored = bundle_store.load(key)
+    if stored is not None:
+        return Payload(stored[0], stored[1]["digest"], tuple(stored[1]["files"]))
     found = closure(set(BASE_ROOTS), [], roots)
     files = {arc: p.read_bytes() for arc, p in found.items()}
     files["ansible/__init__.py"] = _ansible_init()
     files.update({k: v for k, v in _stub_packages(list(files)).items() if k not in files})
-    return _zip(files)
+    payload = _zip(files)
+    bundle_store.save(key, payload.data, bundle_store.deps_of(list(found.values())),
+                      {"digest": payload.digest, "files": list(payload.files)})
+    return payload
 
 
 _CACHE: dict[tuple[str, int, int, tuple[Path, ...]], ModuleBundle] = {}
@@ -360,12 +368,18 @@ def _build(name: str, path: Path, roots: tuple[Path, ...]) -> ModuleBundle:
         interp = first[2:].strip() if first.startswith("#!") else None
         payload = _zip({"module": data}, compiled=False)
         return ModuleBundle(name, style, fqn, sha, payload, None, interp)
+    base = base_payload(roots)
+    key = bundle_store.entry_key("module", name, path, ansible_core_dir(), core_version(), roots, base.digest)
+    stored = bundle_store.load(key)
+    if stored is not None:
+        meta = stored[1]
+        module = Payload(stored[0], meta["digest"], tuple(meta["files"]))
+        return ModuleBundle(name, "python", fqn, sha, module, base, None, tuple(meta["utils"]))
     text = data.replace(b"#<<INCLUDE_ANSIBLE_MODULE_COMMON>>", b"from ansible.module_utils.basic import *")
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         raise BundleError(f"{name}: {path} is not valid Python: {exc}") from None
-    base = base_payload(roots)
     skip = frozenset(base.files)
     found = closure(set(), [(tree, fqn.rsplit(".", 1)[0])], roots, skip=skip)
     files = {arc: p.read_bytes() for arc, p in found.items()}
@@ -373,4 +387,7 @@ def _build(name: str, path: Path, roots: tuple[Path, ...]) -> ModuleBundle:
     files.update({k: v for k, v in _stub_packages(list(files) + list(skip)).items()
                   if k not in files and k not in skip})
     utils = tuple(a[:-3].replace("/", ".") for a in sorted(found))
-    return ModuleBundle(name, "python", fqn, sha, _zip(files), base, None, utils)
+    module = _zip(files)
+    bundle_store.save(key, module.data, bundle_store.deps_of([path, *found.values()]),
+                      {"digest": module.digest, "files": list(module.files), "utils": list(utils)})
+    return ModuleBundle(name, "python", fqn, sha, module, base, None, utils)

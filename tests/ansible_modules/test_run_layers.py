@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "ftltui"
 GATE_FILES = [ROOT / "gate" / "ansible_exec.py", ROOT / "gate" / "ansible_child.py"]
-CONTROLLER_FILES = [ROOT / "ansible_modules" / "bundle.py", ROOT / "ansible_modules" / "run.py",
+CONTROLLER_FILES = [ROOT / "ansible_modules" / "bundle.py", ROOT / "ansible_modules" / "bundle_store.py",
+                    ROOT / "ansible_modules" / "run.py",
                     ROOT / "engine" / "ansible_actions.py"]
 PY38 = "/root/.pyenv/versions/3.8.18/bin/python"
 
