@@ -207,7 +207,9 @@ def main(a: argparse.Namespace, log: Any) -> int:
     for t in tools:
         if hasattr(t, "src"):
             t.src = str(code["path"])
-    versions = {"ftl-tui": f"{code['commit']} (engine in-process)", **versions}
+    # run from an exported tree (git archive), the commit is named by the caller
+    commit = code["commit"] or os.environ.get("FTL_BENCH_COMMIT", "unknown commit")
+    versions = {"ftl-tui": f"{commit} (engine in-process)", **versions}
     w = workload(n)
     load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     bed = Bed(scratch, n)
