@@ -21,6 +21,7 @@ from ftltui.errors import Location
 from ftltui.playbook.loader_keywords import check_keywords, merged_vars
 from ftltui.playbook.loader_tasks import LoadContext, load_items, load_task_file_items
 from ftltui.playbook.loader_yaml import (
+    item_where,
     key_where,
     read_text,
     read_yaml,
@@ -94,10 +95,10 @@ def _load_plays(path: Path, roles_path: tuple[Path, ...], collections_paths: tup
         raise PlaybookError(f"a playbook must be a list of plays, got a {type_name(data)} (a mapping is an ftl-tui "
                             "workflow file)", where(file, data))
     stack = stack + (str(path.resolve()),)
-    for entry in data:
+    for index, entry in enumerate(data):
         if not isinstance(entry, dict):
             raise PlaybookError(f"playbook entries must be either valid plays or 'import_playbook' statements, got a "
-                                f"{type_name(entry)}", where(file, data))
+                                f"{type_name(entry)}", item_where(file, data, index))
         if "import_playbook" in entry:
             _import_playbook(entry, file, path, roles_path, collections_paths, vault, files, plays, stack,
                              roles_cache, inherited)
@@ -218,7 +219,7 @@ def load_play(data: dict[str, Any], file: str, ctx: LoadContext) -> Play:
     roles = data.get("roles")
     if roles is not None and not isinstance(roles, list):
         raise PlaybookError(f"roles: expected a list of roles, got a {type_name(roles)}", value_where(file, data, "roles"))
-    play.roles = [role_entry(r, file, ctx, where(file, roles)) for r in roles or []]
+    play.roles = [role_entry(r, file, ctx, item_where(file, roles, i)) for i, r in enumerate(roles or [])]
     play.tasks = load_items(data.get("tasks"), file, ctx, None, what="tasks")
     play.post_tasks = load_items(data.get("post_tasks"), file, ctx, None, what="post_tasks")
     play.handlers = flat_handlers(load_items(data.get("handlers"), file, ctx, None, what="handlers"))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ftltui import modules
 from ftltui.errors import FtlError, Location
 from ftltui.playbook.loader_keywords import check_keywords, merged_vars
-from ftltui.playbook.loader_yaml import key_where, read_yaml, type_name, where
+from ftltui.playbook.loader_yaml import item_where, key_where, read_yaml, type_name, where
 from ftltui.playbook.model import (
     BLOCK_KEYWORDS,
     CONTROLLER_ACTIONS,
@@ -92,7 +92,9 @@ def load_items(data: Any, file: str, ctx: LoadContext, role: Role | None, *, wha
     if not isinstance(data, list):
         raise PlaybookError(f"{what}: expected a list of tasks, got a {type_name(data)}", where(file, data))
     items: list[Item] = []
-    for entry in data:
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise PlaybookError(f"expected a task (a mapping), got a {type_name(entry)}", item_where(file, data, index))
         items.append(load_item(entry, file, ctx, role))
     return items
 
@@ -115,6 +117,9 @@ def load_item(data: Any, file: str, ctx: LoadContext, role: Role | None) -> Item
     short = builtin_name(form.action)
     if short in ("import_tasks", "import_role"):
         for key in form.keywords:
+            if key == "loop" or key.startswith("with_"):
+                raise PlaybookError(f"You cannot use loops on '{short}' statements. You should use "
+                                    f"'{short.replace('import', 'include')}' instead.", loc)
             if key not in _IMPORT_KEYWORDS:
                 raise PlaybookError(f"'{key}' cannot be used on {short} (it is expanded when the playbook is loaded); "
                                     f"use {short.replace('import', 'include')} instead", key_where(file, data, key))

@@ -14,10 +14,18 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ftltui.errors import FtlError, Location
-from ftltui.inventory.yaml_loader import MarkedDict, load_data
+from ftltui.inventory.yaml_loader import (
+    MarkedDict,
+    MarkedList,
+    MarkedLoader,
+    load_data,
+    load_yaml,
+)
 from ftltui.playbook.model import PlaybookError
-from ftltui.vault import VaultKeyring
+from ftltui.vault import VaultKeyring, is_encrypted
 
 
 def read_text(path: Path, files: dict[str, str] | None = None) -> str:
@@ -38,19 +46,56 @@ def read_text(path: Path, files: dict[str, str] | None = None) -> str:
     return text
 
 
+class _ItemMarkedLoader(MarkedLoader):
+    """The inventory's loader, whose lists also remember where each item starts
+    (``item_pos``): a role named by a bare string in ``roles:`` is located by it."""
+
+
+def _construct_sequence(loader: MarkedLoader, node: yaml.SequenceNode) -> MarkedList:
+    out = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    out.pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+    out.item_pos = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]  # type: ignore[attr-defined]
+    return out
+
+
+_ItemMarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
 def read_yaml(path: Path, vault: VaultKeyring | None = None, files: dict[str, str] | None = None) -> Any:
     """Parsed YAML (or JSON) of a file; ``None`` for an empty one."""
     text = read_text(path, files)
     if not text.strip():
         return None
     try:
-        return load_data(text, str(path), vault, secret_file=True)
+        if is_encrypted(text) or text.lstrip()[:1] in ("{", "["):  # vault, JSON: the inventory's reader
+            return load_data(text, str(path), vault, secret_file=True)
+        return _load_marked(text, str(path), vault)
     except PlaybookError:
         raise
     except FtlError as exc:  # YAML syntax, vault: same message and place, playbook's error type
         raise PlaybookError(exc.message, exc.location or Location(str(path))) from None
     except RecursionError:
         raise PlaybookError("YAML nesting too deep", Location(str(path))) from None
+
+
+def _load_marked(text: str, file: str, vault: VaultKeyring | None) -> Any:
+    """``load_yaml`` with item positions; its error reporting, by letting it re-parse on error."""
+    loader = _ItemMarkedLoader(text)
+    loader.ftl_file, loader.ftl_vault = file, vault
+    try:
+        return loader.get_single_data()
+    except (yaml.YAMLError, UnicodeEncodeError):
+        return load_yaml(text, file, vault)  # raises the same error, worded as everywhere else
+    finally:
+        loader.dispose()
+
+
+def item_where(file: str, items: Any, index: int) -> Location:
+    """Where item ``index`` of a list read by :func:`read_yaml` starts."""
+    positions = getattr(items, "item_pos", None)
+    if positions and index < len(positions):
+        return Location(file, *positions[index])
+    return where(file, items)
 
 
 def where(file: str, data: Any) -> Location:

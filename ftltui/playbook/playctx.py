@@ -40,7 +40,8 @@ class PlayRun:
     # play, as with Ansible's default private_role_vars = False
     role_defaults: dict[str, Any] = field(default_factory=dict)
     role_vars: dict[str, Any] = field(default_factory=dict)
-    ended: bool = False  # meta: end_play, any_errors_fatal
+    ended: bool = False  # meta: end_play, any_errors_fatal, max_fail_percentage
+    stop_playbook: bool = False  # any_errors_fatal, max_fail_percentage: no later batch or play runs
     failed_in_play: set[str] = field(default_factory=set)
 
     @property

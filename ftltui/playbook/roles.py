@@ -18,7 +18,7 @@ from typing import Any
 from ftltui.errors import Location
 from ftltui.playbook.loader_keywords import check_keywords, merged_vars
 from ftltui.playbook.loader_tasks import LoadContext, load_items
-from ftltui.playbook.loader_yaml import key_where, read_yaml, type_name, where
+from ftltui.playbook.loader_yaml import item_where, key_where, read_yaml, type_name, where
 from ftltui.playbook.model import (
     ROLE_ENTRY_KEYWORDS,
     Block,
@@ -201,7 +201,7 @@ def _read_meta(role: Role, ctx: LoadContext) -> None:
     if not isinstance(deps, list):
         raise PlaybookError(f"dependencies: expected a list of roles, got a {type_name(deps)}",
                             key_where(file, meta, "dependencies"))
-    role.dependencies = [role_entry(d, file, ctx, where(file, deps), parent=role) for d in deps]
+    role.dependencies = [role_entry(d, file, ctx, item_where(file, deps, i), parent=role) for i, d in enumerate(deps)]
 
 
 def role_entry(data: Any, file: str, ctx: LoadContext, fallback: Location, parent: Role | None = None) -> RoleUse:

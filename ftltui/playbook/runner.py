@@ -90,6 +90,8 @@ async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Pl
             return False
         pc.vars_files = load_vars_files(pc)
         await _run_batch(pc, started)
+        if pc.stop_playbook:
+            return False
         if not pc.active() and all(run.host(h).failed or run.host(h).unreachable for h in batch):
             return False
     return True

@@ -140,7 +140,7 @@ class Strategy:
             for h in pc.active():
                 pc.run.host(h).failed = True
                 pc.failed_in_play.add(h)
-            pc.ended = True
+            pc.ended = pc.stop_playbook = True
 
     def _after(self, tr: TaskRun, o: HostOutcome) -> None:
         st = self.pc.run.host(o.host)
@@ -163,7 +163,7 @@ class Strategy:
         batch = self.pc.batch
         failed = sum(1 for h in batch if self.pc.run.host(h).failed or self.pc.run.host(h).unreachable)
         if batch and failed * 100.0 / len(batch) > float(pct):
-            self.pc.ended = True
+            self.pc.ended = self.pc.stop_playbook = True
 
     async def flush_handlers(self) -> None:
         force = _truthy(self.pc.play.keywords.get("force_handlers"))

@@ -13,6 +13,7 @@ quotes, ``{{ }}`` and quotes keep their spaces.
 from __future__ import annotations
 
 from collections.abc import Callable
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +181,7 @@ def task_form(data: Any, file: str, resolves: Resolver, *, extra_keywords: froze
         raise PlaybookError("action and local_action are mutually exclusive", loc)
     keywords = {k: v for k, v in data.items() if k in allowed and k not in ("action", "local_action", "args")}
     form_key = "action" if "action" in data else "local_action" if "local_action" in data else None
+    inline: dict[str, Any] | None
     if form_key is not None:
         action, inline = _action_value(data[form_key], file, data, form_key)
         names = [action] + candidates
@@ -187,18 +189,29 @@ def task_form(data: Any, file: str, resolves: Resolver, *, extra_keywords: froze
             keywords["delegate_to"] = "localhost"
     elif candidates:
         action, names = candidates[0], candidates
-        inline = _module_value(data[action], action, file, data)
+        inline = None
     else:
         raise PlaybookError("no module/action detected in task.", loc)
     if len(names) > 1:
-        raise PlaybookError(f"conflicting action statements: {', '.join(names)}", loc)
+        raise PlaybookError(f"conflicting action statements: {', '.join(names)}{_typo_hint(names, allowed)}", loc)
     if not resolves(action):
-        raise PlaybookError(UNRESOLVED.format(action), key_where(file, data, form_key or action))
+        raise PlaybookError(UNRESOLVED.format(action), loc)
+    if inline is None:
+        inline = _module_value(data[action], action, file, data)
     extra = data.get("args")
     if extra is not None and not isinstance(extra, dict):
         raise PlaybookError(f"args: expected a mapping of the action's arguments, got a {type_name(extra)}",
                             value_where(file, data, "args"))
     return TaskForm(action, {**(extra or {}), **inline}, keywords)
+
+
+def _typo_hint(names: list[str], keywords: frozenset[str]) -> str:
+    """Most conflicts are a misspelt keyword (``loop_contro``): name the keyword meant."""
+    for name in names:
+        close = difflib.get_close_matches(name, keywords, n=1, cutoff=0.8)
+        if close:
+            return f" ('{name}' is not a task keyword: did you mean '{close[0]}'?)"
+    return ""
 
 
 def _module_value(value: Any, action: str, file: str, data: Any) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from typing import Any
 from jinja2.runtime import Undefined
 
 BOOLEANS_TRUE = frozenset({"y", "yes", "on", "1", "true", "t"})
-BOOLEANS_FALSE = frozenset({"n", "no", "off", "0", "false", "f", ""})
 UUID_NAMESPACE_ANSIBLE = uuid.UUID("361E6D51-FAEC-444A-9079-341386DA8E2E")
 
 
@@ -37,11 +36,8 @@ def to_bool(value: Any) -> bool:
     if isinstance(value, (int, float)):
         return value == 1
     text = str(value).strip().lower()
-    if text in BOOLEANS_TRUE:
-        return True
-    if text in BOOLEANS_FALSE:
-        return False
-    raise FilterError(f"bool: cannot convert {value!r} to a boolean")
+    # anything else is false (ansible-core 2.19 warns that this will become an error)
+    return text in BOOLEANS_TRUE
 
 
 def mandatory(value: Any, msg: str | None = None) -> Any:

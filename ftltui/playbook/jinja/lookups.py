@@ -218,7 +218,7 @@ def run_lookup(templar: Templar, name: str, terms: Any, kwargs: dict[str, Any], 
         if isinstance(exc, VariableNotFound):
             raise TemplateError(exc.args[0]) from None
         raise PluginFailed(f"The lookup plugin {name!r} failed: {reason(short, exc)}") from None
-    if wantlist:
+    if wantlist or not ran:
         return ran
     if all(isinstance(v, str) for v in ran):
         return ",".join(ran)

@@ -1,17 +1,23 @@
 """``omit``: the value that makes the caller drop an argument.
 
-Ansible's ``omit`` is a placeholder string (``__omit_place_holder__`` and a random
-suffix), so it survives being passed through filters like ``default(omit)``; a module
-argument whose rendered value is exactly it is left out. Compare with ``value == OMIT``.
+As in ansible-core 2.19, ``omit`` is a singleton of its own type (``_OmitType``, not a
+string: ``omit is string`` is false), so ``x | default(omit)`` hands the very object
+back and the caller tests ``value is OMIT``. Joined into text it reads ``<<Omit>>``.
 """
 
 from __future__ import annotations
 
-import secrets
 
-
-class _Omit(str):
+class _OmitType:
     __slots__ = ()
 
+    def __str__(self) -> str:
+        return "<<Omit>>"
 
-OMIT = _Omit("__omit_place_holder__" + secrets.token_hex(20))
+    __repr__ = __str__
+
+    def __reduce__(self) -> str:  # copy/pickle keep the singleton
+        return "OMIT"
+
+
+OMIT = _OmitType()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.runtime import Undefined
 
 from ftltui.errors import TemplateError
 
@@ -34,11 +35,20 @@ def reason(name: str, exc: BaseException) -> str:
     return text
 
 
+# The plugins that look at an undefined value; every other one fails on it, naming the
+# variable, as Ansible's do (Jinja2's ``none`` test alone would say "not None").
+TAKES_UNDEFINED = frozenset({"default", "d", "mandatory", "defined", "undefined"})
+
+
 def wrap_plugin(kind: str, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     qualified = name if "." in name else f"ansible.builtin.{name}"
+    value_index = 1 if hasattr(func, "jinja_pass_arg") else 0
+    strict = name not in TAKES_UNDEFINED
 
     @functools.wraps(func)  # keeps jinja_pass_arg (pass_context, pass_environment...)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if strict and len(args) > value_index and isinstance(args[value_index], Undefined):
+            args[value_index]._fail_with_undefined_error()
         try:
             return func(*args, **kwargs)
         except (UndefinedError, SecurityError, TemplateError, PluginFailed):
