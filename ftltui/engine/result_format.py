@@ -101,16 +101,25 @@ def diff_lines(diff: Any) -> list[str]:
             continue
         if "before" not in d and "after" not in d:
             continue
-        before, after = _diff_text(d.get("before")), _diff_text(d.get("after"))
+        before, after = _diff_lines(d.get("before")), _diff_lines(d.get("after"))
         before_name = "before" + (f": {d['before_header']}" if d.get("before_header") else "")
         after_name = "after" + (f": {d['after_header']}" if d.get("after_header") else "")
-        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), before_name, after_name,
-                                         lineterm=""):
-            out.append(line)
-        if before and after and not after.endswith("\n") and before != after:
-            out.append("\\ No newline at end of file")
-        out.append("")
+        shown = False
+        for line in difflib.unified_diff(before, after, before_name, after_name, lineterm="\n"):
+            out.extend(line[:-1].split("\n") if line.endswith("\n") else line.split("\n"))
+            shown = True
+        if shown:
+            out.append("")
     return out
+
+
+def _diff_lines(value: Any) -> list[str]:
+    """One side of a diff as lines with their ends; a last line without one is marked
+    as Ansible (and diff) mark it, so the marker follows that side's line."""
+    lines = _diff_text(value).splitlines(True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
 
 
 def _diff_text(value: Any) -> str:

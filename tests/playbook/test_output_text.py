@@ -93,6 +93,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict:
         out_dir = base / name
         out_dir.mkdir()
         (out_dir / "c-h1").write_text("old\n")
+        (out_dir / "nl-h1").write_text("x")  # diff markers on both sides
         record = base / f"{name}.jsonl"
         env = ansible_env(home, FTL_RECORD_FILE=str(record), ANSIBLE_CALLBACK_PLUGINS=str(ORACLE / "callback_plugins"),
                           ANSIBLE_CALLBACKS_ENABLED="ftl_record")
@@ -136,6 +137,7 @@ def test_every_kind_of_line_was_exercised(shapes):
                    "[ERROR]: Task failed: Module failed: non-zero return code", "Origin: ", "PLAY RECAP"):
         assert needle in text, needle
     assert "--- before: " in shapes["verbose-diff"][0] and "+new h1" in shapes["verbose-diff"][0]
+    assert "-x\n\\ No newline at end of file\n+no newline\n\\ No newline" in shapes["verbose-diff"][0]
 
 
 def test_banner_width_follows_the_terminal_and_keeps_three_stars():
