@@ -120,10 +120,12 @@ def test_sandbox_refuses_internals_and_mutation(expr: str) -> None:
 
 def test_omit() -> None:
     t = templar({"maybe": None})
-    assert t.render("{{ omit }}") is OMIT and isinstance(OMIT, str)
+    assert t.render("{{ omit }}") is OMIT and t.render("a-{{ omit }}") == "a-<<Omit>>"
     args = t.render({"mode": "{{ nope | default(omit) }}", "owner": "{{ maybe | default(omit, true) }}"})
     assert args == {"mode": OMIT, "owner": OMIT}
-    assert [k for k, v in args.items() if v != OMIT] == []
+    assert [k for k, v in args.items() if v is not OMIT] == []
+    import copy
+    assert copy.deepcopy(args)["mode"] is OMIT  # a copied task keeps the singleton
 
 
 def test_unsafe_data_is_never_templated() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ftltui.playbook.jinja.filters_core import FilterError
+from ftltui.playbook.jinja.omit import OMIT
 
 
 def _plain(value: Any) -> Any:
@@ -34,6 +35,8 @@ class _JSONEncoder(json.JSONEncoder):
             return o.isoformat()
         if isinstance(o, (set, frozenset)):
             return list(o)
+        if o is OMIT:
+            return str(o)
         return super().default(o)
 
 
