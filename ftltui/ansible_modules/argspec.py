@@ -22,6 +22,7 @@ from ftltui.ansible_modules.finder import ansible_core_dir, collection_roots, fi
 
 _UNKNOWN = object()
 _GROUP_KEYS = ("mutually_exclusive", "required_one_of", "required_together")
+_RULE_KEYS = _GROUP_KEYS + ("required_if", "required_by")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ArgSpec:
     supports_check_mode: bool | None = None
     complete: bool = True  # False when part of the spec was not a literal
     notes: tuple[str, ...] = field(default=())
+    # the literal rule keywords of the call (mutually_exclusive, required_if, required_by, ...)
+    rule_keywords: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class _File:
@@ -224,6 +227,7 @@ def read_argument_spec(path: str) -> ArgSpec | None:
                 del opt[key]
                 complete = False
         check = _literal(kws.get("supports_check_mode"), src)
+        keywords = {k: _literal(kws[k], src) for k in _RULE_KEYS if k in kws}
         return ArgSpec(
             options=options,
             mutually_exclusive=_groups(_literal(kws.get("mutually_exclusive"), src)),
@@ -231,5 +235,6 @@ def read_argument_spec(path: str) -> ArgSpec | None:
             required_together=_groups(_literal(kws.get("required_together"), src)),
             supports_check_mode=bool(check) if isinstance(check, bool) else (False if "supports_check_mode" not in kws else None),
             complete=complete,
+            rule_keywords={k: v for k, v in keywords.items() if v is not _UNKNOWN},
         )
     return None

@@ -19,6 +19,8 @@ import yaml
 from ftltui.ansible_modules.docfrag import merge_fragments
 from ftltui.ansible_modules.finder import AnsibleModuleSource
 from ftltui.ansible_modules.argspec import ArgSpec, read_argument_spec
+from ftltui.ansible_modules.rules import ArgRules, rules_from
+from ftltui.modules.base import ModuleSpec
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -58,6 +60,7 @@ class ModuleDoc:
     free_form: str | None = None
     deprecated: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
+    rules: ArgRules | None = None  # checked on the controller with Ansible's messages (None: no argument_spec)
 
 
 def _text(value: Any) -> str:
@@ -173,10 +176,24 @@ def _module_doc(fqcn: str, path: str, root: str, _mtime: int) -> ModuleDoc:
         free_form=free_form,
         deprecated=(doc or {}).get("deprecated") if isinstance((doc or {}).get("deprecated"), dict) else None,
         notes=tuple(_text(n) for n in (doc or {}).get("notes") or ()),
+        rules=rules_from(spec.options, options, spec.rule_keywords) if spec is not None else None,
     )
 
 
 # -- as a ModuleSpec: the native validation, the CLI and the run form use it -------------------
+
+
+class DocSpec(ModuleSpec):
+    """An Ansible module's options as a ModuleSpec, plus its ``rules`` (Ansible's own checks and messages)."""
+
+    __slots__ = ("rules",)
+    _FIELDS = ModuleSpec._FIELDS + __slots__
+    rules: ArgRules | None
+
+    def __init__(self, rules: ArgRules | None, **fields: Any) -> None:
+        plain = ModuleSpec(**fields)
+        self._init({**{f: getattr(plain, f) for f in ModuleSpec._FIELDS}, "rules": rules})
+
 
 # Ansible types -> the types ftl-tui's validate_args knows. Looser where Ansible is looser:
 # a dict option accepts "k=v" or JSON text in Ansible, so it is validated as raw here (the
@@ -202,7 +219,7 @@ def _summary(text: str, limit: int = 100) -> str:
 
 def to_spec(doc: ModuleDoc, requested: str | None = None) -> Any:
     """A :class:`ftltui.modules.base.ModuleSpec` for an Ansible module (name: its FQCN)."""
-    from ftltui.modules.base import Arg, ModuleSpec
+    from ftltui.modules.base import Arg
 
     args = {}
     for name, o in doc.options.items():
@@ -231,7 +248,8 @@ def to_spec(doc: ModuleDoc, requested: str | None = None) -> Any:
         else:
             together.append(g)
 
-    return ModuleSpec(
+    return DocSpec(
+        doc.rules,
         name=doc.name,
         summary=doc.short_description or doc.name,
         args=args,

@@ -32,23 +32,25 @@ class AnsibleSpec(ModuleSpec):
 
     ``path`` is the module file; ``no_log_args`` the options its DOCUMENTATION/argument_spec
     marks ``no_log`` (their values are secrets everywhere); ``supports_check_mode`` what its
-    ``AnsibleModule(...)`` call says, if that could be read (the module decides at runtime).
+    ``AnsibleModule(...)`` call says, if that could be read (the module decides at runtime);
+    ``rules`` its argument rules, checked before any host with Ansible's messages.
     """
 
-    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind")
+    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind", "rules")
     _FIELDS = ModuleSpec._FIELDS + __slots__
     path: str
     no_log_args: tuple[str, ...]
     supports_check_mode: bool | None
     kind: str
+    rules: Any  # rules.ArgRules | None
 
     def __init__(self, name: str, path: str, *, summary: str = "", args: dict[str, Arg] | None = None,
                  no_log_args: tuple[str, ...] = (), supports_check_mode: bool | None = None,
-                 kind: str = "python") -> None:
+                 kind: str = "python", rules: Any = None) -> None:
         self._init({"name": name, "summary": summary, "args": args or {}, "mutually_exclusive": (),
                     "required_one_of": (), "required_together": (), "needs_python": True, "free_form": None,
                     "aliases": (), "path": path, "no_log_args": no_log_args,
-                    "supports_check_mode": supports_check_mode, "kind": kind})
+                    "supports_check_mode": supports_check_mode, "kind": kind, "rules": rules})
 
     def secret_args(self) -> list[str]:
         return list(self.no_log_args)
@@ -63,17 +65,17 @@ def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook
     if src is None:
         return None
     no_log: tuple[str, ...] = ()
-    summary, check = "", None
+    summary, check, rules = "", None, None
     try:
         from ftltui.ansible_modules import docs
 
         doc = docs.module_doc(src)
         no_log = tuple(n for n, o in doc.options.items() if o.no_log)
-        summary, check = doc.short_description, doc.supports_check_mode
+        summary, check, rules = doc.short_description, doc.supports_check_mode, doc.rules
     except Exception:  # documentation is for display; running does not depend on it
         pass
     return AnsibleSpec(src.fqcn, src.path, summary=summary, no_log_args=no_log, supports_check_mode=check,
-                       kind=src.kind)
+                       kind=src.kind, rules=rules)
 
 
 def module_args(spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,
@@ -189,10 +191,18 @@ def interpret(raw: dict[str, Any], *, no_log: bool = False) -> dict[str, Any]:
     if raw.get("lingering"):
         result.setdefault("warnings", []).append(
             f"the module left {raw['lingering']} process(es) running in its session; they were killed")
-    if no_log:
-        keep = {k: result[k] for k in ("changed", "failed", "skipped") if k in result}
-        result = {"censored": CENSORED, **keep}
-    return result
+    return censored_result(result) if no_log else result
+
+
+# what Ansible keeps of a no_log result besides the "censored" text (changed is always there)
+_KEPT_BY_NO_LOG = ("changed", "failed", "skipped", "unreachable", "attempts", "retries")
+
+
+def censored_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A task's result under ``no_log: true``, as Ansible shows it: the outcome, none of the content."""
+    kept = {k: result[k] for k in _KEPT_BY_NO_LOG if k in result and (result[k] or k in ("attempts", "retries"))}
+    kept["changed"] = bool(result.get("changed", False))
+    return {"censored": CENSORED, **kept}
 
 
 def _parse_json(stdout: str) -> tuple[dict[str, Any] | None, list[str]]:

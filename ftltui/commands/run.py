@@ -76,6 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ansible-module", dest="ansible_module", action="append", default=[], metavar="NAME",
                    help="run Ansible's implementation of NAME instead of ftl-tui's native one (repeatable; "
                         "per host: the inventory variable ftl_ansible_modules)")
+    p.add_argument("--no-log", dest="no_log", action="store_true",
+                   help="Ansible's no_log for this run: results censored, no live output or module warnings")
     add_run_options(p)
     add_extra_vars_arg(p)
     add_connection_args(p)
@@ -242,6 +244,7 @@ async def _run(executor: Any, args: argparse.Namespace, target: Any, module: str
         result = await executor.run(
             target, module, module_args,
             check=args.check, timeout=args.timeout, fail_fast=args.fail_fast, on_event=printer,
+            diff=args.diff, no_log=getattr(args, "no_log", False),
         )
     finally:
         await executor.close()

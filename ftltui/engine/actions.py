@@ -36,9 +36,11 @@ async def dispatch(
     on_output: OutputCallback,
     *,
     spec: Any = None,
+    diff: bool = True,
+    no_log: bool = False,
 ) -> dict[str, Any]:
     if isinstance(spec, AnsibleSpec):  # an installed Ansible module, run in the host's gate
-        return await run_ansible(executor, runner, host, spec, params, check)
+        return await run_ansible(executor, runner, host, spec, params, check, diff=diff, no_log=no_log)
     if module == "template":
         return await _template(executor, runner, host, params, check, on_output)
     if module == "copy" and params.get("src") and not params.get("remote_src"):

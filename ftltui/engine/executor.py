@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from ftltui import modules
-from ftltui.ansible_modules.run import AnsibleSpec
+from ftltui.ansible_modules.run import AnsibleSpec, censored_result
 from ftltui.engine.actions import dispatch
 from ftltui.engine.events import (
     STATUSES,
@@ -104,6 +104,8 @@ class _Run:
     fail_fast: bool
     redactor: Redactor
     emit: Callable[[Event], None]
+    diff: bool = True
+    no_log: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_requested: bool = False
     tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
@@ -192,8 +194,14 @@ class Executor:
         fail_fast: bool = False,
         run_id: str | None = None,
         on_event: EventHandler | None = None,
+        diff: bool = True,
+        no_log: bool = False,
     ) -> RunResult:
         """Run ``module`` on every host of ``target``; never raises for host failures.
+
+        ``diff``: modules report what they change (Ansible's ``--diff``/``diff:``; the caller
+        decides whether to show it; workflows keep it for drift). ``no_log``: Ansible's task
+        ``no_log``: results are censored, live output and warnings are not emitted.
 
         Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
         host starts. Cancelling the awaiting task cancels every host, emits their
@@ -214,12 +222,12 @@ class Executor:
             if on_event is not None:
                 on_event(event)
 
-        run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit)
+        run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit, diff=diff, no_log=no_log)
         self._runs[run_id] = run
         result = RunResult(run_id, spec.name, pattern)
         started = time.monotonic()
         emit(RunStarted(run_id, module=spec.name, pattern=pattern, hosts=tuple(h.name for h in hosts),
-                        check=check, args=redactor.obj(args)))
+                        check=check, args=censored_result({}) if no_log else redactor.obj(args)))
         if isinstance(target, str):
             for name in getattr(self.inventory, "last_unmatched", ()) or ():
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
@@ -351,6 +359,8 @@ class Executor:
             return time.monotonic() - started
 
         def on_output(stream: str, text: str) -> None:
+            if run.no_log:
+                return
             run.emit(OutputLine(run.run_id, host=host.name, stream=stream, text=run.redactor.text(text)))
 
         try:
@@ -363,12 +373,16 @@ class Executor:
             params = dict(args) if isinstance(spec, AnsibleSpec) else validate_args(spec, args)
             run.redactor.add(_secret_arg_values(spec, params))
             coro = dispatch(self, self.runner_for(host), host, spec.name, params, run.check, on_output,
-                            spec=spec)
+                            spec=spec, diff=run.diff, no_log=run.no_log)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
         except TemplateError as exc:
-            return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "template")
+            res = {"failed": True, "msg": str(exc)}
+            return self._finish(run, host.name, "failed", censored_result(res) if run.no_log else res, elapsed(),
+                                "template")
         except ArgumentError as exc:
-            return self._finish(run, host.name, "failed", {"msg": str(exc)}, elapsed(), "bad_args")
+            res = {"failed": True, "msg": str(exc)}
+            return self._finish(run, host.name, "failed", censored_result(res) if run.no_log else res, elapsed(),
+                                "bad_args")
         except (asyncio.TimeoutError, TimeoutError):
             msg = f"{host.name}: timed out after {run.timeout:g}s"
             return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
@@ -378,6 +392,8 @@ class Executor:
             if status == "unreachable":
                 res["unreachable"] = True
             return self._finish(run, host.name, status, res, elapsed(), exc.kind)
+        if run.no_log:
+            raw = censored_result(raw)
         for text in _module_warnings(raw) if isinstance(run.spec, AnsibleSpec) else ():
             run.emit(Warning_(run.run_id, host=host.name, text=run.redactor.text(text)))
         if run.spec.name == "facts" and isinstance(raw.get("ansible_facts"), dict) and not raw.get("failed"):
@@ -417,8 +433,13 @@ def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
     """Structural checks that need no host: unknown and missing arguments.
 
     Type checks wait for rendering (``port: "{{ app_port }}"`` is an int later), but
-    a misspelt argument must fail before any host is touched.
+    a misspelt argument must fail before any host is touched. An Ansible module's rules
+    (mutually_exclusive, required_if, ...) are checked first, with Ansible's messages.
     """
+    rules = getattr(spec, "rules", None)
+    problem = rules.violation(args) if rules is not None else None
+    if problem:
+        raise ModuleArgsError(f"{spec.name}: {problem}")
     if isinstance(spec, AnsibleSpec):
         return  # the module checks its own arguments on the host, with Ansible's messages
     known = set(spec.args)

@@ -116,9 +116,13 @@ def test_ansible_copy_of_a_controller_file(runner: Ftl, tmp_path: Path) -> None:
 
 
 def test_community_general_missing_arg_message(runner: Ftl) -> None:
-    status, res = ftl(runner, "community.general.ini_file", {"section": "x"})
+    """Refused on the controller, before any host, with the message the module gives under Ansible."""
+    from ftltui.errors import ModuleArgsError
+
+    with pytest.raises(ModuleArgsError) as exc:
+        ftl(runner, "community.general.ini_file", {"section": "x"})
     want = ansible("community.general.ini_file", {"section": "x"})
-    assert status == "failed" and res["msg"] == want["msg"]
+    assert want["failed"] and str(exc.value) == f"community.general.ini_file: {want['msg']}"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creates a user")
