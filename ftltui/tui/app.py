@@ -300,7 +300,12 @@ class FtlApp(CommandsMixin, App[int]):
         elif isinstance(ev, PlaybookEvent):
             from ftltui.jobs.play_record import PlayRecord, log_lines
 
-            self.play_records.setdefault(int(job), PlayRecord()).apply(ev)
+            record = self.play_records.get(int(job))
+            if record is None:  # bounded: an evicted job's matrix is read back from its log when opened
+                record = self.play_records[int(job)] = PlayRecord()
+                while len(self.play_records) > 50:
+                    del self.play_records[next(iter(self.play_records))]
+            record.apply(ev)
             lines += log_lines(job, ev, MAX_LINE)
         elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
             lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))

@@ -116,6 +116,10 @@ class CommandsMixin:
         except FtlError as exc:
             self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
             return
+        except Exception as exc:  # a loader bug must not take the console down: say what happened
+            self.notify(safe_text(f"{req.path}: {type(exc).__name__}: {exc}"), title=":play (internal error)",
+                        severity="error", timeout=10)
+            return
         services.jobs[job.id] = job
         self.main.pane("jobs").upsert(job)  # type: ignore[attr-defined]
         self.main.pane("logs").show_run(str(job.id), job.hosts)  # type: ignore[attr-defined]

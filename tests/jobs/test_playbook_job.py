@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from netutil import closed_port
@@ -93,6 +94,83 @@ async def test_rerun_from_failure_runs_the_stored_content_on_failed_hosts_only(t
         assert "running the stored content" in q.store.log_path(again.id).read_text()
         manifest = ContentStore(q.store.path).manifest(job.spec["content"])
         assert manifest.main == "site.yml" and "site.yml" in manifest.files
+    finally:
+        await q.stop()
+        await q.executor.close()
+        q.store.close()
+
+
+ROLE_BOOK = """\
+- hosts: l1
+  gather_facts: false
+  vars_files: [vars/main.yml]
+  roles: [app]
+"""
+
+
+async def test_requeue_runs_the_stored_role_template_and_vars_file(tmp_path: Path) -> None:
+    """Roles (tasks, templates) and vars files are content of the job too."""
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  hosts:\n    l1:\n      ansible_connection: local\n")
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "main.yml").write_text("colour: blue\n")
+    tasks, templates = tmp_path / "roles/app/tasks", tmp_path / "roles/app/templates"
+    tasks.mkdir(parents=True)
+    templates.mkdir(parents=True)
+    (tasks / "main.yml").write_text("- template: src=app.conf.j2 dest={{ out }}\n")
+    (templates / "app.conf.j2").write_text("colour={{ colour }} v1\n")
+    book, out = tmp_path / "site.yml", tmp_path / "app.conf"
+    book.write_text(ROLE_BOOK)
+    q = JobQueue(StateStore.open(tmp_path / "state"), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
+    register_builtin(q)
+    await q.start()
+    try:
+        job = await q.wait((await enqueue_playbook(q, book, options={"extra_vars": {"out": str(out)}})).id)
+        assert job.state == "succeeded", job.reason
+        assert out.read_text() == "colour=blue v1\n"
+        files = set(ContentStore(q.store.path).manifest(job.spec["content"]).files)
+        assert {"site.yml", "vars/main.yml", "roles/app/tasks/main.yml", "roles/app/templates/app.conf.j2"} <= files
+        (templates / "app.conf.j2").write_text("colour={{ colour }} v2\n")
+        (tmp_path / "vars" / "main.yml").write_text("colour: red\n")
+        out.unlink()
+        again = await q.wait((await q.requeue(job.id)).id)
+        assert again.state == "succeeded" and again.summary["ran"] == "stored", again.reason
+        assert out.read_text() == "colour=blue v1\n"
+        fresh = await q.wait((await enqueue_playbook(q, book, options={"extra_vars": {"out": str(out)}})).id)
+        assert fresh.summary["ran"] == "live" and out.read_text() == "colour=red v2\n"
+    finally:
+        await q.stop()
+        await q.executor.close()
+        q.store.close()
+    shown = subprocess.run([sys.executable, "-m", "ftltui", "jobs", "show", str(again.id), "--state-dir",
+                            str(tmp_path / "state")], capture_output=True, text=True)
+    assert f"content sha256:{job.spec['content']} of {book} (ran the stored copy" in shown.stdout, shown.stdout
+
+
+async def test_cancel_closes_the_hosts_and_rerun_takes_them(tmp_path: Path) -> None:
+    import asyncio
+
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  hosts:\n    l1:\n      ansible_connection: local\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: l1\n  gather_facts: false\n  tasks:\n    - command: sleep 60\n")
+    q = JobQueue(StateStore.open(tmp_path / "state"), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05,
+                 grace=5.0)
+    register_builtin(q)
+    await q.start()
+    started = asyncio.Event()
+    q.bus.subscribe(lambda e: started.set() if getattr(getattr(e, "event", None), "type", "") == "TaskStarted"
+                    else None)
+    try:
+        job = await enqueue_playbook(q, book)
+        await asyncio.wait_for(started.wait(), 60)
+        await q.cancel(job.id)
+        job = await q.wait(job.id)
+        assert job.state == "cancelled", job.reason
+        assert job.per_host["l1"]["state"] == "cancelled" and failed_hosts(job) == ["l1"]
+        again = await rerun_from_failure(q, job)
+        assert again.spec["options"]["limit"] == "l1"
+        await q.cancel(again.id)
     finally:
         await q.stop()
         await q.executor.close()
