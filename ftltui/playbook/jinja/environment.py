@@ -87,7 +87,7 @@ def environment() -> PlaybookEnvironment:
 
     env = PlaybookEnvironment(
         undefined=ChainedStrictUndefined,
-        keep_trailing_newline=True,
+        keep_trailing_newline=False,  # "{{ n }}\n" is the number n (see render._render_string)
         trim_blocks=True,  # Ansible's defaults for templates
         extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
         auto_reload=False,

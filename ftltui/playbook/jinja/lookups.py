@@ -63,8 +63,7 @@ def _template(templar: Templar, terms: list[Any], template_vars: Mapping[str, An
         path = find_file(templar, str(term), "templates", "template")
         extra = {"template_path": str(path), "template_fullpath": str(path.resolve())}
         child = templar.with_vars({**extra, **(template_vars or {})})
-        rendered = child.render_text(path.read_text(encoding="utf-8"))
-        out.append(rendered if isinstance(rendered, str) else str(rendered))
+        out.append(child.render_file(path.read_text(encoding="utf-8")))
     return out
 
 

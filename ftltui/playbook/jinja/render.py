@@ -116,6 +116,11 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _keep_trailing_newlines(source: str, text: str) -> str:
+    missing = (len(source) - len(source.rstrip("\n"))) - (len(text) - len(text.rstrip("\n")))
+    return text + "\n" * missing if missing > 0 else text
+
+
 def concat(chunks: Iterable[Any]) -> Any:
     """One output node keeps its native value; several are joined as text."""
     parts = list(chunks)
@@ -184,9 +189,16 @@ class Templar:
         finally:
             self._resolving.leave()
 
-    def render_text(self, source: str) -> Any:
-        """Render a whole template text (a template file, the ``template`` lookup)."""
-        return self._render_string(source)
+    def render_text(self, source: str) -> str:
+        """A template file's text rendered for the ``template`` module: always text, with
+        the file's trailing newlines kept (see ``render_file``)."""
+        value = self.render_file(source)
+        return value if isinstance(value, str) else _keep_trailing_newlines(source, _as_text(value))
+
+    def render_file(self, source: str) -> Any:
+        """A template file rendered as the ``template`` lookup returns it (a lone
+        ``{{ expr }}`` keeps its value)."""
+        return self._public(self._render_string, source)
 
     @property
     def context_vars(self) -> LazyVars:
@@ -237,7 +249,10 @@ class Templar:
             return _finalize(value)
         template = _compiled_template(source)
         context = template.new_context(self._context_vars, shared=True)  # type: ignore[arg-type]
-        return concat(template.root_render_func(context))
+        value = concat(template.root_render_func(context))
+        # Text keeps as many trailing newlines as the source had (Jinja2 drops one, and
+        # trim_blocks one after a closing block); "{{ n }}\n" stays the number, as in Ansible.
+        return _keep_trailing_newlines(source, value) if isinstance(value, str) else value
 
     def _evaluate(self, expr: Any) -> Any:
         if not isinstance(expr, str) or isinstance(expr, UnsafeText):
