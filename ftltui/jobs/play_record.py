@@ -20,6 +20,13 @@ PENDING, RUNNING, BLANK = "pending", "running", ""
 MAX_SECTION = 20_000  # characters of one stdout/stderr/diff shown in a cell's result
 
 
+def as_event(ev: Any) -> Any:
+    """A job log record (``{"event": "TaskStarted", ...}``) read like the event it was."""
+    if isinstance(ev, dict):
+        return SimpleNamespace(type=ev.get("event"), **{k: v for k, v in ev.items() if k != "event"})
+    return ev
+
+
 @dataclass
 class TaskRow:
     task_id: str
@@ -76,8 +83,7 @@ class PlayRecord:
 
     def apply(self, ev: Any) -> bool:
         """Take one event (dataclass or log record); True when the record changed."""
-        if isinstance(ev, dict):
-            ev = SimpleNamespace(type=ev.get("event"), **{k: v for k, v in ev.items() if k != "event"})
+        ev = as_event(ev)
         handler = getattr(self, "_on_" + str(getattr(ev, "type", "")), None)
         if handler is None:
             return False
@@ -212,7 +218,8 @@ LogLine = tuple[str, str, str, str]  # job, host, stream, text (the Logs pane's 
 
 
 def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
-    """The Logs pane's lines for one playbook event, in ansible-playbook's words."""
+    """The Logs pane's lines for one playbook event (or its log record), in ansible-playbook's words."""
+    ev = as_event(ev)
     t = ev.type
     if t == "HostOutput":
         return [(job, safe_text(ev.host), "stderr" if ev.stream == "stderr" else "stdout",
@@ -239,6 +246,9 @@ def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
     if t == "PlaybookWarning":
         return [(job, safe_text(ev.host or ""), "note", safe_text(f"[WARNING]: {ev.text}", max_line))]
     if t == "PlaybookFinished":
-        return [(job, "", "note", safe_text(f"{h} : " + "  ".join(f"{k}={v}" for k, v in s.to_dict().items()),
-                                            max_line)) for h, s in ev.stats.items()]
+        return [(job, "", "note", safe_text(f"{h} : " + "  ".join(
+            f"{k}={v}" for k, v in (s.to_dict() if hasattr(s, "to_dict") else dict(s)).items()), max_line))
+            for h, s in ev.stats.items()]
+    if t == "JobNote":  # which content version ran (written by the playbook job kind)
+        return [(job, "", "note", safe_text(str(ev.text), max_line))]
     return []

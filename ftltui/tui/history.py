@@ -14,6 +14,8 @@ from ftltui.engine.sanitize import safe_text
 
 MAX_LINE = 2000
 HistoryLine = tuple[str, str, str, str, float]  # job, host, stream, text, ts
+PLAYBOOK_RECORDS = frozenset({"PlayStarted", "TaskStarted", "HostTaskResult", "ItemResult", "HostOutput", "Included",
+                              "NoHostsMatched", "PlaybookWarning", "PlaybookFinished", "JobNote"})
 
 
 def host_label(host: str) -> str:
@@ -71,6 +73,10 @@ def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = 
                                                   bool(rec.get("check"))), ts))
         elif ev == "Warning_":
             out.append((job, host, "note", warning_note(str(rec.get("text", ""))), ts))
+        elif ev in PLAYBOOK_RECORDS:  # a playbook job's events, as the live Logs pane showed them
+            from ftltui.jobs.play_record import log_lines
+
+            out += [(*line, ts) for line in log_lines(job, rec, MAX_LINE)]
         elif ev in ("JobState", "StepChanged"):
             who = f"job {job} step {rec.get('step')}" if ev == "StepChanged" else f"job {job}"
             reason = f" - {rec['reason']}" if rec.get("reason") else ""

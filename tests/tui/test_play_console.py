@@ -131,6 +131,8 @@ async def test_play_job_of_an_earlier_session_reads_its_log(make_app, tmp_path: 
         await wait_for(pilot, lambda: isinstance(app.screen, PlayJobScreen))
         assert app.screen.query_one("#play-matrix").row_count == 3
         assert "localhost : ok=3 changed=2" in screen_text(app)
+        await pilot.press("escape", "l")  # its output in Logs, read back from the job log
+        await wait_for(pilot, lambda: any(r.text == "TASK [say hello]" for r in app.main.pane("logs").ring))
 
 
 async def test_play_form_submits_a_job(make_app, tmp_path: Path) -> None:

@@ -55,6 +55,13 @@ def test_log_lines_strip_escapes() -> None:
     assert ("7", "", "note", "RUNNING HANDLER [restart app]") in out
 
 
+def test_log_read_back_reads_like_the_live_stream() -> None:
+    from ftltui.tui.history import history_lines
+
+    live = [line for e in recorded_run() for line in log_lines("7", e)]
+    assert [h[:4] for h in history_lines("7", [e.to_dict() for e in recorded_run()])] == live
+
+
 async def _feed(pilot: Any, events: list[Any], job_id: int = 7) -> None:
     app = pilot.app
     before = app.events_seen
