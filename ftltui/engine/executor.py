@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from ftltui import modules
-from ftltui.ansible_modules.run import AnsibleSpec, censored_result
+from ftltui.ansible_modules.run import CENSORED, AnsibleSpec, censored_result
 from ftltui.engine.actions import dispatch
 from ftltui.engine.events import (
     STATUSES,
@@ -227,7 +227,7 @@ class Executor:
         result = RunResult(run_id, spec.name, pattern)
         started = time.monotonic()
         emit(RunStarted(run_id, module=spec.name, pattern=pattern, hosts=tuple(h.name for h in hosts),
-                        check=check, args=censored_result({}) if no_log else redactor.obj(args)))
+                        check=check, args={"censored": CENSORED} if no_log else redactor.obj(args)))
         if isinstance(target, str):
             for name in getattr(self.inventory, "last_unmatched", ()) or ():
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
