@@ -163,7 +163,27 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
     opts = dict(options or {})
     spec = {"playbook": path, "content": sha, "options": opts, "roles_path": roles_path,
             "collections_paths": collections_paths}
+    kw.setdefault("hosts", play_hosts(playbook, getattr(queue.executor, "inventory", None), opts.get("limit")))
     return await queue.enqueue(KIND, spec, title=_title(path, opts), retry=retry or ONE_ATTEMPT, **kw)
+
+
+def play_hosts(playbook: Any, inventory: Any, limit: str | None) -> list[str]:
+    """The hosts the plays target (within ``limit``), for the Jobs pane and the queue's
+    per-host limit; a templated ``hosts:`` is known only at run time and adds nothing."""
+    from ftltui.errors import FtlError
+
+    if inventory is None:
+        return []
+    try:
+        allowed = {h.name for h in inventory.select(limit)} if limit else None
+        names: dict[str, None] = {}
+        for play in playbook.plays:
+            if "{{" not in play.hosts and "{%" not in play.hosts:
+                names.update((h.name, None) for h in inventory.select(play.hosts)
+                             if allowed is None or h.name in allowed)
+        return list(names)
+    except FtlError:  # a pattern the inventory refuses: the run reports it
+        return []
 
 
 def _title(path: str, opts: dict[str, Any]) -> str:
@@ -193,4 +213,4 @@ async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int 
     spec["options"] = opts
     parent = job_id if job_id is not None else getattr(job, "id", None)
     return await queue.enqueue(KIND, spec, title=_title(spec["playbook"], opts) + " (re-run from failure)",
-                               retry=ONE_ATTEMPT, parent=parent)
+                               hosts=hosts, retry=ONE_ATTEMPT, parent=parent)

@@ -77,6 +77,7 @@ async def test_rerun_from_failure_runs_the_stored_content_on_failed_hosts_only(t
         job = await enqueue_playbook(q, book, options={"extra_vars": {"out": str(out)}})
         job = await q.wait(job.id)
         assert job.state == "failed" and job.attempts == 1  # never retried by itself
+        assert job.hosts == ["l1", "l2", "far"]
         assert job.summary["recap"] == recap and job.summary["ran"] == "live"
         assert failed_hosts(job) == retry == ["far", "l2"]  # what ansible's .retry file lists
         assert (out / "l1.txt").read_text() == (out / "l2.txt").read_text() == "v1\n"
