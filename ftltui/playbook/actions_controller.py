@@ -169,7 +169,11 @@ def evaluate_condition(templar: Any, cond: Any) -> bool:
     return bool(value)
 
 
-ACTIONS: dict[str, ActionFn] = {
-    "debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail, "include_vars": include_vars,
-    "pause": pause,
-}
+def _actions() -> dict[str, ActionFn]:
+    from ftltui.playbook.role_argspec import validate_argument_spec
+
+    return {"debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail, "include_vars": include_vars,
+            "pause": pause, "validate_argument_spec": validate_argument_spec}
+
+
+ACTIONS: dict[str, ActionFn] = _actions()

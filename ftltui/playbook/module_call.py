@@ -66,7 +66,7 @@ def connection_host(pc: PlayRun, name: str, scope: Scope, keywords: dict[str, An
             layer[var] = templar.render(value)
     merged = {**layer, **inv.vars}
     for key, value in variables.items():
-        if key in _VAR_NAMES and key not in inv.vars and _declared(pc, scope, keywords, key):
+        if key in _VAR_NAMES and _declared(pc, scope, keywords, key):
             merged[key] = templar.render(value)
     return replace(inv, vars=merged)
 

@@ -40,8 +40,8 @@ class Strategy:
 
     async def run_block(self, block: Block, scope: Scope, hosts: list[str]) -> None:
         inner = scope.enter(block.keywords)
-        if block.role_use is not None:
-            await self.run_role(block.role_use, scope, hosts, block=block)
+        if block.role_use is not None:  # import_role: runs even when the play ran the role already
+            await self.run_role(block.role_use, scope, hosts, block=block, once=False)
             return
         await self.run_items(block.block, inner, hosts)
         run = self.pc.run

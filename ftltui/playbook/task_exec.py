@@ -124,6 +124,9 @@ class TaskRun:
 
     async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
         try:
+            if self.scope.environment or self.kw.get("environment"):
+                return {"failed": True, "changed": False,
+                        "msg": "environment: not supported by ftl-tui yet (set the variables in the command)"}
             if self.action in ACTIONS:
                 call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar)
                 return await ACTIONS[self.action](call)
