@@ -98,6 +98,14 @@ def _search_paths(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def handle_playbook(args: argparse.Namespace) -> int:
+    try:
+        return _handle_playbook(args)
+    except KeyboardInterrupt:  # Ctrl-C at any point, as ansible-playbook: 99
+        sys.stderr.write("[ERROR]: User interrupted execution\n")
+        return EXIT_INTERRUPTED
+
+
+def _handle_playbook(args: argparse.Namespace) -> int:
     path = Path(args.workflow)
     if args.syntax_check:
         return syntax_check(path, args)
@@ -111,7 +119,7 @@ def handle_playbook(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_run(args, path, options))
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED  # the run said so when it stopped (PlaybookFinished.interrupted)
     except (FtlError, OptionsError):
         raise  # bad playbook (4) or options (5): the CLI says which
     except Exception as exc:  # noqa: BLE001 - ansible-playbook's "unexpected error", never a traceback
