@@ -97,12 +97,19 @@ def write(path_md: Path, meta: dict[str, Any], w: Any, recs: list[RunRecord], to
     for label in ("ini_file", "lineinfile"):
         d = micro.get(f"warm_{label}_ms") or {}
         L.append(f"- warm `{label}`: {_f(d.get('median'), '{:.1f}')} ({_f(d.get('min'), '{:.1f}')}-"
-                 f"{_f(d.get('max'), '{:.1f}')})")
+                 f"{_f(d.get('max'), '{:.1f}')}); CPU per task: controller {_f(d.get('controller_cpu'), '{:.1f}')} ms, "
+                 f"host {_f(d.get('host_cpu'), '{:.1f}')} ms (sshd, gate, module child, next spare fork)")
     firsts = micro.get("first_ms") or []
     L += [f"- first `ini_file` on a host whose bundle cache was just emptied (gate already up; bundle query, "
           f"upload of both zips, unpack, importing basic, run): {', '.join(f'{x:.0f}' for x in firsts)} ms; "
           f"the first host of the process also builds the bundles on the controller: "
-          f"{_f(micro.get('first_ms_incl_controller_build'), '{:.0f}')} ms", ""]
+          f"{_f(micro.get('first_ms_incl_controller_build'), '{:.0f}')} ms"]
+    cpus = micro.get("first_cpu_ms") or []
+    if cpus:
+        L.append("- CPU of those first calls (hosts 2-5): controller " +
+                 ", ".join(f"{c['controller']:.0f}" for c in cpus) + " ms; host " +
+                 ", ".join(f"{c['host']:.0f}" for c in cpus) + " ms")
+    L.append("")
     if steps:
         L += [f"At {s['hosts']} hosts, inside the run (steps 2-5, connected and warm; step wall / hosts, both "
               "cores shared by controller and hosts): " +
