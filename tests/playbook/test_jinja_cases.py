@@ -35,6 +35,10 @@ FILES = {
     "plain.txt": "  padded  \n",
     "templates/greet.j2": "Hi {{ s }}, n={{ n }}\n{% for x in nums %}- {{ x }}\n{% endfor %}",
     "templates/lone.j2": "{{ nums }}",
+    "templates/nocontext.j2": "{% import 'macros.j2' as m %}{{ m.item('x') }}",
+    "templates/main.j2": "{% import 'macros.j2' as m with context %}top {{ m.item('x') }}\n{% include 'part.j2' %}\nend\n",
+    "templates/macros.j2": "{% macro item(v) %}<{{ v }}:{{ n }}>{% endmacro %}",
+    "templates/part.j2": "part n={{ n }}\n",
     "templates/blocks.j2": "{% if true %}\n  a\n{% endif %}\n  {% if true %}b{% endif %}\n\n",
     "files/globbed/a.conf": "a", "files/globbed/b.conf": "b", "files/globbed/c.txt": "c",
     "secrets/existing": "s3cr3t-from-file\n",
@@ -267,6 +271,10 @@ CASES: list[tuple[str, str]] = [
     ("j_lookup_indexed", "{{ lookup('indexed_items', ['a']) }}"),
     ("j_lookup_template_lone", "{{ lookup('template', 'lone.j2') }}"),
     ("j_lookup_template_blocks", "{{ lookup('template', 'blocks.j2') }}"),
+    ("j_lookup_template_include", "{{ lookup('template', 'main.j2') }}"),
+    ("j_lookup_template_nocontext", "{{ lookup('template', 'nocontext.j2') }}"),
+    ("j_include_missing", "{% include 'nosuch.j2' %}"),
+    ("j_macro_native", "{% macro m() %}{{ nums }}{% endmacro %}{{ m() }}"),
     ("j_lookup_template_vars", "{{ lookup('template', 'greet.j2', template_vars={'s': 'override'}) }}"),
     ("y_special", "{{ {'colon': 'a: b', 'quote': \"it's\", 'num': '123', 'bool': 'yes', 'empty': '', 'none': none, 'uni': 'é'} | to_nice_yaml }}"),
     ("y_flow", "{{ {'l': [1, 2], 'd': {'x': [{'y': 1}]}} | to_yaml }}"),
@@ -286,5 +294,5 @@ CASES: list[tuple[str, str]] = [
 # "Error while resolving value for ...: ").
 SAME_MESSAGE = {
     "lazy_bad_used", "undef", "undef_chain", "undef_attr_used", "mandatory_fail", "mandatory_msg", "extract",
-    "t_failed_notdict", "lk_vars_missing", "lk_first_found_none", "syntax_error",
+    "t_failed_notdict", "lk_vars_missing", "lk_first_found_none", "syntax_error", "j_lookup_template_nocontext",
 }

@@ -15,14 +15,18 @@ so playbooks written with fully qualified names work too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Template, nodes
 from jinja2.lexer import TOKEN_STRING, Lexer
 from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
+from ftltui.playbook.jinja.loader import SearchPathLoader
 from ftltui.playbook.jinja.plugins import wrap_plugin
 from ftltui.playbook.jinja.undefined import ChainedStrictUndefined
 
@@ -53,10 +57,60 @@ class LiteralBackslashLexer(Lexer):
         return super().wrap(doubled(), name, filename)
 
 
+class Overlay(Mapping[str, Any]):
+    """``front`` over ``back`` without copying either (a template's locals over the lazy
+    variables): values are looked up, so rendered, only when used."""
+
+    __slots__ = ("back", "front")
+
+    def __init__(self, front: Mapping[str, Any], back: Mapping[str, Any]) -> None:
+        self.front, self.back = front, back
+
+    def __getitem__(self, key: str) -> Any:
+        return self.front[key] if key in self.front else self.back[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.front or key in self.back
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.front
+        yield from (k for k in self.back if k not in self.front)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class LazyContext(Context):
+    """``get_all`` (what ``{% include %}`` and ``{% import ... with context %}`` pass on)
+    without copying the variables, which would render every one of them."""
+
+    def get_all(self) -> Any:
+        if isinstance(self.parent, dict):
+            return super().get_all()
+        return Overlay(self.vars, self.parent) if self.vars else self.parent
+
+
+class LazyTemplate(Template):
+    """A template whose context over lazy variables is never copied (see LazyContext)."""
+
+    def new_context(self, vars: Any = None, shared: bool = False, locals: Any = None) -> Context:
+        if not shared or vars is None or isinstance(vars, dict):
+            return super().new_context(vars, shared, locals)
+        parent = vars
+        if locals:
+            parent = Overlay({k: v for k, v in locals.items() if v is not missing}, vars)
+        return self.environment.context_class(self.environment, parent, self.name, self.blocks,
+                                              globals=self.globals)
+
+
 class PlaybookEnvironment(ImmutableSandboxedEnvironment):
     """Sandboxed environment whose templates yield native values (see ``render``)."""
 
     code_generator_class = NativeValuesCodeGenerator
+    context_class = LazyContext
+    template_class = LazyTemplate
+    # a macro's or a block's output: one value stays itself, several are joined as text
+    concat = staticmethod(lambda parts: _concat(parts))
 
     @property
     def lexer(self) -> Lexer:
@@ -71,6 +125,12 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
         if attr.startswith("_"):
             return False
         return super().is_safe_attribute(obj, attr, value)
+
+
+def _concat(parts: Any) -> Any:
+    from ftltui.playbook.jinja.render import concat
+
+    return concat(parts)
 
 
 @cache
@@ -90,6 +150,7 @@ def environment() -> PlaybookEnvironment:
         keep_trailing_newline=False,  # "{{ n }}\n" is the number n (see render._render_string)
         trim_blocks=True,  # Ansible's defaults for templates
         extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
+        loader=SearchPathLoader(),  # {% include %} in template files
         auto_reload=False,
         cache_size=0,  # compiled templates are cached by render.compiled_* (by source text)
     )

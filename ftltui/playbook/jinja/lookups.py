@@ -63,7 +63,7 @@ def _template(templar: Templar, terms: list[Any], template_vars: Mapping[str, An
         path = find_file(templar, str(term), "templates", "template")
         extra = {"template_path": str(path), "template_fullpath": str(path.resolve())}
         child = templar.with_vars({**extra, **(template_vars or {})})
-        out.append(child.render_file(path.read_text(encoding="utf-8")))
+        out.append(child.render_file(path.read_text(encoding="utf-8"), path=path))
     return out
 
 
@@ -216,6 +216,8 @@ def run_lookup(templar: Templar, name: str, terms: Any, kwargs: dict[str, Any], 
             return [] if wantlist else None
         if isinstance(exc, VariableNotFound):
             raise TemplateError(exc.args[0]) from None
+        if isinstance(exc, TemplateError):  # a template file's own error names its cause
+            raise
         raise PluginFailed(f"The lookup plugin {name!r} failed: {reason(short, exc)}") from None
     if wantlist or not ran:
         return ran

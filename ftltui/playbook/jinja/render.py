@@ -17,13 +17,19 @@ from types import GeneratorType
 from typing import Any
 
 from jinja2 import nodes
-from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import (
+    SecurityError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
 
 from ftltui.errors import TemplateError
 from ftltui.playbook.jinja.environment import environment
 from ftltui.playbook.jinja.lazyvars import LazyVars, Resolving, UnsafeText
+from ftltui.playbook.jinja.loader import template_dirs
 from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
 from ftltui.playbook.jinja.plugins import PluginFailed, reason
 
@@ -142,6 +148,7 @@ class Templar:
         self._env = environment()
         self._resolving = _resolving or Resolving()
         self._context_vars = LazyVars(self, variables, self._env.globals)
+        self._include_dirs = [d for root in (*self.search_paths, self.base_dir) for d in (root / "templates", root)]
 
     # -- public API ------------------------------------------------------------------
 
@@ -189,16 +196,17 @@ class Templar:
         finally:
             self._resolving.leave()
 
-    def render_text(self, source: str) -> str:
+    def render_text(self, source: str, *, path: Path | None = None) -> str:
         """A template file's text rendered for the ``template`` module: always text, with
-        the file's trailing newlines kept (see ``render_file``)."""
-        value = self.render_file(source)
+        the file's trailing newlines kept. ``path`` (the file) lets ``{% include %}`` find
+        templates beside it."""
+        value = self.render_file(source, path=path)
         return value if isinstance(value, str) else _keep_trailing_newlines(source, _as_text(value))
 
-    def render_file(self, source: str) -> Any:
+    def render_file(self, source: str, *, path: Path | None = None) -> Any:
         """A template file rendered as the ``template`` lookup returns it (a lone
         ``{{ expr }}`` keeps its value)."""
-        return self._public(self._render_string, source)
+        return self._public(self._render_string, source, path=path)
 
     @property
     def context_vars(self) -> LazyVars:
@@ -206,15 +214,21 @@ class Templar:
 
     # -- internals -------------------------------------------------------------------
 
-    def _public(self, func: Any, value: Any) -> Any:
+    def _public(self, func: Any, value: Any, path: Path | None = None) -> Any:
+        """Run ``func(value)`` with ``{% include %}`` looking beside ``path`` and in the
+        search paths; Jinja2's and the plugins' exceptions become TemplateError."""
+        dirs = self._include_dirs if path is None else [path.parent, *self._include_dirs]
         try:
-            return func(value)
+            with template_dirs(dirs):
+                return func(value)
         except TemplateError:
             raise
         except UndefinedError as exc:
             raise TemplateError(str(exc.message)) from None
         except PluginFailed as exc:
             raise TemplateError(exc.message) from None
+        except TemplateNotFound as exc:
+            raise TemplateError(f"Template not found: {exc.message}") from None
         except TemplateSyntaxError as exc:  # and TemplateAssertionError: an unknown filter or test
             message = str(exc.message)
             if message.startswith(("No filter named", "No test named")) and message.count(".") > 1:
