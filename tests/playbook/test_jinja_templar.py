@@ -171,3 +171,24 @@ def test_password_lookup_keeps_its_file(tmp_path: Path) -> None:
     assert (tmp_path / "creds" / "db").stat().st_mode & 0o777 == 0o600
     assert t.render("{{ lookup('password', 'creds/db length=30') }}") == first  # read back, not regenerated
     assert t.render("{{ lookup('password', '/dev/null') }}") != t.render("{{ lookup('password', '/dev/null') }}")
+
+
+def test_include_renders_only_what_it_uses(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "part.j2").write_text("{{ item }}={{ port }};")
+    variables = Recording({"port": "{{ 8000 + 80 }}", "loopy": "{{ loopy }}", "items": ["a", "b"]})
+    t = Templar(variables, base_dir=tmp_path)
+    assert t.render("{% for item in items %}{% include 'part.j2' %}{% endfor %}") == "a=8080;b=8080;"
+    assert "loopy" not in variables.read  # a variable that cannot render was never touched
+
+
+def test_engine_never_imports_ansible() -> None:
+    import ast
+
+    import ftltui.playbook.jinja as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not [n for n in names if n.split(".")[0] in ("ansible", "ansible_collections", "passlib")], path
