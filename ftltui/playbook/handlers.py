@@ -48,16 +48,18 @@ def notify(pc: PlayRun, host: str, notified: Any, templar: Any) -> list[str]:
     return missing
 
 
-async def flush(pc: PlayRun, run_handler: RunHandler, *, force: bool = False) -> None:
-    """Run every notified handler for its notified hosts that are still running; a
-    handler notified by another handler runs in the same flush."""
+async def flush(pc: PlayRun, run_handler: RunHandler, *, force: bool = False, only: list[str] | None = None) -> None:
+    """Run every notified handler for its notified hosts that are still running (of
+    ``only``, for the free strategy's per-host flushes); a handler notified by another
+    handler runs in the same flush."""
     for _ in range(len(pc.handlers) + 1):
         pending = False
         for entry in pc.handlers:
-            if not entry.notified:
+            mine = [h for h in entry.notified if only is None or h in only]
+            if not mine:
                 continue
-            hosts = [h for h in entry.notified if h in pc.batch and (force or pc.run.host(h).active)]
-            entry.notified = []
+            hosts = [h for h in mine if h in pc.batch and (force or pc.run.host(h).active)]
+            entry.notified = [h for h in entry.notified if h not in mine]
             if hosts and not pc.ended:
                 pending = True
                 await run_handler(entry, hosts)

@@ -100,25 +100,39 @@ async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Pl
 async def _run_batch(pc: PlayRun, started: list[bool]) -> None:
     play = pc.play
     scope = Scope().enter({k: v for k, v in play.keywords.items() if k not in ("vars", "when")})
-    strategy = Strategy(pc, started=started)
     add_handlers(pc, play.handlers, scope)
     for use in _role_uses(play):
         _role_handlers(pc, use, scope)
     for use in play.roles:
         _public_role_vars(pc, use)
+    kind = str(play.keywords.get("strategy") or "linear")
+    if kind not in ("linear", "free"):
+        raise FtlError(f"strategy {kind!r} is not supported by ftl-tui (linear and free are)", play.location)
     gather = gather_task(play, pc.options)
     if gather is not None:
         saved = started[0]
         started[0] = True  # --start-at-task never skips fact gathering
-        await strategy.run_task(gather, scope, pc.active())
+        await Strategy(pc, started=started).run_task(gather, scope, pc.active())
         started[0] = saved
-    await strategy.run_items(play.pre_tasks, scope, pc.active())
+    if kind == "linear":
+        await _sections(Strategy(pc, started=started), scope, None)
+        return
+    # free: every host runs the whole play at its own pace (its own --start-at-task state)
+    await asyncio.gather(*(_sections(Strategy(pc, started=[started[0]], only=[h]), scope, [h])
+                           for h in pc.active()))
+
+
+async def _sections(strategy: Strategy, scope: Scope, hosts: list[str] | None) -> None:
+    """pre_tasks, roles + tasks, post_tasks, with the handlers flushed after each."""
+    pc = strategy.pc
+    play = pc.play
+    await strategy.run_items(play.pre_tasks, scope, pc.active(hosts))
     await strategy.flush_handlers()
     for use in play.roles:
-        await strategy.run_role(use, scope, pc.active())
-    await strategy.run_items(play.tasks, scope, pc.active())
+        await strategy.run_role(use, scope, pc.active(hosts))
+    await strategy.run_items(play.tasks, scope, pc.active(hosts))
     await strategy.flush_handlers()
-    await strategy.run_items(play.post_tasks, scope, pc.active())
+    await strategy.run_items(play.post_tasks, scope, pc.active(hosts))
     await strategy.flush_handlers()
 
 

@@ -2,7 +2,7 @@
 ``forks`` at a time) before the next task starts; blocks send failed hosts to
 ``rescue`` and every host to ``always``; a failed host leaves the play.
 
-``free`` runs the same tree per host, each host at its own pace (:meth:`Strategy.run_free`).
+``free`` runs the same tree with one Strategy per host, each host at its own pace.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from ftltui.playbook.task_exec import HostOutcome, TaskRun, count
 
 
 class Strategy:
-    def __init__(self, pc: PlayRun, *, started: list[bool]) -> None:
+    def __init__(self, pc: PlayRun, *, started: list[bool], only: list[str] | None = None) -> None:
         self.pc = pc
+        self.only = only  # the free strategy: this instance drives these hosts only
         self.started = started  # [False] while --start-at-task has not matched yet (shared by the run)
         self.roles_done: set[tuple[str, str]] = set()
 
@@ -167,7 +168,7 @@ class Strategy:
 
     async def flush_handlers(self) -> None:
         force = _truthy(self.pc.play.keywords.get("force_handlers"))
-        await flush(self.pc, self._run_handler, force=force)
+        await flush(self.pc, self._run_handler, force=force, only=self.only)
 
     async def _run_handler(self, entry: HandlerEntry, hosts: list[str]) -> None:
         await self.run_on_hosts(entry.task, entry.scope, hosts, handler=True)

@@ -214,7 +214,11 @@ def count(pc: PlayRun, outcome: HostOutcome) -> None:
     if outcome.status == "skipped":
         run.count(host, "skipped")
     elif outcome.status == "unreachable":
-        run.count(host, "ignored" if outcome.ignored else "unreachable")
+        if outcome.ignored:  # ignore_unreachable: counted as an ignored ok, like ignore_errors
+            run.count(host, "ok")
+            run.count(host, "ignored")
+        else:
+            run.count(host, "unreachable")
     elif outcome.status == "failed":
         if outcome.ignored:
             run.count(host, "ok")

@@ -45,7 +45,8 @@ def ansible(playbook: Path, inventory: Path, out: Path, *args: str) -> tuple[int
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="0",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
     proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "-e", f"out={out}", *args, str(playbook)],
-                          capture_output=True, text=True, env=env, cwd=str(playbook.parent), timeout=600)
+                          capture_output=True, text=True, env=env, cwd=str(playbook.parent), timeout=600,
+                          stdin=subprocess.DEVNULL)
     recap: dict[str, dict[str, int]] = {}
     for line in proc.stdout.splitlines():
         m = _RECAP.match(line)
