@@ -214,6 +214,7 @@ def load_play(data: dict[str, Any], file: str, ctx: LoadContext) -> Play:
     play = Play(str(hosts), loc, None if name is None else str(name), keywords=keywords, base_dir=ctx.play_dir)
     play.vars = dict(merged_vars(data.get("vars")))
     play.vars_files = _vars_files(data.get("vars_files"), file, data)
+    _record_static_files(play.vars_files, ctx)
     play.vars_prompt = _vars_prompt(data.get("vars_prompt"), file, data)
     play.pre_tasks = load_items(data.get("pre_tasks"), file, ctx, None, what="pre_tasks")
     roles = data.get("roles")
@@ -236,6 +237,22 @@ def _vars_files(value: Any, file: str, data: Any) -> list[Any]:
             raise PlaybookError("vars_files: expected file names (or lists of alternatives)",
                                 value_where(file, data, "vars_files"))
     return list(entries)
+
+
+def _record_static_files(vars_files: list[Any], ctx: LoadContext) -> None:
+    """Hash the ``vars_files`` whose names hold no template, so a job stores them too (the
+    runner reads them per host; a missing or unreadable one is its error to report)."""
+    for entry in vars_files:
+        for name in entry if isinstance(entry, list) else [entry]:
+            if "{{" in name or "{%" in name:
+                continue
+            path = Path(name).expanduser()
+            path = path if path.is_absolute() else ctx.play_dir / path
+            if path.is_file():
+                try:
+                    read_text(path, ctx.files)
+                except PlaybookError:
+                    pass
 
 
 def _vars_prompt(value: Any, file: str, data: Any) -> list[dict[str, Any]]:

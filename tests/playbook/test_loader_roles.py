@@ -168,3 +168,12 @@ def test_collection_role_by_fqcn_and_by_collections_keyword(tmp_path: Path) -> N
     assert [r.name for r in roles] == ["acme.tools.hello", "acme.tools.hello"]
     assert roles[0] is roles[1] and roles[0].collection == "acme.tools"
     assert roles[0].defaults == {"greeting": "hi"}
+    assert str(site / "vaulted.yml") in pb.files  # a static vars_files entry: stored with the job
+
+
+def test_blocks_among_handlers_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "site.yml").write_text("- hosts: all\n  handlers:\n    - name: h\n      block:\n"
+                                       "        - debug: msg=h\n      when: x\n")
+    with pytest.raises(PlaybookError, match="among handlers is not supported") as info:
+        load_playbook(tmp_path / "site.yml")
+    assert info.value.location is not None and info.value.location.line == 3
