@@ -186,6 +186,9 @@ def task_form(data: Any, file: str, resolves: Resolver, *, extra_keywords: froze
         action, inline = _action_value(data[form_key], file, data, form_key)
         names = [action] + candidates
         if form_key == "local_action":
+            if "delegate_to" in keywords:  # ansible-playbook keeps one of them without a word
+                raise PlaybookError("local_action already delegates to localhost: remove delegate_to, or use "
+                                    "action: with delegate_to", key_where(file, data, "delegate_to"))
             keywords["delegate_to"] = "localhost"
     elif candidates:
         action, names = candidates[0], candidates

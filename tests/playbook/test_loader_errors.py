@@ -109,6 +109,8 @@ FTL_ONLY = {
     "include removed": ("- hosts: localhost\n  tasks:\n    - include: x.yml  # <-\n", "'include' was removed"),
     "typo keyword": ("- hosts: localhost\n  tasks:\n    - debug: msg=hi  # <-\n      loop_contro: {}\n",
                      "did you mean 'loop_control'"),
+    "local_action and delegate_to": ("- hosts: localhost\n  tasks:\n    - local_action: command echo\n"
+                                     "      delegate_to: web1  # <-\n", "local_action already delegates to localhost"),
     "register type": ("- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      register: [a]  # <-\n",
                       "register: expected a variable name"),
 }
