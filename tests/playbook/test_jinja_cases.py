@@ -26,6 +26,8 @@ VARS = {
     "path": "/etc/ssh/sshd_config.d/10-ftl.conf",
     "text": "line one\nline two: 22\nport=8080\nPort=9090\n",
     "epoch": 1700000000,
+    "keyed": {"{{ s | lower }}": "{{ n }}", "plain": ["{{ n + 1 }}"]},
+    "unsafe_like": "{{ '{{' }} n }}",
     "block_text": "{% if n > 1 %}\nbig\n{% endif %}\nend\n",
     "trailing_nl": "{{ n }}\n", "trailing_nl_text": "x{{ n }}\n", "trailing_nl2": "{{ n }}\n\n",
 }
@@ -55,6 +57,7 @@ CASES: list[tuple[str, str]] = [
     ("lazy_chain", "{{ lazy_a }}"), ("lazy_list", "{{ lazy_list }}"),
     ("lazy_bad_defined", "{{ lazy_bad is defined }}"), ("lazy_bad_default", "{{ lazy_bad | default('dflt') }}"),
     ("lazy_bad_used", "{{ lazy_bad }}"),
+    ("lazy_dict_keys", "{{ keyed }}"), ("lazy_escaped_braces", "{{ unsafe_like }}"),
     # -- undefined -----------------------------------------------------------------------
     ("undef", "{{ nope }}"), ("undef_chain", "{{ nope.a.b }}"), ("undef_chain_defined", "{{ nope.a.b is defined }}"),
     ("undef_attr_defined", "{{ d1.zz is defined }}"), ("undef_attr_used", "{{ d1.zz }}"),

@@ -30,7 +30,7 @@ def test_native_values_and_text() -> None:
     assert t.render(" {{ n }}") == " 3" and t.render("{{ n }}{{ n }}") == "33"
     assert t.render("{{ '[1, 2]' }}") == "[1, 2]"  # text is never parsed back into a list
     assert t.render("{{ false }}") is False and t.render("{{ nothing }}") is None
-    assert t.render({"a": ["{{ n }}", {"b": "x{{ n }}"}], "{{ 'k' }}": 1}) == {"a": [3, {"b": "x3"}], "k": 1}
+    assert t.render({"a": ["{{ n }}", {"b": "x{{ n }}"}], "{{ 'k' }}": 1}) == {"a": [3, {"b": "x3"}], "{{ 'k' }}": 1}
     assert t.render("{{ l | map('string') }}") == ["1", "2"]  # iterators become lists
 
 

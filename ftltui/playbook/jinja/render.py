@@ -73,7 +73,7 @@ def _walk(value: Any) -> bool:
     if isinstance(value, str):
         return not isinstance(value, UnsafeText) and any(m in value for m in _MARKERS)
     if isinstance(value, dict):
-        return any(_walk(k) or _walk(v) for k, v in value.items())
+        return any(_walk(v) for v in value.values())
     if isinstance(value, (list, tuple)):
         return any(_walk(v) for v in value)
     return False
@@ -247,7 +247,7 @@ class Templar:
                 return value
             return self._render_string(value)
         if isinstance(value, dict):  # other mappings (hostvars...) render their own values
-            return {self._render(k): self._render(v) for k, v in value.items()}
+            return {k: self._render(v) for k, v in value.items()}  # keys stay as written (Ansible 2.19)
         if isinstance(value, (list, tuple)):
             return [self._render(v) for v in value]
         return value
