@@ -106,6 +106,7 @@ class _Run:
     emit: Callable[[Event], None]
     diff: bool = True
     no_log: bool = False
+    rendered: bool = False  # args were rendered by the caller (playbooks): never templated again
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_requested: bool = False
     tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
@@ -196,12 +197,15 @@ class Executor:
         on_event: EventHandler | None = None,
         diff: bool = True,
         no_log: bool = False,
+        rendered: bool = False,
     ) -> RunResult:
         """Run ``module`` on every host of ``target``; never raises for host failures.
 
         ``diff``: modules report what they change (Ansible's ``--diff``/``diff:``; the caller
         decides whether to show it; workflows keep it for drift). ``no_log``: Ansible's task
         ``no_log``: results are censored, live output and warnings are not emitted.
+        ``rendered``: ``args`` are final (the playbook runner renders them per host with its
+        own variables); a ``{{`` in them is data, not a template.
 
         Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
         host starts. Cancelling the awaiting task cancels every host, emits their
@@ -222,7 +226,8 @@ class Executor:
             if on_event is not None:
                 on_event(event)
 
-        run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit, diff=diff, no_log=no_log)
+        run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit, diff=diff, no_log=no_log,
+                   rendered=rendered)
         self._runs[run_id] = run
         result = RunResult(run_id, spec.name, pattern)
         started = time.monotonic()
@@ -365,7 +370,7 @@ class Executor:
 
         try:
             args = run.args
-            if has_template(args):
+            if not run.rendered and has_template(args):
                 ctx = host_context(host, self.inventory, self.facts)
                 args = render_args(args, ctx, host=host.name)
             spec = self._host_spec(run.spec, host)

@@ -146,7 +146,8 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
             on_output(ev.stream, ev.text)
 
     try:
-        result = await pc.executor.run([host], module, args, check=check, timeout=timeout, on_event=on_event)
+        result = await pc.executor.run([host], module, args, check=check, timeout=timeout, on_event=on_event,
+                                       rendered=True)
     except FtlError as exc:
         return {"failed": True, "msg": exc.message}
     hr = result.results.get(host.name)

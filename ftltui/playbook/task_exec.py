@@ -139,11 +139,16 @@ class TaskRun:
             return await call_module(
                 self.pc, target, self.task.action, args, check=self.pc.check_mode(self._check_kw(templar)),
                 timeout=float(templar.render(timeout)) if timeout else None,
-                on_output=lambda stream, text: self.pc.run.emit(
-                    HostOutput(self.pc.index, self.task_id, host, stream, text)),
+                on_output=self._output_sink(host, templar),
                 scope=self.scope, templar=templar)
         except FtlError as exc:
             return {"failed": True, "msg": exc.message, "changed": False}
+
+    def _output_sink(self, host: str, templar: Any) -> Any:
+        """Live output lines as events; none for a ``no_log`` task (its output is secret)."""
+        if self._no_log(templar):
+            return lambda stream, text: None
+        return lambda stream, text: self.pc.run.emit(HostOutput(self.pc.index, self.task_id, host, stream, text))
 
     def _check_kw(self, templar: Any) -> Any:
         value = self.keyword("check_mode")
