@@ -8,6 +8,7 @@ caller adds the file and line of the keyword it was rendering.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import ChainMap, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +48,8 @@ def is_template(value: Any) -> bool:
     if isinstance(value, (dict, list, tuple)):
         key = id(value)
         if _PLAIN.get(key) is value:
-            _PLAIN.move_to_end(key)
+            with contextlib.suppress(KeyError):  # another thread may have dropped it meanwhile
+                _PLAIN.move_to_end(key)
             return False
         # One pass in C first: text without any marker holds no template (facts, results)
         text = repr(value)
