@@ -125,7 +125,7 @@ def load_item(data: Any, file: str, ctx: LoadContext, role: Role | None) -> Item
                                     f"use {short.replace('import', 'include')} instead", key_where(file, data, key))
         if short == "import_tasks":
             return _import_tasks(form.args, form.keywords, name, loc, file, ctx, role)
-        return _import_role(form.args, form.keywords, name, loc, file, ctx)
+        return _import_role(form.args, form.keywords, name, loc, ctx, role)
     return Task(form.action, form.args, loc, name, form.keywords, role)
 
 
@@ -194,8 +194,8 @@ def load_task_file_items(path: Path, ctx: LoadContext, role: Role | None, loc: L
         ctx.stack = ctx.stack[:-1]
 
 
-def _import_role(args: dict[str, Any], keywords: dict[str, Any], name: str | None, loc: Location, file: str,
-                 ctx: LoadContext) -> Block:
+def _import_role(args: dict[str, Any], keywords: dict[str, Any], name: str | None, loc: Location,
+                 ctx: LoadContext, parent: Role | None) -> Block:
     from ftltui.playbook.roles import load_role_in, without_validation
 
     for key in args:
@@ -206,7 +206,7 @@ def _import_role(args: dict[str, Any], keywords: dict[str, Any], name: str | Non
     if not isinstance(role_name, str) or not role_name:
         raise PlaybookError("import_role: expected 'name: ROLE'", loc)
     entry = {k: str(args[k]) for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from") if k in args}
-    role = load_role_in(role_name, ctx, loc, **entry)
+    role = load_role_in(role_name, ctx, loc, parent=parent, **entry)  # a collection role's siblings first
     use = RoleUse(role, loc)
     tasks = list(role.tasks)
     if str(args.get("rolespec_validate", True)).lower() in ("false", "no", "0", "off", "n", "f"):

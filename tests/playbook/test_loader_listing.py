@@ -103,6 +103,7 @@ def test_listing_covers_the_corpus(oracle: dict[str, str]) -> None:
     imported tasks, and the argument-spec check Ansible adds."""
     text = oracle["tasks+tags"]
     for label in ("r2 : r2 task", "r1 : r1 task", "acme.tools.hello : hello from the collection", "imported2",
-                  "Validating arguments against arg spec 'main' - r2", "never task", "include_role"):
+                  "Validating arguments against arg spec 'main' - r2", "never task", "include_role",
+                  "acme.tools.helper : helper task"):
         assert label in text
     assert "(item=" not in text
