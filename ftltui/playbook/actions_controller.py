@@ -90,7 +90,7 @@ async def include_vars(call: ActionCall) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in files:
         try:
-            loaded = load_vars_file(f, getattr(call.pc.executor.inventory, "vault", None))
+            loaded = load_vars_file(f, getattr(call.pc.inventory, "vault", None))
         except OSError as exc:
             return {"failed": True, "msg": f"Could not find or access '{source}': {exc.strerror}"}
         if loaded is None:
@@ -170,10 +170,12 @@ def evaluate_condition(templar: Any, cond: Any) -> bool:
 
 
 def _actions() -> dict[str, ActionFn]:
+    from ftltui.playbook.actions_inventory import add_host, group_by
     from ftltui.playbook.role_argspec import validate_argument_spec
 
     return {"debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail, "include_vars": include_vars,
-            "pause": pause, "validate_argument_spec": validate_argument_spec}
+            "pause": pause, "validate_argument_spec": validate_argument_spec, "add_host": add_host,
+            "group_by": group_by}
 
 
 ACTIONS: dict[str, ActionFn] = _actions()

@@ -123,7 +123,7 @@ def _load_tasks(pc: Any, target: str, scope: Scope) -> list[Any]:
     if found is None:
         raise FtlError(f"Could not find or access '{target}' (looked in "
                        f"{', '.join(str(c.parent) for c in candidates)})")
-    return load_task_file(found, role=role, play_dir=pc.base_dir, vault=getattr(pc.executor.inventory, "vault", None))
+    return load_task_file(found, role=role, play_dir=pc.base_dir, vault=getattr(pc.inventory, "vault", None))
 
 
 def _load_role(pc: Any, task: Task, inc: _Inclusion) -> RoleUse:
@@ -131,6 +131,6 @@ def _load_role(pc: Any, task: Task, inc: _Inclusion) -> RoleUse:
 
     args = inc.args
     kwargs = {k: str(args[k]) for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from") if args.get(k)}
-    role = load_role(inc.target, play_dir=pc.base_dir, vault=getattr(pc.executor.inventory, "vault", None),
+    role = load_role(inc.target, play_dir=pc.base_dir, vault=getattr(pc.inventory, "vault", None),
                      **kwargs)
     return RoleUse(role, task.location, params={}, keywords={})

@@ -86,7 +86,7 @@ def _declared(pc: PlayRun, scope: Scope, keywords: dict[str, Any], key: str) -> 
 
 
 def delegate_host(pc: PlayRun, name: str) -> Host:
-    host = pc.executor.inventory.host(name)
+    host = pc.inventory.host(name)
     if host is None:
         raise FtlError(f"delegate_to: no host named {name!r} in the inventory")
     return host

@@ -22,13 +22,12 @@ def _extra(executor: Any, options: PlayOptions) -> dict[str, Any]:
     return {**(getattr(executor, "extra_vars", {}) or {}), **options.extra_vars}
 
 
-def play_hosts(executor: Any, options: PlayOptions, play: Play) -> list[str]:
+def play_hosts(executor: Any, inv: Any, options: PlayOptions, play: Play) -> list[str]:
     """The play's hosts in inventory order, ``--limit`` applied, earlier failures removed."""
     templar = make_templar({**play.vars, **_extra(executor, options)}, play.base_dir)
     pattern = templar.render(play.hosts)
     if isinstance(pattern, list):
         pattern = ",".join(str(p) for p in pattern)
-    inv = executor.inventory
     names = [h.name for h in inv.select(str(pattern))]
     if options.limit:
         allowed = {h.name for h in inv.select(options.limit)}
@@ -86,7 +85,7 @@ def load_vars_files(pc: PlayRun) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     if not pc.play.vars_files:
         return out
-    vault = getattr(pc.executor.inventory, "vault", None)
+    vault = getattr(pc.inventory, "vault", None)
     for host in pc.active():
         data: dict[str, Any] = {}
         for entry in pc.play.vars_files:

@@ -45,11 +45,16 @@ class PlayRun:
     failed_in_play: set[str] = field(default_factory=set)
 
     @property
+    def inventory(self) -> Any:
+        """The run's inventory (``add_host``/``group_by`` change it), not the shared one."""
+        return self.run.inventory
+
+    @property
     def base_dir(self) -> Path:
         return self.play.base_dir
 
     def inventory_host(self, name: str) -> Host:
-        host = self.executor.inventory.host(name)
+        host = self.inventory.host(name)
         if host is None:
             raise PatternError(f"no host named '{name}' in the inventory")
         return host

@@ -26,6 +26,7 @@ from ftltui.playbook.model import Block, Item, Play, Playbook, RoleUse, Task
 from ftltui.playbook.options import PlayOptions
 from ftltui.playbook.play_setup import batches, gather_task, load_vars_files, play_hosts, prompt_vars
 from ftltui.playbook.playctx import PlayRun
+from ftltui.playbook.run_inventory import run_copy
 from ftltui.playbook.scope import Scope
 from ftltui.playbook.state import RunState
 from ftltui.playbook.strategy import Strategy
@@ -38,7 +39,7 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
     Cancelling the awaiting task stops the run: the recap so far is emitted with exit
     status 99 and ``interrupted``, then the cancellation propagates.
     """
-    run = RunState(on_event)
+    run = RunState(on_event, run_copy(executor.inventory))
     run.emit(PlaybookStarted(str(playbook.path), check=options.check, diff=options.diff))
     started = [not options.start_at_task]
     error = False
@@ -72,7 +73,7 @@ def _exit_code(stats: dict[str, Any], error: bool) -> int:
 async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Play, index: int,
                     started: list[bool]) -> bool:
     """One play; False when the playbook must stop (every host failed)."""
-    hosts = play_hosts(executor, options, play)
+    hosts = play_hosts(executor, run.inventory, options, play)
     if not hosts:
         run.emit(PlayStarted(index, play.label, (), str(play.location)))
         run.emit(NoHostsMatched(index))

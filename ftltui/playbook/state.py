@@ -43,6 +43,7 @@ class RunState:
     """The whole run: host states, recap counters, task ids, the event sink."""
 
     on_event: Callable[[PlaybookEvent], None]
+    inventory: Any = None  # the run's copy (run_inventory.run_copy)
     hosts: dict[str, HostState] = field(default_factory=dict)
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))

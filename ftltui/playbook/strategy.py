@@ -183,6 +183,8 @@ def _throttle(pc: PlayRun, tr: TaskRun) -> int:
 
 
 def _run_once(tr: TaskRun, hosts: list[str]) -> bool:
+    if tr.action == "add_host":  # Ansible bypasses the host loop for add_host
+        return len(hosts) > 1
     value = tr.keyword("run_once")
     return len(hosts) > 1 and value is not None and _truthy(value)
 

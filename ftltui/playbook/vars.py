@@ -50,11 +50,11 @@ class HostVars(Mapping[str, Any]):
         self._pc = pc
 
     def _names(self) -> list[str]:
-        names = list(self._pc.executor.inventory.hosts)
+        names = list(self._pc.inventory.hosts)
         return names + [h for h in self._pc.all_hosts if h not in names]
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._names() and self._pc.executor.inventory.host(name) is None:
+        if name not in self._names() and self._pc.inventory.host(name) is None:
             raise KeyError(name)
         return host_layer(self._pc, name)
 
@@ -70,7 +70,7 @@ def _group_names(pc: PlayRun, name: str) -> list[str]:
 
 
 def _groups(pc: PlayRun) -> dict[str, list[str]]:
-    inv = pc.executor.inventory
+    inv = pc.inventory
     groups = dict(inv.groups_magic())
     groups.setdefault("all", list(inv.hosts))
     return groups

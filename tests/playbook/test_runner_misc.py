@@ -31,3 +31,36 @@ def test_prompts_start_at_task_free_strategy(tmp_path: Path) -> None:
                   options=PlayOptions(extra_vars={"answered": "yes"}, start_at_task="start here"))
     assert_same(res)
     assert res["ftl"][2]["a/log"] == "yes the-default\non\n"
+
+
+def test_add_host_and_group_by(tmp_path: Path) -> None:
+    res = compare(CORPUS / "inventory_changes.yml", tmp_path, ["a", "b"])
+    assert_same(res)
+    assert res["ftl"][2]["n2/added"] == "new-n2 n1,n2\n"
+
+
+def test_add_host_leaves_the_shared_inventory_alone(tmp_path: Path) -> None:
+    """The console's inventory is shared by every run: a playbook's add_host changes only its own view."""
+    import asyncio
+
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory.loader import load_inventory
+    from ftltui.playbook.loader import load_playbook
+    from ftltui.playbook.runner import run_playbook
+    from runner_oracle import local_inventory
+
+    inv = load_inventory([str(local_inventory(tmp_path, ["a", "b"]))])
+    before = (sorted(inv.hosts), sorted(inv.groups))
+
+    async def go() -> int:
+        ex = Executor(inv)
+        try:
+            done = await run_playbook(load_playbook(CORPUS / "inventory_changes.yml"), ex,
+                                      PlayOptions(extra_vars={"out": str(tmp_path / "out")}), lambda e: None)
+            return done.exit_code
+        finally:
+            await ex.close()
+
+    assert asyncio.run(go()) == 0
+    assert (tmp_path / "out" / "n1" / "added").read_text() == "new-n1 n1,n2\n"
+    assert (sorted(inv.hosts), sorted(inv.groups)) == before
