@@ -116,6 +116,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"job {args.id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
+    if (doc.get("spec") or {}).get("content_note"):  # not stored: a file held a secret value
+        print(f"  {doc['spec']['content_note']}")
     if (doc.get("spec") or {}).get("content"):  # the version it runs: a retry runs this, not the file now
         spec, summary = doc["spec"], doc.get("summary") or {}
         ran = {"live": " (ran the file, unchanged)", "stored": " (ran the stored copy: the file had changed)"}

@@ -22,14 +22,20 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable
 
-from ftltui.errors import Location, StateError
+from ftltui.errors import FtlError, Location, StateError
 from ftltui.state.storage import DIR_MODE, atomic_write
 
 MANIFEST_SCHEMA = 1
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # one job's content; more is refused with a clear error
 MAX_FILES = 20_000
 _LOCK = threading.Lock()  # atomic_write's temp name is per process: one writer at a time
+
+
+class SecretInContent(FtlError):
+    """A file to store holds a secret value (a password, a ``secrets:`` var): it is not
+    stored, since secrets never reach the state directory; the job runs the live file."""
 
 
 def sha256_hex(data: bytes) -> str:
@@ -97,12 +103,15 @@ class ContentStore:
         return data
 
     # -- manifests ----------------------------------------------------------------------
-    def put_files(self, root: Path, main: Path, files: list[Path]) -> tuple[str, Manifest]:
-        """Store every file (absolute paths under ``root``); returns (manifest sha, manifest)."""
+    def put_files(self, root: Path, main: Path, files: list[Path], secrets: Iterable[str] = ()) -> tuple[str, Manifest]:
+        """Store every file (absolute paths under ``root``); returns (manifest sha, manifest).
+        Nothing is stored when a file holds one of ``secrets`` (:class:`SecretInContent`)."""
+        self.manifest_of(root, main, files, secrets=secrets)  # check every file first: all or nothing
         manifest = self.manifest_of(root, main, files, store=True)
         return self.put(manifest.to_bytes()), manifest
 
-    def manifest_of(self, root: Path, main: Path, files: list[Path], *, store: bool = False) -> Manifest:
+    def manifest_of(self, root: Path, main: Path, files: list[Path], *, store: bool = False,
+                    secrets: Iterable[str] = ()) -> Manifest:
         """The manifest of these files as they are now (their blobs stored when ``store``)."""
         entries: dict[str, tuple[str, int]] = {}
         total = 0
@@ -114,6 +123,7 @@ class ContentStore:
                 mode = f.stat().st_mode & 0o777
             except OSError as exc:
                 raise StateError(f"cannot read {f}: {exc.strerror or exc}", Location(str(f))) from None
+            _check_secrets(f, data, secrets)
             total += len(data)
             if total > MAX_TOTAL_BYTES:
                 raise StateError(f"the content of this job is over {MAX_TOTAL_BYTES >> 20} MiB (at {f}); "
@@ -148,12 +158,15 @@ class ContentStore:
         return tree, manifest
 
 
-    def put_file(self, path: str | os.PathLike[str]) -> str:
-        """Store one file (a workflow); returns its sha256."""
+    def put_file(self, path: str | os.PathLike[str], secrets: Iterable[str] = ()) -> str:
+        """Store one file (a workflow); returns its sha256 (:class:`SecretInContent` if it
+        holds one of ``secrets``)."""
         try:
-            return self.put(Path(path).read_bytes())
+            data = Path(path).read_bytes()
         except OSError as exc:
             raise StateError(f"cannot read {path}: {exc.strerror or exc}", Location(str(path))) from None
+        _check_secrets(Path(path), data, secrets)
+        return self.put(data)
 
     def live_or_stored(self, path: str, sha: str) -> tuple[str, bool]:
         """``path`` when it still holds the stored bytes, else a copy of them with the same
@@ -166,6 +179,24 @@ class ContentStore:
                 copy.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
                 atomic_write(copy, self.get(sha))
         return str(copy), True
+
+
+def _check_secrets(path: Path, data: bytes, secrets: Iterable[str]) -> None:
+    for secret in secrets:
+        if secret and str(secret).encode() in data:
+            raise SecretInContent(f"content not stored: {path} holds a secret value (a retry reads the file as it "
+                                  "is then; vault-encrypt the value to have it stored)", Location(str(path)))
+
+
+def known_secrets(queue: Any, extra: Iterable[str] = ()) -> list[str]:
+    """Every value the queue's store and engine treat as secret (passwords, ``secrets:``,
+    ``--secret``, vault-decrypted values), plus ``extra``."""
+    out = set(str(s) for s in extra if s) | set(queue.store.redactor.secrets)
+    executor = getattr(queue, "executor", None)
+    inventory = getattr(executor, "inventory", None)
+    if executor is not None and inventory is not None:
+        out |= set(executor.redactor_for(inventory.hosts.values()).secrets)
+    return sorted(out)
 
 
 def _inside(tree: Path, p: Path) -> bool:

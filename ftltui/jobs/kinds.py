@@ -148,20 +148,24 @@ async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str,
                            retry: RetryPolicy | None = None, content: str | None = None, **kw: Any) -> Job:
     """Validate first (a bad file never becomes a job), store its content (a retry runs
     it, not what the file says by then; ``content``: the sha of a job being re-run), enqueue."""
-    from ftltui.jobs.content_store import ContentStore
+    from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secrets
 
     path = str(Path(path).resolve())
     store = ContentStore(queue.store.path)
-    if content is None:
-        wf = load_workflow(path, queue.executor.inventory if queue.executor else None)
-        content = store.put_file(path)
-    else:
-        wf = load_workflow(store.live_or_stored(path, content)[0], queue.executor.inventory if queue.executor else None)
+    stored = content
+    wf = load_workflow(path if stored is None else store.live_or_stored(path, stored)[0],
+                       queue.executor.inventory if queue.executor else None)
     secrets = wf.secret_values(vars)
     for step in wf.steps.values():
         spec = controller_spec(step.module)
         secrets += [str(step.args[a]) for a in spec.secret_args() if step.args.get(a) not in (None, "")]
-    return await queue.enqueue("workflow", {"file": path, "content": content, "vars": vars or {}, "check": check,
-                                            "resume": resume},
+    note = ""
+    if stored is None:
+        try:
+            stored = store.put_file(path, known_secrets(queue, secrets))
+        except SecretInContent as exc:  # secrets never reach the state dir: a retry reads the file again
+            note = exc.message
+    return await queue.enqueue("workflow", {"file": path, "content": stored, "content_note": note,
+                                            "vars": vars or {}, "check": check, "resume": resume},
                                title=f"workflow {wf.name}" + (" (check)" if check else ""),
                                secrets=secrets, retry=retry, **kw)

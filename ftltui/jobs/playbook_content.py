@@ -117,10 +117,11 @@ def load(path: Path, roles_path: Sequence[str], collections_paths: Sequence[str]
                          collections_paths=[Path(p) for p in collections_paths], vault=vault)
 
 
-def store_playbook(store: ContentStore, playbook: Any) -> tuple[str, Manifest]:
-    """Store what ``playbook`` is made of; returns (manifest sha, manifest)."""
+def store_playbook(store: ContentStore, playbook: Any, secrets: Sequence[str] = ()) -> tuple[str, Manifest]:
+    """Store what ``playbook`` is made of; returns (manifest sha, manifest). A file holding
+    one of ``secrets`` stores nothing (:class:`~ftltui.jobs.content_store.SecretInContent`)."""
     root, main, files = content_files(playbook)
-    return store.put_files(root, main, files)
+    return store.put_files(root, main, files, secrets)
 
 
 def _remap(paths: Sequence[str], root: Path, tree: Path) -> list[str]:
@@ -136,8 +137,12 @@ def _remap(paths: Sequence[str], root: Path, tree: Path) -> list[str]:
 
 def prepare(store: ContentStore, spec: dict[str, Any], vault: Any) -> PreparedRun:
     """Load the playbook this job stored: the live files when unchanged, else the copy."""
-    content = spec["content"]
+    content = spec.get("content")
     roles_path, coll_paths = spec.get("roles_path") or [], spec.get("collections_paths") or []
+    if not content:  # not stored (a file held a secret): the files as they are now
+        live = load(Path(spec["playbook"]), roles_path, coll_paths, vault)
+        return PreparedRun(live, "", "live", f"running {spec['playbook']} as it is now "
+                                             f"({spec.get('content_note') or 'content not stored'})")
     stored = store.manifest(content)
     why = ""
     try:

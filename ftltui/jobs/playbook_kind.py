@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from ftltui.engine.events import HostResult
 from ftltui.jobs import model as m
-from ftltui.jobs.content_store import ContentStore
+from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secrets
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook
@@ -154,14 +154,17 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
     roles_path = [str(Path(p).expanduser()) for p in roles_path]
     collections_paths = [str(Path(p).expanduser()) for p in collections_paths]
 
-    def load_and_store() -> tuple[Any, str]:
+    def load_and_store() -> tuple[Any, str | None, str]:
         playbook = load(Path(path), roles_path, collections_paths, vault)
-        sha, _manifest = store_playbook(content_store(queue), playbook)
-        return playbook, sha
+        try:
+            sha, _manifest = store_playbook(content_store(queue), playbook, known_secrets(queue))
+        except SecretInContent as exc:  # secrets never reach the state dir: a re-run reads the files again
+            return playbook, None, exc.message
+        return playbook, sha, ""
 
-    playbook, sha = await asyncio.to_thread(load_and_store)
+    playbook, sha, note = await asyncio.to_thread(load_and_store)
     opts = dict(options or {})
-    spec = {"playbook": path, "content": sha, "options": opts, "roles_path": roles_path,
+    spec = {"playbook": path, "content": sha, "content_note": note, "options": opts, "roles_path": roles_path,
             "collections_paths": collections_paths}
     kw.setdefault("hosts", play_hosts(playbook, getattr(queue.executor, "inventory", None), opts.get("limit")))
     return await queue.enqueue(KIND, spec, title=_title(path, opts), retry=retry or ONE_ATTEMPT, **kw)

@@ -132,3 +132,33 @@ def test_cli_retry_of_a_workflow_runs_the_stored_content(tmp_path: Path) -> None
     again = subprocess.run(cli[:3] + ["jobs", "requeue", "1", "-i", str(inv), "--state-dir", str(tmp_path / "state")],
                            capture_output=True, text=True, env=env)
     assert dest.read_text() == "v1\n", again.stdout + again.stderr
+
+
+async def test_a_file_holding_a_secret_is_never_stored(tmp_path: Path) -> None:
+    """Secrets never reach the state dir: such a file is run live, and the job says why."""
+    from ftltui.jobs.playbook_kind import enqueue_playbook
+
+    dest, wf = tmp_path / "out.txt", tmp_path / "wf.yml"
+    wf.write_text("name: s\nhosts: l1\nvars:\n  token: tok-Secret-9x\nsecrets: [token]\nsteps:\n"
+                  f"  - name: w\n    module: copy\n    args: {{dest: {dest}, content: hi}}\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: l1\n  gather_facts: false\n  vars: {pw: pw-Inventory-7q}\n  tasks:\n"
+                    f"    - copy: {{content: hi, dest: {tmp_path / 'b.txt'}}}\n")
+    q = await _queue(tmp_path)
+    q.executor.inventory.hosts["l1"].vars["ansible_become_password"] = "pw-Inventory-7q"
+    try:
+        job = await q.wait((await enqueue_workflow(q, wf)).id)
+        assert job.state == "succeeded" and job.spec["content"] is None
+        assert "holds a secret value" in job.spec["content_note"] and "tok-Secret-9x" not in job.spec["content_note"]
+        pb = await q.wait((await enqueue_playbook(q, book)).id)
+        assert pb.state == "succeeded" and pb.spec["content"] is None and pb.summary["ran"] == "live", pb.reason
+        again = await q.wait((await q.requeue(pb.id)).id)
+        assert again.state == "succeeded"
+    finally:
+        await q.stop()
+        await q.executor.close()
+        q.store.close()
+    for f in (tmp_path / "state").rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            assert b"tok-Secret-9x" not in data and b"pw-Inventory-7q" not in data, f
