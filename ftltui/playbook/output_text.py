@@ -14,8 +14,7 @@ stdout is not a terminal). Colours only on a terminal (never with ``NO_COLOR``),
 no text from a host or a playbook can drive the terminal: everything goes through
 :func:`safe_text` (JSON bodies escape control characters themselves).
 
-Left out on purpose: the ``FAILED - RETRYING`` lines of ``until`` (no event carries
-them) and ``NO MORE HOSTS LEFT`` (the runner reports no such moment).
+Left out: the ``FAILED - RETRYING`` lines of ``until`` (no event carries them).
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from ftltui.playbook.model import builtin_name
 
 MIN_WIDTH = 80
 INCLUDE_ACTIONS = frozenset({"include_tasks", "include_role"})
+NO_MORE_HOSTS = "NO MORE HOSTS LEFT"
 RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 
 # Ansible's default colours (ansible.cfg [colors]) as SGR codes
@@ -81,6 +81,33 @@ def recap_line(host: str, stats: ev.HostStats, colour: bool = False) -> str:
 
 def _sgr(code: str, text: str) -> str:
     return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _diff_colour(line: str) -> str | None:
+    return GREEN if line[:1] == "+" else RED if line[:1] == "-" else CYAN if line[:2] == "@@" else None
+
+
+def coloured_diff(lines: list[str]) -> list[str]:
+    """Diff lines coloured byte for byte as Ansible colours them: it colours each line
+    *with* its newline, so an empty colour pair opens the next line; a ``\\ No newline``
+    marker belongs to the line before it; an empty line ends one diff."""
+    out: list[str] = []
+    residue, previous = "", None
+    for line in lines:
+        if not line:
+            out.append(residue)
+            residue, previous = "", None
+            continue
+        marker = line.startswith("\\ No newline")
+        code = previous if marker else _diff_colour(line)
+        if code is None:
+            out.append(residue + line)
+            residue = ""
+        else:
+            out.append(("" if marker else residue) + _sgr(code, line))
+            residue = _sgr(code, "")
+        previous = code
+    return out
 
 
 def is_debug(action: str) -> bool:
@@ -184,6 +211,12 @@ class TextOutput:
         self._line(f"included: {safe_text(e.file)} for {safe_text(', '.join(e.hosts))}", CYAN)
 
     def on_PlaybookWarning(self, e: ev.PlaybookWarning) -> None:
+        if e.text == NO_MORE_HOSTS:  # the runner's word for Ansible's banner
+            self._banner(NO_MORE_HOSTS)
+            return
+        if e.text.startswith("ERROR! "):  # the run stopped on an error (exit 1)
+            self._write(self.err, [f"[ERROR]: {safe_text(e.text[7:])}"], RED)
+            return
         word = "[DEPRECATION WARNING]" if e.deprecation else "[WARNING]"
         self._write(self.err, [f"{word}: {safe_text(e.text)}"], PURPLE if e.deprecation else BRIGHT_PURPLE)
 
@@ -219,12 +252,8 @@ class TextOutput:
     def _diff(self, result: dict[str, Any]) -> None:
         if not self.diff or not result.get("changed") or not result.get("diff"):
             return
-        for line in diff_lines(result["diff"]):
-            line = safe_text(line)
-            if not self.colour or not line:
-                self._line(line)
-            else:
-                self._line(line, GREEN if line[0] == "+" else RED if line[0] == "-" else CYAN if line[:2] == "@@" else None)
+        lines = [safe_text(line) for line in diff_lines(result["diff"])]
+        self._write(self.out, coloured_diff(lines) if self.colour else lines)
 
     def on_ItemResult(self, e: ev.ItemResult) -> None:
         self.looped.add((e.task_id, e.host))

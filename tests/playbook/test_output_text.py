@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,8 @@ from netutil import closed_port
 from ftltui.playbook import events as ev
 from ftltui.playbook.output_text import TextOutput, banner, recap_line
 
-pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed"),
+              pytest.mark.timeout(900)]  # two ansible-playbook runs: minutes on a loaded 2-core machine
 
 ORACLE = Path(__file__).parent / "corpus" / "oracle"
 
@@ -89,7 +91,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict:
                    f"h2 ansible_connection=local ansible_python_interpreter={py}\n"
                    f"[dead]\ngone ansible_host=127.0.0.1 ansible_port={closed_port()} ansible_connection=ssh\n")
     runs = {}
-    for name, opts in (("plain", []), ("verbose-diff", ["-v", "-D"])):
+    for name, opts in (("plain", []), ("verbose-diff-colour", ["-v", "-D"])):
         out_dir = base / name
         out_dir.mkdir()
         (out_dir / "c-h1").write_text("old\n")
@@ -97,6 +99,9 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict:
         record = base / f"{name}.jsonl"
         env = ansible_env(home, FTL_RECORD_FILE=str(record), ANSIBLE_CALLBACK_PLUGINS=str(ORACLE / "callback_plugins"),
                           ANSIBLE_CALLBACKS_ENABLED="ftl_record")
+        if name.endswith("colour"):  # Ansible's colours without a terminal (the width stays 80)
+            del env["ANSIBLE_NOCOLOR"], env["NO_COLOR"]
+            env["ANSIBLE_FORCE_COLOR"] = "1"
         p = subprocess.run(["ansible-playbook", "-i", str(inv), str(ORACLE / "shapes" / "shapes.yml"),
                             "-e", f"out_dir={out_dir}", *opts], env=env, cwd=base, capture_output=True, text=True,
                            timeout=300)
@@ -119,10 +124,15 @@ def without_config_line(text: str) -> str:
     return "\n".join(lines[1:] if lines and "config file" in lines[0] else lines)
 
 
-@pytest.mark.parametrize("run", ["plain", "verbose-diff"])
+@pytest.mark.parametrize("run", ["plain", "verbose-diff-colour"])
 def test_text_output_equals_ansible_playbook_line_by_line(shapes, run):
     stdout, events, opts = shapes[run]
-    mine = render(events, verbosity=opts.count("-v"), diff="-D" in opts)
+    buf = io.StringIO()
+    out = TextOutput(buf, io.StringIO(), colour=run.endswith("colour"), width=80, verbosity=opts.count("-v"),
+                     diff="-D" in opts)
+    for e in events:
+        out(e)
+    mine = buf.getvalue()
     theirs = without_config_line(stdout)
     assert mine.splitlines() == theirs.splitlines()
 
@@ -136,8 +146,10 @@ def test_every_kind_of_line_was_exercised(shapes):
                    "RUNNING HANDLER [a handler]", "skipping: no hosts matched", "fatal: [gone]: UNREACHABLE! => {",
                    "[ERROR]: Task failed: Module failed: non-zero return code", "Origin: ", "PLAY RECAP"):
         assert needle in text, needle
-    assert "--- before: " in shapes["verbose-diff"][0] and "+new h1" in shapes["verbose-diff"][0]
-    assert "-x\n\\ No newline at end of file\n+no newline\n\\ No newline" in shapes["verbose-diff"][0]
+    coloured = re.sub(r"\x1b\[[0-9;]*m", "", shapes["verbose-diff-colour"][0])
+    assert "--- before: " in coloured and "+new h1" in coloured
+    assert "-x\n\\ No newline at end of file\n+no newline\n\\ No newline" in coloured
+    assert "\x1b[0;33mchanged: [h1]" in shapes["verbose-diff-colour"][0]
 
 
 def test_banner_width_follows_the_terminal_and_keeps_three_stars():

@@ -26,7 +26,8 @@ import pytest
 from netutil import closed_port
 from testbed import SUDOERS
 
-pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed"),
+              pytest.mark.timeout(900)]  # ansible-playbook beside ftl-tui: minutes on a loaded 2-core machine
 
 ORACLE = Path(__file__).parent / "corpus" / "oracle"
 BED_HOSTS = ("h01", "h02", "h03")
