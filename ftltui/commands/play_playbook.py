@@ -111,7 +111,7 @@ def _handle_playbook(args: argparse.Namespace) -> int:
         return syntax_check(path, args)
     if args.list_tasks or args.list_hosts or args.list_tags:
         return listing(path, args)
-    if args.verbose:
+    if args.verbose and not args.json:  # as ansible-playbook -v; never inside the JSON lines
         cfg = config_of(args)
         sys.stdout.write(f"Using {cfg.config_file} as config file\n" if cfg.config_file
                          else "No config file found; using defaults\n")

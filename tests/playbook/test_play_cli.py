@@ -153,3 +153,13 @@ def test_ctrl_c_exits_99_as_ansible_playbook(work):
     ours, err = _interrupt(work, FTL)
     assert ours == theirs == 99, err
     assert "User interrupted execution" in err
+
+
+def test_start_at_task_and_limit_give_ansible_playbooks_recap(work):
+    args = ("site.yml", "-i", "inv.ini", "-e", f"out={work}", "--start-at-task", "touch", "-l", "h2", "-e", "who=x")
+    theirs = run(work, ["ansible-playbook"], *args)
+    ours = run(work, FTL, *args)
+    assert recap(theirs.stdout) == {"h2": {"ok": 1, "changed": 1, "unreachable": 0, "failed": 1, "skipped": 0,
+                                           "rescued": 0, "ignored": 0}}, theirs.stdout
+    assert recap(ours.stdout) == recap(theirs.stdout)
+    assert ours.returncode == theirs.returncode
