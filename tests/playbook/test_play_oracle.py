@@ -180,3 +180,17 @@ def test_kv_arguments_decode_escapes_like_ansible(bed_inventory):
     res = run_both("kv_escapes.yml", bed_inventory, "-l", "h01")
     assert res["ansible"]["files"]["h01/kv"][0] == "line one\nline two\n"
     assert_same(res)
+
+
+def test_a_host_behind_a_jump_host(jumpbed, tmp_path):
+    """internal-1 is reachable only through the bastion: both tools take the ProxyJump from
+    the bed's ssh config (``-F``), as a user's ~/.ssh/config would give it."""
+    common = f"-F {jumpbed.ssh_config}"
+    hosts = {"internal-1": {"ansible_host": "internal-1", "ansible_ssh_common_args": common,
+                            "ansible_user": jumpbed.user, "ansible_ssh_private_key_file": str(jumpbed.key),
+                            "ansible_python_interpreter": "/usr/bin/python3"}}
+    inv = tmp_path / "jump.json"
+    inv.write_text(json.dumps({"all": {"hosts": hosts}}))
+    res = run_both("jump.yml", inv)
+    assert res["ansible"]["rc"] == 0 and "internal-1/reached" in res["ansible"]["files"], res["ansible"]["stdout"]
+    assert_same(res)
