@@ -24,6 +24,7 @@ from ftltui.modules.base import Arg, ModuleSpec
 SELINUX_SPECIAL_FS = ["fuse", "nfs", "vboxsf", "ramfs", "9p", "vfat"]
 NO_JSON = "Module result deserialization failed: No start of json char found"
 NO_JSON_END = "Module result deserialization failed: No end of json char found"
+LOST_BUNDLE = "is not on this host"  # the gate's words for a bundle missing from its cache
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 
 
@@ -134,7 +135,17 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
     }
     if b.base is not None:
         msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1])
-    raw = await gate.request(msg)
+    try:
+        raw = await gate.request(msg)
+    except GateFailed as exc:
+        if LOST_BUNDLE not in str(exc):
+            raise
+        # the host's cache lost a bundle this gate had confirmed (a cleaner, a user's rm -r):
+        # forget what was confirmed, send again, run once more
+        gate.__dict__.get("ftl_bundles", set()).difference_update(
+            p.digest for p in (b.base, b.module) if p is not None)
+        await ensure_bundles(gate, b)
+        raw = await gate.request(msg)
     return interpret(raw, no_log=no_log)
 
 
