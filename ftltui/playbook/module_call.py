@@ -109,13 +109,15 @@ def find_source(pc: PlayRun, scope: Scope, kind: str, src: str) -> Path:
 
 
 def render_template_file(templar: Any, text: str) -> str:
-    """A template file as Ansible's template action renders it: the source's trailing
-    newlines are kept as they were, whatever the last block tag trimmed."""
-    body = text.rstrip("\n")
-    trailing = len(text) - len(body)
+    """A template file as Ansible's template action renders it: one final newline of the
+    source is not part of the template (Jinja2's default), and the output then gets as
+    many trailing newlines as the source had, if it has fewer."""
+    body = text[:-1] if text.endswith("\n") else text
     render = getattr(templar, "render_text", None) or templar.render
     out = render(body)
-    return (out if isinstance(out, str) else str(out)) + "\n" * trailing
+    out = out if isinstance(out, str) else str(out)
+    missing = (len(text) - len(text.rstrip("\n"))) - (len(out) - len(out.rstrip("\n")))
+    return out + "\n" * max(0, missing)
 
 
 async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any], *, check: bool,

@@ -43,7 +43,7 @@ def tree(root: Path) -> dict[str, str]:
 
 def ansible(playbook: Path, inventory: Path, out: Path, *args: str) -> tuple[int, dict[str, dict[str, int]], str]:
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_PIPELINING="1")
     proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "-e", f"out={out}", *args, str(playbook)],
                           capture_output=True, text=True, env=env, cwd=str(playbook.parent), timeout=600,
                           stdin=subprocess.DEVNULL)
