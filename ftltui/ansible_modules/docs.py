@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
+from ftltui.ansible_modules.argspec import ArgSpec, read_argument_spec
 from ftltui.ansible_modules.docfrag import merge_fragments
 from ftltui.ansible_modules.finder import AnsibleModuleSource
-from ftltui.ansible_modules.argspec import ArgSpec, read_argument_spec
 from ftltui.ansible_modules.rules import ArgRules, rules_from
 from ftltui.modules.base import ModuleSpec
 

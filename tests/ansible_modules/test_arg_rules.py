@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from amhelp import Inv
 from pbhelp import play
+
 from ftltui.ansible_modules.docs import ansible_spec
 from ftltui.engine.executor import Executor, precheck_args
 from ftltui.errors import ModuleArgsError

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from amhelp import Inv
 from pbhelp import play
+
 from ftltui.engine.executor import Executor
 from ftltui.engine.redact import MASK
 

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_run_bed import HOME, _ansible, _inventory, _seed
+
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
 
