@@ -39,6 +39,28 @@ def render_args(args: dict[str, Any], templar: Any) -> dict[str, Any]:
     return out
 
 
+def with_module_defaults(short: str, action: str, args: dict[str, Any], scope: Scope, keywords: dict[str, Any],
+                         templar: Any) -> dict[str, Any]:
+    """``module_defaults`` (play, block, task; inner levels win) under the task's own args.
+    Entries name the module as written, by its short or ``ansible.builtin`` name; action
+    groups (``group/...``) are refused with a clear message."""
+    layers = [kw["module_defaults"] for kw in scope.keywords if "module_defaults" in kw]
+    if "module_defaults" in keywords:
+        layers.append(keywords["module_defaults"])
+    if not layers:
+        return args
+    names = {action, short, f"ansible.builtin.{short}", f"ansible.legacy.{short}"}
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for entry in layer if isinstance(layer, list) else [layer]:
+            for name, values in (templar.render(entry) or {}).items():
+                if str(name).startswith("group/"):
+                    raise FtlError(f"module_defaults: action groups ({name}) are not supported by ftl-tui")
+                if name in names and isinstance(values, dict):
+                    merged.update(values)
+    return {**merged, **args}
+
+
 def _drop_omits(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _drop_omits(v) for k, v in value.items() if not is_omit(v)}

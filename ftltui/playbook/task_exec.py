@@ -16,7 +16,9 @@ from ftltui.playbook.actions_controller import ACTIONS, ActionCall, evaluate_con
 from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult
 from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
 from ftltui.playbook.model import Task, builtin_name
-from ftltui.playbook.module_call import call_module, connection_host, delegate_host, render_args
+from ftltui.playbook.module_call import (
+    call_module, connection_host, delegate_host, render_args, with_module_defaults,
+)
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.results import censor, loop_result, public, skipped_result, status_of
 from ftltui.playbook.scope import Scope, as_list
@@ -130,7 +132,8 @@ class TaskRun:
             if self.action in ACTIONS:
                 call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar)
                 return await ACTIONS[self.action](call)
-            args = render_args(self.task.args, templar)
+            args = render_args(with_module_defaults(self.action, self.task.action, self.task.args,
+                                                    self.scope, self.kw, templar), templar)
             target = connection_host(self.pc, host, self.scope, self.kw, templar, variables)
             delegate = self.keyword("delegate_to")
             if delegate is not None:
@@ -199,8 +202,12 @@ class TaskRun:
 
     def apply(self, host: str, result: dict[str, Any], status: str) -> None:
         """Facts a result carries: set_fact/include_vars into the host's variables, a
-        module's ``ansible_facts`` (setup, package_facts...) into its facts."""
+        module's ``ansible_facts`` (setup, package_facts...) into its facts (the delegated
+        host's with ``delegate_facts``)."""
         st = self.pc.run.host(host)
+        delegate = self.keyword("delegate_to")
+        if delegate is not None and _truthy_kw(self.keyword("delegate_facts")) and "{{" not in str(delegate):
+            st = self.pc.run.host(str(delegate))
         for res in result.get("results", [result]) if "results" in result else [result]:
             facts = res.get("ansible_facts")
             if not isinstance(facts, dict) or status_of(res) in ("failed", "unreachable", "skipped"):
@@ -247,6 +254,12 @@ def _first_false(templar: Any, conditions: list[Any]) -> Any:
 
 def _keyword_true(templar: Any, value: Any) -> bool:
     return value is not None and evaluate_condition(templar, value)
+
+
+def _truthy_kw(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value is not None and str(value).strip().lower() in ("yes", "true", "1", "on", "y")
 
 
 def _label(value: Any) -> str:

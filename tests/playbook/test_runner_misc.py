@@ -64,3 +64,42 @@ def test_add_host_leaves_the_shared_inventory_alone(tmp_path: Path) -> None:
     assert asyncio.run(go()) == 0
     assert (tmp_path / "out" / "n1" / "added").read_text() == "new-n1 n1,n2\n"
     assert (sorted(inv.hosts), sorted(inv.groups)) == before
+
+
+def test_cancelled_run_reports_interrupted_recap(tmp_path: Path) -> None:
+    """Cancelling run_playbook (Ctrl+C, the console's cancel) emits the recap so far with
+    exit status 99 (ansible-playbook's "interrupted"), then the cancellation propagates."""
+    import asyncio
+
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory.loader import load_inventory
+    from ftltui.playbook.events import PlaybookFinished, TaskStarted
+    from ftltui.playbook.loader import load_playbook
+    from ftltui.playbook.runner import run_playbook
+    from runner_oracle import local_inventory
+
+    pb = tmp_path / "pb.yml"
+    pb.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n"
+                  "    - name: long\n      command: sleep 60\n    - command: 'true'\n")
+    inv = load_inventory([str(local_inventory(tmp_path, ["a", "b"]))])
+    events: list = []
+
+    async def go() -> None:
+        ex = Executor(inv)
+        task = asyncio.current_task()
+
+        def on_event(e: object) -> None:
+            events.append(e)
+            if isinstance(e, TaskStarted) and e.label == "long":
+                asyncio.get_running_loop().call_soon(task.cancel)
+
+        try:
+            await run_playbook(load_playbook(pb), ex, PlayOptions(), on_event)
+        finally:
+            await ex.close()
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(go())
+    done = [e for e in events if isinstance(e, PlaybookFinished)]
+    assert len(done) == 1 and done[0].exit_code == 99 and done[0].interrupted
+    assert done[0].stats["a"].ok == 1
