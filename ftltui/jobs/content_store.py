@@ -191,7 +191,7 @@ def _check_secrets(path: Path, data: bytes, secrets: Iterable[str]) -> None:
 def known_secrets(queue: Any, extra: Iterable[str] = ()) -> list[str]:
     """Every value the queue's store and engine treat as secret (passwords, ``secrets:``,
     ``--secret``, vault-decrypted values), plus ``extra``."""
-    out = set(str(s) for s in extra if s) | set(queue.store.redactor.secrets)
+    out = {str(s) for s in extra if s} | set(queue.store.redactor.secrets)
     executor = getattr(queue, "executor", None)
     inventory = getattr(executor, "inventory", None)
     if executor is not None and inventory is not None:

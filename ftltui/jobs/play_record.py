@@ -194,7 +194,7 @@ def cell_text(play: PlayView, task: TaskRow, host: str, cell: Cell | None) -> st
         return safe_text("\n".join(lines))
     r = cell.result
     if r.get("msg") not in (None, ""):
-        lines += _block("msg", r["msg"] if isinstance(r["msg"], str) else r["msg"])
+        lines += _block("msg", r["msg"])
     if r.get("rc") is not None:
         lines += [f"rc: {r['rc']}", ""]
     lines += _block("stdout", r.get("stdout"))

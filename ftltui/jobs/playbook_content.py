@@ -148,10 +148,9 @@ def prepare(store: ContentStore, spec: dict[str, Any], vault: Any) -> PreparedRu
     try:
         live = load(Path(spec["playbook"]), roles_path, coll_paths, vault)
         root, main, files = content_files(live)
-        if root == Path(stored.root):
-            if store.manifest_of(root, main, files).same_files(stored):
-                return PreparedRun(live, content, "live", f"running {spec['playbook']} "
-                                                          f"(content {content[:12]}, unchanged)")
+        if root == Path(stored.root) and store.manifest_of(root, main, files).same_files(stored):
+            return PreparedRun(live, content, "live", f"running {spec['playbook']} "
+                                                      f"(content {content[:12]}, unchanged)")
         why = "changed since it was stored"
     except FtlError as exc:  # removed, or no longer parses: the stored copy still runs
         why = f"cannot be loaded now ({exc})"
