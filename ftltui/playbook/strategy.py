@@ -11,6 +11,7 @@ import asyncio
 import fnmatch
 from typing import Any
 
+from ftltui.errors import FtlError
 from ftltui.playbook.events import TaskStarted
 from ftltui.playbook.handlers import flush, notify
 from ftltui.playbook.meta import run_meta
@@ -155,7 +156,10 @@ class Strategy:
                               "ansible_failed_result": o.result}
         if o.result.get("changed") and o.status not in ("unreachable",) and "notify" in tr.kw:
             if o.status != "failed" or o.ignored:
-                notify(self.pc, o.host, tr.kw["notify"], tr.templar_for(o.host)[0])
+                missing = notify(self.pc, o.host, tr.kw["notify"], tr.templar_for(o.host)[0])
+                if missing:  # ansible-playbook stops with this error (exit 1)
+                    raise FtlError(f"The requested handler '{missing[0]}' was not found in either the main "
+                                   "handlers list nor in the listening handlers list", tr.task.location)
 
     def _check_fail_percentage(self) -> None:
         pct = self.pc.play.keywords.get("max_fail_percentage")

@@ -103,3 +103,10 @@ def test_cancelled_run_reports_interrupted_recap(tmp_path: Path) -> None:
     done = [e for e in events if isinstance(e, PlaybookFinished)]
     assert len(done) == 1 and done[0].exit_code == 99 and done[0].interrupted
     assert done[0].stats["a"].ok == 1
+
+
+def test_missing_handler_is_an_error(tmp_path: Path) -> None:
+    res = compare(CORPUS / "nohandler.yml", tmp_path, ["a"])
+    assert res["ftl"][0] == res["ansible"][0] == 1
+    assert res["ftl"][2] == res["ansible"][2] == {}
+    assert any("was not found" in getattr(e, "text", "") for e in res["events"])
