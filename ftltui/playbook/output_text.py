@@ -266,7 +266,7 @@ class TextOutput:
         elif e.status in ("failed", "unreachable"):
             self._error(e, e.status)
             word = "failed" if e.status == "failed" else "fatal"
-            self._line(f"{word}: [{host}] (item={label}) =>{self._body(e.result, action, always=True)[3:]}",
+            self._line(f"{word}: [{host}] (item={label}){self._body(e.result, action, always=True)}",
                        STATUS_COLOUR[e.status])
         else:
             self._line(f"{e.status}: [{host}] => (item={label}){self._body(e.result, action)}",
