@@ -163,3 +163,22 @@ def test_start_at_task_and_limit_give_ansible_playbooks_recap(work):
                                            "rescued": 0, "ignored": 0}}, theirs.stdout
     assert recap(ours.stdout) == recap(theirs.stdout)
     assert ours.returncode == theirs.returncode
+
+
+def test_private_vars_prompt_on_a_terminal_looks_like_ansible_playbook(work):
+    """On a terminal the prompt is asked, the answer is not echoed, and the screen is
+    ansible-playbook's, character for character."""
+    from ptycli import cli_in_pty
+
+    (work / "prompt.yml").write_text("- hosts: h1\n  gather_facts: false\n  vars_prompt:\n    - name: secret_word\n"
+                                     "      prompt: Secret word\n  tasks:\n"
+                                     "    - debug: msg=\"len={{ secret_word | length }}\"\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_NOCOLOR="1", NO_COLOR="1", HOME=str(work / "home"))
+    screens = {}
+    for side, cmd in (("ansible", ["ansible-playbook"]), ("ftl-tui", FTL)):
+        rc, screen = cli_in_pty([*cmd, "-i", "inv.ini", "prompt.yml"], b"Secret word", "hunter22", cwd=work,
+                                env=env)
+        screens[side] = (rc, screen)
+    assert screens["ftl-tui"] == screens["ansible"]
+    assert '"msg": "len=8"' in screens["ansible"][1] and "hunter22" not in screens["ansible"][1]
