@@ -28,6 +28,12 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 
+# ansible-core modules whose action plugin checks the arguments before the module does, with
+# its own words ("src (or content) is required"): the controller leaves them to the action
+ACTION_CHECKS_FIRST = frozenset(f"ansible.builtin.{n}" for n in (
+    "copy", "unarchive", "assemble", "async_status", "template", "fetch"))
+
+
 @dataclass(frozen=True)
 class OptionDoc:
     """One option as Ansible documents it (``type`` defaults to ``str`` as in ansible-doc)."""
@@ -176,7 +182,8 @@ def _module_doc(fqcn: str, path: str, root: str, _mtime: int) -> ModuleDoc:
         free_form=free_form,
         deprecated=(doc or {}).get("deprecated") if isinstance((doc or {}).get("deprecated"), dict) else None,
         notes=tuple(_text(n) for n in (doc or {}).get("notes") or ()),
-        rules=rules_from(spec.options, options, spec.rule_keywords) if spec is not None else None,
+        rules=rules_from(spec.options, options, spec.rule_keywords)
+        if spec is not None and fqcn not in ACTION_CHECKS_FIRST else None,
     )
 
 

@@ -31,6 +31,8 @@ from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec
 if TYPE_CHECKING:
     from ftltui.engine.ansible_actions import ModuleCall
 
+NOT_FOUND = ("Unexpected AnsibleActionFail error: Could not find or access '{}' on the Ansible Controller.\n"
+             "If you are using a module and expect the file to exist on the remote, see the remote_src option")
 MAX_DIFF_SIZE = 104448  # ansible.cfg's max_diff_size default
 # args the file module takes when the content is already there
 _FILE_ARGS = frozenset({"mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes",
@@ -57,6 +59,9 @@ async def copy_action(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any
     """``ansible.builtin.copy`` without ``remote_src``, as Ansible's action runs it."""
     params = dict(params)
     dest = str(params.get("dest") or "")
+    problem = _bad_args(params)
+    if problem:
+        return {"failed": True, "changed": False, "msg": problem}
     if params.get("content") is not None:
         content = params["content"]
         data = content.encode() if isinstance(content, str) else json.dumps(content).encode()
@@ -66,15 +71,25 @@ async def copy_action(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any
             return await _copy_file(call, spec, params, _Source(f.name, "source", dest, is_content=True))
         finally:
             os.unlink(f.name)
-    if not params.get("src"):
-        return await call.module(spec, params)  # the module reports what is missing
     given = os.path.expanduser(str(params["src"]))
     source = given if os.path.isabs(given) or not base_dir else os.path.join(base_dir, given)
     if os.path.isdir(source):
         return await _copy_tree(call, spec, params, source, dest)
     if not os.path.isfile(source):
-        return {"failed": True, "changed": False, "msg": f"Could not find or access '{given}' on the controller"}
+        return {"failed": True, "changed": False, "msg": NOT_FOUND.format(source)}
     return await _copy_file(call, spec, params, _Source(source, os.path.basename(source), dest))
+
+
+def _bad_args(params: dict[str, Any]) -> str | None:
+    """The action's own argument checks, which come before the module's (Ansible's words)."""
+    has_src, has_content = params.get("src") is not None, params.get("content") is not None
+    if has_src and has_content:
+        return "src and content are mutually exclusive"
+    if not has_src and not has_content:
+        return "src (or content) is required"
+    if not params.get("dest"):
+        return "dest is required"
+    return None
 
 
 async def _copy_tree(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any], source: str, dest: str

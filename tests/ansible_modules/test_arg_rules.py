@@ -86,3 +86,27 @@ def test_calls_that_keep_the_rules_are_not_refused(module: str, args: dict[str, 
     assert spec.rules is not None
     assert spec.rules.violation(args) is None
     precheck_args(spec, args)
+
+
+COPY_ACTION = [  # the copy action checks these itself, before the module, in its own words
+    ({}, True),
+    ({"content": "some text"}, True),
+    ({"src": "/etc/hostname", "content": "some text", "dest": "@DIR@/zz"}, True),
+    ({"src": "@DIR@/no-such-file", "dest": "@DIR@/zz"}, False),
+]
+
+
+def test_copy_action_checks_come_first_with_its_words(tmp_path: Path) -> None:
+    d = str(tmp_path)
+    want = play(tmp_path, [{"ansible.builtin.copy": _fill(a, d), "check_mode": c} for a, c in COPY_ACTION],
+                name="copy-action")
+    loop = asyncio.new_event_loop()
+    executor = Executor(Inv(), ansible_modules=["copy"])
+    try:
+        for (args, check), oracle in zip(COPY_ACTION, want):
+            res = loop.run_until_complete(executor.run("localhost", "ansible.builtin.copy", _fill(args, d), check=check))
+            got = res.results["localhost"]
+            assert (got.status, got.result["msg"]) == ("failed", oracle["msg"]), args
+    finally:
+        loop.run_until_complete(executor.close())
+        loop.close()
