@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ftltui.commands.common import (
     EXIT_FAILED,
@@ -32,7 +33,6 @@ from ftltui.commands.common import (
     write_out,
 )
 from ftltui.commands.key_pass import add_key_pass_arg, key_pass_options
-from ftltui.commands.play_playbook import add_playbook_args, handle_playbook, reject_playbook_options
 from ftltui.commands.options import (
     add_become_args,
     add_connection_args,
@@ -40,6 +40,11 @@ from ftltui.commands.options import (
     parse_extra_vars,
     secrets_of,
     var_defaults_of,
+)
+from ftltui.commands.play_playbook import (
+    add_playbook_args,
+    handle_playbook,
+    reject_playbook_options,
 )
 from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import HostFinished, OutputLine

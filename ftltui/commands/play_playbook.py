@@ -19,9 +19,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ftltui.commands.common import config_of, keyring_of, load_inventory_of, positive_int, state_dir_of
+from ftltui.commands.common import (
+    config_of,
+    keyring_of,
+    load_inventory_of,
+    positive_int,
+    state_dir_of,
+)
 from ftltui.commands.key_pass import key_pass_options
-from ftltui.commands.options import OptionsError, forks_of, parse_extra_vars, secrets_of, var_defaults_of
+from ftltui.commands.options import (
+    OptionsError,
+    forks_of,
+    parse_extra_vars,
+    secrets_of,
+    var_defaults_of,
+)
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 
@@ -92,7 +104,7 @@ def play_options_of(args: argparse.Namespace) -> Any:
 
 def _search_paths(args: argparse.Namespace) -> dict[str, Any]:
     cfg = config_of(args)
-    expand = lambda paths: [Path(os.path.expanduser(p)) for p in paths or []]  # noqa: E731
+    expand = lambda paths: [Path(os.path.expanduser(p)) for p in paths or []]
     return {"roles_path": expand(getattr(cfg, "roles_path", [])),
             "collections_paths": expand(getattr(cfg, "collections_path", [])), "vault": keyring_of(args)}
 

@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from netutil import closed_port
+
 from ftltui.playbook import events as ev
 from ftltui.playbook.output_text import TextOutput, banner, recap_line
 

@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from netutil import closed_port
 from testbed import SUDOERS
 
@@ -136,7 +135,7 @@ def test_check_and_diff_change_nothing_and_show_the_same_diffs(bed_inventory):
     headers = []
     for task in ("would change the content", "would create a file", "a command is skipped in check mode"):
         ours, theirs = (changed_task_block(res[side]["stdout"], task) for side in ("ftl-tui", "ansible"))
-        is_header = lambda line: line.startswith(("--- before", "+++ after"))  # noqa: E731
+        is_header = lambda line: line.startswith(("--- before", "+++ after"))
         assert [x for x in ours if not is_header(x)] == [x for x in theirs if not is_header(x)], task
         if ours != theirs:
             headers.append(task)
