@@ -46,7 +46,7 @@ def batches(play: Play, hosts: list[str], executor: Any, options: PlayOptions) -
         value = templar.render(s)
         text = str(value).strip()
         if text.endswith("%"):
-            n = int(math.floor(len(hosts) * float(text[:-1]) / 100.0))
+            n = math.floor(len(hosts) * float(text[:-1]) / 100.0)
         else:
             n = int(text)
         sizes.append(max(1, n) if n > 0 else len(hosts))

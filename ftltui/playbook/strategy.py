@@ -154,12 +154,12 @@ class Strategy:
             st.failed_task = {"ansible_failed_task": {"name": tr.task.name or tr.task.action,
                                                       "action": tr.task.action},
                               "ansible_failed_result": o.result}
-        if o.result.get("changed") and o.status not in ("unreachable",) and "notify" in tr.kw:
-            if o.status != "failed" or o.ignored:
-                missing = notify(self.pc, o.host, tr.kw["notify"], tr.templar_for(o.host)[0])
-                if missing:  # ansible-playbook stops with this error (exit 1)
-                    raise FtlError(f"The requested handler '{missing[0]}' was not found in either the main "
-                                   "handlers list nor in the listening handlers list", tr.task.location)
+        notifies = o.result.get("changed") and "notify" in tr.kw
+        if notifies and o.status != "unreachable" and (o.status != "failed" or o.ignored):
+            missing = notify(self.pc, o.host, tr.kw["notify"], tr.templar_for(o.host)[0])
+            if missing:  # ansible-playbook stops with this error (exit 1)
+                raise FtlError(f"The requested handler '{missing[0]}' was not found in either the main "
+                               "handlers list nor in the listening handlers list", tr.task.location)
 
     def _check_fail_percentage(self) -> None:
         pct = self.pc.play.keywords.get("max_fail_percentage")
