@@ -4,7 +4,8 @@ pre_tasks, of roles+tasks, of post_tasks, and ``meta: flush_handlers``)."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ftltui.playbook.playctx import HandlerEntry, PlayRun
 from ftltui.playbook.scope import Scope, as_list

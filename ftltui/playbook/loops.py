@@ -12,8 +12,8 @@ import itertools
 import os
 from typing import Any
 
-from ftltui.errors import TemplateError
 from ftltui.engine.kvargs import parse_kv
+from ftltui.errors import TemplateError
 
 LOOP_KEYS = ("loop",) + tuple(f"with_{k}" for k in (
     "items", "dict", "fileglob", "together", "sequence", "list", "indexed_items", "flattened",

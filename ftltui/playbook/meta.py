@@ -32,10 +32,7 @@ async def run_meta(strategy: Strategy, task: Task, scope: Scope, hosts: list[str
         return
     tr = TaskRun(pc, task, scope, "")
     chosen = [h for h in hosts if _when(tr, h)]
-    if what == "end_play":
-        if chosen:
-            pc.ended = True
-    elif what == "end_batch":
+    if what == "end_play" or what == "end_batch":
         if chosen:
             pc.ended = True
     elif what == "end_host":

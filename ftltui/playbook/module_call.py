@@ -6,9 +6,10 @@ playbook's variables (``template`` renders here with them; ``copy``/``template``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ftltui.engine.events import OutputLine
 from ftltui.errors import FtlError
@@ -134,7 +135,7 @@ def render_template_file(templar: Any, text: str) -> str:
     """A template file as Ansible's template action renders it: one final newline of the
     source is not part of the template (Jinja2's default), and the output then gets as
     many trailing newlines as the source had, if it has fewer."""
-    body = text[:-1] if text.endswith("\n") else text
+    body = text.removesuffix("\n")
     render = getattr(templar, "render_text", None) or templar.render
     out = render(body)
     out = out if isinstance(out, str) else str(out)

@@ -10,7 +10,8 @@ Public API: :func:`run_playbook`. Every event goes to ``on_event`` as it happens
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ftltui.errors import FtlError
 from ftltui.playbook.events import (
@@ -24,7 +25,13 @@ from ftltui.playbook.events import (
 from ftltui.playbook.handlers import add_handlers
 from ftltui.playbook.model import Block, Item, Play, Playbook, RoleUse, Task
 from ftltui.playbook.options import PlayOptions
-from ftltui.playbook.play_setup import batches, gather_task, load_vars_files, play_hosts, prompt_vars
+from ftltui.playbook.play_setup import (
+    batches,
+    gather_task,
+    load_vars_files,
+    play_hosts,
+    prompt_vars,
+)
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.run_inventory import run_copy
 from ftltui.playbook.scope import Scope
@@ -167,4 +174,4 @@ def _role_handlers(pc: PlayRun, use: RoleUse, scope: Scope) -> None:
     add_handlers(pc, use.role.handlers, scope.enter(use.keywords, role=use))
 
 
-__all__ = ["run_playbook", "Task"]
+__all__ = ["Task", "run_playbook"]

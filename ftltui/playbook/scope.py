@@ -7,8 +7,9 @@ adding up) is computed here, once per nesting level, as an immutable :class:`Sco
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 from ftltui.playbook.model import Role, RoleUse
 
@@ -88,20 +89,13 @@ def tags_selected(tags: Iterable[str], only: Iterable[str], skip: Iterable[str])
     skip = tag_set(list(skip))
     untagged = not tags
     effective = tags or frozenset({"untagged"})
-    run = False
-    if "always" in tags:
-        run = True
-    elif "all" in only and "never" not in tags:
-        run = True
-    elif not effective.isdisjoint(only):
-        run = True
-    elif "tagged" in only and not untagged and "never" not in tags:
-        run = True
+    asked = "all" in only and "never" not in tags
+    asked = asked or not effective.isdisjoint(only)
+    asked = asked or ("tagged" in only and not untagged and "never" not in tags)
+    run = "always" in tags or asked
     if run and skip:
         if "all" in skip:
             run = "always" in tags and "always" not in skip
-        elif not effective.isdisjoint(skip):
-            run = False
-        elif "tagged" in skip and not untagged:
+        elif not effective.isdisjoint(skip) or ("tagged" in skip and not untagged):
             run = False
     return run

@@ -10,8 +10,9 @@ ignored failure counts ``ok`` and ``ignored``; a failure a rescue section caught
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ftltui.playbook.events import HostStats, PlaybookEvent
 

@@ -17,10 +17,20 @@ from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult
 from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
 from ftltui.playbook.model import Task, builtin_name
 from ftltui.playbook.module_call import (
-    call_module, connection_host, delegate_host, render_args, with_module_defaults,
+    call_module,
+    connection_host,
+    delegate_host,
+    render_args,
+    with_module_defaults,
 )
 from ftltui.playbook.playctx import PlayRun
-from ftltui.playbook.results import censor, loop_result, public, skipped_result, status_of
+from ftltui.playbook.results import (
+    censor,
+    loop_result,
+    public,
+    skipped_result,
+    status_of,
+)
 from ftltui.playbook.scope import Scope, as_list
 from ftltui.playbook.templar import make_templar
 from ftltui.playbook.vars import task_vars

@@ -10,8 +10,8 @@ renders them when they are read.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from runner_oracle import CORPUS, ansible, ftl, tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ansible_modules"))
-from test_run_bed import HOME, _inventory, _seed  # noqa: E402
+from test_run_bed import HOME, _inventory, _seed
 
 pytestmark = [pytest.mark.ssh, pytest.mark.skipif(shutil.which("ansible-playbook") is None,
                                                   reason="ansible-playbook (the oracle) is not installed")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from runner_oracle import CORPUS, assert_same, compare
 
 pytestmark = pytest.mark.skipif(__import__("shutil").which("ansible-playbook") is None,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from runner_oracle import CORPUS, assert_same, compare
 
 from ftltui.playbook.options import PlayOptions
-from runner_oracle import CORPUS, assert_same, compare
 
 pytestmark = pytest.mark.skipif(__import__("shutil").which("ansible-playbook") is None,
                                 reason="ansible-playbook (the oracle) is not installed")

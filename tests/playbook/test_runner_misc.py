@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from ftltui.playbook.options import PlayOptions
 from runner_oracle import CORPUS, assert_same, compare
 
+from ftltui.playbook.options import PlayOptions
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from netutil import closed_port  # noqa: E402
+from netutil import closed_port
 
 pytestmark = pytest.mark.skipif(__import__("shutil").which("ansible-playbook") is None,
                                 reason="ansible-playbook (the oracle) is not installed")
@@ -43,11 +43,12 @@ def test_add_host_leaves_the_shared_inventory_alone(tmp_path: Path) -> None:
     """The console's inventory is shared by every run: a playbook's add_host changes only its own view."""
     import asyncio
 
+    from runner_oracle import local_inventory
+
     from ftltui.engine.executor import Executor
     from ftltui.inventory.loader import load_inventory
     from ftltui.playbook.loader import load_playbook
     from ftltui.playbook.runner import run_playbook
-    from runner_oracle import local_inventory
 
     inv = load_inventory([str(local_inventory(tmp_path, ["a", "b"]))])
     before = (sorted(inv.hosts), sorted(inv.groups))
@@ -71,12 +72,13 @@ def test_cancelled_run_reports_interrupted_recap(tmp_path: Path) -> None:
     exit status 99 (ansible-playbook's "interrupted"), then the cancellation propagates."""
     import asyncio
 
+    from runner_oracle import local_inventory
+
     from ftltui.engine.executor import Executor
     from ftltui.inventory.loader import load_inventory
     from ftltui.playbook.events import PlaybookFinished, TaskStarted
     from ftltui.playbook.loader import load_playbook
     from ftltui.playbook.runner import run_playbook
-    from runner_oracle import local_inventory
 
     pb = tmp_path / "pb.yml"
     pb.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n"
