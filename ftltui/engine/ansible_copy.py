@@ -18,12 +18,14 @@ What the action does, reproduced from its documented behaviour and checked again
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec
@@ -100,7 +102,7 @@ async def _copy_tree(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
     root = dest if dest.endswith("/") else dest + "/"
     if not source.endswith("/"):  # "src" (no slash): the directory itself goes into dest
         root = root + os.path.basename(source.rstrip("/")) + "/"
-    dirs, files = _walk(source)
+    dirs, files = await asyncio.to_thread(_walk, source)
     changed = False
     last: dict[str, Any] = {}
     top = await _stat(call, root.rstrip("/") or "/", follow=True, checksum=False)
@@ -160,7 +162,7 @@ async def _copy_file(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
         st = await _stat(call, dest_file, follow=follow, checksum=force)
     if st.get("exists") and not force:
         return {"changed": False, "dest": src.dest, "src": params.get("src")}
-    local = sha1(src.path)
+    local = await asyncio.to_thread(sha1, src.path)  # big files: never block the loop other hosts share
     if local == st.get("checksum"):
         args = {k: v for k, v in params.items() if k in _FILE_ARGS}
         args.update(dest=src.dest, _original_basename=src.basename, recurse=False, state="file")
@@ -203,8 +205,7 @@ async def _diff(call: ModuleCall, src: _Source, dest_file: str, st: dict[str, An
     if os.path.getsize(src.path) > MAX_DIFF_SIZE:
         out["src_larger"] = MAX_DIFF_SIZE
     else:
-        with open(src.path, "rb") as f:
-            data = f.read()
+        data = await asyncio.to_thread(Path(src.path).read_bytes)
         if b"\x00" in data:
             out["src_binary"] = 1
         else:
