@@ -109,8 +109,11 @@ def empty_bundle_cache(home: Path) -> int:
     """Remove the bed user's cached Ansible bundles (``ab-*``); returns how many there were."""
     cache = home / ".cache" / "ftl-tui"
     gone = 0
-    for d in cache.glob("ab-*"):
-        shutil.rmtree(d, ignore_errors=True)
+    for d in cache.glob("ab-*"):  # a zip (imported in place) or an unpacked directory
+        if d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            d.unlink(missing_ok=True)
         gone += 1
     return gone
 

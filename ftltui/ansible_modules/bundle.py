@@ -16,10 +16,11 @@ Each zip is named by a SHA-256 over its source files' names and contents
 (:func:`ftltui.gate.ansible_child.bundle_digest`, which the gate checks again), so a
 changed module file or an upgraded collection gives a new name and is sent again,
 while an unchanged one is sent once per host and then found in the host's cache.
-Beside each ``.py`` rides its compiled ``__pycache__`` file for this interpreter
-(an unchecked hash-based .pyc: the bundle never changes once named): a host with the
-same Python version imports ``basic``'s ~55 files without compiling them, a host with
-another version ignores them (the file names carry the version tag).
+Beside each ``.py`` rides its compiled ``.pyc`` for this interpreter (unchecked
+hash-based: the bundle never changes once named) and a member naming its cache tag: a
+host with the same Python version keeps the zip as it came and imports from it
+(zipimport, as AnsiballZ does), compiling nothing and writing one file instead of one per
+member; a host with another version unpacks the sources and compiles them once.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from ftltui.ansible_modules import bundle_store
 from ftltui.ansible_modules.locations import ansible_core_dir
-from ftltui.gate.ansible_child import bundle_digest
+from ftltui.gate.ansible_child import PYC_TAG, bundle_digest
 
 # What AnsiballZ always ships besides the module's own imports (ansible-core 2.19):
 # the loader that runs a module, basic, and the legacy serialization profile's two halves.
@@ -255,8 +256,8 @@ def _pyc(arc: str, source: bytes) -> tuple[str, bytes] | None:
         code = compile(source, arc, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return None  # the host reports it when the module is imported, as Ansible would
-    folder, _, filename = arc.rpartition("/")
-    name = f"{folder}/__pycache__/{filename[:-3]}.{tag}.pyc" if folder else f"__pycache__/{filename[:-3]}.{tag}.pyc"
+    # zipimport's place for it: beside the source (a host of another Python ignores these)
+    name = arc[:-3] + ".pyc"
     head = importlib.util.MAGIC_NUMBER + (0b01).to_bytes(4, "little") + importlib.util.source_hash(source)
     return name, head + marshal.dumps(code)
 
@@ -269,6 +270,7 @@ def _zip(files: dict[str, bytes], compiled: bool = True) -> Payload:
                 pyc = _pyc(arc, data)
                 if pyc is not None:
                     members[pyc[0]] = pyc[1]
+                    members[PYC_TAG] = str(sys.implementation.cache_tag).encode("ascii")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for arc in sorted(members):

@@ -38,9 +38,20 @@ def warm_stdlib() -> None:
             pass
 
 
+PYC_TAG = "ftl-pyc-tag"  # bundle member naming the cache tag its .pyc members were compiled for
+
+
 def is_derived(name: str) -> bool:
-    """A bundle member made from another one (a ``__pycache__`` .pyc): not part of its name."""
-    return name.endswith(".pyc") and "__pycache__/" in name
+    """A bundle member made from another one (a .pyc, its tag): not part of the bundle's name."""
+    return name.endswith(".pyc") or name == PYC_TAG
+
+
+def importable_in_place(members: Dict[str, bytes]) -> bool:
+    """Whether this interpreter can import the bundle straight from its zip (zipimport, as
+    AnsiballZ does): its .pyc members are for our cache tag, so nothing needs compiling,
+    and the host writes one file per bundle instead of one per member."""
+    tag = members.get(PYC_TAG)
+    return tag is not None and tag.decode("ascii", "replace") == str(sys.implementation.cache_tag)
 
 
 def bundle_digest(members: Dict[str, bytes]) -> str:
@@ -63,7 +74,7 @@ def bundle_digest(members: Dict[str, bytes]) -> str:
 def _write_members(root: str, members: Dict[str, bytes]) -> None:
     """Unpack checked bundle members under ``root`` (names already checked to stay inside)."""
     for name, data in members.items():
-        if name.endswith("/"):
+        if name.endswith("/") or is_derived(name):  # another Python's .pyc: ours is written on import
             continue
         path = os.path.join(root, *name.split("/"))
         os.makedirs(os.path.dirname(path), 0o755, exist_ok=True)
@@ -243,11 +254,13 @@ def _python_child(mdir: str, bdir: str, fresh: bool, fqn: str, loader: str, para
         sys.path.insert(0, bdir)
     sys.path.insert(0, mdir)
     # packages imported during the warm-up only search the base bundle: let them see this one
+    # (a zip bundle: a missing "archive.zip/sub/dir" entry just finds nothing)
+    in_zip = mdir.endswith(".zip")
     for name, mod in list(sys.modules.items()):
         if name == "ansible" or name.startswith("ansible."):
             path = getattr(mod, "__path__", None)
             sub = os.path.join(mdir, *name.split("."))
-            if path is not None and os.path.isdir(sub):
+            if path is not None and (in_zip or os.path.isdir(sub)):
                 try:
                     path.insert(0, sub)
                 except AttributeError:

@@ -24,7 +24,7 @@ import threading
 
 from ftltui.gate.ansible_child import (_child, _exec_child, _python_child, _read_all, _read_path, _reap_group,
                                        _script_argv, _spare_main, _wait, _write_members,
-                                       bundle_digest, warm_stdlib)
+                                       bundle_digest, importable_in_place, warm_stdlib)
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
@@ -65,18 +65,23 @@ class AnsibleRunner:
         self.spare_lock = threading.Lock()
 
     def bundle_dir(self, digest: str) -> str:
-        return os.path.join(self.root, "ab-" + os.path.basename(digest))
+        """Where an installed bundle is: its zip (imported in place) or its unpacked directory."""
+        base = os.path.join(self.root, "ab-" + os.path.basename(digest))
+        return base + ".zip" if os.path.isfile(base + ".zip") else base
+
+    def has(self, digest: str) -> bool:
+        return os.path.exists(self.bundle_dir(digest))
 
     def missing(self, digests: List[str]) -> List[str]:
-        return [d for d in digests if d and not os.path.isdir(self.bundle_dir(d))]
+        return [d for d in digests if d and not self.has(d)]
 
     def install(self, digest: str, zip_path: str) -> str:
         """Unpack an uploaded zip (already size/sha256-checked by ``put``) into the cache."""
         import zipfile
 
+        if self.has(digest):
+            return self.bundle_dir(digest)
         target = self.bundle_dir(digest)
-        if os.path.isdir(target):
-            return target
         tmp = "%s.%d.%d" % (target, os.getpid(), threading.get_ident())
         with zipfile.ZipFile(zip_path) as zf:
             members = {}
@@ -86,6 +91,9 @@ class AnsibleRunner:
                 members[name] = zf.read(name)
             if bundle_digest(members) != digest:
                 raise ValueError("bundle %s: content does not match its name" % digest)
+            if importable_in_place(members):  # one file, imported as is (zipimport)
+                _place(zip_path, target + ".zip", tmp)
+                return target + ".zip"
             _write_members(tmp, members)
         try:
             os.rename(tmp, target)
@@ -128,7 +136,7 @@ class AnsibleRunner:
         style = str(msg.get("style"))
         bundle = str(msg["bundle"])
         mdir = self.bundle_dir(bundle)
-        if not os.path.isdir(mdir):
+        if not os.path.exists(mdir):
             raise ValueError("bundle %s is not on this host" % bundle)
         rid = msg.get("id")
         work = os.path.join(self.tmpdir, "ansible-tmp-%s" % rid)
@@ -138,7 +146,7 @@ class AnsibleRunner:
         try:
             if style == "python":
                 base = str(msg["base"])
-                if not os.path.isdir(self.bundle_dir(base)):
+                if not self.has(base):
                     raise ValueError("bundle %s is not on this host" % base)
                 self.warm(base, list(msg.get("warm") or []))
                 params = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
@@ -238,6 +246,18 @@ class AnsibleRunner:
         rc = -sig if sig else os.WEXITSTATUS(status)
         return {"rc": rc, "signal": sig, "stdout": stdout, "stderr": stderr, "lingering": lingering,
                 "cancelled": killed}
+
+
+def _place(zip_path: str, target: str, tmp: str) -> None:
+    """Move an uploaded zip into the cache atomically (copied first when /tmp is another filesystem)."""
+    try:
+        os.rename(zip_path, target)
+        return
+    except OSError:
+        pass
+    with open(zip_path, "rb") as src, open(tmp, "wb") as dst:
+        dst.write(src.read())
+    os.rename(tmp, target)
 
 
 # -- the gate's side of the protocol (``bundles`` and ``arun``, docs/gate-protocol.md) ------------

@@ -62,7 +62,8 @@ def test_bundle_names_ignore_compiled_members_and_agree_between_processes(tmp_pa
     with zipfile.ZipFile(io.BytesIO(built.base.data)) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     compiled = [n for n in members if is_derived(n)]
-    assert "ansible/module_utils/__pycache__/basic.%s.pyc" % sys.implementation.cache_tag in compiled
+    assert "ansible/module_utils/basic.pyc" in compiled
+    assert members["ftl-pyc-tag"] == sys.implementation.cache_tag.encode()
     assert bundle_digest(members) == built.base.digest == a[spec.name][0]
     assert bundle_digest({n: d for n, d in members.items() if not is_derived(n)}) == built.base.digest
 
@@ -87,10 +88,35 @@ def test_gate_refuses_a_bundle_whose_sources_do_not_match_its_name(tmp_path: Pat
         runner.install(digest, str(bad_zip))
     assert runner.missing([digest]) == [digest]
     good_zip = tmp_path / "good.zip"
-    good_zip.write_bytes(_zip({**good, "pkg/__pycache__/mod.cpython-311.pyc": b"anything"}))
-    target = runner.install(digest, str(good_zip))
+    good_zip.write_bytes(_zip({**good, "pkg/mod.pyc": b"another Python's", "ftl-pyc-tag": b"cpython-27"}))
+    target = runner.install(digest, str(good_zip))  # not our Python's .pyc: unpacked, without them
     assert Path(target, "pkg", "mod.py").read_bytes() == b"X = 1\n"
+    assert not Path(target, "pkg", "mod.pyc").exists()
     assert runner.missing([digest]) == []
+
+
+def test_bundle_compiled_for_this_python_is_kept_as_a_zip_and_imports(tmp_path: Path) -> None:
+    from ftltui.ansible_modules import bundle
+
+    files = {"pkg/__init__.py": b"", "pkg/mod.py": b"X = 1\n"}
+    payload = bundle._zip(files)
+    with zipfile.ZipFile(io.BytesIO(payload.data)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    # a .pyc made from other source: importing X == 2 proves the host used it and compiled nothing
+    members["pkg/mod.pyc"] = bundle._pyc("pkg/mod.py", b"X = 2\n")[1]  # type: ignore[index]
+    payload = bundle.Payload(_zip(members), bundle_digest(members), payload.files)
+    assert payload.digest == bundle.bundle_digest(files)
+    runner = AnsibleRunner(str(tmp_path))
+    runner.root = str(tmp_path / "cache")
+    os.makedirs(runner.root)
+    upload = tmp_path / "upload.zip"
+    upload.write_bytes(payload.data)
+    target = runner.install(payload.digest, str(upload))
+    assert target.endswith(".zip") and Path(target).read_bytes() == payload.data
+    assert runner.missing([payload.digest]) == []
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod; print(pkg.mod.X)"
+    p = subprocess.run([sys.executable, "-c", code, target], capture_output=True, text=True, timeout=60)
+    assert p.stdout.split() == ["2"], p.stderr
 
 
 def test_stored_build_is_redone_when_a_source_changes(tmp_path: Path) -> None:
