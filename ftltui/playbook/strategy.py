@@ -14,6 +14,7 @@ from typing import Any
 from ftltui.errors import FtlError
 from ftltui.playbook.events import TaskStarted
 from ftltui.playbook.handlers import flush, notify
+from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.meta import run_meta
 from ftltui.playbook.model import Block, Item, RoleUse, Task, builtin_name
 from ftltui.playbook.playctx import HandlerEntry, PlayRun
@@ -129,7 +130,7 @@ class Strategy:
             for h in hosts[1:]:
                 tr.apply(h, first.result, first.status)
                 if task.keywords.get("register"):
-                    pc.run.host(h).fact_vars[str(task.keywords["register"])] = first.result
+                    pc.run.host(h).fact_vars[str(task.keywords["register"])] = unsafe(first.result)
         else:
             outcomes = list(await asyncio.gather(*(one(h) for h in hosts)))
         fatal = False

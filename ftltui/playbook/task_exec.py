@@ -14,6 +14,7 @@ from typing import Any
 from ftltui.errors import FtlError
 from ftltui.playbook.actions_controller import ACTIONS, ActionCall, evaluate_condition
 from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult
+from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
 from ftltui.playbook.model import Task, builtin_name
 from ftltui.playbook.module_call import (
@@ -169,7 +170,7 @@ class TaskRun:
 
     def _with_register(self, templar: Any, res: dict[str, Any]) -> Any:
         name = self.kw.get("register")
-        return templar.with_vars({str(name): public(res)}) if name else templar
+        return templar.with_vars({str(name): unsafe(public(res))}) if name else templar
 
     def _judge(self, res: dict[str, Any], templar: Any) -> dict[str, Any]:
         """``changed_when`` then ``failed_when``, with the registered name bound to the result."""
@@ -203,7 +204,8 @@ class TaskRun:
             ignored = True
         self.apply(host, result, status)
         if self.kw.get("register"):
-            st.fact_vars[str(self.kw["register"])] = public(result)
+            # a result is data from the host: never templated again (a "{{" in stdout stays text)
+            st.fact_vars[str(self.kw["register"])] = unsafe(public(result))
         shown = censor(result) if templar is not None and self._no_log(templar) else public(result)
         delegated = self.keyword("delegate_to")
         self.pc.run.emit(HostTaskResult(self.pc.index, self.task_id, host, status, shown, ignored,  # type: ignore[arg-type]
@@ -222,12 +224,12 @@ class TaskRun:
             facts = res.get("ansible_facts")
             if not isinstance(facts, dict) or status_of(res) in ("failed", "unreachable", "skipped"):
                 continue
-            if res.get("_ftl_fact_vars"):
-                st.fact_vars.update(facts)
-            elif res.get("_ftl_include_vars"):
+            if res.get("_ftl_fact_vars"):  # set_fact: values already rendered once, never again
+                st.fact_vars.update(unsafe(facts))
+            elif res.get("_ftl_include_vars"):  # a vars file: the author's templates, rendered when used
                 st.included_vars.update(facts)
-            else:
-                st.facts.update({k.removeprefix("ansible_"): v for k, v in facts.items()})
+            else:  # a module's facts come from the host: data
+                st.facts.update({k.removeprefix("ansible_"): v for k, v in unsafe(facts).items()})
 
 
 def count(pc: PlayRun, outcome: HostOutcome) -> None:
