@@ -66,16 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     out_json = out_md.with_name("results-quick.json" if a.quick and not a.out else "results.json") \
         if not a.out else out_md.with_suffix(".json")
     versions = {"ftl-tui": "engine in-process"}
-    tools = []
-    for name in a.tools.split(","):
-        tool = ALL_TOOLS[name]
-        if name in ("ansible", "ftl2"):
-            v = peers.ensure(name, log)
-            versions[name] = v
-            if v.startswith("not run"):
-                log(f"bench: {name}: {v}")
-                continue
-        tools.append(tool)
+    tools = peers.select_tools(a.tools.split(","), ALL_TOOLS, versions, log)
     import asyncssh
 
     versions["asyncssh"] = asyncssh.__version__

@@ -204,15 +204,7 @@ def main(a: argparse.Namespace, log: Any) -> int:
     rounds = a.rounds or (2 if a.quick else 5)
     tools_by_name = _tools()
     versions: dict[str, str] = {}
-    tools = []
-    for name in a.am_tools.split(","):
-        if name in ("ansible", "ftl2"):
-            v = peers.ensure(name, log)
-            versions[name] = v
-            if v.startswith("not run"):
-                log(f"bench: {name}: {v}")
-                continue
-        tools.append(tools_by_name[name])
+    tools = peers.select_tools(a.am_tools.split(","), tools_by_name, versions, log)
     import asyncssh
 
     versions["asyncssh"] = asyncssh.__version__

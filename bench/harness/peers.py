@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.harness.tools import PEERS
 
@@ -34,3 +35,19 @@ def ensure(name: str, log=print) -> str:
     r = subprocess.run([str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
                        capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 else f"not run: {r.stderr.strip()[-200:]}"
+
+
+def select_tools(names: list[str], by_name: dict[str, Any], versions: dict[str, str], log=print) -> list[Any]:
+    """The tools asked for, in order; a peer (ansible, ftl2) that cannot be installed is
+    left out with the reason logged, and every peer's version recorded in ``versions``."""
+    tools = []
+    for name in names:
+        if name in PEER_SPECS:
+            v = ensure(name, log)
+            versions[name] = v
+            if v.startswith("not run"):
+                log(f"bench: {name}: {v}")
+                continue
+        tools.append(by_name[name])
+    return tools
+

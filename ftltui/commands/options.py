@@ -38,6 +38,8 @@ def add_extra_vars_arg(p: argparse.ArgumentParser) -> None:
 def add_connection_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (defaults from ansible.cfg)")
     g.add_argument("-u", "--user", dest="remote_user", metavar="USER", help="connect as this user (ansible_user)")
+    g.add_argument("-c", "--connection", dest="connection", metavar="CONNECTION",
+                   help="connection type: ssh (smart) or local (ansible_connection; the inventory's wins, as in Ansible)")
     g.add_argument("--private-key", "--key-file", dest="private_key_file", metavar="FILE",
                    help="SSH private key file (ansible_ssh_private_key_file)")
     g.add_argument("-T", "--connect-timeout", dest="connect_timeout", type=positive_int, metavar="SECONDS",
@@ -124,12 +126,25 @@ def become_password(args: argparse.Namespace, ask: bool) -> str | None:
         raise OptionsError("no become password given") from None
 
 
+def _connection(value: str | None) -> str | None:
+    """``-c``: the connection plugins ftl-tui has (Ansible's ``smart`` is ssh)."""
+    if value is None:
+        return None
+    name = value.removeprefix("ansible.builtin.")
+    if name in ("ssh", "smart"):
+        return "ssh"
+    if name == "local":
+        return "local"
+    raise OptionsError(f"-c {value!r}: expected ssh or local (ftl-tui has no {value!r} connection)")
+
+
 def var_defaults_of(args: argparse.Namespace) -> dict[str, Any]:
     """The lowest variable layer: ansible.cfg settings, then this command line's options over them."""
     cfg = config_of(args)
     out = cfg.host_var_defaults()
     cli = {
         "ansible_user": getattr(args, "remote_user", None),
+        "ansible_connection": _connection(getattr(args, "connection", None)),
         "ansible_ssh_private_key_file": getattr(args, "private_key_file", None),
         "ansible_timeout": getattr(args, "connect_timeout", None),
         "ansible_become": True if getattr(args, "become", None) else None,

@@ -7,7 +7,6 @@ runner. Every other module goes straight to the runner.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ftltui import modules
 from ftltui.ansible_modules.run import AnsibleSpec
 from ftltui.engine.ansible_actions import run_ansible
+from ftltui.engine.checksum import file_sha1
 from ftltui.engine.runner import OutputCallback, Runner
 from ftltui.engine.templating import host_context, render_template_file
 from ftltui.inventory.model import Host
@@ -98,7 +98,7 @@ async def _fetch(executor: Executor, runner: Runner, host: Host, params: dict[st
     root = dest_root.resolve()
     if not params.get("flat") and root not in dest.resolve().parents:
         return {"failed": True, "msg": f"fetch: destination {dest} escapes {root}"}
-    local_sum = _sha1(dest) if dest.is_file() else None
+    local_sum = file_sha1(dest) if dest.is_file() else None
     result = dict(probe, dest=str(dest), changed=False)
     if local_sum == probe.get("checksum"):
         return result
@@ -120,9 +120,3 @@ def _safe_relative(path: str) -> str:
     return str(Path(*parts))
 
 
-def _sha1(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

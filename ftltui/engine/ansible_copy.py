@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import json
 import os
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec
+from ftltui.engine.checksum import file_sha1
 
 if TYPE_CHECKING:
     from ftltui.engine.ansible_actions import ModuleCall
@@ -162,7 +162,7 @@ async def _copy_file(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
         st = await _stat(call, dest_file, follow=follow, checksum=force)
     if st.get("exists") and not force:
         return {"changed": False, "dest": src.dest, "src": params.get("src")}
-    local = await asyncio.to_thread(sha1, src.path)  # big files: never block the loop other hosts share
+    local = await asyncio.to_thread(file_sha1, src.path)  # big files: never block the loop other hosts share
     if local == st.get("checksum"):
         args = {k: v for k, v in params.items() if k in _FILE_ARGS}
         args.update(dest=src.dest, _original_basename=src.basename, recurse=False, state="file")
@@ -224,11 +224,3 @@ def _spec(name: str) -> AnsibleSpec:
     if found is None:
         raise RuntimeError(f"{name} is not installed")
     return found
-
-
-def sha1(path: str) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
