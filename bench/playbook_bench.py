@@ -27,7 +27,6 @@ import os
 import re
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from typing import Any
 CORPUS = Path(__file__).resolve().parent / "playbook_corpus"
 PLAYBOOK = CORPUS / "site.yml"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+"
-                   r"skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+                   r"skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)", re.MULTILINE)
 
 
 def recap_of(text: str) -> dict[str, tuple[int, ...]]:
@@ -174,7 +173,7 @@ class Bench:
         spec.write_text(json.dumps({"inventory": str(self.inventory(n)), "hosts": n, "run_ids": ids}))
         env = dict(os.environ, PYTHONPATH=f"{self.src}{os.pathsep}{Path(__file__).resolve().parent.parent}")
         p = subprocess.run([self.py, "-m", "bench.playbook_bench", "--warm", str(spec)], env=env,
-                           capture_output=True, text=True, timeout=900, cwd=str(CORPUS))
+                           capture_output=True, text=True, timeout=900, cwd=str(CORPUS), check=False)
         try:
             res = json.loads(p.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -209,6 +208,7 @@ def main(a: argparse.Namespace, log: Any) -> int:
     bed = Bed(scratch, max(sizes))
     log(f"bench: test bed up ({max(sizes)} hosts) in {scratch}")
     bench = Bench(bed, scratch, str(code["path"]), log)
+    out_md = Path(a.out) if a.out else REPO / "bench" / "RESULTS-playbooks.md"
     cold: list[dict[str, Any]] = []
     warm: list[dict[str, Any]] = []
     try:
@@ -218,22 +218,22 @@ def main(a: argparse.Namespace, log: Any) -> int:
                 for tool in ("ansible", "ftl-tui"):  # ansible first: its first run is the reference
                     cold.append(bench.cold(tool, n, rnd))
             warm.append(bench.warm(n, rounds))
+            done = sizes[:sizes.index(n) + 1]  # written after each size: a cut-short run keeps what it measured
+            meta = {"command": "python -m bench " + " ".join(sys.argv[1:]),
+                    "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": report.machine(),
+                    "commit": code["commit"], "ansible": _ansible_version(bench.ansible), "warmup": a.warmup,
+                    "rounds": rounds, "load_start": load_start,
+                    "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
+            write(out_md, meta, done, cold, warm)
+            log(f"bench: wrote {out_md} and {out_md.with_suffix('.json')} ({done} hosts)")
     finally:
         bed.down()
         shutil.rmtree(bed.home / "pbbench", ignore_errors=True)
-    meta = {"command": "python -m bench " + " ".join(sys.argv[1:]),
-            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": report.machine(),
-            "commit": code["commit"], "ansible": _ansible_version(bench.ansible), "warmup": a.warmup,
-            "rounds": rounds, "load_start": load_start,
-            "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
-    out_md = Path(a.out) if a.out else REPO / "bench" / "RESULTS-playbooks.md"
-    write(out_md, meta, sizes, cold, warm)
-    log(f"bench: wrote {out_md} and {out_md.with_suffix('.json')}")
     return 0
 
 
 def _ansible_version(binary: Path) -> str:
-    p = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
+    p = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
     return p.stdout.splitlines()[0] if p.stdout else "?"
 
 
