@@ -43,9 +43,20 @@ def _tripwire(*_a: Any, **_k: Any) -> None:
 
 @contextmanager
 def no_eval() -> Iterator[None]:
-    """eval/exec are tripwires while a target runs (not around hypothesis: it uses exec)."""
+    """eval/exec are tripwires while a target runs (not around hypothesis: it uses exec).
+
+    Allowed: importing a module from a file, and Jinja2 running the code it compiled from a template
+    (``<template>``): conditions are Ansible expressions, compiled by Jinja2's sandbox,
+    whose generated code only ever calls back into the sandbox."""
     saved = builtins.eval, builtins.exec
-    builtins.eval, builtins.exec = _tripwire, _tripwire  # type: ignore[assignment]
+
+    def jinja_exec_only(code: Any, *args: Any, **kwargs: Any) -> Any:
+        where = getattr(code, "co_filename", None)
+        if where == "<template>" or (where and os.path.isfile(where)):  # a template, or a module being imported
+            return saved[1](code, *args, **kwargs)
+        return _tripwire()
+
+    builtins.eval, builtins.exec = _tripwire, jinja_exec_only  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -103,11 +114,12 @@ def test_fuzz_when_expressions(sources: list[str]) -> None:
 def test_when_expressions_pinned() -> None:
     """Inputs that escaped before the fix (IndexError, RecursionError), and the eval bait."""
     for src in ["x[5]", "x[-9]", "vars.l[7]", "not " * 3000 + "x", "(" * 150 + "not " * 800 + "x" + ")" * 150,
-                "[" * 150 + "]" * 150, "not " * 101 + "x", "steps.a.ok[2]", "\ud800", "x\x00"]:
+                "[" * 150 + "]" * 150, "not " * 101 + "x", "steps.a.ok[2]", "\ud800", "x\x00",
+                "vars.x + 1"]:  # arithmetic is Ansible's (allowed); '1' + 1 fails when evaluated
         with pytest.raises(ExprError):
             evaluate(compile_expr(src), ENV)
     for src in ["__import__('os').system('true')", "x.__class__", "().__class__.__bases__", "open('/etc/passwd')",
-                "(lambda: 1)()", "steps['a'].__dict__", "[c for c in x]", "vars.x + 1"]:
+                "(lambda: 1)()", "steps['a'].__dict__", "[c for c in x]"]:
         with pytest.raises(ExprError):
             compile_expr(src)
     with warnings.catch_warnings():
@@ -117,7 +129,9 @@ def test_when_expressions_pinned() -> None:
         with pytest.raises(ExprError):
             compile_expr("1j if x else 2")
     assert evaluate(compile_expr("steps.a.changed and not steps.b.changed"), ENV) is True
-    assert evaluate(compile_expr("x and " * 3000 + "x"), ENV) == [1, 2]  # long but flat: fine
+    with pytest.raises(ExprError, match="nested deeper than"):  # Jinja2 nests each `and`: refused, clearly
+        evaluate(compile_expr("x and " * 3000 + "x"), ENV)
+    assert evaluate(compile_expr("x and " * 50 + "x"), ENV) == [1, 2]
     assert evaluate(compile_expr("vars.l[0] == 1 and steps.a.ok[1] == 'h2'"), ENV) is True
     assert evaluate(compile_expr("{{ vars['x'] == '1' }}"), ENV) is True
 
