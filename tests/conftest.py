@@ -18,6 +18,10 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 os.environ.pop("TEXTUAL_THEME", None)
 
 
+_LONG_FILES = ("test_runner_", "test_play_oracle", "test_output_text", "test_jinja_oracle", "test_loader_errors",
+               "test_loader_listing", "test_pilot_flow", "test_pilot_jobs")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``, as scripts/test runs it) the tests of one
     file stay on one worker, so module fixtures are built once. Tests that use sudo on the
@@ -25,6 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     them), sudoers and the become users' gate caches, which some of them empty."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
+    # The longest files first (each runs ansible-playbook many times): started last, one
+    # of them would keep a worker busy for minutes after the other has finished.
+    items.sort(key=lambda item: not any(Path(str(item.path)).name.startswith(p) for p in _LONG_FILES))
     for item in items:
         rel = Path(str(item.path)).resolve().relative_to(TESTS)
         group = "become" if rel.parts[0] == "become" or "become" in rel.name else rel.as_posix()
