@@ -22,6 +22,7 @@ _LONG_FILES = ("test_runner_", "test_play_oracle", "test_output_text", "test_jin
                "test_loader_listing", "test_pilot_flow", "test_pilot_jobs")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the groups into node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``, as scripts/test runs it) the tests of one
     file stay on one worker, so module fixtures are built once. Tests that use sudo on the
