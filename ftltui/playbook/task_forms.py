@@ -66,55 +66,52 @@ def split_words(text: str) -> list[_Word]:
     return words
 
 
+class _Nesting:
+    """Where a scan of task text stands: inside a quote, inside ``{{``/``{%``/``{#`` blocks.
+    One stepping rule for splitting words and for finding a word's ``=``."""
+
+    def __init__(self, quote: str = "", closers: list[str] | None = None) -> None:
+        self.quote = quote
+        self.closers = list(closers or [])
+
+    @property
+    def top_level(self) -> bool:
+        return not self.quote and not self.closers
+
+    def step(self, text: str, i: int) -> int:
+        """Take the token at ``i`` (an escape ``\\x``, a block bracket, one character); the next index."""
+        ch, two = text[i], text[i:i + 2]
+        if ch == "\\":  # an escaped quote opens and closes nothing, inside quotes or out
+            return i + 2
+        if self.quote:
+            if ch == self.quote:
+                self.quote = ""
+        elif two in _OPENERS:
+            self.closers.append(_OPENERS[two])
+            return i + 2
+        elif self.closers and two == self.closers[-1]:
+            self.closers.pop()
+            return i + 2
+        elif ch in "\"'" and not self.closers:
+            self.quote = ch
+        return i + 1
+
+
 def _scan(piece: str, quote: str, closers: list[str]) -> tuple[str, list[str]]:
     """Quote and ``{{``-nesting state after ``piece``."""
-    closers = list(closers)
-    i = 0
+    state, i = _Nesting(quote, closers), 0
     while i < len(piece):
-        two = piece[i:i + 2]
-        ch = piece[i]
-        if ch == "\\":  # an escaped quote opens and closes nothing, inside quotes or out
-            i += 2
-            continue
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif two in _OPENERS:
-            closers.append(_OPENERS[two])
-            i += 2
-            continue
-        elif closers and two == closers[-1]:
-            closers.pop()
-            i += 2
-            continue
-        elif ch in "\"'" and not closers:
-            quote = ch
-        i += 1
-    return quote, closers
+        i = state.step(piece, i)
+    return state.quote, state.closers
 
 
 def _key_value(word: str) -> tuple[str, str] | None:
     """``key=value`` at the first ``=`` outside quotes and templates (``\\=`` does not count)."""
-    quote, closers = "", []
-    i = 0
+    state, i = _Nesting(), 0
     while i < len(word):
-        ch, two = word[i], word[i:i + 2]
-        if ch == "\\":
-            i += 1
-        elif quote:
-            if ch == quote:
-                quote = ""
-        elif two in _OPENERS:
-            closers.append(_OPENERS[two])
-            i += 1
-        elif closers and two == closers[-1]:
-            closers.pop()
-            i += 1
-        elif ch in "\"'" and not closers:
-            quote = ch
-        elif ch == "=" and not closers and i > 0 and word[i - 1] != "\\":
+        if word[i] == "=" and state.top_level and i > 0 and word[i - 1] != "\\":
             return word[:i], word[i + 1:]
-        i += 1
+        i = state.step(word, i)
     return None
 
 
