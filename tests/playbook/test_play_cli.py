@@ -130,6 +130,33 @@ def test_a_playbook_run_is_a_durable_job(work):
     assert any(j.get("kind") == "playbook" and "site.yml -l h1" in j.get("title", "") for j in jobs), listed.stdout
 
 
+def _wait_for_descendant(pid: int, name: str, patience: float = 60) -> None:
+    """Until a process called ``name`` runs below ``pid`` (read from /proc), or ``patience`` s."""
+    import time
+
+    def parent(p: str) -> int:
+        try:
+            return int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    end = time.monotonic() + patience
+    while time.monotonic() < end:
+        for proc in (d.name for d in Path("/proc").iterdir() if d.name.isdigit()):
+            try:
+                comm = Path(f"/proc/{proc}/comm").read_text().strip()
+            except OSError:
+                continue
+            if comm != name:
+                continue
+            up = parent(proc)
+            while up > 1 and up != pid:
+                up = parent(str(up))
+            if up == pid:
+                return
+        time.sleep(0.05)
+
+
 def _interrupt(work: Path, cmd: list[str]) -> tuple[int, str]:
     """Start the run, wait for its TASK banner, then Ctrl-C (SIGINT) as a user would."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
@@ -140,6 +167,7 @@ def _interrupt(work: Path, cmd: list[str]) -> tuple[int, str]:
         for line in p.stdout:  # type: ignore[union-attr]
             if line.startswith("TASK ["):
                 break
+        _wait_for_descendant(p.pid, "sleep")  # the task runs: before that, ansible-playbook may not see SIGINT
         p.send_signal(signal.SIGINT)
         _out, err = p.communicate(timeout=120)
     finally:
