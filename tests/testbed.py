@@ -18,6 +18,8 @@ Everything started is recorded in ``<root>/state.json`` and stopped by PID at ``
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -42,6 +44,11 @@ NOPASSWD_USER = "ftlnopw"
 TTY_USER = "ftltty"
 BECOME_PASSWORD = "ftl-Bed-sudo-7731-pw"  # the login user's and BECOME_USER's (sshd stays key-only)
 SUDOERS = Path("/etc/sudoers.d/ftl-testbed")
+# Beds started at the same moment (two xdist workers, a bench beside the suite) must not
+# pick the same port/slot: the slot names the bed's netns, veths and 198.18 subnet.
+# Allocation runs under one flock; a claim file per slot names the bed's root.
+CLAIMS = Path("/run/ftl-testbed")
+SLOTS = 60
 
 
 class TestBedError(RuntimeError):
@@ -78,16 +85,76 @@ def _run(*argv: str) -> None:
         raise TestBedError(f"{' '.join(argv)}: {r.stderr.strip() or r.returncode}")
 
 
-def _free_port(start: int = 22100) -> int:
-    """A port free on every loopback address (checked on 127.0.0.1 and the wildcard)."""
-    for port in range(start, start + 2000, 7):
-        try:
-            with socket.socket() as s:
-                s.bind(("0.0.0.0", port))
-        except OSError:
+def _port_is_free(port: int) -> bool:
+    try:
+        with socket.socket() as s:
+            s.bind(("0.0.0.0", port))
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _allocation_lock() -> Any:
+    """Serialise bed start-ups across processes (held until the bed's sshds listen)."""
+    CLAIMS.mkdir(mode=0o755, parents=True, exist_ok=True)
+    fd = os.open(CLAIMS / "lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _claim_path(port: int) -> Path:
+    return CLAIMS / f"slot-{port % SLOTS}"
+
+
+def _claim_is_live(claim: Path) -> bool:
+    """A claim is live while its bed's state lists a running sshd of that bed.
+
+    Only called under the allocation lock, so no other bed is between claiming and
+    starting its sshds: a claim without a live sshd was left by a bed that died.
+    """
+    try:
+        root = Path(claim.read_text().strip())
+        state = json.loads((root / "state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return any(_is_our_sshd(h.get("pid", 0), root) for h in state.get("hosts", {}).values())
+
+
+def _clear_stale_slot(claim: Path, slot: int) -> None:
+    """Remove what dead beds left in this slot: their netns (veth pairs go with them).
+
+    Only called under the allocation lock for a slot no live bed holds, so every
+    ``f<port>-bastion/-internal/-deep`` namespace of a port in this slot is a leftover.
+    """
+    existing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for line in existing.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        tag, _, role = name.partition("-")
+        if role in ("bastion", "internal", "deep") and tag[:1] == "f" and tag[1:].isdigit() \
+                and int(tag[1:]) % SLOTS == slot:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    claim.unlink(missing_ok=True)
+
+
+def _claim_port(root: Path, port: int | None, start: int = 22100) -> int:
+    """Pick a free port whose slot no live bed holds, and claim the slot for ``root``."""
+    candidates = [port] if port else list(range(start, start + 2000, 7))
+    for p in candidates:
+        claim = _claim_path(p)
+        if claim.exists() and _claim_is_live(claim):
             continue
-        return port
-    raise TestBedError("no free port for the test bed")
+        if not _port_is_free(p):
+            continue
+        _clear_stale_slot(claim, p % SLOTS)
+        claim.write_text(f"{root}\n")
+        return p
+    if port:
+        raise TestBedError(f"port {port} is in use or its slot is held by a running bed")
+    raise TestBedError("no free port/slot for the test bed")
 
 
 def _children(pid: int) -> list[int]:
@@ -157,11 +224,12 @@ class TestBed:
             raise TestBedError(f"{SSHD} missing: apt-get install openssh-server")
         if not 1 <= n_hosts <= 240:
             raise TestBedError("n_hosts must be between 1 and 240")
-        try:
-            self._up(n_hosts, jump, port)
-        except BaseException:
-            self.down()
-            raise
+        with _allocation_lock():
+            try:
+                self._up(n_hosts, jump, port)
+            except BaseException:
+                self.down()
+                raise
         return self
 
     def _up(self, n_hosts: int, jump: bool, port: int | None) -> None:
@@ -171,7 +239,7 @@ class TestBed:
         self._ensure_user()
         self._ensure_become()
         self._client_key()
-        self.port = port or _free_port()
+        self.port = _claim_port(self.root, port)
         self.tag = self.tag or f"f{self.port}"
         for i in range(1, n_hosts + 1):
             self.hosts[f"h{i:02d}"] = BedHost(f"h{i:02d}", f"127.0.0.{10 + i}", self.port)
@@ -216,6 +284,12 @@ class TestBed:
             subprocess.run(["ip", "link", "del", link], capture_output=True)
         self.netns = []
         (self.root / "state.json").unlink(missing_ok=True)
+        port = state.get("port") or self.port
+        if port:
+            claim = _claim_path(port)
+            with contextlib.suppress(OSError):
+                if claim.read_text().strip() == str(self.root):
+                    claim.unlink()
 
     def status(self) -> dict[str, Any]:
         state = self._load()
@@ -353,7 +427,7 @@ class TestBed:
 
     def _make_netns(self) -> None:
         t = self.tag
-        b = 4 * (self.port % 60)  # a private /22 of 198.18.0.0/15 for this bed
+        b = 4 * (self.port % SLOTS)  # the slot's private /22 of 198.18.0.0/15 for this bed
         net = [f"198.18.{b}", f"198.18.{b + 1}", f"198.18.{b + 2}"]
         ns = {"bastion": f"{t}-bastion", "internal": f"{t}-internal", "deep": f"{t}-deep"}
         for n in ns.values():
