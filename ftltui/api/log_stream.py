@@ -1,0 +1,84 @@
+"""A job's log file streamed to a client: complete, paced by the client, from disk.
+
+``jobs logs`` must show every record (unlike a live view, which may drop), so it is
+read from the job's log file, never buffered in the owner: the next chunk is read only
+when the client's outbox has room. With ``follow`` it ends once the job's terminal
+``JobState`` record has been sent (or the job is finished and the file stays quiet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Callable
+
+from ftltui.api.operations import OwnerOperations
+from ftltui.api.outbox import Outbox
+from ftltui.api.protocol import MAX_MESSAGE
+from ftltui.jobs.model import TERMINAL
+
+CHUNK = 256 * 1024
+POLL = 0.1  # seconds between reads of a growing file
+QUIET_POLLS = 10  # empty reads after the job finished before the stream ends without its final record
+
+
+def _read(path: Any, pos: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(pos)
+            return fh.read(CHUNK)
+    except FileNotFoundError:
+        return b""
+
+
+def _record(line: bytes) -> dict[str, Any]:
+    if len(line) > MAX_MESSAGE - 1024:
+        return {"event": "log.oversized", "bytes": len(line)}
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return {"event": "log.unreadable", "bytes": len(line)}
+    return rec if isinstance(rec, dict) else {"event": "log.unreadable", "bytes": len(line)}
+
+
+async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Callable[[dict[str, Any]], None],
+                     *, follow: bool, offset: int = 0) -> dict[str, Any]:
+    """Send each record after byte ``offset``; returns the stream's end: where it stopped,
+    and the job's end when it has one."""
+    path = ops.log_path(job_id)
+    pos, quiet, ended = offset, 0, False
+    pending = b""
+    while not outbox.closed:
+        await outbox.space()
+        finished = ops.job_finished(job_id)  # before the read: a record written after it is read next time
+        data = await asyncio.to_thread(_read, path, pos + len(pending))
+        if data:
+            pending += data
+            end = pending.rfind(b"\n") + 1
+            for line in pending[:end].splitlines():
+                if not line.strip():
+                    continue
+                rec = _record(line)
+                send(rec)
+                if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
+                    ended = True
+            pos += end
+            pending = pending[end:]
+            if len(pending) > MAX_MESSAGE:  # a line without end, bigger than any record: skip it
+                send({"event": "log.oversized", "bytes": len(pending)})
+                pos += len(pending)
+                pending = b""
+            quiet = 0
+            if data and len(data) == CHUNK:
+                continue
+        if not follow or ended:
+            break
+        if finished:
+            quiet += 1
+            if quiet >= QUIET_POLLS:
+                break
+        await asyncio.sleep(POLL)
+    result: dict[str, Any] = {"offset": pos}
+    if ops.job_finished(job_id):
+        result["job"] = (await ops.wait_job(job_id)).to_dict()
+    return result
