@@ -170,7 +170,7 @@ def _bindings(tree: ast.AST) -> tuple[dict[str, ast.AST], dict[str, list[ast.AST
     return names, additions
 
 
-def _module_calls(tree: ast.AST) -> list[dict[str, ast.AST]]:
+def _module_calls(tree: ast.AST) -> list[dict[str, ast.expr]]:
     """Keyword maps of every ``AnsibleModule(...)`` call and every ``dict(argument_spec=...)``."""
     found = []
     for node in ast.walk(tree):

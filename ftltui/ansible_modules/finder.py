@@ -162,7 +162,7 @@ def _resolve(name: str, roots: Sequence[str], playbook_dir: str | None, walk: _W
     if collection == BUILTIN:
         core = ansible_core_dir()
         path = module_file(str(core / "modules"), resource) if core and "." not in resource else None
-        if path is None:
+        if path is None or core is None:
             return None
         return AnsibleModuleSource(fqcn=name, path=path, kind=module_kind(path), collection=BUILTIN,
                                    collection_version=ansible_core_version(), root=str(core.parent))

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftltui.commands.common import (
     add_inventory_arg,
@@ -33,6 +33,10 @@ from ftltui.commands.common import (
 from ftltui.drift.model import SEVERITIES
 from ftltui.drift.report import FORMATS
 from ftltui.errors import DriftConfigError, FtlError
+
+if TYPE_CHECKING:
+    from ftltui.inventory.inventory import Inventory
+    from ftltui.inventory.model import Host
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
@@ -119,7 +123,7 @@ def _config(args: argparse.Namespace) -> Any:
     return load_config(args.drift_config, state_dir_of(args))
 
 
-def _hosts(args: argparse.Namespace, pattern: str) -> list[Any]:
+def _hosts(args: argparse.Namespace, pattern: str) -> tuple[list[Host], Inventory]:
     from ftltui.inventory import load_inventory
     from ftltui.commands.vault_options import vault_keyring_for
 

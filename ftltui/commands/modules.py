@@ -112,13 +112,12 @@ def describe(name: str, *, ansible: bool = False, playbook_dir: str | None = Non
     from ftltui.ansible_modules.finder import short_name
 
     short = short_name(name)
-    native = short is not None and modules.canonical(short) in modules.BUILTIN
-    if native and not ansible:
-        info = _native_info(modules.spec(short))  # type: ignore[arg-type]
+    if short is not None and modules.canonical(short) in modules.BUILTIN and not ansible:
+        native = _native_info(modules.spec(short))
         other = _ansible_info(name, playbook_dir)
         if other is not None:
-            info["ansible_alternative"] = {"name": other["name"], "where": other["where"]}
-        return info
+            native["ansible_alternative"] = {"name": other["name"], "where": other["where"]}
+        return native
     info = _ansible_info(name, playbook_dir)
     if info is None:
         raise UnknownModuleError(f"unknown module {name!r}: not native and not found in the Ansible installation "

@@ -12,6 +12,7 @@ the reason, so reports and the console list it instead of leaving it out.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -84,15 +85,15 @@ async def scan(
                     errors=[str(e) for e in res.get("errors") or ()], job_id=job_id,
                 ),
             )
-            fut.add_done_callback(lambda f, h=hr.host: _saved(out, h, f))
+            fut.add_done_callback(functools.partial(_saved, out, hr.host))
             saves.append(fut)
             ok = True
         else:
             reason = f"{hr.error_kind or hr.status}: {hr.msg or 'no snapshot returned'}"
             out.failed[hr.host] = reason
             if hr.status != "cancelled":  # a cancelled scan says nothing about the host
-                saves.append(loop.run_in_executor(None, lambda h=hr.host, r=reason: store.record_failure(
-                    h, time=clock(), reason=r, job_id=job_id)))
+                saves.append(loop.run_in_executor(None, functools.partial(
+                    store.record_failure, hr.host, time=clock(), reason=reason, job_id=job_id)))
             ok = False
         done += 1
         if on_progress is not None:

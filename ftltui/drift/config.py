@@ -80,7 +80,7 @@ def _line_of(node: Any) -> tuple[int, int]:
 def load_config(path: str | Path | None, state_dir: str | Path) -> DriftConfig:
     """Load the drift config; an absent default file means defaults."""
     explicit = path is not None
-    p = Path(path) if explicit else Path(state_dir) / "drift.yml"
+    p = Path(path) if path is not None else Path(state_dir) / "drift.yml"
     cfg = DriftConfig(ignore_file=Path(state_dir) / "drift.ignore")
     if not p.exists():
         if explicit:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ftltui.errors import InventoryError, Location
@@ -36,7 +37,7 @@ _IGNORED = re.compile(
 )
 _INI_SECTION_LINE = re.compile(r"^\s*\[[^\]]*\]\s*(?:[#;].*)?$", re.M)
 
-Sources = str | os.PathLike[str] | list[str | os.PathLike[str]] | tuple[str | os.PathLike[str], ...]
+Sources = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def load_inventory(sources: Sources, vault: VaultKeyring | None = None) -> Inventory:

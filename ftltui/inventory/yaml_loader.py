@@ -286,6 +286,7 @@ def _parse_host(group: str, pattern: Any, hvars: Any, file: str, pos: Pos | None
         raise InventoryError(str(exc), _loc(file, pos)) from None
     for host in names:
         builder.add_host(host, group, port, _loc(file, pos))
-        for k in hvars or {}:
+        host_vars: dict[Any, Any] = hvars or {}
+        for k in host_vars:
             at = hvars.value_pos.get(k) if isinstance(hvars, MarkedDict) else pos
-            builder.set_host_var(host, k, hvars[k], _loc(file, at))
+            builder.set_host_var(host, k, host_vars[k], _loc(file, at))

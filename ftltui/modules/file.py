@@ -170,6 +170,7 @@ def _symlink(path: str, prev: str, src: Optional[str], params: Dict[str, Any], c
         tmp = os.path.join(os.path.dirname(path), ".%s.%s.tmp" % (os.getpid(), time.time()))
         if prev == "directory":
             os.rmdir(path)
+        assert src is not None  # a new link without src was refused above; an existing one keeps its target
         os.symlink(src, tmp)
         os.replace(tmp, path)
     if os.path.lexists(path) and (os.path.exists(path) or not params["follow"]):

@@ -53,9 +53,9 @@ def _find(lines: List[str], params: Dict[str, Any]) -> Tuple[int, Optional["re.M
     if regexp is not None or needle is not None:
         pattern = re.compile(regexp) if regexp is not None else None
         for i, cur in enumerate(lines):
-            m = pattern.search(cur) if pattern is not None else (needle in cur)
-            if m:
-                idx, match = i, (m if pattern is not None else None)
+            m = pattern.search(cur) if pattern is not None else None
+            if m is not None or (pattern is None and str(needle) in cur):
+                idx, match = i, m
                 if first:
                     break
         if idx != -1:

@@ -66,7 +66,7 @@ def has_upgrade(mgr: str, name: str) -> bool:
     name = _bare(name)
     if mgr == "apt":
         _rc, out = _query(["apt-cache", "policy", name])
-        fields = {}
+        fields: Dict[str, str] = {}
         for line in out.splitlines():
             if ":" in line:
                 k, v = line.strip().split(":", 1)

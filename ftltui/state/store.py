@@ -288,10 +288,10 @@ class StateStore:
                     ) from None
                 time.sleep(0.05)
         self._lock_fd = fd
-        holder = f"pid {os.getpid()}\n".encode()
+        record = f"pid {os.getpid()}\n".encode()
         try:  # who holds it, for the message others get; overwrite first: a full disk
-            os.pwrite(fd, holder, 0)  # has no room for a new block, but the old one is ours
-            os.ftruncate(fd, len(holder))
+            os.pwrite(fd, record, 0)  # has no room for a new block, but the old one is ours
+            os.ftruncate(fd, len(record))
         except OSError:
             pass  # only informational: the flock is what excludes other writers
 

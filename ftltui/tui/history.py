@@ -63,7 +63,8 @@ def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = 
             out.append((job, host, stream, safe_text(step_prefix(step) + str(rec.get("text", "")), MAX_LINE), ts))
         elif ev == "HostFinished":
             r = rec.get("result") or {}
-            res = r.get("result") if isinstance(r.get("result"), dict) else {}
+            inner = r.get("result")
+            res: dict[str, Any] = inner if isinstance(inner, dict) else {}
             text = result_text(str(r.get("status", "?")), float(r.get("duration") or 0), str(res.get("msg") or ""),
                                step, durations, result=res, module=modules.get(str(rec.get("run_id")), ""))
             out.append((job, host, "status", text, ts))

@@ -65,10 +65,10 @@ class LogRing:
                 if (job is None or r[_JOB] == job) and (host is None or r[_HOST] == host)]
 
     def jobs(self) -> list[str]:
-        return list(dict.fromkeys(r[_JOB] for r in self._lines if r[_JOB]))
+        return list(dict.fromkeys(r[2] for r in self._lines if r[2]))  # r[_JOB]: a literal index keeps its type
 
     def hosts(self) -> list[str]:
-        return list(dict.fromkeys(r[_HOST] for r in self._lines if r[_HOST]))
+        return list(dict.fromkeys(r[3] for r in self._lines if r[3]))  # r[_HOST]
 
 
 def matches(rec: LogRecord, job: str | None, host: str | None) -> bool:

@@ -48,8 +48,9 @@ class Envelope:
 
 def is_encrypted(data: str | bytes) -> bool:
     """True when ``data`` starts like a vault envelope (what Ansible checks before decrypting a file)."""
-    head = data.lstrip()[: len(HEADER)]
-    return (head.decode("ascii", "replace") if isinstance(data, bytes) else head) == HEADER
+    if isinstance(data, bytes):
+        return data.lstrip()[: len(HEADER)].decode("ascii", "replace") == HEADER
+    return data.lstrip()[: len(HEADER)] == HEADER
 
 
 def parse(text: str | bytes, where: Location | None = None) -> Envelope:
