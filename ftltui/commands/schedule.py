@@ -1,0 +1,181 @@
+"""``ftl-tui schedule add|list|rm|pause|resume``: cron schedules in the state directory.
+
+``add "CRON" [--tz ZONE] [--misfire run-once|skip] [--allow-overlap] COMMAND...`` where
+COMMAND is ``run ...``, ``play ...`` or ``drift scan ...`` with its own options. The
+schedule is checked now (expression, zone, the command's options) and stored; the
+process that owns the state directory (``ftl-tui daemon``, or a console) fires it.
+
+Changing schedules needs the state directory: while another process owns it, ``add``,
+``rm``, ``pause`` and ``resume`` say which process and exit 4 (``list`` reads it
+read-only and always works). Times are shown in each schedule's zone. See
+docs/schedules.md for the cron syntax and the DST and misfire rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from ftltui.commands.common import add_json_arg, add_state_arg, examples, print_json, state_dir_of, write_out
+from ftltui.engine.sanitize import safe_text
+from ftltui.errors import StateError
+from ftltui.schedule.model import MISFIRE_POLICIES, Schedule, ScheduleBook, ScheduleError
+
+EXAMPLES = examples(
+    "ftl-tui schedule add '*/15 * * * *' --tz Europe/Berlin drift scan web",
+    "ftl-tui schedule add '30 2 * * mon-fri' --misfire skip play site.yml -l web -t deploy",
+    "ftl-tui schedule add @hourly run all -m ping",
+    "ftl-tui schedule list --json",
+    "ftl-tui schedule pause 3 && ftl-tui schedule resume 3 && ftl-tui schedule rm 3",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("schedule", help="run, play or drift scan on a cron schedule", description=__doc__,
+                       epilog=EXAMPLES)
+    ssub = p.add_subparsers(dest="schedule_cmd", metavar="ACTION", required=True)
+    add = ssub.add_parser("add", help="add a schedule", epilog=EXAMPLES)
+    add.add_argument("cron", metavar="CRON", help="'MIN HOUR DOM MON DOW' (optionally a leading SECOND), or @hourly ...")
+    add.add_argument("--tz", default=None, metavar="ZONE",
+                     help="IANA time zone the expression is read in (default: this machine's zone, else UTC)")
+    add.add_argument("--misfire", choices=MISFIRE_POLICIES, default="run-once",
+                     help="firings missed while no owner ran: run once when it starts (default), or skip them")
+    add.add_argument("--allow-overlap", action="store_true",
+                     help="fire even while the previous job of this schedule still runs (default: skip)")
+    add.add_argument("--paused", action="store_true", help="add it paused")
+    add.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND ...",
+                     help="run PATTERN ..., play FILE ..., or drift scan PATTERN ...")
+    ls = ssub.add_parser("list", help="the schedules, their next and last firing")
+    for name, helptext in (("rm", "remove a schedule"), ("pause", "stop firing it"),
+                           ("resume", "fire it again (not for the time it was paused)")):
+        sp = ssub.add_parser(name, help=helptext)
+        sp.add_argument("id", metavar="ID")
+        add_state_arg(sp)
+        add_json_arg(sp)
+        sp.set_defaults(func=handle, command_parser=sp)
+    for sp in (add, ls):
+        add_state_arg(sp)
+        add_json_arg(sp)
+        sp.set_defaults(func=handle, command_parser=sp)
+
+
+def local_zone() -> str:
+    """This machine's IANA zone name: ``$TZ`` if it is one, else /etc/localtime's target, else UTC."""
+    from ftltui.schedule.cron import CronError, zone
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(os.readlink("/etc/localtime").split("zoneinfo/", 1)[1])
+    except (OSError, IndexError):
+        pass
+    for name in candidates:
+        if name:
+            try:
+                zone(name)
+                return name
+            except CronError:
+                continue
+    return "UTC"
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.schedule_cmd == "list":
+        return _list(args)
+    book_action = {"add": _add, "rm": _remove, "pause": _pause, "resume": _resume}[args.schedule_cmd]
+    from ftltui.state import StateStore
+
+    try:
+        state = StateStore.open(state_dir_of(args))
+    except StateError as exc:
+        if "in use by" not in exc.message:
+            raise
+        raise ScheduleError(f"{exc.message.split(';')[0]}: schedules are changed by the process that owns it; "
+                            "stop it, or run this when it has finished (`schedule list` works now)",
+                            exc.location) from None
+    try:
+        return book_action(ScheduleBook(state), args)
+    finally:
+        state.close()
+
+
+def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
+    from ftltui.schedule.command import absolutize
+
+    split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
+    if split:  # add's own options after CRON: argparse's REMAINDER took them with the command
+        args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]])
+    if not args.words:
+        raise ScheduleError("schedule add: give the command to run after CRON: run ..., play ... or drift scan ...")
+    cwd = os.getcwd()
+    sched = book.add(args.cron, absolutize(args.words, cwd), tz=args.tz or local_zone(), misfire=args.misfire,
+                     overlap=args.allow_overlap, cwd=cwd, paused=args.paused)
+    if args.json:
+        print_json(_record(sched))
+    else:
+        write_out(f"schedule {sched.id}: {sched.cron} ({sched.tz}) {sched.command}\n"
+                  f"  next {_when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n")
+    return 0
+
+
+def _remove(book: ScheduleBook, args: argparse.Namespace) -> int:
+    sched = book.remove(args.id)
+    write_out(f"schedule {sched.id} removed: {sched.cron} {sched.command}\n")
+    return 0
+
+
+def _pause(book: ScheduleBook, args: argparse.Namespace) -> int:
+    sched = book.set_paused(args.id, True)
+    write_out(f"schedule {sched.id} paused\n")
+    return 0
+
+
+def _resume(book: ScheduleBook, args: argparse.Namespace) -> int:
+    sched = book.set_paused(args.id, False)
+    write_out(f"schedule {sched.id} resumed; next {_when(sched.next_due(), sched.tz)}\n")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ftltui.state import StateStore
+
+    state = StateStore.open(state_dir_of(args), readonly=True)
+    try:
+        schedules = ScheduleBook(state).all()
+    finally:
+        state.close()
+    if args.json:
+        print_json([_record(s) for s in schedules])
+        return 0
+    if not schedules:
+        write_out("no schedules (add one: ftl-tui schedule add --help)\n")
+        return 0
+    rows = [("ID", "STATE", "CRON", "ZONE", "NEXT", "LAST", "COMMAND")]
+    for s in schedules:
+        last = "-" if s.last_fired is None else f"{_when(s.last_fired, s.tz)} job {s.last_job}"
+        if s.last_error:
+            last += f" (failed: {s.last_error[:60]})"
+        elif s.last_skip:
+            last += f" (skipped {s.skipped}: {s.last_skip[:60]})"
+        rows.append((str(s.id), "paused" if s.paused else "active", s.cron, s.tz,
+                     "-" if s.paused else _when(s.next_due(), s.tz), last, s.command))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        write_out(safe_text("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]) + "\n")
+    return 0
+
+
+def _when(epoch: float, tz: str) -> str:
+    from ftltui.schedule.cron import zone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _record(s: Schedule) -> dict[str, Any]:
+    """The JSON form: the stored fields, the kind, and the next firing (ISO, in its zone)."""
+    doc: dict[str, Any] = {"id": s.id, "kind": s.kind, **s.doc()}
+    doc["next"] = None if s.paused else datetime.fromtimestamp(s.next_due(), timezone.utc).astimezone(
+        s.timing().tz).isoformat()
+    return doc
+

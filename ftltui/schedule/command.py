@@ -1,0 +1,208 @@
+"""What a schedule runs: a ``run``, ``play`` or ``drift scan`` command line, checked
+when added and turned into a queued job when it fires.
+
+The words are parsed by the real CLI parser, so a schedule takes exactly the options
+the command takes and a typo is refused when the schedule is added, not at 03:00. A
+fired schedule becomes a job in the owner's queue, on the owner's engine and
+inventory; so only the options such a job carries are accepted, and every other one
+is refused by name (never silently dropped):
+
+* ``run PATTERN [MODULE] -m -a -l -C --timeout``
+* ``play FILE -C -e`` and, for playbooks, ``-l -t --skip-tags -D -f --start-at-task
+  -v -b --become-user --become-method -u``
+* ``drift scan PATTERN --drift-config``
+
+Options that prompt (``-K``, ``--ask-vault-pass``, ``--ask-key-pass``) are refused: nobody is at a terminal when a schedule fires, and a
+schedule stores file paths, never secret values. ``-i`` and ``--state-dir`` are refused:
+the schedule runs on the inventory, state and vault options of the process that owns
+the directory (so a vaulted playbook needs an owner started with its vault options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from typing import Any, Awaitable, Callable
+
+from ftltui.schedule.model import Schedule, ScheduleError
+
+KINDS = ("run", "play", "drift scan")
+CARRIED: dict[str, frozenset[str]] = {
+    "run": frozenset({"pattern", "module", "module_name", "module_args", "limit", "check", "timeout"}),
+    "play": frozenset({"workflow", "check", "extra_vars", "limit", "tags", "skip_tags", "diff", "forks",
+                       "start_at_task", "verbose", "become", "become_user", "become_method", "remote_user"}),
+    "drift scan": frozenset({"pattern", "drift_config"}),
+}
+ALWAYS_DEFAULT = frozenset({"help", "command", "drift_command", "func", "command_parser"})
+
+Submit = Callable[[Schedule], Awaitable[int]]
+
+
+def _kind(argv: list[str]) -> str:
+    if argv[:2] == ["drift", "scan"]:
+        return "drift scan"
+    if argv and argv[0] in ("run", "play"):
+        return argv[0]
+    got = " ".join(argv[:2]) or "nothing"
+    raise ScheduleError(f"a schedule runs one of: {', '.join(KINDS)} (with their arguments); got {got!r}")
+
+
+def _command_parser(kind: str) -> argparse.ArgumentParser:
+    from ftltui.cli import build_parser
+
+    parser: argparse.ArgumentParser = build_parser()
+    for word in kind.split():
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[word]
+    return parser
+
+
+def parse_command(argv: list[str]) -> argparse.Namespace:
+    """The command's options as the CLI parses them; a usage error as :class:`ScheduleError`."""
+    from ftltui.cli import build_parser
+
+    kind = _kind(argv)
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            return build_parser().parse_args(argv)
+    except SystemExit:
+        lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("ftl-tui")]
+        why = lines[-1].split("error: ", 1)[-1] if lines else "bad options"
+        raise ScheduleError(f"scheduled command {kind!r}: {why}") from None
+
+
+def check_command(argv: list[str]) -> argparse.Namespace:
+    """Parse, then refuse options a scheduled job cannot carry or that would prompt."""
+    kind = _kind(argv)
+    ns = parse_command(argv)
+    refused = []
+    for action in _command_parser(kind)._actions:
+        dest = action.dest
+        if dest in ALWAYS_DEFAULT or dest in CARRIED[kind] or not hasattr(ns, dest):
+            continue
+        if getattr(ns, dest) != action.default:
+            refused.append(max(action.option_strings, key=len) if action.option_strings else dest)
+    if refused:
+        why = ("it would prompt, and nobody answers a prompt when a schedule fires" if any("ask" in r for r in refused)
+               else "schedules run on the inventory, state and vault options of the owner"
+               if {"--inventory", "--state-dir", "--vault-password-file", "--vault-id"} & set(refused)
+               else "a scheduled job does not carry it")
+        raise ScheduleError(f"scheduled {kind!r} does not take {', '.join(sorted(set(refused)))}: {why}; "
+                            f"it takes {_flags(kind)}")
+    return ns
+
+
+def _check_play_file(ns: argparse.Namespace) -> None:
+    """The file must exist; a workflow (not a playbook) takes no playbook-only option."""
+    from pathlib import Path
+
+    from ftltui.commands.play_playbook import reject_playbook_options
+    from ftltui.commands.options import OptionsError
+    from ftltui.playbook.loader import is_playbook
+
+    path = Path(ns.workflow)
+    if not path.is_file():
+        raise ScheduleError(f"play {ns.workflow}: no such file")
+    if not is_playbook(path):
+        try:
+            reject_playbook_options(ns)
+        except OptionsError as exc:
+            raise ScheduleError(str(exc)) from None
+
+
+def absolutize(argv: list[str], cwd: str) -> list[str]:
+    """The command with the files it names made absolute against ``cwd`` (the directory
+    the schedule was added in): the playbook, ``--drift-config``, ``-e @FILE``, ``-l @FILE``.
+    A schedule fires in the owner's directory, where relative paths would mean other files."""
+    import os
+
+    ns = check_command(argv)
+    paths = {getattr(ns, "workflow", None), getattr(ns, "drift_config", None)}
+    at_files = [v for v in (getattr(ns, "extra_vars", None) or []) + [getattr(ns, "limit", None) or ""]
+                if v.startswith("@")]
+    out = []
+    for word in argv:
+        flag, eq, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        if value in paths and not os.path.isabs(value):
+            value = os.path.join(cwd, value)
+        elif value in at_files and not os.path.isabs(value[1:]):
+            value = "@" + os.path.join(cwd, value[1:])
+        out.append(f"{flag}{eq}{value}" if eq else value)
+    return out
+
+
+def _flags(kind: str) -> str:
+    parser = _command_parser(kind)
+    names = [max(a.option_strings, key=len) for a in parser._actions if a.dest in CARRIED[kind] and a.option_strings]
+    return ", ".join(names) or "no options"
+
+
+def queue_submitter(queue: Any) -> Submit:
+    """A submit callback for :class:`~ftltui.schedule.scheduler.Scheduler`: each firing
+    becomes a job in ``queue`` (whose executor and kinds the owner set up); returns its id.
+
+    The command is parsed again when it fires: files it names (a playbook, an
+    ``-e @FILE``) are read then, as a cron job would read them."""
+
+    async def submit(schedule: Schedule) -> int:
+        ns = check_command(schedule.argv)
+        job = await _SUBMIT[schedule.kind](queue, ns)
+        return int(job.id)
+
+    return submit
+
+
+async def _submit_run(queue: Any, ns: argparse.Namespace) -> Any:
+    from ftltui.commands.run import module_of, parse_module_args, select_hosts
+    from ftltui.jobs.kinds import enqueue_run
+
+    module = module_of(ns)
+    args = parse_module_args(module, ns.module_args)
+    pattern = ns.pattern
+    if ns.limit:  # the hosts of PATTERN within --limit, resolved now, as `run -l` does
+        pattern = ",".join(h.name for h in select_hosts(queue.executor.inventory, ns.pattern, ns.limit))
+    return await enqueue_run(queue, pattern, module, args, check=bool(ns.check), timeout=ns.timeout)
+
+
+async def _submit_play(queue: Any, ns: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from ftltui.commands.options import parse_extra_vars
+    from ftltui.jobs.kinds import enqueue_workflow
+    from ftltui.playbook.loader import is_playbook
+
+    if not is_playbook(Path(ns.workflow)):  # check_command refused playbook-only options
+        return await enqueue_workflow(queue, ns.workflow, vars=parse_extra_vars(ns.extra_vars, ns), check=ns.check)
+    from ftltui.commands.common import keyring_of
+    from ftltui.commands.play_playbook import _search_paths, _stored_options, play_options_of
+    from ftltui.jobs import playbook_kind
+
+    options = play_options_of(ns)
+    search = _search_paths(ns)
+    if "playbook" not in queue.kinds:
+        raise ScheduleError("the owner's job queue cannot run playbooks")
+    return await playbook_kind.enqueue_playbook(
+        queue, ns.workflow, options=playbook_kind.options_doc(**_stored_options(options)),
+        roles_path=[str(p) for p in search["roles_path"]],
+        collections_paths=[str(p) for p in search["collections_paths"]], vault=keyring_of(ns))
+
+
+async def _submit_drift(queue: Any, ns: argparse.Namespace) -> Any:
+    from ftltui.drift.jobs import KIND, scan_spec
+    from ftltui.jobs import RetryPolicy
+
+    if KIND not in queue.kinds:
+        raise ScheduleError("the owner's job queue has no drift scan kind registered")
+    hosts = queue.executor.inventory.select(ns.pattern)
+    if not hosts:
+        raise ScheduleError(f"drift scan: no hosts matched {ns.pattern!r}")
+    spec = scan_spec(ns.pattern, hosts, ns.drift_config)
+    return await queue.enqueue(KIND, spec, title=f"drift scan {ns.pattern} (scheduled)", hosts=[h.name for h in hosts],
+                               retry=RetryPolicy(max_attempts=1))
+
+
+_SUBMIT: dict[str, Callable[[Any, argparse.Namespace], Awaitable[Any]]] = {
+    "run": _submit_run, "play": _submit_play, "drift scan": _submit_drift,
+}
