@@ -10,6 +10,7 @@ events and where its log file is. Everything crossing this boundary is JSON-read
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
@@ -56,6 +57,11 @@ class JobEnd:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def inventory_key(source: str) -> str:
+    """An inventory source compared across processes: paths made absolute, host lists as given."""
+    return source if "," in source else os.path.realpath(source)
 
 
 def _arg(args: dict[str, Any], name: str, types: tuple[type, ...], default: Any = None,

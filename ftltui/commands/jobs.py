@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.jobs_cmd in ("list", "logs"):  # a live owner answers: the same output, live
+        from ftltui.api.cli_client import jobs_via_owner
+
+        code = jobs_via_owner(args, state_dir_of(args))
+        if code is not None:
+            return code
     return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "retry": _retry,
             "requeue": _retry, "purge": _purge}[args.jobs_cmd](args)
 
@@ -69,28 +75,23 @@ def _ro(args: argparse.Namespace) -> Any:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ftltui.jobs.describe import effective_state
+    from ftltui.api.job_views import job_rows
 
-    store = _ro(args)
-    docs = sorted(store.table("jobs").all(), key=lambda d: d.doc_id)
-    rows = []
-    for d in docs:
-        shown, note = effective_state(d)
-        if args.state and shown not in args.state and d.get("state") not in args.state:
-            continue
-        rows.append({"id": d.doc_id, "state": shown, "stored_state": d.get("state"), "state_note": note,
-                     "kind": d.get("kind"), "title": d.get("title"), "attempts": d.get("attempts", 0),
-                     "progress": d.get("progress"), "updated": d.get("updated"), "reason": d.get("reason", "")})
-    if args.json:
+    print_job_rows(job_rows(_ro(args).table("jobs").all(), args.state), args.json)
+    return EXIT_OK
+
+
+def print_job_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    """``jobs list`` output, the same whether the rows came from the store or from its owner."""
+    if as_json:
         print_json(rows)
-        return EXIT_OK
+        return
     print(f"{'ID':>6}  {'STATE':<15} {'TRIES':>5}  {'UPDATED':<19}  TITLE")
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["updated"] or 0))
         why = r["state_note"] or r["reason"]
         print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
               + (f"  ({why[:80]})" if why else ""))
-    return EXIT_OK
 
 
 def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
@@ -101,15 +102,11 @@ def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ftltui.jobs.describe import effective_state, host_lines, state_label, step_lines
+    from ftltui.api.job_views import job_record
+    from ftltui.jobs.describe import host_lines, state_label, step_lines
 
-    store = _ro(args)
-    doc = _job_doc(store, args.id)
-    doc["id"] = args.id
-    doc["attempt_records"] = sorted((dict(a) for a in store.table("attempts").search(lambda a: a.get("job_id") == args.id)),
-                                    key=lambda a: a["number"])
-    shown, note = effective_state(doc)
-    doc["stored_state"], doc["state"], doc["state_note"] = doc["state"], shown, note
+    doc = job_record(_ro(args), args.id)
+    shown = doc["state"]
     if args.json:
         print_json(doc)
         return EXIT_OK
@@ -155,7 +152,7 @@ def _logs(args: argparse.Namespace) -> int:
         finished = False
         for line in data[:end].splitlines():
             rec = json.loads(line)
-            _print_log(rec, args.json)
+            print_log_record(rec, args.json)
             if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
                 finished = True
         pos += end
@@ -173,7 +170,8 @@ def _logs(args: argparse.Namespace) -> int:
         time.sleep(0.1)
 
 
-def _print_log(rec: dict[str, Any], as_json: bool) -> None:
+def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
+    """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner)."""
     if as_json:
         sys.stdout.write(json.dumps(rec) + "\n")
     else:

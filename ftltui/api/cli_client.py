@@ -1,0 +1,136 @@
+"""Headless commands as clients of a live owner: same output, same exit status.
+
+When a state directory has an owner (a console, a daemon) listening on its socket,
+``jobs list``, ``jobs logs [-f]`` and ``run`` ask it instead of opening the files
+themselves: ``jobs`` prints the owner's rows and log records with the very printers
+it uses when reading the store itself, ``run`` submits a job to the owner and prints
+the job's engine events with ``run``'s own printers, so nothing a script sees changes.
+With no owner these functions return ``None`` and the command goes on as before.
+
+If the owner dies mid-stream the command says so (its pid, what to run next) and
+exits :data:`EXIT_OWNER_GONE`; the job is recovered by the next owner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from ftltui.api.client import ApiClient, ApiError, OwnerGone, StreamEnded
+from ftltui.api.operations import inventory_key
+from ftltui.api.protocol import StreamEvent
+from ftltui.api.run_events import RunCollector
+from ftltui.api.socket_path import socket_path
+from ftltui.errors import FtlError
+
+EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
+
+# ``run`` options a job of the owner carries; any other option given makes ``run`` work
+# in-process as before (it needs no state directory), so its meaning never changes.
+RUN_DELEGABLE = frozenset({"pattern", "module", "module_name", "module_args", "check", "timeout", "one_line",
+                           "verbose", "json", "inventory", "state_dir", "func", "command_parser", "command",
+                           "ansible_config", "vault_keyring", "demo_noted"})
+
+
+async def connect_owner(state_dir: Path) -> ApiClient | None:
+    """A client of the directory's owner, or ``None`` when nobody listens there."""
+    if not os.path.exists(socket_path(state_dir)):
+        return None
+    try:
+        return await ApiClient.connect(state_dir)
+    except (OSError, asyncio.TimeoutError, OwnerGone):
+        return None  # a dead owner's socket, or one starting/stopping: behave as with no owner
+    except ApiError as exc:
+        raise FtlError(f"the owner of {state_dir} refused this client: {exc}") from None
+
+
+def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int]]) -> int | None:
+    async def go() -> int | None:
+        client = await connect_owner(state_dir)
+        if client is None:
+            return None
+        try:
+            return await work(client)
+        except OwnerGone as exc:
+            from ftltui.commands.common import error
+
+            error(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)")
+            return EXIT_OWNER_GONE
+        except ApiError as exc:
+            raise FtlError(str(exc)) from None
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
+def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
+    """``jobs list`` / ``jobs logs`` through the owner; ``None`` with no owner."""
+    from ftltui.commands.common import EXIT_OK
+    from ftltui.commands.jobs import print_job_rows, print_log_record
+
+    async def listing(client: ApiClient) -> int:
+        print_job_rows(await client.request("jobs.list", states=list(args.state or [])), args.json)
+        return EXIT_OK
+
+    async def logs(client: ApiClient) -> int:
+        async for msg in client.stream("jobs.logs", id=args.id, follow=bool(args.follow)):
+            if isinstance(msg, StreamEvent):
+                print_log_record(msg.event, args.json)
+        return EXIT_OK
+
+    return _with_owner(state_dir, listing if args.jobs_cmd == "list" else logs)
+
+
+def run_delegable(args: argparse.Namespace) -> bool:
+    """Only options a job of the owner carries differ from their defaults (and no -vv logs)."""
+    defaults = vars(args.command_parser.parse_args([args.pattern]))
+    given = {k for k, v in vars(args).items() if k not in defaults or defaults[k] != v}
+    return given <= RUN_DELEGABLE and int(args.verbose or 0) < 2
+
+
+def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module_args: dict[str, Any],
+                  inventory_sources: list[str], printer: Any) -> int | None:
+    """``run`` as a job of the owner, printed by ``printer`` (run's Text/JsonPrinter);
+    ``None`` when there is no owner, it serves another inventory, or an option needs
+    this process."""
+    from ftltui.ansible_modules.docs import controller_spec
+
+    if not run_delegable(args):
+        return None
+    try:
+        controller_spec(module)
+    except KeyError:
+        return None  # the in-process run reports it, with the list of known modules
+    wanted = [inventory_key(s) for s in inventory_sources]
+
+    async def run(client: ApiClient) -> int | None:
+        info = await client.request("owner.info")
+        if [inventory_key(s) for s in info.get("inventory", [])] != wanted:
+            return None  # the owner's engine has another inventory: run here, as before
+        ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
+                                   check=bool(args.check), timeout=args.timeout)
+        collector = RunCollector(printer)
+        end = StreamEnded()
+        try:
+            async for msg in client.stream("jobs.logs", end, id=ref["id"], follow=True):
+                if isinstance(msg, StreamEvent):
+                    collector.feed(msg.event)
+        except asyncio.CancelledError:  # Ctrl-C: as in-process, the run stops
+            await asyncio.shield(_cancel(client, ref["id"]))
+            raise
+        result = collector.result(module, args.pattern)
+        printer.summary(result)
+        return int(result.exit_code)
+
+    return _with_owner(state_dir, run)  # type: ignore[arg-type]
+
+
+async def _cancel(client: ApiClient, job_id: int) -> None:
+    try:
+        await asyncio.wait_for(client.request("jobs.cancel", id=job_id), 10)
+    except (FtlError, asyncio.TimeoutError):
+        pass

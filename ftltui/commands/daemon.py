@@ -1,0 +1,90 @@
+"""``ftl-tui daemon``: own a state directory headless and serve its API until stopped.
+
+For servers (run it under systemd: docs/api.md has a unit). The daemon opens the state
+store as its only writer, recovers what a dead owner left behind, runs the queued
+jobs, and listens on ``STATE_DIR/api.sock`` (mode 0600, same uid only). Other
+``ftl-tui`` commands on that directory become its clients: ``run``, ``jobs list``,
+``jobs logs -f`` print what they print when they own it. SIGTERM or SIGINT stops it:
+running jobs are cancelled and recorded, the socket is removed.
+
+Exit status: 0 stopped by a signal, 4 the state directory is in use or unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from ftltui.commands.common import (
+    EXIT_OK,
+    add_inventory_arg,
+    add_state_arg,
+    examples,
+    inventory_sources,
+    load_inventory_of,
+    note,
+    state_dir_of,
+)
+
+EXAMPLES = examples(
+    "ftl-tui daemon -i inventory.yml                      # owner of the default state dir",
+    "ftl-tui daemon -i inventory.yml --state-dir /var/lib/ftl-tui",
+    "ftl-tui daemon --readonly                            # clients may look, nothing may start",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("daemon", help="own the state directory headless and serve clients (for servers)",
+                       description=__doc__, epilog=EXAMPLES)
+    p.add_argument("--readonly", action="store_true", help="refuse every write request from clients")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="jobs run at once (default 8)")
+    add_inventory_arg(p)
+    add_state_arg(p)
+    p.set_defaults(func=handle, command_parser=p)
+
+
+def handle(args: argparse.Namespace) -> int:
+    inventory = load_inventory_of(args)  # bad inventory: exit 4 before anything is opened
+    from ftltui.api.operations import inventory_key
+
+    sources = [inventory_key(s) for s in inventory_sources(args)]
+    return asyncio.run(_serve(args, inventory, sources))
+
+
+async def _serve(args: argparse.Namespace, inventory: object, sources: list[str]) -> int:
+    from ftltui.api.local_operations import LocalOperations
+    from ftltui.api.server import ApiServer
+    from ftltui.drift import jobs as drift_jobs
+    from ftltui.engine.executor import Executor
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.kinds import register_builtin
+    from ftltui.state import StateStore
+
+    state_dir = state_dir_of(args)
+    store = StateStore.open(state_dir)  # StateError (exit 4) when another process owns it
+    executor = Executor(inventory)
+    queue = JobQueue(store, executor=executor, concurrency=args.concurrency)
+    register_builtin(queue)
+    drift_jobs.register(queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await queue.start()  # recovers jobs a dead owner left running
+        server = ApiServer(state_dir, LocalOperations(queue, inventory_sources=sources, readonly=args.readonly),
+                           readonly=args.readonly)
+        async with server:
+            note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
+                 + (" (read-only)" if args.readonly else ""))
+            sys.stderr.flush()
+            await stop.wait()
+        note("daemon stopping: running jobs are cancelled")
+    finally:
+        await queue.stop()
+        await executor.close()
+        store.close()
+    return EXIT_OK
