@@ -17,7 +17,7 @@ import threading
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Tuple
+    from typing import Any, Callable, Dict, List, Tuple
 
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a cancelled module
 
@@ -36,6 +36,28 @@ def warm_stdlib() -> None:
             codecs.lookup(name)
         except LookupError:
             pass
+
+
+def warm_interpreter(base_dir: str, names: List[str]) -> None:
+    """Make this process the warm parent of module children: ``names`` imported from the base bundle.
+
+    Used by the gate (when it runs modules itself) and by the fork server. The gate runs
+    with -S; modules import third-party libraries as under Ansible, so site comes back.
+    """
+    import importlib
+    import site
+
+    site.main()
+    sys.path.insert(0, base_dir)
+    for name in names:
+        importlib.import_module(name)
+    warm_stdlib()
+    import gc
+
+    # objects that exist now stay out of the collector: a forked child that runs
+    # a collection would otherwise copy every page holding one of them
+    gc.collect()
+    gc.freeze()
 
 
 PYC_TAG = "ftl-pyc-tag"  # bundle member naming the cache tag its .pyc members were compiled for
@@ -90,6 +112,32 @@ def _read_path(path: str) -> str:
         return ""
 
 
+def _reset_signals() -> None:
+    """Default dispositions for a module process (the fork server catches SIGCHLD for itself)."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        signal.set_wakeup_fd(-1)
+    except ValueError:  # not the main thread: the gate never set one
+        pass
+
+
+def _apply_caller(job: Dict[str, Any]) -> None:
+    """Take on the calling gate's environment, directory and umask (a fork server's child
+    would otherwise run with those of whichever gate started the server)."""
+    env = job.get("env")
+    if isinstance(env, dict):
+        os.environ.clear()
+        os.environ.update(env)
+    if job.get("umask") is not None:
+        os.umask(int(job["umask"]))
+    if job.get("cwd"):
+        try:
+            os.chdir(job["cwd"])
+        except OSError:
+            pass
+
+
 def _spare_main(r: int) -> None:
     """A spare child: own session, no gate fds, wait for one job on ``r``, run it, exit."""
     code = 1
@@ -98,8 +146,7 @@ def _spare_main(r: int) -> None:
         import gc
 
         gc.disable()
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
+        _reset_signals()
         os.closerange(3, r)  # the frame stream and every other gate fd
         os.closerange(r + 1, 65536)
         null = os.open(os.devnull, os.O_RDWR)  # nor the channel's stderr while it waits
@@ -117,6 +164,7 @@ def _spare_main(r: int) -> None:
         if not chunks:  # the gate exited or dropped us
             os._exit(0)
         job = json.loads(b"".join(chunks).decode("utf-8"))
+        _apply_caller(job)
         out_fd = os.open(job["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         err_fd = os.open(job["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         target = (_python_child, (job["mdir"], job["bdir"], False, job["fqn"], job["loader"],
@@ -138,8 +186,21 @@ def _read_all(fd: int) -> str:
 
 
 def _wait(pid: int, cancel: threading.Event) -> Tuple[int, bool]:
-    """Wait for the child (blocking: no polling latency); a watcher stops its process
-    group (TERM, then KILL) if the request is cancelled first."""
+    """Wait for our own child (blocking waitpid: no polling latency), stopping it on cancel."""
+
+    def block() -> int:
+        while True:
+            try:
+                return os.waitpid(pid, 0)[1]
+            except InterruptedError:
+                continue
+
+    return wait_cancellable(pid, cancel, block)
+
+
+def wait_cancellable(pgid: int, cancel: threading.Event, block: Callable[[], int]) -> Tuple[int, bool]:
+    """``block()`` (the module's waitpid status) while a watcher stops the module's process
+    group (TERM, then KILL) if the request is cancelled first; (status, whether it was)."""
     done = threading.Event()
     killed = []  # type: List[bool]
 
@@ -147,20 +208,15 @@ def _wait(pid: int, cancel: threading.Event) -> Tuple[int, bool]:
         while not done.is_set():
             if cancel.wait(0.5) and not done.is_set():
                 killed.append(True)
-                _killpg(pid, signal.SIGTERM)
+                _killpg(pgid, signal.SIGTERM)
                 if not done.wait(TERM_GRACE):
-                    _killpg(pid, signal.SIGKILL)
+                    _killpg(pgid, signal.SIGKILL)
                 return
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-                return status, bool(killed)
-            except InterruptedError:
-                continue
+        return block(), bool(killed)
     finally:
         done.set()
 
@@ -201,8 +257,7 @@ def _child(target: Tuple[Any, Tuple[Any, ...]], out_fd: int, err_fd: int, prepar
             import gc
 
             gc.disable()  # a short-lived process: collections only copy pages
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-                signal.signal(sig, signal.SIG_DFL)
+            _reset_signals()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_fd, 1)

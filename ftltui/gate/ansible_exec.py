@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 
 from ftltui.gate.ansible_child import (_child, _exec_child, _python_child, _read_all, _read_path, _reap_group,
                                        _script_argv, _spare_main, _wait, _write_members,
-                                       bundle_digest, importable_in_place, warm_stdlib)
+                                       bundle_digest, importable_in_place, warm_interpreter)
 
+# seconds a fork server waits for work before it exits (the request's ``server_idle`` wins;
+# 0 there: no server, the gate imports basic itself)
+DEFAULT_SERVER_IDLE = 600.0
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
@@ -53,9 +55,12 @@ def cache_root(fallback: str) -> str:
 class AnsibleRunner:
     """The gate's Ansible half: which bundles are here, installing one, running a module."""
 
-    def __init__(self, tmpdir: str) -> None:
+    def __init__(self, tmpdir: str, gate_hash: str = "dev") -> None:
         self.tmpdir = tmpdir
+        self.gate_hash = gate_hash
         self.root = cache_root(tmpdir)
+        self.umask = _current_umask()
+        self.servers = {}  # type: Dict[str, Any]  # base digest -> ForkClient
         self.warm_lock = threading.Lock()
         self.warm_base = None  # type: Optional[str]
         self.fork_lock = threading.Lock()
@@ -112,22 +117,7 @@ class AnsibleRunner:
         with self.warm_lock:
             if self.warm_base is not None:
                 return
-            import importlib
-            import site
-
-            # the gate runs with -S; modules import third-party libraries as under Ansible
-            site.main()
-            sys.path.insert(0, self.bundle_dir(base))
-
-            for name in names:
-                importlib.import_module(name)
-            warm_stdlib()
-            import gc
-
-            # objects that exist now stay out of the collector: a forked child that runs
-            # a collection would otherwise copy every page holding one of them
-            gc.collect()
-            gc.freeze()
+            warm_interpreter(self.bundle_dir(base), names)
             self.warm_base = base
 
     # -- running ----------------------------------------------------------------------
@@ -143,21 +133,33 @@ class AnsibleRunner:
         os.mkdir(work, 0o700)
         args = dict(msg.get("args") or {})
         args["_ansible_tmpdir"] = work
+        # the task's environment keyword: set in the module's forked child only (never the gate)
+        environment = msg.get("environment")
         try:
             if style == "python":
                 base = str(msg["base"])
                 if not self.has(base):
                     raise ValueError("bundle %s is not on this host" % base)
-                self.warm(base, list(msg.get("warm") or []))
                 params = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+                idle = float(msg.get("server_idle", DEFAULT_SERVER_IDLE) or 0)
+                if idle > 0 and self.warm_base is None and self.root != self.tmpdir:
+                    done = self._run_in_server(base, list(msg.get("warm") or []), idle, {
+                        "mdir": mdir, "bdir": self.bundle_dir(base), "fqn": str(msg["fqn"]),
+                        "loader": str(msg.get("loader")), "params": params.decode("utf-8"),
+                        "profile": str(msg.get("profile") or "legacy"), "environment": environment}, work, cancel)
+                    if done is not None:
+                        return done
+                self.warm(base, list(msg.get("warm") or []))
                 fresh = self.warm_base != base
                 target = (_python_child, (mdir, self.bundle_dir(base), fresh, str(msg["fqn"]),
                                           str(msg.get("loader")), params, str(msg.get("profile") or "legacy")))
-                if not fresh:
+                if not fresh and not environment:
                     return self._run_in_spare(target[1], work, cancel)
             else:
                 argv = _script_argv(style, mdir, work, args, msg.get("interpreter"))
                 target = (_exec_child, (argv,))
+            if environment:
+                target = (_with_environment, (dict(environment), target))
             return self._fork_and_wait(target, work, cancel)
         finally:
             if not args.get("_ansible_keep_remote_files"):
@@ -165,9 +167,30 @@ class AnsibleRunner:
 
                 _remove_tree(work)
 
+    def _run_in_server(self, base: str, warm: List[str], idle: float, job: Dict[str, Any], work: str,
+                       cancel: threading.Event) -> Optional[Dict[str, Any]]:
+        """Run through this user's fork server (basic already imported there); None: run it here."""
+        client = self.servers.get(base)
+        if client is None:
+            from ftltui.gate.fork_client import ForkClient, server_key
+
+            client = self.servers[base] = ForkClient(self.root, server_key(base, self.gate_hash),
+                                                     self.bundle_dir(base), warm, idle)
+        out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
+        env = dict(os.environ)
+        env.update(job.pop("environment", None) or {})  # the task's environment keyword, for this child only
+        job.update(out=out_path, err=err_path, env=env, cwd=_cwd(), umask=self.umask)
+        done = client.run(job, cancel)
+        if done is None:
+            return None
+        status = done["status"]
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        return {"rc": -sig if sig else os.WEXITSTATUS(status), "signal": sig, "stdout": _read_path(out_path),
+                "stderr": _read_path(err_path), "lingering": done["lingering"], "cancelled": done["cancelled"]}
+
     def replenish(self) -> None:
         """Fork the next spare child (after a task's result went out: not on anyone's clock)."""
-        if self.warm_base is None:
+        if self.warm_base is None:  # not warm here (or the fork server runs our modules)
             return
         with self.spare_lock:
             if self.spare is not None:
@@ -248,6 +271,35 @@ class AnsibleRunner:
                 "cancelled": killed}
 
 
+def _with_environment(environment: Dict[str, str], target: Tuple[Any, Tuple[Any, ...]]) -> Any:
+    """In the forked child: the task's variables over the gate's, then the module (an exec'd
+    script inherits them). The gate's own environment is never touched."""
+    os.environ.update({str(k): str(v) for k, v in environment.items()})
+    func, args = target
+    return func(*args)
+
+
+def _current_umask() -> int:
+    """The gate's umask, for module children of the fork server (read, not set: threads run)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _cwd() -> Optional[str]:
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
 def _place(zip_path: str, target: str, tmp: str) -> None:
     """Move an uploaded zip into the cache atomically (copied first when /tmp is another filesystem)."""
     try:
@@ -265,7 +317,7 @@ def dispatch(gate: Any, msg: Dict[str, Any]) -> None:
     """Serve an Ansible message for ``gate`` (:class:`ftltui.gate.server.Gate`)."""
     runner = getattr(gate, "ansible", None)
     if runner is None:
-        runner = gate.ansible = AnsibleRunner(gate.tmpdir)
+        runner = gate.ansible = AnsibleRunner(gate.tmpdir, getattr(gate, "gate_hash", "dev"))
     rid = msg.get("id")
     if msg.get("t") == "bundles":
         try:
