@@ -1,0 +1,132 @@
+"""``ftl-tui daemon`` and the commands that become its clients, as real processes.
+
+The comparison is the command against itself: what ``jobs list``/``jobs logs`` print
+through a live owner must equal what they print reading the same store with no owner.
+Then the owner is SIGKILLed while a client follows a job: the client says so, and a
+new owner recovers the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ftltui.api.client import ApiClient
+
+INVENTORY = "localhost,"
+FTL = [sys.executable, "-m", "ftltui"]
+
+
+def start_daemon(state: Path, *extra: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([*FTL, "daemon", "-i", INVENTORY, "--state-dir", str(state), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60  # a guard against a daemon that never comes up, not a speed check
+    while not (state / "api.sock").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"daemon did not start: {proc.communicate()}")
+        time.sleep(0.05)
+    return proc
+
+
+def ftl(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FTL, *args, "--state-dir", str(state)], capture_output=True, text=True, timeout=120)
+
+
+async def submit(state: Path, cmd: str) -> int:
+    async with await ApiClient.connect(state) as client:
+        ref = await client.request("run.submit", pattern="localhost", module="shell", args={"cmd": cmd})
+        return int(ref["id"])
+
+
+async def wait_done(state: Path, job_id: int) -> None:
+    async with await ApiClient.connect(state) as client:
+        async for _ in client.stream("jobs.watch", id=job_id):
+            pass
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def test_jobs_commands_print_the_same_through_the_owner(state: Path) -> None:
+    daemon = start_daemon(state)
+    try:
+        ids = [asyncio.run(submit(state, "echo one; echo two >&2")), asyncio.run(submit(state, "exit 3"))]
+        for job_id in ids:
+            asyncio.run(wait_done(state, job_id))
+        via_owner = {args: ftl(state, *args) for args in (
+            ("jobs", "list"), ("jobs", "list", "--json"), ("jobs", "list", "--state", "failed", "--json"),
+            ("jobs", "logs", str(ids[0])), ("jobs", "logs", str(ids[1]), "--json"),
+            ("jobs", "logs", "-f", str(ids[0])), ("jobs", "logs", "99"))}
+    finally:
+        code, err = stop(daemon)
+    assert code == 0, err
+    assert not (state / "api.sock").exists()  # the owner removed its socket
+    for args, through in via_owner.items():
+        alone = ftl(state, *args)  # no owner now: the command reads the store itself
+        assert (through.returncode, through.stdout) == (alone.returncode, alone.stdout), args
+    rows = json.loads(via_owner[("jobs", "list", "--json")].stdout)
+    assert [r["state"] for r in rows] == ["succeeded", "failed"]
+    assert "one" in via_owner[("jobs", "logs", str(ids[0]))].stdout
+    assert via_owner[("jobs", "logs", "99")].returncode == 4
+
+
+def test_second_owner_is_refused_while_the_daemon_runs(state: Path) -> None:
+    daemon = start_daemon(state)
+    try:
+        second = subprocess.run([*FTL, "daemon", "-i", INVENTORY, "--state-dir", str(state)],
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        stop(daemon)
+    assert second.returncode == 4 and "in use by pid" in second.stderr
+
+
+def test_readonly_daemon_refuses_writes(state: Path) -> None:
+    daemon = start_daemon(state, "--readonly")
+    try:
+        with pytest.raises(Exception, match="read-only"):
+            asyncio.run(submit(state, "true"))
+        listed = ftl(state, "jobs", "list", "--json")
+    finally:
+        stop(daemon)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+
+
+def test_sigkill_of_the_owner_mid_stream(state: Path) -> None:
+    daemon = start_daemon(state)
+    job_id = asyncio.run(submit(state, "echo started; sleep 60"))
+    follower = subprocess.Popen([*FTL, "jobs", "logs", "-f", str(job_id), "--state-dir", str(state)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = follower.stdout.readline()  # the client is streaming the job live
+    assert "running" in first or "started" in first, first
+    os.kill(daemon.pid, signal.SIGKILL)
+    daemon.wait(timeout=30)
+    out, err = follower.communicate(timeout=60)
+    assert follower.returncode == 1, (out, err)
+    assert f"lost the connection to the owner (pid {daemon.pid})" in err
+    assert (state / "api.sock").exists()  # the dead owner's socket is left behind ...
+    new = start_daemon(state)  # ... and a new owner replaces it and recovers the job
+    try:
+        shown = json.loads(ftl(state, "jobs", "show", str(job_id), "--json").stdout)
+        listed = ftl(state, "jobs", "list", "--json")
+    finally:
+        stop(new)
+    assert shown["state"] not in ("running", "queued"), shown["state"]
+    assert "lost" in json.dumps(shown["attempt_records"]) or shown["state"] == "lost", shown
+    assert listed.returncode == 0 and [r["id"] for r in json.loads(listed.stdout)] == [job_id]
