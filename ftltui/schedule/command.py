@@ -91,6 +91,8 @@ def check_command(argv: list[str]) -> argparse.Namespace:
                else "a scheduled job does not carry it")
         raise ScheduleError(f"scheduled {kind!r} does not take {', '.join(sorted(set(refused)))}: {why}; "
                             f"it takes {_flags(kind)}")
+    if kind == "play":
+        _check_play_file(ns)
     return ns
 
 
@@ -160,9 +162,9 @@ async def _submit_run(queue: Any, ns: argparse.Namespace) -> Any:
 
     module = module_of(ns)
     args = parse_module_args(module, ns.module_args)
-    pattern = ns.pattern
-    if ns.limit:  # the hosts of PATTERN within --limit, resolved now, as `run -l` does
-        pattern = ",".join(h.name for h in select_hosts(queue.executor.inventory, ns.pattern, ns.limit))
+    hosts = select_hosts(queue.executor.inventory, ns.pattern, ns.limit)  # none: PatternError, as `run` says
+    # with --limit, the hosts of PATTERN within it, resolved now (as `run -l` does)
+    pattern = ",".join(h.name for h in hosts) if ns.limit else ns.pattern
     return await enqueue_run(queue, pattern, module, args, check=bool(ns.check), timeout=ns.timeout)
 
 
