@@ -31,6 +31,13 @@ THEMES_DIR = bundled_dir("themes_data", "themes")
 
 def state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Resolve the state directory and create it ``0700`` if missing."""
+    path = state_dir_path(explicit)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def state_dir_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where the state directory is, without creating it (to look for its owner)."""
     if explicit:
         path = Path(explicit)
     elif os.environ.get("FTL_TUI_HOME"):
@@ -38,9 +45,7 @@ def state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         path = Path(base) / "ftl-tui"
-    path = path.expanduser()
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return path.expanduser()
 
 
 ETC_ANSIBLE_HOSTS = Path("/etc/ansible/hosts")

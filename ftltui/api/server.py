@@ -62,6 +62,7 @@ class ApiServer:
         self.hello_timeout = hello_timeout
         self.sessions: set[ClientSession] = set()
         self.refused = 0  # connections refused for their uid
+        self.accepted = 0  # connections admitted (uid checked; hello not yet)
         self._server: asyncio.AbstractServer | None = None
         self._identity: tuple[int, int] | None = None
 
@@ -96,6 +97,7 @@ class ApiServer:
             self.refused += 1
             await _refuse(writer, p.E_FORBIDDEN, f"uid {uid} may not use this owner (only uid {self.allowed_uid})")
             return
+        self.accepted += 1
         session = ClientSession(self, reader, writer)
         self.sessions.add(session)
         try:

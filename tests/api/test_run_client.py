@@ -1,0 +1,71 @@
+"""``ftl-tui run`` with a live owner: the run is the owner's job, the output and exit
+status are those of the same command run alone (which the engine tests compare with
+``ansible``). Real processes: the daemon, then each command with and without it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from test_daemon_cli import INVENTORY, ftl, start_daemon, stop
+
+CASES = [
+    ("run", "localhost", "-m", "ping"),
+    ("run", "localhost", "-a", "echo hi"),
+    ("run", "localhost", "-m", "shell", "-a", "echo out; echo err >&2; exit 3"),
+    ("run", "localhost", "-m", "shell", "-a", "printf 'a\\nb\\n'", "-o"),
+    ("run", "localhost", "-m", "shell", "-a", "echo live", "-v"),
+    ("run", "localhost", "-m", "ping", "--json"),
+    ("run", "localhost", "-m", "command", "-a", "echo nope", "-C"),
+    ("run", "localhost", "-m", "no_such_module"),
+    ("run", "nomatch", "-m", "ping"),
+]
+DELEGATED = 7  # the last two are refused before anything runs, by both paths
+
+VOLATILE = re.compile(r'"(ts|run_id|duration|start|end|delta)": ("[^"]*"|[0-9.e-]+)')
+
+
+def normal(text: str) -> str:
+    """Timestamps, run ids and durations differ between any two runs."""
+    text = VOLATILE.sub(r'"\1": "X"', text)
+    return re.sub(r"in [0-9.]+s", "in Xs", text)
+
+
+def run_all(state: Path) -> list[tuple[int, str, str]]:
+    out = []
+    for args in CASES:
+        done = ftl(state, *args, "-i", INVENTORY)
+        out.append((done.returncode, normal(done.stdout), normal(done.stderr)))
+    return out
+
+
+def test_run_through_the_owner_prints_and_exits_as_run_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    daemon = start_daemon(state)
+    try:
+        through = run_all(state)
+        jobs = json.loads(ftl(state, "jobs", "list", "--json").stdout)
+    finally:
+        code, err = stop(daemon)
+    assert code == 0, err
+    alone = run_all(tmp_path / "alone")
+    for args, a, b in zip(CASES, through, alone):
+        assert a == b, args
+    assert [c for c, _o, _e in through] == [0, 0, 2, 0, 0, 0, 0, 4, 4]
+    assert len(jobs) == DELEGATED and {j["kind"] for j in jobs} == {"run"}  # they ran as the owner's jobs
+    assert not (tmp_path / "alone").exists()  # with no owner, run needs no state directory
+
+
+def test_run_with_options_the_owner_cannot_carry_runs_here(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    daemon = start_daemon(state)
+    try:
+        with_e = ftl(state, "run", "localhost", "-m", "shell", "-a", "echo {{ x }}", "-e", "x=1", "-i", INVENTORY)
+        other_inventory = ftl(state, "run", "localhost", "-m", "ping", "-i", "localhost,otherhost,")
+        jobs = json.loads(ftl(state, "jobs", "list", "--json").stdout)
+    finally:
+        stop(daemon)
+    assert with_e.returncode == 0 and "1" in with_e.stdout
+    assert other_inventory.returncode == 0
+    assert jobs == []  # neither became a job of the owner
