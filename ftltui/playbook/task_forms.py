@@ -7,13 +7,18 @@ Ansible accepts ``copy: src=a dest=b``, ``copy: {src: a}``, ``action: copy src=a
 ``include_tasks``...) the other words are kept as ``_raw_params``. The rules below were
 measured against ansible-playbook 2.19 (tests/playbook/test_loader_forms.py): spacing
 inside the free-form text is kept, ``\\=`` reads as ``=`` there, quoted values lose their
-quotes, ``{{ }}`` and quotes keep their spaces.
+quotes, ``{{ }}`` and quotes keep their spaces. Backslash escapes in a ``k=v`` word are
+decoded before its value is unquoted, in either kind of quotes or none
+(tests/playbook/test_loader_escapes.py): ``\\n`` is a newline, ``C:\\temp`` holds a tab,
+``C:\\data`` stays as written; free-form text keeps its backslashes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 import difflib
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +86,8 @@ class _Nesting:
     def step(self, text: str, i: int) -> int:
         """Take the token at ``i`` (an escape ``\\x``, a block bracket, one character); the next index."""
         ch, two = text[i], text[i:i + 2]
-        if ch == "\\":  # an escaped quote opens and closes nothing, inside quotes or out
-            return i + 2
+        if ch == "\\":  # a quote right after a backslash opens and closes nothing, inside quotes or out
+            return i + 2 if text[i + 1:i + 2] in ("'", '"') else i + 1
         if self.quote:
             if ch == self.quote:
                 self.quote = ""
@@ -116,11 +121,57 @@ def _key_value(word: str) -> tuple[str, str] | None:
 
 
 def _unquote(value: str) -> str:
-    """A value's text: surrounding spaces dropped, then one pair of quotes (``\\"`` inside ``"..."`` is ``"``)."""
+    """A value's text: surrounding spaces dropped, then one pair of quotes, unless the closing
+    quote follows a backslash (escapes are decoded before this, as Ansible does)."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1].replace("\\" + value[0], value[0])
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and value[-2] != "\\":
+        return value[1:-1]
     return value
+
+
+# The escapes Ansible decodes in a k=v word (measured on ansible-playbook 2.19: hex digits
+# only, no octal; anything else, such as ``\\d`` or ``\\Users``, stays as written)
+_ESCAPE = re.compile(r"\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|N\{[^}]+\}|[\\'\"abfnrtv])")
+_ONE_CHAR = {"\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
+             "t": "\t", "v": "\v"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    text = match.group()
+    kind = text[1]
+    if kind in "Uux":
+        code = int(text[2:], 16)
+        if code > 0x10FFFF:
+            raise ValueError(f"{text}: not a Unicode character (the highest is \\U0010ffff); "
+                             "write \\\\ for a literal backslash")
+        return chr(code)
+    if kind == "N":
+        try:
+            return unicodedata.lookup(text[3:-1])
+        except KeyError:
+            raise ValueError(f"{text}: unknown Unicode character name; write \\\\ for a literal backslash") \
+                from None
+    return _ONE_CHAR[kind]
+
+
+def decode_escapes(word: str) -> str:
+    """``\\n``, ``\\t``, ``\\"``, ``\\\\``, ``\\x41``, ``\\u00e9``, ``\\N{BULLET}``... in one word, as
+    Ansible reads a k=v word; ValueError for a character that does not exist."""
+    return _ESCAPE.sub(_escaped, word) if "\\" in word else word
+
+
+def _has_bare_equals(word: str) -> bool:
+    """Ansible's test for a k=v word (quotes and templates not considered): an ``=`` after
+    the first character that no backslash escapes."""
+    return any(word[i] == "=" and word[i - 1] != "\\" for i in range(1, len(word)))
+
+
+def _raw_word(word: _Word, decoded: str) -> _Word:
+    """What a word adds to the free-form text: as written, except a word whose every ``=`` is
+    escaped, which Ansible gives decoded with ``\\=`` read as ``=``."""
+    if "=" in decoded and not _has_bare_equals(decoded):
+        return _Word(decoded.replace("\\=", "="), word.sep)
+    return word
 
 
 def parse_kv(text: str, action: str) -> dict[str, Any]:
@@ -131,17 +182,17 @@ def parse_kv(text: str, action: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     raw: list[_Word] = []
     for word in split_words(text):
-        kv = _key_value(word.text) if word.text.strip() else None
-        if kv is not None and (not command_like or kv[0] in COMMAND_KEYS):
-            args[kv[0]] = _unquote(kv[1])
+        decoded = decode_escapes(word.text)
+        kv = _key_value(decoded) if decoded.strip() else None
+        if kv is not None and (not command_like or kv[0].strip() in COMMAND_KEYS):
+            args[kv[0].strip()] = _unquote(kv[1])
         elif raw_allowed:
-            raw.append(word)
+            raw.append(_raw_word(word, decoded))
         elif word.text.strip():
             raise ValueError(f"{action!r} does not support free-form text (got {word.text!r}); "
                              "expected key=value words or a mapping")
     if raw:
-        text_out = raw[0].text + "".join(w.sep + w.text for w in raw[1:])
-        args["_raw_params"] = text_out.replace("\\=", "=") if command_like else text_out
+        args["_raw_params"] = raw[0].text + "".join(w.sep + w.text for w in raw[1:])
     if command_like:
         args.pop("warn", None)  # removed from Ansible; accepted and dropped as Ansible does
     return args

@@ -174,7 +174,6 @@ def test_list_hosts_names_the_same_hosts(bed_inventory):
     assert res["ftl-tui"] == res["ansible"]
 
 
-@pytest.mark.xfail(strict=True, reason="k=v values keep a quoted \\n as backslash-n; Ansible decodes it (loader)")
 def test_kv_arguments_decode_escapes_like_ansible(bed_inventory):
     res = run_both("kv_escapes.yml", bed_inventory, "-l", "h01")
     assert res["ansible"]["files"]["h01/kv"][0] == "line one\nline two\n"
