@@ -84,6 +84,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.schedule_cmd == "list":
         return _list(args)
     book_action = {"add": _add, "rm": _remove, "pause": _pause, "resume": _resume}[args.schedule_cmd]
+    if args.schedule_cmd == "add":
+        split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
+        if split:  # add's own options after CRON: argparse's REMAINDER took them with the command
+            try:
+                args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]])
+            except SystemExit as exc:  # a usage error, printed by the parser
+                return exc.code if isinstance(exc.code, int) else 5
+        _take_state_dir(args)
     from ftltui.state import StateStore
 
     try:
@@ -100,12 +108,24 @@ def handle(args: argparse.Namespace) -> int:
         state.close()
 
 
+def _take_state_dir(args: argparse.Namespace) -> None:
+    """``schedule add CRON run ... --state-dir D``: D is where the schedule goes (a
+    scheduled command always runs on its owner's state), so it is add's own option."""
+    words = list(args.words)
+    for i, w in enumerate(words):
+        if w == "--state-dir" and i + 1 < len(words):
+            args.state_dir = words[i + 1]
+            args.words = words[:i] + words[i + 2:]
+            return
+        if w.startswith("--state-dir="):
+            args.state_dir = w.split("=", 1)[1]
+            args.words = words[:i] + words[i + 1:]
+            return
+
+
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
     from ftltui.schedule.command import absolutize
 
-    split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
-    if split:  # add's own options after CRON: argparse's REMAINDER took them with the command
-        args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]])
     if not args.words:
         raise ScheduleError("schedule add: give the command to run after CRON: run ..., play ... or drift scan ...")
     cwd = os.getcwd()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 from typing import Any, Awaitable, Callable
 
@@ -48,10 +49,16 @@ def _kind(argv: list[str]) -> str:
     raise ScheduleError(f"a schedule runs one of: {', '.join(KINDS)} (with their arguments); got {got!r}")
 
 
-def _command_parser(kind: str) -> argparse.ArgumentParser:
+@functools.lru_cache(maxsize=1)
+def _cli_parser() -> argparse.ArgumentParser:
+    """The CLI's parser, built once (it imports every command module); parse_args keeps no state."""
     from ftltui.cli import build_parser
 
-    parser: argparse.ArgumentParser = build_parser()
+    return build_parser()
+
+
+def _command_parser(kind: str) -> argparse.ArgumentParser:
+    parser = _cli_parser()
     for word in kind.split():
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         parser = sub.choices[word]
@@ -60,13 +67,11 @@ def _command_parser(kind: str) -> argparse.ArgumentParser:
 
 def parse_command(argv: list[str]) -> argparse.Namespace:
     """The command's options as the CLI parses them; a usage error as :class:`ScheduleError`."""
-    from ftltui.cli import build_parser
-
     kind = _kind(argv)
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err):
-            return build_parser().parse_args(argv)
+            return _cli_parser().parse_args(argv)
     except SystemExit:
         lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("ftl-tui")]
         why = lines[-1].split("error: ", 1)[-1] if lines else "bad options"
