@@ -106,8 +106,12 @@ def _tools() -> dict[str, Any]:
 
 
 def empty_bundle_cache(home: Path) -> int:
-    """Remove the bed user's cached Ansible bundles (``ab-*``); returns how many there were."""
+    """Remove the bed user's cached Ansible bundles (``ab-*``) and stop its fork servers
+    (removing a server's socket makes it exit): a cold host imports basic again.
+    Returns how many bundles there were."""
     cache = home / ".cache" / "ftl-tui"
+    for sock in cache.glob("fs-*.sock"):
+        sock.unlink(missing_ok=True)
     gone = 0
     for d in cache.glob("ab-*"):  # a zip (imported in place) or an unpacked directory
         if d.is_dir():

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import threading
+
+# the C module under ``socket``: importing ``socket`` (enum and friends) costs a gate ~4 ms
+import _socket
 
 from ftltui.gate.ansible_child import wait_cancellable
 
@@ -38,26 +40,30 @@ class WarmFailed(Exception):
 
 
 def server_key(base_digest: str, gate_hash: str) -> str:
-    """What a server must share with a gate to serve it: code, base bundle, interpreter,
-    credentials and namespaces (a module must see the gate's network and filesystem)."""
-    import hashlib
+    """What a server must share with a gate to serve it: code (the gate zip's hash names
+    this file and the server's), base bundle, interpreter, credentials and namespaces (a
+    module must see the gate's network and filesystem). CRC-32s, not hashlib (~3 ms to
+    import at every gate): the names only tell a user's few servers apart."""
+    import zlib
 
-    h = hashlib.sha256()
-    for name in ("ansible_child.py", "fork_server.py", "fork_client.py"):
-        try:
-            with open(os.path.join(_HERE, name), "rb") as f:
-                h.update(f.read())
-        except OSError:  # imported from a zip: the gate's own hash names the code
-            h.update(gate_hash.encode("utf-8"))
+    code = gate_hash
+    if gate_hash == "dev":  # a gate run from a source tree: its files name the code
+        code = ""
+        for name in ("ansible_child.py", "fork_server.py", "fork_client.py"):
+            try:
+                with open(os.path.join(_HERE, name), "rb") as f:
+                    code += "%08x" % zlib.crc32(f.read())
+            except OSError:
+                code += "?"
     ns = []
     for n in NAMESPACES:
         try:
             ns.append(os.readlink("/proc/self/ns/" + n))
         except OSError:
             ns.append("")
-    ident = [base_digest, sys.executable, sys.version, os.geteuid(), os.getegid(), sorted(os.getgroups()), ns]
-    h.update(json.dumps(ident).encode("utf-8"))
-    return h.hexdigest()[:24]
+    ident = json.dumps([code, base_digest, sys.executable, sys.version, os.geteuid(), os.getegid(),
+                        sorted(os.getgroups()), ns]).encode("utf-8")
+    return "%08x%08x" % (zlib.crc32(ident), zlib.crc32(ident[::-1]))
 
 
 class ForkClient:
@@ -70,7 +76,7 @@ class ForkClient:
         self.warm = warm
         self.idle = idle
         self.root = root
-        self.usable = len(self.path.encode("utf-8")) <= SUN_PATH_MAX and hasattr(socket, "SO_PEERCRED") \
+        self.usable = len(self.path.encode("utf-8")) <= SUN_PATH_MAX and hasattr(_socket, "SO_PEERCRED") \
             and bool(sys.executable)
 
     def run(self, job: Dict[str, Any], cancel: threading.Event) -> Optional[Dict[str, Any]]:
@@ -94,7 +100,7 @@ class ForkClient:
                 conn.close()
         return None
 
-    def _call(self, conn: socket.socket, line: bytes, cancel: threading.Event) -> Dict[str, Any]:
+    def _call(self, conn: Any, line: bytes, cancel: threading.Event) -> Dict[str, Any]:
         reader = _Lines(conn)
         try:
             conn.sendall(line)
@@ -128,7 +134,7 @@ class ForkClient:
         status, killed = wait_cancellable(pid, cancel, block)
         return {"status": status, "lingering": getattr(block, "lingering", 0), "cancelled": killed}
 
-    def _start(self, force: bool) -> Optional[socket.socket]:
+    def _start(self, force: bool) -> Any:
         """Start a server (one per key: the others wait on the lock, then connect to it)."""
         import fcntl
 
@@ -150,7 +156,7 @@ class ForkClient:
 
     def _spawn(self) -> bool:
         tmp = os.path.join(self.root, "fs-%d.tmp" % os.getpid())  # shorter than the final name
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         try:
             try:
                 os.unlink(tmp)
@@ -189,8 +195,9 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _connect(path: str) -> Optional[socket.socket]:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _connect(path: str) -> Any:
+    """A connected ``_socket.socket``, or None when nothing listens at ``path``."""
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         conn.connect(path)
         return conn
@@ -202,7 +209,7 @@ def _connect(path: str) -> Optional[socket.socket]:
 class _Lines:
     """JSON lines from a blocking socket."""
 
-    def __init__(self, conn: socket.socket) -> None:
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.buf = b""
 
