@@ -35,8 +35,6 @@ E_READONLY = "readonly"
 E_NOT_FOUND = "not_found"
 E_FAILED = "failed"
 E_INTERNAL = "internal"
-E_SLOW_CLIENT = "slow_client"
-E_SHUTTING_DOWN = "shutting_down"
 E_FORBIDDEN = "forbidden"
 
 

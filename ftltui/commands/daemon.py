@@ -5,7 +5,8 @@ store as its only writer, recovers what a dead owner left behind, runs the queue
 jobs, and listens on ``STATE_DIR/api.sock`` (mode 0600, same uid only). Other
 ``ftl-tui`` commands on that directory become its clients: ``run``, ``jobs list``,
 ``jobs logs -f`` print what they print when they own it. SIGTERM or SIGINT stops it:
-running jobs are cancelled and recorded, the socket is removed.
+running jobs are cancelled and recorded, the socket is removed. The daemon also fires
+the directory's schedules (``ftl-tui schedule``), unless it is ``--readonly``.
 
 Exit status: 0 stopped by a signal, 4 the state directory is in use or unusable.
 """
@@ -81,10 +82,24 @@ async def _serve(args: argparse.Namespace, inventory: object, sources: list[str]
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
+            scheduler = None if args.readonly else asyncio.create_task(_run_schedules(queue), name="ftl-schedules")
             await stop.wait()
+            if scheduler is not None:
+                scheduler.cancel()
+                await asyncio.gather(scheduler, return_exceptions=True)
         note("daemon stopping: running jobs are cancelled")
     finally:
         await queue.stop()
         await executor.close()
         store.close()
     return EXIT_OK
+
+
+async def _run_schedules(queue: object) -> None:
+    """Fire the state directory's schedules (``ftl-tui schedule``) as jobs of this owner."""
+    from ftltui.schedule.command import queue_submitter
+    from ftltui.schedule.model import ScheduleBook
+    from ftltui.schedule.scheduler import Scheduler
+
+    store = queue.store  # type: ignore[attr-defined]
+    await Scheduler(ScheduleBook(store), queue_submitter(queue)).run()

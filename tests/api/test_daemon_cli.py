@@ -130,3 +130,19 @@ def test_sigkill_of_the_owner_mid_stream(state: Path) -> None:
     assert shown["state"] not in ("running", "queued"), shown["state"]
     assert "lost" in json.dumps(shown["attempt_records"]) or shown["state"] == "lost", shown
     assert listed.returncode == 0 and [r["id"] for r in json.loads(listed.stdout)] == [job_id]
+
+
+def test_daemon_fires_a_once_a_second_schedule_on_the_real_clock(state: Path) -> None:
+    added = ftl(state, "schedule", "add", "* * * * * *", "run", "localhost", "-m", "ping")
+    assert added.returncode == 0, added.stderr
+    daemon = start_daemon(state)
+    try:
+        deadline = time.monotonic() + 60  # a guard, not a speed check
+        rows: list[dict] = []
+        while sum(r["state"] == "succeeded" for r in rows) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            rows = json.loads(ftl(state, "jobs", "list", "--json").stdout)
+    finally:
+        stop(daemon)
+    done = [r for r in rows if r["state"] == "succeeded"]
+    assert len(done) >= 2 and {r["title"] for r in done} == {"ping on localhost"}, rows
