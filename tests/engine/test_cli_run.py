@@ -140,7 +140,8 @@ def _commands():
 
 
 def test_every_command_is_listed():
-    assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift", "config", "completion"])
+    assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift", "config", "completion",
+                                  "schedule", "daemon"])
 
 
 @pytest.mark.parametrize("command", [None, *_commands()])
