@@ -121,8 +121,13 @@ def secret_values(spec: AnsibleSpec, params: dict[str, Any]) -> list[str]:
 
 
 async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,
-                      verbosity: int = 0, no_log: bool = False) -> dict[str, Any]:
-    """Ship (once) and run ``spec`` in ``gate``; returns Ansible's result shape."""
+                      verbosity: int = 0, no_log: bool = False, censor: bool | None = None,
+                      environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """Ship (once) and run ``spec`` in ``gate``; returns Ansible's result shape.
+
+    ``censor`` (default: ``no_log``) replaces the result with its no_log form; the executor
+    passes False and censors what it emits itself. ``environment`` is set in the module's
+    process (the forked child), never in the gate's."""
     try:
         b = bundles.build(spec.name, spec.path)
     except (bundles.BundleError, OSError, SyntaxError) as exc:
@@ -135,6 +140,8 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
     }
     if b.base is not None:
         msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1])
+    if environment:
+        msg["environment"] = dict(environment)
     try:
         raw = await gate.request(msg)
     except GateFailed as exc:
@@ -146,7 +153,7 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
             p.digest for p in (b.base, b.module) if p is not None)
         await ensure_bundles(gate, b)
         raw = await gate.request(msg)
-    return interpret(raw, no_log=no_log)
+    return interpret(raw, no_log=no_log if censor is None else censor)
 
 
 async def ensure_bundles(gate: Any, b: bundles.ModuleBundle) -> None:

@@ -38,16 +38,20 @@ async def dispatch(
     spec: Any = None,
     diff: bool = True,
     no_log: bool = False,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The module's result, uncensored (the executor censors what it emits for ``no_log``);
+    ``environment`` reaches every module process the action starts on the host."""
     if isinstance(spec, AnsibleSpec):  # an installed Ansible module, run in the host's gate
-        return await run_ansible(executor, runner, host, spec, params, check, diff=diff, no_log=no_log)
+        return await run_ansible(executor, runner, host, spec, params, check, diff=diff, no_log=no_log,
+                                 environment=environment)
     if module == "template":
-        return await _template(executor, runner, host, params, check, on_output)
+        return await _template(executor, runner, host, params, check, on_output, environment)
     if module == "copy" and params.get("src") and not params.get("remote_src"):
-        return await _copy_from_controller(executor, runner, host, params, check, on_output)
+        return await _copy_from_controller(executor, runner, host, params, check, on_output, environment)
     if module == "fetch":
-        return await _fetch(executor, runner, host, params, check, on_output)
-    return await runner.run_module(host, module, params, check=check, on_output=on_output)
+        return await _fetch(executor, runner, host, params, check, on_output, environment)
+    return await runner.run_module(host, module, params, check=check, on_output=on_output, environment=environment)
 
 
 def _controller_path(executor: Executor, path: str) -> Path:
@@ -58,7 +62,7 @@ def _controller_path(executor: Executor, path: str) -> Path:
 
 
 async def _template(executor: Executor, runner: Runner, host: Host, params: dict[str, Any], check: bool,
-                    on_output: OutputCallback) -> dict[str, Any]:
+                    on_output: OutputCallback, environment: dict[str, str] | None) -> dict[str, Any]:
     src = _controller_path(executor, params["src"])
     try:
         source = src.read_text()
@@ -70,24 +74,29 @@ async def _template(executor: Executor, runner: Runner, host: Host, params: dict
     copy_args = {k: params.get(k) for k in _COPY_KEYS if params.get(k) is not None}
     copy_args["content"] = rendered
     copy_params = validate_args(modules.spec("copy"), copy_args)
-    return await runner.run_module(host, "copy", copy_params, check=check, on_output=on_output)
+    return await runner.run_module(host, "copy", copy_params, check=check, on_output=on_output,
+                                   environment=environment)
 
 
 async def _copy_from_controller(executor: Executor, runner: Runner, host: Host, params: dict[str, Any],
-                                check: bool, on_output: OutputCallback) -> dict[str, Any]:
+                                check: bool, on_output: OutputCallback,
+                                environment: dict[str, str] | None) -> dict[str, Any]:
     src = _controller_path(executor, params["src"])
     if not src.is_file():
         return {"failed": True, "msg": f"copy: source {src} not found on the controller (or not a file)"}
     remote = await runner.put_file(host, str(src))
     new = dict(params, src=remote, remote_src=True)
-    result = await runner.run_module(host, "copy", new, check=check, on_output=on_output)
+    result = await runner.run_module(host, "copy", new, check=check, on_output=on_output, environment=environment)
     result.setdefault("src", str(src))
+    diff = result.get("diff")
+    if isinstance(diff, dict) and diff.get("after_header") == remote:
+        diff["after_header"] = str(src)  # the module saw the upload; Ansible's diff names the controller's file
     return result
 
 
 async def _fetch(executor: Executor, runner: Runner, host: Host, params: dict[str, Any], check: bool,
-                 on_output: OutputCallback) -> dict[str, Any]:
-    probe = await runner.run_module(host, "fetch", params, check=check, on_output=on_output)
+                 on_output: OutputCallback, environment: dict[str, str] | None) -> dict[str, Any]:
+    probe = await runner.run_module(host, "fetch", params, check=check, on_output=on_output, environment=environment)
     if probe.get("failed") or not probe.get("exists", True):
         return probe
     dest_root = _controller_path(executor, params["dest"])

@@ -52,14 +52,17 @@ def _truthy(value: Any) -> bool:
 
 
 async def run_ansible(executor: Executor, runner: Runner, host: Host, spec: AnsibleSpec, params: dict[str, Any],
-                      check: bool, *, diff: bool = True, no_log: bool = False) -> dict[str, Any]:
-    """Ansible's action for ``spec`` on ``host``: ``diff``/``no_log`` become ``_ansible_diff``/``_ansible_no_log``."""
+                      check: bool, *, diff: bool = True, no_log: bool = False,
+                      environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """Ansible's action for ``spec`` on ``host``: ``diff``/``no_log`` become ``_ansible_diff``/``_ansible_no_log``,
+    ``environment`` the module process's environment. The result is not censored here: the
+    executor censors what it emits and hands the real result only to a caller that asked."""
     why = unsupported(spec, params)
     if why is not None:
         return {"failed": True, "changed": False, "msg": why}
     gate = await runner.gate(host)  # type: ignore[attr-defined]
     short = spec.name.rsplit(".", 1)[-1]
-    call = ModuleCall(gate, check, diff, no_log, executor.verbosity)
+    call = ModuleCall(gate, check, diff, no_log, executor.verbosity, environment)
     if spec.name in ("ansible.builtin.copy", "ansible.legacy.copy") and not _truthy(params.get("remote_src")):
         return await copy_action(call, spec, params, executor.base_dir)
     if spec.name in ("ansible.builtin.shell", "ansible.legacy.shell") or short == "shell" and spec.kind != "python":
@@ -72,13 +75,14 @@ async def run_ansible(executor: Executor, runner: Runner, host: Host, spec: Ansi
 
 @dataclass(frozen=True)
 class ModuleCall:
-    """How one task runs its module(s): one gate, the run's check/diff/no_log/verbosity."""
+    """How one task runs its module(s): one gate, the run's check/diff/no_log/verbosity/environment."""
 
     gate: Any
     check: bool
     diff: bool
     no_log: bool
     verbosity: int
+    environment: dict[str, str] | None = None
 
     async def module(self, spec: AnsibleSpec, params: dict[str, Any], *, check: bool | None = None,
                      diff: bool | None = None) -> dict[str, Any]:
@@ -87,4 +91,5 @@ class ModuleCall:
         helper = check is not None or diff is not None
         return await run_on_gate(self.gate, spec, params, check=self.check if check is None else check,
                                  diff=self.diff if diff is None else diff, verbosity=self.verbosity,
-                                 no_log=self.no_log and not helper)
+                                 no_log=self.no_log and not helper, censor=False,
+                                 environment=self.environment)

@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ftltui import modules
 from ftltui.ansible_modules.run import CENSORED, AnsibleSpec, censored_result
@@ -43,6 +43,9 @@ from ftltui.inventory.model import Host
 from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
 
 RunTarget = str | Sequence[Host]
+# error kinds whose result holds the module's (or the task's) content: censored under no_log;
+# transport, timeout and cancellation messages are the engine's own and stay readable
+_MODULE_CONTENT = frozenset({None, "module_failed", "template", "bad_args"})
 
 
 @dataclass
@@ -106,7 +109,9 @@ class _Run:
     emit: Callable[[Event], None]
     diff: bool = True
     no_log: bool = False
+    keep_result: bool = False  # no_log: the return value keeps the real result (events never do)
     rendered: bool = False  # args were rendered by the caller (playbooks): never templated again
+    environment: dict[str, str] | None = None  # the module process's extra variables (never logged)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_requested: bool = False
     tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
@@ -197,15 +202,23 @@ class Executor:
         on_event: EventHandler | None = None,
         diff: bool = True,
         no_log: bool = False,
+        keep_result: bool = False,
         rendered: bool = False,
+        environment: Mapping[str, str] | None = None,
     ) -> RunResult:
         """Run ``module`` on every host of ``target``; never raises for host failures.
 
         ``diff``: modules report what they change (Ansible's ``--diff``/``diff:``; the caller
         decides whether to show it; workflows keep it for drift). ``no_log``: Ansible's task
-        ``no_log``: results are censored, live output and warnings are not emitted.
+        ``no_log``: results are censored, live output and warnings are not emitted. Censoring
+        happens here, at the source: every event (the bus, ``on_event``: the console, jobs,
+        logs) carries the censored result; with ``keep_result`` the returned
+        :class:`RunResult` alone keeps the real one (a playbook's ``register`` needs it).
         ``rendered``: ``args`` are final (the playbook runner renders them per host with its
         own variables); a ``{{`` in them is data, not a template.
+        ``environment``: Ansible's ``environment`` keyword, final (rendered, strings): set for
+        the module's process on the host (and what it starts), for this call only. It travels
+        in the gate's request frame, never in argv, events, logs or state.
 
         Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
         host starts. Cancelling the awaiting task cancels every host, emits their
@@ -227,7 +240,7 @@ class Executor:
                 on_event(event)
 
         run = _Run(run_id, spec.name, spec, args, check, timeout, fail_fast, redactor, emit, diff=diff, no_log=no_log,
-                   rendered=rendered)
+                   keep_result=keep_result, rendered=rendered, environment=_environment(environment))
         self._runs[run_id] = run
         result = RunResult(run_id, spec.name, pattern)
         started = time.monotonic()
@@ -378,16 +391,12 @@ class Executor:
             params = dict(args) if isinstance(spec, AnsibleSpec) else validate_args(spec, args)
             run.redactor.add(_secret_arg_values(spec, params))
             coro = dispatch(self, self.runner_for(host), host, spec.name, params, run.check, on_output,
-                            spec=spec, diff=run.diff, no_log=run.no_log)
+                            spec=spec, diff=run.diff, no_log=run.no_log, environment=run.environment)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
         except TemplateError as exc:
-            res = {"failed": True, "msg": str(exc)}
-            return self._finish(run, host.name, "failed", censored_result(res) if run.no_log else res, elapsed(),
-                                "template")
+            return self._finish(run, host.name, "failed", {"failed": True, "msg": str(exc)}, elapsed(), "template")
         except ArgumentError as exc:
-            res = {"failed": True, "msg": str(exc)}
-            return self._finish(run, host.name, "failed", censored_result(res) if run.no_log else res, elapsed(),
-                                "bad_args")
+            return self._finish(run, host.name, "failed", {"failed": True, "msg": str(exc)}, elapsed(), "bad_args")
         except (asyncio.TimeoutError, TimeoutError):
             msg = f"{host.name}: timed out after {run.timeout:g}s"
             return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
@@ -397,9 +406,7 @@ class Executor:
             if status == "unreachable":
                 res["unreachable"] = True
             return self._finish(run, host.name, status, res, elapsed(), exc.kind)
-        if run.no_log:
-            raw = censored_result(raw)
-        for text in _module_warnings(raw) if isinstance(run.spec, AnsibleSpec) else ():
+        for text in _module_warnings(raw) if isinstance(run.spec, AnsibleSpec) and not run.no_log else ():
             run.emit(Warning_(run.run_id, host=host.name, text=run.redactor.text(text)))
         if run.spec.name == "facts" and isinstance(raw.get("ansible_facts"), dict) and not raw.get("failed"):
             self.facts[host.name] = raw["ansible_facts"]
@@ -413,13 +420,31 @@ class Executor:
 
     def _finish(self, run: _Run, host: str, status: str, result: dict[str, Any], duration: float,
                 error_kind: str | None) -> HostResult:
+        """Emit the host's result (censored under ``no_log``) and return it (real with ``keep_result``)."""
         result = dict(result)
         result.setdefault("changed", status == "changed")
         if status in ("failed", "unreachable"):
             result["failed"] = status == "failed" or result.get("failed", False)
-        hr = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
-        run.emit(HostFinished(run.run_id, host=host, result=hr))
-        return hr
+        real = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
+        censor = run.no_log and error_kind in _MODULE_CONTENT  # the engine's own messages stay readable
+        shown = replace(real, result=censored_result(real.result)) if censor else real
+        run.emit(HostFinished(run.run_id, host=host, result=shown))
+        return real if run.keep_result else shown
+
+
+def _environment(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The ``environment`` to send, checked once: names and values are strings, names are
+    usable (no ``=``, no NUL), so a host never gets a request it cannot apply."""
+    if not env:
+        return None
+    out: dict[str, str] = {}
+    for name, value in env.items():
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise ModuleArgsError(f"environment: {str(name)[:60]!r} is not a usable variable name")
+        if not isinstance(value, str) or "\0" in value:
+            raise ModuleArgsError(f"environment: the value of {name} must be a string without NUL characters")
+        out[name] = value
+    return out
 
 
 def _unexpected(host: str, exc: BaseException) -> str:

@@ -141,12 +141,16 @@ class LocalRunner:
         *,
         check: bool,
         on_output: OutputCallback,
+        environment: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        """Run ``module`` in a pool thread (in a gate child with become); ``environment``
+        goes to the processes the module starts, never into this process's ``os.environ``
+        (other hosts' modules run beside it)."""
         become = become_for(host)
         if become is not None:
             gate = await self._become.gate(host.name, become, host.python)
             return await gate.run(modules.canonical(module), params, check=check,
-                                  secret_args=_secret_args(module), on_output=on_output)
+                                  secret_args=_secret_args(module), on_output=on_output, environment=environment)
         loop = asyncio.get_running_loop()
         pump = self._pump(loop)
         cancel = threading.Event()
@@ -159,7 +163,8 @@ class LocalRunner:
                     return  # nobody will drain the queue: drop the line
             pump.put(source, stream, text)
 
-        ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, limits=OutputLimits.from_env())
+        ctx = ModuleContext(check=check, emit=emit, cancel_event=cancel, limits=OutputLimits.from_env(),
+                            environment=environment)
         future = loop.run_in_executor(self._pool, modules.execute, module, params, ctx)
         try:
             result = await asyncio.shield(future)

@@ -23,8 +23,10 @@ class Runner(Protocol):
         *,
         check: bool,
         on_output: OutputCallback,
+        environment: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Run a validated module on ``host``; cancelling the awaiting task stops it."""
+        """Run a validated module on ``host``; cancelling the awaiting task stops it.
+        ``environment``: extra variables for the module's processes, this call only."""
         ...
 
     async def put_file(self, host: Host, local_path: str) -> str:

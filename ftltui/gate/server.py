@@ -197,8 +197,10 @@ class Gate:
 
             from ftltui.modules._outcap import OutputLimits
 
+            # the task's environment: this request's module processes only, never os.environ
             ctx = ModuleContext(check=bool(msg.get("check")), emit=emit, cancel_event=cancel,
-                                tmpdir=self.tmpdir, limits=OutputLimits.from_wire(msg.get("limits")))
+                                tmpdir=self.tmpdir, limits=OutputLimits.from_wire(msg.get("limits")),
+                                environment=msg.get("environment"))
             result = modules.execute(module, params, ctx)
             self.send({"t": "result", "id": rid, "result": redact(result, secrets)})
         except BaseException as exc:  # the gate must answer every request

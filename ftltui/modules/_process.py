@@ -297,15 +297,19 @@ def run_process(
 
     ``shell=True`` runs a string through ``executable`` (default ``/bin/sh``). Raises
     ``OSError`` when the program cannot be started; callers turn that into a result.
+    The process's environment: this process's, then the task's (``ctx.environment``),
+    then the module's own ``env`` (a module's setting wins, as in Ansible's run_command).
     """
     if shell:
         argv = [executable or "/bin/sh", "-c", args if isinstance(args, str) else " ".join(args)]
     else:
         argv = [args] if isinstance(args, str) else list(args)
     full_env = None
-    if env:
+    task_env = getattr(ctx, "environment", None)
+    if env or task_env:
         full_env = dict(os.environ)
-        full_env.update(env)
+        full_env.update(task_env or {})
+        full_env.update(env or {})
     started = time.time_ns() // 1000
     cap = limits_of(ctx).max_output
     out, err = HeadTail(cap), HeadTail(cap)

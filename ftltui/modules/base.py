@@ -127,7 +127,9 @@ class ModuleContext:
 
     ``emit`` streams a line of output as it is produced (thread-safe, may be called
     from any thread); ``cancelled`` is polled by long-running modules so a cancelled
-    run stops its subprocesses.
+    run stops its subprocesses. ``environment`` is the task's ``environment`` keyword:
+    modules run as threads of a shared process (the gate, the controller), so it is
+    never put in ``os.environ``; every process a module starts gets it instead.
     """
 
     def __init__(
@@ -139,8 +141,10 @@ class ModuleContext:
         cancel_event: Optional[threading.Event] = None,
         tmpdir: Optional[str] = None,
         limits: Optional[Any] = None,
+        environment: Optional[Dict[str, str]] = None,
     ) -> None:
         self.check = check
+        self.environment = dict(environment or {})  # type: Dict[str, str]
         # ``_outcap.OutputLimits``: how much output a module keeps and streams per line
         self.limits = limits
         self.diff = diff

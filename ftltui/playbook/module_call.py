@@ -135,9 +135,11 @@ def render_template_file(templar: Any, text: str) -> str:
     """A template file as Ansible's template action renders it: one final newline of the
     source is not part of the template (Jinja2's default), and the output then gets as
     many trailing newlines as the source had, if it has fewer."""
+    render_text = getattr(templar, "render_text", None)
+    if render_text is not None:  # the playbook templar: Jinja2 drops the newline itself (render.py)
+        return str(render_text(text))
     body = text.removesuffix("\n")
-    render = getattr(templar, "render_text", None) or templar.render
-    out = render(body)
+    out = templar.render(body)
     out = out if isinstance(out, str) else str(out)
     missing = (len(text) - len(text.rstrip("\n"))) - (len(out) - len(out.rstrip("\n")))
     return out + "\n" * max(0, missing)
@@ -145,8 +147,13 @@ def render_template_file(templar: Any, text: str) -> str:
 
 async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any], *, check: bool,
                       timeout: float | None, on_output: Callable[[str, str], None], scope: Scope,
-                      templar: Any) -> dict[str, Any]:
-    """Run ``action`` on ``host`` through the executor; the result in Ansible's shape."""
+                      templar: Any, no_log: bool = False,
+                      environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``action`` on ``host`` through the executor; the result in Ansible's shape.
+
+    With ``no_log`` the executor's events (its bus: the console, jobs, logs) carry the
+    censored result and this caller alone gets the real one, for ``register``.
+    ``environment`` is the task's ``environment`` keyword, rendered."""
     name = builtin_name(action)
     module = name
     if name == "template":
@@ -172,7 +179,7 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
 
     try:
         result = await pc.executor.run([host], module, args, check=check, timeout=timeout, on_event=on_event,
-                                       rendered=True)
+                                       rendered=True, no_log=no_log, keep_result=True, environment=environment)
     except FtlError as exc:
         return {"failed": True, "msg": exc.message}
     hr = result.results.get(host.name)

@@ -13,7 +13,8 @@ from typing import Any
 
 from ftltui.errors import FtlError
 from ftltui.playbook.actions_controller import ACTIONS, ActionCall, evaluate_condition
-from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult
+from ftltui.playbook.env_keyword import task_environment
+from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult, PlaybookWarning
 from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
 from ftltui.playbook.model import Task, builtin_name
@@ -137,9 +138,10 @@ class TaskRun:
 
     async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
         try:
-            if self.scope.environment or self.kw.get("environment"):
-                return {"failed": True, "changed": False,
-                        "msg": "environment: not supported by ftl-tui yet (set the variables in the command)"}
+            # rendered for every task, as Ansible does (an undefined variable fails even a debug),
+            # but only modules get it: it never reaches the controller or its actions
+            environment = task_environment(self.scope.environment, self.kw.get("environment"), templar,
+                                           lambda text: self.pc.run.emit(PlaybookWarning(text, host)))
             if self.action in ACTIONS:
                 call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar)
                 return await ACTIONS[self.action](call)
@@ -154,7 +156,7 @@ class TaskRun:
                 self.pc, target, self.task.action, args, check=self.pc.check_mode(self._check_kw(templar)),
                 timeout=float(templar.render(timeout)) if timeout else None,
                 on_output=self._output_sink(host, templar),
-                scope=self.scope, templar=templar)
+                scope=self.scope, templar=templar, no_log=self._no_log(templar), environment=environment)
         except FtlError as exc:
             return {"failed": True, "msg": exc.message, "changed": False}
 

@@ -372,9 +372,14 @@ class GateClient:
             self._pending.pop(rid, None)
 
     async def run(self, module: str, params: dict[str, Any], *, check: bool, secret_args: list[str],
-                  on_output: Callable[[str, str], None]) -> dict[str, Any]:
-        msg = {"t": "run", "module": module, "params": params, "check": check, "secret_args": secret_args,
-               "limits": OutputLimits.from_env().to_wire()}
+                  on_output: Callable[[str, str], None],
+                  environment: dict[str, str] | None = None) -> dict[str, Any]:
+        """Run a native module; ``environment`` (the task's) rides in the request frame, for
+        the processes of this request only."""
+        msg: dict[str, Any] = {"t": "run", "module": module, "params": params, "check": check,
+                               "secret_args": secret_args, "limits": OutputLimits.from_env().to_wire()}
+        if environment:
+            msg["environment"] = environment
         return await self._request(msg, _Request(on_output=on_output))
 
     async def request(self, msg: dict[str, Any]) -> dict[str, Any]:

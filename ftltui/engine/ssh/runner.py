@@ -71,7 +71,7 @@ class SshRunner:
 
     # -- Runner protocol ------------------------------------------------------------------
     async def run_module(self, host: Host, module: str, params: dict[str, Any], *, check: bool,
-                         on_output: OutputCallback) -> dict[str, Any]:
+                         on_output: OutputCallback, environment: dict[str, str] | None = None) -> dict[str, Any]:
         name = modules.canonical(module)
         become = become_for(host, self.inventory)
         conn = await self.pool.get(self.chain(host), host.name)
@@ -81,18 +81,23 @@ class SshRunner:
                 return {"changed": False, "failed": True,
                         "msg": f"{name} on {host.name}: become ({become.method}) needs python3 on the host; "
                                f"ftl-tui does not escalate a plain exec"}
-            if name == "raw":
+            if name == "raw":  # as Ansible's raw: no environment (it has no shell to set it in)
                 return await run_exec(host.name, conn.conn, name, params, check, on_output)
             try:
                 gate = await self._gate(conn, host, become)
             except NoPython as exc:
+                if name in EXEC_OK and become is None and environment:
+                    return {"changed": False, "failed": True,
+                            "msg": f"{name} on {host.name}: environment needs python3 on the host (a plain "
+                                   f"exec could only pass it on the command line, where others can read it)"}
                 if name in EXEC_OK and become is None:
                     return await run_exec(host.name, conn.conn, name, params, check, on_output)
                 return {"changed": False, "failed": True,
                         "msg": f"{name} needs python3 on {host.name} ({exc}); without Python only raw, "
                                f"command and shell work (or set ansible_python_interpreter)"}
             secret_args = _secret_args(name)
-            return await gate.run(name, params, check=check, secret_args=secret_args, on_output=on_output)
+            return await gate.run(name, params, check=check, secret_args=secret_args, on_output=on_output,
+                                  environment=environment)
         finally:
             conn.busy -= 1
             conn.last_used = time.monotonic()
