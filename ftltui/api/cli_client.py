@@ -47,7 +47,7 @@ async def connect_owner(state_dir: Path) -> ApiClient | None:
         raise FtlError(f"the owner of {state_dir} refused this client: {exc}") from None
 
 
-def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int]]) -> int | None:
+def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]]) -> int | None:
     async def go() -> int | None:
         client = await connect_owner(state_dir)
         if client is None:
@@ -126,7 +126,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         printer.summary(result)
         return int(result.exit_code)
 
-    return _with_owner(state_dir, run)  # type: ignore[arg-type]
+    return _with_owner(state_dir, run)
 
 
 async def _cancel(client: ApiClient, job_id: int) -> None:

@@ -180,11 +180,13 @@ def from_wire(obj: Any) -> Message:
             raise ProtocolError(E_BAD_MESSAGE, f"{name}: field {fname!r} has the wrong type "
                                                f"({type(value).__name__})")
         if fname == "capabilities":
-            if not all(isinstance(c, str) for c in value):
+            caps = list(obj[fname])
+            if not all(isinstance(c, str) for c in caps):
                 raise ProtocolError(E_BAD_MESSAGE, f"{name}: capabilities are strings")
-            value = tuple(value)
+            value = tuple(caps)
         values[fname] = value
-    return cls(**values)  # type: ignore[no-any-return]
+    message: Message = cls(**values)
+    return message
 
 
 def encode(msg: Message) -> bytes:

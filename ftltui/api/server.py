@@ -19,6 +19,7 @@ What a client can and cannot do to the owner:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from pathlib import Path
@@ -227,13 +228,16 @@ class ClientSession:
         if req.op in STREAM_OPS:
             task = asyncio.create_task(self._guard(req, lambda: self._stream(req)))
             self.streams[req.id] = task
-            task.add_done_callback(lambda _t, rid=req.id: self.streams.pop(rid, None))
+            task.add_done_callback(functools.partial(self._stream_done, req.id))
         elif req.op in READ_OPS or req.op in WRITE_OPS:
             # not kept in ``streams``: a disconnect does not cancel a submission in flight
             asyncio.create_task(self._guard(req, lambda: self._one_shot(req)))
         else:
             known = ", ".join(sorted(READ_OPS | WRITE_OPS | STREAM_OPS))
             self.send(p.ErrorMessage(req.id, p.E_UNKNOWN_OP, f"unknown op {req.op[:60]!r} (known: {known})"))
+
+    def _stream_done(self, rid: int, _task: asyncio.Task[None]) -> None:
+        self.streams.pop(rid, None)
 
     async def _guard(self, req: p.Request, work: Callable[[], Awaitable[None]]) -> None:
         """Every failure of a request becomes an error message for that request id."""

@@ -18,6 +18,7 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from ftltui.commands.common import (
     EXIT_OK,
@@ -29,6 +30,10 @@ from ftltui.commands.common import (
     note,
     state_dir_of,
 )
+
+if TYPE_CHECKING:
+    from ftltui.inventory import Inventory
+    from ftltui.jobs import JobQueue
 
 EXAMPLES = examples(
     "ftl-tui daemon -i inventory.yml                      # owner of the default state dir",
@@ -55,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(args, inventory, sources))
 
 
-async def _serve(args: argparse.Namespace, inventory: object, sources: list[str]) -> int:
+async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[str]) -> int:
     from ftltui.api.local_operations import LocalOperations
     from ftltui.api.server import ApiServer
     from ftltui.drift import jobs as drift_jobs
@@ -95,11 +100,10 @@ async def _serve(args: argparse.Namespace, inventory: object, sources: list[str]
     return EXIT_OK
 
 
-async def _run_schedules(queue: object) -> None:
+async def _run_schedules(queue: JobQueue) -> None:
     """Fire the state directory's schedules (``ftl-tui schedule``) as jobs of this owner."""
     from ftltui.schedule.command import queue_submitter
     from ftltui.schedule.model import ScheduleBook
     from ftltui.schedule.scheduler import Scheduler
 
-    store = queue.store  # type: ignore[attr-defined]
-    await Scheduler(ScheduleBook(store), queue_submitter(queue)).run()
+    await Scheduler(ScheduleBook(queue.store), queue_submitter(queue)).run()
