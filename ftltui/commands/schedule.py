@@ -19,14 +19,18 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ftltui.commands.common import add_json_arg, add_state_arg, examples, print_json, state_dir_of, write_out
+from ftltui.drift.model import SEVERITIES
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import StateError
 from ftltui.schedule.model import MISFIRE_POLICIES, Schedule, ScheduleBook, ScheduleError
 
+ADD_OPTIONS = {"--tz", "--misfire", "--allow-overlap", "--paused", "--notify-url", "--notify-url-file",
+               "--notify-command", "--notify-severity"}
 EXAMPLES = examples(
     "ftl-tui schedule add '*/15 * * * *' --tz Europe/Berlin drift scan web",
     "ftl-tui schedule add '30 2 * * mon-fri' --misfire skip play site.yml -l web -t deploy",
     "ftl-tui schedule add @hourly run all -m ping",
+    "ftl-tui schedule add '0 * * * *' --notify-url http://127.0.0.1:8080/hook --notify-severity high drift scan all",
     "ftl-tui schedule list --json",
     "ftl-tui schedule pause 3 && ftl-tui schedule resume 3 && ftl-tui schedule rm 3",
 )
@@ -45,6 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--allow-overlap", action="store_true",
                      help="fire even while the previous job of this schedule still runs (default: skip)")
     add.add_argument("--paused", action="store_true", help="add it paused")
+    n = add.add_argument_group("notification (drift scans): the JSON drift report, when drift is found")
+    n.add_argument("--notify-url", metavar="URL", help="POST the report to this http(s) URL (stored in the state)")
+    n.add_argument("--notify-url-file", metavar="FILE",
+                   help="POST to the URL read from FILE when the scan ends (for URLs carrying a token)")
+    n.add_argument("--notify-command", metavar="CMD",
+                   help="run CMD (split like a shell, no shell) with the report on stdin")
+    n.add_argument("--notify-severity", choices=SEVERITIES, default="high",
+                   help="notify when drift at or above this severity is found (default high)")
     add.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND ...",
                      help="run PATTERN ..., play FILE ..., or drift scan PATTERN ...")
     ls = ssub.add_parser("list", help="the schedules, their next and last firing")
@@ -126,17 +138,36 @@ def _take_state_dir(args: argparse.Namespace) -> None:
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
     from ftltui.schedule.command import absolutize
 
+    own = sorted({w.split("=", 1)[0] for w in args.words} & ADD_OPTIONS)
+    if own:
+        raise ScheduleError(f"{', '.join(own)}: schedule add's own option(s) go before the command "
+                            f"(schedule add CRON {own[0]} ... {' '.join(args.words[:2])} ...)")
     if not args.words:
         raise ScheduleError("schedule add: give the command to run after CRON: run ..., play ... or drift scan ...")
     cwd = os.getcwd()
     sched = book.add(args.cron, absolutize(args.words, cwd), tz=args.tz or local_zone(), misfire=args.misfire,
-                     overlap=args.allow_overlap, cwd=cwd, paused=args.paused)
+                     overlap=args.allow_overlap, cwd=cwd, paused=args.paused, notify=_notify_of(args, cwd))
     if args.json:
         print_json(_record(sched))
     else:
         write_out(f"schedule {sched.id}: {sched.cron} ({sched.tz}) {sched.command}\n"
                   f"  next {_when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n")
     return 0
+
+
+def _notify_of(args: argparse.Namespace, cwd: str) -> Any:
+    import shlex
+
+    from ftltui.schedule.notify import Notify
+
+    if not (args.notify_url or args.notify_url_file or args.notify_command):
+        return None
+    try:
+        command = shlex.split(args.notify_command) if args.notify_command else []
+    except ValueError as exc:
+        raise ScheduleError(f"--notify-command: {exc}") from None
+    url_file = os.path.join(cwd, args.notify_url_file) if args.notify_url_file else ""
+    return Notify(min_severity=args.notify_severity, url=args.notify_url or "", url_file=url_file, command=command)
 
 
 def _remove(book: ScheduleBook, args: argparse.Namespace) -> int:

@@ -21,11 +21,13 @@ the directory (so a vaulted playbook needs an owner started with its vault optio
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import io
 from typing import Any, Awaitable, Callable
 
+from ftltui.errors import FtlError
 from ftltui.schedule.model import Schedule, ScheduleError
 
 KINDS = ("run", "play", "drift scan")
@@ -146,19 +148,42 @@ def _flags(kind: str) -> str:
     return ", ".join(names) or "no options"
 
 
-def queue_submitter(queue: Any) -> Submit:
+def queue_submitter(queue: Any, book: Any = None) -> Submit:
     """A submit callback for :class:`~ftltui.schedule.scheduler.Scheduler`: each firing
     becomes a job in ``queue`` (whose executor and kinds the owner set up); returns its id.
 
     The command is parsed again when it fires: files it names (a playbook, an
-    ``-e @FILE``) are read then, as a cron job would read them."""
+    ``-e @FILE``) are read then, as a cron job would read them. A drift scan with a
+    notification is followed until it ends; what was sent is recorded through ``book``."""
+    followers: set[asyncio.Task[None]] = set()
 
     async def submit(schedule: Schedule) -> int:
         ns = check_command(schedule.argv)
         job = await _SUBMIT[schedule.kind](queue, ns)
+        if schedule.notify and schedule.kind == "drift scan":
+            task = asyncio.create_task(_follow(queue, book, schedule, int(job.id)), name=f"ftl-notify-{job.id}")
+            followers.add(task)
+            task.add_done_callback(followers.discard)
         return int(job.id)
 
+    submit.followers = followers  # type: ignore[attr-defined]  # the owner may await them at shutdown
     return submit
+
+
+async def _follow(queue: Any, book: Any, schedule: Schedule, job_id: int) -> None:
+    from ftltui.schedule.notify import Notify, notify_after_scan
+
+    notify = Notify.from_doc(schedule.notify)
+    assert notify is not None
+    try:
+        said = await notify_after_scan(queue, schedule, job_id, notify)
+    except Exception as exc:  # noqa: BLE001 - a failed notification must not take the owner down
+        said = f"scan job {job_id}: notification failed: {type(exc).__name__}: {exc}"
+    if book is not None:
+        try:
+            await asyncio.to_thread(book.update, schedule, last_notify=said[:500])
+        except FtlError:
+            pass  # the schedule was removed meanwhile
 
 
 async def _submit_run(queue: Any, ns: argparse.Namespace) -> Any:

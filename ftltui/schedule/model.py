@@ -49,6 +49,8 @@ class Schedule:
     last_skip: str = ""
     skipped: int = 0
     last_error: str = ""
+    notify: dict[str, Any] = field(default_factory=dict)  # drift scans: ftltui.schedule.notify.Notify
+    last_notify: str = ""
     id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # fields of a newer ftl-tui, kept as they were
 
@@ -99,8 +101,9 @@ class ScheduleBook:
         self.clock = clock
 
     def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once",
-            overlap: bool = False, cwd: str = "", paused: bool = False) -> Schedule:
-        """Validate timing and command (:func:`ftltui.schedule.command.check_command`), store."""
+            overlap: bool = False, cwd: str = "", paused: bool = False, notify: Any = None) -> Schedule:
+        """Validate timing, command (:func:`ftltui.schedule.command.check_command`) and
+        notification (:func:`ftltui.schedule.notify.check_notify`), then store."""
         from ftltui.schedule.command import check_command
 
         validate_timing(cron, tz, misfire)
@@ -108,6 +111,11 @@ class ScheduleBook:
         now = float(self.clock())
         sched = Schedule(cron=cron, argv=list(argv), tz=tz, misfire=misfire, overlap=overlap, paused=paused,
                          cwd=cwd, created=now, anchor=now)
+        if notify is not None:
+            from ftltui.schedule.notify import check_notify
+
+            check_notify(notify, sched.kind)
+            sched.notify = notify.doc()
         sched.id = self.table.insert(sched.doc())
         return sched
 
@@ -141,6 +149,8 @@ class ScheduleBook:
         bad = set(changes) - ({f.name for f in fields(Schedule)} - {"id", "extra"})
         if bad:
             raise ScheduleError(f"unknown schedule field(s): {', '.join(sorted(bad))}")
+        if sched.id not in self.table:
+            raise ScheduleError(f"no schedule {sched.id} (removed)")
         self.table.update(sched.id, changes)
         for name, value in changes.items():
             setattr(sched, name, value)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol
 
 from ftltui.engine.sanitize import safe_text
-from ftltui.schedule.model import Schedule, ScheduleBook
+from ftltui.schedule.model import Schedule, ScheduleBook, ScheduleError
 
 GRACE = 60.0  # seconds a firing may be late and still count as on time (Quartz's default)
 MAX_SLEEP = 30.0  # look again at least this often: wall-clock jumps, edits by others
@@ -157,7 +157,10 @@ class Scheduler:
         return Firing(sched.id, "skipped", now, reason=reason)
 
     async def _record(self, sched: Schedule, **changes: Any) -> None:
-        await asyncio.to_thread(self.book.update, sched, **changes)  # durable: an fsync
+        try:
+            await asyncio.to_thread(self.book.update, sched, **changes)  # durable: an fsync
+        except ScheduleError:
+            pass  # removed while we looked: nothing to record
 
     async def run(self) -> None:
         """Look, sleep until the next due time (or a :meth:`wake`), forever."""

@@ -79,11 +79,31 @@ def test_add_list_pause_resume_rm(capsys, sd, tmp_path: Path, monkeypatch) -> No
     (["* * * * *", "run", "all", "--timeout", "abc"], 4, "scheduled command 'run': argument --timeout"),
     (["* * * * *", "play", "missing.yml"], 4, "play missing.yml: no such file"),
     (["* * * * *", "drift", "scan", "all", "--forks", "2"], 4, "it takes --drift-config"),
+    (["* * * * *", "--notify-url", "http://127.0.0.1:9/h", "run", "all", "-m", "ping"], 4,
+     "notifications are for scheduled drift scans; this schedule runs 'run'"),
+    (["* * * * *", "--notify-url", "ftp://example.invalid/h", "drift", "scan", "all"], 4,
+     "--notify-url: expected an http:// or https:// URL with a host"),
+    (["* * * * *", "--notify-url", "https://bot:tok@example.invalid/h", "drift", "scan", "all"], 4,
+     "a URL with a user or password would be stored; use --notify-url-file"),
+    (["* * * * *", "--notify-command", "notify 'unclosed", "drift", "scan", "all"], 4, "--notify-command: No closing"),
+    (["* * * * *", "--notify-severity", "urgent", "drift", "scan", "all"], 5, "argument --notify-severity"),
+    (["* * * * *", "drift", "scan", "all", "--tz", "UTC"], 4,
+     "--tz: schedule add's own option(s) go before the command (schedule add CRON --tz ... drift scan ...)"),
 ])
 def test_bad_input_is_refused_and_nothing_is_stored(capsys, sd, argv: list[str], code: int, message: str) -> None:
     got, _, err = cli(capsys, "schedule", "add", *argv, *sd)
     assert (got, message in err) == (code, True), err
     assert json.loads(cli(capsys, "schedule", "list", "--json", *sd)[1]) == []
+
+
+def test_notify_options_are_stored(capsys, sd, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "schedule", "add", "@hourly", "--notify-url-file", "hook.url", "--notify-command",
+                       "logger -t 'ftl drift'", "--notify-severity", "critical", "drift", "scan", "web", *sd)
+    assert code == 0, err
+    (row,) = json.loads(cli(capsys, "schedule", "list", "--json", *sd)[1])
+    assert row["notify"] == {"min_severity": "critical", "url": "", "url_file": str(tmp_path / "hook.url"),
+                             "command": ["logger", "-t", "ftl drift"]}
 
 
 def test_workflow_refuses_playbook_options(capsys, sd, tmp_path: Path) -> None:
