@@ -108,28 +108,41 @@ def test_readonly_daemon_refuses_writes(state: Path) -> None:
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
 
 
-def test_sigkill_of_the_owner_mid_stream(state: Path) -> None:
+def test_sigkill_of_the_owner_while_two_clients_stream(state: Path) -> None:
+    """A ``run`` whose job the owner runs, and a ``jobs logs -f`` of another job: both say
+    the owner died; a new owner replaces the stale socket and recovers both jobs, and
+    the job that had finished is not run again."""
     daemon = start_daemon(state)
-    job_id = asyncio.run(submit(state, "echo started; sleep 60"))
-    follower = subprocess.Popen([*FTL, "jobs", "logs", "-f", str(job_id), "--state-dir", str(state)],
+    finished = asyncio.run(submit(state, "echo finished-once"))
+    asyncio.run(wait_done(state, finished))
+    followed = asyncio.run(submit(state, "echo started; sleep 60"))
+    runner = subprocess.Popen([*FTL, "run", "localhost", "-m", "shell", "-a", "echo running; sleep 60", "-v",
+                               "-i", INVENTORY, "--state-dir", str(state)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    follower = subprocess.Popen([*FTL, "jobs", "logs", "-f", str(followed), "--state-dir", str(state)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = follower.stdout.readline()  # the client is streaming the job live
+    assert "running" in runner.stdout.readline()  # both clients are streaming live
+    first = follower.stdout.readline()
     assert "running" in first or "started" in first, first
     os.kill(daemon.pid, signal.SIGKILL)
     daemon.wait(timeout=30)
-    out, err = follower.communicate(timeout=60)
-    assert follower.returncode == 1, (out, err)
-    assert f"lost the connection to the owner (pid {daemon.pid})" in err
+    for client in (runner, follower):
+        out, err = client.communicate(timeout=60)
+        assert client.returncode == 1, (out, err)
+        assert f"lost the connection to the owner (pid {daemon.pid})" in err
     assert (state / "api.sock").exists()  # the dead owner's socket is left behind ...
-    new = start_daemon(state)  # ... and a new owner replaces it and recovers the job
+    new = start_daemon(state)  # ... and a new owner replaces it and recovers the jobs
     try:
-        shown = json.loads(ftl(state, "jobs", "show", str(job_id), "--json").stdout)
-        listed = ftl(state, "jobs", "list", "--json")
+        rows = {r["id"]: r for r in json.loads(ftl(state, "jobs", "list", "--json").stdout)}
+        shown = [json.loads(ftl(state, "jobs", "show", str(i), "--json").stdout) for i in sorted(rows)]
+        log = ftl(state, "jobs", "logs", str(finished)).stdout
     finally:
         stop(new)
-    assert shown["state"] not in ("running", "queued"), shown["state"]
-    assert "lost" in json.dumps(shown["attempt_records"]) or shown["state"] == "lost", shown
-    assert listed.returncode == 0 and [r["id"] for r in json.loads(listed.stdout)] == [job_id]
+    assert len(rows) == 3 and rows[finished]["state"] == "succeeded"
+    for job in shown[1:]:  # the two that were running when the owner died
+        assert job["state"] not in ("running", "queued"), job["state"]
+        assert [a["outcome"] for a in job["attempt_records"]] == ["lost"], job["attempt_records"]
+    assert log.count("finished-once") == 1  # not run again by the new owner
 
 
 def test_daemon_fires_a_once_a_second_schedule_on_the_real_clock(state: Path) -> None:
