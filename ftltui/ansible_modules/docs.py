@@ -20,7 +20,7 @@ from ftltui.ansible_modules.argspec import ArgSpec, read_argument_spec
 from ftltui.ansible_modules.docfrag import merge_fragments
 from ftltui.ansible_modules.finder import AnsibleModuleSource
 from ftltui.ansible_modules.rules import ArgRules, rules_from
-from ftltui.modules.base import ModuleSpec
+from ftltui.modules.base import ArgumentError, ModuleSpec
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -200,6 +200,13 @@ class DocSpec(ModuleSpec):
     def __init__(self, rules: ArgRules | None, **fields: Any) -> None:
         plain = ModuleSpec(**fields)
         self._init({**{f: getattr(plain, f) for f in ModuleSpec._FIELDS}, "rules": rules})
+
+    def precheck(self, args: dict[str, Any], templated: bool) -> None:
+        """Ansible's rules first, with Ansible's messages, then the declared options' checks."""
+        problem = self.rules.violation(args) if self.rules is not None else None
+        if problem:
+            raise ArgumentError(f"{self.name}: {problem}")
+        super().precheck(args, templated)
 
 
 # Ansible types -> the types ftl-tui's validate_args knows. Looser where Ansible is looser:

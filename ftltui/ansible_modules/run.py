@@ -18,7 +18,7 @@ from typing import Any
 
 from ftltui.ansible_modules import bundle as bundles
 from ftltui.errors import GateFailed
-from ftltui.modules.base import Arg, ModuleSpec
+from ftltui.modules.base import Arg, ArgumentError, ModuleSpec
 
 # ansible-core 2.19 defaults for the keys ActionBase._update_module_args sends
 SELINUX_SPECIAL_FS = ["fuse", "nfs", "vboxsf", "ramfs", "9p", "vfat"]
@@ -55,6 +55,13 @@ class AnsibleSpec(ModuleSpec):
 
     def secret_args(self) -> list[str]:
         return list(self.no_log_args)
+
+    def precheck(self, args: dict[str, Any], templated: bool) -> None:
+        """Only the module's argument rules (mutually_exclusive, required_if, ...), with
+        Ansible's messages: the module checks everything else itself, on the host."""
+        problem = self.rules.violation(args) if self.rules is not None else None
+        if problem:
+            raise ArgumentError(f"{self.name}: {problem}")
 
 
 def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook_dir: str | None = None

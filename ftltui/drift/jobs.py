@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from ftltui.drift.collect import Progress, ScanResult, scan
 from ftltui.drift.config import DriftConfig, load_config
+from ftltui.drift.events import DriftHostScanned
 from ftltui.drift.store import SnapshotStore, open_store
 from ftltui.errors import StateError
 from ftltui.inventory.model import Host
@@ -47,7 +48,7 @@ def make_handler(store: SnapshotStore | None = None, config: DriftConfig | None 
 
         def progress(done: int, total: int, host: str, ok: bool) -> None:
             ctx.progress(done, total)
-            ctx.output({"event": "DriftHostScanned", "host": host, "ok": ok})
+            ctx.output(DriftHostScanned(host, ok))
             if on_progress is not None:
                 on_progress(done, total, host, ok)
 

@@ -94,6 +94,14 @@ class RunResult:
         }
 
 
+@dataclass(frozen=True)
+class ConnectionStats:
+    """What the executor's SSH pool holds: connections, and jump hosts carrying tunnels."""
+
+    connections: int
+    tunnels: int
+
+
 @dataclass
 class _Run:
     """Per-run mutable state shared by the host tasks."""
@@ -321,6 +329,24 @@ class Executor:
             return spec
         return ansible_spec(spec.name, playbook_dir=self.base_dir) or spec
 
+    def set_inventory(self, inventory: Any) -> None:
+        """Run later runs on ``inventory`` (a reloaded file); runs in flight keep their hosts."""
+        self.inventory = inventory
+
+    def connection_stats(self) -> ConnectionStats:
+        """SSH connections open now, and of those the jump hosts carrying tunnels."""
+        pool = getattr(self._runners.get("ssh"), "pool", None)
+        if pool is None:
+            return ConnectionStats(0, 0)
+        stats = pool.stats()
+        return ConnectionStats(int(stats.get("connections", 0)), int(stats.get("tunnels", 0)))
+
+    async def __aenter__(self) -> Executor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         for runner in self._runners.values():
             await runner.close()
@@ -460,34 +486,10 @@ def _stop_reason(run: _Run, *, started: bool) -> str:
 
 
 def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
-    """Structural checks that need no host: unknown and missing arguments.
-
-    Type checks wait for rendering (``port: "{{ app_port }}"`` is an int later), but
-    a misspelt argument must fail before any host is touched. An Ansible module's rules
-    (mutually_exclusive, required_if, ...) are checked first, with Ansible's messages.
-    """
-    rules = getattr(spec, "rules", None)
-    problem = rules.violation(args) if rules is not None else None
-    if problem:
-        raise ModuleArgsError(f"{spec.name}: {problem}")
-    if isinstance(spec, AnsibleSpec):
-        return  # the module checks its own arguments on the host, with Ansible's messages
-    known = set(spec.args)
-    for a in spec.args.values():
-        known.update(a.aliases)
-    for key in args:
-        if key not in known:
-            raise ModuleArgsError(
-                f"{spec.name}: unsupported argument {key!r} (known: {', '.join(sorted(spec.args)) or 'none'})"
-            )
-    if has_template(args):
-        present = {k for k in args}
-        for name, a in spec.args.items():
-            if a.required and name not in present and not (set(a.aliases) & present):
-                raise ModuleArgsError(f"{spec.name}: missing required argument {name!r}")
-        return
+    """The spec's checks that need no host (:meth:`ModuleSpec.precheck`), as the error a
+    user reads: a misspelt argument fails before any host is touched."""
     try:
-        validate_args(spec, args)
+        spec.precheck(args, templated=has_template(args))
     except ArgumentError as exc:
         raise ModuleArgsError(str(exc)) from None
 

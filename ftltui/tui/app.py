@@ -1,9 +1,9 @@
-"""The ftl-tui console: a Textual App over the service layer.
+"""The ftl-tui console: a Textual App, a face on :class:`~ftltui.console.ConsoleSession`.
 
-Engine and job events arrive through ``ConsoleServices.sink`` into a deque (cheap,
-thread-safe); a timer drains it every 80 ms and updates the panes in one batch, so
-tens of thousands of lines a second cost one screen update per tick. Everything
-slow (inventory loading, file watching, runs) happens in workers.
+The session's typed view updates (:mod:`ftltui.console.updates`) arrive in a deque
+(cheap); a timer drains it every 80 ms and updates the panes in one batch, so tens of
+thousands of lines a second cost one screen update per tick. Everything slow
+(inventory loading, file watching, runs) happens in workers.
 """
 
 from __future__ import annotations
@@ -15,38 +15,51 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from textual import work
-from textual.app import App
-from textual.notifications import SeverityLevel
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
-from ftltui.engine.events import HostFinished, HostStarted, OutputLine, RunFinished, RunStarted, Warning_
+from ftltui.console import updates as up
+from ftltui.console.session import ConsoleSession
+from ftltui.drift.model import DriftReport
 from ftltui.engine.sanitize import safe_text
-from ftltui.jobs import events as jev
+from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
-from ftltui.playbook.events import PlaybookEvent
-from ftltui.tui import inventory_source
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.commands import History, Registry
-from ftltui.tui.history import MAX_LINE, host_label, result_text, run_note, step_prefix, warning_note
+from ftltui.tui.history import (
+    MAX_LINE,
+    host_label,
+    result_text,
+    run_note,
+    step_prefix,
+    warning_note,
+)
 from ftltui.tui.key_prompt import KeyPassphrasePrompt
 from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
 from ftltui.tui.palette import FtlCommands
 from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.screens.help import HelpScreen, help_sections
-from ftltui.tui.services import ConsoleServices
+from ftltui.tui.services import console_session
 from ftltui.tui.themes import DEFAULT_THEME, load_themes, save_theme, saved_theme
 from ftltui.tui.vault_prompt import VaultAsker
+from ftltui.tui.widgets.status_header import StatusHeader
 from ftltui.vault import VaultKeyring
 
 FLUSH_SECONDS = 0.08
+LogLine = tuple[str, str, str, str]  # job, host, stream, text: what the Logs pane takes
+
+
+def inventory_name(sources: list[str]) -> str:
+    """The header's name of the inventory: its files' names."""
+    return ", ".join(Path(s).name or s for s in sources)
 
 
 class QuitScreen(ConfirmScreen):
     """The running-jobs question before quitting (never two on the stack)."""
 
 
-class FtlApp(CommandsMixin, App[int]):
+class FtlApp(CommandsMixin):
     CSS_PATH = "app.tcss"
     TITLE = "ftl-tui"
     # Only the app's own palette: Textual's system commands (Quit, Keys, Maximize,
@@ -75,21 +88,18 @@ class FtlApp(CommandsMixin, App[int]):
         self._requested_theme = theme
         self.registry = Registry()
         self.history = History(self.state_dir / "command_history" if self.state_dir else None)
-        self.inventory: Any = None
         self.inventory_error: str | None = None
         self.ftl_theme_names: list[str] = []
-        self._pending: deque[Any] = deque()
-        self.services = ConsoleServices(None, self.state_dir, clock=self.clock, sink=self._pending.append)
-        self.services.ssh_options["key_passphrase"] = KeyPassphrasePrompt(self)  # once per key per session
+        # the session's updates, plus (job, host, stream, text) lines that tests and bench feed
+        self._pending: deque[up.ViewUpdate | LogLine] = deque()
+        self.services: ConsoleSession = console_session(
+            self.state_dir, clock=self.clock, vault=self.vault_asker.keyring,
+            key_passphrase=KeyPassphrasePrompt(self), ansible_config=ansible_config)  # asks once per key
+        self.services.subscribe(self._pending.append)
         self.events_seen = 0
-        self._run_modules: dict[str, str] = {}  # run id -> module: the Logs' result lines take its shape
-        self.play_records: dict[int, Any] = {}  # playbook job -> PlayRecord (its matrix), this session
+        self.drift_report_cache: DriftReport | None = None
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
         self.ansible_config = ansible_config
-        if ansible_config is not None:
-            self.services.var_defaults = ansible_config.host_var_defaults()
-            if ansible_config.changed("forks"):
-                self.services.forks = ansible_config.forks
         if snapshot_mode:
             self.cursor_blink = False
 
@@ -121,16 +131,12 @@ class FtlApp(CommandsMixin, App[int]):
 
     @work(group="services")
     async def start_services(self) -> None:
-        await self.services.start()
-        if self.services.queue is not None:  # playbook jobs decrypt vaulted files with the console's keyring
-            from ftltui.jobs.playbook_kind import register as register_playbook
-
-            register_playbook(self.services.queue, self.vault_asker.keyring)
+        await self.services.open()
         if self.services.warning:
             self.notify(self.services.warning, title="state", severity="warning", timeout=10)
-        jobs = self.main.pane("jobs")
+        jobs = self.jobs_pane()
         for job in sorted(self.services.jobs.values(), key=lambda j: j.id):
-            jobs.upsert(job)  # type: ignore[attr-defined]
+            jobs.upsert(job)
         try:
             self.refresh_drift()
         except Exception as exc:  # a damaged snapshot index must not stop the console
@@ -146,13 +152,6 @@ class FtlApp(CommandsMixin, App[int]):
             await asyncio.wait_for(self.services.close(), 10)
         except (asyncio.TimeoutError, TimeoutError):
             pass
-
-    @property
-    def main(self) -> MainScreen:
-        for s in self.screen_stack:
-            if isinstance(s, MainScreen):
-                return s
-        raise LookupError("main screen not mounted")
 
     def _setup_themes(self) -> None:
         themes, problems = load_themes(self.themes_dir)
@@ -174,32 +173,28 @@ class FtlApp(CommandsMixin, App[int]):
         return True
 
     # -- inventory ----------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="inventory")
-    def load_inventory(self) -> None:
+    @work(exclusive=True, group="inventory")
+    async def load_inventory(self) -> None:
         try:
-            inv = inventory_source.load(self.sources, self.vault_asker.keyring)
+            loaded = await self.services.reload_inventory(self.sources)
         except Exception as exc:  # FtlError carries file:line; anything else is still shown, never raised
-            self.call_from_thread(self._inventory_failed, str(exc))
-            self.call_from_thread(self.vault_asker.ask_missing)
-            return
-        self.call_from_thread(self._inventory_loaded, inv)
-        self.call_from_thread(self.vault_asker.ask_missing)
+            self._inventory_failed(str(exc))
+        else:
+            self._inventory_loaded(loaded)
+        self.vault_asker.ask_missing()
 
-    def _inventory_loaded(self, inv: Any) -> None:
-        first = self.inventory is None
-        self.inventory = inv
+    def _inventory_loaded(self, loaded: up.InventoryReloaded) -> None:
         self.inventory_error = None
-        self.services.set_inventory(inv)
-        pane = self.main.pane("inventory")
-        pane.set_inventory(inv)  # type: ignore[attr-defined]
+        pane = self.inventory_pane()
+        pane.set_inventory(self.inventory)
         # the stored drift needs the hosts: whichever of inventory and state comes second shows it
         self.refresh_drift()
-        if first:
+        if loaded.first:
             pane.focus_main()
             if self.watch_files:
                 self.watch_inventory()
         else:
-            self.notify(f"inventory reloaded: {len(inv.hosts)} hosts")
+            self.notify(f"inventory reloaded: {loaded.host_count} hosts")
         self.refresh_header()
 
     def _inventory_failed(self, message: str) -> None:
@@ -220,9 +215,9 @@ class FtlApp(CommandsMixin, App[int]):
         async for _changes in awatch(*paths, debounce=200, step=50):
             self.load_inventory()
 
-    # -- events -------------------------------------------------------------------------
+    # -- view updates -------------------------------------------------------------------
     def flush_events(self) -> None:
-        """Drain the event deque into the panes: one batch per tick."""
+        """Drain the session's updates into the panes: one batch per tick."""
         pending = self._pending
         if not pending or not self._panes_ready():
             return
@@ -230,85 +225,74 @@ class FtlApp(CommandsMixin, App[int]):
         while pending:
             batch.append(pending.popleft())
         self.events_seen += len(batch)
-        main = self.main
-        logs = main.pane("logs")
-        inv = main.pane("inventory")
-        jobs = main.pane("jobs")
-        lines: list[tuple[str, str, str, str]] = []
+        lines: list[LogLine] = []
         status: dict[str, str] = {}
         touched: set[int] = set()
-        for ev in batch:
-            if isinstance(ev, jev.JobOutput):
-                self._engine_event(str(ev.job_id), ev.event, lines, status, ev.step)
-            elif isinstance(ev, jev.QueueError):
-                # the state disk is full (or similar): the operator must know the queue is stuck
-                self.notify(safe_text(ev.message, MAX_LINE), title="job queue cannot write its state",
-                            severity="error", timeout=30)
-                if ev.job_id:
-                    touched.add(ev.job_id)
-            elif isinstance(ev, jev.JobEvent):
-                touched.add(ev.job_id)
-                if isinstance(ev, jev.StepChanged):
-                    lines.append((str(ev.job_id), "", "note", safe_text(
-                        f"job {ev.job_id} step {ev.step}: {ev.state}" + (f" - {ev.reason}" if ev.reason else ""),
-                        MAX_LINE)))
-                if isinstance(ev, jev._Transition) and ev.state in ("succeeded", "failed", "cancelled", "dead",
-                                                                    "retry_wait"):
-                    job = self.services.jobs.get(ev.job_id)
-                    title = job.title if job is not None else ""
-                    lines.append((str(ev.job_id), "", "note",
-                                  safe_text(f"job {ev.job_id} {ev.state}: {title} - {ev.reason}", MAX_LINE)))
-                    self.job_finished(ev.job_id, ev.state)
-            elif isinstance(ev, tuple):  # (job, host, stream, text) from tests/bench
-                lines.append(ev)
+        drift_changed = False
+        for item in batch:
+            drift_changed |= self._apply(item, lines, status, touched)
         if lines:
-            logs.add(lines)  # type: ignore[attr-defined]
+            self.logs_pane().add(lines)
         refresh_view = getattr(self.screen, "refresh_view", None)  # an open playbook job: its matrix moves
         if refresh_view is not None:
             refresh_view()
         if status:
-            inv.facts = self.services.facts  # type: ignore[attr-defined]
-            inv.set_status(status)  # type: ignore[attr-defined]
+            inv = self.inventory_pane()
+            inv.facts = self.services.facts
+            inv.set_status(status)
+        jobs = self.jobs_pane()
         for job_id in touched:
             job = self.services.jobs.get(job_id)
             if job is not None:
-                jobs.upsert(job)  # type: ignore[attr-defined]
+                jobs.upsert(job)
+        if drift_changed:
+            self.refresh_drift()
         self.refresh_header()
 
-    def _engine_event(self, job: str, ev: Any, lines: list[tuple[str, str, str, str]], status: dict[str, str],
-                      step: str | None = None) -> None:
-        if isinstance(ev, OutputLine):
-            text = ev.text
-            # fast path, same result: printable text has nothing for safe_text to strip
-            clean = text if len(text) <= MAX_LINE and text.isprintable() else safe_text(text, MAX_LINE)
-            lines.append((job, host_label(ev.host), ev.stream, step_prefix(step) + clean))
-        elif isinstance(ev, HostStarted):
-            status[ev.host] = "running"
-        elif isinstance(ev, HostFinished):
-            r = ev.result
-            status[ev.host] = r.status
-            lines.append((job, host_label(ev.host), "status", result_text(
-                r.status, r.duration, r.msg, step, durations=not self.snapshot_mode, result=r.result,
-                module=self._run_modules.get(ev.run_id, ""))))
-        elif isinstance(ev, RunStarted):
-            self._run_modules[ev.run_id] = ev.module
-            lines.append((job, "", "note", run_note(job, step, ev.module, len(ev.hosts), ev.check)))
-        elif isinstance(ev, Warning_):
-            lines.append((job, host_label(ev.host or ""), "note", warning_note(ev.text)))
-        elif isinstance(ev, RunFinished):
-            pass
-        elif isinstance(ev, PlaybookEvent):
-            from ftltui.jobs.play_record import PlayRecord, log_lines
-
-            record = self.play_records.get(int(job))
-            if record is None:  # bounded: an evicted job's matrix is read back from its log when opened
-                record = self.play_records[int(job)] = PlayRecord()
-                while len(self.play_records) > 50:
-                    del self.play_records[next(iter(self.play_records))]
-            record.apply(ev)
-            lines += log_lines(job, ev, MAX_LINE)
-        elif isinstance(ev, dict) and ev.get("event") == "DriftHostScanned":
-            lines.append((job, str(ev.get("host", "")), "status", "scanned" if ev.get("ok") else "scan FAILED"))
+    def _apply(self, item: up.ViewUpdate | LogLine, lines: list[LogLine], status: dict[str, str],
+               touched: set[int]) -> bool:
+        """One update into this tick's lines, host statuses and touched jobs; True when
+        the drift pane must be rebuilt."""
+        match item:
+            case up.OutputText(job_id=job_id, host=host, stream=stream, text=text, step=step):
+                # fast path, same result: printable text has nothing for safe_text to strip
+                clean = text if len(text) <= MAX_LINE and text.isprintable() else safe_text(text, MAX_LINE)
+                lines.append((str(job_id), host_label(host), stream, step_prefix(step) + clean))
+            case up.HostProgress(host=host, status=state, result=None):
+                status[host] = state
+            case up.HostProgress(job_id=job_id, host=host, status=state, result=r, module=module, step=step):
+                status[host] = state
+                lines.append((str(job_id), host_label(host), "status", result_text(
+                    r.status, r.duration, r.msg, step, durations=not self.snapshot_mode, result=r.result,
+                    module=module)))
+            case up.RunBegan(job_id=job_id, module=module, host_count=count, check=check, step=step):
+                lines.append((str(job_id), "", "note", run_note(str(job_id), step, module, count, check)))
+            case up.HostWarning(job_id=job_id, host=host, text=text):
+                lines.append((str(job_id), host_label(host), "note", warning_note(text)))
+            case up.PlaybookProgress(job_id=job_id, event=event):
+                lines += log_lines(str(job_id), event, MAX_LINE)
+            case up.DriftHostScanned(job_id=job_id, host=host, ok=ok):
+                lines.append((str(job_id), host, "status", "scanned" if ok else "scan FAILED"))
+            case up.StepChanged(job_id=job_id, step=step, state=state, reason=reason):
+                lines.append((str(job_id), "", "note", safe_text(
+                    f"job {job_id} step {step}: {state}" + (f" - {reason}" if reason else ""), MAX_LINE)))
+            case up.JobChanged(job_id=job_id, job=job, state=state, reason=reason) as changed:
+                touched.add(job_id)
+                if changed.noted:
+                    title = job.title if job is not None else ""
+                    lines.append((str(job_id), "", "note",
+                                  safe_text(f"job {job_id} {state}: {title} - {reason}", MAX_LINE)))
+            case up.QueueProblem(message=message):
+                # the state disk is full (or similar): the operator must know the queue is stuck
+                self.notify(safe_text(message, MAX_LINE), title="job queue cannot write its state",
+                            severity="error", timeout=30)
+            case up.DriftChanged():
+                return True
+            case up.InventoryReloaded():
+                pass  # the header is refreshed after every batch
+            case (str(), str(), str(), str()):  # a (job, host, stream, text) line from tests/bench
+                lines.append(item)
+        return False
 
     def _panes_ready(self) -> bool:
         """True once the main screen's panes exist (timers can fire before and after)."""
@@ -319,7 +303,7 @@ class FtlApp(CommandsMixin, App[int]):
 
     def _tick(self) -> None:
         if self._panes_ready():
-            self.main.pane("jobs").tick()  # type: ignore[attr-defined]
+            self.jobs_pane().tick()
 
     def refresh_header(self) -> None:
         try:
@@ -328,10 +312,10 @@ class FtlApp(CommandsMixin, App[int]):
             return
         inv = self.inventory
         counts: dict[str, int] = {}
-        for st in main.pane("inventory").status.values():  # type: ignore[attr-defined]
+        for st in self.inventory_pane().status.values():
             counts[st] = counts.get(st, 0) + 1
         conns, tunnels = self.services.connections_open()
-        name = inventory_source.inventory_name(self.sources)
+        name = inventory_name(self.sources)
         if self.inventory_error:
             name += " (error: see notification)"
         elif self.demo_inventory:
@@ -339,7 +323,7 @@ class FtlApp(CommandsMixin, App[int]):
         header = main.query("#header")
         if not header:  # being torn down: timers can still fire while the app exits
             return
-        header.first().show(  # type: ignore[attr-defined]
+        header.first(StatusHeader).show(
             inventory=name, hosts=len(inv.hosts) if inv is not None else 0, counts=counts,
             connections=conns, jumps=tunnels, running=self.services.running(),
             pane=main.current)
@@ -399,6 +383,7 @@ class FtlApp(CommandsMixin, App[int]):
         if kind == "file":
             return sorted(str(p) for p in Path.cwd().glob("*.y*ml"))
         if kind == "logs_value":
-            return self.main.pane("logs").ring.jobs() + self.main.pane("logs").ring.hosts()  # type: ignore[attr-defined]
+            ring = self.logs_pane().ring
+            return ring.jobs() + ring.hosts()
         return []
 

@@ -6,8 +6,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "ftltui"
-PLAIN_TUI = ("commands.py", "filters.py", "fuzzy.py", "logring.py", "keymap.py", "services.py", "hostview.py",
-             "inventory_source.py")
+PLAIN_TUI = ("commands.py", "filters.py", "fuzzy.py", "logring.py", "keymap.py", "services.py", "hostview.py")
 
 
 def _imports(path: Path) -> set[str]:

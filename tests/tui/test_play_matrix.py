@@ -66,7 +66,7 @@ async def _feed(pilot: Any, events: list[Any], job_id: int = 7) -> None:
     app = pilot.app
     before = app.events_seen
     for e in events:
-        app._pending.append(JobOutput(job_id, event=e))
+        app.services.on_domain_event(JobOutput(job_id, event=e))  # as the queue delivers it
     await wait_for(pilot, lambda: app.events_seen >= before + len(events))
 
 

@@ -186,7 +186,7 @@ def _step(p: str, node: yaml.Node, default_hosts: str, secrets: list[Any]) -> St
     if isinstance(args, str):
         from ftltui.engine.kvargs import parse_kv
 
-        known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}
+        known = spec.known_args()
         try:
             args = parse_kv(args, spec.free_form, known)
         except FtlError as exc:

@@ -1,0 +1,94 @@
+"""The session's drift operations: reports, baselines and accepted drift of one state dir.
+
+Kept apart from :mod:`ftltui.console.session` (jobs and lifecycle) because drift has
+its own store and config; scans themselves are jobs and go through the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable
+
+from ftltui.console.results import BaselinePinned, DriftAccepted
+from ftltui.drift.compare import ReportOptions, Selection, build_report
+from ftltui.drift.config import DriftConfig, load_config
+from ftltui.drift.ignore import accept_lines, append_entries, load_ignore
+from ftltui.drift.model import DriftReport
+from ftltui.drift.state_index import FrozenIndex, StateTableIndex
+from ftltui.drift.store import SnapshotStore, open_store
+from ftltui.inventory.model import Host
+from ftltui.state import StateStore
+
+
+class DriftDesk:
+    """Drift of the hosts ``resolve`` selects, on the snapshots of ``state_dir``."""
+
+    def __init__(self, state_dir: Path, state: StateStore, resolve: Callable[[str], list[Host]],
+                 clock: Callable[[], float]) -> None:
+        self.state_dir = state_dir
+        self._state = state
+        self._resolve = resolve
+        self._clock = clock
+        self._snapshots: SnapshotStore | None = None
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        """The state dir's snapshot store, opened on first use (shared with scan jobs)."""
+        if self._snapshots is None:
+            self._snapshots = open_store(self.state_dir, state=self._state)
+        return self._snapshots
+
+    def close(self) -> None:
+        if self._snapshots is not None:
+            try:
+                self._snapshots.close()
+            except Exception:  # closing must not hide the error that ended the session
+                pass
+
+    def config(self) -> DriftConfig:
+        return load_config(None, self.state_dir)
+
+    def _report_inputs(self, pattern: str) -> tuple[list[tuple[str, Any]], ReportOptions]:
+        """The hosts of ``pattern`` and the report options (rules, ignore file)."""
+        cfg = self.config()
+        rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
+        hosts = [(h.name, h.groups) for h in self._resolve(pattern)]
+        return hosts, ReportOptions(rules=cfg.rules, ignore=rules)
+
+    def report(self, pattern: str = "all") -> DriftReport:
+        """The classified drift of ``pattern`` now (latest vs baseline, else previous)."""
+        hosts, options = self._report_inputs(pattern)
+        return build_report(self.snapshots, hosts, Selection(), options)
+
+    async def report_async(self, pattern: str = "all") -> DriftReport:
+        """:meth:`report` with the slow part (loading and diffing snapshots) in a thread,
+        on a frozen copy of the snapshot index: the loop never waits on it."""
+        live = self.snapshots
+        if not isinstance(live.index, StateTableIndex):
+            return self.report(pattern)
+        hosts, options = self._report_inputs(pattern)
+        frozen = SnapshotStore(self.state_dir, FrozenIndex.of(live.index, live.TABLES))
+        return await asyncio.to_thread(build_report, frozen, hosts, Selection(), options)
+
+    def pin(self, pattern: str) -> BaselinePinned:
+        """Pin each host's latest snapshot as its baseline."""
+        pinned = []
+        for h in self._resolve(pattern):
+            meta = self.snapshots.latest(h.name)
+            if meta is not None:
+                self.snapshots.pin("host", h.name, meta.id)
+                pinned.append(h.name)
+        return BaselinePinned(tuple(pinned))
+
+    def accept(self, pattern: str, reason: str) -> DriftAccepted:
+        """Accept the drift shown now: append exact entries to the ignore file."""
+        report = self.report(pattern)
+        lines = accept_lines(report.changes, reason, None)
+        if not lines:
+            return DriftAccepted(0)
+        stamp = dt.datetime.fromtimestamp(self._clock(), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        append_entries(self.config().ignore_file,
+                       f"accepted {stamp} in the console: {len(report.changes)} change(s)", lines)
+        return DriftAccepted(len(report.changes))

@@ -1,0 +1,89 @@
+"""Domain events in, typed view updates out: the one translation every face shares.
+
+The queue's bus carries job transitions and ``JobOutput`` wrapping the engine's, the
+playbook runner's and the drift scan's events. :meth:`ViewFeed.translate` turns each
+into :mod:`ftltui.console.updates` records, keeping the little state a face needs and
+the events do not carry: the module of each run (a result line takes its shape) and
+each playbook job's matrix (:class:`~ftltui.jobs.play_record.PlayRecord`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftltui.console import updates as up
+from ftltui.drift import events as drift_events
+from ftltui.engine.events import (
+    HostFinished,
+    HostStarted,
+    OutputLine,
+    RunFinished,
+    RunStarted,
+    Warning_,
+)
+from ftltui.jobs import events as jev
+from ftltui.jobs.model import Job
+from ftltui.jobs.play_record import PlayRecord
+from ftltui.playbook.events import PlaybookEvent
+
+TRANSITIONS = tuple(set(jev.EVENT_FOR_STATE.values()))
+MAX_PLAY_RECORDS = 50  # matrices kept live; an evicted job's is read back from its log when opened
+
+
+class ViewFeed:
+    """Stateful translator; one per session (runs and matrices of this session)."""
+
+    def __init__(self) -> None:
+        self.run_modules: dict[str, str] = {}  # run id -> module, while the run lasts
+        self.play_records: dict[int, PlayRecord] = {}  # playbook job -> its matrix, bounded
+
+    def translate(self, event: jev.JobEvent, job: Job | None) -> list[up.ViewUpdate]:
+        """The updates ``event`` (of the job whose live record is ``job``) means to a face."""
+        match event:
+            case jev.JobOutput(job_id=job_id, event=inner, step=step):
+                return self._output(job_id, inner, step)
+            case jev.QueueError(job_id=job_id, message=message, retrying=retrying):
+                problem = up.QueueProblem(job_id, message, retrying)
+                return [problem, up.JobChanged(job_id, job)] if job_id else [problem]
+            case jev.StepChanged(job_id=job_id, step=step, state=state, reason=reason):
+                return [up.StepChanged(job_id, step, state, reason), up.JobChanged(job_id, job)]
+            case _ if isinstance(event, TRANSITIONS):
+                changed = up.JobChanged(event.job_id, job, event.state, event.reason)
+                if changed.noted and job is not None and job.kind == "drift_scan":
+                    return [changed, up.DriftChanged(f"drift scan job {event.job_id} {event.state}")]
+                return [changed]
+            case _:  # progress, a lost owner: the record changed
+                return [up.JobChanged(event.job_id, job)]
+
+    def _output(self, job_id: int, ev: Any, step: str | None) -> list[up.ViewUpdate]:
+        match ev:
+            case OutputLine(host=host, stream=stream, text=text):
+                return [up.OutputText(job_id, host, stream, text, step)]
+            case HostStarted(host=host):
+                return [up.HostProgress(job_id, host, "running", step=step)]
+            case HostFinished(run_id=run_id, host=host, result=result):
+                return [up.HostProgress(job_id, host, result.status, result, self.run_modules.get(run_id, ""), step)]
+            case RunStarted(run_id=run_id, module=module, hosts=hosts, check=check):
+                self.run_modules[run_id] = module
+                return [up.RunBegan(job_id, module, len(hosts), check, step)]
+            case Warning_(host=host, text=text):
+                return [up.HostWarning(job_id, host or "", text)]
+            case RunFinished(run_id=run_id):
+                self.run_modules.pop(run_id, None)  # every HostFinished of the run came before
+                return []
+            case PlaybookEvent():
+                record = self.play_record(job_id)
+                record.apply(ev)
+                return [up.PlaybookProgress(job_id, ev, record)]
+            case drift_events.DriftHostScanned(host=host, ok=ok):
+                return [up.DriftHostScanned(job_id, host, ok)]
+        return []
+
+    def play_record(self, job_id: int) -> PlayRecord:
+        """The live matrix of a playbook job (a new one when this session has none)."""
+        record = self.play_records.get(job_id)
+        if record is None:
+            record = self.play_records[job_id] = PlayRecord()
+            while len(self.play_records) > MAX_PLAY_RECORDS:
+                del self.play_records[next(iter(self.play_records))]
+        return record

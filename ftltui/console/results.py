@@ -1,0 +1,55 @@
+"""What the session's operations return: records a face prints, never formats again.
+
+``message`` is the one sentence the console, the CLI and the API say about the outcome,
+so they say the same thing; ``done`` tells a face whether it is news or a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ftltui.jobs.model import Job
+
+
+@dataclass(frozen=True)
+class JobActionResult:
+    """The outcome of cancel, retry, rerun, requeue or purge on job ``job_id``.
+
+    ``new_job`` is the job a retry/rerun/requeue queued (``None`` otherwise)."""
+
+    action: str
+    job_id: int
+    done: bool
+    message: str
+    new_job: Job | None = None
+
+
+@dataclass(frozen=True)
+class BaselinePinned:
+    """Hosts whose latest snapshot is now their drift baseline (empty: nothing scanned yet)."""
+
+    hosts: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"baseline pinned for {len(self.hosts)} host(s)" if self.hosts else "no snapshot to pin: scan first (s)"
+
+
+@dataclass(frozen=True)
+class DriftAccepted:
+    """How many changes were accepted (appended as exact entries to the ignore file)."""
+
+    changes: int
+
+    @property
+    def message(self) -> str:
+        return f"accepted {self.changes} change(s)" if self.changes else "nothing to accept"
+
+
+
+class ConnectionCount(NamedTuple):
+    """SSH connections the session's engine holds open, and jump hosts carrying tunnels."""
+
+    connections: int
+    tunnels: int

@@ -1,0 +1,290 @@
+"""One state directory opened for work: the store, the job queue, the engine and drift.
+
+A :class:`ConsoleSession` is what every face (the console, the CLI, an API owner) asks
+for runs, plays, drift scans and job actions. It is opened with ``async with`` (or
+:meth:`open`/:meth:`close`), keeps the records of the jobs it knows, and turns the
+domain events into one typed feed (:mod:`ftltui.console.updates`) for
+:meth:`subscribe`-rs. Runs and scans are jobs in the durable queue, so they persist and
+can be cancelled, retried and requeued; one long-lived Executor serves them all, so SSH
+connections and gates are reused. Plain Python: no textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ftltui.console import updates as up
+from ftltui.console.drift_desk import DriftDesk
+from ftltui.console.feed import TRANSITIONS, ViewFeed
+from ftltui.console.job_actions import JobActions
+from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
+from ftltui.drift import jobs as drift_jobs
+from ftltui.drift.model import DriftReport
+from ftltui.engine.executor import Executor, precheck_args
+from ftltui.errors import FtlError, StateError
+from ftltui.inventory import load_inventory
+from ftltui.inventory.model import Host
+from ftltui.jobs import JobQueue, RetryPolicy
+from ftltui.jobs import events as jev
+from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
+from ftltui.jobs.logfile import read_tail
+from ftltui.jobs.model import ACTIVE, Job
+from ftltui.jobs.play_record import PlayRecord
+from ftltui.jobs.playbook_kind import enqueue_playbook
+from ftltui.jobs.playbook_kind import register as register_playbook
+from ftltui.state import StateStore
+
+UpdateHandler = Callable[[up.ViewUpdate], None]
+WORKFLOW_KIND = "workflow"
+
+
+class ConsoleSession(JobActions):
+    """The store, queue, executor and drift store of one state dir (a private temporary
+    one when ``state_dir`` is None, or when another process holds it: ``warning`` says so).
+
+    ``vault`` is the keyring playbook jobs and inventory loads decrypt with;
+    ``ssh_options`` and ``var_defaults`` go to the executor (created on first use, so a
+    face may fill them in before it runs anything).
+    """
+
+    def __init__(self, state_dir: Path | None = None, *, inventory: Any = None,
+                 clock: Callable[[], float] = time.time, forks: int = 50, concurrency: int = 8,
+                 var_defaults: dict[str, Any] | None = None, ssh_options: dict[str, Any] | None = None,
+                 vault: Any = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = ()) -> None:
+        self.inventory = inventory
+        self.state_dir = Path(state_dir) if state_dir is not None else Path(tempfile.mkdtemp(prefix="ftl-tui-"))
+        self.clock = clock
+        self.forks = forks
+        self.concurrency = concurrency
+        self.var_defaults: dict[str, Any] = dict(var_defaults or {})  # ansible.cfg's settings, lowest var layer
+        self.ssh_options: dict[str, Any] = dict(ssh_options or {})  # e.g. key_passphrase (a face's prompt)
+        self.vault = vault
+        self.roles_path = list(roles_path)
+        self.collections_paths = list(collections_paths)
+        self.jobs: dict[int, Job] = {}  # every job this session knows, live records for active ones
+        self.host_status: dict[str, str] = {}  # host -> last status of this session
+        self.job_hosts: dict[int, dict[str, str]] = {}  # job -> host -> last status (this session)
+        self.queue: JobQueue | None = None
+        self.warning: str | None = None
+        self.feed = ViewFeed()
+        self._subscribers: list[UpdateHandler] = []
+        self._executor: Executor | None = None
+        self._drift: DriftDesk | None = None
+        self._ready = asyncio.Event()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def __aenter__(self) -> ConsoleSession:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Open the state store (in a thread: disk) and start the queue's workers."""
+        try:
+            store = await asyncio.to_thread(StateStore.open, self.state_dir, False, 0)
+        except (StateError, OSError) as exc:
+            # another ftl-tui holds the state: keep working, on a private store
+            self.warning = f"{exc}; jobs of this session are kept in a temporary state dir"
+            self.state_dir = Path(tempfile.mkdtemp(prefix="ftl-tui-"))
+            store = await asyncio.to_thread(StateStore.open, self.state_dir, False, 0)
+        queue = JobQueue(store, executor=self.executor, concurrency=self.concurrency)
+        register_builtin(queue)  # run + workflow
+        register_playbook(queue, self.vault)  # playbook jobs decrypt with the session's keyring
+        drift_jobs.register(queue)
+        queue.bus.subscribe(self.on_domain_event)
+        self.queue = queue
+        self._drift = DriftDesk(self.state_dir, store, self.resolve, self.clock)
+        await queue.start()
+        for job in queue.list():
+            self.jobs[job.id] = queue.get(job.id) or job  # the live record of an active job
+        self._ready.set()
+
+    async def ready(self) -> None:
+        """Until :meth:`open` has finished (faces start it in the background)."""
+        await self._ready.wait()
+
+    async def close(self) -> None:
+        if self.queue is not None:
+            await self.queue.stop(cancel_running=True)
+            self.queue.store.close()
+        if self._drift is not None:
+            self._drift.close()
+        if self._executor is not None:
+            await self._executor.close()
+
+    # -- the feed -----------------------------------------------------------------------
+    def subscribe(self, handler: UpdateHandler) -> Callable[[], None]:
+        """Call ``handler`` with every view update, on the loop (keep it cheap); returns
+        the function that unsubscribes it."""
+        self._subscribers.append(handler)
+        return lambda: self._subscribers.remove(handler) if handler in self._subscribers else None
+
+    def publish(self, update: up.ViewUpdate) -> None:
+        for handler in list(self._subscribers):
+            handler(update)
+
+    def on_domain_event(self, event: jev.JobEvent) -> None:
+        """The queue's bus handler: keep the job records, then publish the view updates."""
+        job: Job | None = None
+        if event.job_id:
+            job = self.jobs.get(event.job_id)
+            if (job is None or isinstance(event, (TRANSITIONS, jev.StepChanged))) and self.queue is not None:
+                job = self.queue.get(event.job_id)  # live while active, else the stored record
+            if job is not None:
+                self.jobs[job.id] = job
+        for update in self.feed.translate(event, job):
+            if isinstance(update, up.HostProgress) and update.result is not None:
+                self.host_status[update.host] = update.status
+                self.job_hosts.setdefault(update.job_id, {})[update.host] = update.status
+            self.publish(update)
+
+    @property
+    def play_records(self) -> dict[int, PlayRecord]:
+        """Playbook job -> its live play -> task -> host matrix (this session's, bounded)."""
+        return self.feed.play_records
+
+    # -- engine and inventory -------------------------------------------------------------
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            self._executor = Executor(self.inventory, forks=self.forks, var_defaults=self.var_defaults,
+                                      ssh_options=self.ssh_options)
+        return self._executor
+
+    def set_inventory(self, inventory: Any) -> up.InventoryReloaded:
+        """Run every later job on ``inventory``; published as :class:`InventoryReloaded`."""
+        first = self.inventory is None
+        self.inventory = inventory
+        if self._executor is not None:
+            self._executor.set_inventory(inventory)
+        update = up.InventoryReloaded(len(inventory.hosts), first)
+        self.publish(update)
+        return update
+
+    async def reload_inventory(self, sources: Sequence[str]) -> up.InventoryReloaded:
+        """Load ``sources`` in a thread (files, scripts) and swap it in; a broken inventory
+        raises (``FtlError`` with file:line) and the last good one stays."""
+        inventory = await asyncio.to_thread(load_inventory, list(sources), self.vault)
+        return self.set_inventory(inventory)
+
+    def resolve(self, target: str | list[str]) -> list[Host]:
+        """The hosts of a pattern, or of a list of host names (unknown names dropped)."""
+        if self.inventory is None:
+            return []
+        if isinstance(target, str):
+            return list(self.inventory.select(target))
+        return [self.inventory.hosts[n] for n in target if n in self.inventory.hosts]
+
+    @property
+    def facts(self) -> dict[str, dict[str, Any]]:
+        return self._executor.facts if self._executor is not None else {}
+
+    def connections_open(self) -> ConnectionCount:
+        if self._executor is None:
+            return ConnectionCount(0, 0)
+        stats = self._executor.connection_stats()
+        return ConnectionCount(stats.connections, stats.tunnels)
+
+    def running(self) -> int:
+        return sum(1 for j in self.jobs.values() if j.state in ACTIVE)
+
+    # -- submitting -----------------------------------------------------------------------
+    async def _queue(self) -> JobQueue:
+        await self.ready()
+        if self.queue is None:
+            raise StateError("the session is not open")
+        return self.queue
+
+    def _known(self, job: Job) -> Job:
+        self.jobs[job.id] = job
+        return job
+
+    async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
+                         *, check: bool = False, parent: int | None = None,
+                         become: dict[str, Any] | None = None) -> Job:
+        """Queue an ad hoc module run; bad module/args raise before a job exists."""
+        precheck_args(self.executor.module_spec(module), dict(args or {}))
+        pattern = target if isinstance(target, str) else ",".join(target)
+        if not self.resolve(target):
+            raise FtlError(f"no hosts matched {pattern!r}")
+        queue = await self._queue()
+        return self._known(await enqueue_run(queue, pattern, module, dict(args or {}), check=check, parent=parent,
+                                             become=become))
+
+    async def submit_workflow(self, path: str, *, check: bool = False) -> Job:
+        """Queue a workflow file; it is validated first (a bad file never becomes a job)."""
+        return self._known(await enqueue_workflow(await self._queue(), path, check=check))
+
+    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None) -> Job:
+        """Load the playbook (file:line errors, never a job), store its content, enqueue."""
+        queue = await self._queue()
+        return self._known(await enqueue_playbook(queue, path, options=options, roles_path=self.roles_path,
+                                                  collections_paths=self.collections_paths, vault=self.vault))
+
+    async def submit_drift_scan(self, pattern: str) -> Job:
+        hosts = self.resolve(pattern)
+        if not hosts:
+            raise FtlError(f"no hosts matched {pattern!r}")
+        queue = await self._queue()
+        spec = drift_jobs.scan_spec(pattern, hosts, None)
+        return self._known(await queue.enqueue(drift_jobs.KIND, spec, title=f"drift scan {pattern}",
+                                               hosts=spec["hosts"], retry=RetryPolicy(max_attempts=1)))
+
+    drift_scan = submit_drift_scan
+
+    # -- reading ----------------------------------------------------------------------------
+    def workflow_steps(self, job: Job) -> dict[str, dict[str, Any]]:
+        """Step name -> {state, needs}: the DAG of a workflow job (file order), with live states."""
+        if job.kind != WORKFLOW_KIND:
+            return {}
+        deps: dict[str, list[str]] = {}
+        try:
+            from ftltui.jobs.workflow import load_workflow
+
+            wf = load_workflow(job.spec["file"], self.inventory)
+            deps = {n: list(st.depends_on) for n, st in wf.steps.items()}
+        except (FtlError, OSError, KeyError):
+            pass  # the file moved or changed: show the recorded steps without edges
+        names = list(deps) + [n for n in (job.steps or {}) if n not in deps]
+        return {n: {"state": (job.steps or {}).get(n, {}).get("state", "queued"), "needs": deps.get(n, [])}
+                for n in names}
+
+    def host_results(self, job: Job) -> dict[str, str]:
+        """Per-host outcome of a run job: from this session's events, else the summary."""
+        return dict(self.job_hosts.get(job.id) or (job.summary or {}).get("hosts") or {})
+
+    async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The last ``limit`` records of a job's output log, read off the loop."""
+        queue = await self._queue()
+        return await asyncio.to_thread(read_tail, queue.store.log_path(job_id), limit)
+
+    # -- drift ------------------------------------------------------------------------------
+    @property
+    def drift(self) -> DriftDesk:
+        if self._drift is None:
+            raise StateError("the session is not open")
+        return self._drift
+
+    def drift_report(self, pattern: str = "all") -> DriftReport:
+        return self.drift.report(pattern)
+
+    async def drift_report_async(self, pattern: str = "all") -> DriftReport:
+        return await self.drift.report_async(pattern)
+
+    def drift_pin(self, pattern: str) -> BaselinePinned:
+        pinned = self.drift.pin(pattern)
+        if pinned.hosts:
+            self.publish(up.DriftChanged(f"baseline pinned on {pattern}"))
+        return pinned
+
+    def drift_accept(self, pattern: str, reason: str = "accepted in the console") -> DriftAccepted:
+        accepted = self.drift.accept(pattern, reason)
+        if accepted.changes:
+            self.publish(up.DriftChanged(f"drift accepted on {pattern}"))
+        return accepted

@@ -1,0 +1,135 @@
+"""The typed feed of view updates: what a face (console, CLI, API client) shows.
+
+Built from the domain events (queue transitions, engine events inside ``JobOutput``,
+playbook and drift events) by :class:`ftltui.console.feed.ViewFeed`, so a face matches
+on these few classes instead of walking the engine's event types. Text fields hold the
+remote text as it came (already redacted by the engine and the job); a face that draws
+them strips escapes itself (``safe_text``), as each face has its own width and markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from ftltui.engine.events import HostResult
+from ftltui.jobs.model import Job
+
+# job states after which a face says what happened to the job (a note in the log)
+NOTED_STATES = frozenset({"succeeded", "failed", "cancelled", "dead", "retry_wait"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobChanged:
+    """A job's record changed (``job`` is the live record, ``None`` when it is gone).
+
+    ``state`` is set when the change was a committed transition, empty for progress."""
+
+    job_id: int
+    job: Job | None
+    state: str = ""
+    reason: str = ""
+
+    @property
+    def noted(self) -> bool:
+        """A transition worth a line in the log (finished, or waiting for a retry)."""
+        return self.state in NOTED_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class StepChanged:
+    """A workflow step moved to ``state``."""
+
+    job_id: int
+    step: str
+    state: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueProblem:
+    """The queue could not record something (a full state disk); ``job_id`` 0 = no job."""
+
+    job_id: int
+    message: str
+    retrying: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunBegan:
+    """A module run of a job started on ``host_count`` hosts (``step``: the workflow step)."""
+
+    job_id: int
+    module: str
+    host_count: int
+    check: bool
+    step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputText:
+    """One line a host printed while a module ran."""
+
+    job_id: int
+    host: str
+    stream: str
+    text: str
+    step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostProgress:
+    """A host of a job started (``running``) or finished (``result`` set, ``status`` its status)."""
+
+    job_id: int
+    host: str
+    status: str
+    result: HostResult | None = None
+    module: str = ""
+    step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostWarning:
+    """A warning of a run (``host`` empty when it is about the run)."""
+
+    job_id: int
+    host: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookProgress:
+    """An event of a playbook job; ``record`` is the job's play -> task -> host matrix, updated."""
+
+    job_id: int
+    event: Any  # an ftltui.playbook.events.PlaybookEvent
+    record: Any  # an ftltui.jobs.play_record.PlayRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DriftHostScanned:
+    """A drift scan job stored one host's snapshot (``ok``) or could not."""
+
+    job_id: int
+    host: str
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DriftChanged:
+    """The stored drift may differ now (a scan finished, a baseline was pinned, drift accepted)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryReloaded:
+    """The session runs on a new inventory of ``host_count`` hosts (``first``: the first one)."""
+
+    host_count: int
+    first: bool
+
+
+ViewUpdate = Union[JobChanged, StepChanged, QueueProblem, RunBegan, OutputText, HostProgress, HostWarning,
+                   PlaybookProgress, DriftHostScanned, DriftChanged, InventoryReloaded]
