@@ -69,3 +69,24 @@ def test_run_with_options_the_owner_cannot_carry_runs_here(tmp_path: Path) -> No
     assert with_e.returncode == 0 and "1" in with_e.stdout
     assert other_inventory.returncode == 0
     assert jobs == []  # neither became a job of the owner
+
+
+def test_ctrl_c_of_a_run_client_cancels_its_job_as_in_process(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    state = tmp_path / "state"
+    daemon = start_daemon(state)
+    try:
+        client = subprocess.Popen([sys.executable, "-m", "ftltui", "run", "localhost", "-m", "shell", "-a",
+                                   "echo go; sleep 60", "-v", "-i", INVENTORY, "--state-dir", str(state)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert "go" in client.stdout.readline()
+        client.send_signal(signal.SIGINT)
+        _out, err = client.communicate(timeout=60)
+        jobs = json.loads(ftl(state, "jobs", "list", "--json").stdout)
+    finally:
+        stop(daemon)
+    assert client.returncode == 130 and "interrupted" in err, err
+    assert [j["state"] for j in jobs] == ["cancelled"]
