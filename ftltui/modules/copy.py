@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
@@ -60,6 +61,8 @@ def _validate(cmd: str, data: bytes, dest: str, ctx: ModuleContext) -> None:
 
 
 def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[str, Any]]:
+    """The content diff as ansible-playbook labels it: ``before: DEST`` only for a file that
+    exists, ``after: LABEL`` (``dest`` for ``content``, the source path for ``src``)."""
     before, ok = _files.read_text_for_diff(dest) if existed else ("", True)
     if not ok or b"\0" in data:
         return None
@@ -67,7 +70,29 @@ def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[st
         after = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return {"before": before, "after": after, "before_header": dest, "after_header": label}
+    diff = {"before": before, "after": after, "after_header": label}
+    if existed:
+        diff["before_header"] = dest
+    return diff
+
+
+def _attrs_diff(path: str, params: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """Owner, group and mode that would change on a file whose content is already right, as
+    Ansible's file step reports them (numeric ids, ``0644`` modes); None if nothing would."""
+    st = os.stat(path)
+    before = {"path": path}  # type: Dict[str, Any]
+    after = {"path": path}  # type: Dict[str, Any]
+    for key, resolve, current in (("owner", _files.resolve_uid, st.st_uid), ("group", _files.resolve_gid, st.st_gid)):
+        if params.get(key):
+            wanted = resolve(params[key])
+            if wanted != current:
+                before[key], after[key] = current, wanted
+    if params.get("mode") is not None and not os.path.islink(path):
+        mode = stat.S_IMODE(st.st_mode)
+        wanted = _files.resolve_mode(params["mode"], mode, stat.S_ISDIR(st.st_mode))
+        if wanted != mode:
+            before["mode"], after["mode"] = "0%03o" % mode, "0%03o" % wanted
+    return {"before": before, "after": after} if len(before) > 1 else None
 
 
 def _is_upload(src: str, ctx: ModuleContext) -> bool:
@@ -111,6 +136,10 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
             if move_from is None or not _files.atomic_move(move_from, dest):
                 _files.atomic_write(dest, data)
     if os.path.lexists(dest):
+        if ctx.diff and not result["changed"] and os.path.exists(dest):
+            attrs = _attrs_diff(dest, params)
+            if attrs is not None:
+                result["diff"] = attrs
         if _files.apply_attrs(dest, params, ctx.check):
             result["changed"] = True
         result.update(_files.path_info(dest, follow=True))
@@ -154,7 +183,7 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
             raise ModuleFail("mode=preserve needs src, not content")
         if os.path.isdir(dest) or dest.endswith("/"):
             raise ModuleFail("can not use content with a dir as dest")
-        return put_bytes(dest, params["content"].encode("utf-8"), params, ctx, "dynamically generated")
+        return put_bytes(dest, params["content"].encode("utf-8"), params, ctx, dest)
     src = params["src"]
     if not os.path.exists(src):
         raise ModuleFail("Source %s not found" % src)
