@@ -28,7 +28,7 @@ import io
 from typing import Any, Awaitable, Callable
 
 from ftltui.errors import FtlError
-from ftltui.schedule.model import Schedule, ScheduleError
+from ftltui.schedule.model import Schedule, ScheduleBook, ScheduleError
 
 KINDS = ("run", "play", "drift scan")
 CARRIED: dict[str, frozenset[str]] = {
@@ -154,8 +154,10 @@ def queue_submitter(queue: Any, book: Any = None) -> Submit:
 
     The command is parsed again when it fires: files it names (a playbook, an
     ``-e @FILE``) are read then, as a cron job would read them. A drift scan with a
-    notification is followed until it ends; what was sent is recorded through ``book``."""
+    notification is followed until it ends; what was sent is recorded through ``book``
+    (default: the schedules of the queue's own state store)."""
     followers: set[asyncio.Task[None]] = set()
+    book = book if book is not None else ScheduleBook(queue.store)
 
     async def submit(schedule: Schedule) -> int:
         ns = check_command(schedule.argv)
@@ -170,7 +172,7 @@ def queue_submitter(queue: Any, book: Any = None) -> Submit:
     return submit
 
 
-async def _follow(queue: Any, book: Any, schedule: Schedule, job_id: int) -> None:
+async def _follow(queue: Any, book: ScheduleBook, schedule: Schedule, job_id: int) -> None:
     from ftltui.schedule.notify import Notify, notify_after_scan
 
     notify = Notify.from_doc(schedule.notify)
@@ -179,11 +181,10 @@ async def _follow(queue: Any, book: Any, schedule: Schedule, job_id: int) -> Non
         said = await notify_after_scan(queue, schedule, job_id, notify)
     except Exception as exc:  # noqa: BLE001 - a failed notification must not take the owner down
         said = f"scan job {job_id}: notification failed: {type(exc).__name__}: {exc}"
-    if book is not None:
-        try:
-            await asyncio.to_thread(book.update, schedule, last_notify=said[:500])
-        except FtlError:
-            pass  # the schedule was removed meanwhile
+    try:
+        await asyncio.to_thread(book.update, schedule, last_notify=said[:500])
+    except FtlError:
+        pass  # the schedule was removed meanwhile
 
 
 async def _submit_run(queue: Any, ns: argparse.Namespace) -> Any:

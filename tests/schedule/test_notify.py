@@ -91,7 +91,7 @@ async def test_drift_scan_notifies_webhook_and_command(tmp_path: Path, hook) -> 
                      notify=Notify(min_severity="high", url=url + "/hook", command=[sys.executable, "-c", script]))
         broken = book.add("*/2 * * * *", ["drift", "scan", "all"], paused=True,
                           notify=Notify(min_severity="low", url_file=str(url_file)))
-        sch = Scheduler(book, queue_submitter(q, book), clock=clock)
+        sch = Scheduler(book, queue_submitter(q), clock=clock)  # as the daemon calls it: no book given
 
         await clock.set(clock.now() + 60)
         (first,) = await sch.tick()
