@@ -35,3 +35,52 @@ def test_scan_can_fail(tmp_path: Path) -> None:
     bad = tmp_path / "x.py"
     bad.write_text("from textual.app import App\n")
     assert "textual" in _imports(bad)
+
+
+def test_console_core_has_no_textual() -> None:
+    """The headless core (ftltui/console) is what the CLI and the API use too."""
+    core = sorted((PKG / "console").rglob("*.py"))
+    assert core, "ftltui/console is missing"
+    assert [str(p.relative_to(PKG)) for p in core if {"textual", "rich"} & _imports(p)] == []
+
+
+def _private_names(path: Path, class_name: str) -> set[str]:
+    """``_x`` attributes a class keeps on ``self`` and its ``_x`` methods (not dunders)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    cls = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == class_name)
+    names = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    names |= {n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute)
+              and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    return {n for n in names if n.startswith("_") and not n.endswith("__")}
+
+
+def _foreign_uses(files: list[Path], names: set[str]) -> list[str]:
+    """``obj._x`` for a private name of the class, on anything but ``self``/``cls``."""
+    out = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in names
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                out.append(f"{path.name}:{node.lineno} .{node.attr}")
+    return out
+
+
+PRIVATE_OWNERS = (("engine/executor.py", "Executor", "engine"), ("jobs/queue.py", "JobQueue", "jobs"))
+
+
+def test_no_one_reaches_into_the_executor_or_the_queue() -> None:
+    """Faces use the public surface (``connection_stats``, ``get``); only the owning package
+    may touch ``Executor._*`` / ``JobQueue._*``."""
+    for source, class_name, package in PRIVATE_OWNERS:
+        names = _private_names(PKG / source, class_name)
+        assert {"_runners", "_jobs"} & names, (class_name, names)  # the scan sees the class
+        outside = [p for p in PKG.rglob("*.py") if p.relative_to(PKG).parts[0] != package]
+        assert _foreign_uses(outside, names) == [], class_name
+
+
+def test_private_scan_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "face.py"
+    bad.write_text("def peek(q, ex):\n    return q._jobs, ex._runners.get('ssh'), self_ok()\n")
+    names = _private_names(PKG / "engine/executor.py", "Executor") | _private_names(PKG / "jobs/queue.py", "JobQueue")
+    assert _foreign_uses([bad], names) == ["face.py:2 ._jobs", "face.py:2 ._runners"]
