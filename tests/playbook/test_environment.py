@@ -126,14 +126,15 @@ def test_environment_levels_equal_ansible_playbook_on_local_hosts(tmp_path: Path
 
 
 @pytest.mark.ssh
-def test_environment_over_ssh_with_become_equals_ansible_playbook(sshbed, tmp_path: Path) -> None:
+def test_environment_over_ssh_and_with_become_equals_ansible_playbook(sshbed, tmp_path: Path) -> None:
     import json
 
     if not SUDOERS.exists():
         sshbed._ensure_become()  # the become task needs the bed's sudoers rules
     common = {"ansible_python_interpreter": "/usr/bin/python3"}
     hosts = {"h01": {**sshbed.host_vars("h01"), **common},
-             "h02": {**sshbed.host_vars("h02"), **common, "ftl_ansible_modules": "command,shell"}}
+             "h02": {**sshbed.host_vars("h02"), **common, "ftl_ansible_modules": "command,shell"},
+             "loc": {**common, "ansible_connection": "local"}}  # become on the local connection: a sudo gate
     inv = tmp_path / "inv.json"
     inv.write_text(json.dumps({"all": {"vars": {"ansible_ssh_common_args":
                                                 f"-o UserKnownHostsFile={sshbed.known_hosts}"}, "hosts": hosts}}))
@@ -158,5 +159,5 @@ def test_environment_over_ssh_with_become_equals_ansible_playbook(sshbed, tmp_pa
     assert_same(res)
     files = {k: v[0] for k, v in res["ftl-tui"]["files"].items()}
     assert files["h01/plain"] == "play-foo h01-bar\n"
-    assert files["h02/become"] == "ftlnopw play-foo become-bar\n"
+    assert files["h02/become"] == files["loc/become"] == "ftlnopw play-foo become-bar\n"
 
