@@ -1,6 +1,6 @@
 """The ``environment`` keyword, with ansible-playbook as the oracle.
 
-One playbook holds every case (play, block and task levels, inner over outer, a list of
+One playbook holds every case (play, role, block and task levels, inner over outer, a list of
 mappings, templated and typed values, a loop item, a vault value, the next play without
 any); ansible-playbook and ``ftl-tui play`` run it and must leave the same files and the
 same recap. Two local hosts: one runs ftl-tui's native command/shell (in the controller,
@@ -36,8 +36,12 @@ PLAYBOOK = """\
     BAR: play-bar
   vars:
     suffix: templated
-  tasks:
+  pre_tasks:
     - file: path="{{ out }}/{{ inventory_hostname }}" state=directory mode=0755
+  roles:
+    - role: envrole
+      environment: {BAR: role-bar, ROLE: role-level}
+  tasks:
     - name: play level
       shell: echo "$FOO $BAR" > "{{ out }}/{{ inventory_hostname }}/play"
     - name: task over play, a list of mappings, templated and typed values
@@ -88,6 +92,13 @@ PLAYBOOK = """\
 """.replace("VAULT", str(ORACLE / "vault.yml")).replace("ARGV_HITS", ARGV_HITS)
 
 
+ROLE_TASKS = """\
+- name: role level over play, task over role
+  shell: echo "$FOO $BAR $ROLE $TASK" > "{{ out }}/{{ inventory_hostname }}/role"
+  environment: {TASK: role-task}
+"""
+
+
 def _local_inventory(tmp_path: Path) -> Path:
     inv = tmp_path / "hosts.ini"
     inv.write_text(f"native ansible_connection=local ansible_python_interpreter={sys.executable}\n"
@@ -111,6 +122,8 @@ def _without_argv_hits(res: dict[str, dict]) -> list[str]:
 def test_environment_levels_equal_ansible_playbook_on_local_hosts(tmp_path: Path) -> None:
     book = tmp_path / "env.yml"
     book.write_text(PLAYBOOK)
+    (tmp_path / "roles" / "envrole" / "tasks").mkdir(parents=True)
+    (tmp_path / "roles" / "envrole" / "tasks" / "main.yml").write_text(ROLE_TASKS)
     res = run_both(str(book), _local_inventory(tmp_path), *VAULT_ARGS)
     hits = _without_argv_hits(res)
     assert_same(res)
@@ -120,6 +133,7 @@ def test_environment_levels_equal_ansible_playbook_on_local_hosts(tmp_path: Path
     # the cases really exercised what they name (an empty environment would also agree if both broke)
     assert files["native/task"] == "play-foo native-templated 12 True None\n"
     assert files["ansible/block"] == "block-foo task-bar\n"
+    assert files["native/role"] == files["ansible/role"] == "play-foo role-bar role-level role-task\n"
     assert files["native/vaulted"] == files["ansible/vaulted"] == SECRET + "\n"
     assert files["native/after"] == "[] [] [] []\n"
     assert SECRET not in ours["stdout"] + ours["stderr"]
