@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SUN_PATH_MAX = 103  # sockaddr_un.sun_path: 108 bytes on Linux, 104 on BSDs (with the final NUL)
 NAMESPACES = ("mnt", "net", "pid", "user", "uts", "ipc")
+CANCEL_POLL = 0.5  # seconds between looks at the cancel flag while a server warms up
+_SIGTERM_STATUS = 15  # the waitpid status of a process killed by SIGTERM
 _BOOT = "import sys;sys.path.insert(0,sys.argv[1]);from ftltui.gate.fork_server import main;main()"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -104,7 +106,15 @@ class ForkClient:
         reader = _Lines(conn)
         try:
             conn.sendall(line)
-            first = reader.next()
+            conn.settimeout(CANCEL_POLL)  # a server still warming up: the task may be cancelled meanwhile
+            while True:
+                try:
+                    first = reader.next()
+                    break
+                except _socket.timeout:
+                    if cancel.is_set():  # nothing started yet: nothing to stop
+                        return {"status": _SIGTERM_STATUS, "lingering": 0, "cancelled": True}
+            conn.settimeout(None)
         except OSError:
             first = None
         if first is None:
@@ -129,10 +139,12 @@ class ForkClient:
                 _killpg(pid, signal.SIGKILL)
                 raise RuntimeError("the fork server exited while the module ran (pid %d)" % pid)
             block.lingering = int(last.get("lingering") or 0)  # type: ignore[attr-defined]
+            block.cpu_ms = last.get("cpu_ms")  # type: ignore[attr-defined]
             return int(last["status"])
 
         status, killed = wait_cancellable(pid, cancel, block)
-        return {"status": status, "lingering": getattr(block, "lingering", 0), "cancelled": killed}
+        return {"status": status, "lingering": getattr(block, "lingering", 0), "cancelled": killed,
+                "cpu_ms": getattr(block, "cpu_ms", None)}
 
     def _start(self, force: bool) -> Any:
         """Start a server (one per key: the others wait on the lock, then connect to it)."""

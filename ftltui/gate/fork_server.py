@@ -37,7 +37,7 @@ import struct
 import sys
 import time
 
-from ftltui.gate.ansible_child import _reap_group, _spare_main, warm_interpreter
+from ftltui.gate.ansible_child import _reap_group, _spare_main, preimport_parents, warm_interpreter
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every start: annotations only
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class ForkServer:
         self.spare: Optional[Tuple[int, int]] = None  # (pid, job pipe) of a child forked ahead
         self.last_work = time.monotonic()
         self.accepting = True
+        self.bundles: Dict[str, Any] = {}  # module bundle -> its file's identity when first used
 
     # -- the loop ---------------------------------------------------------------------
     def serve(self) -> None:
@@ -180,6 +181,23 @@ class ForkServer:
             self._answer(call, {"error": "fork server: base bundle changed", "retry": True})
             self.stop()
             return
+        try:
+            fields = json.loads(job.decode("utf-8"))
+            mdir, fqn = str(fields["mdir"]), str(fields["fqn"])
+        except (ValueError, KeyError, TypeError):
+            self._answer(call, {"error": "fork server: unreadable job", "retry": False})
+            return
+        if mdir not in self.bundles:
+            self.bundles[mdir] = _file_id(mdir)
+            try:
+                preimport_parents(mdir, fqn)
+            except Exception:  # the child imports them itself (and reports what is wrong)
+                pass
+            self._drop_spare()  # forked before: it lacks them
+        elif _file_id(mdir) != self.bundles[mdir]:  # re-uploaded: the zip index read here is stale
+            self._answer(call, {"error": "fork server: module bundle changed", "retry": True})
+            self.stop()
+            return
         pid, w = self._take_spare()
         try:
             view = memoryview(job)
@@ -215,7 +233,7 @@ class ForkServer:
     def _reap(self) -> None:
         while self.calls:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
@@ -228,7 +246,8 @@ class ForkServer:
                 continue
             lingering = _reap_group(pid)
             self.last_work = time.monotonic()
-            self._answer(call, {"status": status, "lingering": lingering})
+            cpu = (usage.ru_utime + usage.ru_stime) * 1000 if usage is not None else None
+            self._answer(call, {"status": status, "lingering": lingering, "cpu_ms": cpu})
             self._replenish()  # the next call's fork, done while nobody waits for it
 
     def _replenish(self) -> None:
