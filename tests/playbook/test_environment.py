@@ -159,19 +159,21 @@ def test_environment_over_ssh_and_with_become_equals_ansible_playbook(sshbed, tm
   environment: {FOO: play-foo, BAR: play-bar}
   tasks:
     - file: path="{{ out }}/{{ inventory_hostname }}" state=directory mode=0777
-    - shell: echo "$FOO $BAR" > "{{ out }}/{{ inventory_hostname }}/plain"
-      environment: {BAR: "{{ inventory_hostname }}-bar"}
+    - shell: echo "$FOO $BAR $ONCE" > "{{ out }}/{{ inventory_hostname }}/plain"
+      environment: {BAR: "{{ inventory_hostname }}-bar", ONCE: only-here}
     - name: become another user
       shell: echo "$(id -un) $FOO $BAR" > "{{ out }}/{{ inventory_hostname }}/become"
       become: true
       become_user: ftlnopw
       environment: {BAR: become-bar}
-    - shell: echo "[$BAR]" > "{{ out }}/{{ inventory_hostname }}/next"
+    - name: the same gates, the next call
+      shell: echo "[$BAR] [$ONCE]" > "{{ out }}/{{ inventory_hostname }}/next"
       environment: {}
 """)
     res = run_both(str(book), inv)
     assert_same(res)
     files = {k: v[0] for k, v in res["ftl-tui"]["files"].items()}
-    assert files["h01/plain"] == "play-foo h01-bar\n"
+    assert files["h01/plain"] == "play-foo h01-bar only-here\n"
+    assert files["h02/next"] == files["loc/next"] == "[play-bar] []\n"
     assert files["h02/become"] == files["loc/become"] == "ftlnopw play-foo become-bar\n"
 
