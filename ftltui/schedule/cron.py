@@ -22,11 +22,16 @@ Syntax (Vixie cron, ``man 5 crontab``)::
 Time zones (``zoneinfo``): the expression is matched against the wall clock of the
 schedule's zone.
 
-* A wall time that does not exist (spring forward, e.g. 02:30 in Europe/Berlin on the
-  last Sunday of March) fires once, at the first instant after the gap (03:00 local);
-  several such times in one gap fire once.
-* A wall time that happens twice (fall back) fires once, at its first occurrence; so
-  ``0 * * * *`` does not fire at the repeated 02:00.
+Daylight saving time follows Vixie cron / cronie, which split expressions in two:
+
+* A *wildcard* expression (its minute or hour field starts with ``*``: ``*/5 * * * *``,
+  ``0 * * * *``) runs by the clock: wall times that do not exist (spring forward) are
+  not run, and an hour that happens twice (fall back) fires twice, so an every-5-minutes
+  schedule keeps firing every 5 minutes through both changes.
+* A *fixed-time* expression (``30 2 * * *``) fires once per day it names: a wall time
+  that does not exist (02:30 in Europe/Berlin on the last Sunday of March) fires at the
+  first instant after the gap (03:00 local; several such times in one gap fire once),
+  and a wall time that happens twice fires at its first occurrence only.
 """
 
 from __future__ import annotations
@@ -127,6 +132,7 @@ class CronExpr:
     weekdays: frozenset[int]  # 0 = Sunday .. 6 = Saturday (7 folded into 0)
     day_star: bool
     weekday_star: bool
+    wildcard: bool = False  # minute or hour field starts with '*': runs by the clock across DST changes
 
     def day_matches(self, year: int, month: int, day: int) -> bool:
         weekday = (calendar.weekday(year, month, day) + 1) % 7  # Monday=0 -> Sunday=0
@@ -160,8 +166,9 @@ def parse_cron(text: str) -> CronExpr:
               for i, (w, s) in enumerate(zip(words, specs), start=1)]
     if len(words) == 5:
         parsed.insert(0, (frozenset({0}), False))
-    (sec, _), (mins, _), (hours, _), (days, day_star), (months, _), (wdays, wday_star) = parsed
-    expr = CronExpr(text, sec, mins, hours, days, months, frozenset(d % 7 for d in wdays), day_star, wday_star)
+    (sec, _), (mins, min_star), (hours, hour_star), (days, day_star), (months, _), (wdays, wday_star) = parsed
+    expr = CronExpr(text, sec, mins, hours, days, months, frozenset(d % 7 for d in wdays), day_star, wday_star,
+                    min_star or hour_star)
     _check_possible(expr, text)
     return expr
 
@@ -220,10 +227,49 @@ def _gap_end(wall: datetime, tz: ZoneInfo) -> datetime:
     raise CronError(f"no valid time after {wall} in {tz.key}")
 
 
+def _next_transition(tz: ZoneInfo, start: datetime, until: datetime, offset: timedelta) -> datetime | None:
+    """The first instant in (start, until] whose UTC offset is not ``offset`` (UTC times).
+
+    Probes every 6 hours (zones change offset months apart), then bisects to the second."""
+    probe = start
+    while probe < until:
+        nxt = min(probe + timedelta(hours=6), until)
+        if nxt.astimezone(tz).utcoffset() != offset:
+            lo, hi = int(probe.timestamp()), int(nxt.timestamp())
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if datetime.fromtimestamp(mid, timezone.utc).astimezone(tz).utcoffset() == offset:
+                    lo = mid
+                else:
+                    hi = mid
+            return datetime.fromtimestamp(hi, timezone.utc)
+        probe = nxt
+    return None
+
+
+def _next_by_clock(expr: CronExpr, instant: datetime, tz: ZoneInfo) -> datetime:
+    """Wildcard expressions: walk real time in stretches of constant UTC offset, where
+    the wall clock is UTC plus that offset; a repeated hour is walked twice, a gap never."""
+    t = instant.astimezone(timezone.utc)
+    offset = t.astimezone(tz).utcoffset() or timedelta(0)
+    for _ in range(8 * SEARCH_YEARS):  # at most two offset changes a year
+        wall = _next_wall(expr, (t + offset).replace(tzinfo=None))
+        fire = (wall - offset).replace(tzinfo=timezone.utc)
+        change = _next_transition(tz, t, fire, offset)
+        if change is None:
+            return fire.astimezone(tz)
+        # go on from the change with the new offset: walls after (change - 1 s), whole seconds
+        offset = change.astimezone(tz).utcoffset() or timedelta(0)
+        t = change - ONE_SECOND
+    raise CronError(f"cron expression {expr.text!r} does not fire within {SEARCH_YEARS} years")
+
+
 def next_after(expr: CronExpr, instant: datetime, tz: ZoneInfo) -> datetime:
     """The first firing strictly after ``instant`` (aware), as an aware time in ``tz``."""
     if instant.tzinfo is None:
         raise ValueError("next_after needs an aware datetime")
+    if expr.wildcard:
+        return _next_by_clock(expr, instant, tz)
     wall = instant.astimezone(tz).replace(tzinfo=None)
     while True:
         wall = _next_wall(expr, wall)

@@ -3,7 +3,10 @@
 Expected firings are worked out from the calendar (2026-01-02 is a Friday; Europe/Berlin
 springs forward 2026-03-29 02:00 -> 03:00 and falls back 2026-10-25 03:00 -> 02:00;
 America/New_York 2026-03-08 02:00 -> 03:00 and 2026-11-01 02:00 -> 01:00), and the
-search itself is checked against a minute-by-minute scan on random expressions.
+search itself is checked against a minute-by-minute scan on random expressions. The DST
+rules are Vixie cron's (cron.c: wildcard jobs run by the clock after a change, fixed-time
+jobs are not run twice); croniter 7.0 agreed on every case here except the fixed times
+of a repeated hour, which it fires twice.
 """
 
 from __future__ import annotations
@@ -88,15 +91,30 @@ BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
     ("0 3 * * *", BERLIN, utc(2026, 3, 28, 12), ["2026-03-29 01:00:00", "2026-03-30 01:00:00"]),
     # Berlin fall back (03:00 CEST -> 02:00 CET): 02:30 happens twice, fires once (the first, 00:30 UTC)
     ("30 2 * * *", BERLIN, utc(2026, 10, 24, 12), ["2026-10-25 00:30:00", "2026-10-26 01:30:00"]),
-    # hourly: 02:00 CEST, then 03:00 CET; the repeated 02:00 CET does not fire
-    ("0 * * * *", BERLIN, utc(2026, 10, 24, 23, 30), ["2026-10-25 00:00:00", "2026-10-25 02:00:00",
-                                                      "2026-10-25 03:00:00"]),
+    # hourly is a wildcard (hour '*'): it runs by the clock, the repeated 02:00 (CEST, then CET) fires twice
+    ("0 * * * *", BERLIN, utc(2026, 10, 24, 23, 30), ["2026-10-25 00:00:00", "2026-10-25 01:00:00",
+                                                      "2026-10-25 02:00:00"]),
+    # wildcards skip the wall times a gap removes: 01:30 CET, then 03:30 CEST (no 02:30 anywhere)
+    ("30 * * * *", BERLIN, utc(2026, 3, 29, 0, 10), ["2026-03-29 00:30:00", "2026-03-29 01:30:00"]),
+    ("*/7 * * * *", BERLIN, utc(2026, 3, 29, 0, 50), ["2026-03-29 00:56:00", "2026-03-29 01:00:00",
+                                                      "2026-03-29 01:07:00"]),
+    # every minute straight through New York's repeated hour (no silent hour)
+    ("* * * * *", NEW_YORK, utc(2026, 11, 1, 5, 58), ["2026-11-01 05:59:00", "2026-11-01 06:00:00",
+                                                      "2026-11-01 06:01:00"]),
+    # a wildcard whose matches are a year away crosses both changes of the year
+    ("0 * 1 1 *", BERLIN, utc(2026, 3, 29, 0, 50), ["2026-12-31 23:00:00", "2027-01-01 00:00:00"]),
     # New York spring forward (02:00 EST -> 03:00 EDT): 02:00 fires at 03:00 EDT = 07:00 UTC
     ("0 2 * * *", NEW_YORK, utc(2026, 3, 7, 12), ["2026-03-08 07:00:00", "2026-03-09 06:00:00"]),
     # New York fall back (02:00 EDT -> 01:00 EST): 01:30 fires at 01:30 EDT (05:30 UTC), not again at 06:30
     ("30 1 * * *", NEW_YORK, utc(2026, 10, 31, 12), ["2026-11-01 05:30:00", "2026-11-02 06:30:00"]),
-    # starting inside the repeated hour (01:10 EST = 06:10 UTC): 01:30 already fired in the first pass
-    ("*/30 * * * *", NEW_YORK, utc(2026, 11, 1, 6, 10), ["2026-11-01 07:00:00", "2026-11-01 07:30:00"]),
+    # starting inside the repeated hour (01:10 EST = 06:10 UTC): a wildcard fires at 01:30 EST again ...
+    ("*/30 * * * *", NEW_YORK, utc(2026, 11, 1, 6, 10), ["2026-11-01 06:30:00", "2026-11-01 07:00:00"]),
+    # ... a fixed time does not: 01:45 fired at 05:45 UTC (EDT), so the next is tomorrow
+    ("45 1 * * *", NEW_YORK, utc(2026, 11, 1, 5, 50), ["2026-11-02 06:45:00"]),
+    ("45 1 * * *", NEW_YORK, utc(2026, 11, 1, 6, 10), ["2026-11-02 06:45:00"]),
+    # fixed minute and hour with seconds '*': a fixed time; the 60 seconds of the missing 02:30 fire once
+    ("* 30 2 * * *", BERLIN, utc(2026, 3, 29, 0, 59, 58), ["2026-03-29 01:00:00", "2026-03-30 00:30:00",
+                                                           "2026-03-30 00:30:01"]),
     # ordinary days follow the zone's offset (winter UTC-5, summer UTC-4)
     ("0 9 * * *", NEW_YORK, utc(2026, 1, 5), ["2026-01-05 14:00:00"]),
     ("0 9 * * *", NEW_YORK, utc(2026, 7, 5), ["2026-07-05 13:00:00"]),
@@ -181,3 +199,26 @@ def test_search_agrees_with_a_minute_scan(minute: str, hour: str, dom: str, dow:
             return
         t += timedelta(minutes=1)
     assert got.replace(tzinfo=None) > t  # nothing within five days: the search went further too
+
+
+@settings(max_examples=40, deadline=None)
+@given(minute=st.sampled_from(["*", "*/7", "*/15", "0", "30", "5,45"]),
+       hour=st.sampled_from(["*", "*/2", "1-3", "2"]),
+       zone_and_day=st.sampled_from([(BERLIN, datetime(2026, 3, 28, 22)), (BERLIN, datetime(2026, 10, 24, 22)),
+                                     (NEW_YORK, datetime(2026, 3, 8, 4)), (NEW_YORK, datetime(2026, 11, 1, 3))]),
+       offset_minutes=st.integers(0, 8 * 60))
+def test_wildcards_agree_with_a_real_time_scan_across_dst(minute: str, hour: str, zone_and_day: tuple[str, datetime],
+                                                          offset_minutes: int) -> None:
+    """A wildcard expression fires at exactly the real minutes whose wall clock matches:
+    scanned minute by minute in UTC, converted to the zone (gaps never appear, a repeated
+    hour appears twice)."""
+    if not (minute.startswith("*") or hour.startswith("*")):
+        return  # fixed times follow the other rule (test_dst)
+    zone, day = zone_and_day
+    sched = CronSchedule.parse(f"{minute} {hour} * * *", zone)
+    start = day.replace(tzinfo=UTC) + timedelta(minutes=offset_minutes)
+    got = sched.next_after(start).astimezone(UTC)
+    t = start.replace(second=0) + timedelta(minutes=1)
+    while not sched.expr.matches(t.astimezone(sched.tz).replace(tzinfo=None)):
+        t += timedelta(minutes=1)
+    assert got == t
