@@ -91,8 +91,12 @@ def _file_path(key: str, base: Path) -> Path:
     return (p if p.is_absolute() else base / p).resolve()
 
 
-def content_files(playbook: Any, cwd: Path | None = None) -> tuple[Path, Path, list[Path]]:
-    """(common root, the playbook file, every file to store), absolute and resolved."""
+def content_files(playbook: Any, cwd: Path | None = None, roles_path: Sequence[str] = (),
+                  collections_paths: Sequence[str] = (), vault: Any = None) -> tuple[Path, Path, list[Path]]:
+    """(common root, the playbook file, every file to store), absolute and resolved; with
+    what ``include_*`` reach at run time (:mod:`ftltui.jobs.playbook_reach`)."""
+    from ftltui.jobs.playbook_reach import runtime_reach
+
     cwd = cwd or Path.cwd()
     main = _file_path(str(playbook.path), cwd)
     files: dict[Path, None] = {main: None}
@@ -104,8 +108,11 @@ def content_files(playbook: Any, cwd: Path | None = None) -> tuple[Path, Path, l
         base = _file_path(str(play.base_dir), cwd)
         for sub in PLAYBOOK_DIRS:
             files.update((p.resolve(), None) for p in _walk(base / sub))
-    for role in _roles(playbook):
-        files.update((p.resolve(), None) for p in _walk(_file_path(str(role.path), cwd)))
+    reach = runtime_reach(playbook, roles_path, collections_paths, vault)
+    role_dirs = [_file_path(str(role.path), cwd) for role in _roles(playbook)] + list(reach.role_dirs)
+    for role_dir in dict.fromkeys(role_dirs):
+        files.update((p.resolve(), None) for p in _walk(role_dir))
+    files.update(reach.files)
     paths = list(files)
     return common_root(paths), main, paths
 
@@ -117,11 +124,21 @@ def load(path: Path, roles_path: Sequence[str], collections_paths: Sequence[str]
                          collections_paths=[Path(p) for p in collections_paths], vault=vault)
 
 
-def store_playbook(store: ContentStore, playbook: Any, secrets: Sequence[str] = ()) -> tuple[str, Manifest]:
+def store_playbook(store: ContentStore, playbook: Any, secrets: Sequence[str] = (), roles_path: Sequence[str] = (),
+                   collections_paths: Sequence[str] = (), vault: Any = None) -> tuple[str, Manifest]:
     """Store what ``playbook`` is made of; returns (manifest sha, manifest). A file holding
     one of ``secrets`` stores nothing (:class:`~ftltui.jobs.content_store.SecretInContent`)."""
-    root, main, files = content_files(playbook)
+    root, main, files = content_files(playbook, None, roles_path, collections_paths, vault)
     return store.put_files(root, main, files, secrets)
+
+
+def unpinned(playbook: Any, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
+             vault: Any = None) -> list[str]:
+    """Templated include targets a job cannot store (an absolute path, an installed
+    collection's role): each place, for the job's content note."""
+    from ftltui.jobs.playbook_reach import runtime_reach
+
+    return runtime_reach(playbook, roles_path, collections_paths, vault).unpinned
 
 
 def _remap(paths: Sequence[str], root: Path, tree: Path) -> list[str]:
@@ -147,7 +164,7 @@ def prepare(store: ContentStore, spec: dict[str, Any], vault: Any) -> PreparedRu
     why = ""
     try:
         live = load(Path(spec["playbook"]), roles_path, coll_paths, vault)
-        root, main, files = content_files(live)
+        root, main, files = content_files(live, None, roles_path, coll_paths, vault)
         if root == Path(stored.root) and store.manifest_of(root, main, files).same_files(stored):
             return PreparedRun(live, content, "live", f"running {spec['playbook']} "
                                                       f"(content {content[:12]}, unchanged)")

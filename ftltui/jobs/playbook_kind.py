@@ -26,7 +26,7 @@ from ftltui.jobs import model as m
 from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secrets
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
-from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook
+from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook, unpinned
 from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy
 
 KIND = "playbook"
@@ -157,10 +157,12 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
     def load_and_store() -> tuple[Any, str | None, str]:
         playbook = load(Path(path), roles_path, collections_paths, vault)
         try:
-            sha, _manifest = store_playbook(content_store(queue), playbook, known_secrets(queue))
+            sha, _manifest = store_playbook(content_store(queue), playbook, known_secrets(queue), roles_path,
+                                            collections_paths, vault)
         except SecretInContent as exc:  # secrets never reach the state dir: a re-run reads the files again
             return playbook, None, exc.message
-        return playbook, sha, ""
+        loose = unpinned(playbook, roles_path, collections_paths, vault)
+        return playbook, sha, ("not stored (read where they are): " + "; ".join(loose[:5])) if loose else ""
 
     playbook, sha, note = await asyncio.to_thread(load_and_store)
     opts = dict(options or {})
