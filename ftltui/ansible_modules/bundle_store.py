@@ -19,6 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ftltui.errors import StateError
+from ftltui.state.storage import atomic_write
+
 Deps = list[tuple[str, int, int]]
 
 
@@ -82,12 +85,9 @@ def save(key: str, data: bytes, deps: Deps, meta: dict[str, Any]) -> None:
     """Store an entry (zip first, then its meta, each replaced atomically); errors are ignored."""
     root = _root()
     meta = dict(meta, deps=deps, zip_sha256=hashlib.sha256(data).hexdigest())
-    tag = f".{os.getpid()}.tmp"
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         for suffix, blob in ((".zip", data), (".json", json.dumps(meta).encode("utf-8"))):
-            tmp = root / f"{key}{suffix}{tag}"
-            tmp.write_bytes(blob)
-            os.replace(tmp, root / f"{key}{suffix}")
-    except OSError:
+            atomic_write(root / f"{key}{suffix}", blob, durable=False)  # a cache: a lost entry is built again
+    except (OSError, StateError):
         pass

@@ -18,8 +18,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import weakref
 import zlib
@@ -29,6 +27,7 @@ from typing import Any, Iterable, Protocol
 from ftltui.drift.diff import CONTENT_FIELD, CONTENT_REF
 from ftltui.drift.model import Resource, Snapshot, SnapshotMeta
 from ftltui.errors import StateError
+from ftltui.state.storage import atomic_write
 
 
 class IndexBackend(Protocol):
@@ -46,19 +45,10 @@ def _private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, exist_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """:func:`ftltui.state.storage.atomic_write` in a private (0700) directory."""
     _private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data, durable=durable)
 
 
 class JsonFilesIndex:
@@ -204,11 +194,7 @@ class SnapshotStore:
         ref = hashlib.sha256(data).hexdigest()
         path = self.blobs / f"{ref}.gz"
         if not path.exists():  # no fsync: a lost blob only costs a diff ("content unavailable")
-            _private_dir(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(gzip.compress(data, compresslevel=5, mtime=0))
-            os.replace(tmp, path)
+            _atomic_write(path, gzip.compress(data, compresslevel=5, mtime=0), durable=False)
         fields = {k: v for k, v in r.fields.items() if k != CONTENT_FIELD}
         fields[CONTENT_REF] = ref
         return Resource(r.type, r.id, fields)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -36,25 +37,41 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old or the new file, whole."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file, whole.
+
+    The one way the controller replaces a file (state checkpoints, stored content,
+    snapshots, caches, console settings): a private (0600) temporary file beside it,
+    renamed over it. ``durable`` also fsyncs the file and the directory, so a power
+    loss cannot undo a write the caller went on to rely on; caches and blobs that can
+    be rebuilt skip that cost. Raises :class:`StateError` (one line, with the place);
+    no temporary file is left behind.
+    """
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise StateError(f"cannot write {path.name}: {exc.strerror or exc}", Location(str(path.parent))) from None
+    tmp = Path(name)
+    try:
         try:
             view = memoryview(data)
             while view:
                 n = os.write(fd, view)
                 view = view[n:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         # a full disk: leave no half-written temp file, and tell the operator in one line
         tmp.unlink(missing_ok=True)
-        raise StateError(f"cannot write {path.name}: {exc.strerror or exc}", Location(str(path.parent))) from None
-    fsync_dir(path.parent)
+        if isinstance(exc, OSError):
+            raise StateError(f"cannot write {path.name}: {exc.strerror or exc}",
+                             Location(str(path.parent))) from None
+        raise
+    if durable:
+        fsync_dir(path.parent)
 
 
 class AtomicJSONStorage(Storage):

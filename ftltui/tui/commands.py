@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ftltui.errors import StateError
+from ftltui.state.storage import atomic_write
 from ftltui.tui.fuzzy import rank
 
 PANES: tuple[str, ...] = ("inventory", "logs", "drift", "jobs")
@@ -185,9 +187,9 @@ class History:
         self._pos = None
         if self.path is not None:
             try:
-                self.path.write_text("\n".join(self.items) + "\n", encoding="utf-8")
-            except OSError:
-                pass
+                atomic_write(self.path, ("\n".join(self.items) + "\n").encode("utf-8"), durable=False)
+            except StateError:
+                pass  # history is a convenience: never an error
 
     def previous(self) -> str | None:
         if not self.items:

@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 from textual.theme import Theme
 
+from ftltui.errors import StateError
+from ftltui.state.storage import atomic_write
+
 DEFAULT_THEME = "ftl-dark"
 _FIELDS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
            "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha", "variables")
@@ -49,6 +52,6 @@ def save_theme(state_dir: Path | None, name: str) -> None:
     if state_dir is None:
         return
     try:
-        (state_dir / "theme").write_text(name + "\n", encoding="utf-8")
-    except OSError:
-        pass
+        atomic_write(state_dir / "theme", (name + "\n").encode("utf-8"), durable=False)
+    except StateError:
+        pass  # a setting: the console goes on with the theme, next start uses the default
