@@ -416,8 +416,11 @@ class Executor:
             # an Ansible module validates its own arguments, on the host, as under Ansible
             params = dict(args) if isinstance(spec, AnsibleSpec) else validate_args(spec, args)
             run.redactor.add(_secret_arg_values(spec, params))
+            # Ansible's raw never gets the environment keyword (measured with 2.19: not with
+            # executable=, not with become either): it is a command line, not a module process
+            environment = None if spec.name == "raw" else run.environment
             coro = dispatch(self, self.runner_for(host), host, spec.name, params, run.check, on_output,
-                            spec=spec, diff=run.diff, no_log=run.no_log, environment=run.environment)
+                            spec=spec, diff=run.diff, no_log=run.no_log, environment=environment)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
         except TemplateError as exc:
             return self._finish(run, host.name, "failed", {"failed": True, "msg": str(exc)}, elapsed(), "template")

@@ -81,6 +81,9 @@ PLAYBOOK = """\
           case "$(tr '\\0' ' ' < "$f" 2>/dev/null)" in *"$TOKEN"*) echo "$f" ;; esac
         done > "{{ out }}/{{ inventory_hostname }}/ARGV_HITS"
       environment: {TOKEN: "{{ vault_secret }}"}
+    - name: raw is a command line, not a module process
+      raw: echo "[$FOO] [$RAW]" > "{{ out }}/{{ inventory_hostname }}/raw"
+      environment: {RAW: raw}
     - name: not the controller's environment
       copy: content="[{{ lookup('env', 'FOO') }}]\\n" dest="{{ out }}/{{ inventory_hostname }}/controller"
 
@@ -136,6 +139,7 @@ def test_environment_levels_equal_ansible_playbook_on_local_hosts(tmp_path: Path
     assert files["native/role"] == files["ansible/role"] == "play-foo role-bar role-level role-task\n"
     assert files["native/vaulted"] == files["ansible/vaulted"] == SECRET + "\n"
     assert files["native/after"] == "[] [] [] []\n"
+    assert files["native/raw"] == "[] []\n"  # Ansible's raw never gets it
     assert SECRET not in ours["stdout"] + ours["stderr"]
 
 
