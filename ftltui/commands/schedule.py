@@ -32,7 +32,9 @@ EXAMPLES = examples(
     "ftl-tui schedule add @hourly run all -m ping",
     "ftl-tui schedule add '0 * * * *' --notify-url http://127.0.0.1:8080/hook --notify-severity high drift scan all",
     "ftl-tui schedule list --json",
-    "ftl-tui schedule pause 3 && ftl-tui schedule resume 3 && ftl-tui schedule rm 3",
+    "ftl-tui schedule pause 3",
+    "ftl-tui schedule resume 3",
+    "ftl-tui schedule rm 3",
 )
 
 
