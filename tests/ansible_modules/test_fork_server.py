@@ -231,3 +231,26 @@ def _refused(colls: Path, top: Path) -> None:
     assert not (p.work / "out").exists() or json.loads((p.work / "out").read_text())["pid"] == first["pid"]
     os.unlink(sock)
     assert _gone(first["ppid"])
+
+
+def test_cancel_while_the_server_warms_up(colls: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task cancelled (timeout, Ctrl-C) before its server is ready returns at once; nothing ran."""
+    slow = tmp_path / "slowpath"
+    slow.mkdir()
+    release = tmp_path / "release"
+    (slow / "ftl_slow_warm.py").write_text(
+        f"import os, time\nwhile not os.path.exists({str(release)!r}):\n    time.sleep(0.05)\n")
+    monkeypatch.setenv("PYTHONPATH", str(slow))  # the server's environment is its starter's
+    p = Private(tmp_path / "cache", colls, key="slowwarm")
+    p.client.warm = [*p.client.warm, "ftl_slow_warm"]
+    cancel = threading.Event()
+    out: list[Any] = []
+    t = threading.Thread(target=lambda: out.append(p.client.run(p.job(), cancel)))
+    t.start()
+    time.sleep(0.5)
+    cancel.set()
+    t.join(60)  # a bound for a hung call, not a speed check
+    assert not t.is_alive() and out and out[0]["cancelled"] is True
+    assert not (p.work / "out").exists()  # no module child ever started
+    release.write_text("")
+    os.unlink(p.root / "fs-slowwarm.sock")
