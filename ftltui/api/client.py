@@ -161,7 +161,10 @@ class ApiClient:
                     if end is not None:
                         end.result = msg.result
                     return
-                if isinstance(msg, (p.StreamEvent, p.Dropped)):
+                if isinstance(msg, p.StreamEvents):  # a batch: handed out one record at a time
+                    for event in msg.events:
+                        yield p.StreamEvent(msg.id, event)
+                elif isinstance(msg, (p.StreamEvent, p.Dropped)):
                     yield msg
         finally:
             self._streams.pop(rid, None)

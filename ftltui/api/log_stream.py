@@ -19,6 +19,7 @@ from ftltui.jobs.model import TERMINAL
 
 CHUNK = 256 * 1024
 POLL = 0.1  # seconds between reads of a growing file
+BATCH_BYTES = 256 * 1024  # records sent in one message, at most about this many bytes of them
 QUIET_POLLS = 10  # empty reads after the job finished before the stream ends without its final record
 
 
@@ -41,10 +42,10 @@ def _record(line: bytes) -> dict[str, Any]:
     return rec if isinstance(rec, dict) else {"event": "log.unreadable", "bytes": len(line)}
 
 
-async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Callable[[dict[str, Any]], None],
+async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Callable[[list[dict[str, Any]]], None],
                      *, follow: bool, offset: int = 0) -> dict[str, Any]:
-    """Send each record after byte ``offset``; returns the stream's end: where it stopped,
-    and the job's end when it has one."""
+    """Send each record after byte ``offset``, in batches; returns the stream's end: where
+    it stopped, and the job's end when it has one."""
     path = ops.log_path(job_id)
     pos, quiet, ended = offset, 0, False
     pending = b""
@@ -55,17 +56,25 @@ async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Ca
         if data:
             pending += data
             end = pending.rfind(b"\n") + 1
+            batch: list[dict[str, Any]] = []
+            size = 0
             for line in pending[:end].splitlines():
                 if not line.strip():
                     continue
+                if batch and size + len(line) > BATCH_BYTES:
+                    send(batch)
+                    batch, size = [], 0
                 rec = _record(line)
-                send(rec)
+                batch.append(rec)
+                size += len(line)
                 if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
                     ended = True
+            if batch:
+                send(batch)
             pos += end
             pending = pending[end:]
             if len(pending) > MAX_MESSAGE:  # a line without end, bigger than any record: skip it
-                send({"event": "log.oversized", "bytes": len(pending)})
+                send([{"event": "log.oversized", "bytes": len(pending)}])
                 pos += len(pending)
                 pending = b""
             quiet = 0

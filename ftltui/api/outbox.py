@@ -84,18 +84,24 @@ class Outbox:
         """Until fewer than ``live_limit`` bytes wait (or the outbox is closed)."""
         await self._space.wait()
 
-    async def get(self) -> bytes | None:
-        """The next frame to write; ``None`` once closed and empty."""
+    async def get(self, max_bytes: int = 256 * 1024) -> bytes | None:
+        """The frames waiting, joined up to about ``max_bytes`` (one write and one drain for
+        many small messages); ``None`` once closed and empty."""
         while not self._frames:
             if self.closed:
                 return None
             self._ready.clear()
             await self._ready.wait()
-        frame = self._frames.popleft()
-        self._bytes -= len(frame)
+        batch = [self._frames.popleft()]
+        size = len(batch[0])
+        while self._frames and size + len(self._frames[0]) <= max_bytes:
+            frame = self._frames.popleft()
+            batch.append(frame)
+            size += len(frame)
+        self._bytes -= size
         if self._bytes < self.live_limit:
             self._space.set()
-        return frame
+        return b"".join(batch)
 
     def close(self) -> None:
         self.closed = True

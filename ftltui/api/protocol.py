@@ -95,6 +95,15 @@ class StreamEvent:
 
 
 @dataclass(frozen=True)
+class StreamEvents:
+    """Several items of stream ``id`` in one message (a log read from disk: one frame per
+    chunk instead of one per record; the client hands them out one by one)."""
+
+    id: int
+    events: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Dropped:
     """A live view fell behind: ``count`` events of stream ``id`` were not sent."""
 
@@ -126,10 +135,11 @@ class ErrorMessage:
     message: str
 
 
-Message = Union[Hello, Welcome, Request, Response, StreamEvent, Dropped, StreamEnd, Cancel, ErrorMessage]
+Message = Union[Hello, Welcome, Request, Response, StreamEvent, StreamEvents, Dropped, StreamEnd, Cancel,
+                ErrorMessage]
 
 TYPE_NAMES: dict[type, str] = {
-    Hello: "hello", Welcome: "welcome", Request: "request", Response: "response", StreamEvent: "event",
+    Hello: "hello", Welcome: "welcome", Request: "request", Response: "response", StreamEvent: "event", StreamEvents: "events",
     Dropped: "dropped", StreamEnd: "end", Cancel: "cancel", ErrorMessage: "error",
 }
 TYPES: dict[str, type] = {name: cls for cls, name in TYPE_NAMES.items()}
@@ -143,6 +153,7 @@ _FIELDS: dict[type, dict[str, tuple[tuple[type, ...], bool]]] = {
     Request: {"id": ((int,), True), "op": ((str,), True), "args": ((dict,), False)},
     Response: {"id": ((int,), True), "result": ((object,), False)},
     StreamEvent: {"id": ((int,), True), "event": ((dict,), True)},
+    StreamEvents: {"id": ((int,), True), "events": ((list,), True)},
     Dropped: {"id": ((int,), True), "count": ((int,), True)},
     StreamEnd: {"id": ((int,), True), "result": ((object,), False)},
     Cancel: {"id": ((int,), True)},
@@ -184,6 +195,11 @@ def from_wire(obj: Any) -> Message:
             if not all(isinstance(c, str) for c in caps):
                 raise ProtocolError(E_BAD_MESSAGE, f"{name}: capabilities are strings")
             value = tuple(caps)
+        elif fname == "events":
+            items = list(obj[fname])
+            if not all(isinstance(e, dict) for e in items):
+                raise ProtocolError(E_BAD_MESSAGE, f"{name}: events are objects")
+            value = tuple(items)
         values[fname] = value
     message: Message = cls(**values)
     return message

@@ -66,6 +66,7 @@ class ApiServer:
         self.accepted = 0  # connections admitted (uid checked; hello not yet)
         self._server: asyncio.AbstractServer | None = None
         self._identity: tuple[int, int] | None = None
+        self._session_tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         sock = bind_private(self.path)
@@ -78,6 +79,8 @@ class ApiServer:
         self._server.close()
         for session in list(self.sessions):
             session.abort()
+        if self._session_tasks:  # let each session finish its own clean-up, not the loop's shutdown
+            await asyncio.wait(self._session_tasks, timeout=5.0)
         if self._identity is not None:
             unlink_if_ours(self.path, self._identity)
         self._server = None
@@ -101,10 +104,15 @@ class ApiServer:
         self.accepted += 1
         session = ClientSession(self, reader, writer)
         self.sessions.add(session)
+        task = asyncio.current_task()
+        if task is not None:
+            self._session_tasks.add(task)
         try:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if task is not None:
+                self._session_tasks.discard(task)
 
 
 async def _refuse(writer: asyncio.StreamWriter, code: str, message: str) -> None:
@@ -296,9 +304,9 @@ class ClientSession:
                                       follow=follow, offset=offset)
             self.send(p.StreamEnd(req.id, result))
 
-    def _log_sender(self, rid: int) -> Callable[[dict[str, Any]], None]:
-        def send(record: dict[str, Any]) -> None:
-            self.send(p.StreamEvent(rid, record))
+    def _log_sender(self, rid: int) -> Callable[[list[dict[str, Any]]], None]:
+        def send(records: list[dict[str, Any]]) -> None:
+            self.send(p.StreamEvents(rid, tuple(records)))
         return send
 
     async def _watch(self, rid: int, job_id: int) -> None:

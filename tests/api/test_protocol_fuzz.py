@@ -28,7 +28,7 @@ FUZZ = settings(max_examples=max(50, FUZZ_CASES // 10), deadline=None, database=
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                            max_leaves=12)
-message_like = st.dictionaries(st.sampled_from(["type", "id", "op", "args", "protocol", "code", "message", "event",
+message_like = st.dictionaries(st.sampled_from(["type", "id", "op", "args", "protocol", "code", "message", "event", "events",
                                                 "count", "result", "capabilities", "readonly", "client", "server",
                                                 "pid", "state_dir"]),
                                json_values | st.sampled_from(sorted(p.TYPES)), max_size=8)
@@ -66,7 +66,7 @@ def test_message_shaped_objects_decode_or_are_refused_with_a_code(obj: dict) -> 
 def test_roundtrip_of_every_message_type() -> None:
     msgs = [p.Hello(1, "c", ("streams",), True), p.Welcome(1, "s", 7, "/x", ("jobs",), False),
             p.Request(3, "jobs.list", {"states": ["failed"]}), p.Response(3, [1, {"a": None}]),
-            p.StreamEvent(4, {"event": "x"}), p.Dropped(4, 12), p.StreamEnd(4, None), p.Cancel(4),
+            p.StreamEvent(4, {"event": "x"}), p.StreamEvents(4, ({"a": 1}, {})), p.Dropped(4, 12), p.StreamEnd(4, None), p.Cancel(4),
             p.ErrorMessage(None, "bad_frame", "why")]
     data = b"".join(p.encode(m) for m in msgs)
     decoder = p.FrameDecoder()
@@ -82,7 +82,8 @@ def test_oversized_and_wrongly_typed_frames_are_refused() -> None:
     except p.ProtocolError as exc:
         assert exc.code == p.E_TOO_LARGE
     for obj in ({"type": "request", "id": True, "op": "x"}, {"type": "hello", "protocol": "1"},
-                {"type": "hello", "protocol": 1, "capabilities": [1]}, [], {"type": 3}):
+                {"type": "hello", "protocol": 1, "capabilities": [1]}, [], {"type": 3},
+                {"type": "events", "id": 1, "events": [1]}):
         try:
             p.decode_body(json.dumps(obj).encode())
             raise AssertionError(f"accepted {obj}")

@@ -202,3 +202,20 @@ async def test_owner_gone_is_reported_to_a_waiting_client(owner) -> None:
     assert f"lost the connection to the owner (pid {os.getpid()})" in str(err.value)
     await client.close()
     await owner.queue.cancel(job_id)
+
+
+async def test_logs_stream_survives_a_damaged_log_and_batches_big_ones(owner) -> None:
+    """A crash can leave a torn line in a log; records after it still arrive, in order,
+    across several batches (more than one message's worth)."""
+    import json
+
+    async with await ApiClient.connect(owner.state_dir) as client:
+        job_id = await _run_job(client, "true")
+        await asyncio.wait_for(owner.queue.wait(job_id), 60)
+        with open(owner.store.log_path(job_id), "ab") as fh:
+            fh.write(b'{"event": "OutputLine", "text": "torn\n')
+            for i in range(6000):
+                fh.write(json.dumps({"event": "Note", "n": i, "pad": "x" * 100}).encode() + b"\n")
+        records = [m.event async for m in client.stream("jobs.logs", id=job_id)]
+    assert sum(r["event"] == "log.unreadable" for r in records) == 1
+    assert [r["n"] for r in records if r["event"] == "Note"] == list(range(6000))
