@@ -43,8 +43,8 @@ class WarmFailed(Exception):
 
 def server_key(base_digest: str, gate_hash: str) -> str:
     """What a server must share with a gate to serve it: code (the gate zip's hash names
-    this file and the server's), base bundle, interpreter, credentials and namespaces (a
-    module must see the gate's network and filesystem). CRC-32s, not hashlib (~3 ms to
+    this file and the server's), base bundle, interpreter, credentials, namespaces (a
+    module must see the gate's network and filesystem) and machine. CRC-32s, not hashlib (~3 ms to
     import at every gate): the names only tell a user's few servers apart."""
     import zlib
 
@@ -63,8 +63,10 @@ def server_key(base_digest: str, gate_hash: str) -> str:
             ns.append(os.readlink("/proc/self/ns/" + n))
         except OSError:
             ns.append("")
+    # the host name too: a home on NFS shares the cache directory (and the socket's name)
+    # between machines, whose servers must not take each other's place
     ident = json.dumps([code, base_digest, sys.executable, sys.version, os.geteuid(), os.getegid(),
-                        sorted(os.getgroups()), ns]).encode("utf-8")
+                        sorted(os.getgroups()), ns, os.uname().nodename]).encode("utf-8")
     return "%08x%08x" % (zlib.crc32(ident), zlib.crc32(ident[::-1]))
 
 
