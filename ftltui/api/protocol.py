@@ -36,6 +36,7 @@ E_NOT_FOUND = "not_found"
 E_FAILED = "failed"
 E_INTERNAL = "internal"
 E_FORBIDDEN = "forbidden"
+E_BUSY = "busy"
 
 
 class ProtocolError(Exception):

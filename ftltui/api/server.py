@@ -37,6 +37,8 @@ log = logging.getLogger("ftltui.api")
 
 HELLO_TIMEOUT = 10.0  # seconds a connection may stay silent before its hello
 MAX_BAD_MESSAGES = 16  # well-framed but invalid messages tolerated before the connection is closed
+MAX_STREAMS = 32  # open streams per client: each live view costs the owner work per event
+MAX_IN_FLIGHT = 64  # one-shot requests per client not answered yet
 CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs")
 
 READ_OPS = frozenset({"owner.info", "jobs.list", "jobs.show"})
@@ -135,6 +137,7 @@ class ClientSession:
         self.outbox = Outbox(server.live_limit, server.hard_limit)
         self.readonly = server.readonly
         self.streams: dict[int, asyncio.Task[None]] = {}
+        self.in_flight = 0
         self.bad_messages = 0
 
     def abort(self) -> None:
@@ -233,16 +236,25 @@ class ClientSession:
         if req.op in WRITE_OPS and (self.readonly or self.ops.info().readonly):
             self.send(p.ErrorMessage(req.id, p.E_READONLY, f"{req.op}: this is a read-only session"))
             return
+        if (req.op in STREAM_OPS and len(self.streams) >= MAX_STREAMS) or self.in_flight >= MAX_IN_FLIGHT:
+            self.send(p.ErrorMessage(req.id, p.E_BUSY, f"{req.op}: too many open requests on this connection "
+                                                       f"(at most {MAX_STREAMS} streams, {MAX_IN_FLIGHT} others)"))
+            return
         if req.op in STREAM_OPS:
             task = asyncio.create_task(self._guard(req, lambda: self._stream(req)))
             self.streams[req.id] = task
             task.add_done_callback(functools.partial(self._stream_done, req.id))
         elif req.op in READ_OPS or req.op in WRITE_OPS:
             # not kept in ``streams``: a disconnect does not cancel a submission in flight
-            asyncio.create_task(self._guard(req, lambda: self._one_shot(req)))
+            self.in_flight += 1
+            done = asyncio.create_task(self._guard(req, lambda: self._one_shot(req)))
+            done.add_done_callback(self._one_shot_done)
         else:
             known = ", ".join(sorted(READ_OPS | WRITE_OPS | STREAM_OPS))
             self.send(p.ErrorMessage(req.id, p.E_UNKNOWN_OP, f"unknown op {req.op[:60]!r} (known: {known})"))
+
+    def _one_shot_done(self, _task: asyncio.Task[None]) -> None:
+        self.in_flight -= 1
 
     def _stream_done(self, rid: int, _task: asyncio.Task[None]) -> None:
         self.streams.pop(rid, None)

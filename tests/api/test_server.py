@@ -219,3 +219,20 @@ async def test_logs_stream_survives_a_damaged_log_and_batches_big_ones(owner) ->
         records = [m.event async for m in client.stream("jobs.logs", id=job_id)]
     assert sum(r["event"] == "log.unreadable" for r in records) == 1
     assert [r["n"] for r in records if r["event"] == "Note"] == list(range(6000))
+
+
+async def test_one_client_cannot_open_unbounded_streams(owner) -> None:
+    from ftltui.api.server import MAX_STREAMS
+
+    async with await ApiClient.connect(owner.state_dir) as client:
+        job_id = await _run_job(client, "sleep 30")
+        streams = [client.stream("jobs.watch", id=job_id) for _ in range(MAX_STREAMS + 1)]
+        tasks = [asyncio.create_task(s.__anext__()) for s in streams]
+        done, _pending = await asyncio.wait(tasks, timeout=30, return_when=asyncio.FIRST_EXCEPTION)
+        errors = [t.exception() for t in done if t.exception() is not None]
+        assert len(errors) == 1 and errors[0].code == p.E_BUSY
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert (await client.request("jobs.show", id=job_id))["id"] == job_id  # the connection still works
+        await owner.queue.cancel(job_id)
