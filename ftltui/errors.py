@@ -116,12 +116,3 @@ class GateFailed(HostError):
 
     kind = "gate_failed"
     transient = True
-
-
-class ModuleFailed(HostError):
-    kind = "module_failed"
-
-
-class HostTimeout(HostError):
-    kind = "timeout"
-    transient = True

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -173,7 +172,3 @@ def forks_of(args: argparse.Namespace, fallback: int = 50) -> int:
         return int(args.forks)
     cfg = config_of(args)
     return cfg.forks if cfg.changed("forks") else fallback
-
-
-def dumps_vars(values: dict[str, Any]) -> str:
-    return json.dumps(values, sort_keys=True, default=str)

@@ -116,15 +116,6 @@ class Builder:
                 todo.extend(self.groups[g].parents)
         return seen
 
-    def host_groups(self, host: str) -> set[str]:
-        """Every group the host is in, directly or through ancestors (``all`` included)."""
-        out: set[str] = set()
-        for g in self.groups.values():
-            if host in g.hosts:
-                out.add(g.name)
-                out |= self._ancestors(g.name)
-        return out
-
     # -- finishing ---------------------------------------------------------------------
     def reconcile(self) -> None:
         for g in list(self.groups.values()):

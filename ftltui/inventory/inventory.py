@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from ftltui.errors import PatternError
@@ -209,7 +208,3 @@ class Inventory:
 
     def __repr__(self) -> str:
         return f"Inventory(sources={self.sources!r}, hosts={len(self.hosts)}, groups={len(self.groups)})"
-
-    @property
-    def source_paths(self) -> list[Path]:
-        return [Path(s) for s in self.sources]

@@ -15,14 +15,13 @@ decoded before its value is unquoted, in either kind of quotes or none
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ftltui.errors import Location
 from ftltui.playbook.loader_yaml import key_where, type_name, value_where, where
 from ftltui.playbook.model import (
     RAW_PARAMS_ACTIONS,
@@ -296,8 +295,3 @@ def _action_value(value: Any, file: str, data: Any, key: str) -> tuple[str, dict
         return head, parse_kv(rest, head) if rest.strip() else {}
     except ValueError as exc:
         raise PlaybookError(f"{key}: {exc}", at) from None
-
-
-def location_of(file: str, data: Any) -> Location:
-    """Where a task starts (what ansible-playbook names as the task's origin)."""
-    return where(file, data)

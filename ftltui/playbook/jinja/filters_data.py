@@ -100,14 +100,6 @@ def flatten(value: Any, levels: int | None = None, skip_nulls: bool = True) -> l
     return out
 
 
-def _lists(*values: Any) -> list[list[Any]]:
-    return [list(v) for v in values]
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a == b
-
-
 @pass_environment
 def unique(env: Any, value: Iterable[Any], case_sensitive: bool = False, attribute: str | None = None) -> list[Any]:
     out: list[Any] = []
