@@ -10,11 +10,10 @@ import base64
 import binascii
 import hashlib
 import re
-import secrets
 from typing import Any
 
 from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.shacrypt import ITOA64, sha_crypt
+from ftltui.playbook.jinja.password_hash import password_hash
 
 
 def _flags(ignorecase: bool, multiline: bool) -> int:
@@ -96,25 +95,6 @@ def hash_filter(value: Any, hashtype: str = "sha1") -> str:
         raise FilterError(f"hash: unknown hash type {hashtype!r}") from None
     digest.update(value if isinstance(value, bytes) else str(value).encode("utf-8"))
     return digest.hexdigest()
-
-
-_HASHTYPES = {"sha512": 512, "sha512_crypt": 512, "sha256": 256, "sha256_crypt": 256}
-
-
-def password_hash(password: Any, hashtype: str = "sha512", salt: Any = None, salt_size: int | None = None,
-                  rounds: int | None = None, ident: str | None = None) -> str:
-    """crypt(3) hash: ``$6$salt$...`` for sha512 (a random 16-character salt unless given)."""
-    bits = _HASHTYPES.get(str(hashtype))
-    if bits is None:
-        raise FilterError(f"password_hash: hash type {hashtype!r} is not supported by ftl-tui "
-                          f"(supported: {', '.join(_HASHTYPES)})")
-    if salt is None:
-        salt = "".join(secrets.choice(ITOA64) for _ in range(salt_size or 16))
-    salt = str(salt)
-    bad = [c for c in salt if c not in ITOA64]
-    if bad:
-        raise FilterError(f"password_hash: invalid characters in salt: {''.join(bad)!r} (allowed: {ITOA64})")
-    return sha_crypt(str(password).encode("utf-8"), salt, rounds=rounds, bits=bits)
 
 
 FILTERS: dict[str, Any] = {
