@@ -4,7 +4,9 @@ Stored at enqueue (:func:`store_playbook`): every file the loader read
 (``Playbook.files``), every file of the roles it uses (templates and ``files/`` are read
 only at run time), and the playbook directory's ``tasks/``, ``handlers/``, ``vars/``,
 ``templates/``, ``files/``, ``roles/``, ``group_vars/``, ``host_vars/`` (what relative
-``include_tasks``, ``vars_files``, ``src:`` and ``include_role`` find there).
+``include_tasks``, ``vars_files``, ``src:`` and ``include_role`` find there), and what
+``include_role``/``include_tasks``/``include_vars`` reach elsewhere at run time, templated
+names included (:mod:`ftltui.jobs.playbook_reach`).
 
 At the start of every attempt (:func:`prepare`), the live files are loaded and stored
 the same way: when they are what the job stored (same manifest), the attempt runs them
