@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Any
 
 from ftltui.ansible_modules import bundle as bundles
@@ -25,6 +26,7 @@ SELINUX_SPECIAL_FS = ["fuse", "nfs", "vboxsf", "ramfs", "9p", "vfat"]
 NO_JSON = "Module result deserialization failed: No start of json char found"
 NO_JSON_END = "Module result deserialization failed: No end of json char found"
 LOST_BUNDLE = "is not on this host"  # the gate's words for a bundle missing from its cache
+DEFAULT_FORK_SERVER_IDLE = 600.0
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 
 
@@ -146,7 +148,8 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
         "secrets": secret_values(spec, params), "interpreter": b.interpreter, "profile": bundles.PROFILE,
     }
     if b.base is not None:
-        msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1])
+        msg.update(base=b.base.digest, warm=list(bundles.BASE_ROOTS), loader=bundles.BASE_ROOTS[1],
+                   server_idle=fork_server_idle())
     if environment:
         msg["environment"] = dict(environment)
     try:
@@ -161,6 +164,17 @@ async def run_on_gate(gate: Any, spec: AnsibleSpec, params: dict[str, Any], *, c
         await ensure_bundles(gate, b)
         raw = await gate.request(msg)
     return interpret(raw, no_log=no_log if censor is None else censor)
+
+
+def fork_server_idle() -> float:
+    """Seconds a host's fork server (basic imported once per user, ftltui/gate/fork_server.py)
+    may wait for work before it exits: ``FTL_TUI_FORK_SERVER_IDLE``, default 600; 0 turns it
+    off (each gate imports basic itself)."""
+    text = os.environ.get("FTL_TUI_FORK_SERVER_IDLE", "")
+    try:
+        return max(0.0, float(text)) if text.strip() else DEFAULT_FORK_SERVER_IDLE
+    except ValueError:
+        return DEFAULT_FORK_SERVER_IDLE
 
 
 async def ensure_bundles(gate: Any, b: bundles.ModuleBundle) -> None:

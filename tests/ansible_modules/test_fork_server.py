@@ -254,3 +254,14 @@ def test_cancel_while_the_server_warms_up(colls: Path, tmp_path: Path, monkeypat
     assert not (p.work / "out").exists()  # no module child ever started
     release.write_text("")
     os.unlink(p.root / "fs-slowwarm.sock")
+
+
+def test_no_server_when_turned_off(colls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FTL_TUI_FORK_SERVER_IDLE=0: the gate imports basic itself and forks the module."""
+    monkeypatch.setenv("FTL_TUI_FORK_SERVER_IDLE", "0")
+    f = Ftl()
+    try:
+        status, res = ftl(f, "ftl.fs.who", {"tag": "x"})
+        assert status == "ok" and res["ppid"] == _gate_pid(f) and res["left"] is None
+    finally:
+        f.close()
