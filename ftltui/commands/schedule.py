@@ -21,7 +21,7 @@ from typing import Any
 from ftltui.commands.common import add_json_arg, add_state_arg, examples, print_json, state_dir_of, write_out
 from ftltui.drift.model import SEVERITIES
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import StateError
+from ftltui.errors import FtlError, StateError
 from ftltui.schedule.model import MISFIRE_POLICIES, Schedule, ScheduleBook, ScheduleError
 
 ADD_OPTIONS = {"--tz", "--misfire", "--allow-overlap", "--paused", "--notify-url", "--notify-url-file",
@@ -212,11 +212,18 @@ def _list(args: argparse.Namespace) -> int:
         elif s.last_skip:
             last += f" (skipped {s.skipped}: {s.last_skip[:60]})"
         rows.append((str(s.id), "paused" if s.paused else "active", s.cron, s.tz,
-                     "-" if s.paused else _when(s.next_due(), s.tz), last, s.command))
+                     "-" if s.paused else _next_text(s), last, s.command))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         write_out(safe_text("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]) + "\n")
     return 0
+
+
+def _next_text(s: Schedule) -> str:
+    try:
+        return _when(s.next_due(), s.tz)
+    except FtlError as exc:  # a record this version cannot use: list it anyway
+        return f"never ({exc.message})"
 
 
 def _when(epoch: float, tz: str) -> str:
@@ -228,7 +235,10 @@ def _when(epoch: float, tz: str) -> str:
 def _record(s: Schedule) -> dict[str, Any]:
     """The JSON form: the stored fields, the kind, and the next firing (ISO, in its zone)."""
     doc: dict[str, Any] = {"id": s.id, "kind": s.kind, **s.doc()}
-    doc["next"] = None if s.paused else datetime.fromtimestamp(s.next_due(), timezone.utc).astimezone(
-        s.timing().tz).isoformat()
+    try:
+        doc["next"] = None if s.paused else datetime.fromtimestamp(s.next_due(), timezone.utc).astimezone(
+            s.timing().tz).isoformat()
+    except FtlError:
+        doc["next"] = None  # unusable record (hand-edited, newer syntax): the scheduler reports it
     return doc
 

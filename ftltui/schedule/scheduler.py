@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol
 
 from ftltui.engine.sanitize import safe_text
+from ftltui.errors import FtlError
 from ftltui.schedule.model import Schedule, ScheduleBook, ScheduleError
 
 GRACE = 60.0  # seconds a firing may be late and still count as on time (Quartz's default)
@@ -113,7 +114,13 @@ class Scheduler:
 
     def next_wake(self) -> float | None:
         """The earliest due time of an active schedule (epoch seconds), None if none."""
-        dues = [s.next_due() for s in self.book.all() if not s.paused]
+        dues = []
+        for s in self.book.all():
+            if not s.paused:
+                try:
+                    dues.append(s.next_due())
+                except FtlError:
+                    continue  # unusable record: tick() reports it
         return min(dues, default=None)
 
     async def tick(self) -> list[Firing]:
@@ -122,7 +129,13 @@ class Scheduler:
         for sched in self.book.all():
             if sched.paused:
                 continue
-            firing = await self._look(sched, self.clock.now())
+            try:
+                firing = await self._look(sched, self.clock.now())
+            except FtlError as exc:  # a record this version cannot use (edited by hand, newer syntax)
+                if sched.last_error == exc.message:
+                    continue  # said once is enough
+                await self._record(sched, last_error=exc.message)
+                firing = Firing(sched.id, "failed", self.clock.now(), reason=exc.message)
             if firing is not None:
                 done.append(firing)
                 if self.on_firing is not None:

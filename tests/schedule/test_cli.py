@@ -160,3 +160,14 @@ def test_state_written_by_the_cli_is_what_the_scheduler_reads(capsys, sd) -> Non
         (s,) = ScheduleBook(st).all()
     assert (s.cron, s.tz, s.argv, s.kind, s.paused) == ("15 3 * * *", "America/New_York", ["run", "web", "-m", "ping"],
                                                         "run", False)
+
+
+def test_list_shows_an_unusable_record(capsys, sd) -> None:
+    from ftltui.schedule.model import ScheduleBook
+
+    cli(capsys, "schedule", "add", "@daily", "--tz", "UTC", "run", "all", "-m", "ping", *sd)
+    with StateStore.open(sd[1]) as st:
+        ScheduleBook(st).table.update(1, {"tz": "Mars/Base"})
+    code, out, _ = cli(capsys, "schedule", "list", *sd)
+    assert code == 0 and "never (unknown time zone 'Mars/Base'" in out
+    assert json.loads(cli(capsys, "schedule", "list", "--json", *sd)[1])[0]["next"] is None

@@ -213,3 +213,19 @@ async def test_loop_sleeps_until_due_and_wakes_on_change(book, clock) -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_an_unusable_record_is_reported_once_and_the_others_fire(book, clock) -> None:
+    rec = Recorder()
+    bad = book.add("* * * * *", RUN)
+    good = book.add("* * * * *", RUN)
+    book.table.update(bad.id, {"cron": "* * * * * * * *"})  # hand-edited state, or a newer ftl-tui's syntax
+    sch = scheduler(book, clock, rec)
+    assert sch.next_wake() == T0 + 60
+    await clock.set(T0 + 60)
+    firings = await sch.tick()
+    assert [(f.schedule_id, f.action) for f in firings] == [(bad.id, "failed"), (good.id, "fired")]
+    assert "has 8 field(s)" in book.get(bad.id).last_error
+    rec.active.clear()
+    await clock.set(T0 + 120)
+    assert [(f.schedule_id, f.action) for f in await sch.tick()] == [(good.id, "fired")]
