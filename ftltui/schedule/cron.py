@@ -36,7 +36,9 @@ Daylight saving time follows Vixie cron / cronie, which split expressions in two
 
 from __future__ import annotations
 
+import bisect
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,6 +136,11 @@ class CronExpr:
     weekday_star: bool
     wildcard: bool = False  # minute or hour field starts with '*': runs by the clock across DST changes
 
+    @functools.cached_property
+    def sorted_fields(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """Hours, minutes and seconds in order, for jumping to the next allowed value."""
+        return tuple(sorted(self.hours)), tuple(sorted(self.minutes)), tuple(sorted(self.seconds))
+
     def day_matches(self, year: int, month: int, day: int) -> bool:
         weekday = (calendar.weekday(year, month, day) + 1) % 7  # Monday=0 -> Sunday=0
         in_days, in_weekdays = day in self.days, weekday in self.weekdays
@@ -191,24 +198,42 @@ def zone(name: str) -> ZoneInfo:
         raise CronError(f"unknown time zone {name!r}; expected an IANA name such as UTC or Europe/Berlin") from None
 
 
+def _next_value(values: tuple[int, ...], at_least: int) -> int | None:
+    """The smallest allowed value >= ``at_least`` (``values`` sorted), None if none."""
+    i = bisect.bisect_left(values, at_least)
+    return values[i] if i < len(values) else None
+
+
 def _next_wall(expr: CronExpr, after: datetime) -> datetime:
     """The first naive wall time > ``after`` that matches, jumping field by field."""
     t = after.replace(microsecond=0) + ONE_SECOND
     limit = after.year + SEARCH_YEARS
+    hours, minutes, seconds = expr.sorted_fields
     while t.year <= limit:
         if t.month not in expr.months:
             y, m = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
             t = datetime(y, m, 1)
-        elif not expr.day_matches(t.year, t.month, t.day):
+            continue
+        if not expr.day_matches(t.year, t.month, t.day):
             t = datetime(t.year, t.month, t.day) + timedelta(days=1)
-        elif t.hour not in expr.hours:
+            continue
+        hour = _next_value(hours, t.hour)
+        if hour is None:
+            t = datetime(t.year, t.month, t.day) + timedelta(days=1)
+            continue
+        if hour != t.hour:
+            t = t.replace(hour=hour, minute=0, second=0)
+        minute = _next_value(minutes, t.minute)
+        if minute is None:
             t = t.replace(minute=0, second=0) + timedelta(hours=1)
-        elif t.minute not in expr.minutes:
+            continue
+        if minute != t.minute:
+            t = t.replace(minute=minute, second=0)
+        second = _next_value(seconds, t.second)
+        if second is None:
             t = t.replace(second=0) + ONE_MINUTE
-        elif t.second not in expr.seconds:
-            t += ONE_SECOND
-        else:
-            return t
+            continue
+        return t.replace(second=second)
     raise CronError(f"cron expression {expr.text!r} does not fire within {SEARCH_YEARS} years")
 
 
