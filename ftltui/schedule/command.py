@@ -12,10 +12,12 @@ is refused by name (never silently dropped):
   -v -b --become-user --become-method -u``
 * ``drift scan PATTERN --drift-config``
 
-Options that prompt (``-K``, ``--ask-vault-pass``, ``--ask-key-pass``) are refused: nobody is at a terminal when a schedule fires, and a
-schedule stores file paths, never secret values. ``-i`` and ``--state-dir`` are refused:
-the schedule runs on the inventory, state and vault options of the process that owns
-the directory (so a vaulted playbook needs an owner started with its vault options).
+A workflow (not a playbook) takes only ``-C`` and ``-e``. Options that prompt (``-K``,
+``--ask-vault-pass``, ``--ask-key-pass``) are refused: nobody is at a terminal when a
+schedule fires, and a schedule stores no secret value. ``-i``, ``--state-dir`` and the
+vault options are refused: the schedule runs on the inventory, state and vault options
+of the process that owns the directory (a vaulted playbook needs an owner started with
+its vault options).
 """
 
 from __future__ import annotations
@@ -119,6 +121,13 @@ def _check_play_file(ns: argparse.Namespace) -> None:
             reject_playbook_options(ns)
         except OptionsError as exc:
             raise ScheduleError(str(exc)) from None
+        # the workflow job carries its variables and check mode; connection and become
+        # options would be the owner's executor's, so they are refused rather than dropped
+        given = [f"--{n.replace('_', '-')}" for n in ("become", "become_user", "become_method", "remote_user")
+                 if getattr(ns, n, None)]
+        if given:
+            raise ScheduleError(f"{', '.join(given)}: a scheduled workflow takes only --check and --extra-vars "
+                                f"({ns.workflow} is a workflow file)")
 
 
 def absolutize(argv: list[str], cwd: str) -> list[str]:

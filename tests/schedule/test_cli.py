@@ -111,6 +111,9 @@ def test_workflow_refuses_playbook_options(capsys, sd, tmp_path: Path) -> None:
     wf.write_text("name: wf\nsteps:\n  ping:\n    module: ping\n    hosts: localhost\n")
     code, _, err = cli(capsys, "schedule", "add", "* * * * *", "play", str(wf), "-t", "x", *sd)
     assert code == 4 and "--tags: for playbooks only" in err
+    code, _, err = cli(capsys, "schedule", "add", "* * * * *", "play", str(wf), "-b", "-u", "ops", *sd)
+    assert code == 4 and "--become, --remote-user: a scheduled workflow takes only --check and --extra-vars" in err
+    assert cli(capsys, "schedule", "add", "* * * * *", "play", str(wf), "-C", "-e", "x=1", *sd)[0] == 0
 
 
 @pytest.mark.parametrize("action", ["rm", "pause", "resume"])

@@ -89,11 +89,16 @@ async def test_scheduled_run_play_and_drift_scan_become_jobs(tmp_path: Path, own
     scan = book.add("* * * * *", ["drift", "scan", "l1"])
     limited = book.add("* * * * *", ["run", "all", "-m", "ping", "-l", "l2"])
     nowhere = book.add("* * * * *", ["run", "nosuchgroup", "-m", "ping"])
+    wf_file = tmp_path / "wf.yml"
+    wf_file.write_text("name: wf\nhosts: l1\nsteps:\n  - name: write\n    module: copy\n"
+                       "    args: {dest: '{{ out }}/wf.txt', content: \"{{ word }}\"}\n")
+    workflow = book.add("* * * * *", ["play", str(wf_file), "-e", f"out={out}", "-e", "word=scheduled"])
     sch = Scheduler(book, queue_submitter(q), job_active=store_job_active(q.store), clock=clock)
     await clock.set(clock.now() + 60)
     firings = {f.schedule_id: f for f in await sch.tick()}
     assert {k: f.action for k, f in firings.items()} == {play.id: "fired", run.id: "fired", scan.id: "fired",
-                                                          limited.id: "fired", nowhere.id: "failed"}
+                                                          limited.id: "fired", nowhere.id: "failed",
+                                                          workflow.id: "fired"}
     assert "nosuchgroup" in book.get(nowhere.id).last_error
 
     jobs = {sid: await q.wait(f.job_id) for sid, f in firings.items() if f.job_id}
@@ -109,6 +114,8 @@ async def test_scheduled_run_play_and_drift_scan_become_jobs(tmp_path: Path, own
     assert set(jobs[scan.id].summary["snapshots"]) == {"l1"}
     assert set(jobs[limited.id].per_host) == {"l2"}  # -l resolved to the hosts of the pattern within it
     assert book.get(run.id).last_job == jobs[run.id].id
+    assert jobs[workflow.id].kind == "workflow" and jobs[workflow.id].state == "succeeded", jobs[workflow.id].reason
+    assert (out / "wf.txt").read_text() == "scheduled"
 
 
 async def test_the_command_is_checked_again_when_it_fires(tmp_path: Path, owner) -> None:
