@@ -7,9 +7,9 @@ without ``=`` form the module's free-form argument (``command: uname -a``).
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any
 
+from ftltui.engine.kv_escapes import decode_escapes, unquote
 from ftltui.errors import ModuleArgsError
 
 
@@ -83,15 +83,14 @@ def parse_kv(text: str, free_form: str | None = None, known: set[str] | None = N
 
 
 def _value(raw: str) -> Any:
+    """A JSON list/object as data; any other value decoded as Ansible decodes a k=v value:
+    backslash escapes first (``content="hi\\n"`` ends in a newline), then one pair of quotes."""
     if raw[:1] in "[{":
         try:
             return json.loads(raw)
         except json.JSONDecodeError:
             return raw
-    if raw[:1] in "\"'":
-        try:
-            parts = shlex.split(raw)
-        except ValueError:
-            return raw
-        return parts[0] if len(parts) == 1 else raw
-    return raw
+    try:
+        return unquote(decode_escapes(raw))
+    except ValueError as exc:
+        raise ModuleArgsError(f"-a: {exc}") from None

@@ -16,12 +16,11 @@ decoded before its value is unquoted, in either kind of quotes or none
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ftltui.engine.kv_escapes import decode_escapes, unquote
 from ftltui.playbook.loader_yaml import key_where, type_name, value_where, where
 from ftltui.playbook.model import (
     RAW_PARAMS_ACTIONS,
@@ -119,46 +118,6 @@ def _key_value(word: str) -> tuple[str, str] | None:
     return None
 
 
-def _unquote(value: str) -> str:
-    """A value's text: surrounding spaces dropped, then one pair of quotes, unless the closing
-    quote follows a backslash (escapes are decoded before this, as Ansible does)."""
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and value[-2] != "\\":
-        return value[1:-1]
-    return value
-
-
-# The escapes Ansible decodes in a k=v word (measured on ansible-playbook 2.19: hex digits
-# only, no octal; anything else, such as ``\\d`` or ``\\Users``, stays as written)
-_ESCAPE = re.compile(r"\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|N\{[^}]+\}|[\\'\"abfnrtv])")
-_ONE_CHAR = {"\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-             "t": "\t", "v": "\v"}
-
-
-def _escaped(match: re.Match[str]) -> str:
-    text = match.group()
-    kind = text[1]
-    if kind in "Uux":
-        code = int(text[2:], 16)
-        if code > 0x10FFFF:
-            raise ValueError(f"{text}: not a Unicode character (the highest is \\U0010ffff); "
-                             "write \\\\ for a literal backslash")
-        return chr(code)
-    if kind == "N":
-        try:
-            return unicodedata.lookup(text[3:-1])
-        except KeyError:
-            raise ValueError(f"{text}: unknown Unicode character name; write \\\\ for a literal backslash") \
-                from None
-    return _ONE_CHAR[kind]
-
-
-def decode_escapes(word: str) -> str:
-    """``\\n``, ``\\t``, ``\\"``, ``\\\\``, ``\\x41``, ``\\u00e9``, ``\\N{BULLET}``... in one word, as
-    Ansible reads a k=v word; ValueError for a character that does not exist."""
-    return _ESCAPE.sub(_escaped, word) if "\\" in word else word
-
-
 def _has_bare_equals(word: str) -> bool:
     """Ansible's test for a k=v word (quotes and templates not considered): an ``=`` after
     the first character that no backslash escapes."""
@@ -184,7 +143,7 @@ def parse_kv(text: str, action: str) -> dict[str, Any]:
         decoded = decode_escapes(word.text)
         kv = _key_value(decoded) if decoded.strip() else None
         if kv is not None and (not command_like or kv[0].strip() in COMMAND_KEYS):
-            args[kv[0].strip()] = _unquote(kv[1])
+            args[kv[0].strip()] = unquote(kv[1])
         elif raw_allowed:
             raw.append(_raw_word(word, decoded))
         elif word.text.strip():

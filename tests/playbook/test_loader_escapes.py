@@ -69,3 +69,30 @@ def test_text_ansible_refuses_is_a_clear_error(tmp_path: Path, name: str) -> Non
     f = _ftl(["--syntax-check", str(play)], tmp_path)
     assert f.returncode == 4, f.stdout + f.stderr
     assert f"{play.name}:4:" in f.stderr and "Traceback" not in f.stderr, f.stderr
+
+
+AD_HOC = {  # -a of `ansible` and of `ftl-tui run` is the same k=v text
+    "double": 'content="hello\\n\\tworld" dest={out}/double',
+    "single": "content='C:\\temp C:\\data \\x41' dest={out}/single",
+    "bare": "content=a\\\\nb\\u00e9 dest={out}/bare",
+}
+
+
+def test_ad_hoc_args_decode_escapes_like_ansible(tmp_path: Path) -> None:
+    """``ftl-tui run -m copy -a 'content="...\\n"'`` writes what ``ansible -m copy`` writes."""
+    theirs, ours = tmp_path / "ansible", tmp_path / "ftl"
+    theirs.mkdir()
+    ours.mkdir()
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", NO_COLOR="1")
+    for args in AD_HOC.values():
+        a = subprocess.run(["ansible", "localhost", "-i", "localhost,", "-c", "local", "-e",
+                            f"ansible_python_interpreter={sys.executable}", "-m", "copy", "-a",
+                            args.format(out=theirs)], capture_output=True, text=True, env=env, timeout=300)
+        assert a.returncode == 0, a.stdout + a.stderr
+        f = subprocess.run([sys.executable, "-m", "ftltui", "run", "localhost", "-i", "localhost,", "-c", "local",
+                            "-m", "copy", "-a", args.format(out=ours)], capture_output=True, text=True, env=env,
+                           timeout=300)
+        assert f.returncode == 0, f.stdout + f.stderr
+    expected = _files(theirs)
+    assert expected["double"] == b"hello\n\tworld"
+    assert _files(ours) == expected
