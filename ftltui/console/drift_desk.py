@@ -88,7 +88,8 @@ class DriftDesk:
         lines = accept_lines(report.changes, reason, None)
         if not lines:
             return DriftAccepted(0)
+        ignore_file = self.config().ignore_file or self.state_dir / "drift.ignore"  # load_config's default
         stamp = dt.datetime.fromtimestamp(self._clock(), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-        append_entries(self.config().ignore_file,
+        append_entries(ignore_file,
                        f"accepted {stamp} in the console: {len(report.changes)} change(s)", lines)
         return DriftAccepted(len(report.changes))

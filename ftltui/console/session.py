@@ -26,7 +26,7 @@ from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.model import DriftReport
 from ftltui.engine.executor import Executor, precheck_args
 from ftltui.errors import FtlError, StateError
-from ftltui.inventory import load_inventory
+from ftltui.inventory import Inventory, load_inventory
 from ftltui.inventory.model import Host
 from ftltui.jobs import JobQueue, RetryPolicy
 from ftltui.jobs import events as jev
@@ -37,6 +37,7 @@ from ftltui.jobs.play_record import PlayRecord
 from ftltui.jobs.playbook_kind import enqueue_playbook
 from ftltui.jobs.playbook_kind import register as register_playbook
 from ftltui.state import StateStore
+from ftltui.vault import VaultKeyring
 
 UpdateHandler = Callable[[up.ViewUpdate], None]
 WORKFLOW_KIND = "workflow"
@@ -51,10 +52,10 @@ class ConsoleSession(JobActions):
     face may fill them in before it runs anything).
     """
 
-    def __init__(self, state_dir: Path | None = None, *, inventory: Any = None,
+    def __init__(self, state_dir: Path | None = None, *, inventory: Inventory | None = None,
                  clock: Callable[[], float] = time.time, forks: int = 50, concurrency: int = 8,
                  var_defaults: dict[str, Any] | None = None, ssh_options: dict[str, Any] | None = None,
-                 vault: Any = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = ()) -> None:
+                 vault: VaultKeyring | None = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = ()) -> None:
         self.inventory = inventory
         self.state_dir = Path(state_dir) if state_dir is not None else Path(tempfile.mkdtemp(prefix="ftl-tui-"))
         self.clock = clock
@@ -129,8 +130,11 @@ class ConsoleSession(JobActions):
         for handler in list(self._subscribers):
             handler(update)
 
-    def on_domain_event(self, event: jev.JobEvent) -> None:
-        """The queue's bus handler: keep the job records, then publish the view updates."""
+    def on_domain_event(self, event: Any) -> None:
+        """The queue's bus handler (its events are :class:`~ftltui.jobs.events.JobEvent`):
+        keep the job records, then publish the view updates."""
+        if not isinstance(event, jev.JobEvent):
+            return  # the queue emits nothing else; the bus is typed for engine events
         job: Job | None = None
         if event.job_id:
             job = self.jobs.get(event.job_id)
@@ -157,7 +161,7 @@ class ConsoleSession(JobActions):
                                       ssh_options=self.ssh_options)
         return self._executor
 
-    def set_inventory(self, inventory: Any) -> up.InventoryReloaded:
+    def set_inventory(self, inventory: Inventory) -> up.InventoryReloaded:
         """Run every later job on ``inventory``; published as :class:`InventoryReloaded`."""
         first = self.inventory is None
         self.inventory = inventory

@@ -10,10 +10,12 @@ them strips escapes itself (``safe_text``), as each face has its own width and m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Union
 
 from ftltui.engine.events import HostResult
 from ftltui.jobs.model import Job
+from ftltui.jobs.play_record import PlayRecord
+from ftltui.playbook.events import PlaybookEvent
 
 # job states after which a face says what happened to the job (a note in the log)
 NOTED_STATES = frozenset({"succeeded", "failed", "cancelled", "dead", "retry_wait"})
@@ -103,8 +105,8 @@ class PlaybookProgress:
     """An event of a playbook job; ``record`` is the job's play -> task -> host matrix, updated."""
 
     job_id: int
-    event: Any  # an ftltui.playbook.events.PlaybookEvent
-    record: Any  # an ftltui.jobs.play_record.PlayRecord
+    event: PlaybookEvent
+    record: PlayRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from textual.notifications import SeverityLevel
 from ftltui.console import updates as up
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
+from ftltui.engine.events import HostResult
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
@@ -260,7 +261,8 @@ class FtlApp(CommandsMixin):
                 lines.append((str(job_id), host_label(host), stream, step_prefix(step) + clean))
             case up.HostProgress(host=host, status=state, result=None):
                 status[host] = state
-            case up.HostProgress(job_id=job_id, host=host, status=state, result=r, module=module, step=step):
+            case up.HostProgress(job_id=job_id, host=host, status=state, result=HostResult() as r, module=module,
+                                 step=step):
                 status[host] = state
                 lines.append((str(job_id), host_label(host), "status", result_text(
                     r.status, r.duration, r.msg, step, durations=not self.snapshot_mode, result=r.result,

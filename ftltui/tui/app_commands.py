@@ -15,6 +15,7 @@ from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
+from ftltui.inventory import Inventory
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.tui.commands import PANES, CommandError, History, Registry
 from ftltui.tui.main_screen import MainScreen
@@ -78,7 +79,7 @@ class CommandsMixin(App[int]):
         return self.main.query_one(DriftPane)
 
     @property
-    def inventory(self) -> Any:
+    def inventory(self) -> Inventory | None:
         """The session's inventory (None until the first load succeeded)."""
         return self.services.inventory
 
