@@ -85,11 +85,26 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
     return _with_owner(state_dir, listing if args.jobs_cmd == "list" else logs)
 
 
-def run_delegable(args: argparse.Namespace) -> bool:
-    """Only options a job of the owner carries differ from their defaults (and no -vv logs)."""
-    defaults = vars(args.command_parser.parse_args([args.pattern]))
+# ``play`` (playbooks) options a playbook job of the owner carries
+PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "diff", "start_at_task", "extra_vars",
+                            "verbose", "json", "inventory", "state_dir", "wait_lock", "func", "command_parser",
+                            "command", "ansible_config", "vault_keyring", "demo_noted"})
+
+
+def _only_options(args: argparse.Namespace, positional: str, allowed: frozenset[str]) -> bool:
+    """Only ``allowed`` options differ from their defaults (and no -vv: logs are per process)."""
+    defaults = vars(args.command_parser.parse_args([positional]))
     given = {k for k, v in vars(args).items() if k not in defaults or defaults[k] != v}
-    return given <= RUN_DELEGABLE and int(args.verbose or 0) < 2
+    return given <= allowed and int(getattr(args, "verbose", 0) or 0) < 2
+
+
+def run_delegable(args: argparse.Namespace) -> bool:
+    return _only_options(args, args.pattern, RUN_DELEGABLE)
+
+
+async def _same_inventory(client: ApiClient, sources: list[str]) -> bool:
+    info = await client.request("owner.info")
+    return [inventory_key(s) for s in info.get("inventory", [])] == [inventory_key(s) for s in sources]
 
 
 def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module_args: dict[str, Any],
@@ -105,11 +120,9 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         controller_spec(module)
     except KeyError:
         return None  # the in-process run reports it, with the list of known modules
-    wanted = [inventory_key(s) for s in inventory_sources]
 
     async def run(client: ApiClient) -> int | None:
-        info = await client.request("owner.info")
-        if [inventory_key(s) for s in info.get("inventory", [])] != wanted:
+        if not await _same_inventory(client, inventory_sources):
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout)
@@ -134,3 +147,72 @@ async def _cancel(client: ApiClient, job_id: int) -> None:
         await asyncio.wait_for(client.request("jobs.cancel", id=job_id), 10)
     except (FtlError, asyncio.TimeoutError):
         pass
+
+
+def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: dict[str, Any],
+                   inventory_sources: list[str]) -> int | None:
+    """``play site.yml`` as a playbook job of the owner, printed by ``play``'s own outputs;
+    ``None`` with no owner, another inventory, or an option only this process can carry
+    out. A playbook that may prompt (``vars_prompt``, ``pause``) is run here when a
+    terminal could answer: the owner has none."""
+    import json
+    import sys
+
+    from ftltui.api.playbook_events import playbook_event
+    from ftltui.jobs.playbook_kind import OPTION_FIELDS
+    from ftltui.playbook.events import PlaybookFinished
+
+    if not _only_options(args, args.workflow, PLAY_DELEGABLE):
+        return None
+    if sys.stdin.isatty() and _may_prompt(path):
+        return None
+    stored = {k: getattr(options, k) for k in OPTION_FIELDS}
+    try:
+        json.dumps(stored)
+    except (TypeError, ValueError):
+        return None  # e.g. -e values that are not plain data
+
+    async def play(client: ApiClient) -> int | None:
+        from ftltui.playbook.output_json import JsonOutput
+        from ftltui.playbook.output_text import TextOutput
+
+        if not await _same_inventory(client, inventory_sources):
+            return None
+        ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
+                                   roles_path=[str(p) for p in search.get("roles_path", [])],
+                                   collections_paths=[str(p) for p in search.get("collections_paths", [])])
+        output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
+        finished: PlaybookFinished | None = None
+        end = StreamEnded()
+        try:
+            async for msg in client.stream("jobs.logs", end, id=ref["id"], follow=True):
+                event = playbook_event(msg.event) if isinstance(msg, StreamEvent) else None
+                if event is not None:
+                    finished = event if isinstance(event, PlaybookFinished) else finished
+                    output(event)
+        except asyncio.CancelledError:  # Ctrl-C: as in-process, the play stops (exit 99)
+            await asyncio.shield(_cancel(client, ref["id"]))
+            raise
+        job = (end.result or {}).get("job") or {}
+        if args.json:
+            output.recap(job=ref["id"], state=job.get("state"))
+        if finished is not None:
+            return int(finished.exit_code)
+        code = (job.get("summary") or {}).get("exit_code")
+        return code if isinstance(code, int) else 250
+
+    return _with_owner(state_dir_of_args(args), play)
+
+
+def _may_prompt(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return "vars_prompt" in text or "pause" in text
+
+
+def state_dir_of_args(args: argparse.Namespace) -> Path:
+    from ftltui.paths import state_dir_path
+
+    return state_dir_path(getattr(args, "state_dir", None))

@@ -19,6 +19,7 @@ from ftltui.api.operations import (
     JobEnd,
     JobRef,
     OwnerInfo,
+    PlaybookRequest,
     RunRequest,
     Unsubscribe,
     WorkflowRequest,
@@ -78,6 +79,20 @@ class LocalOperations:
             raise ProtocolError(E_BAD_REQUEST, f"workflow file {request.file!r}: give an absolute path "
                                                "(the owner's working directory is not the client's)")
         job = await enqueue_workflow(self.queue, request.file, vars=dict(request.vars), check=request.check)
+        return self._ref(job)
+
+    async def submit_playbook(self, request: PlaybookRequest) -> JobRef:
+        from ftltui.jobs.playbook_kind import enqueue_playbook, options_doc
+
+        if not Path(request.file).is_absolute():
+            raise ProtocolError(E_BAD_REQUEST, f"playbook {request.file!r}: give an absolute path "
+                                               "(the owner's working directory is not the client's)")
+        try:
+            options = options_doc(**request.options)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError(E_BAD_REQUEST, f"playbook options: {exc}") from None
+        job = await enqueue_playbook(self.queue, request.file, options=options, roles_path=request.roles_path,
+                                     collections_paths=request.collections_paths)
         return self._ref(job)
 
     async def submit_drift_scan(self, request: DriftScanRequest) -> JobRef:

@@ -131,6 +131,27 @@ class DriftScanRequest:
         return cls(_arg(a, "pattern", (str,), required=True))
 
 
+@dataclass(frozen=True)
+class PlaybookRequest:
+    """``ftl-tui play site.yml`` as a job of the owner: the file, the stored play options
+    (:data:`ftltui.jobs.playbook_kind.OPTION_FIELDS`) and the client's role/collection paths."""
+
+    file: str
+    options: dict[str, Any] = field(default_factory=dict)
+    roles_path: tuple[str, ...] = ()
+    collections_paths: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, a: dict[str, Any]) -> PlaybookRequest:
+        paths = {}
+        for name in ("roles_path", "collections_paths"):
+            value = _arg(a, name, (list,), [])
+            if not all(isinstance(v, str) for v in value):
+                raise ProtocolError(E_BAD_REQUEST, f"argument {name!r}: expected a list of paths")
+            paths[name] = tuple(value)
+        return cls(_arg(a, "file", (str,), required=True), _arg(a, "options", (dict,), {}), **paths)
+
+
 class OwnerOperations(Protocol):
     """The owner's side of the API. Methods raise :class:`ProtocolError` with
     ``not_found``/``bad_request``/``failed`` for the client to see; an
@@ -151,6 +172,8 @@ class OwnerOperations(Protocol):
     async def submit_workflow(self, request: WorkflowRequest) -> JobRef: ...
 
     async def submit_drift_scan(self, request: DriftScanRequest) -> JobRef: ...
+
+    async def submit_playbook(self, request: PlaybookRequest) -> JobRef: ...
 
     async def cancel_job(self, job_id: int) -> JobRef: ...
 

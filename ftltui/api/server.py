@@ -28,7 +28,14 @@ from typing import Any, Awaitable, Callable
 from ftltui import __version__
 from ftltui.api import protocol as p
 from ftltui.api.log_stream import stream_log
-from ftltui.api.operations import DriftScanRequest, OwnerOperations, RunRequest, WorkflowRequest, job_id_arg
+from ftltui.api.operations import (
+    DriftScanRequest,
+    OwnerOperations,
+    PlaybookRequest,
+    RunRequest,
+    WorkflowRequest,
+    job_id_arg,
+)
 from ftltui.api.outbox import HARD_LIMIT, LIVE_LIMIT, Outbox
 from ftltui.api.socket_path import bind_private, file_identity, peer_uid, socket_path, unlink_if_ours
 from ftltui.errors import FtlError
@@ -42,7 +49,7 @@ MAX_IN_FLIGHT = 64  # one-shot requests per client not answered yet
 CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs")
 
 READ_OPS = frozenset({"owner.info", "jobs.list", "jobs.show"})
-WRITE_OPS = frozenset({"run.submit", "workflow.submit", "drift.scan", "jobs.cancel", "jobs.requeue", "jobs.purge"})
+WRITE_OPS = frozenset({"run.submit", "workflow.submit", "playbook.submit", "drift.scan", "jobs.cancel", "jobs.requeue", "jobs.purge"})
 STREAM_OPS = frozenset({"jobs.watch", "jobs.logs"})
 
 
@@ -289,6 +296,8 @@ class ClientSession:
             result = (await ops.submit_run(RunRequest.from_args(a))).to_dict()
         elif req.op == "workflow.submit":
             result = (await ops.submit_workflow(WorkflowRequest.from_args(a))).to_dict()
+        elif req.op == "playbook.submit":
+            result = (await ops.submit_playbook(PlaybookRequest.from_args(a))).to_dict()
         elif req.op == "drift.scan":
             result = (await ops.submit_drift_scan(DriftScanRequest.from_args(a))).to_dict()
         elif req.op == "jobs.cancel":

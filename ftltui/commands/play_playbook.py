@@ -128,6 +128,9 @@ def _handle_playbook(args: argparse.Namespace) -> int:
         sys.stdout.write(f"Using {cfg.config_file} as config file\n" if cfg.config_file
                          else "No config file found; using defaults\n")
     options = play_options_of(args)
+    code = _via_owner(args, path, options)  # a live owner runs it as its job, printed the same
+    if code is not None:
+        return code
     try:
         return asyncio.run(_run(args, path, options))
     except KeyboardInterrupt:
@@ -137,6 +140,13 @@ def _handle_playbook(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - ansible-playbook's "unexpected error", never a traceback
         sys.stderr.write(f"[ERROR]: Unexpected Exception: {safe_text(f'{type(exc).__name__}: {exc}')}\n")
         return EXIT_UNEXPECTED
+
+
+def _via_owner(args: argparse.Namespace, path: Path, options: Any) -> int | None:
+    from ftltui.api.cli_client import play_via_owner
+    from ftltui.commands.common import inventory_sources
+
+    return play_via_owner(args, path, options, _search_paths(args), inventory_sources(args))
 
 
 def syntax_check(path: Path, args: argparse.Namespace) -> int:
