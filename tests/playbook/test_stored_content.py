@@ -122,3 +122,33 @@ async def test_an_include_a_job_cannot_store_is_named_in_the_job(tmp_path: Path)
         await q.stop()
         await q.executor.close()
         q.store.close()
+
+
+def test_templated_collection_roles_and_role_dependencies_are_stored(tmp_path: Path) -> None:
+    """``include_role: name: "ns.coll.{{ x }}"`` stores the collection's roles the template can
+    name (with their meta dependencies); a fully templated name may be any installed
+    collection's role: named as not stored."""
+    from ftltui.jobs.playbook_content import content_files, load, unpinned
+
+    coll = tmp_path / "collections/ansible_collections/acme/tools/roles"
+    files = {
+        "site.yml": "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    "    - include_role: {name: \"acme.tools.{{ tool }}\"}\n"
+                    "    - include_role: {name: \"{{ anything }}\"}\n",
+        "collections/ansible_collections/acme/tools/roles/lint/tasks/main.yml": "- debug: msg=lint\n",
+        "collections/ansible_collections/acme/tools/roles/lint/meta/main.yml": "dependencies: [base]\n",
+        "roles/base/tasks/main.yml": "- debug: msg=base\n",
+        "roles/base/templates/x.j2": "x\n",
+        "outside/unrelated.yml": "- debug: msg=no\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    playbook = load(tmp_path / "site.yml", [], [], None)
+    root, _main, stored = content_files(playbook)
+    names = {p.relative_to(root).as_posix() for p in stored}
+    assert "collections/ansible_collections/acme/tools/roles/lint/tasks/main.yml" in names, names
+    assert "collections/ansible_collections/acme/tools/roles/lint/meta/main.yml" in names
+    assert "roles/base/templates/x.j2" in names and "outside/unrelated.yml" not in names
+    notes = unpinned(playbook)
+    assert len(notes) == 1 and "site.yml:5" in notes[0] and "installed collection" in notes[0], notes
