@@ -94,7 +94,7 @@ PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "
 
 def _only_options(args: argparse.Namespace, positional: str, allowed: frozenset[str]) -> bool:
     """Only ``allowed`` options differ from their defaults (and no -vv: logs are per process)."""
-    defaults = vars(args.command_parser.parse_args([positional]))
+    defaults = vars(args.command_parser.parse_args(["--", positional]))  # a pattern may start with "-"
     given = {k for k, v in vars(args).items() if k not in defaults or defaults[k] != v}
     return given <= allowed and int(getattr(args, "verbose", 0) or 0) < 2
 

@@ -45,7 +45,8 @@ EXAMPLES = examples(
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("daemon", help="own the state directory headless and serve clients (for servers)",
                        description=__doc__, epilog=EXAMPLES)
-    p.add_argument("--readonly", action="store_true", help="refuse every write request from clients")
+    p.add_argument("--readonly", action="store_true",
+                   help="start nothing: refuse every write request from clients, leave queued jobs and schedules be")
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="jobs run at once (default 8)")
     add_inventory_arg(p)
     add_state_arg(p)
@@ -80,7 +81,8 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await queue.start()  # recovers jobs a dead owner left running
+        # recovers jobs a dead owner left running; read-only: starts nothing, queued jobs wait
+        await queue.start(dispatch=not args.readonly)
         server = ApiServer(state_dir, LocalOperations(queue, inventory_sources=sources, readonly=args.readonly),
                            readonly=args.readonly)
         async with server:
