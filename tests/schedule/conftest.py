@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import heapq
 from pathlib import Path
 from typing import Iterator
 
@@ -12,38 +10,7 @@ import pytest
 from ftltui.schedule.model import ScheduleBook
 from ftltui.state import StateStore
 
-
-class FakeClock:
-    """``now()`` moves only when a test calls :meth:`set`/:meth:`advance`; sleepers wake then."""
-
-    def __init__(self, now: float) -> None:
-        self.t = now
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._n = 0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._n += 1
-        heapq.heappush(self._sleepers, (self.t + seconds, self._n, fut))
-        await fut
-
-    def sleeping_until(self) -> list[float]:
-        return sorted(d for d, _, f in self._sleepers if not f.done())
-
-    async def set(self, now: float) -> None:
-        self.t = now
-        while self._sleepers and self._sleepers[0][0] <= now:
-            fut = heapq.heappop(self._sleepers)[2]
-            if not fut.done():
-                fut.set_result(None)
-        for _ in range(20):  # let the woken tasks run up to their next await on the clock
-            await asyncio.sleep(0)
-
-    async def advance(self, seconds: float) -> None:
-        await self.set(self.t + seconds)
+from schedule_helpers import FakeClock
 
 
 @pytest.fixture

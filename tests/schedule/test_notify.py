@@ -28,7 +28,7 @@ from ftltui.schedule.notify import Notify
 from ftltui.schedule.scheduler import Scheduler
 from ftltui.state import StateStore
 
-from conftest import FakeClock
+from schedule_helpers import FakeClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "drift"))
 from drift_helpers import make_root  # noqa: E402

@@ -22,7 +22,7 @@ from ftltui.schedule.model import ScheduleBook, ScheduleError
 from ftltui.schedule.scheduler import Scheduler, SystemClock, store_job_active
 from ftltui.state import StateStore
 
-from conftest import FakeClock
+from schedule_helpers import FakeClock
 
 PLAYBOOK = """\
 - hosts: all
