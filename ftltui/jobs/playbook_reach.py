@@ -205,12 +205,15 @@ def _role_name(reach: Reach, name: str, task: Task, where: _Where) -> None:
 def _load_and_walk(reach: Reach, name: str, task: Task, where: _Where) -> None:
     from ftltui.playbook.loader import load_role
 
-    kwargs = {k: str(task.args[k]) for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from")
-              if isinstance(task.args.get(k), str) and not is_templated(task.args[k])}
+    def entry(key: str) -> str:  # a templated entry point: main (the role's directory is stored whole)
+        value = task.args.get(key)
+        return value if isinstance(value, str) and value and not is_templated(value) else "main"
+
     try:
         role = load_role(name, play_dir=where.base, roles_path=where.roles_path,
                          collections_paths=where.collections_paths, vault=where.vault,
-                         collections=where.collections, **kwargs)
+                         collections=where.collections, tasks_from=entry("tasks_from"), vars_from=entry("vars_from"),
+                         defaults_from=entry("defaults_from"), handlers_from=entry("handlers_from"))
     except FtlError:
         return  # not found or broken: the run reports it, live or stored
     _role(reach, role, where)
