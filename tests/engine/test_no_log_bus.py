@@ -30,7 +30,7 @@ from ftltui.playbook.runner import run_playbook
 from ftltui.state import StateStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "playbook"))
-from runner_oracle import ansible, tree  # noqa: E402
+from runner_oracle import ansible, tree
 
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed")
 
