@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 TYPES = ("str", "int", "float", "bool", "list", "dict", "path", "raw")
 
@@ -95,7 +95,7 @@ class Arg(_Frozen):
 class ModuleSpec(_Frozen):
     __slots__ = ("name", "summary", "args", "mutually_exclusive", "required_one_of", "required_together",
                  "needs_python", "free_form", "aliases")
-    _FIELDS = __slots__
+    _FIELDS: Tuple[str, ...] = __slots__  # subclasses (Ansible module specs) add fields
     name: str
     summary: str
     args: Dict[str, Arg]
@@ -120,6 +120,34 @@ class ModuleSpec(_Frozen):
 
     def secret_args(self) -> List[str]:
         return [name for name, a in self.args.items() if a.secret]
+
+    def known_args(self) -> Set[str]:
+        """Every name an argument can be given under: the declared names and their aliases."""
+        names = set(self.args)
+        for a in self.args.values():
+            names.update(a.aliases)
+        return names
+
+    def precheck(self, args: Dict[str, Any], templated: bool) -> None:
+        """The checks that need no host, made before any host is touched.
+
+        A misspelt argument fails at once. While ``templated`` (some value holds
+        ``{{ }}``, so its type is known only after rendering, per host) only missing
+        required arguments are checked besides; otherwise :func:`validate_args` runs.
+        Raises :class:`ArgumentError`.
+        """
+        known = self.known_args()
+        for key in args:
+            if key not in known:
+                raise ArgumentError("%s: unsupported argument %r (known: %s)"
+                                    % (self.name, key, ", ".join(sorted(self.args)) or "none"))
+        if not templated:
+            validate_args(self, args)
+            return
+        present = set(args)
+        for name, a in self.args.items():
+            if a.required and name not in present and not (set(a.aliases) & present):
+                raise ArgumentError("%s: missing required argument %r" % (self.name, name))
 
 
 class ModuleContext:
