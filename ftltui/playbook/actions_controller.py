@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ftltui.errors import TemplateError
+from ftltui.playbook.conditionals import ConditionalError, conditional
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope, as_list
 
@@ -21,8 +22,10 @@ ActionFn = Callable[["ActionCall"], Awaitable[dict[str, Any]]]
 class ActionCall:
     """One controller action on one host (one loop item)."""
 
-    def __init__(self, pc: PlayRun, scope: Scope, host: str, args: dict[str, Any], templar: Any) -> None:
+    def __init__(self, pc: PlayRun, scope: Scope, host: str, args: dict[str, Any], templar: Any,
+                 task_location: Any = None) -> None:
         self.pc, self.scope, self.host, self.args, self.templar = pc, scope, host, args, templar
+        self.task_location = task_location  # named by errors (assert's broken conditionals)
 
 
 def _truthy(value: Any) -> bool:
@@ -64,7 +67,10 @@ async def assert_(call: ActionCall) -> dict[str, Any]:
         return {"failed": True, "msg": "conditional required in \"that\" string"}
     quiet = _truthy(call.templar.render(call.args.get("quiet", False)))
     for cond in as_list(that):
-        ok = evaluate_condition(call.templar, cond)
+        try:
+            ok = conditional(call.templar, cond, call.task_location)
+        except ConditionalError as exc:
+            return {"failed": True, "changed": False, "msg": exc.message}
         if not ok:
             msg = call.args.get("fail_msg", call.args.get("msg"))
             return {"failed": True, "changed": False, "assertion": cond, "evaluated_to": False,

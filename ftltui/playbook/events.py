@@ -93,6 +93,20 @@ class ItemResult(PlaybookEvent):
 
 
 @dataclass(frozen=True)
+class TaskRetrying(PlaybookEvent):
+    """An ``until`` attempt failed and the task will run again on ``host``
+    (``FAILED - RETRYING: [host]: task (N retries left).``)."""
+
+    play: int
+    task_id: str
+    host: str
+    name: str  # the task's name as Ansible's retry line shows it (no role prefix when named)
+    retries_left: int
+    result: dict[str, Any]  # the failed attempt's result (censored under no_log)
+    delegated_to: str | None = None
+
+
+@dataclass(frozen=True)
 class HostOutput(PlaybookEvent):
     """A line of live output from a running module (the console's Logs pane)."""
 
@@ -109,8 +123,9 @@ class Included(PlaybookEvent):
 
     play: int
     task_id: str
-    file: str
+    file: str  # include_tasks: the absolute path; include_role: the role's name
     hosts: tuple[str, ...]
+    label: str | None = None  # the loop item's label ("=> (item=...)"), None outside a loop
 
 
 @dataclass(frozen=True)

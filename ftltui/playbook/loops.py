@@ -139,3 +139,18 @@ def item_vars(items: list[Any], index: int, control: dict[str, Any]) -> dict[str
             loop["nextitem"] = items[index + 1]
         out["ansible_loop"] = loop
     return out
+
+
+def loop_control(templar: Any, raw: Any) -> dict[str, Any]:
+    """``loop_control`` rendered once for the task, all but ``label``: the label names
+    the loop variable, so it is rendered per item, after ``when`` (see :func:`item_label`)."""
+    if not isinstance(raw, dict):
+        return {}
+    return templar.render({k: v for k, v in raw.items() if k != "label"})
+
+
+def item_label(item_templar: Any, raw_control: Any, item: Any) -> Any:
+    """What ``(item=...)`` shows: ``loop_control.label`` rendered with the item bound, else the item."""
+    if isinstance(raw_control, dict) and "label" in raw_control:
+        return item_templar.render(raw_control["label"])
+    return item

@@ -28,6 +28,7 @@ EVENT_NAMES = {
     "TaskStarted": "task.started",
     "HostTaskResult": "task.host_result",
     "ItemResult": "task.item_result",
+    "TaskRetrying": "task.retrying",
     "HostOutput": "task.host_output",
     "Included": "task.included",
     "PlaybookWarning": "playbook.warning",

@@ -13,8 +13,6 @@ Banners are padded with ``*`` to the terminal's width (at least 80 columns; 80 w
 stdout is not a terminal). Colours only on a terminal (never with ``NO_COLOR``), and
 no text from a host or a playbook can drive the terminal: everything goes through
 :func:`safe_text` (JSON bodies escape control characters themselves).
-
-Left out: the ``FAILED - RETRYING`` lines of ``until`` (no event carries them).
 """
 
 from __future__ import annotations
@@ -35,11 +33,12 @@ from ftltui.playbook.model import builtin_name
 MIN_WIDTH = 80
 INCLUDE_ACTIONS = frozenset({"include_tasks", "include_role"})
 NO_MORE_HOSTS = "NO MORE HOSTS LEFT"
+CENSORED_LABEL = "(censored due to no_log)"  # a no_log loop item's label
 RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 
 # Ansible's default colours (ansible.cfg [colors]) as SGR codes
-GREEN, YELLOW, CYAN, RED, BRIGHT_RED, BRIGHT_PURPLE, PURPLE = (
-    "0;32", "0;33", "0;36", "0;31", "1;31", "1;35", "0;35")
+GREEN, YELLOW, CYAN, RED, BRIGHT_RED, BRIGHT_PURPLE, PURPLE, DARK_GRAY = (
+    "0;32", "0;33", "0;36", "0;31", "1;31", "1;35", "0;35", "1;30")
 STATUS_COLOUR = {"ok": GREEN, "changed": YELLOW, "skipped": CYAN, "failed": RED, "unreachable": BRIGHT_RED}
 RECAP_COLOUR = {"ok": GREEN, "changed": YELLOW, "unreachable": BRIGHT_RED, "failed": RED, "skipped": CYAN,
                 "rescued": GREEN, "ignored": BRIGHT_PURPLE}
@@ -208,7 +207,8 @@ class TextOutput:
             self._line(f"task path: {safe_text(e.path)}")
 
     def on_Included(self, e: ev.Included) -> None:
-        self._line(f"included: {safe_text(e.file)} for {safe_text(', '.join(e.hosts))}", CYAN)
+        item = "" if e.label is None else f" => (item={safe_text(e.label)})"
+        self._line(f"included: {safe_text(e.file)} for {safe_text(', '.join(e.hosts))}{item}", CYAN)
 
     def on_PlaybookWarning(self, e: ev.PlaybookWarning) -> None:
         if e.text == NO_MORE_HOSTS:  # the runner's word for Ansible's banner
@@ -234,7 +234,9 @@ class TextOutput:
     def _body(self, result: dict[str, Any], action: str, *, always: bool = False, skipped: bool = False) -> str:
         """`` => {json}`` when Ansible shows the result here, else nothing. Results of
         ``debug``/``assert`` (``_ansible_verbose_always``) are always shown, indented."""
-        indent = not skipped and (bool(result.get("_ansible_verbose_always")) or is_debug(action))
+        censored = "censored" in result  # no_log: Ansible shows it only with -v, on one line
+        verbose_always = result.get("_ansible_verbose_always")  # False: the action said no (or never ran)
+        indent = not skipped and not censored and (is_debug(action) if verbose_always is None else bool(verbose_always))
         if not (always or indent or self.verbosity):
             return ""
         return " => " + dump(shown_result(result, action, self.verbosity), indent and not result.get("_ansible_no_log"))
@@ -259,7 +261,7 @@ class TextOutput:
         self.looped.add((e.task_id, e.host))
         action = self._action(e.task_id)
         host = self._host(e.host, e.result, e.delegated_to)
-        label = safe_text(e.label)
+        label = CENSORED_LABEL if "censored" in e.result else safe_text(e.label)
         if e.status == "skipped":
             body = self._body(e.result, action, skipped=True)
             self._line(f"skipping: [{host}] => (item={label}) {body}", CYAN)
@@ -271,6 +273,17 @@ class TextOutput:
         else:
             self._line(f"{e.status}: [{host}] => (item={label}){self._body(e.result, action)}",
                        STATUS_COLOUR[e.status])
+
+    def on_TaskRetrying(self, e: ev.TaskRetrying) -> None:
+        """``until`` will try again: the task's own name (no role prefix), and with -vvv, or
+        for results always shown (debug, assert), the failed attempt's result."""
+        host = self._host(e.host, e.result, e.delegated_to)
+        line = f"FAILED - RETRYING: [{host}]: {safe_text(e.name)} ({e.retries_left} retries left)."
+        verbose = "censored" not in e.result and bool(
+            e.result.get("_ansible_verbose_always") or is_debug(self._action(e.task_id)))
+        if self.verbosity > 2 or verbose:
+            line += "Result was: " + dump(shown_result(e.result, "", self.verbosity), self.verbosity > 2 or verbose)
+        self._line(line, DARK_GRAY)
 
     def on_HostTaskResult(self, e: ev.HostTaskResult) -> None:
         action = self._action(e.task_id)

@@ -56,6 +56,9 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 def censor(result: dict[str, Any]) -> dict[str, Any]:
     """Ansible's ``no_log`` form: only ``changed`` (and failed/skipped flags) survive."""
     out: dict[str, Any] = {"censored": CENSORED, "changed": bool(result.get("changed"))}
+    for key in ("attempts", "retries"):  # an until loop's counts stay visible, as in Ansible
+        if key in result:
+            out[key] = result[key]
     for key in ("failed", "skipped", "unreachable"):
         if result.get(key):
             out[key] = True

@@ -55,16 +55,22 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
             if not await _run_play(run, executor, options, play, index, started):
                 break
     except asyncio.CancelledError:
-        finished = PlaybookFinished(run.stats(), 99, interrupted=True)
+        finished = PlaybookFinished(_processed(run), 99, interrupted=True)
         run.emit(finished)
         raise
     except FtlError as exc:
         run.emit(PlaybookWarning(f"ERROR! {exc}"))
         error = True
-    stats = run.stats()
+    stats = _processed(run)
     finished = PlaybookFinished(stats, _exit_code(stats, error))
     run.emit(finished)
     return finished
+
+
+def _processed(run: RunState) -> dict[str, Any]:
+    """The recap's hosts: those something was counted for. A host whose every task was
+    left out (``--tags``) has no recap line in ansible-playbook."""
+    return {h: s for h, s in run.stats().items() if any(s.to_dict().values())}
 
 
 def _exit_code(stats: dict[str, Any], error: bool) -> int:

@@ -11,12 +11,30 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from ftltui.errors import FtlError
+from ftltui.errors import FtlError, TemplateError
 from ftltui.playbook.actions_controller import ACTIONS, ActionCall, evaluate_condition
+from ftltui.playbook.conditionals import (
+    ConditionalError,
+    conditional,
+    conditional_failure,
+    first_false,
+)
 from ftltui.playbook.env_keyword import task_environment
-from ftltui.playbook.events import HostOutput, HostTaskResult, ItemResult, PlaybookWarning
+from ftltui.playbook.events import (
+    HostOutput,
+    HostTaskResult,
+    ItemResult,
+    PlaybookWarning,
+    TaskRetrying,
+)
 from ftltui.playbook.jinja import unsafe
-from ftltui.playbook.loops import item_vars, loop_items, loop_keyword
+from ftltui.playbook.loops import (
+    item_label,
+    item_vars,
+    loop_control,
+    loop_items,
+    loop_keyword,
+)
 from ftltui.playbook.model import Task, builtin_name
 from ftltui.playbook.module_call import (
     call_module,
@@ -78,33 +96,28 @@ class TaskRun:
         whens = list(self.scope.whens) + as_list(self.kw.get("when"))
         kind = loop_keyword(self.kw)
         if kind is None:
-            failed_cond = _first_false(templar, whens)
-            if failed_cond is not None:
-                return skipped_result(failed_cond)
-            return await self._attempts(host, templar, variables)
+            stop = self._skip_or_fail(templar, whens)
+            return stop if stop is not None else await self._attempts(host, templar, variables)
         if self.scope.whens:  # the enclosing blocks' conditions are checked once, before the loop
-            failed_cond = _first_false(templar, list(self.scope.whens))
-            if failed_cond is not None:
-                return skipped_result(failed_cond)
+            stop = self._skip_or_fail(templar, list(self.scope.whens))
+            if stop is not None:
+                return stop
         items = loop_items(kind, self.kw[kind], templar, [str(u.role.path) for u in self.scope.roles]
                            + [str(self.pc.base_dir)])
-        control = templar.render(self.kw.get("loop_control") or {})
+        control = loop_control(templar, self.kw.get("loop_control"))
         results: list[dict[str, Any]] = []
         for i in range(len(items)):
             ivars = item_vars(items, i, control)
             itemplar = templar.with_vars(ivars)
-            failed_cond = _first_false(itemplar, as_list(self.kw.get("when")))
-            if failed_cond is not None:
-                res = skipped_result(failed_cond)
-            else:
-                res = await self._attempts(host, itemplar, {**variables, **ivars})
+            stop = self._skip_or_fail(itemplar, as_list(self.kw.get("when")))
+            res = stop if stop is not None else await self._attempts(host, itemplar, {**variables, **ivars})
             loop_var = str(control.get("loop_var") or "item")
             res = dict(res, **{loop_var: items[i]}, ansible_loop_var=loop_var)
             if control.get("index_var"):
                 res.update(ansible_index_var=control["index_var"], **{str(control["index_var"]): i})
             if control.get("extended"):
                 res["ansible_loop"] = ivars["ansible_loop"]
-            label = itemplar.render(control["label"]) if "label" in control else items[i]
+            label = item_label(itemplar, self.kw.get("loop_control"), items[i])
             results.append(res)
             self.pc.run.emit(ItemResult(self.pc.index, self.task_id, host, status_of(res), _label(label),
                                         censor(res) if self._no_log(itemplar) else public(res)))
@@ -127,14 +140,25 @@ class TaskRun:
             res["attempts"] = n
             if res.get("unreachable"):
                 return res
-            if evaluate_condition(self._with_register(templar, res), until):
-                return res
+            try:
+                if conditional(self._with_register(templar, res), until, self.task.location):
+                    return res
+            except ConditionalError as exc:  # Ansible: the task fails with the error alone
+                return {"failed": True, "changed": False, "msg": exc.message}
             if n < attempts:
-                res["retries"] = retries
+                res["retries"] = attempts  # what Ansible's result says (retries + 1)
+                self._retrying(host, templar, res, attempts - n)
                 await asyncio.sleep(delay)
         res["failed"] = True
         res["attempts"] = max(1, attempts - 1)  # what ansible-playbook reports after the last retry
         return res
+
+    def _retrying(self, host: str, templar: Any, res: dict[str, Any], left: int) -> None:
+        delegate = self.keyword("delegate_to")
+        shown = censor(res) if self._no_log(templar) else public(res)
+        name = self.task.name or self.task.label
+        self.pc.run.emit(TaskRetrying(self.pc.index, self.task_id, host, name, left, shown,
+                                      None if delegate is None else str(templar.render(delegate))))
 
     async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -143,7 +167,7 @@ class TaskRun:
             environment = task_environment(self.scope.environment, self.kw.get("environment"), templar,
                                            lambda text: self.pc.run.emit(PlaybookWarning(text, host)))
             if self.action in ACTIONS:
-                call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar)
+                call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar, self.task.location)
                 return await ACTIONS[self.action](call)
             args = render_args(with_module_defaults(self.action, self.task.action, self.task.args,
                                                     self.scope, self.kw, templar), templar)
@@ -179,15 +203,30 @@ class TaskRun:
         if res.get("unreachable") or res.get("skipped"):
             return res
         res = dict(res)
-        if "changed_when" in self.kw:
-            res["changed"] = all(evaluate_condition(self._with_register(templar, res), c)
-                                 for c in as_list(self.kw["changed_when"]))
-        if "failed_when" in self.kw:
-            failed = any(evaluate_condition(self._with_register(templar, res), c)
-                         for c in as_list(self.kw["failed_when"]))
-            res["failed_when_result"] = failed
-            res["failed"] = failed
+        where = self.task.location
+        try:
+            if "changed_when" in self.kw:
+                res["changed"] = all(conditional(self._with_register(templar, res), c, where)
+                                     for c in as_list(self.kw["changed_when"]))
+            if "failed_when" in self.kw:
+                failed = any(conditional(self._with_register(templar, res), c, where)
+                             for c in as_list(self.kw["failed_when"]))
+                res["failed_when_result"] = failed
+                res["failed"] = failed
+        except ConditionalError:  # Ansible: the result is failed, its own message kept
+            res["failed"] = True
         return res
+
+    def _skip_or_fail(self, templar: Any, conditions: list[Any]) -> dict[str, Any] | None:
+        """The skipped result when a ``when`` is false, the failed one when a ``when`` does
+        not give a boolean (Ansible 2.19), None when the task runs."""
+        try:
+            cond = first_false(templar, conditions, self.task.location)
+        except ConditionalError as exc:
+            return conditional_failure(exc.message)
+        except TemplateError as exc:
+            return conditional_failure(f"Task failed: Error while evaluating conditional: {exc.message}")
+        return None if cond is None else skipped_result(cond)
 
     def _no_log(self, templar: Any) -> bool:
         value = self.keyword("no_log")
@@ -257,13 +296,6 @@ def count(pc: PlayRun, outcome: HostOutcome) -> None:
         run.count(host, "ok")
         if outcome.status == "changed":
             run.count(host, "changed")
-
-
-def _first_false(templar: Any, conditions: list[Any]) -> Any:
-    for cond in conditions:
-        if not evaluate_condition(templar, cond):
-            return cond
-    return None
 
 
 def _keyword_true(templar: Any, value: Any) -> bool:

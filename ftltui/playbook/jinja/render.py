@@ -200,10 +200,13 @@ class Templar:
 
     def render_text(self, source: str, *, path: Path | None = None) -> str:
         """A template file's text rendered for the ``template`` module: always text, with
-        the file's trailing newlines kept. ``path`` (the file) lets ``{% include %}`` find
-        templates beside it."""
+        the file's trailing newlines kept when the result is text. A file whose whole text
+        is one expression (``{{ flag }}\n``: Jinja2 drops the last newline) gives that
+        value, which ansible-core 2.19 writes as ``str(value)`` with no newline added back
+        (``True``, ``[1, 'two']``, ``''`` for None). ``path`` (the file) lets
+        ``{% include %}`` find templates beside it."""
         value = self.render_file(source, path=path)
-        return value if isinstance(value, str) else _keep_trailing_newlines(source, _as_text(value))
+        return value if isinstance(value, str) else _as_text(value)
 
     def render_file(self, source: str, *, path: Path | None = None) -> Any:
         """A template file rendered as the ``template`` lookup returns it (a lone
