@@ -234,6 +234,10 @@ def gather() -> Dict[str, Any]:
 
 def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
     facts = {"ansible_" + k: v for k, v in gather().items()}
+    if ctx.environment:  # the task's environment keyword is this module's environment, as under Ansible
+        env = dict(facts.get("ansible_env") or {})
+        env.update(ctx.environment)
+        facts["ansible_env"] = env
     if params["filter"]:
         facts = {k: v for k, v in facts.items()
                  if any(fnmatch.fnmatch(k, p) or fnmatch.fnmatch(k[8:], p) for p in params["filter"])}

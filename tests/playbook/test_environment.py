@@ -92,6 +92,16 @@ PLAYBOOK = """\
   gather_facts: false
   tasks:
     - shell: echo "[$FOO] [$BAR] [$TOKEN] [$ITEM]" > "{{ out }}/{{ inventory_hostname }}/after"
+
+- name: facts see it (ansible_env)
+  hosts: all
+  gather_subset: [env]
+  environment: {FACT_ENV: gathered}
+  tasks:
+    - copy: content="{{ ansible_env.FACT_ENV }}\\n" dest="{{ out }}/{{ inventory_hostname }}/gathered"
+    - setup: gather_subset=env
+      environment: {FACT_ENV: explicit}
+    - copy: content="{{ ansible_env.FACT_ENV }}\\n" dest="{{ out }}/{{ inventory_hostname }}/explicit"
 """.replace("VAULT", str(ORACLE / "vault.yml")).replace("ARGV_HITS", ARGV_HITS)
 
 
@@ -140,6 +150,7 @@ def test_environment_levels_equal_ansible_playbook_on_local_hosts(tmp_path: Path
     assert files["native/vaulted"] == files["ansible/vaulted"] == SECRET + "\n"
     assert files["native/after"] == "[] [] [] []\n"
     assert files["native/raw"] == "[] []\n"  # Ansible's raw never gets it
+    assert files["native/gathered"] == "gathered\n" and files["native/explicit"] == "explicit\n"
     assert SECRET not in ours["stdout"] + ours["stderr"]
 
 
