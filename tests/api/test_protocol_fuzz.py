@@ -22,7 +22,7 @@ from ftltui.api.client import ApiClient
 from ftltui.api.socket_path import reachable
 
 FUZZ_CASES = int(os.environ.get("FTL_FUZZ_EXAMPLES", "10000"))
-FUZZ = settings(max_examples=max(50, FUZZ_CASES // 10), deadline=None, database=None,
+FUZZ = settings(max_examples=max(50, FUZZ_CASES // 20), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -20,6 +20,21 @@ from ftltui.api.socket_path import reachable
 from ftltui.errors import StateError
 
 
+def gated(tmp_path: Path, cmd: str) -> tuple[str, Path]:
+    """``cmd`` that waits for a file the test creates once its stream is registered
+    (no guessing how long a loaded machine takes to get there)."""
+    go = tmp_path / "go"
+    return f"while [ ! -e {go} ]; do sleep 0.05; done; {cmd}", go
+
+
+async def until(condition, what: str) -> None:
+    for _ in range(1200):  # a guard of about a minute, not a speed check
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
 async def _run_job(client: ApiClient, cmd: str) -> int:
     ref = await client.request("run.submit", pattern="localhost", module="shell", args={"cmd": cmd})
     return int(ref["id"])
@@ -160,9 +175,12 @@ async def test_slow_client_cannot_stall_the_owner_and_is_told_what_it_missed(own
     sock.setblocking(False)
     loop = asyncio.get_running_loop()
     await loop.sock_sendall(sock, p.encode(p.Hello(p.PROTOCOL_VERSION)))
+    cmd, go = gated(tmp_path, "seq 1 20000")
     async with await ApiClient.connect(owner.state_dir) as client:
-        job_id = await _run_job(client, "sleep 0.5; seq 1 20000")
+        job_id = await _run_job(client, cmd)
         await loop.sock_sendall(sock, p.encode(p.Request(7, "jobs.watch", {"id": job_id})))
+        await until(lambda: any(7 in s.streams for s in owner.server.sessions), "the watch is open")
+        go.touch()
         await asyncio.wait_for(owner.queue.wait(job_id), 120)  # the job ends while nobody reads the view
     session = max(owner.server.sessions, key=lambda s: s.outbox.dropped_total)  # the other one may be closing
     assert session.outbox.dropped_total > 0
@@ -179,11 +197,15 @@ async def test_slow_client_cannot_stall_the_owner_and_is_told_what_it_missed(own
     assert outputs + dropped >= 20000  # every output event was either sent or counted
 
 
-async def test_disconnect_mid_stream_cancels_nothing(owner) -> None:
+async def test_disconnect_mid_stream_cancels_nothing(owner, tmp_path: Path) -> None:
     client = await ApiClient.connect(owner.state_dir)
-    job_id = await _run_job(client, "sleep 1; echo done")
+    cmd, go = gated(tmp_path, "echo first; sleep 1; echo done")
+    job_id = await _run_job(client, cmd)
     stream = client.stream("jobs.watch", id=job_id)
-    await stream.__anext__()  # it is streaming
+    first = asyncio.ensure_future(stream.__anext__())
+    await until(lambda: any(s.streams for s in owner.server.sessions), "the watch is open")
+    go.touch()
+    await first  # it is streaming
     client.writer.transport.abort()  # gone, mid-stream
     job = await asyncio.wait_for(owner.queue.wait(job_id), 60)
     assert job.state == "succeeded"
