@@ -219,6 +219,10 @@ def handle(args: argparse.Namespace) -> int:
     extra_vars = parse_extra_vars(args.extra_vars, args)
     inventory = load_inventory_of(args)
     hosts = select_hosts(inventory, args.pattern, args.limit)
+    printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
+    code = run_via_owner(args, module, module_args, printer)  # a live owner runs it as its job
+    if code is not None:
+        return code
     key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
     executor = Executor(
         inventory,
@@ -233,9 +237,19 @@ def handle(args: argparse.Namespace) -> int:
     )
     if args.verbose >= 2:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))
-    printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
     target = args.pattern if not args.limit else hosts
     return asyncio.run(_run(executor, args, target, module, module_args, printer))
+
+
+def run_via_owner(args: argparse.Namespace, module: str, module_args: dict[str, Any], printer: Any) -> int | None:
+    """The run as a job of the state directory's live owner (console, daemon), printed the
+    same; ``None`` with no owner, or options only this process can carry out."""
+    from ftltui.api.cli_client import run_via_owner as via_owner
+    from ftltui.commands.common import inventory_sources
+    from ftltui.paths import state_dir_path
+
+    return via_owner(args, state_dir_path(getattr(args, "state_dir", None)), module, module_args,
+                     inventory_sources(args), printer)
 
 
 async def _run(executor: Any, args: argparse.Namespace, target: Any, module: str, module_args: dict[str, Any],
