@@ -1,0 +1,33 @@
+"""Serving the API from a console session: a console that owns its state directory is
+an owner like the daemon, so other ``ftl-tui`` commands become its clients and their
+jobs show in the console live (they are jobs of the session's own queue).
+
+Uses only the session's public surface (``queue``, ``state_dir``, ``warning``); a face
+(the TUI) calls :func:`serve_session` after the session opened and closes the server
+before the session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from ftltui.api.local_operations import LocalOperations
+from ftltui.api.operations import inventory_key
+from ftltui.api.server import ApiServer
+
+if TYPE_CHECKING:
+    from ftltui.console.session import ConsoleSession
+
+
+async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str], *,
+                        readonly: bool = False) -> ApiServer | None:
+    """The started server, or ``None`` when the session does not own a shared state
+    directory (another process did, and it fell back to a private temporary one)."""
+    await session.ready()
+    if session.queue is None or session.warning is not None:
+        return None
+    ops = LocalOperations(session.queue, inventory_sources=[inventory_key(s) for s in inventory_sources],
+                          readonly=readonly)
+    server = ApiServer(session.state_dir, ops, readonly=readonly)
+    await server.start()
+    return server
