@@ -100,12 +100,13 @@ def handle(args: argparse.Namespace) -> int:
     book_action = {"add": _add, "rm": _remove, "pause": _pause, "resume": _resume}[args.schedule_cmd]
     if args.schedule_cmd == "add":
         split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
-        if split:  # add's own options after CRON: argparse's REMAINDER took them with the command
+        if args.words and args.words[0].startswith("-"):  # add's own options after CRON: REMAINDER took them
             try:
                 args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]])
             except SystemExit as exc:  # a usage error, printed by the parser
                 return exc.code if isinstance(exc.code, int) else 5
         _take_state_dir(args)
+        _check_add(args)  # a typo is reported even while another process owns the state
     from ftltui.state import StateStore
 
     try:
@@ -137,8 +138,11 @@ def _take_state_dir(args: argparse.Namespace) -> None:
             return
 
 
-def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
+def _check_add(args: argparse.Namespace) -> None:
+    """Turn the words into what will be stored (``args.argv``, ``args.notify``, ``args.zone``),
+    checking each part, before the state directory is opened."""
     from ftltui.schedule.command import absolutize
+    from ftltui.schedule.model import validate_new
 
     own = sorted({w.split("=", 1)[0] for w in args.words} & ADD_OPTIONS)
     if own:
@@ -146,9 +150,16 @@ def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
                             f"(schedule add CRON {own[0]} ... {' '.join(args.words[:2])} ...)")
     if not args.words:
         raise ScheduleError("schedule add: give the command to run after CRON: run ..., play ... or drift scan ...")
-    cwd = os.getcwd()
-    sched = book.add(args.cron, absolutize(args.words, cwd), tz=args.tz or local_zone(), misfire=args.misfire,
-                     overlap=args.allow_overlap, cwd=cwd, paused=args.paused, notify=_notify_of(args, cwd))
+    args.cwd = os.getcwd()
+    args.zone = args.tz or local_zone()
+    args.notify = _notify_of(args, args.cwd)
+    validate_new(args.cron, args.words, args.zone, args.misfire, args.notify)
+    args.argv = absolutize(args.words, args.cwd)
+
+
+def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
+    sched = book.add(args.cron, args.argv, tz=args.zone, misfire=args.misfire, overlap=args.allow_overlap,
+                     cwd=args.cwd, paused=args.paused, notify=args.notify)
     if args.json:
         print_json(_record(sched))
     else:

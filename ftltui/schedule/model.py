@@ -92,6 +92,19 @@ def validate_timing(cron: str, tz: str, misfire: str) -> None:
         raise ScheduleError(f"misfire policy {misfire!r}: expected one of {', '.join(MISFIRE_POLICIES)}")
 
 
+def validate_new(cron: str, argv: list[str], tz: str, misfire: str, notify: Any = None) -> None:
+    """Everything :meth:`ScheduleBook.add` checks, without a store (the CLI checks before
+    it knows whether it may write)."""
+    from ftltui.schedule.command import check_command
+
+    validate_timing(cron, tz, misfire)
+    check_command(argv)
+    if notify is not None:
+        from ftltui.schedule.notify import check_notify
+
+        check_notify(notify, Schedule(cron=cron, argv=list(argv)).kind)
+
+
 class ScheduleBook:
     """CRUD on the ``schedules`` table; every write is durable when it returns."""
 
@@ -104,18 +117,10 @@ class ScheduleBook:
             overlap: bool = False, cwd: str = "", paused: bool = False, notify: Any = None) -> Schedule:
         """Validate timing, command (:func:`ftltui.schedule.command.check_command`) and
         notification (:func:`ftltui.schedule.notify.check_notify`), then store."""
-        from ftltui.schedule.command import check_command
-
-        validate_timing(cron, tz, misfire)
-        check_command(argv)
+        validate_new(cron, argv, tz, misfire, notify)
         now = float(self.clock())
         sched = Schedule(cron=cron, argv=list(argv), tz=tz, misfire=misfire, overlap=overlap, paused=paused,
-                         cwd=cwd, created=now, anchor=now)
-        if notify is not None:
-            from ftltui.schedule.notify import check_notify
-
-            check_notify(notify, sched.kind)
-            sched.notify = notify.doc()
+                         cwd=cwd, created=now, anchor=now, notify=notify.doc() if notify is not None else {})
         sched.id = self.table.insert(sched.doc())
         return sched
 

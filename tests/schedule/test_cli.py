@@ -148,6 +148,8 @@ def test_owned_state_dir_names_the_owner(capsys, sd) -> None:
         code, _, err = cli(capsys, "schedule", "add", "@daily", "run", "all", "-m", "ping", *sd)
         assert code == 4
         assert f"state directory is in use by pid {holder.pid}: schedules are changed by the process that owns it" in err
+        code, _, err = cli(capsys, "schedule", "add", "61 * * * *", "run", "all", *sd)  # a typo: said first
+        assert code == 4 and "cron field 1 (minute)" in err
         assert cli(capsys, "schedule", "list", *sd)[:2] == (0, "no schedules (add one: ftl-tui schedule add --help)\n")
     finally:
         os.kill(holder.pid, signal.SIGKILL)
