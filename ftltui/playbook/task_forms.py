@@ -49,14 +49,20 @@ def split_words(text: str) -> list[_Word]:
 
     An empty piece (a second space, an empty line) sticks to the word before it, so
     joining the words again gives the original spacing back, and a removed ``k=v`` word
-    takes its trailing spaces with it (ansible-playbook's results, measured).
+    takes its trailing spaces with it (ansible-playbook's results, measured). A lone ``\\``
+    outside quotes is a line continuation: dropped, and its line ends without a newline.
     """
     words: list[_Word] = []
     open_quote = ""
     closers: list[str] = []
+    continued = False  # the line before held a lone backslash outside quotes: no newline after it
     for n, line in enumerate(text.split("\n")):
+        joined, continued = continued, False
         for i, piece in enumerate(line.split(" ")):
-            sep = "\n" if i == 0 and n > 0 else " "
+            if piece == "\\" and not open_quote:  # Ansible drops it and joins the next line to this one
+                continued = True
+                continue
+            sep = ("" if joined and not piece else " " if joined else "\n") if i == 0 and n > 0 else " "
             if words and (open_quote or closers or not piece):
                 words[-1].text += sep + piece
             else:
@@ -249,6 +255,8 @@ def _action_value(value: Any, file: str, data: Any, key: str) -> tuple[str, dict
         raise PlaybookError(f"{key}: expected 'MODULE key=value ...' or a mapping with 'module:'", at)
     try:
         words = split_words(value.strip())
+        if not words or not words[0].text.strip():
+            raise ValueError("expected 'MODULE key=value ...' or a mapping with 'module:'")
         head = words[0].text.strip()
         rest = "".join(w.sep + w.text for w in words[1:])[1:]
         return head, parse_kv(rest, head) if rest.strip() else {}
