@@ -6,6 +6,7 @@ playbook's variables (``template`` renders here with them; ``copy``/``template``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -172,6 +173,11 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
         module = "copy"
     elif name == "copy" and args.get("src") and not args.get("remote_src"):
         args = dict(args, src=str(find_source(pc, scope, "files", str(args["src"]))))
+    elif name == "copy" and args.get("content") is not None and not isinstance(args["content"], str):
+        # Ansible's copy action writes a list or dict as JSON, anything else as its text
+        # ("{{ flags }}\n" is the list itself: Jinja2 drops the newline)
+        value = args["content"]
+        args = dict(args, content=json.dumps(value) if isinstance(value, (list, dict)) else str(value))
 
     def on_event(ev: Any) -> None:
         if isinstance(ev, OutputLine):

@@ -9,6 +9,7 @@ renders them when they are read.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,7 +28,10 @@ def fact_vars(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def host_layer(pc: PlayRun, name: str) -> dict[str, Any]:
-    """What ``hostvars[name]`` holds: inventory, facts, include_vars, set_fact, extra vars."""
+    """What ``hostvars[name]`` holds in ansible-core 2.19: inventory, facts, include_vars,
+    set_fact/registered, extra vars and the run-wide magic variables; never the play's
+    ``vars``/``vars_files``, role defaults or role vars (checked against ansible-playbook:
+    ``hostvars[h].some_play_var`` is undefined there too)."""
     ex = pc.executor
     st = pc.run.host(name)
     out: dict[str, Any] = dict(getattr(ex, "var_defaults", {}) or {})
@@ -37,9 +41,33 @@ def host_layer(pc: PlayRun, name: str) -> dict[str, Any]:
     out.update(st.fact_vars)
     out.update(getattr(ex, "extra_vars", {}) or {})
     out.update(pc.options.extra_vars)
+    out.update(run_magic(pc))
     out["inventory_hostname"] = name
     out["inventory_hostname_short"] = name.split(".")[0]
     out["group_names"] = _group_names(pc, name)
+    return out
+
+
+def run_magic(pc: PlayRun) -> dict[str, Any]:
+    """Magic variables that are the same for every host of the run (``hostvars`` shows
+    them too). Not provided: ``ansible_version`` (ftl-tui is not Ansible),
+    ``ansible_config_file`` (no ansible.cfg is read), ``inventory_file``/``inventory_dir``."""
+    out: dict[str, Any] = {
+        "groups": _groups(pc),
+        "playbook_dir": str(pc.base_dir),
+        "ansible_check_mode": pc.options.check,
+        "ansible_diff_mode": pc.options.diff,
+        "ansible_run_tags": list(pc.options.tags) or ["all"],
+        "ansible_skip_tags": list(pc.options.skip_tags),
+        "ansible_verbosity": pc.options.verbosity,
+        "ansible_forks": pc.options.forks,
+        "ansible_playbook_python": sys.executable,
+    }
+    sources = getattr(pc.inventory, "sources", None)
+    if sources:
+        out["ansible_inventory_sources"] = [os.path.abspath(str(x)) for x in sources]
+    if pc.options.limit:
+        out["ansible_limit"] = pc.options.limit
     return out
 
 
@@ -66,7 +94,10 @@ class HostVars(Mapping[str, Any]):
 
 
 def _group_names(pc: PlayRun, name: str) -> list[str]:
-    return sorted(g for g in pc.inventory_host(name).groups if g not in ("all", "ungrouped"))
+    """The host's groups but ``all``; ``ungrouped`` only when it is in no other group."""
+    names = sorted(g for g in pc.inventory_host(name).groups if g != "all")
+    others = [g for g in names if g != "ungrouped"]
+    return others if others else names
 
 
 def _groups(pc: PlayRun) -> dict[str, list[str]]:
@@ -116,21 +147,13 @@ def magic_vars(pc: PlayRun, host: str, scope: Scope) -> dict[str, Any]:
         "inventory_hostname": host,
         "inventory_hostname_short": host.split(".")[0],
         "group_names": _group_names(pc, host),
-        "groups": _groups(pc),
+        **run_magic(pc),
         "hostvars": HostVars(pc),
         "play_hosts": batch,
         "ansible_play_batch": batch,
         "ansible_play_hosts": play_hosts,
         "ansible_play_hosts_all": list(pc.all_hosts),
         "ansible_play_name": pc.play.label,
-        "ansible_check_mode": pc.options.check,
-        "ansible_diff_mode": pc.options.diff,
-        "ansible_run_tags": list(pc.options.tags) or ["all"],
-        "ansible_skip_tags": list(pc.options.skip_tags),
-        "ansible_verbosity": pc.options.verbosity,
-        "ansible_forks": pc.options.forks,
-        "ansible_playbook_python": sys.executable,
-        "playbook_dir": str(pc.base_dir),
         "omit": OMIT,
     }
     role = scope.role

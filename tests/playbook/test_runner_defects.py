@@ -133,3 +133,16 @@ def test_handlers_under_tags_and_skip_tags(tmp_path: Path, tags: list[str]) -> N
     assert banners(f_text) == banners(a_text)
     assert "PLAY RECAP" in f_text
     assert (f_rc, f_recap) == (a_rc, a_recap)
+
+
+def test_hostvars_holds_what_ansible_puts_there(tmp_path: Path) -> None:
+    """Play vars, vars_files, role defaults and role vars are not in hostvars (undefined in
+    Ansible too); facts, include_vars, extra vars and the run's magic variables are."""
+    inv = local_inventory(tmp_path, ["a", "b"], "[g]\na\n")
+    a_rc, a_recap, a_text = ansible(DEFECTS / "hostvars.yml", inv, tmp_path / "ansible", "-l", "a,b")
+    f_rc, f_recap = ftl(DEFECTS / "hostvars.yml", inv, tmp_path / "ftl", PlayOptions(limit="a,b"))
+    assert a_recap, a_text[-3000:]
+    theirs, mine = tree(tmp_path / "ansible"), tree(tmp_path / "ftl")
+    assert '"UNDEF"' in theirs["a/other"] and "ansible_limit" in theirs["a/keys"]
+    assert mine == theirs
+    assert (f_rc, f_recap) == (a_rc, a_recap)
