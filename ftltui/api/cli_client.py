@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ftltui.api.client import ApiClient, ApiError, OwnerGone, StreamEnded
 from ftltui.api.operations import inventory_key
@@ -42,7 +43,7 @@ async def connect_owner(state_dir: Path) -> ApiClient | None:
         return None
     try:
         return await ApiClient.connect(state_dir)
-    except (OSError, asyncio.TimeoutError, OwnerGone):
+    except (TimeoutError, OSError, OwnerGone):
         return None  # a dead owner's socket, or one starting/stopping: behave as with no owner
     except ApiError as exc:
         raise FtlError(f"the owner of {state_dir} refused this client: {exc}") from None
@@ -146,7 +147,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
 async def _cancel(client: ApiClient, job_id: int) -> None:
     try:
         await asyncio.wait_for(client.request("jobs.cancel", id=job_id), 10)
-    except (FtlError, asyncio.TimeoutError):
+    except (TimeoutError, FtlError):
         pass
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, Self
 
 from ftltui import __version__
 from ftltui.api import protocol as p
@@ -68,7 +69,7 @@ class ApiClient:
         try:
             writer.write(p.encode(p.Hello(protocol, f"ftl-tui {__version__}", ("streams",), readonly)))
             answer = await asyncio.wait_for(_read(reader), timeout)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as exc:
             writer.close()
             raise OwnerGone(f"the owner of {Path(state_dir)} did not answer the hello ({type(exc).__name__})") from None
         except BaseException:
@@ -90,7 +91,7 @@ class ApiClient:
         except (ConnectionError, OSError):
             pass
 
-    async def __aenter__(self) -> ApiClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -6,7 +6,8 @@ the same rows from the same store, so a client prints exactly what an owner prin
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ftltui.errors import StateError
 

@@ -9,8 +9,9 @@ it without the server changing.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ftltui.api.job_views import job_record, job_rows
 from ftltui.api.operations import (

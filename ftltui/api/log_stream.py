@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ftltui.api.operations import OwnerOperations
 from ftltui.api.outbox import Outbox

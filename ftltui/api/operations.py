@@ -11,9 +11,10 @@ events and where its log file is. Everything crossing this boundary is JSON-read
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from ftltui.api.protocol import E_BAD_REQUEST, ProtocolError
 

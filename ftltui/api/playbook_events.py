@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ftltui.playbook import events as pe
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shape(name: str) -> tuple[type, dict[str, bool]] | None:
     """The event class of a record name and, per field, whether it is a tuple."""
     cls = getattr(pe, name, None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE = 1024 * 1024  # bytes of one JSON body; bigger is a broken or hostile peer
@@ -136,8 +136,8 @@ class ErrorMessage:
     message: str
 
 
-Message = Union[Hello, Welcome, Request, Response, StreamEvent, StreamEvents, Dropped, StreamEnd, Cancel,
-                ErrorMessage]
+Message = (Hello | Welcome | Request | Response | StreamEvent | StreamEvents | Dropped | StreamEnd | Cancel
+           | ErrorMessage)
 
 TYPE_NAMES: dict[type, str] = {
     Hello: "hello", Welcome: "welcome", Request: "request", Response: "response", StreamEvent: "event", StreamEvents: "events",

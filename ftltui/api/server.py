@@ -22,8 +22,8 @@ import asyncio
 import functools
 import logging
 import os
-from pathlib import Path
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, Self
 
 from ftltui import __version__
 from ftltui.api import protocol as p
@@ -37,7 +37,13 @@ from ftltui.api.operations import (
     job_id_arg,
 )
 from ftltui.api.outbox import HARD_LIMIT, LIVE_LIMIT, Outbox
-from ftltui.api.socket_path import bind_private, file_identity, peer_uid, socket_path, unlink_if_ours
+from ftltui.api.socket_path import (
+    bind_private,
+    file_identity,
+    peer_uid,
+    socket_path,
+    unlink_if_ours,
+)
 from ftltui.errors import FtlError
 
 log = logging.getLogger("ftltui.api")
@@ -94,7 +100,7 @@ class ApiServer:
             unlink_if_ours(self.path, self._identity)
         self._server = None
 
-    async def __aenter__(self) -> ApiServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -128,7 +134,7 @@ async def _refuse(writer: asyncio.StreamWriter, code: str, message: str) -> None
     try:
         writer.write(p.encode(p.ErrorMessage(None, code, message)))
         await asyncio.wait_for(writer.drain(), 2.0)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         pass
     writer.close()
 
@@ -168,7 +174,7 @@ class ClientSession:
             self.outbox.close()
             try:
                 await asyncio.wait_for(writer_task, 5.0)
-            except (asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, ConnectionError):
                 writer_task.cancel()
             self.writer.close()
 
@@ -180,7 +186,7 @@ class ClientSession:
     async def _handshake(self) -> bool:
         try:
             hello = await asyncio.wait_for(self._read(), self.server.hello_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.send(p.ErrorMessage(None, p.E_HELLO_REQUIRED, f"no hello within {self.server.hello_timeout:g}s"))
             return False
         except p.ProtocolError as exc:
@@ -276,7 +282,7 @@ class ClientSession:
             self.send(p.ErrorMessage(req.id, exc.code, exc.message))
         except FtlError as exc:
             self.send(p.ErrorMessage(req.id, p.E_FAILED, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - an owner bug must not kill the server
+        except Exception as exc:
             log.exception("api request %s failed", req.op)
             self.send(p.ErrorMessage(req.id, p.E_INTERNAL, f"{req.op}: internal error ({type(exc).__name__})"))
 

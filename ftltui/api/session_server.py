@@ -9,7 +9,8 @@ before the session.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ftltui.api.local_operations import LocalOperations
 from ftltui.api.operations import inventory_key

@@ -17,9 +17,9 @@ import os
 import socket
 import stat
 import struct
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ftltui.api.protocol import SOCKET_NAME
 from ftltui.errors import Location, StateError

@@ -38,7 +38,7 @@ def start_daemon(state: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def ftl(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FTL, *args, "--state-dir", str(state)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*FTL, *args, "--state-dir", str(state)], capture_output=True, text=True, timeout=120, check=False)
 
 
 async def submit(state: Path, cmd: str) -> int:
@@ -91,7 +91,7 @@ def test_second_owner_is_refused_while_the_daemon_runs(state: Path) -> None:
     daemon = start_daemon(state)
     try:
         second = subprocess.run([*FTL, "daemon", "-i", INVENTORY, "--state-dir", str(state)],
-                                capture_output=True, text=True, timeout=60)
+                                capture_output=True, text=True, timeout=60, check=False)
     finally:
         stop(daemon)
     assert second.returncode == 4 and "in use by pid" in second.stderr

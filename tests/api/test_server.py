@@ -14,7 +14,6 @@ import pytest
 
 from ftltui.api import protocol as p
 from ftltui.api.client import ApiClient, ApiError, StreamEnded
-from ftltui.api.local_operations import LocalOperations
 from ftltui.api.server import ApiServer
 from ftltui.api.socket_path import reachable
 from ftltui.errors import StateError
@@ -59,9 +58,8 @@ async def test_stale_socket_is_replaced_and_a_non_socket_refused(tmp_path: Path,
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(str(state / "api.sock"))  # a dead owner's socket: bound, nobody listening
     dead.close()
-    async with ApiServer(state, owner.server.ops):
-        async with await ApiClient.connect(state) as client:
-            assert (await client.request("owner.info"))["pid"] == os.getpid()
+    async with ApiServer(state, owner.server.ops), await ApiClient.connect(state) as client:
+        assert (await client.request("owner.info"))["pid"] == os.getpid()
     assert not (state / "api.sock").exists()  # closing removes our own socket
     (state / "api.sock").write_text("not a socket")
     with pytest.raises(StateError, match="not a socket"):
@@ -73,9 +71,8 @@ async def test_long_state_dir_path(tmp_path: Path, owner) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     deep.mkdir(parents=True)
     assert len(str(deep / "api.sock")) > 108
-    async with ApiServer(deep, owner.server.ops):
-        async with await ApiClient.connect(deep) as client:
-            assert await client.request("jobs.list") == []
+    async with ApiServer(deep, owner.server.ops), await ApiClient.connect(deep) as client:
+        assert await client.request("jobs.list") == []
 
 
 async def test_other_uid_is_refused(owner) -> None:
@@ -234,10 +231,9 @@ async def test_logs_stream_survives_a_damaged_log_and_batches_big_ones(owner) ->
     async with await ApiClient.connect(owner.state_dir) as client:
         job_id = await _run_job(client, "true")
         await asyncio.wait_for(owner.queue.wait(job_id), 60)
-        with open(owner.store.log_path(job_id), "ab") as fh:
-            fh.write(b'{"event": "OutputLine", "text": "torn\n')
-            for i in range(6000):
-                fh.write(json.dumps({"event": "Note", "n": i, "pad": "x" * 100}).encode() + b"\n")
+        lines = [b'{"event": "OutputLine", "text": "torn\n']
+        lines.extend(json.dumps({"event": "Note", "n": i, "pad": "x" * 100}).encode() + b"\n" for i in range(6000))
+        await asyncio.to_thread(_append, owner.store.log_path(job_id), b"".join(lines))
         records = [m.event async for m in client.stream("jobs.logs", id=job_id)]
     assert sum(r["event"] == "log.unreadable" for r in records) == 1
     assert [r["n"] for r in records if r["event"] == "Note"] == list(range(6000))
@@ -258,3 +254,8 @@ async def test_one_client_cannot_open_unbounded_streams(owner) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         assert (await client.request("jobs.show", id=job_id))["id"] == job_id  # the connection still works
         await owner.queue.cancel(job_id)
+
+
+def _append(path: Path, data: bytes) -> None:
+    with open(path, "ab") as fh:
+        fh.write(data)
