@@ -131,7 +131,7 @@ def parse_module_args(module: str, text: str | None, forced: list[str] | None = 
                 spec = ansible_spec(module) or spec
     except KeyError:
         return {}  # the executor reports the unknown module with the list of known ones
-    known = set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases}
+    known = spec.known_args()
     return parse_kv(text or "", spec.free_form, known)
 
 
