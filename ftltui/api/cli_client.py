@@ -70,8 +70,8 @@ def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | Non
 
 
 def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
-    """``jobs list`` / ``jobs logs`` through the owner; ``None`` with no owner."""
-    from ftltui.commands.common import EXIT_OK
+    """``jobs list|logs|cancel|purge`` through the owner; ``None`` with no owner."""
+    from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, print_json
     from ftltui.commands.jobs import print_job_rows, print_log_record
 
     async def listing(client: ApiClient) -> int:
@@ -84,7 +84,23 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
                 print_log_record(msg.event, args.json)
         return EXIT_OK
 
-    return _with_owner(state_dir, listing if args.jobs_cmd == "list" else logs)
+    async def cancel(client: ApiClient) -> int:
+        job = await client.request("jobs.cancel", id=args.id)
+        print(f"job {args.id}: {job['state']}")  # as when this process owns the store
+        return EXIT_OK
+
+    async def purge(client: ApiClient) -> int:
+        from ftltui.commands.jobs import parse_age
+
+        seconds = parse_age(args.older_than)
+        if seconds is None:
+            return EXIT_BAD_INPUT
+        n = (await client.request("jobs.purge", older_than=seconds))["archived"]
+        print_json({"archived": n}) if args.json else print(f"archived {n} finished job(s)")
+        return EXIT_OK
+
+    work = {"list": listing, "logs": logs, "cancel": cancel, "purge": purge}[args.jobs_cmd]
+    return _with_owner(state_dir, work)
 
 
 # ``play`` (playbooks) options a playbook job of the owner carries

@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.jobs_cmd in ("list", "logs"):  # a live owner answers: the same output, live
+    if args.jobs_cmd in ("list", "logs", "cancel", "purge"):  # a live owner answers: the same output, live
         from ftltui.api.cli_client import jobs_via_owner
 
         code = jobs_via_owner(args, state_dir_of(args))
@@ -294,15 +294,22 @@ def _failed_hosts(args: argparse.Namespace) -> list[str]:
     return sorted(set(bad))
 
 
+def parse_age(text: str) -> float | None:
+    """``--older-than``: seconds from an age like 30m, 12h or 7d (None, said on stderr, if not one)."""
+    text = text.strip()
+    try:
+        return float(text[:-1]) * UNITS[text[-1]] if text[-1] in UNITS else float(text)
+    except (ValueError, IndexError):
+        error(f"--older-than: expected an age like 30m, 12h or 7d, got {text!r}")
+        return None
+
+
 def _purge(args: argparse.Namespace) -> int:
     from ftltui.jobs import JobQueue
     from ftltui.state import StateStore
 
-    text = args.older_than.strip()
-    try:
-        seconds = float(text[:-1]) * UNITS[text[-1]] if text[-1] in UNITS else float(text)
-    except (ValueError, IndexError):
-        error(f"--older-than: expected an age like 30m, 12h or 7d, got {text!r}")
+    seconds = parse_age(args.older_than)
+    if seconds is None:
         return EXIT_BAD_INPUT
     store = StateStore.open(state_dir_of(args))
 

@@ -70,8 +70,10 @@ def test_jobs_commands_print_the_same_through_the_owner(state: Path) -> None:
         ids = [asyncio.run(submit(state, "echo one; echo two >&2")), asyncio.run(submit(state, "exit 3"))]
         for job_id in ids:
             asyncio.run(wait_done(state, job_id))
+        ids.append(asyncio.run(submit(state, "sleep 60")))
         via_owner = {args: ftl(state, *args) for args in (
-            ("jobs", "list"), ("jobs", "list", "--json"), ("jobs", "list", "--state", "failed", "--json"),
+            ("jobs", "cancel", str(ids[2])), ("jobs", "cancel", "99"), ("jobs", "purge", "--older-than", "30d"),
+            ("jobs", "purge", "--older-than", "abc"), ("jobs", "list"), ("jobs", "list", "--json"), ("jobs", "list", "--state", "failed", "--json"),
             ("jobs", "logs", str(ids[0])), ("jobs", "logs", str(ids[1]), "--json"),
             ("jobs", "logs", "-f", str(ids[0])), ("jobs", "logs", "99"))}
     finally:
@@ -82,7 +84,8 @@ def test_jobs_commands_print_the_same_through_the_owner(state: Path) -> None:
         alone = ftl(state, *args)  # no owner now: the command reads the store itself
         assert (through.returncode, through.stdout) == (alone.returncode, alone.stdout), args
     rows = json.loads(via_owner[("jobs", "list", "--json")].stdout)
-    assert [r["state"] for r in rows] == ["succeeded", "failed"]
+    assert [r["state"] for r in rows] == ["succeeded", "failed", "cancelled"]  # cancelled by the owner at once
+    assert via_owner[("jobs", "cancel", str(ids[2]))].stdout == f"job {ids[2]}: cancelled\n"
     assert "one" in via_owner[("jobs", "logs", str(ids[0]))].stdout
     assert via_owner[("jobs", "logs", "99")].returncode == 4
 
