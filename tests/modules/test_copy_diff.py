@@ -9,8 +9,10 @@ Every task's printed diff and host lines must be the same, and so must the recap
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -44,8 +46,8 @@ PLAYBOOK = """
     - name: right content, other mode
       copy: {content: "old\\nsame\\n", dest: "{{ out }}/{{ inventory_hostname }}/attrs", mode: "0600"}
     - name: right content, other owner and group
-      copy: {content: "old\\nsame\\n", dest: "{{ out }}/{{ inventory_hostname }}/attrs", owner: nobody,
-             group: nogroup}
+      copy: {content: "old\\nsame\\n", dest: "{{ out }}/{{ inventory_hostname }}/attrs", owner: "{{ other_user }}",
+             group: "{{ other_group }}"}
     - name: right content, symbolic mode that changes nothing
       copy: {content: "old\\nsame\\n", dest: "{{ out }}/{{ inventory_hostname }}/same", mode: "u=rw"}
     - name: src with the same content, other mode
@@ -77,6 +79,7 @@ def test_check_diff_prints_what_ansible_playbook_prints(sshbed, tmp_path: Path) 
     play = tmp_path / "copy_diff.yml"
     play.write_text(PLAYBOOK)
     printed = {}
+    other = pwd.getpwnam("nobody")  # an owner and group the files do not have (as named on this system)
     for side in ("ansible", "ftl-tui"):
         out = Path(tempfile.mkdtemp(prefix=f"ftl-copydiff-{side}-", dir="/var/tmp"))
         out.chmod(0o777)
@@ -95,8 +98,9 @@ def test_check_diff_prints_what_ansible_playbook_prints(sshbed, tmp_path: Path) 
             cmd = [sys.executable, "-m", "ftltui", "play"]
         try:
             p = subprocess.run([*cmd, str(play), "-i", str(inv), "-C", "-D", "-e", f"out={out}", "-e", f"src={src}",
-                                "-e", f"same_src={same_src}"], cwd=tmp_path, env=env, capture_output=True,
-                               text=True, timeout=300)
+                                "-e", f"same_src={same_src}", "-e", f"other_user={other.pw_name}", "-e",
+                                f"other_group={grp.getgrgid(other.pw_gid).gr_name}"],
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
         finally:
             shutil.rmtree(out, ignore_errors=True)
         text = p.stdout.replace(str(out), "<out>").replace(str(src.parent), "<src>")
