@@ -242,7 +242,11 @@ def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
     if t == "NoHostsMatched":
         return [(job, "", "note", "skipping: no hosts matched")]
     if t == "Included":
-        return [(job, "", "note", safe_text(f"included: {ev.file} for {', '.join(ev.hosts)}", max_line))]
+        item = f" => (item={ev.label})" if getattr(ev, "label", None) is not None else ""
+        return [(job, "", "note", safe_text(f"included: {ev.file} for {', '.join(ev.hosts)}{item}", max_line))]
+    if t == "TaskRetrying":
+        return [(job, safe_text(ev.host), "status",
+                 safe_text(f"FAILED - RETRYING: {ev.name} ({ev.retries_left} retries left).", max_line))]
     if t == "PlaybookWarning":
         return [(job, safe_text(ev.host or ""), "note", safe_text(f"[WARNING]: {ev.text}", max_line))]
     if t == "PlaybookFinished":

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from runner_oracle import CORPUS, ansible, ftl, local_inventory, tree
 
+from ftltui.jobs.play_record import log_lines
 from ftltui.playbook.options import PlayOptions
 from ftltui.playbook.output_text import TextOutput
 
@@ -71,6 +72,9 @@ def test_labels_includes_retries_no_log_and_one_expression_templates(tmp_path: P
     assert f_rc == a_rc
     assert a_tree["a/tpl-bx"] == "True"  # the case that found the defect, as Ansible writes it
     assert not any("s3cret" in repr(e) for e in res["events"] if type(e).__name__ == "TaskRetrying")
+    logs = [line[3] for e in res["events"] for line in log_lines("job", e)]  # the console's Logs pane
+    assert "FAILED - RETRYING: retry in role (1 retries left)." in logs
+    assert any(line.startswith("included: /") and line.endswith("=> (item=3)") for line in logs)
 
 
 def test_retry_lines_show_the_attempt_at_vvv(tmp_path: Path) -> None:
