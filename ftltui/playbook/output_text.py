@@ -109,6 +109,14 @@ def coloured_diff(lines: list[str]) -> list[str]:
     return out
 
 
+def file_and_line(path: str) -> str:
+    """``file:line`` of a ``file:line:col`` place: what ansible-playbook's ``task path:`` shows."""
+    head, sep, tail = path.rpartition(":")
+    if sep and tail.isdigit() and head.rpartition(":")[2].isdigit():
+        return head
+    return path
+
+
 def is_debug(action: str) -> bool:
     return action.rsplit(".", 1)[-1] == "debug"
 
@@ -204,7 +212,7 @@ class TextOutput:
         self.tasks[e.task_id] = e
         self._banner(f"{'RUNNING HANDLER' if e.handler else 'TASK'} [{e.label}]")
         if self.verbosity >= 2 and e.path:
-            self._line(f"task path: {safe_text(e.path)}")
+            self._line(f"task path: {safe_text(file_and_line(e.path))}")
 
     def on_Included(self, e: ev.Included) -> None:
         item = "" if e.label is None else f" => (item={safe_text(e.label)})"

@@ -78,11 +78,15 @@ def test_labels_includes_retries_no_log_and_one_expression_templates(tmp_path: P
 
 
 def test_retry_lines_show_the_attempt_at_vvv(tmp_path: Path) -> None:
-    """-vvv: every retry line carries the failed attempt's result (not under no_log)."""
+    """-vvv: every retry line carries the failed attempt's result (not under no_log);
+    ``task path:`` lines name file and line."""
     res = side_by_side(DEFECTS / "retries.yml", tmp_path, "-vvv", hosts=("a",), verbosity=3)
     theirs = retry_blocks(without_config_line(res["ansible"][3]))
     assert len(theirs) == 4 and all("Result was" in b[0] for b in theirs)
     assert retry_blocks(res["ftl"][3].splitlines()) == theirs
+    paths = [[line for line in text.splitlines() if line.startswith("task path: ")]  # file:line, no column
+             for text in (res["ansible"][3], res["ftl"][3])]
+    assert paths[0] and paths[1] == paths[0]
     assert res["ftl"][1] == res["ansible"][1]
 
 
