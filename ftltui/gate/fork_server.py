@@ -125,11 +125,23 @@ class ForkServer:
             return
         self.accepting = False
         self.sel.unregister(self.listener)
-        if self._still_ours():  # a successor may have renamed its socket over ours: keep that one
-            try:
+        # under the gates' start lock: a successor may be renaming its socket over ours right now
+        lock = -1
+        try:
+            import fcntl
+
+            lock = os.open(self.path[: -len(".sock")] + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except (OSError, ImportError):
+            pass
+        try:
+            if self._still_ours():  # else it is a successor's: keep it
                 os.unlink(self.path)
-            except OSError:
-                pass
+        except OSError:
+            pass
+        finally:
+            if lock >= 0:
+                os.close(lock)
         self.listener.close()
 
     # -- connections ------------------------------------------------------------------
