@@ -49,7 +49,12 @@ async def connect_owner(state_dir: Path) -> ApiClient | None:
         raise FtlError(f"the owner of {state_dir} refused this client: {exc}") from None
 
 
-def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]]) -> int | None:
+def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]], *,
+                owner_gone_exit: int | None = EXIT_OWNER_GONE) -> int | None:
+    """``work`` with a client of the owner, ``None`` when there is none. If the owner dies
+    meanwhile: said on stderr and ``owner_gone_exit`` (``None``: raised, for commands
+    whose exit statuses mean something else, such as drift's)."""
+
     async def go() -> int | None:
         client = await connect_owner(state_dir)
         if client is None:
@@ -59,8 +64,10 @@ def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | Non
         except OwnerGone as exc:
             from ftltui.commands.common import error
 
+            if owner_gone_exit is None:
+                raise OwnerGone(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)") from None
             error(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)")
-            return EXIT_OWNER_GONE
+            return owner_gone_exit
         except ApiError as exc:
             raise FtlError(str(exc)) from None
         finally:
@@ -234,3 +241,46 @@ def state_dir_of_args(args: argparse.Namespace) -> Path:
     from ftltui.paths import state_dir_path
 
     return state_dir_path(getattr(args, "state_dir", None))
+
+
+# ``drift scan`` options a scan job of the owner carries (its drift config is the state dir's)
+DRIFT_SCAN_DELEGABLE = frozenset({"pattern", "json", "inventory", "state_dir", "func", "drift_command", "command",
+                                  "command_parser", "ansible_config", "vault_keyring", "demo_noted"})
+
+
+def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
+    """``drift scan PATTERN`` as a scan job of the owner: (job id, ScanResult) rebuilt from
+    the job's summary and the snapshots' records (read from the store, read-only);
+    ``None`` with no owner, another inventory or options only this process carries."""
+    from ftltui.commands.common import inventory_sources
+
+    if not _only_options(args, args.pattern, DRIFT_SCAN_DELEGABLE):
+        return None
+    sources = inventory_sources(args)
+    state_dir = state_dir_of_args(args)
+    outcome: list[tuple[int, Any]] = []
+
+    async def scan(client: ApiClient) -> int | None:
+        if not await _same_inventory(client, sources):
+            return None
+        ref = await client.request("drift.scan", pattern=args.pattern)
+        end = StreamEnded()
+        async for _ in client.stream("jobs.watch", end, id=ref["id"]):
+            pass  # the end carries the summary; live events are for views
+        summary = (end.result or {}).get("summary") or {}
+        outcome.append((int(ref["id"]), await asyncio.to_thread(_scan_result, state_dir, summary)))
+        return 0
+
+    if _with_owner(state_dir, scan, owner_gone_exit=None) is None:
+        return None
+    return outcome[0]
+
+
+def _scan_result(state_dir: Path, summary: dict[str, Any]) -> Any:
+    from ftltui.drift.collect import ScanResult
+    from ftltui.drift.store import open_store
+
+    with open_store(state_dir, readonly=True) as store:
+        metas = {host: store.meta(snap_id) for host, snap_id in (summary.get("snapshots") or {}).items()}
+    return ScanResult(metas, dict(summary.get("failed") or {}), list(summary.get("run_ids") or []),
+                      bool(summary.get("cancelled")))

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("pattern", help="host pattern")
     s.add_argument("--forks", type=positive_int, default=50, metavar="N", help="hosts scanned at once (default 50)")
     _common(s, json=True)
-    s.set_defaults(func=_guard(handle_scan))
+    s.set_defaults(func=_guard(handle_scan), command_parser=s)
 
     b = dsub.add_parser("baseline", help="pin snapshots as baselines")
     b.add_argument("pattern", nargs="?", default=None, help="hosts whose latest (or --snapshot) is pinned")
@@ -152,6 +152,12 @@ def handle_scan(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r\x1b[K[{done}/{total}] {host} {'ok' if ok else 'FAILED'}")
             sys.stderr.flush()
 
+    from ftltui.api.cli_client import drift_scan_via_owner
+
+    scanned = drift_scan_via_owner(args)  # a live owner scans as its job; printed the same
+    if scanned is not None:
+        job_id, result = scanned
+        return print_scan(args, job_id, result, len(hosts))
     with _store(args, readonly=False) as store:
         job_id, result = asyncio.run(run_scan(
             inv, hosts, store, cfg, forks=args.forks, pattern=args.pattern,
@@ -159,6 +165,11 @@ def handle_scan(args: argparse.Namespace) -> int:
         ))
     if tty:
         sys.stderr.write("\r\x1b[K")
+    return print_scan(args, job_id, result, len(hosts))
+
+
+def print_scan(args: argparse.Namespace, job_id: int | None, result: Any, total: int) -> int:
+    """``drift scan``'s report and exit status, for a scan run here or by the owner."""
     if args.json:
         print_json({"job_id": job_id, **result.to_dict()})
     else:
@@ -167,7 +178,7 @@ def handle_scan(args: argparse.Namespace) -> int:
             print(f"{host}: snapshot {meta.id}, {meta.count} resources{warn}")
         for host, reason in sorted(result.failed.items()):
             print(f"{host}: FAILED {reason}")
-        print(f"{len(result.snapshots)} of {len(hosts)} host(s) scanned" + (f" (job {job_id})" if job_id else ""))
+        print(f"{len(result.snapshots)} of {total} host(s) scanned" + (f" (job {job_id})" if job_id else ""))
     return EXIT_CLEAN if result.ok else EXIT_ERROR
 
 

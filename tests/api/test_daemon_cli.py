@@ -162,3 +162,28 @@ def test_daemon_fires_a_once_a_second_schedule_on_the_real_clock(state: Path) ->
         stop(daemon)
     done = [r for r in rows if r["state"] == "succeeded"]
     assert len(done) >= 2 and {r["title"] for r in done} == {"ping on localhost"}, rows
+
+
+def _scan_shape(text: str) -> str:
+    """What two scans of one host share: not snapshot/run/job ids, hashes, times or counts."""
+    import re
+
+    text = re.sub(r"\bs[0-9a-f]{12}\b", "SNAP", text)
+    text = re.sub(r'"[0-9a-f]{12}"', '"RUN"', text)  # engine run ids
+    text = re.sub(r'"(time|content_hash)": [^,\n]+', r'"\1": X', text)
+    text = re.sub(r"\b\d+ resources|\"count\": \d+", "N", text)
+    return re.sub(r"job[ _\"id:]+\d+", "job J", text)
+
+
+def test_drift_scan_through_the_owner_is_its_job_and_prints_as_alone(state: Path) -> None:
+    daemon = start_daemon(state)
+    try:
+        through = [ftl(state, "drift", "scan", "localhost", "-i", INVENTORY, *extra) for extra in ((), ("--json",))]
+        jobs = json.loads(ftl(state, "jobs", "list", "--json").stdout)
+    finally:
+        stop(daemon)
+    alone = [ftl(state, "drift", "scan", "localhost", "-i", INVENTORY, *extra) for extra in ((), ("--json",))]
+    for a, b in zip(through, alone):
+        assert (a.returncode, _scan_shape(a.stdout)) == (b.returncode, _scan_shape(b.stdout))
+    assert [j["title"] for j in jobs] == ["drift scan localhost"] * 2
+    assert json.loads(through[1].stdout)["job_id"] == jobs[1]["id"]  # the owner's job, reported as such
