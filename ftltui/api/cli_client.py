@@ -1,11 +1,11 @@
 """Headless commands as clients of a live owner: same output, same exit status.
 
 When a state directory has an owner (a console, a daemon) listening on its socket,
-``jobs list``, ``jobs logs [-f]``, ``run`` and ``play`` (playbooks) ask it instead of
-opening the files themselves: ``jobs`` prints the owner's rows and log records with the
-very printers it uses when reading the store itself; ``run`` and ``play`` submit a job
-to the owner and print the job's events with their own printers, so nothing a script
-sees changes.
+``jobs list|logs|cancel|purge``, ``run``, ``play`` (playbooks) and ``drift scan`` ask it
+instead of opening the files themselves: ``jobs`` prints the owner's rows and log records
+with the very printers it uses when reading the store itself; ``run``, ``play`` and
+``drift scan`` submit a job to the owner and print the job's events (or its result) with
+their own printers, so nothing a script sees changes.
 With no owner these functions return ``None`` and the command goes on as before.
 
 If the owner dies mid-stream the command says so (its pid, what to run next) and
