@@ -26,6 +26,7 @@ from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
 from ftltui.tui.app_commands import CommandsMixin
+from ftltui.tui.app_drift import DriftCommandsMixin
 from ftltui.tui.commands import History, Registry
 from ftltui.tui.history import (
     MAX_LINE,
@@ -60,7 +61,7 @@ class QuitScreen(ConfirmScreen):
     """The running-jobs question before quitting (never two on the stack)."""
 
 
-class FtlApp(CommandsMixin):
+class FtlApp(CommandsMixin, DriftCommandsMixin):
     CSS_PATH = "app.tcss"
     TITLE = "ftl-tui"
     # Only the app's own palette: Textual's system commands (Quit, Keys, Maximize,

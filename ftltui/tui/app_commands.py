@@ -6,87 +6,26 @@ Kept apart from ``app.py`` so the App class stays about lifecycle and events; ev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
-
-from textual.app import App
+from typing import Any
 
 from ftltui.console.run_args import parse_run_words, run_args_problem
-from ftltui.console.session import ConsoleSession
-from ftltui.drift.model import DriftReport
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
-from ftltui.inventory import Inventory
 from ftltui.jobs.play_record import PlayRecord
-from ftltui.tui.commands import PANES, CommandError, History, Registry
-from ftltui.tui.main_screen import MainScreen
-from ftltui.tui.messages import (
-    DriftAction,
-    HostDetailsRequested,
-    JobAction,
-    RunRequested,
-)
+from ftltui.tui.app_base import ConsoleAppBase
+from ftltui.tui.commands import PANES, CommandError
+from ftltui.tui.messages import HostDetailsRequested, JobAction, RunRequested
 from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.screens.host_detail import HostDetailScreen
 from ftltui.tui.screens.play_form import PlayRequest
 from ftltui.tui.screens.run_form import RunFormScreen, RunRequest
-from ftltui.tui.vault_prompt import VaultAsker
-from ftltui.tui.widgets.drift_pane import DriftPane
-from ftltui.tui.widgets.inventory_pane import InventoryPane, InventoryTree
-from ftltui.tui.widgets.jobs_pane import JobsPane
-from ftltui.tui.widgets.logs_pane import LogsPane
+from ftltui.tui.widgets.inventory_pane import InventoryTree
 
 DESTRUCTIVE = {"cancel": "Cancel job {id}?", "purge": "Purge finished job {id} from the list?"}
 
 
-class CommandsMixin(App[int]):
-    """The base of :class:`~ftltui.tui.app.FtlApp`: its commands, on the app's session."""
-
-    services: ConsoleSession
-    registry: Registry
-    history: History
-    sources: list[str]
-    snapshot_mode: bool
-    clock: Callable[[], float]
-    ansible_config: Any
-    vault_asker: VaultAsker
-    drift_report_cache: DriftReport | None
-
-    if TYPE_CHECKING:  # defined by FtlApp (lifecycle, themes, help)
-        def load_inventory(self) -> Any: ...
-        def switch_theme(self, name: str) -> bool: ...
-        def show_help(self) -> None: ...
-        def refresh_header(self) -> None: ...
-        def action_request_quit(self) -> None: ...
-
-    # -- the screen and its panes, typed ------------------------------------------------
-    @property
-    def main(self) -> MainScreen:
-        for s in self.screen_stack:
-            if isinstance(s, MainScreen):
-                return s
-        raise LookupError("main screen not mounted")
-
-    def jobs_pane(self) -> JobsPane:
-        return self.main.query_one(JobsPane)
-
-    def logs_pane(self) -> LogsPane:
-        return self.main.query_one(LogsPane)
-
-    def inventory_pane(self) -> InventoryPane:
-        return self.main.query_one(InventoryPane)
-
-    def drift_pane(self) -> DriftPane:
-        return self.main.query_one(DriftPane)
-
-    @property
-    def inventory(self) -> Inventory | None:
-        """The session's inventory (None until the first load succeeded)."""
-        return self.services.inventory
-
-    @property
-    def play_records(self) -> dict[int, PlayRecord]:
-        """Playbook job -> its matrix, kept by the session's feed."""
-        return self.services.play_records
+class CommandsMixin(ConsoleAppBase):
+    """The ``:`` commands, the run/play/job requests of the panes (drift: :mod:`ftltui.tui.app_drift`)."""
 
     def run_command_line(self, line: str) -> None:
         try:
@@ -379,63 +318,3 @@ class CommandsMixin(App[int]):
         elif action == "purge" and result.done:
             self.jobs_pane().remove(job_id)
         self.notify(result.message, severity="information" if result.done else "warning")
-
-    def on_drift_action(self, event: DriftAction) -> None:
-        self.drift_action(event.action, event.host or "all")
-
-    def drift_action(self, action: str, pattern: str) -> None:
-        """scan (a queued job) | baseline (pin latest) | accept (confirm first) | details."""
-        if action == "accept":
-            def answer(yes: bool | None) -> None:
-                if yes:
-                    self.run_worker(self._drift_async("accept", pattern), group="drift")
-
-            self.push_screen(ConfirmScreen(f"Accept the drift shown now on {pattern}? "
-                                           "(exact entries are added to the ignore file)"), answer)
-            return
-        self.run_worker(self._drift_async(action, pattern), group="drift")
-
-    async def _drift_async(self, action: str, pattern: str) -> None:
-        services = self.services
-        try:
-            await services.ready()
-            if action == "scan":
-                job = await services.submit_drift_scan(pattern)
-                self.jobs_pane().upsert(job)
-                self.drift_pane().set_note(f"scanning {pattern} (job {job.id})…")
-                self.notify(f"job {job.id} queued: {job.title}")
-            elif action == "baseline":
-                pinned = services.drift_pin(pattern)  # the pane follows the session's DriftChanged
-                self.notify(pinned.message, severity="information" if pinned.hosts else "warning")
-            elif action == "accept":
-                accepted = services.drift_accept(pattern)
-                self.notify(accepted.message)
-            elif action == "details":
-                await self.open_drift_host(pattern)
-        except FtlError as exc:
-            self.notify(safe_text(str(exc)), severity="error")
-
-    def refresh_drift(self) -> None:
-        """Rebuild the drift pane's hosts x severity table (the report is built off the loop)."""
-        if self.services.queue is None or self.inventory is None:
-            return
-        self.run_worker(self._refresh_drift(), group="drift-report", exclusive=True)
-
-    async def _refresh_drift(self) -> None:
-        try:
-            report = await self.services.drift_report_async("all")
-        except Exception as exc:  # a damaged snapshot must not stop the console
-            self.notify(safe_text(str(exc)), title="drift", severity="warning")
-            return
-        self.drift_report_cache = report
-        self.drift_pane().show_report(report)
-
-    async def open_drift_host(self, host: str) -> None:
-        from ftltui.tui.screens.drift_host import DriftHostScreen
-
-        report = self.drift_report_cache
-        if report is None:
-            report = await self.services.drift_report_async("all")
-        changes = [c for c in report.changes if c.host == host]
-        basis = next((c.basis for c in report.comparisons if c.host == host), "")
-        self.push_screen(DriftHostScreen(host, changes, basis, report.problems.get(host, [])))
