@@ -171,9 +171,12 @@ class Strategy:
         if batch and failed * 100.0 / len(batch) > float(pct):
             self.pc.ended = self.pc.stop_playbook = True
 
-    async def flush_handlers(self) -> None:
+    async def flush_handlers(self, hosts: list[str] | None = None) -> None:
+        """Run the notified handlers (for ``hosts`` only: a ``meta: flush_handlers`` whose
+        ``when`` held on some hosts)."""
         force = _truthy(self.pc.play.keywords.get("force_handlers"))
-        await flush(self.pc, self._run_handler, force=force, only=self.only)
+        only = self.only if hosts is None else [h for h in hosts if self.only is None or h in self.only]
+        await flush(self.pc, self._run_handler, force=force, only=only)
 
     async def _run_handler(self, entry: HandlerEntry, hosts: list[str]) -> None:
         await self.run_on_hosts(entry.task, entry.scope, hosts, handler=True)

@@ -125,10 +125,8 @@ def test_conditionals_must_give_a_boolean(tmp_path: Path) -> None:
 
 
 def banners(text: str) -> list[str]:
-    """TASK and RUNNING HANDLER banners in order, without the meta tasks' (named flush*:
-    ansible-playbook prints a meta task's banner once per host, ftl-tui none)."""
-    return [line.split(" *")[0] for line in text.splitlines()
-            if line.startswith(("TASK [", "RUNNING HANDLER [")) and not line.startswith("TASK [flush")]
+    """TASK and RUNNING HANDLER banners in order."""
+    return [line.split(" *")[0] for line in text.splitlines() if line.startswith(("TASK [", "RUNNING HANDLER ["))]
 
 
 @pytest.mark.parametrize("tags", [["-t", "one"], ["-t", "all,never"], ["-t", "four"], ["--skip-tags", "skipme,two"]],
@@ -153,4 +151,15 @@ def test_hostvars_holds_what_ansible_puts_there(tmp_path: Path) -> None:
     theirs, mine = tree(tmp_path / "ansible"), tree(tmp_path / "ftl")
     assert '"UNDEF"' in theirs["a/other"] and "ansible_limit" in theirs["a/keys"]
     assert mine == theirs
+    assert (f_rc, f_recap) == (a_rc, a_recap)
+
+
+def test_meta_tasks_print_and_run_as_the_linear_strategy_does(tmp_path: Path) -> None:
+    """A banner per host for noop/flush_handlers/end_host (skipping where ``when`` is
+    false), one for clear_facts/end_play whose ``when`` is judged on the first host."""
+    res = side_by_side(DEFECTS / "meta.yml", tmp_path, hosts=("a", "b", "c"))
+    a_rc, a_recap, _, a_text = res["ansible"]
+    f_rc, f_recap, _, f_text = res["ftl"]
+    assert a_text.count("TASK [meta]") > 4, a_text[-3000:]
+    assert f_text.splitlines() == without_config_line(a_text)
     assert (f_rc, f_recap) == (a_rc, a_recap)
