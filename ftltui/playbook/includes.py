@@ -2,7 +2,7 @@
 
 The file (or role) name, ``when`` and the loop are evaluated for each host; hosts that
 include the same file with the same variables run it together, in the order the
-includes were first seen (Ansible's "included: FILE for host1, host2"). The include's
+includes were first seen (Ansible's "included: /ABS/FILE for host1, host2 => (item=..)"). The include's
 ``vars`` and loop variable reach the included tasks; its other keywords reach them only
 through ``apply``, as documented.
 """
@@ -45,9 +45,9 @@ class _Inclusion:
 
 
 async def run_include(strategy: Strategy, task: Task, scope: Scope, hosts: list[str]) -> None:
-    """The include's own TASK banner and per-host result (skipped, failed, or ok once, even
-    for a loop), then every ``included: ...`` line, then each inclusion's tasks in turn:
-    ansible-playbook's order."""
+    """The include's own TASK banner and per-host result (skipped, failed, or ok: counted
+    once per item included), then every ``included: ...`` line, then each inclusion's tasks
+    in turn: ansible-playbook's order."""
     pc = strategy.pc
     action = builtin_name(task.action)
     tid = pc.run.new_task_id()
