@@ -23,7 +23,7 @@ from typing import Any
 
 from ftltui.api.client import ApiClient, ApiError, OwnerGone, StreamEnded
 from ftltui.api.operations import inventory_key
-from ftltui.api.protocol import StreamEvent
+from ftltui.api.protocol import E_TOO_LARGE, StreamEvent
 from ftltui.api.run_events import RunCollector
 from ftltui.api.socket_path import socket_path
 from ftltui.errors import FtlError
@@ -81,8 +81,14 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
     from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, print_json
     from ftltui.commands.jobs import print_job_rows, print_log_record
 
-    async def listing(client: ApiClient) -> int:
-        print_job_rows(await client.request("jobs.list", states=list(args.state or [])), args.json)
+    async def listing(client: ApiClient) -> int | None:
+        try:
+            rows = await client.request("jobs.list", states=list(args.state or []))
+        except ApiError as exc:
+            if exc.code == E_TOO_LARGE:
+                return None  # more rows than one message holds: read the store itself, as with no owner
+            raise
+        print_job_rows(rows, args.json)
         return EXIT_OK
 
     async def logs(client: ApiClient) -> int:

@@ -259,3 +259,20 @@ async def test_one_client_cannot_open_unbounded_streams(owner) -> None:
 def _append(path: Path, data: bytes) -> None:
     with open(path, "ab") as fh:
         fh.write(data)
+
+
+async def test_jobs_list_larger_than_one_message_still_prints_every_row(owner, capsys) -> None:
+    """A store keeps up to 20k finished jobs: their rows can exceed the 1 MiB message
+    bound, and the command then reads the store itself rather than failing."""
+    from ftltui.cli import main
+
+    await asyncio.gather(*(owner.queue.enqueue("noop", {}, title="t" * 900) for _ in range(1500)))  # ~1.8 MB of rows
+    await asyncio.wait_for(owner.queue.drain(), 120)
+    async with await ApiClient.connect(owner.state_dir) as client:
+        with pytest.raises(ApiError) as err:
+            await client.request("jobs.list")
+    assert err.value.code == p.E_TOO_LARGE
+    code = await asyncio.to_thread(main, ["jobs", "list", "--json", "--state-dir", str(owner.state_dir)])
+    import json
+
+    assert code == 0 and len(json.loads(capsys.readouterr().out)) == 1500
