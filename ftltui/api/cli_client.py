@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,9 +160,8 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         collector = RunCollector(printer)
         end = StreamEnded()
         try:
-            async for msg in client.stream("jobs.logs", end, id=ref["id"], follow=True):
-                if isinstance(msg, StreamEvent):
-                    collector.feed(msg.event)
+            async for rec in job_records(client, ref["id"], end):
+                collector.feed(rec)
         except asyncio.CancelledError:  # Ctrl-C: as in-process, the run stops
             await asyncio.shield(_cancel(client, ref["id"]))
             raise
@@ -216,8 +215,8 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         finished: PlaybookFinished | None = None
         end = StreamEnded()
         try:
-            async for msg in client.stream("jobs.logs", end, id=ref["id"], follow=True):
-                event = playbook_event(msg.event) if isinstance(msg, StreamEvent) else None
+            async for rec in job_records(client, ref["id"], end):
+                event = playbook_event(rec)
                 if event is not None:
                     finished = event if isinstance(event, PlaybookFinished) else finished
                     output(event)
@@ -290,3 +289,31 @@ def _scan_result(state_dir: Path, summary: dict[str, Any]) -> Any:
         metas = {host: store.meta(snap_id) for host, snap_id in (summary.get("snapshots") or {}).items()}
     return ScanResult(metas, dict(summary.get("failed") or {}), list(summary.get("run_ids") or []),
                       bool(summary.get("cancelled")))
+
+
+async def job_records(client: ApiClient, job_id: int, end: StreamEnded) -> AsyncIterator[dict[str, Any]]:
+    """A job's log records, followed to its end, complete: a record too big for one
+    message is read from the log file itself (this process runs as the owner's user)."""
+    log_file: str | None = None
+    async for msg in client.stream("jobs.logs", end, id=job_id, follow=True):
+        if not isinstance(msg, StreamEvent):
+            continue
+        rec = msg.event
+        if rec.get("event") == "log.oversized" and isinstance(rec.get("offset"), int):
+            if log_file is None:
+                log_file = str((await client.request("jobs.show", id=job_id)).get("log") or "")
+            whole = await asyncio.to_thread(_line_at, log_file, rec["offset"])
+            rec = whole if whole is not None else rec
+        yield rec
+
+
+def _line_at(path: str, offset: int) -> dict[str, Any] | None:
+    import json
+
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            rec = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) else None

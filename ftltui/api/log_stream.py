@@ -33,9 +33,9 @@ def _read(path: Any, pos: int) -> bytes:
         return b""
 
 
-def _record(line: bytes) -> dict[str, Any]:
+def _record(line: bytes, offset: int) -> dict[str, Any]:
     if len(line) > MAX_MESSAGE - 1024:
-        return {"event": "log.oversized", "bytes": len(line)}
+        return {"event": "log.oversized", "bytes": len(line), "offset": offset}
     try:
         rec = json.loads(line)
     except ValueError:
@@ -46,9 +46,11 @@ def _record(line: bytes) -> dict[str, Any]:
 async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Callable[[list[dict[str, Any]]], None],
                      *, follow: bool, offset: int = 0) -> dict[str, Any]:
     """Send each record after byte ``offset``, in batches; returns the stream's end: where
-    it stopped, and the job's end when it has one."""
+    it stopped, and the job's end when it has one. A record too big for a message is
+    sent as ``{"event": "log.oversized", "offset": N}``: where a client on this machine
+    reads it from the file itself."""
     path = ops.log_path(job_id)
-    pos, quiet, ended = offset, 0, False
+    pos, quiet, ended, skipping = offset, 0, False, False
     pending = b""
     while not outbox.closed:
         await outbox.space()
@@ -56,16 +58,21 @@ async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Ca
         data = await asyncio.to_thread(_read, path, pos + len(pending))
         if data:
             pending += data
+            if skipping:  # the rest of a line already announced as oversized
+                nl = pending.find(b"\n")
+                cut = len(pending) if nl < 0 else nl + 1
+                pos, pending, skipping = pos + cut, pending[cut:], nl < 0
             end = pending.rfind(b"\n") + 1
             batch: list[dict[str, Any]] = []
-            size = 0
-            for line in pending[:end].splitlines():
+            size, at = 0, pos
+            for line in pending[:end].split(b"\n")[:-1]:
+                line_at, at = at, at + len(line) + 1
                 if not line.strip():
                     continue
                 if batch and size + len(line) > BATCH_BYTES:
                     send(batch)
                     batch, size = [], 0
-                rec = _record(line)
+                rec = _record(line, line_at)
                 batch.append(rec)
                 size += len(line)
                 if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
@@ -74,12 +81,11 @@ async def stream_log(ops: OwnerOperations, job_id: int, outbox: Outbox, send: Ca
                 send(batch)
             pos += end
             pending = pending[end:]
-            if len(pending) > MAX_MESSAGE:  # a line without end, bigger than any record: skip it
-                send([{"event": "log.oversized", "bytes": len(pending)}])
-                pos += len(pending)
-                pending = b""
+            if len(pending) > MAX_MESSAGE:  # a line bigger than any message: announce it, skip to its end
+                send([{"event": "log.oversized", "bytes": len(pending), "offset": pos}])
+                pos, pending, skipping = pos + len(pending), b"", True
             quiet = 0
-            if data and len(data) == CHUNK:
+            if len(data) == CHUNK:
                 continue
         if not follow or ended:
             break

@@ -90,3 +90,18 @@ def test_ctrl_c_of_a_run_client_cancels_its_job_as_in_process(tmp_path: Path) ->
         stop(daemon)
     assert client.returncode == 130 and "interrupted" in err, err
     assert [j["state"] for j in jobs] == ["cancelled"]
+
+
+def test_a_result_bigger_than_one_message_prints_whole_through_the_owner(tmp_path: Path) -> None:
+    """3 MB of output in one host result: the log stream announces it as oversized and
+    the client reads it from the log file; the output equals run alone."""
+    state = tmp_path / "state"
+    args = ("run", "localhost", "-m", "shell", "-a", "head -c 3000000 /dev/zero | tr '\\\\0' x; echo")
+    daemon = start_daemon(state)
+    try:
+        through = ftl(state, *args, "-i", INVENTORY)
+    finally:
+        stop(daemon)
+    alone = ftl(tmp_path / "alone", *args, "-i", INVENTORY)
+    assert through.returncode == alone.returncode == 0
+    assert normal(through.stdout) == normal(alone.stdout) and len(through.stdout) > 3_000_000
