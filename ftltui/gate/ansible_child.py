@@ -19,61 +19,9 @@ TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations onl
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Tuple
 
+from ftltui.gate.ansible_warm import WARM_PACKAGES, ansible_packages
+
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a cancelled module
-
-
-# codecs modules open files with (ini_file: utf-8-sig): looked up once in the warm parent,
-# each child finds them in the codec registry instead of importing them (~5 ms a task)
-WARM_CODECS = ("utf-8-sig", "latin-1", "ascii", "utf-16", "idna")
-
-
-def warm_stdlib() -> None:
-    """What children would otherwise import anew on every task, done once in the parent."""
-    import codecs
-
-    for name in WARM_CODECS:
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            pass
-
-
-# (name, __path__) of the ansible packages the warm parent imported: what a child extends
-# with its module bundle (found once here instead of scanning ~700 sys.modules every task)
-WARM_PACKAGES = []  # type: List[Tuple[str, Any]]
-
-
-def _ansible_packages() -> List[Tuple[str, Any]]:
-    out = []
-    for name, mod in list(sys.modules.items()):
-        if name in ("ansible", "ansible_collections") or name.startswith(("ansible.", "ansible_collections.")):
-            path = getattr(mod, "__path__", None)
-            if path is not None:
-                out.append((name, path))
-    return out
-
-
-def warm_interpreter(base_dir: str, names: List[str]) -> None:
-    """Make this process the warm parent of module children: ``names`` imported from the base bundle.
-
-    Used by the gate (when it runs modules itself) and by the fork server. The gate runs
-    with -S; modules import third-party libraries as under Ansible, so site comes back.
-    """
-    import importlib
-    import site
-
-    site.main()
-    sys.path.insert(0, base_dir)
-    for name in names:
-        importlib.import_module(name)
-    warm_stdlib()
-    WARM_PACKAGES[:] = _ansible_packages()
-    import gc
-
-    # objects that exist now stay out of the collector: a forked child that runs
-    # a collection would otherwise copy every page holding one of them
-    gc.collect()
-    gc.freeze()
 
 
 PYC_TAG = "ftl-pyc-tag"  # bundle member naming the cache tag its .pyc members were compiled for
@@ -126,52 +74,6 @@ def _read_path(path: str) -> str:
             return f.read().decode("utf-8", "replace")
     except OSError:
         return ""
-
-
-def preimport_parents(mdir: str, fqn: str) -> None:
-    """Import a module's parent packages from its bundle in the warm parent, once per bundle.
-
-    Finding and importing ``ansible_collections.<ns>.<coll>.plugins.modules`` from the
-    zip cost each child ~1.5 ms. Only packages whose ``__init__.py`` in the bundle is
-    empty (the stubs the controller writes) are imported here: no collection code ever runs
-    in the parent. Children still put their own bundle first on every package path.
-    """
-    if not mdir.endswith(".zip"):
-        return
-    import importlib
-    import zipfile
-
-    parts = fqn.split(".")[:-1]
-    with zipfile.ZipFile(mdir) as zf:
-        sizes = {info.filename: info.file_size for info in zf.infolist()}
-    chain = []
-    for i in range(1, len(parts) + 1):
-        name = ".".join(parts[:i])
-        if name in sys.modules:
-            continue
-        if sizes.get("/".join(parts[:i]) + "/__init__.py") != 0:
-            return  # real package code: the child imports it, as before
-        chain.append(name)
-    if not chain:
-        return
-    added = []  # an already imported parent looks into this bundle too, for now
-    for name, path in WARM_PACKAGES:
-        sub = os.path.join(mdir, *name.split("."))
-        path.append(sub)
-        added.append((path, sub))
-    sys.path.append(mdir)
-    try:
-        for name in chain:
-            importlib.import_module(name)
-    finally:
-        sys.path.remove(mdir)
-        for path, sub in added:
-            path.remove(sub)
-    for name in chain:  # as for every package: a child's search path is its own bundle (and the base)
-        path = getattr(sys.modules[name], "__path__", None)
-        if isinstance(path, list):
-            del path[:]
-    WARM_PACKAGES[:] = _ansible_packages()
 
 
 def _reset_signals() -> None:
@@ -373,7 +275,7 @@ def _python_child(mdir: str, bdir: str, fresh: bool, fqn: str, loader: str, para
     # packages imported during the warm-up only search the base bundle: let them see this one
     # (a zip bundle: a missing "archive.zip/sub/dir" entry just finds nothing)
     in_zip = mdir.endswith(".zip")
-    for name, path in (_ansible_packages() if fresh or not WARM_PACKAGES else WARM_PACKAGES):
+    for name, path in (ansible_packages() if fresh or not WARM_PACKAGES else WARM_PACKAGES):
         sub = os.path.join(mdir, *name.split("."))
         if in_zip or os.path.isdir(sub):
             try:

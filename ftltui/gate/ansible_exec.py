@@ -23,7 +23,8 @@ import threading
 
 from ftltui.gate.ansible_child import (_child, _exec_child, _python_child, _read_all, _read_path, _reap_group,
                                        _script_argv, _spare_main, _wait, _write_members,
-                                       bundle_digest, importable_in_place, warm_interpreter)
+                                       bundle_digest, importable_in_place)
+from ftltui.gate.ansible_warm import warm_interpreter
 
 # seconds a fork server waits for work before it exits (the request's ``server_idle`` wins;
 # 0 there: no server, the gate imports basic itself)

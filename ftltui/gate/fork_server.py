@@ -37,7 +37,8 @@ import struct
 import sys
 import time
 
-from ftltui.gate.ansible_child import _reap_group, _spare_main, preimport_parents, warm_interpreter
+from ftltui.gate.ansible_child import _reap_group, _spare_main
+from ftltui.gate.ansible_warm import preimport_parents, warm_interpreter
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every start: annotations only
 if TYPE_CHECKING:
