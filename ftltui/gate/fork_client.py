@@ -128,6 +128,7 @@ class ForkClient:
                 raise ServerGone(first.get("error"))
             raise RuntimeError(first.get("error"))
         pid = int(first["pid"])
+        ended = {}  # type: Dict[str, Any]  # the server's last line: status, lingering, cpu_ms
 
         def block() -> int:
             try:
@@ -135,18 +136,18 @@ class ForkClient:
             except OSError:
                 last = None
             if last is None or "status" not in last:
-                from ftltui.gate.ansible_child import _killpg
                 import signal
+
+                from ftltui.gate.ansible_child import _killpg
 
                 _killpg(pid, signal.SIGKILL)
                 raise RuntimeError("the fork server exited while the module ran (pid %d)" % pid)
-            block.lingering = int(last.get("lingering") or 0)  # type: ignore[attr-defined]
-            block.cpu_ms = last.get("cpu_ms")  # type: ignore[attr-defined]
+            ended.update(last)
             return int(last["status"])
 
         status, killed = wait_cancellable(pid, cancel, block)
-        return {"status": status, "lingering": getattr(block, "lingering", 0), "cancelled": killed,
-                "cpu_ms": getattr(block, "cpu_ms", None)}
+        return {"status": status, "lingering": int(ended.get("lingering") or 0), "cancelled": killed,
+                "cpu_ms": ended.get("cpu_ms")}
 
     def _start(self, force: bool) -> Any:
         """Start a server (one per key: the others wait on the lock, then connect to it)."""

@@ -38,12 +38,23 @@ m.exit_json(changed=False, pid=os.getpid(), ppid=os.getppid(), env=os.environ.ge
 """
 
 
+NAP = """#!/usr/bin/python
+import os, time
+from ansible.module_utils.basic import AnsibleModule
+m = AnsibleModule(argument_spec={'tag': {}})
+open(m.params['tag'], 'w').write(str(os.getpid()))
+time.sleep(300)
+m.exit_json(changed=False)
+"""
+
+
 @pytest.fixture(scope="module")
 def colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("fscolls")
     mods = root / "ansible_collections" / "ftl" / "fs" / "plugins" / "modules"
     mods.mkdir(parents=True)
     (mods / "who.py").write_text(WHO)
+    (mods / "nap.py").write_text(NAP)
     old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
     yield mods
@@ -91,12 +102,13 @@ def test_gates_of_one_user_share_a_server_and_each_call_is_a_fresh_child(colls: 
 class Private:
     """A ForkClient over a cache directory of the test's, with the bundles of ftl.fs.who in it."""
 
-    def __init__(self, root: Path, mods: Path, idle: float = 60.0, key: str = "") -> None:
+    def __init__(self, root: Path, mods: Path, idle: float = 60.0, key: str = "", module: str = "ftl.fs.who",
+                 tag: str = "t") -> None:
         from ftltui.ansible_modules.run import ansible_spec, module_args
 
         root.mkdir(mode=0o700, exist_ok=True)
         self.root = root
-        self.spec = ansible_spec("ftl.fs.who")
+        self.spec = ansible_spec(module)
         assert self.spec is not None
         self.b = bundle.build(self.spec.name, self.spec.path)
         self.base = root / f"ab-{self.b.base.digest}.zip"
@@ -106,7 +118,7 @@ class Private:
                 path.write_bytes(data)
         self.key = key or server_key(self.b.base.digest, "test")
         self.client = ForkClient(str(root), self.key, str(self.base), list(bundle.BASE_ROOTS), idle)
-        self.args = module_args(self.spec, {"tag": "t"}, check=False)
+        self.args = module_args(self.spec, {"tag": tag}, check=False)
         self.work = root / "work"
         self.work.mkdir(exist_ok=True)
 
@@ -265,3 +277,29 @@ def test_no_server_when_turned_off(colls: Path, monkeypatch: pytest.MonkeyPatch)
         assert status == "ok" and res["ppid"] == _gate_pid(f) and res["left"] is None
     finally:
         f.close()
+
+
+def test_a_server_that_dies_mid_call_fails_that_call_and_takes_its_module_along(colls: Path, tmp_path: Path) -> None:
+    import signal
+
+    marker = tmp_path / "nap.pid"
+    p = Private(tmp_path / "cache", colls, module="ftl.fs.nap", tag=str(marker))
+    out: list[Any] = []
+
+    def call() -> None:
+        try:
+            out.append(p.client.run(p.job(), threading.Event()))
+        except RuntimeError as exc:
+            out.append(str(exc))
+
+    t = threading.Thread(target=call)
+    t.start()
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    server = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    os.kill(server, signal.SIGKILL)
+    t.join(60)
+    assert not t.is_alive() and out and "fork server exited while the module ran" in str(out[0])
+    assert _gone(child)  # the gate killed the module's session
