@@ -12,7 +12,7 @@ import gc
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import work
 from textual.binding import Binding
@@ -50,6 +50,9 @@ from ftltui.vault import VaultKeyring
 
 FLUSH_SECONDS = 0.08
 LogLine = tuple[str, str, str, str]  # job, host, stream, text: what the Logs pane takes
+
+if TYPE_CHECKING:
+    from ftltui.api.server import ApiServer
 
 
 def inventory_name(sources: list[str]) -> str:
@@ -98,6 +101,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
             self.state_dir, clock=self.clock, vault=self.vault_asker.keyring,
             key_passphrase=KeyPassphrasePrompt(self), ansible_config=ansible_config)  # asks once per key
         self.services.subscribe(self._pending.append)
+        self._api_server: ApiServer | None = None  # started with the session (start_services)
         self.events_seen = 0
         self.drift_report_cache: DriftReport | None = None
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
@@ -134,6 +138,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
     @work(group="services")
     async def start_services(self) -> None:
         await self.services.open()
+        await self._serve_api()
         if self.services.warning:
             self.notify(self.services.warning, title="state", severity="warning", timeout=10)
         jobs = self.jobs_pane()
@@ -145,10 +150,24 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
             self.notify(safe_text(str(exc)), title="drift", severity="warning")
         self.refresh_header()
 
+    async def _serve_api(self) -> None:
+        """Own the state dir for other ``ftl-tui`` processes too: a ``play`` or ``run`` in
+        another terminal becomes a job of this console instead of failing "in use"."""
+        from ftltui.api.session_server import serve_session
+
+        try:
+            self._api_server = await serve_session(self.services, self.sources)
+        except Exception as exc:  # the console works without it; say why others cannot attach
+            self._api_server = None
+            self.notify(safe_text(f"other ftl-tui commands cannot use this state dir: {exc}"),
+                        title="api", severity="warning", timeout=10)
+
     async def on_unmount(self) -> None:
         import asyncio
 
         gc.unfreeze()  # frozen objects are never collected: give them back (tests run many apps)
+        if self._api_server is not None:
+            await self._api_server.close()
 
         try:  # quitting must not hang on a stuck host: give cancellation 10 s, then leave
             await asyncio.wait_for(self.services.close(), 10)
