@@ -17,7 +17,7 @@ import threading
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ftltui.gate.ansible_warm import WARM_PACKAGES, ansible_packages
 
@@ -100,6 +100,81 @@ def _apply_caller(job: Dict[str, Any]) -> None:
             os.chdir(job["cwd"])
         except OSError:
             pass
+
+
+class SpareChild:
+    """At most one child forked ahead of the next task from the warm parent, waiting on a
+    pipe for its job (:func:`_spare_main`): the fork and the child's set-up are then off
+    the next task's critical path. Used by the gate (request threads: ``fork_lock`` keeps
+    its forks one at a time) and by the fork server (one thread)."""
+
+    def __init__(self, fork_lock: Any = None) -> None:
+        self._held: Optional[Tuple[int, int]] = None  # (pid, write end of its job pipe)
+        self._lock = threading.Lock()
+        self._fork_lock = fork_lock
+
+    def fork(self) -> Tuple[int, int]:
+        """A new spare child, now."""
+        r, w = os.pipe()
+        if self._fork_lock is not None:
+            with self._fork_lock:
+                pid = os.fork()
+        else:
+            pid = os.fork()
+        if pid == 0:
+            _spare_main(r)  # never returns
+        os.close(r)
+        return pid, w
+
+    def take(self) -> Tuple[int, int]:
+        """The waiting spare if it is alive, else a child forked now."""
+        with self._lock:
+            spare, self._held = self._held, None
+        if spare is not None:
+            try:
+                got, _ = os.waitpid(spare[0], os.WNOHANG)
+            except ChildProcessError:
+                got = spare[0]
+            if got == 0:
+                return spare
+            os.close(spare[1])  # it died waiting (killed from outside)
+        return self.fork()
+
+    def replenish(self) -> None:
+        """Fork the next spare unless one waits (after a result went out: on nobody's clock)."""
+        with self._lock:
+            if self._held is not None:
+                return
+        spare: Optional[Tuple[int, int]] = self.fork()  # not under the lock: a fork takes a while
+        with self._lock:
+            if self._held is None:
+                self._held, spare = spare, None
+        if spare is not None:  # another thread put one there meanwhile: this one is not needed
+            _dismiss(spare)
+
+    def drop(self) -> None:
+        """Let the waiting spare go (it was forked before something it needs was imported)."""
+        with self._lock:
+            spare, self._held = self._held, None
+        if spare is not None:
+            _dismiss(spare)
+
+    def forget(self, pid: int) -> bool:
+        """The caller reaped ``pid``: if it was the waiting spare, it is gone."""
+        with self._lock:
+            if self._held is None or self._held[0] != pid:
+                return False
+            os.close(self._held[1])
+            self._held = None
+            return True
+
+
+def _dismiss(spare: Tuple[int, int]) -> None:
+    os.close(spare[1])  # it reads EOF and exits
+    try:
+        os.waitpid(spare[0], 0)
+    except ChildProcessError:
+        pass
 
 
 def _spare_main(r: int) -> None:

@@ -22,7 +22,7 @@ import os
 import threading
 
 from ftltui.gate.ansible_child import (_child, _exec_child, _python_child, _read_all, _read_path, _reap_group,
-                                       _script_argv, _spare_main, _wait, _write_members,
+                                       _script_argv, SpareChild, _wait, _write_members,
                                        bundle_digest, importable_in_place)
 from ftltui.gate.ansible_warm import warm_interpreter
 
@@ -65,10 +65,7 @@ class AnsibleRunner:
         self.warm_lock = threading.Lock()
         self.warm_base = None  # type: Optional[str]
         self.fork_lock = threading.Lock()
-        # a child forked ahead of time from the warm state, waiting for its job on a pipe:
-        # the fork and the child's set-up are off the next task's critical path
-        self.spare = None  # type: Optional[Tuple[int, int]]
-        self.spare_lock = threading.Lock()
+        self.spare = SpareChild(self.fork_lock)  # forked ahead from the warm state
 
     def bundle_dir(self, digest: str) -> str:
         """Where an installed bundle is: its zip (imported in place) or its unpacked directory."""
@@ -193,46 +190,14 @@ class AnsibleRunner:
         """Fork the next spare child (after a task's result went out: not on anyone's clock)."""
         if self.warm_base is None:  # not warm here (or the fork server runs our modules)
             return
-        with self.spare_lock:
-            if self.spare is not None:
-                return
-        spare = self._fork_spare()
-        with self.spare_lock:
-            if self.spare is None:
-                self.spare, spare = spare, None
-        if spare is not None:  # another thread put one there meanwhile: this one is not needed
-            os.close(spare[1])  # it reads EOF and exits
-            try:
-                os.waitpid(spare[0], 0)
-            except ChildProcessError:
-                pass
-
-    def _fork_spare(self) -> Tuple[int, int]:
-        r, w = os.pipe()
-        with self.fork_lock:
-            pid = os.fork()
-        if pid == 0:
-            _spare_main(r)  # never returns
-        os.close(r)
-        return pid, w
-
-    def _take_spare(self) -> Tuple[int, int]:
-        """The waiting spare if there is a live one, else a new child forked now."""
-        with self.spare_lock:
-            spare, self.spare = self.spare, None
-        if spare is not None:
-            got, _ = os.waitpid(spare[0], os.WNOHANG)
-            if got == 0:
-                return spare
-            os.close(spare[1])  # it died waiting (killed from outside)
-        return self._fork_spare()
+        self.spare.replenish()
 
     def _run_in_spare(self, args: Tuple[Any, ...], work: str, cancel: threading.Event) -> Dict[str, Any]:
         out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
         mdir, bdir, fresh, fqn, loader, params, profile = args
         job = json.dumps({"out": out_path, "err": err_path, "mdir": mdir, "bdir": bdir, "fqn": fqn,
                           "loader": loader, "params": params.decode("utf-8"), "profile": profile}).encode("utf-8")
-        pid, w = self._take_spare()
+        pid, w = self.spare.take()
         try:
             view = memoryview(job)
             while view:

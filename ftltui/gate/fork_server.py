@@ -37,12 +37,12 @@ import struct
 import sys
 import time
 
-from ftltui.gate.ansible_child import _reap_group, _spare_main
+from ftltui.gate.ansible_child import SpareChild, _reap_group
 from ftltui.gate.ansible_warm import preimport_parents, warm_interpreter
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Dict, Optional, Tuple
+    from typing import Any, Dict
 
 CHECK_EVERY = 2.0  # seconds between checks of the socket path and the idle clock
 MAX_JOB = 64 << 20  # a job bigger than this is refused (module arguments travel in it)
@@ -74,7 +74,7 @@ class ForkServer:
         self.uid = os.geteuid()
         self.sel = selectors.DefaultSelector()
         self.calls: Dict[int, _Call] = {}  # by child pid
-        self.spare: Optional[Tuple[int, int]] = None  # (pid, job pipe) of a child forked ahead
+        self.spare = SpareChild()  # forked ahead, waiting for the next call's job
         self.last_work = time.monotonic()
         self.accepting = True
         self.bundles: Dict[str, Any] = {}  # module bundle -> its file's identity when first used
@@ -104,7 +104,7 @@ class ForkServer:
             if self.accepting and time.monotonic() >= next_check:
                 next_check = time.monotonic() + CHECK_EVERY
                 self._check()
-        self._drop_spare()
+        self.spare.drop()
 
     def _reading(self) -> bool:
         return any(isinstance(k.data, _Call) for k in self.sel.get_map().values())
@@ -206,12 +206,12 @@ class ForkServer:
                 preimport_parents(mdir, fqn)
             except Exception:  # the child imports them itself (and reports what is wrong)
                 pass
-            self._drop_spare()  # forked before: it lacks them
+            self.spare.drop()  # forked before: it lacks them
         elif _file_id(mdir) != self.bundles[mdir]:  # re-uploaded: the zip index read here is stale
             self._answer(call, {"error": "fork server: module bundle changed", "retry": True})
             self.stop()
             return
-        pid, w = self._take_spare()
+        pid, w = self.spare.take()
         try:
             view = memoryview(job)
             while view:
@@ -253,9 +253,7 @@ class ForkServer:
                 return
             call = self.calls.pop(pid, None)
             if call is None:
-                if self.spare is not None and self.spare[0] == pid:
-                    os.close(self.spare[1])
-                    self.spare = None
+                self.spare.forget(pid)
                 continue
             lingering = _reap_group(pid)
             self.last_work = time.monotonic()
@@ -264,37 +262,8 @@ class ForkServer:
             self._replenish()  # the next call's fork, done while nobody waits for it
 
     def _replenish(self) -> None:
-        if self.spare is None and self.accepting:
-            self.spare = self._fork_spare()
-
-    def _fork_spare(self) -> Tuple[int, int]:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            _spare_main(r)  # never returns
-        os.close(r)
-        return pid, w
-
-    def _take_spare(self) -> Tuple[int, int]:
-        spare, self.spare = self.spare, None
-        if spare is not None:
-            try:
-                got, _ = os.waitpid(spare[0], os.WNOHANG)
-            except ChildProcessError:
-                got = spare[0]
-            if got == 0:
-                return spare
-            os.close(spare[1])
-        return self._fork_spare()
-
-    def _drop_spare(self) -> None:
-        if self.spare is not None:
-            os.close(self.spare[1])  # it reads EOF and exits
-            try:
-                os.waitpid(self.spare[0], 0)
-            except ChildProcessError:
-                pass
-            self.spare = None
+        if self.accepting:
+            self.spare.replenish()
 
 
 def _file_id(path: str) -> Any:

@@ -99,3 +99,16 @@ def test_bcrypt_as_documented_and_as_the_c_library_computes_it() -> None:
     for bad in ("rounds=3", "ident='2x'", "salt='short'"):
         with pytest.raises(TemplateError, match="bcrypt"):
             render(f"{{{{ 'secret' | password_hash('bcrypt', {bad}) }}}}")
+
+
+@pytest.mark.parametrize("bits, rounds", [(512, 1000), (512, 5000), (256, 1000), (256, 5000)])
+def test_python_sha_crypt_equals_passlib(bits: int, rounds: int) -> None:
+    """The pure-Python SHA-crypt is what runs where Python has no crypt module (3.13+):
+    here the C library answers first, so it is compared with passlib directly."""
+    passlib_hash = pytest.importorskip("passlib.hash")
+    from ftltui.playbook.jinja.shacrypt import _sha_crypt_python
+
+    scheme = passlib_hash.sha512_crypt if bits == 512 else passlib_hash.sha256_crypt
+    for password, salt in [(b"secret", "abcdefgh12345678"), (b"", "salt"), ("pässwörd".encode() * 5, "x")]:
+        ours = _sha_crypt_python(password, salt, rounds=rounds, bits=bits)
+        assert ours == scheme.using(salt=salt, rounds=rounds).hash(password.decode()), (password, salt)

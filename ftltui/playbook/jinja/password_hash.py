@@ -22,7 +22,7 @@ import secrets
 from typing import Any
 
 from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.shacrypt import ITOA64, _b64_triple, sha_crypt
+from ftltui.playbook.jinja.shacrypt import ITOA64, b64_triple, mix_rounds, sha_crypt
 
 _SHA = {"sha512": 512, "sha512_crypt": 512, "sha256": 256, "sha256_crypt": 256}
 _MD5 = ("md5", "md5_crypt")
@@ -74,17 +74,9 @@ def md5_crypt(password: bytes, salt: str) -> str:
     while i:
         ctx.update(b"\0" if i & 1 else password[:1])
         i >>= 1
-    final = ctx.digest()
-    for i in range(1000):
-        step = hashlib.md5(password if i & 1 else final)
-        if i % 3:
-            step.update(salt_bytes)
-        if i % 7:
-            step.update(password)
-        step.update(final if i & 1 else password)
-        final = step.digest()
-    encoded = "".join(_b64_triple(final[a], final[b], final[c], 4) for a, b, c in _MD5_ORDER)
-    encoded += _b64_triple(0, 0, final[11], 2)
+    final = mix_rounds(hashlib.md5, password, salt_bytes, ctx.digest(), 1000)
+    encoded = "".join(b64_triple(final[a], final[b], final[c], 4) for a, b, c in _MD5_ORDER)
+    encoded += b64_triple(0, 0, final[11], 2)
     return f"$1${salt_bytes.decode()}${encoded}"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from functools import lru_cache
+from typing import Any, Callable
 
 ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 IMPLICIT_ROUNDS = 5000  # the specification's default: not written in the hash
@@ -23,13 +24,28 @@ _SHA256_ORDER = [(0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14)
                  (27, 7, 17), (18, 28, 8), (9, 19, 29)]
 
 
-def _b64_triple(b2: int, b1: int, b0: int, n: int) -> str:
+def b64_triple(b2: int, b1: int, b0: int, n: int) -> str:
     w = (b2 << 16) | (b1 << 8) | b0
     out = []
     for _ in range(n):
         out.append(ITOA64[w & 0x3F])
         w >>= 6
     return "".join(out)
+
+
+def mix_rounds(new: Callable[[bytes], Any], password: bytes, salt: bytes, digest: bytes, rounds: int) -> bytes:
+    """The rounds loop that MD5-crypt (1000 rounds) and SHA-crypt (``rounds``) share:
+    each round hashes the password or the last digest, the salt unless i % 3 == 0,
+    the password unless i % 7 == 0, then the other of the two."""
+    for i in range(rounds):
+        h = new(password if i & 1 else digest)
+        if i % 3:
+            h.update(salt)
+        if i % 7:
+            h.update(password)
+        h.update(digest if i & 1 else password)
+        digest = h.digest()
+    return digest
 
 
 def _repeat_to(block: bytes, length: int) -> bytes:
@@ -83,22 +99,14 @@ def _sha_crypt_python(password: bytes, salt: str, *, rounds: int | None, bits: i
     p_seq = _repeat_to(new(password * len(password)).digest(), len(password)) if password else b""
     s_seq = _repeat_to(new(salt_bytes * (16 + a_digest[0])).digest(), len(salt_bytes))
 
-    c = a_digest
-    for i in range(n_rounds):
-        h = new(p_seq if i & 1 else c)
-        if i % 3:
-            h.update(s_seq)
-        if i % 7:
-            h.update(p_seq)
-        h.update(c if i & 1 else p_seq)
-        c = h.digest()
+    c = mix_rounds(new, p_seq, s_seq, a_digest, n_rounds)
 
     if bits == 512:
-        encoded = "".join(_b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA512_ORDER)
-        encoded += _b64_triple(0, 0, c[63], 2)
+        encoded = "".join(b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA512_ORDER)
+        encoded += b64_triple(0, 0, c[63], 2)
     else:
-        encoded = "".join(_b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA256_ORDER)
-        encoded += _b64_triple(0, c[31], c[30], 3)
+        encoded = "".join(b64_triple(c[x], c[y], c[z], 4) for x, y, z in _SHA256_ORDER)
+        encoded += b64_triple(0, c[31], c[30], 3)
     ident = "6" if bits == 512 else "5"
     rounds_part = "" if n_rounds == IMPLICIT_ROUNDS else f"rounds={n_rounds}$"
     return f"${ident}${rounds_part}{salt_bytes.decode()}${encoded}"
