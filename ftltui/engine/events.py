@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Literal
+from typing import Any, AsyncIterator, Callable, Generic, Literal, TypeVar
 
 Status = Literal["ok", "changed", "failed", "unreachable", "skipped", "cancelled"]
 STATUSES: tuple[Status, ...] = ("ok", "changed", "failed", "unreachable", "skipped", "cancelled")
@@ -122,8 +122,14 @@ class RunFinished(Event):
 EventHandler = Callable[[Event], Any]
 
 
-class EventBus:
+E = TypeVar("E", bound=EventRecord)
+
+
+class EventBus(Generic[E]):
     """Fan-out of events to callbacks and async iterators.
+
+    Generic in the event family it carries: the executor's bus carries engine
+    :class:`Event` s, the job queue's bus job events (``EventBus[JobEvent]``).
 
     Callbacks run synchronously in the emitting task (keep them cheap: the TUI posts a
     message, the job queue appends to a buffer). ``stream()`` gives an async iterator
@@ -131,10 +137,10 @@ class EventBus:
     """
 
     def __init__(self) -> None:
-        self._handlers: list[EventHandler] = []
-        self._queues: list[asyncio.Queue[Event | None]] = []
+        self._handlers: list[Callable[[E], Any]] = []
+        self._queues: list[asyncio.Queue[E | None]] = []
 
-    def subscribe(self, handler: EventHandler) -> Callable[[], None]:
+    def subscribe(self, handler: Callable[[E], Any]) -> Callable[[], None]:
         self._handlers.append(handler)
 
         def unsubscribe() -> None:
@@ -143,14 +149,14 @@ class EventBus:
 
         return unsubscribe
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: E) -> None:
         for handler in list(self._handlers):
             handler(event)
         for q in self._queues:
             q.put_nowait(event)
 
-    async def stream(self) -> AsyncIterator[Event]:
-        q: asyncio.Queue[Event | None] = asyncio.Queue()
+    async def stream(self) -> AsyncIterator[E]:
+        q: asyncio.Queue[E | None] = asyncio.Queue()
         self._queues.append(q)
         try:
             while True:

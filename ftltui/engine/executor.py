@@ -61,7 +61,7 @@ class RunResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in STATUSES}
+        counts: dict[str, int] = {s: 0 for s in STATUSES}
         for r in self.results.values():
             counts[r.status] += 1
         return counts
@@ -152,7 +152,7 @@ class Executor:
         self.ansible_modules = frozenset(ansible_modules)
         self.verbosity = verbosity  # -v count: Ansible modules get it (-vvv: their tracebacks)
         self.forks = max(1, forks)
-        self.bus = EventBus()
+        self.bus: EventBus[Event] = EventBus()
         self.facts: dict[str, dict[str, Any]] = {}
         self.base_dir = base_dir
         self._secrets = list(secrets)
@@ -274,9 +274,8 @@ class Executor:
             task = run.tasks[h.name]
             if task.cancelled():  # only a real cancellation is ``cancelled``
                 hr = self._finish(run, h.name, "cancelled", {"msg": "cancelled"}, 0.0, "cancelled")
-            elif task.exception() is not None:
-                hr = self._finish(run, h.name, "failed", {"msg": _unexpected(h.name, task.exception())}, 0.0,
-                                  "internal")
+            elif (exc := task.exception()) is not None:
+                hr = self._finish(run, h.name, "failed", {"msg": _unexpected(h.name, exc)}, 0.0, "internal")
             else:
                 hr = task.result()
             result.results[h.name] = hr
