@@ -26,6 +26,7 @@ job is recovered as ``lost`` at the next start, like any job whose owner died).
 from __future__ import annotations
 
 import asyncio
+import builtins
 import heapq
 import os
 import random
@@ -66,7 +67,7 @@ class JobQueue:
         storage_retry: float = 1.0,
     ) -> None:
         self.store = store
-        self.bus = EventBus()
+        self.bus: EventBus[JobEvent] = EventBus()
         self.concurrency = concurrency
         self.per_host = per_host
         self.grace = grace
@@ -161,7 +162,7 @@ class JobQueue:
         docs = self.store.table(JOBS).all()
         return [Job.from_doc(d.doc_id, d) for d in docs if wanted is None or d.get("state") in wanted]
 
-    def attempts(self, job_id: int) -> list[dict[str, Any]]:
+    def attempts(self, job_id: int) -> builtins.list[dict[str, Any]]:
         return sorted(self.store.table(ATTEMPTS).search(lambda d: d.get("job_id") == job_id),
                       key=lambda d: d["number"])
 
@@ -213,7 +214,9 @@ class JobQueue:
             tx.update(JOBS, job.id, {"log": job.log})
         if secrets:
             self._secret_specs[job.id] = dict(spec)
-        job.spec = self.store.table(JOBS).get(job.id)["spec"]  # the redacted form
+        stored = self.store.table(JOBS).get(job.id)
+        assert stored is not None  # inserted above, in this transaction
+        job.spec = stored["spec"]  # the redacted form
         self._jobs[job.id] = job
         if key:
             self._keys[key] = job.id
@@ -262,7 +265,7 @@ class JobQueue:
             raise StateError(f"no job {job_id}")
         if not old.terminal:
             raise StateError(f"job {job_id} is {old.state}; only finished jobs can be requeued")
-        doc = self.store.table(JOBS).get(job_id) or {}
+        doc: dict[str, Any] = self.store.table(JOBS).get(job_id) or {}
         return await self.enqueue(old.kind, spec if spec is not None else old.spec, priority=old.priority,
                                   title=old.title, hosts=old.hosts, parent=old.id,
                                   retry=RetryPolicy.from_doc(doc.get("retry")))
@@ -292,16 +295,16 @@ class JobQueue:
         ids = [i for n, (ts, i) in enumerate(done) if n < excess or ts < cutoff]
         await self._archive(ids)
 
-    async def _archive(self, ids: list[int]) -> None:
+    async def _archive(self, ids: builtins.list[int]) -> None:
         if not ids:
             return
         from ftltui.jobs.archive import append_archive
 
         jobs_t, att_t = self.store.table(JOBS), self.store.table(ATTEMPTS)
-        idset = set(ids)
+        idset: set[int] = set(ids)
         attempts = [a for a in att_t.all() if a.get("job_id") in idset]
         append_archive(self.store.archive_path(JOBS),
-                       [{"id": i, **jobs_t.get(i), "attempt_records": [dict(a) for a in attempts
+                       [{"id": i, **(jobs_t.get(i) or {}), "attempt_records": [dict(a) for a in attempts
                                                                        if a["job_id"] == i]} for i in ids])
         with self.store.transaction() as tx:
             for i in ids:
@@ -578,7 +581,7 @@ class JobQueue:
 
     async def _after_failure(self, job: Job, kind: str | None, message: str, fields: dict[str, Any],
                              att: Attempt | None, att_id: int | None, retry_ok: bool = True) -> None:
-        doc = self.store.table(JOBS).get(job.id) or {}
+        doc: dict[str, Any] = self.store.table(JOBS).get(job.id) or {}
         policy = RetryPolicy.from_doc(doc.get("retry"))
         if retry_ok and policy.should_retry(job.attempts, kind):
             delay = policy.delay(job.attempts, self.rng)
@@ -608,7 +611,8 @@ class JobQueue:
                       **self._closed(job, m.CANCELLED, "owner died while cancelling")}
             await self._transition(job, m.CANCELLED, "owner died while cancelling", fields, att, att_id)
             return
-        policy = RetryPolicy.from_doc((self.store.table(JOBS).get(job.id) or {}).get("retry"))
+        job_doc: dict[str, Any] = self.store.table(JOBS).get(job.id) or {}
+        policy = RetryPolicy.from_doc(job_doc.get("retry"))
         useful, message = self._worth_retrying(job)
         target = m.RETRY_WAIT if useful and policy.should_retry(job.attempts, "lost") else m.DEAD
         fields = {"owner": None, "error_kind": "lost",
