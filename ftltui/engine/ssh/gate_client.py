@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import os
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn, TypedDict
 
 import asyncssh
 
@@ -66,6 +66,14 @@ class _Request:
         self.sink = sink
 
 
+class GateTimeouts(TypedDict):
+    """The runner's timeouts for every gate it starts (keyword arguments of :class:`GateClient`)."""
+
+    hello_timeout: float
+    ping_interval: float
+    hang_timeout: float
+
+
 class GateClient:
     def __init__(self, host: str, conn: Connection, python: str, *,
                  hello_timeout: float = 30.0, ping_interval: float = 5.0, hang_timeout: float = 20.0,
@@ -107,23 +115,23 @@ class GateClient:
         try:
             # a stalled connection (link cut, keepalive not yet expired) never answers a
             # channel open: bound it, and drop the connection so the next task reconnects
-            self._proc = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None),
-                                                self.hello_timeout)
+            proc = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None), self.hello_timeout)
         except asyncio.TimeoutError:
             self.conn.conn.close()
             raise Unreachable(self.host, f"{self.host}: no answer to a session request within "
                                          f"{self.hello_timeout:g}s; connection dropped") from None
         except (asyncssh.Error, OSError) as exc:
             raise Unreachable(self.host, f"{self.host}: cannot open a session channel: {exc}") from None
+        self._proc = proc
         self._tasks.append(loop.create_task(self._drain_stderr()))
         try:
             first = await asyncio.wait_for(self._first_frame(), self.hello_timeout)
             if first is not None and first.get("t") == "need":
-                self._proc.stdin.write(payload)
-                await self._proc.stdin.drain()
+                proc.stdin.write(payload)
+                await proc.stdin.drain()
                 first = await asyncio.wait_for(self._read(), self.hello_timeout)
         except asyncio.TimeoutError:
-            self._proc.close()
+            proc.close()
             how = ""
             if self.become is not None:  # say what the escalation last printed (a prompt we do not know?)
                 said = b"".join(self._stderr).decode(errors="replace").replace(self._marker, "").strip()
@@ -132,18 +140,18 @@ class GateClient:
             raise GateFailed(self.host, f"gate on {self.host}{how} did not say hello within "
                                         f"{self.hello_timeout:g}s") from None
         except (FrameError, asyncssh.Error, OSError) as exc:
-            self._proc.close()
+            proc.close()
             raise GateFailed(self.host, f"gate on {self.host} could not start: {exc}") from None
         except asyncio.CancelledError:  # the run was cancelled mid-start (e.g. at a sudo prompt)
-            self._proc.close()
+            proc.close()
             raise
         if self._become_error is not None:
-            self._proc.close()
+            proc.close()
             raise self._become_error
         if first is None:
             await self._raise_start_failure()
         if first.get("t") != "hello" or first.get("proto") != PROTO_VERSION:
-            self._proc.close()
+            proc.close()
             raise GateFailed(self.host, f"gate on {self.host} spoke an unknown protocol: {str(first)[:200]}")
         self.hello = first
         self._watch = None  # the gate has spoken: later stderr is its own, not a prompt
@@ -191,7 +199,7 @@ class GateClient:
         return becomes.explain(self.host, self.become, err, login=self.conn.target.user, refused=refused,
                                missing=missing, status=status)
 
-    async def _raise_start_failure(self) -> None:
+    async def _raise_start_failure(self) -> NoReturn:
         assert self._proc is not None
         try:
             await asyncio.wait_for(self._proc.wait_closed(), 2)

@@ -21,7 +21,7 @@ from ftltui import modules
 from ftltui.engine.become import Become, BecomeFailed, become_for
 from ftltui.engine.runner import OutputCallback
 from ftltui.engine.ssh.execpath import run_exec
-from ftltui.engine.ssh.gate_client import GateClient, NoPython
+from ftltui.engine.ssh.gate_client import GateClient, GateTimeouts, NoPython
 from ftltui.engine.ssh.endpoints import EndpointResolver
 from ftltui.engine.ssh.keys import AskPassphrase, KeyUnlocker
 from ftltui.engine.ssh.pool import Connection, Endpoint, Pool
@@ -49,8 +49,8 @@ class SshRunner:
     ) -> None:
         self.inventory = inventory
         # how long a gate may take to say hello, and to stay silent with requests in flight
-        self.gate_timeouts = {"hello_timeout": gate_hello_timeout, "ping_interval": gate_ping_interval,
-                              "hang_timeout": gate_hang_timeout}
+        self.gate_timeouts = GateTimeouts(hello_timeout=gate_hello_timeout, ping_interval=gate_ping_interval,
+                                          hang_timeout=gate_hang_timeout)
         self.accept_new_host_keys = accept_new_host_keys
         self.known_hosts = known_hosts
         self.connect_timeout = connect_timeout
