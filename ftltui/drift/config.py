@@ -99,7 +99,7 @@ def load_config(path: str | Path | None, state_dir: str | Path) -> DriftConfig:
         mark = getattr(exc, "problem_mark", None)
         loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
         raise DriftConfigError(f"expected valid YAML ({getattr(exc, 'problem', exc)})", loc) from None
-    if data is None:
+    if data is None or root is None:
         return cfg
     if not isinstance(data, dict):
         raise DriftConfigError("expected a mapping of drift settings", Location(str(p), *_line_of(root)))

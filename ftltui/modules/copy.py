@@ -99,16 +99,21 @@ def _is_upload(src: str, ctx: ModuleContext) -> bool:
     """True for a file the controller uploaded into this gate's private temp directory
     for this request: nobody else uses it, so ``copy`` may move it into place."""
     tmpdir = ctx.tmpdir
-    return bool(tmpdir) and os.path.dirname(os.path.abspath(src)) == os.path.abspath(tmpdir) \
+    if not tmpdir:
+        return False
+    return os.path.dirname(os.path.abspath(src)) == os.path.abspath(tmpdir) \
         and os.path.isfile(src) and not os.path.islink(src)
 
 
 def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext, label: str,
-              move_from: Optional[str] = None) -> Dict[str, Any]:
+              move_from: Optional[str] = None, new_sum: Optional[str] = None) -> Dict[str, Any]:
     """Make ``dest`` hold ``data`` with the requested attributes; the copy result.
 
     ``move_from``: a file holding exactly ``data`` that may be renamed onto ``dest``
-    instead of writing the bytes again (an upload: 20 MB written once, not twice)."""
+    instead of writing the bytes again (an upload: 20 MB written once, not twice).
+    ``new_sum``: the SHA-1 of ``data`` when already known (the gate hashed the upload as
+    it arrived). ``md5sum`` (Ansible's result key) comes from the controller when it sent
+    its source's digests (``_ftl_source_sums``) and these are the same bytes."""
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
         raise ModuleFail("Destination directory %s does not exist" % parent)
@@ -116,7 +121,8 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
     if existed and os.path.isdir(dest):
         raise ModuleFail("can not use content with a dir as dest" if params.get("content") is not None
                          else "dest %s is a directory" % dest)
-    new_sum = _files.checksum_bytes(data)
+    if new_sum is None:
+        new_sum = _files.checksum_bytes(data)
     result: Dict[str, Any] = {"changed": False, "dest": dest, "checksum": new_sum}
     if existed and not params["force"]:
         result["msg"] = "file already exists"
@@ -144,7 +150,11 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
             result["changed"] = True
         result.update(_files.path_info(dest, follow=True))
         result["path"] = dest
-    result["md5sum"] = _files.checksum_bytes(data, "md5")
+    sums = params.get("_ftl_source_sums")  # the controller's [sha1, md5] of its source file
+    if isinstance(sums, (list, tuple)) and len(sums) == 2 and sums[0] == new_sum:
+        result["md5sum"] = sums[1]  # these bytes are that file's: its md5, hashed once for all hosts
+    else:
+        result["md5sum"] = _files.checksum_bytes(data, "md5")
     return result
 
 
@@ -195,11 +205,16 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
         if dest.endswith("/") and not os.path.isdir(dest) and not ctx.check:
             os.makedirs(dest)
         dest = os.path.join(dest, os.path.basename(src))
+    upload = _is_upload(src, ctx)
+    known = _files.upload_checksum(src) if upload else None  # hashed by the gate as it arrived
     with open(src, "rb") as f:
         data = f.read()
-    if params.get("checksum") and params["checksum"] != _files.checksum_bytes(data):
+    new_sum = known or _files.checksum_bytes(data)
+    if params.get("checksum") and params["checksum"] != new_sum:
         raise ModuleFail("Copied file does not match the expected checksum. Transfer failed.",
-                         checksum=_files.checksum_bytes(data), expected_checksum=params["checksum"])
-    result = put_bytes(dest, data, params, ctx, src, move_from=src if _is_upload(src, ctx) else None)
+                         checksum=new_sum, expected_checksum=params["checksum"])
+    result = put_bytes(dest, data, params, ctx, src, move_from=src if upload else None, new_sum=new_sum)
+    if upload and not os.path.exists(src):
+        _files.forget_upload(src)
     result["src"] = src
     return result

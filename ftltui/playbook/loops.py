@@ -76,21 +76,21 @@ def _sequence(term: str) -> list[str]:
     if "=" in term:
         args = parse_kv(term)
     else:
-        fmt = None
+        fmt_text: str | None = None
         if ":" in term:
-            term, fmt = term.split(":", 1)
-        stride = None
+            term, fmt_text = term.split(":", 1)
+        stride_text: str | None = None
         if "/" in term:
-            term, stride = term.split("/", 1)
+            term, stride_text = term.split("/", 1)
         if "-" in term:
-            start, end = term.split("-", 1)
-            args.update(start=start, end=end)
+            start_text, end_text = term.split("-", 1)
+            args.update(start=start_text, end=end_text)
         else:
             args["end"] = term
-        if stride:
-            args["stride"] = stride
-        if fmt:
-            args["format"] = fmt
+        if stride_text:
+            args["stride"] = stride_text
+        if fmt_text:
+            args["format"] = fmt_text
     start = int(str(args.get("start", 1)), 0)
     stride = int(str(args.get("stride", 1)), 0)
     if "count" in args:

@@ -82,8 +82,8 @@ class HostKeyPolicy(asyncssh.SSHClient):
         name = known_host_name(host, port)
         algo, blob = key.export_public_key().decode().split()[:2]
         line = f"{hashed_name(name) if self.hash_names else name} {algo} {blob}\n"
-        path = Path(self.known_hosts)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(path, "a", encoding="utf-8") as f:
+        known = Path(self.known_hosts)
+        known.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(known, "a", encoding="utf-8") as f:
             f.write(line)
         return True

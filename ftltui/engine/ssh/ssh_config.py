@@ -125,7 +125,7 @@ _CACHE: dict[tuple[Any, ...], Resolved] = {}
 
 
 def file_stamp(files: Sequence[str]) -> tuple[Any, ...]:
-    out = []
+    out: list[tuple[str, int | None, int | None]] = []
     for f in files:
         try:
             st = os.stat(f)

@@ -158,7 +158,8 @@ def environment() -> PlaybookEnvironment:
         env.filters.update(module.FILTERS)
     env.tests.update(tests.TESTS)
     env.globals.update(lookups.GLOBALS)
-    for kind, table in (("filter", env.filters), ("test", env.tests)):
+    tables: list[tuple[str, dict[str, Any]]] = [("filter", env.filters), ("test", env.tests)]
+    for kind, table in tables:
         for name in list(table):
             wrapped = wrap_plugin(kind, name, table[name])
             table[name] = wrapped

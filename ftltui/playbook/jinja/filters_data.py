@@ -194,7 +194,7 @@ def extract(env: Any, item: Any, container: Any, morekeys: Any = None) -> Any:
 
 def subelements(value: Any, subelement: str, skip_missing: bool = False) -> list[list[Any]]:
     items = list(value.values()) if isinstance(value, Mapping) else list(value)
-    out = []
+    out: list[list[Any]] = []
     for item in items:
         sub = item
         for part in subelement.split("."):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -76,7 +76,8 @@ def to_yaml(value: Any, *args: Any, **kwargs: Any) -> str:
     kwargs.setdefault("allow_unicode", True)
     kwargs.setdefault("default_flow_style", None)
     try:
-        return yaml.dump(_plain(value), *args, Dumper=_Dumper, **kwargs)
+        dump: Callable[..., str] = yaml.dump  # the filter passes Ansible's extra arguments on as they come
+        return dump(_plain(value), *args, Dumper=_Dumper, **kwargs)
     except yaml.YAMLError as exc:
         raise FilterError(f"to_yaml: {exc}") from None
 
