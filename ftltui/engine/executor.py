@@ -30,6 +30,7 @@ from ftltui.engine.events import (
     Warning_,
 )
 from ftltui.engine.local import LocalRunner
+from ftltui.engine.placement import LOST_KIND, Placement, PlacementLost, ShardRequest
 from ftltui.engine.redact import Redactor
 from ftltui.engine.runner import Runner
 from ftltui.engine.templating import has_template, host_context, render_args
@@ -123,6 +124,19 @@ class _Run:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_requested: bool = False
     tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
+    # hosts run by placements (see ftltui.engine.placement): one task per placement with hosts
+    placed: list[_Placed] = field(default_factory=list)
+
+
+@dataclass
+class _Placed:
+    """One placement's share of a run: its hosts, its task, and what its events have told so far."""
+
+    placement: Placement
+    hosts: list[Host]
+    task: asyncio.Task[dict[str, HostResult]] | None = None
+    started: set[str] = field(default_factory=set)
+    finished: dict[str, HostResult] = field(default_factory=dict)  # as emitted (censored under no_log)
 
 
 class Executor:
@@ -146,8 +160,11 @@ class Executor:
         extra_vars: dict[str, Any] | None = None,
         ansible_modules: Iterable[str] = (),
         verbosity: int = 0,
+        placements: Sequence[Placement] = (),
     ) -> None:
         self.inventory = inventory
+        # ordered: the first placement that claims a host runs it; unclaimed hosts run here
+        self.placements: list[Placement] = list(placements)
         # names whose Ansible implementation runs instead of the native one (--ansible-module)
         self.ansible_modules = frozenset(ansible_modules)
         self.verbosity = verbosity  # -v count: Ansible modules get it (-vvv: their tracebacks)
@@ -258,19 +275,28 @@ class Executor:
             for name in getattr(self.inventory, "last_unmatched", ()) or ():
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
         sem = asyncio.Semaphore(self.forks)
-        for h in hosts:
+        local = self._place(run, hosts)
+        for h in local:
             run.tasks[h.name] = asyncio.create_task(self._host_task(run, h, sem), name=f"ftl:{run_id}:{h.name}")
+        for placed in run.placed:
+            placed.task = asyncio.create_task(self._placement_task(run, placed), name=f"ftl:{run_id}:placement")
+        all_tasks: list[asyncio.Task[Any]] = [*run.tasks.values(), *(p.task for p in run.placed if p.task)]
         externally_cancelled = False
         try:
-            await asyncio.gather(*run.tasks.values(), return_exceptions=True)
+            await asyncio.gather(*all_tasks, return_exceptions=True)
         except asyncio.CancelledError:
             externally_cancelled = True
-            for t in run.tasks.values():
+            for t in all_tasks:
                 t.cancel()
-            await asyncio.gather(*run.tasks.values(), return_exceptions=True)
+            await asyncio.gather(*all_tasks, return_exceptions=True)
         finally:
             self._runs.pop(run_id, None)
+        placed_results = {name: hr for p in run.placed
+                          for name, hr in self._placed_results(run, p, externally_cancelled).items()}
         for h in hosts:
+            if h.name in placed_results:
+                result.results[h.name] = placed_results[h.name]
+                continue
             task = run.tasks[h.name]
             if task.cancelled():  # only a real cancellation is ``cancelled``
                 hr = self._finish(run, h.name, "cancelled", {"msg": "cancelled"}, 0.0, "cancelled")
@@ -286,15 +312,25 @@ class Executor:
             raise asyncio.CancelledError()
         return result
 
-    def cancel(self, run_id: str) -> bool:
-        """Cancel a run cooperatively: its ``run()`` returns with ``cancelled=True``."""
+    def cancel(self, run_id: str, *, fail_fast: bool = False) -> bool:
+        """Cancel a run cooperatively: its ``run()`` returns with ``cancelled=True``.
+
+        ``fail_fast``: not the operator's cancel but a failed host elsewhere (a placement's
+        run, see ``ftltui.engine.placement``): the run's hosts stop with the fail_fast message.
+        """
         run = self._runs.get(run_id)
         if run is None:
             return False
+        if fail_fast:
+            if not run.stop.is_set():
+                self._stop_fail_fast(run, "")
+            return True
         run.cancel_requested = True
         run.stop.set()
         for t in run.tasks.values():
             t.cancel()
+        for p in run.placed:
+            p.placement.cancel(run_id)
         return True
 
     @property
@@ -347,6 +383,8 @@ class Executor:
         await self.close()
 
     async def close(self) -> None:
+        for placement in self.placements:
+            await placement.close()
         for runner in self._runners.values():
             await runner.close()
         self._runners.clear()
@@ -389,10 +427,7 @@ class Executor:
                 hr = self._finish(run, host.name, "failed", {"msg": _unexpected(host.name, exc)},
                                   time.monotonic() - started, "internal")
             if run.fail_fast and hr.status in ("failed", "unreachable") and not run.stop.is_set():
-                run.stop.set()
-                for name, t in run.tasks.items():
-                    if name != host.name:
-                        t.cancel()
+                self._stop_fail_fast(run, host.name)
             return hr
         finally:
             sem.release()
@@ -445,6 +480,126 @@ class Executor:
         else:
             status, kind = ("changed" if raw.get("changed") else "ok"), None
         return self._finish(run, host.name, status, raw, elapsed(), kind)
+
+    def _stop_fail_fast(self, run: _Run, failed_host: str) -> None:
+        """``fail_fast``: a host failed, so every other host of the run stops, here and in placements."""
+        run.stop.set()
+        for name, t in run.tasks.items():
+            if name != failed_host:
+                t.cancel()
+        for p in run.placed:
+            p.placement.cancel(run.run_id, fail_fast=True)
+
+    # -- placements -------------------------------------------------------------------
+    def _place(self, run: _Run, hosts: list[Host]) -> list[Host]:
+        """Give each host to the first placement that claims it (``run.placed``); the rest run here."""
+        if not self.placements:
+            return hosts
+        local: list[Host] = []
+        shares: dict[int, _Placed] = {}
+        for h in hosts:
+            for i, p in enumerate(self.placements):
+                if p.claims(h):
+                    shares.setdefault(i, _Placed(p, [])).hosts.append(h)
+                    break
+            else:
+                local.append(h)
+        run.placed = [shares[i] for i in sorted(shares)]
+        return local
+
+    def shard_request(self, run_id: str, module: str, args: dict[str, Any], hosts: Sequence[Host], *,
+                      check: bool = False, diff: bool = True, timeout: float | None = None,
+                      fail_fast: bool = False, no_log: bool = False, rendered: bool = False,
+                      environment: dict[str, str] | None = None, secrets: Iterable[str] = ()) -> ShardRequest:
+        """The :class:`ShardRequest` for running this call on ``hosts`` elsewhere, with the facts
+        its templates may read (none when nothing is templated)."""
+        facts: dict[str, dict[str, Any]] = {}
+        templated = module == "template" or (not rendered and has_template(args))
+        if templated:
+            wanted = self.facts if module == "template" or "hostvars" in repr(args) else \
+                {h.name: self.facts[h.name] for h in hosts if h.name in self.facts}
+            facts = dict(wanted)
+        return ShardRequest(run_id=run_id, module=module, args=args, hosts=tuple(hosts), check=check, diff=diff,
+                            timeout=timeout, fail_fast=fail_fast, no_log=no_log, rendered=rendered,
+                            environment=environment, verbosity=self.verbosity,
+                            ansible_modules=tuple(sorted(self.ansible_modules)), base_dir=self.base_dir,
+                            facts=facts, secrets=tuple(sorted(secrets)))
+
+    async def _placement_task(self, run: _Run, placed: _Placed) -> dict[str, HostResult]:
+        request = self.shard_request(run.run_id, run.module, run.args, placed.hosts, check=run.check, diff=run.diff,
+                                     timeout=run.timeout, fail_fast=run.fail_fast, no_log=run.no_log,
+                                     rendered=run.rendered, environment=run.environment,
+                                     secrets=run.redactor.secrets)
+        names = {h.name for h in placed.hosts}
+
+        def emit(event: Event) -> None:
+            host = getattr(event, "host", None)
+            if isinstance(event, (RunStarted, RunFinished)) or (host is not None and host not in names):
+                return  # the executor's own events, or not this placement's host
+            if isinstance(event, OutputLine):
+                if run.no_log:
+                    return
+                event = replace(event, text=run.redactor.text(event.text))
+            elif isinstance(event, Warning_):
+                if run.no_log and host is not None:
+                    return
+                event = replace(event, text=run.redactor.text(event.text))
+            elif isinstance(event, HostStarted):
+                placed.started.add(event.host)
+            elif isinstance(event, HostFinished):
+                if event.host in placed.finished:
+                    return  # one result per host, whatever the placement repeats
+                shown = self._shown(run, replace(event.result, result=run.redactor.obj(event.result.result)))
+                event = replace(event, result=shown)
+                placed.finished[event.host] = shown
+                if run.fail_fast and shown.status in ("failed", "unreachable") and not run.stop.is_set():
+                    self._stop_fail_fast(run, event.host)
+            run.emit(event)
+
+        return await placed.placement.run(request, list(placed.hosts), emit)
+
+    def _shown(self, run: _Run, real: HostResult) -> HostResult:
+        """What events carry for ``real``: censored under ``no_log`` unless it is the engine's own message."""
+        if run.no_log and real.error_kind in _MODULE_CONTENT:
+            return replace(real, result=censored_result(real.result))
+        return real
+
+    def _placed_results(self, run: _Run, placed: _Placed, externally_cancelled: bool) -> dict[str, HostResult]:
+        """Every host of a placement's share, once: its real result, else the one its events gave,
+        else ``cancelled`` (the run was cancelled or stopped by fail_fast) or ``lost`` (uncertain)."""
+        task = placed.task
+        returned: dict[str, HostResult] = {}
+        error: BaseException | None = None
+        if task is not None and not task.cancelled():
+            error = task.exception()
+            if error is None:
+                returned = task.result() or {}
+        out: dict[str, HostResult] = {}
+        for h in placed.hosts:
+            real = returned.get(h.name)
+            if real is not None:
+                real = replace(real, result=run.redactor.obj(real.result))
+                if h.name not in placed.finished:  # a result without its event: the event now
+                    shown = self._shown(run, real)
+                    placed.finished[h.name] = shown
+                    run.emit(HostFinished(run.run_id, host=h.name, result=shown))
+                if run.spec.name == "facts" and real.ok and isinstance(real.result.get("ansible_facts"), dict):
+                    self.facts[h.name] = real.result["ansible_facts"]
+                out[h.name] = real if run.keep_result else self._shown(run, real)
+            elif h.name in placed.finished:
+                out[h.name] = placed.finished[h.name]
+            elif externally_cancelled or run.cancel_requested or (task is not None and task.cancelled()) \
+                    or run.stop.is_set():
+                out[h.name] = self._finish(run, h.name, "cancelled",
+                                           {"msg": _stop_reason(run, started=h.name in placed.started)}, 0.0,
+                                           "cancelled")
+            else:
+                msg = str(error) if error is not None and str(error) else "the host's placement ended without its result"
+                if error is not None and not isinstance(error, PlacementLost):
+                    msg = _unexpected(h.name, error).replace("unexpected error", "placement failed", 1)
+                out[h.name] = self._finish(run, h.name, "failed", {"msg": f"{h.name}: {msg}" if not
+                                           msg.startswith(f"{h.name}:") else msg}, 0.0, LOST_KIND)
+        return out
 
     def _finish(self, run: _Run, host: str, status: str, result: dict[str, Any], duration: float,
                 error_kind: str | None) -> HostResult:
