@@ -1,0 +1,318 @@
+"""The owner's side: send each site its shard, read the workers' events back, decide what ended how.
+
+The job's state machine stays in the owner: workers only report. For every site shard
+of one executor call the dispatcher publishes one sealed Celery task, then reads the
+attempt's Redis stream and re-emits the engine events through the caller's ``emit``
+(the executor's bus, so jobs persist them and the console shows them live). It is
+also the one that notices trouble:
+
+* a worker whose claim (lease) lapses before the shard is done is *lost*: a warning
+  names it and its hosts' states, and the shard is sent again (the redelivered copy
+  skips finished hosts and reports started-but-unfinished non-idempotent ones as
+  ``lost``, see :mod:`ftltui.sites.worker`);
+* a shard no worker of its site takes within ``pickup_timeout`` fails its hosts as not
+  run (``unreachable``: the retry rule may run them again);
+* Redis unreachable for longer than ``broker_grace`` fails the shards still open, with
+  a message naming the broker (never its password): hosts not started as not run,
+  hosts started as ``lost`` (their result is unknown). The next call publishes afresh,
+  so work resumes when Redis is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
+from ftltui.engine.templating import has_template, host_context, render_args
+from ftltui.errors import TemplateError
+from ftltui.inventory.model import Host
+from ftltui.sites.app import make_app
+from ftltui.sites.broker import Broker
+from ftltui.sites.seal import Refused, Sealer
+from ftltui.sites.wire import TASK_NAME, Keys, ShardHost, ShardTask, decode_event, queue_for, result_of
+
+log = logging.getLogger("ftltui.sites.dispatch")
+MAX_DELIVERIES = 3
+LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
+
+
+@dataclass
+class ShardCall:
+    """One executor call, as the dispatcher needs it (the per-call part of a ShardRequest)."""
+
+    run_id: str
+    module: str
+    args: dict[str, Any]
+    check: bool = False
+    diff: bool = True
+    no_log: bool = False
+    rendered: bool = False
+    timeout: float | None = None
+    environment: dict[str, str] | None = None
+    idempotent: bool = False
+    forks: int = 50
+    verbosity: int = 0
+    ansible_modules: tuple[str, ...] = ()
+
+
+@dataclass
+class _Shard:
+    """The owner's view of one site shard while it runs."""
+
+    task: ShardTask
+    open: set[str]  # hosts without a result yet
+    started: set[str] = field(default_factory=set)
+    finished: dict[str, str] = field(default_factory=dict)  # host -> status
+    worker: str | None = None
+    sent_at: float = 0.0
+    claimed: bool = False
+    done: bool = False
+
+
+class SiteDispatcher:
+    """Runs site shards through Celery workers; one per owner (it keeps its Celery app and Redis pool)."""
+
+    def __init__(self, broker: Broker, sealer: Sealer, *, pickup_timeout: float = 300.0,
+                 broker_grace: float = 10.0, poll: float = 0.5) -> None:
+        self.broker = broker
+        self.sealer = sealer
+        self.pickup_timeout = pickup_timeout
+        self.broker_grace = broker_grace
+        self.poll = poll
+        self._app: Any = None
+        self._redis: Any = None
+
+    def _clients(self) -> tuple[Any, Any]:
+        if self._app is None:
+            import redis.asyncio as aioredis
+
+            self._app = make_app(self.broker)
+            self._redis = aioredis.Redis.from_url(self.broker.redis_url(), socket_timeout=5,
+                                                  socket_connect_timeout=3)
+        return self._app, self._redis
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+        if self._app is not None:
+            self._app.close()
+        self._app = self._redis = None
+
+    # -- the call ----------------------------------------------------------------------
+    async def run(self, call: ShardCall, sites: Mapping[str, list[Host]], emit: Callable[[Event], None], *,
+                  job: str, attempt: int = 1, inventory: Any = None, facts: Mapping[str, Any] | None = None,
+                  secrets: list[str] | None = None) -> dict[str, HostResult]:
+        """Run ``call`` on every site's hosts; return each host's result (emitted as it came).
+
+        ``sites`` maps a site to its hosts, resolved as the executor runs them (vars
+        layered). ``inventory``/``facts`` render templated arguments per host here, where
+        every host's variables are known. ``secrets`` are the values the run's redactor
+        hides: they travel (sealed) so the worker's redactor hides them too.
+        """
+        results: dict[str, HostResult] = {}
+
+        def finish(run_id: str, result: HostResult) -> None:
+            results[result.host] = result
+            emit(HostFinished(run_id, host=result.host, result=result))
+
+        shards: dict[str, _Shard] = {}
+        for site, hosts in sites.items():
+            task = self._task(call, site, hosts, job, attempt, inventory, facts, secrets or [], finish)
+            if task.hosts:
+                shards[task.shard] = _Shard(task, {h.name for h in task.hosts})
+        if not shards:
+            return results
+        app, redis = self._clients()
+        for shard in shards.values():
+            error = await self._send(app, shard)
+            if error:
+                self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+        await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
+        return results
+
+    def _task(self, call: ShardCall, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
+              facts: Mapping[str, Any] | None, secrets: list[str],
+              finish: Callable[[str, HostResult], None]) -> ShardTask:
+        shipped: list[ShardHost] = []
+        templated = not call.rendered and has_template(call.args)
+        for h in hosts:
+            args = None
+            if templated:
+                try:
+                    args = render_args(call.args, host_context(h, inventory, facts or {}), host=h.name)
+                except TemplateError as exc:
+                    finish(call.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False,
+                                                                     "msg": str(exc)}, 0.0, "template"))
+                    continue
+            shipped.append(ShardHost(h.name, dict(h.vars), list(h.groups), args))
+        jumps: list[ShardHost] = []
+        names = {h.name for h in hosts}
+        for h in hosts:
+            for hop in h.jump_hosts:
+                known = getattr(inventory, "hosts", {}).get(hop) if inventory is not None else None
+                if known is not None and hop not in names:
+                    names.add(hop)
+                    jumps.append(ShardHost(known.name, dict(known.vars), list(known.groups)))
+        return ShardTask(job=job, attempt=attempt, site=site, run_id=call.run_id, module=call.module,
+                         args=dict(call.args), hosts=shipped, check=call.check, diff=call.diff, no_log=call.no_log,
+                         rendered=call.rendered, timeout=call.timeout, environment=call.environment,
+                         forks=call.forks, verbosity=call.verbosity, ansible_modules=list(call.ansible_modules),
+                         idempotent=call.idempotent, jump_hosts=jumps, secrets=sorted(set(secrets)))
+
+    async def _send(self, app: Any, shard: _Shard) -> str | None:
+        """Publish the sealed task to the site's queue; the error message if the broker is away."""
+        token = self.sealer.seal(shard.task.to_doc())
+        try:
+            await asyncio.to_thread(app.send_task, TASK_NAME, args=[token], queue=queue_for(shard.task.site))
+        except Exception as exc:  # kombu's OperationalError and friends: the broker is away
+            return self._broker_message(shard.task.site, exc)
+        shard.sent_at = time.monotonic()
+        shard.claimed = False
+        shard.worker = None
+        return None
+
+    def _broker_message(self, site: str, exc: BaseException) -> str:
+        text = str(exc).strip()
+        password = _password_of(self.broker.url)
+        if password:
+            text = text.replace(password, "***")
+        return f"site {site}: broker {self.broker.shown} unreachable: {type(exc).__name__}" + (
+            f": {text[:200]}" if text else "")
+
+    async def _follow(self, redis: Any, app: Any, keys: Keys, shards: dict[str, _Shard],
+                      emit: Callable[[Event], None], finish: Callable[[str, HostResult], None]) -> None:
+        last = "0-0"
+        down_since: float | None = None
+        last_error = ""
+        while any(not s.done for s in shards.values()):
+            try:
+                batches = await redis.xread({keys.stream: last}, count=500, block=int(self.poll * 1000))
+                for _stream, entries in batches or ():
+                    for entry_id, fields in entries:
+                        last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                        self._entry(fields, shards, emit, finish)
+                await self._check_leases(redis, app, shards, emit, finish)
+                down_since = None
+            except (OSError, _redis_error()) as exc:
+                last_error = self._broker_message(",".join(sorted({s.task.site for s in shards.values()})), exc)
+                now = time.monotonic()
+                down_since = down_since or now
+                if now - down_since >= self.broker_grace:
+                    for shard in shards.values():
+                        if not shard.done:
+                            self._fail_open(shard, "failed", "lost", shard.task.run_id, finish,
+                                            f"{last_error} (for {now - down_since:.0f} s)")
+                    return
+                await asyncio.sleep(min(1.0, self.poll))
+                continue
+            now = time.monotonic()
+            for shard in shards.values():
+                if not shard.done and not shard.claimed and now - shard.sent_at > self.pickup_timeout:
+                    site = shard.task.site
+                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish,
+                                    f"site {site}: no worker took the shard within {self.pickup_timeout:g} s "
+                                    f"(is 'ftl-tui worker --site {site}' running on this broker?)")
+
+    def _entry(self, fields: Mapping[Any, Any], shards: dict[str, _Shard], emit: Callable[[Event], None],
+               finish: Callable[[str, HostResult], None]) -> None:
+        token = fields.get(b"d") or fields.get("d")
+        try:
+            if token is None:
+                raise Refused("no payload")
+            doc = self.sealer.open(token)
+        except Refused:
+            log.warning("a stream entry did not authenticate: ignored")
+            return
+        shard = shards.get(str(doc.get("shard")))
+        if shard is None:
+            return  # another call's shard of the same job attempt
+        run_id = shard.task.run_id
+        kind = doc.get("event")
+        if kind == "ShardClaimed":
+            shard.claimed, shard.worker = True, str(doc.get("worker"))
+            return
+        if kind == "ShardDone":
+            for host in sorted(shard.open):  # cannot happen with an honest worker: say so if it does
+                finish(run_id, HostResult(host, "failed", {"failed": True, "changed": False,
+                                                           "msg": f"site {shard.task.site}: the worker ended the "
+                                                                  "shard without this host's result"},
+                                          0.0, "internal"))
+            shard.open.clear()
+            shard.done = True
+            return
+        ev = decode_event(doc, run_id)
+        if ev is None:
+            return
+        if isinstance(ev, HostStarted):
+            if ev.host not in shard.open or ev.host in shard.started:
+                return
+            shard.started.add(ev.host)
+        elif isinstance(ev, HostFinished):
+            if ev.host not in shard.open:
+                return  # a second result for a host (a redelivered copy): the first one stands
+            shard.open.discard(ev.host)
+            shard.finished[ev.host] = ev.result.status
+            finish(run_id, result_of(ev.result.to_dict()))
+            return
+        elif getattr(ev, "host", None) not in shard.open and getattr(ev, "host", None) is not None:
+            return
+        emit(ev)
+
+    async def _check_leases(self, redis: Any, app: Any, shards: dict[str, _Shard], emit: Callable[[Event], None],
+                            finish: Callable[[str, HostResult], None]) -> None:
+        for shard in shards.values():
+            if shard.done or not shard.claimed:
+                continue
+            task = shard.task
+            if await redis.exists(Keys.lease(task.shard)) or await redis.exists(Keys.done(task.shard)):
+                continue
+            states = ", ".join(
+                f"{h.name} {shard.finished.get(h.name) or ('running' if h.name in shard.started else 'not started')}"
+                for h in task.hosts)
+            if task.delivery >= MAX_DELIVERIES:
+                self._fail_open(shard, "failed", "lost", task.run_id, finish,
+                                f"site {task.site}: worker {shard.worker} lost mid-shard, "
+                                f"{task.delivery} deliveries tried")
+                continue
+            text = (f"site {task.site}: worker {shard.worker} lost mid-shard ({states}); "
+                    f"sending the shard again (delivery {task.delivery + 1})")
+            log.warning("%s", text)
+            emit(Warning_(task.run_id, host=None, text=text))
+            task.delivery += 1
+            error = await self._send(app, shard)
+            if error:
+                self._fail_open(shard, "unreachable", "unreachable", task.run_id, finish, error)
+
+    def _fail_open(self, shard: _Shard, status: str, kind: str, run_id: str,
+                   finish: Callable[[str, HostResult], None], msg: str) -> None:
+        """Close a shard: hosts without a result get one (started ones are ``lost``: they may have run)."""
+        for host in [h.name for h in shard.task.hosts if h.name in shard.open]:
+            if host in shard.started:
+                res = HostResult(host, "failed", {"failed": True, "changed": False, "msg": f"{msg}; {LOST_MSG}"},
+                                 0.0, "lost")
+            else:
+                res = HostResult(host, status, {"failed": status == "failed", "changed": False,  # type: ignore[arg-type]
+                                                "unreachable": status == "unreachable", "msg": msg}, 0.0, kind)
+            finish(run_id, res)
+        shard.open.clear()
+        shard.done = True
+
+
+def _redis_error() -> type[BaseException]:
+    import redis
+
+    return redis.RedisError
+
+
+def _password_of(url: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        pw = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(pw) if pw else None

@@ -1,0 +1,78 @@
+"""The key the owner and the workers share, and sealing with it (Fernet: AES-128-CBC + HMAC-SHA256).
+
+Everything ftl-tui puts in Redis for a site, tasks and stream entries alike, is one
+Fernet token of a JSON document: whoever can read Redis sees neither the hosts' vars
+nor any secret, and whoever can write Redis cannot forge a task or a result without the
+key (a token that does not verify is refused, never half-read). The key file is a
+urlsafe-base64 Fernet key, mode 0600; ``ftl-tui worker --init-key`` writes one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from ftltui.sites.errors import SitesError
+
+KEY_NAME = "sites.key"
+
+
+class Refused(Exception):
+    """A payload that does not authenticate with our key (forged, corrupted, or another key's)."""
+
+
+def default_key_path(state_dir: Path) -> Path:
+    return state_dir / KEY_NAME
+
+
+def create_key(path: Path) -> None:
+    """Write a new key, 0600, refusing to overwrite one (workers already hold it)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise SitesError(f"{path}: a key is already there (workers use it); remove it first to make "
+                         "a new one") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(Fernet.generate_key() + b"\n")
+
+
+def load_key(path: Path) -> bytes:
+    """The key in ``path``; refuses a file others can read, or one that is not a Fernet key."""
+    try:
+        st = path.stat()
+        data = path.read_bytes().strip()
+    except OSError as exc:
+        raise SitesError(f"key file {path}: {exc.strerror} (make one with: ftl-tui worker --init-key "
+                         f"--key-file {path})") from None
+    if st.st_mode & 0o077:
+        raise SitesError(f"key file {path} is readable by others (mode {st.st_mode & 0o777:o}); chmod 600 it")
+    try:
+        Fernet(data)
+    except (ValueError, TypeError):
+        raise SitesError(f"{path}:1: expected a Fernet key (44 urlsafe-base64 characters)") from None
+    return data
+
+
+class Sealer:
+    """Seal JSON documents into tokens and open them again, with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, doc: Any) -> str:
+        return self._fernet.encrypt(json.dumps(doc, separators=(",", ":")).encode()).decode("ascii")
+
+    def open(self, token: str | bytes) -> Any:
+        try:
+            raw = self._fernet.decrypt(token if isinstance(token, bytes) else token.encode("ascii"))
+        except (InvalidToken, UnicodeEncodeError, TypeError, ValueError):
+            raise Refused("does not authenticate with this key") from None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise Refused("authenticated but not JSON") from None
