@@ -161,6 +161,7 @@ class Executor:
         ansible_modules: Iterable[str] = (),
         verbosity: int = 0,
         placements: Sequence[Placement] = (),
+        workers: int | None = 1,
     ) -> None:
         self.inventory = inventory
         # ordered: the first placement that claims a host runs it; unclaimed hosts run here
@@ -180,6 +181,16 @@ class Executor:
         # Ansible's order: command-line options and config (lowest) < inventory < -e extra vars.
         self.var_defaults = dict(var_defaults or {})
         self.extra_vars = dict(extra_vars or {})
+        # --workers: hosts no other placement claims spread over worker processes (ftltui.engine.shards);
+        # 1 runs them in this loop; None decides from the inventory's size and the cores
+        self.shards: Any = None
+        if workers != 1:
+            from ftltui.engine.shards import ProcessShards, ShardConfig
+
+            config = ShardConfig(forks=self.forks, secret_vars=self._secret_vars, ssh_options=self._ssh_options,
+                                 base_dir=base_dir)
+            self.shards = ProcessShards(self, workers, config)
+            self.placements.append(self.shards)
 
     # -- public API -----------------------------------------------------------------
     def resolve(self, target: RunTarget) -> list[Host]:
@@ -196,6 +207,11 @@ class Executor:
         if not self.var_defaults and not self.extra_vars:
             return host
         return replace(host, vars={**self.var_defaults, **host.vars, **self.extra_vars})
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """More values to redact in later runs (a shard worker learns each request's secrets)."""
+        known = set(self._secrets)
+        self._secrets.extend(v for v in values if v not in known)
 
     def redactor_for(self, hosts: Iterable[Host]) -> Redactor:
         """The one place that decides what is secret in a run.

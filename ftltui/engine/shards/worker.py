@@ -1,0 +1,131 @@
+"""A shard worker: one process on the controller running an Executor for its share of hosts.
+
+Started by :class:`~ftltui.engine.shards.process.ProcessShards` as
+``python -m ftltui.engine.shards.worker`` (nothing else in argv: the setup, the inventory,
+requests and their secrets arrive on stdin), it lives as long as the controller's
+Executor so its SSH connections and remote gates stay warm across every run a playbook
+makes. It answers on a dup of its stdout (fd 1 itself is pointed at stderr so a stray
+print cannot corrupt the pipe). Its own loop, its own Executor, its own SSH pool: the
+CPU a run costs is spread over the controller's cores.
+
+Messages in: ``("setup", ShardConfig)``, ``("inventory", inventory)``,
+``("run", ShardRequest)``, ``("cancel", run_id, fail_fast)``, ``("close",)``.
+Messages out: ``("event", Event)`` for a run's host events, ``("bus", Event)`` for the
+executor's own warnings (no run), ``("done", run_id, {host: HostResult})`` (real results),
+``("error", run_id, text)``. The end of stdin (the controller exited, however) ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any, Callable
+
+from ftltui.engine.events import Event, RunFinished, RunStarted
+from ftltui.engine.executor import Executor
+from ftltui.engine.placement import ShardRequest
+from ftltui.engine.shards.config import ShardConfig
+from ftltui.engine.shards.wire import frame, read_frame, write_all
+
+
+class _Sender:
+    """Frames out, batched per loop iteration (one write for a burst of events)."""
+
+    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.fd = fd
+        self.loop = loop
+        self.buf: list[bytes] = []
+
+    def send(self, msg: tuple[Any, ...]) -> None:
+        if not self.buf:
+            self.loop.call_soon(self.flush)
+        self.buf.append(frame(msg))
+
+    def flush(self) -> None:
+        data, self.buf = b"".join(self.buf), []
+        if data:
+            try:
+                write_all(self.fd, data)
+            except (BrokenPipeError, OSError):  # the controller is gone: stdin's end stops us
+                pass
+
+
+async def _run(executor: Executor, req: ShardRequest, sender: _Sender) -> None:
+    executor.add_secrets(req.secrets)
+    executor.facts.update(req.facts)
+    executor.ansible_modules = frozenset(req.ansible_modules)
+    executor.verbosity = req.verbosity
+    executor.base_dir = req.base_dir
+    try:
+        res = await executor.run(list(req.hosts), req.module, req.args, check=req.check, timeout=req.timeout,
+                                 fail_fast=req.fail_fast, run_id=req.run_id, diff=req.diff, no_log=req.no_log,
+                                 keep_result=True, rendered=req.rendered, environment=req.environment)
+    except BaseException as exc:  # noqa: BLE001 - reported, never swallowed silently
+        sender.send(("error", req.run_id, f"{type(exc).__name__}: {exc}"))
+        if not isinstance(exc, Exception):
+            raise
+        return
+    sender.send(("done", req.run_id, res.results))
+
+
+def _forget(runs: dict[str, asyncio.Task[None]], run_id: str) -> Callable[[asyncio.Task[None]], None]:
+    def done(_task: asyncio.Task[None]) -> None:
+        runs.pop(run_id, None)
+
+    return done
+
+
+async def serve(in_fd: int, out_fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(in_fd, "rb", buffering=0))
+    sender = _Sender(out_fd, loop)
+    executor: Executor | None = None
+    runs: dict[str, asyncio.Task[None]] = {}
+
+    def forward(event: Event) -> None:
+        if isinstance(event, (RunStarted, RunFinished)):
+            return  # the controller's executor emits its own
+        sender.send(("event" if event.run_id else "bus", event))
+
+    while True:
+        msg = await read_frame(reader)
+        if msg is None or msg[0] == "close":
+            break
+        op = msg[0]
+        if op == "setup":
+            cfg: ShardConfig = msg[1]
+            executor = Executor(None, forks=cfg.forks, secret_vars=cfg.secret_vars, ssh_options=cfg.ssh_options,
+                                base_dir=cfg.base_dir)
+            executor.bus.subscribe(forward)
+        elif executor is None:
+            continue
+        elif op == "inventory":
+            executor.set_inventory(msg[1])
+        elif op == "run":
+            req: ShardRequest = msg[1]
+            task = asyncio.create_task(_run(executor, req, sender))
+            runs[req.run_id] = task
+            task.add_done_callback(_forget(runs, req.run_id))
+        elif op == "cancel":
+            executor.cancel(msg[1], fail_fast=bool(msg[2]))
+    for task in list(runs.values()):
+        task.cancel()
+    await asyncio.gather(*runs.values(), return_exceptions=True)
+    sender.flush()
+    if executor is not None:
+        await executor.close()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller cancels; a terminal's ^C is its to handle
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    asyncio.run(serve(0, out_fd))
+
+
+if __name__ == "__main__":
+    main()
