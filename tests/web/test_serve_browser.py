@@ -1,0 +1,236 @@
+"""``ftl-tui serve`` in a real browser (issue 16): headless Chromium driven by Playwright.
+
+One real ``ftl-tui serve`` process per module (a temp copy of the sample inventory, a
+temp FTL_TUI_HOME, any free loopback port), then:
+
+- without the token, with a wrong one, or from a foreign Origin, every request is 403
+  and the serve process has no child (no console was started); the same websocket
+  request from the right Origin does start one (the check can see a child);
+- Chromium opens the printed URL, the four panes' tabs are on screen, ``:run localhost
+  ping`` is typed and its result shows.
+
+Reading the screen: textual-serve's xterm.js draws on a canvas (WebGL), so the text is
+not in the DOM. The test serves textual.js with one statement added that keeps a
+reference to the page's xterm ``Terminal`` on ``window``, and reads the terminal's
+buffer: the cells the canvas draws, row by row. Nothing else of the page changes.
+Every request the page makes to anything but the served port is aborted (and fails the
+test), so no traffic leaves the loopback server.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytest.importorskip("textual_serve")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_inventory"
+PATCH_FROM = "this.terminal.open(e),"
+PATCH_TO = PATCH_FROM + "(window.__ftlTerminals=window.__ftlTerminals||[]).push(this.terminal),"
+SCREEN_JS = """() => {
+  const t = (window.__ftlTerminals || [])[0];
+  if (!t) return '';
+  const b = t.buffer.active, rows = [];
+  for (let i = 0; i < t.rows; i++) { const l = b.getLine(b.viewportY + i); rows.push(l ? l.translateToString(true) : ''); }
+  return rows.join('\\n');
+}"""
+
+
+class Served:
+    """The running ``ftl-tui serve``: its process, URL, token and the cookie the guard sets."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], url: str, errlog: Path) -> None:
+        self.proc = proc
+        self.url = url
+        self.errlog = errlog
+        m = re.match(r"http://(127\.0\.0\.1):(\d+)/\?token=(\S+)$", url)
+        assert m, url
+        self.host, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
+        self.base = f"http://{self.host}:{self.port}"
+        self.cookie = f"ftltui_token_{self.port}={self.token}"
+
+
+def children_of(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (from /proc: a console tab is one)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def wait_for(predicate, what: str, limit: float = 30.0, step: float = 0.1):
+    """Poll ``predicate`` until it returns something true (bounded; not a timing assert)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("serve")
+    inventory = root / "inventory"
+    shutil.copytree(SAMPLE, inventory)
+    home = root / "home"
+    home.mkdir()
+    errlog = root / "serve.err"
+    env = dict(os.environ, FTL_TUI_HOME=str(home), TEXTUAL_ANIMATIONS="none")
+    with errlog.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "ftltui", "serve", "--port", "0", "-i", str(inventory / "hosts.yml")],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=root)
+
+    def printed_url() -> str | None:
+        assert proc.poll() is None, errlog.read_text()
+        m = re.search(r"serving the console on (http://\S+?);", errlog.read_text())
+        return m.group(1) if m else None
+
+    try:
+        yield Served(proc, wait_for(printed_url, "serve's URL"), errlog)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def http_get(served: Served, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    """One plain HTTP/1.1 GET to the served port (raw socket: a websocket upgrade too)."""
+    fields = {"Host": f"{served.host}:{served.port}", "Connection": "close", **(headers or {})}
+    lines = [f"GET {path} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
+    with socket.create_connection((served.host, served.port), timeout=10) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        got = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
+        while len(body) < int(got.get("content-length", 0)) and (chunk := s.recv(65536)):
+            body += chunk
+    return int(status_line.split()[1]), got, body.decode("utf-8", "replace")
+
+
+def websocket_headers(origin: str | None, cookie: str | None) -> dict[str, str]:
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
+    if origin:
+        headers["Origin"] = origin
+    if cookie:
+        headers["Cookie"] = cookie
+    return headers
+
+
+def test_without_the_token_nothing_starts(served: Served) -> None:
+    origin = served.base
+    refused = {
+        "page, no token": http_get(served, "/"),
+        "page, wrong token": http_get(served, "/?token=not-the-token-at-all"),
+        "static, no token": http_get(served, "/static/js/textual.js"),
+        "websocket, no token": http_get(served, "/ws?width=80&height=24", websocket_headers(origin, None)),
+        "websocket, wrong cookie": http_get(served, "/ws", websocket_headers(origin, f"ftltui_token_{served.port}=not-the-token")),
+        "websocket, foreign origin": http_get(served, "/ws", websocket_headers("http://evil.example", served.cookie)),
+        "websocket, no origin": http_get(served, "/ws", websocket_headers(None, served.cookie)),
+        "page, foreign Host": http_get(served, f"/?token={served.token}", {"Host": f"evil.example:{served.port}"}),
+    }
+    for what, (status, _, body) in refused.items():
+        assert status == 403, (what, status, body)
+        assert served.token not in body
+    assert children_of(served.proc.pid) == [], "a refused request started a console"
+
+    # the good ?token= sets the cookie and leaves the URL
+    status, headers, _ = http_get(served, f"/?token={served.token}")
+    assert status == 303 and headers["location"] == "/"
+    assert "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
+    assert http_get(served, "/", {"Cookie": served.cookie})[0] == 200
+
+    # control: the same websocket request from the served origin is accepted and starts a console
+    with socket.create_connection((served.host, served.port), timeout=10) as s:
+        head = "\r\n".join([f"GET /ws?width=80&height=24 HTTP/1.1", f"Host: {served.host}:{served.port}",
+                            *(f"{k}: {v}" for k, v in websocket_headers(origin, served.cookie).items())])
+        s.sendall((head + "\r\n\r\n").encode())
+        assert s.recv(12) == b"HTTP/1.1 101"
+        wait_for(lambda: children_of(served.proc.pid), "the console of the accepted websocket")
+    wait_for(lambda: not children_of(served.proc.pid), "the console to end with its websocket")
+
+
+def test_console_in_chromium_runs_a_module(served: Served) -> None:
+    foreign: list[str] = []
+
+    def only_the_server(route) -> None:
+        if not route.request.url.startswith(served.base + "/"):
+            foreign.append(route.request.url)
+            route.abort()
+            return
+        route.fallback()
+
+    def keep_terminal(route) -> None:
+        response = route.fetch()
+        body = response.text()
+        assert PATCH_FROM in body, "textual-serve's textual.js changed: update PATCH_FROM"
+        route.fulfill(response=response, body=body.replace(PATCH_FROM, PATCH_TO, 1))
+
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.route("**/*", only_the_server)
+            page.route("**/static/js/textual.js", keep_terminal)
+            page.goto(served.url)
+            assert page.url == served.base + "/", "the token should leave the address bar"
+
+            def screen() -> str:
+                return page.evaluate(SCREEN_JS)
+
+            shown = wait_for(lambda: (s := screen()) and "4 Jobs" in s and s, "the console's panes")
+            for tab in ("1 Inventory", "2 Logs", "3 Drift", "4 Jobs"):
+                assert tab in shown, shown
+            assert "localhost" in shown  # the inventory pane lists the sample's hosts
+
+            page.locator(".xterm-helper-textarea").focus()
+            page.keyboard.press(":")
+            wait_for(lambda: "esc Close" in screen(), "the command line to open")
+            page.keyboard.type("run localhost ping", delay=15)
+            page.keyboard.press("Enter")
+            result = wait_for(lambda: (s := screen()) and "SUCCESS" in s and "pong" in s and s,
+                              "the ping's result on screen")
+            assert "localhost" in result
+            assert len(children_of(served.proc.pid)) == 1, "one tab, one console"
+        finally:
+            browser.close()
+    assert foreign == []
+
+
+def test_public_address_needs_public(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "ftltui", "serve", "--host", "0.0.0.0", "--port", "0"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 5, done.stderr
+    assert "not a loopback address" in done.stderr and "--public" in done.stderr
