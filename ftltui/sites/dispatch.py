@@ -27,36 +27,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
+from ftltui.engine.placement import ShardRequest
 from ftltui.engine.templating import has_template, host_context, render_args
 from ftltui.errors import TemplateError
 from ftltui.inventory.model import Host
 from ftltui.sites.app import make_app
 from ftltui.sites.broker import Broker
 from ftltui.sites.seal import Refused, Sealer
-from ftltui.sites.wire import TASK_NAME, Keys, ShardHost, ShardTask, decode_event, queue_for, result_of
+from ftltui.sites.wire import KEEP_SECONDS, TASK_NAME, Keys, ShardHost, ShardTask, decode_event, queue_for, result_of
 
 log = logging.getLogger("ftltui.sites.dispatch")
 MAX_DELIVERIES = 3
+CANCEL_GRACE = 10.0  # seconds a worker has to report its cancelled hosts
 LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
-
-
-@dataclass
-class ShardCall:
-    """One executor call, as the dispatcher needs it (the per-call part of a ShardRequest)."""
-
-    run_id: str
-    module: str
-    args: dict[str, Any]
-    check: bool = False
-    diff: bool = True
-    no_log: bool = False
-    rendered: bool = False
-    timeout: float | None = None
-    environment: dict[str, str] | None = None
-    idempotent: bool = False
-    forks: int = 50
-    verbosity: int = 0
-    ansible_modules: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,6 +54,7 @@ class _Shard:
     sent_at: float = 0.0
     claimed: bool = False
     done: bool = False
+    cancel_sent: float | None = None  # when the owner asked the worker to stop (monotonic)
 
 
 class SiteDispatcher:
@@ -85,6 +69,7 @@ class SiteDispatcher:
         self.poll = poll
         self._app: Any = None
         self._redis: Any = None
+        self._cancelled: dict[str, bool] = {}  # run id -> fail_fast, for runs asked to stop
 
     def _clients(self) -> tuple[Any, Any]:
         if self._app is None:
@@ -103,15 +88,20 @@ class SiteDispatcher:
         self._app = self._redis = None
 
     # -- the call ----------------------------------------------------------------------
-    async def run(self, call: ShardCall, sites: Mapping[str, list[Host]], emit: Callable[[Event], None], *,
-                  job: str, attempt: int = 1, inventory: Any = None, facts: Mapping[str, Any] | None = None,
-                  secrets: list[str] | None = None) -> dict[str, HostResult]:
-        """Run ``call`` on every site's hosts; return each host's result (emitted as it came).
+    def cancel(self, run_id: str, *, fail_fast: bool = False) -> None:
+        """Ask the workers running ``run_id``'s shards to stop them (seen at the next poll)."""
+        self._cancelled.setdefault(run_id, fail_fast)
+
+    async def run(self, request: ShardRequest, sites: Mapping[str, list[Host]], emit: Callable[[Event], None], *,
+                  job: str | None = None, attempt: int = 1, inventory: Any = None, idempotent: bool = False,
+                  forks: int = 50) -> dict[str, HostResult]:
+        """Run ``request`` on every site's hosts; return each host's result (emitted as it came).
 
         ``sites`` maps a site to its hosts, resolved as the executor runs them (vars
-        layered). ``inventory``/``facts`` render templated arguments per host here, where
-        every host's variables are known. ``secrets`` are the values the run's redactor
-        hides: they travel (sealed) so the worker's redactor hides them too.
+        layered). ``inventory`` and ``request.facts`` render templated arguments per host
+        here, where every host's variables are known. ``request.secrets`` travel (sealed)
+        so the worker's redactor hides them too. ``idempotent``: may a host that started
+        on a lost worker run again (the retry rule, ``ftltui.jobs.retry.idempotent``).
         """
         results: dict[str, HostResult] = {}
 
@@ -119,33 +109,50 @@ class SiteDispatcher:
             results[result.host] = result
             emit(HostFinished(run_id, host=result.host, result=result))
 
+        job = job or request.run_id
         shards: dict[str, _Shard] = {}
         for site, hosts in sites.items():
-            task = self._task(call, site, hosts, job, attempt, inventory, facts, secrets or [], finish)
+            task = self._task(request, site, hosts, job, attempt, inventory, idempotent, forks, finish)
             if task.hosts:
                 shards[task.shard] = _Shard(task, {h.name for h in task.hosts})
         if not shards:
             return results
         app, redis = self._clients()
-        for shard in shards.values():
-            error = await self._send(app, shard)
-            if error:
-                self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
-        await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
+        try:
+            for shard in shards.values():
+                error = await self._send(app, shard)
+                if error:
+                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+            await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
+        except asyncio.CancelledError:
+            self._cancelled.setdefault(request.run_id, False)
+            try:
+                await asyncio.wait_for(self._send_cancel(redis, shards), 2.0)
+            except (Exception, asyncio.CancelledError):  # best effort: the error goes on regardless
+                pass
+            raise
+        finally:
+            self._cancelled.pop(request.run_id, None)
         return results
 
-    def _task(self, call: ShardCall, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
-              facts: Mapping[str, Any] | None, secrets: list[str],
-              finish: Callable[[str, HostResult], None]) -> ShardTask:
+    async def _send_cancel(self, redis: Any, shards: dict[str, _Shard]) -> None:
+        for shard in shards.values():
+            if not shard.done and shard.cancel_sent is None:
+                mode = "fail_fast" if self._cancelled.get(shard.task.run_id) else "cancel"
+                await redis.set(Keys.cancel(shard.task.shard), mode, ex=KEEP_SECONDS)
+                shard.cancel_sent = time.monotonic()
+
+    def _task(self, req: ShardRequest, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
+              idempotent: bool, forks: int, finish: Callable[[str, HostResult], None]) -> ShardTask:
         shipped: list[ShardHost] = []
-        templated = not call.rendered and has_template(call.args)
+        templated = not req.rendered and has_template(req.args)
         for h in hosts:
             args = None
             if templated:
                 try:
-                    args = render_args(call.args, host_context(h, inventory, facts or {}), host=h.name)
+                    args = render_args(req.args, host_context(h, inventory, req.facts), host=h.name)
                 except TemplateError as exc:
-                    finish(call.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False,
+                    finish(req.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False,
                                                                      "msg": str(exc)}, 0.0, "template"))
                     continue
             shipped.append(ShardHost(h.name, dict(h.vars), list(h.groups), args))
@@ -157,11 +164,12 @@ class SiteDispatcher:
                 if known is not None and hop not in names:
                     names.add(hop)
                     jumps.append(ShardHost(known.name, dict(known.vars), list(known.groups)))
-        return ShardTask(job=job, attempt=attempt, site=site, run_id=call.run_id, module=call.module,
-                         args=dict(call.args), hosts=shipped, check=call.check, diff=call.diff, no_log=call.no_log,
-                         rendered=call.rendered, timeout=call.timeout, environment=call.environment,
-                         forks=call.forks, verbosity=call.verbosity, ansible_modules=list(call.ansible_modules),
-                         idempotent=call.idempotent, jump_hosts=jumps, secrets=sorted(set(secrets)))
+        return ShardTask(job=job, attempt=attempt, site=site, run_id=req.run_id, module=req.module,
+                         args=dict(req.args), hosts=shipped, check=req.check, diff=req.diff, no_log=req.no_log,
+                         rendered=req.rendered, timeout=req.timeout, environment=req.environment,
+                         fail_fast=req.fail_fast, forks=forks, verbosity=req.verbosity,
+                         ansible_modules=list(req.ansible_modules), idempotent=idempotent, jump_hosts=jumps,
+                         secrets=sorted(set(req.secrets)))
 
     async def _send(self, app: Any, shard: _Shard) -> str | None:
         """Publish the sealed task to the site's queue; the error message if the broker is away."""
@@ -210,12 +218,30 @@ class SiteDispatcher:
                 await asyncio.sleep(min(1.0, self.poll))
                 continue
             now = time.monotonic()
+            if any(s.task.run_id in self._cancelled for s in shards.values()):
+                self._stop_cancelled(shards, now, finish)
+                try:
+                    await self._send_cancel(redis, {k: s for k, s in shards.items()
+                                                    if s.task.run_id in self._cancelled})
+                except (OSError, _redis_error()):
+                    pass  # the loop above meets the broker error again and handles it
             for shard in shards.values():
                 if not shard.done and not shard.claimed and now - shard.sent_at > self.pickup_timeout:
                     site = shard.task.site
                     self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish,
                                     f"site {site}: no worker took the shard within {self.pickup_timeout:g} s "
                                     f"(is 'ftl-tui worker --site {site}' running on this broker?)")
+
+    def _stop_cancelled(self, shards: dict[str, _Shard], now: float, finish: Callable[[str, HostResult], None]) -> None:
+        """A cancelled shard that no worker holds ends now; a held one once its worker
+        reports, or after :data:`CANCEL_GRACE` seconds without it."""
+        for shard in shards.values():
+            run_id = shard.task.run_id
+            if shard.done or run_id not in self._cancelled:
+                continue
+            msg = "not started: an earlier host failed (fail_fast)" if self._cancelled[run_id] else "cancelled"
+            if not shard.claimed or (shard.cancel_sent is not None and now - shard.cancel_sent > CANCEL_GRACE):
+                self._fail_open(shard, "cancelled", "cancelled", run_id, finish, msg)
 
     def _entry(self, fields: Mapping[Any, Any], shards: dict[str, _Shard], emit: Callable[[Event], None],
                finish: Callable[[str, HostResult], None]) -> None:
@@ -291,7 +317,10 @@ class SiteDispatcher:
                    finish: Callable[[str, HostResult], None], msg: str) -> None:
         """Close a shard: hosts without a result get one (started ones are ``lost``: they may have run)."""
         for host in [h.name for h in shard.task.hosts if h.name in shard.open]:
-            if host in shard.started:
+            if kind == "cancelled":
+                text = msg.replace("not started", "cancelled") if host in shard.started else msg
+                res = HostResult(host, "cancelled", {"changed": False, "msg": text}, 0.0, "cancelled")
+            elif host in shard.started:
                 res = HostResult(host, "failed", {"failed": True, "changed": False, "msg": f"{msg}; {LOST_MSG}"},
                                  0.0, "lost")
             else:

@@ -64,6 +64,7 @@ class ShardTask:
     rendered: bool = False
     timeout: float | None = None
     environment: dict[str, str] | None = None
+    fail_fast: bool = False
     forks: int = 50
     verbosity: int = 0
     ansible_modules: list[str] = field(default_factory=list)
@@ -104,6 +105,11 @@ class Keys:
     @staticmethod
     def done(shard: str) -> str:
         return f"{PREFIX}:done:{shard}"
+
+    @staticmethod
+    def cancel(shard: str) -> str:
+        """Set by the owner to stop a shard: ``cancel`` or ``fail_fast``."""
+        return f"{PREFIX}:cancel:{shard}"
 
 
 WORKER_KEY = f"{PREFIX}:worker:"  # + site:hostname:pid, a JSON heartbeat with a TTL

@@ -59,6 +59,7 @@ class SiteWorker:
         self.redis = redis.Redis.from_url(broker.redis_url(), socket_timeout=10, socket_connect_timeout=5)
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._running: dict[str, list[str]] = {}  # shard -> its hosts
+        self._engines: dict[str, tuple[asyncio.AbstractEventLoop, Any]] = {}  # shard -> its loop and Executor
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._started_at = time.time()
@@ -91,7 +92,26 @@ class SiteWorker:
         pipe.set(self._worker_key, json.dumps(doc), ex=HEARTBEAT_TTL)
         for shard in running:
             pipe.pexpire(Keys.lease(shard), int(LEASE_SECONDS * 1000))
-        pipe.execute()
+            pipe.get(Keys.cancel(shard))
+        replies = pipe.execute()
+        for shard, mode in zip(running, replies[2::2]):
+            if mode:
+                self._cancel(shard, fail_fast=_text(mode) == "fail_fast")
+
+    def _cancel(self, shard: str, *, fail_fast: bool) -> None:
+        """The owner asked to stop ``shard``: cancel its runs in their own loop (hosts end cancelled)."""
+        with self._lock:
+            engine = self._engines.get(shard)
+        if engine is None:
+            return
+        loop, ex = engine
+
+        def stop() -> None:
+            for run_id in ex.active_runs:
+                ex.cancel(run_id, fail_fast=fail_fast)
+
+        log.info("shard %s: stopping on the owner's request (%s)", shard, "fail_fast" if fail_fast else "cancel")
+        loop.call_soon_threadsafe(stop)
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
@@ -118,6 +138,9 @@ class SiteWorker:
         lease = Keys.lease(task.shard)
         if self.redis.exists(Keys.done(task.shard)):
             log.info("shard %s is done already: dropped this copy (delivery %d)", task.shard, task.delivery)
+            return
+        if self.redis.exists(Keys.cancel(task.shard)):
+            log.info("shard %s was cancelled before it started: dropped", task.shard)
             return
         if not self.redis.set(lease, self.name, nx=True, px=int(LEASE_SECONDS * 1000)):
             log.info("shard %s is held by %s: dropped this copy", task.shard, self._get(lease))
@@ -177,13 +200,29 @@ class SiteWorker:
             groups.setdefault(json.dumps(h.args, sort_keys=True, default=str), []).append(h)
         async with Executor(inventory, forks=task.forks, secrets=task.secrets, secret_vars=task.secret_vars,
                             verbosity=task.verbosity, ansible_modules=task.ansible_modules) as ex:
-            await asyncio.gather(*(
-                ex.run([inventory.hosts[h.name] for h in members], task.module,
-                       members[0].args if members[0].args is not None else task.args,
-                       check=task.check, timeout=task.timeout, on_event=on_event, diff=task.diff,
-                       no_log=task.no_log, rendered=task.rendered or members[0].args is not None,
-                       environment=task.environment)
-                for members in groups.values()))
+            with self._lock:
+                self._engines[task.shard] = (asyncio.get_running_loop(), ex)
+            try:
+                await self._gather(task, ex, inventory, groups, on_event)
+            finally:
+                with self._lock:
+                    self._engines.pop(task.shard, None)
+
+    async def _gather(self, task: ShardTask, ex: Any, inventory: Any, groups: dict[str, list[ShardHost]],
+                      on_event: Any) -> None:
+        """One executor call per group of hosts with the same arguments; ``forks`` bounds the
+        hosts running at once across the calls (a call per host when each has its own)."""
+        sem = asyncio.Semaphore(max(1, task.forks))
+
+        async def call(members: list[ShardHost]) -> None:
+            async with sem:
+                own = members[0].args
+                await ex.run([inventory.hosts[h.name] for h in members], task.module,
+                             own if own is not None else task.args, check=task.check, timeout=task.timeout,
+                             on_event=on_event, diff=task.diff, fail_fast=task.fail_fast, no_log=task.no_log,
+                             rendered=task.rendered or own is not None, environment=task.environment)
+
+        await asyncio.gather(*(call(m) for m in groups.values()))
 
     # -- Redis writes ---------------------------------------------------------------------
     def _push(self, keys: Keys, task: ShardTask, doc: dict[str, Any], *, started: str | None = None,

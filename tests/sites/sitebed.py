@@ -66,14 +66,14 @@ class Workers:
     key: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, site: str, *, netns: str | None = None, concurrency: int = 2) -> subprocess.Popen[bytes]:
+    def start(self, site: str, *, netns: str | None = None, concurrency: int = 2,
+              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.server.dir / f"worker-{site}-{len(self.procs)}.log", "wb")
         argv = [sys.executable, "-m", "ftltui", "worker", "--site", site, "--key-file", str(self.key),
                 "--concurrency", str(concurrency)]
         if netns:
             argv = ["ip", "netns", "exec", netns, *argv]
-        env = dict(os.environ, FTL_TUI_BROKER=self.server.url)
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(argv, env=dict(os.environ, FTL_TUI_BROKER=self.server.url, **(env or {})), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         self.wait_alive(site, proc.pid)
         return proc
