@@ -26,12 +26,13 @@ from ftltui.api.operations import (
     WorkflowRequest,
 )
 from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
+from ftltui.api.view_operations import ViewOperations
 from ftltui.engine.event_schema import event_record
 from ftltui.errors import StateError
 from ftltui.jobs.queue import JobQueue
 
 
-class LocalOperations:
+class LocalOperations(ViewOperations):
     def __init__(self, queue: JobQueue, *, inventory_sources: Sequence[str] = (), readonly: bool = False) -> None:
         self.queue = queue
         self.store = queue.store

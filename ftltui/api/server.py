@@ -27,6 +27,7 @@ from typing import Any, Self
 
 from ftltui import __version__
 from ftltui.api import protocol as p
+from ftltui.api import view_stream
 from ftltui.api.log_stream import stream_log
 from ftltui.api.operations import (
     DriftScanRequest,
@@ -52,11 +53,12 @@ HELLO_TIMEOUT = 10.0  # seconds a connection may stay silent before its hello
 MAX_BAD_MESSAGES = 16  # well-framed but invalid messages tolerated before the connection is closed
 MAX_STREAMS = 32  # open streams per client: each live view costs the owner work per event
 MAX_IN_FLIGHT = 64  # one-shot requests per client not answered yet
-CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs")
+CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs", "views")
 
 READ_OPS = frozenset({"owner.info", "jobs.list", "jobs.show"})
 WRITE_OPS = frozenset({"run.submit", "workflow.submit", "playbook.submit", "drift.scan", "jobs.cancel", "jobs.requeue", "jobs.purge"})
-STREAM_OPS = frozenset({"jobs.watch", "jobs.logs"})
+STREAM_OPS = frozenset({"jobs.watch", "jobs.logs"}) | view_stream.STREAM_OPS
+WRITE_OPS |= view_stream.WRITE_OPS  # an attached console's actions, follow-me submissions (view_stream)
 
 
 class ApiServer:
@@ -310,6 +312,8 @@ class ClientSession:
             result = (await ops.cancel_job(job_id_arg(a))).to_dict()
         elif req.op == "jobs.requeue":
             result = (await ops.requeue_job(job_id_arg(a))).to_dict()
+        elif req.op in view_stream.ONE_SHOT_OPS:
+            result = await view_stream.one_shot(self, req)
         else:  # jobs.purge
             older = a.get("older_than", 7 * 86400)
             if isinstance(older, bool) or not isinstance(older, (int, float)) or older < 0:
@@ -318,6 +322,9 @@ class ClientSession:
         self.send(p.Response(req.id, result))
 
     async def _stream(self, req: p.Request) -> None:
+        if req.op in view_stream.STREAM_OPS:
+            await view_stream.stream(self, req)
+            return
         job_id = job_id_arg(req.args)
         self.ops.show_job(job_id)  # not_found before anything is streamed
         if req.op == "jobs.watch":

@@ -219,38 +219,18 @@ def _cancel(args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     from ftltui.commands.play import run_in_foreground
-    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
+    from ftltui.jobs.again import enqueue_again, refusal
 
-    doc = _job_doc(_ro(args), args.id)
-    if doc["state"] not in ("failed", "dead", "cancelled", "succeeded", "upstream_failed"):
-        error(f"job {args.id} is {doc['state']}; only finished jobs can be retried")
+    ro = _ro(args)
+    doc = _job_doc(ro, args.id)
+    problem = refusal(doc, args.id, args.jobs_cmd == "retry")
+    if problem is not None:
+        error(problem)
         return EXIT_BAD_INPUT
-    spec, resume = doc["spec"], args.jobs_cmd == "retry"
-    if doc["kind"] == "playbook" and resume:
-        from ftltui.jobs.playbook_kind import failed_hosts
-
-        if not failed_hosts(doc):  # never run a playbook again on hosts that finished it
-            error(f"job {args.id}: every host finished the playbook; nothing to re-run "
-                  f"(`ftl-tui jobs requeue {args.id}` runs it again on all hosts)")
-            return EXIT_BAD_INPUT
+    log_path = ro.log_path(args.id)
 
     async def enqueue(q: Any) -> Any:
-        if doc["kind"] == "workflow":
-            return await enqueue_workflow(q, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
-                                          resume=doc.get("steps") if resume else None, parent=args.id,
-                                          content=spec.get("content"))
-        if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
-            from ftltui.jobs.playbook_kind import rerun_from_failure
-
-            return await rerun_from_failure(q, doc, args.id)
-        if doc["kind"] == "run":
-            pattern = spec["pattern"]
-            if resume:  # only the hosts that did not succeed
-                bad = _failed_hosts(args)
-                pattern = ",".join(bad) or pattern
-            return await enqueue_run(q, pattern, spec["module"], spec.get("args") or {},
-                                     check=spec.get("check", False), parent=args.id)
-        return await q.enqueue(doc["kind"], spec, parent=args.id, title=doc.get("title", ""))
+        return await enqueue_again(q, doc, args.id, args.jobs_cmd == "retry", log_path)
 
     if args.detach:
         from ftltui.jobs import JobQueue
@@ -271,27 +251,6 @@ def _retry(args: argparse.Namespace) -> int:
         print(f"job {job.id}: queued (from job {args.id})")
         return EXIT_OK
     return run_in_foreground(args, enqueue)
-
-
-def _failed_hosts(args: argparse.Namespace) -> list[str]:
-    """Hosts whose merged result (their last attempt) did not end well."""
-    store = _ro(args)
-    from ftltui.jobs.retry import ENDED_WELL
-
-    per_host = (store.table("jobs").get(args.id) or {}).get("per_host")
-    if per_host:
-        return sorted(h for h, e in per_host.items()
-                      if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
-    bad = []
-    try:
-        with open(store.log_path(args.id), encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                if rec.get("event") == "HostFinished" and rec["result"]["status"] not in ("ok", "changed", "skipped"):
-                    bad.append(rec["host"])
-    except FileNotFoundError:
-        pass
-    return sorted(set(bad))
 
 
 def parse_age(text: str) -> float | None:

@@ -133,5 +133,16 @@ class InventoryReloaded:
     first: bool
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerNotice:
+    """An attached session's word about the owner it is a client of (pid ``pid``):
+    ``lost`` when the owner is gone (nothing more will arrive; the face offers to take
+    over), else a notice such as "the view fell behind and was re-read"."""
+
+    pid: int
+    message: str
+    lost: bool = False
+
+
 ViewUpdate = Union[JobChanged, StepChanged, QueueProblem, RunBegan, OutputText, HostProgress, HostWarning,
-                   PlaybookProgress, DriftHostScanned, DriftChanged, InventoryReloaded]
+                   PlaybookProgress, DriftHostScanned, DriftChanged, InventoryReloaded, OwnerNotice]

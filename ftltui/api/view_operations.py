@@ -1,0 +1,111 @@
+"""What an owner offers attached consoles and following clients, beyond the one-shot ops.
+
+Mixed into :class:`~ftltui.api.local_operations.LocalOperations` (it needs only its
+``queue`` and ``store``): every job event of the owner (for ``view.watch``, an attached
+console's live view), a job's record as the console keeps it (``Job.to_doc``, redacted),
+the console's job actions (``jobs.action``: the very
+:class:`~ftltui.console.job_actions.JobActions` a console runs, so a retry from an
+attached console means what it means in the owner's), and ``jobs retry``/``requeue``
+of the CLI (``jobs.again``, :mod:`ftltui.jobs.again`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ftltui.api.job_views import job_record
+from ftltui.api.operations import JobRef, Unsubscribe
+from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
+from ftltui.console.job_actions import ACTIONS, JobActions
+from ftltui.console.results import JobActionResult
+from ftltui.errors import FtlError, StateError
+from ftltui.jobs.events import JobEvent
+from ftltui.jobs.model import Job
+from ftltui.jobs.queue import JobQueue
+from ftltui.state import StateStore
+
+RECENT_JOBS = 500  # job records an attached console starts with (the newest; older are in `jobs list`)
+
+
+def job_doc(job: Job, redact: Callable[[Any], Any]) -> dict[str, Any]:
+    """A job as it crosses the wire to a console: its stored fields and id, redacted."""
+    doc: dict[str, Any] = redact({**job.to_doc(), "id": job.id})
+    return doc
+
+
+class _QueueJobs:
+    """The mapping :class:`JobActions` looks jobs up in: the queue's live record, else the store's."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    def get(self, job_id: int, default: Job | None = None) -> Job | None:
+        return self.queue.get(job_id) or default
+
+    def pop(self, job_id: int, default: Job | None = None) -> Job | None:
+        return default
+
+    def __setitem__(self, job_id: int, job: Job) -> None:
+        pass
+
+
+class OwnerJobActions(JobActions):
+    """The console's job actions on an owner's queue (host results from the job's summary)."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        self.jobs = _QueueJobs(queue)  # type: ignore[assignment]  # the two methods JobActions uses
+
+    def host_results(self, job: Job) -> dict[str, str]:
+        return dict((job.summary or {}).get("hosts") or {})
+
+    def _known(self, job: Job) -> Job:
+        return job
+
+    def check_write(self, action: str) -> None:
+        """Read-only clients and owners are refused by the server before the op gets here."""
+
+
+class ViewOperations:
+    queue: JobQueue
+    store: StateStore
+
+    def subscribe_events(self, sink: Callable[[JobEvent], None]) -> Unsubscribe:
+        """Every later job event of this owner (synchronously, on the owner's loop)."""
+        return self.queue.bus.subscribe(sink)
+
+    def job_doc(self, job_id: int) -> dict[str, Any] | None:
+        """The live record of a job (``None`` when it is gone), as a console keeps it."""
+        job = self.queue.get(job_id)
+        return job_doc(job, self.store.redactor.obj) if job is not None else None
+
+    def recent_job_docs(self, limit: int = RECENT_JOBS) -> list[dict[str, Any]]:
+        """The newest ``limit`` jobs, oldest first, active ones as their live records."""
+        ids = sorted(d.doc_id for d in self.store.table("jobs").all())[-limit:]
+        docs = [self.job_doc(i) for i in ids]
+        return [d for d in docs if d is not None]
+
+    async def job_action(self, action: str, job_id: int) -> dict[str, Any]:
+        """One of the console's job actions (cancel/retry/rerun/requeue/purge)."""
+        if action not in ACTIONS:
+            raise ProtocolError(E_BAD_REQUEST, f"argument 'action': one of {', '.join(ACTIONS)}, got {action[:40]!r}")
+        result: JobActionResult = await OwnerJobActions(self.queue).job_action(action, job_id)
+        redact = self.store.redactor.obj
+        return {"action": result.action, "job_id": result.job_id, "done": result.done, "message": result.message,
+                "new_job": job_doc(result.new_job, redact) if result.new_job is not None else None}
+
+    async def submit_again(self, job_id: int, resume: bool) -> JobRef:
+        """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job."""
+        from ftltui.jobs.again import enqueue_again, refusal
+
+        try:
+            doc = job_record(self.store, job_id)
+        except StateError as exc:
+            raise ProtocolError(E_NOT_FOUND, str(exc)) from None
+        doc["state"] = doc["stored_state"]
+        problem = refusal(doc, job_id, resume)
+        if problem is not None:
+            raise FtlError(problem)
+        job = await enqueue_again(self.queue, doc, job_id, resume, self.store.log_path(job_id))
+        return JobRef(job.id, job.state, job.title)

@@ -1,0 +1,137 @@
+"""The owner's side of the ops attached consoles and following clients use (docs/api.md).
+
+* ``view.watch`` (stream, read): an attached console's live view of the whole owner.
+  First the newest job records (``{"view": "job", "job": {...}}``, in batches), then
+  ``{"view": "ready"}``, then every job event as ``{"view": "event", "event": RECORD}``
+  with the job's record (``"job"``) when the event changed it. Live: a client that falls
+  behind gets a ``dropped`` notice instead of the events, and re-syncs.
+* ``workflow.follow`` and ``jobs.again.follow`` (streams, write): submit, then the new
+  job's events, complete (a ``play``/``jobs retry`` client prints each), ending with the
+  job's end as ``jobs.watch`` ends. The first event is ``{"submitted": JOBREF}``; as for
+  a command that owns the directory, events before the submission returned are not sent.
+* ``jobs.action`` and ``jobs.again`` (one-shot, write): the console's job actions, and
+  ``jobs retry|requeue --detach``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ftltui.api import protocol as p
+from ftltui.api.operations import JobRef, WorkflowRequest, job_id_arg
+from ftltui.api.view_operations import ViewOperations
+from ftltui.console.feed import TRANSITIONS
+from ftltui.engine.event_schema import event_record
+from ftltui.jobs import events as jev
+
+if TYPE_CHECKING:
+    from ftltui.api.server import ClientSession
+
+STREAM_OPS = frozenset({"view.watch", "workflow.follow", "jobs.again.follow"})
+WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again"})
+ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again"})
+BATCH_BYTES = 256 * 1024  # job records per ``events`` message, well under the message bound
+RECORD_CHANGES = TRANSITIONS + (jev.StepChanged, jev.JobLost, jev.QueueError)  # events that change a job's record
+
+
+def _view_ops(session: ClientSession) -> ViewOperations:
+    ops = session.ops
+    if not isinstance(ops, ViewOperations):
+        raise p.ProtocolError(p.E_UNKNOWN_OP, "this owner serves no attached views")
+    return ops
+
+
+def _resume(args: dict[str, Any]) -> bool:
+    resume = args.get("resume", True)
+    if not isinstance(resume, bool):
+        raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'resume': expected a boolean")
+    return resume
+
+
+async def one_shot(session: ClientSession, req: p.Request) -> Any:
+    ops = _view_ops(session)
+    if req.op == "jobs.action":
+        action = req.args.get("action")
+        if not isinstance(action, str):
+            raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'action': expected a string")
+        return await ops.job_action(action, job_id_arg(req.args))
+    return (await ops.submit_again(job_id_arg(req.args), _resume(req.args))).to_dict()
+
+
+async def stream(session: ClientSession, req: p.Request) -> None:
+    ops = _view_ops(session)
+    if req.op == "view.watch":
+        await _watch_view(session, ops, req.id)
+    elif req.op == "workflow.follow":
+        request = WorkflowRequest.from_args(req.args)
+        await _follow_new(session, ops, req.id, lambda: session.ops.submit_workflow(request))
+    else:
+        job_id, resume = job_id_arg(req.args), _resume(req.args)
+        await _follow_new(session, ops, req.id, lambda: ops.submit_again(job_id, resume))
+
+
+def _record(ops: ViewOperations, event: jev.JobEvent) -> dict[str, Any]:
+    rec: dict[str, Any] = ops.store.redactor.obj(event_record(event.to_dict()))
+    return rec
+
+
+async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> None:
+    outbox = session.outbox
+
+    def sink(event: jev.JobEvent) -> None:
+        item: dict[str, Any] = {"view": "event", "event": _record(ops, event)}
+        if isinstance(event, RECORD_CHANGES) and event.job_id:
+            doc = ops.job_doc(event.job_id)
+            if doc is not None:
+                item["job"] = doc
+        try:
+            frame = p.encode(p.StreamEvent(rid, item))
+        except p.ProtocolError:  # over the size bound: the view re-syncs on the notice
+            outbox.count_dropped(rid)
+            return
+        outbox.put_live(rid, frame)
+
+    # no await from here to the "ready" item: no event can fall between the records and the feed
+    unsubscribe = ops.subscribe_events(sink)
+    try:
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for doc in ops.recent_job_docs():
+            item = {"view": "job", "job": doc}
+            try:
+                n = len(p.encode(p.StreamEvent(rid, item)))
+            except p.ProtocolError:
+                continue  # one record over the message bound: `jobs show` reads it from the store
+            if batch and size + n > BATCH_BYTES:
+                session.send(p.StreamEvents(rid, tuple(batch)))
+                batch, size = [], 0
+            batch.append(item)
+            size += n
+        batch.append({"view": "ready"})
+        session.send(p.StreamEvents(rid, tuple(batch)))
+        await asyncio.Event().wait()  # until the client cancels or goes away
+    finally:
+        unsubscribe()
+
+
+async def _follow_new(session: ClientSession, ops: ViewOperations, rid: int,
+                      submit: Callable[[], Awaitable[JobRef]]) -> None:
+    ref = await submit()
+    session.send(p.StreamEvent(rid, {"submitted": ref.to_dict()}))
+
+    def sink(event: jev.JobEvent) -> None:
+        if event.job_id != ref.id:
+            return
+        try:
+            session.send(p.StreamEvent(rid, {"event": _record(ops, event)}))
+        except p.ProtocolError:  # one event over the message bound: say so in its place
+            session.send(p.StreamEvent(rid, {"event": {"event": "log.oversized", "job_id": ref.id}}))
+
+    unsubscribe = ops.subscribe_events(sink)
+    try:
+        end = await session.ops.wait_job(ref.id)
+    finally:
+        unsubscribe()
+    session.send(p.StreamEnd(rid, end.to_dict()))

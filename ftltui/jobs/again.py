@@ -1,0 +1,78 @@
+"""``jobs retry`` and ``jobs requeue``: a finished job queued again, as a new linked job.
+
+One function for both faces: ``ftl-tui jobs retry`` owning the state directory, and the
+owner doing it for a client (``jobs.again`` in docs/api.md), so a retry means the same
+wherever it is asked. ``resume`` (retry) re-runs from failure: a workflow keeps its
+succeeded steps, a run goes to its failed hosts only, a playbook to its failed and
+unreachable hosts only (never again on a host that finished it); requeue runs a copy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ftltui.errors import FtlError
+from ftltui.jobs.model import Job
+
+RETRIABLE = frozenset({"failed", "dead", "cancelled", "succeeded", "upstream_failed"})
+
+
+def refusal(doc: dict[str, Any], job_id: int, resume: bool) -> str | None:
+    """Why the job cannot be queued again (the message the command prints), else ``None``."""
+    if doc["state"] not in RETRIABLE:
+        return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
+    if doc["kind"] == "playbook" and resume:
+        from ftltui.jobs.playbook_kind import failed_hosts
+
+        if not failed_hosts(doc):  # never run a playbook again on hosts that finished it
+            return (f"job {job_id}: every host finished the playbook; nothing to re-run "
+                    f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
+    return None
+
+
+def failed_run_hosts(doc: dict[str, Any], log_path: Path) -> list[str]:
+    """Hosts of a run job whose merged result (their last attempt) did not end well."""
+    from ftltui.jobs.retry import ENDED_WELL
+
+    per_host = doc.get("per_host")
+    if per_host:
+        return sorted(h for h, e in per_host.items()
+                      if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
+    bad = []
+    try:
+        with open(log_path, encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if rec.get("event") == "HostFinished" and rec["result"]["status"] not in ("ok", "changed", "skipped"):
+                    bad.append(rec["host"])
+    except FileNotFoundError:
+        pass
+    return sorted(set(bad))
+
+
+async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bool, log_path: Path) -> Job:
+    """Queue job ``job_id`` (its stored document ``doc``) again; check :func:`refusal` first."""
+    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
+
+    spec = doc["spec"]
+    if doc["kind"] == "workflow":
+        return await enqueue_workflow(queue, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
+                                      resume=doc.get("steps") if resume else None, parent=job_id,
+                                      content=spec.get("content"))
+    if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
+        from ftltui.jobs.playbook_kind import rerun_from_failure
+
+        new = await rerun_from_failure(queue, doc, job_id)
+        if new is None:
+            raise FtlError(refusal(doc, job_id, resume) or f"job {job_id}: nothing to re-run")
+        return new
+    if doc["kind"] == "run":
+        pattern = spec["pattern"]
+        if resume:  # only the hosts that did not succeed
+            pattern = ",".join(failed_run_hosts(doc, log_path)) or pattern
+        return await enqueue_run(queue, pattern, spec["module"], spec.get("args") or {},
+                                 check=spec.get("check", False), parent=job_id)
+    job: Job = await queue.enqueue(doc["kind"], spec, parent=job_id, title=doc.get("title", ""))
+    return job

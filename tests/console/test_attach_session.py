@@ -1,0 +1,106 @@
+"""A second session attached to the owner of a state directory (issue 16).
+
+The owner is a real :class:`ConsoleSession` serving its API (as the console does); the
+attached one is a :class:`RemoteConsoleSession` on the same directory, in the same loop.
+Runs submitted on either side show in both feeds with the same records; job actions
+from the attached side are the owner's; drift scanned through the owner is read by both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftltui.api.session_server import serve_session
+from ftltui.console import ConsoleSession
+from ftltui.console import updates as up
+from ftltui.console.remote_session import RemoteConsoleSession
+from ftltui.inventory import load_inventory
+
+SOURCES = ["localhost,"]  # localhost runs in-process
+
+
+class Pair:
+    def __init__(self, owner: ConsoleSession, attached: RemoteConsoleSession) -> None:
+        self.owner = owner
+        self.attached = attached
+        self.seen: dict[str, list[up.ViewUpdate]] = {"owner": [], "attached": []}
+        owner.subscribe(self.seen["owner"].append)
+        attached.subscribe(self.seen["attached"].append)
+
+    async def until(self, side: str, pred: Any) -> None:
+        for _ in range(2000):  # a guard against a hang, not a speed check
+            if any(pred(u) for u in self.seen[side]):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{side}: never saw it; got {self.seen[side][-5:]}")
+
+    def lines(self, side: str, job_id: int) -> list[str]:
+        return [u.text for u in self.seen[side] if isinstance(u, up.OutputText) and u.job_id == job_id]
+
+
+@pytest.fixture
+async def pair(tmp_path: Path) -> AsyncIterator[Pair]:
+    state = tmp_path / "state"
+    owner = ConsoleSession(state, inventory=load_inventory(SOURCES))
+    await owner.open()
+    server = await serve_session(owner, SOURCES)
+    assert server is not None
+    attached = RemoteConsoleSession(state)
+    await attached.open()
+    await attached.reload_inventory(["ignored,"])  # the owner's inventory wins: what is shown is what runs
+    yield Pair(owner, attached)
+    await attached.close()
+    await server.close()
+    await owner.close()
+
+
+def ended(job_id: int, state: str = "succeeded") -> Any:
+    return lambda u: isinstance(u, up.JobChanged) and u.job_id == job_id and u.state == state
+
+
+async def test_runs_from_either_side_show_live_in_both(pair: Pair) -> None:
+    assert pair.attached.attached_pid > 0 and not pair.attached.owns_jobs
+    assert pair.attached.inventory is not None and list(pair.attached.inventory.hosts) == ["localhost"]
+    from_owner = await pair.owner.submit_run("localhost", "shell", {"cmd": "echo from-owner"})
+    await pair.until("attached", ended(from_owner.id))
+    from_attached = await pair.attached.submit_run("localhost", "shell", {"cmd": "echo from-attached; exit 3"})
+    await pair.until("owner", ended(from_attached.id, "failed"))
+    await pair.until("attached", ended(from_attached.id, "failed"))
+    for job_id, text in ((from_owner.id, "from-owner"), (from_attached.id, "from-attached")):
+        assert pair.lines("attached", job_id) == pair.lines("owner", job_id) == [text]
+        mine, theirs = pair.attached.jobs[job_id], pair.owner.jobs[job_id]
+        assert (mine.state, mine.title, mine.kind, mine.hosts) == (theirs.state, theirs.title, theirs.kind, theirs.hosts)
+    assert pair.attached.host_results(pair.attached.jobs[from_attached.id]) == {"localhost": "failed"}
+    assert pair.attached.running() == pair.owner.running() == 0
+
+    # a job action of the attached console is the owner's: the same JobActions, the same words
+    result = await pair.attached.job_action("retry", from_attached.id)
+    assert result.done and result.new_job is not None
+    assert result.message == f"job {result.new_job.id} queued (retry of {from_attached.id})"
+    await pair.until("owner", ended(result.new_job.id, "failed"))
+    assert pair.owner.jobs[result.new_job.id].parent == from_attached.id
+    history, _ = await pair.attached.job_history(from_attached.id, 100)
+    assert any(r.get("text") == "from-attached" for r in history)
+
+
+async def test_a_scan_through_the_owner_is_drift_in_both(pair: Pair) -> None:
+    job = await pair.attached.submit_drift_scan("localhost")
+    for side in ("owner", "attached"):
+        await pair.until(side, lambda u: isinstance(u, up.DriftChanged))
+    assert pair.owner.jobs[job.id].state == "succeeded"
+    mine, theirs = await pair.attached.drift_report_async("all"), await pair.owner.drift_report_async("all")
+    assert [c.host for c in mine.comparisons] == [c.host for c in theirs.comparisons] == ["localhost"]
+
+
+async def test_the_owner_going_away_is_said_once(pair: Pair) -> None:
+    assert pair.attached.client is not None
+    pair.attached.client.writer.transport.abort()  # as when the owner's process dies: the socket closes
+    await pair.until("attached", lambda u: isinstance(u, up.OwnerNotice) and u.lost)
+    assert [u for u in pair.seen["attached"] if isinstance(u, up.OwnerNotice)][0].pid == pair.attached.attached_pid
+    with pytest.raises(Exception, match="owner"):
+        await pair.attached.submit_run("localhost", "ping")
