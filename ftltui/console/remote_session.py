@@ -1,0 +1,248 @@
+"""A console session attached to the owner of a state directory, over its local API.
+
+When another process (``ftl-tui daemon``, a console, a command serving the API) owns a
+state directory, a second console opens a :class:`RemoteConsoleSession` instead of
+failing: the same operations and the same typed feed as
+:class:`~ftltui.console.session.ConsoleSession`, so the console cannot tell which one
+it has. The jobs come from the owner's ``view.watch`` stream (its newest job records,
+then every job event, which this session's own :class:`~ftltui.console.feed.ViewFeed`
+translates); runs, plays, workflows, scans and job actions are requests to the owner;
+job logs and drift are read from the directory's files (read-only: the owner is the
+only writer, and this process runs as its user). If the owner goes away, an
+:class:`~ftltui.console.updates.OwnerNotice` with ``lost`` says so; the face offers to
+take over with :meth:`RemoteConsoleSession.owner_session` (a session that opens the
+directory as its owner, recovering what the dead owner left running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Sequence
+
+from ftltui.api.client import ApiClient, ApiError, OwnerGone
+from ftltui.api.event_decode import job_event
+from ftltui.api.protocol import Dropped, StreamEvent
+from ftltui.console import updates as up
+from ftltui.console.drift_desk import DriftDesk
+from ftltui.console.results import BaselinePinned, JobActionResult
+from ftltui.console.session import ConsoleSession
+from ftltui.drift.compare import Selection, build_report
+from ftltui.drift.model import DriftReport
+from ftltui.drift.store import open_store
+from ftltui.errors import FtlError
+from ftltui.jobs import events as jev
+from ftltui.jobs.logfile import read_tail
+from ftltui.jobs.model import Job
+
+RESYNC_JOBS = 50  # job records re-read after the owner dropped updates for this view
+
+
+class OwnerDriftDesk(DriftDesk):
+    """Drift read from the owner's snapshot store, read-only and fresh for each report
+    (the owner's scans keep adding to it); pinning a baseline writes that store, so it
+    is the owner's to do."""
+
+    def report(self, pattern: str = "all") -> DriftReport:
+        hosts, options = self._report_inputs(pattern)
+        store = open_store(self.state_dir, readonly=True)
+        try:
+            return build_report(store, hosts, Selection(), options)
+        finally:
+            store.close()
+
+    async def report_async(self, pattern: str = "all") -> DriftReport:
+        return await asyncio.to_thread(self.report, pattern)
+
+    def pin(self, pattern: str) -> BaselinePinned:
+        raise FtlError("pinning a baseline writes the owner's state: pin it in the owner's console, or "
+                       "`ftl-tui drift baseline` when no process owns the state directory")
+
+
+class RemoteConsoleSession(ConsoleSession):
+    """A :class:`ConsoleSession` whose jobs, queue and engine are another process's."""
+
+    def __init__(self, state_dir: Path, **settings: Any) -> None:
+        super().__init__(state_dir, **settings)
+        self.client: ApiClient | None = None
+        self.attached_pid = 0  # the owner's pid, once connected
+        self.owner_sources: list[str] = []  # the inventory the owner's engine runs on
+        self.lost: str | None = None  # why the owner is gone, once it is
+        self._view: asyncio.Task[None] | None = None
+
+    @classmethod
+    def like(cls, session: ConsoleSession) -> RemoteConsoleSession:
+        """An attached session with ``session``'s settings (the face built it to own)."""
+        return cls(session.state_dir, **_settings(session))
+
+    def owner_session(self) -> ConsoleSession:
+        """A session with this one's settings that opens the state directory as its owner
+        (to take over from a dead owner: opening it recovers that owner's jobs)."""
+        owner = ConsoleSession(self.state_dir, **_settings(self))
+        if self.inventory is not None:
+            owner.inventory = self.inventory
+        return owner
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect, say hello, and follow the owner's view until its first records are in."""
+        try:
+            self.client = await ApiClient.connect(self.state_dir, readonly=self.guard.readonly)
+            self.attached_pid = self.client.owner_pid
+            info = await self.client.request("owner.info")
+            self.owner_sources = [str(s) for s in info.get("inventory") or []]
+        except (OSError, TimeoutError, FtlError) as exc:  # gone between the check and now
+            self._owner_lost(f"cannot attach to the owner of {self.state_dir}: {exc}")
+            self._ready.set()
+            return
+        self._drift = OwnerDriftDesk(self.state_dir, None, self.resolve, self.clock)  # type: ignore[arg-type]
+        first = asyncio.Event()
+        self._view = asyncio.create_task(self._follow(first), name="ftl-attached-view")
+        await first.wait()
+        self._ready.set()
+
+    async def close(self) -> None:
+        if self._view is not None:
+            self._view.cancel()
+            await asyncio.gather(self._view, return_exceptions=True)
+        if self.client is not None:
+            await self.client.close()
+
+    @property
+    def readonly(self) -> bool:
+        return bool(super().readonly or (self.client is not None and self.client.welcome.readonly))
+
+    def _owner_lost(self, message: str) -> None:
+        if self.lost is None:
+            self.lost = message
+            self.publish(up.OwnerNotice(self.attached_pid, message, lost=True))
+
+    async def _follow(self, first: asyncio.Event) -> None:
+        assert self.client is not None
+        try:
+            async for msg in self.client.stream("view.watch"):
+                if isinstance(msg, Dropped):
+                    self.publish(up.OwnerNotice(self.attached_pid, f"this console fell behind the owner: {msg.count} "
+                                                                   "update(s) were not sent; job records re-read"))
+                    await self._resync()
+                elif isinstance(msg, StreamEvent):
+                    self._on_view(msg.event, first)
+            self._owner_lost(f"the owner (pid {self.attached_pid}) ended this console's view")
+        except (OwnerGone, ApiError) as exc:
+            self._owner_lost(str(exc))
+        finally:
+            first.set()
+
+    def _on_view(self, item: dict[str, Any], first: asyncio.Event) -> None:
+        kind = item.get("view")
+        doc = item.get("job")
+        if isinstance(doc, dict) and isinstance(doc.get("id"), int):
+            self.jobs[doc["id"]] = Job.from_doc(doc["id"], doc)
+        if kind == "ready":
+            first.set()
+        elif kind == "event" and isinstance(item.get("event"), dict):
+            event = job_event(item["event"])
+            if event is None:
+                return
+            if isinstance(event, jev.JobProgress) and event.job_id in self.jobs:
+                self.jobs[event.job_id].progress = {"done": event.done, "total": event.total}
+            self.on_domain_event(event)
+
+    async def _resync(self) -> None:
+        """After dropped updates: the records of the active and the newest jobs, again."""
+        assert self.client is not None
+        rows = await self.client.request("jobs.list")
+        ids = {r["id"] for r in rows[-RESYNC_JOBS:]} | {i for i, j in self.jobs.items() if not j.terminal}
+        for job_id in sorted(ids):
+            try:
+                doc = await self.client.request("jobs.show", id=job_id)
+            except ApiError:
+                self.jobs.pop(job_id, None)
+                continue
+            doc["state"] = doc.get("stored_state", doc["state"])
+            job = self.jobs[job_id] = Job.from_doc(job_id, doc)
+            self.publish(up.JobChanged(job_id, job))
+
+    # -- requests to the owner ----------------------------------------------------------
+    async def _request(self, op: str, **args: Any) -> Any:
+        await self.ready()
+        if self.client is None or self.lost is not None:
+            raise OwnerGone(self.lost or "not attached to an owner")
+        return await self.client.request(op, **args)
+
+    async def _job(self, ref: dict[str, Any]) -> Job:
+        """The record of a job the owner just created (from the view, else asked for)."""
+        job_id = int(ref["id"])
+        job = self.jobs.get(job_id)
+        if job is None:
+            doc = await self._request("jobs.show", id=job_id)
+            doc["state"] = doc.get("stored_state", doc["state"])
+            job = self.jobs[job_id] = Job.from_doc(job_id, doc)
+        return job
+
+    async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
+                         *, check: bool = False, parent: int | None = None,
+                         become: dict[str, Any] | None = None, confirmed: bool = False) -> Job:
+        self.check_write("run")
+        if become:
+            raise FtlError("become from an attached console is not sent to the owner (its password would cross "
+                           "processes): run it in the owner's console or with `ftl-tui run -b`")
+        pattern = target if isinstance(target, str) else ",".join(target)
+        hosts = self.resolve(target)
+        if not hosts:
+            raise FtlError(f"no hosts matched {pattern!r}")
+        self.guard.check_run("run", self.inventory, [h.name for h in hosts], confirmed=confirmed)
+        return await self._job(await self._request("run.submit", pattern=pattern, module=module,
+                                                   args=dict(args or {}), check=check))
+
+    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
+        self.check_write("workflow")
+        return await self._job(await self._request("workflow.submit", file=str(Path(path).resolve()), check=check))
+
+    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
+                              confirmed: bool = False) -> Job:
+        self.check_write("play")
+        return await self._job(await self._request(
+            "playbook.submit", file=str(Path(path).resolve()), options=dict(options or {}),
+            roles_path=[str(p) for p in self.roles_path], collections_paths=[str(p) for p in self.collections_paths]))
+
+    async def submit_drift_scan(self, pattern: str) -> Job:
+        self.check_write("drift scan")
+        return await self._job(await self._request("drift.scan", pattern=pattern))
+
+    drift_scan = submit_drift_scan
+
+    async def job_action(self, action: str, job_id: int) -> JobActionResult:
+        self.check_write(action)
+        out = await self._request("jobs.action", action=action, id=job_id)
+        new = out.get("new_job")
+        new_job = Job.from_doc(new["id"], new) if isinstance(new, dict) else None
+        if new_job is not None:
+            self.jobs.setdefault(new_job.id, new_job)
+        if action == "purge" and out.get("done"):
+            self.jobs.pop(job_id, None)
+        return JobActionResult(str(out.get("action", action)), int(out.get("job_id", job_id)), bool(out.get("done")),
+                               str(out.get("message", "")), new_job)
+
+    async def reload_inventory(self, sources: Sequence[str]) -> up.InventoryReloaded:
+        """The owner's inventory when it names one (what is shown is what runs), else ``sources``."""
+        await self.ready()
+        return await super().reload_inventory(self.owner_sources or sources)
+
+    # -- reading the directory's files ----------------------------------------------------
+    async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        job = self.jobs.get(job_id)
+        path = Path(job.log) if job is not None and job.log else self.state_dir / "logs" / f"{job_id}.jsonl"
+        return await asyncio.to_thread(read_tail, path, limit)
+
+    @property
+    def owns_jobs(self) -> bool:
+        return False  # quitting leaves the owner's jobs running
+
+
+def _settings(session: ConsoleSession) -> dict[str, Any]:
+    """The constructor settings of ``session`` (not its state: jobs, queue, feed)."""
+    return dict(clock=session.clock, forks=session.forks, concurrency=session.concurrency,
+                var_defaults=session.var_defaults, ssh_options=session.ssh_options, vault=session.vault,
+                roles_path=session.roles_path, collections_paths=session.collections_paths, guard=session.guard)
+
