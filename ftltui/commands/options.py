@@ -166,6 +166,25 @@ def secrets_of(var_defaults: dict[str, Any]) -> list[str]:
     return [str(value)] if value else []
 
 
+def add_workers_arg(p: argparse.ArgumentParser) -> None:
+    """``--workers N|auto`` (issue 17): hosts spread over N worker processes on this machine."""
+    p.add_argument("--workers", default=None, metavar="N|auto",
+                   help="worker processes on this machine sharing the hosts, each with its own SSH "
+                        "connections (default: FTL_TUI_WORKERS, else auto: more than one only for large "
+                        "inventories; 1 runs everything in this process)")
+
+
+def workers_of(args: argparse.Namespace) -> int | None:
+    """``--workers``; else ``FTL_TUI_WORKERS``; else ``None`` (auto, from the inventory's size and the cores)."""
+    from ftltui.engine.shards.auto import configured_workers, parse_workers
+
+    try:
+        given = getattr(args, "workers", None)
+        return parse_workers(given) if given is not None else configured_workers()
+    except ValueError as exc:
+        raise OptionsError(str(exc) if given is None else f"--workers: {exc}") from None
+
+
 def forks_of(args: argparse.Namespace, fallback: int = 50) -> int:
     """``-f``; else ansible.cfg's forks when set there; else ftl-tui's own default."""
     if getattr(args, "forks", None):

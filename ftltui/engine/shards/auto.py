@@ -19,3 +19,30 @@ def auto_workers(hosts: int, cores: int | None = None) -> int:
     if hosts < 2 * HOSTS_PER_WORKER:
         return 1
     return max(1, min(cores, hosts // HOSTS_PER_WORKER))
+
+
+WORKERS_ENV = "FTL_TUI_WORKERS"  # the setting's environment form (console, daemon, scripts): N or auto
+
+
+def parse_workers(text: str | int | None) -> int | None:
+    """``--workers``/``FTL_TUI_WORKERS``: a whole number of at least 1, or ``auto``/empty (``None``:
+    decided by :func:`auto_workers`). Raises ``ValueError`` with the sentence to show."""
+    if text is None or (isinstance(text, str) and text.strip().lower() in ("", "auto")):
+        return None
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a whole number of at least 1, or 'auto', got {text!r}") from None
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, or 'auto', got {text!r}")
+    return value
+
+
+def configured_workers(environ: dict[str, str] | None = None) -> int | None:
+    """The workers setting from the environment (``FTL_TUI_WORKERS``), ``None`` (auto) if unset;
+    a bad value names the variable."""
+    env = os.environ if environ is None else environ
+    try:
+        return parse_workers(env.get(WORKERS_ENV))
+    except ValueError as exc:
+        raise ValueError(f"{WORKERS_ENV}: {exc}") from None
