@@ -18,7 +18,9 @@ from ftltui.commands.common import (
     error,
     examples,
 )
+from ftltui.commands.guard_cli import add_guard_args, refuse_readonly
 from ftltui.commands.options import OptionsError
+from ftltui.console.guard import ProtectedConfirmationRequired, ReadOnlyRefusal
 from ftltui.config import ConfigError
 from ftltui.errors import FtlError
 
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version_text())
     add_state_arg(parser)
     add_inventory_arg(parser)
+    add_guard_args(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -73,12 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
     try:
+        refuse_readonly(args)  # ftl-tui --readonly WRITE-COMMAND: exit 5 before anything is opened
         if args.command is None:
             from ftltui.tui.launch import launch
 
             return launch(args)
         return int(args.func(args) or 0)
     except ConfigError as exc:  # as Ansible: a bad configuration exits 5
+        error(str(exc))
+        return EXIT_USAGE
+    except (ReadOnlyRefusal, ProtectedConfirmationRequired) as exc:  # not allowed as given: a usage error
         error(str(exc))
         return EXIT_USAGE
     except OptionsError as exc:  # options that parsed but cannot be used: a usage error

@@ -10,14 +10,30 @@ before the session.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ftltui.api.local_operations import LocalOperations
-from ftltui.api.operations import inventory_key
+from ftltui.api.operations import OwnerInfo, inventory_key
 from ftltui.api.server import ApiServer
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
+
+
+class SessionOperations(LocalOperations):
+    """The session's queue, read-only whenever the session is: the console's ``--readonly``
+    or the inventory's ``ftl_tui_readonly`` (the server asks :meth:`info` before each write)."""
+
+    def __init__(self, session: ConsoleSession, *, inventory_sources: Sequence[str] = (),
+                 readonly: bool = False) -> None:
+        assert session.queue is not None
+        super().__init__(session.queue, inventory_sources=inventory_sources, readonly=readonly)
+        self.session = session
+
+    def info(self) -> OwnerInfo:
+        info = super().info()
+        return replace(info, readonly=info.readonly or self.session.readonly)
 
 
 async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str], *,
@@ -27,7 +43,7 @@ async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str
     await session.ready()
     if session.queue is None or session.warning is not None:
         return None
-    ops = LocalOperations(session.queue, inventory_sources=[inventory_key(s) for s in inventory_sources],
+    ops = SessionOperations(session, inventory_sources=[inventory_key(s) for s in inventory_sources],
                           readonly=readonly)
     server = ApiServer(session.state_dir, ops, readonly=readonly)
     await server.start()

@@ -33,7 +33,6 @@ from ftltui.commands.common import (
 
 if TYPE_CHECKING:
     from ftltui.inventory import Inventory
-    from ftltui.jobs import JobQueue
 
 EXAMPLES = examples(
     "ftl-tui daemon -i inventory.yml                      # owner of the default state dir",
@@ -64,6 +63,7 @@ def handle(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[str]) -> int:
     from ftltui.api.local_operations import LocalOperations
     from ftltui.api.server import ApiServer
+    from ftltui.console.schedules import fire_schedules
     from ftltui.drift import jobs as drift_jobs
     from ftltui.engine.executor import Executor
     from ftltui.jobs import JobQueue
@@ -89,7 +89,7 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
-            scheduler = None if args.readonly else asyncio.create_task(_run_schedules(queue), name="ftl-schedules")
+            scheduler = None if args.readonly else asyncio.create_task(fire_schedules(queue), name="ftl-schedules")
             await stop.wait()
             if scheduler is not None:
                 scheduler.cancel()
@@ -101,11 +101,3 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
         store.close()
     return EXIT_OK
 
-
-async def _run_schedules(queue: JobQueue) -> None:
-    """Fire the state directory's schedules (``ftl-tui schedule``) as jobs of this owner."""
-    from ftltui.schedule.command import queue_submitter
-    from ftltui.schedule.model import ScheduleBook
-    from ftltui.schedule.scheduler import Scheduler
-
-    await Scheduler(ScheduleBook(queue.store), queue_submitter(queue)).run()

@@ -25,11 +25,16 @@ class JobActions:
     def host_results(self, job: Job) -> dict[str, str]:
         raise NotImplementedError
 
+    def check_write(self, action: str) -> None:
+        """The session's read-only check (:mod:`ftltui.console.guard`)."""
+        raise NotImplementedError
+
     def _known(self, job: Job) -> Job:
         raise NotImplementedError
 
     async def job_action(self, action: str, job_id: int) -> JobActionResult:
-        """Run one of :data:`ACTIONS` on ``job_id``."""
+        """Run one of :data:`ACTIONS` on ``job_id`` (a read-only session refuses them all)."""
+        self.check_write(action if action in ACTIONS else "job action")
         job = self.jobs.get(job_id)
         if job is None:
             return JobActionResult(action, job_id, False, f"no job {job_id}")
@@ -65,6 +70,7 @@ class JobActions:
                                f"job {new.id} queued (re-run of {job.id} on {new.spec['options']['limit']})", new)
 
     async def cancel(self, job_id: int) -> bool:
+        self.check_write("cancel")
         job = self.jobs.get(job_id)
         if self.queue is None or job is None or job.state in TERMINAL:
             return False
@@ -73,6 +79,7 @@ class JobActions:
 
     async def retry(self, job_id: int) -> Job | None:
         """Run a finished job again, same spec, as a new linked job."""
+        self.check_write("retry")
         job = self.jobs.get(job_id)
         if self.queue is None or job is None or job.state not in TERMINAL:
             return None
@@ -81,6 +88,7 @@ class JobActions:
     async def rerun_failed(self, job_id: int) -> Job | None:
         """Re-run from failure: a run on the hosts that did not succeed; a workflow
         resumed after its succeeded steps."""
+        self.check_write("rerun")
         job = self.jobs.get(job_id)
         if self.queue is None or job is None or job.state not in TERMINAL:
             return None
@@ -100,6 +108,7 @@ class JobActions:
 
     async def requeue(self, job_id: int) -> Job | None:
         """Requeue from the dead letter (or a failed/cancelled job)."""
+        self.check_write("requeue")
         job = self.jobs.get(job_id)
         if job is None or job.state not in REQUEUABLE:
             return None
@@ -107,6 +116,7 @@ class JobActions:
 
     async def purge(self, job_id: int) -> bool:
         """Archive one finished job out of the list."""
+        self.check_write("purge")
         job = self.jobs.get(job_id)
         if self.queue is None or job is None or job.state not in TERMINAL:
             return False

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from ftltui.console import updates as up
+from ftltui.console.guard import Guard
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
 from ftltui.engine.events import HostResult
@@ -27,6 +28,7 @@ from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.app_drift import DriftCommandsMixin
+from ftltui.tui.app_guard import GuardMixin
 from ftltui.tui.commands import History, Registry
 from ftltui.tui.history import (
     MAX_LINE,
@@ -64,7 +66,7 @@ class QuitScreen(ConfirmScreen):
     """The running-jobs question before quitting (never two on the stack)."""
 
 
-class FtlApp(CommandsMixin, DriftCommandsMixin):
+class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
     CSS_PATH = "app.tcss"
     TITLE = "ftl-tui"
     # Only the app's own palette: Textual's system commands (Quit, Keys, Maximize,
@@ -78,7 +80,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
                  clock: Callable[[], float] | None = None, snapshot_mode: bool = False,
                  watch: bool = True, themes_dir: Path = THEMES_DIR, keymap_dirs: Iterable[Path] | None = None,
                  log_capacity: int = 50_000, theme: str | None = None, vault: Any = None,
-                 demo_inventory: bool = False, ansible_config: Any = None) -> None:
+                 demo_inventory: bool = False, ansible_config: Any = None, guard: Guard | None = None) -> None:
         super().__init__()
         self.sources = list(sources)
         self.vault_asker = VaultAsker(self, vault or VaultKeyring())  # asks once per vault id per session
@@ -99,7 +101,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
         self._pending: deque[up.ViewUpdate | LogLine] = deque()
         self.services: ConsoleSession = console_session(
             self.state_dir, clock=self.clock, vault=self.vault_asker.keyring,
-            key_passphrase=KeyPassphrasePrompt(self), ansible_config=ansible_config)  # asks once per key
+            key_passphrase=KeyPassphrasePrompt(self), ansible_config=ansible_config,  # asks once per key
+            guard=guard)  # read-only and protected groups (ftltui.console.guard)
         self.services.subscribe(self._pending.append)
         self._api_server: ApiServer | None = None  # started with the session (start_services)
         self.events_seen = 0
@@ -348,7 +351,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin):
         header.first(StatusHeader).show(
             inventory=name, hosts=len(inv.hosts) if inv is not None else 0, counts=counts,
             connections=conns, jumps=tunnels, running=self.services.running(),
-            pane=main.current)
+            pane=main.current, readonly=self.services.readonly)
 
     # -- help & quit ----------------------------------------------------------------------
     def show_help(self) -> None:

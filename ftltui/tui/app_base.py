@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
 
+from ftltui.console.guard import ProtectedConfirmationRequired
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
 from ftltui.inventory import Inventory
@@ -46,6 +47,8 @@ class ConsoleAppBase(App[int]):
         def action_request_quit(self) -> None: ...
         def refresh_drift(self) -> None: ...
         def drift_action(self, action: str, pattern: str) -> None: ...
+        def refuse_readonly(self, action: str) -> bool: ...
+        def confirm_protected(self, exc: ProtectedConfirmationRequired, again: Callable[[], object]) -> None: ...
 
     # -- the screen and its panes, typed ------------------------------------------------
     @property

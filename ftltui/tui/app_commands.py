@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftltui.console.guard import ProtectedConfirmationRequired
 from ftltui.console.run_args import parse_run_words, run_args_problem
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
@@ -30,6 +31,11 @@ class CommandsMixin(ConsoleAppBase):
     def run_command_line(self, line: str) -> None:
         try:
             inv = self.registry.parse(line)
+            from ftltui.tui.app_guard import write_action
+
+            action = write_action(inv.command.name, inv.args)
+            if action is not None and self.refuse_readonly(action):
+                return  # a read-only console says so instead of opening a form or asking
             getattr(self, inv.command.method)(inv.args)
         except (CommandError, FtlError) as exc:
             self.notify(safe_text(str(exc)), title=":" + line.split()[0] if line.split() else ":",
@@ -60,9 +66,14 @@ class CommandsMixin(ConsoleAppBase):
         self.main.action_pane("logs")
 
     async def _submit(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,
-                      become: dict[str, Any] | None = None) -> None:
+                      become: dict[str, Any] | None = None, confirmed: bool = False) -> None:
         try:
-            job = await self.services.submit_run(target, module, params, check=check, become=become)
+            job = await self.services.submit_run(target, module, params, check=check, become=become,
+                                                 confirmed=confirmed)
+        except ProtectedConfirmationRequired as exc:
+            self.confirm_protected(exc, lambda: self.run_worker(
+                self._submit(target, module, params, check, become, True), group="submit"))
+            return
         except FtlError as exc:
             self.notify(safe_text(str(exc)), severity="error")
             return
@@ -96,10 +107,13 @@ class CommandsMixin(ConsoleAppBase):
             return
         self.run_worker(self._play_book(parse_play_args(args)), group="submit")
 
-    async def _play_book(self, req: PlayRequest) -> None:
+    async def _play_book(self, req: PlayRequest, confirmed: bool = False) -> None:
         """Load (file:line errors, never a job), store its content, enqueue."""
         try:
-            job = await self.services.submit_playbook(req.path, req.options)
+            job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed)
+        except ProtectedConfirmationRequired as exc:
+            self.confirm_protected(exc, lambda: self.run_worker(self._play_book(req, True), group="submit"))
+            return
         except FtlError as exc:
             self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
             return
@@ -112,9 +126,12 @@ class CommandsMixin(ConsoleAppBase):
         self.notify(f"job {job.id} queued: {job.title}")
         self.main.action_pane("jobs")
 
-    async def _play(self, path: str, check: bool) -> None:
+    async def _play(self, path: str, check: bool, confirmed: bool = False) -> None:
         try:
-            job = await self.services.submit_workflow(path, check=check)
+            job = await self.services.submit_workflow(path, check=check, confirmed=confirmed)
+        except ProtectedConfirmationRequired as exc:
+            self.confirm_protected(exc, lambda: self.run_worker(self._play(path, check, True), group="submit"))
+            return
         except FtlError as exc:  # a bad workflow file: file:line:col, never a job
             self.notify(safe_text(str(exc)), title=":play", severity="error", timeout=10)
             return
@@ -215,6 +232,9 @@ class CommandsMixin(ConsoleAppBase):
 
     # -- pane requests ------------------------------------------------------------------
     def on_run_requested(self, event: RunRequested) -> None:
+        if self.refuse_readonly("run"):
+            return
+
         def done(req: RunRequest | None) -> None:
             if req is not None:
                 try:
@@ -232,6 +252,8 @@ class CommandsMixin(ConsoleAppBase):
                                           self.services.facts.get(event.host)))
 
     def on_job_action(self, event: JobAction) -> None:
+        if event.action not in ("details", "logs") and self.refuse_readonly(event.action):
+            return
         self.job_action(event.action, event.job_id)
 
     def job_action(self, action: str, job_id: int) -> None:

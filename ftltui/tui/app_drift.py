@@ -15,6 +15,8 @@ from ftltui.tui.screens.confirm import ConfirmScreen
 
 class DriftCommandsMixin(ConsoleAppBase):
     def on_drift_action(self, event: DriftAction) -> None:
+        if event.action != "details" and self.refuse_readonly(f"drift {event.action}"):
+            return
         self.drift_action(event.action, event.host or "all")
 
     def drift_action(self, action: str, pattern: str) -> None:

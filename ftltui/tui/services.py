@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ftltui.console import ConsoleSession
+from ftltui.console.guard import Guard
 from ftltui.console.run_args import run_args_problem
 
 DEFAULT_FORKS = 50
 
 
 def console_session(state_dir: Path | None, *, clock: Callable[[], float], vault: Any,
-                    key_passphrase: Any = None, ansible_config: Any = None) -> ConsoleSession:
+                    key_passphrase: Any = None, ansible_config: Any = None,
+                    guard: Guard | None = None) -> ConsoleSession:
     """The session of one console: ``ansible_config`` (an ``ftltui.config`` result) gives
     the var defaults, forks, roles and collections paths, as ``ftl-tui run``/``play`` read them."""
     var_defaults: dict[str, Any] = {}
@@ -32,7 +34,7 @@ def console_session(state_dir: Path | None, *, clock: Callable[[], float], vault
         collections_paths = list(getattr(ansible_config, "collections_path", None) or [])
     ssh_options = {"key_passphrase": key_passphrase} if key_passphrase is not None else {}
     return ConsoleSession(state_dir, clock=clock, forks=forks, var_defaults=var_defaults, ssh_options=ssh_options,
-                          vault=vault, roles_path=roles_path, collections_paths=collections_paths)
+                          vault=vault, roles_path=roles_path, collections_paths=collections_paths, guard=guard)
 
 
 def validate_run_args(module: str, raw: dict[str, Any]) -> str | None:

@@ -53,8 +53,13 @@ class StatusHeader(StatusLine):
     StatusHeader > .status-header--unreachable { color: $error; }
     StatusHeader > .status-header--running { color: $primary; }
     StatusHeader > .status-header--jobs-running { color: $primary; text-style: bold; }
+    StatusHeader > .status-header--readonly {
+        background: $error;
+        text-style: bold;
+    }
     """
     COMPONENT_CLASSES = {"status-header--brand", "status-header--tab-active", "status-header--tab",
+                         "status-header--readonly",
                          "status-header--jobs-running", *(f"status-header--{k}" for k in COUNT_ORDER)}
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -81,11 +86,14 @@ class StatusHeader(StatusLine):
         return style + Style(color=text.rich_color)
 
     def show(self, *, inventory: str, hosts: int, counts: dict[str, int], connections: int, jumps: int,
-             running: int, pane: str) -> None:
+             running: int, pane: str, readonly: bool = False) -> None:
         self._last = dict(inventory=inventory, hosts=hosts, counts=counts, connections=connections, jumps=jumps,
-                          running=running, pane=pane)
+                          running=running, pane=pane, readonly=readonly)
         t = Text()
         t.append(" ftl-tui ", style=self._label_style("brand"))
+        if readonly:  # right after the brand: visible at 80 columns whatever the inventory's name
+            t.append(" ")
+            t.append(" READ-ONLY ", style=self._label_style("readonly"))
         t.append(f"  {inventory}  ", style="bold")
         t.append(f"hosts {hosts}")
         for k in COUNT_ORDER:
