@@ -94,7 +94,7 @@ async def run_include(strategy: Strategy, task: Task, scope: Scope, hosts: list[
         inner = scope.enter({**_apply(inc.args), "vars": inc.local_vars})
         try:
             if action in ("include_role", "import_role"):
-                use = _load_role(pc, task, inc)
+                use = _load_role(pc, task, inc, scope)
                 add_handlers(pc, use.role.handlers, inner.enter({}, role=use))
                 await strategy.run_role(use, inner, live, once=False)
             else:
@@ -118,12 +118,15 @@ def _fail(strategy: Strategy, tr: TaskRun, host: str, exc: FtlError) -> None:
 
 
 def _banner_label(task: Task, action: str) -> str:
-    """``TASK [include_role : NAME]`` for an unnamed include_role, as ansible-playbook prints it."""
-    if task.name or action != "include_role":
+    """``TASK [include_role : NAME]`` for an unnamed include_role, as ansible-playbook prints it;
+    an include_role's banner never has the including role's ``ROLE : `` prefix (named or not)."""
+    if action != "include_role":
         return task.label
+    if task.name:
+        return task.name
     args = task.args
     name = args.get("name") or args.get("_raw_params")
-    return f"{task.label} : {name}" if name else task.label
+    return f"{task.action} : {name}" if name else task.action
 
 
 def _text(value: Any) -> str:
@@ -195,11 +198,20 @@ def _load_tasks(pc: Any, path: Path, scope: Scope) -> list[Any]:
     return load_task_file(path, role=scope.role, play_dir=pc.base_dir, vault=getattr(pc.inventory, "vault", None))
 
 
-def _load_role(pc: Any, task: Task, inc: _Inclusion) -> RoleUse:
+def _load_role(pc: Any, task: Task, inc: _Inclusion, scope: Scope) -> RoleUse:
+    """The role found as ``roles:``/``import_role`` find one: ``roles/`` beside the playbook,
+    ``roles_path``, the playbook's directory, collections by FQCN, the play's
+    ``collections:``, and first the collection of the role doing the including."""
     from ftltui.playbook.loader import load_role
 
     args = inc.args
-    kwargs = {k: str(args[k]) for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from") if args.get(k)}
+    entry = {k: str(args[k]) if args.get(k) else "main"
+             for k in ("tasks_from", "vars_from", "defaults_from", "handlers_from")}
+    play = pc.play
+    colls = play.keywords.get("collections") or []
     role = load_role(inc.target, play_dir=pc.base_dir, vault=getattr(pc.inventory, "vault", None),
-                     **kwargs)
+                     roles_path=play.roles_path, collections_paths=play.collections_paths,
+                     collections=[str(c) for c in colls] if isinstance(colls, list) else [str(colls)],
+                     parent=scope.role, tasks_from=entry["tasks_from"], vars_from=entry["vars_from"],
+                     defaults_from=entry["defaults_from"], handlers_from=entry["handlers_from"])
     return RoleUse(role, task.location, params={}, keywords={})

@@ -211,7 +211,8 @@ def load_play(data: dict[str, Any], file: str, ctx: LoadContext) -> Play:
     collections = keywords.get("collections") or []
     ctx.collections = tuple(collections)
     name = data.get("name")
-    play = Play(str(hosts), loc, None if name is None else str(name), keywords=keywords, base_dir=ctx.play_dir)
+    play = Play(str(hosts), loc, None if name is None else str(name), keywords=keywords, base_dir=ctx.play_dir,
+                roles_path=ctx.roles_path, collections_paths=ctx.collections_paths)
     play.vars = dict(merged_vars(data.get("vars")))
     play.vars_files = _vars_files(data.get("vars_files"), file, data)
     _record_static_files(play.vars_files, ctx)
@@ -286,12 +287,13 @@ def load_task_file(path: Path, *, role: Role | None, play_dir: Path | None = Non
 def load_role(name: str, *, play_dir: Path, roles_path: Sequence[Path] = (), collections_paths: Sequence[Path] = (),
               tasks_from: str = "main", vars_from: str = "main", defaults_from: str = "main",
               handlers_from: str = "main", vault: VaultKeyring | None = None, collections: Sequence[str] = (),
-              files: dict[str, str] | None = None) -> Role:
-    """A role for ``include_role``/``import_role`` (its dependencies in ``role.dependencies``)."""
+              files: dict[str, str] | None = None, parent: Role | None = None) -> Role:
+    """A role for ``include_role``/``import_role`` (its dependencies in ``role.dependencies``);
+    ``parent`` is the role that includes it (a short name is looked up in its collection first)."""
     ctx = LoadContext(Path(play_dir), tuple(roles_path), tuple(collections_paths), vault,
                       files if files is not None else {}, collections=tuple(collections))
     return load_role_in(name, ctx, None, tasks_from=tasks_from, vars_from=vars_from, defaults_from=defaults_from,
-                        handlers_from=handlers_from)
+                        handlers_from=handlers_from, parent=parent)
 
 
 __all__ = ["is_playbook", "load_play", "load_playbook", "load_role", "load_task_file", "read_text"]

@@ -176,6 +176,9 @@ class Play:
     vars_prompt: list[dict[str, Any]] = field(default_factory=list)
     keywords: dict[str, Any] = field(default_factory=dict)  # gather_facts, serial, become, strategy, ...
     base_dir: Path = Path(".")  # the playbook's directory: relative files, templates and roles resolve here
+    # where ``include_role`` looks at run time, as roles:/import_role did at load time
+    roles_path: tuple[Path, ...] = ()
+    collections_paths: tuple[Path, ...] = ()
 
     @property
     def label(self) -> str:

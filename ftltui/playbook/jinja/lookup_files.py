@@ -108,10 +108,38 @@ def generate_password(length: int, chars: Any, seed: Any = None) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
+# passlib's names for ``encrypt=``: (salt size, ident stored beside the salt), as Ansible's
+# BaseHash.algorithms; another name gets an 8-character salt and no ident
+_ENCRYPT = {"md5_crypt": (8, None), "bcrypt": (22, "2b"), "sha256_crypt": (16, None), "sha512_crypt": (16, None)}
+_SALT_CHARS = string.ascii_letters + string.digits + "./"
+
+
+def parse_password_file(content: str) -> tuple[str, str | None, str | None]:
+    """``PASSWORD[ salt=SALT[ ident=IDENT]]`` -> (password, salt, ident): the last `` salt=``
+    splits, as Ansible's ``_parse_content`` does (a password may itself hold `` salt=``)."""
+    password, sep, rest = content.rpartition(" salt=")
+    if not sep:
+        return content, None, None
+    salt, sep, ident = rest.rpartition(" ident=")
+    if not sep:
+        return password, rest or None, None
+    return password, salt or None, ident or None
+
+
+def format_password_file(password: str, salt: str | None, ident: str | None) -> str:
+    if not salt:
+        return password
+    return f"{password} salt={salt}" + (f" ident={ident}" if ident else "")
+
+
 def lookup_password(templar: Templar, terms: list[Any], **kwargs: Any) -> list[Any]:
-    """Read the password stored in the file, or generate one and store it (mode 0600)."""
+    """Read the password stored in the file, or generate one and store it (mode 0600).
+
+    With ``encrypt=`` the salt is kept in the file beside the password (``PW salt=SALT``,
+    plus ``ident=`` for bcrypt), generated and written on the first use (also into an
+    existing file that has none), so the hash is the same on every run: Ansible's
+    semantics. The file is rewritten only when something was added to it."""
     from ftltui.playbook.jinja.filters_text import password_hash
-    from ftltui.playbook.jinja.shacrypt import ITOA64
 
     out = []
     for term in terms:
@@ -121,30 +149,50 @@ def lookup_password(templar: Templar, terms: list[Any], **kwargs: Any) -> list[A
         if unknown:
             raise FilterError(f"password lookup: unknown option(s) {', '.join(sorted(unknown))}")
         length = int(opts.get("length", 20))
-        encrypt = opts.get("encrypt")
+        encrypt = str(opts["encrypt"]) if opts.get("encrypt") else None
+        want_ident = str(opts["ident"]) if opts.get("ident") else None
         path = Path(os.path.expanduser(path_text))
         if not path.is_absolute():
             path = templar.base_dir / path
-        salt = None
-        if str(path) == os.devnull:
+        devnull = str(path) == os.devnull
+        salt: str | None = None
+        ident: str | None = None
+        if devnull or not path.exists():
             password = generate_password(length, opts.get("chars", DEFAULT_CHARS), opts.get("seed"))
-        elif path.exists():
-            first = path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
-            password, _, rest = first.partition(" salt=")
-            salt = rest.split(" ")[0] or None
+            changed = True
         else:
-            password = generate_password(length, opts.get("chars", DEFAULT_CHARS), opts.get("seed"))
-            if encrypt:
-                salt = "".join(random.SystemRandom().choice(ITOA64) for _ in range(8))
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(password + (f" salt={salt}" if salt else "") + "\n")
+            content = path.read_bytes().rstrip().decode("utf-8", errors="surrogateescape")
+            password, salt, ident = parse_password_file(content)
+            changed = False
+        size, implicit_ident = _ENCRYPT.get(encrypt or "", (8, None))
+        if encrypt and not salt:
+            salt = "".join(random.SystemRandom().choice(_SALT_CHARS) for _ in range(size))
+            changed = True
+        if not ident:
+            ident = want_ident
+        elif want_ident and ident != want_ident:
+            raise FilterError(f"password lookup: the ident parameter provided ({want_ident}) does not match "
+                              f"the stored one ({ident})")
+        if encrypt and not ident and implicit_ident:
+            ident = implicit_ident
+            changed = True
+        if changed and not devnull:
+            _write_password_file(path, format_password_file(password, salt, ident))
         if encrypt:
-            out.append(password_hash(password, str(encrypt).removesuffix("_crypt"), salt=salt))
+            out.append(password_hash(password, encrypt.removesuffix("_crypt"), salt=salt,
+                                     ident=ident if encrypt == "bcrypt" else None))
         else:
             out.append(password)
     return out
+
+
+def _write_password_file(path: Path, content: str) -> None:
+    """The file, mode 0600 before anything is written to it, in a directory made 0700."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content.encode("utf-8", errors="surrogateescape") + b"\n")
 
 
 # -- sequence ------------------------------------------------------------------------
