@@ -26,9 +26,11 @@ from ftltui.engine.events import HostResult
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
+from ftltui.tui.app_attach import AttachMixin, attach_if_owned
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.app_drift import DriftCommandsMixin
 from ftltui.tui.app_guard import GuardMixin
+from ftltui.tui.app_schedules import SchedulesMixin
 from ftltui.tui.commands import History, Registry
 from ftltui.tui.history import (
     MAX_LINE,
@@ -66,7 +68,7 @@ class QuitScreen(ConfirmScreen):
     """The running-jobs question before quitting (never two on the stack)."""
 
 
-class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
+class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, SchedulesMixin):
     CSS_PATH = "app.tcss"
     TITLE = "ftl-tui"
     # Only the app's own palette: Textual's system commands (Quit, Keys, Maximize,
@@ -80,7 +82,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
                  clock: Callable[[], float] | None = None, snapshot_mode: bool = False,
                  watch: bool = True, themes_dir: Path = THEMES_DIR, keymap_dirs: Iterable[Path] | None = None,
                  log_capacity: int = 50_000, theme: str | None = None, vault: Any = None,
-                 demo_inventory: bool = False, ansible_config: Any = None, guard: Guard | None = None) -> None:
+                 demo_inventory: bool = False, ansible_config: Any = None, guard: Guard | None = None,
+                 attach: bool | None = None) -> None:
         super().__init__()
         self.sources = list(sources)
         self.vault_asker = VaultAsker(self, vault or VaultKeyring())  # asks once per vault id per session
@@ -103,6 +106,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
             self.state_dir, clock=self.clock, vault=self.vault_asker.keyring,
             key_passphrase=KeyPassphrasePrompt(self), ansible_config=ansible_config,  # asks once per key
             guard=guard)  # read-only and protected groups (ftltui.console.guard)
+        # another process owns the state dir: a client of it (attach: True always, False never)
+        self.services = attach_if_owned(self.services, self.state_dir, attach)
         self.services.subscribe(self._pending.append)
         self._api_server: ApiServer | None = None  # started with the session (start_services)
         self.events_seen = 0
@@ -142,6 +147,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
     async def start_services(self) -> None:
         await self.services.open()
         await self._serve_api()
+        self.schedule_desk().start()  # an owner fires the dir's schedules, as the daemon does
         if self.services.warning:
             self.notify(self.services.warning, title="state", severity="warning", timeout=10)
         jobs = self.jobs_pane()
@@ -171,6 +177,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
         gc.unfreeze()  # frozen objects are never collected: give them back (tests run many apps)
         if self._api_server is not None:
             await self._api_server.close()
+        await self.schedule_desk().stop()
 
         try:  # quitting must not hang on a stuck host: give cancellation 10 s, then leave
             await asyncio.wait_for(self.services.close(), 10)
@@ -315,6 +322,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
                 return True
             case up.InventoryReloaded():
                 pass  # the header is refreshed after every batch
+            case up.OwnerNotice() as notice:  # an attached console's owner fell behind or is gone
+                self.owner_notice(notice)
             case (str(), str(), str(), str()):  # a (job, host, stream, text) line from tests/bench
                 lines.append(item)
         return False
@@ -345,6 +354,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
             name += " (error: see notification)"
         elif self.demo_inventory:
             name += " (DEMO inventory)"
+        name += self.attached_label()
         header = main.query("#header")
         if not header:  # being torn down: timers can still fire while the app exits
             return
@@ -361,7 +371,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin):
     def action_quit(self) -> None:  # type: ignore[override]
         """Every way out (``q``, ``ctrl+q``, ``:quit``, the palette) comes here: when jobs
         are running, ask first (quitting cancels them)."""
-        running = self.services.running()
+        running = self.services.running() if self.services.owns_jobs else 0  # an owner's jobs run on
         if not running:
             self.exit(0)
             return

@@ -53,7 +53,7 @@ class DriftCommandsMixin(ConsoleAppBase):
 
     def refresh_drift(self) -> None:
         """Rebuild the drift pane's hosts x severity table (the report is built off the loop)."""
-        if self.services.queue is None or self.inventory is None:
+        if not self.services.drift_ready or self.inventory is None:  # an attached session has no queue
             return
         self.run_worker(self._refresh_drift(), group="drift-report", exclusive=True)
 
