@@ -176,7 +176,10 @@ class _Worker:
         if p.done.done():
             return
         rc = self.proc.returncode if self.proc else None
-        how = f"killed by {signal.Signals(-rc).name}" if rc is not None and rc < 0 else f"exit status {rc}"
+        if rc is not None and rc < 0:
+            how = f"killed by {signal.Signals(-rc).name}"
+        else:  # it ended by itself: its last stderr line says why (an import error, a crash)
+            how = f"exit status {rc}" + (f": {self.stderr[-1][:200]}" if self.stderr else "")
         why = f"{LOST_MSG} (pid {self.pid}, {how}); the module may have run"
         p.done.set_result({h: HostResult(h, "failed", {"failed": True, "changed": False, "msg": f"{h}: {why}"},
                                          0.0, LOST_KIND)
