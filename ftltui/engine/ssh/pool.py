@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -127,10 +128,53 @@ def _about_keys(exc: BaseException, key_files: list[str]) -> bool:
     return isinstance(exc, OSError) and getattr(exc, "filename", None) in key_files
 
 
+# Connection attempts in flight at once. A handshake costs the controller ~5-10 ms of CPU
+# on the one event loop (key exchange, host key check, auth); 1,000 started together all
+# time out at 10 s on a 2-core machine (the last one waits behind 999 others' crypto), and
+# every console key press waits behind the whole burst. Measured on the 1,000-host bed
+# (bench/RESULTS-scale.md): unbounded, every host timed out; bounded, none did.
+MAX_HANDSHAKES = 64
+
+# known_hosts files parsed once per content, not once per connection: asyncssh given paths
+# re-reads and re-parses them (every key imported) at each connect, which is quadratic in
+# the fleet: 11.6 ms of controller CPU per connection with a 1,000-line file.
+_KNOWN_HOSTS: dict[tuple[str, ...], tuple[tuple[tuple[int, int, int], ...], asyncssh.SSHKnownHosts]] = {}
+
+
+def _stamp(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def loaded_known_hosts(files: list[str]) -> asyncssh.SSHKnownHosts | list[str]:
+    """``files`` parsed, from a cache that a change to any file (inode, mtime, size) invalidates.
+
+    A file that cannot be read or parsed is handed to asyncssh as a path, which then
+    fails the connection the way it always did (same error, same classification).
+    """
+    key = tuple(files)
+    try:
+        stamps = tuple(_stamp(f) for f in files)
+        hit = _KNOWN_HOSTS.get(key)
+        if hit is not None and hit[0] == stamps:
+            return hit[1]
+        known = asyncssh.read_known_hosts(list(files))
+    except (OSError, ValueError):
+        _KNOWN_HOSTS.pop(key, None)
+        return files
+    if len(_KNOWN_HOSTS) > 64:  # many distinct file sets: a bound, not an LRU
+        _KNOWN_HOSTS.clear()
+    _KNOWN_HOSTS[key] = (stamps, known)
+    return known
+
+
 class Pool:
-    def __init__(self, *, idle_timeout: float = 300.0, key_unlocker: KeyUnlocker | None = None) -> None:
+    def __init__(self, *, idle_timeout: float = 300.0, key_unlocker: KeyUnlocker | None = None,
+                 max_handshakes: int | None = None) -> None:
         self.idle_timeout = idle_timeout
         self.key_unlocker = key_unlocker
+        self.max_handshakes = max_handshakes or MAX_HANDSHAKES
+        self._handshakes: asyncio.Semaphore | None = None  # made on first use, in the running loop
         self._conns: dict[tuple[Any, ...], Connection] = {}
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
         self._reaper: asyncio.Task[None] | None = None
@@ -177,7 +221,7 @@ class Pool:
                                hash_names=ep.hash_known_hosts)
         readable = policy.readable()
         kwargs: dict[str, Any] = dict(
-            known_hosts=readable if readable else ([], [], []),  # b"" would mean ~/.ssh
+            known_hosts=loaded_known_hosts(readable) if readable else ([], [], []),  # b"" would mean ~/.ssh
             client_factory=lambda: policy,
             connect_timeout=ep.connect_timeout,
             keepalive_interval=ep.keepalive_interval,
@@ -212,8 +256,11 @@ class Pool:
             kwargs["password"] = ep.password
         kwargs.update(dict(ep.extra))
         host = ep.match_name if ep.config_files and ep.match_name else ep.address
+        if self._handshakes is None:
+            self._handshakes = asyncio.Semaphore(self.max_handshakes)
         try:
-            return await asyncio.wait_for(asyncssh.connect(host, **kwargs), ep.connect_timeout + 5)
+            async with self._handshakes:  # queued here, not timed: the timeout is the attempt's own
+                return await asyncio.wait_for(asyncssh.connect(host, **kwargs), ep.connect_timeout + 5)
         except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError, ValueError) as exc:
             error = classify(exc, chain, target, policy)
             note = None
