@@ -20,8 +20,9 @@ from ftltui.errors import FtlError, Location, WorkflowError
 from ftltui.jobs.workflow.expr import CompiledExpr, ExprError, compile_expr
 
 TRIGGERS = ("all_success", "all_done", "one_success")
-STEP_KEYS = {"name", "hosts", "module", "args", "depends_on", "retries", "timeout", "when", "trigger", "check"}
-TOP_KEYS = {"name", "hosts", "vars", "secrets", "steps", "description"}
+STEP_KEYS = {"name", "hosts", "module", "args", "depends_on", "retries", "timeout", "when", "trigger", "check",
+             "environment"}
+TOP_KEYS = {"name", "hosts", "vars", "secrets", "steps", "description", "environment"}
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Step:
     trigger: str = "all_success"
     check: bool | None = None
     loc: Location = field(default_factory=lambda: Location(""))
+    # the module process's extra variables: a mapping (values may be templates) or one
+    # template giving a mapping; rendered per host when the step runs, never on argv
+    environment: dict[str, Any] | str | None = None
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Workflow:
     vars: dict[str, Any]
     secrets: list[str]
     steps: dict[str, Step]
+    environment: dict[str, Any] | str | None = None  # for every step; a step's own names win
 
     def dependants(self, name: str) -> set[str]:
         """Every step that (transitively) depends on ``name``."""
@@ -151,13 +156,14 @@ def _parse(p: str, text: str, inventory: Any) -> Workflow:
     if "steps" not in top or not isinstance(top["steps"][1], yaml.SequenceNode) or not top["steps"][1].value:
         raise WorkflowError("steps: expected a non-empty list of steps", _loc(p, top["steps"][1]) if "steps" in top
                             else Location(p, 1))
+    wenv = _environment(p, top["environment"][1]) if "environment" in top else None
     steps: dict[str, Step] = {}
     for snode in top["steps"][1].value:
         step = _step(p, snode, hosts, secrets)
         if step.name in steps:
             raise WorkflowError(f"duplicate step name {step.name!r}", step.loc)
         steps[step.name] = step
-    wf = Workflow(name, p, hosts, wvars, [str(s) for s in secrets], steps)
+    wf = Workflow(name, p, hosts, wvars, [str(s) for s in secrets], steps, wenv)
     _check_graph(wf)
     if inventory is not None:
         _check_patterns(wf, inventory)
@@ -221,9 +227,35 @@ def _step(p: str, node: yaml.Node, default_hosts: str, secrets: list[Any]) -> St
         timeout = float(val["timeout"]) if val.get("timeout") is not None else None
     except (TypeError, ValueError, OverflowError):  # OverflowError: retries: .inf
         raise WorkflowError("retries/timeout: expected a number", loc) from None
+    env = _environment(p, fields["environment"][1]) if "environment" in fields else None
     return Step(str(val["name"]), module, args, str(val.get("hosts") or default_hosts), [str(d) for d in deps],
                 retries, timeout, str(when) if when is not None else None, tree, trigger,
-                bool(val["check"]) if "check" in val else None, loc)
+                bool(val["check"]) if "check" in val else None, loc, env)
+
+
+def _environment(p: str, node: yaml.Node) -> dict[str, Any] | str | None:
+    """``environment:``: a mapping of variable names to text (templates allowed), or one
+    template that gives such a mapping on each host. Names are checked here, so a bad one
+    is an error at load time with its line, not a failed step."""
+    value = _plain(node)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "{{" not in value:
+            raise WorkflowError("environment: expected a mapping of variable names to values (or a template "
+                                "giving one)", _loc(p, node))
+        return value
+    if not isinstance(node, yaml.MappingNode) or not isinstance(value, dict):
+        raise WorkflowError("environment: expected a mapping of variable names to values", _loc(p, node))
+    for knode, vnode in node.value:
+        name = _plain(knode)
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise WorkflowError(f"environment: {str(name)[:60]!r} is not a usable variable name", _loc(p, knode))
+        item = _plain(vnode)
+        if isinstance(item, (dict, list)):
+            raise WorkflowError(f"environment: the value of {name} must be text (or a number), "
+                                f"got a {'mapping' if isinstance(item, dict) else 'list'}", _loc(p, vnode))
+    return {str(k): v for k, v in value.items()}
 
 
 def _check_graph(wf: Workflow) -> None:

@@ -199,11 +199,36 @@ class WorkflowRun:
                 self.on_event(name, ev)
 
         try:
-            await self.executor.run(hosts, step.module, step.args, check=check, timeout=step.timeout,
-                                    on_event=on_event)
+            groups = self._environments(step, hosts)
+            await asyncio.gather(*(self.executor.run(group, step.module, step.args, check=check,
+                                                     timeout=step.timeout, on_event=on_event, environment=env)
+                                   for env, group in groups))
         except FtlError as exc:
             return exc
         return None
+
+    def _environments(self, step: Step, hosts: list[Any]) -> list[tuple[dict[str, str] | None, list[Any]]]:
+        """The hosts grouped by the environment their module process gets: the workflow's
+        ``environment`` with the step's laid over it name by name, rendered with each host's
+        variables (one engine run per distinct result; one run when nothing is templated).
+        The values may be secrets: they go to the executor only (the gate's request frame),
+        never into step records, events or argv."""
+        levels = [level for level in (self.wf.environment, step.environment) if level]
+        if not levels:
+            return [(None, hosts)]
+        from ftltui.engine.templating import has_template, host_context, render_args
+
+        if not any(has_template(level) if isinstance(level, str) else
+                   any(isinstance(v, str) and has_template(v) for v in level.values()) for level in levels):
+            return [(_merged_environment(levels, step), hosts)]
+        facts = getattr(self.executor, "facts", {}) or {}
+        groups: dict[tuple[tuple[str, str], ...], list[Any]] = {}
+        for h in hosts:
+            ctx = host_context(h, self.executor.inventory, facts)
+            rendered = [render_args(level, ctx, host=h.name, arg="environment") for level in levels]
+            env = _merged_environment(rendered, step)
+            groups.setdefault(tuple(env.items()), []).append(h)
+        return [(dict(key) or None, group) for key, group in groups.items()]
 
     def _hosts(self, step: Step) -> list[Any]:
         """The step's hosts with the workflow's vars laid over theirs (play vars win)."""
@@ -212,6 +237,18 @@ class WorkflowRun:
         for h in self.executor.inventory.select(step.hosts):
             out.append(dataclasses.replace(h, vars={**h.vars, **self.vars, "steps": steps_env}))
         return out
+
+
+def _merged_environment(levels: list[Any], step: Step) -> dict[str, str]:
+    """Outer level first, inner names win; values as text (``true`` -> ``True``, as Ansible)."""
+    merged: dict[str, str] = {}
+    for level in levels:
+        if not isinstance(level, dict):
+            raise FtlError(f"step {step.name!r}: environment: expected a mapping, the template gave a "
+                           f"{type(level).__name__}", step.loc)
+        for name, value in level.items():
+            merged[str(name)] = str(value)
+    return merged
 
 
 def workflow_status(steps: dict[str, dict[str, Any]]) -> tuple[bool, str | None]:
