@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftltui import modules
 from ftltui.ansible_modules.run import AnsibleSpec
+from ftltui.engine import native_copy
 from ftltui.engine.ansible_actions import run_ansible
 from ftltui.engine.checksum import file_sha1
 from ftltui.engine.runner import OutputCallback, Runner
@@ -81,16 +82,16 @@ async def _template(executor: Executor, runner: Runner, host: Host, params: dict
 async def _copy_from_controller(executor: Executor, runner: Runner, host: Host, params: dict[str, Any],
                                 check: bool, on_output: OutputCallback,
                                 environment: dict[str, str] | None) -> dict[str, Any]:
-    src = _controller_path(executor, params["src"])
+    given = str(params["src"])
+    src = _controller_path(executor, given)
+    if src.is_dir():  # Path() drops the trailing slash that says "what is inside"
+        source = str(src) + ("/" if given.endswith("/") else "")
+        return await native_copy.copy_tree(runner, host, params, source, check, on_output, environment)
     if not src.is_file():
         return {"failed": True, "msg": f"copy: source {src} not found on the controller (or not a file)"}
-    remote = await runner.put_file(host, str(src))
-    new = dict(params, src=remote, remote_src=True)
-    result = await runner.run_module(host, "copy", new, check=check, on_output=on_output, environment=environment)
+    result = await native_copy.copy_file(runner, host, src, native_copy.preserved(params, src), check, on_output,
+                                         environment)
     result.setdefault("src", str(src))
-    diff = result.get("diff")
-    if isinstance(diff, dict) and diff.get("after_header") == remote:
-        diff["after_header"] = str(src)  # the module saw the upload; Ansible's diff names the controller's file
     return result
 
 

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec
-from ftltui.engine.checksum import file_sha1
+from ftltui.engine.checksum import file_digest_async
+from ftltui.engine.native_copy import walk
 
 if TYPE_CHECKING:
     from ftltui.engine.ansible_actions import ModuleCall
@@ -102,7 +103,7 @@ async def _copy_tree(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
     root = dest if dest.endswith("/") else dest + "/"
     if not source.endswith("/"):  # "src" (no slash): the directory itself goes into dest
         root = root + os.path.basename(source.rstrip("/")) + "/"
-    dirs, files = await asyncio.to_thread(_walk, source)
+    dirs, files = await asyncio.to_thread(walk, source)
     changed = False
     last: dict[str, Any] = {}
     top = await _stat(call, root.rstrip("/") or "/", follow=True, checksum=False)
@@ -121,24 +122,6 @@ async def _copy_tree(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
     if len(files) == 1 and not dirs:
         return last
     return {"changed": changed, "dest": dest if dest.endswith("/") else dest + "/", "src": source}
-
-
-def _walk(source: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Directories (relative, top-down) and files (relative, absolute) under ``source``, links followed."""
-    dirs: list[str] = []
-    files: list[tuple[str, str]] = []
-    top = source.rstrip("/") or "/"
-    for here, subdirs, names in os.walk(top, followlinks=True):
-        subdirs.sort()
-        rel = os.path.relpath(here, top)
-        prefix = "" if rel == "." else rel + "/"
-        if prefix:
-            dirs.append(prefix.rstrip("/"))
-        for name in sorted(names):
-            path = os.path.join(here, name)
-            if os.path.isfile(path):
-                files.append((prefix + name, path))
-    return dirs, files
 
 
 async def _ensure_dir(call: ModuleCall, params: dict[str, Any], path: str) -> dict[str, Any]:
@@ -162,7 +145,8 @@ async def _copy_file(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
         st = await _stat(call, dest_file, follow=follow, checksum=force)
     if st.get("exists") and not force:
         return {"changed": False, "dest": src.dest, "src": params.get("src")}
-    local = await asyncio.to_thread(file_sha1, src.path)  # big files: never block the loop other hosts share
+    # off the loop other hosts share, and once per file version for all of them (issue 17)
+    _, local = await file_digest_async(src.path, "sha1")
     if local == st.get("checksum"):
         args = {k: v for k, v in params.items() if k in _FILE_ARGS}
         args.update(dest=src.dest, _original_basename=src.basename, recurse=False, state="file")

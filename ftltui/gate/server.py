@@ -82,14 +82,19 @@ def _remove_tree(top: str) -> None:
 
 
 class _Upload:
-    def __init__(self, path: str, size: int, sha256: str) -> None:
+    """One upload in progress: hashed as it arrives with the algorithm the controller
+    named (``sha1`` for files, Ansible's checksum, which ``copy`` then trusts instead of
+    hashing the file again; ``sha256`` for module bundles)."""
+
+    def __init__(self, path: str, size: int, algorithm: str, expected: str) -> None:
         self.path = path
         self.size = size
-        self.sha256 = sha256
+        self.algorithm = algorithm
+        self.expected = expected
         self.file = open(path, "wb")
         import hashlib  # lazily: ~3 ms at every gate start, and only transfers hash
 
-        self.digest = hashlib.sha256()
+        self.digest = hashlib.sha1() if algorithm == "sha1" else hashlib.sha256()
         self.received = 0
 
 
@@ -217,8 +222,9 @@ class Gate:
         rid = msg["id"]
         name = os.path.basename(str(msg.get("name") or "file")) or "file"
         path = os.path.join(self.tmpdir, "%s-%s" % (rid, name))
+        algorithm = "sha1" if msg.get("sha1") else "sha256"
         try:
-            self.uploads[rid] = _Upload(path, int(msg["size"]), str(msg["sha256"]))
+            self.uploads[rid] = _Upload(path, int(msg["size"]), algorithm, str(msg[algorithm]))
         except (OSError, KeyError, ValueError) as exc:
             self.send({"t": "error", "id": rid, "msg": "gate: cannot create %s: %s" % (path, exc)})
             return
@@ -249,26 +255,29 @@ class Gate:
         self.uploads.pop(rid, None)
         up.file.close()
         got = up.digest.hexdigest()
-        if got != up.sha256 or up.received != up.size:
+        if got != up.expected or up.received != up.size:
             os.unlink(up.path)
-            self.send({"t": "error", "id": rid, "msg": "gate: upload checksum mismatch (%d of %d bytes, sha256 %s)"
-                       % (up.received, up.size, got)})
+            self.send({"t": "error", "id": rid, "msg": "gate: upload checksum mismatch (%d of %d bytes, %s %s)"
+                       % (up.received, up.size, up.algorithm, got)})
             return
-        self.send({"t": "result", "id": rid, "result": {"path": up.path, "size": up.size, "sha256": got}})
+        if up.algorithm == "sha1":
+            from ftltui.modules._files import note_upload
+
+            note_upload(up.path, got)
+        self.send({"t": "result", "id": rid, "result": {"path": up.path, "size": up.size, up.algorithm: got}})
 
     def get_file(self, msg: Dict[str, Any]) -> None:
         rid = msg["id"]
         path = str(msg.get("path"))
         import hashlib
 
-        sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+        sha1, size = hashlib.sha1(), 0  # one hash: Ansible's checksum, also the transfer check
         try:
             with open(path, "rb") as f:
                 while True:
                     data = f.read(CHUNK)
                     if not data:
                         break
-                    sha256.update(data)
                     sha1.update(data)
                     size += len(data)
                     self.send_raw(chunk_header(rid, len(data), False), data)
@@ -276,7 +285,7 @@ class Gate:
             self.send({"t": "error", "id": rid, "msg": "cannot read %s: %s" % (path, exc.strerror or exc)})
             return
         self.send({"t": "result", "id": rid,
-                   "result": {"size": size, "sha256": sha256.hexdigest(), "checksum": sha1.hexdigest()}})
+                   "result": {"size": size, "checksum": sha1.hexdigest()}})
 
 
 def main(gate_hash: str = "dev") -> None:

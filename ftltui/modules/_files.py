@@ -43,6 +43,45 @@ def checksum(path: str, algorithm: str = "sha1") -> str:
     return h.hexdigest()
 
 
+# uploads whose SHA-1 the gate computed while receiving them: path -> (sha1, identity).
+# ``copy`` trusts it instead of reading and hashing the file again (issue 17: hash once).
+_UPLOADS = {}  # type: Dict[str, Tuple[str, Tuple[int, int, int]]]
+
+
+def _identity(path: str) -> Tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def note_upload(path: str, sha1: str) -> None:
+    """The gate received ``path`` and hashed every byte of it: remember the digest."""
+    if len(_UPLOADS) >= 1024:  # a long-lived gate: uploads nobody copied (their dir is gone)
+        _UPLOADS.clear()
+    try:
+        _UPLOADS[path] = (sha1, _identity(path))
+    except OSError:
+        pass
+
+
+def upload_checksum(path: str) -> Optional[str]:
+    """The SHA-1 the gate computed for an upload it still holds unchanged, else None."""
+    known = _UPLOADS.get(path)
+    if known is None:
+        return None
+    try:
+        same = _identity(path) == known[1]
+    except OSError:
+        same = False
+    if not same:
+        _UPLOADS.pop(path, None)
+        return None
+    return known[0]
+
+
+def forget_upload(path: str) -> None:
+    _UPLOADS.pop(path, None)
+
+
 def checksum_bytes(data: bytes, algorithm: str = "sha1") -> str:
     import hashlib
 
@@ -266,7 +305,10 @@ def atomic_move(src: str, dest: str) -> bool:
     return True
 
 
-def read_text_for_diff(path: str, limit: int = 1 << 20) -> Tuple[Optional[str], bool]:
+DIFF_LIMIT = 1 << 20  # bytes: a bigger file is not shown in a diff
+
+
+def read_text_for_diff(path: str, limit: int = DIFF_LIMIT) -> Tuple[Optional[str], bool]:
     """File text for a diff, or (None, False) when it is binary or too large."""
     try:
         if os.path.getsize(path) > limit:

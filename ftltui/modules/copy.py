@@ -60,11 +60,33 @@ def _validate(cmd: str, data: bytes, dest: str, ctx: ModuleContext) -> None:
         raise ModuleFail("failed to validate", exit_status=res.rc, stdout=res.stdout, stderr=res.stderr)
 
 
-def _diff(dest: str, data: bytes, existed: bool, label: str) -> Optional[Dict[str, Any]]:
+class _FileBytes:
+    """A source file's bytes, read only when something needs them (a diff, ``validate``,
+    a copy across filesystems): a verified upload that is renamed into place is never read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.size = os.path.getsize(path)
+        self._data = None  # type: Optional[bytes]
+
+    def __call__(self) -> bytes:
+        if self._data is None:
+            with open(self.path, "rb") as f:
+                self._data = f.read()
+        return self._data
+
+
+def _diff(dest: str, load: Any, existed: bool, label: str) -> Optional[Dict[str, Any]]:
     """The content diff as ansible-playbook labels it: ``before: DEST`` only for a file that
-    exists, ``after: LABEL`` (``dest`` for ``content``, the source path for ``src``)."""
+    exists, ``after: LABEL`` (``dest`` for ``content``, the source path for ``src``). None
+    for binary text, or a side over the diff limit (1 MiB, as ``before`` always had)."""
+    if getattr(load, "size", 0) > _files.DIFF_LIMIT:
+        return None
     before, ok = _files.read_text_for_diff(dest) if existed else ("", True)
-    if not ok or b"\0" in data:
+    if not ok:
+        return None
+    data = load()
+    if b"\0" in data:
         return None
     try:
         after = data.decode("utf-8")
@@ -105,15 +127,17 @@ def _is_upload(src: str, ctx: ModuleContext) -> bool:
         and os.path.isfile(src) and not os.path.islink(src)
 
 
-def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext, label: str,
+def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, label: str,
               move_from: Optional[str] = None, new_sum: Optional[str] = None) -> Dict[str, Any]:
     """Make ``dest`` hold ``data`` with the requested attributes; the copy result.
 
     ``move_from``: a file holding exactly ``data`` that may be renamed onto ``dest``
     instead of writing the bytes again (an upload: 20 MB written once, not twice).
-    ``new_sum``: the SHA-1 of ``data`` when already known (the gate hashed the upload as
-    it arrived). ``md5sum`` (Ansible's result key) comes from the controller when it sent
-    its source's digests (``_ftl_source_sums``) and these are the same bytes."""
+    ``data``: bytes, or a :class:`_FileBytes` read only if needed. ``new_sum``: the SHA-1
+    of ``data`` when already known (the gate hashed the upload as it arrived). ``md5sum``
+    (Ansible's result key) comes from the controller when it sent its source's digests
+    (``_ftl_source_sums``) and these are the same bytes."""
+    load = data if callable(data) else (lambda: data)
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
         raise ModuleFail("Destination directory %s does not exist" % parent)
@@ -122,7 +146,7 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
         raise ModuleFail("can not use content with a dir as dest" if params.get("content") is not None
                          else "dest %s is a directory" % dest)
     if new_sum is None:
-        new_sum = _files.checksum_bytes(data)
+        new_sum = _files.checksum_bytes(load())
     result: Dict[str, Any] = {"changed": False, "dest": dest, "checksum": new_sum}
     if existed and not params["force"]:
         result["msg"] = "file already exists"
@@ -131,16 +155,16 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
     old_sum = _files.checksum(dest) if existed and os.path.isfile(dest) else None
     if old_sum != new_sum or os.path.islink(dest):
         result["changed"] = True
-        diff = _diff(dest, data, existed, label) if ctx.diff else None
+        diff = _diff(dest, load, existed, label) if ctx.diff else None
         if diff is not None:
             result["diff"] = diff
         if not ctx.check:
             if params.get("validate"):
-                _validate(params["validate"], data, dest, ctx)
+                _validate(params["validate"], load(), dest, ctx)
             if params["backup"] and existed and os.path.isfile(dest):
                 result["backup_file"] = _files.backup(dest)
             if move_from is None or not _files.atomic_move(move_from, dest):
-                _files.atomic_write(dest, data)
+                _files.atomic_write(dest, load())
     if os.path.lexists(dest):
         if ctx.diff and not result["changed"] and os.path.exists(dest):
             attrs = _attrs_diff(dest, params)
@@ -154,7 +178,7 @@ def put_bytes(dest: str, data: bytes, params: Dict[str, Any], ctx: ModuleContext
     if isinstance(sums, (list, tuple)) and len(sums) == 2 and sums[0] == new_sum:
         result["md5sum"] = sums[1]  # these bytes are that file's: its md5, hashed once for all hosts
     else:
-        result["md5sum"] = _files.checksum_bytes(data, "md5")
+        result["md5sum"] = _files.checksum_bytes(load(), "md5")
     return result
 
 
@@ -207,9 +231,8 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
         dest = os.path.join(dest, os.path.basename(src))
     upload = _is_upload(src, ctx)
     known = _files.upload_checksum(src) if upload else None  # hashed by the gate as it arrived
-    with open(src, "rb") as f:
-        data = f.read()
-    new_sum = known or _files.checksum_bytes(data)
+    data = _FileBytes(src)
+    new_sum = known or _files.checksum(src)
     if params.get("checksum") and params["checksum"] != new_sum:
         raise ModuleFail("Copied file does not match the expected checksum. Transfer failed.",
                          checksum=new_sum, expected_checksum=params["checksum"])

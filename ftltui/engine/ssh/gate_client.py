@@ -24,34 +24,13 @@ from typing import Any, Callable, NoReturn, TypedDict
 import asyncssh
 
 from ftltui.engine import become as becomes
+from ftltui.engine.checksum import file_digest_async
 from ftltui.engine.ssh.pool import Connection
 from ftltui.errors import ConnectionLost, GateFailed, HostError, Unreachable
 from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
 from ftltui.modules._outcap import OutputLimits
-
-
-# sha256 of controller files already uploaded in this process, by (path, size, mtime, inode):
-# a copy to N hosts hashes its source once, not N times
-_DIGESTS: dict[tuple[str, int, int, int], str] = {}
-
-
-def file_digest(path: str) -> tuple[int, str]:
-    """(size, sha256 hex) of a controller file, cached while it is unchanged."""
-    st = os.stat(path)
-    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino)
-    digest = _DIGESTS.get(key)
-    if digest is None:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-        digest = h.hexdigest()
-        if len(_DIGESTS) > 256:
-            _DIGESTS.clear()
-        _DIGESTS[key] = digest
-    return st.st_size, digest
 
 
 class NoPython(Exception):
@@ -422,14 +401,17 @@ class GateClient:
         await self._proc.stdin.drain()
 
     async def put(self, local_path: str) -> dict[str, Any]:
-        """Upload a controller file into the gate's temp dir; returns {path, size, sha256}."""
-        size, digest = file_digest(local_path)
+        """Upload a controller file into the gate's temp dir; returns {path, size, sha1}.
+
+        The SHA-1 (Ansible's ``checksum``, computed once per file version for all hosts)
+        is also what the gate checks the bytes against as they arrive: one hash per end."""
+        size, digest = await file_digest_async(local_path, "sha1")
         binary = bool(self.hello.get("bin"))  # binary chunk frames (every gate of this code)
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
         try:
-            self._send({"t": "put", "id": rid, "size": size, "sha256": digest,
+            self._send({"t": "put", "id": rid, "size": size, "sha1": digest,
                         "name": os.path.basename(local_path)})
             sent = 0
             with open(local_path, "rb") as f:
@@ -445,10 +427,11 @@ class GateClient:
             self._pending.pop(rid, None)
 
     async def get(self, remote_path: str, local_path: str) -> dict[str, Any]:
-        """Download a host file; verified against the gate's sha256. Returns {checksum, size, sha256}."""
+        """Download a host file, verified against the SHA-1 the gate computed while sending it
+        (Ansible's ``checksum``: one hash per end). Returns {checksum, size}."""
         os.makedirs(os.path.dirname(os.path.abspath(local_path)), exist_ok=True)
         tmp = local_path + ".ftl-part"
-        digest = hashlib.sha256()
+        digest = hashlib.sha1()
         with open(tmp, "wb") as f:
             def sink(data: bytes) -> None:
                 digest.update(data)
@@ -460,11 +443,11 @@ class GateClient:
                 f.close()
                 os.unlink(tmp)
                 raise
-        if result.get("sha256") != digest.hexdigest():
+        if result.get("checksum") != digest.hexdigest():
             os.unlink(tmp)
-            raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha256 mismatch)")
+            raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha1 mismatch)")
         os.replace(tmp, local_path)
-        return {"checksum": result.get("checksum"), "size": result.get("size"), "sha256": result.get("sha256")}
+        return {"checksum": result.get("checksum"), "size": result.get("size")}
 
     async def close(self) -> None:
         if self._proc is not None and self.dead is None:
