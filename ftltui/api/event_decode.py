@@ -32,7 +32,9 @@ def _class_names() -> dict[str, str]:
         for name, cls in vars(module).items():
             if isinstance(cls, type) and dataclasses.is_dataclass(cls):
                 names.add(name)
-    return {public_name(n): n for n in names} | {n: n for n in names}
+    generated = {public_name(n): n for n in sorted(names) if n not in NAMES}
+    # the documented names win: a class whose made-up name collides (HostOutput -> host.output) never does
+    return generated | {public: n for n, public in NAMES.items()} | {n: n for n in names}
 
 
 def class_name(rec: dict[str, Any]) -> str:
