@@ -130,7 +130,17 @@ class ScheduleDesk:
         return ScheduleBook(queue.store, clock=self.session.clock)
 
     def rows(self) -> list[ScheduleRow]:
-        return [row_of(s) for s in self.book.all()]
+        """The schedules now; a session without a queue of its own (attached to another
+        owner) reads the directory's store read-only."""
+        if self.session.queue is not None:
+            return [row_of(s) for s in self.book.all()]
+        from ftltui.state import StateStore
+
+        state = StateStore.open(self.session.state_dir, readonly=True)
+        try:
+            return [row_of(s) for s in ScheduleBook(state).all()]
+        finally:
+            state.close()
 
     @property
     def firing(self) -> bool:

@@ -69,6 +69,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("filter", "filter REGEX", "Filter the focused pane (! inverts, empty clears)", rest_kind="text"),
     Command("mark", "mark PATTERN", "Mark the hosts matching a pattern in the inventory", ("pattern",),
             min_args=1),
+    Command("schedule", "schedule [list | add CRON [--tz Z] [--misfire P] run|play|drift scan ... | rm|pause|resume ID]",
+            "The Schedules view; add, remove, pause or resume a schedule", ("schedule_action",), rest_kind="text",
+            palette=("",)),
     Command("reload", "reload", "Reload the inventory from disk", palette=("",)),
     Command("config", "config", "Show the effective ansible.cfg settings and their origins", palette=("",)),
     Command("help", "help", "Show the bindings of the focused pane and every command", palette=("",)),
@@ -80,6 +83,7 @@ WORDS: dict[str, tuple[str, ...]] = {
     "job_action": ("logs", "cancel", "retry", "rerun", "requeue", "purge"),
     "logs_action": ("follow", "wrap", "timestamps", "clear", "copy", "save", "job", "host", "all"),
     "pane": PANES,
+    "schedule_action": ("list", "add", "rm", "pause", "resume"),
 }
 
 CompletionSource = Callable[[str], Iterable[str]]

@@ -1,0 +1,61 @@
+"""``:schedule``: the Schedules view, over the console (esc or q returns).
+
+Lists the state directory's schedules from the console core
+(:class:`~ftltui.console.schedules.ScheduleDesk`); kept current after every edit, every
+firing and every batch of job updates (the app calls :meth:`SchedulesScreen.refresh_view`).
+Keyboard only: ``j``/``k`` move, ``p`` pause/resume, ``d`` remove (asks), ``a`` add
+(``:schedule add "CRON" run|play|drift scan ...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ftltui.console.schedules import ScheduleRow
+from ftltui.engine.sanitize import safe_text
+from ftltui.tui.widgets.key_footer import KeyFooter
+from ftltui.tui.widgets.schedules_view import SchedulesTable
+
+EMPTY = "no schedules: a adds one (:schedule add \"CRON\" run|play|drift scan ...)"
+
+
+class SchedulesScreen(ModalScreen[None]):
+    CSS_PATH = "schedules.tcss"
+    BINDINGS = [Binding("escape,q", "close", "Back", id="schedules.close")]
+
+    def __init__(self, rows: Callable[[], list[ScheduleRow]], note: Callable[[], str]) -> None:
+        super().__init__()
+        self._rows = rows
+        self._note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="schedules-box", classes="dialog"):
+            yield Static(Text("Schedules", style="bold"), id="schedules-title")
+            yield Static(id="schedules-note")
+            yield SchedulesTable(id="schedules-table")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+        self.query_one(SchedulesTable).focus()
+
+    def refresh_view(self) -> None:
+        """Re-read the rows (a few: cheap) and the note."""
+        try:
+            rows = self._rows()
+            note = self._note()
+        except Exception as exc:  # a damaged schedule table must not take the console down
+            rows, note = [], f"cannot read the schedules: {exc}"
+        self.query_one(SchedulesTable).show(rows)
+        self.query_one("#schedules-note", Static).update(Text(safe_text(note if rows else f"{note}  {EMPTY}"),
+                                                              style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
