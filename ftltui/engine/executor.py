@@ -387,10 +387,10 @@ class Executor:
     def connection_stats(self) -> ConnectionStats:
         """SSH connections open now, and of those the jump hosts carrying tunnels."""
         pool = getattr(self._runners.get("ssh"), "pool", None)
-        if pool is None:
-            return ConnectionStats(0, 0)
-        stats = pool.stats()
-        return ConnectionStats(int(stats.get("connections", 0)), int(stats.get("tunnels", 0)))
+        stats = pool.stats() if pool is not None else {}
+        # shard workers hold their hosts' connections (their figures as of their last run)
+        extra = self.shards.connection_stats() if self.shards is not None else (0, 0)
+        return ConnectionStats(int(stats.get("connections", 0)) + extra[0], int(stats.get("tunnels", 0)) + extra[1])
 
     async def __aenter__(self) -> Executor:
         return self

@@ -25,6 +25,7 @@ async def test_ssh_hosts_in_two_workers_answer_as_in_process(sshbed, make_execut
         cmd = await ex.run("all", "command", {"argv": ["sh", "-c", "echo out-$(hostname -s 2>/dev/null || echo x); "
                                                         "echo err >&2"]}, on_event=seen.append)
         facts = await ex.run("all", "facts", {})
+        assert ex.connection_stats().connections == 5  # in the workers' pools, counted here
         if workers == 2:
             assert len(ex.shards.pids()) == 2
         got[workers] = (ping.counts, {h: (r.status, r.result.get("stdout"), r.result.get("stderr"))

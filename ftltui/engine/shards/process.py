@@ -63,6 +63,7 @@ class _Worker:
         self.inventory: Any = None  # the controller's inventory object last sent
         self.stderr: deque[str] = deque(maxlen=STDERR_TAIL)
         self.dead = False
+        self.stats: tuple[int, int] = (0, 0)  # (connections, tunnels) its pool held after its last run
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -158,6 +159,8 @@ class _Worker:
         elif op == "bus":
             self.bus_emit(msg[1])
         elif op == "done":
+            if len(msg) > 3:
+                self.stats = msg[3]
             p = self.pending.get(msg[1])
             if p is not None and not p.done.done():
                 p.done.set_result(msg[2])
@@ -235,6 +238,11 @@ class ProcessShards:
     def pids(self) -> list[int]:
         """Worker processes running now (tests and the console read them)."""
         return [w.pid for w in self._workers if w is not None and not w.dead and w.pid is not None]
+
+    def connection_stats(self) -> tuple[int, int]:
+        """(connections, tunnels) the live workers' pools held after their last runs."""
+        live = [w.stats for w in self._workers if w is not None and not w.dead]
+        return sum(c for c, _ in live), sum(t for _, t in live)
 
     def shard_of(self, name: str) -> int:
         """The host's worker: the least loaded one the first time, the same one after."""

@@ -12,7 +12,7 @@ Messages in: ``("setup", ShardConfig)``, ``("inventory", inventory)``,
 ``("run", ShardRequest)``, ``("cancel", run_id, fail_fast)``, ``("close",)``.
 Messages out: ``("event", Event)`` for a run's host events, ``("bus", Event)`` for the
 executor's own warnings (no run), ``("done", run_id, {host: HostResult})`` (real results),
-``("error", run_id, text)``. The end of stdin (the controller exited, however) ends it.
+``("error", run_id, text)``; ``done`` also carries the worker's (connections, tunnels). The end of stdin (the controller exited, however) ends it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ async def _run(executor: Executor, req: ShardRequest, sender: _Sender) -> None:
         if not isinstance(exc, Exception):
             raise
         return
-    sender.send(("done", req.run_id, res.results))
+    stats = executor.connection_stats()  # the controller adds it to its own (the console shows it)
+    sender.send(("done", req.run_id, res.results, (stats.connections, stats.tunnels)))
 
 
 def _forget(runs: dict[str, asyncio.Task[None]], run_id: str) -> Callable[[asyncio.Task[None]], None]:
