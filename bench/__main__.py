@@ -49,12 +49,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="replace only the re-run workloads in the existing results.json, keep the rest")
     p.add_argument("--rewrite", metavar="RESULTS_JSON", default=None,
                    help="only re-render the Markdown next to this results.json (no runs)")
-    from bench import ansible_modules_bench, playbook_bench, scale_bench
+    from bench import ansible_modules_bench, playbook_bench, scale_bench, shard_bench
 
     ansible_modules_bench.add_arguments(p)
     playbook_bench.add_arguments(p)
     scale_bench.add_arguments(p)
+    shard_bench.add_arguments(p)
     a = p.parse_args(argv)
+    if a.shards:  # issue 17: where --workers N starts to pay: bench/RESULTS-shards.md
+        return shard_bench.main(a, log)
     if a.scale:  # issue 17: 200/500/1,000 hosts and the console at 1,000: bench/RESULTS-scale.md
         return scale_bench.main(a, log)
     if a.playbooks:  # issue 15's playbook workload: bench/RESULTS-playbooks.md
