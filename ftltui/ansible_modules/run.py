@@ -292,8 +292,9 @@ def _normalize_summaries(result: dict[str, Any]) -> None:
     if isinstance(exc, dict):
         text = _event_text(exc)
         result.setdefault("msg", f"Task failed: Module failed: {text}")
-        event = exc.get("event") if isinstance(exc.get("event"), dict) else {}
-        result["exception"] = event.get("formatted_traceback") or "(traceback unavailable)"
+        event = exc.get("event")
+        traceback = event.get("formatted_traceback") if isinstance(event, dict) else None
+        result["exception"] = traceback or "(traceback unavailable)"
     if isinstance(result.get("warnings"), list):
         result["warnings"] = [_event_text(w) if isinstance(w, dict) else str(w) for w in result["warnings"]]
     if isinstance(result.get("deprecations"), list):

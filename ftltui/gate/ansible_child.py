@@ -86,9 +86,48 @@ def _reset_signals() -> None:
         pass
 
 
+def resource_limits() -> Dict[str, List[int]]:
+    """This process's resource limits, ``RLIMIT_*`` name -> [soft, hard] (empty without
+    the ``resource`` module)."""
+    try:
+        import resource
+    except ImportError:
+        return {}
+    out = {}
+    for name in dir(resource):
+        if name.startswith("RLIMIT_"):
+            try:
+                out[name] = list(resource.getrlimit(getattr(resource, name)))
+            except (ValueError, OSError):
+                pass
+    return out
+
+
+def _apply_limits(limits: Dict[str, Any]) -> None:
+    """Set the calling gate's resource limits (a become'd gate, or one whose caller set
+    ``ulimit``). Servers are shared only by gates with the same hard limits
+    (:func:`fork_client.server_key`), so lowering or raising a soft limit always works."""
+    try:
+        import resource
+    except ImportError:
+        return
+    for name, pair in limits.items():
+        which = getattr(resource, str(name), None)
+        if which is None or not str(name).startswith("RLIMIT_"):
+            continue
+        try:
+            wanted = (int(pair[0]), int(pair[1]))
+            if resource.getrlimit(which) != wanted:
+                resource.setrlimit(which, wanted)
+        except (ValueError, OSError, TypeError, IndexError):
+            pass  # a limit this process may not take: it keeps the server's
+
+
 def _apply_caller(job: Dict[str, Any]) -> None:
-    """Take on the calling gate's environment, directory and umask (a fork server's child
-    would otherwise run with those of whichever gate started the server)."""
+    """Take on the calling gate's environment, directory, umask and resource limits (a
+    fork server's child would otherwise run with those of whichever gate started the server)."""
+    if isinstance(job.get("rlimits"), dict):
+        _apply_limits(job["rlimits"])
     env = job.get("env")
     if isinstance(env, dict):
         os.environ.clear()

@@ -23,7 +23,7 @@ import threading
 
 from ftltui.gate.ansible_child import (_child, _exec_child, _python_child, _read_all, _read_path, _reap_group,
                                        _script_argv, SpareChild, _wait, _write_members,
-                                       bundle_digest, importable_in_place)
+                                       bundle_digest, importable_in_place, resource_limits)
 from ftltui.gate.ansible_warm import warm_interpreter
 
 # seconds a fork server waits for work before it exits (the request's ``server_idle`` wins;
@@ -61,6 +61,7 @@ class AnsibleRunner:
         self.gate_hash = gate_hash
         self.root = cache_root(tmpdir)
         self.umask = _current_umask()
+        self.rlimits = resource_limits()  # the gate's; its module children run with them
         self.servers = {}  # type: Dict[str, Any]  # base digest -> ForkClient
         self.warm_lock = threading.Lock()
         self.warm_base = None  # type: Optional[str]
@@ -177,7 +178,7 @@ class AnsibleRunner:
         out_path, err_path = os.path.join(work, ".stdout"), os.path.join(work, ".stderr")
         env = dict(os.environ)
         env.update(job.pop("environment", None) or {})  # the task's environment keyword, for this child only
-        job.update(out=out_path, err=err_path, env=env, cwd=_cwd(), umask=self.umask)
+        job.update(out=out_path, err=err_path, env=env, cwd=_cwd(), umask=self.umask, rlimits=self.rlimits)
         done = client.run(job, cancel)
         if done is None:
             return None

@@ -19,7 +19,7 @@ import threading
 # the C module under ``socket``: importing ``socket`` (enum and friends) costs a gate ~4 ms
 import _socket
 
-from ftltui.gate.ansible_child import wait_cancellable
+from ftltui.gate.ansible_child import resource_limits, wait_cancellable
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ class WarmFailed(Exception):
 def server_key(base_digest: str, gate_hash: str) -> str:
     """What a server must share with a gate to serve it: code (the gate zip's hash names
     this file and the server's), base bundle, interpreter, credentials, namespaces (a
-    module must see the gate's network and filesystem) and machine. CRC-32s, not hashlib (~3 ms to
+    module must see the gate's network and filesystem), hard resource limits (a child takes
+    the gate's soft limits, which it can only under the same hard ones) and machine. CRC-32s, not hashlib (~3 ms to
     import at every gate): the names only tell a user's few servers apart."""
     import zlib
 
@@ -65,8 +66,9 @@ def server_key(base_digest: str, gate_hash: str) -> str:
             ns.append("")
     # the host name too: a home on NFS shares the cache directory (and the socket's name)
     # between machines, whose servers must not take each other's place
+    hard = sorted((name, pair[1]) for name, pair in resource_limits().items())
     ident = json.dumps([code, base_digest, sys.executable, sys.version, os.geteuid(), os.getegid(),
-                        sorted(os.getgroups()), ns, os.uname().nodename]).encode("utf-8")
+                        sorted(os.getgroups()), ns, os.uname().nodename, hard]).encode("utf-8")
     return "%08x%08x" % (zlib.crc32(ident), zlib.crc32(ident[::-1]))
 
 
