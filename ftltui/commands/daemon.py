@@ -68,11 +68,14 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     from ftltui.engine.executor import Executor
     from ftltui.jobs import JobQueue
     from ftltui.jobs.kinds import register_builtin
+    from ftltui.sites.placement import site_placements
     from ftltui.state import StateStore
 
     state_dir = state_dir_of(args)
+    # hosts with a site run on its workers (docs/sites.md); a bad broker/key setting exits 5 here
+    placements = site_placements(inventory, state_dir=state_dir, inventory_of=lambda: executor.inventory)
     store = StateStore.open(state_dir)  # StateError (exit 4) when another process owns it
-    executor = Executor(inventory)
+    executor = Executor(inventory, placements=placements)
     queue = JobQueue(store, executor=executor, concurrency=args.concurrency)
     register_builtin(queue)
     drift_jobs.register(queue)
@@ -89,7 +92,10 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
-            scheduler = None if args.readonly else asyncio.create_task(fire_schedules(queue), name="ftl-schedules")
+            # schedule edits of clients (api/schedule_ops.py) wake the loop through the operations
+            scheduler = None if args.readonly else asyncio.create_task(
+                fire_schedules(queue, wake=lambda wake: setattr(server.ops, "schedules_changed", wake)),
+                name="ftl-schedules")
             await stop.wait()
             if scheduler is not None:
                 scheduler.cancel()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ftltui.errors import FtlError
+from ftltui.config.loader import ConfigError
 
 
-class SitesError(FtlError):
-    """Bad site configuration, an unusable broker URL or key file (the message says which, never a password)."""
+class SitesError(ConfigError):
+    """Bad site configuration, an unusable broker URL or key file (the message says which, never a password).
+
+    A configuration error: commands exit 5 for it, as for a bad ansible.cfg."""
