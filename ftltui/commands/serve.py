@@ -29,6 +29,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ftltui.commands.common import (
     EXIT_BAD_INPUT,
@@ -42,6 +43,10 @@ from ftltui.commands.common import (
     note,
     state_dir_of,
 )
+
+if TYPE_CHECKING:
+    from ftltui.inventory import Inventory
+    from ftltui.web.server import ConsoleWebServer
 
 EXAMPLES = examples(
     "ftl-tui serve -i inventory.yml                   # http://127.0.0.1:8000/?token=... printed at start",
@@ -66,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--public", action="store_true",
                    help="allow a non-loopback --host (the token is still required)")
     p.add_argument("--readonly", action="store_true",
-                   help="open every tab's console read-only: everything can be seen, nothing started")
+                   help="every tab's console read-only (as ftl-tui --readonly), and serve's API when it owns the "
+                        "state dir: everything can be seen, nothing started")
     p.add_argument("--title", default="ftl-tui", help="the page's title (default ftl-tui)")
     add_inventory_arg(p)
     add_state_arg(p)
@@ -76,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ftltui.web.guard import is_loopback
 
+    args.readonly = args.readonly or bool(getattr(args, "global_readonly", False))  # ftl-tui --readonly serve
     if not is_loopback(args.host) and not args.public:
         return _usage(args, f"refusing to serve on {args.host}, which is not a loopback address: "
                             "anyone who can reach it could try the console. Add --public to mean it "
@@ -95,7 +102,7 @@ def handle(args: argparse.Namespace) -> int:
         error(f"ftl-tui serve needs textual-serve ({exc.name} is not installed): {INSTALL_HINT}")
         return EXIT_USAGE
 
-    load_inventory_of(args)  # a bad inventory: exit 4 now, not in every tab
+    inventory = load_inventory_of(args)  # a bad inventory: exit 4 now, not in every tab
     try:
         token = read_token_file(args.token_file.expanduser()) if args.token_file else new_token()
     except TokenError as exc:
@@ -114,22 +121,29 @@ def handle(args: argparse.Namespace) -> int:
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::", "") else args.host
     where = f"http://{host_with_port(shown, port)}/?token="
     where += f"<the token in {args.token_file}>" if args.token_file else token
-    note(f"serving the console on {where}" + (" (read-only)" if args.readonly else "")
-         + f"; state {state_dir_of(args)}; Ctrl+C stops")
-    sys.stderr.flush()
-    return asyncio.run(_serve(server, sock))
+    return asyncio.run(_serve(args, server, sock, inventory, where))
 
 
-async def _serve(server: object, sock: socket.socket) -> int:
-    from ftltui.web.server import ConsoleWebServer
+async def _serve(args: argparse.Namespace, server: ConsoleWebServer, sock: socket.socket,
+                 inventory: Inventory, where: str) -> int:
+    """Own the state dir if nobody does (:mod:`ftltui.web.owner`), then serve until a signal."""
+    from ftltui.api.operations import inventory_key
+    from ftltui.commands.common import config_of, inventory_sources, keyring_of
+    from ftltui.web.owner import owning
 
-    assert isinstance(server, ConsoleWebServer)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    sources = [inventory_key(s) for s in inventory_sources(args)]
     try:
-        await server.run(sock, stop)
+        async with owning(state_dir_of(args), sources, inventory, vault=keyring_of(args),
+                          ansible_config=config_of(args), readonly=args.readonly,
+                          protected=getattr(args, "protected", None) or ()) as who:
+            note(f"serving the console on {where}" + (" (read-only)" if args.readonly else "")
+                 + f"; {who}; Ctrl+C stops")
+            sys.stderr.flush()
+            await server.run(sock, stop)
     finally:
         sock.close()
     note("serve stopped")
@@ -137,7 +151,8 @@ async def _serve(server: object, sock: socket.socket) -> int:
 
 
 def console_command(args: argparse.Namespace) -> str:
-    """The command line of one tab's console: this Python, this state dir, this inventory.
+    """The command line of one tab's console: this Python, this state dir, this inventory,
+    the protected groups and read-only mode.
 
     Only paths and flags: a vault password stays in the file or script named here, and
     the serve token is not passed at all (the console does not need it).
@@ -149,6 +164,8 @@ def console_command(args: argparse.Namespace) -> str:
         argv += ["--vault-password-file", os.path.abspath(path)]
     for spec in getattr(args, "vault_ids", None) or []:
         argv += ["--vault-id", spec]
+    for group in getattr(args, "protected", None) or []:
+        argv += ["--protected", group]
     if args.readonly:
         argv.append("--readonly")
     return shlex.join(argv)

@@ -136,14 +136,14 @@ class AccessGuard:
             if not self.token_ok(query_token):
                 return _refuse("wrong token: open the URL that 'ftl-tui serve' printed")
             if request.method == "GET" and request.path == "/":
-                return self._redirect_with_cookie(request)
+                raise self._redirect_with_cookie(request)
         elif not self.token_ok(request.cookies.get(self.cookie_name)):
             return _refuse("no token: open the URL that 'ftl-tui serve' printed (it ends in ?token=...)")
         if request.path == "/ws" and not self.origin_ok(request):
             return _refuse("websocket from another origin refused")
         return await handler(request)
 
-    def _redirect_with_cookie(self, request: web.Request) -> web.StreamResponse:
+    def _redirect_with_cookie(self, request: web.Request) -> web.HTTPSeeOther:
         """Move the token from the URL into a cookie, and the browser to the URL without it."""
         query = request.url.query.copy()
         query.popall(TOKEN_PARAM)

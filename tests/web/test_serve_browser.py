@@ -6,8 +6,13 @@ temp FTL_TUI_HOME, any free loopback port), then:
 - without the token, with a wrong one, or from a foreign Origin, every request is 403
   and the serve process has no child (no console was started); the same websocket
   request from the right Origin does start one (the check can see a child);
-- Chromium opens the printed URL, the four panes' tabs are on screen, ``:run localhost
-  ping`` is typed and its result shows.
+- Chromium opens the printed URL in two tabs; each shows the four panes' tabs and says
+  it is attached to serve (serve owns the state directory); ``:run localhost ping`` is
+  typed in the first and its result shows, and the job shows in the second tab's Jobs
+  pane; the tabs' console processes have the token neither in their command lines nor
+  in their environments.
+
+(``--host 0.0.0.0`` without ``--public`` and the other refused options: test_serve_guard.py.)
 
 Reading the screen: textual-serve's xterm.js draws on a canvas (WebGL), so the text is
 not in the DOM. The test serves textual.js with one statement added that keeps a
@@ -79,8 +84,31 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def wait_for(predicate, what: str, limit: float = 30.0, step: float = 0.1):
-    """Poll ``predicate`` until it returns something true (bounded; not a timing assert)."""
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        kids = children_of(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
+def consoles_of(pid: int) -> list[int]:
+    """The tabs' console processes under serve (``python -m ftltui --state-dir ...``; serve's
+    own job processes, such as a local gate, are not consoles)."""
+    found = []
+    for child in descendants(pid):
+        try:
+            if b"ftltui\0--state-dir" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+def wait_for(predicate, what: str, limit: float = 90.0, step: float = 0.1):
+    """Poll ``predicate`` until it returns something true (bounded, generous for a loaded
+    CI machine: a limit to stop a hung test, not a timing assert)."""
     end = time.monotonic() + limit
     while time.monotonic() < end:
         value = predicate()
@@ -178,11 +206,11 @@ def test_without_the_token_nothing_starts(served: Served) -> None:
                             *(f"{k}: {v}" for k, v in websocket_headers(origin, served.cookie).items())])
         s.sendall((head + "\r\n\r\n").encode())
         assert s.recv(12) == b"HTTP/1.1 101"
-        wait_for(lambda: children_of(served.proc.pid), "the console of the accepted websocket")
-    wait_for(lambda: not children_of(served.proc.pid), "the console to end with its websocket")
+        wait_for(lambda: consoles_of(served.proc.pid), "the console of the accepted websocket")
+    wait_for(lambda: not consoles_of(served.proc.pid), "the console to end with its websocket")
 
 
-def test_console_in_chromium_runs_a_module(served: Served) -> None:
+def test_two_tabs_in_chromium_share_the_owner_and_run_a_module(served: Served) -> None:
     foreign: list[str] = []
 
     def only_the_server(route) -> None:
@@ -198,39 +226,47 @@ def test_console_in_chromium_runs_a_module(served: Served) -> None:
         assert PATCH_FROM in body, "textual-serve's textual.js changed: update PATCH_FROM"
         route.fulfill(response=response, body=body.replace(PATCH_FROM, PATCH_TO, 1))
 
+    def screen(page) -> str:
+        return page.evaluate(SCREEN_JS)
+
+    tabs = ("1 Inventory", "2 Logs", "3 Drift", "4 Jobs")
+    attached = f"attached to pid {served.proc.pid}"  # serve owns the state dir; each tab is its client
+
+    def open_tab(browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 800})  # a context of its own: no cookie yet
+        page.route("**/*", only_the_server)
+        page.route("**/static/js/textual.js", keep_terminal)
+        page.goto(served.url)
+        assert page.url == served.base + "/", "the token should leave the address bar"
+        # the four panes' tabs, the inventory pane listing the sample's hosts, the owner in the header
+        wait_for(lambda: all(t in (s := screen(page)) for t in tabs) and "localhost" in s and attached in s,
+                 "the console's panes")
+        page.locator(".xterm-helper-textarea").focus()
+        return page
+
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.route("**/*", only_the_server)
-            page.route("**/static/js/textual.js", keep_terminal)
-            page.goto(served.url)
-            assert page.url == served.base + "/", "the token should leave the address bar"
+            first, second = open_tab(browser), open_tab(browser)
+            second.keyboard.press("4")  # the second tab watches its Jobs pane
+            wait_for(lambda: "4 Jobs" in screen(second), "the Jobs pane")
 
-            def screen() -> str:
-                return page.evaluate(SCREEN_JS)
-
-            shown = wait_for(lambda: (s := screen()) and "4 Jobs" in s and s, "the console's panes")
-            for tab in ("1 Inventory", "2 Logs", "3 Drift", "4 Jobs"):
-                assert tab in shown, shown
-            assert "localhost" in shown  # the inventory pane lists the sample's hosts
-
-            page.locator(".xterm-helper-textarea").focus()
-            page.keyboard.press(":")
-            wait_for(lambda: "esc Close" in screen(), "the command line to open")
-            page.keyboard.type("run localhost ping", delay=15)
-            page.keyboard.press("Enter")
-            result = wait_for(lambda: (s := screen()) and "SUCCESS" in s and "pong" in s and s,
+            first.keyboard.press(":")
+            wait_for(lambda: "esc Close" in screen(first), "the command line to open")
+            first.keyboard.type("run localhost ping", delay=15)
+            first.keyboard.press("Enter")
+            result = wait_for(lambda: (s := screen(first)) and "SUCCESS" in s and "pong" in s and s,
                               "the ping's result on screen")
             assert "localhost" in result
-            assert len(children_of(served.proc.pid)) == 1, "one tab, one console"
+            # the job is the owner's: the other tab shows it, live
+            wait_for(lambda: "ping on localhost" in (s := screen(second)) and "succeeded" in s,
+                     "the first tab's job in the second tab's Jobs pane")
+
+            consoles = consoles_of(served.proc.pid)
+            assert len(consoles) == 2, "two tabs, two consoles"
+            for pid in consoles:  # a tab's console: no token in argv or env
+                for part in ("cmdline", "environ"):
+                    assert served.token.encode() not in Path(f"/proc/{pid}/{part}").read_bytes(), (pid, part)
         finally:
             browser.close()
     assert foreign == []
-
-
-def test_public_address_needs_public(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "ftltui", "serve", "--host", "0.0.0.0", "--port", "0"],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert done.returncode == 5, done.stderr
-    assert "not a loopback address" in done.stderr and "--public" in done.stderr
