@@ -35,6 +35,15 @@ class SessionOperations(LocalOperations):
         info = super().info()
         return replace(info, readonly=info.readonly or self.session.readonly)
 
+    def schedules_changed(self) -> None:
+        """A client edited the schedules (api/schedule_ops.py): the console's desk wakes
+        its firing loop and refreshes its view."""
+        from ftltui.console.schedules import desk_of
+
+        desk = desk_of(self.session)
+        if desk is not None:
+            desk.changed("schedules edited by a client")
+
 
 async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str], *,
                         readonly: bool = False) -> ApiServer | None:

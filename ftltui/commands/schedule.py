@@ -5,9 +5,10 @@ COMMAND is ``run ...``, ``play ...`` or ``drift scan ...`` with its own options.
 schedule is checked now (expression, zone, the command's options) and stored; the
 process that owns the state directory (``ftl-tui daemon``, or a console) fires it.
 
-Changing schedules needs the state directory: while another process owns it, ``add``,
-``rm``, ``pause`` and ``resume`` say which process and exit 4 (``list`` reads it
-read-only and always works). Times are shown in each schedule's zone. See
+Changing schedules needs the state directory: while a daemon or a console owns it,
+``add``, ``rm``, ``pause`` and ``resume`` are sent to it over its API (same output);
+while another process owns it without serving the API, they say which and exit 4
+(``list`` reads it read-only and always works). Times are shown in each schedule's zone. See
 docs/schedules.md for the cron syntax and the DST and misfire rules.
 """
 
@@ -109,6 +110,9 @@ def handle(args: argparse.Namespace) -> int:
         _check_add(args)  # a typo is reported even while another process owns the state
     from ftltui.state import StateStore
 
+    code = _via_owner(args)  # a daemon or console owns it: the edit is its to make
+    if code is not None:
+        return code
     try:
         state = StateStore.open(state_dir_of(args))
     except StateError as exc:
@@ -121,6 +125,27 @@ def handle(args: argparse.Namespace) -> int:
         return book_action(ScheduleBook(state), args)
     finally:
         state.close()
+
+
+def _via_owner(args: argparse.Namespace) -> int | None:
+    """The edit as a request to the directory's owner (api/schedule_ops.py), printed as
+    when this process makes it; ``None`` when no owner serves the API."""
+    from ftltui.api.cli_client import _with_owner
+    from ftltui.api.schedule_ops import from_record
+
+    op = {"add": "schedule.add", "rm": "schedule.rm", "pause": "schedule.pause", "resume": "schedule.resume"}
+    if args.schedule_cmd == "add":
+        request: dict[str, Any] = dict(cron=args.cron, argv=args.argv, tz=args.zone, misfire=args.misfire,
+                                       overlap=args.allow_overlap, paused=args.paused, cwd=args.cwd,
+                                       notify=args.notify.doc() if args.notify is not None else None)
+    else:
+        request = {"id": ScheduleBook._id(args.id)}
+
+    async def work(client: Any) -> int:
+        sched = from_record(await client.request(op[args.schedule_cmd], **request))
+        return _PRINT[args.schedule_cmd](sched, args)
+
+    return _with_owner(state_dir_of(args), work)
 
 
 def _take_state_dir(args: argparse.Namespace) -> None:
@@ -160,6 +185,10 @@ def _check_add(args: argparse.Namespace) -> None:
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
     sched = book.add(args.cron, args.argv, tz=args.zone, misfire=args.misfire, overlap=args.allow_overlap,
                      cwd=args.cwd, paused=args.paused, notify=args.notify)
+    return _print_added(sched, args)
+
+
+def _print_added(sched: Schedule, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_record(sched))
     else:
@@ -184,21 +213,33 @@ def _notify_of(args: argparse.Namespace, cwd: str) -> Any:
 
 
 def _remove(book: ScheduleBook, args: argparse.Namespace) -> int:
-    sched = book.remove(args.id)
+    return _print_removed(book.remove(args.id), args)
+
+
+def _print_removed(sched: Schedule, args: argparse.Namespace) -> int:
     write_out(f"schedule {sched.id} removed: {sched.cron} {sched.command}\n")
     return 0
 
 
 def _pause(book: ScheduleBook, args: argparse.Namespace) -> int:
-    sched = book.set_paused(args.id, True)
+    return _print_paused(book.set_paused(args.id, True), args)
+
+
+def _print_paused(sched: Schedule, args: argparse.Namespace) -> int:
     write_out(f"schedule {sched.id} paused\n")
     return 0
 
 
 def _resume(book: ScheduleBook, args: argparse.Namespace) -> int:
-    sched = book.set_paused(args.id, False)
+    return _print_resumed(book.set_paused(args.id, False), args)
+
+
+def _print_resumed(sched: Schedule, args: argparse.Namespace) -> int:
     write_out(f"schedule {sched.id} resumed; next {_when(sched.next_due(), sched.tz)}\n")
     return 0
+
+
+_PRINT = {"add": _print_added, "rm": _print_removed, "pause": _print_paused, "resume": _print_resumed}
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ Plain Python: no textual.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -112,6 +113,14 @@ async def fire_schedules(queue: JobQueue, *, clock: Any = None, wake: Callable[[
     await scheduler.run()
 
 
+_DESKS: weakref.WeakKeyDictionary[ConsoleSession, ScheduleDesk] = weakref.WeakKeyDictionary()
+
+
+def desk_of(session: ConsoleSession) -> ScheduleDesk | None:
+    """The session's desk, if a face made one (the API server tells it of clients' edits)."""
+    return _DESKS.get(session)
+
+
 class ScheduleDesk:
     """The schedules of a session's state dir (opened: ``session.queue`` exists)."""
 
@@ -120,6 +129,7 @@ class ScheduleDesk:
         self._subscribers: list[Callable[[SchedulesChanged], None]] = []
         self._wake: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
+        _DESKS[session] = self
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -151,6 +161,10 @@ class ScheduleDesk:
     def subscribe(self, handler: Callable[[SchedulesChanged], None]) -> Callable[[], None]:
         self._subscribers.append(handler)
         return lambda: self._subscribers.remove(handler) if handler in self._subscribers else None
+
+    def changed(self, reason: str) -> None:
+        """Wake the firing loop and tell the subscribers (an edit made here or elsewhere)."""
+        self._changed(reason)
 
     def _changed(self, reason: str) -> None:
         if self._wake is not None:
