@@ -29,12 +29,14 @@ from ftltui.api.socket_path import socket_path
 from ftltui.errors import FtlError
 
 EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
+# read-only and protected groups are judged by the command before it asks the owner
+GUARD_OPTIONS = frozenset({"global_readonly", "protected", "confirm_protected"})
 
 # ``run`` options a job of the owner carries; any other option given makes ``run`` work
 # in-process as before (it needs no state directory), so its meaning never changes.
 RUN_DELEGABLE = frozenset({"pattern", "module", "module_name", "module_args", "check", "timeout", "one_line",
                            "verbose", "json", "inventory", "state_dir", "func", "command_parser", "command",
-                           "ansible_config", "vault_keyring", "demo_noted"})
+                           "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
 
 async def connect_owner(state_dir: Path) -> ApiClient | None:
@@ -119,7 +121,7 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
 # ``play`` (playbooks) options a playbook job of the owner carries
 PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "diff", "start_at_task", "extra_vars",
                             "verbose", "json", "inventory", "state_dir", "wait_lock", "func", "command_parser",
-                            "command", "ansible_config", "vault_keyring", "demo_noted"})
+                            "command", "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
 
 def _only_options(args: argparse.Namespace, positional: str, allowed: frozenset[str]) -> bool:
@@ -250,7 +252,7 @@ def state_dir_of_args(args: argparse.Namespace) -> Path:
 
 # ``drift scan`` options a scan job of the owner carries (its drift config is the state dir's)
 DRIFT_SCAN_DELEGABLE = frozenset({"pattern", "json", "inventory", "state_dir", "func", "drift_command", "command",
-                                  "command_parser", "ansible_config", "vault_keyring", "demo_noted"})
+                                  "command_parser", "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
 
 def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:

@@ -64,6 +64,12 @@ def handle(args: argparse.Namespace) -> int:
         code = jobs_via_owner(args, state_dir_of(args))
         if code is not None:
             return code
+    if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries
+        from ftltui.api.cli_follow import jobs_more_via_owner
+
+        code = jobs_more_via_owner(args)
+        if code is not None:
+            return code
     return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "retry": _retry,
             "requeue": _retry, "purge": _purge}[args.jobs_cmd](args)
 
@@ -103,14 +109,20 @@ def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
 
 def _show(args: argparse.Namespace) -> int:
     from ftltui.api.job_views import job_record
+
+    print_job(job_record(_ro(args), args.id), args.json)
+    return EXIT_OK
+
+
+def print_job(doc: dict[str, Any], as_json: bool) -> None:
+    """``jobs show`` output, the same whether the record came from the store or from its owner."""
     from ftltui.jobs.describe import host_lines, state_label, step_lines
 
-    doc = job_record(_ro(args), args.id)
-    shown = doc["state"]
-    if args.json:
+    shown, job_id = doc["state"], doc["id"]
+    if as_json:
         print_json(doc)
-        return EXIT_OK
-    print(f"job {args.id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
+        return
+    print(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
     if (doc.get("spec") or {}).get("content_note"):  # not stored: a file held a secret value
@@ -131,7 +143,6 @@ def _show(args: argparse.Namespace) -> int:
             print(line)
     for line, _state in step_lines(doc.get("steps") or {}):
         print(line)
-    return EXIT_OK
 
 
 def _logs(args: argparse.Namespace) -> int:

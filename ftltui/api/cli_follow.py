@@ -1,0 +1,137 @@
+"""``play WORKFLOW.yml``, ``jobs show`` and ``jobs retry|requeue`` as clients of a live owner.
+
+Like :mod:`ftltui.api.cli_client`: when a process serves the state directory, these
+commands ask it instead of failing "in use", and print what they print alone with the
+same exit status. ``show`` prints the owner's record with ``jobs show``'s own printer.
+A workflow, a retry and a requeue are submitted with a follow stream
+(``workflow.follow``, ``jobs.again.follow``: docs/api.md), whose events are the new
+job's, from the moment it was queued, as ``play``'s printer receives them when this
+process runs the queue; they are printed by that same printer (``play._Printer``).
+With no owner, another inventory, or an option only this process can carry out, the
+functions return ``None`` and the command goes on as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from ftltui.api.cli_client import GUARD_OPTIONS, _cancel, _only_options, _same_inventory, _with_owner, state_dir_of_args
+from ftltui.api.client import ApiClient, ApiError, StreamEnded
+from ftltui.api.event_decode import job_event
+from ftltui.api.protocol import E_NOT_FOUND, StreamEvent
+from ftltui.engine.redact import Redactor
+from ftltui.errors import StateError
+from ftltui.jobs.model import Job
+
+# ``play WORKFLOW`` options a workflow job of the owner carries
+WORKFLOW_DELEGABLE = frozenset({"workflow", "check", "extra_vars", "json", "inventory", "state_dir", "wait_lock",
+                                "func", "command_parser", "command", "ansible_config", "vault_keyring", "demo_noted"}) \
+    | GUARD_OPTIONS
+JOBS_DELEGABLE = frozenset({"jobs_cmd", "id", "detach", "json", "inventory", "state_dir", "func", "command",
+                            "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
+
+
+async def _show_doc(client: ApiClient, job_id: int) -> dict[str, Any]:
+    """The owner's ``jobs show`` record; no such job is the store's own error (exit 4)."""
+    try:
+        doc: dict[str, Any] = await client.request("jobs.show", id=job_id)
+    except ApiError as exc:
+        if exc.code == E_NOT_FOUND:
+            raise StateError(str(exc)) from None
+        raise
+    return doc
+
+
+async def _follow(client: ApiClient, op: str, as_json: bool, workflow_path: str | None, **args: Any) -> int:
+    """Submit with a follow stream and print the job as ``play``'s foreground printer does."""
+    from ftltui.commands.common import print_jsonl
+    from ftltui.commands.play import _Printer
+
+    printer = _Printer(as_json, Redactor())  # the owner redacted every record with its own secrets
+    printer.workflow_path = workflow_path
+    end = StreamEnded()
+    job_id = 0
+    try:
+        async for msg in client.stream(op, end, **args):
+            if not isinstance(msg, StreamEvent):
+                continue
+            item = msg.event
+            if "submitted" in item:
+                ref = item["submitted"]
+                job_id = printer.job_id = int(ref["id"])
+                printer.started(Job(job_id, "", {}, state=str(ref.get("state", "")), title=str(ref.get("title", ""))))
+            elif isinstance(item.get("event"), dict):
+                if as_json:
+                    print_jsonl(item["event"])
+                    continue
+                event = job_event(item["event"])
+                if event is not None:
+                    printer(event)
+    except asyncio.CancelledError:  # Ctrl-C: as in-process, the job is cancelled
+        if job_id:
+            await asyncio.shield(_cancel(client, job_id))
+        raise
+    e = end.result or {}
+    job = Job(int(e.get("id") or job_id), "", {}, state=str(e.get("state", "")), reason=str(e.get("reason") or ""),
+              error_kind=e.get("error_kind"), steps=dict(e.get("steps") or {}), summary=dict(e.get("summary") or {}))
+    return printer.summary(job)
+
+
+def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> int | None:
+    """``play WORKFLOW.yml`` as a workflow job of the owner; ``None`` with no owner,
+    another inventory, or options only this process carries out."""
+    from ftltui.commands.common import inventory_sources
+
+    if not _only_options(args, args.workflow, WORKFLOW_DELEGABLE):
+        return None
+    try:
+        json.dumps(extra_vars)
+    except (TypeError, ValueError):
+        return None  # e.g. -e values that are not plain data
+    path = Path(args.workflow).resolve()
+    sources = inventory_sources(args)
+
+    async def play(client: ApiClient) -> int | None:
+        if not await _same_inventory(client, sources):
+            return None
+        return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
+                             file=str(path), vars=extra_vars, check=bool(args.check))
+
+    return _with_owner(state_dir_of_args(args), play)
+
+
+def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
+    """``jobs show|retry|requeue`` through the owner; ``None`` with no owner (or, for
+    retry/requeue, another inventory)."""
+    from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, error, inventory_sources
+    from ftltui.commands.jobs import print_job
+    from ftltui.jobs.again import refusal
+
+    given = {k for k, v in vars(args).items() if v not in (None, False, [], "")}
+    if args.jobs_cmd != "show" and not given <= JOBS_DELEGABLE:
+        return None
+
+    async def show(client: ApiClient) -> int:
+        print_job(await _show_doc(client, args.id), args.json)
+        return EXIT_OK
+
+    async def again(client: ApiClient) -> int | None:
+        doc = await _show_doc(client, args.id)
+        resume = args.jobs_cmd == "retry"
+        problem = refusal({**doc, "state": doc["stored_state"]}, args.id, resume)
+        if problem is not None:
+            error(problem)
+            return EXIT_BAD_INPUT
+        if not await _same_inventory(client, inventory_sources(args)):
+            return None
+        if args.detach:
+            ref = await client.request("jobs.again", id=args.id, resume=resume)
+            print(f"job {ref['id']}: queued (from job {args.id})")
+            return EXIT_OK
+        return await _follow(client, "jobs.again.follow", bool(args.json), None, id=args.id, resume=resume)
+
+    return _with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again)
