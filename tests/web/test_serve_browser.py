@@ -25,6 +25,7 @@ test), so no traffic leaves the loopback server.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -57,8 +59,9 @@ SCREEN_JS = """() => {
 class Served:
     """The running ``ftl-tui serve``: its process, URL, token and the cookie the guard sets."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], url: str, errlog: Path) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], url: str, errlog: Path, home: Path) -> None:
         self.proc = proc
+        self.home = home
         self.url = url
         self.errlog = errlog
         m = re.match(r"http://(127\.0\.0\.1):(\d+)/\?token=(\S+)$", url)
@@ -118,9 +121,10 @@ def wait_for(predicate, what: str, limit: float = 90.0, step: float = 0.1):
     raise AssertionError(f"gave up waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("serve")
+@contextmanager
+def serving(root: Path, *options: str) -> Iterator[Served]:
+    """A real ``ftl-tui serve --port 0 OPTIONS`` on a copy of the sample inventory and a
+    state dir of its own under ``root``; stopped with SIGTERM."""
     inventory = root / "inventory"
     shutil.copytree(SAMPLE, inventory)
     home = root / "home"
@@ -128,16 +132,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     errlog = root / "serve.err"
     env = dict(os.environ, FTL_TUI_HOME=str(home), TEXTUAL_ANIMATIONS="none")
     with errlog.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "ftltui", "serve", "--port", "0", "-i", str(inventory / "hosts.yml")],
+        proc = subprocess.Popen([sys.executable, "-m", "ftltui", "serve", "--port", "0", *options,
+                                 "-i", str(inventory / "hosts.yml")],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=root)
 
     def printed_url() -> str | None:
         assert proc.poll() is None, errlog.read_text()
-        m = re.search(r"serving the console on (http://\S+?);", errlog.read_text())
+        m = re.search(r"serving the console on (http://[^\s;]+)", errlog.read_text())
         return m.group(1) if m else None
 
     try:
-        yield Served(proc, wait_for(printed_url, "serve's URL"), errlog)
+        yield Served(proc, wait_for(printed_url, "serve's URL"), errlog, home)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -145,6 +150,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving(tmp_path_factory.mktemp("serve")) as running:
+        yield running
 
 
 def http_get(served: Served, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
@@ -210,7 +221,18 @@ def test_without_the_token_nothing_starts(served: Served) -> None:
     wait_for(lambda: not consoles_of(served.proc.pid), "the console to end with its websocket")
 
 
-def test_two_tabs_in_chromium_share_the_owner_and_run_a_module(served: Served) -> None:
+TABS = ("1 Inventory", "2 Logs", "3 Drift", "4 Jobs")
+
+
+def screen(page) -> str:
+    """What the page's terminal shows, row by row (see the module doc)."""
+    return page.evaluate(SCREEN_JS)
+
+
+@contextmanager
+def chromium(served: Served) -> Iterator:
+    """Headless system Chromium whose pages reach the served port only (``foreign``
+    collects anything else they tried, and must stay empty)."""
     foreign: list[str] = []
 
     def only_the_server(route) -> None:
@@ -226,20 +248,15 @@ def test_two_tabs_in_chromium_share_the_owner_and_run_a_module(served: Served) -
         assert PATCH_FROM in body, "textual-serve's textual.js changed: update PATCH_FROM"
         route.fulfill(response=response, body=body.replace(PATCH_FROM, PATCH_TO, 1))
 
-    def screen(page) -> str:
-        return page.evaluate(SCREEN_JS)
-
-    tabs = ("1 Inventory", "2 Logs", "3 Drift", "4 Jobs")
-    attached = f"attached to pid {served.proc.pid}"  # serve owns the state dir; each tab is its client
-
-    def open_tab(browser):
+    def open_tab():
         page = browser.new_page(viewport={"width": 1280, "height": 800})  # a context of its own: no cookie yet
         page.route("**/*", only_the_server)
         page.route("**/static/js/textual.js", keep_terminal)
         page.goto(served.url)
         assert page.url == served.base + "/", "the token should leave the address bar"
-        # the four panes' tabs, the inventory pane listing the sample's hosts, the owner in the header
-        wait_for(lambda: all(t in (s := screen(page)) for t in tabs) and "localhost" in s and attached in s,
+        # the four panes' tabs, the inventory pane listing the sample's hosts, serve as the owner
+        attached = f"attached to pid {served.proc.pid}"
+        wait_for(lambda: all(t in (s := screen(page)) for t in TABS) and "localhost" in s and attached in s,
                  "the console's panes")
         page.locator(".xterm-helper-textarea").focus()
         return page
@@ -247,26 +264,46 @@ def test_two_tabs_in_chromium_share_the_owner_and_run_a_module(served: Served) -
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            first, second = open_tab(browser), open_tab(browser)
-            second.keyboard.press("4")  # the second tab watches its Jobs pane
-            wait_for(lambda: "4 Jobs" in screen(second), "the Jobs pane")
-
-            first.keyboard.press(":")
-            wait_for(lambda: "esc Close" in screen(first), "the command line to open")
-            first.keyboard.type("run localhost ping", delay=15)
-            first.keyboard.press("Enter")
-            result = wait_for(lambda: (s := screen(first)) and "SUCCESS" in s and "pong" in s and s,
-                              "the ping's result on screen")
-            assert "localhost" in result
-            # the job is the owner's: the other tab shows it, live
-            wait_for(lambda: "ping on localhost" in (s := screen(second)) and "succeeded" in s,
-                     "the first tab's job in the second tab's Jobs pane")
-
-            consoles = consoles_of(served.proc.pid)
-            assert len(consoles) == 2, "two tabs, two consoles"
-            for pid in consoles:  # a tab's console: no token in argv or env
-                for part in ("cmdline", "environ"):
-                    assert served.token.encode() not in Path(f"/proc/{pid}/{part}").read_bytes(), (pid, part)
+            yield open_tab
         finally:
             browser.close()
     assert foreign == []
+
+
+def command(page, line: str) -> None:
+    """Type ``:LINE`` and enter, as a user does (the command line must be open first)."""
+    page.keyboard.press(":")
+    wait_for(lambda: "esc Close" in screen(page), "the command line to open")
+    page.keyboard.type(line, delay=15)
+    page.keyboard.press("Enter")
+
+
+def test_two_tabs_in_chromium_share_the_owner_and_run_a_module(served: Served) -> None:
+    with chromium(served) as open_tab:
+        first, second = open_tab(), open_tab()
+        second.keyboard.press("4")  # the second tab watches its Jobs pane
+        command(first, "run localhost ping")
+        result = wait_for(lambda: (s := screen(first)) and "SUCCESS" in s and "pong" in s and s,
+                          "the ping's result on screen")
+        assert "localhost" in result
+        # the job is the owner's: the other tab shows it, live
+        wait_for(lambda: "ping on localhost" in (s := screen(second)) and "succeeded" in s,
+                 "the first tab's job in the second tab's Jobs pane")
+
+        consoles = consoles_of(served.proc.pid)
+        assert len(consoles) == 2, "two tabs, two consoles"
+        for pid in consoles:  # a tab's console: no token in argv or env
+            for part in ("cmdline", "environ"):
+                assert served.token.encode() not in Path(f"/proc/{pid}/{part}").read_bytes(), (pid, part)
+
+
+def test_readonly_serve_shows_everything_and_starts_nothing(tmp_path: Path) -> None:
+    with serving(tmp_path, "--readonly") as ro, chromium(ro) as open_tab:
+        page = open_tab()
+        assert "READ-ONLY" in screen(page)
+        command(page, "run localhost ping")
+        wait_for(lambda: "run refused" in screen(page), "the refusal on screen")
+        jobs = subprocess.run([sys.executable, "-m", "ftltui", "--state-dir", str(ro.home), "jobs", "list", "--json"],
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert jobs.returncode == 0, jobs.stderr
+        assert json.loads(jobs.stdout) == [], "a read-only serve started a job"
