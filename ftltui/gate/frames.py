@@ -11,7 +11,6 @@ ends; a binary frame is read back as ``{"t": "chunk", "id", "data": bytes, "last
 
 from __future__ import annotations
 
-import json
 import struct
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
@@ -28,8 +27,81 @@ class FrameError(ValueError):
     """The byte stream is not a valid frame sequence."""
 
 
+class _Codec:
+    """JSON through CPython's C accelerator (``_json``) directly, without importing ``json``.
+
+    ``import json`` costs a gate more than all its other imports together: it imports
+    ``re`` and compiles four patterns at import (with ``enum``, 28 M instructions; the
+    whole gate start and a ping are 53 M, ``python3 -S -c pass`` 21 M). The encoder and
+    scanner below are the ones ``json.dumps(msg, separators=(",", ":"), ensure_ascii=False)``
+    and ``json.loads`` use on CPython, made with the same arguments; their output is
+    byte-identical (tests/engine/test_frames_codec.py). Where ``_json`` is missing
+    or differs (another Python), and for the message of a decoding error, ``json`` is used.
+    """
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    def __init__(self) -> None:
+        self.dumps = self._json_dumps
+        self.loads = self._json_loads
+        try:
+            import _json
+
+            nan = float("nan")
+            consts = {"NaN": nan, "Infinity": float("inf"), "-Infinity": -float("inf")}
+            self.parse_constant = consts.__getitem__
+            scanner = _json.make_scanner(self)  # type: ignore[arg-type]  # reads these attributes only
+            make_encoder, quote, default = _json.make_encoder, _json.encode_basestring, self._default
+        except (ImportError, AttributeError, TypeError):
+            return
+
+        def dumps(msg: Any) -> str:
+            # a fresh circular-reference memo per message, as json.dumps makes
+            return "".join(make_encoder({}, default, quote, None, ":", ",", False, False, True)(msg, 0))
+
+        def loads(text: str) -> Any:
+            try:
+                obj, end = scanner(text, 0)
+            except Exception:  # StopIteration, JSONDecodeError: let json say what is wrong
+                return self._json_loads(text)
+            if end != len(text):
+                return self._json_loads(text)  # trailing whitespace is fine, anything else is not
+            return obj
+
+        probe = {"t": "x", "v": [1, 2.5, None, True, "\u00e9\n"]}
+        try:  # an interpreter whose _json takes other arguments keeps json
+            if dumps(probe) != '{"t":"x","v":[1,2.5,null,true,"\u00e9\\n"]}' or loads(dumps(probe)) != probe:
+                return
+        except Exception:
+            return
+        self.dumps, self.loads = dumps, loads
+
+    @staticmethod
+    def _default(o: Any) -> Any:
+        raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
+
+    @staticmethod
+    def _json_dumps(msg: Any) -> str:
+        import json
+
+        return json.dumps(msg, separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def _json_loads(text: str) -> Any:
+        import json
+
+        return json.loads(text)
+
+
+_codec = _Codec()
+
+
 def encode(msg: Dict[str, Any]) -> bytes:
-    body = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    body = _codec.dumps(msg).encode("utf-8")
     return HEADER.pack(len(body)) + body
 
 
@@ -66,7 +138,7 @@ def is_binary(header: bytes) -> bool:
 
 def decode_body(body: bytes) -> Dict[str, Any]:
     try:
-        msg = json.loads(body.decode("utf-8"))
+        msg = _codec.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise FrameError("frame is not JSON: %s" % exc) from None
     if not isinstance(msg, dict) or "t" not in msg:
