@@ -56,14 +56,21 @@ def ping_command(n: int) -> Workload:
 
 
 def snapshot_code(scratch: Path) -> dict[str, str]:
-    """Copy ftltui/ (and the console bench it imports) as it is now: the run uses this code."""
+    """ftltui/ (and the console bench it imports) as committed at HEAD: the run uses this code.
+
+    Not the working tree: other people's half-done edits in the shared tree are not what a
+    commit measures (an uncommitted change to ftltui/ is named in the report, not run).
+    """
     dst = scratch / "src"
-    shutil.copytree(REPO / "ftltui", dst / "ftltui", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "bench" / "tui_bench.py", dst / "tui_bench.py")
+    dst.mkdir(parents=True)
     git = ["git", "-C", str(REPO)]
+    tar = subprocess.run(git + ["archive", "HEAD", "ftltui", "bench/tui_bench.py"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(dst)], input=tar.stdout, check=True)
+    shutil.copy(dst / "bench" / "tui_bench.py", dst / "tui_bench.py")
     sha = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(git + ["status", "--porcelain", "--", "ftltui"], capture_output=True, text=True).stdout
-    return {"path": str(dst), "commit": sha + ("+uncommitted ftltui changes" if dirty.strip() else "")}
+    note = f" (uncommitted changes to {len(dirty.splitlines())} ftltui files not included)" if dirty.strip() else ""
+    return {"path": str(dst), "commit": sha + note}
 
 
 def console_run(bed: ScaleBed, scratch: Path, src: str, n: int, presses: int) -> dict[str, Any]:
