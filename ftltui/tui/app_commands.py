@@ -211,6 +211,12 @@ class CommandsMixin(ConsoleAppBase):
                 error = str(exc)
         self.push_screen(ConfigScreen(config, error))
 
+    def cmd_workers(self, args: list[str]) -> None:
+        from ftltui.console.workers import WorkersDesk
+        from ftltui.tui.screens.workers import WorkersScreen
+
+        self.push_screen(WorkersScreen(WorkersDesk()))
+
     def cmd_help(self, args: list[str]) -> None:
         self.show_help()
 

@@ -72,6 +72,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("schedule", "schedule [list | add CRON [--tz Z] [--misfire P] run|play|drift scan ... | rm|pause|resume ID]",
             "The Schedules view; add, remove, pause or resume a schedule", ("schedule_action",), rest_kind="text",
             palette=("",)),
+    Command("workers", "workers", "The site workers: site, host, heartbeat age, running shards", palette=("",)),
     Command("reload", "reload", "Reload the inventory from disk", palette=("",)),
     Command("config", "config", "Show the effective ansible.cfg settings and their origins", palette=("",)),
     Command("help", "help", "Show the bindings of the focused pane and every command", palette=("",)),
