@@ -75,7 +75,10 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     # hosts with a site run on its workers (docs/sites.md); a bad broker/key setting exits 5 here
     placements = site_placements(inventory, state_dir=state_dir, inventory_of=lambda: executor.inventory)
     store = StateStore.open(state_dir)  # StateError (exit 4) when another process owns it
-    executor = Executor(inventory, placements=placements)
+    from ftltui.commands.options import workers_of
+
+    # hosts without a site: FTL_TUI_WORKERS worker processes here, else auto (issue 17)
+    executor = Executor(inventory, placements=placements, workers=workers_of(args))
     queue = JobQueue(store, executor=executor, concurrency=args.concurrency)
     register_builtin(queue)
     drift_jobs.register(queue)
