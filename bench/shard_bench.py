@@ -12,7 +12,9 @@ and times, in order:
   playbook or console session pays);
 - ``command``: ``command echo hello`` (warm, with output streaming back);
 
-plus the controller's CPU seconds (its own and its reaped shard workers', getrusage) and
+Before each measurement it waits (``--quiet-wait``, up to 10 s) for the CPUs to be mostly idle
+and records how idle they were. It reports, besides the times, the controller's CPU seconds
+(its own and its reaped shard workers', getrusage) and
 peak RSS (the controller's, and the largest worker's). Rounds alternate the worker
 counts so a slow moment of the shared machine hits every configuration alike.
 
@@ -83,7 +85,7 @@ def _many_bed(root: Path, n: int) -> Any:
     tests = str(REPO / "tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
-    import testbed_many
+    import testbed_many  # type: ignore[import-not-found]  # tests/ on the path, above
 
     return testbed_many.ManyTestBed(root / "bed").up(n)
 
@@ -136,6 +138,7 @@ def summarize(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["cpu_ms_per_host"] = _med([1000 * r["cpu_total"] / key[0] for r in mine])
         row["rss_mb"] = _med([r["rss_mb"] for r in mine])
         row["worker_rss_mb"] = _med([r["worker_rss_mb"] for r in mine])
+        row["idle_before"] = _med([r["idle_before"] for r in mine if r.get("idle_before") is not None])
         rows.append(row)
     return rows
 
@@ -155,8 +158,8 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
            "Times in seconds. cold = first ping (worker start + connect + gate start); warm = second ping "
            "(reused connections and gates); command = `command echo hello`, warm. CPU = controller process "
            "plus its shard workers, whole run, per host. RSS = controller peak / largest worker's peak, MB.", "",
-           "| hosts | workers | cold | warm | command | CPU ms/host | RSS MB | worker RSS MB | warm vs w1 |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| hosts | workers | cold | warm | command | CPU ms/host | RSS MB | worker RSS MB | warm vs w1 | idle before |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     base = {r["n"]: r for r in rows if r["workers"] == 1}
     for r in rows:
         b = base.get(r["n"])
@@ -164,13 +167,24 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         flag = f" ({r['errors']} failed rounds)" if r["errors"] else ""
         out.append(f"| {r['n']} | {r['workers']}{flag} | {_f(r['cold'])} | {_f(r['warm'])} | {_f(r['command'])} | "
                    f"{_f(r['cpu_ms_per_host'], '{:.1f}')} | {_f(r['rss_mb'], '{:.0f}')} | "
-                   f"{_f(r['worker_rss_mb'], '{:.0f}')} | {rel} |")
+                   f"{_f(r['worker_rss_mb'], '{:.0f}')} | {rel} | "
+                   f"{_f(max(0.0, 100 * r['idle_before']) if r.get('idle_before') is not None else None, '{:.0f}%')} |")
     probs = [f"- {r['n']} hosts, {r['workers']} workers: {p}" for r in rows for p in r["problems"]]
     if probs:
         out += ["", "Problems seen:", *probs]
     if meta.get("notes"):
         out += ["", "## Reading", "", meta["notes"]]
     return "\n".join(out) + "\n"
+
+
+def _quiet(max_wait: float, log: Callable[[str], None]) -> float | None:
+    """Wait (up to ``max_wait`` s) for the CPUs to be mostly idle before a measurement; the idle
+    fraction seen (other sessions share this machine: the table says how busy it was)."""
+    if max_wait <= 0:
+        return None
+    from bench.harness.runner import wait_quiet
+
+    return wait_quiet(max_wait, log)
 
 
 def _loadavg() -> str:
@@ -198,8 +212,9 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
             for rnd in range(rounds):
                 order = workers if rnd % 2 == 0 else list(reversed(workers))
                 for w in order:
+                    idle = _quiet(getattr(a, "quiet_wait", 0.0), log)
                     rec = _measure(code["path"], {"inventory": str(inv), "n": n, "workers": w}, scratch)
-                    rec.update(n=n, workers=w, round=rnd)
+                    rec.update(n=n, workers=w, round=rnd, idle_before=idle)
                     recs.append(rec)
                     log(f"  {n} hosts, {w} workers, round {rnd + 1}: "
                         + (json.dumps(rec["times"]) if "times" in rec else f"ERROR {rec['error'][-300:]}"))

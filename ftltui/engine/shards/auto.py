@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 
-# bench/RESULTS-shards.md (2 cores, hosts on the same machine): from 100 hosts on, 2 workers
-# answered a warm ping in about half the time of one loop, at 200 hosts the cold run (connect +
-# gates) took 0.77x and at 500 one loop let SSH handshakes time out while 2 workers did not;
-# below that a worker's start-up (about 0.4 s of CPU for its imports) buys little
+# bench/RESULTS-shards.md (2 cores, hosts on the same machine, which was saturated by other
+# work): from 100 hosts on, 2 workers answered a warm ping in about half the time of one loop,
+# at 200 hosts the cold run (connect + gates) took 0.54-0.77x, and at 500 one loop let SSH
+# handshakes time out while 2 workers did not; at 50 hosts a worker's start-up (about 0.4 s of
+# CPU for its imports) made the first run slower. 200 keeps small inventories in one process
+# with a margin for the load's bias towards more processes.
 HOSTS_PER_WORKER = 100  # hosts a worker should have of its own before it is worth starting
 
 
