@@ -98,8 +98,9 @@ def local_zone() -> str:
 def handle(args: argparse.Namespace) -> int:
     if args.schedule_cmd == "list":
         return _list(args)
-    book_action = {"add": _add, "rm": _remove, "pause": _pause, "resume": _resume}[args.schedule_cmd]
-    if args.schedule_cmd == "add":
+    action = args.schedule_cmd  # a re-parse below (add's options after CRON) has no schedule_cmd
+    book_action = {"add": _add, "rm": _remove, "pause": _pause, "resume": _resume}[action]
+    if action == "add":
         split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
         if args.words and args.words[0].startswith("-"):  # add's own options after CRON: REMAINDER took them
             try:
@@ -110,7 +111,7 @@ def handle(args: argparse.Namespace) -> int:
         _check_add(args)  # a typo is reported even while another process owns the state
     from ftltui.state import StateStore
 
-    code = _via_owner(args)  # a daemon or console owns it: the edit is its to make
+    code = _via_owner(action, args)  # a daemon or console owns it: the edit is its to make
     if code is not None:
         return code
     try:
@@ -127,14 +128,14 @@ def handle(args: argparse.Namespace) -> int:
         state.close()
 
 
-def _via_owner(args: argparse.Namespace) -> int | None:
+def _via_owner(action: str, args: argparse.Namespace) -> int | None:
     """The edit as a request to the directory's owner (api/schedule_ops.py), printed as
     when this process makes it; ``None`` when no owner serves the API."""
     from ftltui.api.cli_client import _with_owner
     from ftltui.api.schedule_ops import from_record
 
     op = {"add": "schedule.add", "rm": "schedule.rm", "pause": "schedule.pause", "resume": "schedule.resume"}
-    if args.schedule_cmd == "add":
+    if action == "add":
         request: dict[str, Any] = dict(cron=args.cron, argv=args.argv, tz=args.zone, misfire=args.misfire,
                                        overlap=args.allow_overlap, paused=args.paused, cwd=args.cwd,
                                        notify=args.notify.doc() if args.notify is not None else None)
@@ -142,8 +143,8 @@ def _via_owner(args: argparse.Namespace) -> int | None:
         request = {"id": ScheduleBook._id(args.id)}
 
     async def work(client: Any) -> int:
-        sched = from_record(await client.request(op[args.schedule_cmd], **request))
-        return _PRINT[args.schedule_cmd](sched, args)
+        sched = from_record(await client.request(op[action], **request))
+        return _PRINT[action](sched, args)
 
     return _with_owner(state_dir_of(args), work)
 
