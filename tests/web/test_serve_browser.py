@@ -1,16 +1,18 @@
 """``ftl-tui serve`` in a real browser (issue 16): headless Chromium driven by Playwright.
 
-One real ``ftl-tui serve`` process per module (a temp copy of the sample inventory, a
-temp FTL_TUI_HOME, any free loopback port), then:
+One real ``ftl-tui serve`` process for the module (a temp copy of the sample inventory,
+a temp FTL_TUI_HOME, any free loopback port), then:
 
-- without the token, with a wrong one, or from a foreign Origin, every request is 403
-  and the serve process has no child (no console was started); the same websocket
-  request from the right Origin does start one (the check can see a child);
+- without the token, with a wrong one, or from a foreign Origin or Host, every request
+  is 403 and serve has no console process under it; the same websocket request from
+  the right Origin does start one (the check can see a console);
 - Chromium opens the printed URL in two tabs; each shows the four panes' tabs and says
   it is attached to serve (serve owns the state directory); ``:run localhost ping`` is
   typed in the first and its result shows, and the job shows in the second tab's Jobs
   pane; the tabs' console processes have the token neither in their command lines nor
-  in their environments.
+  in their environments;
+- a second serve, ``--readonly``: the tab says READ-ONLY, ``:run`` is refused on screen
+  and serve has no job.
 
 (``--host 0.0.0.0`` without ``--public`` and the other refused options: test_serve_guard.py.)
 
@@ -203,7 +205,7 @@ def test_without_the_token_nothing_starts(served: Served) -> None:
     for what, (status, _, body) in refused.items():
         assert status == 403, (what, status, body)
         assert served.token not in body
-    assert children_of(served.proc.pid) == [], "a refused request started a console"
+    assert consoles_of(served.proc.pid) == [], "a refused request started a console"
 
     # the good ?token= sets the cookie and leaves the URL
     status, headers, _ = http_get(served, f"/?token={served.token}")
