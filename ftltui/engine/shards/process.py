@@ -87,17 +87,12 @@ class _Worker:
         if not self.dead:
             self.proc.stdin.write(frame(msg))
 
-    def send_inventory(self, inventory: Any) -> None:
+    def send_inventory(self, inventory: Any, blob: bytes | None) -> None:
+        """The controller's inventory (``blob``: its pickle, made once for every worker), when it changed."""
         if inventory is self.inventory:
             return
         self.inventory = inventory
-        try:
-            pickle.dumps(inventory, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # an inventory object that cannot cross: hosts still carry their vars
-            self.bus_emit(Warning_("", host=None, text=f"shard worker: the inventory cannot be sent ({exc}); "
-                                                      "hostvars of other hosts are not available in shard workers"))
-            inventory = None
-        self._send(("inventory", inventory))
+        self._send(("inventory", blob))
 
     async def run(self, request: ShardRequest, emit: Emit) -> dict[str, HostResult]:
         loop = asyncio.get_running_loop()
@@ -171,8 +166,11 @@ class _Worker:
 
     async def _read_stderr(self) -> None:
         assert self.proc is not None and self.proc.stderr is not None
-        while line := await self.proc.stderr.readline():
-            self.stderr.append(line.decode(errors="replace").rstrip())
+        try:
+            while line := await self.proc.stderr.readline():
+                self.stderr.append(line.decode(errors="replace").rstrip())
+        except ValueError:  # a line longer than the stream's limit: stop keeping the tail
+            pass
 
     def _lose(self, p: _Pending) -> None:
         """The worker died: its unfinished hosts fail as ``lost`` (the module may have run)."""
@@ -217,6 +215,8 @@ class ProcessShards:
         self._executor = executor
         self._requested = workers
         self._n: int | None = None
+        self._decided_for: Any = None  # the inventory ``auto`` counted
+        self._blob: tuple[Any, bytes | None] = (None, None)  # (inventory, its pickle) for the workers
         self._config = config
         self._workers: list[_Worker | None] = []
         self._assign: dict[str, int] = {}
@@ -225,7 +225,12 @@ class ProcessShards:
 
     @property
     def workers(self) -> int:
+        inventory = self._executor.inventory
+        if self._n is not None and self._requested is None and inventory is not self._decided_for \
+                and not any(self._workers) and not self._assign:
+            self._n = None  # auto, nothing started yet, and a new inventory (the console loaded one): count again
         if self._n is None:
+            self._decided_for = inventory
             from ftltui.engine.shards.auto import auto_workers
 
             hosts = len(getattr(self._executor.inventory, "hosts", None) or ())
@@ -283,7 +288,7 @@ class ProcessShards:
 
         async def on(i: int, share: list[Host]) -> dict[str, HostResult]:
             w = await self._worker(i)
-            w.send_inventory(self._executor.inventory)
+            w.send_inventory(self._executor.inventory, self._inventory_blob())
             return await w.run(replace(request, hosts=tuple(share)), emit)
 
         tasks = [asyncio.create_task(on(i, share)) for i, share in sorted(shares.items())]
@@ -298,6 +303,21 @@ class ProcessShards:
         for part in done:
             out.update(part)
         return out
+
+    def _inventory_blob(self) -> bytes | None:
+        """The inventory's pickle, made once per inventory object; ``None`` (with a warning) when it
+        cannot be pickled: hosts still carry their own vars, ``hostvars`` of others are missing."""
+        inventory = self._executor.inventory
+        if self._blob[0] is not inventory:
+            try:
+                blob: bytes | None = pickle.dumps(inventory, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                self._executor.bus.emit(Warning_("", host=None, text=(
+                    f"shard workers: the inventory cannot be sent ({type(exc).__name__}: {exc}); "
+                    "hostvars of other hosts are not available to templates there")))
+                blob = None
+            self._blob = (inventory, blob)
+        return self._blob[1]
 
     def cancel(self, run_id: str, *, fail_fast: bool = False) -> None:
         for w in self._workers:

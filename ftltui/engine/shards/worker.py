@@ -8,7 +8,7 @@ makes. It answers on a dup of its stdout (fd 1 itself is pointed at stderr so a 
 print cannot corrupt the pipe). Its own loop, its own Executor, its own SSH pool: the
 CPU a run costs is spread over the controller's cores.
 
-Messages in: ``("setup", ShardConfig)``, ``("inventory", inventory)``,
+Messages in: ``("setup", ShardConfig)``, ``("inventory", pickled inventory or None)``,
 ``("run", ShardRequest)``, ``("cancel", run_id, fail_fast)``, ``("close",)``.
 Messages out: ``("event", Event)`` for a run's host events, ``("bus", Event)`` for the
 executor's own warnings (no run), ``("done", run_id, {host: HostResult})`` (real results),
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 import sys
 from typing import Any, Callable
@@ -103,8 +104,8 @@ async def serve(in_fd: int, out_fd: int) -> None:
             executor.bus.subscribe(forward)
         elif executor is None:
             continue
-        elif op == "inventory":
-            executor.set_inventory(msg[1])
+        elif op == "inventory":  # pickled once by the controller for every worker
+            executor.set_inventory(pickle.loads(msg[1]) if msg[1] is not None else None)
         elif op == "run":
             req: ShardRequest = msg[1]
             task = asyncio.create_task(_run(executor, req, sender))
