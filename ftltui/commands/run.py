@@ -224,6 +224,8 @@ def handle(args: argparse.Namespace) -> int:
     if code is not None:
         return code
     key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
+    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
+
     executor = Executor(
         inventory,
         forks=forks_of(args),
@@ -234,6 +236,7 @@ def handle(args: argparse.Namespace) -> int:
         extra_vars=extra_vars,
         ansible_modules=args.ansible_module,
         verbosity=args.verbose,
+        placements=site_placements(inventory, state_dir=getattr(args, "state_dir", None), forks=forks_of(args)),
     )
     if args.verbose >= 2:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))
