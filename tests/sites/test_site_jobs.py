@@ -240,3 +240,25 @@ def test_workers_lists_live_workers(redis_server: Any, east: Any, capsys: pytest
     assert main(["workers"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("SITE") and "east" in text and redis_server.url not in text
+
+
+def test_ftl_tui_run_sends_site_hosts_to_their_worker(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                      east: Any) -> None:
+    """The headless owner: ``ftl-tui run`` with the broker in $FTL_TUI_BROKER and the key and a
+    group mapping in ansible.cfg; the mapped host's output comes from the worker."""
+    import os
+    import subprocess
+    import sys
+
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("[east_dc]\ng1 ansible_connection=local\n\n[here]\nh1 ansible_connection=local\n")
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n\n[ftl_site_groups]\neast_dc = east\n")
+    env = dict(os.environ, FTL_TUI_BROKER=redis_server.url, ANSIBLE_CONFIG=str(cfg))
+    proc = subprocess.run([sys.executable, "-m", "ftltui", "run", "all", "-m", "shell", "-a",
+                           "echo ran-on-${FTL_SITE_MARK:-owner}", "-i", str(inv), "--state-dir", str(tmp_path / "s")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "g1 | CHANGED | rc=0 >>\nran-on-east\n" in proc.stdout, proc.stdout
+    assert "h1 | CHANGED | rc=0 >>\nran-on-owner\n" in proc.stdout, proc.stdout
+    assert redis_server.url not in proc.stdout + proc.stderr
