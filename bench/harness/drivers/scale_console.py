@@ -68,6 +68,12 @@ async def main(spec: dict) -> dict:
         out["job_states"] = sorted({j.state for j in app.services.jobs.values()})
         out["log_records"] = ring._seq
         out.update({"keys_" + k: v for k, v in (_latency(times) if times else {"presses": 0}).items()})
+    # what the owner persisted for the run: the job's event log and the state files
+    state = Path(spec["state"])
+    logs = list((state / "logs").glob("*.jsonl"))
+    out["event_log_bytes"] = sum(f.stat().st_size for f in logs)
+    out["event_log_lines"] = sum(f.read_bytes().count(b"\n") for f in logs)
+    out["state_bytes"] = sum(f.stat().st_size for f in state.rglob("*") if f.is_file())
     problems = [] if out["job_states"] == ["succeeded"] else [f"job ended {out['job_states']}"]
     if out["inventory_hosts"] != n:
         problems.append(f"inventory has {out['inventory_hosts']} hosts, want {n}")
