@@ -196,3 +196,41 @@ def test_auto_workers_shards_only_large_inventories():
     assert auto_workers(10, cores=8) == 1
     assert auto_workers(10_000, cores=2) == 2
     assert auto_workers(10_000, cores=64) > 2
+
+
+async def test_a_run_job_whose_worker_is_lost_holds_those_hosts_and_reruns_none(local_inventory, tmp_path):
+    """The job layer above: the retry ledger sees ``lost`` (uncertain) for the dead worker's hosts,
+    so a non-idempotent command is held, not retried, and the job's other attempts skip them."""
+    from ftltui.jobs import JobQueue, RetryPolicy
+    from ftltui.jobs.kinds import enqueue_run, register_builtin
+    from ftltui.jobs.retry import HELD_MSG
+    from ftltui.state import StateStore
+
+    ex = Executor(load_inventory(local_inventory(4)), workers=2)
+    store = StateStore.open(tmp_path / "state")
+    q = JobQueue(store, executor=ex, heartbeat=0.05)
+    register_builtin(q)
+    marks, go = tmp_path / "marks", tmp_path / "go"
+    marks.mkdir()
+    cmd = f"echo x >> {marks}/{{{{ inventory_hostname }}}}; while [ ! -e {go} ]; do sleep 0.05; done"
+    await q.start()
+    try:
+        job = await enqueue_run(q, "all", "shell", {"cmd": cmd}, retry=RetryPolicy(base_delay=0.01))
+        while len(list(marks.iterdir())) < 4:
+            await asyncio.sleep(0.05)
+        victim = ex.shards.shard_of("l1")
+        lost = {f"l{i}" for i in range(1, 5) if ex.shards.shard_of(f"l{i}") == victim}
+        os.kill(ex.shards.pids()[victim], signal.SIGKILL)
+        await asyncio.sleep(0.3)
+        go.touch()
+        await q.wait(job.id)
+        job = q.get(job.id)
+    finally:
+        await q.stop()
+        await ex.close()
+        store.close()
+    assert job.state == "failed" and HELD_MSG in job.reason, (job.state, job.reason)
+    for h, entry in job.per_host.items():
+        kinds = [a["error_kind"] for a in entry["attempts"]]
+        assert kinds == (["lost"] if h in lost else [None]), (h, entry)
+    assert all((marks / f"l{i}").read_text() == "x\n" for i in range(1, 5))
