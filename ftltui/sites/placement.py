@@ -53,26 +53,69 @@ def any_site(settings: SiteSettings, inventory: Any) -> bool:
     return any(h.vars.get(SITE_VAR) not in (None, "") for h in getattr(inventory, "hosts", {}).values())
 
 
+class UnusableSites:
+    """Sites are configured but cannot be used (no broker, a bad URL, no key): their hosts
+    fail with that message instead of running from the owner, where they may be out of
+    reach or be the wrong machines. For a console, which must not fail to open over it."""
+
+    def __init__(self, settings: SiteSettings, problem: str) -> None:
+        self.settings = settings
+        self.problem = problem
+
+    def claims(self, host: Host) -> bool:
+        return self.settings.site_of(host) is not None
+
+    async def run(self, request: ShardRequest, hosts: list[Host], emit: Emit) -> dict[str, HostResult]:
+        from ftltui.engine.events import HostFinished
+
+        out: dict[str, HostResult] = {}
+        for h in hosts:
+            msg = f"site {self.settings.site_of(h)}: not run: {self.problem}"
+            out[h.name] = HostResult(h.name, "unreachable", {"unreachable": True, "changed": False, "msg": msg},
+                                     0.0, "unreachable")
+            emit(HostFinished(request.run_id, host=h.name, result=out[h.name]))
+        return out
+
+    def cancel(self, run_id: str, *, fail_fast: bool = False) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
 def site_placements(inventory: Any, *, state_dir: Any = None, inventory_of: Callable[[], Any] | None = None,
-                    forks: int = 50) -> list[SitePlacement]:
+                    forks: int = 50, strict: bool = True) -> list[SitePlacement | UnusableSites]:
     """The owner's site placement for ``inventory``, or ``[]`` when no host has a site.
 
     Broker and key as the workers find them (``$FTL_TUI_BROKER``, ``[ftl_sites]``; the key
-    in ``key_file`` or ``STATE_DIR/sites.key``). A :class:`~ftltui.sites.errors.SitesError`
-    (no broker, a bad URL, no key) is raised when sites are configured but unusable:
-    the hosts would otherwise run from here, where they may be unreachable or wrong.
+    in ``key_file`` or ``STATE_DIR/sites.key``). When sites are configured but unusable (no
+    broker, a bad URL, no key) a :class:`~ftltui.sites.errors.SitesError` is raised, or,
+    with ``strict=False``, an :class:`UnusableSites` placement fails those hosts with its
+    message: they never run from here by accident.
     """
     from pathlib import Path
 
     from ftltui.paths import state_dir_path
     from ftltui.sites.broker import resolve_broker
+    from ftltui.sites.errors import SitesError
     from ftltui.sites.seal import Sealer, default_key_path, load_key
     from ftltui.sites.settings import load_site_settings
 
-    settings = load_site_settings()
+    try:
+        settings = load_site_settings()
+    except SitesError as exc:
+        if strict:
+            raise
+        return [UnusableSites(SiteSettings(), str(exc))]
     if not any_site(settings, inventory):
         return []
-    broker = resolve_broker(settings=settings)
-    key = Path(settings.key_file) if settings.key_file else default_key_path(state_dir_path(state_dir))
-    dispatcher = SiteDispatcher(broker, Sealer(load_key(key)), pickup_timeout=settings.pickup_timeout)
+    try:
+        broker = resolve_broker(settings=settings)
+        key = Path(settings.key_file) if settings.key_file else default_key_path(state_dir_path(state_dir))
+        sealer = Sealer(load_key(key))
+    except SitesError as exc:
+        if strict:
+            raise
+        return [UnusableSites(settings, str(exc))]
+    dispatcher = SiteDispatcher(broker, sealer, pickup_timeout=settings.pickup_timeout)
     return [SitePlacement(settings, dispatcher, inventory=inventory_of or (lambda: inventory), forks=forks)]

@@ -99,3 +99,32 @@ def test_commands_usage_errors_exit_5_without_the_password(tmp_path: Path, capsy
     err = capsys.readouterr().err
     assert "plain TCP to a non-loopback address" in err and "--site: expected a site name" in err
     assert PW not in err
+
+
+async def test_unusable_sites_fail_their_hosts_never_run_them_here(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sites configured but no broker: strict owners (run, daemon) refuse to start; a console
+    (strict=False) fails the site hosts with the reason and runs the others."""
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory import load_inventory
+    from ftltui.sites.placement import site_placements
+
+    monkeypatch.delenv("FTL_TUI_BROKER", raising=False)
+    monkeypatch.setenv("ANSIBLE_CONFIG", str(tmp_path / "none.cfg"))
+    marker = tmp_path / "ran"
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars:\n    ansible_connection: local\n  hosts:\n    s1:\n      ftl_site: east\n"
+                   "    l1: {}\n")
+    inventory = load_inventory([str(inv)])
+    with pytest.raises(SitesError, match="no broker"):
+        site_placements(inventory)
+    ex = Executor(inventory, placements=site_placements(inventory, strict=False))
+    try:
+        res = await ex.run("all", "shell", {"cmd": f"echo {{{{ inventory_hostname }}}} >> {marker}"})
+    finally:
+        await ex.close()
+    assert res.results["s1"].status == "unreachable" and res.results["s1"].msg.startswith("site east: not run: no broker")
+    assert res.results["l1"].status == "changed" and marker.read_text().split() == ["l1"]
+    plain = load_inventory([str(tmp_path / "p.yml")]) if (tmp_path / "p.yml").write_text(
+        "all:\n  hosts:\n    x: {}\n") else None
+    assert site_placements(plain) == []  # no host has a site: nothing, and no broker needed
