@@ -239,6 +239,11 @@ class RemoteConsoleSession(ConsoleSession):
     def owns_jobs(self) -> bool:
         return False  # quitting leaves the owner's jobs running
 
+    @property
+    def drift_ready(self) -> bool:
+        """The drift store can be read (the session is open)."""
+        return self._drift is not None
+
 
 def _settings(session: ConsoleSession) -> dict[str, Any]:
     """The constructor settings of ``session`` (not its state: jobs, queue, feed)."""

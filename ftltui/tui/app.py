@@ -26,7 +26,7 @@ from ftltui.engine.events import HostResult
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
-from ftltui.tui.app_attach import AttachMixin, attach_if_owned
+from ftltui.tui.app_attach import AttachMixin, attach_if_owned, owns_jobs
 from ftltui.tui.app_commands import CommandsMixin
 from ftltui.tui.app_drift import DriftCommandsMixin
 from ftltui.tui.app_guard import GuardMixin
@@ -371,7 +371,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
     def action_quit(self) -> None:  # type: ignore[override]
         """Every way out (``q``, ``ctrl+q``, ``:quit``, the palette) comes here: when jobs
         are running, ask first (quitting cancels them)."""
-        running = self.services.running() if self.services.owns_jobs else 0  # an owner's jobs run on
+        running = self.services.running() if owns_jobs(self.services) else 0  # an owner's jobs run on
         if not running:
             self.exit(0)
             return

@@ -35,6 +35,18 @@ def attach_if_owned(session: ConsoleSession, state_dir: Path | None, attach: boo
     return session
 
 
+def owns_jobs(session: ConsoleSession) -> bool:
+    """Closing ``session`` cancels its running jobs (an attached one leaves them to the owner)."""
+    return not isinstance(session, RemoteConsoleSession)
+
+
+def drift_ready(session: ConsoleSession) -> bool:
+    """The session's drift can be read: it is open (an attached one has no queue)."""
+    if isinstance(session, RemoteConsoleSession):
+        return session.drift_ready
+    return session.queue is not None
+
+
 class TakeOverScreen(ConfirmScreen):
     """The owner is gone: take over, or quit (never two on the stack)."""
 
@@ -95,5 +107,5 @@ class AttachMixin(ConsoleAppBase):
         self.services = new
         self.start_services()
         await new.ready()
-        self.notify(said, title="took over" if new.owns_jobs else "attached")
+        self.notify(said, title="took over" if owns_jobs(new) else "attached")
         self.refresh_header()

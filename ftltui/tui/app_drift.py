@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
+from ftltui.tui.app_attach import drift_ready
 from ftltui.tui.app_base import ConsoleAppBase
 from ftltui.tui.messages import DriftAction
 from ftltui.tui.screens.confirm import ConfirmScreen
@@ -53,7 +54,7 @@ class DriftCommandsMixin(ConsoleAppBase):
 
     def refresh_drift(self) -> None:
         """Rebuild the drift pane's hosts x severity table (the report is built off the loop)."""
-        if not self.services.drift_ready or self.inventory is None:  # an attached session has no queue
+        if not drift_ready(self.services) or self.inventory is None:
             return
         self.run_worker(self._refresh_drift(), group="drift-report", exclusive=True)
 

@@ -25,6 +25,7 @@ import pytest
 from tuihelpers import screen_text, wait_for
 
 from ftltui.api.client import ApiClient
+from ftltui.tui.app_attach import drift_ready, owns_jobs
 
 INVENTORY = "localhost,"  # localhost runs in-process in the daemon
 
@@ -59,7 +60,7 @@ async def client_run(state: Path, cmd: str) -> int:
 
 async def attached(pilot: Any) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.inventory is not None and app.services.drift_ready)
+    await wait_for(pilot, lambda: app.inventory is not None and drift_ready(app.services))
 
 
 def job_state(app: Any, job_id: int) -> str:
@@ -73,7 +74,7 @@ async def test_a_second_console_shows_the_owners_jobs_logs_and_drift_live(
     app = make_app([INVENTORY], state_dir=state)
     async with app.run_test(size=(120, 40)) as pilot:
         await attached(pilot)
-        assert not app.services.owns_jobs and app.services.attached_pid == daemon.pid
+        assert not owns_jobs(app.services) and app.services.attached_pid == daemon.pid
         assert f"attached to pid {daemon.pid}" in screen_text(app)
 
         # another client's run: live in this console's Jobs and Logs panes
@@ -120,7 +121,7 @@ async def test_owner_killed_the_console_says_so_and_takes_over(
         await wait_for(pilot, lambda: isinstance(app.screen, TakeOverScreen))
         assert f"pid {daemon.pid}" in screen_text(app) and "gone" in screen_text(app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.services.owns_jobs and app.services.queue is not None)
+        await wait_for(pilot, lambda: owns_jobs(app.services) and app.services.queue is not None)
         await wait_for(pilot, lambda: (state / "api.sock").exists())
         async with await ApiClient.connect(state) as client:  # this process serves the directory now
             assert client.owner_pid == os.getpid()
