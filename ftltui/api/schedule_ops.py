@@ -23,7 +23,12 @@ from typing import Any
 
 from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
 from ftltui.errors import FtlError
-from ftltui.schedule.model import MISFIRE_POLICIES, Schedule, ScheduleBook, ScheduleError
+from ftltui.schedule.model import (
+    MISFIRE_POLICIES,
+    Schedule,
+    ScheduleBook,
+    ScheduleError,
+)
 
 READ_OPS = frozenset({"schedule.list"})
 WRITE_OPS = frozenset({"schedule.add", "schedule.rm", "schedule.pause", "schedule.resume"})

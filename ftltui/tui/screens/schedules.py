@@ -51,7 +51,7 @@ class SchedulesScreen(ModalScreen[None]):
         try:
             rows = self._rows()
             note = self._note()
-        except Exception as exc:  # a damaged schedule table must not take the console down
+        except Exception as exc:  # noqa: BLE001 - a damaged schedule table must not take the console down
             rows, note = [], f"cannot read the schedules: {exc}"
         self.query_one(SchedulesTable).show(rows)
         self.query_one("#schedules-note", Static).update(Text(safe_text(note if rows else f"{note}  {EMPTY}"),
