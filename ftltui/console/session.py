@@ -157,7 +157,13 @@ class ConsoleSession(JobActions):
     @property
     def executor(self) -> Executor:
         if self._executor is None:
-            self._executor = Executor(self.inventory, forks=self.forks, var_defaults=self.var_defaults,
+            from ftltui.sites.placement import site_placements
+
+            # hosts with a site run on its workers (docs/sites.md); unusable sites fail their hosts
+            placements = site_placements(self.inventory, state_dir=self.state_dir, forks=self.forks, strict=False,
+                                         inventory_of=lambda: self.inventory)
+            self._executor = Executor(self.inventory, placements=placements, forks=self.forks,
+                                      var_defaults=self.var_defaults,
                                       ssh_options=self.ssh_options)
         return self._executor
 
