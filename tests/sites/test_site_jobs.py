@@ -262,3 +262,29 @@ def test_ftl_tui_run_sends_site_hosts_to_their_worker(tmp_path: Path, redis_serv
     assert "g1 | CHANGED | rc=0 >>\nran-on-east\n" in proc.stdout, proc.stdout
     assert "h1 | CHANGED | rc=0 >>\nran-on-owner\n" in proc.stdout, proc.stdout
     assert redis_server.url not in proc.stdout + proc.stderr
+
+
+async def test_the_console_session_shows_site_hosts_live(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                         east: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console core: a run job of the console's own queue sends the site host to its
+    worker; the console's updates carry its output live and its host status."""
+    from ftltui.console import updates as up
+    from ftltui.console.session import ConsoleSession
+
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n")
+    monkeypatch.setenv("ANSIBLE_CONFIG", str(cfg))
+    monkeypatch.setenv("FTL_TUI_BROKER", redis_server.url)
+    inv = _inventory(tmp_path / "inv.yml", site_hosts=["c1"], local_hosts=["c2"])
+    seen: list[Any] = []
+    async with ConsoleSession(tmp_path / "state", inventory=load_inventory([str(inv)])) as session:
+        session.subscribe(seen.append)
+        job = await session.submit_run("all", "shell", {"cmd": MARK})
+        assert session.queue is not None
+        job = await session.queue.wait(job.id)
+        await asyncio.sleep(0)
+        statuses = session.host_results(job)
+    assert job.state == "succeeded", job.reason
+    assert statuses == {"c1": "changed", "c2": "changed"}
+    text = " ".join(repr(u) for u in seen if not isinstance(u, up.JobChanged))
+    assert "east c1" in text and "owner c2" in text
