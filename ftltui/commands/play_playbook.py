@@ -193,7 +193,11 @@ async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
     inventory = load_inventory_of(args)
     search = _search_paths(args)
     key_options, key_secrets = key_pass_options(args)
-    executor = Executor(inventory, forks=options.forks, secrets=secrets_of(var_defaults) + key_secrets,
+    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
+
+    placements = site_placements(inventory, state_dir=getattr(args, "state_dir", None), forks=options.forks)
+    executor = Executor(inventory, placements=placements, forks=options.forks,
+                        secrets=secrets_of(var_defaults) + key_secrets,
                         ssh_options=key_options, base_dir=str(path.resolve().parent), var_defaults=var_defaults,
                         verbosity=options.verbosity)
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
