@@ -108,7 +108,10 @@ async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
     inv = load_inventory_of(args)
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
     key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
-    executor = Executor(inv, var_defaults=var_defaults, secrets=secrets_of(var_defaults) + key_secrets,
+    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
+
+    executor = Executor(inv, placements=site_placements(inv, state_dir=getattr(args, "state_dir", None)),
+                        var_defaults=var_defaults, secrets=secrets_of(var_defaults) + key_secrets,
                         ssh_options=key_options)
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
