@@ -288,3 +288,26 @@ async def test_the_console_session_shows_site_hosts_live(tmp_path: Path, redis_s
     assert statuses == {"c1": "changed", "c2": "changed"}
     text = " ".join(repr(u) for u in seen if not isinstance(u, up.JobChanged))
     assert "east c1" in text and "owner c2" in text
+
+
+def test_ftl_tui_play_runs_each_task_of_a_site_host_on_its_worker(tmp_path: Path, redis_server: Any,
+                                                                  key_file: Path, east: Any) -> None:
+    """A playbook: each task's call for the site host goes to the worker (one shard per task),
+    a registered result comes back to the owner for the next task's template."""
+    import os
+    import subprocess
+    import sys
+
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("[all:vars]\nansible_connection=local\n\n[east_dc]\np1 ftl_site=east\n\n[here]\np2\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    "    - shell: echo ${FTL_SITE_MARK:-owner}\n      register: where\n"
+                    "    - debug:\n        msg: \"{{ inventory_hostname }} ran on {{ where.stdout }}\"\n")
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n")
+    env = dict(os.environ, FTL_TUI_BROKER=redis_server.url, ANSIBLE_CONFIG=str(cfg))
+    proc = subprocess.run([sys.executable, "-m", "ftltui", "play", str(book), "-i", str(inv), "--state-dir",
+                           str(tmp_path / "s")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '"msg": "p1 ran on east"' in proc.stdout and '"msg": "p2 ran on owner"' in proc.stdout, proc.stdout
