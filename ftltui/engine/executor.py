@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ftltui import modules
 from ftltui.ansible_modules.run import CENSORED, AnsibleSpec, censored_result
@@ -42,6 +42,9 @@ from ftltui.errors import (
 )
 from ftltui.inventory.model import Host
 from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
+
+if TYPE_CHECKING:
+    from ftltui.engine.shards import ProcessShards
 
 RunTarget = str | Sequence[Host]
 # error kinds whose result holds the module's (or the task's) content: censored under no_log;
@@ -183,7 +186,7 @@ class Executor:
         self.extra_vars = dict(extra_vars or {})
         # --workers: hosts no other placement claims spread over worker processes (ftltui.engine.shards);
         # 1 runs them in this loop; None decides from the inventory's size and the cores
-        self.shards: Any = None
+        self.shards: ProcessShards | None = None
         if workers != 1:
             from ftltui.engine.shards import ProcessShards, ShardConfig
 
