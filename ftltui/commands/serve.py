@@ -53,6 +53,7 @@ EXAMPLES = examples(
     "ftl-tui serve --port 0                           # any free port (printed)",
     "ftl-tui serve --token-file ~/.ftl-token          # the token from a file (mode 0600)",
     "ftl-tui serve --host 0.0.0.0 --public --readonly # other machines may look, nothing may start",
+    "ftl-tui serve --allow-host ops.example.com       # behind a TLS reverse proxy on that name",
 )
 
 DEFAULT_PORT = 8000
@@ -70,6 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="read the token from the first line of F (mode 0600) instead of making a random one")
     p.add_argument("--public", action="store_true",
                    help="allow a non-loopback --host (the token is still required)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a host name the browser may use besides this server's own, e.g. a TLS reverse "
+                        "proxy's (repeatable; the Host header is checked against these)")
     p.add_argument("--readonly", action="store_true",
                    help="every tab's console read-only (as ftl-tui --readonly), and serve's API when it owns the "
                         "state dir: everything can be seen, nothing started")
@@ -116,7 +120,7 @@ def handle(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     from ftltui.web.guard import AccessGuard, host_with_port
 
-    guard = AccessGuard.for_bind(token, args.host, port)
+    guard = AccessGuard.for_bind(token, args.host, port, args.allow_host)
     server = ConsoleWebServer(console_command(args), guard, host=args.host, port=port, title=args.title)
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::", "") else args.host
     where = f"http://{host_with_port(shown, port)}/?token="

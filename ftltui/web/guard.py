@@ -9,10 +9,12 @@ any of its handlers, so a refused request gets ``403`` and no process is started
   redirects to the same URL without it, so it leaves the address bar and history) or
   as that cookie. Compared in constant time (:func:`hmac.compare_digest`).
 - **Host.** On a loopback bind the ``Host`` header must name this server
-  (``127.0.0.1``/``localhost``/``[::1]`` and the port): a foreign name that resolves to
-  127.0.0.1 (DNS rebinding) is refused even before the token is looked at.
+  (``127.0.0.1``/``localhost``/``[::1]``, or a name given with ``--allow-host`` for a
+  reverse proxy): a foreign name that resolves to 127.0.0.1 (DNS rebinding) is refused
+  even before the token is looked at.
 - **Origin.** The websocket upgrade must come from a page of this server: its
-  ``Origin`` must be ``http(s)://`` plus the request's own ``Host``. Browsers do not
+  ``Origin`` must name the request's own ``Host`` (name and port, default ports filled
+  in by the Origin's scheme). Browsers do not
   apply the same-origin rule to websockets, so without this a foreign page could drive
   a console with the user's cookie (the SameSite cookie already stops that in current
   browsers; this does not rely on it).
@@ -29,7 +31,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -94,42 +96,73 @@ def host_with_port(host: str, port: int) -> str:
     return f"{name}:{port}"
 
 
+def browser_scheme(request: web.Request) -> str:
+    """``https`` when the browser reached serve over TLS: served so, or through a TLS
+    proxy that says ``X-Forwarded-Proto: https``. (A client that sends the header itself
+    only changes its own page's URLs and cookie flag: nothing the checks rely on.)"""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return "https" if request.secure or forwarded == "https" else "http"
+
+
+def _name_and_port(netloc: str, scheme: str) -> tuple[str, int | None]:
+    """``(host name, port)`` of a ``Host``/Origin netloc, the port defaulting by scheme."""
+    try:
+        parts = urlsplit(f"//{netloc}")
+        port = parts.port
+    except ValueError:
+        return "", None
+    default = {"http": 80, "https": 443}.get(scheme)
+    return (parts.hostname or "").lower(), port if port is not None else default
+
+
 @dataclass
 class AccessGuard:
     """The token, Host and Origin checks of one served console (see the module doc).
 
-    ``allowed_hosts`` are the ``Host`` headers accepted (``host:port``); empty means
-    any (a ``--public`` bind, where the name users type is not known here: the token
-    is then what protects it).
+    ``allowed_names`` are the host names a ``Host`` header may carry (any port); empty
+    means any (a ``--public`` bind, where the name users type is not known here: the
+    token is then what protects it).
     """
 
     token: str
     cookie_name: str
-    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    allowed_names: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def for_bind(cls, token: str, host: str, port: int) -> AccessGuard:
-        """The guard of a server bound to ``host:port``: loopback binds accept only their own names."""
-        hosts: frozenset[str] = frozenset()
-        if is_loopback(host):
-            hosts = frozenset(host_with_port(h, port) for h in (*LOOPBACK_NAMES, host))
-        return cls(token, f"ftltui_token_{port}", hosts)
+    def for_bind(cls, token: str, host: str, port: int, extra_names: Sequence[str] = ()) -> AccessGuard:
+        """The guard of a server bound to ``host:port``: a loopback bind answers only to its
+        own names plus ``extra_names`` (a reverse proxy's); a public one to any name unless
+        ``extra_names`` are given."""
+        names: set[str] = {n.strip("[]").lower() for n in extra_names}
+        if is_loopback(host) or names:
+            names |= {n.strip("[]").lower() for n in (*LOOPBACK_NAMES, host)}
+        return cls(token, f"ftltui_token_{port}", frozenset(names))
 
     def token_ok(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
 
+    def host_ok(self, request: web.Request) -> bool:
+        if not self.allowed_names:
+            return True
+        name, _ = _name_and_port(request.host, "http")
+        return name.strip("[]") in self.allowed_names
+
     def origin_ok(self, request: web.Request) -> bool:
-        """The websocket's Origin is this server as the browser reached it (``Host``)."""
+        """The websocket's Origin is this server as the browser reached it: the scheme's
+        host name and port equal the ``Host`` header's (default ports filled in)."""
         origin = request.headers.get("Origin")
         if not origin:
             return False
         parts = urlsplit(origin)
-        return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
+        if parts.scheme not in ("http", "https"):
+            return False
+        mine = _name_and_port(request.host, parts.scheme)
+        return mine[0] != "" and _name_and_port(parts.netloc, parts.scheme) == mine
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Refuse before textual-serve's handler runs; on a good ``?token=`` set the cookie."""
-        if self.allowed_hosts and request.host.lower() not in self.allowed_hosts:
+        if not self.host_ok(request):
             return _refuse("this server answers only to its own address (Host header refused)")
         query_token = request.query.get(TOKEN_PARAM)
         if query_token is not None:
@@ -150,7 +183,7 @@ class AccessGuard:
         location = request.rel_url.with_query(query)
         response = web.HTTPSeeOther(location=str(location))
         response.set_cookie(self.cookie_name, self.token, httponly=True, samesite="Strict", path="/",
-                            secure=request.secure)
+                            secure=browser_scheme(request) == "https")
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response

@@ -7,8 +7,9 @@ each small:
   it runs before textual-serve's page, websocket, static and download handlers;
 - the page is ftl-tui's copy of textual-serve's template (``templates/app_index.html``)
   without the third-party web-font link, and its websocket and static URLs are built
-  from the ``Host`` the browser used (textual-serve builds them from the bind address,
-  which is wrong for ``0.0.0.0``);
+  from the ``Host`` the browser used and its scheme (``X-Forwarded-Proto`` from a TLS
+  proxy; textual-serve builds them from the bind address, wrong for ``0.0.0.0`` and
+  behind a proxy);
 - no banner on stdout at start (``ftl-tui serve`` prints its own note on stderr);
 - :meth:`run` serves on a socket the caller bound (so ``--port 0`` works and the port
   is known before the URL is printed), on the caller's event loop, with no access log:
@@ -30,7 +31,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from ftltui.web.guard import AccessGuard
+from ftltui.web.guard import AccessGuard, browser_scheme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SHUTDOWN_SECONDS = 5.0  # how long open tabs get to end their consoles when serve stops
@@ -54,8 +55,8 @@ class ConsoleWebServer(Server):
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
         """The page, with URLs on the address the browser used (see the module doc)."""
-        scheme = "https" if request.secure else "http"
-        ws_scheme = "wss" if request.secure else "ws"
+        scheme = browser_scheme(request)
+        ws_scheme = "wss" if scheme == "https" else "ws"
         return {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": f"{ws_scheme}://{request.host}/ws",

@@ -30,8 +30,9 @@ class Guarded:
     """A real aiohttp server on a loopback port with the guard in front of two handlers
     that record their calls; ``client`` keeps cookies as a browser does."""
 
-    def __init__(self, *, loopback: bool = True) -> None:
+    def __init__(self, *, loopback: bool = True, allow: tuple[str, ...] = ()) -> None:
         self.loopback = loopback
+        self.allow = allow
         self.calls: list[str] = []
 
     async def __aenter__(self) -> Guarded:
@@ -39,7 +40,7 @@ class Guarded:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
-        guard = AccessGuard.for_bind(TOKEN, "127.0.0.1" if self.loopback else "0.0.0.0", self.port)
+        guard = AccessGuard.for_bind(TOKEN, "127.0.0.1" if self.loopback else "0.0.0.0", self.port, self.allow)
 
         async def page(request: web.Request) -> web.Response:
             self.calls.append(request.path)
@@ -107,6 +108,23 @@ async def test_a_public_bind_accepts_any_host_but_still_wants_the_token() -> Non
         ws = {**host, **cookie, "Origin": f"https://ops.example:{port}"}
         assert (await g.get("/ws", ws))[0] == 200
         assert (await g.get("/ws", {**ws, "Origin": "https://evil.example"}))[0] == 403
+
+
+async def test_behind_a_tls_proxy_on_an_allowed_name() -> None:
+    """nginx with ``proxy_set_header Host $host`` and ``X-Forwarded-Proto $scheme``: the
+    browser is on https://ops.example (port 443), serve on loopback."""
+    async with Guarded(allow=("ops.example",)) as g:
+        proxied = {"Host": "ops.example", "X-Forwarded-Proto": "https"}
+        status, _, response = await g.get(f"/?token={TOKEN}", proxied)
+        assert status == 303 and "Secure" in response.headers["Set-Cookie"]
+        cookie = {"Cookie": f"ftltui_token_{g.port}={TOKEN}"}
+        for host in ("ops.example", "ops.example:443"):
+            ws = {**proxied, **cookie, "Host": host, "Origin": "https://ops.example"}
+            assert (await g.get("/ws", ws))[0] == 200, host
+        wrong = {**proxied, **cookie, "Origin": "https://ops.example:8443"}
+        assert (await g.get("/ws", wrong))[0] == 403
+        assert (await g.get("/", {**cookie, "Host": "other.example"}))[0] == 403
+        assert (await g.get("/", {**cookie, "Host": f"localhost:{g.port}"}))[0] == 200  # its own names still
 
 
 def test_token_file_must_be_private_and_long_enough(tmp_path: Path) -> None:
