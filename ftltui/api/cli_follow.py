@@ -19,7 +19,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ftltui.api.cli_client import GUARD_OPTIONS, _cancel, _only_options, _same_inventory, _with_owner, state_dir_of_args
+from ftltui.api.cli_client import (
+    GUARD_OPTIONS,
+    _cancel,
+    _only_options,
+    _same_inventory,
+    _with_owner,
+    state_dir_of_args,
+)
 from ftltui.api.client import ApiClient, ApiError, StreamEnded
 from ftltui.api.event_decode import job_event
 from ftltui.api.protocol import E_NOT_FOUND, StreamEvent

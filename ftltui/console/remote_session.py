@@ -17,8 +17,9 @@ directory as its owner, recovering what the dead owner left running).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ftltui.api.client import ApiClient, ApiError, OwnerGone
 from ftltui.api.event_decode import job_event
@@ -247,7 +248,7 @@ class RemoteConsoleSession(ConsoleSession):
 
 def _settings(session: ConsoleSession) -> dict[str, Any]:
     """The constructor settings of ``session`` (not its state: jobs, queue, feed)."""
-    return dict(clock=session.clock, forks=session.forks, concurrency=session.concurrency,
-                var_defaults=session.var_defaults, ssh_options=session.ssh_options, vault=session.vault,
-                roles_path=session.roles_path, collections_paths=session.collections_paths, guard=session.guard)
+    return {"clock": session.clock, "forks": session.forks, "concurrency": session.concurrency,
+            "var_defaults": session.var_defaults, "ssh_options": session.ssh_options, "vault": session.vault,
+            "roles_path": session.roles_path, "collections_paths": session.collections_paths, "guard": session.guard}
 
