@@ -79,7 +79,17 @@ def origin_lines(path: str) -> list[str]:
 
 
 def error_block(status: str, result: dict[str, Any], action: str, path: str, *, with_origin: bool = True) -> str:
+    """The block; a template failure also names, as Ansible's last ``caused by``, where the
+    value whose template failed was written (a task argument, a play var, a vars file,
+    a role default: ``_ftl_origin`` of the result)."""
     lines = [f"[ERROR]: {failure_text(status, result, action)}"]
     if with_origin and path:
         lines.extend(origin_lines(path))
+    value_origin = result.get("_ftl_origin")
+    if with_origin and isinstance(value_origin, str) and value_origin != path:
+        cause = origin_lines(value_origin)
+        if cause:
+            if lines[-1] != "":
+                lines.append("")
+            lines.extend(["<<< caused by >>>", "", str(result.get("msg") or "").strip(), *cause])
     return "\n".join(lines)

@@ -80,10 +80,12 @@ def read_yaml(path: Path, vault: VaultKeyring | None = None, files: dict[str, st
 
 def _load_marked(text: str, file: str, vault: VaultKeyring | None) -> Any:
     """``load_yaml`` with item positions; its error reporting, by letting it re-parse on error."""
+    from ftltui.playbook.value_origin import mark_origins
+
     loader = _ItemMarkedLoader(text)
     loader.ftl_file, loader.ftl_vault = file, vault
     try:
-        return loader.get_single_data()
+        return mark_origins(loader.get_single_data(), file)  # an error names the value's place
     except (yaml.YAMLError, UnicodeEncodeError):
         return load_yaml(text, file, vault)  # raises the same error, worded as everywhere else
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 from ftltui.playbook.events import TaskStatus
 
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-_PRIVATE = ("_ftl_fact_vars", "_ftl_include_vars")
+_PRIVATE = ("_ftl_fact_vars", "_ftl_include_vars", "_ftl_origin")
 
 
 def status_of(result: dict[str, Any]) -> TaskStatus:
@@ -43,6 +43,17 @@ def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
         out.update(skipped=True, skipped_reason="No items in the list")
     else:
         out["msg"] = "All items completed"
+    return out
+
+
+def failure_result(exc: Any) -> dict[str, Any]:
+    """A task failed by an error of ftl-tui's (a template, bad arguments): Ansible's shape,
+    plus (private, never registered or shown as a key) where the value whose template
+    failed was written, for the ``[ERROR]`` block's last ``Origin:``."""
+    out: dict[str, Any] = {"failed": True, "msg": exc.message, "changed": False}
+    origin = getattr(exc, "origin", None)
+    if origin:
+        out["_ftl_origin"] = str(origin)
     return out
 
 

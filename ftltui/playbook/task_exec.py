@@ -46,6 +46,7 @@ from ftltui.playbook.module_call import (
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.results import (
     censor,
+    failure_result,
     loop_result,
     public,
     skipped_result,
@@ -88,7 +89,7 @@ class TaskRun:
             templar, variables = self.templar_for(host)
             result = await self._run(host, templar, variables)
         except FtlError as exc:
-            result = {"failed": True, "msg": exc.message, "changed": False}
+            result = failure_result(exc)
             templar = None
         return self.conclude(host, result, templar)
 
@@ -182,7 +183,7 @@ class TaskRun:
                 on_output=self._output_sink(host, templar),
                 scope=self.scope, templar=templar, no_log=self._no_log(templar), environment=environment)
         except FtlError as exc:
-            return {"failed": True, "msg": exc.message, "changed": False}
+            return failure_result(exc)
 
     def _output_sink(self, host: str, templar: Any) -> Any:
         """Live output lines as events; none for a ``no_log`` task (its output is secret)."""
@@ -248,6 +249,8 @@ class TaskRun:
             # a result is data from the host: never templated again (a "{{" in stdout stays text)
             st.fact_vars[str(self.kw["register"])] = unsafe(public(result))
         shown = censor(result) if templar is not None and self._no_log(templar) else public(result)
+        if "_ftl_origin" in result and shown is not result:  # for the [ERROR] block, never registered
+            shown = {**shown, "_ftl_origin": result["_ftl_origin"]}
         delegated = self.keyword("delegate_to")
         self.pc.run.emit(HostTaskResult(self.pc.index, self.task_id, host, status, shown, ignored,  # type: ignore[arg-type]
                                         str(delegated) if delegated is not None else None))

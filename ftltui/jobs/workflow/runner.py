@@ -201,7 +201,8 @@ class WorkflowRun:
         try:
             groups = self._environments(step, hosts)
             await asyncio.gather(*(self.executor.run(group, step.module, step.args, check=check,
-                                                     timeout=step.timeout, on_event=on_event, environment=env)
+                                                     timeout=step.timeout, on_event=on_event,
+                                                     **({"environment": env} if env else {}))
                                    for env, group in groups))
         except FtlError as exc:
             return exc

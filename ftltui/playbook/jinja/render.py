@@ -33,6 +33,7 @@ from ftltui.playbook.jinja.lazyvars import LazyVars, Resolving, UnsafeText
 from ftltui.playbook.jinja.loader import template_dirs
 from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
 from ftltui.playbook.jinja.plugins import PluginFailed, reason
+from ftltui.playbook.value_origin import attach
 
 _MARKERS = ("{{", "{%", "{#")
 _BARE_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -194,7 +195,8 @@ class Templar:
         try:
             return self._render(raw)
         except UndefinedError as exc:
-            return self._env.undefined(hint=exc.message)
+            attach(exc, raw)
+            return self._undefined_from(exc)
         finally:
             self._resolving.leave()
 
@@ -219,9 +221,34 @@ class Templar:
 
     # -- internals -------------------------------------------------------------------
 
+    def _undefined_from(self, exc: UndefinedError) -> Any:
+        """The undefined value a variable whose template used something undefined becomes:
+        using it raises the same message, still naming where that variable was written."""
+        origin = getattr(exc, "ftl_origin", None)
+        if not origin:
+            return self._env.undefined(hint=exc.message)
+
+        def failure(message: str) -> UndefinedError:
+            err = UndefinedError(message)
+            err.ftl_origin = origin  # type: ignore[attr-defined]
+            return err
+
+        return self._env.undefined(hint=exc.message, exc=failure)  # type: ignore[arg-type]
+
     def _public(self, func: Any, value: Any, path: Path | None = None) -> Any:
         """Run ``func(value)`` with ``{% include %}`` looking beside ``path`` and in the
-        search paths; Jinja2's and the plugins' exceptions become TemplateError."""
+        search paths; Jinja2's and the plugins' exceptions become TemplateError, carrying
+        (``origin``) where the value whose template failed was written, when known."""
+        try:
+            return self._public_inner(func, value, path)
+        except TemplateError as err:
+            cause = err.__context__
+            origin = getattr(err, "ftl_origin", None) or getattr(cause, "ftl_origin", None)
+            if origin and not getattr(err, "origin", None):
+                err.origin = origin  # type: ignore[attr-defined]
+            raise
+
+    def _public_inner(self, func: Any, value: Any, path: Path | None = None) -> Any:
         dirs = self._include_dirs if path is None else [path.parent, *self._include_dirs]
         try:
             with template_dirs(dirs):
@@ -250,7 +277,11 @@ class Templar:
         if isinstance(value, str):
             if isinstance(value, UnsafeText) or not any(m in value for m in _MARKERS):
                 return value
-            return self._render_string(value)
+            try:
+                return self._render_string(value)
+            except Exception as exc:
+                attach(exc, value)
+                raise
         if isinstance(value, dict):  # other mappings (hostvars...) render their own values
             return {k: self._render(v) for k, v in value.items()}  # keys stay as written (Ansible 2.19)
         if isinstance(value, (list, tuple)):
