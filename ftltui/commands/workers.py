@@ -1,6 +1,6 @@
 """``ftl-tui workers``: the site workers alive on the broker (site, host, heartbeat age, shards).
 
-Read from the workers' heartbeats in Redis (each renews its own every 2 s; one silent
+Read from the workers' heartbeats in Redis (each renews its own every second; one silent
 for 15 s is gone from the list). Exit status: 0 listed (an empty list too), 4 the
 broker did not answer, 5 bad options or broker URL.
 """

@@ -1,6 +1,6 @@
 """The workers a broker knows: their heartbeat keys, read back (what ``ftl-tui workers`` lists).
 
-A worker writes ``ftltui:site:worker:<site>:<hostname>:<pid>`` every 2 s with a 15 s
+A worker writes ``ftltui:site:worker:<site>:<hostname>:<pid>`` every second with a 15 s
 expiry; a worker gone for longer disappears from the list by itself. Heartbeats are
 plain JSON (site, hostname, pid, time, shard ids and host counts): nothing secret.
 """

@@ -29,7 +29,7 @@ from ftltui.engine.events import (
 PREFIX = "ftltui:site"
 TASK_NAME = "ftltui.sites.run_shard"
 QUEUE_PREFIX = "ftl-site."
-LEASE_SECONDS = 6.0  # a worker renews its claim every LEASE/3 s; a claim that lapses is a lost worker
+LEASE_SECONDS = 4.0  # a worker renews its claim every second (heartbeat); a claim that lapses is a lost worker
 KEEP_SECONDS = 24 * 3600  # how long the per-job keys live in Redis after their last write
 
 

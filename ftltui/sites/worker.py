@@ -38,7 +38,7 @@ from ftltui.sites.wire import (
 )
 
 log = logging.getLogger("ftltui.sites.worker")
-HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 1.0
 HEARTBEAT_TTL = 15
 PUSH_PATIENCE = 60.0  # how long a worker keeps retrying a stream write while Redis is away
 LOST_MSG = "worker lost while the module ran: not run again (the command may have run; re-run it explicitly)"

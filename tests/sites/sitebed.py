@@ -67,16 +67,27 @@ class Workers:
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self, site: str, *, netns: str | None = None, concurrency: int = 2,
-              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+              env: dict[str, str] | None = None, count: int = 1) -> subprocess.Popen[bytes]:
+        """Start ``count`` workers of ``site`` at once; return the first once all are alive."""
+        procs = [self._spawn(site, netns, concurrency, env) for _ in range(count)]
+        for proc in procs:
+            self.wait_alive(site, proc.pid)
+        return procs[0]
+
+    def _spawn(self, site: str, netns: str | None, concurrency: int,
+               env: dict[str, str] | None) -> subprocess.Popen[bytes]:
         log = open(self.server.dir / f"worker-{site}-{len(self.procs)}.log", "wb")
         argv = [sys.executable, "-m", "ftltui", "worker", "--site", site, "--key-file", str(self.key),
                 "--concurrency", str(concurrency)]
         if netns:
             argv = ["ip", "netns", "exec", netns, *argv]
-        proc = subprocess.Popen(argv, env=dict(os.environ, FTL_TUI_BROKER=self.server.url, **(env or {})), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(argv, env=dict(os.environ, FTL_TUI_BROKER=self.server.url, **(env or {})),
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
-        self.wait_alive(site, proc.pid)
         return proc
+
+    def by_pid(self, pid: int) -> subprocess.Popen[bytes]:
+        return next(p for p in self.procs if p.pid == pid)
 
     def wait_alive(self, site: str, pid: int, timeout: float = 30.0) -> None:
         """Until the worker's heartbeat is in Redis (it consumes its queue from then on, or very soon)."""
@@ -97,14 +108,12 @@ class Workers:
         proc.wait(10)
 
     def stop_all(self) -> None:
+        """Kill every worker started (nothing of theirs needs a clean shutdown here)."""
         for p in self.procs:
             if p.poll() is None:
                 try:
-                    os.killpg(p.pid, signal.SIGTERM)
-                    p.wait(10)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
                     os.killpg(p.pid, signal.SIGKILL)
-                    p.wait(5)
+                except ProcessLookupError:
+                    pass
+                p.wait(10)
         self.procs.clear()
-
-

@@ -1,7 +1,7 @@
 """Redis stopped mid-run, then started again (issue 17): the open shard fails clearly (the
 message names the broker, never its password), the job's TinyDB state stays readable, and
 the next job on the same site runs once Redis is back. This module has its own
-redis-server (module scope), which it stops and starts."""
+redis-server (``own_redis``), which it stops and starts."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ ONCE = RetryPolicy(max_attempts=1)
 
 
 async def test_redis_stopped_mid_run_fails_the_shard_clearly_then_work_resumes(
-        tmp_path: Path, redis_server: Any, key_file: Path, workers: Any) -> None:
+        tmp_path: Path, own_redis: Any, own_key: Path, own_workers: Any) -> None:
+    redis_server, key_file, workers = own_redis, own_key, own_workers
     gate, out = tmp_path / "gate", tmp_path / "out"
     inv = tmp_path / "inv.yml"
     inv.write_text("all:\n  vars:\n    ansible_connection: local\n    ftl_site: west\n"
