@@ -89,6 +89,19 @@ async def test_runs_from_either_side_show_live_in_both(pair: Pair) -> None:
     assert any(r.get("text") == "from-attached" for r in history)
 
 
+async def test_a_workflow_from_the_attached_side_is_the_owners(pair: Pair, tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.yml"
+    workflow.write_text("name: one\nhosts: localhost\nsteps:\n  - name: say\n    module: command\n"
+                        "    args: \"echo from-a-workflow\"\n")
+    job = await pair.attached.submit_workflow(str(workflow))
+    await pair.until("attached", ended(job.id))
+    assert pair.owner.jobs[job.id].kind == pair.attached.jobs[job.id].kind == "workflow"
+    assert pair.lines("attached", job.id) == pair.lines("owner", job.id) == ["from-a-workflow"]
+    assert [(u.step, u.state) for u in pair.seen["attached"] if isinstance(u, up.StepChanged)] == \
+        [(u.step, u.state) for u in pair.seen["owner"] if isinstance(u, up.StepChanged)]
+    assert pair.attached.workflow_steps(pair.attached.jobs[job.id]) == {"say": {"state": "succeeded", "needs": []}}
+
+
 async def test_the_owner_going_away_is_said_once(pair: Pair) -> None:
     assert pair.attached.client is not None
     pair.attached.client.writer.transport.abort()  # as when the owner's process dies: the socket closes
