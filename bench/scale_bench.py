@@ -50,6 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale-presses", type=int, default=40, help="key presses timed during the console run")
     p.add_argument("--scale-workers", default="",
                    help="FTL_TUI_WORKERS for the console process (1: one event loop; default: the console's own)")
+    p.add_argument("--scale-tree", action="store_true",
+                   help="run the working tree's ftltui/ (uncommitted changes included) instead of HEAD's")
     p.add_argument("--scale-console-only", action="store_true",
                    help="re-run only the console part; keep the engine rows of the existing RESULTS-scale.json")
 
@@ -57,6 +59,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def ping_command(n: int) -> Workload:
     return Workload(f"s-{n}", f"ping, then command `echo hello`, on {n} hosts", n,
                     [[("ping", {})], [("command", {"cmd": "echo hello"})]])
+
+
+def snapshot_tree(scratch: Path) -> dict[str, str]:
+    """ftltui/ as it is in the working tree now, uncommitted changes included (named as such)."""
+    dst = scratch / "src"
+    shutil.copytree(REPO / "ftltui", dst / "ftltui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "bench" / "tui_bench.py", dst / "tui_bench.py")
+    git = ["git", "-C", str(REPO)]
+    sha = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(git + ["status", "--porcelain", "--", "ftltui"], capture_output=True, text=True).stdout
+    return {"path": str(dst), "commit": sha + (f" + the working tree's uncommitted changes to "
+                                               f"{len(dirty.splitlines())} ftltui files" if dirty.strip() else "")}
 
 
 def snapshot_code(scratch: Path) -> dict[str, str]:
@@ -254,7 +268,7 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
     out_md = Path(a.out) if a.out else REPO / "bench" / "RESULTS-scale.md"
     scratch = Path(tempfile.mkdtemp(prefix="scale-", dir=work))
     scratch.chmod(0o755)
-    code = snapshot_code(scratch)
+    code = snapshot_tree(scratch) if a.scale_tree else snapshot_code(scratch)
     for t in ("ftl-tui",):
         ALL_TOOLS[t].src = code["path"]  # type: ignore[attr-defined]
     tools = [ALL_TOOLS["floor"], ALL_TOOLS["ftl-tui"]]
@@ -284,6 +298,7 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
             "bed": {"hosts": max(sizes), "sshd": bed.n_sshd, "limits": bed.limits}}
     if kept is not None:  # the engine rows were measured by the earlier run: say so
         meta["engine_run"] = {k: kept["meta"][k] for k in ("date", "code", "load_start", "load_end", "command")}
+        meta["bed"] = kept["meta"]["bed"]
         recs = [RunRecord(**r) for r in kept["records"]]
     notes = REPO / "bench" / "scale_notes.md"
     if notes.exists():
