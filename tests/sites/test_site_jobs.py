@@ -312,3 +312,42 @@ def test_ftl_tui_play_runs_each_task_of_a_site_host_on_its_worker(tmp_path: Path
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert '"msg": "p1 ran on east"' in out and '"msg": "p2 ran on owner"' in out, out
+
+
+async def test_cancel_reaches_the_worker(tmp_path: Path, redis_server: Any, key_file: Path, east: Any) -> None:
+    """Cancelling a run stops its site hosts on the worker (the worker's heartbeat sees the
+    owner's cancel key): both end ``cancelled``, their commands never reach the next step."""
+    after = tmp_path / "after"
+    inv = _inventory(tmp_path / "inv.yml", site_hosts=["x1", "x2"])
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), _dispatcher(redis_server, key_file))])
+    seen: list[Any] = []
+    run = asyncio.create_task(ex.run("all", "shell", {"cmd": f"sleep 90.417; touch {after}"}, run_id="cancelme",
+                                     on_event=seen.append))
+    for _ in range(600):
+        if sum(1 for e in seen if e.type == "HostStarted") == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert ex.cancel("cancelme")
+    res = await asyncio.wait_for(run, 60)
+    await ex.close()
+    assert res.cancelled and {h: r.status for h, r in res.results.items()} == {"x1": "cancelled", "x2": "cancelled"}
+    assert not after.exists()
+    assert sorted(e.host for e in seen if e.type == "HostFinished") == ["x1", "x2"]
+    for _ in range(200):  # the worker's engine stopped the commands (not only the owner's bookkeeping)
+        if not _processes_with("sleep 90.417"):
+            break
+        await asyncio.sleep(0.05)
+    assert not _processes_with("sleep 90.417")
+
+
+def _processes_with(text: str) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    out.append(int(entry.name))
+            except OSError:
+                pass
+    return out
