@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import shlex
 import signal
@@ -84,7 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ftltui.web.guard import is_loopback
+    if not web_extra_installed():
+        error(f"ftl-tui serve needs textual-serve, which is not installed: {INSTALL_HINT}")
+        return EXIT_USAGE
+    from ftltui.web.guard import AccessGuard, TokenError, host_with_port, is_loopback, new_token, read_token_file
+    from ftltui.web.server import ConsoleWebServer
 
     args.readonly = args.readonly or bool(getattr(args, "global_readonly", False))  # ftl-tui --readonly serve
     if not is_loopback(args.host) and not args.public:
@@ -99,12 +104,6 @@ def handle(args: argparse.Namespace) -> int:
                             "use --vault-password-file FILE or --vault-id LABEL@FILE")
     if args.readonly and not _console_has_readonly():
         return _usage(args, "--readonly: this build's console has no read-only mode")
-    try:
-        from ftltui.web.guard import TokenError, new_token, read_token_file
-        from ftltui.web.server import ConsoleWebServer
-    except ImportError as exc:
-        error(f"ftl-tui serve needs textual-serve ({exc.name} is not installed): {INSTALL_HINT}")
-        return EXIT_USAGE
 
     inventory = load_inventory_of(args)  # a bad inventory: exit 4 now, not in every tab
     try:
@@ -118,8 +117,6 @@ def handle(args: argparse.Namespace) -> int:
         error(f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     port = sock.getsockname()[1]
-    from ftltui.web.guard import AccessGuard, host_with_port
-
     guard = AccessGuard.for_bind(token, args.host, port, args.allow_host)
     server = ConsoleWebServer(console_command(args), guard, host=args.host, port=port, title=args.title)
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::", "") else args.host
@@ -152,6 +149,11 @@ async def _serve(args: argparse.Namespace, server: ConsoleWebServer, sock: socke
         sock.close()
     note("serve stopped")
     return EXIT_OK
+
+
+def web_extra_installed() -> bool:
+    """Whether the ``web`` extra (textual-serve, and aiohttp with it) can be imported."""
+    return all(importlib.util.find_spec(name) is not None for name in ("textual_serve", "aiohttp"))
 
 
 def console_command(args: argparse.Namespace) -> str:

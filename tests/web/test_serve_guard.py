@@ -188,3 +188,10 @@ def test_a_tabs_command_line_carries_paths_and_flags_only(tmp_path: Path, sample
     assert argv[3:] == ["--state-dir", str(tmp_path / "st"), "-i", str(sample_inventory / "hosts.yml"),
                         "--vault-password-file", str(vault_file), "--protected", "prod", "--readonly"]
     assert "the-vault-password" not in " ".join(argv)
+
+
+def test_without_textual_serve_serve_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "textual_serve", None)  # as if not installed: imports fail
+    assert main(["serve"]) == 5
+    assert "pip install 'ftl-tui[web]'" in capsys.readouterr().err
