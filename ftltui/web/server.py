@@ -47,6 +47,7 @@ class ConsoleWebServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self.guard.middleware)
+        aiohttp_jinja2.get_env(app).autoescape = True  # --title is the user's text: never HTML
         return app
 
     async def on_startup(self, app: web.Application) -> None:
