@@ -192,6 +192,23 @@ async def test_secrets_reach_workers_only_on_their_pipe(local_inventory):
                for pid in pids)  # close() ended the workers
 
 
+def test_workers_setting_from_the_environment_then_ansible_cfg(tmp_path):
+    from ftltui.engine.shards.auto import configured_workers
+
+    cfg = tmp_path / "ansible.cfg"
+    env = {"ANSIBLE_CONFIG": str(cfg)}
+    assert configured_workers(env, cwd=tmp_path) is None  # no file: auto
+    cfg.write_text("[defaults]\nforks = 5\n\n[ftl_tui]\nworkers = 3   ; this machine's cores\n")
+    assert configured_workers(env, cwd=tmp_path) == 3
+    assert configured_workers({**env, "FTL_TUI_WORKERS": "2"}, cwd=tmp_path) == 2  # the variable wins
+    assert configured_workers({**env, "FTL_TUI_WORKERS": "auto"}, cwd=tmp_path) is None
+    cfg.write_text("[ftl_tui]\nworkers = lots\n")
+    with pytest.raises(ValueError, match=r"ansible\.cfg: \[ftl_tui\] workers: expected a whole number"):
+        configured_workers(env, cwd=tmp_path)
+    with pytest.raises(ValueError, match="FTL_TUI_WORKERS: expected"):
+        configured_workers({"FTL_TUI_WORKERS": "0"}, cwd=tmp_path)
+
+
 def test_auto_workers_shards_only_large_inventories():
     assert auto_workers(10, cores=8) == 1
     assert auto_workers(10_000, cores=2) == 2

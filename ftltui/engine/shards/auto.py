@@ -7,7 +7,10 @@ they spread), above it each worker takes a core's share of the per-host controll
 
 from __future__ import annotations
 
+import configparser
 import os
+from pathlib import Path
+from typing import Mapping
 
 # bench/RESULTS-shards.md (2 cores, hosts on the same machine, which was saturated by other
 # work): from 100 hosts on, 2 workers answered a warm ping in about half the time of one loop,
@@ -28,6 +31,7 @@ def auto_workers(hosts: int, cores: int | None = None) -> int:
 
 
 WORKERS_ENV = "FTL_TUI_WORKERS"  # the setting's environment form (console, daemon, scripts): N or auto
+CONFIG_SECTION = "ftl_tui"  # ansible.cfg: [ftl_tui] workers = N|auto
 
 
 def parse_workers(text: str | int | None) -> int | None:
@@ -44,11 +48,28 @@ def parse_workers(text: str | int | None) -> int | None:
     return value
 
 
-def configured_workers(environ: dict[str, str] | None = None) -> int | None:
-    """The workers setting from the environment (``FTL_TUI_WORKERS``), ``None`` (auto) if unset;
-    a bad value names the variable."""
+def configured_workers(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> int | None:
+    """The workers setting when no ``--workers`` was given: ``FTL_TUI_WORKERS``, else ``workers`` in the
+    ``[ftl_tui]`` section of the ansible.cfg in effect (a section Ansible ignores), else ``None``
+    (auto). A bad value raises ``ValueError`` naming the variable, or the file and section."""
     env = os.environ if environ is None else environ
+    if env.get(WORKERS_ENV, "").strip():
+        try:
+            return parse_workers(env[WORKERS_ENV])
+        except ValueError as exc:
+            raise ValueError(f"{WORKERS_ENV}: {exc}") from None
+    from ftltui.config import find_config_file
+
+    path, _warnings = find_config_file(cwd or Path.cwd(), env, Path.home())
+    if path is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
-        return parse_workers(env.get(WORKERS_ENV))
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None  # the config loader reports a broken file with its line; nothing to add here
+    value = parser.get(CONFIG_SECTION, "workers", fallback=None)
+    try:
+        return parse_workers(value)
     except ValueError as exc:
-        raise ValueError(f"{WORKERS_ENV}: {exc}") from None
+        raise ValueError(f"{path}: [{CONFIG_SECTION}] workers: {exc}") from None
