@@ -170,12 +170,13 @@ def add_workers_arg(p: argparse.ArgumentParser) -> None:
     """``--workers N|auto`` (issue 17): hosts spread over N worker processes on this machine."""
     p.add_argument("--workers", default=None, metavar="N|auto",
                    help="worker processes on this machine sharing the hosts, each with its own SSH "
-                        "connections (default: FTL_TUI_WORKERS, else auto: more than one only for large "
-                        "inventories; 1 runs everything in this process)")
+                        "connections (default: FTL_TUI_WORKERS, else ansible.cfg's [ftl_tui] workers, else auto: "
+                        "more than one only for large inventories; 1 runs everything in this process)")
 
 
 def workers_of(args: argparse.Namespace) -> int | None:
-    """``--workers``; else ``FTL_TUI_WORKERS``; else ``None`` (auto, from the inventory's size and the cores)."""
+    """``--workers``; else ``FTL_TUI_WORKERS``; else ansible.cfg's ``[ftl_tui] workers``; else ``None``
+    (auto, from the inventory's size and the cores)."""
     from ftltui.engine.shards.auto import configured_workers, parse_workers
 
     try:
