@@ -55,6 +55,7 @@ class _Shard:
     claimed: bool = False
     done: bool = False
     cancel_sent: float | None = None  # when the owner asked the worker to stop (monotonic)
+    real: dict[str, HostResult] = field(default_factory=dict)  # no_log: the uncensored results
 
 
 class SiteDispatcher:
@@ -124,6 +125,8 @@ class SiteDispatcher:
                 if error:
                     self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
             await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
+            for shard in shards.values():
+                results.update({h: r for h, r in shard.real.items() if h in results})
         except asyncio.CancelledError:
             self._cancelled.setdefault(request.run_id, False)
             try:
@@ -260,6 +263,11 @@ class SiteDispatcher:
         kind = doc.get("event")
         if kind == "ShardClaimed":
             shard.claimed, shard.worker = True, str(doc.get("worker"))
+            return
+        if kind == "HostReal":  # under no_log: the real (redacted) result, for the caller only
+            host = str(doc.get("host"))
+            if host in {h.name for h in shard.task.hosts} and isinstance(doc.get("result"), dict):
+                shard.real[host] = result_of(doc["result"])
             return
         if kind == "ShardDone":
             for host in sorted(shard.open):  # cannot happen with an honest worker: say so if it does

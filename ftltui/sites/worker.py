@@ -203,13 +203,13 @@ class SiteWorker:
             with self._lock:
                 self._engines[task.shard] = (asyncio.get_running_loop(), ex)
             try:
-                await self._gather(task, ex, inventory, groups, on_event)
+                await self._gather(task, keys, ex, inventory, groups, on_event)
             finally:
                 with self._lock:
                     self._engines.pop(task.shard, None)
 
-    async def _gather(self, task: ShardTask, ex: Any, inventory: Any, groups: dict[str, list[ShardHost]],
-                      on_event: Any) -> None:
+    async def _gather(self, task: ShardTask, keys: Keys, ex: Any, inventory: Any,
+                      groups: dict[str, list[ShardHost]], on_event: Any) -> None:
         """One executor call per group of hosts with the same arguments; ``forks`` bounds the
         hosts running at once across the calls (a call per host when each has its own)."""
         sem = asyncio.Semaphore(max(1, task.forks))
@@ -217,10 +217,14 @@ class SiteWorker:
         async def call(members: list[ShardHost]) -> None:
             async with sem:
                 own = members[0].args
-                await ex.run([inventory.hosts[h.name] for h in members], task.module,
-                             own if own is not None else task.args, check=task.check, timeout=task.timeout,
-                             on_event=on_event, diff=task.diff, fail_fast=task.fail_fast, no_log=task.no_log,
-                             rendered=task.rendered or own is not None, environment=task.environment)
+                res = await ex.run([inventory.hosts[h.name] for h in members], task.module,
+                                   own if own is not None else task.args, check=task.check, timeout=task.timeout,
+                                   on_event=on_event, diff=task.diff, fail_fast=task.fail_fast, no_log=task.no_log,
+                                   keep_result=task.no_log, rendered=task.rendered or own is not None,
+                                   environment=task.environment)
+                if task.no_log:  # the events carry the censored result; the owner's caller needs the real one
+                    for hr in res.results.values():
+                        self._push(keys, task, {"event": "HostReal", "host": hr.host, "result": hr.to_dict()})
 
         await asyncio.gather(*(call(m) for m in groups.values()))
 

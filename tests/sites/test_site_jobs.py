@@ -351,3 +351,27 @@ def _processes_with(text: str) -> list[int]:
             except OSError:
                 pass
     return out
+
+
+def test_no_log_task_on_a_site_host_registers_the_real_result(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                              east: Any, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``no_log: true`` with ``register``: the output shown is censored, the registered value is
+    the real one (the worker sends it apart, sealed), as in-process."""
+    from ftltui.cli import main
+
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("[all:vars]\nansible_connection=local\n\n[all]\nn1 ftl_site=east\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    "    - shell: echo hidden-${FTL_SITE_MARK:-owner}\n      register: out\n      no_log: true\n"
+                    "    - debug:\n        msg: \"registered {{ out.stdout }}\"\n")
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n")
+    monkeypatch.setenv("FTL_TUI_BROKER", redis_server.url)
+    monkeypatch.setenv("ANSIBLE_CONFIG", str(cfg))
+    code = main(["play", str(book), "-i", str(inv), "--state-dir", str(tmp_path / "s")])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert '"msg": "registered hidden-east"' in out, out
+    assert out.count("hidden-east") == 1, out  # only the debug line shows it; the no_log task's output is censored
