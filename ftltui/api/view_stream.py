@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 STREAM_OPS = frozenset({"view.watch", "workflow.follow", "jobs.again.follow"})
 WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again"})
 ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again"})
+NOTICE_SECONDS = 0.5  # how often a view that fell behind is checked for a pending "dropped" notice
 BATCH_BYTES = 256 * 1024  # job records per ``events`` message, well under the message bound
 RECORD_CHANGES = TRANSITIONS + (jev.StepChanged, jev.JobLost, jev.QueueError)  # events that change a job's record
 
@@ -111,7 +112,12 @@ async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> 
             size += n
         batch.append({"view": "ready"})
         session.send(p.StreamEvents(rid, tuple(batch)))
-        await asyncio.Event().wait()  # until the client cancels or goes away
+        while True:  # until the client cancels or goes away
+            # events dropped while the client was behind are announced once it has caught up,
+            # even when no later event comes to carry the notice (a job's last transition was dropped)
+            await asyncio.sleep(NOTICE_SECONDS)
+            await outbox.space()
+            outbox.flush_dropped(rid)
     finally:
         unsubscribe()
 

@@ -109,3 +109,59 @@ async def test_the_owner_going_away_is_said_once(pair: Pair) -> None:
     assert next(u for u in pair.seen["attached"] if isinstance(u, up.OwnerNotice)).pid == pair.attached.attached_pid
     with pytest.raises(Exception, match="owner"):
         await pair.attached.submit_run("localhost", "ping")
+
+
+def test_a_console_that_fell_behind_is_told_and_re_reads(tmp_path: Path) -> None:
+    """The owner (a daemon process) floods this console's live view while its loop is
+    blocked: the events are dropped, not queued without bound; once it reads again it
+    gets a "dropped" notice (even though the job's last events were among the dropped)
+    and re-reads the job's record, so it shows the job finished."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    state = tmp_path / "state"
+    daemon = subprocess.Popen([sys.executable, "-m", "ftltui", "daemon", "-i", "localhost,", "--state-dir", str(state)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finished(job_id: int) -> bool:
+        try:
+            lines = (state / "logs" / f"{job_id}.jsonl").read_text().splitlines()
+        except FileNotFoundError:
+            return False
+        return any(json.loads(line).get("state") == "succeeded" for line in lines[-3:] if line.startswith("{"))
+
+    async def scenario() -> tuple[list[up.ViewUpdate], str]:
+        attached = RemoteConsoleSession(state)
+        seen: list[up.ViewUpdate] = []
+        attached.subscribe(seen.append)
+        await attached.open()
+        await attached.reload_inventory([])
+        job = await attached.submit_run("localhost", "shell", {"cmd": "seq 1 60000"})
+        deadline = time.monotonic() + 300  # a guard against a hang, not a speed check
+        while not finished(job.id):  # this loop reads nothing meanwhile: the owner must drop
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        for _ in range(3000):
+            if attached.jobs[job.id].state == "succeeded" and any(isinstance(u, up.OwnerNotice) for u in seen):
+                break
+            await asyncio.sleep(0.02)
+        state_now = attached.jobs[job.id].state
+        await attached.close()
+        return seen, state_now
+
+    try:
+        deadline = time.monotonic() + 60
+        while not (state / "api.sock").exists():
+            assert daemon.poll() is None and time.monotonic() < deadline, daemon.communicate()
+            time.sleep(0.05)
+        seen, state_now = asyncio.run(scenario())
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    notices = [u for u in seen if isinstance(u, up.OwnerNotice)]
+    assert notices and not any(n.lost for n in notices) and "update(s) were not sent" in notices[0].message
+    assert state_now == "succeeded"
+    assert len([u for u in seen if isinstance(u, up.OutputText)]) < 60000  # dropped, not buffered without bound
