@@ -143,7 +143,7 @@ def test_a_console_that_fell_behind_is_told_and_re_reads(tmp_path: Path) -> None
         deadline = time.monotonic() + 300  # a guard against a hang, not a speed check
         while not finished(job.id):  # this loop reads nothing meanwhile: the owner must drop
             assert time.monotonic() < deadline
-            time.sleep(0.1)
+            time.sleep(0.1)  # noqa: ASYNC251 - blocking on purpose: the loop must not read
         for _ in range(3000):
             if attached.jobs[job.id].state == "succeeded" and any(isinstance(u, up.OwnerNotice) for u in seen):
                 break
