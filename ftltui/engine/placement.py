@@ -35,8 +35,10 @@ executor builds one :class:`ShardRequest` and awaits :meth:`Placement.run`.
 A host missing from the returned dict (or all unfinished hosts, when ``run`` raises) ends
 ``failed`` with ``error_kind`` :data:`LOST_KIND`, which the retry ledger treats as
 *uncertain* (the module may have run: retried only if idempotent, never as if it had not
-started), with the message of :class:`PlacementLost` if ``run`` raised one. A host that
-finished (its ``HostFinished`` was emitted) keeps its result even if ``run`` raises later.
+started), with the message of :class:`PlacementLost` if ``run`` raised one; when the run was
+cancelled or stopped by fail_fast, it ends ``cancelled`` instead. A host that finished (its
+``HostFinished`` was emitted) keeps its result even if ``run`` raises later. A placement may
+also return such ``lost`` results itself (process shards do, naming the dead worker).
 
 Secrets: ``request.secrets`` are the run's values to redact (``--secret``, passwords,
 vault-decrypted values), kept in their own field so a placement that sends the request
