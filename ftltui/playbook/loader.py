@@ -81,6 +81,9 @@ def load_playbook(path: Path, *, roles_path: Sequence[Path] = (), collections_pa
     roles_cache: dict[tuple[Any, ...], Role] = {}
     _load_plays(path, tuple(Path(p) for p in roles_path), tuple(Path(p) for p in collections_paths), vault,
                 files, plays, (), roles_cache, {})
+    from ftltui.playbook.template_check import check_collection_plugins
+
+    check_collection_plugins(files)  # a collection filter ftl-tui cannot run: an error now, with its line
     return Playbook(path, plays, files)
 
 

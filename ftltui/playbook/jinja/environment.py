@@ -137,6 +137,7 @@ def _concat(parts: Any) -> Any:
 def environment() -> PlaybookEnvironment:
     """The shared environment (filters are pure; per-render state lives in the context)."""
     from ftltui.playbook.jinja import (
+        filters_community,
         filters_core,
         filters_data,
         filters_formats,
@@ -154,7 +155,7 @@ def environment() -> PlaybookEnvironment:
         auto_reload=False,
         cache_size=0,  # compiled templates are cached by render.compiled_* (by source text)
     )
-    for module in (filters_core, filters_data, filters_formats, filters_text):
+    for module in (filters_core, filters_data, filters_formats, filters_text, filters_community):
         env.filters.update(module.FILTERS)
     env.tests.update(tests.TESTS)
     env.globals.update(lookups.GLOBALS)
