@@ -107,7 +107,56 @@ async def check_workflow(executor: Any, path: str | Path, limit: Iterable[str] |
     """
     from ftltui.jobs.workflow.loader import load_workflow
     from ftltui.jobs.workflow.runner import WorkflowRun
+    from ftltui.playbook.loader import is_playbook
 
+    if is_playbook(Path(path)):  # a playbook's --check --diff run feeds the same report
+        return await check_playbook(executor, path, limit)
     wf = load_workflow(path, executor.inventory)
     steps = await WorkflowRun(wf, executor, check=True).run()
     return changes_from_steps(steps, {n: s.module for n, s in wf.steps.items()}, limit)
+
+
+def desired_report(doc: dict[str, Any] | None) -> Any:
+    """The drift report of a playbook job's collected record (``summary["desired"]``,
+    :class:`ftltui.playbook.desired_record.DesiredCollector`); None when there is none."""
+    if not doc:
+        return None
+    from ftltui.drift.compare import ReportOptions, finish_report
+
+    changes, warnings = changes_from_steps(doc.get("steps") or {}, doc.get("modules") or {})
+    report = finish_report(changes, [], ReportOptions())
+    report.warnings.extend(warnings)
+    return report
+
+
+def desired_text(report: Any) -> str:
+    """What ``play --check`` prints after the recap, worded as for a workflow."""
+    from ftltui.drift.report import render_table
+    from ftltui.engine.sanitize import safe_text
+
+    lines = ["", "desired-state drift (what this playbook would change):" if report.has_drift
+             else "desired-state drift: none, every host matches the playbook"]
+    if report.has_drift or report.warnings:
+        lines.append(safe_text(render_table(report, diffs=True)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+async def check_playbook(executor: Any, path: Any, limit: Any = None, *, roles_path: Any = (),
+                         collections_paths: Any = (), vault: Any = None) -> tuple[list[Any], list[str]]:
+    """Run the playbook with ``--check --diff`` on ``executor``; its declared-vs-actual
+    changes and warnings, as :func:`ftltui.drift.desired.check_workflow` gives a workflow's
+    (``drift show --desired site.yml``). ``limit``: host names whose changes are reported."""
+    from ftltui.playbook.desired_record import DesiredCollector, real_run_paths
+    from ftltui.playbook.loader import load_playbook
+    from ftltui.playbook.options import PlayOptions
+    from ftltui.playbook.runner import run_playbook
+
+    playbook = load_playbook(Path(path), roles_path=roles_path, collections_paths=collections_paths, vault=vault)
+    collector = DesiredCollector(real_runs=real_run_paths(playbook))
+    await run_playbook(playbook, executor, PlayOptions(check=True, diff=True, forks=getattr(executor, "forks", 50)),
+                       collector)
+    steps = collector.steps
+    if limit is not None:
+        allowed = set(limit)
+        steps = {k: {"results": {h: r for h, r in v["results"].items() if h in allowed}} for k, v in steps.items()}
+    return changes_from_steps(steps, collector.modules)

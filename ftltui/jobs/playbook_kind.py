@@ -81,8 +81,14 @@ class PlaybookKind:
         plays = len(prepared.playbook.plays)
         failures: dict[str, str] = {}
         labels: dict[str, str] = {}
+        options = play_options(spec.get("options") or {})
+        from ftltui.playbook.desired_record import DesiredCollector, real_run_paths
+
+        desired = DesiredCollector(real_runs=real_run_paths(prepared.playbook)) if options.check else None
 
         def on_event(ev: Any) -> None:
+            if desired is not None:  # --check: declared vs actual, as workflows (paths of the copy run)
+                desired(ev)
             ev = _original_paths(ev, prepared)
             name = ev.type
             if name == "PlayStarted":
@@ -97,8 +103,12 @@ class PlaybookKind:
 
         from ftltui.playbook.runner import run_playbook
 
-        options = play_options(spec.get("options") or {})
         options.ask = self.ask
+        # what the console asked before queueing (private answers and the become password
+        # are job secrets: this in-memory spec has them, the stored one says ********)
+        options.prompt_answers = {str(k): str(v) for k, v in (spec.get("answers") or {}).items()}
+        if spec.get("become_password"):
+            options.var_defaults = {"ansible_become_password": str(spec["become_password"])}
         try:
             finished = await run_playbook(prepared.playbook, ctx.executor, options, on_event)
         except asyncio.CancelledError:
@@ -116,6 +126,8 @@ class PlaybookKind:
         job.per_host = ledger.doc()
         summary = {"content": prepared.content, "ran": prepared.ran, "exit_code": finished.exit_code,
                    "recap": {h: s.to_dict() for h, s in finished.stats.items()}}
+        if desired is not None:
+            summary["desired"] = desired.doc()
         if finished.exit_code == 0:
             return Outcome(m.OK, None, f"{len(finished.stats)} host(s) ok", summary)
         if finished.interrupted:
@@ -147,9 +159,13 @@ def register(queue: Any, vault: Any = None, ask: Any = None) -> None:
 
 async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, Any] | None = None,
                            roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
-                           vault: Any = None, retry: RetryPolicy | None = None, **kw: Any) -> Job:
+                           vault: Any = None, retry: RetryPolicy | None = None,
+                           answers: dict[str, Any] | None = None, private: Sequence[str] = (),
+                           become_password: str | None = None, **kw: Any) -> Job:
     """Load (a bad playbook raises with file:line and never becomes a job), store its
-    content, enqueue. ``options``: :func:`options_doc`."""
+    content, enqueue. ``options``: :func:`options_doc`. ``answers``: ``vars_prompt``
+    answers by name (those named in ``private`` and ``become_password`` are job secrets:
+    kept in memory for the run, stored and logged as ********)."""
     path = str(Path(path).resolve())
     roles_path = [str(Path(p).expanduser()) for p in roles_path]
     collections_paths = [str(Path(p).expanduser()) for p in collections_paths]
@@ -168,6 +184,14 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
     opts = dict(options or {})
     spec = {"playbook": path, "content": sha, "content_note": note, "options": opts, "roles_path": roles_path,
             "collections_paths": collections_paths}
+    secrets = [str(v) for k, v in (answers or {}).items() if k in private and v not in (None, "")]
+    if answers:
+        spec["answers"] = {str(k): str(v) for k, v in answers.items()}
+    if become_password:
+        spec["become_password"] = become_password
+        secrets.append(become_password)
+    if secrets:
+        kw["secrets"] = [*kw.get("secrets", ()), *secrets]
     kw.setdefault("hosts", play_hosts(playbook, getattr(queue.executor, "inventory", None), opts.get("limit")))
     return await queue.enqueue(KIND, spec, title=_title(path, opts), retry=retry or ONE_ATTEMPT, **kw)
 

@@ -30,4 +30,10 @@ class PlayOptions:
     become_method: str | None = None
     remote_user: str | None = None  # -u
     ask: Asker | None = None  # vars_prompt answers
+    # answers given before the run (the console's prompt modal), by variable name: asked of
+    # nobody; private ones are job secrets (in memory only, never stored or logged)
+    prompt_answers: dict[str, str] = field(default_factory=dict)
+    # variables under everything else, as ``-K`` puts ``ansible_become_password`` (the
+    # console's play form): a host's own value wins, as with ansible-playbook
+    var_defaults: dict[str, Any] = field(default_factory=dict)
     step: bool = False  # --step is not supported; kept False

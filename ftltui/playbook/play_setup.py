@@ -68,6 +68,9 @@ def prompt_vars(play: Play, options: PlayOptions) -> dict[str, Any]:
         name = str(entry.get("name"))
         if name in options.extra_vars:
             continue
+        if name in options.prompt_answers:  # answered in the console before the job was queued
+            out[name] = options.prompt_answers[name]
+            continue
         default = entry.get("default")
         private = entry.get("private", True) not in (False, "no", "false")
         text = str(entry.get("prompt", name))

@@ -35,6 +35,7 @@ def host_layer(pc: PlayRun, name: str) -> dict[str, Any]:
     ex = pc.executor
     st = pc.run.host(name)
     out: dict[str, Any] = dict(getattr(ex, "var_defaults", {}) or {})
+    out.update(pc.options.var_defaults)
     out.update(pc.inventory_host(name).vars)
     out.update(fact_vars(st.facts))
     out.update(st.included_vars)
@@ -115,6 +116,7 @@ def task_vars(pc: PlayRun, host: str, scope: Scope, own_vars: Mapping[str, Any] 
     for use in scope.roles:
         out.update(use.role.defaults)
     out.update(getattr(ex, "var_defaults", {}) or {})
+    out.update(pc.options.var_defaults)
     out.update(pc.inventory_host(host).vars)
     out.update(fact_vars(st.facts))
     out.update(pc.play_vars)

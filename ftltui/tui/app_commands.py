@@ -6,6 +6,8 @@ Kept apart from ``app.py`` so the App class stays about lifecycle and events; ev
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
 from ftltui.console.guard import ProtectedConfirmationRequired
@@ -108,9 +110,33 @@ class CommandsMixin(ConsoleAppBase):
         self.run_worker(self._play_book(parse_play_args(args)), group="submit")
 
     async def _play_book(self, req: PlayRequest, confirmed: bool = False) -> None:
-        """Load (file:line errors, never a job), store its content, enqueue."""
+        """Ask the playbook's ``vars_prompt`` first (a modal; cancelled: no job), then load
+        (file:line errors, never a job), store its content, enqueue."""
+        if "answers" not in req.secrets:
+            from ftltui.tui.screens.prompt_vars import Answers, VarsPromptScreen, playbook_prompts
+
+            prompts = await asyncio.to_thread(
+                playbook_prompts, req.path, dict(req.options.get("extra_vars") or {}),
+                roles_path=list(getattr(self.services, "roles_path", ()) or ()),
+                collections_paths=list(getattr(self.services, "collections_paths", ()) or ()),
+                vault=getattr(self.services, "vault", None))
+            if prompts:
+                def answered(answers: Answers | None) -> None:
+                    if answers is not None:
+                        req.secrets.update(answers=answers.values, private=answers.private)
+                        self.run_worker(self._play_book(req, confirmed), group="submit")
+
+                self.push_screen(VarsPromptScreen(req.path, prompts), answered)
+                return
+        secret_kw = req.secret_kw()
+        if secret_kw and "become_password" not in inspect.signature(self.services.submit_playbook).parameters \
+                and not any(p.kind == p.VAR_KEYWORD
+                            for p in inspect.signature(self.services.submit_playbook).parameters.values()):
+            self.notify("prompt answers and become passwords are not sent to the owning console; "
+                        "run this playbook there", title=":play", severity="error", timeout=10)
+            return
         try:
-            job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed)
+            job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed, **secret_kw)
         except ProtectedConfirmationRequired as exc:
             self.confirm_protected(exc, lambda: self.run_worker(self._play_book(req, True), group="submit"))
             return

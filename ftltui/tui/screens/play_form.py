@@ -33,6 +33,19 @@ MAX_CANDIDATES = 40
 class PlayRequest:
     path: str
     options: dict[str, Any] = field(default_factory=dict)  # playbook_kind.options_doc fields
+    # the form's become password (-K) and the vars_prompt answers: job secrets, never in
+    # options (stored), a notification or a log; see enqueue_playbook's answers/private
+    secrets: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def secret_kw(self) -> dict[str, Any]:
+        """What ``submit_playbook`` takes besides the options (empty when nothing was asked)."""
+        kw: dict[str, Any] = {}
+        if self.secrets.get("become_password"):
+            kw["become_password"] = self.secrets["become_password"]
+        if self.secrets.get("answers") is not None:
+            kw["answers"] = dict(self.secrets["answers"])
+            kw["private"] = list(self.secrets.get("private") or [])
+        return kw
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +149,8 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
                     yield Switch(False, id=f"play-{key}")
                     yield Label(Text(label))
             yield Input(placeholder="become user (--become-user)", id="play-become-user")
+            yield Input(placeholder="become password (-K; empty: none or the inventory's)", password=True,
+                        id="play-become-pass")
             yield Static(Text(""), id="play-error")
             yield Static(Text("enter on a file picks it · enter in a field or ctrl+r runs · esc cancels"))
 
@@ -171,7 +186,11 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
         for key, flag in (("check", "-C"), ("diff", "-D"), ("become", "-b")):
             if self.query_one(f"#play-{key}", Switch).value:
                 words.append(flag)
-        return parse_play_args(words)
+        req = parse_play_args(words)
+        password = self.query_one("#play-become-pass", Input).value
+        if password:
+            req.secrets["become_password"] = password
+        return req
 
     def action_submit(self) -> None:
         try:
@@ -179,8 +198,10 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
         except CommandError as exc:
             self.query_one("#play-error", Static).update(Text(str(exc)))
             return
+        self.query_one("#play-become-pass", Input).value = ""
         self.dismiss(req)
 
     def action_cancel(self) -> None:
+        self.query_one("#play-become-pass", Input).value = ""
         self.dismiss(None)
 

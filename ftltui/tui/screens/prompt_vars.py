@@ -1,0 +1,127 @@
+"""``vars_prompt`` in the console: one modal that asks every prompt of a playbook before
+its job is queued (ansible-playbook asks them on the terminal at the play's start).
+
+Each prompt shows its text (plain text, never markup), a field (masked for ``private``,
+the default as a hint and used when the field is left empty) and, for ``confirm: true``,
+a second masked field that must match. ``enter``/ctrl+r answers, ``esc`` cancels (no job).
+The answers exist in the fields and in the returned dict only: nothing here logs,
+notifies or keeps them; private ones become job secrets (``enqueue_playbook(private=)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    text: str
+    private: bool = True
+    default: str | None = None
+    confirm: bool = False
+
+
+@dataclass
+class Answers:
+    values: dict[str, str]
+    private: list[str]
+
+
+def playbook_prompts(path: str, extra_vars: dict[str, Any], **load_options: Any) -> list[Prompt]:
+    """The ``vars_prompt`` entries of every play, in order, once per name; names given
+    with ``-e`` are not asked (as ansible-playbook). A playbook that does not load asks
+    nothing here: the submit reports its error with file:line."""
+    from ftltui.errors import FtlError
+    from ftltui.playbook.loader import load_playbook
+
+    try:
+        playbook = load_playbook(Path(path), **load_options)
+    except (FtlError, OSError):
+        return []
+    out: dict[str, Prompt] = {}
+    for play in playbook.plays:
+        for entry in play.vars_prompt:
+            name = str(entry.get("name"))
+            if name in extra_vars or name in out:
+                continue
+            default = entry.get("default")
+            out[name] = Prompt(name, str(entry.get("prompt", name)),
+                               entry.get("private", True) not in (False, "no", "false"),
+                               None if default is None else str(default),
+                               entry.get("confirm", False) in (True, "yes", "true"))
+    return list(out.values())
+
+
+class VarsPromptScreen(ModalScreen["Answers | None"]):
+    DEFAULT_CSS = """
+    VarsPromptScreen { align: center middle; }
+    VarsPromptScreen #prompts-box { width: 72; max-width: 100%; height: auto; max-height: 100%;
+        padding: 1 2; border: round $primary; background: $surface; }
+    VarsPromptScreen .prompt-text { margin-top: 1; }
+    VarsPromptScreen #prompts-error { color: $error; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompts.cancel"),
+                Binding("ctrl+r", "submit", "Answer", id="prompts.submit")]
+
+    def __init__(self, playbook: str, prompts: list[Prompt]) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.prompts = prompts
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="prompts-box", classes="dialog"):
+            yield Label(Text(f"{Path(self.playbook).name} asks (vars_prompt)"), classes="form-title")
+            for i, p in enumerate(self.prompts):
+                hint = f" [{p.default}]" if p.default is not None and not p.private else ""
+                yield Static(Text(p.text + hint), classes="prompt-text")
+                yield Input(password=p.private, id=f"prompt-{i}",
+                            placeholder="default if empty" if p.default is not None else "")
+                if p.confirm:
+                    yield Input(password=p.private, id=f"prompt-{i}-confirm", placeholder=f"confirm {p.text}")
+            yield Static(Text(""), id="prompts-error")
+            yield Static(Text("enter: next field, answer on the last · ctrl+r: answer · esc: cancel", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#prompts-box").can_focus = False
+        if self.prompts:
+            self.query_one("#prompt-0", Input).focus()
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        fields = list(self.query(Input))
+        index = fields.index(event.input)
+        if index + 1 < len(fields):
+            fields[index + 1].focus()
+        else:
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        values: dict[str, str] = {}
+        for i, p in enumerate(self.prompts):
+            value = self.query_one(f"#prompt-{i}", Input).value
+            if p.confirm and value != self.query_one(f"#prompt-{i}-confirm", Input).value:
+                self.query_one("#prompts-error", Static).update(Text(f"{p.text}: the values entered do not match"))
+                self.query_one(f"#prompt-{i}", Input).focus()
+                return
+            if value == "" and p.default is not None:
+                value = p.default
+            values[p.name] = value
+        for field in self.query(Input):
+            field.value = ""
+        self.dismiss(Answers(values, [p.name for p in self.prompts if p.private]))
+
+    def action_cancel(self) -> None:
+        for field in self.query(Input):
+            field.value = ""
+        self.dismiss(None)
