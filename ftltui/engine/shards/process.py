@@ -102,14 +102,14 @@ class _Worker:
             self._send(("run", request))
             assert self.proc is not None and self.proc.stdin is not None
             try:
-                await self.proc.stdin.drain()
-            except (ConnectionError, BrokenPipeError):
-                pass  # the reader sees the end and fails the run as lost
-            if self.dead:
-                self._lose(pending)
-            try:
+                try:
+                    await self.proc.stdin.drain()
+                except (ConnectionError, BrokenPipeError):
+                    pass  # the reader sees the end and fails the run as lost
+                if self.dead:
+                    self._lose(pending)
                 return await asyncio.shield(pending.done)
-            except asyncio.CancelledError:
+            except asyncio.CancelledError:  # the run's task was cancelled: stop it in the worker too
                 self.cancel(request.run_id, fail_fast=False)
                 try:
                     await asyncio.wait_for(asyncio.shield(pending.done), CANCEL_GRACE)
