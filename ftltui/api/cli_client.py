@@ -226,8 +226,16 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
             await asyncio.shield(_cancel(client, ref["id"]))
             raise
         job = (end.result or {}).get("job") or {}
+        from ftltui.drift.desired import desired_report, desired_text
+
+        # --check: the desired-state drift the job's summary carries, printed as play alone prints it
+        drift = desired_report((job.get("summary") or {}).get("desired")) if options.check else None
         if args.json:
-            output.recap(job=ref["id"], state=job.get("state"))
+            output.recap(job=ref["id"], state=job.get("state"),
+                         **({"desired_drift": drift.to_dict()} if drift is not None else {}))
+        elif drift is not None:  # on stderr: stdout stays ansible-playbook's text
+            sys.stdout.flush()
+            sys.stderr.write(desired_text(drift))
         if finished is not None:
             return int(finished.exit_code)
         code = (job.get("summary") or {}).get("exit_code")
