@@ -37,9 +37,11 @@ from ftltui.commands.options import (
     add_become_args,
     add_connection_args,
     add_extra_vars_arg,
+    add_workers_arg,
     parse_extra_vars,
     secrets_of,
     var_defaults_of,
+    workers_of,
 )
 from ftltui.commands.play_playbook import (
     add_playbook_args,
@@ -70,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="an Ansible playbook, or a workflow YAML file (see sample_inventory/workflows/)")
     p.add_argument("-C", "--check", action="store_true", help="check mode for every step: change nothing, show diffs")
     add_playbook_args(p)
+    add_workers_arg(p)
     add_extra_vars_arg(p)
     add_connection_args(p)
     add_become_args(p)
@@ -79,6 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_inventory_arg(p)
     add_state_arg(p)
     add_json_arg(p)
+    from ftltui.commands.guard_cli import add_confirm_arg
+
+    add_confirm_arg(p)
     p.set_defaults(func=handle, command_parser=p)
 
 
@@ -89,8 +95,15 @@ def handle(args: argparse.Namespace) -> int:
     if is_playbook(Path(args.workflow)):
         return handle_playbook(args)
     reject_playbook_options(args)
+    from ftltui.commands.guard_cli import check_workflow, quiet_inventory
 
+    check_workflow(args, args.workflow, quiet_inventory(args))  # read-only, protected groups: exit 5
     extra = parse_extra_vars(args.extra_vars, args)  # they override the workflow's vars, as in Ansible
+    from ftltui.api.cli_follow import workflow_via_owner
+
+    code = workflow_via_owner(args, extra)  # a live owner runs it as its job, printed the same
+    if code is not None:
+        return code
     return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))
 
 
@@ -112,7 +125,7 @@ async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
 
     executor = Executor(inv, placements=site_placements(inv, state_dir=getattr(args, "state_dir", None)),
                         var_defaults=var_defaults, secrets=secrets_of(var_defaults) + key_secrets,
-                        ssh_options=key_options)
+                        ssh_options=key_options, workers=workers_of(args))
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
     printer = _Printer(bool(getattr(args, "json", False)), store.redactor)

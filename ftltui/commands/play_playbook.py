@@ -33,6 +33,7 @@ from ftltui.commands.options import (
     parse_extra_vars,
     secrets_of,
     var_defaults_of,
+    workers_of,
 )
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
@@ -128,6 +129,11 @@ def _handle_playbook(args: argparse.Namespace) -> int:
         sys.stdout.write(f"Using {cfg.config_file} as config file\n" if cfg.config_file
                          else "No config file found; using defaults\n")
     options = play_options_of(args)
+    from ftltui.commands.guard_cli import check_playbook, quiet_inventory
+
+    search = _search_paths(args)  # read-only inventory, protected groups: exit 5 before anything runs
+    check_playbook(args, str(path), options.limit, quiet_inventory(args),
+                   [str(p) for p in search["roles_path"]], [str(p) for p in search["collections_paths"]])
     code = _via_owner(args, path, options)  # a live owner runs it as its job, printed the same
     if code is not None:
         return code
@@ -199,7 +205,7 @@ async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
     executor = Executor(inventory, placements=placements, forks=options.forks,
                         secrets=secrets_of(var_defaults) + key_secrets,
                         ssh_options=key_options, base_dir=str(path.resolve().parent), var_defaults=var_defaults,
-                        verbosity=options.verbosity)
+                        verbosity=options.verbosity, workers=workers_of(args))
     store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
     queue = JobQueue(store, executor=executor)
     register_builtin(queue)
@@ -223,8 +229,14 @@ async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
         await queue.stop()
         await executor.close()
         store.close()
+    from ftltui.drift.desired import desired_report, desired_text
+
+    drift = desired_report((job.summary or {}).get("desired")) if options.check else None  # as workflows
     if args.json:
-        output.recap(job=job.id, state=job.state)
+        output.recap(job=job.id, state=job.state, **({"desired_drift": drift.to_dict()} if drift is not None else {}))
+    elif drift is not None:  # on stderr: stdout stays ansible-playbook's text
+        sys.stdout.flush()
+        sys.stderr.write(desired_text(drift))
     return relay.exit_code(job)
 
 

@@ -36,10 +36,12 @@ from ftltui.commands.options import (
     add_become_args,
     add_connection_args,
     add_extra_vars_arg,
+    add_workers_arg,
     forks_of,
     parse_extra_vars,
     secrets_of,
     var_defaults_of,
+    workers_of,
 )
 from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
@@ -86,6 +88,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_inventory_arg(p)
     add_state_arg(p)
     add_json_arg(p)
+    from ftltui.commands.guard_cli import add_confirm_arg
+
+    add_confirm_arg(p)
     p.set_defaults(func=handle, command_parser=p)
 
 
@@ -94,6 +99,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-D", "--diff", action="store_true", help="show the diff of what changed (or would change)")
     p.add_argument("-f", "--forks", type=positive_int, default=None, metavar="N",
                    help="hosts run at once (default: ansible.cfg's forks if set, else 50)")
+    add_workers_arg(p)
     p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
                    help="per-host time limit for the whole module run (-T is the connection timeout)")
     p.add_argument("-o", "--one-line", action="store_true", help="one line per host (Ansible's -o)")
@@ -219,6 +225,9 @@ def handle(args: argparse.Namespace) -> int:
     extra_vars = parse_extra_vars(args.extra_vars, args)
     inventory = load_inventory_of(args)
     hosts = select_hosts(inventory, args.pattern, args.limit)
+    from ftltui.commands.guard_cli import check_run
+
+    check_run(args, inventory, [h.name for h in hosts])  # read-only inventory, protected groups: exit 5
     printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
     code = run_via_owner(args, module, module_args, printer)  # a live owner runs it as its job
     if code is not None:
@@ -237,6 +246,7 @@ def handle(args: argparse.Namespace) -> int:
         ansible_modules=args.ansible_module,
         verbosity=args.verbose,
         placements=site_placements(inventory, state_dir=getattr(args, "state_dir", None), forks=forks_of(args)),
+        workers=workers_of(args),
     )
     if args.verbose >= 2:
         redact_logs(executor.redactor_for(executor.resolve(hosts)))

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.feed import TRANSITIONS, ViewFeed
+from ftltui.console.guard import Guard, Policy, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
 from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
@@ -55,8 +56,10 @@ class ConsoleSession(JobActions):
     def __init__(self, state_dir: Path | None = None, *, inventory: Inventory | None = None,
                  clock: Callable[[], float] = time.time, forks: int = 50, concurrency: int = 8,
                  var_defaults: dict[str, Any] | None = None, ssh_options: dict[str, Any] | None = None,
-                 vault: VaultKeyring | None = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = ()) -> None:
+                 vault: VaultKeyring | None = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
+                 guard: Guard | None = None) -> None:
         self.inventory = inventory
+        self.guard = guard or Guard()  # read-only and protected groups (ftltui.console.guard)
         self.state_dir = Path(state_dir) if state_dir is not None else Path(tempfile.mkdtemp(prefix="ftl-tui-"))
         self.clock = clock
         self.forks = forks
@@ -101,7 +104,7 @@ class ConsoleSession(JobActions):
         queue.bus.subscribe(self.on_domain_event)
         self.queue = queue
         self._drift = DriftDesk(self.state_dir, store, self.resolve, self.clock)
-        await queue.start()
+        await queue.start(dispatch=not self.guard.readonly)  # read-only: queued jobs wait for a writer
         for job in queue.list():
             self.jobs[job.id] = queue.get(job.id) or job  # the live record of an active job
         self._ready.set()
@@ -164,7 +167,7 @@ class ConsoleSession(JobActions):
                                          inventory_of=lambda: self.inventory)
             self._executor = Executor(self.inventory, placements=placements, forks=self.forks,
                                       var_defaults=self.var_defaults,
-                                      ssh_options=self.ssh_options)
+                                      ssh_options=self.ssh_options, workers=_workers_setting())
         return self._executor
 
     def set_inventory(self, inventory: Inventory) -> up.InventoryReloaded:
@@ -201,6 +204,19 @@ class ConsoleSession(JobActions):
         stats = self._executor.connection_stats()
         return ConnectionCount(stats.connections, stats.tunnels)
 
+    @property
+    def policy(self) -> Policy:
+        """Read-only and protected groups as they apply now (the inventory may add to the face's)."""
+        return self.guard.policy(self.inventory)
+
+    @property
+    def readonly(self) -> bool:
+        return self.policy.readonly
+
+    def check_write(self, action: str) -> None:
+        """Raise :class:`~ftltui.console.guard.ReadOnlyRefusal` when nothing may change now."""
+        self.guard.check_write(action, self.inventory)
+
     def running(self) -> int:
         return sum(1 for j in self.jobs.values() if j.state in ACTIVE)
 
@@ -217,27 +233,44 @@ class ConsoleSession(JobActions):
 
     async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
                          *, check: bool = False, parent: int | None = None,
-                         become: dict[str, Any] | None = None) -> Job:
-        """Queue an ad hoc module run; bad module/args raise before a job exists."""
+                         become: dict[str, Any] | None = None, confirmed: bool = False) -> Job:
+        """Queue an ad hoc module run; bad module/args raise before a job exists; a run on
+        protected hosts raises ``ProtectedConfirmationRequired`` unless ``confirmed``."""
+        self.check_write("run")
         precheck_args(self.executor.module_spec(module), dict(args or {}))
         pattern = target if isinstance(target, str) else ",".join(target)
-        if not self.resolve(target):
+        hosts = self.resolve(target)
+        if not hosts:
             raise FtlError(f"no hosts matched {pattern!r}")
+        self.guard.check_run("run", self.inventory, [h.name for h in hosts], confirmed=confirmed)
         queue = await self._queue()
         return self._known(await enqueue_run(queue, pattern, module, dict(args or {}), check=check, parent=parent,
                                              become=become))
 
-    async def submit_workflow(self, path: str, *, check: bool = False) -> Job:
+    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
         """Queue a workflow file; it is validated first (a bad file never becomes a job)."""
+        self.check_write("workflow")
+        if self.policy.protected_groups and not confirmed:
+            hosts = await asyncio.to_thread(workflow_hosts, path, self.inventory)
+            self.guard.check_run("workflow", self.inventory, hosts)
         return self._known(await enqueue_workflow(await self._queue(), path, check=check))
 
-    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None) -> Job:
-        """Load the playbook (file:line errors, never a job), store its content, enqueue."""
+    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
+                              confirmed: bool = False, **secret_kw: Any) -> Job:
+        """Load the playbook (file:line errors, never a job), store its content, enqueue.
+        ``secret_kw``: the play form's ``answers``/``private``/``become_password`` (job secrets)."""
+        self.check_write("play")
+        if self.policy.protected_groups and not confirmed:
+            hosts = await asyncio.to_thread(playbook_hosts, path, (options or {}).get("limit"), self.inventory,
+                                            self.roles_path, self.collections_paths, self.vault)
+            self.guard.check_run("play", self.inventory, hosts)
         queue = await self._queue()
         return self._known(await enqueue_playbook(queue, path, options=options, roles_path=self.roles_path,
-                                                  collections_paths=self.collections_paths, vault=self.vault))
+                                                  collections_paths=self.collections_paths, vault=self.vault,
+                                                  **secret_kw))
 
     async def submit_drift_scan(self, pattern: str) -> Job:
+        self.check_write("drift scan")
         hosts = self.resolve(pattern)
         if not hosts:
             raise FtlError(f"no hosts matched {pattern!r}")
@@ -288,13 +321,27 @@ class ConsoleSession(JobActions):
         return await self.drift.report_async(pattern)
 
     def drift_pin(self, pattern: str) -> BaselinePinned:
+        self.check_write("drift baseline")
         pinned = self.drift.pin(pattern)
         if pinned.hosts:
             self.publish(up.DriftChanged(f"baseline pinned on {pattern}"))
         return pinned
 
     def drift_accept(self, pattern: str, reason: str = "accepted in the console") -> DriftAccepted:
+        self.check_write("drift accept")
         accepted = self.drift.accept(pattern, reason)
         if accepted.changes:
             self.publish(up.DriftChanged(f"drift accepted on {pattern}"))
         return accepted
+
+
+def _workers_setting() -> int | None:
+    """``FTL_TUI_WORKERS``, else ansible.cfg's ``[ftl_tui] workers`` (issue 17: N worker processes
+    share the hosts), else auto; a bad value runs auto rather than stopping the console
+    (``ftl-tui run`` reports it)."""
+    from ftltui.engine.shards.auto import configured_workers
+
+    try:
+        return configured_workers()
+    except ValueError:
+        return None
