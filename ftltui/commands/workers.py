@@ -16,6 +16,7 @@ from ftltui.commands.site_options import add_broker_args, broker_of, site_settin
 EXAMPLES = examples(
     "ftl-tui workers                       # broker from $FTL_TUI_BROKER or ansible.cfg [ftl_sites]",
     "ftl-tui workers --json --broker-file /etc/ftl-tui/broker.url",
+    "ftl-tui workers --broker-file /etc/ftl-tui/broker.url          # a table: site, host, heartbeat age, shards",
 )
 
 

@@ -141,7 +141,7 @@ def _commands():
 
 def test_every_command_is_listed():
     assert _commands() == sorted(["run", "inventory", "modules", "play", "jobs", "drift", "config", "completion",
-                                  "schedule", "daemon"])
+                                  "schedule", "daemon", "serve", "worker", "workers"])
 
 
 @pytest.mark.parametrize("command", [None, *_commands()])
