@@ -47,7 +47,7 @@ from ftltui.commands.common import (
 
 if TYPE_CHECKING:
     from ftltui.inventory import Inventory
-    from ftltui.web.server import ConsoleWebServer
+    from ftltui.tui.web.server import ConsoleWebServer
 
 EXAMPLES = examples(
     "ftl-tui serve -i inventory.yml                   # http://127.0.0.1:8000/?token=... printed at start",
@@ -88,8 +88,8 @@ def handle(args: argparse.Namespace) -> int:
     if not web_extra_installed():
         error(f"ftl-tui serve needs textual-serve, which is not installed: {INSTALL_HINT}")
         return EXIT_USAGE
-    from ftltui.web.guard import AccessGuard, TokenError, host_with_port, is_loopback, new_token, read_token_file
-    from ftltui.web.server import ConsoleWebServer
+    from ftltui.tui.web.guard import AccessGuard, TokenError, host_with_port, is_loopback, new_token, read_token_file
+    from ftltui.tui.web.server import ConsoleWebServer
 
     args.readonly = args.readonly or bool(getattr(args, "global_readonly", False))  # ftl-tui --readonly serve
     if not is_loopback(args.host) and not args.public:
@@ -127,10 +127,10 @@ def handle(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace, server: ConsoleWebServer, sock: socket.socket,
                  inventory: Inventory, where: str) -> int:
-    """Own the state dir if nobody does (:mod:`ftltui.web.owner`), then serve until a signal."""
+    """Own the state dir if nobody does (:mod:`ftltui.tui.web.owner`), then serve until a signal."""
     from ftltui.api.operations import inventory_key
     from ftltui.commands.common import config_of, inventory_sources, keyring_of
-    from ftltui.web.owner import owning
+    from ftltui.tui.web.owner import owning
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,4 +1,4 @@
-"""Nothing under ftltui/ except ftltui/tui/ imports textual (an AST scan, not grep)."""
+"""Nothing under ftltui/ except ftltui/tui/ imports textual, textual-serve or rich (an AST scan, not grep)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_only_tui_imports_textual() -> None:
     offenders = [str(p.relative_to(PKG)) for p in PKG.rglob("*.py")
-                 if "tui" not in p.relative_to(PKG).parts[:1] and {"textual", "rich"} & _imports(p)]
+                 if "tui" not in p.relative_to(PKG).parts[:1] and {"textual", "textual_serve", "rich"} & _imports(p)]
     assert offenders == []
 
 

@@ -1,4 +1,4 @@
-"""The guard in front of textual-serve (ftltui/web/guard.py), and serve's option checks.
+"""The guard in front of textual-serve (ftltui/tui/web/guard.py), and serve's option checks.
 
 The guard is tested on a real aiohttp server (loopback, aiohttp's test server) whose
 handlers count their calls: a refused request must never reach them, as a refused
@@ -21,7 +21,7 @@ from aiohttp import web  # noqa: E402
 from aiohttp import ClientResponse, ClientSession, CookieJar  # noqa: E402
 
 from ftltui.cli import main  # noqa: E402
-from ftltui.web.guard import AccessGuard, TokenError, is_loopback, read_token_file  # noqa: E402
+from ftltui.tui.web.guard import AccessGuard, TokenError, is_loopback, read_token_file  # noqa: E402
 
 TOKEN = "t" * 20 + "-the-serve-token"
 

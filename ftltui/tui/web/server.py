@@ -3,7 +3,7 @@
 :class:`ConsoleWebServer` changes four things of :class:`textual_serve.server.Server`,
 each small:
 
-- the :class:`~ftltui.web.guard.AccessGuard` middleware is added to its aiohttp app, so
+- the :class:`~ftltui.tui.web.guard.AccessGuard` middleware is added to its aiohttp app, so
   it runs before textual-serve's page, websocket, static and download handlers;
 - the page is ftl-tui's copy of textual-serve's template (``templates/app_index.html``)
   without the third-party web-font link, and its websocket and static URLs are built
@@ -31,7 +31,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from ftltui.web.guard import AccessGuard, browser_scheme
+from ftltui.tui.web.guard import AccessGuard, browser_scheme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SHUTDOWN_SECONDS = 5.0  # how long open tabs get to end their consoles when serve stops

@@ -2,8 +2,8 @@
 
 textual-serve (an optional extra: ``pip install 'ftl-tui[web]'``) starts one console
 process per browser tab and relays its screen over a websocket; it has no notion of who
-is asking. :mod:`ftltui.web.guard` is the door in front of it (token, Host and Origin
+is asking. :mod:`ftltui.tui.web.guard` is the door in front of it (token, Host and Origin
 checks, before any handler runs, so a refused request never starts a process) and
-:mod:`ftltui.web.server` is the served site. Nothing here is imported unless ``serve``
+:mod:`ftltui.tui.web.server` is the served site. Nothing here is imported unless ``serve``
 runs, so the rest of ftl-tui works without aiohttp installed.
 """
