@@ -97,8 +97,8 @@ def handle(args: argparse.Namespace) -> int:
     reject_playbook_options(args)
     from ftltui.commands.guard_cli import check_workflow, quiet_inventory
 
-    check_workflow(args, args.workflow, quiet_inventory(args))  # read-only, protected groups: exit 5
     extra = parse_extra_vars(args.extra_vars, args)  # they override the workflow's vars, as in Ansible
+    check_workflow(args, args.workflow, quiet_inventory(args))  # read-only, protected groups: exit 5
     from ftltui.api.cli_follow import workflow_via_owner
 
     code = workflow_via_owner(args, extra)  # a live owner runs it as its job, printed the same

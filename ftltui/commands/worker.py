@@ -21,7 +21,7 @@ from ftltui.commands.site_options import add_broker_args, broker_of, key_path_of
 
 EXAMPLES = examples(
     "ftl-tui worker --init-key --key-file /etc/ftl-tui/sites.key     # once; copy it (0600) to the owner",
-    "FTL_TUI_BROKER=redis+socket://:PW@/run/redis/redis.sock ftl-tui worker --site east",
+    "ftl-tui worker --site east --concurrency 4     # broker from $FTL_TUI_BROKER (redis+socket://:PW@/run/redis/redis.sock)",
     "ftl-tui worker --site east --broker-file /etc/ftl-tui/broker.url --key-file /etc/ftl-tui/sites.key",
 )
 
