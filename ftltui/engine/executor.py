@@ -190,8 +190,7 @@ class Executor:
         if workers != 1:
             from ftltui.engine.shards import ProcessShards, ShardConfig
 
-            config = ShardConfig(forks=self.forks, secret_vars=self._secret_vars, ssh_options=self._ssh_options,
-                                 base_dir=base_dir)
+            config = ShardConfig.of(self.forks, self._secret_vars, self._ssh_options, base_dir)
             self.shards = ProcessShards(self, workers, config)
             self.placements.append(self.shards)
 

@@ -251,3 +251,24 @@ async def test_a_run_job_whose_worker_is_lost_holds_those_hosts_and_reruns_none(
         kinds = [a["error_kind"] for a in entry["attempts"]]
         assert kinds == (["lost"] if h in lost else [None]), (h, entry)
     assert all((marks / f"l{i}").read_text() == "x\n" for i in range(1, 5))
+
+
+async def test_a_faces_key_prompt_stays_in_the_controller(local_inventory):
+    """The console and --ask-key-pass put a prompt (a callable bound to the face) in the SSH
+    options: it cannot cross the pipe, and used to fail every host with 'cannot pickle'. The
+    workers run without it; the controller keeps it."""
+    import threading
+
+    lock = threading.Lock()  # like the console's prompt, which holds its app: not picklable
+
+    def ask(key_path: str) -> str:
+        with lock:
+            return ""
+
+    ex = Executor(load_inventory(local_inventory(4)), workers=2, forks=10, ssh_options={"key_passphrase": ask})
+    try:
+        res = await ex.run("all", "ping", {})
+        assert res.counts["ok"] == len(res.results) > 0, {h: r.result for h, r in res.results.items()}
+        assert len(ex.shards.pids()) == 2
+    finally:
+        await ex.close()

@@ -15,3 +15,13 @@ class ShardConfig:
     secret_vars: frozenset[str] = frozenset()
     ssh_options: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
+
+    @classmethod
+    def of(cls, forks: int, secret_vars: frozenset[str], ssh_options: dict[str, Any],
+           base_dir: str | None) -> ShardConfig:
+        """The settings a worker process can hold. A face's prompt (``key_passphrase``: the
+        console's dialog, ``--ask-key-pass``) lives in the controller and cannot cross the
+        pipe: workers go without it, and a key that needs a passphrase the agent does not
+        hold fails its host there with ``engine.ssh.keys``' explanation (``ssh-add``)."""
+        portable = {k: v for k, v in ssh_options.items() if not callable(v)}
+        return cls(forks, secret_vars, portable, base_dir)
