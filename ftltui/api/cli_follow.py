@@ -129,7 +129,8 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
     async def again(client: ApiClient) -> int | None:
         doc = await _show_doc(client, args.id)
         resume = args.jobs_cmd == "retry"
-        problem = refusal({**doc, "state": doc["stored_state"]}, args.id, resume)
+        log = Path(doc["log"]) if doc.get("log") else None  # the client is on the owner's machine
+        problem = refusal({**doc, "state": doc["stored_state"]}, args.id, resume, log)
         if problem is not None:
             error(problem)
             return EXIT_BAD_INPUT

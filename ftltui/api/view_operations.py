@@ -104,7 +104,7 @@ class ViewOperations:
         except StateError as exc:
             raise ProtocolError(E_NOT_FOUND, str(exc)) from None
         doc["state"] = doc["stored_state"]
-        problem = refusal(doc, job_id, resume)
+        problem = refusal(doc, job_id, resume, self.store.log_path(job_id))
         if problem is not None:
             raise FtlError(problem)
         job = await enqueue_again(self.queue, doc, job_id, resume, self.store.log_path(job_id))

@@ -234,11 +234,11 @@ def _retry(args: argparse.Namespace) -> int:
 
     ro = _ro(args)
     doc = _job_doc(ro, args.id)
-    problem = refusal(doc, args.id, args.jobs_cmd == "retry")
+    log_path = ro.log_path(args.id)
+    problem = refusal(doc, args.id, args.jobs_cmd == "retry", log_path)
     if problem is not None:
         error(problem)
         return EXIT_BAD_INPUT
-    log_path = ro.log_path(args.id)
 
     async def enqueue(q: Any) -> Any:
         return await enqueue_again(q, doc, args.id, args.jobs_cmd == "retry", log_path)

@@ -8,13 +8,13 @@ the console has always used, so every face reports the same outcome.
 from __future__ import annotations
 
 from ftltui.console.results import JobActionResult
+from ftltui.jobs.again import failed_run_hosts
 from ftltui.jobs.model import TERMINAL, Job
 from ftltui.jobs.playbook_kind import rerun_from_failure
 from ftltui.jobs.queue import JobQueue
 
 RUN_KIND, WORKFLOW_KIND, PLAYBOOK_KIND = "run", "workflow", "playbook"
 REQUEUABLE = frozenset({"dead", "failed", "cancelled", "upstream_failed"})
-GOOD_HOST = frozenset({"ok", "changed", "skipped"})
 ACTIONS = ("cancel", "retry", "rerun", "requeue", "purge")
 
 
@@ -96,9 +96,8 @@ class JobActions:
             if not job.steps:
                 return await self.retry(job_id)
             new = await self.queue.requeue(job_id, spec=dict(job.spec, resume=dict(job.steps)))
-        elif job.kind == RUN_KIND:
-            results = self.host_results(job)
-            hosts = [h for h in job.hosts if results.get(h) not in GOOD_HOST]
+        elif job.kind == RUN_KIND:  # the durable per-host ledger, as `jobs retry` reads it (not the view's)
+            hosts = failed_run_hosts({"per_host": job.per_host}, self.queue.store.log_path(job.id))
             if not hosts:
                 return None
             new = await self.queue.requeue(job_id, spec=dict(job.spec, pattern=",".join(hosts)))

@@ -19,8 +19,10 @@ from ftltui.jobs.model import Job
 RETRIABLE = frozenset({"failed", "dead", "cancelled", "succeeded", "upstream_failed"})
 
 
-def refusal(doc: dict[str, Any], job_id: int, resume: bool) -> str | None:
-    """Why the job cannot be queued again (the message the command prints), else ``None``."""
+def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | None = None) -> str | None:
+    """Why the job cannot be queued again (the message the command prints), else ``None``.
+    ``log_path``: the job's output log, where a run job's host results are when its
+    document has no per-host ledger (jobs of older versions)."""
     if doc["state"] not in RETRIABLE:
         return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
     if doc["kind"] == "playbook" and resume:
@@ -29,6 +31,9 @@ def refusal(doc: dict[str, Any], job_id: int, resume: bool) -> str | None:
         if not failed_hosts(doc):  # never run a playbook again on hosts that finished it
             return (f"job {job_id}: every host finished the playbook; nothing to re-run "
                     f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
+    if doc["kind"] == "run" and resume and log_path is not None and not failed_run_hosts(doc, log_path):
+        return (f"job {job_id}: every host finished the run; nothing to re-run "
+                f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
     return None
 
 
@@ -70,8 +75,11 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
         return new
     if doc["kind"] == "run":
         pattern = spec["pattern"]
-        if resume:  # only the hosts that did not succeed
-            pattern = ",".join(failed_run_hosts(doc, log_path)) or pattern
+        if resume:  # only the hosts that did not succeed; never again on a host that finished well
+            failed = failed_run_hosts(doc, log_path)
+            if not failed:
+                raise FtlError(refusal(doc, job_id, resume, log_path) or f"job {job_id}: nothing to re-run")
+            pattern = ",".join(failed)
         return await enqueue_run(queue, pattern, spec["module"], spec.get("args") or {},
                                  check=spec.get("check", False), parent=job_id)
     job: Job = await queue.enqueue(doc["kind"], spec, parent=job_id, title=doc.get("title", ""))

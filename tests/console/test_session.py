@@ -175,3 +175,22 @@ def test_a_second_session_on_a_held_state_dir_works_privately(tmp_path: Path) ->
     warning, state_dir = asyncio.run(scenario())
     assert warning is not None and "temporary state dir" in warning
     assert state_dir != tmp_path / "state"
+
+
+def test_an_owners_rerun_for_a_client_goes_to_the_failed_host_only(inventory_file: Path, tmp_path: Path) -> None:
+    """The owner's job actions for attached consoles (``jobs.action``) read the job's durable
+    per-host ledger: a rerun of a run with one failed host targets that host only (it used to
+    read a summary key no job writes, and re-ran every host)."""
+    from ftltui.api.view_operations import OwnerJobActions
+
+    async def scenario() -> str:
+        async with ConsoleSession(tmp_path / "state", inventory=load_inventory([str(inventory_file)])) as session:
+            job = await session.submit_run("all", "command", dict(ARGS))
+            await _settled(session, job.id)
+            assert session.queue is not None
+            rerun = await OwnerJobActions(session.queue).job_action("rerun", job.id)
+            assert rerun.done and rerun.new_job is not None, rerun.message
+            await _settled(session, rerun.new_job.id)
+            return str(session.queue.get(rerun.new_job.id).spec["pattern"])  # type: ignore[union-attr]
+
+    assert asyncio.run(scenario()) == "failer"

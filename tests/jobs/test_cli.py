@@ -91,3 +91,30 @@ def test_cancel_queued_job_without_owner_runs_nothing(tmp_path: Path) -> None:
     assert r.returncode == 0 and "job 1: cancelled" in r.stdout
     states = {j["id"]: j["state"] for j in json.loads(ftl("jobs", "list", "--json", state=tmp_path / "st").stdout)}
     assert states == {1: "cancelled", 2: "queued"}
+
+
+
+def test_retry_of_a_run_where_every_host_finished_reruns_nothing(tmp_path: Path) -> None:
+    """`jobs retry` re-runs from failure: with no failed host there is nothing to re-run (it
+    used to fall back to the whole pattern and run the module again on every host)."""
+    import asyncio
+
+    from ftltui.console import ConsoleSession
+    from ftltui.inventory import load_inventory
+
+    state = tmp_path / "st"
+    marker = tmp_path / "ran"
+
+    async def one_run() -> int:
+        async with ConsoleSession(state, inventory=load_inventory([str(SAMPLE_INVENTORY)])) as session:
+            job = await session.submit_run("localhost", "shell", {"_raw_params": f"echo x >> {marker}"})
+            assert session.queue is not None
+            done = await session.queue.wait(job.id)
+            assert done.state == "succeeded", done.state
+            return job.id
+
+    job_id = asyncio.run(one_run())
+    retry = ftl("jobs", "retry", str(job_id), state=state)
+    assert retry.returncode == 4 and "nothing to re-run" in retry.stderr, retry.stderr + retry.stdout
+    assert marker.read_text() == "x\n"
+    assert len(json.loads(ftl("jobs", "list", "--json", state=state).stdout)) == 1
