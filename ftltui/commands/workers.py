@@ -52,9 +52,11 @@ def handle(args: argparse.Namespace) -> int:
 def format_table(workers: list) -> str:
     if not workers:
         return "no workers alive on this broker\n"
+    from ftltui.engine.sanitize import safe_text
+
     rows = [("SITE", "HOSTNAME", "PID", "HEARTBEAT", "SHARDS")]
-    for w in workers:
-        rows.append((w.site, w.hostname, str(w.pid), f"{w.heartbeat_age:.0f}s ago",
-                     ", ".join(w.shards) if w.shards else "-"))
+    for w in workers:  # heartbeats are plain JSON anyone with the broker's password can write: text only
+        rows.append((safe_text(str(w.site)), safe_text(str(w.hostname)), str(w.pid), f"{w.heartbeat_age:.0f}s ago",
+                     safe_text(", ".join(map(str, w.shards))) if w.shards else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:4])) + "  " + r[4] + "\n" for r in rows)

@@ -38,6 +38,7 @@ from ftltui.sites.wire import KEEP_SECONDS, TASK_NAME, Keys, ShardHost, ShardTas
 
 log = logging.getLogger("ftltui.sites.dispatch")
 MAX_DELIVERIES = 3
+CLOSED_BY_OWNER = "owner-closed"  # the lease value of a shard the owner gave up on (see _close)
 CANCEL_GRACE = 10.0  # seconds a worker has to report its cancelled hosts
 LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
 
@@ -230,6 +231,8 @@ class SiteDispatcher:
                     pass  # the loop above meets the broker error again and handles it
             for shard in shards.values():
                 if not shard.done and not shard.claimed and now - shard.sent_at > self.pickup_timeout:
+                    if not await _close(redis, shard.task.shard):
+                        continue  # a worker claimed it just now: its events are on the way
                     site = shard.task.site
                     self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish,
                                     f"site {site}: no worker took the shard within {self.pickup_timeout:g} s "
@@ -308,6 +311,8 @@ class SiteDispatcher:
                 f"{h.name} {shard.finished.get(h.name) or ('running' if h.name in shard.started else 'not started')}"
                 for h in task.hosts)
             if task.delivery >= MAX_DELIVERIES:
+                if not await _close(redis, task.shard):
+                    continue  # a delivery was claimed after all
                 self._fail_open(shard, "failed", "lost", task.run_id, finish,
                                 f"site {task.site}: worker {shard.worker} lost mid-shard, "
                                 f"{task.delivery} deliveries tried")
@@ -337,6 +342,17 @@ class SiteDispatcher:
             finish(run_id, res)
         shard.open.clear()
         shard.done = True
+
+
+async def _close(redis: Any, shard: str) -> bool:
+    """Take the shard's lease for good before giving up on it, so the Celery message still
+    in the queue (or a later redelivery) finds it held and is dropped: a host the owner has
+    already reported (and a retry may run) never runs from this shard later. False when a
+    worker holds the lease (it claimed the shard just now)."""
+    if not await redis.set(Keys.lease(shard), CLOSED_BY_OWNER, nx=True, ex=KEEP_SECONDS):
+        return False
+    await redis.set(Keys.cancel(shard), "cancel", ex=KEEP_SECONDS)
+    return True
 
 
 def _redis_error() -> type[BaseException]:

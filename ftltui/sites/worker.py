@@ -90,13 +90,16 @@ class SiteWorker:
                "shards": [{"shard": s, "hosts": len(h)} for s, h in running.items()]}
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(self._worker_key, json.dumps(doc), ex=HEARTBEAT_TTL)
-        for shard in running:
-            pipe.pexpire(Keys.lease(shard), int(LEASE_SECONDS * 1000))
+        for shard in running:  # renew only a lease that is still ours (never another worker's)
+            pipe.eval(_RENEW_IF_OURS, 1, Keys.lease(shard), self.name, int(LEASE_SECONDS * 1000))
             pipe.get(Keys.cancel(shard))
         replies = pipe.execute()
-        for shard, mode in zip(running, replies[2::2]):
+        for shard, renewed, mode in zip(running, replies[1::2], replies[2::2]):
             if mode:
                 self._cancel(shard, fail_fast=_text(mode) == "fail_fast")
+            elif not renewed:  # it lapsed (a stalled heartbeat): the owner may deliver it again; stop here
+                log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)", shard)
+                self._cancel(shard, fail_fast=False)
 
     def _cancel(self, shard: str, *, fail_fast: bool) -> None:
         """The owner asked to stop ``shard``: cancel its runs in their own loop (hosts end cancelled)."""
@@ -269,6 +272,11 @@ class SiteWorker:
             self.redis.incr(REFUSED_KEY)
         except self._errors:
             pass
+
+
+# KEYS[1] the lease, ARGV[1] this worker, ARGV[2] the lease in ms: 1 when renewed
+_RENEW_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                  "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
 
 
 def _text(value: bytes | str) -> str:

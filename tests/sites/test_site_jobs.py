@@ -184,6 +184,31 @@ async def test_a_task_that_does_not_authenticate_is_refused(tmp_path: Path, redi
     assert "refused a task: it does not authenticate with this key" in workers.log_text()
 
 
+
+async def test_a_shard_the_owner_gave_up_on_never_runs_later(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                             workers: Any) -> None:
+    """No worker of site 'late' is up: the owner reports the host unreachable after its pickup
+    timeout (a retry may run it). The task is still in the queue; a worker started afterwards
+    meets it and must drop it: the owner closed the shard before reporting."""
+    marker = tmp_path / "ran"
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: late}\n  hosts: {z1: {}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), Sealer(load_key(key_file)), pickup_timeout=1)
+    ex = Executor(load_inventory([str(inv)]), placements=[SitePlacement(SiteSettings(), dispatcher)])
+    try:
+        res = await ex.run("z1", "shell", {"cmd": f"echo x >> {marker}"})
+    finally:
+        await ex.close()
+    assert res.results["z1"].status == "unreachable", res.results["z1"].result
+    workers.start("late")
+    for _ in range(200):  # the new worker takes the queued task at once (later on a loaded machine)
+        if "shard" in workers.log_text() and "dropped" in workers.log_text():
+            break
+        await asyncio.sleep(0.05)
+    assert "dropped" in workers.log_text()
+    assert not marker.exists()
+
+
 async def test_a_worker_killed_mid_shard_is_redelivered_and_no_host_runs_twice(tmp_path: Path, redis_server: Any,
                                                                              key_file: Path, workers: Any) -> None:
     """``kill -9`` of the worker while the shard runs a non-idempotent append: the owner sees

@@ -128,3 +128,16 @@ async def test_unusable_sites_fail_their_hosts_never_run_them_here(tmp_path: Pat
     plain = load_inventory([str(tmp_path / "p.yml")]) if (tmp_path / "p.yml").write_text(
         "all:\n  hosts:\n    x: {}\n") else None
     assert site_placements(plain) == []  # no host has a site: nothing, and no broker needed
+
+
+def test_workers_table_shows_heartbeat_text_without_escapes() -> None:
+    """Heartbeats are unsealed JSON on the broker: a forged one cannot drive the terminal."""
+    from types import SimpleNamespace
+
+    from ftltui.commands.workers import format_table
+
+    forged = SimpleNamespace(site="e\x1b]0;pwned\x07ast", hostname="h\x1b[31mx", pid=1, heartbeat_age=1.0,
+                             shards=["s\x1b[2J"])
+    table = format_table([forged])
+    assert "\x1b" not in table and "\x07" not in table
+    assert table.splitlines()[1].split()[:2] == ["east", "hx"]
