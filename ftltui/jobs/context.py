@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ftltui.engine.events import HostFinished, OutputLine
+from ftltui.engine.events import HostFinished
 from ftltui.engine.redact import Redactor
 from ftltui.errors import StateError
 from ftltui.jobs.events import JobOutput, JobProgress, QueueError
@@ -148,16 +148,18 @@ class JobContext:
         self.queue.emit(JobOutput(self.job.id, event=event, step=step))
 
     def _redacted(self, event: Any) -> Any:
-        """The engine redacts what it knows; job-level secrets (workflow ``secrets:``
-        vars) are known only here, so output lines and results pass through again."""
+        """The engine redacts what it knows; job-level secrets (workflow ``secrets:`` vars, a
+        playbook's private prompt answers) are known only here, so every event passes through
+        again: engine events and the playbook runner's alike (a task that prints a private
+        answer reaches the log, the console and API clients masked)."""
         red = self.queue.store.redactor
-        if not red.secrets:
+        if not red.secrets or not dataclasses.is_dataclass(event) or isinstance(event, type):
             return event
-        if isinstance(event, OutputLine):
-            return dataclasses.replace(event, text=red.text(event.text))
         if isinstance(event, HostFinished):
             return dataclasses.replace(event, result=dataclasses.replace(event.result, result=red.obj(event.result.result)))
-        return event
+        changes = {f.name: red.obj(getattr(event, f.name)) for f in dataclasses.fields(event)
+                   if f.init and isinstance(getattr(event, f.name), (str, dict, list, tuple))}
+        return dataclasses.replace(event, **changes) if changes else event
 
     def progress(self, done: int, total: int) -> None:
         self.job.progress = {"done": done, "total": total}

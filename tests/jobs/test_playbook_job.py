@@ -176,3 +176,33 @@ async def test_cancel_closes_the_hosts_and_rerun_takes_them(tmp_path: Path) -> N
         await q.stop()
         await q.executor.close()
         q.store.close()
+
+
+async def test_a_private_answer_printed_by_a_task_is_masked_for_every_listener(tmp_path: Path) -> None:
+    """A private ``vars_prompt`` answer is a job secret: a task that prints it (debug, shell
+    output) reaches the job log and the queue's subscribers (the console, API clients)
+    masked. The playbook runner's own events used to pass unredacted."""
+    from ftltui.jobs.events import JobOutput
+
+    secret = "pr1vate-Answer-93"
+    inv = tmp_path / "hosts.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local}\n  hosts: {l1: {}}\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n"
+                    "  vars_prompt:\n    - name: token\n      private: true\n  tasks:\n"
+                    "    - debug: msg='token {{ token }}'\n    - command: echo {{ token }}\n")
+    q = JobQueue(StateStore.open(tmp_path / "state"), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
+    register_builtin(q)
+    seen: list[str] = []
+    q.bus.subscribe(lambda ev: seen.append(repr(ev.event)) if isinstance(ev, JobOutput) else None)
+    await q.start()
+    try:
+        job = await enqueue_playbook(q, book, answers={"token": secret}, private=["token"])
+        job = await q.wait(job.id)
+        assert job.state == "succeeded", job.reason
+        log = q.store.log_path(job.id).read_text()
+    finally:
+        await q.stop()
+    assert any("token" in s for s in seen) and "********" in " ".join(seen)
+    assert not [s for s in seen if secret in s]
+    assert secret not in log
