@@ -145,18 +145,20 @@ async def check_playbook(executor: Any, path: Any, limit: Any = None, *, roles_p
                          collections_paths: Any = (), vault: Any = None) -> tuple[list[Any], list[str]]:
     """Run the playbook with ``--check --diff`` on ``executor``; its declared-vs-actual
     changes and warnings, as :func:`ftltui.drift.desired.check_workflow` gives a workflow's
-    (``drift show --desired site.yml``). ``limit``: host names whose changes are reported."""
+    (``drift show --desired site.yml``). ``limit``: host names, passed to the run as
+    ``--limit`` (a ``check_mode: false`` task really runs: never on a host outside it).
+    ``vault``: the inventory's keyring unless given."""
     from ftltui.playbook.desired_record import DesiredCollector, real_run_paths
     from ftltui.playbook.loader import load_playbook
     from ftltui.playbook.options import PlayOptions
     from ftltui.playbook.runner import run_playbook
 
+    if vault is None:
+        vault = getattr(executor.inventory, "vault", None)
     playbook = load_playbook(Path(path), roles_path=roles_path, collections_paths=collections_paths, vault=vault)
     collector = DesiredCollector(real_runs=real_run_paths(playbook))
-    await run_playbook(playbook, executor, PlayOptions(check=True, diff=True, forks=getattr(executor, "forks", 50)),
-                       collector)
-    steps = collector.steps
-    if limit is not None:
-        allowed = set(limit)
-        steps = {k: {"results": {h: r for h, r in v["results"].items() if h in allowed}} for k, v in steps.items()}
-    return changes_from_steps(steps, collector.modules)
+    names = list(limit) if limit is not None else None
+    options = PlayOptions(check=True, diff=True, forks=getattr(executor, "forks", 50),
+                          limit=",".join(names) if names is not None else None)
+    await run_playbook(playbook, executor, options, collector)
+    return changes_from_steps(collector.steps, collector.modules, names)

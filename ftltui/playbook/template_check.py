@@ -5,8 +5,12 @@ Collection plugins import ``ansible``, which ftl-tui never imports; it implement
 builtin ones and the most used ``community.general`` filters
 (``jinja/filters_community.py``). A fully qualified filter (``| ns.coll.name``) or test
 (``is ns.coll.name``) outside those is an error naming it, with file, line and column.
-Comment lines are not read; the scan is textual, so a name written in plain text after a
-``|`` (a shell pipe into ``ns.coll.name``) would be taken for a filter: unlikely enough.
+
+Only template text counts: what stands inside ``{{ }}``/``{% %}``, and the bare
+expressions of the conditional keywords (``when``, ``changed_when``, ``failed_when``,
+``until``, ``that``, also as list items under them). Prose (a task named ``check the primary
+is db1.example.com``) and shell pipes outside templates are text, not plugins. Comment
+lines are not read.
 """
 
 from __future__ import annotations
@@ -21,6 +25,33 @@ from ftltui.playbook.model import PlaybookError
 _NAME = r"([A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*)"
 _FILTER = re.compile(r"\|\s*" + _NAME + r"\b")
 _TEST = re.compile(r"\bis\s+(?:not\s+)?" + _NAME + r"\b")
+_TEMPLATE = re.compile(r"\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)")
+_CONDITIONAL = re.compile(r"^(\s*)(?:-\s+)?(?:when|changed_when|failed_when|until|that)\s*:(.*)$")
+
+
+def _expression_lines(lines: list[str]) -> list[tuple[int, str, list[tuple[int, int]]]]:
+    """``(line number, line, spans)`` where ``spans`` are the parts of the line that are
+    template text (the whole line for a conditional keyword's value or its list items)."""
+    out: list[tuple[int, str, list[tuple[int, int]]]] = []
+    block_indent: int | None = None  # a conditional key with its list on the next lines
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (indent < block_indent or
+                                         (indent == block_indent and not line.lstrip().startswith("-"))):
+            block_indent = None
+        spans = [m.span() for m in _TEMPLATE.finditer(line)]
+        cond = _CONDITIONAL.match(line)
+        if cond:
+            spans.append((0, len(line)))
+            if not cond.group(2).strip():
+                block_indent = len(cond.group(1)) + (1 if line.lstrip().startswith("-") else 0)
+        elif block_indent is not None and line.lstrip().startswith("-"):
+            spans.append((0, len(line)))
+        if spans:
+            out.append((number, line, spans))
+    return out
 
 
 def check_collection_plugins(files: Iterable[str]) -> None:
@@ -36,13 +67,11 @@ def check_collection_plugins(files: Iterable[str]) -> None:
             continue
         if "|" not in text and " is " not in text:
             continue
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.lstrip().startswith("#"):
-                continue
+        for number, line, spans in _expression_lines(text.splitlines()):
             for kind, pattern, table in (("filter", _FILTER, env.filters), ("test", _TEST, env.tests)):
                 for m in pattern.finditer(line):
                     name = m.group(1)
-                    if name in table:
+                    if name in table or not any(a <= m.start(1) < b for a, b in spans):
                         continue
                     have = ", ".join(sorted(n.rsplit(".", 1)[1] for n in FILTERS))
                     raise PlaybookError(

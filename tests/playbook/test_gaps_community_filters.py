@@ -49,3 +49,18 @@ def test_known_collection_filters_pass_syntax_check(tmp_path: Path) -> None:
                   "        msg: \"{{ 'x' | community.general.dict_kv('k') | ansible.builtin.to_json }}\"\n"
                   "      when: y is ansible.builtin.defined\n")
     assert syntax_check(pb) == []
+
+
+def test_prose_and_shell_pipes_are_not_plugins(tmp_path: Path) -> None:
+    """Only template text is scanned: a task named with a dotted host name after 'is', or a
+    shell pipe into one, loads (ansible-playbook runs it); inside a template it is refused."""
+    book = tmp_path / "prose.yml"
+    book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                    "    - name: Check the primary is db1.example.com\n"
+                    "      shell: getent hosts x | host.example.com\n"
+                    "      when:\n        - x is defined\n")
+    load_playbook(book)
+    book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                    "    - assert:\n        that:\n          - x is db1.example.com\n")
+    with pytest.raises(PlaybookError, match="db1.example.com"):
+        load_playbook(book)

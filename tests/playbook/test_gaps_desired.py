@@ -110,3 +110,21 @@ def test_drift_show_desired_takes_a_playbook(work: Path) -> None:
     shown = _run(work, sys.executable, "-m", "ftltui", "drift", "show", "all", "-i", "inv.ini",
                  "--desired", "site.yml")
     assert "app config" in shown.stdout and "a loop of files" in shown.stdout, shown.stdout + shown.stderr
+
+
+async def test_drift_show_desired_of_a_playbook_runs_only_on_the_limit(tmp_path: Path) -> None:
+    """``drift show --desired site.yml -l l1``: the check run is limited, not only its report,
+    so a ``check_mode: false`` task (which really runs) never touches a host outside it."""
+    from ftltui.drift.desired import check_playbook
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory import load_inventory
+
+    inv = tmp_path / "hosts.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local}\n  hosts: {l1: {}, l2: {}}\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    f"    - command: touch {tmp_path}/ran-{{{{ inventory_hostname }}}}\n"
+                    "      check_mode: false\n")
+    async with Executor(load_inventory(str(inv))) as ex:
+        await check_playbook(ex, book, ["l1"])
+    assert sorted(p.name for p in tmp_path.glob("ran-*")) == ["ran-l1"]

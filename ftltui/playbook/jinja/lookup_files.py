@@ -187,12 +187,12 @@ def lookup_password(templar: Templar, terms: list[Any], **kwargs: Any) -> list[A
 
 
 def _write_password_file(path: Path, content: str) -> None:
-    """The file, mode 0600 before anything is written to it, in a directory made 0700."""
+    """The file, replaced whole (a crash or a full disk keeps the stored password; a symlink at
+    ``path`` is replaced, not followed), mode 0600, in a directory made 0700."""
+    from ftltui.state.storage import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content.encode("utf-8", errors="surrogateescape") + b"\n")
+    atomic_write(path, content.encode("utf-8", errors="surrogateescape") + b"\n")
 
 
 # -- sequence ------------------------------------------------------------------------
