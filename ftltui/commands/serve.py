@@ -88,7 +88,14 @@ def handle(args: argparse.Namespace) -> int:
     if not web_extra_installed():
         error(f"ftl-tui serve needs textual-serve, which is not installed: {INSTALL_HINT}")
         return EXIT_USAGE
-    from ftltui.tui.web.guard import AccessGuard, TokenError, host_with_port, is_loopback, new_token, read_token_file
+    from ftltui.netaddr import is_loopback
+    from ftltui.tui.web.guard import (
+        AccessGuard,
+        TokenError,
+        host_with_port,
+        new_token,
+        read_token_file,
+    )
     from ftltui.tui.web.server import ConsoleWebServer
 
     args.readonly = args.readonly or bool(getattr(args, "global_readonly", False))  # ftl-tui --readonly serve

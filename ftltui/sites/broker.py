@@ -15,13 +15,13 @@ that goes into a message or a log: the password replaced by ``***``.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import quote, unquote, urlsplit
 
+from ftltui.netaddr import is_loopback
 from ftltui.sites.errors import SitesError
 from ftltui.sites.settings import SiteSettings
 
@@ -100,18 +100,9 @@ def check(broker: Broker, *, insecure_tcp: bool = False) -> None:
         if not parts.path or parts.path == "/":
             raise SitesError(f"broker {broker.shown}: expected the socket's path after '@'")
         return
-    if parts.scheme == "redis" and not insecure_tcp and not _loopback(host or ""):
+    if parts.scheme == "redis" and not insecure_tcp and not is_loopback(host or ""):
         raise SitesError(f"broker {broker.shown}: plain TCP to a non-loopback address sends the password "
                          "in clear; use rediss:// (TLS) or a Unix socket, or pass --insecure-tcp")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _has_password(url: str) -> bool:

@@ -17,11 +17,16 @@ import pytest
 
 pytest.importorskip("textual_serve")
 
-from aiohttp import web  # noqa: E402
-from aiohttp import ClientResponse, ClientSession, CookieJar  # noqa: E402
+from aiohttp import (  # noqa: E402
+    ClientResponse,
+    ClientSession,
+    CookieJar,
+    web,  # noqa: E402
+)
 
 from ftltui.cli import main  # noqa: E402
-from ftltui.tui.web.guard import AccessGuard, TokenError, is_loopback, read_token_file  # noqa: E402
+from ftltui.netaddr import is_loopback  # noqa: E402
+from ftltui.tui.web.guard import AccessGuard, TokenError, read_token_file  # noqa: E402
 
 TOKEN = "t" * 20 + "-the-serve-token"
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ftltui.playbook.jinja.filters_core import FilterError
 from ftltui.playbook.jinja.filters_data import combine
+from ftltui.playbook.jinja.filters_formats import plain
 from ftltui.playbook.jinja.versions import _cmp_loose
 
 PREFIX = "community.general."
@@ -78,20 +79,9 @@ def json_query(data: Any, expr: Any) -> Any:
     except ImportError:
         raise FilterError('You need to install "jmespath" prior to running json_query filter') from None
     try:
-        return jmespath.search(str(expr), _plain(data))
+        return jmespath.search(str(expr), plain(data))
     except jmespath.exceptions.JMESPathError as exc:
         raise FilterError(f"JMESPathError in json_query filter plugin:\n{exc}") from None
-
-
-def _plain(value: Any) -> Any:
-    """Text subclasses (unsafe, origin-marked) as plain str, which jmespath's type checks expect."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def version_sort(value: Any, reverse: bool = False) -> list[Any]:

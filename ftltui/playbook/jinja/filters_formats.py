@@ -18,14 +18,15 @@ from ftltui.playbook.jinja.filters_core import FilterError
 from ftltui.playbook.jinja.omit import OMIT
 
 
-def _plain(value: Any) -> Any:
-    """Data with marked strings and mappings turned into plain ``str``/``dict``."""
+def plain(value: Any) -> Any:
+    """Data with marked strings and mappings turned into plain ``str``/``dict`` (what json,
+    yaml and jmespath type-check against)."""
     if isinstance(value, str):
         return str(value)
     if isinstance(value, Mapping):
-        return {_plain(k): _plain(v) for k, v in value.items()}
+        return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -44,7 +45,7 @@ def to_json(value: Any, **kwargs: Any) -> str:
     kwargs.pop("vault_to_text", None)
     kwargs.pop("preprocess_unsafe", None)
     try:
-        return json.dumps(_plain(value), cls=_JSONEncoder, **kwargs)
+        return json.dumps(plain(value), cls=_JSONEncoder, **kwargs)
     except (TypeError, ValueError) as exc:
         raise FilterError(f"to_json: {exc}") from None
 
@@ -77,7 +78,7 @@ def to_yaml(value: Any, *args: Any, **kwargs: Any) -> str:
     kwargs.setdefault("default_flow_style", None)
     try:
         dump: Callable[..., str] = yaml.dump  # the filter passes Ansible's extra arguments on as they come
-        return dump(_plain(value), *args, Dumper=_Dumper, **kwargs)
+        return dump(plain(value), *args, Dumper=_Dumper, **kwargs)
     except yaml.YAMLError as exc:
         raise FilterError(f"to_yaml: {exc}") from None
 

@@ -27,7 +27,6 @@ line of the console processes.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from ftltui.errors import FtlError
+from ftltui.netaddr import is_loopback
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -75,17 +75,6 @@ def read_token_file(path: Path) -> str:
         raise TokenError(f"{path}, line 1: expected a token of at least {MIN_TOKEN_LENGTH} characters, "
                          f"found {len(token)}")
     return token
-
-
-def is_loopback(host: str) -> bool:
-    """Whether binding ``host`` keeps the server on this machine (``localhost`` counts)."""
-    name = host.strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def host_with_port(host: str, port: int) -> str:
