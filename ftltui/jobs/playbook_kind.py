@@ -133,8 +133,8 @@ class PlaybookKind:
         if finished.interrupted:
             return Outcome(m.ATTEMPT_CANCELLED, "cancelled", "interrupted", summary)
         bad = [h for h, e in ledger.entries.items() if (e["attempts"] or [{}])[-1].get("status") not in ENDED_WELL]
-        msg = f"exit {finished.exit_code}; " + "; ".join(f"{h}: {failures.get(h) or ledger.last(h)['status']}"
-                                                         for h in bad[:3])
+        msg = f"exit {finished.exit_code}; " + "; ".join(
+            f"{h}: {failures.get(h) or (ledger.last(h) or {}).get('status', '?')}" for h in bad[:3])
         # the kind from the recap: ansible-playbook exits 4 for unreachable hosts as for a parser error
         kind = "unreachable" if any(s.unreachable for s in finished.stats.values()) else \
             "failed" if any(s.failed for s in finished.stats.values()) else EXIT_KIND.get(finished.exit_code, "error")
@@ -145,8 +145,8 @@ def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
     """Events of a stored copy name the files the user knows, not the copy's."""
     if prepared.tree is None:
         return ev
-    changes = {f: prepared.original_path(getattr(ev, f)) for f in _PATH_FIELDS
-               if isinstance(getattr(ev, f, None), str) and str(prepared.tree) in getattr(ev, f)}
+    changes: dict[str, Any] = {f: prepared.original_path(getattr(ev, f)) for f in _PATH_FIELDS
+                               if isinstance(getattr(ev, f, None), str) and str(prepared.tree) in getattr(ev, f)}
     result = getattr(ev, "result", None)
     if isinstance(result, dict) and str(prepared.tree) in str(result.get("msg", "")):
         changes["result"] = {**result, "msg": prepared.original_path(str(result["msg"]))}

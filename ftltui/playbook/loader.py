@@ -156,14 +156,14 @@ def _playbook_path(target: str, path: Path, collections_paths: tuple[Path, ...],
 def _merge_inherited(inherited: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     """What an ``import_playbook`` passes to its plays: vars (they override the plays'),
     tags (added to the plays'), when (every task of the plays is conditional on it)."""
-    out = {"vars": dict(inherited.get("vars", {})), "tags": list(inherited.get("tags", [])),
-           "when": list(inherited.get("when", []))}
-    out["vars"].update(merged_vars(entry.get("vars")))
     tags = entry.get("tags")
-    out["tags"].extend(tags if isinstance(tags, list) else [] if tags is None else [tags])
     when = entry.get("when")
-    out["when"].extend(when if isinstance(when, list) else [] if when is None else [when])
-    return out
+    out_vars: dict[str, Any] = {**inherited.get("vars", {}), **merged_vars(entry.get("vars"))}
+    out_tags: list[Any] = [*inherited.get("tags", []),
+                           *(tags if isinstance(tags, list) else [] if tags is None else [tags])]
+    out_when: list[Any] = [*inherited.get("when", []),
+                           *(when if isinstance(when, list) else [] if when is None else [when])]
+    return {"vars": out_vars, "tags": out_tags, "when": out_when}
 
 
 def _apply_import(play: Play, inherited: dict[str, Any]) -> Play:
