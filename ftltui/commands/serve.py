@@ -109,8 +109,6 @@ def handle(args: argparse.Namespace) -> int:
     if getattr(args, "ask_vault_pass", False) or prompts:
         return _usage(args, "a browser tab has no terminal to ask a vault password on: "
                             "use --vault-password-file FILE or --vault-id LABEL@FILE")
-    if args.readonly and not _console_has_readonly():
-        return _usage(args, "--readonly: this build's console has no read-only mode")
 
     inventory = load_inventory_of(args)  # a bad inventory: exit 4 now, not in every tab
     try:
@@ -182,14 +180,6 @@ def console_command(args: argparse.Namespace) -> str:
     if args.readonly:
         argv.append("--readonly")
     return shlex.join(argv)
-
-
-def _console_has_readonly() -> bool:
-    """Whether the console takes ``--readonly`` (read-only mode, issue 16)."""
-    from ftltui.cli import build_parser
-
-    _, unknown = build_parser().parse_known_args(["--readonly"])
-    return not unknown
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -7,7 +7,6 @@ Kept apart from ``app.py`` so the App class stays about lifecycle and events; ev
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any
 
 from ftltui.console.guard import ProtectedConfirmationRequired
@@ -128,13 +127,7 @@ class CommandsMixin(ConsoleAppBase):
 
                 self.push_screen(VarsPromptScreen(req.path, prompts), answered)
                 return
-        secret_kw = req.secret_kw()
-        if secret_kw and "become_password" not in inspect.signature(self.services.submit_playbook).parameters \
-                and not any(p.kind == p.VAR_KEYWORD
-                            for p in inspect.signature(self.services.submit_playbook).parameters.values()):
-            self.notify("prompt answers and become passwords are not sent to the owning console; "
-                        "run this playbook there", title=":play", severity="error", timeout=10)
-            return
+        secret_kw = req.secret_kw()  # an attached session refuses them itself (FtlError below)
         try:
             job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed, **secret_kw)
         except ProtectedConfirmationRequired as exc:
@@ -370,5 +363,5 @@ class CommandsMixin(ConsoleAppBase):
         if result.new_job is not None:
             self.jobs_pane().upsert(result.new_job)
         elif action == "purge" and result.done:
-            self.jobs_pane().remove(job_id)
+            self.jobs_pane().remove_job(job_id)
         self.notify(result.message, severity="information" if result.done else "warning")

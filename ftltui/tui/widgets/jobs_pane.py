@@ -70,7 +70,8 @@ class JobsTable(NavTable):
         if self.row_count == 0:
             return
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        self.post_message(JobAction(action, int(key.value)))
+        if key.value is not None:
+            self.post_message(JobAction(action, int(key.value)))
 
 
 class JobsPane(Pane):
@@ -164,7 +165,8 @@ class JobsPane(Pane):
             table.add_row(*[cells[c] for c, _, _ in COLUMNS], key=key)
         self.update_title()
 
-    def remove(self, job_id: int) -> None:
+    def remove_job(self, job_id: int) -> None:
+        """Forget a purged job (not ``remove``: that is Widget's, which removes the pane)."""
         self.jobs.pop(job_id, None)
         table = self.query_one(JobsTable)
         if str(job_id) in table.rows:
@@ -193,4 +195,5 @@ class JobsPane(Pane):
         table = self.query_one(JobsTable)
         if table.row_count == 0:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key is None else int(key)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich.segment import Segment
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.widgets import DataTable, Tree
 from textual.widgets.tree import TreeNode
 
-NAV_BINDINGS = [
+NAV_BINDINGS: list[BindingType] = [
     Binding("j", "cursor_down", "Down", id="nav.down", show=False),
     Binding("k", "cursor_up", "Up", id="nav.up", show=False),
     Binding("g", "first", "Top", id="nav.top", show=False),
