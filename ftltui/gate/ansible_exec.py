@@ -31,7 +31,7 @@ from ftltui.gate.ansible_warm import warm_interpreter
 DEFAULT_SERVER_IDLE = 600.0
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
 
@@ -134,6 +134,7 @@ class AnsibleRunner:
         args["_ansible_tmpdir"] = work
         # the task's environment keyword: set in the module's forked child only (never the gate)
         environment = msg.get("environment")
+        target: Tuple[Callable[..., Any], Tuple[Any, ...]]  # what the forked child calls: (function, args)
         try:
             if style == "python":
                 base = str(msg["base"])

@@ -14,7 +14,7 @@ import sys
 import threading
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO, Dict, List, Optional
+    from typing import Any, BinaryIO, Dict, List, Optional, Set
 
 from ftltui.gate import PROTO_VERSION
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, encode, read_frame
@@ -48,7 +48,7 @@ def secret_values(module: str, params: Dict[str, Any], extra: List[str]) -> List
         names.update(modules.spec(module).secret_args())
     except Exception:  # unknown module: the request fails anyway; redact what we were told
         pass
-    vals = set()
+    vals = set()  # type: Set[str]
     for n in names:
         v = params.get(n)
         if isinstance(v, (list, tuple)):
@@ -104,8 +104,9 @@ class Gate:
         self.wfile = wfile
         self.gate_hash = gate_hash
         self.wlock = threading.Lock()
-        self.cancels: Dict[int, threading.Event] = {}
-        self.uploads: Dict[int, _Upload] = {}
+        # by request id, as the controller sent it (an int; None if a frame lacked one)
+        self.cancels: Dict[Optional[int], threading.Event] = {}
+        self.uploads: Dict[Optional[int], _Upload] = {}
         self.workers: List[threading.Thread] = []
         # cheaper than tempfile (whose import pulls in random & co.) at every gate start
         base = os.environ.get("TMPDIR") or "/tmp"
@@ -165,9 +166,9 @@ class Gate:
             self.workers.append(worker)
             worker.start()
         elif t == "cancel":
-            ev = self.cancels.get(rid)
-            if ev is not None:
-                ev.set()
+            running = self.cancels.get(rid)
+            if running is not None:
+                running.set()
         elif t == "ping":
             self.send({"t": "pong", "id": rid})
         elif t == "put":
