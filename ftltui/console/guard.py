@@ -25,7 +25,7 @@ Plain Python: no textual.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,10 +144,19 @@ class Guard:
     def check_run(self, action: str, inventory: Any, hosts: Iterable[str], *, confirmed: bool = False,
                   how: str = "confirm to continue") -> None:
         """A write that runs on ``hosts``: read-only refuses it; protected hosts need ``confirmed``."""
+        self.check_targets(action, inventory, lambda: hosts, confirmed=confirmed, how=how)
+
+    def check_targets(self, action: str, inventory: Any, hosts: Callable[[], Iterable[str]], *,
+                      confirmed: bool = False, how: str = "confirm to continue") -> None:
+        """The protected-group check every face makes (console, CLI, API owner, attached
+        console): read-only refuses ``action``; then, only when protected groups are in
+        force and nobody confirmed, ``hosts()`` is asked for the names the write would
+        touch (loading a playbook or a workflow for it is not free, so it is lazy) and
+        :class:`ProtectedConfirmationRequired` raised if any is protected."""
         self.check_write(action, inventory)
-        if confirmed:
+        if confirmed or not self.policy(inventory).protected_groups:
             return
-        touch = self.protected(inventory, hosts)
+        touch = self.protected(inventory, hosts())
         if touch is not None:
             raise ProtectedConfirmationRequired(touch, how)
 

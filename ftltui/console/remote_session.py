@@ -202,9 +202,8 @@ class RemoteConsoleSession(ConsoleSession):
 
     async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
         self.check_write("workflow")
-        if self.policy.protected_groups and not confirmed:  # asked here, as the owner's console asks
-            hosts = await asyncio.to_thread(workflow_hosts, path, self.inventory)
-            self.guard.check_run("workflow", self.inventory, hosts)
+        await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
+                                lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
         return await self._job(await self._request("workflow.submit", file=str(Path(path).resolve()), check=check))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
@@ -213,10 +212,9 @@ class RemoteConsoleSession(ConsoleSession):
         if any(secret_kw.values()):  # prompt answers, a become password: job secrets of this process only
             raise FtlError("answers to a playbook's prompts and a become password are not sent to the owner "
                            "(they would cross processes): run it in the owner's console or with `ftl-tui play`")
-        if self.policy.protected_groups and not confirmed:
-            hosts = await asyncio.to_thread(playbook_hosts, path, (options or {}).get("limit"), self.inventory,
-                                            self.roles_path, self.collections_paths, self.vault)
-            self.guard.check_run("play", self.inventory, hosts)
+        await asyncio.to_thread(self.guard.check_targets, "play", self.inventory, lambda: playbook_hosts(
+            path, (options or {}).get("limit"), self.inventory, self.roles_path, self.collections_paths, self.vault),
+            confirmed=confirmed)
         return await self._job(await self._request(
             "playbook.submit", file=str(Path(path).resolve()), options=dict(options or {}),
             roles_path=[str(p) for p in self.roles_path], collections_paths=[str(p) for p in self.collections_paths]))

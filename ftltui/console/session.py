@@ -250,9 +250,8 @@ class ConsoleSession(JobActions):
     async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
         """Queue a workflow file; it is validated first (a bad file never becomes a job)."""
         self.check_write("workflow")
-        if self.policy.protected_groups and not confirmed:
-            hosts = await asyncio.to_thread(workflow_hosts, path, self.inventory)
-            self.guard.check_run("workflow", self.inventory, hosts)
+        await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
+                                lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
         return self._known(await enqueue_workflow(await self._queue(), path, check=check))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
@@ -260,10 +259,9 @@ class ConsoleSession(JobActions):
         """Load the playbook (file:line errors, never a job), store its content, enqueue.
         ``secret_kw``: the play form's ``answers``/``private``/``become_password`` (job secrets)."""
         self.check_write("play")
-        if self.policy.protected_groups and not confirmed:
-            hosts = await asyncio.to_thread(playbook_hosts, path, (options or {}).get("limit"), self.inventory,
-                                            self.roles_path, self.collections_paths, self.vault)
-            self.guard.check_run("play", self.inventory, hosts)
+        await asyncio.to_thread(self.guard.check_targets, "play", self.inventory, lambda: playbook_hosts(
+            path, (options or {}).get("limit"), self.inventory, self.roles_path, self.collections_paths, self.vault),
+            confirmed=confirmed)
         queue = await self._queue()
         return self._known(await enqueue_playbook(queue, path, options=options, roles_path=self.roles_path,
                                                   collections_paths=self.collections_paths, vault=self.vault,
