@@ -95,6 +95,28 @@ def _parse_error(path: Path, exc: configparser.Error) -> str:
     return f"{path}" + (f":{line}" if line else "") + f": malformed configuration file: {first}"
 
 
+def read_section(path: Path, section: str) -> list[tuple[str, str, int]]:
+    """One section of the ansible.cfg ``path`` as ``(key, value, line)`` in file order; ``[]``
+    without it. For ftl-tui's own sections (which Ansible ignores) whose keys are names, such
+    as ``[ftl_site_groups]``: keys keep their case, values lose surrounding quotes; same dialect
+    and errors (file:line) as :func:`load_config`, so one file is never read two ways."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from None
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",), strict=True)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        raise ConfigError(_parse_error(path, exc)) from None
+    if not parser.has_section(section):
+        return []
+    lines = _key_lines(text)
+    return [(key, _unquote(value.strip()), lines.get((section, key.lower()), 0))
+            for key, value in parser.items(section, raw=True)]
+
+
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]")
 _KEY = re.compile(r"^([^\s=:#;][^=:]*?)\s*[=:]")
 

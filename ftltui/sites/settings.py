@@ -17,13 +17,12 @@ mapping line whose group holds the host decides. A host with neither runs on the
 
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ftltui.config import find_config_file
+from ftltui.config import ConfigError, find_config_file, read_section
 from ftltui.inventory.model import Host
 from ftltui.sites.errors import SitesError
 
@@ -68,35 +67,33 @@ class SiteSettings:
 
 
 def load_site_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> SiteSettings:
-    """Read the two sections from the ansible.cfg in effect; errors name the file and line."""
+    """Read the two sections from the ansible.cfg in effect (through :mod:`ftltui.config`'s
+    reader: Ansible's dialect, one parse for every setting); errors name the file and line."""
     env = os.environ if env is None else env
-    path, _warnings = find_config_file(cwd or Path.cwd(), env, Path.home())
+    home = Path(env.get("HOME") or Path.home())
+    path, _warnings = find_config_file(cwd or Path.cwd(), env, home)
     if path is None:
         return SiteSettings()
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # group names keep their case
     try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise SitesError(f"{path}: {exc}") from None
-    groups = tuple((g, s.strip()) for g, s in parser.items(GROUP_SECTION, raw=True)) \
-        if parser.has_section(GROUP_SECTION) else ()
+        groups = tuple((g, s) for g, s, _line in read_section(path, GROUP_SECTION))
+        sec = {k.lower(): (v, line) for k, v, line in read_section(path, SECTION)}
+    except ConfigError as exc:
+        raise SitesError(str(exc)) from None
     for group, site in groups:
         if not site_name_ok(site):
             raise SitesError(f"{path}: [{GROUP_SECTION}] {group} = {site!r}: expected a site name "
                              f"(letters, digits, '-', '_', '.')")
-    sec = parser[SECTION] if parser.has_section(SECTION) else {}
     base = path.parent
     timeout = DEFAULT_PICKUP_TIMEOUT
-    if sec.get("pickup_timeout"):
+    if sec.get("pickup_timeout", ("", 0))[0]:
+        value, line = sec["pickup_timeout"]
         try:
-            timeout = float(sec["pickup_timeout"])
+            timeout = float(value)
         except ValueError:
-            raise SitesError(f"{path}: [{SECTION}] pickup_timeout: expected seconds, got "
-                             f"{sec['pickup_timeout']!r}") from None
+            raise SitesError(f"{path}:{line}: [{SECTION}] pickup_timeout: expected seconds, got {value!r}") from None
 
     def _path(key: str) -> str | None:
-        value = sec.get(key)
+        value = sec.get(key, ("", 0))[0]
         return str(base / Path(value).expanduser()) if value else None
 
     return SiteSettings(groups, _path("broker_file"), _path("key_file"), timeout, str(path))

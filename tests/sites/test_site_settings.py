@@ -141,3 +141,24 @@ def test_workers_table_shows_heartbeat_text_without_escapes() -> None:
     table = format_table([forged])
     assert "\x1b" not in table and "\x07" not in table
     assert table.splitlines()[1].split()[:2] == ["east", "hx"]
+
+
+def test_site_sections_are_read_by_the_one_config_reader(tmp_path: Path) -> None:
+    """[ftl_sites]/[ftl_site_groups] go through ftltui.config's reader (Ansible's dialect): a key
+    set twice is an error naming file:line, ``#`` after a value is not a comment (as in Ansible),
+    a bad pickup_timeout names its line. The sections' own parser said neither."""
+    from ftltui.engine.shards.auto import configured_workers
+
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text("[ftl_site_groups]\nweb = east\nweb = west\n")
+    with pytest.raises(SitesError, match=r"ansible\.cfg:3: 'web' is set twice in \[ftl_site_groups\]"):
+        load_site_settings(tmp_path, {"ANSIBLE_CONFIG": str(cfg)})
+    cfg.write_text("[ftl_site_groups]\nweb = east # not a comment in ansible.cfg\n")
+    with pytest.raises(SitesError, match=r"web = 'east # not a comment in ansible.cfg': expected a site name"):
+        load_site_settings(tmp_path, {"ANSIBLE_CONFIG": str(cfg)})
+    cfg.write_text("[ftl_sites]\nkey_file = 'k'   ; quoted, as Ansible unquotes\n\npickup_timeout = soon\n")
+    with pytest.raises(SitesError, match=r"ansible\.cfg:4: \[ftl_sites\] pickup_timeout: expected seconds"):
+        load_site_settings(tmp_path, {"ANSIBLE_CONFIG": str(cfg)})
+    cfg.write_text("[ftl_sites]\nkey_file = 'k'\n\n[ftl_tui]\nWorkers = 3\n")
+    assert load_site_settings(tmp_path, {"ANSIBLE_CONFIG": str(cfg)}).key_file == str(tmp_path / "k")
+    assert configured_workers({"ANSIBLE_CONFIG": str(cfg)}, tmp_path) == 3

@@ -7,7 +7,6 @@ they spread), above it each worker takes a core's share of the per-host controll
 
 from __future__ import annotations
 
-import configparser
 import os
 from pathlib import Path
 from typing import Mapping
@@ -58,17 +57,16 @@ def configured_workers(environ: Mapping[str, str] | None = None, cwd: Path | Non
             return parse_workers(env[WORKERS_ENV])
         except ValueError as exc:
             raise ValueError(f"{WORKERS_ENV}: {exc}") from None
-    from ftltui.config import find_config_file
+    from ftltui.config import ConfigError, find_config_file, read_section
 
-    path, _warnings = find_config_file(cwd or Path.cwd(), env, Path.home())
+    path, _warnings = find_config_file(cwd or Path.cwd(), env, Path(env.get("HOME") or Path.home()))
     if path is None:
         return None
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
+    try:  # the one ansible.cfg reader (ftltui.config): Ansible's dialect, file:line errors
+        found = [(v, line) for k, v, line in read_section(path, CONFIG_SECTION) if k.lower() == "workers"]
+    except ConfigError:
         return None  # the config loader reports a broken file with its line; nothing to add here
-    value = parser.get(CONFIG_SECTION, "workers", fallback=None)
+    value = found[-1][0] if found else None
     try:
         return parse_workers(value)
     except ValueError as exc:
