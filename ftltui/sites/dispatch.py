@@ -21,9 +21,12 @@ also the one that notices trouble:
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
@@ -72,6 +75,7 @@ class SiteDispatcher:
         self._app: Any = None
         self._redis: Any = None
         self._cancelled: dict[str, bool] = {}  # run id -> fail_fast, for runs asked to stop
+        self._renewed_at = 0.0  # when the open shards' watch keys were last renewed (monotonic)
 
     def _clients(self) -> tuple[Any, Any]:
         if self._app is None:
@@ -122,7 +126,7 @@ class SiteDispatcher:
         app, redis = self._clients()
         try:
             for shard in shards.values():
-                error = await self._send(app, shard)
+                error = await self._send(app, redis, shard)
                 if error:
                     self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
             await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
@@ -149,6 +153,7 @@ class SiteDispatcher:
     def _task(self, req: ShardRequest, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
               idempotent: bool, forks: int, finish: Callable[[str, HostResult], None]) -> ShardTask:
         shipped: list[ShardHost] = []
+        files: dict[str, dict[str, Any]] = {}  # controller files the module reads, shipped (sealed)
         templated = not req.rendered and has_template(req.args)
         for h in hosts:
             args = None
@@ -159,6 +164,11 @@ class SiteDispatcher:
                     finish(req.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False,
                                                                      "msg": str(exc)}, 0.0, "template"))
                     continue
+            problem = _ship_files(req, args if args is not None else req.args, files)
+            if problem:
+                finish(req.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": problem},
+                                              0.0, "bad_args"))
+                continue
             shipped.append(ShardHost(h.name, dict(h.vars), list(h.groups), args))
         jumps: list[ShardHost] = []
         names = {h.name for h in hosts}
@@ -173,15 +183,32 @@ class SiteDispatcher:
                          rendered=req.rendered, timeout=req.timeout, environment=req.environment,
                          fail_fast=req.fail_fast, forks=forks, verbosity=req.verbosity,
                          ansible_modules=list(req.ansible_modules), idempotent=idempotent, jump_hosts=jumps,
-                         secrets=sorted(set(req.secrets)))
+                         secrets=sorted(set(req.secrets)), files=files,
+                         facts={k: dict(v) for k, v in req.facts.items()} if _short(req.module) == "template" else {})
 
-    async def _send(self, app: Any, shard: _Shard) -> str | None:
-        """Publish the sealed task to the site's queue; the error message if the broker is away."""
-        token = self.sealer.seal(shard.task.to_doc())
+    @property
+    def watch_ttl(self) -> float:
+        """How long the owner's watch on a shard outlives its last renewal: its broker grace, so
+        by the time it reports a shard's hosts after an outage no worker can start one."""
+        return max(1.0, self.broker_grace)
+
+    async def _send(self, app: Any, redis: Any, shard: _Shard) -> str | None:
+        """Publish the sealed task to the site's queue; the error message if the broker is away.
+
+        The task carries its deadline in Redis's clock (now + ``pickup_timeout``: no worker
+        claims it later) and the owner's grace (how long a worker retries its writes); the
+        shard's watch key is set first, so a worker may claim it at once."""
+        task = shard.task
         try:
-            await asyncio.to_thread(app.send_task, TASK_NAME, args=[token], queue=queue_for(shard.task.site))
-        except Exception as exc:  # kombu's OperationalError and friends: the broker is away
-            return self._broker_message(shard.task.site, exc)
+            secs, usecs = await redis.time()
+            task.expires_at = float(secs) + float(usecs) / 1e6 + self.pickup_timeout
+            task.patience = self.broker_grace
+            await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
+            self._renewed_at = time.monotonic()
+            token = self.sealer.seal(task.to_doc())
+            await asyncio.to_thread(app.send_task, TASK_NAME, args=[token], queue=queue_for(task.site))
+        except Exception as exc:  # kombu's OperationalError, redis' errors: the broker is away
+            return self._broker_message(task.site, exc)
         shard.sent_at = time.monotonic()
         shard.claimed = False
         shard.worker = None
@@ -207,13 +234,15 @@ class SiteDispatcher:
                     for entry_id, fields in entries:
                         last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                         self._entry(fields, shards, emit, finish)
+                await self._renew_watch(redis, shards)
                 await self._check_leases(redis, app, shards, emit, finish)
                 down_since = None
             except (OSError, _redis_error()) as exc:
                 last_error = self._broker_message(",".join(sorted({s.task.site for s in shards.values()})), exc)
                 now = time.monotonic()
                 down_since = down_since or now
-                if now - down_since >= self.broker_grace:
+                # report only once every watch key has lapsed too: no worker starts a host after it
+                if now - down_since >= self.broker_grace and now >= self._renewed_at + self.watch_ttl + 0.5:
                     for shard in shards.values():
                         if not shard.done:
                             self._fail_open(shard, "failed", "lost", shard.task.run_id, finish,
@@ -237,6 +266,15 @@ class SiteDispatcher:
                     self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish,
                                     f"site {site}: no worker took the shard within {self.pickup_timeout:g} s "
                                     f"(is 'ftl-tui worker --site {site}' running on this broker?)")
+
+    async def _renew_watch(self, redis: Any, shards: dict[str, _Shard]) -> None:
+        """The owner still follows these shards: their workers may go on starting hosts."""
+        pipe = redis.pipeline(transaction=False)
+        for shard in shards.values():
+            if not shard.done:
+                pipe.set(Keys.watch(shard.task.shard), "1", px=int(self.watch_ttl * 1000))
+        await pipe.execute()
+        self._renewed_at = time.monotonic()
 
     def _stop_cancelled(self, shards: dict[str, _Shard], now: float, finish: Callable[[str, HostResult], None]) -> None:
         """A cancelled shard that no worker holds ends now; a held one once its worker
@@ -322,7 +360,7 @@ class SiteDispatcher:
             log.warning("%s", text)
             emit(Warning_(task.run_id, host=None, text=text))
             task.delivery += 1
-            error = await self._send(app, shard)
+            error = await self._send(app, redis, shard)
             if error:
                 self._fail_open(shard, "unreachable", "unreachable", task.run_id, finish, error)
 
@@ -344,6 +382,42 @@ class SiteDispatcher:
         shard.done = True
 
 
+MAX_SHIPPED_BYTES = 32 * 1024 * 1024  # controller files one shard task may carry (they travel through Redis)
+
+
+def _short(module: str) -> str:
+    return module.rsplit(".", 1)[-1]
+
+
+def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dict[str, Any]]) -> str | None:
+    """Add the controller file ``args`` name (``copy src=``, ``template src=``) to ``files``,
+    read here, where relative paths mean what they mean to the owner (``req.base_dir``):
+    the worker's machine may not have the file, or have another one under that name.
+    Returns why the host cannot run (a directory, a missing file, too many bytes), or None."""
+    module = _short(req.module)
+    src = args.get("src")
+    if module not in ("copy", "template") or not isinstance(src, str) or not src or src in files:
+        return None
+    if module == "copy" and str(args.get("remote_src", "")).lower() in ("true", "yes", "1", "on", "y"):
+        return None
+    path = Path(os.path.expanduser(src))
+    if not path.is_absolute() and req.base_dir:
+        path = Path(req.base_dir) / path
+    if path.is_dir():
+        return (f"{module}: src {path} is a directory on the controller; a site worker gets single files "
+                "(copy each file, or make the directory available on the worker's machine with remote_src)")
+    try:
+        data = path.read_bytes()
+        mode = path.stat().st_mode & 0o7777
+    except OSError as exc:
+        return f"{module}: source {path} not found on the controller (or not a file): {exc.strerror}"
+    if sum(len(f["data"]) for f in files.values()) * 3 // 4 + len(data) > MAX_SHIPPED_BYTES:
+        return (f"{module}: src {path}: more than {MAX_SHIPPED_BYTES // (1024 * 1024)} MB of controller files "
+                "for one site shard (they travel through Redis); put the file on the worker's machine")
+    files[src] = {"data": base64.b64encode(data).decode("ascii"), "mode": mode}
+    return None
+
+
 async def _close(redis: Any, shard: str) -> bool:
     """Take the shard's lease for good before giving up on it, so the Celery message still
     in the queue (or a later redelivery) finds it held and is dropped: a host the owner has
@@ -352,6 +426,7 @@ async def _close(redis: Any, shard: str) -> bool:
     if not await redis.set(Keys.lease(shard), CLOSED_BY_OWNER, nx=True, ex=KEEP_SECONDS):
         return False
     await redis.set(Keys.cancel(shard), "cancel", ex=KEEP_SECONDS)
+    await redis.delete(Keys.watch(shard))
     return True
 
 

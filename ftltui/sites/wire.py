@@ -73,6 +73,15 @@ class ShardTask:
     secrets: list[str] = field(default_factory=list)  # values the worker's redactor hides
     secret_vars: list[str] = field(default_factory=list)
     delivery: int = 1  # 1 the first send, 2.. the owner's redeliveries after a lost worker
+    # Redis's clock (TIME, seconds) after which no worker may claim this copy: the owner's
+    # pickup deadline, sealed so nobody with Redis access can extend it (0: none)
+    expires_at: float = 0.0
+    # seconds a worker keeps retrying a write while Redis is away: the owner's broker grace,
+    # after which the owner has reported the shard's open hosts and stopped reading
+    patience: float = 10.0
+    # controller files the module reads (copy/template ``src``): given path -> {"data": base64, "mode": int}
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # for ``template`` files (rendered on the worker)
 
     @property
     def shard(self) -> str:
@@ -105,6 +114,13 @@ class Keys:
     @staticmethod
     def done(shard: str) -> str:
         return f"{PREFIX}:done:{shard}"
+
+    @staticmethod
+    def watch(shard: str) -> str:
+        """Set by the owner while it follows the shard (a short expiry it renews): no worker
+        claims the shard or starts a host of it without this key, so nothing starts once the
+        owner has given up on it (Redis away longer than its grace, the owner gone)."""
+        return f"{PREFIX}:watch:{shard}"
 
     @staticmethod
     def cancel(shard: str) -> str:

@@ -1,29 +1,49 @@
 """The worker side: open a shard task, run it with the same engine, stream the events back.
 
-A worker claims a shard with a lease in Redis (``SET NX`` with a short expiry, renewed
-by its heartbeat thread while the shard runs). A second copy of the task (the owner's
-redelivery, or Celery's after its visibility timeout) finds the lease held, or the
-shard done, and drops itself. Before a host runs, its name goes into the attempt's
-``started`` set, in the same transaction as its ``HostStarted`` entry; its result goes
-into the stream in the same transaction as its name into ``finished``. A redelivered
-shard therefore knows, per host: finished (skip it: the owner has or will have its
-result), started but never finished (its worker died while the module ran: re-run only
-if the module is idempotent, else report it ``lost``, the project's retry rule), or
-not started (run it).
+A worker claims a shard with a lease in Redis (a Lua script: ``SET NX`` with a short
+expiry, only while the owner still watches the shard and before the task's sealed
+deadline), renewed by its heartbeat thread while the shard runs. A second copy of the
+task (the owner's redelivery, or Celery's after its visibility timeout) finds the lease
+held, or the shard done, and drops itself.
+
+Every host start is a claim of its own (:data:`_CLAIM_HOST`, atomic in Redis): it
+succeeds only while this worker still holds the shard's lease and the owner still
+watches it, and records the host in the attempt's ``started`` set together with its
+``HostStarted`` entry. So a worker whose heartbeat stalled (its lease lapsed, another
+worker took the shard) or whose owner gave up starts no further host, even before its
+heartbeat notices. A host's result goes into the stream in the same transaction as its
+name into ``finished``. A redelivered shard therefore knows, per host: finished (skip
+it), started but never finished (its worker died while the module ran: re-run only if
+the module is idempotent, else report it ``lost``, the project's retry rule), or not
+started (run it).
+
+Redis writes never run on the engine's asyncio loop: each shard has one writer thread
+(in order, so a host's events stay in order), which retries while Redis is away for the
+task's ``patience`` (the owner's broker grace) and then stops the shard.
+
+The engine is warm: one asyncio loop per worker process, in its own thread, keeps one
+:class:`~ftltui.engine.executor.Executor` (SSH pool, remote gates) across shards, closed
+after :data:`WARM_IDLE_SECONDS` without a shard; a second job on the same site reuses the
+connections and gates of the first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Coroutine, TypeVar
 
-from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, OutputLine, Warning_
+from ftltui.engine.events import Event, HostFinished, HostResult, OutputLine, Warning_
 from ftltui.sites.broker import Broker
 from ftltui.sites.seal import Refused, Sealer
 from ftltui.sites.wire import (
@@ -40,8 +60,117 @@ from ftltui.sites.wire import (
 log = logging.getLogger("ftltui.sites.worker")
 HEARTBEAT_SECONDS = 1.0
 HEARTBEAT_TTL = 15
-PUSH_PATIENCE = 60.0  # how long a worker keeps retrying a stream write while Redis is away
+WARM_IDLE_SECONDS = 300.0  # an executor (SSH connections, gates) kept this long without a shard
+WARM_FORKS = 256  # the warm executor's own bound; each shard's ``forks`` bounds its hosts
 LOST_MSG = "worker lost while the module ran: not run again (the command may have run; re-run it explicitly)"
+FAIL_FAST_MSG = "not started: an earlier host failed (fail_fast)"
+# why a shard stopped without finishing: its hosts are not ours to report any more
+_GONE = ("lease", "unwatched", "broken")
+T = TypeVar("T")
+
+
+@dataclass
+class _ShardRun:
+    """One shard this worker runs: its writer thread, the runs in flight, why it stopped."""
+
+    task: ShardTask
+    keys: Keys
+    writer: ThreadPoolExecutor
+    runs: set[str] = field(default_factory=set)  # executor run ids in flight (one per host)
+    stop: str | None = None  # cancel | fail_fast (the owner's), lease | unwatched | broken (ours)
+    tmpdir: str | None = None  # the task's controller files, written out for the module
+
+
+@dataclass
+class _Warm:
+    """One warm executor and the hosts it has seen (its inventory, for jump hops and templates)."""
+
+    executor: Any
+    inventory: _LiveInventory
+    hosts: dict[str, ShardHost] = field(default_factory=dict)
+    running: int = 0
+    last_used: float = 0.0
+
+
+class _LiveInventory:
+    """The warm executor's inventory: one object (its SSH runner keeps it) whose content is
+    rebuilt as shards bring hosts. No ``__weakref__``: templating must not cache its groups."""
+
+    __slots__ = ("current",)
+
+    def __init__(self, current: Any) -> None:
+        self.current = current
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current, name)
+
+
+class _Engine:
+    """One asyncio loop in a thread, with the warm executors (one per engine profile)."""
+
+    def __init__(self, idle: float = WARM_IDLE_SECONDS) -> None:
+        self.idle = idle
+        self.loop = asyncio.new_event_loop()
+        self.warm: dict[tuple[Any, ...], _Warm] = {}
+        self._thread = threading.Thread(target=self._serve, name="ftl-site-engine", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_later(min(30.0, self.idle), self._reap)
+        self.loop.run_forever()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the engine's loop; block the calling (Celery) thread until it ends."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        for profile, w in list(self.warm.items()):
+            if w.running == 0 and now - w.last_used > self.idle:
+                del self.warm[profile]
+                log.info("closing an executor idle for %.0f s (its connections and gates)", now - w.last_used)
+                self.loop.create_task(w.executor.close())
+        self.loop.call_later(min(30.0, self.idle), self._reap)
+
+    async def acquire(self, task: ShardTask, hosts: list[ShardHost]) -> _Warm:
+        """The warm executor for ``task`` (made on first use), its inventory holding ``hosts``."""
+        from ftltui.engine.executor import Executor
+
+        profile = (tuple(sorted(task.secret_vars)), tuple(sorted(task.ansible_modules)), task.verbosity)
+        w = self.warm.get(profile)
+        if w is None:
+            inventory = _LiveInventory(build_inventory([]))
+            w = _Warm(Executor(inventory, forks=WARM_FORKS, secret_vars=task.secret_vars, verbosity=task.verbosity,
+                               ansible_modules=task.ansible_modules), inventory)
+            self.warm[profile] = w
+        changed = False
+        for h in hosts:
+            if w.hosts.get(h.name) != h:
+                w.hosts[h.name] = h
+                changed = True
+        if changed:
+            w.inventory.current = build_inventory(list(w.hosts.values()))
+        w.executor.add_secrets(task.secrets)
+        w.executor.facts.update(task.facts)
+        w.running += 1
+        return w
+
+    def release(self, w: _Warm) -> None:
+        w.running -= 1
+        w.last_used = time.monotonic()
+
+    def close(self) -> None:
+        async def close_all() -> None:
+            for w in self.warm.values():
+                await w.executor.close()
+            self.warm.clear()
+
+        try:
+            asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(15)
+        except Exception:  # noqa: BLE001 - shutting down: the process exits next
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 class SiteWorker:
@@ -58,11 +187,18 @@ class SiteWorker:
         self.name = f"{self.hostname}:{os.getpid()}"
         self.redis = redis.Redis.from_url(broker.redis_url(), socket_timeout=10, socket_connect_timeout=5)
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self._running: dict[str, list[str]] = {}  # shard -> its hosts
-        self._engines: dict[str, tuple[asyncio.AbstractEventLoop, Any]] = {}  # shard -> its loop and Executor
+        self._shards: dict[str, _ShardRun] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._started_at = time.time()
+        self._engine: _Engine | None = None
+
+    @property
+    def engine(self) -> _Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = _Engine()
+            return self._engine
 
     # -- heartbeat and leases -------------------------------------------------------------
     def start_heartbeat(self) -> threading.Thread:
@@ -76,6 +212,8 @@ class SiteWorker:
             self.redis.delete(self._worker_key)
         except self._errors:
             pass
+        if self._engine is not None:
+            self._engine.close()
 
     @property
     def _worker_key(self) -> str:
@@ -84,37 +222,39 @@ class SiteWorker:
     def heartbeat(self) -> None:
         """Say we are alive (what ``ftl-tui workers`` lists) and renew our shards' leases."""
         with self._lock:
-            running = {s: list(h) for s, h in self._running.items()}
+            running = dict(self._shards)
         doc = {"site": self.site, "hostname": self.hostname, "pid": os.getpid(), "ts": time.time(),
                "since": self._started_at, "concurrency": self.concurrency,
-               "shards": [{"shard": s, "hosts": len(h)} for s, h in running.items()]}
+               "shards": [{"shard": s, "hosts": len(st.task.hosts)} for s, st in running.items()]}
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(self._worker_key, json.dumps(doc), ex=HEARTBEAT_TTL)
         for shard in running:  # renew only a lease that is still ours (never another worker's)
             pipe.eval(_RENEW_IF_OURS, 1, Keys.lease(shard), self.name, int(LEASE_SECONDS * 1000))
             pipe.get(Keys.cancel(shard))
         replies = pipe.execute()
-        for shard, renewed, mode in zip(running, replies[1::2], replies[2::2]):
+        for (shard, st), renewed, mode in zip(running.items(), replies[1::2], replies[2::2]):
             if mode:
-                self._cancel(shard, fail_fast=_text(mode) == "fail_fast")
+                self._halt(st, "fail_fast" if _text(mode) == "fail_fast" else "cancel")
             elif not renewed:  # it lapsed (a stalled heartbeat): the owner may deliver it again; stop here
                 log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)", shard)
-                self._cancel(shard, fail_fast=False)
+                self._halt(st, "lease")
 
-    def _cancel(self, shard: str, *, fail_fast: bool) -> None:
-        """The owner asked to stop ``shard``: cancel its runs in their own loop (hosts end cancelled)."""
-        with self._lock:
-            engine = self._engines.get(shard)
+    def _halt(self, st: _ShardRun, why: str) -> None:
+        """Stop a shard: no host starts any more; the runs in flight are cancelled in the engine's loop."""
+        if st.stop is None:
+            st.stop = why
+            log.info("shard %s: stopping (%s)", st.task.shard, why)
+        engine = self._engine
         if engine is None:
             return
-        loop, ex = engine
+        fail_fast = st.stop == "fail_fast"
 
-        def stop() -> None:
-            for run_id in ex.active_runs:
-                ex.cancel(run_id, fail_fast=fail_fast)
+        def cancel() -> None:
+            for w in engine.warm.values():
+                for run_id in list(st.runs):
+                    w.executor.cancel(run_id, fail_fast=fail_fast)
 
-        log.info("shard %s: stopping on the owner's request (%s)", shard, "fail_fast" if fail_fast else "cancel")
-        loop.call_soon_threadsafe(stop)
+        engine.loop.call_soon_threadsafe(cancel)
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
@@ -126,7 +266,7 @@ class SiteWorker:
 
     # -- one task -------------------------------------------------------------------------
     def handle(self, token: str) -> None:
-        """The Celery task's body: refuse, drop a duplicate, or run the shard."""
+        """The Celery task's body: refuse, drop a duplicate or a late copy, or run the shard."""
         try:
             task = ShardTask.from_doc(self.sealer.open(token))
         except (Refused, TypeError, KeyError) as exc:
@@ -139,34 +279,39 @@ class SiteWorker:
             self._count_refused()
             return
         lease = Keys.lease(task.shard)
-        if self.redis.exists(Keys.done(task.shard)):
-            log.info("shard %s is done already: dropped this copy (delivery %d)", task.shard, task.delivery)
+        verdict = _text(self.redis.eval(_CLAIM_SHARD, 4, lease, Keys.watch(task.shard), Keys.done(task.shard),
+                                        Keys.cancel(task.shard), self.name, int(LEASE_SECONDS * 1000),
+                                        repr(task.expires_at)))
+        if verdict != "ok":
+            why = {"done": "is done already", "cancelled": "was cancelled before it started",
+                   "expired": "expired (the owner's pickup deadline passed)",
+                   "unwatched": "is no longer followed by its owner", "held": "is held by another worker"}
+            log.info("shard %s %s: dropped this copy (delivery %d)", task.shard, why.get(verdict, verdict),
+                     task.delivery)
             return
-        if self.redis.exists(Keys.cancel(task.shard)):
-            log.info("shard %s was cancelled before it started: dropped", task.shard)
-            return
-        if not self.redis.set(lease, self.name, nx=True, px=int(LEASE_SECONDS * 1000)):
-            log.info("shard %s is held by %s: dropped this copy", task.shard, self._get(lease))
-            return
+        st = _ShardRun(task, Keys(task.job, task.attempt),
+                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-writer-{task.shard}"))
         with self._lock:
-            self._running[task.shard] = [h.name for h in task.hosts]
+            self._shards[task.shard] = st
         try:
-            self._run_shard(task)
+            self._run_shard(st)
         finally:
             with self._lock:
-                self._running.pop(task.shard, None)
+                self._shards.pop(task.shard, None)
+            st.writer.shutdown(wait=True)
+            if st.tmpdir:
+                shutil.rmtree(st.tmpdir, ignore_errors=True)
             try:
-                if self._get(lease) == self.name:
-                    self.redis.delete(lease)
+                self.redis.eval(_DELETE_IF_OURS, 1, lease, self.name)
             except self._errors:
                 pass
 
-    def _run_shard(self, task: ShardTask) -> None:
-        keys = Keys(task.job, task.attempt)
+    def _run_shard(self, st: _ShardRun) -> None:
+        task, keys = st.task, st.keys
         log.info("shard %s: %d host(s), %s (delivery %d)", task.shard, len(task.hosts), task.module,
                  task.delivery)
-        self._push(keys, task, {"event": "ShardClaimed", "worker": self.name, "hostname": self.hostname,
-                                "site": self.site, "delivery": task.delivery, "ts": time.time()})
+        self._write(st, {"event": "ShardClaimed", "worker": self.name, "hostname": self.hostname,
+                         "site": self.site, "delivery": task.delivery, "ts": time.time()})
         finished = {_text(m) for m in self.redis.smembers(keys.finished)}
         started = {_text(m) for m in self.redis.smembers(keys.started)}
         todo: list[ShardHost] = []
@@ -176,92 +321,149 @@ class SiteWorker:
             elif h.name in started and not task.idempotent:
                 result = HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": LOST_MSG},
                                     0.0, "lost")
-                self._push(keys, task, encode_event(HostFinished(task.run_id, host=h.name, result=result)),
-                           finished=h.name)
+                self._write(st, encode_event(HostFinished(task.run_id, host=h.name, result=result)), finished=h.name)
             else:
                 todo.append(h)
         if todo:
-            asyncio.run(self._run_hosts(task, keys, todo))
+            self.engine.run(self._run_hosts(st, todo))
+        st.writer.submit(lambda: None).result()  # every entry written (or given up) before the end
+        if st.stop in _GONE:
+            log.warning("shard %s: stopped (%s) before it ended; its other hosts are not ours to report",
+                        task.shard, st.stop)
+            return
         self.redis.set(Keys.done(task.shard), self.name, ex=KEEP_SECONDS)
-        self._push(keys, task, {"event": "ShardDone", "worker": self.name, "site": self.site, "ts": time.time()})
+        self._write(st, {"event": "ShardDone", "worker": self.name, "site": self.site, "ts": time.time()})
 
-    async def _run_hosts(self, task: ShardTask, keys: Keys, hosts: list[ShardHost]) -> None:
-        from ftltui.engine.executor import Executor
+    async def _run_hosts(self, st: _ShardRun, hosts: list[ShardHost]) -> None:
+        """In the engine's loop: each host claims its start, then runs on the warm executor;
+        ``forks`` bounds the shard's hosts running at once."""
+        task = st.task
+        jumps = [j for j in task.jump_hosts if j.name not in {h.name for h in hosts}]
+        engine = self.engine
+        warm = await engine.acquire(task, hosts + jumps)
+        try:
+            files = self._materialize(st) if task.files else {}
+            sem = asyncio.Semaphore(max(1, task.forks))
+            await asyncio.gather(*(self._one_host(st, warm, h, sem, files) for h in hosts))
+        finally:
+            engine.release(warm)
 
-        inventory = build_inventory(hosts + [j for j in task.jump_hosts if j.name not in {h.name for h in hosts}])
-
-        def on_event(ev: Event) -> None:
-            if isinstance(ev, HostStarted):
-                self._push(keys, task, encode_event(ev), started=ev.host)
-            elif isinstance(ev, HostFinished):
-                self._push(keys, task, encode_event(ev), finished=ev.host)
-            elif isinstance(ev, (OutputLine, Warning_)):
-                self._push(keys, task, encode_event(ev))
-
-        groups: dict[str, list[ShardHost]] = {}
-        for h in hosts:  # hosts the owner rendered different arguments for run as separate calls
-            groups.setdefault(json.dumps(h.args, sort_keys=True, default=str), []).append(h)
-        async with Executor(inventory, forks=task.forks, secrets=task.secrets, secret_vars=task.secret_vars,
-                            verbosity=task.verbosity, ansible_modules=task.ansible_modules) as ex:
-            with self._lock:
-                self._engines[task.shard] = (asyncio.get_running_loop(), ex)
-            try:
-                await self._gather(task, keys, ex, inventory, groups, on_event)
-            finally:
-                with self._lock:
-                    self._engines.pop(task.shard, None)
-
-    async def _gather(self, task: ShardTask, keys: Keys, ex: Any, inventory: Any,
-                      groups: dict[str, list[ShardHost]], on_event: Any) -> None:
-        """One executor call per group of hosts with the same arguments; ``forks`` bounds the
-        hosts running at once across the calls (a call per host when each has its own)."""
-        sem = asyncio.Semaphore(max(1, task.forks))
-
-        async def call(members: list[ShardHost]) -> None:
-            async with sem:
-                own = members[0].args
-                res = await ex.run([inventory.hosts[h.name] for h in members], task.module,
-                                   own if own is not None else task.args, check=task.check, timeout=task.timeout,
-                                   on_event=on_event, diff=task.diff, fail_fast=task.fail_fast, no_log=task.no_log,
-                                   keep_result=task.no_log, rendered=task.rendered or own is not None,
-                                   environment=task.environment)
-                if task.no_log:  # the events carry the censored result; the owner's caller needs the real one
-                    for hr in res.results.values():
-                        self._push(keys, task, {"event": "HostReal", "host": hr.host, "result": hr.to_dict()})
-
-        await asyncio.gather(*(call(m) for m in groups.values()))
-
-    # -- Redis writes ---------------------------------------------------------------------
-    def _push(self, keys: Keys, task: ShardTask, doc: dict[str, Any], *, started: str | None = None,
-              finished: str | None = None) -> None:
-        """Append a sealed entry (and the host to ``started``/``finished`` in the same transaction).
-
-        While Redis is away the write is retried for :data:`PUSH_PATIENCE` seconds; the
-        module has run, so its result is kept rather than dropped at the first error.
-        """
-        doc["shard"] = task.shard
-        entry = {"d": self.sealer.seal(doc)}
-        deadline = time.monotonic() + PUSH_PATIENCE
-        delay = 0.2
-        while True:
-            try:
-                pipe = self.redis.pipeline(transaction=True)
-                if started:
-                    pipe.sadd(keys.started, started)
-                    pipe.expire(keys.started, KEEP_SECONDS)
-                pipe.xadd(keys.stream, entry)  # type: ignore[arg-type]
-                pipe.expire(keys.stream, KEEP_SECONDS)
-                if finished:
-                    pipe.sadd(keys.finished, finished)
-                    pipe.expire(keys.finished, KEEP_SECONDS)
-                pipe.execute()
+    async def _one_host(self, st: _ShardRun, warm: _Warm, h: ShardHost, sem: asyncio.Semaphore,
+                        files: dict[str, str]) -> None:
+        task, loop = st.task, asyncio.get_running_loop()
+        async with sem:
+            verdict = None if st.stop else await loop.run_in_executor(st.writer, self._claim_host, st, h.name)
+            if verdict == "fail_fast" or verdict == "cancel":
+                st.stop = st.stop or verdict
+            elif verdict in _GONE:
+                self._halt(st, verdict)
+            if verdict != "ok":
+                if st.stop in ("cancel", "fail_fast"):  # the owner's stop: say so for this host
+                    msg = FAIL_FAST_MSG if st.stop == "fail_fast" else "cancelled"
+                    self._finished(st, HostResult(h.name, "cancelled", {"changed": False, "msg": msg}, 0.0,
+                                                  "cancelled"))
                 return
+            args = _with_files(h.args if h.args is not None else task.args, files)
+            run_id = f"{task.run_id}:{h.name}"
+            st.runs.add(run_id)
+            try:
+                res = await warm.executor.run(
+                    [warm.inventory.hosts[h.name]], task.module, args, check=task.check, timeout=task.timeout,
+                    run_id=run_id, on_event=lambda ev: self._on_event(st, ev), diff=task.diff,
+                    fail_fast=task.fail_fast, no_log=task.no_log, keep_result=task.no_log,
+                    rendered=task.rendered or h.args is not None, environment=task.environment)
+            except Exception as exc:  # noqa: BLE001 - bad arguments, an unknown module: this host fails, said why
+                self._finished(st, HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": str(exc)},
+                                              0.0, "bad_args"))
+                return
+            finally:
+                st.runs.discard(run_id)
+            hr = res.results.get(h.name)
+            if hr is None:
+                return
+            if task.no_log:  # the events carry the censored result; the owner's caller needs the real one
+                self._write(st, {"event": "HostReal", "host": hr.host, "result": hr.to_dict()})
+            if task.fail_fast and hr.status in ("failed", "unreachable") and st.stop is None:
+                self._halt(st, "fail_fast")
+
+    def _on_event(self, st: _ShardRun, ev: Event) -> None:
+        """The warm executor's events of this shard's hosts, handed to the writer (never written here)."""
+        if isinstance(ev, HostFinished):
+            if st.stop in _GONE and ev.result.status == "cancelled":
+                return  # we stopped it (the shard is no longer ours): the next worker's retry rule decides
+            self._write(st, encode_event(ev), finished=ev.host)
+        elif isinstance(ev, (OutputLine, Warning_)):
+            self._write(st, encode_event(ev))
+
+    def _finished(self, st: _ShardRun, result: HostResult) -> None:
+        self._write(st, encode_event(HostFinished(st.task.run_id, host=result.host, result=result)),
+                    finished=result.host)
+
+    def _materialize(self, st: _ShardRun) -> dict[str, str]:
+        """Write the task's controller files into a private directory: given path -> file here."""
+        st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
+        out: dict[str, str] = {}
+        for i, (given, f) in enumerate(sorted(st.task.files.items())):
+            d = os.path.join(st.tmpdir, str(i))
+            os.mkdir(d, 0o700)
+            path = os.path.join(d, os.path.basename(given.rstrip("/")) or "file")
+            with open(path, "wb") as fh:
+                fh.write(base64.b64decode(f["data"]))
+            os.chmod(path, int(f.get("mode") or 0o600) & 0o7777)
+            out[given] = path
+        return out
+
+    # -- Redis writes (the shard's writer thread) -----------------------------------------
+    def _write(self, st: _ShardRun, doc: dict[str, Any], *, finished: str | None = None) -> None:
+        """Queue a sealed entry for the shard's writer thread (in order; never blocks the caller)."""
+        doc["shard"] = st.task.shard
+        st.writer.submit(self._push, st, {"d": self.sealer.seal(doc)}, finished)
+
+    def _retrying(self, st: _ShardRun, what: str, op: Any) -> Any:
+        """``op()`` retried while Redis is away, for the task's ``patience`` (the owner's grace):
+        past it the owner has reported the shard's hosts, so the shard stops (None)."""
+        deadline = time.monotonic() + max(1.0, st.task.patience)
+        delay = 0.2
+        while st.stop != "broken":
+            try:
+                return op()
             except self._errors as exc:
                 if time.monotonic() > deadline:
-                    raise
+                    log.warning("shard %s: broker %s away longer than the owner waits (%g s): %s dropped; "
+                                "stopping the shard", st.task.shard, self.broker.shown, st.task.patience, what)
+                    self._halt(st, "broken")
+                    st.stop = "broken"
+                    return None
                 log.warning("broker %s: %s; retrying", self.broker.shown, type(exc).__name__)
                 time.sleep(delay)
                 delay = min(2.0, delay * 2)
+        return None
+
+    def _push(self, st: _ShardRun, entry: dict[str, str], finished: str | None) -> None:
+        """Append an entry (and the host to ``finished`` in the same transaction)."""
+        keys = st.keys
+
+        def op() -> None:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.xadd(keys.stream, entry)  # type: ignore[arg-type]
+            pipe.expire(keys.stream, KEEP_SECONDS)
+            if finished:
+                pipe.sadd(keys.finished, finished)
+                pipe.expire(keys.finished, KEEP_SECONDS)
+            pipe.execute()
+
+        self._retrying(st, "an entry", op)
+
+    def _claim_host(self, st: _ShardRun, host: str) -> str:
+        """May ``host`` start? One atomic step in Redis: only while we hold the shard's lease and
+        the owner watches it; records the start (``started`` set and ``HostStarted`` entry)."""
+        task, keys = st.task, st.keys
+        entry = self.sealer.seal({"event": "HostStarted", "run_id": task.run_id, "host": host, "ts": time.time(),
+                                  "shard": task.shard})
+        verdict = self._retrying(st, f"the start of {host}", lambda: self.redis.eval(
+            _CLAIM_HOST, 5, Keys.lease(task.shard), Keys.watch(task.shard), Keys.cancel(task.shard), keys.started,
+            keys.stream, self.name, host, entry, KEEP_SECONDS))
+        return "broken" if verdict is None else _text(verdict)
 
     def _get(self, key: str) -> str | None:
         value = self.redis.get(key)
@@ -277,10 +479,49 @@ class SiteWorker:
 # KEYS[1] the lease, ARGV[1] this worker, ARGV[2] the lease in ms: 1 when renewed
 _RENEW_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                   "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
+_DELETE_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                   "return redis.call('del', KEYS[1]) else return 0 end")
+# KEYS: lease, watch, done, cancel; ARGV: worker, lease ms, the task's deadline (Redis
+# TIME seconds, 0 none). The deadline is read from Redis's clock: owner and workers need not agree.
+_CLAIM_SHARD = """
+if redis.call('exists', KEYS[3]) == 1 then return 'done' end
+if redis.call('exists', KEYS[4]) == 1 then return 'cancelled' end
+local deadline = tonumber(ARGV[3])
+if deadline and deadline > 0 then
+  local t = redis.call('time')
+  if tonumber(t[1]) + tonumber(t[2]) / 1000000 > deadline then return 'expired' end
+end
+if redis.call('exists', KEYS[2]) == 0 then return 'unwatched' end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'ok' end
+return 'held'
+"""
+# KEYS: lease, watch, cancel, started, stream; ARGV: worker, host, sealed HostStarted entry, keep s
+_CLAIM_HOST = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 'lease' end
+if redis.call('exists', KEYS[2]) == 0 then return 'unwatched' end
+local mode = redis.call('get', KEYS[3])
+if mode then
+  if mode == 'fail_fast' then return 'fail_fast' end
+  return 'cancel'
+end
+redis.call('sadd', KEYS[4], ARGV[2])
+redis.call('expire', KEYS[4], ARGV[4])
+redis.call('xadd', KEYS[5], '*', 'd', ARGV[3])
+redis.call('expire', KEYS[5], ARGV[4])
+return 'ok'
+"""
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _with_files(args: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
+    """``args`` with a shipped controller ``src`` pointing at its copy on this machine."""
+    src = args.get("src")
+    if isinstance(src, str) and src in files:
+        return {**args, "src": files[src]}
+    return args
 
 
 def build_inventory(hosts: list[ShardHost]) -> Any:
