@@ -19,13 +19,17 @@ from typing import Any, Callable, Sequence
 
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
+from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS, ViewFeed
 from ftltui.console.guard import Guard, Policy, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
 from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
+from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
-from ftltui.engine.executor import Executor, precheck_args
+from ftltui.engine.events import Event
+from ftltui.engine.executor import Executor, RunResult, precheck_args
+from ftltui.engine.redact import Redactor
 from ftltui.errors import FtlError, StateError
 from ftltui.inventory import Inventory, load_inventory
 from ftltui.inventory.model import Host
@@ -37,6 +41,7 @@ from ftltui.jobs.model import ACTIVE, Job
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.jobs.playbook_kind import enqueue_playbook
 from ftltui.jobs.playbook_kind import register as register_playbook
+from ftltui.playbook.options import Asker
 from ftltui.state import StateStore
 from ftltui.vault import VaultKeyring
 
@@ -57,10 +62,23 @@ class ConsoleSession(JobActions):
                  clock: Callable[[], float] = time.time, forks: int = 50, concurrency: int = 8,
                  var_defaults: dict[str, Any] | None = None, ssh_options: dict[str, Any] | None = None,
                  vault: VaultKeyring | None = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
-                 guard: Guard | None = None) -> None:
+                 guard: Guard | None = None, engine: EngineSettings | None = None, lock_wait: float | None = None,
+                 dispatch: bool = True, engine_only: bool = False, ask: Asker | None = None) -> None:
+        """The CLI's knobs (the console leaves them be): ``engine`` its Executor options;
+        ``lock_wait`` a number: own ``state_dir`` (waiting that long for its lock) or raise
+        ``StateError`` instead of falling back to a temporary one; ``dispatch=False`` recover
+        and allow job actions but run nothing (``jobs cancel``, ``retry --detach``);
+        ``engine_only`` opens no store and no queue (``ftl-tui run``: an ad hoc run is no
+        job and needs no state directory); ``ask`` answers a playbook job's prompts."""
         self.inventory = inventory
         self.guard = guard or Guard()  # read-only and protected groups (ftltui.console.guard)
-        self.state_dir = Path(state_dir) if state_dir is not None else Path(tempfile.mkdtemp(prefix="ftl-tui-"))
+        self.engine = engine
+        self.lock_wait = lock_wait
+        self.dispatch = dispatch
+        self.engine_only = engine_only
+        self.ask = ask
+        self.state_dir = (Path(state_dir) if state_dir is not None
+                          else Path(tempfile.gettempdir()) if engine_only else Path(tempfile.mkdtemp(prefix="ftl-tui-")))
         self.clock = clock
         self.forks = forks
         self.concurrency = concurrency
@@ -90,21 +108,29 @@ class ConsoleSession(JobActions):
 
     async def open(self) -> None:
         """Open the state store (in a thread: disk) and start the queue's workers."""
+        executor = self.executor  # first: a face's bad engine setting fails before the store is taken
+        if self.engine_only:
+            self._ready.set()
+            return
         try:
-            store = await asyncio.to_thread(StateStore.open, self.state_dir, False, 0)
+            store = await asyncio.to_thread(StateStore.open, self.state_dir, False, self.lock_wait or 0)
         except (StateError, OSError) as exc:
+            if self.lock_wait is not None:
+                await self.close()  # the engine made above
+                raise  # the CLI owns the directory or says it is in use (exit 4)
             # another ftl-tui holds the state: keep working, on a private store
             self.warning = f"{exc}; jobs of this session are kept in a temporary state dir"
             self.state_dir = Path(tempfile.mkdtemp(prefix="ftl-tui-"))
             store = await asyncio.to_thread(StateStore.open, self.state_dir, False, 0)
-        queue = JobQueue(store, executor=self.executor, concurrency=self.concurrency)
+        queue = JobQueue(store, executor=executor, concurrency=self.concurrency)
         register_builtin(queue)  # run + workflow
-        register_playbook(queue, self.vault)  # playbook jobs decrypt with the session's keyring
+        register_playbook(queue, self.vault, self.ask)  # playbook jobs decrypt with the session's keyring
         drift_jobs.register(queue)
         queue.bus.subscribe(self.on_domain_event)
         self.queue = queue
         self._drift = DriftDesk(self.state_dir, store, self.resolve, self.clock)
-        await queue.start(dispatch=not self.guard.readonly)  # read-only: queued jobs wait for a writer
+        # read-only: queued jobs wait for a writer
+        await queue.start(dispatch=self.dispatch and not self.guard.readonly)
         for job in queue.list():
             self.jobs[job.id] = queue.get(job.id) or job  # the live record of an active job
         self._ready.set()
@@ -162,12 +188,15 @@ class ConsoleSession(JobActions):
         if self._executor is None:
             from ftltui.sites.placement import site_placements
 
-            # hosts with a site run on its workers (docs/sites.md); unusable sites fail their hosts
-            placements = site_placements(self.inventory, state_dir=self.state_dir, forks=self.forks, strict=False,
-                                         inventory_of=lambda: self.inventory)
+            # hosts with a site run on its workers (docs/sites.md); the console's unusable sites fail their hosts
+            engine = self.engine or EngineSettings(workers=_workers_setting(), strict_sites=False)
+            placements = site_placements(self.inventory, state_dir=self.state_dir, forks=self.forks,
+                                         strict=engine.strict_sites, inventory_of=lambda: self.inventory)
             self._executor = Executor(self.inventory, placements=placements, forks=self.forks,
-                                      var_defaults=self.var_defaults,
-                                      ssh_options=self.ssh_options, workers=_workers_setting())
+                                      var_defaults=self.var_defaults, ssh_options=self.ssh_options,
+                                      workers=engine.workers, secrets=engine.secrets, base_dir=engine.base_dir,
+                                      extra_vars=dict(engine.extra_vars), ansible_modules=engine.ansible_modules,
+                                      verbosity=engine.verbosity)
         return self._executor
 
     def set_inventory(self, inventory: Inventory) -> up.InventoryReloaded:
@@ -247,12 +276,14 @@ class ConsoleSession(JobActions):
         return self._known(await enqueue_run(queue, pattern, module, dict(args or {}), check=check, parent=parent,
                                              become=become))
 
-    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
-        """Queue a workflow file; it is validated first (a bad file never becomes a job)."""
+    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False,
+                              vars: dict[str, Any] | None = None) -> Job:
+        """Queue a workflow file; it is validated first (a bad file never becomes a job).
+        ``vars``: ``-e``, over the workflow's own."""
         self.check_write("workflow")
         await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
                                 lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
-        return self._known(await enqueue_workflow(await self._queue(), path, check=check))
+        return self._known(await enqueue_workflow(await self._queue(), path, vars=vars, check=check))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
                               confirmed: bool = False, **secret_kw: Any) -> Job:
@@ -267,17 +298,82 @@ class ConsoleSession(JobActions):
                                                   collections_paths=self.collections_paths, vault=self.vault,
                                                   **secret_kw))
 
-    async def submit_drift_scan(self, pattern: str) -> Job:
+    async def submit_drift_scan(self, pattern: str, *, drift_config: str | None = None) -> Job:
+        """A scan of the hosts of ``pattern`` as one job (``drift_config``: a file other than
+        the state dir's drift.yml); :meth:`scan_result` reads what it found."""
         self.check_write("drift scan")
         hosts = self.resolve(pattern)
         if not hosts:
             raise FtlError(f"no hosts matched {pattern!r}")
         queue = await self._queue()
-        spec = drift_jobs.scan_spec(pattern, hosts, None)
+        spec = drift_jobs.scan_spec(pattern, hosts, drift_config)
         return self._known(await queue.enqueue(drift_jobs.KIND, spec, title=f"drift scan {pattern}",
                                                hosts=spec["hosts"], retry=RetryPolicy(max_attempts=1)))
 
     drift_scan = submit_drift_scan
+
+    async def submit_again(self, job_id: int, resume: bool) -> Job:
+        """``jobs retry`` (``resume``: from failure) or ``jobs requeue`` of a finished job, as
+        the API owner's ``jobs.again`` (:mod:`ftltui.jobs.again`); a refusal raises its words."""
+        from ftltui.jobs.again import enqueue_again, refusal
+
+        self.check_write("retry" if resume else "requeue")
+        queue = await self._queue()
+        job = queue.get(job_id)
+        if job is None:
+            raise StateError(f"no job {job_id} (see `ftl-tui jobs list`)")
+        doc = dict(queue.store.table("jobs").get(job_id) or {})
+        log_path = queue.store.log_path(job_id)
+        problem = refusal(doc, job_id, resume, log_path)
+        if problem is not None:
+            raise FtlError(problem)
+        return self._known(await enqueue_again(queue, doc, job_id, resume, log_path))
+
+    async def run_adhoc(self, target: str | list[Host], module: str, args: dict[str, Any], *,
+                        on_event: Callable[[Event], None], check: bool = False, diff: bool = False,
+                        timeout: float | None = None, fail_fast: bool = False, no_log: bool = False) -> RunResult:
+        """One module on ``target`` now, on the session's engine, with no job (Ansible's
+        ``ansible``: ``ftl-tui run`` owning its directory); ``on_event`` gets every engine event."""
+        self.check_write("run")
+        return await self.executor.run(target, module, args, check=check, timeout=timeout, fail_fast=fail_fast,
+                                       on_event=on_event, diff=diff, no_log=no_log)
+
+    def watch(self, handler: Callable[[jev.JobEvent], None]) -> Callable[[], None]:
+        """Every domain event of the queue (the job events with the engine's inside): for a
+        face that prints each one as it is (the CLI's lines and JSON records); views use
+        :meth:`subscribe`. Returns the function that stops it."""
+        if self.queue is None:
+            raise StateError("the session is not open")
+        return self.queue.bus.subscribe(handler)
+
+    async def wait(self, job_id: int) -> Job:
+        """Until job ``job_id`` is finished: its final record."""
+        return self._known(await (await self._queue()).wait(job_id))
+
+    @property
+    def redactor(self) -> Redactor:
+        """The state store's redactor: what a face prints of a job goes through it (its secrets masked)."""
+        if self.queue is None:
+            raise StateError("the session is not open")
+        return self.queue.store.redactor
+
+    def job(self, job_id: int) -> Job | None:
+        """The job's record now (live while it is active, else the stored one)."""
+        return self.queue.get(job_id) if self.queue is not None else self.jobs.get(job_id)
+
+    async def purge_finished(self, older_than: float) -> int:
+        """Archive every finished job last changed more than ``older_than`` seconds ago."""
+        self.check_write("purge")
+        return await (await self._queue()).purge(older_than)
+
+    def scan_result(self, job: Job) -> ScanResult:
+        """What a finished drift scan job found: its summary with the stored snapshots' records."""
+        summary = job.summary or {}
+        if "snapshots" not in summary:
+            raise StateError(f"drift scan job {job.id} ended {job.state}: {job.reason}")
+        metas = {host: self.drift.snapshots.meta(snap_id) for host, snap_id in summary["snapshots"].items()}
+        return ScanResult(metas, dict(summary.get("failed") or {}), list(summary.get("run_ids") or []),
+                          bool(summary.get("cancelled")))
 
     # -- reading ----------------------------------------------------------------------------
     def workflow_steps(self, job: Job) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 # vars_prompt: (prompt text, private, default) -> the answer; None when nobody can answer
 # (no TTY, a job run): then a prompt without a default is an error, as in Ansible.
-Asker = Callable[[str, bool, "str | None"], str]
+Asker = Callable[[str, bool, "str | None"], "str | None"]
 
 
 @dataclass
