@@ -173,8 +173,10 @@ class EndpointResolver:
                                         if opt in r.from_args and opt in o]
         if "Compression" in r.from_args:
             extra.append(("compression_algs", "zlib@openssh.com,zlib,none" if o["Compression"] else "none"))
-        if "BindAddress" in r.from_args and o.get("BindAddress"):
+        if o.get("BindAddress"):  # from a file too: the pool's direct connector (coalesce.py) must see it
             extra.append(("local_addr", (o["BindAddress"], 0)))
+        if "AddressFamily" in o and "AddressFamily" not in r.from_args:
+            extra.append(("family", o["AddressFamily"]))
         if "Ciphers" not in o:
             extra.append(("encryption_algs", preferred_ciphers()))
         if timeout is None:  # ansible_timeout (seconds, may be fractional) beats ConnectTimeout

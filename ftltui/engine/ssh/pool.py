@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncssh
 
+from ftltui.engine.ssh.coalesce import DIRECT_TCP, DirectTcp
 from ftltui.engine.ssh.hostkeys import HostKeyPolicy
 from ftltui.engine.ssh.keys import KeyUnlocker, default_key_files, is_encrypted
 from ftltui.engine.ssh.keys import explain as explain_keys
@@ -168,6 +169,14 @@ def loaded_known_hosts(files: list[str]) -> asyncssh.SSHKnownHosts | list[str]:
     return known
 
 
+def _direct(ep: Endpoint) -> DirectTcp | None:
+    """The coalescing TCP connector (coalesce.py) for a host reached directly; None (asyncssh's own
+    connect) with a ProxyCommand or an address family or bind address to honour."""
+    if ep.proxy_command or any(k in ("family", "local_addr") for k, _ in ep.extra):
+        return None
+    return DIRECT_TCP
+
+
 class Pool:
     def __init__(self, *, idle_timeout: float = 300.0, key_unlocker: KeyUnlocker | None = None,
                  max_handshakes: int | None = None) -> None:
@@ -228,7 +237,7 @@ class Pool:
             keepalive_count_max=ep.keepalive_count_max,
             # asyncssh re-reads the same files for the settings not resolved here
             config=list(ep.config_files) if ep.config_files else None,
-            tunnel=parent.conn if parent is not None else None,  # never a ProxyJump of its own
+            tunnel=parent.conn if parent is not None else _direct(ep),  # never a ProxyJump of its own
             proxy_command=None if parent is not None else ep.proxy_command,
             agent_forwarding=ep.forward_agent,
         )

@@ -1,0 +1,156 @@
+"""One TCP write per event-loop turn for an SSH connection, instead of one per SSH packet.
+
+asyncssh writes every SSH packet to its transport at once, and puts an empty
+``SSH_MSG_IGNORE`` packet in front of every packet after the key exchange (a CBC-era
+countermeasure), so each channel message costs two ``send()`` system calls, and on a
+gate's close four messages cost eight. On loopback, and on any busy controller, each
+``send()`` also pays the kernel's TCP path and the receiver's wake-up: measured on the
+1,000-host bed (bench/RESULTS-scale.md), ``socket.send`` was the controller's largest
+cost, 28 calls per host for ``ping`` then ``command``.
+
+:class:`DirectTcp` is handed to ``asyncssh.connect`` as its ``tunnel``: it opens the
+same TCP connection asyncssh would, but gives the SSH connection a transport that
+gathers what is written during one turn of the event loop and passes it on as one write
+at the end of that turn (``loop.call_soon``). Nothing is reordered, delayed past the
+current turn, or dropped: ``close`` and ``abort`` write what is gathered first. The
+byte stream on the wire is the same; only the number of segments changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+
+class CoalescingTransport(asyncio.Transport):
+    """Wraps a TCP transport: ``write`` gathers, one real write per loop turn."""
+
+    def __init__(self, raw: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._raw = raw
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._scheduled = False
+
+    # -- writing ------------------------------------------------------------------------
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        self._pending.append(bytes(data))
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self.flush)
+
+    def writelines(self, list_of_data: Any) -> None:
+        for data in list_of_data:
+            self.write(data)
+
+    def flush(self) -> None:
+        """Hand everything gathered to the real transport (one ``send`` when it can)."""
+        self._scheduled = False
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        if self._raw.is_closing():
+            return
+        self._raw.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def get_write_buffer_size(self) -> int:
+        return self._raw.get_write_buffer_size() + sum(len(p) for p in self._pending)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._raw.get_write_buffer_limits()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._raw.set_write_buffer_limits(high, low)
+
+    def can_write_eof(self) -> bool:
+        return self._raw.can_write_eof()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._raw.write_eof()
+
+    # -- closing ------------------------------------------------------------------------
+    def close(self) -> None:
+        self.flush()
+        self._raw.close()
+
+    def abort(self) -> None:
+        # what was written before the abort goes out as it would have unwrapped (written
+        # at once); the real transport's abort then drops its own unsent buffer as always
+        self.flush()
+        self._raw.abort()
+
+    def is_closing(self) -> bool:
+        return self._raw.is_closing()
+
+    # -- everything else is the real transport's -------------------------------------
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._raw.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        self._raw.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._raw.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self._raw.is_reading()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._raw.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._raw.get_protocol()
+
+
+class _Relay(asyncio.Protocol):
+    """Sits between the TCP transport and asyncssh's connection (its protocol)."""
+
+    def __init__(self, inner: asyncio.Protocol) -> None:
+        self.inner = inner
+        self.transport: CoalescingTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = CoalescingTransport(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        self.inner.connection_made(self.transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+
+class DirectTcp:
+    """An asyncssh ``tunnel`` that is a plain TCP connection with a coalescing transport.
+
+    asyncssh calls ``create_connection(session_factory, host, port)`` on a tunnel and
+    uses the protocol it returns as the SSH connection; with this one that is the same
+    connection asyncssh would have opened itself (same host and port, TCP_NODELAY as
+    asyncssh sets it), only its writes are gathered per loop turn.
+    """
+
+    async def create_connection(self, session_factory: Callable[[], asyncio.Protocol], host: str,
+                                port: int) -> tuple[asyncio.BaseTransport, asyncio.Protocol]:
+        loop = asyncio.get_running_loop()
+        _, relay = await loop.create_connection(lambda: _Relay(session_factory()), host, port)
+        assert relay.transport is not None
+        return relay.transport, relay.inner
+
+    def __repr__(self) -> str:  # asyncssh logs "via <tunnel>"
+        return "direct TCP"
+
+
+DIRECT_TCP = DirectTcp()

@@ -1,0 +1,92 @@
+"""Fewer TCP writes per SSH message (ftltui/engine/ssh/coalesce.py, issue 17).
+
+asyncssh sends an empty IGNORE packet before every packet after the key exchange, each a
+``send()`` of its own; the pool's direct connector gathers a loop turn's writes into one.
+These tests count, on the real test bed, SSH packets against TCP writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from asyncio import selector_events
+from typing import Any
+
+import asyncssh.connection as sshconn
+import pytest
+
+from ftltui.engine.ssh import pool as pool_mod
+from ftltui.engine.ssh.coalesce import CoalescingTransport, DirectTcp
+from ftltui.engine.ssh.pool import Endpoint
+
+pytestmark = pytest.mark.ssh
+
+
+async def test_a_task_costs_about_half_the_tcp_writes_of_its_ssh_packets(sshbed, make_executor,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    packets, writes = 0, 0
+    real_packet = sshconn.SSHConnection.send_packet
+    real_write = selector_events._SelectorSocketTransport.write
+
+    def count_packet(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal packets
+        packets += 1
+        return real_packet(self, *args, **kwargs)
+
+    def count_write(self: Any, data: Any) -> None:
+        nonlocal writes
+        writes += 1
+        return real_write(self, data)
+
+    monkeypatch.setattr(sshconn.SSHConnection, "send_packet", count_packet)
+    monkeypatch.setattr(selector_events._SelectorSocketTransport, "write", count_write)
+    names = sorted(n for n in sshbed.hosts if n.startswith("h"))[:3]
+    ex = make_executor(sshbed, names)
+    assert {h: r.status for h, r in (await ex.run("all", "ping", {})).results.items()} == {n: "ok" for n in names}
+    res = await ex.run("all", "command", {"cmd": "echo hello"})
+    assert {h: r.result.get("stdout") for h, r in res.results.items()} == {n: "hello" for n in names}
+    await ex.close()
+    # one write per packet (plus the version line) without coalescing: 21 of them per host
+    # for these two tasks and 7 more to close; with it, each IGNORE rides with its packet
+    assert packets >= 20 * len(names)
+    assert writes <= 0.6 * packets, (writes, packets)
+
+
+async def test_writes_of_one_loop_turn_leave_as_one_in_order() -> None:
+    received = bytearray()
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.extend(await reader.read(-1))
+        done.set()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    raw_writes: list[bytes] = []
+
+    class Sink(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+    transport, proto = await DirectTcp().create_connection(Sink, "127.0.0.1", port)
+    assert isinstance(transport, CoalescingTransport) and proto.transport is transport
+    real = transport._raw.write
+    transport._raw.write = lambda data: (raw_writes.append(bytes(data)), real(data))[1]  # type: ignore[method-assign]
+    transport.write(b"one ")
+    transport.write(b"two ")
+    assert raw_writes == []  # gathered until the end of this turn
+    await asyncio.sleep(0)
+    transport.write(b"three")
+    transport.close()  # writes what is gathered before closing
+    await asyncio.wait_for(done.wait(), 10)
+    server.close()
+    assert raw_writes == [b"one two ", b"three"]
+    assert bytes(received) == b"one two three"
+
+
+def test_proxy_command_bind_address_and_family_keep_asyncssh_connect() -> None:
+    ep = Endpoint(name="h", address="127.0.0.1")
+    assert isinstance(pool_mod._direct(ep), DirectTcp)
+    assert pool_mod._direct(Endpoint(name="h", address="x", proxy_command="nc %h %p")) is None
+    assert pool_mod._direct(Endpoint(name="h", address="x", extra=(("local_addr", ("127.0.0.1", 0)),))) is None
+    assert pool_mod._direct(Endpoint(name="h", address="x", extra=(("family", 2),))) is None
