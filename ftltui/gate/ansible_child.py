@@ -130,8 +130,7 @@ def _apply_caller(job: Dict[str, Any]) -> None:
         _apply_limits(job["rlimits"])
     env = job.get("env")
     if isinstance(env, dict):
-        os.environ.clear()
-        os.environ.update(env)
+        _replace_environ(env)
     if job.get("umask") is not None:
         os.umask(int(job["umask"]))
     if job.get("cwd"):
@@ -139,6 +138,21 @@ def _apply_caller(job: Dict[str, Any]) -> None:
             os.chdir(job["cwd"])
         except OSError:
             pass
+
+
+def _replace_environ(env: Dict[str, str]) -> None:
+    """Make ``os.environ`` equal ``env``, touching only the variables that differ.
+
+    Not ``clear()`` + ``update()``: ``os.environ.clear()`` is MutableMapping's ``popitem``
+    loop, which lists the keys again for every one it removes, and each removal and
+    setting is a C call (~0.1 ms of every module child for 35 variables), while a
+    server's children differ from it in a variable or two (an SSH client's port)."""
+    environ = os.environ
+    for key in [k for k in environ if k not in env]:
+        del environ[key]
+    for key, value in env.items():
+        if environ.get(key) != value:
+            environ[key] = value
 
 
 class SpareChild:

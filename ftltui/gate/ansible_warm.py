@@ -81,11 +81,11 @@ def preimport_parents(mdir: str, fqn: str) -> None:
     if not mdir.endswith(".zip"):
         return
     import importlib
-    import zipfile
+
+    from ftltui.gate.ansible_zip import read_sizes
 
     parts = fqn.split(".")[:-1]
-    with zipfile.ZipFile(mdir) as zf:
-        sizes = {info.filename: info.file_size for info in zf.infolist()}
+    sizes = read_sizes(mdir)
     chain = []
     for i in range(1, len(parts) + 1):
         name = ".".join(parts[:i])
