@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec
 from ftltui.engine.checksum import file_digest_async
-from ftltui.engine.native_copy import walk
+from ftltui.engine.copy_tree import copy_tree
 
 if TYPE_CHECKING:
     from ftltui.engine.ansible_actions import ModuleCall
@@ -100,28 +100,17 @@ async def _copy_tree(call: ModuleCall, spec: AnsibleSpec, params: dict[str, Any]
     """A directory ``src``: every directory made (with ``directory_mode``), every file copied."""
     if not dest:
         return {"failed": True, "changed": False, "msg": "dest is required"}
-    root = dest if dest.endswith("/") else dest + "/"
-    if not source.endswith("/"):  # "src" (no slash): the directory itself goes into dest
-        root = root + os.path.basename(source.rstrip("/")) + "/"
-    dirs, files = await asyncio.to_thread(walk, source)
-    changed = False
-    last: dict[str, Any] = {}
-    top = await _stat(call, root.rstrip("/") or "/", follow=True, checksum=False)
-    for rel in dirs if top.get("isdir") else [""] + dirs:  # the destination itself: only made when missing
-        made = await _ensure_dir(call, params, (root + rel).rstrip("/") or "/")
-        if made.get("failed"):
-            return made
-        changed = changed or bool(made.get("changed"))
-    for rel, path in files:
-        target = root + rel
-        one = dict(params, src=path)
-        last = await _copy_file(call, spec, one, _Source(path, os.path.basename(path), target))
-        if last.get("failed"):
-            return last
-        changed = changed or bool(last.get("changed"))
-    if len(files) == 1 and not dirs:
-        return last
-    return {"changed": changed, "dest": dest if dest.endswith("/") else dest + "/", "src": source}
+
+    async def is_dir(path: str) -> bool:
+        return bool((await _stat(call, path, follow=True, checksum=False)).get("isdir"))
+
+    async def make_dir(path: str) -> dict[str, Any]:
+        return await _ensure_dir(call, params, path)
+
+    async def copy_one(path: str, target: str) -> dict[str, Any]:
+        return await _copy_file(call, spec, dict(params, src=path), _Source(path, os.path.basename(path), target))
+
+    return await copy_tree(source, dest, is_dir, make_dir, copy_one)
 
 
 async def _ensure_dir(call: ModuleCall, params: dict[str, Any], path: str) -> dict[str, Any]:

@@ -5,25 +5,24 @@ is also Ansible's ``checksum``, computed on the controller once per file version
 hosts), and the host's ``copy`` module moves them into place without hashing them again;
 the MD5 of Ansible's ``md5sum`` is computed here, once, while the upload runs (issue 17).
 
-A directory ``src`` follows Ansible's copy action (checked against ``ansible -m copy`` in
-tests/modules/test_copy_tree_oracle.py): ``src/`` copies what is inside into ``dest``,
-``src`` (no slash) the directory itself; every directory of the tree, empty ones too,
-exists afterwards, with ``directory_mode`` if given (existing ones inside the tree too;
-an existing destination directory keeps its mode); each file is compared by SHA-1 first
-and only a different one is uploaded. The result is ``{changed, dest/, src}``, or the
-file's own result for a tree of exactly one file.
+A directory ``src`` follows Ansible's copy action (the walk in copy_tree.py, shared with
+ansible_copy.py; checked against ``ansible -m copy`` in
+tests/ansible_modules/test_native_copy_tree.py): directories get ``directory_mode`` if
+given (existing ones inside the tree too; an existing destination directory keeps its
+mode); each file is compared by SHA-1 on the host first and only a different one is
+uploaded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
 from pathlib import Path
 from typing import Any
 
 from ftltui import modules
-from ftltui.engine.checksum import file_digest_async
+from ftltui.engine import copy_tree as tree
+from ftltui.engine.checksum import file_digest_async, file_sums_async
 from ftltui.engine.runner import OutputCallback, Runner
 from ftltui.inventory.model import Host
 from ftltui.modules.base import validate_args
@@ -56,81 +55,48 @@ async def copy_file(runner: Runner, host: Host, src: Path, params: dict[str, Any
     return result
 
 
-def walk(source: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Directories (relative, top-down) and files (relative, absolute) under ``source``,
-    symbolic links followed (Ansible's ``local_follow`` default), names sorted."""
-    dirs: list[str] = []
-    files: list[tuple[str, str]] = []
-    top = source.rstrip("/") or "/"
-    for here, subdirs, names in os.walk(top, followlinks=True):
-        subdirs.sort()
-        rel = os.path.relpath(here, top)
-        prefix = "" if rel == "." else rel + "/"
-        if prefix:
-            dirs.append(prefix.rstrip("/"))
-        for name in sorted(names):
-            path = os.path.join(here, name)
-            if os.path.isfile(path):
-                files.append((prefix + name, path))
-    return dirs, files
-
-
 async def copy_tree(runner: Runner, host: Host, params: dict[str, Any], source: str, check: bool,
                     on_output: OutputCallback, environment: dict[str, str] | None) -> dict[str, Any]:
     """A controller directory to ``dest`` on ``host`` (``source`` keeps the user's trailing slash)."""
-    dest = str(params["dest"])
-    root = dest if dest.endswith("/") else dest + "/"
-    if not source.endswith("/"):  # "src" (no slash): the directory itself goes into dest
-        root += os.path.basename(source.rstrip("/")) + "/"
-    dirs, files = await asyncio.to_thread(walk, source)
 
     async def module(name: str, args: dict[str, Any]) -> dict[str, Any]:
         return await runner.run_module(host, name, validate_args(modules.spec(name), args), check=check,
                                        on_output=on_output, environment=environment)
 
-    top = (await module("stat", {"path": root.rstrip("/") or "/", "follow": True, "get_checksum": False,
-                                 "get_mime": False, "get_attributes": False})).get("stat") or {}
-    changed = False
-    for rel in dirs if top.get("isdir") else [""] + dirs:  # the destination itself: only made when missing
+    async def is_dir(path: str) -> bool:
+        st = (await module("stat", {"path": path, "follow": True, "get_checksum": False, "get_mime": False,
+                                    "get_attributes": False})).get("stat") or {}
+        return bool(st.get("isdir"))
+
+    async def make_dir(path: str) -> dict[str, Any]:
         args: dict[str, Any] = {k: params[k] for k in _ATTR_KEYS if params.get(k) is not None}
-        args.update(path=(root + rel).rstrip("/") or "/", state="directory")
+        args.update(path=path, state="directory")
         if params.get("directory_mode") is not None:
             args["mode"] = params["directory_mode"]
-        made = await module("file", args)
-        if made.get("failed"):
-            return made
-        changed = changed or bool(made.get("changed"))
-    last: dict[str, Any] = {}
+        return await module("file", args)
+
     file_params = {k: v for k, v in params.items() if k not in ("src", "directory_mode", "remote_src")}
-    for rel, path in files:
-        target = root + rel
-        last = await _tree_file(runner, host, Path(path), dict(file_params, dest=target), module, check,
-                                on_output, environment)
-        if last.get("failed"):
-            return last
-        changed = changed or bool(last.get("changed"))
-    if len(files) == 1 and not dirs:
-        return last
-    return {"changed": changed, "dest": root if source.endswith("/") else dest.rstrip("/") + "/",
-            "src": source}
+
+    async def copy_one(path: str, target: str) -> dict[str, Any]:
+        return await _tree_file(runner, host, Path(path), dict(file_params, dest=target), check, on_output,
+                                environment)
+
+    return await tree.copy_tree(source, str(params["dest"]), is_dir, make_dir, copy_one)
 
 
-async def _tree_file(runner: Runner, host: Host, path: Path, params: dict[str, Any], module: Any, check: bool,
+async def _tree_file(runner: Runner, host: Host, path: Path, params: dict[str, Any], check: bool,
                      on_output: OutputCallback, environment: dict[str, str] | None) -> dict[str, Any]:
-    """One file of a tree: compared by SHA-1 first, uploaded only when it differs (as Ansible)."""
-    target = str(params["dest"])
+    """One file of a tree: uploaded only when the host's file differs (compared by SHA-1, as
+    Ansible). One host call and one read of the host's file when it is the same (the copy
+    module compares it and fixes mode/owner: ``_ftl_if_same``), one read here (SHA-1 and
+    MD5 together, shared by every host)."""
     params = preserved(params, path)
-    st = (await module("stat", {"path": target, "follow": bool(params.get("follow")), "get_checksum": True,
-                                "checksum_algorithm": "sha1", "get_mime": False,
-                                "get_attributes": False})).get("stat") or {}
-    if st.get("exists") and not params.get("force", True):
-        return {"changed": False, "dest": target}
-    _, local = await file_digest_async(path, "sha1")
-    if st.get("exists") and st.get("checksum") == local:
-        # the same bytes: the module on the host's own file fixes mode/owner, reports as a copy would
-        _, md5 = await file_digest_async(path, "md5")
-        same = dict(params, src=target, remote_src=True, _ftl_source_sums=[local, md5])
-        return await runner.run_module(host, "copy", same, check=check, on_output=on_output, environment=environment)
+    target = str(params["dest"])
+    _, sha1, md5 = await file_sums_async(path)
+    same = dict(params, src=target, remote_src=True, _ftl_source_sums=[sha1, md5], _ftl_if_same=True)
+    result = await runner.run_module(host, "copy", same, check=check, on_output=on_output, environment=environment)
+    if not result.get("_ftl_differs"):
+        return result
     if check:
         return {"changed": True, "dest": target}
     return await copy_file(runner, host, path, params, check, on_output, environment)

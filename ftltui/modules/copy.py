@@ -127,8 +127,16 @@ def _is_upload(src: str, ctx: ModuleContext) -> bool:
         and os.path.isfile(src) and not os.path.islink(src)
 
 
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, label: str,
-              move_from: Optional[str] = None, new_sum: Optional[str] = None) -> Dict[str, Any]:
+              move_from: Optional[str] = None, new_sum: Optional[str] = None,
+              new_md5: Optional[str] = None, same_file: bool = False) -> Dict[str, Any]:
     """Make ``dest`` hold ``data`` with the requested attributes; the copy result.
 
     ``move_from``: a file holding exactly ``data`` that may be renamed onto ``dest``
@@ -136,7 +144,9 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
     ``data``: bytes, or a :class:`_FileBytes` read only if needed. ``new_sum``: the SHA-1
     of ``data`` when already known (the gate hashed the upload as it arrived). ``md5sum``
     (Ansible's result key) comes from the controller when it sent its source's digests
-    (``_ftl_source_sums``) and these are the same bytes."""
+    (``_ftl_source_sums``) and these are the same bytes, else ``new_md5`` when known.
+    ``same_file``: ``data`` is ``dest`` itself (a copy of a host file onto itself, as the
+    controller's unchanged-file step runs it): its checksum is ``new_sum``, not read again."""
     load = data if callable(data) else (lambda: data)
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
@@ -152,7 +162,10 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
         result["msg"] = "file already exists"
         result.update(_files.path_info(dest))
         return result
-    old_sum = _files.checksum(dest) if existed and os.path.isfile(dest) else None
+    if same_file and existed and os.path.isfile(dest):
+        old_sum = new_sum  # type: Optional[str]
+    else:
+        old_sum = _files.checksum(dest) if existed and os.path.isfile(dest) else None
     if old_sum != new_sum or os.path.islink(dest):
         result["changed"] = True
         diff = _diff(dest, load, existed, label) if ctx.diff else None
@@ -177,6 +190,8 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
     sums = params.get("_ftl_source_sums")  # the controller's [sha1, md5] of its source file
     if isinstance(sums, (list, tuple)) and len(sums) == 2 and sums[0] == new_sum:
         result["md5sum"] = sums[1]  # these bytes are that file's: its md5, hashed once for all hosts
+    elif new_md5 is not None:
+        result["md5sum"] = new_md5
     else:
         result["md5sum"] = _files.checksum_bytes(load(), "md5")
     return result
@@ -219,6 +234,8 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
             raise ModuleFail("can not use content with a dir as dest")
         return put_bytes(dest, params["content"].encode("utf-8"), params, ctx, dest)
     src = params["src"]
+    if params.get("_ftl_if_same"):
+        return _if_same(src, params, ctx)
     if not os.path.exists(src):
         raise ModuleFail("Source %s not found" % src)
     if params.get("mode") == "preserve":
@@ -232,12 +249,39 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
     upload = _is_upload(src, ctx)
     known = _files.upload_checksum(src) if upload else None  # hashed by the gate as it arrived
     data = _FileBytes(src)
-    new_sum = known or _files.checksum(src)
+    sums = params.get("_ftl_source_sums")
+    new_md5 = None  # type: Optional[str]
+    if known:
+        new_sum = known
+    elif isinstance(sums, (list, tuple)) and len(sums) == 2:
+        new_sum = _files.checksum(src)  # the md5 comes with the controller's sums if they match
+    else:  # a host file (remote_src): read once, for both digests and any write
+        new_sum, new_md5 = _files.checksum_bytes(data()), _files.checksum_bytes(data(), "md5")
     if params.get("checksum") and params["checksum"] != new_sum:
         raise ModuleFail("Copied file does not match the expected checksum. Transfer failed.",
                          checksum=new_sum, expected_checksum=params["checksum"])
-    result = put_bytes(dest, data, params, ctx, src, move_from=src if upload else None, new_sum=new_sum)
+    result = put_bytes(dest, data, params, ctx, src, move_from=src if upload else None, new_sum=new_sum,
+                       new_md5=new_md5, same_file=_same_file(src, dest))
     if upload and not os.path.exists(src):
         _files.forget_upload(src)
     result["src"] = src
+    return result
+
+
+def _if_same(target: str, params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
+    """The controller's unchanged-file step of a tree copy, in one call and one read: when
+    ``target`` (``src`` and ``dest``) already holds the controller's file (``_ftl_source_sums``), the
+    copy result (mode/owner fixed); else ``{"_ftl_differs": True}`` and nothing touched,
+    so the controller uploads. ``force=no`` leaves an existing file alone unread."""
+    if os.path.lexists(target) and not params.get("force", True):
+        return {"changed": False, "dest": target}
+    if os.path.islink(target) or not os.path.isfile(target):
+        return {"changed": False, "_ftl_differs": True}
+    sums = params.get("_ftl_source_sums") or ["", ""]
+    new_sum = _files.checksum(target)
+    if new_sum != sums[0]:
+        return {"changed": False, "_ftl_differs": True}
+    clean = {k: v for k, v in params.items() if k != "_ftl_if_same"}
+    result = put_bytes(target, _FileBytes(target), clean, ctx, target, new_sum=new_sum, same_file=True)
+    result["src"] = target
     return result
