@@ -14,7 +14,7 @@ a list of either is merged.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from ftltui.drift.diff import compare_fields, unified
 from ftltui.drift.model import Change, FieldChange
@@ -98,19 +98,24 @@ def changes_from_steps(
     return changes, warnings
 
 
-async def check_workflow(executor: Any, path: str | Path, limit: Iterable[str] | None = None) -> tuple[list[Change], list[str]]:
+async def check_workflow(executor: Any, path: str | Path, limit: Iterable[str] | None = None, *,
+                         roles_path: Sequence[str | Path] = (),
+                         collections_paths: Sequence[str | Path] = ()) -> tuple[list[Change], list[str]]:
     """Run the workflow in check mode through the real DAG runner; its declared-vs-actual drift.
 
     The same loader and runner as ``ftl-tui play --check`` (validation, ``depends_on``,
     ``when``, per-host templating), so both report the same thing. ``limit``
-    restricts the hosts (names) whose changes are reported.
+    restricts the hosts (names) whose changes are reported. A playbook goes to
+    :func:`check_playbook` with ``roles_path``/``collections_paths`` (ansible.cfg's, as
+    ``ftl-tui play`` passes them: a role found only there loads).
     """
     from ftltui.jobs.workflow.loader import load_workflow
     from ftltui.jobs.workflow.runner import WorkflowRun
     from ftltui.playbook.loader import is_playbook
 
     if is_playbook(Path(path)):  # a playbook's --check --diff run feeds the same report
-        return await check_playbook(executor, path, limit)
+        return await check_playbook(executor, path, limit, roles_path=roles_path,
+                                    collections_paths=collections_paths)
     wf = load_workflow(path, executor.inventory)
     steps = await WorkflowRun(wf, executor, check=True).run()
     return changes_from_steps(steps, {n: s.module for n, s in wf.steps.items()}, limit)
@@ -141,8 +146,9 @@ def desired_text(report: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def check_playbook(executor: Any, path: Any, limit: Any = None, *, roles_path: Any = (),
-                         collections_paths: Any = (), vault: Any = None) -> tuple[list[Any], list[str]]:
+async def check_playbook(executor: Any, path: Any, limit: Any = None, *, roles_path: Sequence[str | Path] = (),
+                         collections_paths: Sequence[str | Path] = (), vault: Any = None
+                         ) -> tuple[list[Any], list[str]]:
     """Run the playbook with ``--check --diff`` on ``executor``; its declared-vs-actual
     changes and warnings, as :func:`ftltui.drift.desired.check_workflow` gives a workflow's
     (``drift show --desired site.yml``). ``limit``: host names, passed to the run as
@@ -155,7 +161,8 @@ async def check_playbook(executor: Any, path: Any, limit: Any = None, *, roles_p
 
     if vault is None:
         vault = getattr(executor.inventory, "vault", None)
-    playbook = load_playbook(Path(path), roles_path=roles_path, collections_paths=collections_paths, vault=vault)
+    playbook = load_playbook(Path(path), roles_path=[Path(p).expanduser() for p in roles_path],
+                             collections_paths=[Path(p).expanduser() for p in collections_paths], vault=vault)
     collector = DesiredCollector(real_runs=real_run_paths(playbook))
     names = list(limit) if limit is not None else None
     options = PlayOptions(check=True, diff=True, forks=getattr(executor, "forks", 50),

@@ -10,7 +10,9 @@ classified, ignored and rendered like any other drift.
 Only what drift needs is kept (``changed``/``failed``/``unreachable``, ``msg``, ``diff``);
 results of ``no_log`` tasks arrive censored (the executor censors at the source), so no
 secret is kept. Tasks are named by their TASK label; a label seen again for another task
-gets `` #2``, `` #3``.
+gets `` #2``, `` #3``. A task is one entry however many ``serial`` batches run it: its
+identity is the play, the task's file:line and how many times that place ran before in
+the batch (an include run twice is two tasks), not the count of its label.
 """
 
 from __future__ import annotations
@@ -29,16 +31,25 @@ class DesiredCollector:
     modules: dict[str, str] = field(default_factory=dict)
     real_runs: frozenset[str] = frozenset()  # task paths with check_mode: false (they really ran)
     _tasks: dict[str, str] = field(default_factory=dict)  # task_id -> key
-    _uses: dict[str, int] = field(default_factory=dict)
+    _uses: dict[str, int] = field(default_factory=dict)  # label -> tasks named by it
+    _keys: dict[tuple[int, str, int], str] = field(default_factory=dict)  # task identity -> key
+    _in_batch: dict[tuple[int, str], int] = field(default_factory=dict)  # (play, path) -> runs this batch
 
     def __call__(self, ev: Any) -> None:
         kind = getattr(ev, "type", type(ev).__name__)
-        if kind == "TaskStarted":
+        if kind == "PlayStarted":  # once per serial batch: the play's tasks run again
+            self._in_batch.clear()
+        elif kind == "TaskStarted":
             if getattr(ev, "handler", False) or ev.path in self.real_runs:
                 return  # a handler's change follows a task's; a check_mode: false task changed for real
-            n = self._uses.get(ev.label, 0) + 1
-            self._uses[ev.label] = n
-            key = ev.label if n == 1 else f"{ev.label} #{n}"
+            place = (ev.play, ev.path)
+            self._in_batch[place] = self._in_batch.get(place, 0) + 1
+            identity = (ev.play, ev.path, self._in_batch[place])
+            key = self._keys.get(identity)
+            if key is None:
+                n = self._uses.get(ev.label, 0) + 1
+                self._uses[ev.label] = n
+                key = self._keys[identity] = ev.label if n == 1 else f"{ev.label} #{n}"
             self._tasks[ev.task_id] = key
             self.modules[key] = ev.action
         elif kind == "HostTaskResult" and ev.status in ("changed", "failed", "unreachable") and not ev.ignored:
