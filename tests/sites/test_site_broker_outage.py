@@ -75,3 +75,43 @@ async def test_redis_stopped_mid_run_fails_the_shard_clearly_then_work_resumes(
     assert jobs[first.id]["state"] == first.state and jobs[second.id]["state"] == "succeeded"
     assert PASSWORD not in repr(jobs)
     assert PASSWORD not in workers.log_text()
+
+
+async def test_a_task_queued_when_the_owner_gave_up_in_an_outage_never_runs(
+        tmp_path: Path, own_redis: Any, own_key: Path, own_workers: Any) -> None:
+    """No worker of site 'tardy' yet; the task waits in the queue when Redis stops. The owner
+    gives up after its grace (it cannot close the shard: Redis is away) and reports the host.
+    Redis comes back with the task (appendonly) and a worker of the site starts: it must drop
+    the task (the owner's watch on the shard lapsed), never run the host the owner reported."""
+    import time
+
+    redis_server, key_file, workers = own_redis, own_key, own_workers
+    marker = tmp_path / "ran"
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: tardy}\n  hosts: {t1: {}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), Sealer(load_key(key_file)), pickup_timeout=60,
+                                broker_grace=1.0)
+    ex = Executor(load_inventory([str(inv)]), placements=[SitePlacement(SiteSettings(), dispatcher)])
+    try:
+        run = asyncio.create_task(ex.run("t1", "shell", {"cmd": f"touch {marker}"}))
+        client = redis_server.client()
+        for _ in range(400):  # the task is in the site's queue
+            if client.llen("ftl-site.tardy"):
+                break
+            await asyncio.sleep(0.05)
+        assert client.llen("ftl-site.tardy") == 1
+        redis_server.stop()
+        res = await asyncio.wait_for(run, 60)
+    finally:
+        await ex.close()
+    r = res.results["t1"]
+    assert r.status == "failed" and r.error_kind == "lost" and "unreachable" in r.msg, r.result
+    redis_server.start()
+    assert redis_server.client().llen("ftl-site.tardy") == 1  # the task survived the restart
+    workers.start("tardy")
+    deadline = time.monotonic() + 60
+    while "dropped" not in workers.log_text() and not marker.exists():  # the worker meets the task
+        assert time.monotonic() < deadline, workers.log_text()[-2000:]
+        await asyncio.sleep(0.05)
+    assert not marker.exists()
+    assert "shard " in workers.log_text() and "is no longer followed by its owner: dropped" in workers.log_text()
