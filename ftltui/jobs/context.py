@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 _ENCODER = json.JSONEncoder(default=str)  # json.dumps(default=...) builds a new encoder per call
 FLUSH_SECONDS = 0.1  # buffered output reaches the file at most this late
 FLUSH_BYTES = 64 * 1024
+# Host results are saved as the whole per-host ledger (copied, redacted, JSON-encoded on
+# the event loop): 1,000 hosts cost the console's loop ~10-20 ms a save, and saving again
+# as soon as the last save committed took ~16% of its time while 1,000 hosts streamed
+# (issue 17, bench/RESULTS-scale.md). The next save waits so that saving takes at most
+# SAVE_SHARE of the loop, and never longer than SAVE_MAX_WAIT: small jobs still save at
+# once; a crash loses at most that much, and a host whose result was not saved yet reads
+# back as ``lost`` (uncertain: never run again unless the module is idempotent).
+SAVE_SHARE = 0.1
+SAVE_MAX_WAIT = 1.0
 _OPEN: dict[Path, "JobLog"] = {}
 
 
@@ -132,6 +141,8 @@ class JobContext:
         self.executor = queue.executor
         self._pending: Callable[[], dict[str, Any]] | None = None
         self._saver: asyncio.Task[None] | None = None
+        self._hurry = asyncio.Event()  # set by ``saved``: the pending save goes now
+        self._next_save = 0.0  # loop time before which the next save waits (see SAVE_SHARE)
         self.log = JobLog(queue.store.log_path(job.id), queue.store.redactor).open()
         self.log.write({"event": "JobState", "state": job.state, "reason": f"attempt {job.attempts}",
                         "ts": job.updated})
@@ -166,25 +177,43 @@ class JobContext:
         self.queue.emit(JobProgress(self.job.id, done=done, total=total))
 
     def save_soon(self, fields: Callable[[], dict[str, Any]]) -> None:
-        """Persist ``fields()`` now, or once the save in flight has committed: results of
-        hosts that finish together share one commit, and none waits for the disk."""
+        """Persist ``fields()`` now, or once the save in flight has committed and the loop
+        has had its share (``SAVE_SHARE``): results of hosts that finish meanwhile share one
+        commit, none waits for the disk, and a big ledger's saves cannot crowd out the
+        console's key presses."""
         self._pending = fields
         if self._saver is None or self._saver.done():
             self._saver = asyncio.get_running_loop().create_task(self._save_loop(), name=f"ftl-job-{self.job.id}-save")
 
     async def _save_loop(self) -> None:
+        clock = asyncio.get_running_loop().time
         while self._pending is not None:
+            rest = self._next_save - clock()
+            if rest > 0.001 and not self._hurry.is_set():  # the loop's turn: results gather meanwhile
+                try:
+                    await asyncio.wait_for(self._hurry.wait(), rest)
+                except asyncio.TimeoutError:
+                    pass
             fields, self._pending = self._pending, None
+            t0 = clock()
             try:
-                await self.save(fields())
+                ticket = self.save(fields())
+                cost = clock() - t0  # the loop's part: building and encoding the record
+                await ticket
             except StateError as exc:  # the job's final transition records them once space is back
+                cost = clock() - t0
                 self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
                                                                 f"host results: {exc}", retrying=True))
+            self._next_save = t0 + min(SAVE_MAX_WAIT, cost / SAVE_SHARE)
 
     async def saved(self) -> None:
-        """Until every ``save_soon`` has committed (or failed)."""
+        """Until every ``save_soon`` has committed (or failed); a save waiting for its turn goes now."""
         if self._saver is not None:
-            await asyncio.shield(self._saver)
+            self._hurry.set()
+            try:
+                await asyncio.shield(self._saver)
+            finally:
+                self._hurry.clear()
 
     def save(self, fields: dict[str, Any]) -> Any:
         """Persist extra job fields (e.g. workflow step records); returns the ticket."""

@@ -22,9 +22,10 @@ import os
 import pickle
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import ftltui
 from ftltui.engine.events import Event, HostFinished, HostResult, Warning_
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 LOST_MSG = "controller shard worker lost"
 CANCEL_GRACE = 30.0  # seconds a cancelled run waits for its worker's last results
 STDERR_TAIL = 20  # lines of a worker's stderr kept to explain its death
+# At most this long (seconds) spent handing a worker's events on before the loop gets a turn.
+# ``read_frame`` does not yield while the pipe's buffer (1 MB) holds whole frames, so a
+# burst of 1,000 hosts' results was handled in one go: 130-160 ms in which the console
+# answered no key (issue 17, bench/RESULTS-scale.md).
+READ_SLICE = 0.005
 
 
 @dataclass
@@ -61,6 +67,7 @@ class _Worker:
         self.proc: asyncio.subprocess.Process | None = None
         self.pending: dict[str, _Pending] = {}
         self.inventory: Any = None  # the controller's inventory object last sent
+        self.facts_sent: dict[str, dict[str, Any]] = {}  # host -> the facts object the worker holds
         self.stderr: deque[str] = deque(maxlen=STDERR_TAIL)
         self.dead = False
         self.stats: tuple[int, int] = (0, 0)  # (connections, tunnels) its pool held after its last run
@@ -94,6 +101,16 @@ class _Worker:
         self.inventory = inventory
         self._send(("inventory", blob))
 
+    def send_facts(self, facts: Mapping[str, dict[str, Any]]) -> None:
+        """The facts the worker does not hold yet. A ``template`` call carries every host's
+        facts (``hostvars``), so each call re-sent them all: 1,000 hosts' facts pickled per
+        task. The worker keeps what it got (its Executor's ``facts``); the controller
+        replaces a host's facts object when it gathers again, so a new object is a change."""
+        delta = {h: f for h, f in facts.items() if self.facts_sent.get(h) is not f}
+        if delta:
+            self._send(("facts", delta))
+            self.facts_sent.update(delta)
+
     async def run(self, request: ShardRequest, emit: Emit) -> dict[str, HostResult]:
         loop = asyncio.get_running_loop()
         pending = _Pending(emit, request.host_names, loop.create_future())
@@ -126,12 +143,17 @@ class _Worker:
     async def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         reader = self.proc.stdout
+        clock = time.perf_counter
         try:
+            slice_end = clock() + READ_SLICE
             while True:
-                msg = await read_frame(reader)
+                msg = await read_frame(reader)  # returns without yielding while frames are buffered
                 if msg is None:
                     break
                 self._dispatch(msg)
+                if clock() > slice_end:  # a burst of events: let key presses and timers in between
+                    await asyncio.sleep(0)
+                    slice_end = clock() + READ_SLICE
         except Exception as exc:  # a broken frame: the worker cannot be trusted any more
             self.stderr.append(f"shard pipe: {exc}")
             if self.proc.returncode is None:
@@ -289,7 +311,8 @@ class ProcessShards:
         async def on(i: int, share: list[Host]) -> dict[str, HostResult]:
             w = await self._worker(i)
             w.send_inventory(self._executor.inventory, self._inventory_blob())
-            return await w.run(replace(request, hosts=tuple(share)), emit)
+            w.send_facts(request.facts)  # once per host and gathering, not with every request
+            return await w.run(replace(request, hosts=tuple(share), facts={}), emit)
 
         tasks = [asyncio.create_task(on(i, share)) for i, share in sorted(shares.items())]
         try:

@@ -9,6 +9,7 @@ print cannot corrupt the pipe). Its own loop, its own Executor, its own SSH pool
 CPU a run costs is spread over the controller's cores.
 
 Messages in: ``("setup", ShardConfig)``, ``("inventory", pickled inventory or None)``,
+``("facts", {host: facts})`` (each host's facts once per gathering; kept for later runs),
 ``("run", ShardRequest)``, ``("cancel", run_id, fail_fast)``, ``("close",)``.
 Messages out: ``("event", Event)`` for a run's host events, ``("bus", Event)`` for the
 executor's own warnings (no run), ``("done", run_id, {host: HostResult})`` (real results),
@@ -106,6 +107,8 @@ async def serve(in_fd: int, out_fd: int) -> None:
             continue
         elif op == "inventory":  # pickled once by the controller for every worker
             executor.set_inventory(pickle.loads(msg[1]) if msg[1] is not None else None)
+        elif op == "facts":  # hosts' facts new since the last run (the controller sends each once)
+            executor.facts.update(msg[1])
         elif op == "run":
             req: ShardRequest = msg[1]
             task = asyncio.create_task(_run(executor, req, sender))
