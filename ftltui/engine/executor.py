@@ -123,7 +123,8 @@ class _Run:
     no_log: bool = False
     keep_result: bool = False  # no_log: the return value keeps the real result (events never do)
     rendered: bool = False  # args were rendered by the caller (playbooks): never templated again
-    environment: dict[str, str] | None = None  # the module process's extra variables (never logged)
+    # the module process's extra variables (never logged): {name: value}, or per host {host: {name: value}}
+    environment: dict[str, Any] | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_requested: bool = False
     tasks: dict[str, asyncio.Task[HostResult]] = field(default_factory=dict)
@@ -247,7 +248,7 @@ class Executor:
         no_log: bool = False,
         keep_result: bool = False,
         rendered: bool = False,
-        environment: Mapping[str, str] | None = None,
+        environment: Mapping[str, str] | Mapping[str, Mapping[str, str]] | None = None,
     ) -> RunResult:
         """Run ``module`` on every host of ``target``; never raises for host failures.
 
@@ -261,7 +262,9 @@ class Executor:
         own variables); a ``{{`` in them is data, not a template.
         ``environment``: Ansible's ``environment`` keyword, final (rendered, strings): set for
         the module's process on the host (and what it starts), for this call only. It travels
-        in the gate's request frame, never in argv, events, logs or state.
+        in the gate's request frame, never in argv, events, logs or state. Per host: a mapping
+        of host names to such mappings (a workflow's templated ``environment``: one call, so
+        the hosts share ``forks``); a host not in it gets none.
 
         Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
         host starts. Cancelling the awaiting task cancels every host, emits their
@@ -470,7 +473,7 @@ class Executor:
             run.redactor.add(_secret_arg_values(spec, params))
             # Ansible's raw never gets the environment keyword (measured with 2.19: not with
             # executable=, not with become either): it is a command line, not a module process
-            environment = None if spec.name == "raw" else run.environment
+            environment = None if spec.name == "raw" else _host_environment(run.environment, host.name)
             coro = dispatch(self, self.runner_for(host), host, spec.name, params, run.check, on_output,
                             spec=spec, diff=run.diff, no_log=run.no_log, environment=environment)
             raw = await (asyncio.wait_for(coro, run.timeout) if run.timeout else coro)
@@ -528,7 +531,7 @@ class Executor:
     def shard_request(self, run_id: str, module: str, args: dict[str, Any], hosts: Sequence[Host], *,
                       check: bool = False, diff: bool = True, timeout: float | None = None,
                       fail_fast: bool = False, no_log: bool = False, rendered: bool = False,
-                      environment: dict[str, str] | None = None, secrets: Iterable[str] = ()) -> ShardRequest:
+                      environment: dict[str, Any] | None = None, secrets: Iterable[str] = ()) -> ShardRequest:
         """The :class:`ShardRequest` for running this call on ``hosts`` elsewhere, with the facts
         its templates may read (none when nothing is templated)."""
         facts: dict[str, dict[str, Any]] = {}
@@ -546,7 +549,7 @@ class Executor:
     async def _placement_task(self, run: _Run, placed: _Placed) -> dict[str, HostResult]:
         request = self.shard_request(run.run_id, run.module, run.args, placed.hosts, check=run.check, diff=run.diff,
                                      timeout=run.timeout, fail_fast=run.fail_fast, no_log=run.no_log,
-                                     rendered=run.rendered, environment=run.environment,
+                                     rendered=run.rendered, environment=_for_hosts(run.environment, placed.hosts),
                                      secrets=run.redactor.secrets)
         names = {h.name for h in placed.hosts}
 
@@ -633,11 +636,14 @@ class Executor:
         return real if run.keep_result else shown
 
 
-def _environment(env: Mapping[str, str] | None) -> dict[str, str] | None:
+def _environment(env: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The ``environment`` to send, checked once: names and values are strings, names are
-    usable (no ``=``, no NUL), so a host never gets a request it cannot apply."""
+    usable (no ``=``, no NUL), so a host never gets a request it cannot apply. A mapping
+    whose values are all mappings is per host (values are never mappings otherwise)."""
     if not env:
         return None
+    if all(isinstance(v, Mapping) for v in env.values()):
+        return {str(host): _environment(one) or {} for host, one in env.items()} or None
     out: dict[str, str] = {}
     for name, value in env.items():
         if not isinstance(name, str) or not name or "=" in name or "\0" in name:
@@ -646,6 +652,25 @@ def _environment(env: Mapping[str, str] | None) -> dict[str, str] | None:
             raise ModuleArgsError(f"environment: the value of {name} must be a string without NUL characters")
         out[name] = value
     return out
+
+
+def _per_host(env: dict[str, Any] | None) -> bool:
+    return env is not None and bool(env) and all(isinstance(v, dict) for v in env.values())
+
+
+def _host_environment(env: dict[str, Any] | None, host: str) -> dict[str, str] | None:
+    """One host's variables from a run's ``environment`` (flat, or per host)."""
+    if env is not None and _per_host(env):
+        return env.get(host) or None
+    return env
+
+
+def _for_hosts(env: dict[str, Any] | None, hosts: Sequence[Host]) -> dict[str, Any] | None:
+    """What a placement is sent: a per-host ``environment`` only for its own hosts."""
+    if env is None or not _per_host(env):
+        return env
+    names = {h.name for h in hosts}
+    return {h: e for h, e in env.items() if h in names} or None
 
 
 def _unexpected(host: str, exc: BaseException) -> str:

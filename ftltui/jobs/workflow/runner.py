@@ -199,37 +199,34 @@ class WorkflowRun:
                 self.on_event(name, ev)
 
         try:
-            groups = self._environments(step, hosts)
-            await asyncio.gather(*(self.executor.run(group, step.module, step.args, check=check,
-                                                     timeout=step.timeout, on_event=on_event,
-                                                     **({"environment": env} if env else {}))
-                                   for env, group in groups))
+            env = self._environment(step, hosts)
+            await self.executor.run(hosts, step.module, step.args, check=check, timeout=step.timeout,
+                                    on_event=on_event, **({"environment": env} if env else {}))
         except FtlError as exc:
             return exc
         return None
 
-    def _environments(self, step: Step, hosts: list[Any]) -> list[tuple[dict[str, str] | None, list[Any]]]:
-        """The hosts grouped by the environment their module process gets: the workflow's
-        ``environment`` with the step's laid over it name by name, rendered with each host's
-        variables (one engine run per distinct result; one run when nothing is templated).
-        The values may be secrets: they go to the executor only (the gate's request frame),
-        never into step records, events or argv."""
+    def _environment(self, step: Step, hosts: list[Any]) -> dict[str, Any] | None:
+        """The environment the module processes get: the workflow's ``environment`` with the
+        step's laid over it name by name; rendered with each host's variables when templated
+        (then per host, ``{host: {name: value}}``, still one engine run: the hosts share
+        ``forks`` as any step's do). The values may be secrets: they go to the executor only
+        (the gate's request frame), never into step records, events or argv."""
         levels = [level for level in (self.wf.environment, step.environment) if level]
         if not levels:
-            return [(None, hosts)]
+            return None
         from ftltui.engine.templating import has_template, host_context, render_args
 
         if not any(has_template(level) if isinstance(level, str) else
                    any(isinstance(v, str) and has_template(v) for v in level.values()) for level in levels):
-            return [(_merged_environment(levels, step), hosts)]
+            return _merged_environment(levels, step) or None
         facts = getattr(self.executor, "facts", {}) or {}
-        groups: dict[tuple[tuple[str, str], ...], list[Any]] = {}
+        per_host: dict[str, Any] = {}
         for h in hosts:
             ctx = host_context(h, self.executor.inventory, facts)
             rendered = [render_args(level, ctx, host=h.name, arg="environment") for level in levels]
-            env = _merged_environment(rendered, step)
-            groups.setdefault(tuple(env.items()), []).append(h)
-        return [(dict(key) or None, group) for key, group in groups.items()]
+            per_host[h.name] = _merged_environment(rendered, step)
+        return per_host
 
     def _hosts(self, step: Step) -> list[Any]:
         """The step's hosts with the workflow's vars laid over theirs (play vars win)."""
