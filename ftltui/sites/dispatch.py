@@ -43,6 +43,7 @@ log = logging.getLogger("ftltui.sites.dispatch")
 MAX_DELIVERIES = 3
 CLOSED_BY_OWNER = "owner-closed"  # the lease value of a shard the owner gave up on (see _close)
 CANCEL_GRACE = 10.0  # seconds a worker has to report its cancelled hosts
+WATCH_MIN_SECONDS = 5.0  # a watch key outlives a stalled owner loop this long at least (never a false stop)
 LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
 
 
@@ -190,7 +191,7 @@ class SiteDispatcher:
     def watch_ttl(self) -> float:
         """How long the owner's watch on a shard outlives its last renewal: its broker grace, so
         by the time it reports a shard's hosts after an outage no worker can start one."""
-        return max(1.0, self.broker_grace)
+        return max(WATCH_MIN_SECONDS, self.broker_grace)
 
     async def _send(self, app: Any, redis: Any, shard: _Shard) -> str | None:
         """Publish the sealed task to the site's queue; the error message if the broker is away.

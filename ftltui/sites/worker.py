@@ -39,6 +39,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Coroutine, TypeVar
@@ -76,6 +77,7 @@ class _ShardRun:
     task: ShardTask
     keys: Keys
     writer: ThreadPoolExecutor
+    claim: str  # the lease's value: this copy's own (a worker may hold a redelivered copy of a shard it lost)
     runs: set[str] = field(default_factory=set)  # executor run ids in flight (one per host)
     stop: str | None = None  # cancel | fail_fast (the owner's), lease | unwatched | broken (ours)
     tmpdir: str | None = None  # the task's controller files, written out for the module
@@ -146,8 +148,9 @@ class _Engine:
             self.warm[profile] = w
         changed = False
         for h in hosts:
-            if w.hosts.get(h.name) != h:
-                w.hosts[h.name] = h
+            known = ShardHost(h.name, h.vars, h.groups)  # the inventory needs no arguments
+            if w.hosts.get(h.name) != known:
+                w.hosts[h.name] = known
                 changed = True
         if changed:
             w.inventory.current = build_inventory(list(w.hosts.values()))
@@ -225,18 +228,19 @@ class SiteWorker:
             running = dict(self._shards)
         doc = {"site": self.site, "hostname": self.hostname, "pid": os.getpid(), "ts": time.time(),
                "since": self._started_at, "concurrency": self.concurrency,
-               "shards": [{"shard": s, "hosts": len(st.task.hosts)} for s, st in running.items()]}
+               "shards": [{"shard": st.task.shard, "hosts": len(st.task.hosts)} for st in running.values()]}
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(self._worker_key, json.dumps(doc), ex=HEARTBEAT_TTL)
-        for shard in running:  # renew only a lease that is still ours (never another worker's)
-            pipe.eval(_RENEW_IF_OURS, 1, Keys.lease(shard), self.name, int(LEASE_SECONDS * 1000))
-            pipe.get(Keys.cancel(shard))
+        for st in running.values():  # renew only a lease that is still this copy's (never another's)
+            pipe.eval(_RENEW_IF_OURS, 1, Keys.lease(st.task.shard), st.claim, int(LEASE_SECONDS * 1000))
+            pipe.get(Keys.cancel(st.task.shard))
         replies = pipe.execute()
-        for (shard, st), renewed, mode in zip(running.items(), replies[1::2], replies[2::2]):
+        for st, renewed, mode in zip(running.values(), replies[1::2], replies[2::2]):
             if mode:
                 self._halt(st, "fail_fast" if _text(mode) == "fail_fast" else "cancel")
             elif not renewed:  # it lapsed (a stalled heartbeat): the owner may deliver it again; stop here
-                log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)", shard)
+                log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)",
+                            st.task.shard)
                 self._halt(st, "lease")
 
     def _halt(self, st: _ShardRun, why: str) -> None:
@@ -279,8 +283,9 @@ class SiteWorker:
             self._count_refused()
             return
         lease = Keys.lease(task.shard)
+        claim = f"{uuid.uuid4().hex[:8]}@{self.name}"
         verdict = _text(self.redis.eval(_CLAIM_SHARD, 4, lease, Keys.watch(task.shard), Keys.done(task.shard),
-                                        Keys.cancel(task.shard), self.name, int(LEASE_SECONDS * 1000),
+                                        Keys.cancel(task.shard), claim, int(LEASE_SECONDS * 1000),
                                         repr(task.expires_at)))
         if verdict != "ok":
             why = {"done": "is done already", "cancelled": "was cancelled before it started",
@@ -290,19 +295,19 @@ class SiteWorker:
                      task.delivery)
             return
         st = _ShardRun(task, Keys(task.job, task.attempt),
-                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-writer-{task.shard}"))
+                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-writer-{task.shard}"), claim)
         with self._lock:
-            self._shards[task.shard] = st
+            self._shards[claim] = st
         try:
             self._run_shard(st)
         finally:
             with self._lock:
-                self._shards.pop(task.shard, None)
+                self._shards.pop(claim, None)
             st.writer.shutdown(wait=True)
             if st.tmpdir:
                 shutil.rmtree(st.tmpdir, ignore_errors=True)
             try:
-                self.redis.eval(_DELETE_IF_OURS, 1, lease, self.name)
+                self.redis.eval(_DELETE_IF_OURS, 1, lease, claim)
             except self._errors:
                 pass
 
@@ -363,8 +368,14 @@ class SiteWorker:
                     self._finished(st, HostResult(h.name, "cancelled", {"changed": False, "msg": msg}, 0.0,
                                                   "cancelled"))
                 return
+            if st.stop in _GONE:  # stopped while the claim was on its way: the next holder decides
+                return
+            if st.stop is not None:  # the owner's cancel or fail_fast arrived meanwhile
+                msg = FAIL_FAST_MSG if st.stop == "fail_fast" else "cancelled"
+                self._finished(st, HostResult(h.name, "cancelled", {"changed": False, "msg": msg}, 0.0, "cancelled"))
+                return
             args = _with_files(h.args if h.args is not None else task.args, files)
-            run_id = f"{task.run_id}:{h.name}"
+            run_id = f"{task.run_id}:{task.delivery}:{h.name}"
             st.runs.add(run_id)
             try:
                 res = await warm.executor.run(
@@ -462,12 +473,8 @@ class SiteWorker:
                                   "shard": task.shard})
         verdict = self._retrying(st, f"the start of {host}", lambda: self.redis.eval(
             _CLAIM_HOST, 5, Keys.lease(task.shard), Keys.watch(task.shard), Keys.cancel(task.shard), keys.started,
-            keys.stream, self.name, host, entry, KEEP_SECONDS))
+            keys.stream, st.claim, host, entry, KEEP_SECONDS))
         return "broken" if verdict is None else _text(verdict)
-
-    def _get(self, key: str) -> str | None:
-        value = self.redis.get(key)
-        return value.decode() if isinstance(value, bytes) else value  # type: ignore[return-value]
 
     def _count_refused(self) -> None:
         try:

@@ -131,7 +131,8 @@ def test_redis_writes_do_not_block_the_engine_loop(tmp_path: Path, redis_server:
         gate.touch()
 
         async def host_ended() -> bool:  # runs on the engine's loop: it must not be blocked
-            while inproc._shards[task.shard].runs:
+            st = next(st for st in inproc._shards.values() if st.task.shard == task.shard)
+            while st.runs:
                 await asyncio.sleep(0.02)
             return True
 
