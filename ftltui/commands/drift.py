@@ -35,6 +35,7 @@ from ftltui.drift.report import FORMATS
 from ftltui.errors import DriftConfigError, FtlError
 
 if TYPE_CHECKING:
+    from ftltui.drift.collect import ScanResult
     from ftltui.inventory.inventory import Inventory
     from ftltui.inventory.model import Host
 
@@ -139,33 +140,53 @@ def _store(args: argparse.Namespace, *, readonly: bool) -> Any:
 
 # -- scan ------------------------------------------------------------------------------
 def handle_scan(args: argparse.Namespace) -> int:
-    from ftltui.drift.jobs import run_scan
-
-    cfg = _config(args)
+    _config(args)  # a broken drift config: said (exit 2) before anything is scanned
     hosts, inv = _hosts(args, args.pattern)
     if not hosts:
         raise DriftConfigError(f"no hosts matched {args.pattern!r}")
-    tty = sys.stderr.isatty() and not args.json
-
-    def progress(done: int, total: int, host: str, ok: bool) -> None:
-        if tty:
-            sys.stderr.write(f"\r\x1b[K[{done}/{total}] {host} {'ok' if ok else 'FAILED'}")
-            sys.stderr.flush()
-
     from ftltui.api.cli_client import drift_scan_via_owner
 
     scanned = drift_scan_via_owner(args)  # a live owner scans as its job; printed the same
     if scanned is not None:
         job_id, result = scanned
         return print_scan(args, job_id, result, len(hosts))
-    with _store(args, readonly=False) as store:
-        job_id, result = asyncio.run(run_scan(
-            inv, hosts, store, cfg, forks=args.forks, pattern=args.pattern,
-            drift_config=args.drift_config, on_progress=progress,
-        ))
+    job_id, result = asyncio.run(_scan(args, inv, sys.stderr.isatty() and not args.json))
+    return print_scan(args, job_id, result, len(hosts))
+
+
+async def _scan(args: argparse.Namespace, inv: Inventory, tty: bool) -> tuple[int, ScanResult]:
+    """The scan as a job of this command's own :class:`ConsoleSession` (it owns the state
+    directory for the scan); progress on a terminal from the session's typed feed."""
+    from ftltui.commands.guard_cli import guard_of
+    from ftltui.console import updates as up
+    from ftltui.console.engine_settings import EngineSettings
+    from ftltui.console.session import ConsoleSession
+
+    done: list[int] = []
+    total = [0]
+
+    def progress(update: up.ViewUpdate) -> None:
+        if tty and isinstance(update, up.DriftHostScanned) and update.job_id == job_id:
+            done.append(1)
+            sys.stderr.write(f"\r\x1b[K[{len(done)}/{total[0]}] {update.host} {'ok' if update.ok else 'FAILED'}")
+            sys.stderr.flush()
+
+    # the engine as a scan has always had it: one process, sites that cannot be used fail their hosts
+    session = ConsoleSession(state_dir_of(args), inventory=inv, forks=args.forks, guard=guard_of(args),
+                             engine=EngineSettings(workers=1, strict_sites=False), lock_wait=0.0)
+    async with session:
+        session.subscribe(progress)
+        job = await session.submit_drift_scan(args.pattern, drift_config=args.drift_config)
+        job_id, total[0] = job.id, len(job.spec.get("hosts") or [])
+        try:
+            job = await session.wait(job.id)
+        except asyncio.CancelledError:
+            await session.cancel(job.id)
+            raise
+        result = session.scan_result(job)
     if tty:
         sys.stderr.write("\r\x1b[K")
-    return print_scan(args, job_id, result, len(hosts))
+    return job.id, result
 
 
 def print_scan(args: argparse.Namespace, job_id: int | None, result: Any, total: int) -> int:
@@ -242,15 +263,21 @@ def _report(args: argparse.Namespace) -> Any:
     return report, ignore_path
 
 
-async def _desired(args: argparse.Namespace, inv: Any, hosts: list[Any]) -> Any:
+async def _desired(args: argparse.Namespace, inv: Inventory, hosts: list[Host]) -> Any:
+    """``--desired``: the workflow's steps in check mode on an engine-only session (no job)."""
+    from ftltui.commands.common import config_of
+    from ftltui.console.engine_settings import EngineSettings
+    from ftltui.console.session import ConsoleSession
     from ftltui.drift.desired import check_workflow
-    from ftltui.engine.executor import Executor
+    from ftltui.paths import state_dir_path
 
-    executor = Executor(inv, base_dir=str(Path(args.desired).resolve().parent))
-    try:
-        return await check_workflow(executor, args.desired, [h.name for h in hosts])
-    finally:
-        await executor.close()
+    engine = EngineSettings(base_dir=str(Path(args.desired).resolve().parent), workers=1, strict_sites=False)
+    async with ConsoleSession(state_dir_path(getattr(args, "state_dir", None)), inventory=inv, engine=engine,
+                              engine_only=True) as session:
+        cfg = config_of(args)  # a playbook's roles and collections: ansible.cfg's paths, as `play` uses
+        return await check_workflow(session.executor, args.desired, [h.name for h in hosts],
+                                    roles_path=list(getattr(cfg, "roles_path", None) or []),
+                                    collections_paths=list(getattr(cfg, "collections_path", None) or []))
 
 
 def handle_show(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ftltui.console.guard import Guard, ProtectedConfirmationRequired
@@ -81,10 +81,15 @@ def refuse_readonly(args: argparse.Namespace) -> None:
 
 def check_run(args: argparse.Namespace, inventory: Any, hosts: Sequence[str], action: str = "run") -> None:
     """The inventory's read-only flag, then its protected groups (asked on a terminal)."""
-    guard = guard_of(args)
+    check_targets(args, action, inventory, lambda: hosts)
+
+
+def check_targets(args: argparse.Namespace, action: str, inventory: Any, hosts: Callable[[], Iterable[str]]) -> None:
+    """:meth:`Guard.check_targets` (the one check of every face) with the CLI's answer:
+    ``--confirm-protected``, else ``yes`` typed on a terminal, else exit 5."""
     try:
-        guard.check_run(action, inventory, hosts, confirmed=bool(getattr(args, "confirm_protected", False)),
-                        how=CONFIRM_HOW)
+        guard_of(args).check_targets(action, inventory, hosts,
+                                     confirmed=bool(getattr(args, "confirm_protected", False)), how=CONFIRM_HOW)
     except ProtectedConfirmationRequired as exc:
         if not _asked_yes(exc, args):
             raise
@@ -92,22 +97,17 @@ def check_run(args: argparse.Namespace, inventory: Any, hosts: Sequence[str], ac
 
 def check_playbook(args: argparse.Namespace, path: str, limit: str | None, inventory: Any,
                    roles_path: Sequence[str] = (), collections_paths: Sequence[str] = ()) -> None:
-    """:func:`check_run` on the hosts of a playbook's plays (loaded only when it matters)."""
+    """:func:`check_targets` on the hosts of a playbook's plays (loaded only when it matters)."""
     from ftltui.console.guard import playbook_hosts
 
-    guard = guard_of(args)
-    guard.check_write("play", inventory)
-    if guard.policy(inventory).protected_groups and not getattr(args, "confirm_protected", False):
-        check_run(args, inventory, playbook_hosts(path, limit, inventory, roles_path, collections_paths), "play")
+    check_targets(args, "play", inventory,
+                  lambda: playbook_hosts(path, limit, inventory, roles_path, collections_paths))
 
 
 def check_workflow(args: argparse.Namespace, path: str, inventory: Any) -> None:
     from ftltui.console.guard import workflow_hosts
 
-    guard = guard_of(args)
-    guard.check_write("play", inventory)
-    if guard.policy(inventory).protected_groups and not getattr(args, "confirm_protected", False):
-        check_run(args, inventory, workflow_hosts(path, inventory), "play")
+    check_targets(args, "play", inventory, lambda: workflow_hosts(path, inventory))
 
 
 def _asked_yes(exc: ProtectedConfirmationRequired, args: argparse.Namespace) -> bool:
@@ -120,12 +120,3 @@ def _asked_yes(exc: ProtectedConfirmationRequired, args: argparse.Namespace) -> 
         return sys.stdin.readline().strip().lower() == "yes"
     except (OSError, KeyboardInterrupt):
         return False
-
-
-def quiet_inventory(args: argparse.Namespace) -> Any:
-    """The invocation's inventory for the check alone (the command loads it again and
-    prints its warnings once; the vault keyring is the invocation's, asked once)."""
-    from ftltui.commands.common import inventory_sources, keyring_of
-    from ftltui.inventory import load_inventory
-
-    return load_inventory(inventory_sources(args), keyring_of(args))

@@ -14,11 +14,16 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, add_inventory_arg, add_json_arg, add_state_arg
 from ftltui.commands.common import error, print_json, state_dir_of
+from ftltui.console.session import ConsoleSession
 from ftltui.errors import StateError
+from ftltui.jobs.model import Job
+
+T = TypeVar("T")
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -199,38 +204,48 @@ def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    from ftltui.jobs import JobQueue
     from ftltui.jobs.archive import request
-    from ftltui.state import StateStore
+
+    opened: list[ConsoleSession] = []
+
+    async def cancel(session: ConsoleSession) -> Job:
+        opened.append(session)
+        return await _cancelled(session, args.id)
 
     try:
-        store = StateStore.open(state_dir_of(args))
+        job = asyncio.run(_operate(args, cancel))
     except StateError:
-        ro = _ro(args)
+        if opened:  # the state opened: the job's own error ("no job N")
+            raise
+        ro = _ro(args)  # another process owns the state: leave it a request
         _job_doc(ro, args.id)
         request(ro.path, "cancel", args.id)
         print(f"job {args.id}: cancel requested from the process that owns it ({ro.lock_holder})")
         return EXIT_OK
-
-    async def go() -> Any:
-        q = JobQueue(store)
-        await q.start(dispatch=False)  # recover, but run nothing here
-        job = await q.cancel(args.id)
-        await q.stop(cancel_running=False)
-        return job
-
-    try:
-        _job_doc(store, args.id)
-        job = asyncio.run(go())
-    finally:
-        store.close()
     print(f"job {args.id}: {job.state}")
     return EXIT_OK
 
 
+async def _cancelled(session: ConsoleSession, job_id: int) -> Job:
+    job = session.job(job_id)
+    if job is None:
+        raise StateError(f"no job {job_id} (see `ftl-tui jobs list`)")
+    await session.cancel(job_id)
+    return session.job(job_id) or job
+
+
+async def _operate(args: argparse.Namespace, work: Callable[[ConsoleSession], Awaitable[T]]) -> T:
+    """``work`` on this command's own :class:`ConsoleSession` of the state directory, opened
+    to recover and act but to run nothing (an operator action, not a run)."""
+    from ftltui.commands.guard_cli import guard_of
+
+    async with ConsoleSession(state_dir_of(args), guard=guard_of(args), dispatch=False, lock_wait=0.0) as session:
+        return await work(session)
+
+
 def _retry(args: argparse.Namespace) -> int:
     from ftltui.commands.play import run_in_foreground
-    from ftltui.jobs.again import enqueue_again, refusal
+    from ftltui.jobs.again import refusal
 
     ro = _ro(args)
     doc = _job_doc(ro, args.id)
@@ -239,29 +254,12 @@ def _retry(args: argparse.Namespace) -> int:
     if problem is not None:
         error(problem)
         return EXIT_BAD_INPUT
-
-    async def enqueue(q: Any) -> Any:
-        return await enqueue_again(q, doc, args.id, args.jobs_cmd == "retry", log_path)
-
+    resume = args.jobs_cmd == "retry"
     if args.detach:
-        from ftltui.jobs import JobQueue
-        from ftltui.jobs.kinds import register_builtin
-        from ftltui.state import StateStore
-
-        store = StateStore.open(state_dir_of(args))
-
-        async def queue_only() -> Any:
-            q = JobQueue(store)
-            register_builtin(q)
-            return await enqueue(q)
-
-        try:
-            job = asyncio.run(queue_only())
-        finally:
-            store.close()
+        job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume)))
         print(f"job {job.id}: queued (from job {args.id})")
         return EXIT_OK
-    return run_in_foreground(args, enqueue)
+    return run_in_foreground(args, lambda s: s.submit_again(args.id, resume))
 
 
 def parse_age(text: str) -> float | None:
@@ -275,20 +273,9 @@ def parse_age(text: str) -> float | None:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from ftltui.jobs import JobQueue
-    from ftltui.state import StateStore
-
     seconds = parse_age(args.older_than)
     if seconds is None:
         return EXIT_BAD_INPUT
-    store = StateStore.open(state_dir_of(args))
-
-    async def go() -> int:
-        return await JobQueue(store).purge(seconds)
-
-    try:
-        n = asyncio.run(go())
-    finally:
-        store.close()
+    n = asyncio.run(_operate(args, lambda s: s.purge_finished(seconds)))
     print_json({"archived": n}) if args.json else print(f"archived {n} finished job(s)")
     return EXIT_OK

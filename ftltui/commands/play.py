@@ -15,8 +15,9 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftltui.commands.common import (
     EXIT_FAILED,
@@ -48,11 +49,20 @@ from ftltui.commands.play_playbook import (
     handle_playbook,
     reject_playbook_options,
 )
+from ftltui.console.engine_settings import EngineSettings
+from ftltui.console.feed import TRANSITIONS
+from ftltui.console.session import ConsoleSession
 from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import HostFinished, OutputLine
 from ftltui.engine.sanitize import safe_text
+from ftltui.jobs import events as jev
+from ftltui.jobs.model import Job
 
-Enqueue = Callable[[Any], Awaitable[Any]]  # (queue) -> Job
+if TYPE_CHECKING:
+    from ftltui.drift.model import DriftReport
+    from ftltui.inventory import Inventory
+
+Submit = Callable[[ConsoleSession], Awaitable[Job]]  # a typed operation of the session -> its job
 
 EXAMPLES = examples(
     "ftl-tui play site.yml -i inventory.yml -l web -t deploy --check --diff   # an Ansible playbook",
@@ -89,63 +99,61 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ftltui.jobs.kinds import enqueue_workflow
     from ftltui.playbook.loader import is_playbook
 
     if is_playbook(Path(args.workflow)):
         return handle_playbook(args)
     reject_playbook_options(args)
-    from ftltui.commands.guard_cli import check_workflow, quiet_inventory
+    from ftltui.commands.guard_cli import check_workflow
 
     extra = parse_extra_vars(args.extra_vars, args)  # they override the workflow's vars, as in Ansible
-    check_workflow(args, args.workflow, quiet_inventory(args))  # read-only, protected groups: exit 5
+    inventory = load_inventory_of(args)  # once: for the guard and for the run
+    check_workflow(args, args.workflow, inventory)  # read-only, protected groups: exit 5
     from ftltui.api.cli_follow import workflow_via_owner
 
     code = workflow_via_owner(args, extra)  # a live owner runs it as its job, printed the same
     if code is not None:
         return code
-    return run_in_foreground(args, lambda q: enqueue_workflow(q, args.workflow, vars=extra, check=args.check))
+    path = args.workflow
+    return run_in_foreground(args, lambda s: s.submit_workflow(path, vars=extra, check=args.check, confirmed=True),
+                             inventory)
 
 
-def run_in_foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
-    return asyncio.run(_foreground(args, enqueue))
+def run_in_foreground(args: argparse.Namespace, submit: Submit, inventory: Inventory | None = None) -> int:
+    """A job of this process's own :class:`ConsoleSession` on the state directory (no live
+    owner: this command owns it for the run), printed as it goes; its exit status."""
+    return asyncio.run(_foreground(args, submit, inventory))
 
 
-async def _foreground(args: argparse.Namespace, enqueue: Enqueue) -> int:
-    from ftltui.engine.executor import Executor
-    from ftltui.jobs import JobQueue
-    from ftltui.jobs.kinds import register_builtin
-    from ftltui.state import StateStore
+def session_for(args: argparse.Namespace, inventory: Inventory, **kw: Any) -> ConsoleSession:
+    """The session a headless command owns its state directory with: ``ftl-tui``'s options
+    (ansible.cfg, -u/-b/..., --ask-key-pass, --workers, --wait-lock) as the engine's.
+    ``kw``: more session arguments (forks, engine settings of the command's own)."""
+    from ftltui.commands.guard_cli import guard_of
 
     var_defaults = var_defaults_of(args)
-    inv = load_inventory_of(args)
-    store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
     key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
-    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
+    engine = kw.pop("engine", None) or EngineSettings(workers=workers_of(args))
+    engine = replace(engine, secrets=engine.secrets + tuple(secrets_of(var_defaults) + key_secrets))
+    return ConsoleSession(state_dir_of(args), inventory=inventory, var_defaults=var_defaults, ssh_options=key_options,
+                          guard=guard_of(args), engine=engine, lock_wait=getattr(args, "wait_lock", 0.0), **kw)
 
-    executor = Executor(inv, placements=site_placements(inv, state_dir=getattr(args, "state_dir", None)),
-                        var_defaults=var_defaults, secrets=secrets_of(var_defaults) + key_secrets,
-                        ssh_options=key_options, workers=workers_of(args))
-    queue = JobQueue(store, executor=executor)
-    register_builtin(queue)
-    printer = _Printer(bool(getattr(args, "json", False)), store.redactor)
-    printer.workflow_path = getattr(args, "workflow", None) if getattr(args, "check", False) else None
-    try:
-        await queue.start()
-        job = await enqueue(queue)
+
+async def _foreground(args: argparse.Namespace, submit: Submit, inventory: Inventory | None) -> int:
+    inv = inventory if inventory is not None else load_inventory_of(args)
+    async with session_for(args, inv) as session:
+        printer = _Printer(bool(getattr(args, "json", False)), session.redactor)
+        printer.workflow_path = getattr(args, "workflow", None) if getattr(args, "check", False) else None
+        job = await submit(session)
         printer.job_id = job.id
-        queue.bus.subscribe(printer)
+        session.watch(printer)
         printer.started(job)
         try:
-            job = await queue.wait(job.id)
+            job = await session.wait(job.id)
         except asyncio.CancelledError:
-            await queue.cancel(job.id)
+            await session.cancel(job.id)
             raise
         return printer.summary(job)
-    finally:
-        await queue.stop()
-        await executor.close()
-        store.close()
 
 
 class _Printer:
@@ -157,7 +165,7 @@ class _Printer:
         self.unreachable = False
         self.workflow_path: str | None = None  # set for --check: report desired-state drift
 
-    def desired_drift(self, job: Any) -> Any:
+    def desired_drift(self, job: Job) -> DriftReport | None:
         """Declared vs actual: every step that would change something, as a drift report."""
         from ftltui.drift.compare import ReportOptions, finish_report
         from ftltui.drift.desired import changes_from_steps
@@ -174,20 +182,19 @@ class _Printer:
     def _out(self, text: str) -> None:
         write_out(self.redactor.text(text) + "\n", flush=True)
 
-    def started(self, job: Any) -> None:
+    def started(self, job: Job) -> None:
         if not self.as_json:
             self._out(f"job {job.id}: {job.title}")
 
-    def __call__(self, ev: Any) -> None:
-        if getattr(ev, "job_id", None) != self.job_id:
+    def __call__(self, ev: jev.JobEvent) -> None:
+        if ev.job_id != self.job_id:
             return
         if self.as_json:
             print_jsonl(self.redactor.obj(event_record(ev.to_dict())))
             return
-        t = ev.type
-        if t == "StepChanged":
+        if isinstance(ev, jev.StepChanged):
             self._out(f"[{ev.step}] {ev.state}" + (f": {safe_text(ev.reason, 300)}" if ev.reason else ""))
-        elif t == "JobOutput":
+        elif isinstance(ev, jev.JobOutput):
             inner, step = ev.event, ev.step or ""
             if isinstance(inner, OutputLine):
                 self._out(f"  {step} {inner.host} | {safe_text(inner.text, 4000)}")
@@ -196,12 +203,12 @@ class _Printer:
                 if r.status == "unreachable":
                     self.unreachable = True
                 self._out(f"  {step} {inner.host}: {r.status}" + (f" ({safe_text(r.msg, 200)})" if not r.ok else ""))
-        elif hasattr(ev, "state") and getattr(ev, "transition", ""):
+        elif isinstance(ev, TRANSITIONS) and ev.transition:
             self._out(f"job {ev.job_id}: {ev.state}" + (f" ({ev.reason})" if ev.reason else ""))
-        elif t == "JobLost":
+        elif isinstance(ev, jev.JobLost):
             self._out(f"job {ev.job_id}: lost (owner pid {ev.owner_pid} died)")
 
-    def summary(self, job: Any) -> int:
+    def summary(self, job: Job) -> int:
         code = EXIT_OK
         if job.state != "succeeded":
             code = EXIT_UNREACHABLE if self.unreachable or job.error_kind == "unreachable" else EXIT_FAILED

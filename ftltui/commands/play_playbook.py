@@ -16,8 +16,9 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftltui.commands.common import (
     config_of,
@@ -37,6 +38,13 @@ from ftltui.commands.options import (
 )
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
+from ftltui.jobs import events as jev
+from ftltui.playbook.events import PlaybookEvent, PlaybookFinished
+
+if TYPE_CHECKING:
+    from ftltui.inventory import Inventory
+    from ftltui.jobs.model import Job
+    from ftltui.playbook.options import PlayOptions
 
 EXIT_INTERRUPTED = 99
 EXIT_UNEXPECTED = 250
@@ -87,7 +95,7 @@ def tty_asker(prompt: str, private: bool, default: str | None) -> str | None:
         return None
 
 
-def play_options_of(args: argparse.Namespace) -> Any:
+def play_options_of(args: argparse.Namespace) -> PlayOptions:
     from ftltui.commands.run import limit_pattern
     from ftltui.playbook.options import PlayOptions
 
@@ -129,16 +137,17 @@ def _handle_playbook(args: argparse.Namespace) -> int:
         sys.stdout.write(f"Using {cfg.config_file} as config file\n" if cfg.config_file
                          else "No config file found; using defaults\n")
     options = play_options_of(args)
-    from ftltui.commands.guard_cli import check_playbook, quiet_inventory
+    from ftltui.commands.guard_cli import check_playbook
 
     search = _search_paths(args)  # read-only inventory, protected groups: exit 5 before anything runs
-    check_playbook(args, str(path), options.limit, quiet_inventory(args),
+    inventory = load_inventory_of(args)  # once: for the guard and for the run
+    check_playbook(args, str(path), options.limit, inventory,
                    [str(p) for p in search["roles_path"]], [str(p) for p in search["collections_paths"]])
     code = _via_owner(args, path, options)  # a live owner runs it as its job, printed the same
     if code is not None:
         return code
     try:
-        return asyncio.run(_run(args, path, options))
+        return asyncio.run(_run(args, path, options, inventory))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # the run said so when it stopped (PlaybookFinished.interrupted)
     except (FtlError, OptionsError):
@@ -187,48 +196,33 @@ def listing(path: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
-    from ftltui.engine.executor import Executor
-    from ftltui.jobs import JobQueue, playbook_kind
-    from ftltui.jobs.kinds import register_builtin
+async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inventory: Inventory) -> int:
+    """The playbook as a job of this command's own :class:`ConsoleSession` (it owns the
+    state directory for the run), its events printed as ansible-playbook prints them."""
+    from ftltui.commands.play import session_for
+    from ftltui.console.engine_settings import EngineSettings
+    from ftltui.jobs.playbook_kind import options_doc
     from ftltui.playbook.output_json import JsonOutput
     from ftltui.playbook.output_text import TextOutput
-    from ftltui.state import StateStore
 
-    var_defaults = var_defaults_of(args)
-    inventory = load_inventory_of(args)
     search = _search_paths(args)
-    key_options, key_secrets = key_pass_options(args)
-    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
-
-    placements = site_placements(inventory, state_dir=getattr(args, "state_dir", None), forks=options.forks)
-    executor = Executor(inventory, placements=placements, forks=options.forks,
-                        secrets=secrets_of(var_defaults) + key_secrets,
-                        ssh_options=key_options, base_dir=str(path.resolve().parent), var_defaults=var_defaults,
-                        verbosity=options.verbosity, workers=workers_of(args))
-    store = StateStore.open(state_dir_of(args), wait=getattr(args, "wait_lock", 0.0))
-    queue = JobQueue(store, executor=executor)
-    register_builtin(queue)
-    playbook_kind.register(queue, vault=search["vault"], ask=options.ask)
+    engine = EngineSettings(base_dir=str(path.resolve().parent), verbosity=options.verbosity,
+                            workers=workers_of(args))
+    session = session_for(args, inventory, engine=engine, forks=options.forks, vault=search["vault"],
+                          roles_path=[str(p) for p in search["roles_path"]],
+                          collections_paths=[str(p) for p in search["collections_paths"]], ask=options.ask)
     output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
     relay = _Relay(output)
-    try:
-        await queue.start()
-        job = await playbook_kind.enqueue_playbook(
-            queue, path, options=playbook_kind.options_doc(**_stored_options(options)),
-            roles_path=[str(p) for p in search["roles_path"]],
-            collections_paths=[str(p) for p in search["collections_paths"]], vault=search["vault"])
+    async with session:
+        job = await session.submit_playbook(str(path), options=options_doc(**_stored_options(options)),
+                                            confirmed=True)  # the command asked already
         relay.job_id = job.id
-        queue.bus.subscribe(relay)
+        session.watch(relay)
         try:
-            job = await queue.wait(job.id)
+            job = await session.wait(job.id)
         except asyncio.CancelledError:
-            await queue.cancel(job.id)
+            await session.cancel(job.id)
             raise
-    finally:
-        await queue.stop()
-        await executor.close()
-        store.close()
     from ftltui.drift.desired import desired_report, desired_text
 
     drift = desired_report((job.summary or {}).get("desired")) if options.check else None  # as workflows
@@ -240,7 +234,7 @@ async def _run(args: argparse.Namespace, path: Path, options: Any) -> int:
     return relay.exit_code(job)
 
 
-def _stored_options(options: Any) -> dict[str, Any]:
+def _stored_options(options: PlayOptions) -> dict[str, Any]:
     from ftltui.jobs.playbook_kind import OPTION_FIELDS
 
     return {k: getattr(options, k) for k in OPTION_FIELDS}
@@ -249,20 +243,20 @@ def _stored_options(options: Any) -> dict[str, Any]:
 class _Relay:
     """The job's playbook events (inside ``JobOutput``) to the output, and the exit status."""
 
-    def __init__(self, output: Any) -> None:
+    def __init__(self, output: Callable[[PlaybookEvent], None]) -> None:
         self.output = output
         self.job_id = 0
-        self.finished: Any = None
+        self.finished: PlaybookFinished | None = None
 
-    def __call__(self, event: Any) -> None:
-        if getattr(event, "job_id", None) != self.job_id or event.type != "JobOutput":
+    def __call__(self, event: jev.JobEvent) -> None:
+        if event.job_id != self.job_id or not isinstance(event, jev.JobOutput):
             return
         inner = event.event
-        if inner.type == "PlaybookFinished":
+        if isinstance(inner, PlaybookFinished):
             self.finished = inner
         self.output(inner)
 
-    def exit_code(self, job: Any) -> int:
+    def exit_code(self, job: Job | None) -> int:
         if self.finished is not None:
             return int(self.finished.exit_code)
         code = (job.summary or {}).get("exit_code") if job is not None else None
@@ -271,4 +265,3 @@ class _Relay:
         sys.stderr.write(f"[ERROR]: the playbook job ended {getattr(job, 'state', '?')}: "
                          f"{safe_text(getattr(job, 'reason', '') or '')}\n")
         return EXIT_UNEXPECTED if job is None or job.state != "cancelled" else EXIT_INTERRUPTED
-

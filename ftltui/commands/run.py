@@ -43,11 +43,17 @@ from ftltui.commands.options import (
     var_defaults_of,
     workers_of,
 )
+from ftltui.console.engine_settings import EngineSettings
+from ftltui.console.session import ConsoleSession
 from ftltui.engine.event_schema import event_record
 from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
+from ftltui.engine.executor import RunResult
 from ftltui.engine.result_format import format_result
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import ModuleArgsError, PatternError
+from ftltui.inventory import Inventory
+from ftltui.inventory.model import Host
+from ftltui.paths import state_dir_path
 
 MAX_LINE = 4000  # characters of one output line shown on the terminal
 DEFAULT_MODULE = "command"  # Ansible's
@@ -199,7 +205,7 @@ def limit_pattern(limit: str) -> str:
     return ",".join(names) or "!all"
 
 
-def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
+def select_hosts(inventory: Inventory, pattern: str, limit: str | None) -> list[Host]:
     """The pattern's hosts, narrowed by ``--limit`` (Ansible: the subset applies after the pattern)."""
     from ftltui.inventory.patterns import no_hosts_message
 
@@ -212,12 +218,10 @@ def select_hosts(inventory: Any, pattern: str, limit: str | None) -> list[Any]:
         names = [n for n in names if n in subset]
         if not names:
             raise PatternError(f"pattern {pattern!r} with --limit {limit!r} matches no hosts")
-    return [inventory.host(n) for n in names]
+    return [inventory.require_host(n) for n in names]
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ftltui.engine.executor import Executor
-
     setup_logging(args.verbose)
     module = module_of(args)
     module_args = parse_module_args(module, args.module_args, args.ansible_module)
@@ -225,56 +229,49 @@ def handle(args: argparse.Namespace) -> int:
     extra_vars = parse_extra_vars(args.extra_vars, args)
     inventory = load_inventory_of(args)
     hosts = select_hosts(inventory, args.pattern, args.limit)
-    from ftltui.commands.guard_cli import check_run
+    from ftltui.commands.guard_cli import check_run, guard_of
 
     check_run(args, inventory, [h.name for h in hosts])  # read-only inventory, protected groups: exit 5
-    printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
+    printer: Printer = JsonPrinter() if args.json else TextPrinter(sys.stdout, sys.stderr, args)
     code = run_via_owner(args, module, module_args, printer)  # a live owner runs it as its job
     if code is not None:
         return code
     key_options, key_secrets = key_pass_options(args)  # --ask-key-pass: asked once, before the run
-    from ftltui.sites.placement import site_placements  # hosts with a site run on its workers (docs/sites.md)
-
-    executor = Executor(
-        inventory,
-        forks=forks_of(args),
-        secrets=secrets_from_env(args.secret) + secrets_of(var_defaults) + key_secrets,
-        ssh_options={"accept_new_host_keys": args.accept_new_host_keys, **key_options},
-        base_dir=os.getcwd(),
-        var_defaults=var_defaults,
-        extra_vars=extra_vars,
-        ansible_modules=args.ansible_module,
-        verbosity=args.verbose,
-        placements=site_placements(inventory, state_dir=getattr(args, "state_dir", None), forks=forks_of(args)),
-        workers=workers_of(args),
+    engine = EngineSettings(
+        secrets=tuple(secrets_from_env(args.secret) + secrets_of(var_defaults) + key_secrets),
+        base_dir=os.getcwd(), extra_vars=extra_vars, ansible_modules=tuple(args.ansible_module),
+        verbosity=args.verbose, workers=workers_of(args),
     )
-    if args.verbose >= 2:
-        redact_logs(executor.redactor_for(executor.resolve(hosts)))
-    target = args.pattern if not args.limit else hosts
-    return asyncio.run(_run(executor, args, target, module, module_args, printer))
+    # no job, no state directory taken (two runs at once are fine): an engine-only session;
+    # hosts with a site run on its workers (docs/sites.md), a bad site setting exits 5
+    session = ConsoleSession(state_dir_path(getattr(args, "state_dir", None)), inventory=inventory,
+                             forks=forks_of(args), var_defaults=var_defaults, guard=guard_of(args), engine=engine,
+                             ssh_options={"accept_new_host_keys": args.accept_new_host_keys, **key_options},
+                             engine_only=True)
+    target: str | list[Host] = args.pattern if not args.limit else hosts
+    return asyncio.run(_run(session, args, target, hosts, module, module_args, printer))
 
 
-def run_via_owner(args: argparse.Namespace, module: str, module_args: dict[str, Any], printer: Any) -> int | None:
+def run_via_owner(args: argparse.Namespace, module: str, module_args: dict[str, Any], printer: Printer) -> int | None:
     """The run as a job of the state directory's live owner (console, daemon), printed the
     same; ``None`` with no owner, or options only this process can carry out."""
     from ftltui.api.cli_client import run_via_owner as via_owner
     from ftltui.commands.common import inventory_sources
-    from ftltui.paths import state_dir_path
 
     return via_owner(args, state_dir_path(getattr(args, "state_dir", None)), module, module_args,
                      inventory_sources(args), printer)
 
 
-async def _run(executor: Any, args: argparse.Namespace, target: Any, module: str, module_args: dict[str, Any],
-               printer: Any) -> int:
-    try:
-        result = await executor.run(
+async def _run(session: ConsoleSession, args: argparse.Namespace, target: str | list[Host], hosts: list[Host],
+               module: str, module_args: dict[str, Any], printer: Printer) -> int:
+    async with session:
+        if args.verbose >= 2:
+            redact_logs(session.executor.redactor_for(session.executor.resolve(hosts)))
+        result = await session.run_adhoc(
             target, module, module_args,
             check=args.check, timeout=args.timeout, fail_fast=args.fail_fast, on_event=printer,
             diff=args.diff, no_log=getattr(args, "no_log", False),
         )
-    finally:
-        await executor.close()
     printer.summary(result)
     return result.exit_code
 
@@ -285,7 +282,7 @@ class JsonPrinter:
     def __call__(self, event: Event) -> None:
         print_jsonl(event_record(event.to_dict()))
 
-    def summary(self, result: Any) -> None:
+    def summary(self, result: RunResult) -> None:
         print_jsonl(event_record({"event": "Summary", **result.to_dict()}))
 
 
@@ -335,7 +332,7 @@ class TextPrinter:
         elif isinstance(event, RunFinished) and self.progress:
             self.err.write("\r\x1b[K")
 
-    def summary(self, result: Any) -> None:
+    def summary(self, result: RunResult) -> None:
         if not self.verbose:
             return
         counts = result.counts
@@ -345,3 +342,5 @@ class TextPrinter:
 
 STATUS_COLOURS = {"ok": "32", "changed": "33", "failed": "31", "unreachable": "31", "skipped": "36",
                   "cancelled": "90"}
+
+Printer = JsonPrinter | TextPrinter  # what a run's events and summary are printed by
