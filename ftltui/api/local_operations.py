@@ -38,6 +38,7 @@ class LocalOperations(ViewOperations):
         self.store = queue.store
         self.inventory_sources = tuple(inventory_sources)
         self.readonly = readonly
+        self._schedule_sinks = []
 
     def info(self) -> OwnerInfo:
         return OwnerInfo(os.getpid(), str(self.store.path), self.inventory_sources, self.readonly)

@@ -4,9 +4,11 @@
 While a daemon or a console owns a state directory, ``ftl-tui schedule add|rm|pause|
 resume`` cannot open its store; they send these requests instead and print the same
 lines. The owner stores the change in its own store (the one writer), checks it
-exactly as ``ScheduleBook.add`` does when nobody owns the directory, and wakes its
-scheduler (``schedules_changed`` of its operations, when it has one), so a schedule
-added through the API fires on time. The edits are write ops: a read-only owner or
+exactly as ``ScheduleBook.add`` does when nobody owns the directory (once: the client
+does not check first), and tells its operations (``schedules_changed``): they wake the
+scheduler, so a schedule added through the API fires on time, and send a ``schedules``
+item to every attached console's ``view.watch``, so its Schedules view re-reads. An
+attached console's Schedules view makes its edits with these ops too. The edits are write ops: a read-only owner or
 client is refused them by the server, like every other write.
 
 Added in protocol 1 as new ops (a client asks ``owner.info`` capabilities for
@@ -18,40 +20,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
-from ftltui.errors import FtlError
 from ftltui.schedule.model import (
     MISFIRE_POLICIES,
     Schedule,
     ScheduleBook,
     ScheduleError,
 )
+from ftltui.schedule.records import schedule_record
 
 READ_OPS = frozenset({"schedule.list"})
 WRITE_OPS = frozenset({"schedule.add", "schedule.rm", "schedule.pause", "schedule.resume"})
 OPS = READ_OPS | WRITE_OPS
 CAPABILITY = "schedules"
-
-
-def schedule_record(s: Schedule) -> dict[str, Any]:
-    """The JSON form (``ftl-tui schedule list --json``): the stored fields, the kind, and
-    the next firing (ISO, in its zone; ``None`` when paused or unusable)."""
-    doc: dict[str, Any] = {"id": s.id, "kind": s.kind, **s.doc()}
-    try:
-        doc["next"] = None if s.paused else datetime.fromtimestamp(s.next_due(), timezone.utc).astimezone(
-            s.timing().tz).isoformat()
-    except FtlError:
-        doc["next"] = None  # a record this version cannot use: the scheduler reports it
-    return doc
-
-
-def from_record(doc: dict[str, Any]) -> Schedule:
-    """A :class:`Schedule` back from :func:`schedule_record` (the client prints it)."""
-    fields = {k: v for k, v in doc.items() if k not in ("id", "kind", "next")}
-    return Schedule.from_doc(int(doc["id"]), fields)
 
 
 def _str(args: dict[str, Any], name: str, default: str | None = None) -> str:
@@ -114,7 +97,10 @@ async def one_shot(ops: Any, op: str, args: dict[str, Any]) -> Any:
         code = E_NOT_FOUND if exc.message.startswith("no schedule") else E_BAD_REQUEST
         raise ProtocolError(code, exc.message) from None
     if op in WRITE_OPS:
-        changed: Callable[[], None] | None = getattr(ops, "schedules_changed", None)
+        changed: Callable[[str], None] | None = getattr(ops, "schedules_changed", None)
         if callable(changed):
-            changed()
+            changed(f"schedule {result['id']} {_DONE[op]} by a client")
     return result
+
+
+_DONE = {"schedule.add": "added", "schedule.rm": "removed", "schedule.pause": "paused", "schedule.resume": "resumed"}

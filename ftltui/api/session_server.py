@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftltui.api.local_operations import LocalOperations
 from ftltui.api.operations import OwnerInfo, inventory_key
 from ftltui.api.server import ApiServer
+from ftltui.console.schedules import ScheduleDesk, SchedulesChanged
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
@@ -30,19 +31,26 @@ class SessionOperations(LocalOperations):
         assert session.queue is not None
         super().__init__(session.queue, inventory_sources=inventory_sources, readonly=readonly)
         self.session = session
+        self.desk = ScheduleDesk.of(session)  # the one the console's view and firing loop use
+        self._unsubscribe_desk = self.desk.subscribe(self._desk_changed)
 
     def info(self) -> OwnerInfo:
         info = super().info()
         return replace(info, readonly=info.readonly or self.session.readonly)
 
-    def schedules_changed(self) -> None:
-        """A client edited the schedules (api/schedule_ops.py): the console's desk wakes
-        its firing loop and refreshes its view."""
-        from ftltui.console.schedules import desk_of
+    def schedules_changed(self, reason: str) -> None:
+        """A client edited the schedules (api/schedule_ops.py): the session's desk wakes
+        its firing loop and tells its subscribers: the console's view and, through
+        :meth:`_desk_changed`, the attached views."""
+        self.desk.changed(reason)
 
-        desk = desk_of(self.session)
-        if desk is not None:
-            desk.changed("schedules edited by a client")
+    async def drift_accept(self, pattern: str, reason: str) -> dict[str, Any]:
+        """The session's own accept: its console's drift pane follows (DriftChanged)."""
+        accepted = await self.session.drift_accept_async(pattern, reason)
+        return {"changes": accepted.changes, "message": accepted.message}
+
+    def _desk_changed(self, changed: SchedulesChanged) -> None:
+        self.announce_schedules(changed.reason)
 
 
 async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str], *,

@@ -70,10 +70,43 @@ class OwnerJobActions(JobActions):
 class ViewOperations:
     queue: JobQueue
     store: StateStore
+    _schedule_sinks: list[Callable[[str], None]]  # set by the owner's __init__ (LocalOperations)
+    _schedule_wake: Callable[[], None] | None = None
 
     def subscribe_events(self, sink: Callable[[JobEvent], None]) -> Unsubscribe:
         """Every later job event of this owner (synchronously, on the owner's loop)."""
         return self.queue.bus.subscribe(sink)
+
+    # -- schedules: one firing loop per owner, and a notice to every attached view --------
+    def subscribe_schedules(self, sink: Callable[[str], None]) -> Unsubscribe:
+        """``sink(reason)`` whenever the owner's schedules change: an edit (here or by a
+        client) or a firing. ``view.watch`` sends it on as a ``schedules`` item."""
+        sinks = self._schedule_sinks
+        sinks.append(sink)
+        return lambda: sinks.remove(sink) if sink in sinks else None
+
+    def announce_schedules(self, reason: str) -> None:
+        for sink in list(self._schedule_sinks):
+            sink(reason)
+
+    def schedules_changed(self, reason: str) -> None:
+        """A client edited the schedules (api/schedule_ops.py): wake the firing loop and
+        tell the attached views. An owner with a console session overrides this (its
+        :class:`~ftltui.console.schedules.ScheduleDesk` does both)."""
+        if self._schedule_wake is not None:
+            self._schedule_wake()
+        self.announce_schedules(reason)
+
+    async def fire_schedules(self) -> None:
+        """The owner's firing loop (``ftl-tui daemon``) until cancelled: client edits wake
+        it, each firing is announced to the attached views."""
+        from ftltui.console.schedules import fire_schedules
+
+        def keep_wake(wake: Callable[[], None]) -> None:
+            self._schedule_wake = wake
+
+        await fire_schedules(self.queue, wake=keep_wake,
+                             on_firing=lambda f: self.announce_schedules(f"schedule {f.schedule_id} {f.action}"))
 
     def job_doc(self, job_id: int) -> dict[str, Any] | None:
         """The live record of a job (``None`` when it is gone), as a console keeps it."""
@@ -94,6 +127,22 @@ class ViewOperations:
         redact = self.store.redactor.obj
         return {"action": result.action, "job_id": result.job_id, "done": result.done, "message": result.message,
                 "new_job": job_doc(result.new_job, redact) if result.new_job is not None else None}
+
+    async def drift_accept(self, pattern: str, reason: str) -> dict[str, Any]:
+        """``drift.accept``: accept the drift this owner shows now on ``pattern`` (exact
+        entries added to its ignore file): an attached console's accept, made by the one
+        process that writes the state directory."""
+        import time
+        from pathlib import Path
+
+        from ftltui.console.drift_desk import DriftDesk
+
+        inventory = self.queue.executor.inventory if self.queue.executor is not None else None
+        if inventory is None:
+            raise ProtocolError(E_BAD_REQUEST, "this owner has no inventory: it shows no drift")
+        # on the store's shared snapshot store (its scans' one): nothing to close here
+        accepted = DriftDesk(Path(self.store.path), self.store, inventory.select, time.time).accept(pattern, reason)
+        return {"changes": accepted.changes, "message": accepted.message}
 
     async def submit_again(self, job_id: int, resume: bool) -> JobRef:
         """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job."""

@@ -3,7 +3,10 @@
 * ``view.watch`` (stream, read): an attached console's live view of the whole owner.
   First the newest job records (``{"view": "job", "job": {...}}``, in batches), then
   ``{"view": "ready"}``, then every job event as ``{"view": "event", "event": RECORD}``
-  with the job's record (``"job"``) when the event changed it. Live: a client that falls
+  with the job's record (``"job"``) when the event changed it, and
+  ``{"view": "schedules", "reason": ...}`` when the owner's schedules changed (an edit,
+  a firing: the view re-reads them with ``schedule.list``). Each update is built and
+  encoded once for all attached views (:class:`ViewHub`). Live: a client that falls
   behind gets a ``dropped`` notice instead of the events, and re-syncs.
 * ``workflow.follow`` and ``jobs.again.follow`` (streams, write): submit, then the new
   job's events, complete (a ``play``/``jobs retry`` client prints each), ending with the
@@ -11,11 +14,14 @@
   a command that owns the directory, events before the submission returned are not sent.
 * ``jobs.action`` and ``jobs.again`` (one-shot, write): the console's job actions, and
   ``jobs retry|requeue --detach``.
+* ``drift.accept`` (one-shot, write): an attached console's "accept the drift shown
+  now": the owner writes its own ignore file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +36,8 @@ if TYPE_CHECKING:
     from ftltui.api.server import ClientSession
 
 STREAM_OPS = frozenset({"view.watch", "workflow.follow", "jobs.again.follow"})
-WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again"})
-ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again"})
+WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again", "drift.accept"})
+ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again", "drift.accept"})
 NOTICE_SECONDS = 0.5  # how often a view that fell behind is checked for a pending "dropped" notice
 BATCH_BYTES = 256 * 1024  # job records per ``events`` message, well under the message bound
 RECORD_CHANGES = TRANSITIONS + (jev.StepChanged, jev.JobLost, jev.QueueError)  # events that change a job's record
@@ -58,6 +64,11 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         if not isinstance(action, str):
             raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'action': expected a string")
         return await ops.job_action(action, job_id_arg(req.args))
+    if req.op == "drift.accept":
+        pattern, reason = req.args.get("pattern", "all"), req.args.get("reason", "accepted in an attached console")
+        if not isinstance(pattern, str) or not isinstance(reason, str):
+            raise p.ProtocolError(p.E_BAD_REQUEST, "arguments 'pattern' and 'reason': expected strings")
+        return await ops.drift_accept(pattern, reason[:200])
     return (await ops.submit_again(job_id_arg(req.args), _resume(req.args))).to_dict()
 
 
@@ -78,24 +89,76 @@ def _record(ops: ViewOperations, event: jev.JobEvent) -> dict[str, Any]:
     return rec
 
 
+Viewer = Callable[[p.SharedEvent | None], None]  # None: the update was too large to send
+
+
+class ViewHub:
+    """The owner's one subscription for all ``view.watch`` streams: each job event is
+    redacted, turned into a view item and JSON-encoded once (:class:`~ftltui.api.protocol.SharedEvent`),
+    then handed to every attached view (each splices in its stream id). Schedule changes
+    (``ops.subscribe_schedules``) go out as ``{"view": "schedules", "reason": ...}``."""
+
+    def __init__(self, ops: ViewOperations) -> None:
+        self.ops = ops
+        self.viewers: list[Viewer] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    def add(self, viewer: Viewer) -> Callable[[], None]:
+        if not self.viewers:
+            self._unsubscribe = [self.ops.subscribe_events(self._on_event),
+                                 self.ops.subscribe_schedules(self._on_schedules)]
+        self.viewers.append(viewer)
+
+        def remove() -> None:
+            if viewer in self.viewers:
+                self.viewers.remove(viewer)
+            if not self.viewers:
+                for unsubscribe in self._unsubscribe:
+                    unsubscribe()
+                self._unsubscribe = []
+        return remove
+
+    def _send(self, item: dict[str, Any]) -> None:
+        try:
+            shared: p.SharedEvent | None = p.SharedEvent(item)
+        except p.ProtocolError:  # over the size bound: each view re-syncs on the notice
+            shared = None
+        for viewer in list(self.viewers):
+            viewer(shared)
+
+    def _on_event(self, event: jev.JobEvent) -> None:
+        item: dict[str, Any] = {"view": "event", "event": _record(self.ops, event)}
+        if isinstance(event, RECORD_CHANGES) and event.job_id:
+            doc = self.ops.job_doc(event.job_id)
+            if doc is not None:
+                item["job"] = doc
+        self._send(item)
+
+    def _on_schedules(self, reason: str) -> None:
+        self._send({"view": "schedules", "reason": reason})
+
+
+_HUBS: weakref.WeakKeyDictionary[ViewOperations, ViewHub] = weakref.WeakKeyDictionary()
+
+
+def hub_of(ops: ViewOperations) -> ViewHub:
+    hub = _HUBS.get(ops)
+    if hub is None:
+        hub = _HUBS[ops] = ViewHub(ops)
+    return hub
+
+
 async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> None:
     outbox = session.outbox
 
-    def sink(event: jev.JobEvent) -> None:
-        item: dict[str, Any] = {"view": "event", "event": _record(ops, event)}
-        if isinstance(event, RECORD_CHANGES) and event.job_id:
-            doc = ops.job_doc(event.job_id)
-            if doc is not None:
-                item["job"] = doc
-        try:
-            frame = p.encode(p.StreamEvent(rid, item))
-        except p.ProtocolError:  # over the size bound: the view re-syncs on the notice
+    def viewer(shared: p.SharedEvent | None) -> None:
+        if shared is None:
             outbox.count_dropped(rid)
-            return
-        outbox.put_live(rid, frame)
+        else:
+            outbox.put_live(rid, shared.frame(rid))
 
     # no await from here to the "ready" item: no event can fall between the records and the feed
-    unsubscribe = ops.subscribe_events(sink)
+    unsubscribe = hub_of(ops).add(viewer)
     try:
         batch: list[dict[str, Any]] = []
         size = 0

@@ -63,7 +63,6 @@ def handle(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[str]) -> int:
     from ftltui.api.local_operations import LocalOperations
     from ftltui.api.server import ApiServer
-    from ftltui.console.schedules import fire_schedules
     from ftltui.drift import jobs as drift_jobs
     from ftltui.engine.executor import Executor
     from ftltui.jobs import JobQueue
@@ -89,16 +88,14 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     try:
         # recovers jobs a dead owner left running; read-only: starts nothing, queued jobs wait
         await queue.start(dispatch=not args.readonly)
-        server = ApiServer(state_dir, LocalOperations(queue, inventory_sources=sources, readonly=args.readonly),
-                           readonly=args.readonly)
+        ops = LocalOperations(queue, inventory_sources=sources, readonly=args.readonly)
+        server = ApiServer(state_dir, ops, readonly=args.readonly)
         async with server:
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
-            # schedule edits of clients (api/schedule_ops.py) wake the loop through the operations
-            scheduler = None if args.readonly else asyncio.create_task(
-                fire_schedules(queue, wake=lambda wake: setattr(server.ops, "schedules_changed", wake)),
-                name="ftl-schedules")
+            # the operations' loop: clients' edits (api/schedule_ops.py) wake it, firings reach attached views
+            scheduler = None if args.readonly else asyncio.create_task(ops.fire_schedules(), name="ftl-schedules")
             await stop.wait()
             if scheduler is not None:
                 scheduler.cancel()

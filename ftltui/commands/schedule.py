@@ -16,14 +16,26 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime, timezone
 from typing import Any
 
-from ftltui.commands.common import add_json_arg, add_state_arg, examples, print_json, state_dir_of, write_out
+from ftltui.commands.common import (
+    add_json_arg,
+    add_state_arg,
+    examples,
+    print_json,
+    state_dir_of,
+    write_out,
+)
 from ftltui.drift.model import SEVERITIES
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import FtlError, StateError
-from ftltui.schedule.model import MISFIRE_POLICIES, Schedule, ScheduleBook, ScheduleError
+from ftltui.errors import StateError
+from ftltui.schedule.model import (
+    MISFIRE_POLICIES,
+    Schedule,
+    ScheduleBook,
+    ScheduleError,
+)
+from ftltui.schedule.records import last_text, next_text, schedule_record, when
 
 ADD_OPTIONS = {"--tz", "--misfire", "--allow-overlap", "--paused", "--notify-url", "--notify-url-file",
                "--notify-command", "--notify-severity"}
@@ -132,7 +144,7 @@ def _via_owner(action: str, args: argparse.Namespace) -> int | None:
     """The edit as a request to the directory's owner (api/schedule_ops.py), printed as
     when this process makes it; ``None`` when no owner serves the API."""
     from ftltui.api.cli_client import _with_owner
-    from ftltui.api.schedule_ops import from_record
+    from ftltui.schedule.records import from_record
 
     op = {"add": "schedule.add", "rm": "schedule.rm", "pause": "schedule.pause", "resume": "schedule.resume"}
     if action == "add":
@@ -185,16 +197,16 @@ def _check_add(args: argparse.Namespace) -> None:
 
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
     sched = book.add(args.cron, args.argv, tz=args.zone, misfire=args.misfire, overlap=args.allow_overlap,
-                     cwd=args.cwd, paused=args.paused, notify=args.notify)
+                     cwd=args.cwd, paused=args.paused, notify=args.notify, checked=True)  # by _check_add
     return _print_added(sched, args)
 
 
 def _print_added(sched: Schedule, args: argparse.Namespace) -> int:
     if args.json:
-        print_json(_record(sched))
+        print_json(schedule_record(sched))
     else:
         write_out(f"schedule {sched.id}: {sched.cron} ({sched.tz}) {sched.command}\n"
-                  f"  next {_when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n")
+                  f"  next {when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n")
     return 0
 
 
@@ -236,7 +248,7 @@ def _resume(book: ScheduleBook, args: argparse.Namespace) -> int:
 
 
 def _print_resumed(sched: Schedule, args: argparse.Namespace) -> int:
-    write_out(f"schedule {sched.id} resumed; next {_when(sched.next_due(), sched.tz)}\n")
+    write_out(f"schedule {sched.id} resumed; next {when(sched.next_due(), sched.tz)}\n")
     return 0
 
 
@@ -252,46 +264,17 @@ def _list(args: argparse.Namespace) -> int:
     finally:
         state.close()
     if args.json:
-        print_json([_record(s) for s in schedules])
+        print_json([schedule_record(s) for s in schedules])
         return 0
     if not schedules:
         write_out("no schedules (add one: ftl-tui schedule add --help)\n")
         return 0
     rows = [("ID", "STATE", "CRON", "ZONE", "NEXT", "LAST", "COMMAND")]
     for s in schedules:
-        last = "-" if s.last_fired is None else f"{_when(s.last_fired, s.tz)} job {s.last_job}"
-        if s.last_error:
-            last += f" (failed: {s.last_error[:60]})"
-        elif s.last_skip:
-            last += f" (skipped {s.skipped}: {s.last_skip[:60]})"
-        rows.append((str(s.id), "paused" if s.paused else "active", s.cron, s.tz,
-                     "-" if s.paused else _next_text(s), last, s.command))
+        rows.append((str(s.id), "paused" if s.paused else "active", s.cron, s.tz, next_text(s), last_text(s),
+                     s.command))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         write_out(safe_text("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]) + "\n")
     return 0
-
-
-def _next_text(s: Schedule) -> str:
-    try:
-        return _when(s.next_due(), s.tz)
-    except FtlError as exc:  # a record this version cannot use: list it anyway
-        return f"never ({exc.message})"
-
-
-def _when(epoch: float, tz: str) -> str:
-    from ftltui.schedule.cron import zone
-
-    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _record(s: Schedule) -> dict[str, Any]:
-    """The JSON form: the stored fields, the kind, and the next firing (ISO, in its zone)."""
-    doc: dict[str, Any] = {"id": s.id, "kind": s.kind, **s.doc()}
-    try:
-        doc["next"] = None if s.paused else datetime.fromtimestamp(s.next_due(), timezone.utc).astimezone(
-            s.timing().tz).isoformat()
-    except FtlError:
-        doc["next"] = None  # unusable record (hand-edited, newer syntax): the scheduler reports it
-    return doc
 

@@ -82,6 +82,10 @@ class DriftDesk:
                 pinned.append(h.name)
         return BaselinePinned(tuple(pinned))
 
+    async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
+        """:meth:`accept`, for a face that may be attached (its desk asks the owner)."""
+        return self.accept(pattern, reason)
+
     def accept(self, pattern: str, reason: str) -> DriftAccepted:
         """Accept the drift shown now: append exact entries to the ignore file."""
         report = self.report(pattern)

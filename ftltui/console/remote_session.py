@@ -17,7 +17,8 @@ directory as its owner, recovering what the dead owner left running).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ from ftltui.api.event_decode import job_event
 from ftltui.api.protocol import Dropped, StreamEvent
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
-from ftltui.console.guard import playbook_hosts, workflow_hosts
-from ftltui.console.results import BaselinePinned, JobActionResult
+from ftltui.console.guard import Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
+from ftltui.console.results import BaselinePinned, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.compare import Selection, build_report
 from ftltui.drift.model import DriftReport
@@ -43,7 +44,9 @@ RESYNC_JOBS = 50  # job records re-read after the owner dropped updates for this
 class OwnerDriftDesk(DriftDesk):
     """Drift read from the owner's snapshot store, read-only and fresh for each report
     (the owner's scans keep adding to it); pinning a baseline writes that store, so it
-    is the owner's to do."""
+    is the owner's to do, and accepting drift is an op the owner performs."""
+
+    owner_request: Callable[..., Awaitable[Any]] | None = None
 
     def report(self, pattern: str = "all") -> DriftReport:
         hosts, options = self._report_inputs(pattern)
@@ -59,6 +62,17 @@ class OwnerDriftDesk(DriftDesk):
     def pin(self, pattern: str) -> BaselinePinned:
         raise FtlError("pinning a baseline writes the owner's state: pin it in the owner's console, or "
                        "`ftl-tui drift baseline` when no process owns the state directory")
+
+    def accept(self, pattern: str, reason: str) -> DriftAccepted:
+        raise FtlError("accepting drift writes the owner's ignore file: it is the owner's to do (drift.accept)")
+
+    async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
+        """The owner accepts the drift it shows now (``drift.accept``): its ignore file, its
+        config, its snapshots; this process writes nothing."""
+        if self.owner_request is None:
+            raise FtlError("not attached to an owner")
+        out = await self.owner_request("drift.accept", pattern=pattern, reason=reason)
+        return DriftAccepted(int(out.get("changes", 0)))
 
 
 class RemoteConsoleSession(ConsoleSession):
@@ -98,6 +112,7 @@ class RemoteConsoleSession(ConsoleSession):
             self._ready.set()
             return
         self._drift = OwnerDriftDesk(self.state_dir, None, self.resolve, self.clock)  # type: ignore[arg-type]
+        self._drift.owner_request = self.owner_request
         first = asyncio.Event()
         self._view = asyncio.create_task(self._follow(first), name="ftl-attached-view")
         await first.wait()
@@ -111,8 +126,20 @@ class RemoteConsoleSession(ConsoleSession):
             await self.client.close()
 
     @property
-    def readonly(self) -> bool:
-        return bool(super().readonly or (self.client is not None and self.client.welcome.readonly))
+    def policy(self) -> Policy:
+        """The face's and the inventory's word (as an owner's session), and the owner's:
+        an owner that serves this console read-only (``--readonly`` daemon, or this
+        console's own ``--readonly`` hello) makes it read-only. One policy, which both
+        ``readonly`` and :meth:`check_write` read."""
+        policy = super().policy
+        if not policy.readonly and self.client is not None and self.client.welcome.readonly:
+            return replace(policy, readonly=True, why=f"the owner (pid {self.attached_pid}) serves it read-only")
+        return policy
+
+    def check_write(self, action: str) -> None:
+        policy = self.policy
+        if policy.readonly:
+            raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
 
     def _owner_lost(self, message: str) -> None:
         if self.lost is None:
@@ -142,6 +169,8 @@ class RemoteConsoleSession(ConsoleSession):
             self.jobs[doc["id"]] = Job.from_doc(doc["id"], doc)
         if kind == "ready":
             first.set()
+        elif kind == "schedules":  # an edit (by any client) or a firing: the Schedules view re-reads
+            self._schedules_changed(str(item.get("reason") or "schedules changed"))
         elif kind == "event" and isinstance(item.get("event"), dict):
             event = job_event(item["event"])
             if event is None:
@@ -150,9 +179,18 @@ class RemoteConsoleSession(ConsoleSession):
                 self.jobs[event.job_id].progress = {"done": event.done, "total": event.total}
             self.on_domain_event(event)
 
+    def _schedules_changed(self, reason: str) -> None:
+        from ftltui.console.schedules import desk_of
+
+        desk = desk_of(self)
+        if desk is not None:
+            desk.changed(reason)
+
     async def _resync(self) -> None:
-        """After dropped updates: the records of the active and the newest jobs, again."""
+        """After dropped updates: the records of the active and the newest jobs, again (and
+        the schedules: a dropped update may have been their change)."""
         assert self.client is not None
+        self._schedules_changed("updates dropped: schedules re-read")
         try:
             rows = await self.client.request("jobs.list")
         except ApiError:  # more rows than one message holds: the jobs this console knows are enough
@@ -174,6 +212,11 @@ class RemoteConsoleSession(ConsoleSession):
         if self.client is None or self.lost is not None:
             raise OwnerGone(self.lost or "not attached to an owner")
         return await self.client.request(op, **args)
+
+    async def owner_request(self, op: str, **args: Any) -> Any:
+        """One of the owner's one-shot ops (``schedule.list``, ``schedule.add`` ...): its
+        answer, or an :class:`~ftltui.errors.FtlError` with the owner's message."""
+        return await self._request(op, **args)
 
     async def _job(self, ref: dict[str, Any]) -> Job:
         """The record of a job the owner just created (from the view, else asked for)."""

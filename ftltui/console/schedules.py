@@ -2,11 +2,19 @@
 scheduler loop an owner runs.
 
 A console that owns its state directory fires the directory's schedules exactly as
-``ftl-tui daemon`` does (both call :func:`fire_schedules`); a read-only one, or one
-that fell back to a private temporary state dir, fires nothing. Edits (add, remove,
-pause, resume) go through the session's guard, so a read-only console refuses them
-here and not only in its keys; each edit wakes the loop and is announced to
-:meth:`ScheduleDesk.subscribe`-rs as a :class:`SchedulesChanged`, as is each firing.
+``ftl-tui daemon`` and ``ftl-tui serve`` do (all call :func:`fire_schedules`); a
+read-only one, or one that fell back to a private temporary state dir, fires nothing.
+Edits (add, remove, pause, resume) go through the session's guard, so a read-only
+console refuses them here and not only in its keys; each edit wakes the loop and is
+announced to :meth:`ScheduleDesk.subscribe`-rs as a :class:`SchedulesChanged`, as is
+each firing.
+
+The owner's edits are durable writes (an fsync each): they run in a thread, never on
+the face's loop. An attached console (:class:`~ftltui.console.remote_session.RemoteConsoleSession`)
+has no store of its own: it lists and edits the schedules with the owner's
+``schedule.*`` ops, and learns of changes (another client's edit, a firing) from the
+owner's ``view.watch`` (:meth:`ScheduleDesk.changed`). The command is checked once:
+by the owner's :meth:`~ftltui.schedule.model.ScheduleBook.add`.
 
 Times are computed with the session's clock (a console under test has a fixed one,
 so "next" is stable in snapshots) and shown in each schedule's own zone.
@@ -19,12 +27,12 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import FtlError, StateError
+from ftltui.errors import StateError
 from ftltui.schedule.model import Schedule, ScheduleBook
+from ftltui.schedule.records import from_record, last_text, next_text
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
@@ -57,24 +65,9 @@ class SchedulesChanged:
     reason: str
 
 
-def when(epoch: float, tz: str) -> str:
-    from ftltui.schedule.cron import zone
-
-    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def row_of(s: Schedule) -> ScheduleRow:
-    try:
-        nxt = "-" if s.paused else when(s.next_due(), s.tz)
-    except FtlError as exc:  # a record this version cannot use (hand-edited, newer syntax): list it anyway
-        nxt = f"never ({exc.message})"
-    last = "-" if s.last_fired is None else f"{when(s.last_fired, s.tz)} job {s.last_job}"
-    if s.last_error:
-        last += f" (failed: {s.last_error[:60]})"
-    elif s.last_skip:
-        last += f" (skipped {s.skipped}: {s.last_skip[:60]})"
-    return ScheduleRow(s.id, s.paused, safe_text(s.cron), safe_text(s.tz), safe_text(nxt), safe_text(last),
-                       safe_text(s.command), s.kind)
+    return ScheduleRow(s.id, s.paused, safe_text(s.cron), safe_text(s.tz), safe_text(next_text(s)),
+                       safe_text(last_text(s)), safe_text(s.command), s.kind)
 
 
 class _SessionClock:
@@ -117,12 +110,12 @@ _DESKS: weakref.WeakKeyDictionary[ConsoleSession, ScheduleDesk] = weakref.WeakKe
 
 
 def desk_of(session: ConsoleSession) -> ScheduleDesk | None:
-    """The session's desk, if a face made one (the API server tells it of clients' edits)."""
+    """The session's desk, if something made one."""
     return _DESKS.get(session)
 
 
 class ScheduleDesk:
-    """The schedules of a session's state dir (opened: ``session.queue`` exists)."""
+    """The schedules of a session's state dir: one desk per session (:meth:`of`)."""
 
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
@@ -131,26 +124,57 @@ class ScheduleDesk:
         self._task: asyncio.Task[None] | None = None
         _DESKS[session] = self
 
+    @classmethod
+    def of(cls, session: ConsoleSession) -> ScheduleDesk:
+        """The session's desk (made on first use): the face's view, the owner's API and the
+        firing loop share it, so each hears of the others' changes."""
+        return desk_of(session) or cls(session)
+
+    @property
+    def attached(self) -> bool:
+        """The schedules are another process's (an attached console): ops go to the owner."""
+        from ftltui.console.remote_session import RemoteConsoleSession
+
+        return isinstance(self.session, RemoteConsoleSession)
+
     # -- reading ------------------------------------------------------------------------
     @property
     def book(self) -> ScheduleBook:
+        """The owner's book (in this process's store); an attached session has none."""
         queue = self.session.queue
         if queue is None:
             raise StateError("the session is not open")
         return ScheduleBook(queue.store, clock=self.session.clock)
 
-    def rows(self) -> list[ScheduleRow]:
-        """The schedules now; a session without a queue of its own (attached to another
-        owner) reads the directory's store read-only."""
-        if self.session.queue is not None:
-            return [row_of(s) for s in self.book.all()]
-        from ftltui.state import StateStore
+    async def _owner(self, op: str, **args: Any) -> Any:
+        from ftltui.console.remote_session import RemoteConsoleSession
 
-        state = StateStore.open(self.session.state_dir, readonly=True)
-        try:
-            return [row_of(s) for s in ScheduleBook(state).all()]
-        finally:
-            state.close()
+        session = self.session
+        assert isinstance(session, RemoteConsoleSession)
+        return await session.owner_request(op, **args)
+
+    async def all(self) -> list[Schedule]:
+        """The schedules now: the owner's store is in memory here; an attached console asks
+        the owner (``schedule.list``), never replays the directory's store on its loop."""
+        if self.attached:
+            return [from_record(doc) for doc in await self._owner("schedule.list")]
+        return self.book.all()
+
+    async def rows(self) -> list[ScheduleRow]:
+        return [row_of(s) for s in await self.all()]
+
+    async def get(self, schedule_id: int) -> Schedule:
+        """One schedule (a wrong id: :class:`~ftltui.schedule.model.ScheduleError` naming the ids)."""
+        if not self.attached:
+            return self.book.get(schedule_id)
+        schedules = await self.all()
+        found = next((s for s in schedules if s.id == schedule_id), None)
+        if found is None:
+            from ftltui.schedule.model import ScheduleError
+
+            known = ", ".join(str(s.id) for s in schedules) or "none"
+            raise ScheduleError(f"no schedule {schedule_id} (schedules: {known})")
+        return found
 
     @property
     def firing(self) -> bool:
@@ -164,50 +188,63 @@ class ScheduleDesk:
 
     def changed(self, reason: str) -> None:
         """Wake the firing loop and tell the subscribers (an edit made here or elsewhere)."""
-        self._changed(reason)
-
-    def _changed(self, reason: str) -> None:
         if self._wake is not None:
             self._wake()
         for handler in list(self._subscribers):
             handler(SchedulesChanged(reason))
 
-    # -- edits (guarded) ----------------------------------------------------------------
-    def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once", overlap: bool = False,
-            paused: bool = False, cwd: str = "") -> Schedule:
-        """Check (expression, zone, the command's options, as ``ftl-tui schedule add``) and store."""
+    # -- edits (guarded; durable writes in a thread, or the owner's ops) --------------------
+    async def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once",
+                  overlap: bool = False, paused: bool = False, cwd: str = "") -> Schedule:
+        """Check (expression, zone, the command's options, as ``ftl-tui schedule add``: once,
+        by the book that stores it) and store."""
         from ftltui.schedule.command import absolutize
-        from ftltui.schedule.model import validate_new
 
         self.session.check_write("schedule add")
-        validate_new(cron, argv, tz, misfire)
-        sched = self.book.add(cron, absolutize(argv, cwd) if cwd else argv, tz=tz, misfire=misfire,
-                              overlap=overlap, paused=paused, cwd=cwd)
-        self._changed(f"schedule {sched.id} added")
+        words = absolutize(argv, cwd) if cwd else list(argv)
+        if self.attached:
+            sched = from_record(await self._owner("schedule.add", cron=cron, argv=words, tz=tz, misfire=misfire,
+                                                  overlap=overlap, paused=paused, cwd=cwd))
+        else:
+            book = self.book
+            sched = await asyncio.to_thread(book.add, cron, words, tz=tz, misfire=misfire, overlap=overlap,
+                                            paused=paused, cwd=cwd)
+        self.changed(f"schedule {sched.id} added")
         return sched
 
-    def remove(self, schedule_id: int) -> Schedule:
+    async def remove(self, schedule_id: int) -> Schedule:
         self.session.check_write("schedule rm")
-        sched = self.book.remove(schedule_id)
-        self._changed(f"schedule {sched.id} removed")
+        if self.attached:
+            sched = from_record(await self._owner("schedule.rm", id=schedule_id))
+        else:
+            sched = await asyncio.to_thread(self.book.remove, schedule_id)
+        self.changed(f"schedule {sched.id} removed")
         return sched
 
-    def set_paused(self, schedule_id: int, paused: bool) -> Schedule:
+    async def set_paused(self, schedule_id: int, paused: bool) -> Schedule:
         self.session.check_write("schedule pause" if paused else "schedule resume")
-        sched = self.book.set_paused(schedule_id, paused)
-        self._changed(f"schedule {sched.id} {'paused' if paused else 'resumed'}")
+        if self.attached:
+            sched = from_record(await self._owner("schedule.pause" if paused else "schedule.resume", id=schedule_id))
+        else:
+            sched = await asyncio.to_thread(self.book.set_paused, schedule_id, paused)
+        self.changed(f"schedule {sched.id} {'paused' if paused else 'resumed'}")
         return sched
+
+    async def toggle(self, schedule_id: int) -> Schedule:
+        """Pause an active schedule, resume a paused one."""
+        return await self.set_paused(schedule_id, not (await self.get(schedule_id)).paused)
 
     # -- firing -------------------------------------------------------------------------
     def start(self) -> bool:
         """Fire the schedules from now on, when this session may: it owns the shared state
         dir (no fallback ``warning``) and is not read-only. True when it started."""
         session = self.session
-        if self.firing or session.queue is None or session.warning is not None or session.readonly:
+        if self.firing or self.attached or session.queue is None or session.warning is not None \
+                or session.readonly:
             return False
 
         def fired(firing: Firing) -> None:
-            self._changed(f"schedule {firing.schedule_id} {firing.action}")
+            self.changed(f"schedule {firing.schedule_id} {firing.action}")
 
         def keep_wake(wake: Callable[[], None]) -> None:
             self._wake = wake

@@ -428,6 +428,15 @@ class ConsoleSession(JobActions):
             self.publish(up.DriftChanged(f"drift accepted on {pattern}"))
         return accepted
 
+    async def drift_accept_async(self, pattern: str, reason: str = "accepted in the console") -> DriftAccepted:
+        """:meth:`drift_accept` as a face calls it: an attached session's is the owner's
+        ``drift.accept`` (the ignore file is the owner's to write)."""
+        self.check_write("drift accept")
+        accepted = await self.drift.accept_async(pattern, reason)
+        if accepted.changes:
+            self.publish(up.DriftChanged(f"drift accepted on {pattern}"))
+        return accepted
+
 
 def _workers_setting() -> int | None:
     """``FTL_TUI_WORKERS``, else ansible.cfg's ``[ftl_tui] workers`` (issue 17: N worker processes

@@ -114,10 +114,16 @@ class ScheduleBook:
         self.clock = clock
 
     def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once",
-            overlap: bool = False, cwd: str = "", paused: bool = False, notify: Any = None) -> Schedule:
+            overlap: bool = False, cwd: str = "", paused: bool = False, notify: Any = None,
+            checked: bool = False) -> Schedule:
         """Validate timing, command (:func:`ftltui.schedule.command.check_command`) and
-        notification (:func:`ftltui.schedule.notify.check_notify`), then store."""
-        validate_new(cron, argv, tz, misfire, notify)
+        notification (:func:`ftltui.schedule.notify.check_notify`), then store.
+
+        ``checked``: the caller ran :func:`validate_new` on these very values already
+        (the CLI checks before it knows whether it may write); checking parses the
+        command with the CLI's parser and reads a playbook, so it is done once."""
+        if not checked:
+            validate_new(cron, argv, tz, misfire, notify)
         now = float(self.clock())
         sched = Schedule(cron=cron, argv=list(argv), tz=tz, misfire=misfire, overlap=overlap, paused=paused,
                          cwd=cwd, created=now, anchor=now, notify=notify.doc() if notify is not None else {})

@@ -45,7 +45,7 @@ class DriftCommandsMixin(ConsoleAppBase):
                 pinned = services.drift_pin(pattern)  # the pane follows the session's DriftChanged
                 self.notify(pinned.message, severity="information" if pinned.hosts else "warning")
             elif action == "accept":
-                accepted = services.drift_accept(pattern)
+                accepted = await services.drift_accept_async(pattern)  # attached: the owner writes
                 self.notify(accepted.message)
             elif action == "details":
                 await self.open_drift_host(pattern)

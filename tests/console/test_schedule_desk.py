@@ -53,8 +53,9 @@ def test_an_owner_session_fires_and_stops_when_it_becomes_readonly(tmp_path: Pat
         seen: list[SchedulesChanged] = []
         desk.subscribe(seen.append)
         try:
-            sched = desk.add("* * * * * *", ["run", "h1", "-m", "ping"], tz="UTC")
-            assert [r.command for r in desk.rows()] == ["run h1 -m ping"] and desk.rows()[0].state == "active"
+            sched = await desk.add("* * * * * *", ["run", "h1", "-m", "ping"], tz="UTC")
+            (row,) = await desk.rows()
+            assert row.command == "run h1 -m ping" and row.state == "active"
             assert desk.start() and desk.firing
             await _until(lambda: any(j.state == "succeeded" for j in session.jobs.values()))
             assert any(c.reason == f"schedule {sched.id} fired" for c in seen)
@@ -63,7 +64,7 @@ def test_an_owner_session_fires_and_stops_when_it_becomes_readonly(tmp_path: Pat
             await _until(lambda: "read-only" in desk.book.get(sched.id).last_error)
             await asyncio.sleep(1.5)  # a firing or two later: still no new job
             assert len(session.jobs) == fired
-            assert "read-only" in desk.rows()[0].last
+            assert "read-only" in (await desk.rows())[0].last
         finally:
             await desk.stop()
             await session.close()
@@ -75,21 +76,21 @@ def test_a_readonly_session_lists_but_neither_edits_nor_fires(tmp_path: Path) ->
     async def main() -> None:
         writer = ConsoleSession(tmp_path / "state")
         await writer.open()
-        ScheduleDesk(writer).add("@hourly", ["run", "all", "-m", "ping"], tz="UTC")
+        await ScheduleDesk(writer).add("@hourly", ["run", "all", "-m", "ping"], tz="UTC")
         await writer.close()
 
         session = ConsoleSession(tmp_path / "state", guard=Guard(readonly=True), clock=lambda: 1_700_000_000.0)
         await session.open()
         desk = ScheduleDesk(session)
         try:
-            (row,) = desk.rows()
+            (row,) = await desk.rows()
             assert row.id == 1 and row.command == "run all -m ping"
             assert not desk.start() and not desk.firing
             for attempt in (lambda: desk.add("@daily", ["run", "all", "-m", "ping"]), lambda: desk.remove(1),
                             lambda: desk.set_paused(1, True), lambda: desk.set_paused(1, False)):
                 with pytest.raises(ReadOnlyRefusal):
-                    attempt()
-            assert [r.state for r in desk.rows()] == ["active"]
+                    await attempt()
+            assert [r.state for r in await desk.rows()] == ["active"]
         finally:
             await session.close()
 

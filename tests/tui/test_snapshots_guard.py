@@ -29,11 +29,13 @@ def test_readonly_header_large(snap_compare: Any, make_app: Any) -> None:
 async def _schedules(pilot: Any) -> None:
     await ready(pilot)
     desk = pilot.app.schedule_desk()
-    desk.add("0 * * * *", ["run", "web", "-m", "ping"], tz="UTC")
-    desk.add("30 2 * * mon-fri", ["drift", "scan", "all"], tz="Europe/Berlin", misfire="skip")
-    paused = desk.add("@daily", ["run", "db", "-m", "command", "-a", "uptime"], tz="UTC")
-    desk.set_paused(paused.id, True)
+    await desk.add("0 * * * *", ["run", "web", "-m", "ping"], tz="UTC")
+    await desk.add("30 2 * * mon-fri", ["drift", "scan", "all"], tz="Europe/Berlin", misfire="skip")
+    paused = await desk.add("@daily", ["run", "db", "-m", "command", "-a", "uptime"], tz="UTC")
+    await desk.set_paused(paused.id, True)
     pilot.app.run_command_line("schedule")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()  # the view reads its rows in a worker
     await pilot.pause()
     await pilot.press("j")
     await pilot.pause()

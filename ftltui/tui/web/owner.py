@@ -12,16 +12,17 @@ them and the tabs attach there.
 
 Uses only public surfaces: :func:`~ftltui.api.cli_client.connect_owner`, the
 console's session wiring (:func:`ftltui.tui.services.console_session`, plain Python),
-:func:`~ftltui.api.session_server.serve_session` and the scheduler.
+:func:`~ftltui.api.session_server.serve_session` and the session's
+:class:`~ftltui.console.schedules.ScheduleDesk` (the firing loop a console owner runs:
+a client's edit wakes it, each firing reaches the attached tabs' Schedules views).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,37 +46,26 @@ async def owning(state_dir: Path, sources: Sequence[str], inventory: Inventory, 
 
     from ftltui.api.session_server import serve_session
     from ftltui.console.guard import Guard
+    from ftltui.console.schedules import ScheduleDesk
     from ftltui.tui.services import console_session
 
     session = console_session(state_dir, clock=time.time, vault=vault, ansible_config=ansible_config,
                               guard=Guard(readonly, protected))
     await session.open()
     server = None
-    scheduler: asyncio.Task[None] | None = None
+    desk = ScheduleDesk.of(session)  # the console's and the daemon's one firing loop
     try:
         session.set_inventory(inventory)
         server = await serve_session(session, sources, readonly=readonly)
         if server is None:  # taken between the probe and the open: that owner serves the tabs
             yield f"another process owns {state_dir}: each tab attaches to it"
             return
-        if not readonly and session.queue is not None:
-            scheduler = asyncio.create_task(_fire_schedules(session.queue), name="ftl-serve-schedules")
+        desk.start()  # not when read-only: the desk asks the session
         yield (f"serve (pid {os.getpid()}) owns {state_dir}" + (" read-only" if readonly else "")
                + ": each tab attaches to it")
     finally:
-        if scheduler is not None:
-            scheduler.cancel()
-            with suppress(asyncio.CancelledError):
-                await scheduler
+        await desk.stop()
         if server is not None:
             await server.close()
         await session.close()
 
-
-async def _fire_schedules(queue: Any) -> None:
-    """The directory's schedules (``ftl-tui schedule``), fired as jobs of serve's queue."""
-    from ftltui.schedule.command import queue_submitter
-    from ftltui.schedule.model import ScheduleBook
-    from ftltui.schedule.scheduler import Scheduler
-
-    await Scheduler(ScheduleBook(queue.store), queue_submitter(queue)).run()
