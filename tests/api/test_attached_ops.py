@@ -11,9 +11,9 @@ queue and API server, as ``ftl-tui daemon`` serves).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Owner
 
 from ftltui.api.client import ApiClient, ApiError
 from ftltui.console.guard import ReadOnlyRefusal
@@ -25,7 +25,7 @@ from ftltui.errors import FtlError
 from ftltui.inventory import load_inventory
 
 
-def _drift(owner: Owner) -> None:
+def _drift(owner: Any) -> None:
     """Two snapshots of localhost that differ: a user appeared."""
     store = open_store(owner.state_dir, state=owner.store)
     root = Resource("user", "root", {"uid": 0})
@@ -33,7 +33,7 @@ def _drift(owner: Owner) -> None:
     store.save("localhost", [root, Resource("user", "eve", {"uid": 1002})], time=200.0, collector_version="1")
 
 
-async def test_an_attached_sessions_accept_is_made_by_the_owner(owner: Owner) -> None:
+async def test_an_attached_sessions_accept_is_made_by_the_owner(owner: Any) -> None:
     _drift(owner)
     ignore = owner.state_dir / "drift.ignore"
     session = RemoteConsoleSession(owner.state_dir)
@@ -51,7 +51,7 @@ async def test_an_attached_sessions_accept_is_made_by_the_owner(owner: Owner) ->
         await session.close()
 
 
-async def test_a_readonly_client_is_refused_drift_accept(owner: Owner, tmp_path: Path) -> None:
+async def test_a_readonly_client_is_refused_drift_accept(owner: Any, tmp_path: Path) -> None:
     _drift(owner)
     async with await ApiClient.connect(owner.state_dir, readonly=True) as client:
         with pytest.raises(ApiError) as exc:
@@ -60,7 +60,7 @@ async def test_a_readonly_client_is_refused_drift_accept(owner: Owner, tmp_path:
     assert not (owner.state_dir / "drift.ignore").exists()
 
 
-async def test_a_readonly_owner_makes_the_attached_session_readonly_everywhere(owner: Owner) -> None:
+async def test_a_readonly_owner_makes_the_attached_session_readonly_everywhere(owner: Any) -> None:
     owner.server.readonly = True  # as `ftl-tui daemon --readonly` serves
     session = RemoteConsoleSession(owner.state_dir)
     await session.open()

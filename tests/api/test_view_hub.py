@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import Owner
-
 from ftltui.api import view_stream
 from ftltui.api.client import ApiClient
 from ftltui.api.protocol import StreamEvent
@@ -36,7 +34,7 @@ async def _until(predicate: Any, timeout: float = 60.0) -> None:
 
 
 async def test_each_update_is_built_once_for_all_views_and_schedules_are_announced(
-        owner: Owner, monkeypatch: Any) -> None:
+        owner: Any, monkeypatch: Any) -> None:
     built: list[int] = []
     record = view_stream._record
 
