@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ftltui.inventory.model import Host
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+STORE_WAIT = 2.0  # seconds a writing drift command waits for the state directory's lock (open_store's)
 
 EXAMPLES = """\
 examples:
@@ -171,9 +172,10 @@ async def _scan(args: argparse.Namespace, inv: Inventory, tty: bool) -> tuple[in
             sys.stderr.write(f"\r\x1b[K[{len(done)}/{total[0]}] {update.host} {'ok' if update.ok else 'FAILED'}")
             sys.stderr.flush()
 
-    # the engine as a scan has always had it: one process, sites that cannot be used fail their hosts
+    # the engine as a scan has always had it: one process, sites that cannot be used fail their hosts;
+    # a held state dir is waited for as the drift store always has (2 s), then exit 2
     session = ConsoleSession(state_dir_of(args), inventory=inv, forks=args.forks, guard=guard_of(args),
-                             engine=EngineSettings(workers=1, strict_sites=False), lock_wait=0.0)
+                             engine=EngineSettings(workers=1, strict_sites=False), lock_wait=STORE_WAIT)
     async with session:
         session.subscribe(progress)
         job = await session.submit_drift_scan(args.pattern, drift_config=args.drift_config)

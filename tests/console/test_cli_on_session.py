@@ -145,7 +145,7 @@ def test_run_and_drift_scan_through_a_session(tmp_path: Path, opened: list[Conso
     code, out, _ = ftl(capsys, "drift", "scan", "localhost", "--json", "--state-dir", str(state))
     doc: dict[str, Any] = json.loads(out)
     assert code == 0 and doc["job_id"] == 2 and list(doc["snapshots"]) == ["localhost"] and doc["failed"] == {}
-    assert [s.lock_wait for s in opened[1:]] == [0.0, 0.0] and all(s.state_dir == state for s in opened)
+    assert [s.lock_wait for s in opened[1:]] == [2.0, 2.0] and all(s.state_dir == state for s in opened)
 
 
 def test_the_guard_and_the_run_share_one_inventory_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
