@@ -39,25 +39,30 @@ def test_parse_play_args() -> None:
         parse_play_args(["site.yml", "-e", "=x"])
 
 
-@pytest.mark.parametrize("body, where", [
-    ("- hosts: localhost\n  tasks:\n    - name: x\n      debug: {msg: [\n", "bad.yml:5:"),
-    ("- hosts: localhost\n  taskz:\n    - debug: msg=hi\n", "bad.yml:2:"),
-    ("- hosts: localhost\n  tasks:\n    - name: two actions\n      copy: src=a dest=b\n      file: path=b\n",
-     "bad.yml:3:"),
-])
-async def test_bad_playbook_shows_file_and_line_and_never_becomes_a_job(make_app, tmp_path: Path, body: str,
-                                                                        where: str) -> None:
-    bad = tmp_path / "bad.yml"
-    bad.write_text(body)
+# Each body is a different loader error (YAML syntax, an unknown play keyword, two actions in
+# one task); one app takes all three (a fresh app each cost a start-up), and the files are
+# typed relative to the test's directory: every key of a long tmp path is a pilot round trip.
+BAD = {"syntax.yml": ("- hosts: localhost\n  tasks:\n    - name: x\n      debug: {msg: [\n", 5),
+       "keyword.yml": ("- hosts: localhost\n  taskz:\n    - debug: msg=hi\n", 2),
+       "actions.yml": ("- hosts: localhost\n  tasks:\n    - name: two actions\n      copy: src=a dest=b\n"
+                       "      file: path=b\n", 3)}
+
+
+async def test_bad_playbook_shows_file_and_line_and_never_becomes_a_job(make_app, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, (body, _line) in BAD.items():
+        (tmp_path / name).write_text(body)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"play {bad} -l localhost", "enter")
-        await wait_for(pilot, lambda: any(where in m for m in _errors(app)))
-        assert not app.services.jobs and app.is_running
-        await pilot.press("colon", *f"play {tmp_path / 'missing.yml'}", "enter")
+        for name, (_body, line) in BAD.items():
+            await pilot.press("colon", *f"play {name} -l localhost", "enter")
+            await wait_for(pilot, lambda where=f"{name}:{line}:": any(where in m for m in _errors(app)))
+            assert not app.services.jobs and app.is_running
+        await pilot.press("colon", *"play missing.yml", "enter")
         await wait_for(pilot, lambda: any("missing.yml: no such file" in m for m in _errors(app)))
-        await pilot.press("colon", *f"play {bad} --frobnicate", "enter")
+        await pilot.press("colon", *"play syntax.yml --frobnicate", "enter")
         await wait_for(pilot, lambda: any("unrecognized arguments: --frobnicate" in m for m in _errors(app)))
         assert not app.services.jobs and app.is_running
 
@@ -80,15 +85,17 @@ PLAYBOOK = """\
 """
 
 
-async def test_play_runs_a_playbook_job_with_a_live_matrix(make_app, tmp_path: Path) -> None:
+async def test_play_runs_a_playbook_job_with_a_live_matrix(make_app, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from ftltui.tui.screens.play_job import HostResultScreen, PlayJobScreen
 
     book, out = tmp_path / "site.yml", tmp_path / "out.txt"
     book.write_text(PLAYBOOK)
+    monkeypatch.chdir(tmp_path)  # short names to type: each key is a pilot round trip
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"play {book} -l localhost -e greeting=hi -e out={out}", "enter")
+        await pilot.press("colon", *"play site.yml -l localhost -e greeting=hi -e out=out.txt", "enter")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
         assert _state(app, 1) == "succeeded", app.services.jobs[1].reason
         assert out.read_text() == "hi\n"
@@ -113,16 +120,17 @@ async def test_play_runs_a_playbook_job_with_a_live_matrix(make_app, tmp_path: P
         assert list(app.services.jobs) == [1]
 
 
-async def test_play_job_of_an_earlier_session_reads_its_log(make_app, tmp_path: Path) -> None:
+async def test_play_job_of_an_earlier_session_reads_its_log(make_app, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from ftltui.tui.screens.play_job import PlayJobScreen
 
-    book, out = tmp_path / "site.yml", tmp_path / "out.txt"
-    book.write_text(PLAYBOOK)
+    (tmp_path / "site.yml").write_text(PLAYBOOK)
+    monkeypatch.chdir(tmp_path)  # short names to type: each key is a pilot round trip
     state = tmp_path / "state"
     app = make_app(state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"play {book} -l localhost -e greeting=hi -e out={out}", "enter")
+        await pilot.press("colon", *"play site.yml -l localhost -e greeting=hi -e out=out.txt", "enter")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
     app = make_app(state_dir=state)  # a new session: the matrix comes from the job's log on disk
     async with app.run_test(size=SIZE) as pilot:
@@ -135,9 +143,10 @@ async def test_play_job_of_an_earlier_session_reads_its_log(make_app, tmp_path: 
         await wait_for(pilot, lambda: any(r.text == "TASK [say hello]" for r in app.main.pane("logs").ring))
 
 
-async def test_play_form_submits_a_job(make_app, tmp_path: Path) -> None:
+async def test_play_form_submits_a_job(make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book, out = tmp_path / "site.yml", tmp_path / "out.txt"
     book.write_text(PLAYBOOK)
+    monkeypatch.chdir(tmp_path)  # short names to type: each key is a pilot round trip
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -146,7 +155,7 @@ async def test_play_form_submits_a_job(make_app, tmp_path: Path) -> None:
         await pilot.pause()
         assert app.screen.files[0] == str(book.resolve())
         await pilot.press("enter")  # pick it from the list; focus moves to the limit
-        await pilot.press(*"localhost", "tab", "tab", *f"greeting=form out={out}", "ctrl+r")
+        await pilot.press(*"localhost", "tab", "tab", *"greeting=form out=out.txt", "ctrl+r")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
         assert _state(app, 1) == "succeeded" and out.read_text() == "form\n"
 
