@@ -243,11 +243,13 @@ class RemoteConsoleSession(ConsoleSession):
         return await self._job(await self._request("run.submit", pattern=pattern, module=module,
                                                    args=dict(args or {}), check=check))
 
-    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False) -> Job:
+    async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False,
+                              vars: dict[str, Any] | None = None) -> Job:
         self.check_write("workflow")
         await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
                                 lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
-        return await self._job(await self._request("workflow.submit", file=str(Path(path).resolve()), check=check))
+        return await self._job(await self._request("workflow.submit", file=str(Path(path).resolve()), check=check,
+                                                   vars=dict(vars or {})))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
                               confirmed: bool = False, **secret_kw: Any) -> Job:
@@ -262,8 +264,10 @@ class RemoteConsoleSession(ConsoleSession):
             "playbook.submit", file=str(Path(path).resolve()), options=dict(options or {}),
             roles_path=[str(p) for p in self.roles_path], collections_paths=[str(p) for p in self.collections_paths]))
 
-    async def submit_drift_scan(self, pattern: str) -> Job:
+    async def submit_drift_scan(self, pattern: str, *, drift_config: str | None = None) -> Job:
         self.check_write("drift scan")
+        if drift_config is not None:  # the owner scans with its state directory's drift config
+            raise FtlError("a drift config file is not sent to the owner: scan with the owner's drift.yml")
         return await self._job(await self._request("drift.scan", pattern=pattern))
 
     drift_scan = submit_drift_scan
