@@ -119,7 +119,7 @@ class _Engine:
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.call_later(min(30.0, self.idle), self._reap)
+        self.loop.call_later(min(30.0, self.idle / 2), self._reap)
         self.loop.run_forever()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -133,7 +133,7 @@ class _Engine:
                 del self.warm[profile]
                 log.info("closing an executor idle for %.0f s (its connections and gates)", now - w.last_used)
                 self.loop.create_task(w.executor.close())
-        self.loop.call_later(min(30.0, self.idle), self._reap)
+        self.loop.call_later(min(30.0, self.idle / 2), self._reap)
 
     async def acquire(self, task: ShardTask, hosts: list[ShardHost]) -> _Warm:
         """The warm executor for ``task`` (made on first use), its inventory holding ``hosts``."""
@@ -179,7 +179,8 @@ class _Engine:
 class SiteWorker:
     """One ``ftl-tui worker`` process: its site, its Redis connection, the shards it runs."""
 
-    def __init__(self, site: str, broker: Broker, sealer: Sealer, *, concurrency: int = 1) -> None:
+    def __init__(self, site: str, broker: Broker, sealer: Sealer, *, concurrency: int = 1,
+                 warm_idle: float = WARM_IDLE_SECONDS) -> None:
         import redis
 
         self.site = site
@@ -195,12 +196,13 @@ class SiteWorker:
         self._stop = threading.Event()
         self._started_at = time.time()
         self._engine: _Engine | None = None
+        self.warm_idle = warm_idle  # seconds an executor without a shard keeps its connections and gates
 
     @property
     def engine(self) -> _Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = _Engine()
+                self._engine = _Engine(self.warm_idle)
             return self._engine
 
     # -- heartbeat and leases -------------------------------------------------------------

@@ -227,3 +227,21 @@ def test_forks_reach_the_site_worker(tmp_path: Path, redis_server: Any, key_file
     assert code == 0, out + err
     lines = log.read_text().split()
     assert len(lines) == 6 and all(lines[i].split("-")[1] == lines[i + 1].split("-")[1] for i in range(0, 6, 2)), lines
+
+
+def test_an_idle_warm_executor_is_closed(tmp_path: Path, redis_server: Any, sealer: Sealer,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The warm executor outlives a shard only for the worker's idle bound: then it is closed
+    (connections and gates released), and the next shard makes a new one."""
+    caplog.set_level(logging.INFO, logger="ftltui.sites.worker")
+    worker = SiteWorker(SITE, Broker(redis_server.url, "test"), sealer, warm_idle=0.4)
+    try:
+        client = redis_server.client()
+        for n in range(2):
+            marker = tmp_path / f"idle{n}"
+            worker.handle(sealer.seal(_task(client, f"idle{n}", ["i0"], f"touch {marker}").to_doc()))
+            assert marker.exists()
+            _wait_for(lambda: not worker.engine.warm, "the idle executor closed")
+    finally:
+        worker.stop()
+    assert caplog.text.count("closing an executor idle for") == 2  # one per shard: the second made a new one
