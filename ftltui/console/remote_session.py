@@ -27,7 +27,7 @@ from ftltui.api.event_decode import job_event
 from ftltui.api.protocol import Dropped, StreamEvent
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
-from ftltui.console.guard import Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
+from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
 from ftltui.console.results import BaselinePinned, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.compare import Selection, build_report
@@ -129,17 +129,12 @@ class RemoteConsoleSession(ConsoleSession):
     def policy(self) -> Policy:
         """The face's and the inventory's word (as an owner's session), and the owner's:
         an owner that serves this console read-only (``--readonly`` daemon, or this
-        console's own ``--readonly`` hello) makes it read-only. One policy, which both
-        ``readonly`` and :meth:`check_write` read."""
+        console's own ``--readonly`` hello) makes it read-only. One policy, which
+        ``readonly`` and ``check_write`` (the session's) both read."""
         policy = super().policy
         if not policy.readonly and self.client is not None and self.client.welcome.readonly:
             return replace(policy, readonly=True, why=f"the owner (pid {self.attached_pid}) serves it read-only")
         return policy
-
-    def check_write(self, action: str) -> None:
-        policy = self.policy
-        if policy.readonly:
-            raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
 
     def _owner_lost(self, message: str) -> None:
         if self.lost is None:

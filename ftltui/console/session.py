@@ -21,7 +21,7 @@ from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS, ViewFeed
-from ftltui.console.guard import Guard, Policy, playbook_hosts, workflow_hosts
+from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
 from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
@@ -243,8 +243,11 @@ class ConsoleSession(JobActions):
         return self.policy.readonly
 
     def check_write(self, action: str) -> None:
-        """Raise :class:`~ftltui.console.guard.ReadOnlyRefusal` when nothing may change now."""
-        self.guard.check_write(action, self.inventory)
+        """Raise :class:`~ftltui.console.guard.ReadOnlyRefusal` when nothing may change now:
+        what :attr:`policy` says (one policy: an attached session's adds its owner's word)."""
+        policy = self.policy
+        if policy.readonly:
+            raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
 
     def running(self) -> int:
         return sum(1 for j in self.jobs.values() if j.state in ACTIVE)
