@@ -93,7 +93,8 @@ def test_dag_lines_order_and_indent() -> None:
     assert lines[2].startswith("        · deploy") and "← build, test" in lines[2]
 
 
-async def test_play_workflow_shows_dag_and_step_states(make_app, tmp_path) -> None:
+async def test_play_workflow_shows_dag_and_step_states(make_app, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # short names to type: each key of a long tmp path is a pilot round trip
     wf = tmp_path / "wf.yml"
     wf.write_text(
         "name: tiny\nhosts: localhost\nsteps:\n"
@@ -105,10 +106,10 @@ async def test_play_workflow_shows_dag_and_step_states(make_app, tmp_path) -> No
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"play {bad}", "enter")
+        await pilot.press("colon", *"play bad.yml", "enter")
         await wait_for(pilot, lambda: any("bad.yml:" in n.message for n in app._notifications))
         assert not app.services.jobs  # a bad file never becomes a job
-        await pilot.press("colon", *f"play {wf}", "enter")
+        await pilot.press("colon", *"play wf.yml", "enter")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
         assert _state(app, 1) == "succeeded"
         lines = list(app.main.pane("logs").main().lines)

@@ -9,6 +9,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tuihelpers import ready, wait_for
 
 SIZE = (120, 40)
@@ -78,15 +80,15 @@ async def test_play_form_asks_prompts_and_become_password(make_app, tmp_path: Pa
     assert "blue" in stored  # a non-private answer is kept with the job, as -e would be
 
 
-async def test_cancelled_prompts_queue_nothing(make_app, tmp_path: Path) -> None:
+async def test_cancelled_prompts_queue_nothing(make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ftltui.tui.screens.prompt_vars import VarsPromptScreen
 
-    book = tmp_path / "site.yml"
-    book.write_text(PLAYBOOK)
+    (tmp_path / "site.yml").write_text(PLAYBOOK)
+    monkeypatch.chdir(tmp_path)  # short names to type: each key of a long tmp path is a pilot round trip
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"play {book} -e out={tmp_path / 'x'}", "enter")
+        await pilot.press("colon", *"play site.yml -e out=x", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, VarsPromptScreen))
         await pilot.press("escape")
         await pilot.pause()
