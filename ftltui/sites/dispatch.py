@@ -189,8 +189,9 @@ class SiteDispatcher:
 
     @property
     def watch_ttl(self) -> float:
-        """How long the owner's watch on a shard outlives its last renewal: its broker grace, so
-        by the time it reports a shard's hosts after an outage no worker can start one."""
+        """How long the owner's watch on a shard outlives its last renewal (its broker grace, at
+        least :data:`WATCH_MIN_SECONDS`). After an outage the owner reports a shard's hosts only
+        once it has lapsed, so from then on no worker can start one."""
         return max(WATCH_MIN_SECONDS, self.broker_grace)
 
     async def _send(self, app: Any, redis: Any, shard: _Shard) -> str | None:
@@ -203,7 +204,7 @@ class SiteDispatcher:
         try:
             secs, usecs = await redis.time()
             task.expires_at = float(secs) + float(usecs) / 1e6 + self.pickup_timeout
-            task.patience = self.broker_grace
+            task.patience = self.watch_ttl  # a worker retries its writes as long as the owner may still read them
             await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
             self._renewed_at = time.monotonic()
             token = self.sealer.seal(task.to_doc())
