@@ -126,8 +126,8 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _hosts(args: argparse.Namespace, pattern: str) -> tuple[list[Host], Inventory]:
-    from ftltui.inventory import load_inventory
     from ftltui.commands.vault_options import vault_keyring_for
+    from ftltui.inventory import load_inventory
 
     inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
     return list(inv.select(pattern)), inv

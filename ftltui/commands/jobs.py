@@ -17,8 +17,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, add_inventory_arg, add_json_arg, add_state_arg
-from ftltui.commands.common import error, print_json, state_dir_of
+from ftltui.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_inventory_arg,
+    add_json_arg,
+    add_state_arg,
+    error,
+    print_json,
+    state_dir_of,
+)
 from ftltui.console.session import ConsoleSession
 from ftltui.errors import StateError
 from ftltui.jobs.model import Job

@@ -25,15 +25,11 @@ from ftltui.commands.common import (
     keyring_of,
     load_inventory_of,
     positive_int,
-    state_dir_of,
 )
-from ftltui.commands.key_pass import key_pass_options
 from ftltui.commands.options import (
     OptionsError,
     forks_of,
     parse_extra_vars,
-    secrets_of,
-    var_defaults_of,
     workers_of,
 )
 from ftltui.engine.sanitize import safe_text

@@ -46,7 +46,14 @@ from ftltui.commands.options import (
 from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.session import ConsoleSession
 from ftltui.engine.event_schema import event_record
-from ftltui.engine.events import Event, HostFinished, OutputLine, RunFinished, RunStarted, Warning_
+from ftltui.engine.events import (
+    Event,
+    HostFinished,
+    OutputLine,
+    RunFinished,
+    RunStarted,
+    Warning_,
+)
 from ftltui.engine.executor import RunResult
 from ftltui.engine.result_format import format_result
 from ftltui.engine.sanitize import safe_text
