@@ -109,6 +109,12 @@ def write(path_md: Path, meta: dict[str, Any], w: Any, recs: list[RunRecord], to
         L.append("- CPU of those first calls (hosts 2-5): controller " +
                  ", ".join(f"{c['controller']:.0f}" for c in cpus) + " ms; host " +
                  ", ".join(f"{c['host']:.0f}" for c in cpus) + " ms")
+    starts = micro.get("server_start_ms") or []
+    if starts:
+        L.append("- bundles cached, fork server gone (the next run after its idle timeout; hosts 2-5): " +
+                 ", ".join(f"{c['wall']:.0f}" for c in starts) + " ms wall; host CPU " +
+                 ", ".join(f"{c['host']:.0f}" for c in starts) + " ms (a new `python3 -S`, `site`, importing "
+                 "basic, the first fork, the run)")
     L.append("")
     if steps:
         L += [f"At {s['hosts']} hosts, inside the run (steps 2-5, connected and warm; step wall / hosts, both "
