@@ -428,9 +428,10 @@ class SiteWorker:
 
     # -- Redis writes (the shard's writer thread) -----------------------------------------
     def _write(self, st: _ShardRun, doc: dict[str, Any], *, finished: str | None = None) -> None:
-        """Queue a sealed entry for the shard's writer thread (in order; never blocks the caller)."""
+        """Queue an entry for the shard's writer thread, which seals and writes it (in order; never
+        blocks the caller, nor spends the engine loop's time on encryption)."""
         doc["shard"] = st.task.shard
-        st.writer.submit(self._push, st, {"d": self.sealer.seal(doc)}, finished)
+        st.writer.submit(self._push, st, doc, finished)
 
     def _retrying(self, st: _ShardRun, what: str, op: Any) -> Any:
         """``op()`` retried while Redis is away, for the task's ``patience`` (the owner's grace):
@@ -452,9 +453,10 @@ class SiteWorker:
                 delay = min(2.0, delay * 2)
         return None
 
-    def _push(self, st: _ShardRun, entry: dict[str, str], finished: str | None) -> None:
-        """Append an entry (and the host to ``finished`` in the same transaction)."""
+    def _push(self, st: _ShardRun, doc: dict[str, Any], finished: str | None) -> None:
+        """Append a sealed entry (and the host to ``finished`` in the same transaction)."""
         keys = st.keys
+        entry = {"d": self.sealer.seal(doc)}
 
         def op() -> None:
             pipe = self.redis.pipeline(transaction=True)
