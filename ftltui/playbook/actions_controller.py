@@ -1,5 +1,5 @@
 """Actions that run on the controller, per host: debug, set_fact, assert, fail,
-include_vars, pause. Their results have the shape and messages of Ansible's action
+include_vars, pause, set_stats (wait_for_connection: actions_connection.py). Their results have the shape and messages of Ansible's action
 plugins (``ansible-doc`` for each), so ``register`` and the output match.
 """
 
@@ -138,6 +138,8 @@ def _vars_path(call: ActionCall, source: str, *, is_dir: bool) -> Path:
 async def pause(call: ActionCall) -> dict[str, Any]:
     args = call.templar.render(call.args)
     seconds = float(args.get("seconds", 0) or 0) + 60 * float(args.get("minutes", 0) or 0)
+    if "seconds" in args or "minutes" in args:
+        seconds = max(1, int(seconds))  # as Ansible's pause: whole seconds, at least one
     out: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
                            "delta": int(seconds), "echo": _truthy(args.get("echo", True))}
     if seconds:
@@ -152,6 +154,23 @@ async def pause(call: ActionCall) -> dict[str, Any]:
     answer = await asyncio.to_thread(ask, prompt, not out["echo"], "")
     out["user_input"] = answer
     return out
+
+
+async def set_stats(call: ActionCall) -> dict[str, Any]:
+    """Ansible's ``set_stats``: the result carries ``ansible_stats`` (``data``, ``per_host``,
+    ``aggregate``); ftl-tui prints no custom stats block (ansible-playbook prints one only
+    with ``show_custom_stats``, off by default)."""
+    args = call.templar.render(call.args)
+    data = args.get("data", {})
+    if not isinstance(data, dict):
+        return {"failed": True, "changed": False, "msg": "The 'data' option needs to be a dictionary/hash"}
+    for name in data:
+        if not (isinstance(name, str) and name.isidentifier()):
+            return {"failed": True, "changed": False,
+                    "msg": f"The variable name '{name}' is not valid. Variables must start with a letter or "
+                           "underscore character, and contain only letters, numbers and underscores."}
+    return {"changed": False, "ansible_stats": {"data": data, "per_host": _truthy(args.get("per_host", False)),
+                                                "aggregate": _truthy(args.get("aggregate", True))}}
 
 
 def evaluate_condition(templar: Any, cond: Any) -> bool:
@@ -182,7 +201,7 @@ def _actions() -> dict[str, ActionFn]:
 
     return {"debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail, "include_vars": include_vars,
             "pause": pause, "validate_argument_spec": validate_argument_spec, "add_host": add_host,
-            "group_by": group_by}
+            "group_by": group_by, "set_stats": set_stats}
 
 
 ACTIONS: dict[str, ActionFn] = _actions()

@@ -91,7 +91,8 @@ async def run_include(strategy: Strategy, task: Task, scope: Scope, hosts: list[
         live = pc.active(inc.hosts)
         if not live:
             continue
-        inner = scope.enter({**_apply(inc.args), "vars": inc.local_vars})
+        applied = _apply(inc.args)  # apply's vars are the block's; the include's own vars win over them
+        inner = scope.enter({**applied, "vars": {**(applied.get("vars") or {}), **inc.local_vars}})
         try:
             if action in ("include_role", "import_role"):
                 use = _load_role(pc, task, inc, scope)

@@ -124,7 +124,11 @@ class Strategy:
             async with sem:
                 return await tr.run_host(h)
 
-        if _run_once(tr, hosts):
+        if tr.action == "pause" and len(hosts) > 1:
+            # Ansible's pause bypasses the host loop: it runs for the first host only, and only
+            # that host gets its result (and the ok in the recap), unlike run_once
+            outcomes = [await one(hosts[0])]
+        elif _run_once(tr, hosts):
             first = await one(hosts[0])
             outcomes = [first]
             for h in hosts[1:]:

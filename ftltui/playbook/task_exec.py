@@ -176,6 +176,11 @@ class TaskRun:
             delegate = self.keyword("delegate_to")
             if delegate is not None:
                 target = delegate_host(self.pc, str(templar.render(delegate)))
+            if self.action == "wait_for_connection":  # the controller retries the host's connection
+                from ftltui.playbook.actions_connection import wait_for_connection
+
+                return await wait_for_connection(self.pc, target, args,
+                                                 self.pc.check_mode(self._check_kw(templar)))
             timeout = self.keyword("timeout")
             return await call_module(
                 self.pc, target, self.task.action, args, check=self.pc.check_mode(self._check_kw(templar)),
