@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ftltui.engine.copy_tree import walk
 from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
 from ftltui.engine.placement import ShardRequest
 from ftltui.engine.templating import has_template, host_context, render_args
@@ -392,10 +393,10 @@ def _short(module: str) -> str:
 
 
 def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dict[str, Any]]) -> str | None:
-    """Add the controller file ``args`` name (``copy src=``, ``template src=``) to ``files``,
+    """Add the controller file or tree ``args`` name (``copy src=``, ``template src=``) to ``files``,
     read here, where relative paths mean what they mean to the owner (``req.base_dir``):
     the worker's machine may not have the file, or have another one under that name.
-    Returns why the host cannot run (a directory, a missing file, too many bytes), or None."""
+    Returns why the host cannot run (a missing file, too many bytes), or None."""
     module = _short(req.module)
     src = args.get("src")
     if module not in ("copy", "template") or not isinstance(src, str) or not src or src in files:
@@ -405,19 +406,33 @@ def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dic
     path = Path(os.path.expanduser(src))
     if not path.is_absolute() and req.base_dir:
         path = Path(req.base_dir) / path
-    if path.is_dir():
-        return (f"{module}: src {path} is a directory on the controller; a site worker gets single files "
-                "(copy each file, or make the directory available on the worker's machine with remote_src)")
+    shipped = sum(_shipped_bytes(f) for f in files.values())
     try:
-        data = path.read_bytes()
-        mode = path.stat().st_mode & 0o7777
+        if module == "copy" and path.is_dir():  # the tree as copy's walk sees it (links followed)
+            dirs, members = walk(str(path))
+            tree = {rel: _file_doc(Path(abs_path)) for rel, abs_path in members}
+            entry: dict[str, Any] = {"dirs": dirs, "tree": tree}
+        else:
+            entry = _file_doc(path)
     except OSError as exc:
         return f"{module}: source {path} not found on the controller (or not a file): {exc.strerror}"
-    if sum(len(f["data"]) for f in files.values()) * 3 // 4 + len(data) > MAX_SHIPPED_BYTES:
+    if shipped + _shipped_bytes(entry) > MAX_SHIPPED_BYTES:
         return (f"{module}: src {path}: more than {MAX_SHIPPED_BYTES // (1024 * 1024)} MB of controller files "
-                "for one site shard (they travel through Redis); put the file on the worker's machine")
-    files[src] = {"data": base64.b64encode(data).decode("ascii"), "mode": mode}
+                "for one site shard (they travel through Redis); put the files on the worker's machine "
+                "and use remote_src")
+    files[src] = entry
     return None
+
+
+def _file_doc(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()  # IsADirectoryError (an OSError) for a template src that is a directory
+    return {"data": base64.b64encode(data).decode("ascii"), "mode": path.stat().st_mode & 0o7777}
+
+
+def _shipped_bytes(entry: Mapping[str, Any]) -> int:
+    if "tree" in entry:
+        return sum(_shipped_bytes(f) for f in entry["tree"].values())
+    return len(entry["data"]) * 3 // 4
 
 
 async def _close(redis: Any, shard: str) -> bool:

@@ -413,17 +413,26 @@ class SiteWorker:
                     finished=result.host)
 
     def _materialize(self, st: _ShardRun) -> dict[str, str]:
-        """Write the task's controller files into a private directory: given path -> file here."""
+        """Write the task's controller files and trees into a private directory (0700):
+        given ``src`` -> its copy here (a tree keeps the user's trailing slash)."""
         st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
         out: dict[str, str] = {}
         for i, (given, f) in enumerate(sorted(st.task.files.items())):
             d = os.path.join(st.tmpdir, str(i))
             os.mkdir(d, 0o700)
-            path = os.path.join(d, os.path.basename(given.rstrip("/")) or "file")
-            with open(path, "wb") as fh:
-                fh.write(base64.b64decode(f["data"]))
-            os.chmod(path, int(f.get("mode") or 0o600) & 0o7777)
-            out[given] = path
+            path = os.path.join(d, os.path.basename(given.rstrip("/")) or "src")
+            if "tree" in f:
+                os.mkdir(path, 0o700)
+                for rel in f.get("dirs") or ():
+                    os.makedirs(os.path.join(path, _inside(rel)), exist_ok=True)
+                for rel, member in f["tree"].items():
+                    target = os.path.join(path, _inside(rel))
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    _write_file(target, member)
+                out[given] = path + ("/" if given.endswith("/") else "")
+            else:
+                _write_file(path, f)
+                out[given] = path
         return out
 
     # -- Redis writes (the shard's writer thread) -----------------------------------------
@@ -525,6 +534,20 @@ return 'ok'
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _inside(rel: str) -> str:
+    """A tree member's relative path that cannot climb out of its directory (``..``, ``/``)."""
+    parts = [p for p in rel.split("/") if p not in ("", ".", "..")]
+    if not parts:
+        raise ValueError(f"unusable path in a shipped tree: {rel!r}")
+    return os.path.join(*parts)
+
+
+def _write_file(path: str, f: dict[str, Any]) -> None:
+    with open(path, "wb") as fh:
+        fh.write(base64.b64decode(f["data"]))
+    os.chmod(path, int(f.get("mode") or 0o600) & 0o7777)
 
 
 def _with_files(args: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:

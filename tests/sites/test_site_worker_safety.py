@@ -155,13 +155,15 @@ def _site_executor(redis_server: Any, key_file: Path, inv: Path, **kw: Any) -> E
 async def test_copy_and_template_sources_are_read_on_the_owner(tmp_path: Path, redis_server: Any, key_file: Path,
                                                                east: Any) -> None:
     """``copy src=`` and ``template src=`` relative to the owner's base dir (a playbook's
-    directory): the worker, elsewhere, gets the files' content in the task; a directory src is
-    refused before dispatch with a message that says why."""
+    directory): the worker, elsewhere, gets the files' content in the task, a directory's tree
+    too; a missing src fails before dispatch, naming the owner's path."""
     book = tmp_path / "book"
     (book / "files").mkdir(parents=True)
     (book / "templates").mkdir()
     (book / "files" / "app.conf").write_text("shipped from the owner\n")
     (book / "files" / "app.conf").chmod(0o640)
+    (book / "files" / "sub").mkdir()
+    (book / "files" / "sub" / "deep.txt").write_text("deep\n")
     (book / "templates" / "motd.j2").write_text("hello {{ inventory_hostname }} from {{ greeting }}\n")
     inv = tmp_path / "inv.yml"
     inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east, greeting: the owner}\n"
@@ -174,6 +176,7 @@ async def test_copy_and_template_sources_are_read_on_the_owner(tmp_path: Path, r
                                              "mode": "preserve"})
         templated = await ex.run("c1", "template", {"src": "templates/motd.j2", "dest": str(dest / "motd")})
         tree = await ex.run("c1", "copy", {"src": "files/", "dest": str(dest / "tree")})
+        missing = await ex.run("c1", "copy", {"src": "files/none.conf", "dest": str(dest / "none")})
     finally:
         await ex.close()
     assert copied.results["c1"].status == "changed", copied.results["c1"].result
@@ -181,9 +184,11 @@ async def test_copy_and_template_sources_are_read_on_the_owner(tmp_path: Path, r
     assert (dest / "app.conf").stat().st_mode & 0o777 == 0o640
     assert templated.results["c1"].status == "changed", templated.results["c1"].result
     assert (dest / "motd").read_text() == "hello c1 from the owner\n"
-    r = tree.results["c1"]
-    assert r.status == "failed" and "is a directory on the controller" in r.msg, r.result
-    assert not (dest / "tree").exists()
+    assert tree.results["c1"].status == "changed", tree.results["c1"].result
+    assert (dest / "tree" / "app.conf").read_text() == "shipped from the owner\n"
+    assert (dest / "tree" / "sub" / "deep.txt").read_text() == "deep\n"
+    r = missing.results["c1"]
+    assert r.status == "failed" and f"source {book}/files/none.conf not found on the controller" in r.msg, r.result
 
 
 async def test_a_second_job_reuses_the_workers_warm_executor(tmp_path: Path, redis_server: Any, key_file: Path,
