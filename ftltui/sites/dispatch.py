@@ -13,9 +13,13 @@ also the one that notices trouble:
 * a shard no worker of its site takes within ``pickup_timeout`` fails its hosts as not
   run (``unreachable``: the retry rule may run them again);
 * Redis unreachable for longer than ``broker_grace`` fails the shards still open, with
-  a message naming the broker (never its password): hosts not started as not run,
-  hosts started as ``lost`` (their result is unknown). The next call publishes afresh,
-  so work resumes when Redis is back.
+  a message naming the broker (never its password), as ``lost`` (their result is
+  unknown). The next call publishes afresh, so work resumes when Redis is back.
+
+While it follows a shard the owner renews the shard's *watch* key (expiry
+:attr:`SiteDispatcher.watch_ttl`); workers claim neither the shard nor any host start
+without it, and after an outage the owner reports only once it has lapsed: a task still
+queued, or a worker that reconnects late, runs nothing the owner has already reported.
 """
 
 from __future__ import annotations
