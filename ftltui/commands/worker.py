@@ -16,7 +16,16 @@ import argparse
 import logging
 import sys
 
-from ftltui.commands.common import EXIT_OK, EXIT_USAGE, add_state_arg, error, examples, note, positive_int
+from ftltui.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_state_arg,
+    error,
+    examples,
+    note,
+    positive_int,
+    positive_seconds,
+)
 from ftltui.commands.site_options import add_broker_args, broker_of, key_path_of, site_settings
 
 EXAMPLES = examples(
@@ -34,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the Fernet key shared with the owner (default: [ftl_sites] key_file, else STATE_DIR/sites.key)")
     p.add_argument("--init-key", action="store_true", help="write a new key to the key file (0600) and exit")
     p.add_argument("--concurrency", type=positive_int, default=2, metavar="N", help="shards run at once (default 2)")
+    p.add_argument("--warm-idle", type=positive_seconds, default=300.0, metavar="SECONDS",
+                   help="keep the engine (SSH connections, gates on the hosts) this long after the last "
+                        "shard, for the next job on the site (default 300)")
     p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     add_broker_args(p)
     add_state_arg(p)
@@ -66,10 +78,12 @@ def handle(args: argparse.Namespace) -> int:
     except ImportError:
         error("ftl-tui worker needs Celery and redis: pip install 'ftl-tui[sites]'")
         return EXIT_USAGE
-    return serve(args.site, broker, sealer, concurrency=args.concurrency, loglevel=args.loglevel)
+    return serve(args.site, broker, sealer, concurrency=args.concurrency, loglevel=args.loglevel,
+                 warm_idle=args.warm_idle)
 
 
-def serve(site: str, broker: object, sealer: object, *, concurrency: int, loglevel: str) -> int:
+def serve(site: str, broker: object, sealer: object, *, concurrency: int, loglevel: str,
+          warm_idle: float = 300.0) -> int:
     from ftltui.sites.app import make_app
     from ftltui.sites.broker import Broker
     from ftltui.sites.seal import Sealer
@@ -79,7 +93,7 @@ def serve(site: str, broker: object, sealer: object, *, concurrency: int, loglev
     assert isinstance(broker, Broker) and isinstance(sealer, Sealer)
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, loglevel),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = SiteWorker(site, broker, sealer, concurrency=concurrency)
+    worker = SiteWorker(site, broker, sealer, concurrency=concurrency, warm_idle=warm_idle)
     app = make_app(broker, worker.handle)
     logging.getLogger("ftltui.sites.worker").info("worker %s for site %s on broker %s", worker.name, site,
                                                   broker.shown)
