@@ -240,7 +240,7 @@ class SiteWorker:
         for st, renewed, mode in zip(running.values(), replies[1::2], replies[2::2]):
             if mode:
                 self._halt(st, "fail_fast" if _text(mode) == "fail_fast" else "cancel")
-            elif not renewed:  # it lapsed (a stalled heartbeat): the owner may deliver it again; stop here
+            elif not renewed and st.stop not in _GONE:  # it lapsed (a stalled heartbeat): stop here
                 log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)",
                             st.task.shard)
                 self._halt(st, "lease")
