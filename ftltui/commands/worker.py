@@ -26,7 +26,12 @@ from ftltui.commands.common import (
     positive_int,
     positive_seconds,
 )
-from ftltui.commands.site_options import add_broker_args, broker_of, key_path_of, site_settings
+from ftltui.commands.site_options import (
+    add_broker_args,
+    broker_of,
+    key_path_of,
+    site_settings,
+)
 
 EXAMPLES = examples(
     "ftl-tui worker --init-key --key-file /etc/ftl-tui/sites.key     # once; copy it (0600) to the owner",

@@ -29,9 +29,10 @@ import base64
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ftltui.engine.copy_tree import walk
 from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
@@ -42,7 +43,16 @@ from ftltui.inventory.model import Host
 from ftltui.sites.app import make_app
 from ftltui.sites.broker import Broker
 from ftltui.sites.seal import Refused, Sealer
-from ftltui.sites.wire import KEEP_SECONDS, TASK_NAME, Keys, ShardHost, ShardTask, decode_event, queue_for, result_of
+from ftltui.sites.wire import (
+    KEEP_SECONDS,
+    TASK_NAME,
+    Keys,
+    ShardHost,
+    ShardTask,
+    decode_event,
+    queue_for,
+    result_of,
+)
 
 log = logging.getLogger("ftltui.sites.dispatch")
 MAX_DELIVERIES = 3

@@ -40,9 +40,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 from ftltui.engine.events import Event, HostFinished, HostResult, OutputLine, Warning_
 from ftltui.sites.broker import Broker
@@ -171,8 +172,8 @@ class _Engine:
 
         try:
             asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(15)
-        except Exception:  # noqa: BLE001 - shutting down: the process exits next
-            pass
+        except Exception as exc:  # noqa: BLE001 - shutting down: the process exits next
+            log.debug("closing the engine: %s", type(exc).__name__)
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
