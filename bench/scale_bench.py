@@ -52,6 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="FTL_TUI_WORKERS for the console process (1: one event loop; default: the console's own)")
     p.add_argument("--scale-tree", action="store_true",
                    help="run the working tree's ftltui/ (uncommitted changes included) instead of HEAD's")
+    p.add_argument("--scale-engine-only", action="store_true",
+                   help="only the engine rows (ping + command vs the floor), no console part; use with --out")
     p.add_argument("--scale-console-only", action="store_true",
                    help="re-run only the console part; keep the engine rows of the existing RESULTS-scale.json")
 
@@ -283,10 +285,11 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
     try:
         for n in sizes if kept is None else []:
             recs += run_workload(ping_command(n), tools, bed, scratch, rounds, a.warmup, log, a.quiet_wait)
-        if a.quiet_wait > 0:
-            wait_quiet(a.quiet_wait, log)
-        console = console_run(bed, scratch, code["path"], max(sizes), a.scale_presses, a.scale_workers)
-        log(f"bench --scale: console {json.dumps(console)[:600]}")
+        if not a.scale_engine_only:
+            if a.quiet_wait > 0:
+                wait_quiet(a.quiet_wait, log)
+            console = console_run(bed, scratch, code["path"], max(sizes), a.scale_presses, a.scale_workers)
+            log(f"bench --scale: console {json.dumps(console)[:600]}")
     finally:
         bed.down()
         close_ctl_cpu()
@@ -300,7 +303,7 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
         meta["engine_run"] = {k: kept["meta"][k] for k in ("date", "code", "load_start", "load_end", "command")}
         meta["bed"] = kept["meta"]["bed"]
         recs = [RunRecord(**r) for r in kept["records"]]
-    notes = REPO / "bench" / "scale_notes.md"
+    notes = REPO / "bench" / ("scale_engine_notes.md" if a.scale_engine_only else "scale_notes.md")
     if notes.exists():
         meta["notes"] = notes.read_text().strip()
     out_md.write_text(render(meta, rows, console))

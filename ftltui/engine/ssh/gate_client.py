@@ -91,6 +91,11 @@ class GateClient:
             self._marker = becomes.new_marker()
             self._watch = becomes.PromptWatch(self.become, self._marker)
             cmd = becomes.wrap(cmd, self.become, self._marker)
+        elif isinstance(self.conn.conn, asyncssh.SSHClientConnection):  # not the local gate's argv
+            # sshd runs the command with the login shell, and dash does not exec a -c line's
+            # last command: without exec a shell waits beside every gate for the connection's
+            # life (1,000 processes at 1,000 hosts) and the start costs a fork more
+            cmd = "exec " + cmd
         try:
             # a stalled connection (link cut, keepalive not yet expired) never answers a
             # channel open: bound it, and drop the connection so the next task reconnects
