@@ -15,7 +15,11 @@ import zlib
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
+from textual.reactive import Reactive
 from textual.widgets import Log
 
 # Host names tell hosts apart, never status: red, green and yellow mean failed, ok and
@@ -66,9 +70,21 @@ class LogView(Log):
         Binding("f", "follow", "Follow", id="logs.follow"),
     ]
 
+    # ``Log`` sets ``virtual_size`` on every write, and Widget's reactive asks for a layout
+    # pass of the whole screen each time: with output streaming, every 80 ms flush reflowed
+    # and repainted every pane. Only this widget's scroll range changed: its scrollbars
+    # are updated here, and a scrollbar that appears or goes still asks for the layout
+    # (``show_*_scrollbar`` are layout reactives).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)
+        self.refresh()
+
     def __init__(self, **kw) -> None:
         super().__init__(highlight=True, auto_scroll=True, **kw)
         self.highlighter = LineHighlighter()
+        self._cropped: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(1024)
         self.following = True
         self._programmatic = False
 
@@ -81,6 +97,25 @@ class LogView(Log):
         # that is 12 threads a second. Plain len() of a batch is cheaper than a thread.
         if lines:
             self._update_maximum_width(updates, max(len(line) for line in lines) + 8)
+
+    def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
+        # Following a stream scrolls the view at every flush, so Textual asks for every visible
+        # line again and Log crops and re-offsets each one (and reads ``rich_style``, which walks
+        # the ancestors' styles): most of a repaint's time while 1,000 hosts streamed (issue 17).
+        # The cropped line is kept with the strip it was cut from; a changed line, a search, a
+        # style change or pruned lines give a different strip, and so a miss.
+        if self.text_selection is not None or y >= len(self._lines):
+            return super()._render_line(y, scroll_x, width)
+        key = (y, scroll_x, width)
+        base = self._render_line_cache.get(y)
+        hit = self._cropped.get(key)
+        if hit is not None and base is not None and hit[0] is base:
+            return hit[1]
+        line = super()._render_line(y, scroll_x, width)
+        base = self._render_line_cache.get(y)
+        if base is not None:
+            self._cropped[key] = (base, line)
+        return line
 
     def _render_line_strip(self, y: int, rich_style):  # type: ignore[override]
         # Log caches only while text is selected; cache always (cleared on search,
