@@ -15,6 +15,11 @@ class ShardConfig:
     secret_vars: frozenset[str] = frozenset()
     ssh_options: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
+    # A worker's CPU priority below its controller's (``nice`` increment): the controller's one
+    # loop takes every worker's events, persists them and, in the console, answers key presses;
+    # at equal priority it got a worker's share of the cores and its callbacks stretched (console
+    # key press p95 over 100 ms at 1,000 hosts, issue 17). Idle cores still go to the workers.
+    nice: int = 10
 
     @classmethod
     def of(cls, forks: int, secret_vars: frozenset[str], ssh_options: dict[str, Any],

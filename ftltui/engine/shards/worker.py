@@ -100,6 +100,11 @@ async def serve(in_fd: int, out_fd: int) -> None:
         op = msg[0]
         if op == "setup":
             cfg: ShardConfig = msg[1]
+            if cfg.nice > 0:
+                try:
+                    os.nice(cfg.nice)
+                except OSError:  # not allowed (a container's seccomp): run at the controller's priority
+                    pass
             executor = Executor(None, forks=cfg.forks, secret_vars=cfg.secret_vars, ssh_options=cfg.ssh_options,
                                 base_dir=cfg.base_dir)
             executor.bus.subscribe(forward)
