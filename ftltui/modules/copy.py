@@ -150,6 +150,12 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
     load = data if callable(data) else (lambda: data)
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
+        if ctx.check:  # as Ansible's copy action: a file that differs is "changed" in check mode, unchecked
+            out = {"changed": True, "dest": dest}  # type: Dict[str, Any]
+            diff = _diff(dest, load, False, label) if ctx.diff else None
+            if diff is not None:
+                out["diff"] = diff
+            return out
         raise ModuleFail("Destination directory %s does not exist" % parent)
     existed = os.path.lexists(dest)
     if existed and os.path.isdir(dest):
