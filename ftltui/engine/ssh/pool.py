@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import asyncssh
 
 from ftltui.engine.ssh.coalesce import DIRECT_TCP, DirectTcp
 from ftltui.engine.ssh.hostkeys import HostKeyPolicy
+from ftltui.engine.ssh.known_cache import known_hosts_for
 from ftltui.engine.ssh.keys import KeyUnlocker, default_key_files, is_encrypted
 from ftltui.engine.ssh.keys import explain as explain_keys
 from ftltui.errors import AuthFailed, HostError, HostKeyRejected, Unreachable
@@ -136,37 +136,8 @@ def _about_keys(exc: BaseException, key_files: list[str]) -> bool:
 # (bench/RESULTS-scale.md): unbounded, every host timed out; bounded, none did.
 MAX_HANDSHAKES = 64
 
-# known_hosts files parsed once per content, not once per connection: asyncssh given paths
-# re-reads and re-parses them (every key imported) at each connect, which is quadratic in
-# the fleet: 11.6 ms of controller CPU per connection with a 1,000-line file.
-_KNOWN_HOSTS: dict[tuple[str, ...], tuple[tuple[tuple[int, int, int], ...], asyncssh.SSHKnownHosts]] = {}
-
-
-def _stamp(path: str) -> tuple[int, int, int]:
-    st = os.stat(path)
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def loaded_known_hosts(files: list[str]) -> asyncssh.SSHKnownHosts | list[str]:
-    """``files`` parsed, from a cache that a change to any file (inode, mtime, size) invalidates.
-
-    A file that cannot be read or parsed is handed to asyncssh as a path, which then
-    fails the connection the way it always did (same error, same classification).
-    """
-    key = tuple(files)
-    try:
-        stamps = tuple(_stamp(f) for f in files)
-        hit = _KNOWN_HOSTS.get(key)
-        if hit is not None and hit[0] == stamps:
-            return hit[1]
-        known = asyncssh.read_known_hosts(list(files))
-    except (OSError, ValueError):
-        _KNOWN_HOSTS.pop(key, None)
-        return files
-    if len(_KNOWN_HOSTS) > 64:  # many distinct file sets: a bound, not an LRU
-        _KNOWN_HOSTS.clear()
-    _KNOWN_HOSTS[key] = (stamps, known)
-    return known
+# known_hosts files parsed once per content (not at every connect, as asyncssh does with
+# paths), in a thread, and grown line by line as keys are accepted: known_cache.py.
 
 
 def _direct(ep: Endpoint) -> DirectTcp | None:
@@ -230,7 +201,7 @@ class Pool:
                                hash_names=ep.hash_known_hosts)
         readable = policy.readable()
         kwargs: dict[str, Any] = dict(
-            known_hosts=loaded_known_hosts(readable) if readable else ([], [], []),  # b"" would mean ~/.ssh
+            known_hosts=await known_hosts_for(readable) if readable else ([], [], []),  # b"" would mean ~/.ssh
             client_factory=lambda: policy,
             connect_timeout=ep.connect_timeout,
             keepalive_interval=ep.keepalive_interval,
