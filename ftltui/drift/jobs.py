@@ -17,7 +17,6 @@ from ftltui.drift.collect import Progress, ScanResult, scan
 from ftltui.drift.config import DriftConfig, load_config
 from ftltui.drift.events import DriftHostScanned
 from ftltui.drift.store import SnapshotStore, open_store
-from ftltui.errors import StateError
 from ftltui.inventory.model import Host
 
 KIND = "drift_scan"
@@ -72,39 +71,3 @@ def make_handler(store: SnapshotStore | None = None, config: DriftConfig | None 
 def register(queue: Any, **kw: Any) -> None:
     """Register the ``drift_scan`` kind with a :class:`ftltui.jobs.JobQueue`."""
     queue.register_kind(KIND, make_handler(**kw))
-
-
-async def run_scan(
-    inventory: Any,
-    hosts: Sequence[Host],
-    store: SnapshotStore,
-    config: DriftConfig,
-    *,
-    forks: int = 50,
-    pattern: str | None = None,
-    drift_config: str | None = None,
-    on_progress: Progress | None = None,
-) -> tuple[int | None, ScanResult]:
-    """Headless scan as one queued job on the store's state (``drift scan``)."""
-    from ftltui.engine.executor import Executor
-    from ftltui.jobs import JobQueue, RetryPolicy
-
-    state = getattr(store.index, "state", None)
-    executor = Executor(inventory, forks=forks)
-    try:
-        if state is None:  # a plain JSON-files store (tests, bench): no queue to go through
-            return None, await scan(executor, hosts, store, config, on_progress=on_progress)
-        queue = JobQueue(state, executor=executor)
-        results: dict[int, ScanResult] = {}
-        queue.register_kind(KIND, make_handler(store, config, on_progress, results))
-        async with queue:
-            spec = scan_spec(pattern or ",".join(h.name for h in hosts), hosts, drift_config)
-            job = await queue.enqueue(KIND, spec, title=f"drift scan {spec['pattern']}",
-                                      retry=RetryPolicy(max_attempts=1))
-            job = await queue.wait(job.id)
-        if job.id not in results:
-            raise StateError(f"drift scan job {job.id} ended {job.state}: {job.reason}")
-        return job.id, results[job.id]
-    finally:
-        await executor.close()
-
