@@ -75,7 +75,7 @@ def groupby_as_dict(sequence: Any, attribute: Any) -> dict[Any, Any]:
 def json_query(data: Any, expr: Any) -> Any:
     """JMESPath ``expr`` over ``data``."""
     try:
-        import jmespath  # type: ignore[import-untyped]
+        import jmespath  # type: ignore[import]  # untyped, and absent unless installed
     except ImportError:
         raise FilterError('You need to install "jmespath" prior to running json_query filter') from None
     try:
