@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import selector_events
+from pathlib import Path
 from typing import Any
 
 import asyncssh.connection as sshconn
@@ -102,6 +103,29 @@ async def test_the_gate_replaces_the_login_shell(sshbed, make_executor) -> None:
     assert (await ex.run("all", "ping", {})).ok
     runner: Any = ex.runner_for(ex.inventory.hosts["h01"])
     gate = runner.pool.connections()[0].gate
-    stat = open(f"/proc/{gate.pid}/stat").read().rsplit(")", 1)[1].split()
-    parent = open(f"/proc/{stat[1]}/comm").read().strip()
+    stat = Path(f"/proc/{gate.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    parent = Path(f"/proc/{stat[1]}/comm").read_text().strip()
     assert parent.startswith("sshd"), parent  # without exec: sh (dash keeps the -c line's shell)
+
+
+async def test_an_idle_gate_sets_no_timer(sshbed, make_executor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watchdog sleeps only while requests are pending (1,000 idle gates woke 200 times a second)."""
+    import sys
+
+    real_sleep = asyncio.sleep
+    from_gates = 0
+
+    async def counting(delay: float, *args: Any) -> Any:
+        nonlocal from_gates
+        if sys._getframe(1).f_code.co_filename.endswith("gate_client.py"):
+            from_gates += 1
+        return await real_sleep(delay, *args)
+
+    ex = make_executor(sshbed, ["h01"], ssh_options={"gate_ping_interval": 0.05, "gate_hang_timeout": 5.0})
+    assert (await ex.run("all", "ping", {})).ok
+    await real_sleep(0.2)  # the watchdog's sleep begun with the ping ends
+    monkeypatch.setattr(asyncio, "sleep", counting)
+    await real_sleep(0.5)  # ten ping intervals with nothing to watch
+    assert from_gates == 0
+    assert (await ex.run("all", "command", {"cmd": "sleep 0.3"})).ok  # watched while it runs
+    assert from_gates >= 2

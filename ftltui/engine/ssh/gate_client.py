@@ -74,6 +74,7 @@ class GateClient:
         self._proc: asyncssh.SSHClientProcess[bytes] | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, _Request] = {}
+        self._busy = asyncio.Event()  # set while requests are pending: the watchdog's wake-up
         self._stderr: deque[bytes] = deque(maxlen=64)
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_heard = 0.0
@@ -284,9 +285,13 @@ class GateClient:
     async def _watchdog(self) -> None:
         loop = asyncio.get_running_loop()
         while self.dead is None:
+            if not self._pending:
+                # idle: no timer until a request is sent (1,000 idle gates woke 200 times a second)
+                self._busy.clear()
+                await self._busy.wait()
+                self._last_heard = loop.time()
             await asyncio.sleep(self.ping_interval)
             if not self._pending:
-                self._last_heard = loop.time()
                 continue
             if loop.time() - self._last_heard > self.hang_timeout:
                 await self._die(f"stopped answering (nothing for {self.hang_timeout:g}s)")
@@ -350,6 +355,7 @@ class GateClient:
         rid = next(self._ids)
         msg["id"] = rid
         self._pending[rid] = req
+        self._busy.set()
         try:
             self._send(msg)
             return await req.future
@@ -384,6 +390,7 @@ class GateClient:
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
+        self._busy.set()
         try:
             self._send({"t": "put", "id": rid, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                         "name": name})
@@ -415,6 +422,7 @@ class GateClient:
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
+        self._busy.set()
         try:
             self._send({"t": "put", "id": rid, "size": size, "sha1": digest,
                         "name": os.path.basename(local_path)})
