@@ -61,49 +61,39 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[str]) -> int:
-    from ftltui.api.local_operations import LocalOperations
+    """The daemon is a headless face on a :class:`ConsoleSession`, served as a console serves
+    its own (``SessionOperations``) and firing the schedules with the session's desk."""
     from ftltui.api.server import ApiServer
-    from ftltui.drift import jobs as drift_jobs
-    from ftltui.engine.executor import Executor
-    from ftltui.jobs import JobQueue
-    from ftltui.jobs.kinds import register_builtin
-    from ftltui.sites.placement import site_placements
-    from ftltui.state import StateStore
+    from ftltui.api.session_server import SessionOperations
+    from ftltui.commands.options import workers_of
+    from ftltui.console.engine_settings import EngineSettings
+    from ftltui.console.guard import Guard
+    from ftltui.console.schedules import ScheduleDesk
+    from ftltui.console.session import ConsoleSession
 
     state_dir = state_dir_of(args)
-    # hosts with a site run on its workers (docs/sites.md); a bad broker/key setting exits 5 here
-    placements = site_placements(inventory, state_dir=state_dir, inventory_of=lambda: executor.inventory)
-    store = StateStore.open(state_dir)  # StateError (exit 4) when another process owns it
-    from ftltui.commands.options import workers_of
-
-    # hosts without a site: FTL_TUI_WORKERS worker processes here, else auto (issue 17)
-    executor = Executor(inventory, placements=placements, workers=workers_of(args))
-    queue = JobQueue(store, executor=executor, concurrency=args.concurrency)
-    register_builtin(queue)
-    drift_jobs.register(queue)
+    # hosts with a site run on its workers (docs/sites.md), a bad broker/key setting exits 5 before the
+    # store is taken; hosts without a site: FTL_TUI_WORKERS worker processes here, else auto (issue 17);
+    # the state dir held by another process: StateError (exit 4); read-only: starts nothing, queued jobs wait
+    session = ConsoleSession(state_dir, inventory=inventory, concurrency=args.concurrency,
+                             guard=Guard(readonly=bool(args.readonly), why="ftl-tui daemon --readonly"),
+                             engine=EngineSettings(workers=workers_of(args)), lock_wait=0.0)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        # recovers jobs a dead owner left running; read-only: starts nothing, queued jobs wait
-        await queue.start(dispatch=not args.readonly)
-        ops = LocalOperations(queue, inventory_sources=sources, readonly=args.readonly)
+    async with session:  # recovers jobs a dead owner left running
+        ops = SessionOperations(session, inventory_sources=sources, readonly=args.readonly)
         server = ApiServer(state_dir, ops, readonly=args.readonly)
+        desk = ScheduleDesk.of(session)
         async with server:
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
-            # the operations' loop: clients' edits (api/schedule_ops.py) wake it, firings reach attached views
-            scheduler = None if args.readonly else asyncio.create_task(ops.fire_schedules(), name="ftl-schedules")
-            await stop.wait()
-            if scheduler is not None:
-                scheduler.cancel()
-                await asyncio.gather(scheduler, return_exceptions=True)
+            desk.start()  # the schedules fire unless read-only; clients' edits wake it (SessionOperations)
+            try:
+                await stop.wait()
+            finally:
+                await desk.stop()
         note("daemon stopping: running jobs are cancelled")
-    finally:
-        await queue.stop()
-        await executor.close()
-        store.close()
     return EXIT_OK
-
