@@ -18,8 +18,38 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 os.environ.pop("TEXTUAL_THEME", None)
 
 
-_LONG_FILES = ("test_runner_", "test_play_oracle", "test_output_text", "test_jinja_oracle", "test_loader_errors",
-               "test_loader_listing", "test_pilot_flow", "test_pilot_jobs")
+# Seconds a group takes on one CI worker (the slowest files, from ``--durations=0``; 2026-12-04).
+# Only the order of the work depends on it: the longest groups start first, so no long one is
+# left running alone at the end while the other worker idles (longest-processing-time first).
+# A group not listed counts _SECONDS_PER_TEST a test; a stale number costs time, never a result.
+_GROUP_SECONDS = {
+    "become": 150, "playbook/test_runner_defects.py": 100, "tui/test_play_console.py": 45,
+    "playbook/test_runner_features.py": 55, "playbook/test_play_oracle.py": 60, "playbook/test_runner_core.py": 30,
+    "modules/test_vs_ansible.py": 55, "playbook/test_jinja_oracle.py": 60, "playbook/test_loader_errors.py": 40,
+    "playbook/test_output_text.py": 35, "hardening/test_remote_output.py": 35, "playbook/test_environment.py": 25,
+    "ansible_modules/test_native_copy_tree.py": 35, "playbook/test_loader_escapes.py": 20,
+    "ansible_modules/test_finder_resolution.py": 30, "modules/test_copy_diff.py": 20,
+    "ansible_modules/test_copy_action_bed.py": 18, "playbook/test_runner_roles.py": 15,
+    "playbook/test_runner_vars.py": 15, "ansible_modules/test_copy_action.py": 15, "config/test_config_fuzz.py": 15,
+    "hardening/test_workflow_fuzz.py": 15, "packaging/test_wheel.py": 35, "playbook/test_runner_template_files.py": 13,
+    "playbook/test_runner_bed.py": 13, "playbook/test_runner_serial.py": 20, "tui/test_pilot_jobs.py": 30,
+    "tui/test_play_prompts.py": 20, "tui/test_pilot_markup.py": 13, "playbook/test_loader_listing.py": 20,
+    "tui/test_pilot_flow.py": 25,
+}
+_SECONDS_PER_TEST = 0.4
+
+
+def _group(item: pytest.Item) -> str:
+    rel = Path(str(item.path)).resolve().relative_to(TESTS)
+    return "become" if rel.parts[0] == "become" or "become" in rel.name else rel.as_posix()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist >= 3.7 reorders loadscope/loadgroup work by the number of tests a group
+    # holds, unless told not to: that sent one-test oracle files of half a minute to the end
+    # of the queue, whatever order the hook below chose.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the groups into node ids
@@ -30,13 +60,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     them), sudoers and the become users' gate caches, which some of them empty."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
-    # The longest files first (each runs ansible-playbook many times): started last, one
-    # of them would keep a worker busy for minutes after the other has finished.
-    items.sort(key=lambda item: not any(Path(str(item.path)).name.startswith(p) for p in _LONG_FILES))
+    groups = {item.nodeid: _group(item) for item in items}
+    cost: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        g = groups[item.nodeid]
+        cost[g] = cost.get(g, 0.0) + _SECONDS_PER_TEST
+        first.setdefault(g, i)
+    cost.update((g, s) for g, s in _GROUP_SECONDS.items() if g in cost)
+    # The longest groups first; a group's tests keep their order (module fixtures, the bed).
+    items.sort(key=lambda item: (-cost[groups[item.nodeid]], first[groups[item.nodeid]]))
     for item in items:
-        rel = Path(str(item.path)).resolve().relative_to(TESTS)
-        group = "become" if rel.parts[0] == "become" or "become" in rel.name else rel.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 
 
 @pytest.fixture(autouse=True)
