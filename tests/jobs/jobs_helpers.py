@@ -1,12 +1,32 @@
-"""A scripted job kind shared by the job tests."""
+"""What the job tests share: a scripted job kind, a real queue with the built-in kinds, an inventory."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from netutil import closed_port
 
-from ftltui.jobs import Outcome
+from ftltui.engine.executor import Executor
+from ftltui.inventory import load_inventory
+from ftltui.jobs import JobQueue, Outcome
+from ftltui.jobs.kinds import register_builtin
+from ftltui.state import StateStore
+
+
+async def builtin_queue(state: Path, inv_sources: list[str]) -> JobQueue:
+    """A started queue with the built-in kinds on the real executor (a fast heartbeat)."""
+    q = JobQueue(StateStore.open(state), executor=Executor(load_inventory(inv_sources)), heartbeat=0.05)
+    register_builtin(q)
+    await q.start()
+    return q
+
+
+async def close_queue(q: JobQueue) -> None:
+    """Stop the queue, then what it was built on (executor, store)."""
+    await q.stop()
+    await q.executor.close()
+    q.store.close()
 
 
 async def scripted(job, ctx) -> Outcome:

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ftltui.engine.executor import Executor
-from ftltui.inventory import load_inventory
+from jobs_helpers import builtin_queue, close_queue
+
 from ftltui.jobs import JobQueue, RetryPolicy
-from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
+from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
 from ftltui.paths import SAMPLE_INVENTORY
-from ftltui.state import StateStore
 
 
 async def _queue(tmp_path: Path, inv_sources: list[str]) -> JobQueue:
-    store = StateStore.open(tmp_path / "state")
-    q = JobQueue(store, executor=Executor(load_inventory(inv_sources)), heartbeat=0.05)
-    register_builtin(q)
-    await q.start()
-    return q
-
-
-async def _close(q: JobQueue) -> None:
-    await q.stop()
-    await q.executor.close()
-    q.store.close()
+    return await builtin_queue(tmp_path / "state", inv_sources)
 
 
 async def test_run_kind_logs_output_and_progress(tmp_path: Path) -> None:
@@ -37,7 +26,7 @@ async def test_run_kind_logs_output_and_progress(tmp_path: Path) -> None:
     outs = [e.event.text for e in seen if e.type == "JobOutput" and e.event.type == "OutputLine"]
     assert outs == ["hi there", "hi there"]
     assert "hi there" in q.store.log_path(job.id).read_text()
-    await _close(q)
+    await close_queue(q)
 
 
 async def test_unreachable_is_retried_then_dead_auth_style_fails_once(tmp_path: Path) -> None:
@@ -51,7 +40,7 @@ async def test_unreachable_is_retried_then_dead_auth_style_fails_once(tmp_path: 
     bad = await enqueue_run(q, "localhost", "command", {"argv": ["false"]}, retry=RetryPolicy(base_delay=0.01))
     bad = await q.wait(bad.id)
     assert bad.state == "failed" and bad.attempts == 1  # a failing module is not transient
-    await _close(q)
+    await close_queue(q)
 
 
 async def test_workflow_secrets_never_written(tmp_path: Path) -> None:
@@ -70,4 +59,4 @@ async def test_workflow_secrets_never_written(tmp_path: Path) -> None:
         if p.is_file():
             assert b"Zq9-very-secret" not in p.read_bytes(), p
     assert seen and not [e for e in seen if "Zq9-very-secret" in e]  # nor the TUI's bus
-    await _close(q)
+    await close_queue(q)

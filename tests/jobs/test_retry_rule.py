@@ -11,30 +11,17 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jobs_helpers import builtin_queue, close_queue, inventory_with_unreachable
 
-from ftltui.engine.executor import Executor
-from ftltui.inventory import load_inventory
 from ftltui.jobs import JobQueue, RetryPolicy
-from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
+from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
 from ftltui.jobs.retry import HELD_MSG, HostLedger, decide
-from ftltui.state import StateStore
-
-from jobs_helpers import inventory_with_unreachable
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
 
 
 async def _queue(state: Path, inv: Path) -> JobQueue:
-    q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
-    register_builtin(q)
-    await q.start()
-    return q
-
-
-async def _close(q: JobQueue) -> None:
-    await q.stop()
-    await q.executor.close()
-    q.store.close()
+    return await builtin_queue(state, [str(inv)])
 
 
 def _lines(path: Path) -> list[str]:
@@ -57,7 +44,7 @@ async def test_run_retry_skips_finished_hosts(tmp_path: Path) -> None:
     assert [a["attempt"] for a in per_host["far1"]["attempts"]] == [1, 2, 3]
     assert {a["error_kind"] for a in per_host["far1"]["attempts"]} == {"unreachable"}
     assert job.summary["counts"] == {"changed": 2, "unreachable": 1}
-    await _close(q)
+    await close_queue(q)
 
 
 async def test_workflow_step_retries_do_not_multiply(tmp_path: Path) -> None:
@@ -83,7 +70,7 @@ async def test_workflow_step_retries_do_not_multiply(tmp_path: Path) -> None:
     assert [a["attempt"] for a in step["per_host"]["l2"]["attempts"]] == [1]
     assert step["results"]["l1"]["status"] == "changed" and step["results"]["far1"]["status"] == "unreachable"
     assert "far1: far1" not in step["message"]
-    await _close(q)
+    await close_queue(q)
 
 
 async def test_uncertain_timeout_is_retried_only_when_idempotent(tmp_path: Path) -> None:
@@ -102,7 +89,7 @@ async def test_uncertain_timeout_is_retried_only_when_idempotent(tmp_path: Path)
                                           timeout=1.0, retry=FAST)).id)
     assert _lines(safe) == ["run"] * 3
     assert job.state == "dead" and job.attempts == 3
-    await _close(q)
+    await close_queue(q)
 
 
 async def test_ad_hoc_runs_are_not_retried_by_default(tmp_path: Path) -> None:
@@ -110,7 +97,7 @@ async def test_ad_hoc_runs_are_not_retried_by_default(tmp_path: Path) -> None:
     job = await q.wait((await enqueue_run(q, "all", "ping", {})).id)
     assert job.state == "failed" and job.attempts == 1 and job.max_attempts == 1  # not "dead": no retry was due
     assert job.reason.startswith("unreachable: 1 host(s) failed: far1: ")
-    await _close(q)
+    await close_queue(q)
 
 
 # -- the rule as a property ---------------------------------------------------------------
@@ -195,7 +182,7 @@ def test_real_queue_runs_a_host_only_while_the_rule_allows(script, is_idempotent
         async def go():
             q = await _queue(tmp / "state", inv)
             job = await q.wait((await enqueue_run(q, "all", "command", args, timeout=1.0, retry=FAST)).id)
-            await _close(q)
+            await close_queue(q)
             return job
 
         job = asyncio.run(go())
