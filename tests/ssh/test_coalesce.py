@@ -129,3 +129,31 @@ async def test_an_idle_gate_sets_no_timer(sshbed, make_executor, monkeypatch: py
     assert from_gates == 0
     assert (await ex.run("all", "command", {"cmd": "sleep 0.3"})).ok  # watched while it runs
     assert from_gates >= 2
+
+
+async def test_an_upload_writes_each_chunk_frame_once(sshbed, make_executor, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Header and bytes of a chunk frame in one channel write (a 9-byte SSH packet per chunk before)."""
+    import asyncssh.channel as sshchannel
+
+    from ftltui.gate.frames import CHUNK
+
+    src = tmp_path / "blob.bin"
+    src.write_bytes(bytes(range(256)) * (3 * CHUNK // 256) + b"tail")
+    ex = make_executor(sshbed, ["h01"])
+    runner: Any = ex.runner_for(ex.inventory.hosts["h01"])
+    gate = await runner.gate(ex.inventory.hosts["h01"])
+    sizes: list[int] = []
+    real = sshchannel.SSHChannel.write
+
+    def recording(self: Any, data: Any, datatype: Any = None) -> None:
+        sizes.append(len(data))
+        return real(self, data, datatype)
+
+    monkeypatch.setattr(sshchannel.SSHChannel, "write", recording)
+    result = await gate.put(str(src))
+    monkeypatch.setattr(sshchannel.SSHChannel, "write", real)
+    assert result["size"] == src.stat().st_size
+    assert Path(result["path"]).read_bytes() == src.read_bytes()  # the bed's hosts share this filesystem
+    assert len(sizes) == 1 + 4, sizes  # the put request, then four chunk frames
+    assert min(sizes[1:]) > 9
