@@ -232,8 +232,9 @@ class TestBed:
                 raise
         return self
 
-    def _up(self, n_hosts: int, jump: bool, port: int | None) -> None:
-        self._guard_route()
+    def _prepare(self, port: int | None) -> None:
+        """What every bed needs before its first sshd (this bed and testbed_many's): the
+        accounts, sudoers, the client key, and its port/slot claimed (under the allocation lock)."""
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         os.chmod(self.root, 0o755)  # sshd reads authorized_keys as the login user
         self._ensure_user()
@@ -241,6 +242,10 @@ class TestBed:
         self._client_key()
         self.port = _claim_port(self.root, port)
         self.tag = self.tag or f"f{self.port}"
+
+    def _up(self, n_hosts: int, jump: bool, port: int | None) -> None:
+        self._guard_route()
+        self._prepare(port)
         for i in range(1, n_hosts + 1):
             self.hosts[f"h{i:02d}"] = BedHost(f"h{i:02d}", f"127.0.0.{10 + i}", self.port)
         if jump:

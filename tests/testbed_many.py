@@ -24,7 +24,7 @@ import resource
 import subprocess
 from pathlib import Path
 
-from testbed import SSHD, BedHost, TestBed, TestBedError, _allocation_lock, _claim_port
+from testbed import SSHD, BedHost, TestBed, TestBedError, _allocation_lock
 
 PER_SSHD = 16  # OpenSSH's MAX_LISTEN_SOCKS: ListenAddress x Port sockets per sshd
 MAX_HOSTS = 250 * 200  # 127.1.0.2 .. 127.200.x: far beyond what one machine can serve
@@ -117,13 +117,7 @@ class ManyTestBed(TestBed):
         return self
 
     def _up_many(self, n_hosts: int, port: int | None) -> None:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-        os.chmod(self.root, 0o755)  # sshd reads authorized_keys as the login user
-        self._ensure_user()
-        self._ensure_become()
-        self._client_key()
-        self.port = _claim_port(self.root, port)
-        self.tag = self.tag or f"f{self.port}"
+        self._prepare(port)
         names = [f"h{i:02d}" for i in range(1, n_hosts + 1)]
         for i, name in enumerate(names, 1):
             self.hosts[name] = BedHost(name, host_address(i), self.port)
