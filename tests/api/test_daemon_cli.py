@@ -13,28 +13,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from daemonhelp import FTL, start_daemon
 
 from ftltui.api.client import ApiClient
 
 INVENTORY = "localhost,"
-FTL = [sys.executable, "-m", "ftltui"]
-
-
-def start_daemon(state: Path, *extra: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([*FTL, "daemon", "-i", INVENTORY, "--state-dir", str(state), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60  # a guard against a daemon that never comes up, not a speed check
-    while not (state / "api.sock").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"daemon did not start: {proc.communicate()}")
-        time.sleep(0.05)
-    return proc
 
 
 def ftl(state: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,31 +15,18 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from daemonhelp import start_daemon
 from tuihelpers import screen_text, wait_for
 
 from ftltui.api.client import ApiClient
 from ftltui.tui.app_attach import drift_ready, owns_jobs
 
 INVENTORY = "localhost,"  # localhost runs in-process in the daemon
-
-
-def start_daemon(state: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "ftltui", "daemon", "-i", INVENTORY, "--state-dir", str(state)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60  # a guard against a daemon that never comes up, not a speed check
-    while not (state / "api.sock").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"daemon did not start: {proc.communicate()}")
-        time.sleep(0.05)
-    return proc
 
 
 @pytest.fixture
