@@ -18,23 +18,28 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 os.environ.pop("TEXTUAL_THEME", None)
 
 
-# Seconds a group takes on one CI worker (the slowest files, from ``--durations=0``; 2026-12-04).
+# Seconds a group takes on one CI worker (the slowest groups: ``--durations=150`` of a full run on
+# 2026-12-04, scaled to the CI machine's total).
 # Only the order of the work depends on it: the longest groups start first, so no long one is
 # left running alone at the end while the other worker idles (longest-processing-time first).
 # A group not listed counts _SECONDS_PER_TEST a test; a stale number costs time, never a result.
 _GROUP_SECONDS = {
-    "become": 150, "playbook/test_runner_defects.py": 100, "tui/test_play_console.py": 45,
-    "playbook/test_runner_features.py": 55, "playbook/test_play_oracle.py": 60, "playbook/test_runner_core.py": 30,
-    "modules/test_vs_ansible.py": 55, "playbook/test_jinja_oracle.py": 60, "playbook/test_loader_errors.py": 40,
-    "playbook/test_output_text.py": 35, "hardening/test_remote_output.py": 35, "playbook/test_environment.py": 25,
-    "ansible_modules/test_native_copy_tree.py": 35, "playbook/test_loader_escapes.py": 20,
-    "ansible_modules/test_finder_resolution.py": 30, "modules/test_copy_diff.py": 20,
-    "ansible_modules/test_copy_action_bed.py": 18, "playbook/test_runner_roles.py": 15,
-    "playbook/test_runner_vars.py": 15, "ansible_modules/test_copy_action.py": 15, "config/test_config_fuzz.py": 15,
-    "hardening/test_workflow_fuzz.py": 15, "packaging/test_wheel.py": 35, "playbook/test_runner_template_files.py": 13,
-    "playbook/test_runner_bed.py": 13, "playbook/test_runner_serial.py": 20, "tui/test_pilot_jobs.py": 30,
-    "tui/test_play_prompts.py": 20, "tui/test_pilot_markup.py": 13, "playbook/test_loader_listing.py": 20,
-    "tui/test_pilot_flow.py": 25,
+    "become": 60, "playbook/test_loader_escapes.py": 93, "playbook/test_play_oracle.py": 85,
+    "api/test_run_client.py": 84, "playbook/test_runner_defects.py": 78, "api/test_daemon_cli.py": 73,
+    "hardening/test_tui_hardening.py": 70, "playbook/test_runner_features.py": 43,
+    "ansible_modules/test_run_oracle.py": 42, "hardening/test_remote_output.py": 42,
+    "ansible_modules/test_run_diff_nolog.py": 41, "engine/test_cli_ansible_shape.py": 34,
+    "hardening/test_workflow_fuzz.py": 31, "tui/test_play_console.py": 25, "playbook/test_output_text.py": 25,
+    "console/test_attach_session.py": 24, "packaging/test_wheel.py": 24, "modules/test_vs_ansible.py": 24,
+    "inventory/test_oracle_list.py": 21, "ansible_modules/test_native_copy_tree.py": 19,
+    "playbook/test_runner_core.py": 19, "api/test_protocol_fuzz.py": 18, "hardening/test_faults_disk.py": 18,
+    "playbook/test_runner_serial.py": 16, "sites/test_site_jobs.py": 16, "config/test_config_fuzz.py": 15,
+    "ansible_modules/test_bundle_speed.py": 15, "ansible_modules/test_run_bed.py": 14,
+    "hardening/test_hardening_fuzz.py": 13, "ansible_modules/test_arg_rules.py": 13,
+    "playbook/test_environment.py": 12, "vault/test_vault_cli.py": 12, "hardening/test_local_orphans.py": 12,
+    "tui/test_pilot_layout.py": 12, "modules/test_copy_diff.py": 11, "playbook/test_runner_vars.py": 11,
+    "api/test_play_client.py": 11, "playbook/test_runner_misc.py": 10,
+    "playbook/test_loader_errors.py": 25,
 }
 _SECONDS_PER_TEST = 0.4
 
