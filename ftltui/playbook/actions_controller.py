@@ -13,6 +13,7 @@ from typing import Any
 
 from ftltui.errors import TemplateError
 from ftltui.playbook.conditionals import ConditionalError, conditional
+from ftltui.playbook.events import PauseStarted
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope, as_list
 
@@ -143,6 +144,7 @@ async def pause(call: ActionCall) -> dict[str, Any]:
     out: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
                            "delta": int(seconds), "echo": _truthy(args.get("echo", True))}
     if seconds:
+        call.pc.run.emit(PauseStarted(call.host, int(seconds)))
         await asyncio.sleep(seconds)
         out["user_input"] = ""
         return out

@@ -118,6 +118,14 @@ class HostOutput(PlaybookEvent):
 
 
 @dataclass(frozen=True)
+class PauseStarted(PlaybookEvent):
+    """A timed ``pause`` began: ansible-playbook prints ``Pausing for N seconds`` (issue 15)."""
+
+    host: str
+    seconds: int
+
+
+@dataclass(frozen=True)
 class Included(PlaybookEvent):
     """``included: file for host1, host2`` (include_tasks / include_role / include_vars)."""
 

@@ -31,6 +31,7 @@ EVENT_NAMES = {
     "TaskRetrying": "task.retrying",
     "HostOutput": "task.host_output",
     "Included": "task.included",
+    "PauseStarted": "task.pause_started",
     "PlaybookWarning": "playbook.warning",
     "PlaybookFinished": "playbook.finished",
 }

@@ -218,6 +218,9 @@ class TextOutput:
         item = "" if e.label is None else f" => (item={safe_text(e.label)})"
         self._line(f"included: {safe_text(e.file)} for {safe_text(', '.join(e.hosts))}{item}", CYAN)
 
+    def on_PauseStarted(self, e: ev.PauseStarted) -> None:
+        self._line(f"Pausing for {e.seconds} seconds")  # no TTY: Ansible prints no ctrl+C hint
+
     def on_PlaybookWarning(self, e: ev.PlaybookWarning) -> None:
         if e.text == NO_MORE_HOSTS:  # the runner's word for Ansible's banner
             self._banner(NO_MORE_HOSTS)
