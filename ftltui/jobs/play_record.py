@@ -239,6 +239,8 @@ def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
         if ev.ignored:
             text += " ...ignoring"
         return [(job, safe_text(ev.host), "status", safe_text(text, max_line))]
+    if t == "PauseStarted":  # a timed pause: the Logs pane says the job is waiting (issue 15)
+        return [(job, safe_text(ev.host), "note", f"Pausing for {int(ev.seconds)} seconds")]
     if t == "NoHostsMatched":
         return [(job, "", "note", "skipping: no hosts matched")]
     if t == "Included":

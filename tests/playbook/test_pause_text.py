@@ -35,3 +35,10 @@ def test_timed_pause_prints_pausing_line_as_ansible(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
         outs.append(_task_block(proc.stdout))
     assert outs[1] == outs[0] == ["Pausing for 1 seconds", "ok: [a]"]
+
+
+def test_timed_pause_shows_in_the_console_logs_pane_words() -> None:
+    from ftltui.jobs.play_record import log_lines
+    from ftltui.playbook.events import PauseStarted
+    e = PauseStarted(host="a", seconds=3)
+    assert log_lines("j1", e) == log_lines("j1", e.to_dict()) == [("j1", "a", "note", "Pausing for 3 seconds")]
