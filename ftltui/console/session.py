@@ -159,7 +159,7 @@ class ConsoleSession(JobActions):
         for handler in list(self._subscribers):
             handler(update)
 
-    def on_domain_event(self, event: Any) -> None:
+    def on_domain_event(self, event: object) -> None:
         """The queue's bus handler (its events are :class:`~ftltui.jobs.events.JobEvent`):
         keep the job records, then publish the view updates."""
         if not isinstance(event, jev.JobEvent):

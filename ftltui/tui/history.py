@@ -15,7 +15,7 @@ from ftltui.engine.sanitize import safe_text
 MAX_LINE = 2000
 HistoryLine = tuple[str, str, str, str, float]  # job, host, stream, text, ts
 PLAYBOOK_RECORDS = frozenset({"PlayStarted", "TaskStarted", "HostTaskResult", "ItemResult", "HostOutput", "Included",
-                              "TaskRetrying", "NoHostsMatched", "PlaybookWarning", "PlaybookFinished", "JobNote"})
+                              "TaskRetrying", "PauseStarted", "NoHostsMatched", "PlaybookWarning", "PlaybookFinished", "JobNote"})
 
 
 def host_label(host: str) -> str:
