@@ -12,8 +12,8 @@ from textual.app import App
 from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
 from ftltui.tui.screens.job_detail import JobDetailScreen
 
-from jobs_helpers import inventory_with_unreachable
-from test_retry_rule import FAST, _close, _queue
+from jobs_helpers import builtin_queue, close_queue, inventory_with_unreachable
+from test_retry_rule import FAST
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 from tuihelpers import screen_text  # noqa: E402
@@ -28,9 +28,9 @@ async def _detail_text(job) -> str:
 
 
 async def test_detail_lists_attempts_per_host(tmp_path: Path) -> None:
-    q = await _queue(tmp_path / "state", inventory_with_unreachable(tmp_path / "inv.yml"))
+    q = await builtin_queue(tmp_path / "state", [str(inventory_with_unreachable(tmp_path / "inv.yml"))])
     job = await q.wait((await enqueue_run(q, "all", "command", {"argv": ["true"]}, retry=FAST)).id)
-    await _close(q)
+    await close_queue(q)
     text = await _detail_text(job)
     far = next(ln for ln in text.splitlines() if ln.split()[:2] == ["far1", "unreachable"])
     assert "(3 attempts)" in far and "far1: far1" not in far
@@ -49,9 +49,9 @@ async def test_detail_shows_each_step_per_host(tmp_path: Path) -> None:
           - {name: first, module: command, args: {argv: [sh, -c, 'test {{ inventory_hostname }} = l1']}}
           - {name: second, module: ping, trigger: all_done, depends_on: [first]}
     """))
-    q = await _queue(tmp_path / "state", inventory_with_unreachable(tmp_path / "inv.yml", far=()))
+    q = await builtin_queue(tmp_path / "state", [str(inventory_with_unreachable(tmp_path / "inv.yml", far=()))])
     job = await q.wait((await enqueue_workflow(q, wf)).id)
-    await _close(q)
+    await close_queue(q)
     lines = (await _detail_text(job)).splitlines()
     first = next(i for i, ln in enumerate(lines) if "step first" in ln)
     second = next(i for i, ln in enumerate(lines) if "step second" in ln)
