@@ -22,6 +22,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from ftltui.engine.ssh import asyncssh_guard
+
 
 class CoalescingTransport(asyncio.Transport):
     """Wraps a TCP transport: ``write`` gathers, one real write per loop turn."""
@@ -135,14 +137,17 @@ def skip_aead_ignores(conn: Any) -> None:
     no such packets at all. With any other cipher every packet goes out as before. Halves
     the packets of every message: a 20 MB upload was 7,500 data and 7,500 IGNORE packets.
     """
-    send = getattr(type(conn), "send_packet", None)
-    if send is None or not hasattr(conn, "_send_encryption"):  # not asyncssh's connection: leave it be
+    why = asyncssh_guard.ignore_skip_reason(type(conn)) or (None if _AEAD else "asyncssh has no AEAD cipher classes")
+    if why:  # not the asyncssh this was written for: its own behaviour, padding and all
+        asyncssh_guard.fall_back("skip AEAD IGNORE", why)
         return
+    send = type(conn).send_packet
 
-    def send_packet(pkttype: int, *args: bytes, handler: Any = None) -> None:
-        if pkttype == _MSG_IGNORE and args == (_EMPTY_STRING,) and isinstance(conn._send_encryption, _AEAD):
+    def send_packet(pkttype: int, *args: bytes, **kwargs: Any) -> None:
+        if (pkttype == _MSG_IGNORE and args == (_EMPTY_STRING,) and not kwargs
+                and isinstance(getattr(conn, "_send_encryption", None), _AEAD)):
             return
-        send(conn, pkttype, *args, handler=handler)
+        send(conn, pkttype, *args, **kwargs)
 
     conn.send_packet = send_packet
 
@@ -163,8 +168,14 @@ class _Relay(asyncio.Protocol):
         # reads our KEXINIT; sent with the version line, that close could overtake the
         # server's KEXINIT, and the error would say "connection lost" instead of naming them
         inner = self.inner
+        why = asyncssh_guard.coalesce_reason(type(inner))
+        if why:  # no flag to wait for: asyncssh's own transport, a send per packet
+            asyncssh_guard.fall_back("coalesce writes", why)
+            self.transport = None
+            self.inner.connection_made(transport)
+            return
         self.transport = CoalescingTransport(transport, asyncio.get_running_loop(),  # type: ignore[arg-type]
-                                             lambda: bool(getattr(inner, "_auth_complete", True)))
+                                             lambda: bool(getattr(inner, "_auth_complete", False)))
         self.inner.connection_made(self.transport)
 
     def data_received(self, data: bytes) -> None:
@@ -200,9 +211,8 @@ class DirectTcp:
             skip_aead_ignores(session)
             return _Relay(session)
 
-        _, relay = await loop.create_connection(relay_for_new_session, host, port)
-        assert relay.transport is not None
-        return relay.transport, relay.inner
+        raw, relay = await loop.create_connection(relay_for_new_session, host, port)
+        return (relay.transport if relay.transport is not None else raw), relay.inner
 
     def __repr__(self) -> str:  # asyncssh logs "via <tunnel>"
         return "direct TCP"

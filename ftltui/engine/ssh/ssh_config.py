@@ -26,10 +26,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import asyncssh.config
 from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
+
+from ftltui.engine.ssh import asyncssh_guard
 
 SYSTEM_CONFIG = "/etc/ssh/ssh_config"
 
@@ -53,6 +56,8 @@ class _SplitOnce:
     the one call asyncssh makes (asyncssh/config.py); anything else is ``shlex``'s own.
     """
 
+    ftl_split_once = True  # asyncssh_guard: already installed (a re-import, a test)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(shlex, name)
 
@@ -63,7 +68,19 @@ class _SplitOnce:
         return list(_split(s))
 
 
-asyncssh.config.shlex = _SplitOnce()  # type: ignore[assignment]
+def install_split_once(config_module: ModuleType = asyncssh.config) -> bool:
+    """Give asyncssh's config parser the caching splitter, if asyncssh is still the one it was
+    written for (asyncssh_guard); otherwise leave ``shlex`` in place (one debug line). True if
+    installed."""
+    why = asyncssh_guard.split_patch_reason(config_module)
+    if why:
+        asyncssh_guard.fall_back("ssh_config split-once", why)
+        return False
+    setattr(config_module, "shlex", _SplitOnce())  # noqa: B010 (a module attribute mypy does not know)
+    return True
+
+
+install_split_once()
 
 
 def _set_proxy(self: SSHConfig, option: str, args: list[str]) -> None:
