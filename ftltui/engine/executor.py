@@ -29,6 +29,7 @@ from ftltui.engine.events import (
     RunStarted,
     Warning_,
 )
+from ftltui.engine.host_source import HostSource
 from ftltui.engine.local import LocalRunner
 from ftltui.engine.placement import LOST_KIND, Placement, PlacementLost, ShardRequest
 from ftltui.engine.redact import Redactor
@@ -37,6 +38,7 @@ from ftltui.engine.templating import has_template, host_context, render_args
 from ftltui.errors import (
     HostError,
     ModuleArgsError,
+    PatternError,
     TemplateError,
     UnknownModuleError,
 )
@@ -146,13 +148,16 @@ class _Placed:
 class Executor:
     """Runs modules on hosts of an inventory.
 
+    ``inventory`` is what patterns select from (:class:`~ftltui.engine.host_source.HostSource`);
+    ``None`` until one is set (a shard worker's, before the controller sends its own): runs
+    on explicit hosts work, a pattern raises :class:`~ftltui.errors.PatternError`.
     ``secrets`` are extra values to redact (e.g. from ``--secret NAME``);
     ``secret_vars`` name variables whose values are secret on every host.
     """
 
     def __init__(
         self,
-        inventory: Any,
+        inventory: HostSource | None,
         *,
         forks: int = 50,
         secrets: Iterable[str] = (),
@@ -167,7 +172,7 @@ class Executor:
         placements: Sequence[Placement] = (),
         workers: int | None = 1,
     ) -> None:
-        self.inventory = inventory
+        self.inventory: HostSource | None = inventory
         # ordered: the first placement that claims a host runs it; unclaimed hosts run here
         self.placements: list[Placement] = list(placements)
         # names whose Ansible implementation runs instead of the native one (--ansible-module)
@@ -197,7 +202,13 @@ class Executor:
 
     # -- public API -----------------------------------------------------------------
     def resolve(self, target: RunTarget) -> list[Host]:
-        hosts = list(self.inventory.select(target)) if isinstance(target, str) else list(target)
+        """The hosts of a pattern (from the inventory) or the given hosts, each :meth:`layered`."""
+        if isinstance(target, str):
+            if self.inventory is None:
+                raise PatternError(f"no inventory is loaded: the pattern {target!r} matches no host")
+            hosts = list(self.inventory.select(target))
+        else:
+            hosts = list(target)
         return [self.layered(h) for h in hosts]
 
     def layered(self, host: Host) -> Host:
@@ -226,7 +237,7 @@ class Executor:
         decrypted this session (``{{ hostvars[other].x }}`` reaches other hosts' values).
         """
         redactor = Redactor(self._secrets)
-        vault = getattr(self.inventory, "vault", None)
+        vault = self.inventory.vault if self.inventory is not None else None
         if vault is not None:
             redactor.add(vault.secret_texts())
         for h in hosts:
@@ -292,8 +303,8 @@ class Executor:
         started = time.monotonic()
         emit(RunStarted(run_id, module=spec.name, pattern=pattern, hosts=tuple(h.name for h in hosts),
                         check=check, args={"censored": CENSORED} if no_log else redactor.obj(args)))
-        if isinstance(target, str):
-            for name in getattr(self.inventory, "last_unmatched", ()) or ():
+        if isinstance(target, str) and self.inventory is not None:
+            for name in self.inventory.last_unmatched:
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
         sem = asyncio.Semaphore(self.forks)
         local = self._place(run, hosts)
@@ -385,7 +396,7 @@ class Executor:
             return spec
         return ansible_spec(spec.name, playbook_dir=self.base_dir) or spec
 
-    def set_inventory(self, inventory: Any) -> None:
+    def set_inventory(self, inventory: HostSource | None) -> None:
         """Run later runs on ``inventory`` (a reloaded file); runs in flight keep their hosts."""
         self.inventory = inventory
 

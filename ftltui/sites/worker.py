@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
 
 from ftltui.engine.events import Event, HostFinished, HostResult, OutputLine, Warning_
 from ftltui.sites.broker import Broker
@@ -58,6 +58,12 @@ from ftltui.sites.wire import (
     ShardTask,
     encode_event,
 )
+
+if TYPE_CHECKING:
+    from ftltui.engine.executor import Executor
+    from ftltui.engine.host_source import SecretTexts
+    from ftltui.inventory.inventory import Inventory
+    from ftltui.inventory.model import Host
 
 log = logging.getLogger("ftltui.sites.worker")
 HEARTBEAT_SECONDS = 1.0
@@ -88,7 +94,7 @@ class _ShardRun:
 class _Warm:
     """One warm executor and the hosts it has seen (its inventory, for jump hops and templates)."""
 
-    executor: Any
+    executor: Executor
     inventory: _LiveInventory
     hosts: dict[str, ShardHost] = field(default_factory=dict)
     running: int = 0
@@ -97,15 +103,32 @@ class _Warm:
 
 class _LiveInventory:
     """The warm executor's inventory: one object (its SSH runner keeps it) whose content is
-    rebuilt as shards bring hosts. No ``__weakref__``: templating must not cache its groups."""
+    rebuilt as shards bring hosts. No ``__weakref__``: templating must not cache its groups.
+    It is the executor's :class:`~ftltui.engine.host_source.HostSource`: each member reads
+    the inventory of now."""
 
     __slots__ = ("current",)
 
-    def __init__(self, current: Any) -> None:
+    def __init__(self, current: Inventory) -> None:
         self.current = current
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.current, name)
+    @property
+    def hosts(self) -> Mapping[str, Host]:
+        return self.current.hosts
+
+    @property
+    def vault(self) -> SecretTexts | None:
+        return self.current.vault
+
+    @property
+    def last_unmatched(self) -> Sequence[str]:
+        return self.current.last_unmatched
+
+    def select(self, pattern: str) -> list[Host]:
+        return self.current.select(pattern)
+
+    def groups_magic(self) -> dict[str, list[str]]:
+        return self.current.groups_magic()
 
 
 class _Engine:
@@ -559,7 +582,7 @@ def _with_files(args: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
     return args
 
 
-def build_inventory(hosts: list[ShardHost]) -> Any:
+def build_inventory(hosts: list[ShardHost]) -> Inventory:
     """An inventory of exactly the shipped hosts, with their variables as the owner resolved them."""
     from ftltui.inventory.builder import Builder
     from ftltui.inventory.inventory import Inventory

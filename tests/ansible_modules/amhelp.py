@@ -36,6 +36,9 @@ def ansible(module: str, args: dict[str, Any], *, check: bool = False, env: dict
 class Inv:
     """A one-host inventory: localhost on the local connection with this Python."""
 
+    vault = None  # the engine's HostSource: no keyring, every pattern matches
+    last_unmatched: tuple[str, ...] = ()
+
     def __init__(self, **vars: Any) -> None:
         self.hosts = [Host(name="localhost", vars={"ansible_connection": "local",
                                                    "ansible_python_interpreter": sys.executable, **vars})]

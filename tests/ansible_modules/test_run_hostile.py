@@ -207,6 +207,8 @@ def test_hosts_sharing_a_gate_upload_a_new_bundle_once(runner: Ftl, monkeypatch:
     class Many:
         hosts = [Host(name=f"l{i}", vars={"ansible_connection": "local", "ansible_python_interpreter": sys.executable})
                  for i in range(20)]
+        vault = None
+        last_unmatched = ()
 
         def select(self, pattern: object) -> list[Host]:
             return self.hosts
