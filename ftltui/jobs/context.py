@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import os
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -18,6 +19,7 @@ from ftltui.engine.events import HostFinished
 from ftltui.engine.redact import Redactor
 from ftltui.errors import StateError
 from ftltui.jobs.events import JobOutput, JobProgress, QueueError
+from ftltui.state.journal import DONE, Ticket
 from ftltui.state.storage import FILE_MODE
 
 if TYPE_CHECKING:
@@ -28,13 +30,12 @@ if TYPE_CHECKING:
 _ENCODER = json.JSONEncoder(default=str)  # json.dumps(default=...) builds a new encoder per call
 FLUSH_SECONDS = 0.1  # buffered output reaches the file at most this late
 FLUSH_BYTES = 64 * 1024
-# Host results are saved as the whole per-host ledger (copied, redacted, JSON-encoded on
-# the event loop): 1,000 hosts cost the console's loop ~10-20 ms a save, and saving again
-# as soon as the last save committed took ~16% of its time while 1,000 hosts streamed
-# (issue 17, bench/RESULTS-scale.md). The next save waits so that saving takes at most
-# SAVE_SHARE of the loop, and never longer than SAVE_MAX_WAIT: small jobs still save at
-# once; a crash loses at most that much, and a host whose result was not saved yet reads
-# back as ``lost`` (uncertain: never run again unless the module is idempotent).
+# Whole-record saves (``save_soon``: a playbook's ledger at each play start) are paced:
+# the next waits so that saving takes at most SAVE_SHARE of the loop, and never longer
+# than SAVE_MAX_WAIT. A host's *finish* is not paced: ``host_done`` journals that one
+# host's entry (a small record, group-committed) and the host's HostFinished is
+# reported only once it is durable (issue 17: a paced whole-ledger save let a host that
+# finished read back as ``lost`` after a crash, and an idempotent module ran again there).
 SAVE_SHARE = 0.1
 SAVE_MAX_WAIT = 1.0
 _OPEN: dict[Path, "JobLog"] = {}
@@ -143,13 +144,47 @@ class JobContext:
         self._saver: asyncio.Task[None] | None = None
         self._hurry = asyncio.Event()  # set by ``saved``: the pending save goes now
         self._next_save = 0.0  # loop time before which the next save waits (see SAVE_SHARE)
+        self._host_ticket: Ticket = DONE  # the last host_done record: output waits for it
+        self._outbox: deque[tuple[Ticket, Any, str | None]] = deque()  # (barrier, event, step)
+        self._drainer: asyncio.Task[None] | None = None
+        self._failed: Ticket | None = None  # the last failed barrier, reported once
         self.log = JobLog(queue.store.log_path(job.id), queue.store.redactor).open()
         self.log.write({"event": "JobState", "state": job.state, "reason": f"attempt {job.attempts}",
                         "ts": job.updated})
 
     def output(self, event: Any, step: str | None = None) -> None:
-        """An engine event for this job: logged, counted, re-emitted on the bus."""
+        """An engine event for this job: logged, counted, re-emitted on the bus.
+
+        In order, and never before every host record journaled before it
+        (:meth:`host_done`) is durable: a client (the console, ``jobs logs``, the API)
+        is never told a host finished while a crash could still make it read back as
+        ``lost``. Events queue behind such a record for one group commit (~ms)."""
         event = self._redacted(event)
+        barrier = self._host_ticket
+        if not self._outbox and barrier.done:
+            self._deliver(event, step, barrier)
+            return
+        self._outbox.append((barrier, event, step))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.get_running_loop().create_task(self._drain(), name=f"ftl-job-{self.job.id}-out")
+
+    async def _drain(self) -> None:
+        while self._outbox:
+            barrier = self._outbox[0][0]
+            if not barrier.done:
+                try:
+                    await barrier
+                except StateError:
+                    pass  # reported by _deliver
+            while self._outbox and self._outbox[0][0].done:
+                barrier, event, step = self._outbox.popleft()
+                self._deliver(event, step, barrier)
+
+    def _deliver(self, event: Any, step: str | None, barrier: Ticket) -> None:
+        if barrier.failed and barrier is not self._failed:  # a full state disk: say so once
+            self._failed = barrier
+            self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record host "
+                                                            f"results: {barrier.failed}", retrying=True))
         rec = event.to_dict() if hasattr(event, "to_dict") else dict(event)
         if step is not None:
             rec["step"] = step
@@ -175,6 +210,25 @@ class JobContext:
     def progress(self, done: int, total: int) -> None:
         self.job.progress = {"done": done, "total": total}
         self.queue.emit(JobProgress(self.job.id, done=done, total=total))
+
+    def host_done(self, changes: list[tuple[list[str], Any]]) -> Ticket:
+        """Journal one host's finish: ``changes`` are ``(path, value)`` pairs inside the
+        job's record (``(["per_host", host], entry)``), one small record. Outputs after
+        this wait until it is durable (see :meth:`output`); the job's fields named by the
+        paths follow the store. A failed commit is reported once; the job's final
+        transition stores the whole ledger again."""
+        try:
+            with self.queue.store.transaction() as tx:
+                tx.set_in("jobs", self.job.id, changes)
+        except StateError as exc:
+            self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
+                                                            f"host results: {exc}", retrying=True))
+            return DONE
+        doc: dict[str, Any] = self.queue.store.table("jobs").get(self.job.id) or {}
+        for field in {path[0] for path, _ in changes}:
+            setattr(self.job, field, doc.get(field))
+        self._host_ticket = tx.ticket
+        return tx.ticket
 
     def save_soon(self, fields: Callable[[], dict[str, Any]]) -> None:
         """Persist ``fields()`` now, or once the save in flight has committed and the loop
@@ -207,7 +261,10 @@ class JobContext:
             self._next_save = t0 + min(SAVE_MAX_WAIT, cost / SAVE_SHARE)
 
     async def saved(self) -> None:
-        """Until every ``save_soon`` has committed (or failed); a save waiting for its turn goes now."""
+        """Until every ``save_soon`` and ``host_done`` has committed (or failed) and every
+        output is delivered; a save waiting for its turn goes now."""
+        if self._drainer is not None:
+            await asyncio.shield(self._drainer)
         if self._saver is not None:
             self._hurry.set()
             try:
@@ -224,4 +281,11 @@ class JobContext:
         return tx.ticket
 
     def close(self) -> None:
+        """Outputs still waiting for a commit are delivered now (a forced end: the job's
+        final transition is what records its hosts), then the log is closed."""
+        if self._drainer is not None:
+            self._drainer.cancel()
+        while self._outbox:
+            barrier, event, step = self._outbox.popleft()
+            self._deliver(event, step, barrier)
         self.log.close()

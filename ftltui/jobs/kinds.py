@@ -38,8 +38,8 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
         if isinstance(ev, RunStarted):
             ctx.progress(len(names) - len(todo), len(names))
         elif isinstance(ev, HostFinished):
-            ledger.record(number, ev.result)
-            ctx.save_soon(lambda: {"per_host": ledger.doc()})
+            ledger.record(number, ev.result)  # durable before its HostFinished is reported
+            ctx.host_done([(["per_host", ev.host], ledger.entry(ev.host))])
         ctx.output(ev)
 
     wanted = set(todo)
@@ -97,7 +97,9 @@ async def workflow_kind(job: Job, ctx: JobContext) -> Outcome:
     run = WorkflowRun(wf, ctx.executor, check=bool(spec.get("check")), extra_vars=spec.get("vars"),
                       previous=None if retry_of else spec.get("resume"), retry_of=retry_of,
                       on_change=on_change, on_event=lambda step, ev: ctx.output(ev, step),
-                      on_host=lambda step, rec: ctx.save_soon(snapshot))
+                      on_host=lambda step, rec, host: ctx.host_done(
+                          [(["steps", step, "per_host", host], copy_ledger({host: rec["per_host"][host]})[host]),
+                           (["steps", step, "results", host], rec["results"][host])]))
     try:
         steps = await run.run()
     finally:

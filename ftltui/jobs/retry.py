@@ -152,6 +152,11 @@ class HostLedger:
         """A copy to store (the store's writer thread must never see a dict change)."""
         return copy_ledger(self.entries)
 
+    def entry(self, host: str) -> dict[str, Any]:
+        """A copy of one host's entry to store (``doc()`` for one host)."""
+        e = self.entries[host]
+        return {**e, "attempts": list(e.get("attempts") or [])}
+
     def close_interrupted(self, why: str = "the controller died while this host ran") -> list[str]:
         """Hosts left ``running`` by a dead process: their attempt is lost (uncertain)."""
         out = []

@@ -50,6 +50,11 @@ class Ticket:
         return self._event.is_set()
 
     @property
+    def failed(self) -> BaseException | None:
+        """Why the commit failed, once it has (``None`` while pending or when committed)."""
+        return self._error if self._event.is_set() else None
+
+    @property
     def latency(self) -> float | None:
         return None if self.committed is None else self.committed - self.submitted
 

@@ -34,6 +34,7 @@ API (used by jobs/ and by the drift helper)::
     t.all(); t.remove(doc_id); len(t)
     with store.transaction() as tx:                   # several changes, one atomic record
         tx.insert("jobs", {...}); tx.update("attempts", 3, {...})
+        tx.set_in("jobs", 7, [(["per_host", "web1"], {...})])  # deep set, small record
     await tx.ticket  /  tx.ticket.wait()              # committed (fsync returned)
     store.close()
 
@@ -161,6 +162,24 @@ class Transaction:
         self.undo.append((table, doc_id, before))
         self.ops.append(["u", table, doc_id, clean])
 
+    def set_in(self, table: str, doc_id: int, changes: list[tuple[list[str], Any]]) -> None:
+        """Set values deep inside one document: ``changes`` is ``[(path, value), ...]``
+        with ``path`` a list of keys (``["per_host", "web1"]``); missing dicts on the way
+        are created. The record holds only the values, not the whole field: one host's
+        result in a 1,000-host ledger costs its own few hundred bytes to encode and
+        journal, where a shallow ``update`` of the field would re-encode the whole ledger.
+        Copy-on-write along each path, so a checkpoint's shallow snapshot never sees a
+        document change under it."""
+        s = self._store
+        docs = s._tables.setdefault(table, {})
+        if doc_id not in docs:
+            raise KeyError(f"{table}: no document {doc_id}")
+        clean = [[list(path), s.redactor.obj(value)] for path, value in changes]
+        before = docs[doc_id]
+        docs[doc_id] = _set_paths(before, clean)
+        self.undo.append((table, doc_id, before))
+        self.ops.append(["s", table, doc_id, clean])
+
     def remove(self, table: str, doc_id: int) -> None:
         before = self._store._tables.get(table, {}).pop(doc_id, None)
         self.undo.append((table, doc_id, before))
@@ -185,8 +204,24 @@ def _apply(tables: dict[str, dict[int, dict[str, Any]]], next_ids: dict[str, int
             next_ids[table] = max(next_ids.get(table, 1), doc_id + 1)
         elif op == "u" and doc_id in docs:
             docs[doc_id] = {**docs[doc_id], **payload}
+        elif op == "s" and doc_id in docs:
+            docs[doc_id] = _set_paths(docs[doc_id], payload)
         elif op == "r":
             docs.pop(doc_id, None)
+
+
+def _set_paths(doc: dict[str, Any], changes: list[list[Any]]) -> dict[str, Any]:
+    """A copy of ``doc`` with each ``[path, value]`` set; only the dicts along the paths
+    are copied (the rest is shared, and never changed in place)."""
+    out = dict(doc)
+    for path, value in changes:
+        node = out
+        for key in path[:-1]:
+            child = node.get(key)
+            node[key] = dict(child) if isinstance(child, dict) else {}
+            node = node[key]
+        node[path[-1]] = value
+    return out
 
 
 def _serialize(snap: dict[str, dict[int, dict[str, Any]]], meta: dict[str, Any]) -> bytes:

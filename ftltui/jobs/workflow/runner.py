@@ -30,7 +30,7 @@ from ftltui.jobs.workflow.loader import Step, Workflow
 KEEP = (m.SUCCEEDED, m.SKIPPED)
 OnChange = Callable[[str, dict[str, Any]], Awaitable[None]]
 OnEvent = Callable[[str, Any], None]
-OnHost = Callable[[str, dict[str, Any]], None]
+OnHost = Callable[[str, dict[str, Any], str], object]  # (step, its record, the host that finished)
 
 
 class WorkflowRun:
@@ -194,7 +194,7 @@ class WorkflowRun:
                 ledger.record(attempt, ev.result)  # rec["per_host"] is the ledger's own dict
                 rec["results"][ev.host] = ev.result.to_dict()
                 if self.on_host is not None:
-                    self.on_host(name, rec)
+                    self.on_host(name, rec, ev.host)
             if self.on_event is not None:
                 self.on_event(name, ev)
 
