@@ -209,6 +209,7 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
                           collections_paths=[str(p) for p in search["collections_paths"]], ask=options.ask)
     output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
     relay = _Relay(output)
+    session.pauses.interactive = False  # pauses as ansible-playbook without a terminal
     async with session:
         job = await session.submit_playbook(str(path), options=options_doc(**_stored_options(options)),
                                             confirmed=True)  # the command asked already

@@ -23,6 +23,7 @@ from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS, ViewFeed
 from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
+from ftltui.console.pauses import PauseDesk
 from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.collect import ScanResult
@@ -97,6 +98,9 @@ class ConsoleSession(JobActions):
         self._executor: Executor | None = None
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
+        # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
+        self.pauses = PauseDesk(self.publish, self._add_secret)
+        self.subscribe(self.pauses.on_update)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> ConsoleSession:
@@ -124,7 +128,7 @@ class ConsoleSession(JobActions):
             store = await asyncio.to_thread(StateStore.open, self.state_dir, False, 0)
         queue = JobQueue(store, executor=executor, concurrency=self.concurrency)
         register_builtin(queue)  # run + workflow
-        register_playbook(queue, self.vault, self.ask)  # playbook jobs decrypt with the session's keyring
+        register_playbook(queue, self.vault, self.ask, self.pauses.pauser)  # decrypt with the session's keyring
         drift_jobs.register(queue)
         queue.bus.subscribe(self.on_domain_event)
         self.queue = queue
@@ -176,6 +180,11 @@ class ConsoleSession(JobActions):
                 self.host_status[update.host] = update.status
                 self.job_hosts.setdefault(update.job_id, {})[update.host] = update.status
             self.publish(update)
+
+    def _add_secret(self, text: str) -> None:
+        """A secret learned during a run (a private pause answer): masked from now on."""
+        if self.queue is not None:
+            self.queue.store.redactor.add([text])
 
     @property
     def play_records(self) -> dict[int, PlayRecord]:

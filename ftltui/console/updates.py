@@ -144,5 +144,44 @@ class OwnerNotice:
     lost: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PauseWaiting:
+    """Job ``job_id`` waits at a ``pause`` (issue 15; ftltui.console.pauses): a prompt
+    (``seconds`` None) or a timed pause ending at ``ends_at`` (epoch seconds). ``private``:
+    the answer is a secret (a password input). ``prompt`` is remote text: plain, never markup."""
+
+    job_id: int
+    host: str
+    task: str
+    prompt: str
+    seconds: int | None
+    private: bool
+    ends_at: float | None = None
+    custom_prompt: bool = False
+
+    @property
+    def timed(self) -> bool:
+        return self.seconds is not None
+
+    def seconds_left(self, now: float) -> int | None:
+        return None if self.ends_at is None else max(0, int(round(self.ends_at - now)))
+
+    def describe(self, now: float) -> str:
+        """One line for ``jobs show``/``jobs list`` and a bar: what the job waits for."""
+        if self.timed:
+            return f"waits at pause [{self.task}]: {self.seconds_left(now)} seconds left"
+        return f"waits at pause [{self.task}]: {self.prompt}{' (private)' if self.private else ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class PauseEnded:
+    """Job ``job_id``'s pause ended (``answered``, ``continued``, ``timed_out``, ``aborted``,
+    ``cancelled``; never the answer)."""
+
+    job_id: int
+    action: str
+
+
 ViewUpdate = Union[JobChanged, StepChanged, QueueProblem, RunBegan, OutputText, HostProgress, HostWarning,
-                   PlaybookProgress, DriftHostScanned, DriftChanged, InventoryReloaded, OwnerNotice]
+                   PlaybookProgress, DriftHostScanned, DriftChanged, InventoryReloaded, OwnerNotice,
+                   PauseWaiting, PauseEnded]

@@ -239,7 +239,10 @@ def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
         if ev.ignored:
             text += " ...ignoring"
         return [(job, safe_text(ev.host), "status", safe_text(text, max_line))]
-    if t == "PauseStarted":  # a timed pause: the Logs pane says the job is waiting (issue 15)
+    if t == "PauseStarted":  # the Logs pane says the job is waiting (issue 15)
+        if not getattr(ev, "timed", True):
+            return [(job, safe_text(ev.host), "note", safe_text(f"[{ev.task}] waits for an answer: {ev.prompt}",
+                                                                  max_line))]
         return [(job, safe_text(ev.host), "note", f"Pausing for {int(ev.seconds)} seconds")]
     if t == "NoHostsMatched":
         return [(job, "", "note", "skipping: no hosts matched")]

@@ -67,9 +67,12 @@ def content_store(queue: Any) -> ContentStore:
 class PlaybookKind:
     """The handler; holds what the console or CLI knows and a job cannot store (the vault)."""
 
-    def __init__(self, vault: Any = None, ask: Any = None) -> None:
+    def __init__(self, vault: Any = None, ask: Any = None, pausers: Any = None) -> None:
         self.vault = vault
-        self.ask = ask  # vars_prompt/pause answers (PlayOptions.ask): the CLI's terminal, else nobody
+        self.ask = ask  # vars_prompt answers (PlayOptions.ask): the CLI's terminal, else nobody
+        # job id -> the run's pauser (None: nobody answers, as without a TTY): the console
+        # core's PauseDesk.pauser, where a pause is the job's waiting state (issue 15)
+        self.pausers = pausers
 
     async def __call__(self, job: Job, ctx: JobContext) -> Outcome:
         spec = ctx.spec
@@ -104,6 +107,7 @@ class PlaybookKind:
         from ftltui.playbook.runner import run_playbook
 
         options.ask = self.ask
+        options.pauser = self.pausers(job.id) if self.pausers is not None else None
         # what the console asked before queueing (private answers and the become password
         # are job secrets: this in-memory spec has them, the stored one says ********)
         options.prompt_answers = {str(k): str(v) for k, v in (spec.get("answers") or {}).items()}
@@ -153,8 +157,8 @@ def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
     return dataclasses.replace(ev, **changes) if changes else ev
 
 
-def register(queue: Any, vault: Any = None, ask: Any = None) -> None:
-    queue.register_kind(KIND, PlaybookKind(vault, ask))
+def register(queue: Any, vault: Any = None, ask: Any = None, pausers: Any = None) -> None:
+    queue.register_kind(KIND, PlaybookKind(vault, ask, pausers))
 
 
 async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, Any] | None = None,

@@ -6,14 +6,18 @@ plugins (``ansible-doc`` for each), so ``register`` and the output match.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ftltui.errors import TemplateError
 from ftltui.playbook.conditionals import ConditionalError, conditional
-from ftltui.playbook.events import PauseStarted
+from ftltui.playbook.events import PauseEnded, PauseStarted, PlaybookWarning
+from ftltui.playbook.pauses import (ABORTED, ABORTED_ACTION, ANSWERED, DEFAULT_PROMPT, NOT_INTERACTIVE, TIMED_OUT,
+                                    PauseReply, PauseRequest)
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope, as_list
 
@@ -24,9 +28,10 @@ class ActionCall:
     """One controller action on one host (one loop item)."""
 
     def __init__(self, pc: PlayRun, scope: Scope, host: str, args: dict[str, Any], templar: Any,
-                 task_location: Any = None) -> None:
+                 task_location: Any = None, task_label: str = "") -> None:
         self.pc, self.scope, self.host, self.args, self.templar = pc, scope, host, args, templar
         self.task_location = task_location  # named by errors (assert's broken conditionals)
+        self.task_label = task_label  # the TASK [...] name (pause shows it above a prompt)
 
 
 def _truthy(value: Any) -> bool:
@@ -137,24 +142,48 @@ def _vars_path(call: ActionCall, source: str, *, is_dir: bool) -> Path:
 
 
 async def pause(call: ActionCall) -> dict[str, Any]:
+    """Ansible's ``pause``: a timed pause (``seconds``/``minutes``) or a prompt. Who answers
+    is the run's pauser (:mod:`ftltui.playbook.pauses`: the CLI's terminal, the console's
+    job); with none, as ansible-playbook with stdin not a terminal: a timed pause sleeps,
+    a prompt is not waited for. An abort fails the task (``user requested abort!``)."""
     args = call.templar.render(call.args)
-    seconds = float(args.get("seconds", 0) or 0) + 60 * float(args.get("minutes", 0) or 0)
-    if "seconds" in args or "minutes" in args:
-        seconds = max(1, int(seconds))  # as Ansible's pause: whole seconds, at least one
-    out: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
-                           "delta": int(seconds), "echo": _truthy(args.get("echo", True))}
-    if seconds:
-        call.pc.run.emit(PauseStarted(call.host, int(seconds)))
+    echo = _truthy(args.get("echo", True))
+    custom = bool(args.get("prompt"))
+    seconds: int | None = None
+    minutes = args.get("minutes") not in (None, "")
+    if minutes or args.get("seconds") not in (None, ""):
+        raw = float(args["minutes"]) * 60 if minutes else float(args["seconds"])
+        seconds = max(1, int(raw))  # as Ansible's pause: whole seconds, at least one
+    start = time.time()
+    out: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "",
+                           "start": str(datetime.datetime.now()), "stop": None, "delta": None, "echo": echo}
+    request = PauseRequest(call.task_label or "pause", call.host,
+                           str(args["prompt"]) if custom else DEFAULT_PROMPT, seconds,
+                           private=not echo, custom_prompt=custom)
+    pauser = call.pc.options.pauser
+    if seconds is not None or pauser is not None:  # the job's state while it waits (every face)
+        call.pc.run.emit(PauseStarted(call.host, seconds or 0, hidden=not echo, hint=custom, task=request.task,
+                                      prompt=request.prompt, private=request.private, timed=seconds is not None))
+    if pauser is not None:
+        try:
+            reply = await pauser(request)
+        except asyncio.CancelledError:
+            call.pc.run.emit(PauseEnded(call.host, "cancelled"))
+            raise
+        call.pc.run.emit(PauseEnded(call.host, reply.action))
+    elif seconds is not None:
         await asyncio.sleep(seconds)
-        out["user_input"] = ""
-        return out
-    ask = call.pc.options.ask
-    prompt = str(args.get("prompt", "Press enter to continue, Ctrl+C to interrupt"))
-    if ask is None:
-        out["user_input"] = ""
-        return out
-    answer = await asyncio.to_thread(ask, prompt, not out["echo"], "")
-    out["user_input"] = answer
+        reply = PauseReply(TIMED_OUT)
+    else:
+        call.pc.run.emit(PlaybookWarning(NOT_INTERACTIVE))
+        reply = PauseReply(ANSWERED, "")
+    if reply.action == ABORTED_ACTION:
+        return {"failed": True, "changed": False, "msg": ABORTED}
+    duration = time.time() - start
+    out["stop"], out["delta"] = str(datetime.datetime.now()), int(duration)
+    unit = "seconds" if "seconds" in args and not minutes else "minutes"
+    out["stdout"] = f"Paused for {round(duration if unit == 'seconds' else duration / 60.0, 2)} {unit}"
+    out["user_input"] = reply.text if seconds is None else ""
     return out
 
 

@@ -119,10 +119,30 @@ class HostOutput(PlaybookEvent):
 
 @dataclass(frozen=True)
 class PauseStarted(PlaybookEvent):
-    """A timed ``pause`` began: ansible-playbook prints ``Pausing for N seconds`` (issue 15)."""
+    """A ``pause`` began (issue 15). Timed: ansible-playbook prints ``Pausing for N seconds`` (issue 15),
+    `` (output is hidden)`` after it for ``echo: no``, and its ctrl+C hint line under it when
+    the task has a ``prompt`` (``hint``)."""
 
     host: str
-    seconds: int
+    seconds: int  # 0 for a prompt (``timed`` false)
+    hidden: bool = False
+    hint: bool = False
+    # what the faces show while the job waits (ftltui.console.pauses): the task, the prompt
+    # (Ansible's default words when the task has none), private (``echo: no``), and whether
+    # it ends by itself; a prompt pause prints nothing in the text output (the TTY asks)
+    task: str = ""
+    prompt: str = ""
+    private: bool = False
+    timed: bool = True
+
+
+@dataclass(frozen=True)
+class PauseEnded(PlaybookEvent):
+    """The pause of ``host`` ended: ``answered``, ``continued``, ``timed_out``, ``aborted``
+    or ``cancelled`` (never the answer)."""
+
+    host: str
+    action: str
 
 
 @dataclass(frozen=True)

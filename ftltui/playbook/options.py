@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ftltui.playbook.pauses import Pauser
+
 # vars_prompt: (prompt text, private, default) -> the answer; None when nobody can answer
 # (no TTY, a job run): then a prompt without a default is an error, as in Ansible.
 Asker = Callable[[str, bool, "str | None"], "str | None"]
@@ -30,6 +32,9 @@ class PlayOptions:
     become_method: str | None = None
     remote_user: str | None = None  # -u
     ask: Asker | None = None  # vars_prompt answers
+    # who answers a ``pause`` (ftltui.playbook.pauses): the CLI's terminal, the console's job;
+    # None: nobody, as ansible-playbook without a TTY (timed pauses sleep, prompts are skipped)
+    pauser: Pauser | None = None
     # answers given before the run (the console's prompt modal), by variable name: asked of
     # nobody; private ones are job secrets (in memory only, never stored or logged)
     prompt_answers: dict[str, str] = field(default_factory=dict)

@@ -32,6 +32,7 @@ EVENT_NAMES = {
     "HostOutput": "task.host_output",
     "Included": "task.included",
     "PauseStarted": "task.pause_started",
+    "PauseEnded": "task.pause_ended",
     "PlaybookWarning": "playbook.warning",
     "PlaybookFinished": "playbook.finished",
 }

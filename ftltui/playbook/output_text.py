@@ -29,6 +29,7 @@ from ftltui.engine.sanitize import safe_text
 from ftltui.playbook import events as ev
 from ftltui.playbook.error_origin import error_block
 from ftltui.playbook.model import builtin_name
+from ftltui.playbook.pauses import HIDDEN, HINT
 
 MIN_WIDTH = 80
 INCLUDE_ACTIONS = frozenset({"include_tasks", "include_role"})
@@ -219,7 +220,11 @@ class TextOutput:
         self._line(f"included: {safe_text(e.file)} for {safe_text(', '.join(e.hosts))}{item}", CYAN)
 
     def on_PauseStarted(self, e: ev.PauseStarted) -> None:
-        self._line(f"Pausing for {e.seconds} seconds")  # no TTY: Ansible prints no ctrl+C hint
+        if not e.timed:
+            return  # a prompt: whoever answers shows it (the CLI's terminal)
+        self._line(f"Pausing for {e.seconds} seconds{HIDDEN if e.hidden else ''}")
+        if e.hint:  # a prompt with the time: Ansible prints the hint line, TTY or not ("\r" included)
+            self._line(HINT + "\r")
 
     def on_PlaybookWarning(self, e: ev.PlaybookWarning) -> None:
         if e.text == NO_MORE_HOSTS:  # the runner's word for Ansible's banner

@@ -168,7 +168,8 @@ class TaskRun:
             environment = task_environment(self.scope.environment, self.kw.get("environment"), templar,
                                            lambda text: self.pc.run.emit(PlaybookWarning(text, host)))
             if self.action in ACTIONS:
-                call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar, self.task.location)
+                call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar, self.task.location,
+                                  self.task.label)
                 return await ACTIONS[self.action](call)
             args = render_args(with_module_defaults(self.action, self.task.action, self.task.args,
                                                     self.scope, self.kw, templar), templar)
