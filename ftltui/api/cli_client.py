@@ -34,7 +34,7 @@ GUARD_OPTIONS = frozenset({"global_readonly", "protected", "confirm_protected"})
 
 # ``run`` options a job of the owner carries; any other option given makes ``run`` work
 # in-process as before (it needs no state directory), so its meaning never changes.
-RUN_DELEGABLE = frozenset({"pattern", "module", "module_name", "module_args", "check", "timeout", "one_line",
+RUN_DELEGABLE = frozenset({"pattern", "module", "module_name", "module_args", "check", "timeout", "forks", "one_line",
                            "verbose", "json", "inventory", "state_dir", "func", "command_parser", "command",
                            "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
@@ -158,7 +158,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         if not await _same_inventory(client, inventory_sources):
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
-                                   check=bool(args.check), timeout=args.timeout)
+                                   check=bool(args.check), timeout=args.timeout, forks=args.forks)
         collector = RunCollector(printer)
         end = StreamEnded()
         try:

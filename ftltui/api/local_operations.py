@@ -72,7 +72,7 @@ class LocalOperations(ViewOperations):
         if not self._inventory().select(request.pattern):
             raise ProtocolError(E_BAD_REQUEST, f"pattern {request.pattern!r} matches no hosts")
         job = await enqueue_run(self.queue, request.pattern, request.module, dict(request.args),
-                                check=request.check, timeout=request.timeout)
+                                check=request.check, timeout=request.timeout, forks=request.forks)
         return self._ref(job)
 
     async def submit_workflow(self, request: WorkflowRequest) -> JobRef:

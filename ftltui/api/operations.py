@@ -90,21 +90,26 @@ def job_id_arg(args: dict[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class RunRequest:
-    """``ftl-tui run PATTERN MODULE -a ARGS [-C] [--timeout S]`` as a job of the owner."""
+    """``ftl-tui run PATTERN MODULE -a ARGS [-C] [--timeout S] [-f N]`` as a job of the owner
+    (``forks``: the job's own bound on hosts at once; none: the owner's engine's)."""
 
     pattern: str
     module: str
     args: dict[str, Any] = field(default_factory=dict)
     check: bool = False
     timeout: float | None = None
+    forks: int | None = None
 
     @classmethod
     def from_args(cls, a: dict[str, Any]) -> RunRequest:
         timeout = _arg(a, "timeout", (int, float))
         if timeout is not None and not 0 < timeout < float("inf"):
             raise ProtocolError(E_BAD_REQUEST, f"argument 'timeout': expected seconds above 0, got {timeout}")
+        forks = _arg(a, "forks", (int,))
+        if forks is not None and forks < 1:
+            raise ProtocolError(E_BAD_REQUEST, f"argument 'forks': expected at least 1, got {forks}")
         return cls(_arg(a, "pattern", (str,), required=True), _arg(a, "module", (str,), required=True),
-                   _arg(a, "args", (dict,), {}), _arg(a, "check", (bool,), False), timeout)
+                   _arg(a, "args", (dict,), {}), _arg(a, "check", (bool,), False), timeout, forks)
 
 
 @dataclass(frozen=True)

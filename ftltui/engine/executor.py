@@ -260,6 +260,7 @@ class Executor:
         keep_result: bool = False,
         rendered: bool = False,
         environment: Mapping[str, str] | Mapping[str, Mapping[str, str]] | None = None,
+        forks: int | None = None,
     ) -> RunResult:
         """Run ``module`` on every host of ``target``; never raises for host failures.
 
@@ -276,6 +277,8 @@ class Executor:
         in the gate's request frame, never in argv, events, logs or state. Per host: a mapping
         of host names to such mappings (a workflow's templated ``environment``: one call, so
         the hosts share ``forks``); a host not in it gets none.
+        ``forks``: this run's bound on hosts at once (a job's ``-f N``), instead of the
+        executor's; it bounds the hosts run in this process (placements keep their own).
 
         Raises ``UnknownModuleError``/``ModuleArgsError``/``PatternError`` before any
         host starts. Cancelling the awaiting task cancels every host, emits their
@@ -306,7 +309,7 @@ class Executor:
         if isinstance(target, str) and self.inventory is not None:
             for name in self.inventory.last_unmatched:
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
-        sem = asyncio.Semaphore(self.forks)
+        sem = asyncio.Semaphore(max(1, forks) if forks is not None else self.forks)
         local = self._place(run, hosts)
         for h in local:
             run.tasks[h.name] = asyncio.create_task(self._host_task(run, h, sem), name=f"ftl:{run_id}:{h.name}")

@@ -55,7 +55,8 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
                   if h.name in wanted]
     try:
         res = await ctx.executor.run(target, spec["module"], spec.get("args") or {},
-                                     check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event)
+                                     check=bool(spec.get("check")), timeout=spec.get("timeout"), on_event=on_event,
+                                     forks=spec.get("forks"))  # a client's `run -f N`
     finally:
         await ctx.saved()
         job.per_host = ledger.doc()  # the final transition stores it with the outcome
@@ -129,14 +130,19 @@ def register_builtin(queue: JobQueue) -> None:
 
 
 async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str, Any], *, check: bool = False,
-                      timeout: float | None = None, become: dict[str, Any] | None = None, **kw: Any) -> Job:
+                      timeout: float | None = None, become: dict[str, Any] | None = None,
+                      forks: int | None = None, **kw: Any) -> Job:
     """``become``: ``{"user", "method", "password"}`` from the console; the password is a
-    job secret (stored as ******** and kept in memory only, like secret arguments)."""
+    job secret (stored as ******** and kept in memory only, like secret arguments).
+    ``forks``: the job's own bound on hosts at once (``ftl-tui run -f N`` as a client of an
+    owner), kept in the spec so a retry runs with it too; none: the engine's."""
     spec = controller_spec(module)
     secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
     kw.setdefault("retry", AD_HOC)
     doc: dict[str, Any] = {"pattern": pattern, "module": module, "args": args, "check": check, "timeout": timeout}
+    if forks is not None:
+        doc["forks"] = max(1, int(forks))
     if become:
         doc["become"] = dict(become)
         if become.get("password"):
