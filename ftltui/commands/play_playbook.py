@@ -209,7 +209,13 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
                           collections_paths=[str(p) for p in search["collections_paths"]], ask=options.ask)
     output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
     relay = _Relay(output)
-    session.pauses.interactive = False  # pauses as ansible-playbook without a terminal
+    from ftltui.commands.pause_tty import PauseOps, PauseTerminal, interactive
+
+    # pauses answered on this terminal (ctrl+C then C/A, a prompt's line); without one (or
+    # with --json) as ansible-playbook without a terminal
+    session.pauses.interactive = interactive() and not args.json
+    if session.pauses.interactive:
+        relay.pauses = PauseTerminal(PauseOps.of(session.pauses), lambda: relay.job_id, tty=True)
     async with session:
         job = await session.submit_playbook(str(path), options=options_doc(**_stored_options(options)),
                                             confirmed=True)  # the command asked already
@@ -244,6 +250,7 @@ class _Relay:
         self.output = output
         self.job_id = 0
         self.finished: PlaybookFinished | None = None
+        self.pauses: Callable[[object], None] | None = None  # the terminal answering pauses
 
     def __call__(self, event: jev.JobEvent) -> None:
         if event.job_id != self.job_id or not isinstance(event, jev.JobOutput):
@@ -252,6 +259,8 @@ class _Relay:
         if isinstance(inner, PlaybookFinished):
             self.finished = inner
         self.output(inner)
+        if self.pauses is not None:
+            self.pauses(inner)
 
     def exit_code(self, job: Job | None) -> int:
         if self.finished is not None:

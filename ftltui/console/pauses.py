@@ -58,6 +58,7 @@ class PauseDesk:
         self.interactive = True  # False: runs get no pauser (a CLI without a TTY: as ansible-playbook)
         self._waiting: dict[int, up.PauseWaiting] = {}
         self._replies: dict[int, tuple[asyncio.Future[PauseReply], bool]] = {}  # job -> (reply, timed)
+        self._timers: dict[int, asyncio.TimerHandle] = {}
 
     # -- the state, from the feed -------------------------------------------------------
     def on_update(self, update: up.ViewUpdate) -> None:
@@ -103,6 +104,13 @@ class PauseDesk:
         reply, _timed = self._take(job_id)
         reply.set_result(PauseReply(ABORTED_ACTION))
 
+    async def hold(self, job_id: int) -> None:
+        """Stop job ``job_id``'s timed pause from ending by itself: the operator pressed
+        ctrl+C and is choosing (C or A), as ansible-playbook's second prompt has no timeout."""
+        timer = self._timers.pop(job_id, None)
+        if timer is not None:
+            timer.cancel()
+
     # -- the owner's side ---------------------------------------------------------------
     def pauser(self, job_id: int) -> Pauser | None:
         """Job ``job_id``'s run's pauser (``PlayOptions.pauser``); None when not interactive."""
@@ -118,10 +126,12 @@ class PauseDesk:
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[PauseReply] = loop.create_future()
         self._replies[job_id] = (reply, request.seconds is not None)
-        timer = None if request.seconds is None else loop.call_later(request.seconds, self._time_out, job_id, reply)
+        if request.seconds is not None:
+            self._timers[job_id] = loop.call_later(request.seconds, self._time_out, job_id, reply)
         try:
             return await reply
         finally:  # answered, timed out, or the job cancelled (the wait with it)
+            timer = self._timers.pop(job_id, None)
             if timer is not None:
                 timer.cancel()
             if self._replies.get(job_id, (None,))[0] is reply:
@@ -141,7 +151,7 @@ class PauseDesk:
 
 class OwnerPauseDesk(PauseDesk):
     """An attached session's desk: the state from the owner's events, the operations sent
-    to the owner (``pause.answer``, ``pause.continue``, ``pause.abort``)."""
+    to the owner (``pause.answer``, ``pause.continue``, ``pause.abort``, ``pause.hold``)."""
 
     def __init__(self, publish: Publish, request: Callable[..., Awaitable[Any]]) -> None:
         super().__init__(publish, lambda _text: None)
@@ -156,3 +166,6 @@ class OwnerPauseDesk(PauseDesk):
 
     async def abort(self, job_id: int) -> None:
         await self.request("pause.abort", job_id=job_id)
+
+    async def hold(self, job_id: int) -> None:
+        await self.request("pause.hold", job_id=job_id)

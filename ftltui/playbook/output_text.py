@@ -173,6 +173,7 @@ class TextOutput:
         self.tasks: dict[str, ev.TaskStarted] = {}
         self.looped: set[tuple[str, str]] = set()  # (task_id, host) that reported items
         self.errors_shown: set[str] = set()  # Ansible shows an identical error once
+        self.warnings_shown: set[str] = set()  # and an identical warning once (Display.warning)
 
     # -- writing ---------------------------------------------------------------------
     def _write(self, stream: TextIO, lines: list[str], colour: str | None = None) -> None:
@@ -233,6 +234,10 @@ class TextOutput:
         if e.text.startswith("ERROR! "):  # the run stopped on an error (exit 1)
             self._write(self.err, [f"[ERROR]: {safe_text(e.text[7:])}"], RED)
             return
+        if not e.deprecation:
+            if e.text in self.warnings_shown:
+                return
+            self.warnings_shown.add(e.text)
         word = "[DEPRECATION WARNING]" if e.deprecation else "[WARNING]"
         self._write(self.err, [f"{word}: {safe_text(e.text)}"], PURPLE if e.deprecation else BRIGHT_PURPLE)
 
