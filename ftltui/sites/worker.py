@@ -19,12 +19,20 @@ started (run it).
 
 Redis writes never run on the engine's asyncio loop: each shard has one writer thread
 (in order, so a host's events stay in order), which retries while Redis is away for the
-task's ``patience`` (the owner's broker grace) and then stops the shard.
+task's ``patience`` (the owner's broker grace) and then stops the shard. Host start claims
+run on a thread of their own: a claim writes its ``HostStarted`` entry itself (in the Lua
+script), so a new host never waits behind other hosts' queued output.
 
-The engine is warm: one asyncio loop per worker process, in its own thread, keeps one
-:class:`~ftltui.engine.executor.Executor` (SSH pool, remote gates) across shards, closed
-after :data:`WARM_IDLE_SECONDS` without a shard; a second job on the same site reuses the
-connections and gates of the first.
+A watch that lapsed (the owner's loop stalled, or the owner is gone) only refuses new host
+starts: modules in flight finish and report. A lapsed lease (another worker may take the
+shard) cancels them too.
+
+The engine is warm: one asyncio loop per worker process, in its own thread, keeps the
+runners (SSH pool, remote gates, local gates) across shards, closed after
+:data:`WARM_IDLE_SECONDS` without a shard; a second job on the same site reuses the
+connections and gates of the first. Nothing else is shared: each shard runs on an
+:class:`~ftltui.engine.executor.Executor` of its own, with its own hosts (variables, jump
+hops), facts and secrets, so two shards running at once never see each other's.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ import threading
 import time
 import uuid
 from collections.abc import Coroutine
+from contextvars import ContextVar
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
@@ -62,6 +71,7 @@ from ftltui.sites.wire import (
 if TYPE_CHECKING:
     from ftltui.engine.executor import Executor
     from ftltui.engine.host_source import SecretTexts
+    from ftltui.engine.runner import Runner
     from ftltui.inventory.inventory import Inventory
     from ftltui.inventory.model import Host
 
@@ -85,32 +95,57 @@ class _ShardRun:
     keys: Keys
     writer: ThreadPoolExecutor
     claim: str  # the lease's value: this copy's own (a worker may hold a redelivered copy of a shard it lost)
+    claimer: ThreadPoolExecutor  # host start claims: never queued behind the writer's backlog of output
     runs: set[str] = field(default_factory=set)  # executor run ids in flight (one per host)
     stop: str | None = None  # cancel | fail_fast (the owner's), lease | unwatched | broken (ours)
     tmpdir: str | None = None  # the task's controller files, written out for the module
+    executor: Executor | None = None  # the shard's own, on the warm runners (while its hosts run)
 
 
 @dataclass
 class _Warm:
-    """One warm executor and the hosts it has seen (its inventory, for jump hops and templates)."""
+    """What outlives a shard: the runners (SSH pool, gates, local gate processes), nothing else.
 
-    executor: Executor
-    inventory: _LiveInventory
-    hosts: dict[str, ShardHost] = field(default_factory=dict)
+    Each shard runs on an :class:`~ftltui.engine.executor.Executor` of its own (its hosts'
+    variables, its jump hops, its facts and secrets) built on these runners, so two shards
+    running at once, of two jobs on the same host (one with become, one without), never
+    see each other's variables, become passwords or facts."""
+
+    runners: dict[str, Runner]
+    live: _LiveInventory
     running: int = 0
     last_used: float = 0.0
 
+    async def close(self) -> None:
+        for runner in self.runners.values():
+            await runner.close()
+
+
+# the inventory of the shard whose host task is running: set by the shard's coroutine, so
+# every task it starts (one per host, through the executor) reads its own shard's hosts
+_SHARD_INVENTORY: ContextVar[Inventory | None] = ContextVar("ftl_site_shard_inventory", default=None)
+
 
 class _LiveInventory:
-    """The warm executor's inventory: one object (its SSH runner keeps it) whose content is
-    rebuilt as shards bring hosts. No ``__weakref__``: templating must not cache its groups.
-    It is the executor's :class:`~ftltui.engine.host_source.HostSource`: each member reads
-    the inventory of now."""
+    """The shared SSH runner's inventory (it resolves jump hops and renders become variables
+    through it): the inventory of the shard asking, read from :data:`_SHARD_INVENTORY` (each
+    shard's coroutine sets it, and asyncio copies it into every task the shard starts), else
+    the fallback. No ``__weakref__``: templating must not cache its groups.
+    It is a :class:`~ftltui.engine.host_source.HostSource`: each member reads the inventory of now."""
 
-    __slots__ = ("current",)
+    __slots__ = ("fallback",)
 
     def __init__(self, current: Inventory) -> None:
-        self.current = current
+        self.fallback = current
+
+    @property
+    def current(self) -> Inventory:
+        shard = _SHARD_INVENTORY.get()
+        return self.fallback if shard is None else shard
+
+    @current.setter
+    def current(self, inventory: Inventory) -> None:
+        self.fallback = inventory
 
     @property
     def hosts(self) -> Mapping[str, Host]:
@@ -132,12 +167,12 @@ class _LiveInventory:
 
 
 class _Engine:
-    """One asyncio loop in a thread, with the warm executors (one per engine profile)."""
+    """One asyncio loop in a thread, with the warm runners."""
 
     def __init__(self, idle: float = WARM_IDLE_SECONDS) -> None:
         self.idle = idle
         self.loop = asyncio.new_event_loop()
-        self.warm: dict[tuple[Any, ...], _Warm] = {}
+        self.warm: _Warm | None = None
         self._thread = threading.Thread(target=self._serve, name="ftl-site-engine", daemon=True)
         self._thread.start()
 
@@ -152,36 +187,31 @@ class _Engine:
 
     def _reap(self) -> None:
         now = time.monotonic()
-        for profile, w in list(self.warm.items()):
-            if w.running == 0 and now - w.last_used > self.idle:
-                del self.warm[profile]
-                log.info("closing an executor idle for %.0f s (its connections and gates)", now - w.last_used)
-                self.loop.create_task(w.executor.close())
+        w = self.warm
+        if w is not None and w.running == 0 and now - w.last_used > self.idle:
+            self.warm = None
+            log.info("closing an executor idle for %.0f s (its connections and gates)", now - w.last_used)
+            self.loop.create_task(w.close())
         self.loop.call_later(min(30.0, self.idle / 2), self._reap)
 
-    async def acquire(self, task: ShardTask, hosts: list[ShardHost]) -> _Warm:
-        """The warm executor for ``task`` (made on first use), its inventory holding ``hosts``."""
+    async def acquire(self, task: ShardTask, hosts: list[ShardHost]) -> tuple[_Warm, Executor, Inventory]:
+        """The shard's own executor (its hosts, jump hops, facts, secrets) on the warm runners."""
         from ftltui.engine.executor import Executor
+        from ftltui.engine.local import LocalRunner
+        from ftltui.engine.ssh import SshRunner
 
-        profile = (tuple(sorted(task.secret_vars)), tuple(sorted(task.ansible_modules)), task.verbosity)
-        w = self.warm.get(profile)
+        w = self.warm
         if w is None:
-            inventory = _LiveInventory(build_inventory([]))
-            w = _Warm(Executor(inventory, forks=WARM_FORKS, secret_vars=task.secret_vars, verbosity=task.verbosity,
-                               ansible_modules=task.ansible_modules), inventory)
-            self.warm[profile] = w
-        changed = False
-        for h in hosts:
-            known = ShardHost(h.name, h.vars, h.groups)  # the inventory needs no arguments
-            if w.hosts.get(h.name) != known:
-                w.hosts[h.name] = known
-                changed = True
-        if changed:
-            w.inventory.current = build_inventory(list(w.hosts.values()))
-        w.executor.add_secrets(task.secrets)
-        w.executor.facts.update(task.facts)
+            live = _LiveInventory(build_inventory([]))
+            ssh = SshRunner(inventory=live, on_warning=_ssh_warning)
+            w = self.warm = _Warm({"local": LocalRunner(max_workers=WARM_FORKS), "ssh": ssh}, live)
+        inventory = build_inventory(hosts)
+        executor = Executor(inventory, forks=WARM_FORKS, secrets=task.secrets,
+                            secret_vars=task.secret_vars, verbosity=task.verbosity,
+                            ansible_modules=task.ansible_modules, runners=w.runners)
+        executor.facts.update(task.facts)  # what this shard's templates read: its own task's, nobody else's
         w.running += 1
-        return w
+        return w, executor, inventory
 
     def release(self, w: _Warm) -> None:
         w.running -= 1
@@ -189,15 +219,19 @@ class _Engine:
 
     def close(self) -> None:
         async def close_all() -> None:
-            for w in self.warm.values():
-                await w.executor.close()
-            self.warm.clear()
+            w, self.warm = self.warm, None
+            if w is not None:
+                await w.close()
 
         try:
             asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(15)
         except Exception as exc:  # noqa: BLE001 - shutting down: the process exits next
             log.debug("closing the engine: %s", type(exc).__name__)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def _ssh_warning(host: str | None, text: str) -> None:
+    log.warning("%s%s", f"{host}: " if host else "", text)
 
 
 class SiteWorker:
@@ -264,25 +298,32 @@ class SiteWorker:
         for st, renewed, mode in zip(running.values(), replies[1::2], replies[2::2]):
             if mode:
                 self._halt(st, "fail_fast" if _text(mode) == "fail_fast" else "cancel")
-            elif not renewed and st.stop not in _GONE:  # it lapsed (a stalled heartbeat): stop here
+            elif not renewed and st.stop not in ("lease", "broken"):  # it lapsed (a stalled heartbeat): stop here
                 log.warning("shard %s: lease lost; stopping its hosts (the owner redelivers the shard)",
                             st.task.shard)
                 self._halt(st, "lease")
 
     def _halt(self, st: _ShardRun, why: str) -> None:
-        """Stop a shard: no host starts any more; the runs in flight are cancelled in the engine's loop."""
-        if st.stop is None:
+        """Stop a shard: no host starts any more, and (but for ``unwatched``) the runs in flight
+        are cancelled in the engine's loop.
+
+        ``unwatched`` (the owner's watch lapsed: its loop stalled, or it is gone) only refuses
+        new starts: a module part-way through is never cut off for it; it finishes and its
+        result is written (an owner that gave up has reported the host ``lost`` already; one
+        that was only slow reads it, then sends the shard again for the hosts not started).
+        ``lease`` still cancels, even after ``unwatched``: another worker may take the shard,
+        and a host must not run on two workers."""
+        if st.stop is None or (st.stop == "unwatched" and why in _GONE and why != "unwatched"):
             st.stop = why
             log.info("shard %s: stopping (%s)", st.task.shard, why)
-        engine = self._engine
-        if engine is None:
+        engine, executor = self._engine, st.executor
+        if why == "unwatched" or engine is None or executor is None:
             return
         fail_fast = st.stop == "fail_fast"
 
         def cancel() -> None:
-            for w in engine.warm.values():
-                for run_id in list(st.runs):
-                    w.executor.cancel(run_id, fail_fast=fail_fast)
+            for run_id in list(st.runs):
+                executor.cancel(run_id, fail_fast=fail_fast)
 
         engine.loop.call_soon_threadsafe(cancel)
 
@@ -321,7 +362,8 @@ class SiteWorker:
                      task.delivery)
             return
         st = _ShardRun(task, Keys(task.job, task.attempt),
-                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-writer-{task.shard}"), claim)
+                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-writer-{task.shard}"), claim,
+                       ThreadPoolExecutor(1, thread_name_prefix=f"ftl-site-claims-{task.shard}"))
         with self._lock:
             self._shards[claim] = st
         try:
@@ -330,6 +372,7 @@ class SiteWorker:
             with self._lock:
                 self._shards.pop(claim, None)
             st.writer.shutdown(wait=True)
+            st.claimer.shutdown(wait=True)
             if st.tmpdir:
                 shutil.rmtree(st.tmpdir, ignore_errors=True)
             try:
@@ -356,7 +399,17 @@ class SiteWorker:
             else:
                 todo.append(h)
         if todo:
-            self.engine.run(self._run_hosts(st, todo))
+            try:  # in this (Celery) thread: file writes never hold up the engine's loop, shared by all shards
+                files = self._materialize(st) if task.files else {}
+            except (OSError, ValueError, Refused) as exc:
+                for h in todo:
+                    self._finished(st, HostResult(h.name, "failed", {"failed": True, "changed": False,
+                                                                     "msg": f"controller files: {exc}"},
+                                                  0.0, "bad_args"))
+                todo = []
+                files = {}
+        if todo:
+            self.engine.run(self._run_hosts(st, todo, files))
         st.writer.submit(lambda: None).result()  # every entry written (or given up) before the end
         if st.stop in _GONE:
             log.warning("shard %s: stopped (%s) before it ended; its other hosts are not ours to report",
@@ -365,25 +418,31 @@ class SiteWorker:
         self.redis.set(Keys.done(task.shard), self.name, ex=KEEP_SECONDS)
         self._write(st, {"event": "ShardDone", "worker": self.name, "site": self.site, "ts": time.time()})
 
-    async def _run_hosts(self, st: _ShardRun, hosts: list[ShardHost]) -> None:
-        """In the engine's loop: each host claims its start, then runs on the warm executor;
-        ``forks`` bounds the shard's hosts running at once."""
+    async def _run_hosts(self, st: _ShardRun, hosts: list[ShardHost], files: dict[str, str]) -> None:
+        """In the engine's loop: each host claims its start, then runs on the shard's own executor
+        (on the warm runners); ``forks`` bounds the shard's hosts running at once."""
         task = st.task
         jumps = [j for j in task.jump_hosts if j.name not in {h.name for h in hosts}]
         engine = self.engine
-        warm = await engine.acquire(task, hosts + jumps)
+        warm, executor, inventory = await engine.acquire(task, hosts + jumps)
+        # this task's context (and so every host task it starts) sees the shard's own inventory
+        # through the shared SSH runner's: jump hops and become templates resolve in this shard
+        _SHARD_INVENTORY.set(inventory)
+        st.executor = executor
         try:
-            files = self._materialize(st) if task.files else {}
             sem = asyncio.Semaphore(max(1, task.forks))
-            await asyncio.gather(*(self._one_host(st, warm, h, sem, files) for h in hosts))
+            await asyncio.gather(*(self._one_host(st, executor, h, inventory.hosts[h.name], sem, files)
+                                   for h in hosts))
         finally:
+            st.executor = None
             engine.release(warm)
 
-    async def _one_host(self, st: _ShardRun, warm: _Warm, h: ShardHost, sem: asyncio.Semaphore,
+    async def _one_host(self, st: _ShardRun, executor: Executor, h: ShardHost, host: Host, sem: asyncio.Semaphore,
                         files: dict[str, str]) -> None:
+        """One host of the shard: claim its start, run it on ``host`` (this shard's own Host object)."""
         task, loop = st.task, asyncio.get_running_loop()
         async with sem:
-            verdict = None if st.stop else await loop.run_in_executor(st.writer, self._claim_host, st, h.name)
+            verdict = None if st.stop else await loop.run_in_executor(st.claimer, self._claim_host, st, h.name)
             if verdict == "fail_fast" or verdict == "cancel":
                 st.stop = st.stop or verdict
             elif verdict in _GONE:
@@ -394,9 +453,10 @@ class SiteWorker:
                     self._finished(st, HostResult(h.name, "cancelled", {"changed": False, "msg": msg}, 0.0,
                                                   "cancelled"))
                 return
-            if st.stop in _GONE:  # stopped while the claim was on its way: the next holder decides
+            if st.stop in ("lease", "broken"):  # stopped while the claim was on its way: the next holder decides
                 return
-            if st.stop is not None:  # the owner's cancel or fail_fast arrived meanwhile
+            # ``unwatched`` since: this host's claim found the watch, so it runs (and reports)
+            if st.stop in ("cancel", "fail_fast"):  # the owner's cancel or fail_fast arrived meanwhile
                 msg = FAIL_FAST_MSG if st.stop == "fail_fast" else "cancelled"
                 self._finished(st, HostResult(h.name, "cancelled", {"changed": False, "msg": msg}, 0.0, "cancelled"))
                 return
@@ -404,8 +464,8 @@ class SiteWorker:
             run_id = f"{task.run_id}:{task.delivery}:{h.name}"
             st.runs.add(run_id)
             try:
-                res = await warm.executor.run(
-                    [warm.inventory.hosts[h.name]], task.module, args, check=task.check, timeout=task.timeout,
+                res = await executor.run(
+                    [host], task.module, args, check=task.check, timeout=task.timeout,
                     run_id=run_id, on_event=lambda ev: self._on_event(st, ev), diff=task.diff,
                     fail_fast=task.fail_fast, no_log=task.no_log, keep_result=task.no_log,
                     rendered=task.rendered or h.args is not None, environment=task.environment)
