@@ -26,6 +26,7 @@ from ftltui.api.operations import inventory_key
 from ftltui.api.protocol import E_TOO_LARGE, StreamEvent
 from ftltui.api.run_events import RunCollector
 from ftltui.api.socket_path import socket_path
+from ftltui.console.results import BaselinePin, BaselineRequest
 from ftltui.errors import FtlError
 
 EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
@@ -287,6 +288,23 @@ def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
         return 0
 
     if _with_owner(state_dir, scan, owner_gone_exit=None) is None:
+        return None
+    return outcome[0]
+
+
+def drift_baseline_via_owner(state_dir: Path, request: BaselineRequest) -> tuple[BaselinePin, ...] | None:
+    """``drift baseline`` as the owner's ``drift.baseline`` (it writes its snapshot store):
+    the pins as they are now; ``None`` with no owner. Host names, not a pattern, cross:
+    the command resolved its pattern with its own inventory."""
+    outcome: list[tuple[BaselinePin, ...]] = []
+
+    async def pin(client: ApiClient) -> int:
+        out = await client.request("drift.baseline", **request.to_dict())
+        outcome.append(tuple(BaselinePin(str(p["scope"]), str(p["name"]), str(p["snapshot"]))
+                             for p in out.get("pins") or ()))
+        return 0
+
+    if _with_owner(state_dir, pin, owner_gone_exit=None) is None:
         return None
     return outcome[0]
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ftltui.api.local_operations import LocalOperations
 from ftltui.api.operations import OwnerInfo, inventory_key
 from ftltui.api.server import ApiServer
+from ftltui.console.results import BaselineRequest
 from ftltui.console.schedules import ScheduleDesk, SchedulesChanged
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ class SessionOperations(LocalOperations):
         """The session's own accept: its console's drift pane follows (DriftChanged)."""
         accepted = await self.session.drift_accept_async(pattern, reason)
         return {"changes": accepted.changes, "message": accepted.message}
+
+    async def drift_baseline(self, request: BaselineRequest) -> dict[str, Any]:
+        """The session's own op: its console's drift pane follows (DriftChanged)."""
+        return {"pins": [p.to_dict() for p in await self.session.drift_baseline(request)]}
 
     def _desk_changed(self, changed: SchedulesChanged) -> None:
         self.announce_schedules(changed.reason)

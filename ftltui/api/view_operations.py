@@ -6,7 +6,8 @@ console's live view), a job's record as the console keeps it (``Job.to_doc``, re
 the console's job actions (``jobs.action``: the very
 :class:`~ftltui.console.job_actions.JobActions` a console runs, so a retry from an
 attached console means what it means in the owner's), and ``jobs retry``/``requeue``
-of the CLI (``jobs.again``, :mod:`ftltui.jobs.again`).
+of the CLI (``jobs.again``, :mod:`ftltui.jobs.again`), and the drift writes a client may
+not make itself (``drift.accept``, ``drift.baseline``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ftltui.api.job_views import job_record
 from ftltui.api.operations import JobRef, Unsubscribe
 from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
 from ftltui.console.job_actions import ACTIONS, JobActions
-from ftltui.console.results import JobActionResult
+from ftltui.console.results import BaselineRequest, JobActionResult
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs.events import JobEvent
 from ftltui.jobs.model import Job
@@ -143,6 +144,19 @@ class ViewOperations:
         # on the store's shared snapshot store (its scans' one): nothing to close here
         accepted = DriftDesk(Path(self.store.path), self.store, inventory.select, time.time).accept(pattern, reason)
         return {"changes": accepted.changes, "message": accepted.message}
+
+    async def drift_baseline(self, request: BaselineRequest) -> dict[str, Any]:
+        """``drift.baseline``: pin or clear baselines in this owner's snapshot store (the
+        store is the owner's to write; ``ftl-tui drift baseline`` while an owner is live)."""
+        import time
+        from pathlib import Path
+
+        from ftltui.console.drift_desk import DriftDesk
+
+        # on the store's shared snapshot store (its scans' one): nothing to close here; host
+        # names, not a pattern: this desk never resolves one
+        desk = DriftDesk(Path(self.store.path), self.store, lambda _pattern: [], time.time)
+        return {"pins": [p.to_dict() for p in desk.set_baselines(request)]}
 
     async def submit_again(self, job_id: int, resume: bool) -> JobRef:
         """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job."""

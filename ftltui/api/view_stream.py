@@ -16,6 +16,8 @@
   ``jobs retry|requeue --detach``.
 * ``drift.accept`` (one-shot, write): an attached console's "accept the drift shown
   now": the owner writes its own ignore file.
+* ``drift.baseline`` (one-shot, write): ``ftl-tui drift baseline`` while an owner is live:
+  the owner pins (or clears) the named hosts' or group's baselines in its snapshot store.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ftltui.api import protocol as p
 from ftltui.api.operations import JobRef, WorkflowRequest, job_id_arg
 from ftltui.api.view_operations import ViewOperations
 from ftltui.console.feed import TRANSITIONS
+from ftltui.console.results import BaselineRequest
 from ftltui.engine.event_schema import event_record
 from ftltui.jobs import events as jev
 
@@ -36,8 +39,9 @@ if TYPE_CHECKING:
     from ftltui.api.server import ClientSession
 
 STREAM_OPS = frozenset({"view.watch", "workflow.follow", "jobs.again.follow"})
-WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again", "drift.accept"})
-ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again", "drift.accept"})
+WRITE_OPS = frozenset({"workflow.follow", "jobs.again.follow", "jobs.action", "jobs.again", "drift.accept",
+                       "drift.baseline"})
+ONE_SHOT_OPS = frozenset({"jobs.action", "jobs.again", "drift.accept", "drift.baseline"})
 NOTICE_SECONDS = 0.5  # how often a view that fell behind is checked for a pending "dropped" notice
 BATCH_BYTES = 256 * 1024  # job records per ``events`` message, well under the message bound
 RECORD_CHANGES = TRANSITIONS + (jev.StepChanged, jev.JobLost, jev.QueueError)  # events that change a job's record
@@ -69,7 +73,21 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         if not isinstance(pattern, str) or not isinstance(reason, str):
             raise p.ProtocolError(p.E_BAD_REQUEST, "arguments 'pattern' and 'reason': expected strings")
         return await ops.drift_accept(pattern, reason[:200])
+    if req.op == "drift.baseline":
+        return await ops.drift_baseline(baseline_request(req.args))
     return (await ops.submit_again(job_id_arg(req.args), _resume(req.args))).to_dict()
+
+
+def baseline_request(args: dict[str, Any]) -> BaselineRequest:
+    """``drift.baseline``'s arguments, type-checked: ``hosts`` (names), ``group``,
+    ``snapshot`` (strings or null) and ``clear`` (a boolean)."""
+    hosts = args.get("hosts") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'hosts': expected a list of host names")
+    group, snapshot, clear = args.get("group"), args.get("snapshot"), args.get("clear", False)
+    if not all(v is None or isinstance(v, str) for v in (group, snapshot)) or not isinstance(clear, bool):
+        raise p.ProtocolError(p.E_BAD_REQUEST, "arguments 'group', 'snapshot': expected strings; 'clear': a boolean")
+    return BaselineRequest(tuple(hosts), group or None, snapshot or None, clear)
 
 
 async def stream(session: ClientSession, req: p.Request) -> None:

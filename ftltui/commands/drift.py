@@ -32,6 +32,7 @@ from ftltui.commands.common import (
 )
 from ftltui.drift.model import SEVERITIES
 from ftltui.drift.report import FORMATS
+from ftltui.console.results import BaselinePin, BaselineRequest
 from ftltui.errors import DriftConfigError, FtlError
 
 if TYPE_CHECKING:
@@ -207,38 +208,43 @@ def print_scan(args: argparse.Namespace, job_id: int | None, result: Any, total:
 
 # -- baseline --------------------------------------------------------------------------
 def handle_baseline(args: argparse.Namespace) -> int:
-    with _store(args, readonly=False) as store:
-        pinned: list[dict[str, str]] = []
-        if args.group:
-            if args.clear:
-                store.unpin("group", args.group)
-            else:
-                if not args.snapshot:
-                    raise DriftConfigError("--group needs --snapshot ID (the group's reference snapshot)")
-                store.pin("group", args.group, args.snapshot)
-            pinned.append({"scope": "group", "name": args.group, "snapshot": "" if args.clear else args.snapshot})
-        else:
-            if args.pattern is None:
-                raise DriftConfigError("expected a host pattern or --group GROUP")
-            hosts, _ = _hosts(args, args.pattern)
-            if not hosts:
-                raise DriftConfigError(f"no hosts matched {args.pattern!r}")
-            for h in hosts:
-                if args.clear:
-                    store.unpin("host", h.name)
-                    pinned.append({"scope": "host", "name": h.name, "snapshot": ""})
-                    continue
-                snap = args.snapshot or getattr(store.latest(h.name), "id", None)
-                if snap is None:
-                    raise DriftConfigError(f"{h.name}: no snapshot to pin (run: ftl-tui drift scan {h.name})")
-                store.pin("host", h.name, snap)
-                pinned.append({"scope": "host", "name": h.name, "snapshot": snap})
+    """Pins go through the console core: the live owner's ``drift.baseline`` when one
+    serves the state directory (it is the store's one writer), else this command's own
+    :class:`ConsoleSession` (owning the directory for the pin, waiting 2 s for its lock)."""
+    from ftltui.api.cli_client import drift_baseline_via_owner
+
+    names: tuple[str, ...] = ()
+    if not args.group:
+        if args.pattern is None:
+            raise DriftConfigError("expected a host pattern or --group GROUP")
+        hosts, _ = _hosts(args, args.pattern)
+        if not hosts:
+            raise DriftConfigError(f"no hosts matched {args.pattern!r}")
+        names = tuple(h.name for h in hosts)
+    elif not args.clear and not args.snapshot:
+        raise DriftConfigError("--group needs --snapshot ID (the group's reference snapshot)")
+    request = BaselineRequest(names, args.group or None, args.snapshot or None, bool(args.clear))
+    pins = drift_baseline_via_owner(state_dir_of(args), request)
+    if pins is None:
+        pins = asyncio.run(_baseline(args, request))
     if args.json:
-        print_json(pinned)
+        print_json([p.to_dict() for p in pins])
     else:
-        for p in pinned:
-            print(f"{p['scope']} {p['name']}: " + (f"baseline {p['snapshot']}" if p["snapshot"] else "baseline cleared"))
+        for p in pins:
+            print(p.message)
     return EXIT_CLEAN
+
+
+async def _baseline(args: argparse.Namespace, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+    """The pin as an op of this command's own session: it owns the state directory (no jobs
+    run: ``dispatch=False``; no engine work: one process, no sites)."""
+    from ftltui.commands.guard_cli import guard_of
+    from ftltui.console.engine_settings import EngineSettings
+    from ftltui.console.session import ConsoleSession
+
+    async with ConsoleSession(state_dir_of(args), guard=guard_of(args), lock_wait=STORE_WAIT, dispatch=False,
+                              engine=EngineSettings(workers=1, strict_sites=False)) as session:
+        return await session.drift_baseline(request)
 
 
 # -- show / accept ---------------------------------------------------------------------

@@ -11,13 +11,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Callable
 
-from ftltui.console.results import BaselinePinned, DriftAccepted
+from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted
 from ftltui.drift.compare import ReportOptions, Selection, build_report
 from ftltui.drift.config import DriftConfig, load_config
 from ftltui.drift.ignore import accept_lines, append_entries, load_ignore
 from ftltui.drift.model import DriftReport
 from ftltui.drift.state_index import FrozenIndex, StateTableIndex
 from ftltui.drift.store import SnapshotStore, open_store
+from ftltui.errors import DriftConfigError
 from ftltui.inventory.model import Host
 from ftltui.state import StateStore
 
@@ -81,6 +82,46 @@ class DriftDesk:
                 self.snapshots.pin("host", h.name, meta.id)
                 pinned.append(h.name)
         return BaselinePinned(tuple(pinned))
+
+    def set_baselines(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+        """Pin or clear the baselines ``request`` names (``ftl-tui drift baseline``); a
+        request that cannot be carried out raises :class:`DriftConfigError` before any pin
+        changes (every host's snapshot is found first)."""
+        store = self.snapshots
+        if request.group:
+            if request.clear:
+                store.unpin("group", request.group)
+                return (BaselinePin("group", request.group, ""),)
+            if not request.snapshot:
+                raise DriftConfigError("--group needs --snapshot ID (the group's reference snapshot)")
+            self._known_snapshot(request.snapshot)
+            store.pin("group", request.group, request.snapshot)
+            return (BaselinePin("group", request.group, request.snapshot),)
+        if not request.hosts:
+            raise DriftConfigError("expected a host pattern or --group GROUP")
+        if request.clear:
+            for name in request.hosts:
+                store.unpin("host", name)
+            return tuple(BaselinePin("host", name, "") for name in request.hosts)
+        pins: list[BaselinePin] = []
+        for name in request.hosts:
+            latest = store.latest(name)
+            snap = request.snapshot or (latest.id if latest is not None else None)
+            if snap is None:
+                raise DriftConfigError(f"{name}: no snapshot to pin (run: ftl-tui drift scan {name})")
+            pins.append(BaselinePin("host", name, snap))
+        if request.snapshot:
+            self._known_snapshot(request.snapshot)
+        for pin in pins:
+            store.pin("host", pin.name, pin.snapshot)
+        return tuple(pins)
+
+    def _known_snapshot(self, snap_id: str) -> None:
+        self.snapshots.meta(snap_id)  # StateError: "no snapshot with id ..." (as store.pin says)
+
+    async def set_baselines_async(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+        """:meth:`set_baselines`, for a face that may be attached (its desk asks the owner)."""
+        return self.set_baselines(request)
 
     async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
         """:meth:`accept`, for a face that may be attached (its desk asks the owner)."""

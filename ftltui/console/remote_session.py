@@ -28,7 +28,7 @@ from ftltui.api.protocol import Dropped, StreamEvent
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
-from ftltui.console.results import BaselinePinned, DriftAccepted, JobActionResult
+from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
 from ftltui.drift.compare import Selection, build_report
 from ftltui.drift.model import DriftReport
@@ -60,11 +60,21 @@ class OwnerDriftDesk(DriftDesk):
         return await asyncio.to_thread(self.report, pattern)
 
     def pin(self, pattern: str) -> BaselinePinned:
-        raise FtlError("pinning a baseline writes the owner's state: pin it in the owner's console, or "
-                       "`ftl-tui drift baseline` when no process owns the state directory")
+        raise FtlError("pinning a baseline writes the owner's state: pin it in the owner's console, or with "
+                       "`ftl-tui drift baseline PATTERN` (the owner pins it)")
 
     def accept(self, pattern: str, reason: str) -> DriftAccepted:
         raise FtlError("accepting drift writes the owner's ignore file: it is the owner's to do (drift.accept)")
+
+    def set_baselines(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+        raise FtlError("pinning a baseline writes the owner's snapshot store: it is the owner's to do (drift.baseline)")
+
+    async def set_baselines_async(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+        """The owner pins (``drift.baseline``); this process writes nothing."""
+        if self.owner_request is None:
+            raise FtlError("not attached to an owner")
+        out = await self.owner_request("drift.baseline", **request.to_dict())
+        return tuple(BaselinePin(str(p["scope"]), str(p["name"]), str(p["snapshot"])) for p in out.get("pins") or ())
 
     async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
         """The owner accepts the drift it shows now (``drift.accept``): its ignore file, its

@@ -37,6 +37,38 @@ class BaselinePinned:
 
 
 @dataclass(frozen=True)
+class BaselineRequest:
+    """``ftl-tui drift baseline``: pin (or ``clear``) the baselines of ``hosts`` (each
+    host's latest snapshot, or ``snapshot``), or of ``group`` (``snapshot`` required).
+    Host names, not a pattern: the face resolves its pattern with its own inventory, so an
+    owner with another inventory pins exactly the hosts the command named."""
+
+    hosts: tuple[str, ...] = ()
+    group: str | None = None
+    snapshot: str | None = None
+    clear: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"hosts": list(self.hosts), "group": self.group, "snapshot": self.snapshot, "clear": self.clear}
+
+
+@dataclass(frozen=True)
+class BaselinePin:
+    """One baseline as it is now: ``snapshot`` pinned for host or group ``name`` ("" cleared)."""
+
+    scope: str
+    name: str
+    snapshot: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"scope": self.scope, "name": self.name, "snapshot": self.snapshot}
+
+    @property
+    def message(self) -> str:
+        return f"{self.scope} {self.name}: " + (f"baseline {self.snapshot}" if self.snapshot else "baseline cleared")
+
+
+@dataclass(frozen=True)
 class DriftAccepted:
     """How many changes were accepted (appended as exact entries to the ignore file)."""
 

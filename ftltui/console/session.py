@@ -24,7 +24,7 @@ from ftltui.console.feed import TRANSITIONS, ViewFeed
 from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
 from ftltui.console.pauses import PauseDesk
-from ftltui.console.results import BaselinePinned, ConnectionCount, DriftAccepted
+from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
@@ -432,6 +432,16 @@ class ConsoleSession(JobActions):
         if pinned.hosts:
             self.publish(up.DriftChanged(f"baseline pinned on {pattern}"))
         return pinned
+
+    async def drift_baseline(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
+        """``ftl-tui drift baseline``: pin or clear baselines (an attached session's is the
+        owner's ``drift.baseline``: the snapshot store is the owner's to write)."""
+        self.check_write("drift baseline")
+        pins = await self.drift.set_baselines_async(request)
+        if pins:
+            self.publish(up.DriftChanged("baseline " + ("cleared" if request.clear else "pinned")
+                                         + f" on {request.group or ','.join(request.hosts)}"))
+        return pins
 
     def drift_accept(self, pattern: str, reason: str = "accepted in the console") -> DriftAccepted:
         self.check_write("drift accept")
