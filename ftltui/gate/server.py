@@ -289,6 +289,26 @@ class Gate:
                    "result": {"size": size, "checksum": sha1.hexdigest()}})
 
 
+PIPE_SIZE = 1 << 20  # Linux's default /proc/sys/fs/pipe-max-size: what any user may ask for
+_F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux; the constant is in fcntl only from Python 3.10)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let sshd put up to 1 MiB into our stdin pipe at once, not the default 64 KiB.
+
+    An upload arrives through sshd, which writes what it has decrypted into this pipe; with
+    64 KiB the gate's 256 KiB chunk frame takes four or more reads, each a wake-up of both
+    processes. Not a pipe (a socket, a file), another OS, or a limit set lower: no change."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, OSError):
+        pass
+
+
 def main(gate_hash: str = "dev") -> None:
     """Entry point used by the bootstrap: keep fds 0/1 for frames, protect them from modules."""
     rfd, wfd = os.dup(0), os.dup(1)
@@ -296,6 +316,7 @@ def main(gate_hash: str = "dev") -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    _widen_pipe(rfd)
     rfile = os.fdopen(rfd, "rb", buffering=CHUNK)
     wfile = os.fdopen(wfd, "wb", buffering=CHUNK)
     Gate(rfile, wfile, gate_hash).serve()

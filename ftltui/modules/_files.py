@@ -290,9 +290,13 @@ def atomic_write(dest: str, data: bytes) -> None:
 def atomic_move(src: str, dest: str) -> bool:
     """Move ``src`` (a file this process owns, e.g. an upload) onto ``dest`` atomically,
     with the same mode/owner rules as ``atomic_write``; False when they are on different
-    filesystems (the caller writes instead). Saves writing the bytes a second time."""
-    with open(src, "rb") as f:
-        os.fsync(f.fileno())  # the upload went to the page cache: make it durable first
+    filesystems (the caller writes instead). Saves writing the bytes a second time.
+
+    No ``fsync`` before the rename: Ansible's own ``atomic_move`` (module_utils/basic.py)
+    renames its upload into place without one (and the upload itself, written by sftp-server
+    or scp, is not synced either), so this is the same durability: readers see the old or the
+    new file, and after a power cut the filesystem's ordering (ext4's ``auto_da_alloc`` for a
+    rename over a file) decides, as for Ansible. The fsync cost 20-24 ms of I/O per 20 MB."""
     _take_attrs_of(dest, src)
     try:
         os.replace(src, dest)
