@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations onl
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ftltui.gate.ansible_warm import WARM_PACKAGES, ansible_packages
+from ftltui.gate.ansible_warm import PRELOADED, WARM_PACKAGES, ansible_packages
 
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a cancelled module
 
@@ -413,9 +413,39 @@ def _python_child(mdir: str, bdir: str, fresh: bool, fqn: str, loader: str, para
     # no importlib.invalidate_caches(): it empties every directory listing the warm parent
     # holds (the stdlib's, site-packages') and the next imports list them again (~5 ms);
     # the module bundle's directories are new here and get fresh finders anyway
+    pre = None if fresh else PRELOADED.get(mdir)
+    if pre is not None and pre[0] == fqn:  # found and read once by the warm parent
+        try:
+            sys.meta_path.insert(0, PreloadedFinder(fqn, pre[1], pre[2]))
+        except AttributeError:  # a loader that takes no attributes: the child reads it itself
+            pass
     mod = importlib.import_module(loader)
     mod.run_module(json_params=params, profile=profile, module_fqn=fqn, modlib_path=mdir, extensions={})
     return 0
+
+
+class PreloadedFinder:
+    """In a module child: the first meta path finder, answering for the preloaded module only.
+
+    Its spec's loader (the bundle's ``zipimporter``, this child's copy) hands out the code
+    object read in the warm parent (:func:`ansible_warm.preload_module`) instead of reading
+    the zip again; any other name it reads as usual. ``runpy`` then runs the module exactly
+    as with a spec it found itself.
+    """
+
+    def __init__(self, fqn: str, spec: Any, code: Any) -> None:
+        self.fqn = fqn
+        self.spec = spec
+        loader = spec.loader
+        read = loader.get_code
+
+        def get_code(fullname: str) -> Any:
+            return code if fullname == fqn else read(fullname)
+
+        loader.get_code = get_code  # this child's loader only (AttributeError: not preloaded)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        return self.spec if fullname == self.fqn else None
 
 
 def _exec_child(argv: List[str]) -> int:

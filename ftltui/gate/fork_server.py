@@ -38,7 +38,7 @@ import sys
 import time
 
 from ftltui.gate.ansible_child import SpareChild, _reap_group
-from ftltui.gate.ansible_warm import preimport_parents, warm_interpreter
+from ftltui.gate.ansible_warm import preimport_parents, preload_module, warm_interpreter
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every start: annotations only
 if TYPE_CHECKING:
@@ -204,7 +204,8 @@ class ForkServer:
             self.bundles[mdir] = _file_id(mdir)
             try:
                 preimport_parents(mdir, fqn)
-            except Exception:  # the child imports them itself (and reports what is wrong)
+                preload_module(mdir, fqn)  # its spec and code object: read once, not in every child
+            except Exception:  # the child imports it itself (and reports what is wrong)
                 pass
             self.spare.drop()  # forked before: it lacks them
         elif _file_id(mdir) != self.bundles[mdir]:  # re-uploaded: the zip index read here is stale
