@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only the engine rows (ping + command vs the floor), no console part; use with --out")
     p.add_argument("--scale-console-only", action="store_true",
                    help="re-run only the console part; keep the engine rows of the existing RESULTS-scale.json")
+    p.add_argument("--scale-console-ab", metavar="REF", default="",
+                   help="only the console part, REF's code and HEAD's alternately on one bed (--rounds each), "
+                        "same load conditions; writes bench/RESULTS-scale-console-ab.md (or --out)")
 
 
 def ping_command(n: int) -> Workload:
@@ -75,7 +78,7 @@ def snapshot_tree(scratch: Path) -> dict[str, str]:
                                                f"{len(dirty.splitlines())} ftltui files" if dirty.strip() else "")}
 
 
-def snapshot_code(scratch: Path) -> dict[str, str]:
+def snapshot_code(scratch: Path, ref: str = "HEAD") -> dict[str, str]:
     """ftltui/ (and the console bench it imports) as committed at HEAD: the run uses this code.
 
     Not the working tree: other people's half-done edits in the shared tree are not what a
@@ -84,18 +87,19 @@ def snapshot_code(scratch: Path) -> dict[str, str]:
     dst = scratch / "src"
     dst.mkdir(parents=True)
     git = ["git", "-C", str(REPO)]
-    tar = subprocess.run(git + ["archive", "HEAD", "ftltui", "bench/tui_bench.py"], capture_output=True, check=True)
+    tar = subprocess.run(git + ["archive", ref, "ftltui", "bench/tui_bench.py"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(dst)], input=tar.stdout, check=True)
     shutil.copy(dst / "bench" / "tui_bench.py", dst / "tui_bench.py")
-    sha = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    sha = subprocess.run(git + ["rev-parse", "--short", ref], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(git + ["status", "--porcelain", "--", "ftltui"], capture_output=True, text=True).stdout
     note = f" (uncommitted changes to {len(dirty.splitlines())} ftltui files not included)" if dirty.strip() else ""
     return {"path": str(dst), "commit": sha + note}
 
 
-def console_run(bed: ScaleBed, scratch: Path, src: str, n: int, presses: int, workers: str = "") -> dict[str, Any]:
+def console_run(bed: ScaleBed, scratch: Path, src: str, n: int, presses: int, workers: str = "",
+                tag: str = "") -> dict[str, Any]:
     """One console process: open time, key latency during the n-host run, its CPU and peak RSS."""
-    work = scratch / "runs" / f"console-{n}"
+    work = scratch / "runs" / f"console-{n}{tag}"
     work.mkdir(parents=True)
     inv = bed.write_inventory(work / "inventory.yml", bed.names(n))
     spec = {"inventory": str(inv), "state": str(work / "state"), "n_hosts": n, "presses": presses,
@@ -262,7 +266,87 @@ def rerender(out_md: Path) -> None:
     out_md.write_text(render(kept["meta"], rows, kept["console"]))
 
 
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def console_ab(a: argparse.Namespace, log: Callable[[str], None]) -> int:
+    """The console part for two code versions on one bed, alternating (A B, B A, ...), so
+    both meet the same load; each run reports its key latency, longest loop callbacks and
+    GC pauses (bench/harness/drivers/scale_console.py's LoopProbe)."""
+    n = max(int(x) for x in a.scale_sizes.split(","))
+    rounds = a.rounds or 2
+    work = REPO / "bench" / ".work"
+    work.mkdir(parents=True, exist_ok=True)
+    out_md = Path(a.out) if a.out else REPO / "bench" / "RESULTS-scale-console-ab.md"
+    scratch = Path(tempfile.mkdtemp(prefix="scale-ab-", dir=work))
+    scratch.chmod(0o755)
+    codes = {"A": snapshot_code(scratch / "a", a.scale_console_ab), "B": snapshot_code(scratch / "b")}
+    bed = ScaleBed(scratch, n)
+    runs: list[dict[str, Any]] = []
+    try:
+        for r in range(rounds):
+            for label in ("A", "B") if r % 2 == 0 else ("B", "A"):
+                if a.quiet_wait > 0:
+                    wait_quiet(a.quiet_wait, log)
+                before = _load()
+                rep = console_run(bed, scratch, codes[label]["path"], n, a.scale_presses, a.scale_workers,
+                                  tag=f"-{label}{r}")
+                rep.update(code=label, round=r, load_before=before, load_after=_load())
+                runs.append(rep)
+                log(f"bench --scale-console-ab: {label} round {r}: p50 {rep.get('keys_median_ms')} "
+                    f"p95 {rep.get('keys_p95_ms')} loop {json.dumps(rep.get('loop'))[:300]}")
+    finally:
+        bed.down()
+        close_ctl_cpu()
+    meta = {"command": "python -m bench " + shlex.join(sys.argv[1:]),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "machine": report.machine(), "codes": {k: v["commit"] for k, v in codes.items()}, "hosts": n}
+    out_md.write_text(render_ab(meta, runs))
+    out_md.with_suffix(".json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))
+    log(f"bench --scale-console-ab: wrote {out_md}")
+    return 0
+
+
+def render_ab(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
+    m = meta["machine"]
+    out = [f"# Console at {meta['hosts']} hosts: two code versions on one bed (issue 17)", "",
+           f"Generated by `{meta['command']}` on {meta['date']} UTC. **A** = {meta['codes']['A']}, "
+           f"**B** = {meta['codes']['B']} (HEAD). Runs alternate A B, B A, ... on one bed, so both meet "
+           f"the same load; the other sessions' work on the same machine is that load.", "",
+           f"**Machine:** {m.get('cores', '?')} cores, {m.get('python', '')}. Each run: the real console "
+           f"headless, `:{CONSOLE_COMMAND}` on {meta['hosts']} hosts, key presses timed until their effect "
+           f"is visible; a timer on every event-loop callback and every garbage collection during the run.", "",
+           "| run | code | load before -> after | key p50 ms | key p95 ms | key max ms | longest loop callback ms "
+           "| callbacks > 20 ms | GC gen 0/1/2: n, max ms | console CPU s | peak RSS MB | job |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for i, r in enumerate(runs):
+        lp = r.get("loop") or {}
+        gc = lp.get("gc") or {}
+        gcs = " / ".join(f"{gc.get(g, {}).get('n', '-')}, {gc.get(g, {}).get('max_ms', '-')}" for g in "012")
+        out.append(f"| {i + 1} | {r['code']} | {r['load_before']} -> {r['load_after']} | "
+                   f"{_f(r.get('keys_median_ms'), '{:.0f}')} | {_f(r.get('keys_p95_ms'), '{:.0f}')} | "
+                   f"{_f(r.get('keys_max_ms'), '{:.0f}')} | {lp.get('loop_max_ms', '-')} | {lp.get('slow_callbacks', '-')} | "
+                   f"{gcs} | {_f(r.get('cpu'))} | {_f(r.get('peak_rss_mb'), '{:.0f}')} | "
+                   f"{', '.join(r.get('job_states', [])) or r.get('problems')} |")
+    for label in ("A", "B"):
+        mine = [r for r in runs if r["code"] == label]
+        p95 = [r["keys_p95_ms"] for r in mine if r.get("keys_p95_ms") is not None]
+        p50 = [r["keys_median_ms"] for r in mine if r.get("keys_median_ms") is not None]
+        lm = [r["loop"]["loop_max_ms"] for r in mine if r.get("loop")]
+        out += ["", f"**{label}** ({meta['codes'][label]}): key p50 median {_f(_median(p50), '{:.0f}')} ms, "
+                    f"p95 median {_f(_median(p95), '{:.0f}')} ms, longest loop callback median "
+                    f"{_f(_median(lm), '{:.0f}')} ms over {len(mine)} runs. Longest callbacks by total time "
+                    f"(last run):", ""]
+        last = mine[-1].get("loop", {}) if mine else {}
+        out += [f"- {t['name']}: {t['n']} x, {t['total_ms']} ms total, max {t['max_ms']} ms"
+                for t in last.get("slow_top", [])]
+    return "\n".join(out) + "\n"
+
+
 def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
+    if a.scale_console_ab:
+        return console_ab(a, log)
     sizes = sorted(int(x) for x in a.scale_sizes.split(","))
     rounds = a.rounds or (1 if a.quick else 2)
     work = REPO / "bench" / ".work"

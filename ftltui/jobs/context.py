@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import time
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -38,6 +39,7 @@ FLUSH_BYTES = 64 * 1024
 # finished read back as ``lost`` after a crash, and an idempotent module ran again there).
 SAVE_SHARE = 0.1
 SAVE_MAX_WAIT = 1.0
+DRAIN_SLICE = 0.005  # outputs delivered in one go behind a commit, at most this long per loop turn
 _OPEN: dict[Path, "JobLog"] = {}
 
 
@@ -169,6 +171,7 @@ class JobContext:
             self._drainer = asyncio.get_running_loop().create_task(self._drain(), name=f"ftl-job-{self.job.id}-out")
 
     async def _drain(self) -> None:
+        clock = time.perf_counter
         while self._outbox:
             barrier = self._outbox[0][0]
             if not barrier.done:
@@ -176,9 +179,13 @@ class JobContext:
                     await barrier
                 except StateError:
                     pass  # reported by _deliver
+            t0 = clock()
             while self._outbox and self._outbox[0][0].done:
                 barrier, event, step = self._outbox.popleft()
                 self._deliver(event, step, barrier)
+                if clock() - t0 > DRAIN_SLICE:  # a burst behind one commit: let key presses in
+                    await asyncio.sleep(0)
+                    t0 = clock()
 
     def _deliver(self, event: Any, step: str | None, barrier: Ticket) -> None:
         if barrier.failed and barrier is not self._failed:  # a full state disk: say so once

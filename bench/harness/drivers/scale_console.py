@@ -18,8 +18,93 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+class LoopProbe:
+    """A timer on every event-loop callback and every garbage collection, for the report:
+    what the key presses waited behind (the longest callbacks by name, GC pauses per
+    generation). ``Handle._run`` is plain Python in asyncio, so wrapping it costs ~1 us
+    per callback; only callbacks over ``SLOW`` keep a name."""
+
+    SLOW = 0.02
+
+    def __init__(self) -> None:
+        import gc
+        from asyncio import events
+
+        self.handle = events.Handle
+        self.orig = events.Handle._run
+        self.slow: list[tuple[float, str]] = []
+        self.count = 0
+        self.cpu: dict[str, list[Any]] = {}  # name -> [calls, CPU s, max CPU s, wall s]
+        self.gc: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._gc_t = self._gc_c = 0.0
+        self.gc_cpu: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        probe = self
+
+        def _run(handle: Any) -> None:
+            t, c = time.perf_counter(), time.thread_time()
+            probe.orig(handle)
+            d, cpu = time.perf_counter() - t, time.thread_time() - c
+            probe.count += 1
+            name = _name(handle)
+            agg = probe.cpu.get(name)
+            if agg is None:
+                agg = probe.cpu[name] = [0, 0.0, 0.0, 0.0]
+            agg[0] += 1
+            agg[1] += cpu
+            agg[2] = max(agg[2], cpu)
+            agg[3] += d
+            if d > probe.SLOW:
+                probe.slow.append((d, name))
+
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                probe._gc_t, probe._gc_c = time.perf_counter(), time.thread_time()
+            else:
+                probe.gc[info["generation"]].append(time.perf_counter() - probe._gc_t)
+                probe.gc_cpu[info["generation"]].append(time.thread_time() - probe._gc_c)
+
+        self._run, self._on_gc, self._gcmod = _run, on_gc, gc
+
+    def start(self) -> None:
+        self.handle._run = self._run  # type: ignore[method-assign]
+        self._gcmod.callbacks.append(self._on_gc)
+
+    def stop(self) -> dict:
+        self.handle._run = self.orig  # type: ignore[method-assign]
+        self._gcmod.callbacks.remove(self._on_gc)
+        by: dict[str, list[float]] = {}
+        for d, name in self.slow:
+            by.setdefault(name, []).append(d)
+        top = sorted(by.items(), key=lambda kv: -sum(kv[1]))[:8]
+        cpu_top = sorted(self.cpu.items(), key=lambda kv: -kv[1][1])[:10]
+        return {"callbacks": self.count, "slow_callbacks": len(self.slow),
+                "loop_cpu_s": round(sum(v[1] for v in self.cpu.values()), 2),
+                "loop_max_cpu_ms": round(max((v[2] for v in self.cpu.values()), default=0.0) * 1000, 1),
+                "cpu_top": [{"name": k, "n": v[0], "cpu_ms": round(v[1] * 1000), "max_cpu_ms": round(v[2] * 1000, 1),
+                             "wall_ms": round(v[3] * 1000)} for k, v in cpu_top],
+                "loop_max_ms": round(max((d for d, _ in self.slow), default=0.0) * 1000, 1),
+                "slow_top": [{"name": k, "n": len(v), "total_ms": round(sum(v) * 1000), "max_ms": round(max(v) * 1000)}
+                             for k, v in top],
+                "gc": {str(g): {"n": len(v), "total_ms": round(sum(v) * 1000), "max_ms": round(max(v, default=0) * 1000),
+                           "cpu_ms": round(sum(self.gc_cpu[g]) * 1000), "max_cpu_ms": round(max(self.gc_cpu[g], default=0) * 1000)}
+                       for g, v in self.gc.items()}}
+
+
+def _name(handle: Any) -> str:
+    """A callback's name: a task's coroutine for a task step, else the function's."""
+    cb = handle._callback
+    task = getattr(cb, "__self__", None)
+    coro = getattr(task, "get_coro", None)
+    if coro is not None:
+        c, name = coro(), task.get_name()
+        label = "" if name.startswith("Task-") else f" [{name[:60]}]"
+        return f"task {getattr(c, '__qualname__', type(c).__name__)}{label}"
+    return getattr(cb, "__qualname__", None) or repr(cb)[:80]
 
 
 async def main(spec: dict) -> dict:
@@ -51,6 +136,8 @@ async def main(spec: dict) -> dict:
         while app.services.queue is None:
             await pilot.pause(0.01)
         await pilot.press("2")
+        probe = LoopProbe()
+        probe.start()
         t_run = time.perf_counter()
         app.run_command_line(spec["command"])
         ring = app.main.pane("logs").ring
@@ -65,6 +152,7 @@ async def main(spec: dict) -> dict:
         while not finished():
             await asyncio.sleep(0.05)
         out["run_s"] = time.perf_counter() - t_run
+        out["loop"] = probe.stop()
         out["job_states"] = sorted({j.state for j in app.services.jobs.values()})
         out["log_records"] = ring._seq
         out.update({"keys_" + k: v for k, v in (_latency(times) if times else {"presses": 0}).items()})
