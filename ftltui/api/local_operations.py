@@ -1,9 +1,13 @@
-""":class:`OwnerOperations` over today's parts: a started JobQueue with its executor.
+""":class:`OwnerOperations` over a started JobQueue and its state store: what every owner serves.
 
-Until the headless console session exists, this adapter is what the daemon serves.
-It uses only the queue's and the store's public methods (enqueue helpers, ``cancel``,
-``requeue``, ``purge``, ``wait``, ``bus``), so a session offering the same can replace
-it without the server changing.
+The server (:mod:`ftltui.api.server`) decodes a request and calls one of these methods.
+The daemon and a console that owns its state directory serve
+:class:`~ftltui.api.session_server.SessionOperations`, this class on their
+:class:`~ftltui.console.session.ConsoleSession` (its queue and store; its read-only
+policy, drift and schedule desks take over where they differ); the API tests serve it
+bare on a queue. It uses only public methods of the queue and the store (the enqueue
+helpers, ``cancel``, ``requeue``, ``purge``, ``wait``, ``bus``), and the attached views'
+and follow-me ops come from :class:`~ftltui.api.view_operations.ViewOperations`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ftltui.api.job_views import job_record, job_rows
 from ftltui.api.operations import (
@@ -28,7 +32,10 @@ from ftltui.api.operations import (
 from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
 from ftltui.api.view_operations import ViewOperations
 from ftltui.engine.event_schema import event_record
+from ftltui.engine.host_source import HostSource
 from ftltui.errors import StateError
+from ftltui.jobs.events import JobEvent
+from ftltui.jobs.model import Job
 from ftltui.jobs.queue import JobQueue
 
 
@@ -38,7 +45,7 @@ class LocalOperations(ViewOperations):
         self.store = queue.store
         self.inventory_sources = tuple(inventory_sources)
         self.readonly = readonly
-        self._schedule_sinks = []
+        self._schedule_sinks: list[Callable[[str], None]] = []
 
     def info(self) -> OwnerInfo:
         return OwnerInfo(os.getpid(), str(self.store.path), self.inventory_sources, self.readonly)
@@ -53,12 +60,14 @@ class LocalOperations(ViewOperations):
             raise ProtocolError(E_NOT_FOUND, str(exc)) from None
 
     @staticmethod
-    def _ref(job: Any) -> JobRef:
+    def _ref(job: Job) -> JobRef:
         return JobRef(job.id, job.state, job.title)
 
-    def _inventory(self) -> Any:
+    def _inventory(self) -> HostSource:
         if self.queue.executor is None:
             raise ProtocolError(E_BAD_REQUEST, "this owner has no engine: it cannot run anything")
+        if self.queue.executor.inventory is None:
+            raise ProtocolError(E_BAD_REQUEST, "this owner has no inventory: it cannot select hosts")
         return self.queue.executor.inventory
 
     async def submit_run(self, request: RunRequest) -> JobRef:
@@ -127,8 +136,8 @@ class LocalOperations(ViewOperations):
     def subscribe_job(self, job_id: int, sink: EventSink) -> Unsubscribe:
         redact = self.store.redactor.obj
 
-        def handler(event: Any) -> None:
-            if getattr(event, "job_id", None) == job_id:
+        def handler(event: JobEvent) -> None:
+            if event.job_id == job_id:
                 sink(redact(event_record(event.to_dict())))
 
         return self.queue.bus.subscribe(handler)
