@@ -75,6 +75,7 @@ class _Shard:
     claimed: bool = False
     done: bool = False
     cancel_sent: float | None = None  # when the owner asked the worker to stop (monotonic)
+    send_error: str | None = None  # the publish failed, and the shard is not closed yet (see _unsent)
     real: dict[str, HostResult] = field(default_factory=dict)  # no_log: the uncensored results
 
 
@@ -144,7 +145,7 @@ class SiteDispatcher:
             for shard in shards.values():
                 error = await self._send(app, redis, shard)
                 if error:
-                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+                    await self._unsent(redis, shard, error, finish)
             await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
             for shard in shards.values():
                 results.update({h: r for h, r in shard.real.items() if h in results})
@@ -253,6 +254,12 @@ class SiteDispatcher:
                         self._entry(fields, shards, emit, finish)
                 await self._renew_watch(redis, shards)
                 await self._check_leases(redis, app, shards, emit, finish)
+                for shard in shards.values():
+                    if shard.send_error is not None and not shard.done:
+                        if shard.claimed:
+                            shard.send_error = None
+                        else:
+                            await self._unsent(redis, shard, shard.send_error, finish)
                 down_since = None
             except (OSError, _redis_error()) as exc:
                 last_error = self._broker_message(",".join(sorted({s.task.site for s in shards.values()})), exc)
@@ -379,7 +386,29 @@ class SiteDispatcher:
             task.delivery += 1
             error = await self._send(app, redis, shard)
             if error:
-                self._fail_open(shard, "unreachable", "unreachable", task.run_id, finish, error)
+                await self._unsent(redis, shard, error, finish)
+
+    async def _unsent(self, redis: Any, shard: _Shard, error: str, finish: Callable[[str, HostResult], None]) -> None:
+        """The publish failed, yet the message may be in the queue all the same (kombu can raise
+        after the LPUSH went through, and Celery retries a publish): before its hosts are reported
+        as not run (``unreachable``, which a retry runs again), close the shard so that no worker
+        claims it later. If a worker holds it already, the message did go through: follow it.
+        If Redis does not answer, the shard stays open with its error: :meth:`_follow` closes it
+        once Redis answers, or, Redis away past the grace and the watch lapsed, reports its hosts
+        ``lost`` as for any outage."""
+        shard.send_error = error
+        shard.sent_at = time.monotonic()
+        shard.claimed, shard.worker = False, None
+        try:
+            closed = await _close(redis, shard.task.shard)
+        except (OSError, _redis_error()) as exc:
+            log.warning("%s; the shard is closed once the broker answers (%s)", error, type(exc).__name__)
+            return
+        if closed:
+            self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+        else:  # a worker claimed it (or even finished it): its events are in the stream
+            log.warning("%s; but a worker took the shard: following it", error)
+            shard.send_error = None
 
     def _fail_open(self, shard: _Shard, status: str, kind: str, run_id: str,
                    finish: Callable[[str, HostResult], None], msg: str) -> None:
@@ -453,12 +482,20 @@ async def _close(redis: Any, shard: str) -> bool:
     """Take the shard's lease for good before giving up on it, so the Celery message still
     in the queue (or a later redelivery) finds it held and is dropped: a host the owner has
     already reported (and a retry may run) never runs from this shard later. False when a
-    worker holds the lease (it claimed the shard just now)."""
-    if not await redis.set(Keys.lease(shard), CLOSED_BY_OWNER, nx=True, ex=KEEP_SECONDS):
-        return False
-    await redis.set(Keys.cancel(shard), "cancel", ex=KEEP_SECONDS)
-    await redis.delete(Keys.watch(shard))
-    return True
+    worker holds the lease (it claimed the shard just now) or finished the shard (its lease
+    is gone, its events are in the stream): one atomic step in Redis."""
+    return bool(await redis.eval(_CLOSE, 4, Keys.lease(shard), Keys.done(shard), Keys.cancel(shard),
+                                 Keys.watch(shard), CLOSED_BY_OWNER, KEEP_SECONDS))
+
+
+# KEYS: lease, done, cancel, watch; ARGV: the owner's lease value, keep s. 1 when closed
+_CLOSE = """
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('set', KEYS[3], 'cancel', 'EX', ARGV[2])
+redis.call('del', KEYS[4])
+return 1
+"""
 
 
 def _redis_error() -> type[BaseException]:
