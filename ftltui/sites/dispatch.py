@@ -12,6 +12,11 @@ also the one that notices trouble:
   ``lost``, see :mod:`ftltui.sites.worker`);
 * a shard no worker of its site takes within ``pickup_timeout`` fails its hosts as not
   run (``unreachable``: the retry rule may run them again);
+* a worker that saw the owner's watch lapse (the owner's loop stalled) starts no further
+  host, lets its running hosts finish and report, and hands the shard back
+  (``ShardReleased``): sent again for the hosts not started, with a warning that says so;
+* a publish that failed (the message may be queued all the same) closes the shard before
+  its hosts are reported not run;
 * Redis unreachable for longer than ``broker_grace`` fails the shards still open, with
   a message naming the broker (never its password), as ``lost`` (their result is
   unknown). The next call publishes afresh, so work resumes when Redis is back.
@@ -58,7 +63,9 @@ log = logging.getLogger("ftltui.sites.dispatch")
 MAX_DELIVERIES = 3
 CLOSED_BY_OWNER = "owner-closed"  # the lease value of a shard the owner gave up on (see _close)
 CANCEL_GRACE = 10.0  # seconds a worker has to report its cancelled hosts
-WATCH_MIN_SECONDS = 5.0  # a watch key outlives a stalled owner loop this long at least (never a false stop)
+# a watch key outlives a stalled owner loop this long at least; past it a worker starts no new
+# host of the shard (those running finish and report) and hands the shard back, sent again
+WATCH_MIN_SECONDS = 5.0
 LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
 
 
@@ -76,6 +83,7 @@ class _Shard:
     done: bool = False
     cancel_sent: float | None = None  # when the owner asked the worker to stop (monotonic)
     send_error: str | None = None  # the publish failed, and the shard is not closed yet (see _unsent)
+    released: bool = False  # its worker handed it back (it saw our watch lapse), after its started hosts ended
     real: dict[str, HostResult] = field(default_factory=dict)  # no_log: the uncensored results
 
 
@@ -334,6 +342,9 @@ class SiteDispatcher:
             if host in {h.name for h in shard.task.hosts} and isinstance(doc.get("result"), dict):
                 shard.real[host] = result_of(doc["result"])
             return
+        if kind == "ShardReleased":
+            shard.released = True
+            return
         if kind == "ShardDone":
             for host in sorted(shard.open):  # cannot happen with an honest worker: say so if it does
                 finish(run_id, HostResult(host, "failed", {"failed": True, "changed": False,
@@ -379,8 +390,14 @@ class SiteDispatcher:
                                 f"site {task.site}: worker {shard.worker} lost mid-shard, "
                                 f"{task.delivery} deliveries tried")
                 continue
-            text = (f"site {task.site}: worker {shard.worker} lost mid-shard ({states}); "
-                    f"sending the shard again (delivery {task.delivery + 1})")
+            if shard.released:  # not lost: it stopped starting hosts when our watch lapsed (a stalled owner)
+                text = (f"site {task.site}: worker {shard.worker} stopped starting hosts: this owner did not "
+                        f"renew its watch for {self.watch_ttl:g} s ({states}); sending the shard again for "
+                        f"the hosts not started (delivery {task.delivery + 1})")
+            else:
+                text = (f"site {task.site}: worker {shard.worker} lost mid-shard ({states}); "
+                        f"sending the shard again (delivery {task.delivery + 1})")
+            shard.released = False
             log.warning("%s", text)
             emit(Warning_(task.run_id, host=None, text=text))
             task.delivery += 1

@@ -414,6 +414,9 @@ class SiteWorker:
         if st.stop in _GONE:
             log.warning("shard %s: stopped (%s) before it ended; its other hosts are not ours to report",
                         task.shard, st.stop)
+            if st.stop == "unwatched":  # every host we started has reported: say why we hand the shard back
+                self._write(st, {"event": "ShardReleased", "worker": self.name, "why": "unwatched", "ts": time.time()})
+                st.writer.submit(lambda: None).result()
             return
         self.redis.set(Keys.done(task.shard), self.name, ex=KEEP_SECONDS)
         self._write(st, {"event": "ShardDone", "worker": self.name, "site": self.site, "ts": time.time()})

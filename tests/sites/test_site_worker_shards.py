@@ -141,6 +141,9 @@ def test_a_lapsed_watch_stops_new_starts_but_lets_running_modules_finish(tmp_pat
     assert _members(client, keys.started) == {"u0", "u1"}
     assert _members(client, keys.finished) == {"u0", "u1"}  # u0's result was written, not dropped as cancelled
     assert not client.exists(Keys.done(task.shard))
+    events = [sealer.open(fields[b"d"]) for _id, fields in client.xrange(keys.stream)]
+    assert events[-1]["event"] == "ShardReleased" and events[-1]["why"] == "unwatched"  # the owner: not "lost"
+    assert [e["result"]["status"] for e in events if e["event"] == "HostFinished"] == ["changed", "changed"]
 
 
 def test_a_host_start_does_not_wait_behind_queued_output_writes(tmp_path: Path, redis_server: Any, sealer: Sealer,
