@@ -127,9 +127,9 @@ class CommandsMixin(ConsoleAppBase):
 
                 self.push_screen(VarsPromptScreen(req.path, prompts), answered)
                 return
-        secret_kw = req.secret_kw()  # an attached session refuses them itself (FtlError below)
+        secrets = req.job_secrets()  # an attached session refuses them itself (FtlError below)
         try:
-            job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed, **secret_kw)
+            job = await self.services.submit_playbook(req.path, req.options, confirmed=confirmed, secrets=secrets)
         except ProtectedConfirmationRequired as exc:
             self.confirm_protected(exc, lambda: self.run_worker(self._play_book(req, True), group="submit"))
             return
@@ -328,7 +328,8 @@ class CommandsMixin(ConsoleAppBase):
                 return
             record = PlayRecord.from_records(records)
             self.play_records[job_id] = record
-        self.push_screen(PlayJobScreen(services.jobs[job_id], record, lambda: services.jobs.get(job_id)))
+        self.push_screen(PlayJobScreen(services.jobs[job_id], record, lambda: services.jobs.get(job_id),
+                                       services.pauses))
 
     async def _show_job_logs(self, job_id: int) -> None:
         """The Logs pane, filtered to one job; a job that ran before this session has

@@ -1,5 +1,6 @@
 """A playbook job's detail: its header (state, content version, recap) over the live
-play → task → host matrix; ``[`` ``]`` change play, enter opens a cell's result."""
+play → task → host matrix; ``[`` ``]`` change play, enter opens a cell's result; the pause
+bar under it while the job waits at a ``pause`` (widgets/pause_bar.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.widgets import Static
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.play_record import PlayRecord, cell_text
 from ftltui.tui.widgets.jobs_pane import STATE_STYLE
+from ftltui.tui.widgets.pause_bar import PauseBar
 from ftltui.tui.widgets.play_matrix import LEGEND, PlayMatrix
 
 CSS_TEXT = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
@@ -78,8 +80,10 @@ class PlayJobScreen(Screen[None]):
     ]
     DEFAULT_CSS = CSS_TEXT
 
-    def __init__(self, job: Any, record: PlayRecord, job_source: Callable[[], Any] | None = None) -> None:
+    def __init__(self, job: Any, record: PlayRecord, job_source: Callable[[], Any] | None = None,
+                 pauses: Any = None) -> None:
         super().__init__()
+        self.pauses = pauses  # the session's PauseDesk: the job waiting at a pause (the bar)
         self.job = job
         self.record = record
         self.job_source = job_source  # the live job record (state, reason) while the screen is open
@@ -90,11 +94,12 @@ class PlayJobScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="play-header")
         yield PlayMatrix(id="play-matrix")
+        yield PauseBar(self.pauses, self.job.id, id="pause-bar")
         yield Static(Text(LEGEND + "   [ ] play · enter result · esc back"), id="play-legend")
 
     def on_mount(self) -> None:
-        self.refresh_view(force=True)
         self.query_one(PlayMatrix).focus()
+        self.refresh_view(force=True)  # after: a waiting pause takes the focus (its bar)
 
     def refresh_view(self, force: bool = False) -> None:
         """Redraw after new events (the app calls this once per batch)."""
@@ -106,6 +111,7 @@ class PlayJobScreen(Screen[None]):
             self._seen = self.record.version
             self.query_one(PlayMatrix).show(self.record, self.play_index)
         self.query_one("#play-header", Static).update(header_text(self.job, self.record, self.play_index))
+        self.query_one(PauseBar).show()
 
     def action_play(self, step: int) -> None:
         plays = sorted(self.record.plays)
