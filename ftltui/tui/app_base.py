@@ -8,6 +8,7 @@ attributes instead of an ``app: Any``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
@@ -38,8 +39,13 @@ class ConsoleAppBase(App[int]):
     ansible_config: Any
     vault_asker: VaultAsker
     drift_report_cache: DriftReport | None
+    state_dir: Path | None
+    log_capacity: int
 
     if TYPE_CHECKING:  # defined by FtlApp (lifecycle, themes, help) and the mixins
+        def completion_values(self, kind: str) -> list[str]: ...
+        def run_command_line(self, line: str) -> None: ...
+        def open_command_line(self, text: str = "") -> None: ...
         def load_inventory(self) -> Any: ...
         def switch_theme(self, name: str) -> bool: ...
         def show_help(self) -> None: ...
@@ -79,3 +85,12 @@ class ConsoleAppBase(App[int]):
     def play_records(self) -> dict[int, PlayRecord]:
         """Playbook job -> its matrix, kept by the session's feed."""
         return self.services.play_records
+
+
+def console_app(app: object) -> ConsoleAppBase:
+    """``app`` as the console's App (a screen's or a provider's ``self.app`` is typed as
+    any Textual App): the typed attributes above, checked once, instead of
+    ``# type: ignore`` at each use."""
+    if not isinstance(app, ConsoleAppBase):
+        raise TypeError(f"expected the ftl-tui console App, got {type(app).__name__}")
+    return app

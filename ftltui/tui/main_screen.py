@@ -6,6 +6,8 @@ its usual meaning (next field) while on the main screen it cycles panes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,8 +23,13 @@ from ftltui.tui.widgets.logs_pane import LogsPane
 from ftltui.tui.widgets.pane import Pane
 from ftltui.tui.widgets.status_header import StatusHeader
 
+if TYPE_CHECKING:
+    from ftltui.tui.app_base import ConsoleAppBase
+
 
 class MainScreen(Screen[None]):
+    """The console's one main screen; :attr:`console` is its App, typed."""
+
     BINDINGS = [
         Binding("1", "pane('inventory')", "Inventory", id="pane.inventory", show=False),
         Binding("2", "pane('logs')", "Logs", id="pane.logs", show=False),
@@ -36,20 +43,25 @@ class MainScreen(Screen[None]):
         Binding("q", "app.request_quit", "Quit", id="app.quit"),
     ]
 
+    @property
+    def console(self) -> ConsoleAppBase:
+        from ftltui.tui.app_base import console_app  # app_base imports this screen
+
+        return console_app(self.app)
+
     def compose(self) -> ComposeResult:
-        app = self.app
+        app = self.console
         yield StatusHeader(id="header")
         with ContentSwitcher(initial="inventory", id="panes"):
             yield InventoryPane(id="inventory")
-            yield LogsPane(id="logs", capacity=app.log_capacity, clock=app.clock,  # type: ignore[attr-defined]
-                           save_dir=app.state_dir)  # type: ignore[attr-defined]
+            yield LogsPane(id="logs", capacity=app.log_capacity, clock=app.clock, save_dir=app.state_dir)
             yield DriftPane(id="drift")
-            yield JobsPane(id="jobs", clock=app.clock, show_durations=not app.snapshot_mode)  # type: ignore[attr-defined]
-        yield CommandLine(app.registry, app.history, app.completion_values, id="command-line")  # type: ignore[attr-defined]
+            yield JobsPane(id="jobs", clock=app.clock, show_durations=not app.snapshot_mode)
+        yield CommandLine(app.registry, app.history, app.completion_values, id="command-line")
         yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
-        self.app.load_inventory()  # type: ignore[attr-defined]
+        self.console.load_inventory()
 
     @property
     def current(self) -> str:
@@ -63,7 +75,7 @@ class MainScreen(Screen[None]):
             return
         self.query_one(ContentSwitcher).current = name
         self.pane(name).focus_main()
-        self.app.refresh_header()  # type: ignore[attr-defined]
+        self.console.refresh_header()
 
     def action_cycle(self, step: int) -> None:
         i = PANES.index(self.current)
@@ -94,7 +106,7 @@ class MainScreen(Screen[None]):
     def on_command_line_run(self, event: CommandLine.Run) -> None:
         self.close_command_line()
         if event.line:
-            self.app.run_command_line(event.line)  # type: ignore[attr-defined]
+            self.console.run_command_line(event.line)
 
     def action_help(self) -> None:
-        self.app.show_help()  # type: ignore[attr-defined]
+        self.console.show_help()

@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from ftltui.tui.app_base import console_app
 from ftltui.tui.commands import PaletteEntry
 
 
@@ -33,14 +34,14 @@ def _highlight(matcher: Matcher, text: str) -> Content:
 
 class FtlCommands(Provider):
     def _entries(self) -> list[PaletteEntry]:
-        app = self.app
-        return app.registry.palette_entries(app.completion_values)  # type: ignore[attr-defined]
+        app = console_app(self.app)
+        return app.registry.palette_entries(app.completion_values)
 
     def _command(self, entry: PaletteEntry) -> Callable[[], None]:
-        app = self.app
+        app = console_app(self.app)
         if entry.ready:
-            return partial(app.run_command_line, entry.line)  # type: ignore[attr-defined]
-        return partial(app.open_command_line, entry.line)  # type: ignore[attr-defined]
+            return partial(app.run_command_line, entry.line)
+        return partial(app.open_command_line, entry.line)
 
     async def discover(self) -> Hits:
         for entry in self._entries():
