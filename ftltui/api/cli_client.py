@@ -186,8 +186,9 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
                    inventory_sources: list[str]) -> int | None:
     """``play site.yml`` as a playbook job of the owner, printed by ``play``'s own outputs;
     ``None`` with no owner, another inventory, or an option only this process can carry
-    out. A playbook that may prompt (``vars_prompt``, ``pause``) is run here when a
-    terminal could answer: the owner has none."""
+    out. A playbook with ``vars_prompt`` is run here when a terminal could answer (the
+    prompts come before the job); its ``pause`` tasks are answered on this terminal through
+    the owner's ``pause.*`` ops (commands/pause_tty.py), or as ansible-playbook without one."""
     import json
     import sys
 
@@ -216,6 +217,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
                                    collections_paths=[str(p) for p in search.get("collections_paths", [])])
         output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
         finished: PlaybookFinished | None = None
+        pauses = _pause_terminal(client, ref["id"], bool(args.json))
         end = StreamEnded()
         try:
             async for rec in job_records(client, ref["id"], end):
@@ -223,6 +225,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
                 if event is not None:
                     finished = event if isinstance(event, PlaybookFinished) else finished
                     output(event)
+                    pauses(event)
         except asyncio.CancelledError:  # Ctrl-C: as in-process, the play stops (exit 99)
             await asyncio.shield(_cancel(client, ref["id"]))
             raise
@@ -250,7 +253,19 @@ def _may_prompt(path: Path) -> bool:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return True
-    return "vars_prompt" in text or "pause" in text
+    return "vars_prompt" in text
+
+
+def _pause_terminal(client: ApiClient, job_id: int, json_output: bool) -> Any:
+    """The job's pauses answered here: on this terminal, else as ansible-playbook without one."""
+    from ftltui.commands.pause_tty import PauseOps, PauseTerminal, interactive
+
+    async def op(name: str, job: int, **kw: Any) -> None:
+        await client.request(name, job_id=job, **kw)
+
+    ops = PauseOps(lambda job, text: op("pause.answer", job, text=text), lambda job: op("pause.continue", job),
+                   lambda job: op("pause.abort", job), lambda job: op("pause.hold", job))
+    return PauseTerminal(ops, lambda: job_id, tty=interactive() and not json_output)
 
 
 def state_dir_of_args(args: argparse.Namespace) -> Path:

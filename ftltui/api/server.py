@@ -27,7 +27,7 @@ from typing import Any, Self
 
 from ftltui import __version__
 from ftltui.api import protocol as p
-from ftltui.api import schedule_ops, view_stream
+from ftltui.api import pause_ops, schedule_ops, view_stream
 from ftltui.api.log_stream import stream_log
 from ftltui.api.operations import (
     DriftScanRequest,
@@ -53,7 +53,7 @@ HELLO_TIMEOUT = 10.0  # seconds a connection may stay silent before its hello
 MAX_BAD_MESSAGES = 16  # well-framed but invalid messages tolerated before the connection is closed
 MAX_STREAMS = 32  # open streams per client: each live view costs the owner work per event
 MAX_IN_FLIGHT = 64  # one-shot requests per client not answered yet
-CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs", "views", schedule_ops.CAPABILITY)
+CAPABILITIES = ("jobs", "streams", "dropped-notices", "logs", "views", schedule_ops.CAPABILITY, pause_ops.CAPABILITY)
 
 READ_OPS = frozenset({"owner.info", "jobs.list", "jobs.show"})
 WRITE_OPS = frozenset({"run.submit", "workflow.submit", "playbook.submit", "drift.scan", "jobs.cancel", "jobs.requeue", "jobs.purge"})
@@ -61,6 +61,8 @@ STREAM_OPS = frozenset({"jobs.watch", "jobs.logs"}) | view_stream.STREAM_OPS
 WRITE_OPS |= view_stream.WRITE_OPS  # an attached console's actions, follow-me submissions (view_stream)
 READ_OPS |= schedule_ops.READ_OPS  # schedules kept by the owner (schedule_ops)
 WRITE_OPS |= schedule_ops.WRITE_OPS
+READ_OPS |= pause_ops.READ_OPS  # a playbook job waiting at a pause (pause_ops, issue 15)
+WRITE_OPS |= pause_ops.WRITE_OPS
 
 
 class ApiServer:
@@ -318,6 +320,8 @@ class ClientSession:
             result = await view_stream.one_shot(self, req)
         elif req.op in schedule_ops.OPS:
             result = await schedule_ops.one_shot(ops, req.op, a)
+        elif req.op in pause_ops.OPS:
+            result = await pause_ops.one_shot(ops, req.op, a)
         else:  # jobs.purge
             older = a.get("older_than", 7 * 86400)
             if isinstance(older, bool) or not isinstance(older, (int, float)) or older < 0:

@@ -73,6 +73,7 @@ class PauseTerminal:
         self.stdout = stdout or sys.stdout.buffer
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warned = False
 
     def __call__(self, event: object) -> None:
         if isinstance(event, PauseEnded):
@@ -81,9 +82,11 @@ class PauseTerminal:
             loop = asyncio.get_running_loop()
             job = self.job_id()
             if not self.tty:
-                if not event.timed:  # as ansible-playbook: not waited for, an empty answer
-                    sys.stdout.flush()
-                    sys.stderr.write(f"[WARNING]: {NOT_INTERACTIVE}\n")
+                if not event.timed:  # as ansible-playbook: not waited for, an empty answer (one warning)
+                    if not self._warned:
+                        sys.stdout.flush()
+                        sys.stderr.write(f"[WARNING]: {NOT_INTERACTIVE}\n")
+                    self._warned = True
                     loop.create_task(self._quietly(self.ops.answer(job, "")))
                 return  # a timed pause runs its time
             self._stop = threading.Event()

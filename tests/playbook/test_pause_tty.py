@@ -6,17 +6,14 @@ or with stdin /dev/null; their output lines, exit status and files are compared.
 from __future__ import annotations
 
 import os
-import pty
 import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from pause_pty import drive, screen_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None,
                                 reason="ansible-playbook (the oracle) is not installed")
@@ -46,7 +43,6 @@ PLAYBOOK = """\
 # (what appears on the screen, the keys typed then)
 KEYS = [(b"abort)", b"\x03"), (b"or 'A' to abort", b"c"), (b"(output is hidden):", SECRET.encode() + b"\r"),
         (b"Name?:", b"bob\x7fb\r"), (b"Go on?:", b"\x03"), (b"or 'A' to abort", b"a")]
-_ESC = re.compile(rb"\x1b\[[0-9;]*[A-Za-z]?|\x1b\[?")
 _KEEP = re.compile(r"^(TASK \[|Pausing|\(ctrl\+C|Press 'C'|\[(wait|secret|name|last)\]$|Secret please|Name\?|Go on\?|"
                    r"ok: \[|fatal: \[|changed: \[|a\s+: ok=)")
 
@@ -56,66 +52,16 @@ def _env() -> dict[str, str]:
                 ANSIBLE_RETRY_FILES_ENABLED="0", PYTHONPATH=str(REPO), TERM="xterm")
 
 
-def _drive(argv: list[str], cwd: Path, keys: list[tuple[bytes, bytes]], timeout: float = 120) -> tuple[int, bytes]:
-    """Run ``argv`` on a pty; type each step's keys once its text has appeared (one more
-    time than before), after a short wait: both tools flush keys typed before they read."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.chdir(cwd)
-            os.execvpe(argv[0], argv, _env())
-        finally:
-            os._exit(127)
-    out, step, end, status = b"", 0, time.monotonic() + timeout, None
-    seen: dict[bytes, int] = {}
-    try:
-        while time.monotonic() < end:
-            if select.select([fd], [], [], 0.1)[0]:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    break
-                out += chunk
-            if step < len(keys):
-                text, typed = keys[step]
-                if out.count(text) > seen.get(text, 0):
-                    time.sleep(0.3)
-                    os.write(fd, typed)
-                    seen[text] = out.count(text)
-                    step += 1
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = st
-                break
-        if status is None:
-            os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-        while select.select([fd], [], [], 0)[0]:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), out
-
-
-def _lines(screen: bytes) -> list[str]:
-    text = _ESC.sub(b"\n", screen).replace(b"^C", b"\n").decode(errors="replace").replace("\r", "\n")
-    return [ln.rstrip() for ln in text.split("\n") if _KEEP.match(ln.strip())]
-
-
 @pytest.fixture(scope="module")
 def bed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("pause-tty")
     (tmp / "p.yml").write_text(PLAYBOOK)
     (tmp / "hosts").write_text(f"a ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     return tmp
+
+
+def _lines(screen: bytes) -> list[str]:
+    return screen_lines(screen, _KEEP)
 
 
 def _tools(bed: Path, name: str) -> list[tuple[list[str], Path]]:
@@ -130,7 +76,7 @@ def _tools(bed: Path, name: str) -> list[tuple[list[str], Path]]:
 def test_pause_on_a_terminal_continues_answers_and_aborts_as_ansible(bed: Path) -> None:
     results = []
     for argv, out in _tools(bed, "tty"):
-        code, screen = _drive(argv, bed, KEYS)
+        code, screen = drive(argv, bed, KEYS, _env())
         results.append((code, _lines(screen), (out / "answers").read_text() if (out / "answers").exists() else None,
                         (out / "after").exists(), screen))
     (a_code, a_lines, a_answers, a_after, _), (f_code, f_lines, f_answers, f_after, f_screen) = results
@@ -149,7 +95,7 @@ def test_pause_without_a_terminal_as_ansible(bed: Path) -> None:
     for argv, out in _tools(bed, "notty"):
         argv[-1] = "quick.yml"
         proc = subprocess.run(argv, cwd=bed, env=_env(), capture_output=True, text=True, timeout=120,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
         outs.append((proc.returncode, _lines(proc.stdout.encode()), proc.stderr.count(
             "[WARNING]: Not waiting for response to prompt as stdin is not interactive"),
             (out / "answers").read_text(), (out / "after").read_text()))

@@ -1,0 +1,68 @@
+"""issue 15: a playbook job of an owner (a real daemon) waiting at a ``pause``, answered by
+an ``ftl-tui play`` client on its own terminal through the owner's ``pause.*`` ops: a
+private prompt's answer (it reaches the run, never the client's screen nor the owner's
+state directory) and a timed pause continued early with ctrl+C then C. While it waits,
+``pause.list`` says so to anyone who asks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from daemonhelp import FTL, start_daemon
+from pause_pty import drive
+
+from ftltui.api.client import ApiClient
+
+SECRET = "owner-pause-s3cret"
+PLAYBOOK = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: ask
+      pause: {prompt: "Code", echo: false}
+      register: asked
+    - copy: {dest: "{{ out }}/answer", content: "{{ asked.user_input }}"}
+    - name: wait
+      pause: {minutes: 5}
+    - copy: {dest: "{{ out }}/after", content: "continued\\n"}
+"""
+
+
+async def _listed(state: Path) -> list[dict[str, object]]:
+    async with await ApiClient.connect(state) as client:
+        return list(await client.request("pause.list"))
+
+
+def test_play_client_answers_the_owners_pause_on_its_terminal(tmp_path: Path) -> None:
+    state, out = tmp_path / "state", tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "p.yml").write_text(PLAYBOOK)
+    daemon = start_daemon(state)
+    seen: list[object] = []
+
+    def typed_then(keys: bytes) -> bytes:
+        seen.append(asyncio.run(_listed(state)))  # the owner's word while the client waits
+        return keys
+
+    try:
+        env = dict(os.environ, NO_COLOR="1", ANSIBLE_NOCOLOR="1", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        code, screen = drive([*FTL, "play", "-i", "localhost,", "--state-dir", str(state), "-e", f"out={out}", "p.yml"],
+                             tmp_path, [(b"(output is hidden):", SECRET.encode() + b"\r"), (b"abort)", b"\x03"),
+                                        (b"or 'A' to abort", b"c")], env, keys_of=typed_then)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    text = screen.decode(errors="replace")
+    assert code == 0, text
+    assert "[ask]" in text and "Pausing for 300 seconds" in text and "localhost" in text and "ok=4" in text
+    assert SECRET not in text
+    assert (out / "answer").read_text() == SECRET and (out / "after").read_text() == "continued\n"
+    first = seen[0][0]  # type: ignore[index]
+    assert (first["job_id"], first["task"], first["prompt"], first["private"], first["seconds"]) == (1, "ask", "Code",
+                                                                                                     True, None)
+    leaked = [p for p in state.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaked == [], sys.platform
