@@ -17,7 +17,8 @@ from typing import Any
 class EngineSettings:
     """Options of the session's one Executor beyond the session's own (forks, variables, SSH)."""
 
-    secrets: tuple[str, ...] = ()  # values redacted everywhere (--secret, -K's password, a key passphrase)
+    # values redacted everywhere (--secret, -K's password, a key passphrase): never in the repr
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     base_dir: str | None = None  # where relative module paths resolve (the playbook's directory, the cwd)
     extra_vars: dict[str, Any] = field(default_factory=dict)  # -e of `ftl-tui run`
     ansible_modules: tuple[str, ...] = ()  # --ansible-module

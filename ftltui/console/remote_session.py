@@ -28,8 +28,10 @@ from ftltui.api.protocol import Dropped, StreamEvent
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
+from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
+from ftltui.console.session_settings import SessionSettings
 from ftltui.drift.compare import Selection, build_report
 from ftltui.drift.model import DriftReport
 from ftltui.drift.store import open_store
@@ -47,6 +49,7 @@ class OwnerDriftDesk(DriftDesk):
     is the owner's to do, and accepting drift is an op the owner performs."""
 
     owner_request: Callable[..., Awaitable[Any]] | None = None
+    readonly = True
 
     def report(self, pattern: str = "all") -> DriftReport:
         hosts, options = self._report_inputs(pattern)
@@ -88,8 +91,11 @@ class OwnerDriftDesk(DriftDesk):
 class RemoteConsoleSession(ConsoleSession):
     """A :class:`ConsoleSession` whose jobs, queue and engine are another process's."""
 
-    def __init__(self, state_dir: Path, **settings: Any) -> None:
-        super().__init__(state_dir, **settings)
+    def __init__(self, state_dir: Path, settings: SessionSettings | None = None) -> None:
+        s = settings or SessionSettings()
+        super().__init__(state_dir, clock=s.clock, forks=s.forks, concurrency=s.concurrency,
+                         var_defaults=dict(s.var_defaults), ssh_options=dict(s.ssh_options), vault=s.vault,
+                         roles_path=s.roles_path, collections_paths=s.collections_paths, guard=s.guard)
         self.client: ApiClient | None = None
         self.attached_pid = 0  # the owner's pid, once connected
         self.owner_sources: list[str] = []  # the inventory the owner's engine runs on
@@ -99,12 +105,15 @@ class RemoteConsoleSession(ConsoleSession):
     @classmethod
     def like(cls, session: ConsoleSession) -> RemoteConsoleSession:
         """An attached session with ``session``'s settings (the face built it to own)."""
-        return cls(session.state_dir, **_settings(session))
+        return cls(session.state_dir, SessionSettings.of(session))
 
     def owner_session(self) -> ConsoleSession:
         """A session with this one's settings that opens the state directory as its owner
         (to take over from a dead owner: opening it recovers that owner's jobs)."""
-        owner = ConsoleSession(self.state_dir, **_settings(self))
+        s = SessionSettings.of(self)
+        owner = ConsoleSession(self.state_dir, clock=s.clock, forks=s.forks, concurrency=s.concurrency,
+                               var_defaults=dict(s.var_defaults), ssh_options=dict(s.ssh_options), vault=s.vault,
+                               roles_path=s.roles_path, collections_paths=s.collections_paths, guard=s.guard)
         if self.inventory is not None:
             owner.inventory = self.inventory
         return owner
@@ -121,7 +130,7 @@ class RemoteConsoleSession(ConsoleSession):
             self._owner_lost(f"cannot attach to the owner of {self.state_dir}: {exc}")
             self._ready.set()
             return
-        self._drift = OwnerDriftDesk(self.state_dir, None, self.resolve, self.clock)  # type: ignore[arg-type]
+        self._drift = OwnerDriftDesk(self.state_dir, None, self.resolve, self.clock)
         self._drift.owner_request = self.owner_request
         first = asyncio.Event()
         self._view = asyncio.create_task(self._follow(first), name="ftl-attached-view")
@@ -257,9 +266,9 @@ class RemoteConsoleSession(ConsoleSession):
                                                    vars=dict(vars or {})))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
-                              confirmed: bool = False, **secret_kw: Any) -> Job:
+                              confirmed: bool = False, secrets: PlaybookSecrets | None = None) -> Job:
         self.check_write("play")
-        if any(secret_kw.values()):  # prompt answers, a become password: job secrets of this process only
+        if secrets:  # prompt answers, a become password: job secrets of this process only
             raise FtlError("answers to a playbook's prompts and a become password are not sent to the owner "
                            "(they would cross processes): run it in the owner's console or with `ftl-tui play`")
         await asyncio.to_thread(self.guard.check_targets, "play", self.inventory, lambda: playbook_hosts(
@@ -308,11 +317,4 @@ class RemoteConsoleSession(ConsoleSession):
     def drift_ready(self) -> bool:
         """The drift store can be read (the session is open)."""
         return self._drift is not None
-
-
-def _settings(session: ConsoleSession) -> dict[str, Any]:
-    """The constructor settings of ``session`` (not its state: jobs, queue, feed)."""
-    return {"clock": session.clock, "forks": session.forks, "concurrency": session.concurrency,
-            "var_defaults": session.var_defaults, "ssh_options": session.ssh_options, "vault": session.vault,
-            "roles_path": session.roles_path, "collections_paths": session.collections_paths, "guard": session.guard}
 

@@ -23,6 +23,7 @@ from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS, ViewFeed
 from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
 from ftltui.console.job_actions import JobActions
+from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.pauses import PauseDesk
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, ConnectionCount, DriftAccepted
 from ftltui.drift import jobs as drift_jobs
@@ -298,9 +299,9 @@ class ConsoleSession(JobActions):
         return self._known(await enqueue_workflow(await self._queue(), path, vars=vars, check=check))
 
     async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
-                              confirmed: bool = False, **secret_kw: Any) -> Job:
+                              confirmed: bool = False, secrets: PlaybookSecrets | None = None) -> Job:
         """Load the playbook (file:line errors, never a job), store its content, enqueue.
-        ``secret_kw``: the play form's ``answers``/``private``/``become_password`` (job secrets)."""
+        ``secrets``: the play form's prompt answers and become password (job secrets)."""
         self.check_write("play")
         await asyncio.to_thread(self.guard.check_targets, "play", self.inventory, lambda: playbook_hosts(
             path, (options or {}).get("limit"), self.inventory, self.roles_path, self.collections_paths, self.vault),
@@ -308,7 +309,9 @@ class ConsoleSession(JobActions):
         queue = await self._queue()
         return self._known(await enqueue_playbook(queue, path, options=options, roles_path=self.roles_path,
                                                   collections_paths=self.collections_paths, vault=self.vault,
-                                                  **secret_kw))
+                                                  answers=dict(secrets.answers) if secrets and secrets.answers is not None
+                                                  else None, private=secrets.private if secrets else (),
+                                                  become_password=secrets.become_password if secrets else None))
 
     async def submit_drift_scan(self, pattern: str, *, drift_config: str | None = None) -> Job:
         """A scan of the hosts of ``pattern`` as one job (``drift_config``: a file other than

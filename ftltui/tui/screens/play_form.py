@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
+from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.errors import FtlError
 from ftltui.tui.commands import CommandError
 
@@ -37,15 +38,12 @@ class PlayRequest:
     # options (stored), a notification or a log; see enqueue_playbook's answers/private
     secrets: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def secret_kw(self) -> dict[str, Any]:
+    def job_secrets(self) -> PlaybookSecrets:
         """What ``submit_playbook`` takes besides the options (empty when nothing was asked)."""
-        kw: dict[str, Any] = {}
-        if self.secrets.get("become_password"):
-            kw["become_password"] = self.secrets["become_password"]
-        if self.secrets.get("answers") is not None:
-            kw["answers"] = dict(self.secrets["answers"])
-            kw["private"] = list(self.secrets.get("private") or [])
-        return kw
+        answers = self.secrets.get("answers")
+        return PlaybookSecrets(dict(answers) if answers is not None else None,
+                               tuple(self.secrets.get("private") or ()) if answers is not None else (),
+                               self.secrets.get("become_password") or None)
 
 
 class _Parser(argparse.ArgumentParser):
