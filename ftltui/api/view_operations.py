@@ -36,19 +36,17 @@ def job_doc(job: Job, redact: Callable[[Any], Any]) -> dict[str, Any]:
 
 
 class _QueueJobs:
-    """The mapping :class:`JobActions` looks jobs up in: the queue's live record, else the store's."""
+    """The :class:`~ftltui.console.job_actions.JobTable` of an owner's actions: the queue's
+    live record, else the store's; nothing to forget on purge (the store is the table)."""
 
     def __init__(self, queue: JobQueue) -> None:
         self.queue = queue
 
-    def get(self, job_id: int, default: Job | None = None) -> Job | None:
-        return self.queue.get(job_id) or default
+    def get(self, job_id: int, /) -> Job | None:
+        return self.queue.get(job_id)
 
-    def pop(self, job_id: int, default: Job | None = None) -> Job | None:
+    def pop(self, job_id: int, default: None, /) -> Job | None:
         return default
-
-    def __setitem__(self, job_id: int, job: Job) -> None:
-        pass
 
 
 class OwnerJobActions(JobActions):
@@ -56,7 +54,7 @@ class OwnerJobActions(JobActions):
 
     def __init__(self, queue: JobQueue) -> None:
         self.queue = queue
-        self.jobs = _QueueJobs(queue)  # type: ignore[assignment]  # the two methods JobActions uses
+        self.jobs = _QueueJobs(queue)
 
     def host_results(self, job: Job) -> dict[str, str]:
         return dict((job.summary or {}).get("hosts") or {})

@@ -24,9 +24,15 @@ from ftltui.state import StateStore
 
 
 class DriftDesk:
-    """Drift of the hosts ``resolve`` selects, on the snapshots of ``state_dir``."""
+    """Drift of the hosts ``resolve`` selects, on the snapshots of ``state_dir``.
 
-    def __init__(self, state_dir: Path, state: StateStore, resolve: Callable[[str], list[Host]],
+    ``state``: the session's open state store (its snapshot store is shared with scan
+    jobs); ``None`` for a desk on a directory another process owns: it opens the store
+    itself, read-only when :attr:`readonly`."""
+
+    readonly = False  # an attached session's desk reads the owner's store, never writes it
+
+    def __init__(self, state_dir: Path, state: StateStore | None, resolve: Callable[[str], list[Host]],
                  clock: Callable[[], float]) -> None:
         self.state_dir = state_dir
         self._state = state
@@ -38,7 +44,7 @@ class DriftDesk:
     def snapshots(self) -> SnapshotStore:
         """The state dir's snapshot store, opened on first use (shared with scan jobs)."""
         if self._snapshots is None:
-            self._snapshots = open_store(self.state_dir, state=self._state)
+            self._snapshots = open_store(self.state_dir, state=self._state, readonly=self.readonly)
         return self._snapshots
 
     def close(self) -> None:

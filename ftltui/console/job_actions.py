@@ -7,6 +7,8 @@ the console has always used, so every face reports the same outcome.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ftltui.console.results import JobActionResult
 from ftltui.jobs.again import failed_run_hosts
 from ftltui.jobs.model import TERMINAL, Job
@@ -18,8 +20,17 @@ REQUEUABLE = frozenset({"dead", "failed", "cancelled", "upstream_failed"})
 ACTIONS = ("cancel", "retry", "rerun", "requeue", "purge")
 
 
+class JobTable(Protocol):
+    """Where :class:`JobActions` looks a job up and forgets a purged one: a session's
+    ``jobs`` dict, or an owner's view of its queue (``ftltui.api.view_operations``)."""
+
+    def get(self, job_id: int, /) -> Job | None: ...
+
+    def pop(self, job_id: int, default: None, /) -> Job | None: ...
+
+
 class JobActions:
-    jobs: dict[int, Job]
+    jobs: JobTable
     queue: JobQueue | None
 
     def host_results(self, job: Job) -> dict[str, str]:

@@ -27,6 +27,7 @@ from ftltui.engine.events import (
     OutputLine,
     RunFinished,
     RunStarted,
+    Status,
     Warning_,
 )
 from ftltui.engine.host_source import HostSource
@@ -499,7 +500,7 @@ class Executor:
             msg = f"{host.name}: timed out after {run.timeout:g}s"
             return self._finish(run, host.name, "failed", {"msg": msg}, elapsed(), "timeout")
         except HostError as exc:
-            status = "unreachable" if exc.unreachable else "failed"
+            status: Status = "unreachable" if exc.unreachable else "failed"
             res: dict[str, Any] = {"msg": str(exc)}
             if status == "unreachable":
                 res["unreachable"] = True
@@ -508,6 +509,7 @@ class Executor:
             run.emit(Warning_(run.run_id, host=host.name, text=run.redactor.text(text)))
         if run.spec.name == "facts" and isinstance(raw.get("ansible_facts"), dict) and not raw.get("failed"):
             self.facts[host.name] = raw["ansible_facts"]
+        kind: str | None
         if raw.get("failed"):
             status, kind = "failed", "module_failed"
         elif raw.get("skipped"):
@@ -636,14 +638,14 @@ class Executor:
                                            msg.startswith(f"{h.name}:") else msg}, 0.0, LOST_KIND)
         return out
 
-    def _finish(self, run: _Run, host: str, status: str, result: dict[str, Any], duration: float,
+    def _finish(self, run: _Run, host: str, status: Status, result: dict[str, Any], duration: float,
                 error_kind: str | None) -> HostResult:
         """Emit the host's result (censored under ``no_log``) and return it (real with ``keep_result``)."""
         result = dict(result)
         result.setdefault("changed", status == "changed")
         if status in ("failed", "unreachable"):
             result["failed"] = status == "failed" or result.get("failed", False)
-        real = HostResult(host, status, run.redactor.obj(result), duration, error_kind)  # type: ignore[arg-type]
+        real = HostResult(host, status, run.redactor.obj(result), duration, error_kind)
         censor = run.no_log and error_kind in _MODULE_CONTENT  # the engine's own messages stay readable
         shown = replace(real, result=censored_result(real.result)) if censor else real
         run.emit(HostFinished(run.run_id, host=host, result=shown))
