@@ -70,6 +70,8 @@ async def test_inventory_names_vars_and_remote_output_stay_literal(make_app, tmp
         assert f"m]1 | [@click=app.quit]x[/] [red] {echo}" in logs  # remote output, templated var
         assert f"eschost | plain {echo}" in logs  # an escape in a host name is dropped, not sent
         assert not any("\x1b" in ln or "\x07" in ln for ln in app.main.pane("logs").main().lines)
+        await pilot.press("1")  # the tree's labels follow statuses while it is shown (issue 17)
+        await pilot.pause()
         tree = app.main.pane("inventory").main()
         labels = [str(n.label) for n in tree._tree_nodes.values()]
         assert any(lb.endswith("eschost  changed") for lb in labels) and not any("\x1b" in lb for lb in labels)

@@ -51,7 +51,9 @@ async def test_hidden_inventory_statuses_ask_no_layout_each_flush(make_app, tmp_
         nodes = [n for hs in inv._host_nodes.values() for n in hs]
         for _ in range(5):  # five flushes before the hidden tree is measured again (it may never be)
             tree.fit_width(nodes)
-        assert len(asked) == 1  # one re-measure asked, not one full-screen layout per flush
+        # at most one re-measure asked, never one full-screen layout per flush (and since the
+        # hidden pane's labels wait until it is shown: none)
+        assert len(asked) <= 1
         await pilot.press("1")  # shown: measured, every status on screen
         await pilot.pause()
         assert tree.virtual_size.width >= max(tree.line_width(n) for hs in inv._host_nodes.values() for n in hs)
