@@ -30,7 +30,6 @@ queued, or a worker that reconnects late, runs nothing the owner has already rep
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import os
 import time
@@ -142,15 +141,24 @@ class SiteDispatcher:
 
         job = job or request.run_id
         shards: dict[str, _Shard] = {}
-        for site, hosts in sites.items():
-            task = self._task(request, site, hosts, job, attempt, inventory, idempotent, forks, finish)
+        blobs: dict[str, bytes] = {}  # the call's controller files, by digest (each shipped once)
+        # templates rendered, controller files read and hashed in a thread: never on the owner's loop
+        built = await asyncio.to_thread(self._tasks, request, sites, job, attempt, inventory, idempotent, forks,
+                                        blobs)
+        for task, failed in built:
+            for res in failed:
+                finish(request.run_id, res)
             if task.hosts:
                 shards[task.shard] = _Shard(task, {h.name for h in task.hosts})
         if not shards:
             return results
         app, redis = self._clients()
         try:
+            error = await self._upload(redis, blobs) if blobs else None
             for shard in shards.values():
+                if error:  # nothing of this shard was published: its hosts did not run
+                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+                    continue
                 error = await self._send(app, redis, shard)
                 if error:
                     await self._unsent(redis, shard, error, finish)
@@ -175,10 +183,17 @@ class SiteDispatcher:
                 await redis.set(Keys.cancel(shard.task.shard), mode, ex=KEEP_SECONDS)
                 shard.cancel_sent = time.monotonic()
 
+    def _tasks(self, req: ShardRequest, sites: Mapping[str, list[Host]], job: str, attempt: int, inventory: Any,
+               idempotent: bool, forks: int, blobs: dict[str, bytes]) -> list[tuple[ShardTask, list[HostResult]]]:
+        """Every site's task and the hosts that fail before dispatch (run in a thread)."""
+        return [self._task(req, site, hosts, job, attempt, inventory, idempotent, forks, blobs)
+                for site, hosts in sites.items()]
+
     def _task(self, req: ShardRequest, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
-              idempotent: bool, forks: int, finish: Callable[[str, HostResult], None]) -> ShardTask:
+              idempotent: bool, forks: int, blobs: dict[str, bytes]) -> tuple[ShardTask, list[HostResult]]:
         shipped: list[ShardHost] = []
-        files: dict[str, dict[str, Any]] = {}  # controller files the module reads, shipped (sealed)
+        failed: list[HostResult] = []
+        files: dict[str, dict[str, Any]] = {}  # controller files the module reads: their digests (see _upload)
         templated = not req.rendered and has_template(req.args)
         for h in hosts:
             args = None
@@ -186,13 +201,13 @@ class SiteDispatcher:
                 try:
                     args = render_args(req.args, host_context(h, inventory, req.facts), host=h.name)
                 except TemplateError as exc:
-                    finish(req.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False,
-                                                                     "msg": str(exc)}, 0.0, "template"))
+                    failed.append(HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": str(exc)},
+                                             0.0, "template"))
                     continue
-            problem = _ship_files(req, args if args is not None else req.args, files)
+            problem = _ship_files(req, args if args is not None else req.args, files, blobs, self.sealer)
             if problem:
-                finish(req.run_id, HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": problem},
-                                              0.0, "bad_args"))
+                failed.append(HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": problem},
+                                         0.0, "bad_args"))
                 continue
             shipped.append(ShardHost(h.name, dict(h.vars), list(h.groups), args))
         jumps: list[ShardHost] = []
@@ -209,7 +224,23 @@ class SiteDispatcher:
                          fail_fast=req.fail_fast, forks=forks, verbosity=req.verbosity,
                          ansible_modules=list(req.ansible_modules), idempotent=idempotent, jump_hosts=jumps,
                          secrets=sorted(set(req.secrets)), files=files,
-                         facts={k: dict(v) for k, v in req.facts.items()} if _short(req.module) == "template" else {})
+                         facts={k: dict(v) for k, v in req.facts.items()} if _short(req.module) == "template" else {}
+                         ), failed
+
+    async def _upload(self, redis: Any, blobs: dict[str, bytes]) -> str | None:
+        """Put each controller file of the call in Redis once, sealed (in a thread), under its
+        keyed digest; a later call that ships the same content (a playbook's next host, another
+        site's shard, the next job) only renews its expiry. The error message if the broker is away."""
+        try:
+            for digest, data in blobs.items():
+                key = Keys.blob(digest)
+                if await redis.expire(key, KEEP_SECONDS):
+                    continue  # shipped already for this job
+                token = await asyncio.to_thread(self.sealer.seal_bytes, data)
+                await redis.set(key, token, ex=KEEP_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - redis' errors, OSError: the broker is away
+            return self._broker_message("(controller files)", exc)
+        return None
 
     @property
     def watch_ttl(self) -> float:
@@ -231,7 +262,7 @@ class SiteDispatcher:
             task.patience = self.watch_ttl  # a worker retries its writes as long as the owner may still read them
             await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
             self._renewed_at = time.monotonic()
-            token = self.sealer.seal(task.to_doc())
+            token = await asyncio.to_thread(self.sealer.seal, task.to_doc())
             await asyncio.to_thread(app.send_task, TASK_NAME, args=[token], queue=queue_for(task.site))
         except Exception as exc:  # kombu's OperationalError, redis' errors: the broker is away
             return self._broker_message(task.site, exc)
@@ -445,17 +476,19 @@ class SiteDispatcher:
         shard.done = True
 
 
-MAX_SHIPPED_BYTES = 32 * 1024 * 1024  # controller files one shard task may carry (they travel through Redis)
+MAX_SHIPPED_BYTES = 32 * 1024 * 1024  # controller files one executor call may ship (they travel through Redis)
 
 
 def _short(module: str) -> str:
     return module.rsplit(".", 1)[-1]
 
 
-def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dict[str, Any]]) -> str | None:
-    """Add the controller file or tree ``args`` name (``copy src=``, ``template src=``) to ``files``,
-    read here, where relative paths mean what they mean to the owner (``req.base_dir``):
-    the worker's machine may not have the file, or have another one under that name.
+def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dict[str, Any]],
+                blobs: dict[str, bytes], sealer: Sealer) -> str | None:
+    """Add the controller file or tree ``args`` name (``copy src=``, ``template src=``) to ``files``
+    (by digest; the content goes to ``blobs``, shared by the call's shards), read here, where
+    relative paths mean what they mean to the owner (``req.base_dir``): the worker's machine
+    may not have the file, or have another one under that name. Blocking: call it in a thread.
     Returns why the host cannot run (a missing file, too many bytes), or None."""
     module = _short(req.module)
     src = args.get("src")
@@ -466,33 +499,31 @@ def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dic
     path = Path(os.path.expanduser(src))
     if not path.is_absolute() and req.base_dir:
         path = Path(req.base_dir) / path
-    shipped = sum(_shipped_bytes(f) for f in files.values())
+    new: dict[str, bytes] = {}
     try:
         if module == "copy" and path.is_dir():  # the tree as copy's walk sees it (links followed)
             dirs, members = walk(str(path))
-            tree = {rel: _file_doc(Path(abs_path)) for rel, abs_path in members}
+            tree = {rel: _file_ref(Path(abs_path), new, sealer) for rel, abs_path in members}
             entry: dict[str, Any] = {"dirs": dirs, "tree": tree}
         else:
-            entry = _file_doc(path)
+            entry = _file_ref(path, new, sealer)
     except OSError as exc:
         return f"{module}: source {path} not found on the controller (or not a file): {exc.strerror}"
-    if shipped + _shipped_bytes(entry) > MAX_SHIPPED_BYTES:
+    shipped = sum(len(b) for b in blobs.values())
+    if shipped + sum(len(b) for d, b in new.items() if d not in blobs) > MAX_SHIPPED_BYTES:
         return (f"{module}: src {path}: more than {MAX_SHIPPED_BYTES // (1024 * 1024)} MB of controller files "
-                "for one site shard (they travel through Redis); put the files on the worker's machine "
+                "for one call (they travel through Redis); put the files on the worker's machine "
                 "and use remote_src")
+    blobs.update(new)
     files[src] = entry
     return None
 
 
-def _file_doc(path: Path) -> dict[str, Any]:
+def _file_ref(path: Path, new: dict[str, bytes], sealer: Sealer) -> dict[str, Any]:
     data = path.read_bytes()  # IsADirectoryError (an OSError) for a template src that is a directory
-    return {"data": base64.b64encode(data).decode("ascii"), "mode": path.stat().st_mode & 0o7777}
-
-
-def _shipped_bytes(entry: Mapping[str, Any]) -> int:
-    if "tree" in entry:
-        return sum(_shipped_bytes(f) for f in entry["tree"].values())
-    return len(entry["data"]) * 3 // 4
+    digest = sealer.digest(data)
+    new[digest] = data
+    return {"blob": digest, "mode": path.stat().st_mode & 0o7777}
 
 
 async def _close(redis: Any, shard: str) -> bool:

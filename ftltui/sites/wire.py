@@ -79,7 +79,8 @@ class ShardTask:
     # seconds a worker keeps retrying a write while Redis is away: the owner's broker grace,
     # after which the owner has reported the shard's open hosts and stopped reading
     patience: float = 10.0
-    # controller files the module reads (copy/template ``src``): given path -> {"data": base64, "mode": int}
+    # controller files the module reads (copy/template ``src``): given path -> {"blob": digest, "mode": int}
+    # (a tree: {"dirs": [...], "tree": {relative path: {"blob", "mode"}}}); the content is in Keys.blob
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # for ``template`` files (rendered on the worker)
 
@@ -121,6 +122,12 @@ class Keys:
         claims the shard or starts a host of it without this key, so nothing starts once the
         owner has given up on it (Redis away longer than its grace, the owner gone)."""
         return f"{PREFIX}:watch:{shard}"
+
+    @staticmethod
+    def blob(digest: str) -> str:
+        """A controller file's content, sealed, shipped once (shards name its keyed digest; a
+        call that names it again only renews its expiry), whatever job or call ships it."""
+        return f"{PREFIX}:file:{digest}"
 
     @staticmethod
     def cancel(shard: str) -> str:

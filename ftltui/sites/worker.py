@@ -38,7 +38,6 @@ hops), facts and secrets, so two shards running at once never see each other's.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -401,7 +400,7 @@ class SiteWorker:
         if todo:
             try:  # in this (Celery) thread: file writes never hold up the engine's loop, shared by all shards
                 files = self._materialize(st) if task.files else {}
-            except (OSError, ValueError, Refused) as exc:
+            except (OSError, ValueError, Refused) + self._errors as exc:  # a file gone from the broker, or Redis away
                 for h in todo:
                     self._finished(st, HostResult(h.name, "failed", {"failed": True, "changed": False,
                                                                      "msg": f"controller files: {exc}"},
@@ -501,9 +500,25 @@ class SiteWorker:
 
     def _materialize(self, st: _ShardRun) -> dict[str, str]:
         """Write the task's controller files and trees into a private directory (0700):
-        given ``src`` -> its copy here (a tree keeps the user's trailing slash)."""
+        given ``src`` -> its copy here (a tree keeps the user's trailing slash). Their content
+        comes from Redis (:meth:`Keys.blob`, sealed, shipped once), checked against the
+        digest the sealed task names. Blocking: runs in the Celery thread, not the engine's loop."""
         st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
         out: dict[str, str] = {}
+        contents: dict[str, bytes] = {}
+
+        def content(ref: Mapping[str, Any]) -> bytes:
+            digest = str(ref["blob"])
+            if digest not in contents:
+                token = self.redis.get(Keys.blob(digest))
+                if token is None:
+                    raise ValueError(f"a shipped file ({digest[:12]}) is no longer in the broker")
+                data = self.sealer.open_bytes(token)
+                if self.sealer.digest(data) != digest:
+                    raise Refused(f"a shipped file ({digest[:12]}) is not the content the task names")
+                contents[digest] = data
+            return contents[digest]
+
         for i, (given, f) in enumerate(sorted(st.task.files.items())):
             d = os.path.join(st.tmpdir, str(i))
             os.mkdir(d, 0o700)
@@ -515,10 +530,10 @@ class SiteWorker:
                 for rel, member in f["tree"].items():
                     target = os.path.join(path, _inside(rel))
                     os.makedirs(os.path.dirname(target), exist_ok=True)
-                    _write_file(target, member)
+                    _write_file(target, content(member), member)
                 out[given] = path + ("/" if given.endswith("/") else "")
             else:
-                _write_file(path, f)
+                _write_file(path, content(f), f)
                 out[given] = path
         return out
 
@@ -631,9 +646,9 @@ def _inside(rel: str) -> str:
     return os.path.join(*parts)
 
 
-def _write_file(path: str, f: dict[str, Any]) -> None:
+def _write_file(path: str, data: bytes, f: Mapping[str, Any]) -> None:
     with open(path, "wb") as fh:
-        fh.write(base64.b64decode(f["data"]))
+        fh.write(data)
     os.chmod(path, int(f.get("mode") or 0o600) & 0o7777)
 
 

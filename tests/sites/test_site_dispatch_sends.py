@@ -81,3 +81,57 @@ async def test_a_send_that_fails_after_the_publish_runs_nothing(tmp_path: Path, 
     assert not out.exists()
     assert not client.exists(Keys.done(shard))
     assert client.get(Keys.lease(shard)) == CLOSED_BY_OWNER.encode()
+
+
+async def test_controller_files_are_read_off_the_loop_and_shipped_once(tmp_path: Path, redis_server: Any,
+                                                                      key_file: Path, east: Any) -> None:
+    """The owner reads a ``copy src=`` in a thread, not on its event loop: the source here is a
+    FIFO that only this test's coroutine, on the same loop, writes. Were the read on the loop,
+    the coroutine could never run (a watchdog thread writes after 30 s, so the test ends, and
+    fails). Then a second call with the same content ships nothing new: one sealed copy of it
+    in Redis, under its keyed digest, and never its plaintext."""
+    import asyncio
+    import os
+    import secrets
+    import threading
+
+    client = redis_server.client()
+    before = set(client.scan_iter(match="ftltui:site:file:*"))
+    body = f"shipped once {secrets.token_hex(8)}\n".encode() * 2000
+    fifo = tmp_path / "fifo.conf"
+    os.mkfifo(fifo, 0o640)
+    writer: list[str] = []
+
+    def feed(who: str) -> None:
+        if writer:  # the watchdog fed the owner already (the read held the loop): nobody reads any more
+            return
+        with open(fifo, "wb") as f:  # blocks until the owner opens it for reading
+            if not writer:
+                writer.append(who)
+            f.write(body)
+
+    watchdog = threading.Timer(30.0, feed, args=("watchdog",))
+    watchdog.daemon = True
+    watchdog.start()
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n  hosts: {f1: {}, f2: {}}\n")
+    same = tmp_path / "same.conf"
+    same.write_bytes(body)
+    ex = _site_executor(redis_server, key_file, inv)
+    try:
+        run = asyncio.create_task(ex.run("f1", "copy", {"src": str(fifo), "dest": str(tmp_path / "d1")}))
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(feed, "the owner's loop")
+        first = await run
+        second = await ex.run("f2", "copy", {"src": str(same), "dest": str(tmp_path / "d2")})
+    finally:
+        watchdog.cancel()
+        await ex.close()
+    assert writer == ["the owner's loop"]
+    assert first.results["f1"].status == "changed", first.results["f1"].result
+    assert second.results["f2"].status == "changed", second.results["f2"].result
+    assert (tmp_path / "d1").read_bytes() == body and (tmp_path / "d2").read_bytes() == body
+    shipped = set(client.scan_iter(match="ftltui:site:file:*")) - before
+    assert len(shipped) == 1  # one content, shipped once for both calls
+    token = client.get(next(iter(shipped)))
+    assert b"shipped once" not in token and len(token) < 2 * len(body)
