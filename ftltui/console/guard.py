@@ -27,9 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftltui.errors import FtlError
+
+if TYPE_CHECKING:
+    from ftltui.inventory import Inventory
+    from ftltui.vault import VaultKeyring
 
 READONLY_VAR = "ftl_tui_readonly"
 PROTECTED_VAR = "ftl_tui_protected_groups"
@@ -90,11 +94,11 @@ def _group_names(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
 
 
-def _all_vars(inventory: Any) -> dict[str, Any]:
+def _all_vars(inventory: Inventory | None) -> dict[str, Any]:
     if inventory is None:
         return {}
-    group = getattr(inventory, "groups", {}).get("all")
-    return dict(getattr(group, "vars", None) or {})
+    group = inventory.groups.get("all")
+    return dict(group.vars) if group is not None else {}
 
 
 class Guard:
@@ -106,7 +110,7 @@ class Guard:
         self.protected_groups = tuple(protected_groups)
         self.why = why
 
-    def policy(self, inventory: Any) -> Policy:
+    def policy(self, inventory: Inventory | None) -> Policy:
         av = _all_vars(inventory)
         readonly, why = self.readonly, self.why if self.readonly else ""
         if not readonly and _truthy(av.get(READONLY_VAR, False)):
@@ -114,13 +118,13 @@ class Guard:
         groups = tuple(dict.fromkeys(self.protected_groups + _group_names(av.get(PROTECTED_VAR))))
         return Policy(readonly, why, groups)
 
-    def check_write(self, action: str, inventory: Any) -> None:
+    def check_write(self, action: str, inventory: Inventory | None) -> None:
         """Raise :class:`ReadOnlyRefusal` when the session is read-only now."""
         policy = self.policy(inventory)
         if policy.readonly:
             raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
 
-    def protected(self, inventory: Any, hosts: Iterable[str]) -> ProtectedTouch | None:
+    def protected(self, inventory: Inventory | None, hosts: Iterable[str]) -> ProtectedTouch | None:
         """The protected hosts among ``hosts`` (None when there are none)."""
         groups = self.policy(inventory).protected_groups
         if not groups or inventory is None:
@@ -141,12 +145,12 @@ class Guard:
             return None
         return ProtectedTouch(tuple(hit_groups), tuple(hit_hosts))
 
-    def check_run(self, action: str, inventory: Any, hosts: Iterable[str], *, confirmed: bool = False,
+    def check_run(self, action: str, inventory: Inventory | None, hosts: Iterable[str], *, confirmed: bool = False,
                   how: str = "confirm to continue") -> None:
         """A write that runs on ``hosts``: read-only refuses it; protected hosts need ``confirmed``."""
         self.check_targets(action, inventory, lambda: hosts, confirmed=confirmed, how=how)
 
-    def check_targets(self, action: str, inventory: Any, hosts: Callable[[], Iterable[str]], *,
+    def check_targets(self, action: str, inventory: Inventory | None, hosts: Callable[[], Iterable[str]], *,
                       confirmed: bool = False, how: str = "confirm to continue") -> None:
         """The protected-group check every face makes (console, CLI, API owner, attached
         console): read-only refuses ``action``; then, only when protected groups are in
@@ -161,7 +165,7 @@ class Guard:
             raise ProtectedConfirmationRequired(touch, how)
 
 
-def workflow_hosts(path: str, inventory: Any) -> list[str]:
+def workflow_hosts(path: str, inventory: Inventory | None) -> list[str]:
     """Every host a workflow file's steps name (its own loader, so the file's errors are its)."""
     from ftltui.jobs.workflow.loader import load_workflow
 
@@ -174,8 +178,8 @@ def workflow_hosts(path: str, inventory: Any) -> list[str]:
     return list(names)
 
 
-def playbook_hosts(path: str, limit: str | None, inventory: Any, roles_path: Sequence[str] = (),
-                   collections_paths: Sequence[str] = (), vault: Any = None) -> list[str]:
+def playbook_hosts(path: str, limit: str | None, inventory: Inventory | None, roles_path: Sequence[str] = (),
+                   collections_paths: Sequence[str] = (), vault: VaultKeyring | None = None) -> list[str]:
     """The hosts a playbook's plays target within ``limit`` (the Jobs pane's own count)."""
     from pathlib import Path
 

@@ -48,7 +48,7 @@ class OwnerDriftDesk(DriftDesk):
     (the owner's scans keep adding to it); pinning a baseline writes that store, so it
     is the owner's to do, and accepting drift is an op the owner performs."""
 
-    owner_request: Callable[..., Awaitable[Any]] | None = None
+    owner_request: Callable[..., Awaitable[dict[str, Any]]] | None = None
     readonly = True
 
     def report(self, pattern: str = "all") -> DriftReport:
@@ -221,16 +221,35 @@ class RemoteConsoleSession(ConsoleSession):
             self.publish(up.JobChanged(job_id, job))
 
     # -- requests to the owner ----------------------------------------------------------
-    async def _request(self, op: str, **args: Any) -> Any:
+    async def _answer(self, op: str, args: dict[str, object]) -> object:
         await self.ready()
         if self.client is None or self.lost is not None:
             raise OwnerGone(self.lost or "not attached to an owner")
-        return await self.client.request(op, **args)
+        answer: object = await self.client.request(op, **args)
+        return answer
 
-    async def owner_request(self, op: str, **args: Any) -> Any:
-        """One of the owner's one-shot ops (``schedule.list``, ``schedule.add`` ...): its
-        answer, or an :class:`~ftltui.errors.FtlError` with the owner's message."""
+    async def _request(self, op: str, **args: object) -> dict[str, Any]:
+        """A one-shot op whose answer is one record (a job, a schedule, an outcome)."""
+        answer = await self._answer(op, args)
+        if not isinstance(answer, dict):
+            raise FtlError(f"the owner answered {op} with {type(answer).__name__}, not a record")
+        return answer
+
+    async def _rows(self, op: str, **args: object) -> list[dict[str, Any]]:
+        """A one-shot op whose answer is a list of records (``jobs.list``, ``schedule.list``)."""
+        answer = await self._answer(op, args)
+        if not isinstance(answer, list) or not all(isinstance(r, dict) for r in answer):
+            raise FtlError(f"the owner answered {op} with {type(answer).__name__}, not a list of records")
+        return answer
+
+    async def owner_request(self, op: str, **args: object) -> dict[str, Any]:
+        """One of the owner's one-shot ops (``schedule.add``, ``drift.accept`` ...): its
+        record, or an :class:`~ftltui.errors.FtlError` with the owner's message."""
         return await self._request(op, **args)
+
+    async def owner_rows(self, op: str, **args: object) -> list[dict[str, Any]]:
+        """:meth:`owner_request` for an op that answers with rows (``schedule.list``)."""
+        return await self._rows(op, **args)
 
     async def _job(self, ref: dict[str, Any]) -> Job:
         """The record of a job the owner just created (from the view, else asked for)."""

@@ -35,6 +35,7 @@ from ftltui.schedule.model import Schedule, ScheduleBook
 from ftltui.schedule.records import from_record, last_text, next_text
 
 if TYPE_CHECKING:
+    from ftltui.console.remote_session import RemoteConsoleSession
     from ftltui.console.session import ConsoleSession
     from ftltui.jobs.queue import JobQueue
     from ftltui.schedule.scheduler import Firing
@@ -146,18 +147,21 @@ class ScheduleDesk:
             raise StateError("the session is not open")
         return ScheduleBook(queue.store, clock=self.session.clock)
 
-    async def _owner(self, op: str, **args: Any) -> Any:
+    def _remote(self) -> RemoteConsoleSession:
         from ftltui.console.remote_session import RemoteConsoleSession
 
         session = self.session
         assert isinstance(session, RemoteConsoleSession)
-        return await session.owner_request(op, **args)
+        return session
+
+    async def _owner(self, op: str, **args: object) -> dict[str, Any]:
+        return await self._remote().owner_request(op, **args)
 
     async def all(self) -> list[Schedule]:
         """The schedules now: the owner's store is in memory here; an attached console asks
         the owner (``schedule.list``), never replays the directory's store on its loop."""
         if self.attached:
-            return [from_record(doc) for doc in await self._owner("schedule.list")]
+            return [from_record(doc) for doc in await self._remote().owner_rows("schedule.list")]
         return self.book.all()
 
     async def rows(self) -> list[ScheduleRow]:
