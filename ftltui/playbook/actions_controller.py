@@ -56,15 +56,21 @@ async def debug(call: ActionCall) -> dict[str, Any]:
 
 
 async def set_fact(call: ActionCall) -> dict[str, Any]:
+    """Host variables for the rest of the run (later plays too); ``cacheable`` also makes them
+    facts (``ansible_facts.NAME``, cleared by ``meta: clear_facts``), as Ansible's default
+    memory fact cache: ftl-tui keeps no fact cache beyond the run."""
     facts: dict[str, Any] = {}
+    cacheable = False
     for key, value in call.args.items():
         if key == "cacheable":
+            cacheable = _truthy(call.templar.render(value))
             continue
         facts[str(call.templar.render(key))] = call.templar.render(value)
     if not facts:
         return {"failed": True, "msg": "No key/value pairs provided, at least one is required for this action "
                                        "to succeed"}
-    return {"changed": False, "ansible_facts": facts, "_ftl_fact_vars": True}
+    return {"changed": False, "ansible_facts": facts, "_ftl_fact_vars": True,
+            **({"_ftl_fact_cacheable": True} if cacheable else {})}
 
 
 async def assert_(call: ActionCall) -> dict[str, Any]:

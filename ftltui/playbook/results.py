@@ -12,7 +12,7 @@ from typing import Any
 from ftltui.playbook.events import TaskStatus
 
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-_PRIVATE = ("_ftl_fact_vars", "_ftl_include_vars", "_ftl_origin")
+_PRIVATE = ("_ftl_fact_vars", "_ftl_fact_cacheable", "_ftl_include_vars", "_ftl_origin")
 
 
 def status_of(result: dict[str, Any]) -> TaskStatus:

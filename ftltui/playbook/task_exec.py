@@ -276,6 +276,8 @@ class TaskRun:
                 continue
             if res.get("_ftl_fact_vars"):  # set_fact: values already rendered once, never again
                 st.fact_vars.update(unsafe(facts))
+                if res.get("_ftl_fact_cacheable"):  # cacheable: a fact too (ansible_facts.NAME), as Ansible
+                    st.facts.update({k.removeprefix("ansible_"): v for k, v in unsafe(facts).items()})
             elif res.get("_ftl_include_vars"):  # a vars file: the author's templates, rendered when used
                 st.included_vars.update(facts)
             else:  # a module's facts come from the host: data
