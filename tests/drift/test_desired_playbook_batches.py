@@ -11,8 +11,6 @@ that only lives there failed to load).
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from desired_oracle import ansible_changed, run_in
 
 from ftltui.playbook.desired_record import DesiredCollector
 from ftltui.playbook.events import HostTaskResult, PlayStarted, TaskStarted
@@ -65,25 +64,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(work: Path, *cmd: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_NOCOLOR="1", NO_COLOR="1", ANSIBLE_LOCALHOST_WARNING="False", HOME=str(work / "home"),
-               ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_ROLES_PATH=str(work / "shared-roles"))
-    return subprocess.run(list(cmd), cwd=work, env=env, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
-
-
-def _ansible_changed(text: str) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    task = None
-    for line in text.splitlines():
-        m = re.match(r"^(TASK|RUNNING HANDLER) \[(.+?)\] \*+$", line)
-        if m:
-            task = m.group(2) if m.group(1) == "TASK" else None
-            continue
-        m = re.match(r"^changed: \[(\S+?)\]", line)
-        if m and task is not None:
-            out.add((task, m.group(1)))
-    return out
+    return run_in(work, *cmd, ANSIBLE_ROLES_PATH=str(work / "shared-roles"))
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +73,7 @@ def expected(work: Path) -> set[tuple[str, str]]:
         pytest.skip("ansible-core not installed")
     theirs = _run(work, "ansible-playbook", "site.yml", "-i", "inv.ini", "-C", "-D")
     assert theirs.returncode == 0, theirs.stdout + theirs.stderr
-    pairs = _ansible_changed(theirs.stdout)
+    pairs = ansible_changed(theirs.stdout)
     assert pairs == {("motd : write motd", "h2"), ("motd : write motd", "h3"), ("app config", "h1"),
                      ("app config", "h3"), ("only h3", "h3")}, theirs.stdout
     return pairs

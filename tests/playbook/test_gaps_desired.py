@@ -10,14 +10,13 @@ workflow."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from desired_oracle import ansible_changed, run_in
 
 pytestmark = [pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed"),
               pytest.mark.timeout(600)]
@@ -58,37 +57,14 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
-def _run(work: Path, *cmd: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_NOCOLOR="1", NO_COLOR="1", ANSIBLE_LOCALHOST_WARNING="False", HOME=str(work / "home"),
-               ANSIBLE_RETRY_FILES_ENABLED="False")
-    return subprocess.run(list(cmd), cwd=work, env=env, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
-
-
-def _ansible_changed(text: str) -> set[tuple[str, str]]:
-    """(task, host) pairs ansible-playbook reports changed, handlers left out."""
-    out: set[tuple[str, str]] = set()
-    task = None
-    for line in text.splitlines():
-        m = re.match(r"^(TASK|RUNNING HANDLER) \[(.+?)\] \*+$", line)
-        if m:
-            task = m.group(2) if m.group(1) == "TASK" else None
-            continue
-        m = re.match(r"^changed: \[(\S+?)\]", line)
-        if m and task is not None:
-            out.add((task, m.group(1)))
-    return out
-
-
 def test_check_diff_of_a_playbook_reports_desired_drift(work: Path) -> None:
     args = ["site.yml", "-i", "inv.ini", "-C", "-D", "-e", f"out={work / 'out'}"]
-    theirs = _run(work, "ansible-playbook", *args)
+    theirs = run_in(work, "ansible-playbook", *args)
     assert theirs.returncode == 0, theirs.stdout + theirs.stderr
-    expected = _ansible_changed(theirs.stdout)
+    expected = ansible_changed(theirs.stdout)
     assert expected == {("app config", "h1"), ("a loop of files", "h1")}, theirs.stdout
 
-    ours = _run(work, sys.executable, "-m", "ftltui", "play", *args)
+    ours = run_in(work, sys.executable, "-m", "ftltui", "play", *args)
     assert ours.returncode == 0, ours.stdout + ours.stderr
     assert "desired-state drift" not in ours.stdout  # stdout stays ansible-playbook's; the report is on stderr
     text = ours.stderr
@@ -100,15 +76,15 @@ def test_check_diff_of_a_playbook_reports_desired_drift(work: Path) -> None:
     assert "-port=80\n+port=8080" in report and "in sync" not in report and "restart" not in report
     assert (work / "out" / "h1.conf").read_text() == "port=80\n"  # check mode changed nothing
 
-    as_json = _run(work, sys.executable, "-m", "ftltui", "play", *args, "--json")
+    as_json = run_in(work, sys.executable, "-m", "ftltui", "play", *args, "--json")
     last = json.loads(as_json.stdout.strip().splitlines()[-1])
     drift = last["desired_drift"]
     assert {(g["id"], h) for g in drift["groups"] for h in g["hosts"]} == expected, drift
 
 
 def test_drift_show_desired_takes_a_playbook(work: Path) -> None:
-    shown = _run(work, sys.executable, "-m", "ftltui", "drift", "show", "all", "-i", "inv.ini",
-                 "--desired", "site.yml")
+    shown = run_in(work, sys.executable, "-m", "ftltui", "drift", "show", "all", "-i", "inv.ini",
+                   "--desired", "site.yml")
     assert "app config" in shown.stdout and "a loop of files" in shown.stdout, shown.stdout + shown.stderr
 
 
