@@ -88,7 +88,8 @@ T = TypeVar("T")
 
 @dataclass
 class _ShardRun:
-    """One shard this worker runs: its writer thread, the runs in flight, why it stopped."""
+    """One shard this worker runs: its writer and claim threads, its executor, the runs in flight,
+    why it stopped."""
 
     task: ShardTask
     keys: Keys
@@ -582,7 +583,10 @@ class SiteWorker:
 
     def _claim_host(self, st: _ShardRun, host: str) -> str:
         """May ``host`` start? One atomic step in Redis: only while we hold the shard's lease and
-        the owner watches it; records the start (``started`` set and ``HostStarted`` entry)."""
+        the owner watches it; records the start (``started`` set and ``HostStarted`` entry).
+        Runs on the shard's claim thread, not the writer: the entry is written here, so the
+        host's own output (queued on the writer only after this returns) follows it, and a new
+        host never waits for other hosts' output backlog."""
         task, keys = st.task, st.keys
         entry = self.sealer.seal({"event": "HostStarted", "run_id": task.run_id, "host": host, "ts": time.time(),
                                   "shard": task.shard})
