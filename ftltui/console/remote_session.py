@@ -29,6 +29,7 @@ from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
 from ftltui.console.job_secrets import PlaybookSecrets
+from ftltui.console.pauses import OwnerPauseDesk
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
 from ftltui.console.session_settings import SessionSettings
@@ -101,6 +102,10 @@ class RemoteConsoleSession(ConsoleSession):
         self.owner_sources: list[str] = []  # the inventory the owner's engine runs on
         self.lost: str | None = None  # why the owner is gone, once it is
         self._view: asyncio.Task[None] | None = None
+        # the owner's jobs waiting at a pause: state from its events, ops sent to it (issue 15)
+        self._subscribers.remove(self.pauses.on_update)
+        self.pauses = OwnerPauseDesk(self.publish, self.owner_request)
+        self.subscribe(self.pauses.on_update)
 
     @classmethod
     def like(cls, session: ConsoleSession) -> RemoteConsoleSession:
@@ -135,7 +140,18 @@ class RemoteConsoleSession(ConsoleSession):
         first = asyncio.Event()
         self._view = asyncio.create_task(self._follow(first), name="ftl-attached-view")
         await first.wait()
+        await self._pauses_now()
         self._ready.set()
+
+    async def _pauses_now(self) -> None:
+        """The pauses the owner's jobs wait at already (their PauseStarted came before we attached)."""
+        if self.client is None or self.lost is not None:
+            return
+        try:
+            for doc in await self.client.request("pause.list"):
+                self.pauses.seen(up.PauseWaiting(**doc))
+        except (ApiError, TypeError):  # an owner without the pause ops, or another shape: none shown
+            pass
 
     async def close(self) -> None:
         if self._view is not None:

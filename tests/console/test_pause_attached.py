@@ -1,0 +1,89 @@
+"""issue 15: a playbook job waiting at a ``pause`` is a typed state of the job in the console
+core, for the owner's session and an attached one alike. The owner is a real
+:class:`ConsoleSession` serving its API; the attached :class:`RemoteConsoleSession` comes
+after the first pause began (it learns it with ``pause.list``), answers a private prompt,
+continues a timed pause early through the owner's ops; then cancelling the job ends a
+prompt's wait. The private answer reaches the run and never the owner's state directory."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ftltui.api.session_server import serve_session
+from ftltui.console import ConsoleSession
+from ftltui.console import updates as up
+from ftltui.console.remote_session import RemoteConsoleSession
+from ftltui.inventory import load_inventory
+
+SOURCES = ["localhost,"]  # localhost runs in-process
+SECRET = "attached-pause-s3cret"
+PLAYBOOK = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: ask
+      pause: {prompt: "Token", echo: false}
+      register: asked
+    - copy: {dest: "{{ out }}/answer", content: "{{ asked.user_input }}"}
+    - name: wait
+      pause: {minutes: 5}
+    - name: never answered
+      pause: {prompt: "Anyone?"}
+    - copy: {dest: "{{ out }}/never", content: "answered\\n"}
+"""
+
+
+async def _until(seen: list[Any], pred: Any) -> Any:
+    for _ in range(3000):  # a guard against a hang, not a speed check
+        for u in seen:
+            if pred(u):
+                return u
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never saw it; got {seen[-5:]}")
+
+
+def _waits(task: str) -> Any:
+    return lambda u: isinstance(u, up.PauseWaiting) and u.task == task
+
+
+async def test_attached_session_answers_continues_and_a_cancel_ends_the_wait(tmp_path: Path) -> None:
+    state, out = tmp_path / "state", tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "p.yml").write_text(PLAYBOOK)
+    owner = ConsoleSession(state, inventory=load_inventory(SOURCES))
+    owner_seen: list[Any] = []
+    owner.subscribe(owner_seen.append)
+    await owner.open()
+    server = await serve_session(owner, SOURCES)
+    assert server is not None
+    attached = RemoteConsoleSession(state)
+    try:
+        job = await owner.submit_playbook(str(tmp_path / "p.yml"), {"extra_vars": {"out": str(out)}})
+        first = await _until(owner_seen, _waits("ask"))
+        assert (first.job_id, first.private, first.prompt, first.seconds) == (job.id, True, "Token", None)
+        seen: list[Any] = []
+        attached.subscribe(seen.append)
+        await attached.open()
+        assert [w.task for w in attached.pauses.waiting(job.id)] == ["ask"]  # it began before we attached
+        await attached.pauses.answer(job.id, SECRET)
+        timed = await _until(seen, _waits("wait"))
+        assert timed.seconds == 300 and timed.ends_at is not None and timed.seconds_left(timed.ends_at - 12) == 12
+        await attached.pauses.continue_early(job.id)
+        await _until(seen, _waits("never answered"))
+        assert [w.task for w in owner.pauses.waiting()] == ["never answered"]
+        await owner.cancel(job.id)
+        ended = await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id
+                             and u.state == "cancelled")
+        assert ended.job is not None
+        await _until(owner_seen, lambda u: isinstance(u, up.PauseEnded) and u.action == "cancelled")
+        assert owner.pauses.waiting() == [] and [u.action for u in owner_seen if isinstance(u, up.PauseEnded)] == [
+            "answered", "continued", "cancelled"]
+    finally:
+        await attached.close()
+        await server.close()
+        await owner.close()
+    assert (out / "answer").read_text() == SECRET and not (out / "never").exists()
+    leaked = [p for p in state.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaked == []
