@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec, run_on_gate
 from ftltui.engine.ansible_copy import copy_action
-from ftltui.engine.runner import Runner
+from ftltui.engine.runner import GateRunner, Runner
 from ftltui.inventory.model import Host
 
 if TYPE_CHECKING:
@@ -60,7 +60,10 @@ async def run_ansible(executor: Executor, runner: Runner, host: Host, spec: Ansi
     why = unsupported(spec, params)
     if why is not None:
         return {"failed": True, "changed": False, "msg": why}
-    gate = await runner.gate(host)  # type: ignore[attr-defined]
+    if not isinstance(runner, GateRunner):  # a runner without gates cannot run Ansible's modules
+        return {"failed": True, "changed": False, "msg": f"{host.name}: {spec.name}: this connection has no gate "
+                                                         "for Ansible modules"}
+    gate = await runner.gate(host)
     short = spec.name.rsplit(".", 1)[-1]
     call = ModuleCall(gate, check, diff, no_log, executor.verbosity, environment)
     if spec.name in ("ansible.builtin.copy", "ansible.legacy.copy") and not _truthy(params.get("remote_src")):

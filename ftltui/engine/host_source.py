@@ -10,7 +10,8 @@ has sent one) that mypy checks against the same contract.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from ftltui.inventory.model import Host
 

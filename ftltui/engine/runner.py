@@ -7,7 +7,7 @@ return the module's result dict (Ansible shape) otherwise, including failed resu
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from ftltui.inventory.model import Host
 
@@ -38,3 +38,13 @@ class Runner(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class GateRunner(Runner, Protocol):
+    """A runner that can hand out the host's gate (both built-in runners): Ansible modules
+    run in it, never in the controller (:mod:`ftltui.engine.ansible_actions`)."""
+
+    async def gate(self, host: Host) -> Any:
+        """The gate process for ``host`` (over SSH, or a local subprocess; with become)."""
+        ...
