@@ -10,7 +10,8 @@ before the session.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+import time
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from ftltui.api.local_operations import LocalOperations
@@ -18,6 +19,7 @@ from ftltui.api.operations import OwnerInfo, inventory_key
 from ftltui.api.server import ApiServer
 from ftltui.console.results import BaselineRequest
 from ftltui.console.schedules import ScheduleDesk, SchedulesChanged
+from ftltui.engine.sanitize import safe_text
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
@@ -38,6 +40,24 @@ class SessionOperations(LocalOperations):
     def info(self) -> OwnerInfo:
         info = super().info()
         return replace(info, readonly=info.readonly or self.session.readonly)
+
+    def list_jobs(self, states: Sequence[str]) -> list[dict[str, Any]]:
+        """The rows, a job waiting at a pause noted so (``jobs list``: the owner's word)."""
+        rows = super().list_jobs(states)
+        for row in rows:
+            waiting = self.session.pauses.waiting(row["id"])
+            if waiting:
+                row["state_note"] = safe_text(waiting[0].describe(time.time()), 300)  # remote text: plain
+        return rows
+
+    def show_job(self, job_id: int) -> dict[str, Any]:
+        """The record, with ``waiting`` (what the job waits for) and ``pause`` while it waits at one."""
+        doc = super().show_job(job_id)
+        waiting = self.session.pauses.waiting(job_id)
+        if waiting:
+            doc["waiting"] = waiting[0].describe(time.time())
+            doc["pause"] = asdict(waiting[0])
+        return doc
 
     def schedules_changed(self, reason: str) -> None:
         """A client edited the schedules (api/schedule_ops.py): the session's desk wakes

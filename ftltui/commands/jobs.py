@@ -28,6 +28,7 @@ from ftltui.commands.common import (
     state_dir_of,
 )
 from ftltui.console.session import ConsoleSession
+from ftltui.engine.sanitize import safe_text
 from ftltui.errors import StateError
 from ftltui.jobs.model import Job
 
@@ -145,6 +146,8 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
         ran = {"live": " (ran the file, unchanged)", "stored": " (ran the stored copy: the file had changed)"}
         print(f"  content sha256:{spec['content']} of {spec.get('playbook') or spec.get('file')}"
               + ran.get(summary.get("ran", ""), ""))
+    if doc.get("waiting"):  # the owner's word: the job waits at a pause (issue 15)
+        print(f"  {safe_text(str(doc['waiting']), 300)}")
     for state, ts, reason in doc.get("history", []):
         print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
     for a in doc["attempt_records"]:

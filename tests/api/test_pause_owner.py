@@ -2,13 +2,14 @@
 an ``ftl-tui play`` client on its own terminal through the owner's ``pause.*`` ops: a
 private prompt's answer (it reaches the run, never the client's screen nor the owner's
 state directory) and a timed pause continued early with ctrl+C then C. While it waits,
-``pause.list`` says so to anyone who asks."""
+``pause.list``, ``jobs list`` and ``jobs show`` say so to anyone who asks."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,7 +46,11 @@ def test_play_client_answers_the_owners_pause_on_its_terminal(tmp_path: Path) ->
     seen: list[object] = []
 
     def typed_then(keys: bytes) -> bytes:
-        seen.append(asyncio.run(_listed(state)))  # the owner's word while the client waits
+        if not seen:  # the owner's word while the client waits, to anyone who asks
+            seen.append(asyncio.run(_listed(state)))
+            for words in (["jobs", "list"], ["jobs", "show", "1"]):
+                seen.append(subprocess.run([*FTL, *words, "--state-dir", str(state)], capture_output=True, text=True,
+                                           timeout=120, check=False).stdout)
         return keys
 
     try:
@@ -61,6 +66,8 @@ def test_play_client_answers_the_owners_pause_on_its_terminal(tmp_path: Path) ->
     assert "[ask]" in text and "Pausing for 300 seconds" in text and "localhost" in text and "ok=4" in text
     assert SECRET not in text
     assert (out / "answer").read_text() == SECRET and (out / "after").read_text() == "continued\n"
+    assert "(waits at pause [ask]: Code (private))" in str(seen[1]), seen[1]
+    assert "  waits at pause [ask]: Code (private)" in str(seen[2]).splitlines(), seen[2]
     first = seen[0][0]  # type: ignore[index]
     assert (first["job_id"], first["task"], first["prompt"], first["private"], first["seconds"]) == (1, "ask", "Code",
                                                                                                      True, None)
