@@ -253,7 +253,8 @@ class GateClient:
 
     def _route(self, msg: dict[str, Any]) -> None:
         t = msg.get("t")
-        req = self._pending.get(msg.get("id"))  # type: ignore[arg-type]
+        rid = msg.get("id")
+        req = self._pending.get(rid) if isinstance(rid, int) else None  # a gate's ids are ours: ints
         if t == "bye":
             return
         if req is None:

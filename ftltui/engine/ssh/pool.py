@@ -74,7 +74,7 @@ class Connection:
     busy: int = 0
     children: int = 0
     gate: Any = None
-    no_python: bool = False
+    no_python: bool | str = False  # the bootstrap's reason when the host has no usable python3
 
     @property
     def target(self) -> Endpoint:

@@ -146,7 +146,7 @@ class SshRunner:
             try:
                 await gate.start()
             except NoPython as exc:
-                conn.no_python = str(exc) or True  # type: ignore[assignment]
+                conn.no_python = str(exc) or True
                 raise
             conn.gate = gate
             return gate
