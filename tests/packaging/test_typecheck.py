@@ -1,7 +1,8 @@
 """The type checker passes over ftltui/ (issue 16).
 
 mypy runs as a test so that the README's test command (which CI runs) fails on a type error,
-with no second tool to remember.
+with no second tool to remember. The typed core keeps its ``# type: ignore`` count from
+growing: a new one there hides a type problem the core's faces would inherit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# the most each package may have (issue 16, 2026-12-04): the console core none; the engine
+# only where a library's stubs are narrower than what it accepts (asyncssh's write of a
+# memoryview, its config and transport internals) and the local gate's stand-in connection
+IGNORE_LIMITS = {"ftltui/console": 0, "ftltui/engine": 4}
 
 
 def test_mypy_passes_over_ftltui(tmp_path: Path) -> None:
@@ -19,3 +24,11 @@ def test_mypy_passes_over_ftltui(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+
+
+def test_the_typed_core_does_not_gain_type_ignores() -> None:
+    counts = {pkg: {str(f.relative_to(ROOT)): n for f in sorted((ROOT / pkg).rglob("*.py"))
+                    if (n := f.read_text(encoding="utf-8").count("type: ignore"))}
+              for pkg in IGNORE_LIMITS}
+    over = {pkg: files for pkg, files in counts.items() if sum(files.values()) > IGNORE_LIMITS[pkg]}
+    assert not over, f"more '# type: ignore' than {IGNORE_LIMITS} allows (type what they hide): {over}"
