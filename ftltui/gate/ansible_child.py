@@ -19,7 +19,8 @@ TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations onl
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ftltui.gate.ansible_warm import PRELOADED, WARM_PACKAGES, ansible_packages
+from ftltui.gate.ansible_preload import BUNDLE_PACKAGES, PRELOADED
+from ftltui.gate.ansible_warm import WARM_PACKAGES, ansible_packages
 
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a cancelled module
 
@@ -402,14 +403,22 @@ def _python_child(mdir: str, bdir: str, fresh: bool, fqn: str, loader: str, para
     sys.path.insert(0, mdir)
     # packages imported during the warm-up only search the base bundle: let them see this one
     # (a zip bundle: a missing "archive.zip/sub/dir" entry just finds nothing)
-    in_zip = mdir.endswith(".zip")
-    for name, path in (ansible_packages() if fresh or not WARM_PACKAGES else WARM_PACKAGES):
-        sub = os.path.join(mdir, *name.split("."))
-        if in_zip or os.path.isdir(sub):
+    known = None if fresh else BUNDLE_PACKAGES.get(mdir)
+    if known is not None:  # the warm parent listed the packages this zip has files in
+        for path, sub in known:
             try:
                 path.insert(0, sub)
             except AttributeError:
                 pass
+    else:
+        in_zip = mdir.endswith(".zip")
+        for name, path in (ansible_packages() if fresh or not WARM_PACKAGES else WARM_PACKAGES):
+            sub = os.path.join(mdir, *name.split("."))
+            if in_zip or os.path.isdir(sub):
+                try:
+                    path.insert(0, sub)
+                except AttributeError:
+                    pass
     # no importlib.invalidate_caches(): it empties every directory listing the warm parent
     # holds (the stdlib's, site-packages') and the next imports list them again (~5 ms);
     # the module bundle's directories are new here and get fresh finders anyway
@@ -428,7 +437,7 @@ class PreloadedFinder:
     """In a module child: the first meta path finder, answering for the preloaded module only.
 
     Its spec's loader (the bundle's ``zipimporter``, this child's copy) hands out the code
-    object read in the warm parent (:func:`ansible_warm.preload_module`) instead of reading
+    object read in the warm parent (:func:`ansible_preload.preload_module`) instead of reading
     the zip again; any other name it reads as usual. ``runpy`` then runs the module exactly
     as with a spec it found itself.
     """

@@ -13,7 +13,7 @@ import sys
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Tuple
+    from typing import Any, List, Tuple
 
 
 # codecs modules open files with (ini_file: utf-8-sig): looked up once in the warm parent,
@@ -124,42 +124,3 @@ def preimport_parents(mdir: str, fqn: str) -> None:
         if isinstance(path, list):
             del path[:]
     WARM_PACKAGES[:] = ansible_packages()
-
-
-# module bundle -> (import name, spec, code object): what the warm parent found and read once,
-# so a child neither searches the bundle's zip nor unmarshals the module (~1.1 ms a task)
-PRELOADED = {}  # type: Dict[str, Tuple[str, Any, Any]]
-
-
-def preload_module(mdir: str, fqn: str) -> None:
-    """Find module ``fqn`` in its bundle and read its code object, once per bundle, in the warm parent.
-
-    Nothing of the module runs here: ``get_code`` reads and unmarshals the ``.pyc`` (or
-    compiles the source). The spec is the one a child would find itself: the same finders
-    (``sys.meta_path``), asked with the same search path (the bundle's directory first,
-    then the parent package's own path, as :func:`ansible_child._python_child` sets it).
-    Anything unusual (not a zip bundle, a parent the child imports itself, a namespace
-    package, a package instead of a module) leaves the child to find it as before.
-    """
-    if not mdir.endswith(".zip"):
-        return
-    parent_name = fqn.rpartition(".")[0]
-    parent = sys.modules.get(parent_name) if parent_name else None
-    path = getattr(parent, "__path__", None)
-    if not isinstance(path, list) or not any(path is p for _, p in WARM_PACKAGES):
-        return
-    search = [os.path.join(mdir, *parent_name.split("."))] + list(path)
-    spec = None
-    for finder in sys.meta_path:
-        find = getattr(finder, "find_spec", None)
-        if find is not None:
-            spec = find(fqn, search, None)
-            if spec is not None:
-                break
-    if spec is None or spec.loader is None or spec.submodule_search_locations is not None \
-            or not hasattr(spec.loader, "get_code"):
-        return
-    code = spec.loader.get_code(fqn)
-    if code is not None:
-        PRELOADED[mdir] = (fqn, spec, code)
-

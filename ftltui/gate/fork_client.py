@@ -52,7 +52,7 @@ def server_key(base_digest: str, gate_hash: str) -> str:
     code = gate_hash
     if gate_hash == "dev":  # a gate run from a source tree: its files name the code
         code = ""
-        for name in ("ansible_child.py", "ansible_warm.py", "fork_server.py", "fork_client.py"):
+        for name in ("ansible_child.py", "ansible_warm.py", "ansible_preload.py", "fork_server.py", "fork_client.py"):
             try:
                 with open(os.path.join(_HERE, name), "rb") as f:
                     code += "%08x" % zlib.crc32(f.read())

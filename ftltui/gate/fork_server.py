@@ -38,7 +38,8 @@ import sys
 import time
 
 from ftltui.gate.ansible_child import SpareChild, _reap_group
-from ftltui.gate.ansible_warm import preimport_parents, preload_module, warm_interpreter
+from ftltui.gate.ansible_preload import bundle_packages, preload_module
+from ftltui.gate.ansible_warm import preimport_parents, warm_interpreter
 
 TYPE_CHECKING = False  # typing costs ~6 ms at every start: annotations only
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ class ForkServer:
             self.bundles[mdir] = _file_id(mdir)
             try:
                 preimport_parents(mdir, fqn)
+                bundle_packages(mdir)  # the packages its children extend with it
                 preload_module(mdir, fqn)  # its spec and code object: read once, not in every child
             except Exception:  # the child imports it itself (and reports what is wrong)
                 pass

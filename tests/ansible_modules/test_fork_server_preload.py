@@ -2,7 +2,7 @@
 
 Why: finding the module in its bundle's zip and unmarshalling it cost every module child
 ~1.1 ms of CPU (issue 14's warm-call goal). The server now does it once
-(ftltui/gate/ansible_warm.py ``preload_module``) and children take the spec and code object
+(ftltui/gate/ansible_preload.py) and children take the spec and code object
 from it. What must not change is what the module sees: its ``__name__``, ``__file__``,
 spec, loader and ``sys.argv[0]`` equal those of a child that searched the zip itself (the
 gate's own warm path, which does not preload). Real processes: gates of the executor
@@ -29,12 +29,27 @@ m.exit_json(changed=False, name=__name__, file=__file__, spec_name=__spec__.name
 """
 
 
+# a module with a module_utils of its collection and one of ansible-core's that is not in the base bundle:
+# children find them in its zip (the warm parent lists the packages the zip has files in)
+UTILS = """#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.ftl.pl.plugins.module_utils.helper import VALUE
+m = AnsibleModule(argument_spec={})
+m.exit_json(changed=False, value=VALUE, snake=camel_dict_to_snake_dict({'HelloWorld': 1}),
+            preloaded='get_code' in vars(__loader__))
+"""
+
+
 @pytest.fixture(scope="module")
 def colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("preloadcolls")
     mods = root / "ansible_collections" / "ftl" / "pl" / "plugins" / "modules"
     mods.mkdir(parents=True)
     (mods / "ident.py").write_text(IDENT)
+    (mods / "utils.py").write_text(UTILS)
+    (mods.parent / "module_utils").mkdir()
+    (mods.parent / "module_utils" / "helper.py").write_text("VALUE = 'from the bundle'\n")
     old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
     yield mods
@@ -90,3 +105,22 @@ def test_changed_module_is_read_again(colls: Path, monkeypatch: pytest.MonkeyPat
     assert (status, status2) == ("ok", "ok"), (first, second)
     assert (first["tag"], second["tag"]) == ("a", "b-v2") and first["preloaded"] and second["preloaded"]
     assert first["archive"] != second["archive"]  # another bundle, another zip
+
+
+def test_module_utils_in_the_bundle_are_found(colls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftltui.ansible_modules import bundle
+    from ftltui.ansible_modules.run import ansible_spec
+
+    spec = ansible_spec("ftl.pl.utils")
+    assert spec is not None
+    b = bundle.build(spec.name, spec.path)
+    assert "ansible.module_utils.common.dict_transformations" not in b.base.files  # really from the module's zip
+    monkeypatch.setenv("FTL_TUI_FORK_SERVER_IDLE", "600")
+    f = Ftl()
+    try:
+        results = [ftl(f, "ftl.pl.utils", {}) for _ in range(2)]
+    finally:
+        f.close()
+    for status, res in results:
+        assert status == "ok", res
+        assert (res["value"], res["snake"], res["preloaded"]) == ("from the bundle", {"hello_world": 1}, True)
