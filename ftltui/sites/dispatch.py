@@ -260,8 +260,10 @@ class SiteDispatcher:
             secs, usecs = await redis.time()
             task.expires_at = float(secs) + float(usecs) / 1e6 + self.pickup_timeout
             task.patience = self.watch_ttl  # a worker retries its writes as long as the owner may still read them
-            await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
-            self._renewed_at = time.monotonic()
+            try:
+                await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
+            finally:  # an error may come after Redis set it: count it as set now (the outage path waits it out)
+                self._renewed_at = time.monotonic()
             token = await asyncio.to_thread(self.sealer.seal, task.to_doc())
             await asyncio.to_thread(app.send_task, TASK_NAME, args=[token], queue=queue_for(task.site))
         except Exception as exc:  # kombu's OperationalError, redis' errors: the broker is away
@@ -336,8 +338,10 @@ class SiteDispatcher:
         for shard in shards.values():
             if not shard.done:
                 pipe.set(Keys.watch(shard.task.shard), "1", px=int(self.watch_ttl * 1000))
-        await pipe.execute()
-        self._renewed_at = time.monotonic()
+        try:
+            await pipe.execute()
+        finally:  # as in _send: a failed renewal may have renewed some
+            self._renewed_at = time.monotonic()
 
     def _stop_cancelled(self, shards: dict[str, _Shard], now: float, finish: Callable[[str, HostResult], None]) -> None:
         """A cancelled shard that no worker holds ends now; a held one once its worker

@@ -87,7 +87,7 @@ async def test_controller_files_are_read_off_the_loop_and_shipped_once(tmp_path:
                                                                       key_file: Path, east: Any) -> None:
     """The owner reads a ``copy src=`` in a thread, not on its event loop: the source here is a
     FIFO that only this test's coroutine, on the same loop, writes. Were the read on the loop,
-    the coroutine could never run (a watchdog thread writes after 30 s, so the test ends, and
+    the coroutine could never run (a watchdog thread writes after 60 s, so the test ends, and
     fails). Then a second call with the same content ships nothing new: one sealed copy of it
     in Redis, under its keyed digest, and never its plaintext."""
     import asyncio
@@ -110,7 +110,7 @@ async def test_controller_files_are_read_off_the_loop_and_shipped_once(tmp_path:
                 writer.append(who)
             f.write(body)
 
-    watchdog = threading.Timer(30.0, feed, args=("watchdog",))
+    watchdog = threading.Timer(60.0, feed, args=("watchdog",))
     watchdog.daemon = True
     watchdog.start()
     inv = tmp_path / "inv.yml"
