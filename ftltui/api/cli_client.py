@@ -229,6 +229,8 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         except asyncio.CancelledError:  # Ctrl-C: as in-process, the play stops (exit 99)
             await asyncio.shield(_cancel(client, ref["id"]))
             raise
+        finally:
+            pauses.close()  # the terminal's settings back
         job = (end.result or {}).get("job") or {}
         from ftltui.drift.desired import desired_report, desired_text
 

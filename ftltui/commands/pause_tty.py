@@ -89,10 +89,18 @@ class PauseTerminal:
                     self._warned = True
                     loop.create_task(self._quietly(self.ops.answer(job, "")))
                 return  # a timed pause runs its time
+            self.close()  # the last pause's keys are read no more (and its terminal settings restored)
             self._stop = threading.Event()
             self._thread = threading.Thread(target=self._keys, args=(loop, job, event, self._stop),
                                             name="pause-tty", daemon=True)
             self._thread.start()
+
+    def close(self) -> None:
+        """Stop reading keys and give the terminal its settings back (the run ended)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
 
     @staticmethod
     async def _quietly(op: Awaitable[None]) -> None:

@@ -226,6 +226,9 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
         except asyncio.CancelledError:
             await session.cancel(job.id)
             raise
+        finally:
+            if isinstance(relay.pauses, PauseTerminal):
+                relay.pauses.close()
     from ftltui.drift.desired import desired_report, desired_text
 
     drift = desired_report((job.summary or {}).get("desired")) if options.check else None  # as workflows
