@@ -13,7 +13,9 @@ import re
 import zlib
 
 from rich.highlighter import Highlighter
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -76,6 +78,7 @@ class LogView(Log):
     # are updated here, and a scrollbar that appears or goes still asks for the layout
     # (``show_*_scrollbar`` are layout reactives).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    highlighter: LineHighlighter  # Log's is any Rich highlighter; this one knows hosts and the search
 
     def watch_virtual_size(self, size: Size) -> None:
         self._scroll_update(size)
@@ -90,7 +93,7 @@ class LogView(Log):
 
     def on_mount(self) -> None:
         # Textual reads (and removes) NO_COLOR at App start: ask the app, not the environment.
-        self.highlighter.no_color = self.highlighter.no_color or bool(getattr(self.app, "no_color", False))  # type: ignore[attr-defined]
+        self.highlighter.no_color = self.highlighter.no_color or bool(getattr(self.app, "no_color", False))
 
     def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         # Log starts a thread worker per write to measure widths; at 12 batches a second
@@ -117,7 +120,7 @@ class LogView(Log):
             self._cropped[key] = (base, line)
         return line
 
-    def _render_line_strip(self, y: int, rich_style):  # type: ignore[override]
+    def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
         # Log caches only while text is selected; cache always (cleared on search,
         # style and content changes) so a fast stream re-highlights only new lines.
         if self.text_selection is None:
@@ -130,7 +133,7 @@ class LogView(Log):
         return super()._render_line_strip(y, rich_style)
 
     def set_search(self, pattern: re.Pattern[str] | None) -> None:
-        self.highlighter.search = pattern  # type: ignore[attr-defined]
+        self.highlighter.search = pattern
         self._render_line_cache.clear()
         self.refresh()
 
@@ -158,7 +161,7 @@ class LogView(Log):
         self.pause()
         super().action_page_up()
 
-    def _on_mouse_scroll_up(self, event) -> None:  # type: ignore[override]
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self.pause()
         super()._on_mouse_scroll_up(event)
 

@@ -45,8 +45,8 @@ class PlayMatrix(DataTable[Text]):
             super().__init__()
             self.play, self.task_id, self.host = play, task_id, host
 
-    def __init__(self, **kw: object) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=False, **kw)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(cursor_type="cell", zebra_stripes=False, id=id, classes=classes)
         self.fixed_columns = 1
         self.play_index: int | None = None
         self._shape: tuple[int | None, tuple[str, ...], tuple[str, ...]] = (None, (), ())
