@@ -171,3 +171,40 @@ def test_a_host_start_does_not_wait_behind_queued_output_writes(tmp_path: Path, 
     t.join(60)
     assert not t.is_alive()
     assert _members(client, keys.finished) == {"q0", "q1"} and client.exists(Keys.done(task.shard))
+
+
+def test_the_shared_ssh_runner_resolves_each_shards_own_jump_hop() -> None:
+    """Two shards at once on the worker's one SSH runner (the pool and gates they share), each
+    with a host behind the jump host ``bastion``, which each job ships with its own user: each
+    shard's chain goes through its own job's bastion (the runner reads the asking shard's
+    inventory), whichever shard shipped its hosts last."""
+    import asyncio
+
+    from ftltui.sites.worker import _SHARD_INVENTORY, _Engine
+
+    engine = _Engine(idle=600)
+
+    def task(job: str, user: str) -> ShardTask:
+        return ShardTask(job=job, attempt=1, site=SITE, run_id=job, module="ping", args={},
+                         hosts=[ShardHost("t1", {"ansible_host": "192.0.2.10", "ftl_jump_hosts": "bastion"})],
+                         jump_hosts=[ShardHost("bastion", {"ansible_host": "192.0.2.1", "ansible_user": user})])
+
+    async def both() -> list[tuple[str, str]]:
+        acquired = asyncio.Barrier(2)
+
+        async def shard(t: ShardTask) -> tuple[str, str]:
+            warm, executor, inventory = await engine.acquire(t, t.hosts + t.jump_hosts)
+            try:
+                _SHARD_INVENTORY.set(inventory)
+                await acquired.wait()  # both shards' hosts are known to the worker now
+                hop, target = warm.runners["ssh"].chain(inventory.hosts["t1"])  # type: ignore[attr-defined]
+                return hop.user, target.address
+            finally:
+                engine.release(warm)
+
+        return list(await asyncio.gather(shard(task("hop-a", "alice")), shard(task("hop-b", "bob"))))
+
+    try:
+        assert engine.run(both()) == [("alice", "192.0.2.10"), ("bob", "192.0.2.10")]
+    finally:
+        engine.close()
