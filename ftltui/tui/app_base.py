@@ -89,8 +89,8 @@ class ConsoleAppBase(App[int]):
 
 def console_app(app: object) -> ConsoleAppBase:
     """``app`` as the console's App (a screen's or a provider's ``self.app`` is typed as
-    any Textual App): the typed attributes above, checked once, instead of
-    ``# type: ignore`` at each use."""
+    any Textual App): the typed attributes above, checked once, instead of an ignored
+    type error at each use."""
     if not isinstance(app, ConsoleAppBase):
         raise TypeError(f"expected the ftl-tui console App, got {type(app).__name__}")
     return app
