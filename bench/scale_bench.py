@@ -56,6 +56,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only the engine rows (ping + command vs the floor), no console part; use with --out")
     p.add_argument("--scale-console-only", action="store_true",
                    help="re-run only the console part; keep the engine rows of the existing RESULTS-scale.json")
+    p.add_argument("--scale-open-only", action="store_true",
+                   help="only the console opening an inventory of the biggest --scale-sizes, no bed "
+                        "(bench/scale_open_bench.py, bench/RESULTS-scale-open.md)")
+    p.add_argument("--scale-open-base", default="",
+                   help="with --scale-open-only: also run this commit's ftltui/, alternating with HEAD's")
     p.add_argument("--scale-console-ab", metavar="REF", default="",
                    help="only the console part, REF's code and HEAD's alternately on one bed (--rounds each), "
                         "same load conditions; writes bench/RESULTS-scale-console-ab.md (or --out)")
@@ -345,6 +350,10 @@ def render_ab(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
 
 
 def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
+    if a.scale_open_only:  # the console's open alone: no bed, fresh process per round
+        from bench import scale_open_bench
+
+        return scale_open_bench.main(a, log)
     if a.scale_console_ab:
         return console_ab(a, log)
     sizes = sorted(int(x) for x in a.scale_sizes.split(","))
