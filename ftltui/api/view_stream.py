@@ -32,7 +32,9 @@ from ftltui.api.operations import JobRef, WorkflowRequest, job_id_arg
 from ftltui.api.view_operations import ViewOperations
 from ftltui.console.feed import TRANSITIONS
 from ftltui.console.results import BaselineRequest
+from ftltui.drift.ignore import check_reason
 from ftltui.engine.event_schema import event_record
+from ftltui.errors import DriftConfigError
 from ftltui.jobs import events as jev
 
 if TYPE_CHECKING:
@@ -72,6 +74,10 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         pattern, reason = req.args.get("pattern", "all"), req.args.get("reason", "accepted in an attached console")
         if not isinstance(pattern, str) or not isinstance(reason, str):
             raise p.ProtocolError(p.E_BAD_REQUEST, "arguments 'pattern' and 'reason': expected strings")
+        try:
+            check_reason(reason)  # one line of the owner's ignore file: a newline would break it
+        except DriftConfigError as exc:
+            raise p.ProtocolError(p.E_BAD_REQUEST, f"argument {exc}") from None
         return await ops.drift_accept(pattern, reason[:200])
     if req.op == "drift.baseline":
         return await ops.drift_baseline(baseline_request(req.args))

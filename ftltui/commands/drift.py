@@ -107,11 +107,15 @@ def _common(p: argparse.ArgumentParser, *, json: bool) -> None:
 
 
 def _guard(fn: Any) -> Any:
-    """Errors exit 2 here (not the CLI's 4): drift's exit codes are a CI contract."""
+    """Errors exit 2 here (not the CLI's 4): drift's exit codes are a CI contract. Options
+    that cannot be used (:class:`OptionsError`) stay usage errors: exit 5, as every command."""
+    from ftltui.commands.options import OptionsError
 
     def handler(args: argparse.Namespace) -> int:
         try:
             return fn(args)
+        except OptionsError:
+            raise
         except FtlError as exc:
             error(str(exc))
             return EXIT_ERROR
@@ -301,8 +305,13 @@ def handle_show(args: argparse.Namespace) -> int:
 
 
 def handle_accept(args: argparse.Namespace) -> int:
-    from ftltui.drift.ignore import accept_lines, append_entries
+    from ftltui.commands.options import OptionsError
+    from ftltui.drift.ignore import accept_lines, append_entries, check_reason
 
+    try:
+        check_reason(args.reason)  # a newline would split the entry: refused (exit 5) before any work
+    except DriftConfigError as exc:
+        raise OptionsError(f"--{exc}") from None
     expires = None
     if args.expires:
         try:

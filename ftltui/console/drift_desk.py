@@ -39,6 +39,7 @@ class DriftDesk:
         self._resolve = resolve
         self._clock = clock
         self._snapshots: SnapshotStore | None = None
+        self._accept_lock = asyncio.Lock()  # read-modify-write of the ignore file, one at a time
 
     @property
     def snapshots(self) -> SnapshotStore:
@@ -130,12 +131,19 @@ class DriftDesk:
         return self.set_baselines(request)
 
     async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
-        """:meth:`accept`, for a face that may be attached (its desk asks the owner)."""
-        return self.accept(pattern, reason)
+        """:meth:`accept` off the loop (an attached face's desk asks the owner instead): the
+        report is built in a thread on a frozen index (:meth:`report_async`), and the ignore
+        file is read and written in a thread; accepts run one at a time, so two clients'
+        entries both land (each rewrites the whole file)."""
+        async with self._accept_lock:
+            report = await self.report_async(pattern)
+            return await asyncio.to_thread(self._append_accepted, report, reason)
 
     def accept(self, pattern: str, reason: str) -> DriftAccepted:
         """Accept the drift shown now: append exact entries to the ignore file."""
-        report = self.report(pattern)
+        return self._append_accepted(self.report(pattern), reason)
+
+    def _append_accepted(self, report: DriftReport, reason: str) -> DriftAccepted:
         lines = accept_lines(report.changes, reason, None)
         if not lines:
             return DriftAccepted(0)

@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import shlex
 import stat
+import unicodedata
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -137,13 +138,36 @@ def apply_ignore(
     return kept, dropped, warnings
 
 
+def _breaks_line(ch: str) -> bool:
+    """A character that would end or hide an ignore-file line: the file is read with
+    ``str.splitlines`` (which also splits on ``\x0b``, ``\x1c``-``\x1e``, ``\x85``,
+    U+2028/9), and control characters have no business in one-line text."""
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
+def check_reason(reason: str) -> str:
+    """``reason``, refused with :class:`DriftConfigError` when it holds a newline or another
+    control character: written into the one-line entry, it would split it and leave the
+    ignore file unparsable for every later report."""
+    bad = next((ch for ch in reason if _breaks_line(ch)), None)
+    if bad is not None:
+        raise DriftConfigError(f"reason: expected one line of text, got control character {bad!r}")
+    return reason
+
+
 def escape(part: str) -> str:
-    """Make a literal id safe inside a pattern (``*``, ``?``, ``[`` match themselves)."""
-    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in part)
+    """Make a literal id safe inside a pattern (``*``, ``?``, ``[`` match themselves).
+
+    A control character in a host's text (a file named with a newline) becomes ``?``,
+    which matches it (and any one character): the entry stays one line."""
+    return "".join(f"[{ch}]" if ch in "*?[" else "?" if _breaks_line(ch) else ch for ch in part)
 
 
 def accept_lines(changes: Iterable[Change], reason: str = "", expires: dt.date | None = None) -> list[str]:
-    """Ignore-file lines that accept exactly these changes (per field for modifications)."""
+    """Ignore-file lines that accept exactly these changes (per field for modifications).
+
+    A ``reason`` with a control character is refused (:func:`check_reason`)."""
+    check_reason(reason)
     lines: list[str] = []
     seen: set[str] = set()
     for c in changes:

@@ -75,3 +75,14 @@ async def test_a_readonly_owner_makes_the_attached_session_readonly_everywhere(o
             await session.drift_accept_async("all")
     finally:
         await session.close()
+
+
+async def test_drift_accept_with_a_newline_in_the_reason_is_a_bad_request(owner: Any) -> None:
+    """Any client of the socket may send a reason: one with a newline would split the
+    owner's ignore-file entry and break every later report (review hQ #2)."""
+    _drift(owner)
+    async with await ApiClient.connect(owner.state_dir) as client:
+        with pytest.raises(ApiError) as exc:
+            await client.request("drift.accept", pattern="all", reason="x\ny")
+        assert exc.value.code == "bad_request" and "control character" in str(exc.value)
+    assert not (owner.state_dir / "drift.ignore").exists()
