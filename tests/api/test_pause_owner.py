@@ -73,3 +73,58 @@ def test_play_client_answers_the_owners_pause_on_its_terminal(tmp_path: Path) ->
                                                                                                      True, None)
     leaked = [p for p in state.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
     assert leaked == [], sys.platform
+
+
+CRASH = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - shell: "echo ran >> {{ out }}/ran"
+    - name: ask
+      pause: {prompt: "Nobody is here"}
+"""
+
+
+async def _submit_and_wait_for_pause(state: Path, book: Path, out: Path) -> int:
+    async with await ApiClient.connect(state) as client:
+        ref = await client.request("playbook.submit", file=str(book), options={"extra_vars": {"out": str(out)}})
+        for _ in range(3000):  # a guard against a hang, not a speed check
+            if await client.request("pause.list"):
+                return int(ref["id"])
+            await asyncio.sleep(0.02)
+    raise AssertionError("the job never waited at its pause")
+
+
+def test_owner_lost_while_a_job_waits_at_a_pause(tmp_path: Path) -> None:
+    """A daemon's prompt with nobody to answer waits; the daemon is SIGKILLed meanwhile: a new
+    owner recovers the job like any interrupted one (not running, not run again: the task
+    that finished on the host ran once)."""
+    state, out = tmp_path / "state", tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "crash.yml").write_text(CRASH)
+    daemon = start_daemon(state)
+    try:
+        job_id = asyncio.run(_submit_and_wait_for_pause(state, tmp_path / "crash.yml", out))
+    finally:
+        os.kill(daemon.pid, signal.SIGKILL)
+        daemon.wait(timeout=30)
+    (state / "api.sock").unlink()  # the dead owner's: start_daemon waits for the new one's
+    new = start_daemon(state)
+    try:
+        async def show() -> dict[str, object]:
+            async with await ApiClient.connect(state) as client:
+                for _ in range(3000):
+                    doc = dict(await client.request("jobs.show", id=job_id))
+                    if doc["state"] not in ("running", "queued"):
+                        return doc
+                    await asyncio.sleep(0.02)
+            raise AssertionError("the job was never recovered")
+
+        doc = asyncio.run(show())
+        waiting = asyncio.run(_listed(state))
+    finally:
+        new.send_signal(signal.SIGTERM)
+        new.communicate(timeout=60)
+    assert doc["state"] == "failed" and "died" in str(doc["reason"]), doc  # lost: one attempt, not retried
+    assert "waiting" not in doc and waiting == []
+    assert (out / "ran").read_text() == "ran\n"  # never run again on the host that finished it
