@@ -9,8 +9,6 @@ each playbook job's matrix (:class:`~ftltui.jobs.play_record.PlayRecord`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from ftltui.console import updates as up
 from ftltui.drift import events as drift_events
 from ftltui.engine.events import (
@@ -55,7 +53,7 @@ class ViewFeed:
             case _:  # progress, a lost owner: the record changed
                 return [up.JobChanged(event.job_id, job)]
 
-    def _output(self, job_id: int, ev: Any, step: str | None) -> list[up.ViewUpdate]:
+    def _output(self, job_id: int, ev: object, step: str | None) -> list[up.ViewUpdate]:
         match ev:
             case OutputLine(host=host, stream=stream, text=text):
                 return [up.OutputText(job_id, host, stream, text, step)]
