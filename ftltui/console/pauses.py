@@ -26,12 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ftltui.console import updates as up
 from ftltui.errors import FtlError
 from ftltui.playbook.events import PauseEnded, PauseStarted
-from ftltui.playbook.pauses import ABORTED_ACTION, ANSWERED, CONTINUED, TIMED_OUT, PauseReply, PauseRequest, Pauser
+from ftltui.playbook.pauses import (
+    ABORTED_ACTION,
+    ANSWERED,
+    CONTINUED,
+    TIMED_OUT,
+    Pauser,
+    PauseReply,
+    PauseRequest,
+)
 
 Publish = Callable[[up.ViewUpdate], None]
 

@@ -12,8 +12,8 @@ The words are Ansible's (``ansible.plugins.action.pause``), so every face shows 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 HINT = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"
 DEFAULT_PROMPT = "Press enter to continue, Ctrl+C to interrupt"
