@@ -21,11 +21,14 @@ import re
 import secrets
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ftltui.engine.templating import has_template, host_context, render_string
 from ftltui.errors import FtlError, HostError
 from ftltui.inventory.model import Host
+
+if TYPE_CHECKING:
+    from ftltui.engine.host_source import HostSource
 
 METHODS = ("sudo", "su")
 _TRUE = ("yes", "true", "1", "on", "y")
@@ -67,7 +70,7 @@ def truthy(value: Any) -> bool:
     return str(value).strip().lower() in _TRUE
 
 
-def become_for(host: Host, inventory: Any = None) -> Become | None:
+def become_for(host: Host, inventory: HostSource | None = None) -> Become | None:
     """The become settings of a host, or None when it does not escalate.
 
     Values may be templates (``ansible_become_password: "{{ vault_sudo_pass }}"`` is the
@@ -91,7 +94,7 @@ def become_for(host: Host, inventory: Any = None) -> Become | None:
                   flags=None if flags is None else flags, exe=None if not exe else exe)
 
 
-def _value(host: Host, inventory: Any, name: str, default: Any = None) -> Any:
+def _value(host: Host, inventory: HostSource | None, name: str, default: Any = None) -> Any:
     """One become variable as text (booleans kept), rendered if it is a template."""
     value = host.vars.get(name, default)
     if value is None or isinstance(value, bool):

@@ -10,9 +10,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ftltui.errors import TemplateError
+
+if TYPE_CHECKING:
+    from ftltui.engine.host_source import HostSource
+    from ftltui.inventory.model import Host
 
 _MAX_DEPTH = 8  # vars that reference vars that reference vars ...
 
@@ -53,7 +57,7 @@ def has_template(value: Any) -> bool:
 class _HostVars(Mapping[str, Any]):
     """``hostvars``: other hosts' vars, built only when a template asks for one."""
 
-    def __init__(self, inventory: Any, facts: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(self, inventory: HostSource, facts: Mapping[str, dict[str, Any]]) -> None:
         self._inv = inventory
         self._facts = facts
 
@@ -71,7 +75,7 @@ class _HostVars(Mapping[str, Any]):
 
 
 def host_context(
-    host: Any, inventory: Any, facts: Mapping[str, dict[str, Any]], *, with_hostvars: bool = True
+    host: Host, inventory: HostSource | None, facts: Mapping[str, dict[str, Any]], *, with_hostvars: bool = True
 ) -> dict[str, Any]:
     """The variables a template sees on ``host``: merged vars, magic vars, last facts."""
     ctx: dict[str, Any] = {}
@@ -92,10 +96,10 @@ def host_context(
 # ``groups`` is the same for every host of an inventory: built once per inventory object
 # (a reload makes a new object), not once per host render, which made templating a run
 # on N hosts cost N x groups pattern selections.
-_GROUPS: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+_GROUPS: weakref.WeakKeyDictionary[HostSource, dict[str, list[str]]] = weakref.WeakKeyDictionary()
 
 
-def _groups_of(inventory: Any) -> dict[str, list[str]]:
+def _groups_of(inventory: HostSource) -> dict[str, list[str]]:
     try:
         return _GROUPS[inventory]
     except (KeyError, TypeError):

@@ -25,8 +25,8 @@ from __future__ import annotations
 import functools
 import os
 import shlex
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ftltui.engine.ssh.options import SshOptions, parse_jump_spec, parse_ssh_args
 from ftltui.engine.ssh.pool import Endpoint, preferred_ciphers
@@ -40,6 +40,9 @@ from ftltui.engine.ssh.ssh_config import (
 )
 from ftltui.errors import HostError
 from ftltui.inventory.model import Host
+
+if TYPE_CHECKING:
+    from ftltui.engine.host_source import HostSource
 
 _FALSE = ("no", "false", "0", "off", "n")
 MAX_JUMP_DEPTH = 8
@@ -61,7 +64,7 @@ class SshSetupError(HostError):
 class EndpointResolver:
     """Builds :class:`Endpoint` chains; one per :class:`SshRunner` (it warns once per option)."""
 
-    def __init__(self, *, inventory: Any = None, accept_new_host_keys: bool = False,
+    def __init__(self, *, inventory: HostSource | None = None, accept_new_host_keys: bool = False,
                  known_hosts: str | None = None, connect_timeout: float = 10.0,
                  ssh_config: str | None = None,
                  on_warning: Callable[[str | None, str], None] | None = None) -> None:
@@ -196,7 +199,7 @@ class EndpointResolver:
 
     def _inventory_host(self, name: str) -> Host | None:
         """The inventory host a hop names: by inventory name, else by ``ansible_host``."""
-        hosts = getattr(self.inventory, "hosts", None) or {}
+        hosts: Mapping[str, Host] = self.inventory.hosts if self.inventory is not None else {}
         if name in hosts:
             return hosts[name]
         if self._by_address[0] is not hosts or self._by_address[1] != len(hosts):

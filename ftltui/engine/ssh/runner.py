@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ftltui import modules
 from ftltui.engine.become import Become, BecomeFailed, become_for
@@ -28,6 +28,9 @@ from ftltui.engine.ssh.pool import Connection, Endpoint, Pool
 from ftltui.errors import GateFailed, HostError
 from ftltui.inventory.model import Host
 
+if TYPE_CHECKING:
+    from ftltui.engine.host_source import HostSource
+
 EXEC_OK = ("raw", "command", "shell")
 
 
@@ -35,7 +38,7 @@ class SshRunner:
     def __init__(
         self,
         *,
-        inventory: Any = None,
+        inventory: HostSource | None = None,
         accept_new_host_keys: bool = False,
         known_hosts: str | None = None,
         connect_timeout: float = 10.0,
