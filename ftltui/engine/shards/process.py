@@ -36,6 +36,7 @@ from ftltui.inventory.model import Host
 
 if TYPE_CHECKING:
     from ftltui.engine.executor import Executor
+    from ftltui.engine.host_source import HostSource
 
 LOST_MSG = "controller shard worker lost"
 CANCEL_GRACE = 30.0  # seconds a cancelled run waits for its worker's last results
@@ -66,7 +67,7 @@ class _Worker:
         self.bus_emit = bus_emit
         self.proc: asyncio.subprocess.Process | None = None
         self.pending: dict[str, _Pending] = {}
-        self.inventory: Any = None  # the controller's inventory object last sent
+        self.inventory: HostSource | None = None  # the controller's inventory object last sent
         self.facts_sent: dict[str, dict[str, Any]] = {}  # host -> the facts object the worker holds
         self.stderr: deque[str] = deque(maxlen=STDERR_TAIL)
         self.dead = False
@@ -94,7 +95,7 @@ class _Worker:
         if not self.dead:
             self.proc.stdin.write(frame(msg))
 
-    def send_inventory(self, inventory: Any, blob: bytes | None) -> None:
+    def send_inventory(self, inventory: HostSource | None, blob: bytes | None) -> None:
         """The controller's inventory (``blob``: its pickle, made once for every worker), when it changed."""
         if inventory is self.inventory:
             return
@@ -237,8 +238,8 @@ class ProcessShards:
         self._executor = executor
         self._requested = workers
         self._n: int | None = None
-        self._decided_for: Any = None  # the inventory ``auto`` counted
-        self._blob: tuple[Any, bytes | None] = (None, None)  # (inventory, its pickle) for the workers
+        self._decided_for: HostSource | None = None  # the inventory ``auto`` counted
+        self._blob: tuple[HostSource | None, bytes | None] = (None, None)  # (inventory, its pickle) for the workers
         self._config = config
         self._workers: list[_Worker | None] = []
         self._assign: dict[str, int] = {}
@@ -255,7 +256,7 @@ class ProcessShards:
             self._decided_for = inventory
             from ftltui.engine.shards.auto import auto_workers
 
-            hosts = len(getattr(self._executor.inventory, "hosts", None) or ())
+            hosts = len(inventory.hosts) if inventory is not None else 0
             n = self._requested if self._requested is not None else auto_workers(hosts)
             self._n = max(1, int(n))
             self._workers = [None] * self._n
