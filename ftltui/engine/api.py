@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from ftltui.engine.events import EventHandler
 from ftltui.engine.executor import Executor, RunResult
+from ftltui.engine.host_source import HostSource
 
 
 class RunFailed(Exception):
@@ -36,7 +37,7 @@ class Automation:
         self.raise_on_failure = raise_on_failure
 
     @property
-    def inventory(self) -> Any:
+    def inventory(self) -> HostSource | None:
         return self.executor.inventory
 
     @property
