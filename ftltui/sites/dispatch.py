@@ -31,14 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ftltui.engine.copy_tree import walk
 from ftltui.engine.events import Event, HostFinished, HostResult, HostStarted, Warning_
 from ftltui.engine.placement import ShardRequest
 from ftltui.engine.templating import has_template, host_context, render_args
@@ -47,6 +44,7 @@ from ftltui.inventory.model import Host
 from ftltui.sites.app import make_app
 from ftltui.sites.broker import Broker
 from ftltui.sites.seal import Refused, Sealer
+from ftltui.sites.shipped import Blob, Digests, ship_files
 from ftltui.sites.wire import (
     KEEP_SECONDS,
     TASK_NAME,
@@ -100,6 +98,7 @@ class SiteDispatcher:
         self._redis: Any = None
         self._cancelled: dict[str, bool] = {}  # run id -> fail_fast, for runs asked to stop
         self._renewed_at = 0.0  # when the open shards' watch keys were last renewed (monotonic)
+        self._digests = Digests(sealer)  # controller files hashed before (unchanged ones are not read again)
 
     def _clients(self) -> tuple[Any, Any]:
         if self._app is None:
@@ -141,7 +140,7 @@ class SiteDispatcher:
 
         job = job or request.run_id
         shards: dict[str, _Shard] = {}
-        blobs: dict[str, bytes] = {}  # the call's controller files, by digest (each shipped once)
+        blobs: dict[str, Blob] = {}  # the call's controller files, by digest (each shipped once)
         # templates rendered, controller files read and hashed in a thread: never on the owner's loop
         built = await asyncio.to_thread(self._tasks, request, sites, job, attempt, inventory, idempotent, forks,
                                         blobs)
@@ -184,13 +183,13 @@ class SiteDispatcher:
                 shard.cancel_sent = time.monotonic()
 
     def _tasks(self, req: ShardRequest, sites: Mapping[str, list[Host]], job: str, attempt: int, inventory: Any,
-               idempotent: bool, forks: int, blobs: dict[str, bytes]) -> list[tuple[ShardTask, list[HostResult]]]:
+               idempotent: bool, forks: int, blobs: dict[str, Blob]) -> list[tuple[ShardTask, list[HostResult]]]:
         """Every site's task and the hosts that fail before dispatch (run in a thread)."""
         return [self._task(req, site, hosts, job, attempt, inventory, idempotent, forks, blobs)
                 for site, hosts in sites.items()]
 
     def _task(self, req: ShardRequest, site: str, hosts: list[Host], job: str, attempt: int, inventory: Any,
-              idempotent: bool, forks: int, blobs: dict[str, bytes]) -> tuple[ShardTask, list[HostResult]]:
+              idempotent: bool, forks: int, blobs: dict[str, Blob]) -> tuple[ShardTask, list[HostResult]]:
         shipped: list[ShardHost] = []
         failed: list[HostResult] = []
         files: dict[str, dict[str, Any]] = {}  # controller files the module reads: their digests (see _upload)
@@ -204,7 +203,7 @@ class SiteDispatcher:
                     failed.append(HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": str(exc)},
                                              0.0, "template"))
                     continue
-            problem = _ship_files(req, args if args is not None else req.args, files, blobs, self.sealer)
+            problem = ship_files(req, args if args is not None else req.args, files, blobs, self._digests)
             if problem:
                 failed.append(HostResult(h.name, "failed", {"failed": True, "changed": False, "msg": problem},
                                          0.0, "bad_args"))
@@ -227,19 +226,27 @@ class SiteDispatcher:
                          facts={k: dict(v) for k, v in req.facts.items()} if _short(req.module) == "template" else {}
                          ), failed
 
-    async def _upload(self, redis: Any, blobs: dict[str, bytes]) -> str | None:
+    async def _upload(self, redis: Any, blobs: dict[str, Blob]) -> str | None:
         """Put each controller file of the call in Redis once, sealed (in a thread), under its
         keyed digest; a later call that ships the same content (a playbook's next host, another
         site's shard, the next job) only renews its expiry. The error message if the broker is away."""
-        try:
-            for digest, data in blobs.items():
-                key = Keys.blob(digest)
+        for digest, blob in blobs.items():
+            key = Keys.blob(digest)
+            try:
                 if await redis.expire(key, KEEP_SECONDS):
-                    continue  # shipped already for this job
+                    continue  # shipped already (an earlier call, another site's shard, another job)
+            except Exception as exc:  # noqa: BLE001 - redis' errors, OSError: the broker is away
+                return self._broker_message("(controller files)", exc)
+            try:
+                data = blob.data if blob.data is not None else await asyncio.to_thread(self._digests.load, digest,
+                                                                                          blob)
+            except OSError as exc:
+                return f"controller file {blob.path}: {exc.strerror or exc}"
+            try:
                 token = await asyncio.to_thread(self.sealer.seal_bytes, data)
                 await redis.set(key, token, ex=KEEP_SECONDS)
-        except Exception as exc:  # noqa: BLE001 - redis' errors, OSError: the broker is away
-            return self._broker_message("(controller files)", exc)
+            except Exception as exc:  # noqa: BLE001 - as above
+                return self._broker_message("(controller files)", exc)
         return None
 
     @property
@@ -480,54 +487,8 @@ class SiteDispatcher:
         shard.done = True
 
 
-MAX_SHIPPED_BYTES = 32 * 1024 * 1024  # controller files one executor call may ship (they travel through Redis)
-
-
 def _short(module: str) -> str:
     return module.rsplit(".", 1)[-1]
-
-
-def _ship_files(req: ShardRequest, args: Mapping[str, Any], files: dict[str, dict[str, Any]],
-                blobs: dict[str, bytes], sealer: Sealer) -> str | None:
-    """Add the controller file or tree ``args`` name (``copy src=``, ``template src=``) to ``files``
-    (by digest; the content goes to ``blobs``, shared by the call's shards), read here, where
-    relative paths mean what they mean to the owner (``req.base_dir``): the worker's machine
-    may not have the file, or have another one under that name. Blocking: call it in a thread.
-    Returns why the host cannot run (a missing file, too many bytes), or None."""
-    module = _short(req.module)
-    src = args.get("src")
-    if module not in ("copy", "template") or not isinstance(src, str) or not src or src in files:
-        return None
-    if module == "copy" and str(args.get("remote_src", "")).lower() in ("true", "yes", "1", "on", "y"):
-        return None
-    path = Path(os.path.expanduser(src))
-    if not path.is_absolute() and req.base_dir:
-        path = Path(req.base_dir) / path
-    new: dict[str, bytes] = {}
-    try:
-        if module == "copy" and path.is_dir():  # the tree as copy's walk sees it (links followed)
-            dirs, members = walk(str(path))
-            tree = {rel: _file_ref(Path(abs_path), new, sealer) for rel, abs_path in members}
-            entry: dict[str, Any] = {"dirs": dirs, "tree": tree}
-        else:
-            entry = _file_ref(path, new, sealer)
-    except OSError as exc:
-        return f"{module}: source {path} not found on the controller (or not a file): {exc.strerror}"
-    shipped = sum(len(b) for b in blobs.values())
-    if shipped + sum(len(b) for d, b in new.items() if d not in blobs) > MAX_SHIPPED_BYTES:
-        return (f"{module}: src {path}: more than {MAX_SHIPPED_BYTES // (1024 * 1024)} MB of controller files "
-                "for one call (they travel through Redis); put the files on the worker's machine "
-                "and use remote_src")
-    blobs.update(new)
-    files[src] = entry
-    return None
-
-
-def _file_ref(path: Path, new: dict[str, bytes], sealer: Sealer) -> dict[str, Any]:
-    data = path.read_bytes()  # IsADirectoryError (an OSError) for a template src that is a directory
-    digest = sealer.digest(data)
-    new[digest] = data
-    return {"blob": digest, "mode": path.stat().st_mode & 0o7777}
 
 
 async def _close(redis: Any, shard: str) -> bool:

@@ -47,11 +47,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Coroutine
-from contextvars import ContextVar
+from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ftltui.engine.events import Event, HostFinished, HostResult, OutputLine, Warning_
 from ftltui.sites.broker import Broker

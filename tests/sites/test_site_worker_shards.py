@@ -193,7 +193,7 @@ def test_the_shared_ssh_runner_resolves_each_shards_own_jump_hop() -> None:
         acquired = asyncio.Barrier(2)
 
         async def shard(t: ShardTask) -> tuple[str, str]:
-            warm, executor, inventory = await engine.acquire(t, t.hosts + t.jump_hosts)
+            warm, _executor, inventory = await engine.acquire(t, t.hosts + t.jump_hosts)
             try:
                 _SHARD_INVENTORY.set(inventory)
                 await acquired.wait()  # both shards' hosts are known to the worker now
