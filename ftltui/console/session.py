@@ -31,6 +31,7 @@ from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
 from ftltui.engine.events import Event
 from ftltui.engine.executor import Executor, RunResult, precheck_args
+from ftltui.engine.placement import Placement
 from ftltui.engine.redact import Redactor
 from ftltui.errors import FtlError, StateError
 from ftltui.inventory import Inventory, load_inventory
@@ -56,8 +57,10 @@ class ConsoleSession(JobActions):
     one when ``state_dir`` is None, or when another process holds it: ``warning`` says so).
 
     ``vault`` is the keyring playbook jobs and inventory loads decrypt with;
-    ``ssh_options`` and ``var_defaults`` go to the executor (created on first use, so a
-    face may fill them in before it runs anything).
+    ``ssh_options`` and ``var_defaults`` go to the executor (created by :meth:`open`, or
+    on first use before it; a session with ``dispatch=False`` builds none). Its site
+    placement is planned from the inventory, again when :meth:`set_inventory` brings the
+    first one with a site host.
     """
 
     def __init__(self, state_dir: Path | None = None, *, inventory: Inventory | None = None,
@@ -97,6 +100,7 @@ class ConsoleSession(JobActions):
         self.feed = ViewFeed()
         self._subscribers: list[UpdateHandler] = []
         self._executor: Executor | None = None
+        self._sites_planned = False  # the executor has its site placement (hosts with ftl_site)
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
@@ -113,7 +117,9 @@ class ConsoleSession(JobActions):
 
     async def open(self) -> None:
         """Open the state store (in a thread: disk) and start the queue's workers."""
-        executor = self.executor  # first: a face's bad engine setting fails before the store is taken
+        # first: a face's bad engine setting fails before the store is taken; a session that
+        # runs nothing (jobs cancel/purge/requeue --detach) builds no engine (review hQ #12)
+        executor = self.executor if self.dispatch or self.engine_only else None
         if self.engine_only:
             self._ready.set()
             return
@@ -196,12 +202,10 @@ class ConsoleSession(JobActions):
     @property
     def executor(self) -> Executor:
         if self._executor is None:
-            from ftltui.sites.placement import site_placements
-
             # hosts with a site run on its workers (docs/sites.md); the console's unusable sites fail their hosts
             engine = self.engine or EngineSettings(workers=_workers_setting(), strict_sites=False)
-            placements = site_placements(self.inventory, state_dir=self.state_dir, forks=self.forks,
-                                         strict=engine.strict_sites, inventory_of=lambda: self.inventory)
+            placements = self._site_placements()
+            self._sites_planned = bool(placements)
             self._executor = Executor(self.inventory, placements=placements, forks=self.forks,
                                       var_defaults=self.var_defaults, ssh_options=self.ssh_options,
                                       workers=engine.workers, secrets=engine.secrets, base_dir=engine.base_dir,
@@ -209,12 +213,30 @@ class ConsoleSession(JobActions):
                                       verbosity=engine.verbosity)
         return self._executor
 
+    def _site_placements(self) -> list[Placement]:
+        """The site placement of :attr:`inventory` (``[]`` while no host has a site); it
+        follows later inventory swaps itself (``inventory_of``)."""
+        from ftltui.sites.placement import site_placements
+
+        engine = self.engine or EngineSettings(strict_sites=False)
+        return list(site_placements(self.inventory, state_dir=self.state_dir, forks=self.forks,
+                                    strict=engine.strict_sites, inventory_of=lambda: self.inventory))
+
     def set_inventory(self, inventory: Inventory) -> up.InventoryReloaded:
-        """Run every later job on ``inventory``; published as :class:`InventoryReloaded`."""
+        """Run every later job on ``inventory``; published as :class:`InventoryReloaded`.
+
+        A console and ``serve`` open the session before their inventory loads: the first
+        inventory with a site host plans the site placement then, ahead of every other
+        placement, so those hosts never run from here (review hQ #3)."""
         first = self.inventory is None
         self.inventory = inventory
         if self._executor is not None:
             self._executor.set_inventory(inventory)
+            if not self._sites_planned:
+                placements = self._site_placements()
+                if placements:  # runs already placed keep their hosts; later runs see the sites first
+                    self._executor.placements[0:0] = placements
+                    self._sites_planned = True
         update = up.InventoryReloaded(len(inventory.hosts), first)
         self.publish(update)
         return update
