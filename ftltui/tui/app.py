@@ -14,7 +14,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
@@ -40,6 +40,7 @@ from ftltui.tui.history import (
     step_prefix,
     warning_note,
 )
+from ftltui.tui import keypath
 from ftltui.tui.key_prompt import KeyPassphrasePrompt
 from ftltui.tui.keymap import load_keymap
 from ftltui.tui.main_screen import MainScreen
@@ -118,6 +119,14 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
             self.cursor_blink = False
 
     # -- lifecycle ----------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        # A bound key runs its binding here instead of bubbling up the focus chain one
+        # loop turn per level (issue 17: ftltui/tui/keypath.py says when that is the same).
+        if isinstance(event, events.Key) and not event.is_forwarded and self.app_focus \
+                and self.screen.maximized is None and await keypath.resolve_now(self, event):
+            return
+        await super().on_event(event)
+
     def on_mount(self) -> None:
         # Garbage collection tuned for latency (bench/RESULTS-tui.md): at the default
         # gen-0 threshold of 700, 50 hosts streaming caused ~20 full collections in 10 s
