@@ -108,13 +108,15 @@ def _common(p: argparse.ArgumentParser, *, json: bool) -> None:
 
 def _guard(fn: Any) -> Any:
     """Errors exit 2 here (not the CLI's 4): drift's exit codes are a CI contract. Options
-    that cannot be used (:class:`OptionsError`) stay usage errors: exit 5, as every command."""
+    that cannot be used (:class:`OptionsError`) and a read-only refusal stay usage errors:
+    exit 5, as every command."""
     from ftltui.commands.options import OptionsError
+    from ftltui.console.guard import ReadOnlyRefusal
 
     def handler(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except OptionsError:
+        except (OptionsError, ReadOnlyRefusal):
             raise
         except FtlError as exc:
             error(str(exc))
@@ -145,9 +147,19 @@ def _store(args: argparse.Namespace, *, readonly: bool) -> Any:
 
 
 # -- scan ------------------------------------------------------------------------------
+def _refuse_readonly(args: argparse.Namespace, action: str, inv: Inventory | None) -> None:
+    """``ftl_tui_readonly`` in the inventory refuses every drift write, as ``--readonly``
+    does (a scan only reads the hosts but writes the state dir's snapshots): exit 5,
+    before any state is opened or any owner asked (docs/readonly.md)."""
+    from ftltui.commands.guard_cli import guard_of
+
+    guard_of(args).check_write(action, inv)
+
+
 def handle_scan(args: argparse.Namespace) -> int:
     _config(args)  # a broken drift config: said (exit 2) before anything is scanned
     hosts, inv = _hosts(args, args.pattern)
+    _refuse_readonly(args, "drift scan", inv)
     if not hosts:
         raise DriftConfigError(f"no hosts matched {args.pattern!r}")
     from ftltui.api.cli_client import drift_scan_via_owner
@@ -221,7 +233,8 @@ def handle_baseline(args: argparse.Namespace) -> int:
     if not args.group:
         if args.pattern is None:
             raise DriftConfigError("expected a host pattern or --group GROUP")
-        hosts, _ = _hosts(args, args.pattern)
+        hosts, inv = _hosts(args, args.pattern)
+        _refuse_readonly(args, "drift baseline", inv)
         if not hosts:
             raise DriftConfigError(f"no hosts matched {args.pattern!r}")
         names = tuple(h.name for h in hosts)
@@ -252,15 +265,19 @@ async def _baseline(args: argparse.Namespace, request: BaselineRequest) -> tuple
 
 
 # -- show / accept ---------------------------------------------------------------------
-def _report(args: argparse.Namespace) -> Any:
+def _report(args: argparse.Namespace, write: str | None = None) -> Any:
+    """The report and ignore file; ``write``: the drift write it is for (refused first on
+    a read-only inventory)."""
     from ftltui.drift.compare import ReportOptions, Selection, build_report, parse_time
     from ftltui.drift.ignore import load_ignore
 
     cfg = _config(args)
+    hosts, inv = _hosts(args, args.pattern)
+    if write is not None:
+        _refuse_readonly(args, write, inv)
     ignore_path = Path(args.ignore_file) if args.ignore_file else cfg.ignore_file
     rules = load_ignore(ignore_path) if ignore_path else []
     sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
-    hosts, inv = _hosts(args, args.pattern)
     if not hosts and not (args.from_id and args.to_id):
         raise DriftConfigError(f"no hosts matched {args.pattern!r}")
     desired, warnings = asyncio.run(_desired(args, inv, hosts)) if args.desired else ([], [])
@@ -318,7 +335,7 @@ def handle_accept(args: argparse.Namespace) -> int:
             expires = dt.date.fromisoformat(args.expires)
         except ValueError:
             raise DriftConfigError(f"--expires: expected YYYY-MM-DD, got {args.expires!r}") from None
-    report, path = _report(args)
+    report, path = _report(args, write="drift accept")
     lines = accept_lines(report.changes, args.reason, expires)
     if not lines:
         print("nothing to accept")

@@ -270,7 +270,12 @@ def _retry(args: argparse.Namespace) -> int:
         job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume)))
         print(f"job {job.id}: queued (from job {args.id})")
         return EXIT_OK
-    return run_in_foreground(args, lambda s: s.submit_again(args.id, resume))
+    from ftltui.commands.common import load_inventory_of
+    from ftltui.commands.guard_cli import guard_of
+
+    inventory = load_inventory_of(args)  # its ftl_tui_readonly refuses before the state is opened (exit 5)
+    guard_of(args).check_write(args.jobs_cmd, inventory)
+    return run_in_foreground(args, lambda s: s.submit_again(args.id, resume), inventory)
 
 
 def parse_age(text: str) -> float | None:
