@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ftltui.console.remote_session import RemoteConsoleSession
     from ftltui.console.session import ConsoleSession
     from ftltui.jobs.queue import JobQueue
-    from ftltui.schedule.scheduler import Firing
+    from ftltui.schedule.scheduler import Clock, Firing
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class _SessionClock:
         await asyncio.sleep(seconds)
 
 
-async def fire_schedules(queue: JobQueue, *, clock: Any = None, wake: Callable[[Callable[[], None]], None] | None = None,
+async def fire_schedules(queue: JobQueue, *, clock: Clock | None = None, wake: Callable[[Callable[[], None]], None] | None = None,
                          on_firing: Callable[[Firing], None] | None = None,
                          check_write: Callable[[str], None] | None = None) -> None:
     """Fire the state directory's schedules as jobs of ``queue`` until cancelled: the
