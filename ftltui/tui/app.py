@@ -333,6 +333,9 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
                 pass  # the header is refreshed after every batch
             case up.OwnerNotice() as notice:  # an attached console's owner fell behind or is gone
                 self.owner_notice(notice)
+            case up.PauseWaiting() as waiting:  # a job waits at a pause: say so wherever the operator is
+                self.notify(waiting.describe(time.time()) + f" (job {waiting.job_id}: open it to answer)",
+                            title=f"job {waiting.job_id} waits", severity="warning", timeout=15)
             case (str(), str(), str(), str()):  # a (job, host, stream, text) line from tests/bench
                 lines.append(item)
         return False

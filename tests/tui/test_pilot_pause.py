@@ -50,6 +50,8 @@ async def test_pause_bar_answers_continues_and_aborts(make_app, tmp_path: Path,
         await pilot.press("colon", *"play site.yml -l localhost -e out=out", "enter")
         await wait_for(pilot, lambda: _waiting(app) is not None)
         assert _waiting(app).private and _waiting(app).task == "ask"
+        await wait_for(pilot, lambda: any("waits at pause [ask]: Vault code [bold]x[/bold]? (private)" in str(n.message)
+                                          for n in app._notifications))  # wherever the operator is
         await pilot.press("4", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PlayJobScreen))
         bar = app.screen.query_one(PauseBar)
