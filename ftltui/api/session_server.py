@@ -9,7 +9,7 @@ before the session.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import time
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ftltui.api.local_operations import LocalOperations
 from ftltui.api.operations import OwnerInfo, inventory_key
 from ftltui.api.server import ApiServer
+from ftltui.api.operations import Unsubscribe
+from ftltui.console import updates as up
 from ftltui.console.results import BaselineRequest
 from ftltui.console.schedules import ScheduleDesk, SchedulesChanged
 from ftltui.engine.sanitize import safe_text
@@ -36,6 +38,16 @@ class SessionOperations(LocalOperations):
         self.session = session
         self.desk = ScheduleDesk.of(session)  # the one the console's view and firing loop use
         self._unsubscribe_desk = self.desk.subscribe(self._desk_changed)
+
+    def subscribe_drift(self, sink: Callable[[str], None]) -> Unsubscribe:
+        """The session's :class:`~ftltui.console.updates.DriftChanged`: an accept or a pin
+        (by its own console or any client) or a scan's end, so every attached Drift pane
+        re-reads (review hQ #5)."""
+        def on_update(update: up.ViewUpdate) -> None:
+            if isinstance(update, up.DriftChanged):
+                sink(update.reason)
+
+        return self.session.subscribe(on_update)
 
     def info(self) -> OwnerInfo:
         info = super().info()

@@ -76,6 +76,12 @@ class ViewOperations:
         """Every later job event of this owner (synchronously, on the owner's loop)."""
         return self.queue.bus.subscribe(sink)
 
+    def subscribe_drift(self, sink: Callable[[str], None]) -> Unsubscribe:
+        """``sink(reason)`` whenever the owner's stored drift may have changed outside a
+        scan job (an accept, a pin): ``view.watch`` sends it on as a ``drift`` item. A bare
+        queue has no drift desk: nothing to tell (:class:`SessionOperations` overrides)."""
+        return lambda: None
+
     # -- schedules: one firing loop per owner, and a notice to every attached view --------
     def subscribe_schedules(self, sink: Callable[[str], None]) -> Unsubscribe:
         """``sink(reason)`` whenever the owner's schedules change: an edit (here or by a

@@ -120,7 +120,8 @@ class ViewHub:
     """The owner's one subscription for all ``view.watch`` streams: each job event is
     redacted, turned into a view item and JSON-encoded once (:class:`~ftltui.api.protocol.SharedEvent`),
     then handed to every attached view (each splices in its stream id). Schedule changes
-    (``ops.subscribe_schedules``) go out as ``{"view": "schedules", "reason": ...}``."""
+    (``ops.subscribe_schedules``) go out as ``{"view": "schedules", "reason": ...}``, an
+    accept or pin of drift (``ops.subscribe_drift``) as ``{"view": "drift", "reason": ...}``."""
 
     def __init__(self, ops: ViewOperations) -> None:
         self.ops = ops
@@ -130,7 +131,8 @@ class ViewHub:
     def add(self, viewer: Viewer) -> Callable[[], None]:
         if not self.viewers:
             self._unsubscribe = [self.ops.subscribe_events(self._on_event),
-                                 self.ops.subscribe_schedules(self._on_schedules)]
+                                 self.ops.subscribe_schedules(self._on_schedules),
+                                 self.ops.subscribe_drift(self._on_drift)]
         self.viewers.append(viewer)
 
         def remove() -> None:
@@ -160,6 +162,9 @@ class ViewHub:
 
     def _on_schedules(self, reason: str) -> None:
         self._send({"view": "schedules", "reason": reason})
+
+    def _on_drift(self, reason: str) -> None:
+        self._send({"view": "drift", "reason": reason})
 
 
 _HUBS: weakref.WeakKeyDictionary[ViewOperations, ViewHub] = weakref.WeakKeyDictionary()

@@ -201,6 +201,10 @@ class RemoteConsoleSession(ConsoleSession):
             first.set()
         elif kind == "schedules":  # an edit (by any client) or a firing: the Schedules view re-reads
             self._schedules_changed(str(item.get("reason") or "schedules changed"))
+        elif kind == "drift":  # an accept or pin on the owner (by any client): the Drift pane re-reads
+            from ftltui.engine.sanitize import safe_text
+
+            self.publish(up.DriftChanged(safe_text(str(item.get("reason") or "drift changed"), 200)))
         elif kind == "event" and isinstance(item.get("event"), dict):
             event = job_event(item["event"])
             if event is None:

@@ -50,6 +50,7 @@ from ftltui.vault import VaultKeyring
 
 UpdateHandler = Callable[[up.ViewUpdate], None]
 WORKFLOW_KIND = "workflow"
+MAX_JOB_HOSTS = 50  # jobs whose per-host outcome is kept from events; :meth:`host_results` reads the rest's summary
 
 
 class ConsoleSession(JobActions):
@@ -94,7 +95,8 @@ class ConsoleSession(JobActions):
         self.collections_paths = list(collections_paths)
         self.jobs: dict[int, Job] = {}  # every job this session knows, live records for active ones
         self.host_status: dict[str, str] = {}  # host -> last status of this session
-        self.job_hosts: dict[int, dict[str, str]] = {}  # job -> host -> last status (this session)
+        # job -> host -> last status (this session's newest MAX_JOB_HOSTS jobs; older ones: their summary)
+        self.job_hosts: dict[int, dict[str, str]] = {}
         self.queue: JobQueue | None = None
         self.warning: str | None = None
         self.feed = ViewFeed()
@@ -185,7 +187,12 @@ class ConsoleSession(JobActions):
         for update in self.feed.translate(event, job):
             if isinstance(update, up.HostProgress) and update.result is not None:
                 self.host_status[update.host] = update.status
-                self.job_hosts.setdefault(update.job_id, {})[update.host] = update.status
+                hosts = self.job_hosts.get(update.job_id)
+                if hosts is None:
+                    hosts = self.job_hosts[update.job_id] = {}
+                    while len(self.job_hosts) > MAX_JOB_HOSTS:  # a daemon runs for months (review hQ #7)
+                        del self.job_hosts[next(iter(self.job_hosts))]
+                hosts[update.host] = update.status
             self.publish(update)
 
     def _add_secret(self, text: str) -> None:

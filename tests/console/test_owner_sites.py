@@ -44,7 +44,7 @@ async def test_a_site_host_never_runs_here_when_the_inventory_comes_after_open(t
         assert session.queue is not None
         job = await session.submit_run("all", "ping", {})
         done = await session.queue.wait(job.id)
-        hosts = dict(session.job_hosts[done.id])
+        hosts = session.host_results(done)
     assert hosts["here"] == "ok"
     assert hosts["h1"] == "unreachable"  # its site's workers are unusable: it fails, never runs here
 
