@@ -143,3 +143,28 @@ async def test_labels_are_plain_text_from_cached_styles(make_app, tmp_path: Path
         tree = pane.query_one(InventoryTree)
         assert labels["plain1"].spans[1].style == tree.get_component_rich_style("inventory--changed", partial=True)
         assert labels["plain1"].spans[1].style is labels["m]1"].spans[1].style
+
+
+async def test_opening_a_big_group_invalidates_the_tree_once(make_app, flat_inventory: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Tree
+
+    app = make_app([str(flat_inventory)])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pane = app.inventory_pane()
+        tree = pane.query_one(InventoryTree)
+        asked: list[int] = []
+        real = Tree._invalidate
+
+        def counting(self: Tree) -> None:
+            asked.append(1)
+            real(self)
+
+        monkeypatch.setattr(Tree, "_invalidate", counting)
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: len(pane._host_nodes) == N)
+        assert len(asked) <= 3  # the expand's own and the build's one, not one per host line
+        # a str label is plain text too (Textual would read it as markup)
+        assert tree.process_label("[b]x[/b]").plain == "[b]x[/b]"
+        assert "h0000" in screen_text(app)
