@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ftltui.sites.broker import Broker
+    from ftltui.sites.registry import WorkerInfo
+    from ftltui.sites.settings import SiteSettings
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,8 @@ class WorkersSnapshot:
 class WorkersDesk:
     """Lists the workers of the broker in effect; ``list_workers`` and ``settings`` are replaceable for tests."""
 
-    def __init__(self, *, settings: Callable[[], Any] | None = None, broker: Any = None,
-                 list_workers: Callable[[Any], list[Any]] | None = None) -> None:
+    def __init__(self, *, settings: Callable[[], SiteSettings] | None = None, broker: Broker | None = None,
+                 list_workers: Callable[[Broker], list[WorkerInfo]] | None = None) -> None:
         self._settings = settings
         self._broker = broker
         self._list = list_workers
@@ -50,7 +55,7 @@ class WorkersDesk:
             return WorkersSnapshot((), f"no site workers: {exc}")
         from ftltui.sites.registry import list_workers
 
-        lister: Callable[[Any], list[Any]] = self._list or list_workers
+        lister: Callable[[Broker], list[WorkerInfo]] = self._list or list_workers
         try:
             found = lister(broker)
         except Exception as exc:  # redis' connection/auth/timeout errors
@@ -60,7 +65,7 @@ class WorkersDesk:
         when = time.strftime("%H:%M:%S")
         return WorkersSnapshot(rows, f"{len(rows)} worker(s) on {broker.shown} at {when}")
 
-    def _resolve(self) -> Any:
+    def _resolve(self) -> Broker:
         from ftltui.sites.broker import resolve_broker
         from ftltui.sites.settings import load_site_settings
 
