@@ -81,13 +81,13 @@ class Policy:
     protected_groups: tuple[str, ...] = ()
 
 
-def _truthy(value: Any) -> bool:
+def _truthy(value: object) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in TRUE_WORDS
 
 
-def _group_names(value: Any) -> tuple[str, ...]:
+def _group_names(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
