@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from ftltui.console import updates as up
@@ -65,23 +66,39 @@ class PauseDesk:
         self.add_secret = add_secret
         self.clock = clock
         self.interactive = True  # False: runs get no pauser (a CLI without a TTY: as ansible-playbook)
-        self._waiting: dict[int, up.PauseWaiting] = {}
+        self._waiting: dict[int, up.PauseWaiting] = {}  # job -> the pause it waits at now
+        self._queued: dict[int, list[up.PauseWaiting]] = {}  # job -> its next pauses (other hosts)
         self._replies: dict[int, tuple[asyncio.Future[PauseReply], bool]] = {}  # job -> (reply, timed)
         self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}  # job -> (its pauses' turn, how many want it)
 
     # -- the state, from the feed -------------------------------------------------------
     def on_update(self, update: up.ViewUpdate) -> None:
         if isinstance(update, up.PlaybookProgress):
             ev = update.event
-            if isinstance(ev, PauseStarted) and update.job_id not in self._waiting:
-                waiting = self._waiting[update.job_id] = waiting_of(update.job_id, ev)
-                self.publish(waiting)
+            if isinstance(ev, PauseStarted):
+                waiting = waiting_of(update.job_id, ev)
+                if update.job_id in self._waiting:  # another host's pause (free strategy): it waits its turn
+                    self._queued.setdefault(update.job_id, []).append(waiting)
+                else:
+                    self._waiting[update.job_id] = waiting
+                    self.publish(waiting)
             elif isinstance(ev, PauseEnded) and self._waiting.pop(update.job_id, None) is not None:
                 self.publish(up.PauseEnded(update.job_id, ev.action))
+                queued = self._queued.get(update.job_id)
+                if queued:  # the next pause of the job begins now
+                    nxt = queued.pop(0)
+                    if not queued:
+                        del self._queued[update.job_id]
+                    if nxt.seconds is not None:
+                        nxt = replace(nxt, ends_at=self.clock() + nxt.seconds)
+                    self._waiting[update.job_id] = nxt
+                    self.publish(nxt)
         elif isinstance(update, up.JobChanged) and update.job_id in self._waiting:
             job = update.job
             if job is None or job.state not in ("running", "queued"):  # ended without PauseEnded (lost)
                 del self._waiting[update.job_id]
+                self._queued.pop(update.job_id, None)
                 self.publish(up.PauseEnded(update.job_id, "cancelled"))
 
     def waiting(self, job_id: int | None = None) -> list[up.PauseWaiting]:
@@ -132,6 +149,21 @@ class PauseDesk:
         return wait
 
     async def _wait(self, job_id: int, request: PauseRequest) -> PauseReply:
+        # one pause of a job at a time (the free strategy may reach two on two hosts): the
+        # next waits its turn, as Ansible's prompts hold the display's lock
+        lock, users = self._turns.get(job_id, (asyncio.Lock(), 0))
+        self._turns[job_id] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._wait_one(job_id, request)
+        finally:
+            lock, users = self._turns[job_id]
+            if users == 1:
+                del self._turns[job_id]  # the last one out drops the job's lock
+            else:
+                self._turns[job_id] = (lock, users - 1)
+
+    async def _wait_one(self, job_id: int, request: PauseRequest) -> PauseReply:
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[PauseReply] = loop.create_future()
         self._replies[job_id] = (reply, request.seconds is not None)

@@ -87,3 +87,40 @@ async def test_attached_session_answers_continues_and_a_cancel_ends_the_wait(tmp
     assert (out / "answer").read_text() == SECRET and not (out / "never").exists()
     leaked = [p for p in state.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
     assert leaked == []
+
+
+FREE = """\
+- hosts: all
+  gather_facts: false
+  strategy: free
+  tasks:
+    - name: who
+      pause: {prompt: "Who are you"}
+      register: who
+    - copy: {dest: "{{ out }}/{{ inventory_hostname }}", content: "{{ who.user_input }}"}
+"""
+
+
+async def test_two_hosts_pauses_of_the_free_strategy_wait_their_turn(tmp_path: Path) -> None:
+    """Under ``strategy: free`` each host reaches its own pause: one waits at a time (as
+    Ansible's prompts take turns), the second shown once the first is answered."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "free.yml").write_text(FREE)
+    (tmp_path / "hosts").write_text("a ansible_connection=local\nb ansible_connection=local\n")
+    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory([str(tmp_path / "hosts")]))
+    seen: list[Any] = []
+    owner.subscribe(seen.append)
+    await owner.open()
+    try:
+        job = await owner.submit_playbook(str(tmp_path / "free.yml"), {"extra_vars": {"out": str(out)}})
+        first = await _until(seen, _waits("who"))
+        await asyncio.sleep(0.2)  # the other host reached its pause too: it is not shown yet
+        assert [w.host for w in owner.pauses.waiting(job.id)] == [first.host]
+        await owner.pauses.answer(job.id, f"answer-{first.host}")
+        second = await _until(seen, lambda u: isinstance(u, up.PauseWaiting) and u.host != first.host)
+        await owner.pauses.answer(job.id, f"answer-{second.host}")
+        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+    finally:
+        await owner.close()
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"a": "answer-a", "b": "answer-b"}
