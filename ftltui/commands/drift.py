@@ -36,7 +36,12 @@ from ftltui.console.results import BaselinePin, BaselineRequest
 from ftltui.errors import DriftConfigError, FtlError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ftltui.drift.collect import ScanResult
+    from ftltui.drift.config import DriftConfig
+    from ftltui.drift.model import Change, DriftReport
+    from ftltui.drift.store import SnapshotStore
     from ftltui.inventory.inventory import Inventory
     from ftltui.inventory.model import Host
 
@@ -106,7 +111,7 @@ def _common(p: argparse.ArgumentParser, *, json: bool) -> None:
         add_json_arg(p)
 
 
-def _guard(fn: Any) -> Any:
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Errors exit 2 here (not the CLI's 4): drift's exit codes are a CI contract. Options
     that cannot be used (:class:`OptionsError`) and a read-only refusal stay usage errors:
     exit 5, as every command."""
@@ -126,7 +131,7 @@ def _guard(fn: Any) -> Any:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> DriftConfig:
     from ftltui.drift.config import load_config
 
     return load_config(args.drift_config, state_dir_of(args))
@@ -140,7 +145,7 @@ def _hosts(args: argparse.Namespace, pattern: str) -> tuple[list[Host], Inventor
     return list(inv.select(pattern)), inv
 
 
-def _store(args: argparse.Namespace, *, readonly: bool) -> Any:
+def _store(args: argparse.Namespace, *, readonly: bool) -> SnapshotStore:
     from ftltui.drift.store import open_store
 
     return open_store(state_dir_of(args), readonly=readonly)
@@ -208,7 +213,7 @@ async def _scan(args: argparse.Namespace, inv: Inventory, tty: bool) -> tuple[in
     return job.id, result
 
 
-def print_scan(args: argparse.Namespace, job_id: int | None, result: Any, total: int) -> int:
+def print_scan(args: argparse.Namespace, job_id: int | None, result: ScanResult, total: int) -> int:
     """``drift scan``'s report and exit status, for a scan run here or by the owner."""
     if args.json:
         print_json({"job_id": job_id, **result.to_dict()})
@@ -265,7 +270,7 @@ async def _baseline(args: argparse.Namespace, request: BaselineRequest) -> tuple
 
 
 # -- show / accept ---------------------------------------------------------------------
-def _report(args: argparse.Namespace, write: str | None = None) -> Any:
+def _report(args: argparse.Namespace, write: str | None = None) -> tuple[DriftReport, Path]:
     """The report and ignore file; ``write``: the drift write it is for (refused first on
     a read-only inventory)."""
     from ftltui.drift.compare import ReportOptions, Selection, build_report, parse_time
@@ -275,8 +280,10 @@ def _report(args: argparse.Namespace, write: str | None = None) -> Any:
     hosts, inv = _hosts(args, args.pattern)
     if write is not None:
         _refuse_readonly(args, write, inv)
-    ignore_path = Path(args.ignore_file) if args.ignore_file else cfg.ignore_file
-    rules = load_ignore(ignore_path) if ignore_path else []
+    # load_config always names one (the state dir's drift.ignore by default)
+    ignore_path = Path(args.ignore_file) if args.ignore_file else \
+        cfg.ignore_file or Path(state_dir_of(args)) / "drift.ignore"
+    rules = load_ignore(ignore_path)
     sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
     if not hosts and not (args.from_id and args.to_id):
         raise DriftConfigError(f"no hosts matched {args.pattern!r}")
@@ -292,7 +299,7 @@ def _report(args: argparse.Namespace, write: str | None = None) -> Any:
     return report, ignore_path
 
 
-async def _desired(args: argparse.Namespace, inv: Inventory, hosts: list[Host]) -> Any:
+async def _desired(args: argparse.Namespace, inv: Inventory, hosts: list[Host]) -> tuple[list[Change], list[str]]:
     """``--desired``: the workflow's steps in check mode on an engine-only session (no job)."""
     from ftltui.commands.common import config_of
     from ftltui.console.engine_settings import EngineSettings
