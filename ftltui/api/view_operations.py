@@ -13,7 +13,7 @@ not make itself (``drift.accept``, ``drift.baseline``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftltui.api.job_views import job_record
 from ftltui.api.operations import JobRef, Unsubscribe
@@ -25,6 +25,9 @@ from ftltui.jobs.events import JobEvent
 from ftltui.jobs.model import Job
 from ftltui.jobs.queue import JobQueue
 from ftltui.state import StateStore
+
+if TYPE_CHECKING:
+    from ftltui.api.view_stream import ViewHub
 
 RECENT_JOBS = 500  # job records an attached console starts with (the newest; older are in `jobs list`)
 
@@ -71,6 +74,7 @@ class ViewOperations:
     store: StateStore
     _schedule_sinks: list[Callable[[str], None]]  # set by the owner's __init__ (LocalOperations)
     _schedule_wake: Callable[[], None] | None = None
+    view_hub: ViewHub | None = None  # the one subscription of all view.watch streams (view_stream.hub_of)
 
     def subscribe_events(self, sink: Callable[[JobEvent], None]) -> Unsubscribe:
         """Every later job event of this owner (synchronously, on the owner's loop)."""

@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -167,14 +166,12 @@ class ViewHub:
         self._send({"view": "drift", "reason": reason})
 
 
-_HUBS: weakref.WeakKeyDictionary[ViewOperations, ViewHub] = weakref.WeakKeyDictionary()
-
-
 def hub_of(ops: ViewOperations) -> ViewHub:
-    hub = _HUBS.get(ops)
-    if hub is None:
-        hub = _HUBS[ops] = ViewHub(ops)
-    return hub
+    """The owner's hub, kept on ``ops`` itself (a global weak map whose values point back
+    at their keys kept every owner alive; review hQ #9)."""
+    if ops.view_hub is None:
+        ops.view_hub = ViewHub(ops)
+    return ops.view_hub
 
 
 async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> None:

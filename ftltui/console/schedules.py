@@ -24,7 +24,6 @@ Plain Python: no textual.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -107,12 +106,10 @@ async def fire_schedules(queue: JobQueue, *, clock: Clock | None = None, wake: C
     await scheduler.run()
 
 
-_DESKS: weakref.WeakKeyDictionary[ConsoleSession, ScheduleDesk] = weakref.WeakKeyDictionary()
-
-
 def desk_of(session: ConsoleSession) -> ScheduleDesk | None:
-    """The session's desk, if something made one."""
-    return _DESKS.get(session)
+    """The session's desk, if something made one (kept on the session itself, so a closed
+    session and its desk are collected together; review hQ #9)."""
+    return session.schedule_desk
 
 
 class ScheduleDesk:
@@ -123,7 +120,7 @@ class ScheduleDesk:
         self._subscribers: list[Callable[[SchedulesChanged], None]] = []
         self._wake: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
-        _DESKS[session] = self
+        session.schedule_desk = self
 
     @classmethod
     def of(cls, session: ConsoleSession) -> ScheduleDesk:

@@ -15,7 +15,7 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
@@ -47,6 +47,9 @@ from ftltui.jobs.playbook_kind import register as register_playbook
 from ftltui.playbook.options import Asker
 from ftltui.state import StateStore
 from ftltui.vault import VaultKeyring
+
+if TYPE_CHECKING:
+    from ftltui.console.schedules import ScheduleDesk
 
 UpdateHandler = Callable[[up.ViewUpdate], None]
 WORKFLOW_KIND = "workflow"
@@ -103,6 +106,7 @@ class ConsoleSession(JobActions):
         self._subscribers: list[UpdateHandler] = []
         self._executor: Executor | None = None
         self._sites_planned = False  # the executor has its site placement (hosts with ftl_site)
+        self.schedule_desk: ScheduleDesk | None = None  # made on first use by ScheduleDesk.of
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
