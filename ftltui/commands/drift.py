@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ftltui.commands.common import (
     add_inventory_arg,
