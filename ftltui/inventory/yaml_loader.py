@@ -51,19 +51,31 @@ class MarkedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: igno
     ftl_vault: VaultKeyring | None = None
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _construct(loader: MarkedLoader, node: yaml.Node) -> Any:
+    """``construct_object``, with a short way for a plain string: the str constructor
+    returns the scalar's text as is, and a 1,000-host inventory has ~11,000 of them
+    (issue 17: the generic path was half of building the data)."""
+    if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: MarkedLoader, node: yaml.MappingNode) -> MarkedDict:
     loader.flatten_mapping(node)
     out = MarkedDict()
     out.pos, out.key_pos, out.value_pos = _pos(node), {}, {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(loader, key_node)
         try:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
             ) from None
-        value = out[key] = loader.construct_object(value_node, deep=True)
+        value = out[key] = _construct(loader, value_node)
         if isinstance(value, VaultValue) and value.name is None:
             value.name = str(key)  # the error where it is used names the variable
         out.key_pos[key] = _pos(key_node)
