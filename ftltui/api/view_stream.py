@@ -37,6 +37,7 @@ from ftltui.errors import DriftConfigError
 from ftltui.jobs import events as jev
 
 if TYPE_CHECKING:
+    from ftltui.api.outbox import Outbox
     from ftltui.api.server import ClientSession
 
 STREAM_OPS = frozenset({"view.watch", "workflow.follow", "jobs.again.follow"})
@@ -174,14 +175,27 @@ def hub_of(ops: ViewOperations) -> ViewHub:
     return ops.view_hub
 
 
-async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> None:
-    outbox = session.outbox
+def live_viewer(outbox: Outbox, rid: int) -> Viewer:
+    """The hub's viewer for stream ``rid`` of a client: each update framed for it, or counted
+    as dropped (sent as one ``dropped`` notice once it catches up) while it is behind."""
 
     def viewer(shared: p.SharedEvent | None) -> None:
         if shared is None:
             outbox.count_dropped(rid)
+        elif outbox.queued_bytes + len(shared.body) + shared.ENVELOPE > outbox.live_limit:
+            # behind: dropped without building its frame (a copy of the body per viewer;
+            # review hQ #10); ENVELOPE is a bound on what the frame adds
+            if not outbox.closed:
+                outbox.count_dropped(rid)
         else:
             outbox.put_live(rid, shared.frame(rid))
+
+    return viewer
+
+
+async def _watch_view(session: ClientSession, ops: ViewOperations, rid: int) -> None:
+    outbox = session.outbox
+    viewer = live_viewer(outbox, rid)
 
     # no await from here to the "ready" item: no event can fall between the records and the feed
     unsubscribe = hub_of(ops).add(viewer)
