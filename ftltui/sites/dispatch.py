@@ -96,6 +96,7 @@ class SiteDispatcher:
         self.poll = poll
         self._app: Any = None
         self._redis: Any = None
+        self._sync_redis: Any = None  # for shipped files only, from a thread (see _upload)
         self._cancelled: dict[str, bool] = {}  # run id -> fail_fast, for runs asked to stop
         self._renewed_at = 0.0  # when the open shards' watch keys were last renewed (monotonic)
         self._digests = Digests(sealer)  # controller files hashed before (unchanged ones are not read again)
@@ -110,6 +111,9 @@ class SiteDispatcher:
         return self._app, self._redis
 
     async def close(self) -> None:
+        if self._sync_redis is not None:
+            self._sync_redis.close()
+            self._sync_redis = None
         if self._redis is not None:
             await self._redis.aclose()
         if self._app is not None:
@@ -242,12 +246,19 @@ class SiteDispatcher:
                                                                                           blob)
             except OSError as exc:
                 return f"controller file {blob.path}: {exc.strerror or exc}"
-            try:
-                token = await asyncio.to_thread(self.sealer.seal_bytes, data)
-                await redis.set(key, token, ex=KEEP_SECONDS)
+            try:  # sealed and written in a thread: redis.asyncio held the loop ~0.5 s writing 27 MB
+                await asyncio.to_thread(self._put_blob, key, data)
             except Exception as exc:  # noqa: BLE001 - as above
                 return self._broker_message("(controller files)", exc)
         return None
+
+    def _put_blob(self, key: str, data: bytes) -> None:
+        if self._sync_redis is None:
+            import redis
+
+            self._sync_redis = redis.Redis.from_url(self.broker.redis_url(), socket_timeout=30,
+                                                    socket_connect_timeout=3)
+        self._sync_redis.set(key, self.sealer.seal_bytes(data), ex=KEEP_SECONDS)
 
     @property
     def watch_ttl(self) -> float:
