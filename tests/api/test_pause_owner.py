@@ -128,3 +128,38 @@ def test_owner_lost_while_a_job_waits_at_a_pause(tmp_path: Path) -> None:
     assert doc["state"] == "failed" and "died" in str(doc["reason"]), doc  # lost: one attempt, not retried
     assert "waiting" not in doc and waiting == []
     assert (out / "ran").read_text() == "ran\n"  # never run again on the host that finished it
+
+
+QUICK = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: ask
+      pause: {prompt: "Code"}
+      register: asked
+    - name: wait
+      pause: {seconds: 1}
+    - copy: {dest: "{{ out }}/answer", content: "[{{ asked.user_input }}]"}
+"""
+
+
+def test_play_client_without_a_terminal_as_ansible_playbook(tmp_path: Path) -> None:
+    """stdin not a tty, the owner runs the job: the client does not wait for the prompt
+    (ansible-playbook's warning, an empty answer) and the timed pause runs its time."""
+    state, out = tmp_path / "state", tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "q.yml").write_text(QUICK)
+    daemon = start_daemon(state)
+    try:
+        env = dict(os.environ, NO_COLOR="1", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        proc = subprocess.run([*FTL, "play", "-i", "localhost,", "--state-dir", str(state), "-e", f"out={out}",
+                               "q.yml"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, check=False)
+        listed = asyncio.run(_listed(state))
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr.count("[WARNING]: Not waiting for response to prompt as stdin is not interactive") == 1
+    assert "Pausing for 1 seconds" in proc.stdout and "\n[ask]\n" not in proc.stdout  # no prompt shown
+    assert (out / "answer").read_text() == "[]" and listed == []
