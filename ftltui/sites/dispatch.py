@@ -157,10 +157,10 @@ class SiteDispatcher:
             return results
         app, redis = self._clients()
         try:
-            error = await self._upload(redis, blobs) if blobs else None
+            unshipped = await self._upload(redis, blobs) if blobs else None
             for shard in shards.values():
-                if error:  # nothing of this shard was published: its hosts did not run
-                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, error)
+                if unshipped:  # nothing of this shard was published: its hosts did not run
+                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, unshipped)
                     continue
                 error = await self._send(app, redis, shard)
                 if error:
