@@ -30,10 +30,12 @@ class _LocalProcess:
     """The asyncssh process surface GateClient uses, over an asyncio subprocess."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        if proc.stdin is None or proc.stdout is None or proc.stderr is None:
+            raise ValueError("the gate subprocess needs pipes for stdin, stdout and stderr")
         self._proc = proc
-        self.stdin = proc.stdin
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
+        self.stdin: asyncio.StreamWriter = proc.stdin
+        self.stdout: asyncio.StreamReader = proc.stdout
+        self.stderr: asyncio.StreamReader = proc.stderr
 
     @property
     def exit_status(self) -> int | None:
@@ -41,7 +43,7 @@ class _LocalProcess:
 
     def close(self) -> None:
         """Close our end; a gate that has not left within STOP_GRACE is terminated."""
-        if self.stdin is not None and not self.stdin.is_closing():
+        if not self.stdin.is_closing():
             self.stdin.close()
         if self._proc.returncode is None:
             asyncio.get_running_loop().call_later(STOP_GRACE, self._terminate)
@@ -137,7 +139,7 @@ class LocalBecome:
             gate = self._gates.get(key)
             if gate is not None and gate.dead is None:
                 return gate
-            gate = GateClient(host, self._conn, python, become=become, hello_timeout=self.hello_timeout)  # type: ignore[arg-type]
+            gate = GateClient(host, self._conn, python, become=become, hello_timeout=self.hello_timeout)
             try:
                 await gate.start()
             except BecomeFailed as exc:

@@ -20,7 +20,7 @@ import io
 import itertools
 import os
 from collections import deque
-from typing import Any, Callable, NoReturn, TypedDict
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Protocol, TypedDict
 
 import asyncssh
 
@@ -32,6 +32,47 @@ from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
 from ftltui.modules._outcap import OutputLimits
+
+if TYPE_CHECKING:
+    from ftltui.engine.local_gate import LocalConnection
+
+
+class GateStdin(Protocol):
+    """The gate's stdin: asyncssh's writer over SSH, asyncio's for a local gate."""
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def write_eof(self) -> None: ...
+
+
+class GateOutput(Protocol):
+    """The gate's stdout or stderr."""
+
+    async def read(self, n: int = -1) -> bytes: ...
+
+    async def readexactly(self, n: int) -> bytes: ...
+
+
+class GateProcess(Protocol):
+    """The gate process: an asyncssh ``SSHClientProcess`` or the local gate's subprocess."""
+
+    @property
+    def stdin(self) -> GateStdin: ...
+
+    @property
+    def stdout(self) -> GateOutput: ...
+
+    @property
+    def stderr(self) -> GateOutput: ...
+
+    @property
+    def exit_status(self) -> int | None: ...
+
+    def close(self) -> None: ...
+
+    async def wait_closed(self) -> None: ...
 
 
 class NoPython(Exception):
@@ -55,7 +96,7 @@ class GateTimeouts(TypedDict):
 
 
 class GateClient:
-    def __init__(self, host: str, conn: Connection, python: str, *,
+    def __init__(self, host: str, conn: Connection | LocalConnection, python: str, *,
                  hello_timeout: float = 30.0, ping_interval: float = 5.0, hang_timeout: float = 20.0,
                  become: becomes.Become | None = None) -> None:
         self.host = host
@@ -72,7 +113,7 @@ class GateClient:
         self.hello: dict[str, Any] = {}
         self.dead: HostError | None = None
         self.start_seconds = 0.0
-        self._proc: asyncssh.SSHClientProcess[bytes] | None = None
+        self._proc: GateProcess | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, _Request] = {}
         self._busy = asyncio.Event()  # set while requests are pending: the watchdog's wake-up
@@ -101,7 +142,8 @@ class GateClient:
         try:
             # a stalled connection (link cut, keepalive not yet expired) never answers a
             # channel open: bound it, and drop the connection so the next task reconnects
-            proc = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None), self.hello_timeout)
+            proc: GateProcess = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None),
+                                                       self.hello_timeout)
         except asyncio.TimeoutError:
             self.conn.conn.close()
             raise Unreachable(self.host, f"{self.host}: no answer to a session request within "
