@@ -129,7 +129,7 @@ class PauseTerminal:
         if ev.timed:
             send(self.ops.hold(job))
         self._write(CONTINUE_OR_ABORT + " \r\n")
-        choice = self._read(stop, echo=False, finish=(b"c", b"C", b"a", b"A"), last=True)
+        choice = self._read(stop, echo=False, finish=(b"c", b"C", b"a", b"A"), last=True, ctrl_c=False)
         if choice is None:
             return
         send(self.ops.abort(job) if choice.lower() == b"a" else self.ops.continue_early(job))
@@ -142,10 +142,11 @@ class PauseTerminal:
             pass
 
     def _read(self, stop: threading.Event, *, echo: bool, finish: tuple[bytes, ...] | None,
-              last: bool = False) -> bytes | None:
+              last: bool = False, ctrl_c: bool = True) -> bytes | None:
         """Keys until one of ``finish`` (the line before it; ``last``: the key itself) or
-        ctrl+C (``CTRL_C``); ``None`` when ``stop`` is set first. Without ``finish`` only
-        ctrl+C ends it. The terminal's settings are restored whatever happens."""
+        ctrl+C (``CTRL_C``; ignored with ``ctrl_c`` false, as at Ansible's C/A question);
+        ``None`` when ``stop`` is set first. Without ``finish`` only ctrl+C ends it. The
+        terminal's settings are restored whatever happens."""
         fd = self.stdin.fileno()
         saved = termios.tcgetattr(fd)
         mode = termios.tcgetattr(fd)
@@ -162,9 +163,11 @@ class PauseTerminal:
                 key = os.read(fd, 1)
                 if not key:
                     return None
-                if key == CTRL_C:
+                if key == CTRL_C and ctrl_c:
                     self.stdout.write(CLEAR_LINE)
                     return CTRL_C
+                if key == CTRL_C:
+                    continue
                 if finish is not None and key in finish:
                     self.stdout.write(CLEAR_LINE)
                     self.stdout.flush()
