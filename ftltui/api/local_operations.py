@@ -4,8 +4,8 @@ The server (:mod:`ftltui.api.server`) decodes a request and calls one of these m
 The daemon and a console that owns its state directory serve
 :class:`~ftltui.api.session_server.SessionOperations`, this class on their
 :class:`~ftltui.console.session.ConsoleSession` (its queue and store; its read-only
-policy, drift and schedule desks take over where they differ); the API tests serve it
-bare on a queue. It uses only public methods of the queue and the store (the enqueue
+policy, drift and schedule desks take over where they differ); bare on a queue it has
+no drift or schedule desk (``drift.accept``/``drift.baseline`` are unknown ops). It uses only public methods of the queue and the store (the enqueue
 helpers, ``cancel``, ``requeue``, ``purge``, ``wait``, ``bus``), and the attached views'
 and follow-me ops come from :class:`~ftltui.api.view_operations.ViewOperations`.
 """

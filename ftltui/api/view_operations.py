@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftltui.api.job_views import job_record
 from ftltui.api.operations import JobRef, Unsubscribe
-from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, ProtocolError
+from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, E_UNKNOWN_OP, ProtocolError
 from ftltui.console.job_actions import ACTIONS, JobActions
 from ftltui.console.results import BaselineRequest, JobActionResult
 from ftltui.errors import FtlError, StateError
@@ -73,7 +73,6 @@ class ViewOperations:
     queue: JobQueue
     store: StateStore
     _schedule_sinks: list[Callable[[str], None]]  # set by the owner's __init__ (LocalOperations)
-    _schedule_wake: Callable[[], None] | None = None
     view_hub: ViewHub | None = None  # the one subscription of all view.watch streams (view_stream.hub_of)
 
     def subscribe_events(self, sink: Callable[[JobEvent], None]) -> Unsubscribe:
@@ -98,25 +97,6 @@ class ViewOperations:
         for sink in list(self._schedule_sinks):
             sink(reason)
 
-    def schedules_changed(self, reason: str) -> None:
-        """A client edited the schedules (api/schedule_ops.py): wake the firing loop and
-        tell the attached views. An owner with a console session overrides this (its
-        :class:`~ftltui.console.schedules.ScheduleDesk` does both)."""
-        if self._schedule_wake is not None:
-            self._schedule_wake()
-        self.announce_schedules(reason)
-
-    async def fire_schedules(self) -> None:
-        """The owner's firing loop (``ftl-tui daemon``) until cancelled: client edits wake
-        it, each firing is announced to the attached views."""
-        from ftltui.console.schedules import fire_schedules
-
-        def keep_wake(wake: Callable[[], None]) -> None:
-            self._schedule_wake = wake
-
-        await fire_schedules(self.queue, wake=keep_wake,
-                             on_firing=lambda f: self.announce_schedules(f"schedule {f.schedule_id} {f.action}"))
-
     def job_doc(self, job_id: int) -> dict[str, Any] | None:
         """The live record of a job (``None`` when it is gone), as a console keeps it."""
         job = self.queue.get(job_id)
@@ -138,33 +118,13 @@ class ViewOperations:
                 "new_job": job_doc(result.new_job, redact) if result.new_job is not None else None}
 
     async def drift_accept(self, pattern: str, reason: str) -> dict[str, Any]:
-        """``drift.accept``: accept the drift this owner shows now on ``pattern`` (exact
-        entries added to its ignore file): an attached console's accept, made by the one
-        process that writes the state directory."""
-        import time
-        from pathlib import Path
-
-        from ftltui.console.drift_desk import DriftDesk
-
-        inventory = self.queue.executor.inventory if self.queue.executor is not None else None
-        if inventory is None:
-            raise ProtocolError(E_BAD_REQUEST, "this owner has no inventory: it shows no drift")
-        # on the store's shared snapshot store (its scans' one): nothing to close here
-        accepted = DriftDesk(Path(self.store.path), self.store, inventory.select, time.time).accept(pattern, reason)
-        return {"changes": accepted.changes, "message": accepted.message}
+        """``drift.accept``: an owner's console session accepts
+        (:class:`~ftltui.api.session_server.SessionOperations`); a bare queue has no drift desk."""
+        raise ProtocolError(E_UNKNOWN_OP, "this owner has no drift desk")
 
     async def drift_baseline(self, request: BaselineRequest) -> dict[str, Any]:
-        """``drift.baseline``: pin or clear baselines in this owner's snapshot store (the
-        store is the owner's to write; ``ftl-tui drift baseline`` while an owner is live)."""
-        import time
-        from pathlib import Path
-
-        from ftltui.console.drift_desk import DriftDesk
-
-        # on the store's shared snapshot store (its scans' one): nothing to close here; host
-        # names, not a pattern: this desk never resolves one
-        desk = DriftDesk(Path(self.store.path), self.store, lambda _pattern: [], time.time)
-        return {"pins": [p.to_dict() for p in desk.set_baselines(request)]}
+        """``drift.baseline``: as :meth:`drift_accept`, the owner's console session pins."""
+        raise ProtocolError(E_UNKNOWN_OP, "this owner has no drift desk")
 
     async def submit_again(self, job_id: int, resume: bool) -> JobRef:
         """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job."""

@@ -63,8 +63,7 @@ def handle(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[str]) -> int:
     """The daemon is a headless face on a :class:`ConsoleSession`, served as a console serves
     its own (``SessionOperations``) and firing the schedules with the session's desk."""
-    from ftltui.api.server import ApiServer
-    from ftltui.api.session_server import SessionOperations
+    from ftltui.api.session_server import serve_session
     from ftltui.commands.options import workers_of
     from ftltui.console.engine_settings import EngineSettings
     from ftltui.console.guard import Guard
@@ -83,10 +82,10 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with session:  # recovers jobs a dead owner left running
-        ops = SessionOperations(session, inventory_sources=sources, readonly=args.readonly)
-        server = ApiServer(state_dir, ops, readonly=args.readonly)
+        server = await serve_session(session, sources, readonly=args.readonly)  # as a console serves its own
+        assert server is not None  # lock_wait=0.0: the directory is this session's, or StateError was raised
         desk = ScheduleDesk.of(session)
-        async with server:
+        try:
             note(f"daemon pid {os.getpid()} owns {state_dir}, serving {server.path}"
                  + (" (read-only)" if args.readonly else ""))
             sys.stderr.flush()
@@ -95,5 +94,7 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
                 await stop.wait()
             finally:
                 await desk.stop()
+        finally:
+            await server.close()
         note("daemon stopping: running jobs are cancelled")
     return EXIT_OK

@@ -12,6 +12,7 @@ from typing import Any
 from ftltui.api import view_stream
 from ftltui.api.client import ApiClient
 from ftltui.api.protocol import StreamEvent
+from ftltui.console.schedules import ScheduleDesk
 
 VIEWERS = 3
 
@@ -43,7 +44,8 @@ async def test_each_update_is_built_once_for_all_views_and_schedules_are_announc
         return record(ops, event)
 
     monkeypatch.setattr(view_stream, "_record", counted)
-    scheduler = asyncio.create_task(owner.server.ops.fire_schedules())  # what `ftl-tui daemon` runs
+    desk = ScheduleDesk.of(owner.session)
+    assert desk.start()  # the owner session's firing loop, as `ftl-tui daemon` starts it
     clients = [await ApiClient.connect(owner.state_dir) for _ in range(VIEWERS)]
     views: list[list[dict[str, Any]]] = [[] for _ in clients]
     readies = [asyncio.Event() for _ in clients]
@@ -68,9 +70,9 @@ async def test_each_update_is_built_once_for_all_views_and_schedules_are_announc
             assert reasons[0] == f"schedule {added['id']} added by a client" and fired in reasons
         await clients[1].request("schedule.pause", id=added["id"])
     finally:
-        scheduler.cancel()
+        await desk.stop()
         for t in tasks:
             t.cancel()
-        await asyncio.gather(scheduler, *tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         for c in clients:
             await c.close()
