@@ -15,7 +15,6 @@ The limits come from :class:`OutputLimits`: on the controller from the environme
 from __future__ import annotations
 
 import os
-from collections import deque
 
 from ftltui.modules.base import _Frozen
 TYPE_CHECKING = False  # typing costs ~6 ms at every gate start: annotations only
@@ -121,7 +120,9 @@ class HeadTail:
         self.tail_max = limit - self.head_max
         self._head: List[str] = []
         self._head_len = 0
-        self._tail: Deque[str] = deque()
+        # a deque once the head is full: ``collections`` (with ``operator``, ``keyword``,
+        # ``reprlib``) is ~4 M instructions that a gate's every command paid for nothing
+        self._tail: Optional[Deque[str]] = None
         self._tail_len = 0
         self.dropped = 0
 
@@ -133,6 +134,10 @@ class HeadTail:
             s = s[len(take):]
         if not s:
             return
+        if self._tail is None:
+            from collections import deque
+
+            self._tail = deque()
         self._tail.append(s)
         self._tail_len += len(s)
         while self._tail_len > self.tail_max:
@@ -148,7 +153,7 @@ class HeadTail:
                 self.dropped += excess
 
     def text(self) -> str:
-        head, tail = "".join(self._head), "".join(self._tail)
+        head, tail = "".join(self._head), "".join(self._tail or ())
         if not self.dropped:
             return head + tail
         return head + "\n[... output truncated: %d characters dropped (FTL_TUI_MAX_OUTPUT) ...]\n" % self.dropped + tail
