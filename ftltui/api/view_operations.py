@@ -6,8 +6,9 @@ console's live view), a job's record as the console keeps it (``Job.to_doc``, re
 the console's job actions (``jobs.action``: the very
 :class:`~ftltui.console.job_actions.JobActions` a console runs, so a retry from an
 attached console means what it means in the owner's), and ``jobs retry``/``requeue``
-of the CLI (``jobs.again``, :mod:`ftltui.jobs.again`), and the drift writes a client may
-not make itself (``drift.accept``, ``drift.baseline``).
+of the CLI (``jobs.again``, :mod:`ftltui.jobs.again`). The drift writes a client may not
+make itself (``drift.accept``, ``drift.baseline``) and drift notices are a console
+session's (:class:`~ftltui.api.session_server.SessionOperations`): here they are stubs.
 """
 
 from __future__ import annotations
