@@ -28,6 +28,7 @@ from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook, unpinned
 from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy
+from ftltui.state.journal import Ticket
 
 KIND = "playbook"
 ONE_ATTEMPT = RetryPolicy(max_attempts=1)
@@ -89,15 +90,23 @@ class PlaybookKind:
 
         desired = DesiredCollector(real_runs=real_run_paths(prepared.playbook)) if options.check else None
 
+        starts: list[Ticket] = []
+
+        async def batch_started(_hosts: tuple[str, ...]) -> None:
+            while starts:
+                await starts.pop(0)
+
         def on_event(ev: Any) -> None:
             if desired is not None:  # --check: declared vs actual, as workflows (paths of the copy run)
                 desired(ev)
             ev = _original_paths(ev, prepared)
             name = ev.type
             if name == "PlayStarted":
-                ledger.start([h for h in ev.hosts if h not in ledger.entries], number)
+                fresh = [h for h in ev.hosts if h not in ledger.entries]
+                ledger.start(fresh, number)
                 ctx.progress(ev.index, plays)
-                ctx.save_soon(lambda: {"per_host": ledger.doc()})
+                if fresh:  # journaled now; the batch's first task waits for it (batch_started)
+                    starts.append(ctx.host_done([(["per_host", h], ledger.entry(h)) for h in fresh]))
             elif name == "TaskStarted":
                 labels[ev.task_id] = ev.label
             elif name == "HostTaskResult" and ev.status in ("failed", "unreachable") and not ev.ignored:
@@ -107,6 +116,7 @@ class PlaybookKind:
         from ftltui.playbook.runner import run_playbook
 
         options.ask = self.ask
+        options.batch_started = batch_started
         options.pauser = self.pausers(job.id) if self.pausers is not None else None
         # what the console asked before queueing (private answers and the become password
         # are job secrets: this in-memory spec has them, the stored one says ********)

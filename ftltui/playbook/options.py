@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from ftltui.playbook.pauses import Pauser
 
@@ -41,4 +41,8 @@ class PlayOptions:
     # variables under everything else, as ``-K`` puts ``ansible_become_password`` (the
     # console's play form): a host's own value wins, as with ansible-playbook
     var_defaults: dict[str, Any] = field(default_factory=dict)
+    # awaited after each batch's PlayStarted, before its first task: a job makes the
+    # batch's hosts durable as started there (after a crash, a host that ran tasks must
+    # read back as started, never as untouched)
+    batch_started: Callable[[tuple[str, ...]], Awaitable[None]] | None = None
     step: bool = False  # --step is not supported; kept False

@@ -99,6 +99,8 @@ async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Pl
             run.host(h).ended = False
         live = pc.active()
         run.emit(PlayStarted(index, play.label, tuple(batch), str(play.location)))
+        if options.batch_started is not None:
+            await options.batch_started(tuple(batch))
         if not live:
             run.emit(PlaybookWarning("NO MORE HOSTS LEFT"))
             return False
