@@ -9,15 +9,14 @@ before the session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from ftltui.api.local_operations import LocalOperations
-from ftltui.api.operations import OwnerInfo, inventory_key
+from ftltui.api.operations import OwnerInfo, Unsubscribe, inventory_key
 from ftltui.api.server import ApiServer
-from ftltui.api.operations import Unsubscribe
 from ftltui.console import updates as up
 from ftltui.console.results import BaselineRequest
 from ftltui.console.schedules import ScheduleDesk, SchedulesChanged

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from ftltui.api import protocol as p
+from ftltui.api import view_stream
 from ftltui.api.client import ApiClient
 from ftltui.api.outbox import Outbox
-from ftltui.api import view_stream
 from ftltui.api.view_stream import hub_of
 
 SECRET = "hubsecret4242"  # printed by the run, never written in its arguments

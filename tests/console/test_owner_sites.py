@@ -39,7 +39,7 @@ async def test_a_site_host_never_runs_here_when_the_inventory_comes_after_open(t
     inv_file = tmp_path / "inv.yml"
     inv_file.write_text(SITE_INVENTORY)
     async with ConsoleSession(tmp_path / "state") as session:  # as FtlApp and serve's owner open it
-        session.executor  # the engine exists before the inventory (a face may touch it early)
+        assert session.executor.inventory is None  # the engine exists before the inventory
         session.set_inventory(load_inventory([str(inv_file)]))
         assert session.queue is not None
         job = await session.submit_run("all", "ping", {})
