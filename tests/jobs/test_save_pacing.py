@@ -25,15 +25,21 @@ async def test_saves_rest_between_commits_and_saved_stores_the_latest(queue, mon
 
     async def paced(job, ctx) -> Outcome:
         saves: list[dict] = []
+        tickets: list = []
         real = ctx.save
+        first = asyncio.get_running_loop().create_future()
 
         def counting(fields):
             saves.append(fields)
-            return real(fields)
+            tickets.append(real(fields))
+            if not first.done():
+                first.set_result(None)
+            return tickets[-1]
 
         ctx.save = counting
         ctx.save_soon(lambda: {"per_host": {"h1": {"state": "done"}}})
-        await asyncio.sleep(0.3)  # the first save goes at once and commits
+        await first  # the first save goes at once (no rest before it) ...
+        await tickets[0]  # ... and commits
         seen["after_first"] = [len(s["per_host"]) for s in saves]
         ctx.save_soon(lambda: {"per_host": {"h1": {"state": "done"}, "h2": {"state": "done"}}})
         await asyncio.sleep(0.3)  # unpaced, this one would have committed by now
