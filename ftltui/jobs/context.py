@@ -149,7 +149,7 @@ class JobContext:
         self._host_ticket: Ticket = DONE  # the last host_done record: output waits for it
         self._outbox: deque[tuple[Ticket, Any, str | None]] = deque()  # (barrier, event, step)
         self._drainer: asyncio.Task[None] | None = None
-        self._failed: Ticket | None = None  # the last failed barrier, reported once
+        self._failing = False  # host records are failing to commit (reported once until one commits)
         self.log = JobLog(queue.store.log_path(job.id), queue.store.redactor).open()
         self.log.write({"event": "JobState", "state": job.state, "reason": f"attempt {job.attempts}",
                         "ts": job.updated})
@@ -188,10 +188,13 @@ class JobContext:
                     t0 = clock()
 
     def _deliver(self, event: Any, step: str | None, barrier: Ticket) -> None:
-        if barrier.failed and barrier is not self._failed:  # a full state disk: say so once
-            self._failed = barrier
-            self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record host "
-                                                            f"results: {barrier.failed}", retrying=True))
+        if barrier.failed:  # a full state disk: said once, not per host; the final transition retries
+            if not self._failing:
+                self._failing = True
+                self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record host "
+                                                                f"results: {barrier.failed}", retrying=True))
+        elif barrier is not DONE:
+            self._failing = False
         rec = event.to_dict() if hasattr(event, "to_dict") else dict(event)
         if step is not None:
             rec["step"] = step
@@ -228,8 +231,10 @@ class JobContext:
             with self.queue.store.transaction() as tx:
                 tx.set_in("jobs", self.job.id, changes)
         except StateError as exc:
-            self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
-                                                            f"host results: {exc}", retrying=True))
+            if not self._failing:
+                self._failing = True
+                self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
+                                                                f"host results: {exc}", retrying=True))
             return DONE
         doc: dict[str, Any] = self.queue.store.table("jobs").get(self.job.id) or {}
         for field in {path[0] for path, _ in changes}:
