@@ -1,10 +1,11 @@
-"""A job's host results are saved at a pace the event loop can afford (issue 17).
+"""Whole-record saves go at a pace the event loop can afford (issue 17).
 
-Each save of a run job's per-host ledger copies, redacts and encodes the whole ledger on
-the loop (1,000 hosts: 10-20 ms); saved back to back while 1,000 hosts streamed, that took
-a sixth of the console's loop. ``JobContext.save_soon`` now rests between saves for
-``cost / SAVE_SHARE`` (at most ``SAVE_MAX_WAIT``); ``saved()`` ends the rest, so a job's
-last results are stored before its outcome. Real queue, real store on disk.
+A save of a job's whole per-host ledger copies, redacts and encodes it on the loop (1,000
+hosts: 10-20 ms). ``JobContext.save_soon`` (a playbook's ledger at each play start) rests
+between saves for ``cost / SAVE_SHARE`` (at most ``SAVE_MAX_WAIT``); ``saved()`` ends the
+rest, so a job's last fields are stored before its outcome. A host's finish does not wait
+for it: that is one small record of its own (test_host_finish_durable.py). Real queue,
+real store on disk.
 """
 
 from __future__ import annotations
