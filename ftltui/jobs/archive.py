@@ -40,6 +40,26 @@ def read_archive(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def find_archived(path: Path, job_id: int) -> dict[str, Any] | None:
+    """Job ``job_id``'s archived record (its last copy: a crash mid-move leaves two), or None.
+
+    The archive of a daemon grows for months: lines are matched on their ``{"id": N,``
+    prefix (how :meth:`JobQueue._archive` writes them) and only a match is parsed."""
+    prefix = f'{{"id": {int(job_id)},'.encode()
+    found = None
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                if line.startswith(prefix):
+                    try:
+                        found = json.loads(line)
+                    except ValueError:
+                        pass  # a half-written last line
+    except FileNotFoundError:
+        pass
+    return found if isinstance(found, dict) else None
+
+
 def request(state_dir: Path, action: str, job_id: int) -> Path:
     d = state_dir / "requests"
     d.mkdir(exist_ok=True, mode=DIR_MODE)

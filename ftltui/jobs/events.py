@@ -17,7 +17,7 @@ __all__ = [
     "EventBus", "JobEvent", "JobQueued", "JobStarted", "JobSucceeded", "JobFailed",
     "JobRetryScheduled", "JobDeadLettered", "JobCancelling", "JobCancelled", "JobLost",
     "JobSkipped", "JobUpstreamFailed", "JobProgress", "JobOutput", "StepChanged",
-    "QueueError", "EVENT_FOR_STATE",
+    "QueueError", "JobsArchived", "EVENT_FOR_STATE",
 ]
 
 
@@ -83,6 +83,16 @@ class QueueError(JobEvent):
 
     message: str = ""
     retrying: bool = False
+
+
+@dataclass(frozen=True)
+class JobsArchived(JobEvent):
+    """Finished jobs ``ids`` moved from the live store to the archive file (``job_id`` 0).
+
+    The queue archives while it runs (issue 16: a daemon runs for months), so the faces
+    drop these jobs from their memory and their lists; ``jobs show N`` reads the archive."""
+
+    ids: tuple[int, ...] = ()
 
 
 EVENT_FOR_STATE: dict[str, type[_Transition]] = {

@@ -21,6 +21,15 @@ event is emitted and the work is retried every ``storage_retry`` seconds: a star
 failed is dispatched again, a finished attempt whose outcome could not be recorded
 keeps its outcome and records it once space is back (if the process dies first, the
 job is recovered as ``lost`` at the next start, like any job whose owner died).
+
+Retention (issue 16): a daemon runs for months, so finished jobs beyond ``retain_finished``
+(plus a tenth, so one scan moves many) or older than ``retain_seconds`` move to the
+archive file while the queue runs, not only at start. A counter of finished jobs in the
+live store, kept at each terminal transition, decides; the check costs nothing per job
+and scans the store at most once per ``archive_every`` seconds; the archive file is
+written in a thread. Each move is announced as :class:`~ftltui.jobs.events.JobsArchived`
+so the faces forget those jobs too. Only terminal jobs move (a job waiting for a retry is
+not terminal), oldest first, so a job that just finished stays readable in the store.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs import model as m
 from ftltui.jobs.context import JobContext, JobLog
-from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost, QueueError
+from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost, JobsArchived, QueueError
 from ftltui.jobs.model import Attempt, Job, Outcome, check_transition
 from ftltui.jobs.owner import owner_alive, process_start_time
 from ftltui.jobs.retry import RetryPolicy, dead_reason
@@ -65,6 +74,7 @@ class JobQueue:
         retain_finished: int = 20_000,
         retain_seconds: float = 30 * 86400,
         storage_retry: float = 1.0,
+        archive_every: float = 60.0,
     ) -> None:
         self.store = store
         self.bus: EventBus[JobEvent] = EventBus()
@@ -96,6 +106,14 @@ class JobQueue:
         self._unfinished: dict[int, tuple[Outcome, bool]] = {}
         self._stalled: set[int] = set()
         self._storage_retry_at = 0.0
+        # retention while running (issue 16): finished jobs in the live store, the oldest's
+        # ``updated`` (a lower bound), when the store was last scanned, the scan in progress
+        self.archive_every = archive_every
+        self._finished_live = 0
+        self._oldest_finished = float("inf")
+        self._archive_checked = float("-inf")
+        self._archiver: asyncio.Task[None] | None = None
+        self._archive_lock = asyncio.Lock()
 
     # -- kinds ------------------------------------------------------------------------
     def register_kind(self, name: str, handler: Handler) -> None:
@@ -137,6 +155,8 @@ class JobQueue:
         for t in self._loops:
             t.cancel()
         await asyncio.gather(*self._loops, *self._tasks.values(), return_exceptions=True)
+        if self._archiver is not None:  # a move under way finishes: the file and the store agree
+            await asyncio.gather(self._archiver, return_exceptions=True)
         await self._retry_storage()  # one last try; what still fails is recovered as lost later
         try:
             self.store.flush()
@@ -292,26 +312,63 @@ class JobQueue:
         done = sorted(((d.get("updated", 0), d.doc_id) for d in self.store.table(JOBS).all()
                        if d.get("state") in m.TERMINAL))
         excess = max(0, len(done) - self.retain_finished)
-        ids = [i for n, (ts, i) in enumerate(done) if n < excess or ts < cutoff]
-        await self._archive(ids)
+        ids = [i for n, (ts, i) in enumerate(done) if n < excess or ts < cutoff]  # a prefix: oldest first
+        # the counter from this scan; jobs finishing during the move below add to it
+        self._finished_live = len(done)
+        self._oldest_finished = done[len(ids)][0] if len(ids) < len(done) else float("inf")
+        try:
+            await self._archive(ids)
+        except StateError:
+            self._oldest_finished = done[0][0] if done else float("inf")  # not moved: still there
+            raise
+
+    def _archive_due(self) -> bool:
+        """O(1): are there enough finished jobs, or one old enough, to move some?"""
+        margin = self.retain_finished // 10
+        return (self._finished_live > self.retain_finished + margin
+                or self._oldest_finished < time.time() - self.retain_seconds)
+
+    def _archive_soon(self) -> None:
+        """After a job ended and at each heartbeat: start a move when one is due and the
+        last scan is ``archive_every`` seconds old (never two at once, none while stopping)."""
+        if self._stopping or (self._archiver is not None and not self._archiver.done()):
+            return
+        if time.monotonic() - self._archive_checked < self.archive_every or not self._archive_due():
+            return
+        self._archive_checked = time.monotonic()
+        self._archiver = asyncio.create_task(self._archive_in_background(), name="ftl-jobs-archive")
+
+    async def _archive_in_background(self) -> None:
+        try:
+            await self._auto_archive()
+        except StateError as exc:  # a full disk: the jobs stay in the live store, tried again later
+            self._report(0, f"could not archive finished jobs: {exc}", retrying=True)
+        except Exception as exc:  # a bug: say so instead of dying unseen
+            self._report(0, f"archiving finished jobs: {type(exc).__name__}: {exc}", retrying=False)
 
     async def _archive(self, ids: builtins.list[int]) -> None:
-        if not ids:
-            return
+        """Append the finished jobs ``ids`` (with their attempts) to the archive file (in
+        a thread: fsync), then remove them from the live store; announce the move."""
         from ftltui.jobs.archive import append_archive
 
-        jobs_t, att_t = self.store.table(JOBS), self.store.table(ATTEMPTS)
-        idset: set[int] = set(ids)
-        attempts = [a for a in att_t.all() if a.get("job_id") in idset]
-        append_archive(self.store.archive_path(JOBS),
-                       [{"id": i, **(jobs_t.get(i) or {}), "attempt_records": [dict(a) for a in attempts
-                                                                       if a["job_id"] == i]} for i in ids])
-        with self.store.transaction() as tx:
-            for i in ids:
-                tx.remove(JOBS, i)
-            for a in attempts:
-                tx.remove(ATTEMPTS, a.doc_id)
-        await tx.ticket
+        async with self._archive_lock:  # a purge or discard and the background move never interleave
+            jobs_t, att_t = self.store.table(JOBS), self.store.table(ATTEMPTS)
+            docs = {i: doc for i in dict.fromkeys(ids) if (doc := jobs_t.get(i)) is not None
+                    and doc.get("state") in m.TERMINAL}  # gone meanwhile, or not finished: not moved
+            if not docs:
+                return
+            attempts = [a for a in att_t.all() if a.get("job_id") in docs]
+            records = [{"id": i, **doc, "attempt_records": [dict(a) for a in attempts if a["job_id"] == i]}
+                       for i, doc in docs.items()]
+            await asyncio.to_thread(append_archive, self.store.archive_path(JOBS), records)
+            with self.store.transaction() as tx:
+                for i in docs:
+                    tx.remove(JOBS, i)
+                for a in attempts:
+                    tx.remove(ATTEMPTS, a.doc_id)
+            await tx.ticket
+            self._finished_live = max(0, self._finished_live - len(docs))
+        self.bus.emit(JobsArchived(0, ids=tuple(docs)))
 
     # -- transitions ------------------------------------------------------------------
     async def _transition(self, job: Job, new: str, reason: str = "", fields: dict[str, Any] | None = None,
@@ -346,6 +403,9 @@ class JobQueue:
                           self.store.redactor)
         if new in m.TERMINAL:
             self._idle.set()
+            self._finished_live += 1  # retention (issue 16): counted here, moved by _archive_soon
+            self._oldest_finished = min(self._oldest_finished, now)
+            self._archive_soon()
 
     async def _commit_transition(self, job: Job, new: str, now: float, reason: str,
                                  fields: dict[str, Any] | None, attempt: Attempt | None,
@@ -661,6 +721,7 @@ class JobQueue:
             for job_id in take_requests(self.store.path, "cancel"):
                 if job_id in self._jobs:
                     asyncio.create_task(self._requested_cancel(job_id))
+            self._archive_soon()  # jobs age past retain_seconds while none ends
 
     async def _requested_cancel(self, job_id: int) -> None:
         """A cancel asked for by another process (``jobs cancel``): nobody awaits it here."""
