@@ -122,8 +122,12 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
     if args.jobs_cmd != "show" and not given <= JOBS_DELEGABLE:
         return None
 
-    async def show(client: ApiClient) -> int:
-        print_job(await _show_doc(client, args.id), args.json)
+    async def show(client: ApiClient) -> int | None:
+        try:
+            doc = await _show_doc(client, args.id)
+        except StateError:
+            return None  # not in the owner's live store: archived? read here, off its loop (issue 16)
+        print_job(doc, args.json)
         return EXIT_OK
 
     async def again(client: ApiClient) -> int | None:

@@ -27,11 +27,24 @@ def job_rows(docs: Iterable[Any], states: Sequence[str] | None) -> list[dict[str
     return rows
 
 
-def job_record(store: Any, job_id: int) -> dict[str, Any]:
-    """The record of ``jobs show --json``: the job with its attempts and its shown state."""
+def job_record(store: Any, job_id: int, *, archive: bool = False) -> dict[str, Any]:
+    """The record of ``jobs show --json``: the job with its attempts and its shown state.
+
+    ``archive``: a job no longer in the live store is looked up in the archive file (a
+    file read: for the CLI's own process, not an owner's loop; issue 16)."""
     from ftltui.jobs.describe import effective_state
 
     found = store.table("jobs").get(job_id)
+    if found is None and archive:
+        from ftltui.jobs.archive import find_archived
+
+        archived = find_archived(store.archive_path("jobs"), job_id)
+        if archived is not None:
+            doc = {**archived, "id": job_id, "archived": True}
+            doc["attempt_records"] = sorted(doc.get("attempt_records") or [], key=lambda a: a.get("number", 0))
+            shown, note = effective_state(doc)
+            doc["stored_state"], doc["state"], doc["state_note"] = doc["state"], shown, note
+            return doc
     if found is None:
         raise StateError(f"no job {job_id} (see `ftl-tui jobs list`)")
     doc = dict(found)

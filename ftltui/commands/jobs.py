@@ -124,7 +124,7 @@ def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
 def _show(args: argparse.Namespace) -> int:
     from ftltui.api.job_views import job_record
 
-    print_job(job_record(_ro(args), args.id), args.json)
+    print_job(job_record(_ro(args), args.id, archive=True), args.json)  # archived jobs too (issue 16)
     return EXIT_OK
 
 
@@ -139,6 +139,8 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     print(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
+    if doc.get("archived"):  # moved out of the live store (retention, purge): read from the archive file
+        print("  archived (archive/jobs.jsonl in the state directory)")
     if (doc.get("spec") or {}).get("content_note"):  # not stored: a file held a secret value
         print(f"  {doc['spec']['content_note']}")
     if (doc.get("spec") or {}).get("content"):  # the version it runs: a retry runs this, not the file now

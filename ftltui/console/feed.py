@@ -9,6 +9,8 @@ each playbook job's matrix (:class:`~ftltui.jobs.play_record.PlayRecord`).
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from ftltui.console import updates as up
 from ftltui.drift import events as drift_events
 from ftltui.engine.events import (
@@ -38,6 +40,8 @@ class ViewFeed:
     def translate(self, event: jev.JobEvent, job: Job | None) -> list[up.ViewUpdate]:
         """The updates ``event`` (of the job whose live record is ``job``) means to a face."""
         match event:
+            case jev.JobsArchived(ids=ids):  # gone from the live store: a face drops their rows
+                return [up.JobChanged(int(i), None) for i in ids]
             case jev.JobOutput(job_id=job_id, event=inner, step=step):
                 return self._output(job_id, inner, step)
             case jev.QueueError(job_id=job_id, message=message, retrying=retrying):
@@ -76,6 +80,11 @@ class ViewFeed:
             case drift_events.DriftHostScanned(host=host, ok=ok):
                 return [up.DriftHostScanned(job_id, host, ok)]
         return []
+
+    def forget(self, job_ids: Iterable[int]) -> None:
+        """Archived jobs (issue 16): their matrices go too."""
+        for job_id in job_ids:
+            self.play_records.pop(job_id, None)
 
     def play_record(self, job_id: int) -> PlayRecord:
         """The live matrix of a playbook job (a new one when this session has none)."""

@@ -233,8 +233,9 @@ class RemoteConsoleSession(ConsoleSession):
         for job_id in sorted(ids):
             try:
                 doc = await self.client.request("jobs.show", id=job_id)
-            except ApiError:
+            except ApiError:  # archived (or purged) meanwhile: the views drop it too (issue 16)
                 self.jobs.pop(job_id, None)
+                self.publish(up.JobChanged(job_id, None))
                 continue
             doc["state"] = doc.get("stored_state", doc["state"])
             job = self.jobs[job_id] = Job.from_doc(job_id, doc)

@@ -181,6 +181,8 @@ class ConsoleSession(JobActions):
         keep the job records, then publish the view updates."""
         if not isinstance(event, jev.JobEvent):
             return  # the queue emits nothing else; the bus is typed for engine events
+        if isinstance(event, jev.JobsArchived):
+            self._forget_archived(event.ids)
         job: Job | None = None
         if event.job_id:
             job = self.jobs.get(event.job_id)
@@ -198,6 +200,15 @@ class ConsoleSession(JobActions):
                         del self.job_hosts[next(iter(self.job_hosts))]
                 hosts[update.host] = update.status
             self.publish(update)
+
+    def _forget_archived(self, ids: Sequence[int]) -> None:
+        """Jobs the queue moved to the archive (issue 16: a daemon runs for months): their
+        records, host outcomes and matrices leave this session's memory; the views drop
+        their rows on the ``JobChanged(id, None)`` the feed makes of the event."""
+        for job_id in ids:  # only finished jobs are archived (the owner's store says so)
+            self.jobs.pop(job_id, None)
+            self.job_hosts.pop(job_id, None)
+        self.feed.forget(ids)
 
     def _add_secret(self, text: str) -> None:
         """A secret learned during a run (a private pause answer): masked from now on."""

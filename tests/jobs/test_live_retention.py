@@ -44,6 +44,12 @@ async def settle(q: JobQueue) -> None:
         await asyncio.gather(q._archiver, return_exceptions=True)
 
 
+def state_of(q: JobQueue, job_id: int) -> str:
+    job = q.get(job_id)
+    assert job is not None
+    return job.state
+
+
 def live_ids(q: JobQueue) -> list[int]:
     return [d.doc_id for d in q.store.table("jobs").all()]
 
@@ -76,13 +82,13 @@ async def test_active_and_retrying_jobs_are_never_archived(small_queue: JobQueue
 
     waiting = await q.enqueue("scripted", {"script": ["transient"]}, hosts=["h2"],
                               retry=RetryPolicy(max_attempts=3, base_delay=60.0, jitter=0.0))
-    while q.get(waiting.id).state != m.RETRY_WAIT:  # failed once; its retry is a minute away
+    while state_of(q, waiting.id) != m.RETRY_WAIT:  # failed once; its retry is a minute away
         await asyncio.sleep(0.01)
     for _ in range(3 * RETAIN):
         await q.wait((await q.enqueue("noop", {})).id)
         await settle(q)
-    assert q.get(waiting.id).state == m.RETRY_WAIT  # not finished: never archived
-    assert q.get(hanging.id).state == m.RUNNING
+    assert state_of(q, waiting.id) == m.RETRY_WAIT  # not finished: never archived
+    assert state_of(q, hanging.id) == m.RUNNING
     live = live_ids(q)
     assert hanging.id in live and waiting.id in live
     assert len(live) == RETAIN + 2
