@@ -25,8 +25,9 @@ job is recovered as ``lost`` at the next start, like any job whose owner died).
 Retention (issue 16): a daemon runs for months, so finished jobs beyond ``retain_finished``
 (plus a tenth, so one scan moves many) or older than ``retain_seconds`` move to the
 archive file while the queue runs, not only at start. A counter of finished jobs in the
-live store, kept at each terminal transition, decides; the check costs nothing per job
-and scans the store at most once per ``archive_every`` seconds; the archive file is
+live store, kept at each terminal transition with a list of them oldest first, decides
+and picks: the check costs nothing per job, a move starts at most once per
+``archive_every`` seconds and scans no table (only the start does); the archive file is
 written in a thread. Each move is announced as :class:`~ftltui.jobs.events.JobsArchived`
 so the faces forget those jobs too. Only terminal jobs move (a job waiting for a retry is
 not terminal), oldest first, so a job that just finished stays readable in the store.
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import collections
 import heapq
 import os
 import random
@@ -106,11 +108,12 @@ class JobQueue:
         self._unfinished: dict[int, tuple[Outcome, bool]] = {}
         self._stalled: set[int] = set()
         self._storage_retry_at = 0.0
-        # retention while running (issue 16): finished jobs in the live store, the oldest's
-        # ``updated`` (a lower bound), when the store was last scanned, the scan in progress
+        # retention while running (issue 16): how many finished jobs the live store holds,
+        # (updated, id) of each oldest first (ids purged meanwhile are skipped), when a move
+        # last started, the move in progress
         self.archive_every = archive_every
         self._finished_live = 0
-        self._oldest_finished = float("inf")
+        self._finished: collections.deque[tuple[float, int]] = collections.deque()
         self._archive_checked = float("-inf")
         self._archiver: asyncio.Task[None] | None = None
         self._archive_lock = asyncio.Lock()
@@ -313,20 +316,37 @@ class JobQueue:
                        if d.get("state") in m.TERMINAL))
         excess = max(0, len(done) - self.retain_finished)
         ids = [i for n, (ts, i) in enumerate(done) if n < excess or ts < cutoff]  # a prefix: oldest first
-        # the counter from this scan; jobs finishing during the move below add to it
+        # the counter and the list from this scan (before any job runs: start() calls this)
         self._finished_live = len(done)
-        self._oldest_finished = done[len(ids)][0] if len(ids) < len(done) else float("inf")
+        self._finished = collections.deque(done[len(ids):])
         try:
             await self._archive(ids)
         except StateError:
-            self._oldest_finished = done[0][0] if done else float("inf")  # not moved: still there
+            self._finished.extendleft(reversed(done[:len(ids)]))  # not moved: still there
             raise
 
     def _archive_due(self) -> bool:
         """O(1): are there enough finished jobs, or one old enough, to move some?"""
         margin = self.retain_finished // 10
         return (self._finished_live > self.retain_finished + margin
-                or self._oldest_finished < time.time() - self.retain_seconds)
+                or bool(self._finished) and self._finished[0][0] < time.time() - self.retain_seconds)
+
+    async def _archive_oldest(self) -> None:
+        """The move while running: the oldest finished jobs beyond ``retain_finished`` or
+        past ``retain_seconds``, picked from :attr:`_finished` (no scan of the store)."""
+        cutoff = time.time() - self.retain_seconds
+        excess = self._finished_live - self.retain_finished
+        jobs_t = self.store.table(JOBS)
+        picked: builtins.list[tuple[float, int]] = []
+        while self._finished and (len(picked) < excess or self._finished[0][0] < cutoff):
+            entry = self._finished.popleft()
+            if entry[1] in jobs_t:  # else purged or discarded meanwhile
+                picked.append(entry)
+        try:
+            await self._archive([i for _, i in picked])
+        except StateError:
+            self._finished.extendleft(reversed(picked))  # not moved: still there, oldest first
+            raise
 
     def _archive_soon(self) -> None:
         """After a job ended and at each heartbeat: start a move when one is due and the
@@ -340,7 +360,7 @@ class JobQueue:
 
     async def _archive_in_background(self) -> None:
         try:
-            await self._auto_archive()
+            await self._archive_oldest()
         except StateError as exc:  # a full disk: the jobs stay in the live store, tried again later
             self._report(0, f"could not archive finished jobs: {exc}", retrying=True)
         except Exception as exc:  # a bug: say so instead of dying unseen
@@ -357,9 +377,11 @@ class JobQueue:
                     and doc.get("state") in m.TERMINAL}  # gone meanwhile, or not finished: not moved
             if not docs:
                 return
-            attempts = [a for a in att_t.all() if a.get("job_id") in docs]
-            records = [{"id": i, **doc, "attempt_records": [dict(a) for a in attempts if a["job_id"] == i]}
-                       for i, doc in docs.items()]
+            attempts = att_t.search(lambda a: a.get("job_id") in docs)
+            by_job: dict[int, builtins.list[dict[str, Any]]] = {}
+            for a in attempts:  # grouped once: a move of thousands is not thousands squared
+                by_job.setdefault(a["job_id"], []).append(dict(a))
+            records = [{"id": i, **doc, "attempt_records": by_job.get(i, [])} for i, doc in docs.items()]
             await asyncio.to_thread(append_archive, self.store.archive_path(JOBS), records)
             with self.store.transaction() as tx:
                 for i in docs:
@@ -404,7 +426,7 @@ class JobQueue:
         if new in m.TERMINAL:
             self._idle.set()
             self._finished_live += 1  # retention (issue 16): counted here, moved by _archive_soon
-            self._oldest_finished = min(self._oldest_finished, now)
+            self._finished.append((now, job.id))
             self._archive_soon()
 
     async def _commit_transition(self, job: Job, new: str, now: float, reason: str,
