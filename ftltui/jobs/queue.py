@@ -350,7 +350,7 @@ class JobQueue:
 
     def _archive_soon(self) -> None:
         """After a job ended and at each heartbeat: start a move when one is due and the
-        last scan is ``archive_every`` seconds old (never two at once, none while stopping)."""
+        last one started ``archive_every`` seconds ago (never two at once, none while stopping)."""
         if self._stopping or (self._archiver is not None and not self._archiver.done()):
             return
         if time.monotonic() - self._archive_checked < self.archive_every or not self._archive_due():

@@ -285,7 +285,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
             job = self.services.jobs.get(job_id)
             if job is not None:
                 jobs.upsert(job)
-            else:  # archived while the console runs (issue 16): the session forgot it, so does the list
+            elif job_id in jobs.jobs:  # archived while the console runs (issue 16): the session forgot it
                 jobs.remove_job(job_id)
         if drift_changed:
             self.refresh_drift()
