@@ -124,3 +124,17 @@ async def test_purge_and_background_move_do_not_archive_twice(small_queue: JobQu
     await settle(q)
     assert [d["id"] for d in read_archive(q.store.archive_path("jobs"))] == ids
     assert q._finished_live == 1  # the counter follows purges too
+
+
+def test_find_archived_reads_the_last_whole_copy(tmp_path: Path) -> None:
+    """A crash between the append and the removal leaves two copies; the daemon may be
+    writing the last line as ``jobs show`` reads it."""
+    from ftltui.jobs.archive import append_archive, find_archived
+
+    path = tmp_path / "jobs.jsonl"
+    append_archive(path, [{"id": 1, "state": "failed"}, {"id": 12, "state": "dead"}, {"id": 1, "state": "succeeded"}])
+    with open(path, "ab") as fh:
+        fh.write(b'{"id": 1, "state": "canc')  # half written
+    assert find_archived(path, 1) == {"id": 1, "state": "succeeded"}
+    assert find_archived(path, 12) == {"id": 12, "state": "dead"}
+    assert find_archived(path, 2) is None and find_archived(tmp_path / "none.jsonl", 1) is None
