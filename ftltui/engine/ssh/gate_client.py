@@ -296,7 +296,11 @@ class GateClient:
     def _route(self, msg: dict[str, Any]) -> None:
         t = msg.get("t")
         rid = msg.get("id")
-        req = self._pending.get(rid) if isinstance(rid, int) else None  # a gate's ids are ours: ints
+        if rid is not None and (not isinstance(rid, int) or isinstance(rid, bool)):
+            # a gate's ids are ours (ints): anything else is a broken gate, failed now (the
+            # reader reports a malformed message), not a reply ignored until the host times out
+            raise TypeError(f"id is a {type(rid).__name__}, expected an integer")
+        req = self._pending.get(rid) if rid is not None else None
         if t == "bye":
             return
         if req is None:
