@@ -9,7 +9,7 @@ each playbook job's matrix (:class:`~ftltui.jobs.play_record.PlayRecord`).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ftltui.console import updates as up
 from ftltui.drift import events as drift_events

@@ -21,6 +21,6 @@ async def test_archived_jobs_leave_the_jobs_pane(make_app) -> None:
         for n in (1, 2, 3):
             app.run_command_line("run localhost command true")
             # the newest finished job is never archived (retain_finished >= 1): wait for it
-            await wait_for(pilot, lambda: (job := app.services.jobs.get(n)) is not None and job.terminal)
+            await wait_for(pilot, lambda n=n: (job := app.services.jobs.get(n)) is not None and job.terminal)
         await wait_for(pilot, lambda: [r.value for r in table.rows] == ["3"])
         assert set(app.services.jobs) == {3}
