@@ -17,10 +17,19 @@ from ftltui.state.storage import DIR_MODE, FILE_MODE, fsync_dir
 
 
 def append_archive(path: Path, docs: Iterable[dict[str, Any]]) -> None:
+    """Append ``docs``, one line each, and fsync. A crash mid-append leaves a torn last
+    line (those jobs are still in the live store and are appended again by the next
+    move): the next append starts on a fresh line, so the torn one never glues onto
+    a whole record."""
     data = b"".join(json.dumps(d, default=str).encode() + b"\n" for d in docs)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, FILE_MODE)
     try:
-        os.write(fd, data)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -34,7 +43,7 @@ def read_archive(path: Path) -> list[dict[str, Any]]:
                 try:
                     out.append(json.loads(line))
                 except ValueError:
-                    break
+                    continue  # a line torn by a crash mid-append: its jobs were appended again
     except FileNotFoundError:
         pass
     return out
@@ -54,7 +63,7 @@ def find_archived(path: Path, job_id: int) -> dict[str, Any] | None:
                     try:
                         found = json.loads(line)
                     except ValueError:
-                        pass  # a half-written last line
+                        pass  # a line torn by a crash mid-append (appended again later)
     except FileNotFoundError:
         pass
     return found if isinstance(found, dict) else None

@@ -138,3 +138,19 @@ def test_find_archived_reads_the_last_whole_copy(tmp_path: Path) -> None:
     assert find_archived(path, 1) == {"id": 1, "state": "succeeded"}
     assert find_archived(path, 12) == {"id": 12, "state": "dead"}
     assert find_archived(path, 2) is None and find_archived(tmp_path / "none.jsonl", 1) is None
+
+
+def test_a_torn_line_then_another_append_loses_no_job(tmp_path: Path) -> None:
+    """A crash mid-append tears the last line; its jobs stay in the live store and the
+    next move appends them again. Before, that append glued onto the torn line
+    (``{"id": 2, "sta{"id": 2, ...}``): job 2 was found nowhere, and ``read_archive``
+    stopped there, hiding every later job too."""
+    from ftltui.jobs.archive import append_archive, find_archived, read_archive
+
+    path = tmp_path / "jobs.jsonl"
+    append_archive(path, [{"id": 1, "state": "succeeded"}])
+    with open(path, "ab") as fh:
+        fh.write(b'{"id": 2, "sta')  # the crash
+    append_archive(path, [{"id": 2, "state": "failed"}, {"id": 3, "state": "succeeded"}])
+    assert find_archived(path, 2) == {"id": 2, "state": "failed"}
+    assert [d["id"] for d in read_archive(path)] == [1, 2, 3]
