@@ -137,11 +137,15 @@ def _config(args: argparse.Namespace) -> DriftConfig:
     return load_config(args.drift_config, state_dir_of(args))
 
 
-def _hosts(args: argparse.Namespace, pattern: str) -> tuple[list[Host], Inventory]:
+def _inventory(args: argparse.Namespace) -> Inventory:
     from ftltui.commands.vault_options import vault_keyring_for
     from ftltui.inventory import load_inventory
 
-    inv = load_inventory(inventory_sources(args), vault_keyring_for(args))
+    return load_inventory(inventory_sources(args), vault_keyring_for(args))
+
+
+def _hosts(args: argparse.Namespace, pattern: str) -> tuple[list[Host], Inventory]:
+    inv = _inventory(args)
     return list(inv.select(pattern)), inv
 
 
@@ -235,7 +239,10 @@ def handle_baseline(args: argparse.Namespace) -> int:
     from ftltui.api.cli_client import drift_baseline_via_owner
 
     names: tuple[str, ...] = ()
-    if not args.group:
+    if args.group:
+        # a group pin names no hosts, but the inventory's ftl_tui_readonly still refuses it
+        _refuse_readonly(args, "drift baseline", _inventory(args))
+    else:
         if args.pattern is None:
             raise DriftConfigError("expected a host pattern or --group GROUP")
         hosts, inv = _hosts(args, args.pattern)
@@ -243,7 +250,7 @@ def handle_baseline(args: argparse.Namespace) -> int:
         if not hosts:
             raise DriftConfigError(f"no hosts matched {args.pattern!r}")
         names = tuple(h.name for h in hosts)
-    elif not args.clear and not args.snapshot:
+    if args.group and not args.clear and not args.snapshot:
         raise DriftConfigError("--group needs --snapshot ID (the group's reference snapshot)")
     request = BaselineRequest(names, args.group or None, args.snapshot or None, bool(args.clear))
     pins = drift_baseline_via_owner(state_dir_of(args), request)

@@ -140,3 +140,16 @@ def test_show_with_a_pattern_matching_nothing_is_an_error(local_inv, cli) -> Non
     inv = str(local_inv(["w1"], sections=["users"]))
     r = cli("drift", "show", "nomatch*", "-i", inv)
     assert r.rc == 2 and "no hosts matched 'nomatch*'" in r.err
+
+
+def test_a_readonly_inventory_refuses_a_group_baseline_too(tmp_path: Path, cli) -> None:
+    """Hosts or --group: ``ftl_tui_readonly`` refuses ``drift baseline`` with exit 5 and
+    nothing pinned (hQ2 finding 1: the --group branch skipped the check)."""
+    inv = tmp_path / "ro.ini"
+    inv.write_text("[all:vars]\nftl_tui_readonly=true\n[web]\nh1 ansible_connection=local\n")
+    by_host = cli("drift", "baseline", "h1", "--clear", "-i", str(inv))
+    assert by_host.rc == 5 and "read-only" in by_host.err
+    for extra in (("--clear",), ("--snapshot", "s1")):
+        r = cli("drift", "baseline", "--group", "web", *extra, "-i", str(inv))
+        assert r.rc == 5 and "read-only" in r.err, (extra, r.rc, r.out, r.err)
+        assert "baseline" not in r.out
