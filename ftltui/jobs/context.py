@@ -277,6 +277,10 @@ class JobContext:
         output is delivered; a save waiting for its turn goes now."""
         if self._drainer is not None:
             await asyncio.shield(self._drainer)
+        try:  # the last host record, even when no output followed it
+            await asyncio.shield(asyncio.ensure_future(self._host_ticket))
+        except StateError:
+            pass  # reported by host_done's caller path; the final transition stores the ledger
         if self._saver is not None:
             self._hurry.set()
             try:

@@ -64,3 +64,32 @@ async def test_saves_rest_between_commits_and_saved_stores_the_latest(queue, mon
         assert doc is not None and sorted(doc["per_host"]) == ["h1", "h2", "h3"]
     finally:
         reopened.close()
+
+
+async def test_saved_waits_for_a_host_record_no_output_followed(queue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``saved()`` promises every ``host_done`` record committed, not only the outputs
+    (review hR2 #4): a host record with no output after it must still be durable when
+    ``saved()`` returns. Journal writes are slowed so the record is still in flight."""
+    import time
+
+    from ftltui.state.journal import JournalWriter
+
+    real = JournalWriter._write
+
+    def slow_disk(self: JournalWriter, batch: list) -> None:
+        time.sleep(0.3)
+        real(self, batch)
+
+    monkeypatch.setattr(JournalWriter, "_write", slow_disk)
+    seen: dict[str, bool] = {}
+
+    async def kind(job, ctx) -> Outcome:
+        ticket = ctx.host_done([(["per_host", "h1"], {"state": "done"})])
+        await ctx.saved()
+        seen["durable"] = ticket.done and ticket.failed is None
+        return Outcome("ok")
+
+    queue.register_kind("host-record", kind)
+    job = await queue.wait((await queue.enqueue("host-record", {})).id)
+    assert job.state == "succeeded"
+    assert seen == {"durable": True}
