@@ -61,9 +61,13 @@ class PauseDesk:
     """The pauses of one session's jobs (fed by :meth:`on_update`, a session subscriber)."""
 
     def __init__(self, publish: Publish, add_secret: Callable[[str], None],
+                 check_write: Callable[[str], None] = lambda _action: None,
                  clock: Callable[[], float] = time.time) -> None:
         self.publish = publish
         self.add_secret = add_secret
+        # the session's read-only refusal: every face (the owner's own bar too) is refused
+        # alike when the session is read-only, as the API refuses ``pause.*`` to clients
+        self.check_write = check_write
         self.clock = clock
         self.interactive = True  # False: runs get no pauser (a CLI without a TTY: as ansible-playbook)
         self._waiting: dict[int, up.PauseWaiting] = {}  # job -> the pause it waits at now
@@ -114,6 +118,7 @@ class PauseDesk:
     # -- the operations -----------------------------------------------------------------
     async def answer(self, job_id: int, text: str) -> None:
         """Answer job ``job_id``'s prompt (a timed pause takes it as continue)."""
+        self.check_write("pause answer")
         reply, timed = self._take(job_id)
         waiting = self._waiting.get(job_id)
         if text and (waiting is None or waiting.private):
@@ -122,17 +127,20 @@ class PauseDesk:
 
     async def continue_early(self, job_id: int) -> None:
         """Continue job ``job_id``'s pause now (a prompt: with an empty answer)."""
+        self.check_write("pause continue")
         reply, timed = self._take(job_id)
         reply.set_result(PauseReply(CONTINUED if timed else ANSWERED, ""))
 
     async def abort(self, job_id: int) -> None:
         """Abort at job ``job_id``'s pause: the task fails on the host (``user requested abort!``)."""
+        self.check_write("pause abort")
         reply, _timed = self._take(job_id)
         reply.set_result(PauseReply(ABORTED_ACTION))
 
     async def hold(self, job_id: int) -> None:
         """Stop job ``job_id``'s timed pause from ending by itself: the operator pressed
         ctrl+C and is choosing (C or A), as ansible-playbook's second prompt has no timeout."""
+        self.check_write("pause hold")
         timer = self._timers.pop(job_id, None)
         if timer is not None:
             timer.cancel()

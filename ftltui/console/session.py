@@ -110,7 +110,7 @@ class ConsoleSession(JobActions):
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
-        self.pauses = PauseDesk(self.publish, self._add_secret)
+        self.pauses = PauseDesk(self.publish, self._add_secret, self.check_write)
         self.subscribe(self.pauses.on_update)
 
     # -- lifecycle ----------------------------------------------------------------------
