@@ -71,6 +71,8 @@ async def test_pause_bar_answers_continues_and_aborts(make_app, tmp_path: Path,
         await wait_for(pilot, lambda: app.services.jobs[1].state in ("succeeded", "failed", "cancelled", "dead"))
         job = app.services.jobs[1]
         assert job.state == "failed" and not bar.has_class("-waiting")
+        # the hidden bar gave the focus back: the screen's keys work without a tab first
+        await wait_for(pilot, lambda: app.focused is not None and not bar.has_focus_within)
         assert "user requested abort!" in str((job.summary or {}).get("recap")) or job.summary["exit_code"] == 2
     assert (out / "answer").read_text() == SECRET and (out / "after-wait").read_text() == "continued\n"
     assert not (out / "never").exists()

@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ftltui.console.updates import PauseWaiting
@@ -58,6 +59,7 @@ class PauseBar(Vertical, can_focus=True):
         self.job_id = job_id
         self.clock = clock
         self.waiting: PauseWaiting | None = None
+        self._focus_before: Widget | None = None  # what had the focus before a pause took it
 
     def compose(self) -> ComposeResult:
         yield Static(id="pause-text")
@@ -73,6 +75,11 @@ class PauseBar(Vertical, can_focus=True):
         waiting = found[0] if found else None
         if waiting == self.waiting:
             return
+        if waiting is None:
+            self._give_focus_back()
+        elif self.waiting is None:
+            focused = self.app.focused
+            self._focus_before = None if focused is None or self in focused.ancestors_with_self else focused
         self.waiting = waiting
         self.set_class(waiting is not None, "-waiting")
         self.set_class(waiting is not None and not waiting.timed, "-prompt")
@@ -86,6 +93,18 @@ class PauseBar(Vertical, can_focus=True):
             "ctrl+o continue now · ctrl+b abort" if waiting.timed else
             "enter answer · ctrl+o continue (empty answer) · ctrl+b abort"))
         self.call_after_refresh((self if waiting.timed else box).focus)  # once it is displayed
+
+    def _give_focus_back(self) -> None:
+        """The pause ended: a hidden bar must not keep the focus, or the screen's keys (the
+        matrix's arrows and enter) do nothing until the operator presses tab."""
+        before, self._focus_before = self._focus_before, None
+        if not self.has_focus_within:
+            return
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+        else:
+            self.screen.set_focus(None)
+            self.call_after_refresh(self.screen.focus_next)  # once the bar is hidden (out of the chain)
 
     def _tick(self) -> None:
         if self.waiting is not None:
