@@ -144,6 +144,15 @@ class PauseDesk:
         timer = self._timers.pop(job_id, None)
         if timer is not None:
             timer.cancel()
+        self._held(job_id)
+
+    def _held(self, job_id: int) -> None:
+        """The record says so and every face redraws: no end time, no "0 seconds left"."""
+        waiting = self._waiting.get(job_id)
+        if waiting is not None and waiting.timed and not waiting.held:
+            waiting = replace(waiting, ends_at=None, held=True)
+            self._waiting[job_id] = waiting
+            self.publish(waiting)
 
     # -- the owner's side ---------------------------------------------------------------
     def pauser(self, job_id: int) -> Pauser | None:
@@ -218,3 +227,4 @@ class OwnerPauseDesk(PauseDesk):
 
     async def hold(self, job_id: int) -> None:
         await self.request("pause.hold", job_id=job_id)
+        self._held(job_id)  # this console's record now; others learn it on their next pause.list

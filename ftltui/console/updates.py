@@ -148,7 +148,9 @@ class OwnerNotice:
 class PauseWaiting:
     """Job ``job_id`` waits at a ``pause`` (issue 15; ftltui.console.pauses): a prompt
     (``seconds`` None) or a timed pause ending at ``ends_at`` (epoch seconds). ``private``:
-    the answer is a secret (a password input). ``prompt`` is remote text: plain, never markup."""
+    the answer is a secret (a password input). ``prompt`` is remote text: plain, never markup.
+    ``held``: an operator stopped a timed pause's clock (ctrl+C in ``ftl-tui play``): it
+    waits for continue or abort with no end (``ends_at`` None), so no face counts down."""
 
     job_id: int
     host: str
@@ -158,6 +160,7 @@ class PauseWaiting:
     private: bool
     ends_at: float | None = None
     custom_prompt: bool = False
+    held: bool = False
 
     @property
     def timed(self) -> bool:
@@ -168,6 +171,8 @@ class PauseWaiting:
 
     def describe(self, now: float) -> str:
         """One line for ``jobs show``/``jobs list`` and a bar: what the job waits for."""
+        if self.held:
+            return f"waits at pause [{self.task}]: held, until continued or aborted"
         if self.timed:
             return f"waits at pause [{self.task}]: {self.seconds_left(now)} seconds left"
         return f"waits at pause [{self.task}]: {self.prompt}{' (private)' if self.private else ''}"

@@ -35,7 +35,9 @@ def pause_text(waiting: PauseWaiting, now: float) -> Text:
     t.append(f"job {waiting.job_id} waits at pause ", style="bold")
     t.append(f"[{safe_text(waiting.task, 200)}]", style="bold")
     t.append(f" on {safe_text(waiting.host, 200)}")
-    if waiting.timed:
+    if waiting.held:
+        t.append("\nheld: waits until continued or aborted")
+    elif waiting.timed:
         t.append(f"\n{waiting.seconds_left(now)} seconds left")
         if waiting.custom_prompt:
             t.append(" · " + safe_text(waiting.prompt, 500))

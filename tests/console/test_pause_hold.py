@@ -1,0 +1,63 @@
+"""A held timed pause (``pause.hold``: ctrl+C in ``ftl-tui play``) is a record with no end
+time, published so every face redraws (review finding 6 of hQ2): no face counts down to
+"0 seconds left" while it really waits for continue or abort. A real owner session runs
+the playbook; a console attaching later reads the held record through ``pause.list``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ftltui.api.session_server import serve_session
+from ftltui.console import ConsoleSession
+from ftltui.console import updates as up
+from ftltui.console.remote_session import RemoteConsoleSession
+from ftltui.inventory import load_inventory
+
+SOURCES = ["localhost,"]
+PLAYBOOK = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: wait
+      pause: {minutes: 5}
+"""
+
+
+async def _until(seen: list[Any], pred: Any) -> Any:
+    for _ in range(3000):  # a guard against a hang, not a speed check
+        for u in seen:
+            if pred(u):
+                return u
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never saw it; got {seen[-5:]}")
+
+
+async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None:
+    (tmp_path / "p.yml").write_text(PLAYBOOK)
+    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
+    seen: list[Any] = []
+    owner.subscribe(seen.append)
+    await owner.open()
+    server = await serve_session(owner, SOURCES)
+    assert server is not None
+    attached = RemoteConsoleSession(tmp_path / "state")
+    try:
+        job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
+        timed = await _until(seen, lambda u: isinstance(u, up.PauseWaiting))
+        assert timed.ends_at is not None and not timed.held
+        await owner.pauses.hold(job.id)
+        held = await _until(seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
+        assert held.ends_at is None and held.seconds_left(0.0) is None
+        assert owner.pauses.waiting(job.id) == [held]
+        assert "held" in held.describe(held.seconds + 1e9) and "seconds left" not in held.describe(0.0)
+        await attached.open()  # a console attaching now: the owner's record, held
+        [remote] = attached.pauses.waiting(job.id)
+        assert remote.held and remote.ends_at is None
+        await owner.pauses.continue_early(job.id)
+        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+    finally:
+        await attached.close()
+        await server.close()
+        await owner.close()
