@@ -127,8 +127,12 @@ class DriftDesk:
         self.snapshots.meta(snap_id)  # StateError: "no snapshot with id ..." (as store.pin says)
 
     async def set_baselines_async(self, request: BaselineRequest) -> tuple[BaselinePin, ...]:
-        """:meth:`set_baselines`, for a face that may be attached (its desk asks the owner)."""
-        return self.set_baselines(request)
+        """:meth:`set_baselines` off the loop (an attached face's desk asks the owner
+        instead): a pattern of many hosts reads each host's latest snapshot and writes a
+        durable pin per host, which would stall the owner's running jobs and every attached
+        stream. In a thread, as scans save their snapshots; one at a time, with accepts."""
+        async with self._accept_lock:
+            return await asyncio.to_thread(self.set_baselines, request)
 
     async def accept_async(self, pattern: str, reason: str) -> DriftAccepted:
         """:meth:`accept` off the loop (an attached face's desk asks the owner instead): the
