@@ -89,14 +89,19 @@ class PauseTerminal:
                     self._warned = True
                     loop.create_task(self._quietly(self.ops.answer(job, "")))
                 return  # a timed pause runs its time
-            self.close()  # the last pause's keys are read no more (and its terminal settings restored)
+            # the last pause's keys are read no more: its thread is told to stop, and the new
+            # one waits for it (its terminal settings restored) before it reads the settings
+            # it will restore itself; never a join here, on the loop that drives the run
+            self._stop.set()
+            prev = self._thread
             self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._keys, args=(loop, job, event, self._stop),
+            self._thread = threading.Thread(target=self._keys, args=(loop, job, event, self._stop, prev),
                                             name="pause-tty", daemon=True)
             self._thread.start()
 
     def close(self) -> None:
-        """Stop reading keys and give the terminal its settings back (the run ended)."""
+        """Stop reading keys and give the terminal its settings back (the run ended: the
+        one join, once the loop's work is done)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
@@ -110,7 +115,12 @@ class PauseTerminal:
             pass
 
     # -- the thread -------------------------------------------------------------------
-    def _keys(self, loop: asyncio.AbstractEventLoop, job: int, ev: PauseStarted, stop: threading.Event) -> None:
+    def _keys(self, loop: asyncio.AbstractEventLoop, job: int, ev: PauseStarted, stop: threading.Event,
+              prev: threading.Thread | None = None) -> None:
+        if prev is not None:
+            prev.join()  # the last pause's reader gave the terminal its settings back (within a tick)
+        if stop.is_set():
+            return  # this pause ended while the last one's reader was stopping
         def send(op: Awaitable[None]) -> None:
             asyncio.run_coroutine_threadsafe(self._quietly(op), loop)
 
