@@ -51,3 +51,25 @@ async def test_pane_keys_resolve_without_the_bubble_and_typing_still_types(make_
         await pilot.press("2")
         await pilot.pause()
         assert app.main.current == "inventory" and app.focused.value.endswith("2")
+
+
+async def test_escape_still_clears_a_text_selection(make_app) -> None:
+    """Decided per key (review finding 5 of hQ2): the screen's own ``_key_escape`` clears a
+    text selection, so escape takes Textual's way through the chain; other keys stay fast."""
+    from textual.selection import Selection
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.main.current == "logs"
+        target = app.focused
+        assert target is not None
+        app.screen.selections = {target: Selection(None, None)}  # the operator selected text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.selections == {}
+        await pilot.press("4")  # another key: still resolved at once
+        await pilot.pause()
+        assert app.main.current == "jobs"
