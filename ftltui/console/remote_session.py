@@ -29,7 +29,7 @@ from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
 from ftltui.console.job_secrets import PlaybookSecrets
-from ftltui.console.pauses import OwnerPauseDesk
+from ftltui.console.pauses import OwnerPauseDesk, PauseDesk
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted, JobActionResult
 from ftltui.console.session import ConsoleSession
 from ftltui.console.session_settings import SessionSettings
@@ -93,19 +93,16 @@ class RemoteConsoleSession(ConsoleSession):
     """A :class:`ConsoleSession` whose jobs, queue and engine are another process's."""
 
     def __init__(self, state_dir: Path, settings: SessionSettings | None = None) -> None:
-        s = settings or SessionSettings()
-        super().__init__(state_dir, clock=s.clock, forks=s.forks, concurrency=s.concurrency,
-                         var_defaults=dict(s.var_defaults), ssh_options=dict(s.ssh_options), vault=s.vault,
-                         roles_path=s.roles_path, collections_paths=s.collections_paths, guard=s.guard)
+        super().__init__(state_dir, **(settings or SessionSettings()).session_kwargs())
         self.client: ApiClient | None = None
         self.attached_pid = 0  # the owner's pid, once connected
         self.owner_sources: list[str] = []  # the inventory the owner's engine runs on
         self.lost: str | None = None  # why the owner is gone, once it is
         self._view: asyncio.Task[None] | None = None
-        # the owner's jobs waiting at a pause: state from its events, ops sent to it (issue 15)
-        self._subscribers.remove(self.pauses.on_update)
-        self.pauses = OwnerPauseDesk(self.publish, self.owner_request)
-        self.subscribe(self.pauses.on_update)
+
+    def _make_pause_desk(self) -> PauseDesk:
+        """The owner's jobs waiting at a pause: state from its events, ops sent to it (issue 15)."""
+        return OwnerPauseDesk(self.publish, self.owner_request)
 
     @classmethod
     def like(cls, session: ConsoleSession) -> RemoteConsoleSession:
@@ -115,10 +112,7 @@ class RemoteConsoleSession(ConsoleSession):
     def owner_session(self) -> ConsoleSession:
         """A session with this one's settings that opens the state directory as its owner
         (to take over from a dead owner: opening it recovers that owner's jobs)."""
-        s = SessionSettings.of(self)
-        owner = ConsoleSession(self.state_dir, clock=s.clock, forks=s.forks, concurrency=s.concurrency,
-                               var_defaults=dict(s.var_defaults), ssh_options=dict(s.ssh_options), vault=s.vault,
-                               roles_path=s.roles_path, collections_paths=s.collections_paths, guard=s.guard)
+        owner = ConsoleSession(self.state_dir, **SessionSettings.of(self).session_kwargs())
         if self.inventory is not None:
             owner.inventory = self.inventory
         return owner

@@ -110,8 +110,12 @@ class ConsoleSession(JobActions):
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
-        self.pauses = PauseDesk(self.publish, self._add_secret, self.check_write)
+        self.pauses = self._make_pause_desk()
         self.subscribe(self.pauses.on_update)
+
+    def _make_pause_desk(self) -> PauseDesk:
+        """This session's pause desk (an attached session's sends the ops to its owner)."""
+        return PauseDesk(self.publish, self._add_secret, self.check_write)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> ConsoleSession:

@@ -37,6 +37,15 @@ class SessionSettings:
     @classmethod
     def of(cls, session: ConsoleSession) -> SessionSettings:
         """The constructor settings of ``session`` (not its state: jobs, queue, feed)."""
-        return cls(session.clock, session.forks, session.concurrency, dict(session.var_defaults),
-                   dict(session.ssh_options), session.vault, tuple(session.roles_path),
-                   tuple(session.collections_paths), session.guard)
+        return cls(clock=session.clock, forks=session.forks, concurrency=session.concurrency,
+                   var_defaults=dict(session.var_defaults), ssh_options=dict(session.ssh_options),
+                   vault=session.vault, roles_path=tuple(session.roles_path),
+                   collections_paths=tuple(session.collections_paths), guard=session.guard)
+
+    def session_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``ConsoleSession(state_dir, **...)`` these settings give:
+        one expansion, by name (two ints, ``forks`` and ``concurrency``, cannot swap)."""
+        return {"clock": self.clock, "forks": self.forks, "concurrency": self.concurrency,
+                "var_defaults": dict(self.var_defaults), "ssh_options": dict(self.ssh_options),
+                "vault": self.vault, "roles_path": self.roles_path,
+                "collections_paths": self.collections_paths, "guard": self.guard}
