@@ -235,7 +235,9 @@ class JobContext:
                 self._failing = True
                 self.queue.emit(QueueError(self.job.id, message=f"job {self.job.id}: could not record "
                                                                 f"host results: {exc}", retrying=True))
-            return DONE
+            failed = Ticket(0)  # not durable: whoever waits for it (a playbook batch's start) is told so
+            failed.resolve(exc)
+            return failed
         doc: dict[str, Any] = self.queue.store.table("jobs").get(self.job.id) or {}
         for field in {path[0] for path, _ in changes}:
             setattr(self.job, field, doc.get(field))

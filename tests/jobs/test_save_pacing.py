@@ -93,3 +93,36 @@ async def test_saved_waits_for_a_host_record_no_output_followed(queue, monkeypat
     job = await queue.wait((await queue.enqueue("host-record", {})).id)
     assert job.state == "succeeded"
     assert seen == {"durable": True}
+
+
+async def test_a_host_record_that_could_not_be_written_is_not_durable(queue) -> None:
+    """When the store refuses the record (closed, read-only), ``host_done`` hands back a
+    failed ticket, not one that reads as committed (review hR2 #2): a playbook batch's
+    start awaits it, so its tasks never run on hosts the state does not know started."""
+    from ftltui.errors import StateError
+
+    seen: dict[str, object] = {}
+
+    async def kind(job, ctx) -> Outcome:
+        real = ctx.queue.store.transaction
+
+        def refused():
+            raise StateError("state store is closed")
+
+        ctx.queue.store.transaction = refused
+        try:
+            ticket = ctx.host_done([(["per_host", "h1"], {"state": "done"})])
+        finally:
+            ctx.queue.store.transaction = real
+        seen["failed"] = isinstance(ticket.failed, StateError)
+        try:
+            await ticket
+            seen["await"] = "committed"
+        except StateError:
+            seen["await"] = "raised"
+        return Outcome("ok")
+
+    queue.register_kind("refused-record", kind)
+    job = await queue.wait((await queue.enqueue("refused-record", {})).id)
+    assert job.state == "succeeded"
+    assert seen == {"failed": True, "await": "raised"}
