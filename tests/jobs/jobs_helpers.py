@@ -60,3 +60,37 @@ def inventory_with_unreachable(path, local=("l1", "l2"), far=("far1",)):
               for h in far]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+# A real owner in a child process: it runs one run job ("all", shell ARGS) or workflow WF
+# to the end, so a test can SIGKILL it mid-run and recover the state directory.
+# argv: STATE INVENTORY ARGS_JSON WORKFLOW_PATH_OR_EMPTY. ``prelude`` runs first.
+OWNER_CHILD = """\
+import asyncio, json, sys
+from ftltui.engine.executor import Executor
+from ftltui.inventory import load_inventory
+from ftltui.jobs import JobQueue, RetryPolicy, context
+from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
+from ftltui.state import StateStore
+
+{prelude}
+
+async def main(state, inv, args, wf):
+    q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([inv])), heartbeat=0.05)
+    register_builtin(q)
+    await q.start()
+    policy = RetryPolicy(base_delay=0.01)
+    if wf:
+        job = await enqueue_workflow(q, wf, retry=policy)
+    else:
+        job = await enqueue_run(q, "all", "shell", json.loads(args), retry=policy)
+    await q.wait(job.id)
+
+asyncio.run(main(*sys.argv[1:5]))
+"""
+
+
+def owner_child(prelude: str = "") -> str:
+    """The :data:`OWNER_CHILD` script with ``prelude`` (e.g. settings patched) before it runs."""
+    return OWNER_CHILD.format(prelude=prelude)
+

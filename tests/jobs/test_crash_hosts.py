@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -22,29 +21,9 @@ from ftltui.jobs.retry import HELD_MSG
 from ftltui.paths import REPO_DIR
 from ftltui.state import StateStore
 
-from jobs_helpers import inventory_with_unreachable
+from jobs_helpers import inventory_with_unreachable, owner_child
 
-CHILD = textwrap.dedent("""
-    import asyncio, json, sys
-    from ftltui.engine.executor import Executor
-    from ftltui.inventory import load_inventory
-    from ftltui.jobs import JobQueue, RetryPolicy
-    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
-    from ftltui.state import StateStore
-
-    async def main(state, inv, args, wf):
-        q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([inv])), heartbeat=0.05)
-        register_builtin(q)
-        await q.start()
-        policy = RetryPolicy(base_delay=0.01)
-        if wf:
-            job = await enqueue_workflow(q, wf, retry=policy)
-        else:
-            job = await enqueue_run(q, "all", "shell", json.loads(args), retry=policy)
-        await q.wait(job.id)
-
-    asyncio.run(main(*sys.argv[1:5]))
-""")
+CHILD = owner_child()
 
 
 def _ledger(doc: dict, workflow: bool) -> dict:

@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -35,32 +34,10 @@ from ftltui.jobs.retry import HELD_MSG
 from ftltui.paths import REPO_DIR
 from ftltui.state import StateStore
 
-from jobs_helpers import inventory_with_unreachable
+from jobs_helpers import inventory_with_unreachable, owner_child
 
 FAST = ("l1", "l2", "l3", "l4", "l5")
-CHILD = textwrap.dedent("""
-    import asyncio, json, sys
-    from ftltui.engine.executor import Executor
-    from ftltui.inventory import load_inventory
-    from ftltui.jobs import JobQueue, RetryPolicy, context
-    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
-    from ftltui.state import StateStore
-
-    context.SAVE_SHARE, context.SAVE_MAX_WAIT = 1e-9, 600.0  # a paced save never comes again
-
-    async def main(state, inv, args, wf):
-        q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([inv])), heartbeat=0.05)
-        register_builtin(q)
-        await q.start()
-        policy = RetryPolicy(base_delay=0.01)
-        if wf:
-            job = await enqueue_workflow(q, wf, retry=policy)
-        else:
-            job = await enqueue_run(q, "all", "shell", json.loads(args), retry=policy)
-        await q.wait(job.id)
-
-    asyncio.run(main(*sys.argv[1:5]))
-""")
+CHILD = owner_child('context.SAVE_SHARE, context.SAVE_MAX_WAIT = 1e-9, 600.0')  # a paced save never comes again
 
 
 def _reported(log: Path) -> set[str]:
