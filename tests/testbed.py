@@ -124,19 +124,51 @@ def _claim_is_live(claim: Path) -> bool:
     return any(_is_our_sshd(h.get("pid", 0), root) for h in state.get("hosts", {}).values())
 
 
+def _delete_netns(name: str) -> None:
+    """Kill every process inside ``name``, then delete it.
+
+    ``ip netns del`` only removes the name: the namespace, and the root-side end of its
+    veth pair, live on while any process is inside. A bed's hosts leave such processes
+    behind by design (an Ansible fork server waits 10 minutes for more work after its gate
+    is gone), and the next bed on the slot then fails with "RTNETLINK answers: File exists"
+    on its ``<tag>a0`` veth (CI, stop 21). A host that goes down takes its processes along.
+    """
+    for _ in range(50):
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+        time.sleep(0.02)
+    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def _slot_of(tag: str) -> int | None:
+    """The slot of a bed tag ``f<port>``, or None for a name that is not a bed's."""
+    return int(tag[1:]) % SLOTS if tag[:1] == "f" and tag[1:].isdigit() else None
+
+
 def _clear_stale_slot(claim: Path, slot: int) -> None:
-    """Remove what dead beds left in this slot: their netns (veth pairs go with them).
+    """Remove what dead beds left in this slot: their netns with whatever still runs in
+    them, and root-side veths whose namespace outlived its name.
 
     Only called under the allocation lock for a slot no live bed holds, so every
-    ``f<port>-bastion/-internal/-deep`` namespace of a port in this slot is a leftover.
+    ``f<port>-bastion/-internal/-deep`` namespace and ``f<port>a0`` link of a port in
+    this slot is a leftover.
     """
     existing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     for line in existing.splitlines():
         name = line.split()[0] if line.strip() else ""
         tag, _, role = name.partition("-")
-        if role in ("bastion", "internal", "deep") and tag[:1] == "f" and tag[1:].isdigit() \
-                and int(tag[1:]) % SLOTS == slot:
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        if role in ("bastion", "internal", "deep") and _slot_of(tag) == slot:
+            _delete_netns(name)
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    for line in links.splitlines():
+        parts = line.split(":", 2)
+        link = parts[1].strip().split("@", 1)[0] if len(parts) > 2 else ""
+        if link.endswith("a0") and _slot_of(link[:-2]) == slot:
+            subprocess.run(["ip", "link", "del", link], capture_output=True)
     claim.unlink(missing_ok=True)
 
 
@@ -284,7 +316,7 @@ class TestBed:
             except (ChildProcessError, OSError):
                 pass
         for ns in state.get("netns", []) or self.netns:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            _delete_netns(ns)
         for link in state.get("links", []):
             subprocess.run(["ip", "link", "del", link], capture_output=True)
         self.netns = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -99,3 +100,53 @@ def test_a_dead_beds_leftovers_do_not_block_its_slot(bed_dir) -> None:
         if bed:
             bed.down()
         subprocess.run(["ip", "netns", "del", leftover], capture_output=True)
+
+
+def _links() -> str:
+    return subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.netns
+def test_a_bed_going_down_takes_its_hosts_processes_along(bed_dir) -> None:
+    """A process left in a bed's namespace (an Ansible fork server idles 10 minutes) kept
+    the namespace and its root-side veth alive after ``down``: the next bed on that port
+    failed with "RTNETLINK answers: File exists" (CI, stop 21)."""
+    testbed = _bed_or_skip()
+    bed = testbed.TestBed(bed_dir / "bed").up(1, jump=True)
+    lingering = subprocess.Popen(["ip", "netns", "exec", bed.hosts["bastion"].netns, "sleep", "600"],
+                                 start_new_session=True)
+    try:
+        bed.down()
+        assert lingering.wait(5) == -9
+        assert f"{bed.tag}a0" not in _links()
+    finally:
+        if lingering.poll() is None:
+            lingering.kill()
+            lingering.wait()
+        bed.down()
+
+
+@pytest.mark.netns
+def test_a_namespace_outliving_its_name_does_not_block_its_slot(bed_dir) -> None:
+    testbed = _bed_or_skip()
+    port = 22100 + 7 * 41
+    tag = f"f{port}"
+    testbed.CLAIMS.mkdir(parents=True, exist_ok=True)
+    testbed._claim_path(port).write_text(str(bed_dir / "gone") + "\n")
+    subprocess.run(["ip", "netns", "add", f"{tag}-bastion"], check=True)
+    subprocess.run(["ip", "link", "add", f"{tag}a0", "type", "veth", "peer", "name", f"{tag}a1",
+                    "netns", f"{tag}-bastion"], check=True)
+    lingering = subprocess.Popen(["ip", "netns", "exec", f"{tag}-bastion", "sleep", "600"], start_new_session=True)
+    time.sleep(0.2)
+    subprocess.run(["ip", "netns", "del", f"{tag}-bastion"], check=True)  # the name goes, the namespace stays
+    bed = None
+    try:
+        assert f"{tag}a0" in _links()
+        bed = testbed.TestBed(bed_dir / "bed").up(1, jump=True, port=port)
+        assert _ssh(bed, "deep").returncode == 0
+    finally:
+        if bed:
+            bed.down()
+        lingering.kill()
+        lingering.wait()
+        subprocess.run(["ip", "link", "del", f"{tag}a0"], capture_output=True)
