@@ -143,10 +143,6 @@ class _LiveInventory:
         shard = _SHARD_INVENTORY.get()
         return self.fallback if shard is None else shard
 
-    @current.setter
-    def current(self, inventory: Inventory) -> None:
-        self.fallback = inventory
-
     @property
     def hosts(self) -> Mapping[str, Host]:
         return self.current.hosts

@@ -11,7 +11,7 @@ from ftltui.engine.executor import Executor
 from ftltui.errors import PatternError
 from ftltui.inventory.model import Host
 from ftltui.sites.wire import ShardHost
-from ftltui.sites.worker import _LiveInventory, build_inventory
+from ftltui.sites.worker import _SHARD_INVENTORY, _LiveInventory, build_inventory
 
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
 
@@ -33,19 +33,24 @@ def test_no_inventory_runs_explicit_hosts_and_refuses_a_pattern() -> None:
 
 
 def test_live_inventory_reads_the_inventory_of_now() -> None:
-    """The site worker's stand-in answers the HostSource members from its current inventory,
-    so a warm executor sees hosts added after it was made (and a pattern warns as usual)."""
+    """The site worker's stand-in answers the HostSource members from the inventory of the
+    shard asking (``_SHARD_INVENTORY``, set by the shard's coroutine as the worker does), else
+    its fallback: a warm executor sees the shard's hosts, and another context never does."""
     live = _LiveInventory(build_inventory([ShardHost("a", dict(LOCAL), ("web",))]))
     assert [h.name for h in live.select("web")] == ["a"]
-    live.current = build_inventory([ShardHost("a", dict(LOCAL), ("web",)), ShardHost("b", dict(LOCAL), ("db",))])
-    assert sorted(live.hosts) == ["a", "b"] and live.groups_magic()["db"] == ["b"]
-    assert [h.name for h in live.select("web:nope")] == ["a"] and list(live.last_unmatched) == ["nope"]
-    assert live.vault is None
     assert not hasattr(live, "__weakref__")  # templating caches groups per object: never this one
 
-    async def scenario() -> list[str]:
+    async def scenario() -> tuple[list[str], list[str]]:
+        _SHARD_INVENTORY.set(build_inventory([ShardHost("a", dict(LOCAL), ("web",)),
+                                              ShardHost("b", dict(LOCAL), ("db",))]))
+        assert sorted(live.hosts) == ["a", "b"] and live.groups_magic()["db"] == ["b"]
+        assert [h.name for h in live.select("web:nope")] == ["a"] and list(live.last_unmatched) == ["nope"]
+        assert live.vault is None
         async with Executor(live) as executor:
             result = await executor.run("all", "ping")
-        return sorted(result.results)
+        return sorted(result.results), sorted(await asyncio.to_thread(lambda: list(live.hosts)))
 
-    assert asyncio.run(scenario()) == ["a", "b"]
+    ran, in_thread = asyncio.run(scenario())
+    assert ran == ["a", "b"]
+    assert in_thread == ["a", "b"]  # asyncio.to_thread carries the context too
+    assert sorted(live.hosts) == ["a"]  # outside the shard's context: the fallback
