@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 from netutil import closed_port
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
-from ftltui.jobs import JobQueue, Outcome
+from ftltui.jobs import Job, JobQueue, Outcome
 from ftltui.jobs.kinds import register_builtin
+from ftltui.paths import REPO_DIR
 from ftltui.state import StateStore
 
 
@@ -94,3 +101,47 @@ def owner_child(prelude: str = "") -> str:
     """The :data:`OWNER_CHILD` script with ``prelude`` (e.g. settings patched) before it runs."""
     return OWNER_CHILD.format(prelude=prelude)
 
+
+
+def start_owner(script: str, state: Path, inv: Path, args: dict[str, Any], workflow: Path | None) -> subprocess.Popen:
+    """An :func:`owner_child` ``script`` running the shell ``args`` as a run job, or as step
+    ``append`` of a workflow (then step ``after``, a ping, depends on it) when ``workflow``
+    (the file to write it to) is given."""
+    wf = ""
+    if workflow is not None:
+        workflow.write_text(json.dumps({"name": "w", "hosts": "all", "steps": [
+            {"name": "append", "module": "shell", "args": args},
+            {"name": "after", "module": "ping", "depends_on": ["append"]}]}))
+        wf = str(workflow)
+    return subprocess.Popen([sys.executable, "-c", script, str(state), str(inv), json.dumps(args), wf],
+                            env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
+
+
+def ledger(doc: dict, workflow: bool) -> dict:
+    """The per-host ledger of a job record (a run job's own, or its workflow step ``append``'s)."""
+    if workflow:
+        return ((doc.get("steps") or {}).get("append") or {}).get("per_host") or {}
+    return doc.get("per_host") or {}
+
+
+def reap_owner(child: subprocess.Popen, pid: Path) -> None:
+    """Kill the owner if it still runs, and the command whose pid it wrote to ``pid`` (a
+    SIGKILLed owner leaves it running)."""
+    if child.poll() is None:
+        child.kill()
+        child.wait()
+    if pid.exists():
+        try:
+            os.kill(int(pid.read_text()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+
+async def recover(state: Path, inv: Path) -> Job:
+    """Open the state a killed owner left on a new queue, let it finish job 1, return it."""
+    q = await builtin_queue(state, [str(inv)])
+    await q.drain()
+    job = q.get(1)
+    await close_queue(q)
+    assert job is not None
+    return job

@@ -17,24 +17,16 @@ was interrupted is re-run only when the command is idempotent (``creates:``).
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from ftltui.engine.executor import Executor
-from ftltui.inventory import load_inventory
-from ftltui.jobs import JobQueue
-from ftltui.jobs.kinds import register_builtin
 from ftltui.jobs.retry import HELD_MSG
-from ftltui.paths import REPO_DIR
 from ftltui.state import StateStore
 
-from jobs_helpers import inventory_with_unreachable, owner_child
+from jobs_helpers import inventory_with_unreachable, ledger, owner_child, reap_owner, recover, start_owner
 
 FAST = ("l1", "l2", "l3", "l4", "l5")
 CHILD = owner_child('context.SAVE_SHARE, context.SAVE_MAX_WAIT = 1e-9, 600.0')  # a paced save never comes again
@@ -57,12 +49,6 @@ def _reported(log: Path) -> set[str]:
     return out
 
 
-def _ledger(doc: dict, workflow: bool) -> dict:
-    if workflow:
-        return ((doc.get("steps") or {}).get("append") or {}).get("per_host") or {}
-    return doc.get("per_host") or {}
-
-
 @pytest.mark.parametrize(("workflow", "idempotent"), [(False, False), (False, True), (True, True)],
                          ids=["run-command", "run-creates", "workflow-creates"])
 async def test_killed_between_paced_saves_every_host_runs_once(tmp_path: Path, workflow: bool,
@@ -73,14 +59,8 @@ async def test_killed_between_paced_saves_every_host_runs_once(tmp_path: Path, w
     cmd = (f"if [ {host} = l0 ] && [ ! -e {go} ]; then echo $$ > {pid}; exec sleep 30; fi; "
            f"echo {host} >> {out}")
     args = {"cmd": cmd, **({"creates": str(tmp_path / "never")} if idempotent else {})}
-    state, wf = tmp_path / "state", ""
-    if workflow:
-        wf = str(tmp_path / "wf.yml")
-        Path(wf).write_text(json.dumps({"name": "w", "hosts": "all", "steps": [
-            {"name": "append", "module": "shell", "args": args},
-            {"name": "after", "module": "ping", "depends_on": ["append"]}]}))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(state), str(inv), json.dumps(args), wf],
-                             env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
+    state = tmp_path / "state"
+    child = start_owner(CHILD, state, inv, args, tmp_path / "wf.yml" if workflow else None)
     log = state / "logs" / "1.jsonl"
     try:
         deadline = time.monotonic() + 60  # a guard against a child that never gets there
@@ -90,33 +70,18 @@ async def test_killed_between_paced_saves_every_host_runs_once(tmp_path: Path, w
         child.send_signal(signal.SIGKILL)  # l0 still runs; no paced save came after the first
         child.wait()
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if pid.exists():
-            try:
-                os.kill(int(pid.read_text()), signal.SIGKILL)  # the sleep outlives its controller
-            except (OSError, ValueError):
-                pass
+        reap_owner(child, pid)  # the sleep outlives its controller
     before = StateStore.open(state, readonly=True).table("jobs").get(1) or {}
-    ledger = _ledger(before, workflow)
+    recorded = ledger(before, workflow)
     # every host a client was told finished is durable, with its result
-    assert {h: ledger.get(h, {}).get("state") for h in FAST} == {h: "done" for h in FAST}
-    assert ledger["l0"]["state"] == "running"
+    assert {h: recorded.get(h, {}).get("state") for h in FAST} == {h: "done" for h in FAST}
+    assert recorded["l0"]["state"] == "running"
 
     go.touch()
-    q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
-    register_builtin(q)
-    await q.start()
-    await q.drain()
-    job = q.get(1)
-    await q.stop()
-    await q.executor.close()
-    q.store.close()
-    assert job is not None
+    job = await recover(state, inv)
     lines = out.read_text().split()
     assert {h: lines.count(h) for h in FAST} == {h: 1 for h in FAST}  # finished: never run again
-    per_host = _ledger({"per_host": job.per_host, "steps": job.steps}, workflow)
+    per_host = ledger({"per_host": job.per_host, "steps": job.steps}, workflow)
     assert [a["attempt"] for h in FAST for a in per_host[h]["attempts"]] == [1] * len(FAST)
     assert per_host["l0"]["attempts"][0]["error_kind"] == "lost"
     if idempotent:  # the interrupted host had not appended yet: re-run, so it too ran once
