@@ -368,13 +368,13 @@ def main(a: argparse.Namespace, log: Callable[[str], None]) -> int:
         ALL_TOOLS[t].src = code["path"]  # type: ignore[attr-defined]
     tools = [ALL_TOOLS["floor"], ALL_TOOLS["ftl-tui"]]
     load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    kept: dict[str, Any] | None = None
+    if a.scale_console_only:  # read before the bed is up: a missing file must not leave 1,000 hosts running
+        kept = json.loads(out_md.with_suffix(".json").read_text())
     bed = ScaleBed(scratch, max(sizes))
     log(f"bench --scale: {max(sizes)} hosts on {bed.n_sshd} sshd in {scratch}; limits raised: {bed.limits}")
     recs: list[RunRecord] = []
     console = None
-    kept: dict[str, Any] | None = None
-    if a.scale_console_only:
-        kept = json.loads(out_md.with_suffix(".json").read_text())
     try:
         for n in sizes if kept is None else []:
             recs += run_workload(ping_command(n), tools, bed, scratch, rounds, a.warmup, log, a.quiet_wait)

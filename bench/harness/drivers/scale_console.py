@@ -16,7 +16,9 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +45,25 @@ class LoopProbe:
         self.gc: dict[int, list[float]] = {0: [], 1: [], 2: []}
         self._gc_t = self._gc_c = 0.0
         self.gc_cpu: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.threads = ThreadCpu()
         probe = self
+        sched = _schedstat_reader()
 
         def _run(handle: Any) -> None:
-            t, c = time.perf_counter(), time.thread_time()
+            t, c, q = time.perf_counter(), time.thread_time(), sched()
             probe.orig(handle)
-            d, cpu = time.perf_counter() - t, time.thread_time() - c
+            d, cpu, rq = time.perf_counter() - t, time.thread_time() - c, sched() - q
             probe.count += 1
             name = _name(handle)
             agg = probe.cpu.get(name)
             if agg is None:
-                agg = probe.cpu[name] = [0, 0.0, 0.0, 0.0]
+                agg = probe.cpu[name] = [0, 0.0, 0.0, 0.0, 0.0, 0.0]
             agg[0] += 1
             agg[1] += cpu
             agg[2] = max(agg[2], cpu)
             agg[3] += d
+            agg[4] += rq  # runnable, waiting for a core (the kernel's run_delay)
+            agg[5] += max(0.0, d - cpu - rq)  # neither running nor runnable: the GIL (no I/O in a callback)
             if d > probe.SLOW:
                 probe.slow.append((d, name))
 
@@ -71,12 +77,14 @@ class LoopProbe:
         self._run, self._on_gc, self._gcmod = _run, on_gc, gc
 
     def start(self) -> None:
+        self.threads.start()
         self.handle._run = self._run  # type: ignore[method-assign]
         self._gcmod.callbacks.append(self._on_gc)
 
     def stop(self) -> dict:
         self.handle._run = self.orig  # type: ignore[method-assign]
         self._gcmod.callbacks.remove(self._on_gc)
+        threads = self.threads.stop()
         by: dict[str, list[float]] = {}
         for d, name in self.slow:
             by.setdefault(name, []).append(d)
@@ -85,14 +93,95 @@ class LoopProbe:
         return {"callbacks": self.count, "slow_callbacks": len(self.slow),
                 "loop_cpu_s": round(sum(v[1] for v in self.cpu.values()), 2),
                 "loop_max_cpu_ms": round(max((v[2] for v in self.cpu.values()), default=0.0) * 1000, 1),
+                "loop_wall_s": round(sum(v[3] for v in self.cpu.values()), 2),
+                "loop_core_wait_s": round(sum(v[4] for v in self.cpu.values()), 2),
+                "loop_gil_wait_s": round(sum(v[5] for v in self.cpu.values()), 2),
                 "cpu_top": [{"name": k, "n": v[0], "cpu_ms": round(v[1] * 1000), "max_cpu_ms": round(v[2] * 1000, 1),
-                             "wall_ms": round(v[3] * 1000)} for k, v in cpu_top],
+                             "wall_ms": round(v[3] * 1000), "core_wait_ms": round(v[4] * 1000),
+                             "gil_wait_ms": round(v[5] * 1000)} for k, v in cpu_top],
+                **threads,
                 "loop_max_ms": round(max((d for d, _ in self.slow), default=0.0) * 1000, 1),
                 "slow_top": [{"name": k, "n": len(v), "total_ms": round(sum(v) * 1000), "max_ms": round(max(v) * 1000)}
                              for k, v in top],
                 "gc": {str(g): {"n": len(v), "total_ms": round(sum(v) * 1000), "max_ms": round(max(v, default=0) * 1000),
                            "cpu_ms": round(sum(self.gc_cpu[g]) * 1000), "max_cpu_ms": round(max(self.gc_cpu[g], default=0) * 1000)}
                        for g, v in self.gc.items()}}
+
+
+def _schedstat_reader() -> Callable[[], float]:
+    """Seconds this thread has spent runnable but not running (``run_delay`` in
+    /proc/thread-self/schedstat): waiting for a core. A callback's wall time minus its CPU
+    and this is the time it was blocked; a callback does no I/O, so that is the GIL."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return lambda: 0.0
+    return lambda: int(os.pread(fd, 128, 0).split()[1]) / 1e9
+
+
+class ThreadCpu:
+    """CPU per thread of this process (named from ``threading``) and per child process
+    (the engine's shard workers), between :meth:`start` and :meth:`stop`, from /proc:
+    where the console process's CPU goes besides the event loop."""
+
+    def __init__(self) -> None:
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.t0: dict[str, float] = {}
+        self.p0: dict[str, float] = {}
+        self.main_delay0 = 0.0
+
+    def _stat(self, path: str) -> tuple[str, float] | None:
+        try:
+            raw = Path(path).read_text()
+        except OSError:
+            return None
+        comm, rest = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        return comm, (int(rest[11]) + int(rest[12])) / self.tick  # utime + stime
+
+    def _threads(self) -> dict[str, float]:
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        out: dict[str, float] = {}
+        for tid in os.listdir("/proc/self/task"):
+            st = self._stat(f"/proc/self/task/{tid}/stat")
+            if st:
+                name = "main" if int(tid) == os.getpid() else names.get(int(tid), st[0])
+                key = f"{name} ({tid})"
+                out[key] = out.get(key, 0.0) + st[1]
+        return out
+
+    def _children(self) -> dict[str, float]:
+        kids, todo = {}, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            for tid in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else []:
+                try:
+                    child = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+                except OSError:
+                    continue
+                for c in child:
+                    st = self._stat(f"/proc/{c}/stat")
+                    if st:
+                        kids[f"{st[0]} ({c})"] = st[1]
+                        todo.append(int(c))
+        return kids
+
+    def start(self) -> None:
+        self.t0, self.p0 = self._threads(), self._children()
+        self.main_delay0 = self._main_delay()
+
+    def _main_delay(self) -> float:
+        try:
+            return int(Path(f"/proc/self/task/{os.getpid()}/schedstat").read_text().split()[1]) / 1e9
+        except OSError:
+            return 0.0
+
+    def stop(self) -> dict:
+        t1, p1 = self._threads(), self._children()
+        threads = {k: round(v - self.t0.get(k, 0.0), 2) for k, v in t1.items()}
+        procs = {k: round(v - self.p0.get(k, 0.0), 2) for k, v in p1.items()}
+        return {"thread_cpu_s": {k: v for k, v in sorted(threads.items(), key=lambda kv: -kv[1]) if v > 0},
+                "child_cpu_s": {k: v for k, v in sorted(procs.items(), key=lambda kv: -kv[1]) if v > 0},
+                "main_core_wait_s": round(self._main_delay() - self.main_delay0, 2)}
 
 
 def _name(handle: Any) -> str:
