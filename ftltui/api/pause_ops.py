@@ -6,7 +6,8 @@ The pause is the owner's (its session's :class:`~ftltui.console.pauses.PauseDesk
 awaits it); an attached console's pause bar and an ``ftl-tui play`` client on its terminal
 send these, and the owner ends the wait as its own console would. Everyone following the
 job sees ``PauseStarted``/``PauseEnded`` in its events (``view.watch``, ``jobs.watch``), so
-a console that attaches late asks ``pause.list`` once. The ends are write ops: a read-only
+a console that attaches late asks ``pause.list`` once; a hold, which no event records, reaches
+every ``view.watch`` as a ``pause_held`` item. The ends are write ops: a read-only
 owner or client is refused them, like every other write. ``pause.answer``'s ``text`` of a
 private prompt is a secret: the owner masks it before the run sees it, nothing logs it.
 

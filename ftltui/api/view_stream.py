@@ -5,7 +5,9 @@
   ``{"view": "ready"}``, then every job event as ``{"view": "event", "event": RECORD}``
   with the job's record (``"job"``) when the event changed it, and
   ``{"view": "schedules", "reason": ...}`` when the owner's schedules changed (an edit,
-  a firing: the view re-reads them with ``schedule.list``). Each update is built and
+  a firing: the view re-reads them with ``schedule.list``), and
+  ``{"view": "pause_held", "job_id": N}`` when a face held job N's timed pause
+  (``pause.hold``: no playbook event says so). Each update is built and
   encoded once for all attached views (:class:`ViewHub`). Live: a client that falls
   behind gets a ``dropped`` notice instead of the events, and re-syncs.
 * ``workflow.follow`` and ``jobs.again.follow`` (streams, write): submit, then the new
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ftltui.api import protocol as p
 from ftltui.api.operations import JobRef, WorkflowRequest, job_id_arg
 from ftltui.api.view_operations import ViewOperations
+from ftltui.console import updates as up
 from ftltui.console.feed import TRANSITIONS
 from ftltui.console.results import BaselineRequest
 from ftltui.drift.ignore import check_reason
@@ -121,7 +124,9 @@ class ViewHub:
     redacted, turned into a view item and JSON-encoded once (:class:`~ftltui.api.protocol.SharedEvent`),
     then handed to every attached view (each splices in its stream id). Schedule changes
     (``ops.subscribe_schedules``) go out as ``{"view": "schedules", "reason": ...}``, an
-    accept or pin of drift (``ops.subscribe_drift``) as ``{"view": "drift", "reason": ...}``."""
+    accept or pin of drift (``ops.subscribe_drift``) as ``{"view": "drift", "reason": ...}``, a
+    held timed pause (the owner session's held :class:`~ftltui.console.updates.PauseWaiting`)
+    as ``{"view": "pause_held", "job_id": N}``."""
 
     def __init__(self, ops: ViewOperations) -> None:
         self.ops = ops
@@ -133,6 +138,9 @@ class ViewHub:
             self._unsubscribe = [self.ops.subscribe_events(self._on_event),
                                  self.ops.subscribe_schedules(self._on_schedules),
                                  self.ops.subscribe_drift(self._on_drift)]
+            session = getattr(self.ops, "session", None)  # an owner console's session: its pauses
+            if session is not None:
+                self._unsubscribe.append(session.subscribe(self._on_update))
         self.viewers.append(viewer)
 
         def remove() -> None:
@@ -165,6 +173,10 @@ class ViewHub:
 
     def _on_drift(self, reason: str) -> None:
         self._send({"view": "drift", "reason": reason})
+
+    def _on_update(self, update: up.ViewUpdate) -> None:
+        if isinstance(update, up.PauseWaiting) and update.held:
+            self._send({"view": "pause_held", "job_id": update.job_id})
 
 
 def hub_of(ops: ViewOperations) -> ViewHub:

@@ -13,7 +13,9 @@ line), :meth:`continue_early` (a timed pause), :meth:`abort` (the task fails on 
 as ctrl+C then A in ansible-playbook). A timed pause nobody touches ends by itself; a
 prompt nobody can answer waits until someone attaches and answers, or the job is
 cancelled (the wait is cancelled with the job's task). An attached session's desk
-(:class:`OwnerPauseDesk`) sends the same operations to the owner (``pause.*`` ops).
+(:class:`OwnerPauseDesk`) sends the same operations to the owner (``pause.*`` ops). A hold
+(:meth:`PauseDesk.hold`) is no playbook event: the owner's ``view.watch`` sends it to every
+attached view as a ``pause_held`` item, which their desks turn into the held record.
 
 Nothing of a pause is durable but its events: a job waiting at one is ``running`` in the
 store, so an owner lost while it waits leaves a job recovered like any other interrupted
@@ -144,10 +146,13 @@ class PauseDesk:
         timer = self._timers.pop(job_id, None)
         if timer is not None:
             timer.cancel()
-        self._held(job_id)
+        self.note_held(job_id)
 
-    def _held(self, job_id: int) -> None:
-        """The record says so and every face redraws: no end time, no "0 seconds left"."""
+    def note_held(self, job_id: int) -> None:
+        """Job ``job_id``'s timed pause is held (here, or by another face of the owner: an
+        attached session hears it in its ``view.watch`` stream): the record says so and every
+        face redraws: no end time, no "0 seconds left". A pause this desk does not know, or
+        one held already, changes nothing."""
         waiting = self._waiting.get(job_id)
         if waiting is not None and waiting.timed and not waiting.held:
             waiting = replace(waiting, ends_at=None, held=True)
@@ -227,4 +232,5 @@ class OwnerPauseDesk(PauseDesk):
 
     async def hold(self, job_id: int) -> None:
         await self.request("pause.hold", job_id=job_id)
-        self._held(job_id)  # this console's record now; others learn it on their next pause.list
+        # this console's record now; the owner tells every attached view too (``pause_held``)
+        self.note_held(job_id)

@@ -199,6 +199,8 @@ class RemoteConsoleSession(ConsoleSession):
             from ftltui.engine.sanitize import safe_text
 
             self.publish(up.DriftChanged(safe_text(str(item.get("reason") or "drift changed"), 200)))
+        elif kind == "pause_held" and isinstance(item.get("job_id"), int):  # a face held a timed pause
+            self.pauses.note_held(item["job_id"])
         elif kind == "event" and isinstance(item.get("event"), dict):
             event = job_event(item["event"])
             if event is None:

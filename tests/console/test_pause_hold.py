@@ -61,3 +61,41 @@ async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None
         await attached.close()
         await server.close()
         await owner.close()
+
+
+async def test_a_hold_reaches_every_attached_console_live(tmp_path: Path) -> None:
+    """One attached console holds the owner's timed pause: the owner and every other
+    attached console get the held record as a typed update at once (the ``view.watch``
+    stream's ``pause_held`` item), not only on their next ``pause.list``; the pause bar
+    (what it reads: the desk's record) says "held"."""
+    from ftltui.tui.widgets.pause_bar import pause_text
+
+    (tmp_path / "p.yml").write_text(PLAYBOOK)
+    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
+    seen: list[Any] = []
+    owner.subscribe(seen.append)
+    await owner.open()
+    server = await serve_session(owner, SOURCES)
+    assert server is not None
+    holder, other = RemoteConsoleSession(tmp_path / "state"), RemoteConsoleSession(tmp_path / "state")
+    other_seen: list[Any] = []
+    other.subscribe(other_seen.append)
+    try:
+        await holder.open()
+        await other.open()
+        job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
+        await _until(other_seen, lambda u: isinstance(u, up.PauseWaiting))
+        await _until([holder.pauses], lambda d: d.waiting(job.id))
+        await holder.pauses.hold(job.id)
+        held = await _until(other_seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
+        assert held.job_id == job.id and held.ends_at is None
+        [record] = other.pauses.waiting(job.id)
+        assert record.held and "held: waits until continued or aborted" in pause_text(record, 0.0).plain
+        assert [w.held for w in owner.pauses.waiting(job.id)] == [True]
+        await other.pauses.continue_early(job.id)
+        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+    finally:
+        await other.close()
+        await holder.close()
+        await server.close()
+        await owner.close()
