@@ -313,6 +313,13 @@ def console_ab(a: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
+def _threads(loop: dict[str, Any]) -> str:
+    """The console's main thread CPU and its shard workers' (each) during the run."""
+    main = sum(v for k, v in (loop.get("thread_cpu_s") or {}).items() if k.startswith("main "))
+    kids = list((loop.get("child_cpu_s") or {}).values())
+    return f"{main:.2f} / {' + '.join(f'{v:.2f}' for v in kids) or '-'}" if loop.get("thread_cpu_s") else "-"
+
+
 def render_ab(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     m = meta["machine"]
     out = [f"# Console at {meta['hosts']} hosts: two code versions on one bed (issue 17)", "",
@@ -323,8 +330,9 @@ def render_ab(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
            f"headless, `:{CONSOLE_COMMAND}` on {meta['hosts']} hosts, key presses timed until their effect "
            f"is visible; a timer on every event-loop callback and every garbage collection during the run.", "",
            "| run | code | load before -> after | key p50 ms | key p95 ms | key max ms | longest loop callback ms "
-           "| callbacks > 20 ms | GC gen 0/1/2: n, max ms | console CPU s | peak RSS MB | job |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| callbacks > 20 ms | GC gen 0/1/2: n, max ms | console CPU s | main thread / shard workers CPU s "
+           "| loop: CPU / waiting for a core / for the GIL s | job s | peak RSS MB | job |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, r in enumerate(runs):
         lp = r.get("loop") or {}
         gc = lp.get("gc") or {}
@@ -332,7 +340,9 @@ def render_ab(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
         out.append(f"| {i + 1} | {r['code']} | {r['load_before']} -> {r['load_after']} | "
                    f"{_f(r.get('keys_median_ms'), '{:.0f}')} | {_f(r.get('keys_p95_ms'), '{:.0f}')} | "
                    f"{_f(r.get('keys_max_ms'), '{:.0f}')} | {lp.get('loop_max_ms', '-')} | {lp.get('slow_callbacks', '-')} | "
-                   f"{gcs} | {_f(r.get('cpu'))} | {_f(r.get('peak_rss_mb'), '{:.0f}')} | "
+                   f"{gcs} | {_f(r.get('cpu'))} | {_threads(lp)} | {lp.get('loop_cpu_s', '-')} / "
+                   f"{lp.get('loop_core_wait_s', '-')} / {lp.get('loop_gil_wait_s', '-')} | {_f(r.get('run_s'))} | "
+                   f"{_f(r.get('peak_rss_mb'), '{:.0f}')} | "
                    f"{', '.join(r.get('job_states', [])) or r.get('problems')} |")
     for label in ("A", "B"):
         mine = [r for r in runs if r["code"] == label]
