@@ -4,13 +4,14 @@ pause tests: ctrl+C then C/A, a prompt's answer), and the screen's lines without
 from __future__ import annotations
 
 import os
-import pty
 import re
 import select
 import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from ptycli import read_rest, spawn
 
 _ESC = re.compile(rb"\x1b\[[0-9;]*[A-Za-z]?|\x1b\[?")
 
@@ -21,13 +22,7 @@ def drive(argv: list[str], cwd: Path, keys: list[tuple[bytes, bytes]], env: dict
     time than before), after a short wait: both tools flush keys typed before they read (a
     single key the screen did not answer within 5 s is typed again, twice at most).
     ``keys_of`` may look around before each step's keys are typed (it returns them)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.chdir(cwd)
-            os.execvpe(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid, fd = spawn(argv, cwd=cwd, env=env)
     out, step, end, status = b"", 0, time.monotonic() + timeout, None
     seen: dict[bytes, int] = {}
     sent: tuple[bytes, float, int] | None = None  # the last single key, when, the screen's length then
@@ -63,14 +58,7 @@ def drive(argv: list[str], cwd: Path, keys: list[tuple[bytes, bytes]], env: dict
         if status is None:
             os.kill(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
-        while select.select([fd], [], [], 0)[0]:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
+        out += read_rest(fd)
     finally:
         os.close(fd)
     return os.waitstatus_to_exitcode(status), out

@@ -10,14 +10,8 @@ import time
 from pathlib import Path
 
 
-def cli_in_pty(argv: list[str], prompt: bytes, answer: str, *, cwd: Path | None = None,
-               env: dict[str, str] | None = None, timeout: float = 180) -> tuple[int, str]:
-    """Run ``argv`` on a pty, type ``answer`` each time ``prompt`` appears; return (exit code, screen).
-
-    The master side stays open until the child has exited by itself: closing it first would
-    hang the child up (SIGHUP, exit code -1) and hide why it was slow. A child still running
-    at ``timeout`` is killed and the screen says so, so a slow machine fails with a reason.
-    """
+def spawn(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[int, int]:
+    """Fork ``argv`` with a new pty as its controlling terminal; return (pid, the master's fd)."""
     pid, fd = pty.fork()
     if pid == 0:  # child: the pty is its controlling terminal
         try:
@@ -26,6 +20,32 @@ def cli_in_pty(argv: list[str], prompt: bytes, answer: str, *, cwd: Path | None 
             os.execvpe(argv[0], argv, os.environ if env is None else env)
         finally:
             os._exit(127)
+    return pid, fd
+
+
+def read_rest(fd: int) -> bytes:
+    """What is still readable on the master ``fd`` now, without waiting (after the child exited)."""
+    out = b""
+    while select.select([fd], [], [], 0)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def cli_in_pty(argv: list[str], prompt: bytes, answer: str, *, cwd: Path | None = None,
+               env: dict[str, str] | None = None, timeout: float = 180) -> tuple[int, str]:
+    """Run ``argv`` on a pty, type ``answer`` each time ``prompt`` appears; return (exit code, screen).
+
+    The master side stays open until the child has exited by itself: closing it first would
+    hang the child up (SIGHUP, exit code -1) and hide why it was slow. A child still running
+    at ``timeout`` is killed and the screen says so, so a slow machine fails with a reason.
+    """
+    pid, fd = spawn(argv, cwd=cwd, env=env)
     out, answered, end = b"", 0, time.monotonic() + timeout
     status: int | None = None
     try:
@@ -57,14 +77,7 @@ def cli_in_pty(argv: list[str], prompt: bytes, answer: str, *, cwd: Path | None 
             _, status = os.waitpid(pid, 0)
             out += f"\n[cli_in_pty: killed after {timeout:.0f}s without exiting]".encode()
         else:  # drain what the child wrote before exiting
-            while select.select([fd], [], [], 0)[0]:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
+            out += read_rest(fd)
     finally:
         os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
