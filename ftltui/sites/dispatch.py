@@ -63,6 +63,7 @@ CANCEL_GRACE = 10.0  # seconds a worker has to report its cancelled hosts
 # a watch key outlives a stalled owner loop this long at least; past it a worker starts no new
 # host of the shard (those running finish and report) and hands the shard back, sent again
 WATCH_MIN_SECONDS = 5.0
+PUT_BATCH_BYTES = 8 * 1024 * 1024  # sealed controller files written in one pipelined round trip
 LOST_MSG = "its worker was lost while the module ran: result unknown (not run again)"
 
 
@@ -231,34 +232,50 @@ class SiteDispatcher:
                          ), failed
 
     async def _upload(self, redis: Any, blobs: dict[str, Blob]) -> str | None:
-        """Put each controller file of the call in Redis once, sealed (in a thread), under its
-        keyed digest; a later call that ships the same content (a playbook's next host, another
-        site's shard, the next job) only renews its expiry. The error message if the broker is away."""
-        for digest, blob in blobs.items():
-            key = Keys.blob(digest)
-            try:
-                if await redis.expire(key, KEEP_SECONDS):
-                    continue  # shipped already (an earlier call, another site's shard, another job)
-            except Exception as exc:  # noqa: BLE001 - redis' errors, OSError: the broker is away
-                return self._broker_message("(controller files)", exc)
-            try:
-                data = blob.data if blob.data is not None else await asyncio.to_thread(self._digests.load, digest,
-                                                                                          blob)
-            except OSError as exc:
-                return f"controller file {blob.path}: {exc.strerror or exc}"
-            try:  # sealed and written in a thread: redis.asyncio held the loop ~0.5 s writing 27 MB
-                await asyncio.to_thread(self._put_blob, key, data)
-            except Exception as exc:  # noqa: BLE001 - as above
-                return self._broker_message("(controller files)", exc)
-        return None
+        """Put each controller file of the call in Redis once, sealed, under its keyed digest; a
+        later call that ships the same content (a playbook's next host, another site's shard, the
+        next job) only renews its expiry. Round trips by call, not by file: one pipelined EXPIRE
+        of every blob (which are there), then the missing ones read, sealed and written in a
+        thread (:meth:`_put_blobs`). The error message if the broker is away or a file is gone."""
+        digests = list(blobs)
+        try:
+            pipe = redis.pipeline(transaction=False)
+            for digest in digests:
+                pipe.expire(Keys.blob(digest), KEEP_SECONDS)
+            there = await pipe.execute()
+        except Exception as exc:  # noqa: BLE001 - redis' errors, OSError: the broker is away
+            return self._broker_message("(controller files)", exc)
+        missing = [(d, blobs[d]) for d, ok in zip(digests, there) if not ok]
+        if not missing:
+            return None
+        try:  # sealed and written in a thread: redis.asyncio held the loop ~0.5 s writing 27 MB
+            return await asyncio.to_thread(self._put_blobs, missing)
+        except Exception as exc:  # noqa: BLE001 - as above
+            return self._broker_message("(controller files)", exc)
 
-    def _put_blob(self, key: str, data: bytes) -> None:
+    def _put_blobs(self, missing: list[tuple[str, Blob]]) -> str | None:
+        """Read (if need be), seal and write ``missing``, pipelined in batches of about
+        :data:`PUT_BATCH_BYTES`; a file that cannot be read again: the message naming it."""
         if self._sync_redis is None:
             import redis
 
             self._sync_redis = redis.Redis.from_url(self.broker.redis_url(), socket_timeout=30,
                                                     socket_connect_timeout=3)
-        self._sync_redis.set(key, self.sealer.seal_bytes(data), ex=KEEP_SECONDS)
+        pipe, size = self._sync_redis.pipeline(transaction=False), 0
+        for digest, blob in missing:
+            try:
+                data = blob.data if blob.data is not None else self._digests.load(digest, blob)
+            except OSError as exc:
+                return f"controller file {blob.path}: {exc.strerror or exc}"
+            token = self.sealer.seal_bytes(data)
+            pipe.set(Keys.blob(digest), token, ex=KEEP_SECONDS)
+            size += len(token)
+            if size >= PUT_BATCH_BYTES:
+                pipe.execute()
+                size = 0
+        if size:
+            pipe.execute()
+        return None
 
     @property
     def watch_ttl(self) -> float:
