@@ -7,6 +7,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ftltui.engine.executor import Executor
@@ -31,6 +34,32 @@ def ansible(module: str, args: dict[str, Any], *, check: bool = False, env: dict
         return json.loads(p.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     except (ValueError, KeyError, IndexError):
         raise AssertionError(f"ansible gave no result: {p.stdout[-2000:]} {p.stderr[-2000:]}") from None
+
+
+@contextmanager
+def fake_collection(root: Path, name: str, modules: dict[str, str],
+                    utils: dict[str, str] | None = None) -> Iterator[Path]:
+    """Collection ``ftl.<name>`` under ``root`` with these ``modules`` (file name -> source) and
+    ``utils`` (its module_utils), on ``ANSIBLE_COLLECTIONS_PATH`` while open (the gates read
+    it from this process's environment, so a module-scoped fixture cannot use monkeypatch).
+    Yields its ``plugins/modules`` directory."""
+    mods = root / "ansible_collections" / "ftl" / name / "plugins" / "modules"
+    mods.mkdir(parents=True)
+    for file, source in modules.items():
+        (mods / file).write_text(source)
+    if utils:
+        (mods.parent / "module_utils").mkdir()
+        for file, source in utils.items():
+            (mods.parent / "module_utils" / file).write_text(source)
+    old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
+    try:
+        yield mods
+    finally:
+        if old is None:
+            os.environ.pop("ANSIBLE_COLLECTIONS_PATH", None)
+        else:
+            os.environ["ANSIBLE_COLLECTIONS_PATH"] = old
 
 
 class Inv:

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from amhelp import Ftl, ftl
+from amhelp import Ftl, fake_collection, ftl
 from ftltui.ansible_modules import bundle
 from ftltui.gate.fork_client import ForkClient, server_key
 
@@ -50,18 +50,8 @@ m.exit_json(changed=False)
 
 @pytest.fixture(scope="module")
 def colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("fscolls")
-    mods = root / "ansible_collections" / "ftl" / "fs" / "plugins" / "modules"
-    mods.mkdir(parents=True)
-    (mods / "who.py").write_text(WHO)
-    (mods / "nap.py").write_text(NAP)
-    old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
-    yield mods
-    if old is None:
-        os.environ.pop("ANSIBLE_COLLECTIONS_PATH", None)
-    else:
-        os.environ["ANSIBLE_COLLECTIONS_PATH"] = old
+    with fake_collection(tmp_path_factory.mktemp("fscolls"), "fs", {"who.py": WHO, "nap.py": NAP}) as mods:
+        yield mods
 
 
 def _gate_pid(f: Ftl) -> int:

@@ -8,7 +8,6 @@ under other hard limits gets a server of its own (a child cannot raise a hard li
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from amhelp import Ftl, ftl
+from amhelp import Ftl, fake_collection, ftl
 
 LIMITS = """#!/usr/bin/python
 import os, resource
@@ -29,17 +28,8 @@ m.exit_json(changed=False, ppid=os.getppid(), nofile=list(resource.getrlimit(res
 
 @pytest.fixture(scope="module")
 def lim_colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("limcolls")
-    mods = root / "ansible_collections" / "ftl" / "lim" / "plugins" / "modules"
-    mods.mkdir(parents=True)
-    (mods / "limits.py").write_text(LIMITS)
-    old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
-    yield mods
-    if old is None:
-        os.environ.pop("ANSIBLE_COLLECTIONS_PATH", None)
-    else:
-        os.environ["ANSIBLE_COLLECTIONS_PATH"] = old
+    with fake_collection(tmp_path_factory.mktemp("limcolls"), "lim", {"limits.py": LIMITS}) as mods:
+        yield mods
 
 
 def _run_with(nofile: tuple[int, int], core: tuple[int, int]) -> dict:

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from amhelp import Ftl, ftl
+from amhelp import Ftl, fake_collection, ftl
 
 IDENT = """#!/usr/bin/python
 import sys
@@ -43,20 +43,9 @@ m.exit_json(changed=False, value=VALUE, snake=camel_dict_to_snake_dict({'HelloWo
 
 @pytest.fixture(scope="module")
 def colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("preloadcolls")
-    mods = root / "ansible_collections" / "ftl" / "pl" / "plugins" / "modules"
-    mods.mkdir(parents=True)
-    (mods / "ident.py").write_text(IDENT)
-    (mods / "utils.py").write_text(UTILS)
-    (mods.parent / "module_utils").mkdir()
-    (mods.parent / "module_utils" / "helper.py").write_text("VALUE = 'from the bundle'\n")
-    old = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
-    yield mods
-    if old is None:
-        os.environ.pop("ANSIBLE_COLLECTIONS_PATH", None)
-    else:
-        os.environ["ANSIBLE_COLLECTIONS_PATH"] = old
+    with fake_collection(tmp_path_factory.mktemp("preloadcolls"), "pl", {"ident.py": IDENT, "utils.py": UTILS},
+                         {"helper.py": "VALUE = 'from the bundle'\n"}) as mods:
+        yield mods
 
 
 def _runs(server_idle: str, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
