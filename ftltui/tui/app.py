@@ -54,6 +54,15 @@ from ftltui.tui.widgets.status_header import StatusHeader
 from ftltui.vault import VaultKeyring
 
 FLUSH_SECONDS = 0.08
+# While a big job streams (a flush carried at least BUSY_BATCH updates: 200 a second; a
+# 1,000-host `command` brings 30-40 per tick), the panes are updated every
+# BUSY_FLUSH_SECONDS instead: each flush costs a repaint, and at 1,000 hosts
+# the console's thread got a core's share so small (it waited 22 s for a core in a 26 s
+# run, and 0.2 s for the GIL: bench/scale_notes.md, session 9) that its repaints stretched
+# to 10x their CPU and key presses waited behind them. Keys are handled as they arrive; the
+# views catch up at the next flush, and the timer keeps running, so they end on the true state.
+BUSY_BATCH = 16
+BUSY_FLUSH_SECONDS = 0.4
 LogLine = tuple[str, str, str, str]  # job, host, stream, text: what the Logs pane takes
 
 if TYPE_CHECKING:
@@ -112,6 +121,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         self.services.subscribe(self._pending.append)
         self._api_server: ApiServer | None = None  # started with the session (start_services)
         self.events_seen = 0
+        self._flush_hold_until = 0.0  # flush_clock time before which the flush timer skips (a big stream)
+        self.flush_clock: Callable[[], float] = time.monotonic  # not ``clock``: a test's fixed clock would hold forever
         self.drift_report_cache: DriftReport | None = None
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
         self.ansible_config = ansible_config
@@ -147,7 +158,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
                         timeout=15)
         self.push_screen(MainScreen())
         self.start_services()
-        self.set_interval(FLUSH_SECONDS, self.flush_events)
+        self.set_interval(FLUSH_SECONDS, self._flush_tick)
         if not self.snapshot_mode:
             self.set_interval(1.0, self._tick)
         # the inventory is loaded once the main screen is composed (MainScreen.on_mount)
@@ -256,6 +267,11 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
             self.load_inventory()
 
     # -- view updates -------------------------------------------------------------------
+    def _flush_tick(self) -> None:
+        """The flush timer: every tick, or every ``BUSY_FLUSH_SECONDS`` while a big job streams."""
+        if self.flush_clock() >= self._flush_hold_until:
+            self.flush_events()
+
     def flush_events(self) -> None:
         """Drain the session's updates into the panes: one batch per tick."""
         pending = self._pending
@@ -265,6 +281,9 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         while pending:
             batch.append(pending.popleft())
         self.events_seen += len(batch)
+        # a stream this big: the next flush waits (the timer's tick after the hold ends)
+        self._flush_hold_until = (self.flush_clock() + BUSY_FLUSH_SECONDS - FLUSH_SECONDS
+                                  if len(batch) >= BUSY_BATCH else 0.0)
         lines: list[LogLine] = []
         status: dict[str, str] = {}
         touched: set[int] = set()

@@ -244,6 +244,7 @@ async def main(spec: dict) -> dict:
         out["loop"] = probe.stop()
         out["job_states"] = sorted({j.state for j in app.services.jobs.values()})
         out["log_records"] = ring._seq
+        out["view_updates"] = app.events_seen  # the session's updates the panes took during the run
         out.update({"keys_" + k: v for k, v in (_latency(times) if times else {"presses": 0}).items()})
     # what the owner persisted for the run: the job's event log and the state files
     state = Path(spec["state"])
