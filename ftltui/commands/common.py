@@ -132,8 +132,9 @@ def inventory_sources(args: argparse.Namespace) -> list[str]:
     sources, demo = default_inventory_sources(config_of(args))
     if demo and not getattr(args, "demo_noted", False):
         args.demo_noted = True
+        # Named, so an installed ftl-tui's user finds the sample's workflows/ (README, Headless use).
         note("no inventory given or configured (-i, ansible.cfg, /etc/ansible/hosts): "
-             "using the bundled demo inventory")
+             f"using the bundled demo inventory {sources[0]}")
     return sources
 
 

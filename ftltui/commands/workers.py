@@ -2,7 +2,7 @@
 
 Read from the workers' heartbeats in Redis (each renews its own every second; one silent
 for 15 s is gone from the list). Exit status: 0 listed (an empty list too), 4 the
-broker did not answer, 5 bad options or broker URL.
+broker did not answer, 5 bad options or broker URL, or the ``[sites]`` extra not installed.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def handle(args: argparse.Namespace) -> int:
         broker = broker_of(args, site_settings())
     except SitesError as exc:
         error(str(exc))
+        return EXIT_USAGE
+    try:
+        import redis  # noqa: F401  # the [sites] extra: without it every broker would "not answer"
+    except ImportError:
+        error("ftl-tui workers needs redis: pip install 'ftl-tui[sites]'")
         return EXIT_USAGE
     try:
         found = list_workers(broker)

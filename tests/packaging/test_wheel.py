@@ -108,6 +108,32 @@ def test_run_ping_on_the_bundled_sample_from_outside_the_checkout(installed: Ins
     assert hosts.returncode == 0 and "web01.example.invalid" in hosts.stdout.split()
 
 
+def test_the_demo_note_names_the_installed_sample_whose_workflows_then_run(installed: Installed) -> None:
+    """README (Headless use): without a checkout, the note on stderr is how a user finds the sample's workflows."""
+    proc = installed.ftl("run", "localhost", "ping")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (note,) = [line for line in proc.stderr.splitlines() if "bundled demo inventory" in line]
+    sample = Path(note.rsplit(" ", 1)[1])
+    assert str(installed.root / "venv") in str(sample) and sample.name == "sample_inventory", note
+    play = installed.ftl("play", str(sample / "workflows" / "local-smoke.yml"), "--check")
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert "job 1: succeeded" in play.stdout.splitlines()[-1]
+
+
+def test_a_missing_extra_is_named_with_its_pip_command(installed: Installed) -> None:
+    """The wheel alone has no [web] or [sites]: serve, worker and workers say which extra, exit 5."""
+    broker = installed.root / "broker.url"
+    broker.write_text("redis+socket://:pw@/nonexistent/redis.sock\n")
+    broker.chmod(0o600)
+    key = installed.root / "sites.key"
+    assert installed.ftl("worker", "--init-key", "--key-file", str(key)).returncode == 0
+    for argv, extra in ((["serve", "--port", "0"], "web"),
+                        (["worker", "--site", "east", "--broker-file", str(broker), "--key-file", str(key)], "sites"),
+                        (["workers", "--broker-file", str(broker)], "sites")):
+        proc = installed.ftl(*argv)
+        assert proc.returncode == 5 and f"pip install 'ftl-tui[{extra}]'" in proc.stderr, (argv, proc.stderr)
+
+
 def test_themes_are_found_in_the_installed_package(installed: Installed) -> None:
     out = installed.python("""
         from ftltui.paths import THEMES_DIR
