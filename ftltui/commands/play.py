@@ -68,7 +68,7 @@ EXAMPLES = examples(
     "ftl-tui play site.yml -i inventory.yml -l web -t deploy --check --diff   # an Ansible playbook",
     "ftl-tui play site.yml -e @vars.yml --vault-password-file ~/.vault_pass -b -K",
     "ftl-tui play site.yml --list-tasks --list-hosts       # also --list-tags, --syntax-check",
-    "ftl-tui play sample_inventory/workflows/local-smoke.yml",
+    "ftl-tui play sample_inventory/workflows/local-smoke.yml   # a workflow (installed: the demo note names the dir)",
     "ftl-tui play deploy.yml -i inventory.yml --check     # change nothing; show the drift it would fix",
     "ftl-tui play deploy.yml -e version=1.4.2 -e env=prod --json",
     "ftl-tui play deploy.yml --wait-lock 30               # wait for a console using the same state",
@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("play", help="run an Ansible playbook or a workflow file as a job", description=__doc__,
                        epilog=EXAMPLES)
     p.add_argument("workflow", metavar="FILE",
-                   help="an Ansible playbook, or a workflow YAML file (see sample_inventory/workflows/)")
+                   help="an Ansible playbook, or a workflow YAML file (see the sample inventory's workflows/)")
     p.add_argument("-C", "--check", action="store_true", help="check mode for every step: change nothing, show diffs")
     add_playbook_args(p)
     add_workers_arg(p)
