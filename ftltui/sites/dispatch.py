@@ -22,7 +22,7 @@ also the one that notices trouble:
   unknown). The next call publishes afresh, so work resumes when Redis is back.
 
 While it follows a shard the owner renews the shard's *watch* key (expiry
-:attr:`SiteDispatcher.watch_ttl`); workers claim neither the shard nor any host start
+:attr:`SiteDispatcher.watch_ttl`), and while it sends the call's other shards too; workers claim neither the shard nor any host start
 without it, and after an outage the owner reports only once it has lapsed: a task still
 queued, or a worker that reconnects late, runs nothing the owner has already reported.
 """
@@ -32,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,13 +160,14 @@ class SiteDispatcher:
         app, redis = self._clients()
         try:
             unshipped = await self._upload(redis, blobs) if blobs else None
-            for shard in shards.values():
-                if unshipped:  # nothing of this shard was published: its hosts did not run
-                    self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, unshipped)
-                    continue
-                error = await self._send(app, redis, shard)
-                if error:
-                    await self._unsent(redis, shard, error, finish)
+            async with self._watch_kept(redis, shards):  # one slow send must not let the sent ones lapse
+                for shard in shards.values():
+                    if unshipped:  # nothing of this shard was published: its hosts did not run
+                        self._fail_open(shard, "unreachable", "unreachable", shard.task.run_id, finish, unshipped)
+                        continue
+                    error = await self._send(app, redis, shard)
+                    if error:
+                        await self._unsent(redis, shard, error, finish)
             await self._follow(redis, app, Keys(job, attempt), shards, emit, finish)
             for shard in shards.values():
                 results.update({h: r for h, r in shard.real.items() if h in results})
@@ -367,6 +369,31 @@ class SiteDispatcher:
                                     f"site {site}: no worker took the shard within {self.pickup_timeout:g} s "
                                     f"(is 'ftl-tui worker --site {site}' running on this broker?)")
 
+    @asynccontextmanager
+    async def _watch_kept(self, redis: Any, shards: dict[str, _Shard]) -> AsyncIterator[None]:
+        """While the owner sends shards (one after another: a slow broker link makes each send
+        slow, and many sites make many), it renews the watches of those sent, every third of
+        :attr:`watch_ttl`: the follow loop renews them only once every send is done, and an
+        earlier shard's watch could lapse meanwhile (its worker then stops starting hosts and
+        hands it back, as to a stalled owner). A stalled loop still stops the renewals (this is
+        a task on it). A failed renewal is left to the sends, which meet the same broker."""
+        async def keep() -> None:
+            while True:
+                await asyncio.sleep(self.watch_ttl / 3)
+                sent = {k: s for k, s in shards.items() if s.sent_at and not s.done}
+                if sent:
+                    try:
+                        await self._renew_watch(redis, sent)
+                    except (OSError, _redis_error()) as exc:
+                        log.debug("renewing the sent shards' watches: %s", type(exc).__name__)
+
+        keeper = asyncio.create_task(keep())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+
     async def _renew_watch(self, redis: Any, shards: dict[str, _Shard]) -> None:
         """The owner still follows these shards: their workers may go on starting hosts."""
         pipe = redis.pipeline(transaction=False)
@@ -471,7 +498,8 @@ class SiteDispatcher:
             log.warning("%s", text)
             emit(Warning_(task.run_id, host=None, text=text))
             task.delivery += 1
-            error = await self._send(app, redis, shard)
+            async with self._watch_kept(redis, shards):  # the other shards' watches, while this send lasts
+                error = await self._send(app, redis, shard)
             if error:
                 await self._unsent(redis, shard, error, finish)
 
