@@ -15,27 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guardinv import guard_inventory
 from test_daemon_cli import start_daemon, stop
 
 from ftltui.cli import main
 from ftltui.schedule.model import ScheduleBook
 from ftltui.state import StateStore
 
-PROTECTED_INVENTORY = """\
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: {python}
-    ftl_tui_protected_groups: prod
-  children:
-    prod:
-      hosts:
-        p1: {{}}
-        p2: {{}}
-    dev:
-      hosts:
-        d1: {{}}
-"""
 PLAYBOOK = """\
 - hosts: all
   gather_facts: false
@@ -115,8 +101,7 @@ def test_readonly_cli_refuses_writes_with_exit_5(tmp_path: Path, cli: Any) -> No
 
 
 def test_protected_group_needs_confirm_protected(tmp_path: Path, cli: Any) -> None:
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(PROTECTED_INVENTORY.format(python=sys.executable))
+    inventory = guard_inventory(tmp_path, extra="    ftl_tui_protected_groups: prod")
     playbook = tmp_path / "site.yml"
     playbook.write_text(PLAYBOOK)
     state = tmp_path / "state"

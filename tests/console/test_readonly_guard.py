@@ -13,27 +13,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from guardinv import guard_inventory
 
 from ftltui.console import ConsoleSession
 from ftltui.console.guard import Guard, ProtectedConfirmationRequired, ReadOnlyRefusal
 from ftltui.console.job_actions import ACTIONS
 from ftltui.inventory import load_inventory
 
-INVENTORY = """\
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: python3
-{extra}
-  children:
-    prod:
-      hosts:
-        p1: {{}}
-        p2: {{}}
-    dev:
-      hosts:
-        d1: {{}}
-"""
 WORKFLOW = """\
 name: wf
 steps:
@@ -53,16 +39,10 @@ PLAYBOOK = """\
 """
 
 
-def _inventory(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(INVENTORY.format(extra=extra))
-    return path
-
-
 async def _session(tmp_path: Path, guard: Guard, extra: str = "") -> ConsoleSession:
     session = ConsoleSession(tmp_path / "state", guard=guard, clock=lambda: 1_700_000_000.0)
     await session.open()
-    session.set_inventory(load_inventory([str(_inventory(tmp_path, extra))]))
+    session.set_inventory(load_inventory([str(guard_inventory(tmp_path, extra))]))
     return session
 
 
@@ -133,7 +113,7 @@ def test_the_inventory_makes_a_session_readonly(tmp_path: Path) -> None:
             with pytest.raises(ReadOnlyRefusal, match="ftl_tui_readonly"):
                 await session.submit_run("dev", "ping")
             # the inventory can only add restrictions: a writable inventory swapped in lifts its own
-            session.set_inventory(load_inventory([str(_inventory(tmp_path / "..", ""))]))
+            session.set_inventory(load_inventory([str(guard_inventory(tmp_path / "..", ""))]))
             assert not session.readonly
         finally:
             await session.close()

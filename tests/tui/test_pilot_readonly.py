@@ -11,38 +11,16 @@ them, runs nothing on "n", and queues the run on "y".
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
+from guardinv import guard_inventory
 from textual.screen import ModalScreen
 from tuihelpers import ready, screen_text, wait_for
 
 from ftltui.console import ConsoleSession
 from ftltui.console.guard import Guard
 from ftltui.inventory import load_inventory
-
-INVENTORY = """\
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: {python}
-{extra}
-  children:
-    prod:
-      hosts:
-        p1: {{}}
-        p2: {{}}
-    dev:
-      hosts:
-        d1: {{}}
-"""
-
-
-def _inventory(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(INVENTORY.format(python=sys.executable, extra=extra))
-    return path
 
 
 async def _finished_job(state: Path, inventory: Path) -> int:
@@ -81,7 +59,7 @@ async def _refused(pilot: Any, app: Any, seen: list[str], *keys: str) -> None:
 
 
 async def test_every_write_is_refused_and_the_app_stays_up(make_app: Any, tmp_path: Path) -> None:
-    inventory = _inventory(tmp_path)
+    inventory = guard_inventory(tmp_path)
     state = tmp_path / "state"
     job_id = await _finished_job(state, inventory)
     app = make_app([str(inventory)], state_dir=state, guard=Guard(readonly=True))
@@ -126,7 +104,7 @@ async def test_a_readonly_console_owner_refuses_its_clients_writes(make_app: Any
     from ftltui.api import protocol as p
     from ftltui.api.client import ApiClient, ApiError
 
-    inventory = _inventory(tmp_path, extra="    ftl_tui_readonly: true")  # the inventory's own word
+    inventory = guard_inventory(tmp_path, extra="    ftl_tui_readonly: true")  # the inventory's own word
     state = tmp_path / "state"
     app = make_app([str(inventory)], state_dir=state)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -151,7 +129,7 @@ async def test_a_readonly_console_owner_refuses_its_clients_writes(make_app: Any
 async def test_a_run_on_protected_hosts_asks_first(make_app: Any, tmp_path: Path) -> None:
     from ftltui.tui.app_guard import ProtectedConfirmScreen
 
-    inventory = _inventory(tmp_path, extra="    ftl_tui_protected_groups: [prod]")
+    inventory = guard_inventory(tmp_path, extra="    ftl_tui_protected_groups: [prod]")
     app = make_app([str(inventory)], state_dir=tmp_path / "state")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
