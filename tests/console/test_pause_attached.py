@@ -11,6 +11,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from sessionwait import until_seen
+
 from ftltui.api.session_server import serve_session
 from ftltui.console import ConsoleSession
 from ftltui.console import updates as up
@@ -35,15 +37,6 @@ PLAYBOOK = """\
 """
 
 
-async def _until(seen: list[Any], pred: Any) -> Any:
-    for _ in range(3000):  # a guard against a hang, not a speed check
-        for u in seen:
-            if pred(u):
-                return u
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never saw it; got {seen[-5:]}")
-
-
 def _waits(task: str) -> Any:
     return lambda u: isinstance(u, up.PauseWaiting) and u.task == task
 
@@ -61,23 +54,23 @@ async def test_attached_session_answers_continues_and_a_cancel_ends_the_wait(tmp
     attached = RemoteConsoleSession(state)
     try:
         job = await owner.submit_playbook(str(tmp_path / "p.yml"), {"extra_vars": {"out": str(out)}})
-        first = await _until(owner_seen, _waits("ask"))
+        first = await until_seen(owner_seen, _waits("ask"))
         assert (first.job_id, first.private, first.prompt, first.seconds) == (job.id, True, "Token", None)
         seen: list[Any] = []
         attached.subscribe(seen.append)
         await attached.open()
         assert [w.task for w in attached.pauses.waiting(job.id)] == ["ask"]  # it began before we attached
         await attached.pauses.answer(job.id, SECRET)
-        timed = await _until(seen, _waits("wait"))
+        timed = await until_seen(seen, _waits("wait"))
         assert timed.seconds == 300 and timed.ends_at is not None and timed.seconds_left(timed.ends_at - 12) == 12
         await attached.pauses.continue_early(job.id)
-        await _until(seen, _waits("never answered"))
+        await until_seen(seen, _waits("never answered"))
         assert [w.task for w in owner.pauses.waiting()] == ["never answered"]
         await owner.cancel(job.id)
-        ended = await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id
+        ended = await until_seen(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id
                              and u.state == "cancelled")
         assert ended.job is not None
-        await _until(owner_seen, lambda u: isinstance(u, up.PauseEnded) and u.action == "cancelled")
+        await until_seen(owner_seen, lambda u: isinstance(u, up.PauseEnded) and u.action == "cancelled")
         assert owner.pauses.waiting() == [] and [u.action for u in owner_seen if isinstance(u, up.PauseEnded)] == [
             "answered", "continued", "cancelled"]
     finally:
@@ -114,13 +107,13 @@ async def test_two_hosts_pauses_of_the_free_strategy_wait_their_turn(tmp_path: P
     await owner.open()
     try:
         job = await owner.submit_playbook(str(tmp_path / "free.yml"), {"extra_vars": {"out": str(out)}})
-        first = await _until(seen, _waits("who"))
+        first = await until_seen(seen, _waits("who"))
         await asyncio.sleep(0.2)  # the other host reached its pause too: it is not shown yet
         assert [w.host for w in owner.pauses.waiting(job.id)] == [first.host]
         await owner.pauses.answer(job.id, f"answer-{first.host}")
-        second = await _until(seen, lambda u: isinstance(u, up.PauseWaiting) and u.host != first.host)
+        second = await until_seen(seen, lambda u: isinstance(u, up.PauseWaiting) and u.host != first.host)
         await owner.pauses.answer(job.id, f"answer-{second.host}")
-        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+        await until_seen(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
     finally:
         await owner.close()
     assert {p.name: p.read_text() for p in out.iterdir()} == {"a": "answer-a", "b": "answer-b"}

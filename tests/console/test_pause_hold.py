@@ -5,9 +5,10 @@ the playbook; a console attaching later reads the held record through ``pause.li
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
+
+from sessionwait import until_seen
 
 from ftltui.api.session_server import serve_session
 from ftltui.console import ConsoleSession
@@ -25,15 +26,6 @@ PLAYBOOK = """\
 """
 
 
-async def _until(seen: list[Any], pred: Any) -> Any:
-    for _ in range(3000):  # a guard against a hang, not a speed check
-        for u in seen:
-            if pred(u):
-                return u
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never saw it; got {seen[-5:]}")
-
-
 async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None:
     (tmp_path / "p.yml").write_text(PLAYBOOK)
     owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
@@ -45,10 +37,10 @@ async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None
     attached = RemoteConsoleSession(tmp_path / "state")
     try:
         job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
-        timed = await _until(seen, lambda u: isinstance(u, up.PauseWaiting))
+        timed = await until_seen(seen, lambda u: isinstance(u, up.PauseWaiting))
         assert timed.ends_at is not None and not timed.held
         await owner.pauses.hold(job.id)
-        held = await _until(seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
+        held = await until_seen(seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
         assert held.ends_at is None and held.seconds_left(0.0) is None
         assert owner.pauses.waiting(job.id) == [held]
         assert "held" in held.describe(held.seconds + 1e9) and "seconds left" not in held.describe(0.0)
@@ -56,7 +48,7 @@ async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None
         [remote] = attached.pauses.waiting(job.id)
         assert remote.held and remote.ends_at is None
         await owner.pauses.continue_early(job.id)
-        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+        await until_seen(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
     finally:
         await attached.close()
         await server.close()
@@ -84,16 +76,16 @@ async def test_a_hold_reaches_every_attached_console_live(tmp_path: Path) -> Non
         await holder.open()
         await other.open()
         job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
-        await _until(other_seen, lambda u: isinstance(u, up.PauseWaiting))
-        await _until([holder.pauses], lambda d: d.waiting(job.id))
+        await until_seen(other_seen, lambda u: isinstance(u, up.PauseWaiting))
+        await until_seen([holder.pauses], lambda d: d.waiting(job.id))
         await holder.pauses.hold(job.id)
-        held = await _until(other_seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
+        held = await until_seen(other_seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
         assert held.job_id == job.id and held.ends_at is None
         [record] = other.pauses.waiting(job.id)
         assert record.held and "held: waits until continued or aborted" in pause_text(record, 0.0).plain
         assert [w.held for w in owner.pauses.waiting(job.id)] == [True]
         await other.pauses.continue_early(job.id)
-        await _until(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+        await until_seen(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
     finally:
         await other.close()
         await holder.close()
