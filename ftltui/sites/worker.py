@@ -395,15 +395,7 @@ class SiteWorker:
             else:
                 todo.append(h)
         if todo:
-            try:  # in this (Celery) thread: file writes never hold up the engine's loop, shared by all shards
-                files = self._materialize(st) if task.files else {}
-            except (OSError, ValueError, Refused) + self._errors as exc:  # a file gone from the broker, or Redis away
-                for h in todo:
-                    self._finished(st, HostResult(h.name, "failed", {"failed": True, "changed": False,
-                                                                     "msg": f"controller files: {exc}"},
-                                                  0.0, "bad_args"))
-                todo = []
-                files = {}
+            files, todo = self._files_for(st, todo)
         if todo:
             self.engine.run(self._run_hosts(st, todo, files))
         st.writer.submit(lambda: None).result()  # every entry written (or given up) before the end
@@ -495,13 +487,42 @@ class SiteWorker:
         self._write(st, encode_event(HostFinished(st.task.run_id, host=result.host, result=result)),
                     finished=result.host)
 
-    def _materialize(self, st: _ShardRun) -> dict[str, str]:
+    def _files_for(self, st: _ShardRun, todo: list[ShardHost]) -> tuple[dict[str, str], list[ShardHost]]:
+        """The task's controller files written here, and the hosts that can run with them. A host
+        whose file could not be fetched (its blob expired or was removed from Redis, Redis away,
+        content not the one the task names) is reported not run (``unreachable``, never claimed
+        as started: the retry rule runs it again, and the owner's next call ships the file
+        again), with a message naming the file; the shard's other hosts run. In this (Celery)
+        thread: file writes never hold up the engine's loop, shared by all shards."""
+        if not st.task.files:
+            return {}, todo
+        try:
+            files, problems = self._materialize(st)
+        except OSError as exc:  # no private directory for them: nothing can run
+            files, problems = {}, {given: f"cannot write it on the worker: {exc.strerror or exc}"
+                                   for given in st.task.files}
+        runnable = []
+        for h in todo:
+            src = (h.args if h.args is not None else st.task.args).get("src")
+            problem = problems.get(src) if isinstance(src, str) else None
+            if problem is None:
+                runnable.append(h)
+                continue
+            msg = (f"not run: controller file {src}: {problem} (site {self.site}, worker {self.name}); "
+                   "a retry ships it again")
+            self._finished(st, HostResult(h.name, "unreachable", {"unreachable": True, "changed": False,
+                                                                  "msg": msg}, 0.0, "unreachable"))
+        return files, runnable
+
+    def _materialize(self, st: _ShardRun) -> tuple[dict[str, str], dict[str, str]]:
         """Write the task's controller files and trees into a private directory (0700):
-        given ``src`` -> its copy here (a tree keeps the user's trailing slash). Their content
-        comes from Redis (:meth:`Keys.blob`, sealed, shipped once), checked against the
-        digest the sealed task names. Blocking: runs in the Celery thread, not the engine's loop."""
+        given ``src`` -> its copy here (a tree keeps the user's trailing slash), and given
+        ``src`` -> why it could not be fetched. Their content comes from Redis
+        (:meth:`Keys.blob`, sealed, shipped once), checked against the digest the sealed task
+        names. Blocking: runs in the Celery thread, not the engine's loop."""
         st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
         out: dict[str, str] = {}
+        problems: dict[str, str] = {}
         contents: dict[str, bytes] = {}
 
         def content(ref: Mapping[str, Any]) -> bytes:
@@ -509,30 +530,40 @@ class SiteWorker:
             if digest not in contents:
                 token = self.redis.get(Keys.blob(digest))
                 if token is None:
-                    raise ValueError(f"a shipped file ({digest[:12]}) is no longer in the broker")
+                    raise LookupError(f"no longer in the broker {self.broker.shown} (expired or removed)")
                 data = self.sealer.open_bytes(token)
                 if self.sealer.digest(data) != digest:
-                    raise Refused(f"a shipped file ({digest[:12]}) is not the content the task names")
+                    raise Refused("the broker holds another content than the task names (refused)")
                 contents[digest] = data
             return contents[digest]
 
         for i, (given, f) in enumerate(sorted(st.task.files.items())):
-            d = os.path.join(st.tmpdir, str(i))
-            os.mkdir(d, 0o700)
-            path = os.path.join(d, os.path.basename(given.rstrip("/")) or "src")
-            if "tree" in f:
-                os.mkdir(path, 0o700)
-                for rel in f.get("dirs") or ():
-                    os.makedirs(os.path.join(path, _inside(rel)), exist_ok=True)
-                for rel, member in f["tree"].items():
-                    target = os.path.join(path, _inside(rel))
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
-                    _write_file(target, content(member), member)
-                out[given] = path + ("/" if given.endswith("/") else "")
-            else:
-                _write_file(path, content(f), f)
-                out[given] = path
-        return out
+            member = ""
+            try:
+                d = os.path.join(st.tmpdir, str(i))
+                os.mkdir(d, 0o700)
+                path = os.path.join(d, os.path.basename(given.rstrip("/")) or "src")
+                if "tree" in f:
+                    os.mkdir(path, 0o700)
+                    for rel in f.get("dirs") or ():
+                        os.makedirs(os.path.join(path, _inside(rel)), exist_ok=True)
+                    for member, ref in f["tree"].items():
+                        target = os.path.join(path, _inside(member))
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        _write_file(target, content(ref), ref)
+                    out[given] = path + ("/" if given.endswith("/") else "")
+                else:
+                    _write_file(path, content(f), f)
+                    out[given] = path
+            except (LookupError, Refused, ValueError) as exc:
+                problems[given] = (f"member {member}: " if member else "") + str(exc)
+            except OSError as exc:  # a write here failed (Redis' own errors are not OSErrors)
+                problems[given] = (f"member {member}: " if member else "") + \
+                    f"cannot write it on the worker: {exc.strerror or exc}"
+            except self._errors as exc:  # Redis away: its type only (its text may carry the URL)
+                problems[given] = (f"member {member}: " if member else "") + \
+                    f"broker {self.broker.shown} unreachable: {type(exc).__name__}"
+        return out, problems
 
     # -- Redis writes (the shard's writer thread) -----------------------------------------
     def _write(self, st: _ShardRun, doc: dict[str, Any], *, finished: str | None = None) -> None:

@@ -1,0 +1,83 @@
+"""A worker that cannot fetch a shipped controller file (issue 17, session 9 hD #4): the blob
+expired or was removed from Redis between the owner's upload and the worker's fetch. The hosts
+that need that file fail as not run (``unreachable``: the retry rule runs them again), with a
+message naming the file; they are never claimed as started, never look like they ran; a host
+of the same shard whose own file is there runs. The next call ships the file again and runs.
+
+Real parts: the session's redis-server and ``ftl-tui worker`` of site ``east`` (conftest), the
+owner's real Executor, SitePlacement and SiteDispatcher. The one staged fault: the file's blob
+is deleted from Redis just before Celery publishes the shard (as an expiry would).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftltui.engine.events import Event, HostStarted
+from ftltui.engine.executor import Executor
+from ftltui.inventory import load_inventory
+from ftltui.jobs.retry import RETRY, decide
+from ftltui.sites import dispatch
+from ftltui.sites.broker import Broker
+from ftltui.sites.dispatch import SiteDispatcher
+from ftltui.sites.placement import SitePlacement
+from ftltui.sites.seal import Sealer, load_key
+from ftltui.sites.settings import SiteSettings
+from ftltui.sites.wire import Keys
+
+
+async def test_a_file_gone_from_the_broker_fails_its_hosts_as_not_run(tmp_path: Path, redis_server: Any,
+                                                                     key_file: Path, east: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    sealer = Sealer(load_key(key_file))
+    gone, kept = tmp_path / "gone.conf", tmp_path / "kept.conf"
+    gone.write_text(f"expired before the worker fetched it {tmp_path.name}\n")
+    kept.write_text(f"still there {tmp_path.name}\n")
+    gone_key = Keys.blob(sealer.digest(gone.read_bytes()))
+    client = redis_server.client()
+    real_make_app = dispatch.make_app
+    lose = [True]
+
+    def losing_make_app(broker: Broker) -> Any:
+        app = real_make_app(broker)
+        real_send = app.send_task
+
+        def send_task(*args: Any, **kwargs: Any) -> Any:
+            if lose[0]:
+                client.delete(gone_key)  # uploaded a moment ago; gone before the worker fetches it
+            return real_send(*args, **kwargs)
+
+        app.send_task = send_task
+        return app
+
+    monkeypatch.setattr(dispatch, "make_app", losing_make_app)
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
+                   f"  hosts: {{g1: {{src_file: {gone}}}, k1: {{src_file: {kept}}}}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
+    out = tmp_path / "out"
+    out.mkdir()
+    events: list[Event] = []
+    args = {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"}
+    try:
+        first = await ex.run("g1:k1", "copy", args, on_event=events.append)
+        lose[0] = False
+        again = await ex.run("g1", "copy", args)  # the retry: the file is shipped again
+    finally:
+        await ex.close()
+    g1, k1 = first.results["g1"], first.results["k1"]
+    assert k1.status == "changed", k1.result
+    assert (out / "k1").read_text() == kept.read_text()
+    assert g1.status == "unreachable" and g1.error_kind == "unreachable", g1.result
+    assert str(gone) in g1.msg and "not run" in g1.msg and "no longer in the broker" in g1.msg, g1.msg
+    assert decide(g1.status, g1.error_kind, False) == RETRY  # a retry may run it
+    assert "g1" not in {e.host for e in events if isinstance(e, HostStarted)}
+    keys = Keys(first.run_id, 1)
+    assert {m.decode() for m in client.smembers(keys.started)} == {"k1"}
+    assert again.results["g1"].status == "changed", again.results["g1"].result
+    assert (out / "g1").read_text() == gone.read_text()
