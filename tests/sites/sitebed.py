@@ -117,3 +117,18 @@ class Workers:
                     pass
                 p.wait(10)
         self.procs.clear()
+
+
+def wait_for(check: Any, what: str, timeout: float = 60.0) -> None:
+    """Poll ``check`` until true (a worker thread or another process acts); fail naming ``what``
+    after ``timeout`` seconds, a guard against a hang and not a speed check."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.02)
+
+
+def members(client: Any, key: str) -> set[str]:
+    """A redis set's members as text."""
+    return {m.decode() for m in client.smembers(key)}

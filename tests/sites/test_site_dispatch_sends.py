@@ -9,11 +9,11 @@ breaks after the LPUSH, and as Celery's publish retries make possible).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sitebed import wait_for
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
@@ -31,14 +31,6 @@ def _site_executor(redis_server: Any, key_file: Path, inv: Path, **kw: Any) -> E
     inventory = load_inventory([str(inv)])
     return Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)],
                     **kw)
-
-
-def _wait_for(check: Any, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.05)
 
 
 async def test_a_send_that_fails_after_the_publish_runs_nothing(tmp_path: Path, redis_server: Any, key_file: Path,
@@ -76,7 +68,7 @@ async def test_a_send_that_fails_after_the_publish_runs_nothing(tmp_path: Path, 
     shard = f"{res.run_id}:1:east"
     client = redis_server.client()
     # the worker takes the queued copy: it must drop it, not run the host the owner reported as not run
-    _wait_for(lambda: f"shard {shard} was cancelled before it started" in workers.log_text()
+    wait_for(lambda: f"shard {shard} was cancelled before it started" in workers.log_text()
               or client.exists(Keys.done(shard)), "the worker took the queued copy")
     assert not out.exists()
     assert not client.exists(Keys.done(shard))

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sitebed import members, wait_for
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
@@ -59,18 +59,6 @@ def _task(client: Any, job: str, hosts: list[str], cmd: str, *, forks: int = 1, 
     return task
 
 
-def _wait_for(check: Any, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.02)
-
-
-def _members(client: Any, key: str) -> set[str]:
-    return {m.decode() for m in client.smembers(key)}
-
-
 def test_a_worker_whose_lease_lapsed_starts_no_further_host(tmp_path: Path, redis_server: Any, sealer: Sealer,
                                                            inproc: SiteWorker) -> None:
     """Forks 1: s0 runs (held at a gate), s1 waits its turn. Meanwhile the worker's heartbeat is
@@ -84,14 +72,14 @@ def test_a_worker_whose_lease_lapsed_starts_no_further_host(tmp_path: Path, redi
                  f"echo {host} >> {out}; if [ {host} = s0 ]; then while [ ! -e {gate} ]; do sleep 0.05; done; fi")
     t = threading.Thread(target=inproc.handle, args=(sealer.seal(task.to_doc()),))
     t.start()
-    _wait_for(lambda: out.exists() and "s0" in out.read_text(), "s0 running")
+    wait_for(lambda: out.exists() and "s0" in out.read_text(), "s0 running")
     client.set(Keys.lease(task.shard), "another-worker:4242", px=120_000)  # lapsed, then claimed elsewhere
     gate.touch()
     t.join(60)
     assert not t.is_alive()
     keys = Keys(task.job, task.attempt)
     assert out.read_text().split() == ["s0"]  # s1 never ran on the worker that lost the lease
-    assert _members(client, keys.started) == {"s0"} and _members(client, keys.finished) == {"s0"}
+    assert members(client, keys.started) == {"s0"} and members(client, keys.finished) == {"s0"}
     assert not client.exists(Keys.done(task.shard))  # not this worker's to finish
     assert client.get(Keys.lease(task.shard)) == b"another-worker:4242"  # and the new holder's lease stays
 
@@ -125,7 +113,7 @@ def test_redis_writes_do_not_block_the_engine_loop(tmp_path: Path, redis_server:
     keys = Keys(task.job, task.attempt)
     t = threading.Thread(target=inproc.handle, args=(sealer.seal(task.to_doc()),))
     t.start()
-    _wait_for(flag.exists, "p0 running")
+    wait_for(flag.exists, "p0 running")
     client.execute_command("CLIENT", "PAUSE", "30000", "WRITE")
     try:
         gate.touch()
@@ -138,11 +126,11 @@ def test_redis_writes_do_not_block_the_engine_loop(tmp_path: Path, redis_server:
 
         ended = asyncio.run_coroutine_threadsafe(host_ended(), inproc.engine.loop)
         assert ended.result(timeout=25)
-        assert _members(client, keys.finished) == set()  # its result is still waiting for Redis
+        assert members(client, keys.finished) == set()  # its result is still waiting for Redis
     finally:
         client.execute_command("CLIENT", "UNPAUSE")
     t.join(60)
-    assert _members(client, keys.finished) == {"p0"} and client.exists(Keys.done(task.shard))
+    assert members(client, keys.finished) == {"p0"} and client.exists(Keys.done(task.shard))
 
 
 def _site_executor(redis_server: Any, key_file: Path, inv: Path, **kw: Any) -> Executor:
@@ -246,7 +234,7 @@ def test_an_idle_warm_executor_is_closed(tmp_path: Path, redis_server: Any, seal
             marker = tmp_path / f"idle{n}"
             worker.handle(sealer.seal(_task(client, f"idle{n}", ["i0"], f"touch {marker}").to_doc()))
             assert marker.exists()
-            _wait_for(lambda: not worker.engine.warm, "the idle executor closed")
+            wait_for(lambda: not worker.engine.warm, "the idle executor closed")
     finally:
         worker.stop()
     assert caplog.text.count("closing an executor idle for") == 2  # one per shard: the second made a new one

@@ -10,12 +10,12 @@ does), fed sealed tasks, so the interleavings can be staged exactly.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sitebed import members, wait_for
 
 from ftltui.sites.broker import Broker
 from ftltui.sites.seal import Sealer, load_key
@@ -56,18 +56,6 @@ def _start(worker: SiteWorker, sealer: Sealer, task: ShardTask) -> threading.Thr
     return t
 
 
-def _wait_for(check: Any, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.02)
-
-
-def _members(client: Any, key: str) -> set[str]:
-    return {m.decode() for m in client.smembers(key)}
-
-
 def _shard(worker: SiteWorker, task: ShardTask) -> Any:
     with worker._lock:
         return next((st for st in worker._shards.values() if st.task.shard == task.shard), None)
@@ -87,7 +75,7 @@ def test_concurrent_shards_of_two_jobs_keep_their_own_host_vars(tmp_path: Path, 
     b = _task(client, "vars-b", [ShardHost("web1", {**LOCAL, "marker": "B", "ansible_become_password": "B-secret"})],
               "shell", {"cmd": cmd}, secrets=["B-secret"])
     ta = _start(worker, sealer, a)
-    _wait_for(lambda: out.exists() and "a0=A" in out.read_text(), "a0 running")
+    wait_for(lambda: out.exists() and "a0=A" in out.read_text(), "a0 running")
     tb = _start(worker, sealer, b)
     tb.join(60)
     assert not tb.is_alive()
@@ -130,16 +118,16 @@ def test_a_lapsed_watch_stops_new_starts_but_lets_running_modules_finish(tmp_pat
                  forks=2)
     keys = Keys(task.job, task.attempt)
     t = _start(worker, sealer, task)
-    _wait_for(lambda: out.exists() and {"u0-start", "u1-start"} <= set(out.read_text().split()), "u0 and u1 running")
+    wait_for(lambda: out.exists() and {"u0-start", "u1-start"} <= set(out.read_text().split()), "u0 and u1 running")
     client.delete(Keys.watch(task.shard))  # the owner's loop stalled past the watch's expiry
     gate1.touch()
-    _wait_for(lambda: getattr(_shard(worker, task), "stop", None) == "unwatched", "u2's claim refused")
+    wait_for(lambda: getattr(_shard(worker, task), "stop", None) == "unwatched", "u2's claim refused")
     gate0.touch()
     t.join(60)
     assert not t.is_alive()
     assert sorted(out.read_text().split()) == ["u0-end", "u0-start", "u1-end", "u1-start"]
-    assert _members(client, keys.started) == {"u0", "u1"}
-    assert _members(client, keys.finished) == {"u0", "u1"}  # u0's result was written, not dropped as cancelled
+    assert members(client, keys.started) == {"u0", "u1"}
+    assert members(client, keys.finished) == {"u0", "u1"}  # u0's result was written, not dropped as cancelled
     assert not client.exists(Keys.done(task.shard))
     events = [sealer.open(fields[b"d"]) for _id, fields in client.xrange(keys.stream)]
     assert events[-1]["event"] == "ShardReleased" and events[-1]["why"] == "unwatched"  # the owner: not "lost"
@@ -158,19 +146,19 @@ def test_a_host_start_does_not_wait_behind_queued_output_writes(tmp_path: Path, 
     task = _task(client, "backlog", [ShardHost(h, dict(LOCAL)) for h in ("q0", "q1")], "shell", {"cmd": cmd})
     keys = Keys(task.job, task.attempt)
     t = _start(worker, sealer, task)
-    _wait_for(lambda: out.exists() and "q0" in out.read_text(), "q0 running")
+    wait_for(lambda: out.exists() and "q0" in out.read_text(), "q0 running")
     busy = threading.Event()
     st = _shard(worker, task)
     st.writer.submit(busy.wait, 120)
     try:
         gate.touch()
-        _wait_for(lambda: "q1" in out.read_text().split(), "q1 started while the writer was busy", timeout=30)
-        assert _members(client, keys.started) == {"q0", "q1"}
+        wait_for(lambda: "q1" in out.read_text().split(), "q1 started while the writer was busy", timeout=30)
+        assert members(client, keys.started) == {"q0", "q1"}
     finally:
         busy.set()
     t.join(60)
     assert not t.is_alive()
-    assert _members(client, keys.finished) == {"q0", "q1"} and client.exists(Keys.done(task.shard))
+    assert members(client, keys.finished) == {"q0", "q1"} and client.exists(Keys.done(task.shard))
 
 
 def test_the_shared_ssh_runner_resolves_each_shards_own_jump_hop() -> None:
