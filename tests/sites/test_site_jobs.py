@@ -315,20 +315,16 @@ async def test_the_console_session_shows_site_hosts_live(tmp_path: Path, redis_s
     assert "east c1" in text and "owner c2" in text
 
 
-def test_ftl_tui_play_runs_each_task_of_a_site_host_on_its_worker(tmp_path: Path, redis_server: Any,
-                                                                  key_file: Path, east: Any,
-                                                                  capsys: pytest.CaptureFixture[str],
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A playbook: each task's call for the site host goes to the worker (one shard per task),
-    a registered result comes back to the owner for the next task's template."""
+def _play(tmp_path: Path, inventory_ini: str, playbook: str, key_file: Path, redis_server: Any,
+          capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """``ftl-tui play`` as the headless owner (the broker in $FTL_TUI_BROKER, the key in
+    ansible.cfg) on this inventory and playbook; its stdout, once it exited 0."""
     from ftltui.cli import main
 
     inv = tmp_path / "hosts.ini"
-    inv.write_text("[all:vars]\nansible_connection=local\n\n[east_dc]\np1 ftl_site=east\n\n[here]\np2\n")
+    inv.write_text(inventory_ini)
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - shell: echo ${FTL_SITE_MARK:-owner}\n      register: where\n"
-                    "    - debug:\n        msg: \"{{ inventory_hostname }} ran on {{ where.stdout }}\"\n")
+    book.write_text(playbook)
     cfg = tmp_path / "ansible.cfg"
     cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n")
     monkeypatch.setenv("FTL_TUI_BROKER", redis_server.url)
@@ -336,6 +332,20 @@ def test_ftl_tui_play_runs_each_task_of_a_site_host_on_its_worker(tmp_path: Path
     code = main(["play", str(book), "-i", str(inv), "--state-dir", str(tmp_path / "s")])
     out, err = capsys.readouterr()
     assert code == 0, out + err
+    return out
+
+
+def test_ftl_tui_play_runs_each_task_of_a_site_host_on_its_worker(tmp_path: Path, redis_server: Any,
+                                                                  key_file: Path, east: Any,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A playbook: each task's call for the site host goes to the worker (one shard per task),
+    a registered result comes back to the owner for the next task's template."""
+    out = _play(tmp_path, "[all:vars]\nansible_connection=local\n\n[east_dc]\np1 ftl_site=east\n\n[here]\np2\n",
+                "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                "    - shell: echo ${FTL_SITE_MARK:-owner}\n      register: where\n"
+                "    - debug:\n        msg: \"{{ inventory_hostname }} ran on {{ where.stdout }}\"\n",
+                key_file, redis_server, capsys, monkeypatch)
     assert '"msg": "p1 ran on east"' in out and '"msg": "p2 ran on owner"' in out, out
 
 
@@ -383,20 +393,10 @@ def test_no_log_task_on_a_site_host_registers_the_real_result(tmp_path: Path, re
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """``no_log: true`` with ``register``: the output shown is censored, the registered value is
     the real one (the worker sends it apart, sealed), as in-process."""
-    from ftltui.cli import main
-
-    inv = tmp_path / "hosts.ini"
-    inv.write_text("[all:vars]\nansible_connection=local\n\n[all]\nn1 ftl_site=east\n")
-    book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - shell: echo hidden-${FTL_SITE_MARK:-owner}\n      register: out\n      no_log: true\n"
-                    "    - debug:\n        msg: \"registered {{ out.stdout }}\"\n")
-    cfg = tmp_path / "ansible.cfg"
-    cfg.write_text(f"[ftl_sites]\nkey_file = {key_file}\n")
-    monkeypatch.setenv("FTL_TUI_BROKER", redis_server.url)
-    monkeypatch.setenv("ANSIBLE_CONFIG", str(cfg))
-    code = main(["play", str(book), "-i", str(inv), "--state-dir", str(tmp_path / "s")])
-    out, err = capsys.readouterr()
-    assert code == 0, out + err
+    out = _play(tmp_path, "[all:vars]\nansible_connection=local\n\n[all]\nn1 ftl_site=east\n",
+                "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                "    - shell: echo hidden-${FTL_SITE_MARK:-owner}\n      register: out\n      no_log: true\n"
+                "    - debug:\n        msg: \"registered {{ out.stdout }}\"\n",
+                key_file, redis_server, capsys, monkeypatch)
     assert '"msg": "registered hidden-east"' in out, out
     assert out.count("hidden-east") == 1, out  # only the debug line shows it; the no_log task's output is censored
