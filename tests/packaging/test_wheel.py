@@ -35,8 +35,8 @@ def _sh(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
 def _source_files() -> list[str]:
     """What the wheel must hold: the package's code and data, as paths inside the wheel."""
     wanted = []
-    for path in sorted((REPO / "ftltui").rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".tcss", ".typed") and "__pycache__" not in path.parts:
+    for path in sorted((REPO / "ftltui").rglob("*")):  # every file, whatever its suffix (serve's .html too)
+        if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts:
             wanted.append(path.relative_to(REPO).as_posix())
     for top, inside in DATA_DIRS.items():
         for path in sorted((REPO / top).rglob("*")):
