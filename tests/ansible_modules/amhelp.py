@@ -36,6 +36,16 @@ def ansible(module: str, args: dict[str, Any], *, check: bool = False, env: dict
         raise AssertionError(f"ansible gave no result: {p.stdout[-2000:]} {p.stderr[-2000:]}") from None
 
 
+def copy_source_tree(root: Path) -> None:
+    """The controller directory the copy tests copy: a file, an empty directory and a
+    file two levels down with its own mode (0600)."""
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / "empty").mkdir()
+    (root / "a.txt").write_text("a\n")
+    (root / "sub" / "deeper" / "c.txt").write_text("c\n")
+    (root / "sub" / "deeper" / "c.txt").chmod(0o600)
+
+
 @contextmanager
 def fake_collection(root: Path, name: str, modules: dict[str, str],
                     utils: dict[str, str] | None = None) -> Iterator[Path]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from amhelp import Inv
+from amhelp import Inv, copy_source_tree
 from pbhelp import play
 
 from ftltui.engine.executor import Executor
@@ -27,14 +27,6 @@ from ftltui.engine.redact import MASK
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed")
 
 INTERNAL = {"_ansible_no_log", "action", "exception", "invocation"}
-
-
-def _tree(root: Path) -> None:
-    (root / "sub" / "deeper").mkdir(parents=True)
-    (root / "empty").mkdir()
-    (root / "a.txt").write_text("a\n")
-    (root / "sub" / "deeper" / "c.txt").write_text("c\n")
-    (root / "sub" / "deeper" / "c.txt").chmod(0o600)
 
 
 def _cases(src: str, d: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -59,7 +51,7 @@ def _listing(root: Path) -> dict[str, tuple[str, str | None]]:
 @pytest.mark.timeout(900)  # ansible-playbook runs several modules per directory copied; slow on a busy machine
 def test_copy_of_a_directory_leaves_what_ansible_leaves(tmp_path: Path) -> None:
     src = tmp_path / "src" / "tree"
-    _tree(src)
+    copy_source_tree(src)
     theirs, ours = tmp_path / "theirs", tmp_path / "ours"
     for side in (theirs, ours):
         side.mkdir()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from amhelp import Inv
+from amhelp import Inv, copy_source_tree
 from pbhelp import play
 from test_run_bed import HOME, _ansible, _inventory, _seed
 
@@ -25,14 +25,6 @@ from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
 
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-core not installed")
-
-
-def _tree(root: Path) -> None:
-    (root / "sub" / "deeper").mkdir(parents=True)
-    (root / "empty").mkdir()
-    (root / "a.txt").write_text("a\n")
-    (root / "sub" / "deeper" / "c.txt").write_text("c\n")
-    (root / "sub" / "deeper" / "c.txt").chmod(0o600)
 
 
 def _cases(src: str, d: str) -> list[tuple[dict[str, Any], bool]]:
@@ -55,7 +47,7 @@ def _listing(root: Path) -> dict[str, tuple[str, bytes | None]]:
 @pytest.mark.timeout(900)  # ansible-playbook runs several modules per directory copied
 def test_native_copy_of_a_directory_leaves_what_ansible_leaves(tmp_path: Path) -> None:
     src = tmp_path / "src" / "tree"
-    _tree(src)
+    copy_source_tree(src)
     theirs, ours = tmp_path / "theirs", tmp_path / "ours"
     for side in (theirs, ours):
         side.mkdir()
