@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from netutil import closed_port
-from tuihelpers import ready, screen_text, wait_for
+from tuihelpers import drift_after_change, jobs_finished, ready, screen_text, wait_for
 
 SIZE = (120, 40)
 
@@ -34,18 +34,13 @@ def setup(tmp_path: Path, *, unreachable: bool = False) -> tuple[Path, Path]:
     return inv, state
 
 
-def _finished(app, n: int) -> bool:
-    jobs = app.services.jobs
-    return len(jobs) >= n and all(j.state in ("succeeded", "failed", "dead", "cancelled") for j in jobs.values())
-
-
 async def test_pane_shows_stored_scans_after_a_restart(make_app, tmp_path: Path) -> None:
     inv, state = setup(tmp_path)
     app = make_app([str(inv)], state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("colon", *"drift scan localhost", "enter")
-        await wait_for(pilot, lambda: _finished(app, 1))
+        await wait_for(pilot, lambda: jobs_finished(app, 1))
         pane = app.main.pane("drift")
         await wait_for(pilot, lambda: "localhost" in pane.rows)
 
@@ -66,7 +61,7 @@ async def test_pane_lists_a_host_that_could_not_be_scanned(make_app, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("colon", *"drift scan all", "enter")
-        await wait_for(pilot, lambda: _finished(app, 1))
+        await wait_for(pilot, lambda: jobs_finished(app, 1))
         await pilot.press("3")
         pane = app.main.pane("drift")
         await wait_for(pilot, lambda: {"localhost", "far1"} <= set(pane.rows))
@@ -92,14 +87,7 @@ async def test_accepting_in_the_console_creates_a_private_ignore_file(make_app, 
     app = make_app([str(inv)], state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *"drift scan localhost", "enter")
-        await wait_for(pilot, lambda: _finished(app, 1))
-        watched.write_text("port = 9090\n", encoding="utf-8")
-        await pilot.press("colon", *"drift scan localhost", "enter")
-        await wait_for(pilot, lambda: _finished(app, 2))
-        await pilot.press("3")
-        pane = app.main.pane("drift")
-        await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 0) > 0)
+        pane = await drift_after_change(pilot, watched, "port = 9090\n")
         await pilot.press("a", "y")
         await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 1) == 0)
     ignore = state / "drift.ignore"

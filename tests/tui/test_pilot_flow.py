@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import ready, screen_text, wait_for
+from tuihelpers import drift_after_change, jobs_finished, ready, screen_text, wait_for
 
 from ftltui.tui.screens.drift_host import DriftHostScreen
 from ftltui.tui.screens.run_form import RunFormScreen
@@ -18,11 +18,6 @@ def _drift_config(state: Path, watched: Path) -> None:
     state.mkdir(parents=True, exist_ok=True)
     (state / "drift.yml").write_text(
         f"paths: [{watched}]\ndefault_paths: false\nsections: [files]\n", encoding="utf-8")
-
-
-def _done(app, n: int) -> bool:
-    jobs = app.services.jobs
-    return len(jobs) >= n and all(j.state in ("succeeded", "failed", "dead", "cancelled") for j in jobs.values())
 
 
 async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> None:
@@ -43,7 +38,7 @@ async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> Non
         await pilot.pause()
         assert app.screen.module == "shell" and app.screen.error is not None  # cmd missing: invalid
         await pilot.press(*"echo hello-from-tui; echo oops >&2", "enter")
-        await wait_for(pilot, lambda: _done(app, 1))
+        await wait_for(pilot, lambda: jobs_finished(app, 1))
         # the log shows host-prefixed stdout and stderr, and the job result
         lines = list(app.main.pane("logs").main().lines)
         assert "localhost | hello-from-tui" in lines and "localhost ! oops" in lines
@@ -55,14 +50,7 @@ async def test_mark_run_watch_succeed_scan_diff(make_app, tmp_path: Path) -> Non
         assert str(app.main.pane("jobs").main().get_cell("1", "state")) == "succeeded"
         assert app.main.pane("inventory").status["localhost"] == "changed"
         # drift: scan, change the file, scan again, open the host, see the diff
-        await pilot.press("colon", *"drift scan localhost", "enter")
-        await wait_for(pilot, lambda: _done(app, 2))
-        watched.write_text("port = 9090\nworkers = 4\n", encoding="utf-8")
-        await pilot.press("colon", *"drift scan localhost", "enter")
-        await wait_for(pilot, lambda: _done(app, 3))
-        await pilot.press("3")
-        pane = app.main.pane("drift")
-        await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 0) > 0)
+        pane = await drift_after_change(pilot, watched, "port = 9090\nworkers = 4\n")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DriftHostScreen)

@@ -49,3 +49,25 @@ def screen_text(app: Any) -> str:
     for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
         rows[float(m.group(2))].append((float(m.group(1)), html.unescape(m.group(3)).replace("\xa0", " ")))
     return "\n".join("".join(t for _, t in sorted(rows[y])) for y in sorted(rows))
+
+
+def jobs_finished(app: Any, n: int) -> bool:
+    """At least ``n`` jobs, and none of them still queued or running."""
+    jobs = app.services.jobs
+    return len(jobs) >= n and all(j.state in ("succeeded", "failed", "dead", "cancelled") for j in jobs.values())
+
+
+async def drift_after_change(pilot: Any, watched: Any, text: str) -> Any:
+    """Scan localhost, write ``text`` to the watched file, scan again, then open the drift
+    pane (key 3) and wait until it counts localhost's changes; returns the pane."""
+    app = pilot.app
+    before = len(app.services.jobs)
+    await pilot.press("colon", *"drift scan localhost", "enter")
+    await wait_for(pilot, lambda: jobs_finished(app, before + 1))
+    watched.write_text(text, encoding="utf-8")
+    await pilot.press("colon", *"drift scan localhost", "enter")
+    await wait_for(pilot, lambda: jobs_finished(app, before + 2))
+    await pilot.press("3")
+    pane = app.main.pane("drift")
+    await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 0) > 0)
+    return pane
