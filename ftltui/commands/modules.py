@@ -14,7 +14,7 @@ import fnmatch
 import sys
 from typing import Any
 
-from ftltui.commands.common import add_json_arg, examples, print_json
+from ftltui.commands.common import add_json_arg, examples, print_json, warn
 from ftltui.errors import UnknownModuleError
 
 EXAMPLES = examples(
@@ -178,8 +178,12 @@ def handle(args: argparse.Namespace) -> int:
             _print_info(info)
         return 0
     entries = list_modules(playbook_dir=args.playbook_dir)
+    ansible_found = any(e.origin != "native" for e in entries)
     if args.name:
         entries = [e for e in entries if fnmatch.fnmatchcase(e.name, args.name)]
+        if not entries:  # an empty list alone reads as "nothing there" on a machine without Ansible
+            warn(f"no module matches {args.name!r}" + ("" if ansible_found else
+                 ": no Ansible installation found beside ftl-tui (pip install ansible, in ftl-tui's Python)"))
     if args.json:
         print_json([{"name": e.name, "where": e.where, "origin": e.origin, "collection": e.collection,
                      "version": e.version, "summary": e.summary} for e in entries])

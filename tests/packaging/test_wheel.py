@@ -134,6 +134,14 @@ def test_a_missing_extra_is_named_with_its_pip_command(installed: Installed) -> 
         assert proc.returncode == 5 and f"pip install 'ftl-tui[{extra}]'" in proc.stderr, (argv, proc.stderr)
 
 
+def test_a_module_glob_without_ansible_says_ansible_is_missing(installed: Installed) -> None:
+    """README: `ftl-tui modules 'community.general.*'` lists installed Ansible modules; the wheel alone has none."""
+    proc = installed.ftl("modules", "community.general.*")
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+    assert "no Ansible installation found" in proc.stderr and "pip install ansible" in proc.stderr, proc.stderr
+    assert "copy" in installed.ftl("modules", "co*").stdout.split()  # native modules are there
+
+
 def test_themes_are_found_in_the_installed_package(installed: Installed) -> None:
     out = installed.python("""
         from ftltui.paths import THEMES_DIR
