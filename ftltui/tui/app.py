@@ -54,15 +54,15 @@ from ftltui.tui.widgets.status_header import StatusHeader
 from ftltui.vault import VaultKeyring
 
 FLUSH_SECONDS = 0.08
-# While a big job streams (a flush carried at least BUSY_BATCH updates: 200 a second; a
-# 1,000-host `command` brings 30-40 per tick), the panes are updated every
-# BUSY_FLUSH_SECONDS instead: each flush costs a repaint, and at 1,000 hosts
-# the console's thread got a core's share so small (it waited 22 s for a core in a 26 s
-# run, and 0.2 s for the GIL: bench/scale_notes.md, session 9) that its repaints stretched
-# to 10x their CPU and key presses waited behind them. Keys are handled as they arrive; the
-# views catch up at the next flush, and the timer keeps running, so they end on the true state.
-BUSY_BATCH = 16
-BUSY_FLUSH_SECONDS = 0.4
+# While a big job streams (updates arriving at BUSY_RATE a second or more: a 1,000-host
+# `command` brings 150-200), the panes are updated every BUSY_FLUSH_SECONDS instead of every
+# tick: each flush costs a repaint, and at 1,000 hosts on the controller's own 2 cores the
+# console's thread waited 15-24 s for a core in a 21-28 s run (0.03-0.24 s for the GIL:
+# bench/scale_notes.md, session 9), so a repaint took ~10x its CPU in wall time and key
+# presses waited behind it. Keys are handled as they arrive; the views catch up at the next
+# flush, and the timer keeps running, so they end on the true state.
+BUSY_RATE = 100.0
+BUSY_FLUSH_SECONDS = 0.5
 LogLine = tuple[str, str, str, str]  # job, host, stream, text: what the Logs pane takes
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         self._api_server: ApiServer | None = None  # started with the session (start_services)
         self.events_seen = 0
         self._flush_hold_until = 0.0  # flush_clock time before which the flush timer skips (a big stream)
+        self._last_flush = 0.0  # flush_clock time of the last flush that drew something
         self.flush_clock: Callable[[], float] = time.monotonic  # not ``clock``: a test's fixed clock would hold forever
         self.drift_report_cache: DriftReport | None = None
         self.demo_inventory = demo_inventory  # nothing named an inventory: the header says so
@@ -281,9 +282,11 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         while pending:
             batch.append(pending.popleft())
         self.events_seen += len(batch)
-        # a stream this big: the next flush waits (the timer's tick after the hold ends)
-        self._flush_hold_until = (self.flush_clock() + BUSY_FLUSH_SECONDS - FLUSH_SECONDS
-                                  if len(batch) >= BUSY_BATCH else 0.0)
+        # a stream this fast: the next flush waits (the timer's tick after the hold ends)
+        now = self.flush_clock()
+        since = min(max(now - self._last_flush, FLUSH_SECONDS), 1.0)
+        self._last_flush = now
+        self._flush_hold_until = now + BUSY_FLUSH_SECONDS - FLUSH_SECONDS if len(batch) >= BUSY_RATE * since else 0.0
         lines: list[LogLine] = []
         status: dict[str, str] = {}
         touched: set[int] = set()

@@ -3,7 +3,7 @@ the real app via pilot.
 
 Each flush of the session's updates costs a repaint; at 1,000 hosts the console's thread
 waited for a core most of the run and key presses waited behind repaints. A flush that
-carried ``BUSY_BATCH`` updates or more holds the next one for ``BUSY_FLUSH_SECONDS``. What a
+carried updates at ``BUSY_RATE`` a second or more holds the next one for ``BUSY_FLUSH_SECONDS``. What a
 throttled view shows must still end as the true state, and keys are handled meanwhile.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tuihelpers import ready
+
 from ftltui.console import updates as up
 from ftltui.jobs.model import TERMINAL
-from ftltui.tui.app import BUSY_BATCH, BUSY_FLUSH_SECONDS
-
-from tuihelpers import ready
+from ftltui.tui.app import BUSY_FLUSH_SECONDS, BUSY_RATE
 
 SIZE = (120, 40)
 
@@ -36,14 +36,15 @@ async def test_a_big_stream_is_flushed_at_a_capped_rate_and_ends_true(make_app, 
         await pilot.pause()
         ring = app.logs_pane().ring
         before = len(ring)
-        app._pending.extend(("1", "a0", "stdout", f"burst {i}") for i in range(BUSY_BATCH))
+        burst = int(BUSY_RATE)  # a second's worth at the busy rate, in one tick
+        app._pending.extend(("1", "a0", "stdout", f"burst {i}") for i in range(burst))
         app._flush_tick()  # a big batch: shown now, and the next flush waits
-        assert len(ring) == before + BUSY_BATCH
+        assert len(ring) == before + burst
         app._pending.append(("1", "a1", "stdout", "after the burst"))
         app._pending.append(up.HostProgress(1, "a1", "failed"))
         app._flush_tick()
         await pilot.pause()
-        assert len(ring) == before + BUSY_BATCH and len(app._pending) == 2  # held: not yet drawn
+        assert len(ring) == before + burst and len(app._pending) == 2  # held: not yet drawn
         await pilot.press("1")  # keys are handled while the views wait
         assert app.main.current == "inventory"
         now[0] += BUSY_FLUSH_SECONDS
@@ -52,7 +53,8 @@ async def test_a_big_stream_is_flushed_at_a_capped_rate_and_ends_true(make_app, 
             await pilot.pause(0.05)
         assert [r.text for r in ring][-1] == "after the burst"
         assert app.inventory_pane().status["a1"] == "failed"
-        # a small batch holds nothing: the next tick shows the next update at once
+        # a slow stream holds nothing: the next tick shows the next update at once
+        now[0] += 1.0
         app._pending.append(up.HostProgress(1, "a2", "running"))
         app._flush_tick()
         app._pending.append(up.HostProgress(1, "a2", "changed"))
