@@ -29,7 +29,7 @@ from ftltui.tui.commands import COMMANDS, CommandError, Invocation, Registry
 TUI_TESTS = Path(__file__).resolve().parents[1] / "tui"
 sys.path.insert(0, str(TUI_TESTS))  # tuihelpers: the console tests' pilot helpers
 
-from tuihelpers import ready, screen_text, wait_for  # noqa: E402
+from tuihelpers import enter_command, ready, screen_text, wait_for  # noqa: E402
 
 FUZZ_CASES = int(os.environ.get("FTL_FUZZ_EXAMPLES", "10000"))
 BATCH = 10
@@ -205,7 +205,7 @@ async def test_secrets_and_escapes_never_reach_the_screen_or_the_state_dir(tmp_p
 
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *f"run all shell sh {script}", "enter")
+        await enter_command(pilot, f"run all shell sh {script}")
         await wait_for(pilot, lambda: len(app.services.jobs) == 1 and _terminal(app))
         job = next(iter(app.services.jobs.values()))
         assert job.state == "succeeded", job.state

@@ -71,3 +71,17 @@ async def drift_after_change(pilot: Any, watched: Any, text: str) -> Any:
     pane = app.main.pane("drift")
     await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 0) > 0)
     return pane
+
+
+async def enter_command(pilot: Any, line: str) -> None:
+    """``:`` then ``line`` and enter, as a user does, but with the line put in the command line
+    at once: pressing its keys one by one costs two idle waits a key (about a tenth of a
+    second, more on a busy machine), seconds for a line with a path in it, and a test that
+    is not about typing gains nothing from them."""
+    from ftltui.tui.widgets.command_line import CommandLine
+
+    await pilot.press("colon")
+    cl = pilot.app.screen.query_one(CommandLine)
+    cl.value = line
+    cl.cursor_position = len(line)
+    await pilot.press("enter")
