@@ -105,6 +105,14 @@ async def serve(in_fd: int, out_fd: int) -> None:
                     os.nice(cfg.nice)
                 except OSError:  # not allowed (a container's seccomp): run at the controller's priority
                     pass
+                # With autogroup scheduling each session is scheduled as one group and a process's
+                # nice only ranks it inside its own: this worker leads a session of its own
+                # (start_new_session), so its group's nice is what weighs against the others.
+                try:
+                    with open("/proc/self/autogroup", "w") as f:
+                        f.write(str(cfg.nice))
+                except OSError:  # no autogroup scheduling, or the kernel's rate limit: the process nice only
+                    pass
             executor = Executor(None, forks=cfg.forks, secret_vars=cfg.secret_vars, ssh_options=cfg.ssh_options,
                                 base_dir=cfg.base_dir)
             executor.bus.subscribe(forward)
