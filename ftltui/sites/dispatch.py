@@ -78,6 +78,7 @@ class _Shard:
     finished: dict[str, str] = field(default_factory=dict)  # host -> status
     worker: str | None = None
     sent_at: float = 0.0
+    watched: bool = False  # a send began: its watch key is set and must be renewed, even while the publish lasts
     claimed: bool = False
     done: bool = False
     cancel_sent: float | None = None  # when the owner asked the worker to stop (monotonic)
@@ -297,6 +298,7 @@ class SiteDispatcher:
             secs, usecs = await redis.time()
             task.expires_at = float(secs) + float(usecs) / 1e6 + self.pickup_timeout
             task.patience = self.watch_ttl  # a worker retries its writes as long as the owner may still read them
+            shard.watched = True  # before the key is set: _watch_kept renews it while this publish lasts
             try:
                 await redis.set(Keys.watch(task.shard), "1", px=int(self.watch_ttl * 1000))
             finally:  # an error may come after Redis set it: count it as set now (the outage path waits it out)
@@ -372,15 +374,19 @@ class SiteDispatcher:
     @asynccontextmanager
     async def _watch_kept(self, redis: Any, shards: dict[str, _Shard]) -> AsyncIterator[None]:
         """While the owner sends shards (one after another: a slow broker link makes each send
-        slow, and many sites make many), it renews the watches of those sent, every third of
-        :attr:`watch_ttl`: the follow loop renews them only once every send is done, and an
-        earlier shard's watch could lapse meanwhile (its worker then stops starting hosts and
-        hands it back, as to a stalled owner). A stalled loop still stops the renewals (this is
-        a task on it). A failed renewal is left to the sends, which meet the same broker."""
+        slow, and many sites make many), it renews the watches of those whose send has begun,
+        every third of :attr:`watch_ttl`: the follow loop renews them only once every send is
+        done, and an earlier shard's watch could lapse meanwhile (its worker then stops starting
+        hosts and hands it back, as to a stalled owner). The shard being sent is renewed too:
+        its watch is set before its publish, and a publish slower than the watch's life would
+        otherwise reach the queue with the watch gone, and its worker would drop the copy (its
+        hosts then waited ``pickup_timeout`` and were reported unreachable). A stalled loop
+        still stops the renewals (this is a task on it). A failed renewal is left to the sends,
+        which meet the same broker."""
         async def keep() -> None:
             while True:
                 await asyncio.sleep(self.watch_ttl / 3)
-                sent = {k: s for k, s in shards.items() if s.sent_at and not s.done}
+                sent = {k: s for k, s in shards.items() if s.watched and not s.done}
                 if sent:
                     try:
                         await self._renew_watch(redis, sent)

@@ -30,8 +30,8 @@ from ftltui.sites.settings import SiteSettings
 SLOW_SEND = 7.0  # longer than the watch's life (WATCH_MIN_SECONDS, broker_grace 1 s)
 
 
-async def test_a_slow_send_to_one_site_keeps_the_others_watched(tmp_path: Path, redis_server: Any, key_file: Path,
-                                                               east: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def _slow_sends_to(queue: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Celery's ``send_task`` to ``queue`` takes :data:`SLOW_SEND` before it publishes."""
     real_make_app = dispatch.make_app
 
     def slow_make_app(broker: Broker) -> Any:
@@ -39,7 +39,7 @@ async def test_a_slow_send_to_one_site_keeps_the_others_watched(tmp_path: Path, 
         real_send = app.send_task
 
         def send_task(*args: Any, **kwargs: Any) -> Any:
-            if kwargs.get("queue") == "ftl-site.west":
+            if kwargs.get("queue") == queue:
                 time.sleep(SLOW_SEND)  # in the owner's send thread, as a slow broker link holds it
             return real_send(*args, **kwargs)
 
@@ -47,6 +47,11 @@ async def test_a_slow_send_to_one_site_keeps_the_others_watched(tmp_path: Path, 
         return app
 
     monkeypatch.setattr(dispatch, "make_app", slow_make_app)
+
+
+async def test_a_slow_send_to_one_site_keeps_the_others_watched(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                               east: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _slow_sends_to("ftl-site.west", monkeypatch)
     inv = tmp_path / "inv.yml"
     inv.write_text("all:\n  vars: {ansible_connection: local}\n  children:\n"
                    "    e: {vars: {ftl_site: east}, hosts: {s1: {}, s2: {}}}\n"
@@ -67,3 +72,30 @@ async def test_a_slow_send_to_one_site_keeps_the_others_watched(tmp_path: Path, 
     assert not [w for w in warnings if "renew its watch" in w or "lost mid-shard" in w], warnings
     assert {h: res.results[h].status for h in ("s1", "s2")} == {"s1": "changed", "s2": "changed"}, res.results
     assert res.results["w1"].status == "unreachable" and "no worker took the shard" in res.results["w1"].msg
+
+
+async def test_a_slow_send_keeps_its_own_shard_watched(tmp_path: Path, redis_server: Any, key_file: Path,
+                                                       east: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slow send is to the site that has a worker (hV1 #1): the shard's watch is set before
+    its publish, so a publish slower than the watch's life reached the queue with the watch gone;
+    east's worker took the message at once, found the shard unwatched and dropped the copy, and
+    its hosts were reported unreachable only after ``pickup_timeout``. The owner now renews the
+    watch of a shard whose send has begun: the worker runs it."""
+    _slow_sends_to("ftl-site.east", monkeypatch)
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local}\n  children:\n"
+                   "    e: {vars: {ftl_site: east}, hosts: {s1: {}, s2: {}}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), Sealer(load_key(key_file)), pickup_timeout=10,
+                                broker_grace=1.0)
+    assert dispatcher.watch_ttl < SLOW_SEND
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
+    events: list[Event] = []
+    try:
+        res = await ex.run("s1:s2", "shell", {"cmd": "echo $((6 * 7))"}, on_event=events.append)
+    finally:
+        await ex.close()
+    warnings = [e.text for e in events if isinstance(e, Warning_)]
+    assert not [w for w in warnings if "renew its watch" in w or "lost mid-shard" in w], warnings
+    assert {h: r.status for h, r in res.results.items()} == {"s1": "changed", "s2": "changed"}, res.results
+    assert [res.results[h].result.get("stdout") for h in ("s1", "s2")] == ["42", "42"]
