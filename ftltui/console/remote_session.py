@@ -120,6 +120,7 @@ class RemoteConsoleSession(ConsoleSession):
     # -- lifecycle ----------------------------------------------------------------------
     async def open(self) -> None:
         """Connect, say hello, and follow the owner's view until its first records are in."""
+        self._started_opening()
         try:
             self.client = await ApiClient.connect(self.state_dir, readonly=self.guard.readonly)
             self.attached_pid = self.client.owner_pid
@@ -148,6 +149,7 @@ class RemoteConsoleSession(ConsoleSession):
             pass
 
     async def close(self) -> None:
+        self._closed = True  # operations refuse from now on (ConsoleSession._check_open)
         if self._view is not None:
             self._view.cancel()
             await asyncio.gather(self._view, return_exceptions=True)

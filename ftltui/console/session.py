@@ -109,6 +109,8 @@ class ConsoleSession(JobActions):
         self.schedule_desk: ScheduleDesk | None = None  # made on first use by ScheduleDesk.of
         self._drift: DriftDesk | None = None
         self._ready = asyncio.Event()
+        self._opening = False  # open() was called: operations wait for it to finish (faces open in the background)
+        self._closed = False  # close() was called: operations refuse (its queue is stopped)
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
         self.pauses = self._make_pause_desk()
         self.subscribe(self.pauses.on_update)
@@ -127,6 +129,7 @@ class ConsoleSession(JobActions):
 
     async def open(self) -> None:
         """Open the state store (in a thread: disk) and start the queue's workers."""
+        self._started_opening()
         # first: a face's bad engine setting fails before the store is taken; a session that
         # runs nothing (jobs cancel/purge/requeue --detach) builds no engine (review hQ #12)
         executor = self.executor if self.dispatch or self.engine_only else None
@@ -156,11 +159,30 @@ class ConsoleSession(JobActions):
             self.jobs[job.id] = queue.get(job.id) or job  # the live record of an active job
         self._ready.set()
 
+    def _started_opening(self) -> None:
+        """Every ``open`` says so first (an attached session's too): from then on an
+        operation waits for it instead of refusing."""
+        self._opening, self._closed = True, False
+
+    def _check_open(self) -> None:
+        """Raise at once, never wait, when nothing can serve an operation: a session never
+        opened waited forever for ``open`` (a job submitted to it would never run), and a
+        closed one's queue is stopped."""
+        if self._closed:
+            raise StateError("this session is closed; open a new one (async with ConsoleSession(...) as session)")
+        if not self._opening:
+            raise StateError("this session was never opened: use `async with ConsoleSession(...) as session:` "
+                             "(or await session.open()) before submitting or reading jobs")
+
     async def ready(self) -> None:
-        """Until :meth:`open` has finished (faces start it in the background)."""
+        """Until :meth:`open` has finished (faces start it in the background); raises
+        ``StateError`` at once when it was never called or the session is closed."""
+        self._check_open()
         await self._ready.wait()
+        self._check_open()  # closed while we waited
 
     async def close(self) -> None:
+        self._closed = True
         if self.queue is not None:
             await self.queue.stop(cancel_running=True)
             self.queue.store.close()
@@ -326,6 +348,7 @@ class ConsoleSession(JobActions):
                          become: dict[str, Any] | None = None, confirmed: bool = False) -> Job:
         """Queue an ad hoc module run; bad module/args raise before a job exists; a run on
         protected hosts raises ``ProtectedConfirmationRequired`` unless ``confirmed``."""
+        self._check_open()
         self.check_write("run")
         precheck_args(self.executor.module_spec(module), dict(args or {}))
         pattern = target if isinstance(target, str) else ",".join(target)
@@ -341,6 +364,7 @@ class ConsoleSession(JobActions):
                               vars: dict[str, Any] | None = None) -> Job:
         """Queue a workflow file; it is validated first (a bad file never becomes a job).
         ``vars``: ``-e``, over the workflow's own."""
+        self._check_open()
         self.check_write("workflow")
         await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
                                 lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
@@ -350,6 +374,7 @@ class ConsoleSession(JobActions):
                               confirmed: bool = False, secrets: PlaybookSecrets | None = None) -> Job:
         """Load the playbook (file:line errors, never a job), store its content, enqueue.
         ``secrets``: the play form's prompt answers and become password (job secrets)."""
+        self._check_open()
         self.check_write("play")
         await asyncio.to_thread(self.guard.check_targets, "play", self.inventory, lambda: playbook_hosts(
             path, (options or {}).get("limit"), self.inventory, self.roles_path, self.collections_paths, self.vault),
@@ -364,6 +389,7 @@ class ConsoleSession(JobActions):
     async def submit_drift_scan(self, pattern: str, *, drift_config: str | None = None) -> Job:
         """A scan of the hosts of ``pattern`` as one job (``drift_config``: a file other than
         the state dir's drift.yml); :meth:`scan_result` reads what it found."""
+        self._check_open()
         self.check_write("drift scan")
         hosts = self.resolve(pattern)
         if not hosts:
@@ -380,6 +406,7 @@ class ConsoleSession(JobActions):
         the API owner's ``jobs.again`` (:mod:`ftltui.jobs.again`); a refusal raises its words."""
         from ftltui.jobs.again import enqueue_again, refusal
 
+        self._check_open()
         self.check_write("retry" if resume else "requeue")
         queue = await self._queue()
         job = queue.get(job_id)
@@ -405,6 +432,7 @@ class ConsoleSession(JobActions):
         """Every domain event of the queue (the job events with the engine's inside): for a
         face that prints each one as it is (the CLI's lines and JSON records); views use
         :meth:`subscribe`. Returns the function that stops it."""
+        self._check_open()
         if self.queue is None:
             raise StateError("the session is not open")
         return self.queue.bus.subscribe(handler)
@@ -416,6 +444,7 @@ class ConsoleSession(JobActions):
     @property
     def redactor(self) -> Redactor:
         """The state store's redactor: what a face prints of a job goes through it (its secrets masked)."""
+        self._check_open()
         if self.queue is None:
             raise StateError("the session is not open")
         return self.queue.store.redactor
@@ -426,6 +455,7 @@ class ConsoleSession(JobActions):
 
     async def purge_finished(self, older_than: float) -> int:
         """Archive every finished job last changed more than ``older_than`` seconds ago."""
+        self._check_open()
         self.check_write("purge")
         return await (await self._queue()).purge(older_than)
 
@@ -467,6 +497,7 @@ class ConsoleSession(JobActions):
     # -- drift ------------------------------------------------------------------------------
     @property
     def drift(self) -> DriftDesk:
+        self._check_open()
         if self._drift is None:
             raise StateError("the session is not open")
         return self._drift
@@ -504,6 +535,7 @@ class ConsoleSession(JobActions):
     async def drift_accept_async(self, pattern: str, reason: str = "accepted in the console") -> DriftAccepted:
         """:meth:`drift_accept` as a face calls it: an attached session's is the owner's
         ``drift.accept`` (the ignore file is the owner's to write)."""
+        self._check_open()
         self.check_write("drift accept")
         accepted = await self.drift.accept_async(pattern, reason)
         if accepted.changes:
