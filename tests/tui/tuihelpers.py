@@ -62,10 +62,10 @@ async def drift_after_change(pilot: Any, watched: Any, text: str) -> Any:
     pane (key 3) and wait until it counts localhost's changes; returns the pane."""
     app = pilot.app
     before = len(app.services.jobs)
-    await pilot.press("colon", *"drift scan localhost", "enter")
+    await enter_command(pilot, "drift scan localhost")
     await wait_for(pilot, lambda: jobs_finished(app, before + 1))
     watched.write_text(text, encoding="utf-8")
-    await pilot.press("colon", *"drift scan localhost", "enter")
+    await enter_command(pilot, "drift scan localhost")
     await wait_for(pilot, lambda: jobs_finished(app, before + 2))
     await pilot.press("3")
     pane = app.main.pane("drift")
