@@ -23,9 +23,10 @@ from typing import Any
 
 from ftltui.api.client import ApiClient, ApiError, OwnerGone, StreamEnded
 from ftltui.api.operations import inventory_key
-from ftltui.api.protocol import E_TOO_LARGE, StreamEvent
+from ftltui.api.protocol import E_READONLY, E_TOO_LARGE, StreamEvent
 from ftltui.api.run_events import RunCollector
 from ftltui.api.socket_path import socket_path
+from ftltui.console.guard import ReadOnlyRefusal
 from ftltui.console.results import BaselinePin, BaselineRequest
 from ftltui.errors import FtlError
 
@@ -52,11 +53,29 @@ async def connect_owner(state_dir: Path) -> ApiClient | None:
         raise FtlError(f"the owner of {state_dir} refused this client: {exc}") from None
 
 
+# the command a write op serves, in the words `ftl-tui --readonly COMMAND` refuses it with
+# (ftltui.commands.guard_cli.write_action); other ops read as "jobs cancel", "schedule add" ...
+OP_ACTIONS = {"run.submit": "run", "playbook.submit": "play", "workflow.submit": "play", "workflow.follow": "play"}
+
+
+def owner_error(exc: ApiError, pid: int, state_dir: Path, action: str | None = None) -> FtlError:
+    """What the command raises for an owner's error answer. A read-only owner's refusal
+    (``--readonly`` daemon or console, or its inventory's ``ftl_tui_readonly``) is the
+    :class:`ReadOnlyRefusal` every other read-only refusal is: "read-only: ACTION refused
+    (...)", exit 5 (docs/readonly.md), not a failed request (exit 4)."""
+    if exc.code != E_READONLY:
+        return FtlError(str(exc))
+    op = str(exc).split(":", 1)[0]
+    return ReadOnlyRefusal(action or OP_ACTIONS.get(op, op.replace(".", " ")),
+                           f"the owner (pid {pid}) serves {state_dir} read-only")
+
+
 def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]], *,
-                owner_gone_exit: int | None = EXIT_OWNER_GONE) -> int | None:
+                owner_gone_exit: int | None = EXIT_OWNER_GONE, action: str | None = None) -> int | None:
     """``work`` with a client of the owner, ``None`` when there is none. If the owner dies
     meanwhile: said on stderr and ``owner_gone_exit`` (``None``: raised, for commands
-    whose exit statuses mean something else, such as drift's)."""
+    whose exit statuses mean something else, such as drift's). ``action``: the command's
+    name in a read-only refusal when its ops do not say it (:func:`owner_error`)."""
 
     async def go() -> int | None:
         client = await connect_owner(state_dir)
@@ -72,7 +91,7 @@ def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | Non
             error(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)")
             return owner_gone_exit
         except ApiError as exc:
-            raise FtlError(str(exc)) from None
+            raise owner_error(exc, client.owner_pid, state_dir, action) from None
         finally:
             await client.close()
 

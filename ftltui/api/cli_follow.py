@@ -146,4 +146,5 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
             return EXIT_OK
         return await _follow(client, "jobs.again.follow", bool(args.json), None, id=args.id, resume=resume)
 
-    return _with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again)
+    return _with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again,
+                       action=f"jobs {args.jobs_cmd}")
