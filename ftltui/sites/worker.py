@@ -510,9 +510,33 @@ class SiteWorker:
                 continue
             msg = (f"not run: controller file {src}: {problem} (site {self.site}, worker {self.name}); "
                    "a retry ships it again")
-            self._finished(st, HostResult(h.name, "unreachable", {"unreachable": True, "changed": False,
-                                                                  "msg": msg}, 0.0, "unreachable"))
+            self._not_run(st, HostResult(h.name, "unreachable", {"unreachable": True, "changed": False,
+                                                                 "msg": msg}, 0.0, "unreachable"))
         return files, runnable
+
+    def _not_run(self, st: _ShardRun, result: HostResult) -> None:
+        """Report a host this copy did not start, only while it still holds the shard's lease
+        (:data:`_FINISH_IF_HELD`, as a host start is claimed). Such a result is written while
+        Redis may be away (the write retries for the task's ``patience``, longer than the
+        lease): had the lease lapsed meanwhile, the owner has sent the shard again and another
+        worker may be running that host; a late "not run" would then stand as its result (the
+        owner keeps the first) and the retry rule would run it once more. A copy that lost the
+        lease reports nothing and stops: the next holder decides."""
+        doc = encode_event(HostFinished(st.task.run_id, host=result.host, result=result))
+        doc["shard"] = st.task.shard
+        st.writer.submit(self._push_if_held, st, doc, result.host)
+
+    def _push_if_held(self, st: _ShardRun, doc: dict[str, Any], host: str) -> None:
+        """The writer's side of :meth:`_not_run`: the entry and ``finished`` only under our lease."""
+        task, keys = st.task, st.keys
+        entry = self.sealer.seal(doc)
+        verdict = self._retrying(st, f"the result of {host}", lambda: self.redis.eval(
+            _FINISH_IF_HELD, 3, Keys.lease(task.shard), keys.stream, keys.finished, st.claim, entry, host,
+            KEEP_SECONDS))
+        if verdict is not None and _text(verdict) == "lease":
+            log.warning("shard %s: lease lost before %s's not-run result was written: not reported "
+                        "(the owner sent the shard again; its next holder decides)", task.shard, host)
+            self._halt(st, "lease")
 
     def _materialize(self, st: _ShardRun) -> tuple[dict[str, str], dict[str, str]]:
         """Write the task's controller files and trees into a private directory (0700):
@@ -661,6 +685,16 @@ redis.call('sadd', KEYS[4], ARGV[2])
 redis.call('expire', KEYS[4], ARGV[4])
 redis.call('xadd', KEYS[5], '*', 'd', ARGV[3])
 redis.call('expire', KEYS[5], ARGV[4])
+return 'ok'
+"""
+
+# KEYS: lease, stream, finished; ARGV: worker, sealed HostFinished entry, host, keep s
+_FINISH_IF_HELD = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 'lease' end
+redis.call('xadd', KEYS[2], '*', 'd', ARGV[2])
+redis.call('expire', KEYS[2], ARGV[4])
+redis.call('sadd', KEYS[3], ARGV[3])
+redis.call('expire', KEYS[3], ARGV[4])
 return 'ok'
 """
 
