@@ -102,6 +102,26 @@ class _ShardRun:
     executor: Executor | None = None  # the shard's own, on the warm runners (while its hosts run)
 
 
+@dataclass(frozen=True)
+class _FileProblem:
+    """Why a shipped controller file is not on this worker, and how the hosts that need it end
+    (never started, so never claimed). ``retry``: a retry can fix it (the blob expired or was
+    removed, the broker did not answer: the owner's next call ships the file again), and the
+    message says so; the hosts are not run (``unreachable``). Otherwise a retry meets the same
+    problem: the broker holds another content under the task's digest (refused), an unusable
+    path in a shipped tree (``bad_args``), a malformed file reference in the task
+    (``internal``): the hosts fail, final. A write failure on this machine is not run
+    (``unreachable``) without that promise."""
+
+    text: str
+    kind: str = "unreachable"  # the hosts' error kind: unreachable | bad_args | internal
+    retry: bool = False
+
+
+class _Gone(Exception):
+    """A shipped file's blob is not in the broker (it expired or was removed)."""
+
+
 @dataclass
 class _Warm:
     """What outlives a shard: the runners (SSH pool, gates, local gate processes), nothing else.
@@ -499,7 +519,7 @@ class SiteWorker:
         try:
             files, problems = self._materialize(st)
         except OSError as exc:  # no private directory for them: nothing can run
-            files, problems = {}, {given: f"cannot write it on the worker: {exc.strerror or exc}"
+            files, problems = {}, {given: _FileProblem(f"cannot write it on the worker: {exc.strerror or exc}")
                                    for given in st.task.files}
         runnable = []
         for h in todo:
@@ -508,10 +528,12 @@ class SiteWorker:
             if problem is None:
                 runnable.append(h)
                 continue
-            msg = (f"not run: controller file {src}: {problem} (site {self.site}, worker {self.name}); "
-                   "a retry ships it again")
-            self._not_run(st, HostResult(h.name, "unreachable", {"unreachable": True, "changed": False,
-                                                                 "msg": msg}, 0.0, "unreachable"))
+            msg = f"not run: controller file {src}: {problem.text} (site {self.site}, worker {self.name})" + (
+                "; a retry ships it again" if problem.retry else "")
+            gone = problem.kind == "unreachable"
+            self._not_run(st, HostResult(h.name, "unreachable" if gone else "failed",
+                                         {"unreachable": gone, "failed": not gone, "changed": False, "msg": msg},
+                                         0.0, problem.kind))
         return files, runnable
 
     def _not_run(self, st: _ShardRun, result: HostResult) -> None:
@@ -538,7 +560,7 @@ class SiteWorker:
                         "(the owner sent the shard again; its next holder decides)", task.shard, host)
             self._halt(st, "lease")
 
-    def _materialize(self, st: _ShardRun) -> tuple[dict[str, str], dict[str, str]]:
+    def _materialize(self, st: _ShardRun) -> tuple[dict[str, str], dict[str, _FileProblem]]:
         """Write the task's controller files and trees into a private directory (0700):
         given ``src`` -> its copy here (a tree keeps the user's trailing slash), and given
         ``src`` -> why it could not be fetched. Their content comes from Redis
@@ -546,7 +568,7 @@ class SiteWorker:
         names. Blocking: runs in the Celery thread, not the engine's loop."""
         st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
         out: dict[str, str] = {}
-        problems: dict[str, str] = {}
+        problems: dict[str, _FileProblem] = {}
         contents: dict[str, bytes] = {}
 
         def content(ref: Mapping[str, Any]) -> bytes:
@@ -554,12 +576,15 @@ class SiteWorker:
             if digest not in contents:
                 token = self.redis.get(Keys.blob(digest))
                 if token is None:
-                    raise LookupError(f"no longer in the broker {self.broker.shown} (expired or removed)")
+                    raise _Gone(f"no longer in the broker {self.broker.shown} (expired or removed)")
                 data = self.sealer.open_bytes(token)
                 if self.sealer.digest(data) != digest:
                     raise Refused("the broker holds another content than the task names (refused)")
                 contents[digest] = data
             return contents[digest]
+
+        def where(member: str) -> str:
+            return f"member {member}: " if member else ""
 
         for i, (given, f) in enumerate(sorted(st.task.files.items())):
             member = ""
@@ -579,14 +604,18 @@ class SiteWorker:
                 else:
                     _write_file(path, content(f), f)
                     out[given] = path
-            except (LookupError, Refused, ValueError) as exc:
-                problems[given] = (f"member {member}: " if member else "") + str(exc)
+            except _Gone as exc:
+                problems[given] = _FileProblem(where(member) + str(exc), retry=True)
+            except (Refused, ValueError) as exc:  # another content, an unusable tree path: a retry is no better
+                problems[given] = _FileProblem(where(member) + str(exc), "bad_args")
+            except (KeyError, TypeError) as exc:  # the task's file reference is malformed: a bug, said as one
+                problems[given] = _FileProblem(
+                    where(member) + f"malformed file reference in the task ({type(exc).__name__}: {exc})", "internal")
             except OSError as exc:  # a write here failed (Redis' own errors are not OSErrors)
-                problems[given] = (f"member {member}: " if member else "") + \
-                    f"cannot write it on the worker: {exc.strerror or exc}"
+                problems[given] = _FileProblem(where(member) + f"cannot write it on the worker: {exc.strerror or exc}")
             except self._errors as exc:  # Redis away: its type only (its text may carry the URL)
-                problems[given] = (f"member {member}: " if member else "") + \
-                    f"broker {self.broker.shown} unreachable: {type(exc).__name__}"
+                problems[given] = _FileProblem(
+                    where(member) + f"broker {self.broker.shown} unreachable: {type(exc).__name__}", retry=True)
         return out, problems
 
     # -- Redis writes (the shard's writer thread) -----------------------------------------

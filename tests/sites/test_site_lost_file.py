@@ -81,3 +81,55 @@ async def test_a_file_gone_from_the_broker_fails_its_hosts_as_not_run(tmp_path: 
     assert {m.decode() for m in client.smembers(keys.started)} == {"k1"}
     assert again.results["g1"].status == "changed", again.results["g1"].result
     assert (out / "g1").read_text() == gone.read_text()
+
+
+async def test_a_file_the_broker_holds_another_content_for_fails_final(tmp_path: Path, redis_server: Any,
+                                                                     key_file: Path, east: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker holds another content under the file's keyed digest (session 9 hV1 #3): the
+    worker refuses it, and a retry would meet the same (the owner's next call finds the key
+    there and only renews it). The host fails, final (``bad_args``: the retry rule runs it no
+    more), not run and never started, and no message promises that a retry ships it again; the
+    shard's other host runs."""
+    sealer = Sealer(load_key(key_file))
+    bad, kept = tmp_path / "bad.conf", tmp_path / "kept.conf"
+    bad.write_text(f"the task names this content {tmp_path.name}\n")
+    kept.write_text(f"still there {tmp_path.name}\n")
+    bad_key = Keys.blob(sealer.digest(bad.read_bytes()))
+    client = redis_server.client()
+    real_make_app = dispatch.make_app
+
+    def swapping_make_app(broker: Broker) -> Any:
+        app = real_make_app(broker)
+        real_send = app.send_task
+
+        def send_task(*args: Any, **kwargs: Any) -> Any:
+            client.set(bad_key, sealer.seal_bytes(b"another content\n"))  # sealed with our key: it opens
+            return real_send(*args, **kwargs)
+
+        app.send_task = send_task
+        return app
+
+    monkeypatch.setattr(dispatch, "make_app", swapping_make_app)
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
+                   f"  hosts: {{r1: {{src_file: {bad}}}, k1: {{src_file: {kept}}}}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
+    out = tmp_path / "out"
+    out.mkdir()
+    events: list[Event] = []
+    try:
+        res = await ex.run("r1:k1", "copy", {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"},
+                           on_event=events.append)
+    finally:
+        client.delete(bad_key)
+        await ex.close()
+    r1, k1 = res.results["r1"], res.results["k1"]
+    assert k1.status == "changed", k1.result
+    assert (r1.status, r1.error_kind) == ("failed", "bad_args"), r1.result
+    assert str(bad) in r1.msg and "another content" in r1.msg and "retry" not in r1.msg, r1.msg
+    assert decide(r1.status, r1.error_kind, False) != RETRY
+    assert not (out / "r1").exists()
+    assert "r1" not in {e.host for e in events if isinstance(e, HostStarted)}
