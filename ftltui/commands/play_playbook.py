@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from ftltui.jobs.model import Job
     from ftltui.playbook.options import PlayOptions
 
+EXIT_ERROR = 1
 EXIT_INTERRUPTED = 99
+NO_HOSTS_TO_TARGET = "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
 EXIT_UNEXPECTED = 250
 PLAYBOOK_ONLY = ("limit", "tags", "skip_tags", "diff", "forks", "start_at_task", "list_tasks", "list_hosts",
                  "list_tags", "syntax_check", "verbose")
@@ -139,6 +141,9 @@ def _handle_playbook(args: argparse.Namespace) -> int:
     inventory = load_inventory_of(args)  # once: for the guard and for the run
     check_playbook(args, str(path), options.limit, inventory,
                    [str(p) for p in search["roles_path"]], [str(p) for p in search["collections_paths"]])
+    if not limit_leaves_hosts(inventory, options.limit):
+        sys.stderr.write(f"[ERROR]: {NO_HOSTS_TO_TARGET}\n")
+        return EXIT_ERROR
     code = _via_owner(args, path, options)  # a live owner runs it as its job, printed the same
     if code is not None:
         return code
@@ -151,6 +156,15 @@ def _handle_playbook(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - ansible-playbook's "unexpected error", never a traceback
         sys.stderr.write(f"[ERROR]: Unexpected Exception: {safe_text(f'{type(exc).__name__}: {exc}')}\n")
         return EXIT_UNEXPECTED
+
+
+def limit_leaves_hosts(inventory: Inventory, limit: str | None) -> bool:
+    """False when ``--limit`` selects none of the inventory's hosts: ansible-playbook stops
+    there with exit 1 (a typo in ``-l`` in CI or a schedule must not pass green having run
+    nothing). An inventory without hosts proceeds, as ansible-playbook's (implicit localhost)."""
+    if not limit or not inventory.hosts:
+        return True
+    return bool(inventory.select_detailed(limit).hosts)
 
 
 def _via_owner(args: argparse.Namespace, path: Path, options: Any) -> int | None:
