@@ -1,9 +1,10 @@
-"""copy: put a file (from ``content`` or a ``src`` path on this host) at ``dest``.
+"""copy: put a file (from ``content`` or a ``src`` path) at ``dest``.
 
 Idempotent by sha1 checksum, as Ansible's: an identical file is not rewritten, only
 its mode/owner/group are fixed. Writes are atomic; ``backup`` keeps the old file under
-Ansible's backup name. ``src`` is a path on the host where the module runs: the
-controller uploads a local ``src`` first (``remote_src`` is accepted for that reason).
+Ansible's backup name. ``src`` is read on the controller, as in Ansible: the controller
+uploads it and the module sees the uploaded copy; with ``remote_src`` it is a path on the
+managed host instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SPEC = ModuleSpec(
     args=dict(
         {
             "content": Arg(type="str", help="text to write instead of a src file"),
-            "src": Arg(type="path", help="source file or directory (on the host running the module)"),
+            "src": Arg(type="path", help="source file or directory, read on the controller (remote_src: on the host)"),
             "dest": Arg(type="path", required=True, help="where to write"),
             "backup": Arg(type="bool", default=False, help="keep the old file under a timestamped name"),
             "force": Arg(type="bool", default=True, help="replace a file whose content differs"),
