@@ -565,15 +565,21 @@ class SiteWorker:
         given ``src`` -> its copy here (a tree keeps the user's trailing slash), and given
         ``src`` -> why it could not be fetched. Their content comes from Redis
         (:meth:`Keys.blob`, sealed, shipped once), checked against the digest the sealed task
-        names. Blocking: runs in the Celery thread, not the engine's loop."""
+        names. Blocking: runs in the Celery thread, not the engine's loop. After the broker's
+        first error no other file is fetched (each fetch from a silent Redis would hold this
+        thread for its socket timeout, and the shard's lease would lapse meanwhile): they are
+        not run, as the first."""
         st.tmpdir = tempfile.mkdtemp(prefix="ftl-site-files-")
         out: dict[str, str] = {}
         problems: dict[str, _FileProblem] = {}
         contents: dict[str, bytes] = {}
+        away: str | None = None  # the broker's first error, once it failed a fetch
 
         def content(ref: Mapping[str, Any]) -> bytes:
             digest = str(ref["blob"])
             if digest not in contents:
+                if away is not None:
+                    raise _Gone(f"not fetched: the broker {self.broker.shown} failed an earlier file ({away})")
                 token = self.redis.get(Keys.blob(digest))
                 if token is None:
                     raise _Gone(f"no longer in the broker {self.broker.shown} (expired or removed)")
@@ -614,6 +620,7 @@ class SiteWorker:
             except OSError as exc:  # a write here failed (Redis' own errors are not OSErrors)
                 problems[given] = _FileProblem(where(member) + f"cannot write it on the worker: {exc.strerror or exc}")
             except self._errors as exc:  # Redis away: its type only (its text may carry the URL)
+                away = type(exc).__name__
                 problems[given] = _FileProblem(
                     where(member) + f"broker {self.broker.shown} unreachable: {type(exc).__name__}", retry=True)
         return out, problems

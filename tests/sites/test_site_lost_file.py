@@ -133,3 +133,45 @@ async def test_a_file_the_broker_holds_another_content_for_fails_final(tmp_path:
     assert decide(r1.status, r1.error_kind, False) != RETRY
     assert not (out / "r1").exists()
     assert "r1" not in {e.host for e in events if isinstance(e, HostStarted)}
+
+
+async def test_after_the_brokers_first_error_no_other_file_is_fetched(tmp_path: Path, redis_server: Any,
+                                                                      key_file: Path, east: Any) -> None:
+    """The broker fails the worker's fetch of the shard's first file (session 9 hV1 #4): the
+    worker fetches no other file, and the hosts that need them are not run as well (a retry
+    ships them again). A silent Redis held each fetch for the worker's socket timeout (and
+    redis-py's retries), one file after another, while the shard's lease lapsed. Staged
+    error: the first file's key holds a list, so Redis answers its GET with WRONGTYPE (a
+    broker error, as a timeout is) at once; the owner finds the key there and does not
+    rewrite it. The second file's blob is intact: before, it was fetched and its host ran."""
+    sealer = Sealer(load_key(key_file))
+    first, second = tmp_path / "a.conf", tmp_path / "b.conf"  # fetched in this order (sorted)
+    first.write_text(f"first {tmp_path.name}\n")
+    second.write_text(f"second {tmp_path.name}\n")
+    first_key = Keys.blob(sealer.digest(first.read_bytes()))
+    client = redis_server.client()
+    client.delete(first_key)
+    client.rpush(first_key, "not a sealed file")
+    inv = tmp_path / "inv.yml"
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
+                   f"  hosts: {{a1: {{src_file: {first}}}, b1: {{src_file: {second}}}}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
+    out = tmp_path / "out"
+    out.mkdir()
+    events: list[Event] = []
+    try:
+        res = await ex.run("a1:b1", "copy", {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"},
+                           on_event=events.append)
+    finally:
+        client.delete(first_key)
+        await ex.close()
+    a1, b1 = res.results["a1"], res.results["b1"]
+    assert (a1.status, a1.error_kind) == ("unreachable", "unreachable"), a1.result
+    assert "unreachable: ResponseError" in a1.msg and "a retry ships it again" in a1.msg, a1.msg
+    assert (b1.status, b1.error_kind) == ("unreachable", "unreachable"), b1.result
+    assert str(second) in b1.msg and "not fetched" in b1.msg and "ResponseError" in b1.msg, b1.msg
+    assert "a retry ships it again" in b1.msg and decide(b1.status, b1.error_kind, False) == RETRY
+    assert not (out / "b1").exists()
+    assert not {e.host for e in events if isinstance(e, HostStarted)}
