@@ -7,8 +7,11 @@ Real worker processes; their niceness is read from /proc.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
+
+import pytest
 
 from ftltui.engine.executor import Executor
 from ftltui.inventory import load_inventory
@@ -28,5 +31,36 @@ async def test_workers_are_niced_below_the_controller(local_inventory) -> None:
         assert len(pids) == 2
         mine = _nice(os.getpid())
         assert [_nice(p) for p in pids] == [min(19, mine + 10)] * 2
+    finally:
+        await ex.close()
+
+
+def _group_nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split("nice")[1])  # "/autogroup-123 nice 4"
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists() or
+                    Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1",
+                    reason="no autogroup scheduling on this kernel")
+async def test_workers_sessions_are_niced_below_the_controllers(local_inventory) -> None:
+    """With autogroup scheduling a worker, which leads a session of its own, is ranked by its
+    session's nice, not its process nice (issue 17, bench/scale_notes.md session 9)."""
+    from ftltui.engine.shards.config import ShardConfig
+
+    mine = _group_nice(os.getpid())
+    ex = Executor(load_inventory(local_inventory(4)), workers=2, forks=4)
+    try:
+        res = await ex.run("all", "ping", {})
+        assert res.counts["ok"] == 4
+        pids = ex.shards.pids()
+        assert len(pids) == 2
+        want = ShardConfig(1).group_nice
+        assert want > 0
+        for _ in range(100):  # set by the worker's own task just after its setup: wait for it
+            if [_group_nice(p) for p in pids] == [want] * 2:
+                break
+            await asyncio.sleep(0.05)
+        assert [_group_nice(p) for p in pids] == [want] * 2
+        assert _group_nice(os.getpid()) == mine  # the controller's own session is left alone
     finally:
         await ex.close()

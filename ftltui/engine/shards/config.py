@@ -20,6 +20,14 @@ class ShardConfig:
     # at equal priority it got a worker's share of the cores and its callbacks stretched (console
     # key press p95 over 100 ms at 1,000 hosts, issue 17). Idle cores still go to the workers.
     nice: int = 10
+    # The worker's session (autogroup) nice. With autogroup scheduling (kernel.sched_autogroup_enabled,
+    # the default of most distributions' kernels) each session is scheduled as one group, so a
+    # worker, which leads a session of its own, is ranked against the console's session and every
+    # other one (1,000 co-located sshd sessions in bench --scale) by this, not by ``nice``. Measured
+    # (bench/scale_notes.md, session 9; 1,000 hosts on the controller's 2 cores): at 0 the console's
+    # key p95 was 172-510 ms; at 10 38-65 ms but the job took twice as long; at 4 61-67 ms, the job
+    # about a tenth longer.
+    group_nice: int = 4
 
     @classmethod
     def of(cls, forks: int, secret_vars: frozenset[str], ssh_options: dict[str, Any],

@@ -23,6 +23,7 @@ import os
 import pickle
 import signal
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from ftltui.engine.events import Event, RunFinished, RunStarted
@@ -30,10 +31,6 @@ from ftltui.engine.executor import Executor
 from ftltui.engine.placement import ShardRequest
 from ftltui.engine.shards.config import ShardConfig
 from ftltui.engine.shards.wire import frame, read_frame, write_all
-
-# The session (autogroup) nice of a worker: at 10 the console's keys met p95 <= 100 ms at
-# 1,000 co-located hosts, but the job took 2x as long (the workers yielded to the hosts too).
-GROUP_NICE = 4
 
 
 class _Sender:
@@ -56,6 +53,28 @@ class _Sender:
                 write_all(self.fd, data)
             except (BrokenPipeError, OSError):  # the controller is gone: stdin's end stops us
                 pass
+
+
+def _set_group_nice(nice: int) -> bool | None:
+    """Write this process's session (autogroup) nice: True when set, False when the kernel's
+    rate limit refused it for now (EAGAIN), None when it cannot be set at all."""
+    try:
+        Path("/proc/self/autogroup").write_text(str(nice))
+        return True
+    except BlockingIOError:  # another process changed an autogroup within the last 100 ms
+        return False
+    except OSError:  # no autogroup scheduling (or not allowed): the process nice only
+        return None
+
+
+async def _lower_group(nice: int) -> None:
+    """This worker's session (autogroup) nice (ShardConfig.group_nice says why). The kernel lets
+    an unprivileged process change an autogroup's nice once per 100 ms machine-wide
+    (EAGAIN otherwise), and workers start together: try again a little later, a few times."""
+    for _ in range(20):
+        if _set_group_nice(nice) is not False:
+            return
+        await asyncio.sleep(0.11)
 
 
 async def _run(executor: Executor, req: ShardRequest, sender: _Sender) -> None:
@@ -90,6 +109,7 @@ async def serve(in_fd: int, out_fd: int) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(in_fd, "rb", buffering=0))
     sender = _Sender(out_fd, loop)
     executor: Executor | None = None
+    background: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references to tasks
     runs: dict[str, asyncio.Task[None]] = {}
 
     def forward(event: Event) -> None:
@@ -109,14 +129,10 @@ async def serve(in_fd: int, out_fd: int) -> None:
                     os.nice(cfg.nice)
                 except OSError:  # not allowed (a container's seccomp): run at the controller's priority
                     pass
-                # With autogroup scheduling each session is scheduled as one group and a process's
-                # nice only ranks it inside its own: this worker leads a session of its own
-                # (start_new_session), so its group's nice is what weighs against the others.
-                try:
-                    with open("/proc/self/autogroup", "w") as f:
-                        f.write(str(min(cfg.nice, GROUP_NICE)))
-                except OSError:  # no autogroup scheduling, or the kernel's rate limit: the process nice only
-                    pass
+            if cfg.group_nice > 0:
+                lowering = asyncio.create_task(_lower_group(cfg.group_nice))
+                background.add(lowering)
+                lowering.add_done_callback(background.discard)
             executor = Executor(None, forks=cfg.forks, secret_vars=cfg.secret_vars, ssh_options=cfg.ssh_options,
                                 base_dir=cfg.base_dir)
             executor.bus.subscribe(forward)
