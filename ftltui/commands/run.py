@@ -7,7 +7,8 @@ ansible.cfg, and results printed as ``host | CHANGED => {...}``. The module defa
 
 Exit status: 0 every host ok, 2 a host failed, 3 a host was unreachable, 4 bad input
 (unknown module, bad module arguments, broken inventory, a pattern that selects no
-host), 5 bad or incomplete options.
+host), 5 bad or incomplete options, 99 interrupted (Ctrl-C: every host's run is cancelled
+first; ``ansible``'s number, as ``play``'s).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from ftltui.inventory import Inventory
 from ftltui.inventory.model import Host
 from ftltui.paths import state_dir_path
 
+EXIT_INTERRUPTED = 99  # Ctrl-C, as ansible (and play)
 MAX_LINE = 4000  # characters of one output line shown on the terminal
 DEFAULT_MODULE = "command"  # Ansible's
 
@@ -229,6 +231,14 @@ def select_hosts(inventory: Inventory, pattern: str, limit: str | None) -> list[
 
 
 def handle(args: argparse.Namespace) -> int:
+    try:
+        return _handle(args)
+    except KeyboardInterrupt:  # Ctrl-C, as ``ansible``: 99 (the run cancelled every host first)
+        sys.stderr.write("[ERROR]: User interrupted execution\n")
+        return EXIT_INTERRUPTED
+
+
+def _handle(args: argparse.Namespace) -> int:
     setup_logging(args.verbose)
     module = module_of(args)
     module_args = parse_module_args(module, args.module_args, args.ansible_module)
