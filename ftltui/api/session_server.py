@@ -48,6 +48,15 @@ class SessionOperations(LocalOperations):
 
         return self.session.subscribe(on_update)
 
+    def subscribe_pause_held(self, sink: Callable[[int], None]) -> Unsubscribe:
+        """The session's held :class:`~ftltui.console.updates.PauseWaiting` (its own console
+        or a client held the pause), so every attached console shows it held live."""
+        def on_update(update: up.ViewUpdate) -> None:
+            if isinstance(update, up.PauseWaiting) and update.held:
+                sink(update.job_id)
+
+        return self.session.subscribe(on_update)
+
     def info(self) -> OwnerInfo:
         info = super().info()
         return replace(info, readonly=info.readonly or self.session.readonly)

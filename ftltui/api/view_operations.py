@@ -86,6 +86,13 @@ class ViewOperations:
         queue has no drift desk: nothing to tell (:class:`SessionOperations` overrides)."""
         return lambda: None
 
+    def subscribe_pause_held(self, sink: Callable[[int], None]) -> Unsubscribe:
+        """``sink(job_id)`` whenever a face of the owner holds job ``job_id``'s timed pause:
+        ``view.watch`` sends it on as a ``pause_held`` item, so every attached console shows
+        it held at once. A bare queue runs no playbook pauses of a console: nothing to tell
+        (:class:`SessionOperations` overrides)."""
+        return lambda: None
+
     # -- schedules: one firing loop per owner, and a notice to every attached view --------
     def subscribe_schedules(self, sink: Callable[[str], None]) -> Unsubscribe:
         """``sink(reason)`` whenever the owner's schedules change: an edit (here or by a

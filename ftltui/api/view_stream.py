@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from ftltui.api import protocol as p
 from ftltui.api.operations import JobRef, WorkflowRequest, job_id_arg
 from ftltui.api.view_operations import ViewOperations
-from ftltui.console import updates as up
 from ftltui.console.feed import TRANSITIONS
 from ftltui.console.results import BaselineRequest
 from ftltui.drift.ignore import check_reason
@@ -125,8 +124,7 @@ class ViewHub:
     then handed to every attached view (each splices in its stream id). Schedule changes
     (``ops.subscribe_schedules``) go out as ``{"view": "schedules", "reason": ...}``, an
     accept or pin of drift (``ops.subscribe_drift``) as ``{"view": "drift", "reason": ...}``, a
-    held timed pause (the owner session's held :class:`~ftltui.console.updates.PauseWaiting`)
-    as ``{"view": "pause_held", "job_id": N}``."""
+    held timed pause (``ops.subscribe_pause_held``) as ``{"view": "pause_held", "job_id": N}``."""
 
     def __init__(self, ops: ViewOperations) -> None:
         self.ops = ops
@@ -137,10 +135,8 @@ class ViewHub:
         if not self.viewers:
             self._unsubscribe = [self.ops.subscribe_events(self._on_event),
                                  self.ops.subscribe_schedules(self._on_schedules),
-                                 self.ops.subscribe_drift(self._on_drift)]
-            session = getattr(self.ops, "session", None)  # an owner console's session: its pauses
-            if session is not None:
-                self._unsubscribe.append(session.subscribe(self._on_update))
+                                 self.ops.subscribe_drift(self._on_drift),
+                                 self.ops.subscribe_pause_held(self._on_pause_held)]
         self.viewers.append(viewer)
 
         def remove() -> None:
@@ -174,9 +170,8 @@ class ViewHub:
     def _on_drift(self, reason: str) -> None:
         self._send({"view": "drift", "reason": reason})
 
-    def _on_update(self, update: up.ViewUpdate) -> None:
-        if isinstance(update, up.PauseWaiting) and update.held:
-            self._send({"view": "pause_held", "job_id": update.job_id})
+    def _on_pause_held(self, job_id: int) -> None:
+        self._send({"view": "pause_held", "job_id": job_id})
 
 
 def hub_of(ops: ViewOperations) -> ViewHub:

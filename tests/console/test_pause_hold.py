@@ -91,3 +91,37 @@ async def test_a_hold_reaches_every_attached_console_live(tmp_path: Path) -> Non
         await holder.close()
         await server.close()
         await owner.close()
+
+
+async def test_the_owner_tells_held_pauses_through_its_typed_hook(tmp_path: Path) -> None:
+    """The hub of ``view.watch`` hears of a held pause through ``subscribe_pause_held`` (review
+    hV1 #5), as it hears drift and schedule changes, not by reaching into the ops' ``session``:
+    the console session's ops tell the job of each hold (and not of a pause that only began),
+    until unsubscribed; a bare queue's ops have no console pauses and tell nothing."""
+    from ftltui.api.local_operations import LocalOperations
+    from ftltui.api.session_server import SessionOperations
+
+    (tmp_path / "p.yml").write_text(PLAYBOOK)
+    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
+    seen: list[Any] = []
+    owner.subscribe(seen.append)
+    await owner.open()
+    assert owner.queue is not None
+    ops = SessionOperations(owner)
+    held: list[int] = []
+    bare: list[int] = []
+    unsubscribe = ops.subscribe_pause_held(held.append)
+    LocalOperations(owner.queue).subscribe_pause_held(bare.append)()
+    try:
+        job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
+        await until_seen(seen, lambda u: isinstance(u, up.PauseWaiting))
+        assert held == []  # a pause that began is no hold
+        await owner.pauses.hold(job.id)
+        await until_seen(seen, lambda u: isinstance(u, up.PauseWaiting) and u.held)
+        assert held == [job.id]
+        unsubscribe()
+        await owner.pauses.continue_early(job.id)
+        await until_seen(seen, lambda u: isinstance(u, up.JobChanged) and u.job_id == job.id and u.state == "succeeded")
+    finally:
+        await owner.close()
+    assert held == [job.id] and bare == []
