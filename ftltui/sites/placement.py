@@ -83,6 +83,20 @@ class UnusableSites:
         return None
 
 
+def missing_extra() -> str | None:
+    """Why the ``[sites]`` extra cannot be used here (``No module named 'redis'``), or None.
+
+    Asked before site hosts are planned, so an owner without the extra says what to install
+    (as ``ftl-tui worker`` does) instead of failing each site host at run time with the
+    bare ``ModuleNotFoundError`` of the dispatcher's lazy import."""
+    try:
+        import celery  # type: ignore[import-untyped]  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
 def site_placements(inventory: Any, *, state_dir: Any = None, inventory_of: Callable[[], Any] | None = None,
                     forks: int = 50, strict: bool = True) -> list[SitePlacement | UnusableSites]:
     """The owner's site placement for ``inventory``, or ``[]`` when no host has a site.
@@ -109,6 +123,13 @@ def site_placements(inventory: Any, *, state_dir: Any = None, inventory_of: Call
         return [UnusableSites(SiteSettings(), str(exc))]
     if not any_site(settings, inventory):
         return []
+    missing = missing_extra()
+    if missing is not None:
+        problem = f"hosts with a site need Celery and redis: pip install 'ftl-tui[sites]' ({missing})"
+        if strict:
+            sites = sorted(settings.shard(getattr(inventory, "hosts", {}).values())[1])
+            raise SitesError(f"site {', '.join(sites)}: {problem}" if sites else problem)
+        return [UnusableSites(settings, problem)]  # each host: "site east: not run: hosts with a site need ..."
     try:
         broker = resolve_broker(settings=settings)
         key = Path(settings.key_file) if settings.key_file else default_key_path(state_dir_path(state_dir))
