@@ -241,7 +241,7 @@ class RemoteConsoleSession(ConsoleSession):
 
     # -- requests to the owner ----------------------------------------------------------
     async def _answer(self, op: str, args: dict[str, object]) -> object:
-        await self.ready()
+        await self._until_open()  # a session never opened (or closed) refuses at once
         if self.client is None or self.lost is not None:
             raise OwnerGone(self.lost or "not attached to an owner")
         answer: object = await self.client.request(op, **args)

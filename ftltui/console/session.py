@@ -175,8 +175,16 @@ class ConsoleSession(JobActions):
                              "(or await session.open()) before submitting or reading jobs")
 
     async def ready(self) -> None:
-        """Until :meth:`open` has finished (faces start it in the background); raises
-        ``StateError`` at once when it was never called or the session is closed."""
+        """Until :meth:`open` has finished: a face that starts it in the background may
+        wait here before its worker has called it (a console taking over); a closed
+        session raises ``StateError``."""
+        if self._closed:
+            self._check_open()
+        await self._ready.wait()
+
+    async def _until_open(self) -> None:
+        """What an operation waits for: :meth:`open` under way or done; raises at once when
+        it was never called or the session is closed (:meth:`_check_open`)."""
         self._check_open()
         await self._ready.wait()
         self._check_open()  # closed while we waited
@@ -334,7 +342,7 @@ class ConsoleSession(JobActions):
 
     # -- submitting -----------------------------------------------------------------------
     async def _queue(self) -> JobQueue:
-        await self.ready()
+        await self._until_open()
         if self.queue is None:
             raise StateError("the session is not open")
         return self.queue

@@ -47,7 +47,6 @@ OPS: dict[str, Callable[[ConsoleSession, Path], Awaitable[Any]]] = {
     "purge": lambda s, d: s.purge_finished(0),
     "history": lambda s, d: s.job_history(1, 10),
     "drift accept": lambda s, d: s.drift_accept_async("all"),
-    "ready": lambda s, d: s.ready(),
 }
 
 
@@ -66,6 +65,8 @@ async def test_a_closed_session_refuses_at_once(tmp_path: Path, op: str) -> None
         pass
     with pytest.raises(StateError, match="closed"):
         await asyncio.wait_for(OPS[op](session, tmp_path), HANG_GUARD)
+    with pytest.raises(StateError, match="closed"):
+        await session.ready()
 
 
 async def test_sync_reads_of_an_unopened_session_say_so(tmp_path: Path) -> None:
@@ -74,6 +75,16 @@ async def test_sync_reads_of_an_unopened_session_say_so(tmp_path: Path) -> None:
                  lambda: session.redactor):
         with pytest.raises(StateError, match="never opened"):
             read()
+
+
+async def test_ready_waits_for_an_open_started_later(tmp_path: Path) -> None:
+    """A face may wait before its background worker has called open() (a console taking over)."""
+    session = _session(tmp_path)
+    waiting = asyncio.ensure_future(session.ready())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    async with session:
+        await waiting
 
 
 async def test_an_open_session_still_works_after_the_guard(tmp_path: Path) -> None:
