@@ -114,26 +114,29 @@ async def test_the_gate_replaces_the_login_shell(sshbed, make_executor) -> None:
 
 
 async def test_an_idle_gate_sets_no_timer(sshbed, make_executor, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The watchdog sleeps only while requests are pending (1,000 idle gates woke 200 times a second)."""
-    import sys
+    """The watchdog's timer runs only while requests are pending (1,000 idle gates woke 200 times
+    a second); it is a timer on the loop, not a task of its own per gate."""
+    loop = asyncio.get_running_loop()
+    real_call_later = loop.call_later
+    ticks = 0
 
-    real_sleep = asyncio.sleep
-    from_gates = 0
-
-    async def counting(delay: float, *args: Any) -> Any:
-        nonlocal from_gates
-        if sys._getframe(1).f_code.co_filename.endswith("gate_client.py"):
-            from_gates += 1
-        return await real_sleep(delay, *args)
+    def counting(delay: float, callback: Any, *args: Any, **kw: Any) -> Any:
+        nonlocal ticks
+        if getattr(callback, "__name__", "") == "_watchdog" and "GateClient" in type(
+                getattr(callback, "__self__", None)).__name__:
+            ticks += 1
+        return real_call_later(delay, callback, *args, **kw)
 
     ex = make_executor(sshbed, ["h01"], ssh_options={"gate_ping_interval": 0.05, "gate_hang_timeout": 5.0})
     assert (await ex.run("all", "ping", {})).ok
-    await real_sleep(0.2)  # the watchdog's sleep begun with the ping ends
-    monkeypatch.setattr(asyncio, "sleep", counting)
-    await real_sleep(0.5)  # ten ping intervals with nothing to watch
-    assert from_gates == 0
+    tasks = len(asyncio.all_tasks())
+    await asyncio.sleep(0.2)  # the watchdog's timer begun with the ping fires, finds nothing pending
+    monkeypatch.setattr(loop, "call_later", counting)
+    await asyncio.sleep(0.5)  # ten ping intervals with nothing to watch
+    assert ticks == 0
     assert (await ex.run("all", "command", {"cmd": "sleep 0.3"})).ok  # watched while it runs
-    assert from_gates >= 2
+    assert ticks >= 2
+    assert len(asyncio.all_tasks()) <= tasks  # no watchdog task was left behind
 
 
 async def test_an_upload_writes_each_chunk_frame_once(sshbed, make_executor, tmp_path: Path,

@@ -116,7 +116,7 @@ class GateClient:
         self._proc: GateProcess | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, _Request] = {}
-        self._busy = asyncio.Event()  # set while requests are pending: the watchdog's wake-up
+        self._watch_timer: asyncio.TimerHandle | None = None  # runs while requests are pending
         self._stderr: deque[bytes] = deque(maxlen=64)
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_heard = 0.0
@@ -142,8 +142,11 @@ class GateClient:
         try:
             # a stalled connection (link cut, keepalive not yet expired) never answers a
             # channel open: bound it, and drop the connection so the next task reconnects
-            proc: GateProcess = await asyncio.wait_for(self.conn.conn.create_process(cmd, encoding=None),
-                                                       self.hello_timeout)
+            # asyncio.timeout, not wait_for: wait_for wraps the awaitable in a task of its own
+            # (3.11), one more task, timer and loop turn per gate start (three per host with the
+            # hello and the connect: bench/RESULTS-scale-engine.md, session 9)
+            async with asyncio.timeout(self.hello_timeout):
+                proc: GateProcess = await self.conn.conn.create_process(cmd, encoding=None)
         except asyncio.TimeoutError:
             self.conn.conn.close()
             raise Unreachable(self.host, f"{self.host}: no answer to a session request within "
@@ -153,11 +156,13 @@ class GateClient:
         self._proc = proc
         self._tasks.append(loop.create_task(self._drain_stderr()))
         try:
-            first = await asyncio.wait_for(self._first_frame(), self.hello_timeout)
+            async with asyncio.timeout(self.hello_timeout):
+                first = await self._first_frame()
             if first is not None and first.get("t") == "need":
                 proc.stdin.write(payload)
                 await proc.stdin.drain()
-                first = await asyncio.wait_for(self._read(), self.hello_timeout)
+                async with asyncio.timeout(self.hello_timeout):
+                    first = await self._read()
         except asyncio.TimeoutError:
             proc.close()
             how = ""
@@ -186,7 +191,6 @@ class GateClient:
         self.start_seconds = loop.time() - t0
         self._last_heard = loop.time()
         self._tasks.append(loop.create_task(self._reader()))
-        self._tasks.append(loop.create_task(self._watchdog()))
 
     async def _first_frame(self) -> dict[str, Any] | None:
         """The gate's first frame; through sudo/su, answer the password prompt first.
@@ -330,21 +334,38 @@ class GateClient:
             if not req.future.done():
                 req.future.set_result({})
 
-    async def _watchdog(self) -> None:
+    def _busy(self) -> None:
+        """A request was sent: make sure the watchdog's timer runs.
+
+        The watchdog is a timer, not a task: while idle (nothing pending) there is no timer at
+        all (1,000 idle gates woke 200 times a second when they had one), and a task per gate
+        cost a task, an event and three more loop turns per host for a watchdog that, on a
+        quick run, never fires (bench/RESULTS-scale-engine.md, session 9)."""
+        if self._watch_timer is None and self.dead is None:
+            loop = asyncio.get_running_loop()
+            self._last_heard = loop.time()  # silence counts from when work resumed, not from idle
+            self._watch_timer = loop.call_later(self.ping_interval, self._watchdog)
+
+    def _watchdog(self) -> None:
+        """Every ``ping_interval`` while requests are pending: fail a gate that has been silent
+        for ``hang_timeout``, else ping it (its answer is what keeps it alive)."""
+        self._watch_timer = None
+        if self.dead is not None or not self._pending:
+            return  # idle: the next request starts the timer again
         loop = asyncio.get_running_loop()
-        while self.dead is None:
-            if not self._pending:
-                # idle: no timer until a request is sent (1,000 idle gates woke 200 times a second)
-                self._busy.clear()
-                await self._busy.wait()
-                self._last_heard = loop.time()
-            await asyncio.sleep(self.ping_interval)
-            if not self._pending:
-                continue
-            if loop.time() - self._last_heard > self.hang_timeout:
-                await self._die(f"stopped answering (nothing for {self.hang_timeout:g}s)")
-                return
+        if loop.time() - self._last_heard > self.hang_timeout:
+            self._tasks.append(loop.create_task(self._die(f"stopped answering (nothing for {self.hang_timeout:g}s)")))
+            return
+        try:
             self._send({"t": "ping", "id": next(self._ids)})
+        except HostError:
+            return  # the channel is gone: the reader reports it
+        self._watch_timer = loop.call_later(self.ping_interval, self._watchdog)
+
+    def _stop_watchdog(self) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.cancel()
+            self._watch_timer = None
 
     async def _die(self, why: str) -> None:
         if self.dead is not None:
@@ -367,6 +388,7 @@ class GateClient:
             if not req.future.done():  # these were running: their modules may have run
                 req.future.set_exception(_in_flight(self.dead))
         self._pending.clear()
+        self._stop_watchdog()
         for t in self._tasks:
             if t is not asyncio.current_task():
                 t.cancel()
@@ -403,7 +425,7 @@ class GateClient:
         rid = next(self._ids)
         msg["id"] = rid
         self._pending[rid] = req
-        self._busy.set()
+        self._busy()
         try:
             self._send(msg)
             return await req.future
@@ -438,7 +460,7 @@ class GateClient:
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
-        self._busy.set()
+        self._busy()
         try:
             self._send({"t": "put", "id": rid, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                         "name": name})
@@ -470,7 +492,7 @@ class GateClient:
         req = _Request()
         rid = next(self._ids)
         self._pending[rid] = req
-        self._busy.set()
+        self._busy()
         try:
             self._send({"t": "put", "id": rid, "size": size, "sha1": digest,
                         "name": os.path.basename(local_path)})
@@ -538,6 +560,7 @@ class GateClient:
             except (HostError, asyncssh.Error, OSError):
                 pass
         self.dead = self.dead or GateFailed(self.host, f"gate on {self.host} was shut down")
+        self._stop_watchdog()
         for t in self._tasks:
             t.cancel()
         if self._proc is not None:

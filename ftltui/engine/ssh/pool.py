@@ -240,7 +240,8 @@ class Pool:
             self._handshakes = asyncio.Semaphore(self.max_handshakes)
         try:
             async with self._handshakes:  # queued here, not timed: the timeout is the attempt's own
-                return await asyncio.wait_for(asyncssh.connect(host, **kwargs), ep.connect_timeout + 5)
+                async with asyncio.timeout(ep.connect_timeout + 5):  # no task of its own, as wait_for's
+                    return await asyncssh.connect(host, **kwargs)
         except (OSError, asyncssh.Error, asyncio.TimeoutError, asyncssh.KeyImportError, ValueError) as exc:
             error = classify(exc, chain, target, policy)
             note = None
