@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from ftltui.engine.redact import Redactor
 from ftltui.errors import FtlError
 from ftltui.playbook.events import (
     NoHostsMatched,
@@ -46,7 +47,7 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
     Cancelling the awaiting task stops the run: the recap so far is emitted with exit
     status 99 and ``interrupted``, then the cancellation propagates.
     """
-    run = RunState(on_event, run_copy(executor.inventory))
+    run = RunState(on_event, run_copy(executor.inventory), redactor=_run_redactor(executor))
     run.emit(PlaybookStarted(str(playbook.path), check=options.check, diff=options.diff))
     started = [not options.start_at_task]
     error = False
@@ -65,6 +66,13 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
     finished = PlaybookFinished(stats, _exit_code(stats, error))
     run.emit(finished)
     return finished
+
+
+def _run_redactor(executor: Any) -> Redactor:
+    """The executor's secrets for every inventory host (the same rule as a module's output)."""
+    hosts = getattr(executor.inventory, "hosts", None) or {}
+    redactor_for = getattr(executor, "redactor_for", None)
+    return redactor_for(list(hosts.values())) if redactor_for is not None else Redactor()
 
 
 def _processed(run: RunState) -> dict[str, Any]:

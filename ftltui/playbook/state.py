@@ -9,11 +9,13 @@ ignored failure counts ``ok`` and ``ignored``; a failure a rescue section caught
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftltui.engine.redact import Redactor
 from ftltui.playbook.events import HostStats, PlaybookEvent
 
 COUNTERS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
@@ -47,7 +49,11 @@ class RunState:
     inventory: Any = None  # the run's copy (run_inventory.run_copy)
     hosts: dict[str, HostState] = field(default_factory=dict)
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    # what is secret in this run (executor.redactor_for: passwords, --secret, vault values);
+    # the inventory's vault keyring adds every value it decrypts later (vars_files, include_vars)
+    redactor: Redactor = field(default_factory=Redactor)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _revealed: int = -1
 
     def host(self, name: str) -> HostState:
         st = self.hosts.get(name)
@@ -71,7 +77,29 @@ class RunState:
         return f"t{next(self._ids)}"
 
     def emit(self, event: PlaybookEvent) -> None:
-        self.on_event(event)
+        """Hand ``event`` on with every secret masked: the one door out of the runner.
+
+        Module results were masked by the executor already, but controller-side actions
+        (``debug``, ``set_fact``, ``assert`` messages, templated labels) render vault values
+        here, on the controller, and never met that redactor: masking at this door covers
+        the text output, ``--json``, the job log and the console alike. A string that
+        contains a secret (``"{{ pw }}-x"``) is masked where the secret occurs."""
+        self.on_event(self._redacted(event))
+
+    def _redacted(self, event: PlaybookEvent) -> PlaybookEvent:
+        vault = getattr(self.inventory, "vault", None)
+        revealed = getattr(vault, "revealed", None)
+        if revealed is not None and len(revealed) != self._revealed:
+            self.redactor.add(vault.secret_texts())  # type: ignore[union-attr]
+            self._revealed = len(revealed)
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(event):
+            value = getattr(event, f.name)
+            if isinstance(value, (str, dict, list, tuple)):
+                masked = self.redactor.obj(value)
+                if masked != value:
+                    changes[f.name] = masked
+        return dataclasses.replace(event, **changes) if changes else event
 
     def stats(self) -> dict[str, HostStats]:
         return {h: HostStats(**self.counters[h]) for h in sorted(self.counters)}
