@@ -78,6 +78,8 @@ def handle(args: argparse.Namespace) -> int:
         code = jobs_via_owner(args, state_dir_of(args))
         if code is not None:
             return code
+    if args.jobs_cmd in ("retry", "requeue"):
+        _own_inventory(args)
     if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries
         from ftltui.api.cli_follow import jobs_more_via_owner
 
@@ -86,6 +88,23 @@ def handle(args: argparse.Namespace) -> int:
             return code
     return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "retry": _retry,
             "requeue": _retry, "purge": _purge}[args.jobs_cmd](args)
+
+
+def _own_inventory(args: argparse.Namespace) -> None:
+    """Without ``-i``, a retry/requeue uses the inventory its job was queued with (stored in
+    its spec: :mod:`ftltui.jobs.origin`), not the configured or demo one: a re-run of a job
+    runs on that job's hosts (hR finding 3). A ``-i`` that differs is refused when queued."""
+    from ftltui.jobs.origin import SPEC_KEY
+
+    if getattr(args, "inventory", None):
+        return
+    try:
+        doc = _ro(args).table("jobs").get(args.id)
+    except (StateError, OSError):
+        return  # the command itself says what is wrong with the state
+    stored = ((doc or {}).get("spec") or {}).get(SPEC_KEY)
+    if stored:
+        args.inventory = list(stored)
 
 
 def _ro(args: argparse.Namespace) -> Any:

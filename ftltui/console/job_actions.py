@@ -53,6 +53,10 @@ class JobActions:
             ok = await self.cancel(job_id)
             return JobActionResult(action, job_id, ok, f"job {job_id}: cancel requested" if ok
                                    else f"job {job_id} is not running")
+        if action in ("retry", "rerun", "requeue"):
+            problem = self._origin_problem(job)
+            if problem is not None:  # its pattern resolves only in its own inventory (hR finding 3)
+                return JobActionResult(action, job_id, False, problem)
         if action in ("retry", "rerun") and job.kind == PLAYBOOK_KIND:
             return await self._rerun_playbook(action, job)
         if action in ("retry", "rerun", "requeue"):
@@ -66,6 +70,13 @@ class JobActions:
             ok = await self.purge(job_id)
             return JobActionResult(action, job_id, ok, f"job {job_id} purged" if ok else f"job {job_id} is still active")
         return JobActionResult(action, job_id, False, f"unknown job action {action!r}")
+
+    def _origin_problem(self, job: Job) -> str | None:
+        """Why ``job`` may not run again on this session's inventory (:mod:`ftltui.jobs.origin`)."""
+        from ftltui.jobs.origin import mismatch
+
+        executor = self.queue.executor if self.queue is not None else None
+        return mismatch(job.spec, executor.inventory if executor is not None else None, job.id)
 
     async def _rerun_playbook(self, action: str, job: Job) -> JobActionResult:
         """Re-run from failure: the stored content, on the failed/unreachable hosts only (a

@@ -59,13 +59,18 @@ def failed_run_hosts(doc: dict[str, Any], log_path: Path) -> list[str]:
 
 async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bool, log_path: Path) -> Job:
     """Queue job ``job_id`` (its stored document ``doc``) again; check :func:`refusal` first."""
+    from ftltui.jobs import origin
     from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
 
     spec = doc["spec"]
+    problem = origin.mismatch(spec, queue.executor.inventory if queue.executor is not None else None, job_id)
+    if problem is not None:  # never resolve the job's pattern in another inventory (hR finding 3)
+        raise FtlError(problem)
+    inventory = spec.get(origin.SPEC_KEY)  # kept even by a session with no engine (`--detach`)
     if doc["kind"] == "workflow":
         return await enqueue_workflow(queue, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
                                       resume=doc.get("steps") if resume else None, parent=job_id,
-                                      content=spec.get("content"))
+                                      content=spec.get("content"), inventory=inventory)
     if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
         from ftltui.jobs.playbook_kind import rerun_from_failure
 
@@ -81,6 +86,6 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
                 raise FtlError(refusal(doc, job_id, resume, log_path) or f"job {job_id}: nothing to re-run")
             pattern = ",".join(failed)
         return await enqueue_run(queue, pattern, spec["module"], spec.get("args") or {},
-                                 check=spec.get("check", False), parent=job_id)
+                                 check=spec.get("check", False), parent=job_id, inventory=inventory)
     job: Job = await queue.enqueue(doc["kind"], spec, parent=job_id, title=doc.get("title", ""))
     return job

@@ -14,6 +14,7 @@ from typing import Any
 from ftltui.ansible_modules.docs import controller_spec
 from ftltui.engine.events import HostFinished, RunStarted
 from ftltui.jobs import model as m
+from ftltui.jobs import origin
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.queue import JobQueue
@@ -24,7 +25,13 @@ from ftltui.jobs.workflow import WorkflowRun, load_workflow, workflow_status
 async def run_kind(job: Job, ctx: JobContext) -> Outcome:
     """One module on a pattern; a retry runs only the hosts the retry rule allows."""
     spec = ctx.spec
+    problem = origin.mismatch(spec, ctx.executor.inventory, job.id)
+    if problem is not None:  # queued with another inventory (a detached retry, another owner)
+        return Outcome(m.ERROR, "inventory", problem, retry=False)
     names = [h.name for h in ctx.executor.inventory.select(spec["pattern"])]
+    if not names:  # a re-run whose hosts are gone matched nothing: never "0 host(s) ok"
+        return Outcome(m.ERROR, "no_hosts", f"no host matched {spec['pattern']!r} in the inventory: nothing ran",
+                       retry=False)
     ledger = HostLedger(job.per_host, idempotent(spec["module"], spec.get("args")))
     todo = ledger.plan(names)
     number = job.attempts
@@ -70,6 +77,9 @@ async def workflow_kind(job: Job, ctx: JobContext) -> Outcome:
     from ftltui.jobs.events import StepChanged
 
     spec = ctx.spec
+    problem = origin.mismatch(spec, ctx.executor.inventory, job.id)
+    if problem is not None:
+        return Outcome(m.ERROR, "inventory", problem, retry=False)
     path = spec["file"]
     if spec.get("content"):  # the file as it was enqueued, even if it changed since
         from ftltui.jobs.content_store import ContentStore
@@ -131,11 +141,12 @@ def register_builtin(queue: JobQueue) -> None:
 
 async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str, Any], *, check: bool = False,
                       timeout: float | None = None, become: dict[str, Any] | None = None,
-                      forks: int | None = None, **kw: Any) -> Job:
+                      forks: int | None = None, inventory: list[str] | None = None, **kw: Any) -> Job:
     """``become``: ``{"user", "method", "password"}`` from the console; the password is a
     job secret (stored as ******** and kept in memory only, like secret arguments).
     ``forks``: the job's own bound on hosts at once (``ftl-tui run -f N`` as a client of an
-    owner), kept in the spec so a retry runs with it too; none: the engine's."""
+    owner), kept in the spec so a retry runs with it too; none: the engine's. ``inventory``:
+    the sources of the job this one re-runs (:mod:`ftltui.jobs.origin`); none: the queue's."""
     spec = controller_spec(module)
     secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
@@ -143,6 +154,8 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
     doc: dict[str, Any] = {"pattern": pattern, "module": module, "args": args, "check": check, "timeout": timeout}
     if forks is not None:
         doc["forks"] = max(1, int(forks))
+    if inventory:
+        doc[origin.SPEC_KEY] = list(inventory)
     if become:
         doc["become"] = dict(become)
         if become.get("password"):
@@ -153,7 +166,8 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
 
 async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str, Any] | None = None,
                            check: bool = False, resume: dict[str, Any] | None = None,
-                           retry: RetryPolicy | None = None, content: str | None = None, **kw: Any) -> Job:
+                           retry: RetryPolicy | None = None, content: str | None = None,
+                           inventory: list[str] | None = None, **kw: Any) -> Job:
     """Validate first (a bad file never becomes a job), store its content (a retry runs
     it, not what the file says by then; ``content``: the sha of a job being re-run), enqueue."""
     from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secrets
@@ -173,7 +187,10 @@ async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str,
             stored = store.put_file(path, known_secrets(queue, secrets))
         except SecretInContent as exc:  # secrets never reach the state dir: a retry reads the file again
             note = exc.message
-    return await queue.enqueue("workflow", {"file": path, "content": stored, "content_note": note,
-                                            "vars": vars or {}, "check": check, "resume": resume},
+    doc: dict[str, Any] = {"file": path, "content": stored, "content_note": note,
+                           "vars": vars or {}, "check": check, "resume": resume}
+    if inventory:  # the job it re-runs: its own inventory (ftltui.jobs.origin)
+        doc[origin.SPEC_KEY] = list(inventory)
+    return await queue.enqueue("workflow", doc,
                                title=f"workflow {wf.name}" + (" (check)" if check else ""),
                                secrets=secrets, retry=retry, **kw)

@@ -76,7 +76,12 @@ class PlaybookKind:
         self.pausers = pausers
 
     async def __call__(self, job: Job, ctx: JobContext) -> Outcome:
+        from ftltui.jobs import origin
+
         spec = ctx.spec
+        problem = origin.mismatch(spec, ctx.executor.inventory, job.id)
+        if problem is not None:  # queued with another inventory (a detached re-run, another owner)
+            return Outcome(m.ERROR, "inventory", problem, retry=False)
         prepared: PreparedRun = await asyncio.to_thread(prepare, content_store(ctx.queue), spec, self.vault)
         ctx.log.write({"event": "JobNote", "text": prepared.note})
         job.summary = {**(job.summary or {}), "content": prepared.content, "ran": prepared.ran}
@@ -142,6 +147,10 @@ class PlaybookKind:
                    "recap": {h: s.to_dict() for h, s in finished.stats.items()}}
         if desired is not None:
             summary["desired"] = desired.doc()
+        if finished.exit_code == 0 and not finished.stats and job.parent is not None:
+            # a re-run (retry/requeue) whose hosts are gone from the inventory ran nothing: not a success
+            return Outcome(m.ERROR, "no_hosts", "no host of the job matched the inventory: nothing ran",
+                           summary, retry=False)
         if finished.exit_code == 0:
             return Outcome(m.OK, None, f"{len(finished.stats)} host(s) ok", summary)
         if finished.interrupted:

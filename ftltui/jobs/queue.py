@@ -47,6 +47,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from ftltui.errors import FtlError, StateError
 from ftltui.jobs import model as m
+from ftltui.jobs import origin
 from ftltui.jobs.context import JobContext, JobLog
 from ftltui.jobs.events import EVENT_FOR_STATE, EventBus, JobEvent, JobLost, JobsArchived, QueueError
 from ftltui.jobs.model import Attempt, Job, Outcome, check_transition
@@ -222,6 +223,10 @@ class JobQueue:
             raise FtlError(f"unknown job kind {kind!r} (known: {', '.join(self.kinds)})")
         if key and key in self._keys:
             return self._jobs[self._keys[key]]
+        if origin.SPEC_KEY not in spec and self.executor is not None:  # a re-run keeps its job's own
+            sources = origin.sources_of(self.executor.inventory)
+            if sources:
+                spec = {**spec, origin.SPEC_KEY: sources}
         secrets = [s for s in secrets if s]
         self.store.redactor.add(secrets)
         now = time.time()
