@@ -6,8 +6,8 @@ Exit status (for CI): 0 no drift at or above the threshold (or the action worked
 in a warning (on stderr and in the report) and the rest are reported, with status 2
 even when drift was found elsewhere (as ``diff`` says "trouble" over "different"): its
 drift is unknown. A host whose last scan failed (unreachable) is listed with the reason
-and shown with its last good snapshot; that alone does not change the status (``scan``
-already exited 2 for it).
+and shown with its last good snapshot, and ``show`` exits 2 for it too: its current drift
+is unknown as well (a CI gate must not pass on a host it could not look at).
 """
 
 from __future__ import annotations
@@ -330,7 +330,13 @@ def handle_show(args: argparse.Namespace) -> int:
     sys.stdout.write(render(report, args.format, diffs=args.diff))
     for problems in report.problems.values():
         sys.stderr.writelines(f"ftl-tui: warning: {w}\n" for w in problems)
-    if report.unreadable:
+    if report.unreadable:  # named in its warning: its drift is unknown
+        return EXIT_ERROR
+    if report.unscanned:  # its current drift is unknown too: a CI gate must not pass on it
+        from ftltui.engine.sanitize import safe_text
+
+        sys.stderr.write(f"ftl-tui: error: drift unknown for {safe_text(', '.join(report.unscanned), 2000)}: "
+                         "last scan failed\n")
         return EXIT_ERROR
     return EXIT_DRIFT if report.has_drift else EXIT_CLEAN
 
