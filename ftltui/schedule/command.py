@@ -102,7 +102,31 @@ def check_command(argv: list[str]) -> argparse.Namespace:
                             f"it takes {_flags(kind)}")
     if kind == "play":
         _check_play_file(ns)
+    if kind == "run":
+        _check_run_module(ns)
     return ns
+
+
+def _check_run_module(ns: argparse.Namespace) -> None:
+    """The module and its arguments, checked as ``run`` checks them before submitting (on
+    the controller, no inventory needed): a misspelt module or argument is refused now,
+    not by a failed job at 03:00."""
+    from ftltui.ansible_modules.docs import controller_spec
+    from ftltui.commands.run import module_of, parse_module_args
+    from ftltui.engine.executor import precheck_args
+
+    try:
+        module = module_of(ns)
+        try:
+            spec = controller_spec(module)
+        except KeyError:
+            raise ScheduleError(f"run: unknown module {module!r}: not native and no installed Ansible has it "
+                                "(ftl-tui modules lists them)") from None
+        precheck_args(spec, parse_module_args(module, ns.module_args))
+    except ScheduleError:
+        raise
+    except FtlError as exc:  # bad k=v text, a missing or unknown argument, a removed module
+        raise ScheduleError(f"run: {exc.message}") from None
 
 
 def _check_play_file(ns: argparse.Namespace) -> None:
