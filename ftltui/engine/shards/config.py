@@ -27,7 +27,7 @@ class ShardConfig:
     # (bench/scale_notes.md, session 9; 1,000 hosts on the controller's 2 cores): at 0 the console's
     # key p95 was 172-510 ms; at 10 38-65 ms but the job took twice as long; at 4 61-67 ms, the job
     # about a tenth longer.
-    group_nice: int = 4
+    group_nice: int = 2
 
     @classmethod
     def of(cls, forks: int, secret_vars: frozenset[str], ssh_options: dict[str, Any],
