@@ -15,7 +15,7 @@ from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.tui.app_base import ConsoleAppBase
-from ftltui.tui.commands import PANES, CommandError
+from ftltui.tui.commands import PANES, CommandError, Words
 from ftltui.tui.messages import HostDetailsRequested, JobAction, RunRequested
 from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.screens.host_detail import HostDetailScreen
@@ -52,7 +52,9 @@ class CommandsMixin(ConsoleAppBase):
         if len(args) < 2:  # no module yet: the run form, on the pattern or the Inventory's marks/selection
             self.open_run_form(args[0] if args else None)
             return
-        run = parse_run_words(args[1], " ".join(args[2:]))
+        # the arguments as typed (quotes kept), not the shell-split words re-joined (hR #1)
+        rest = args.typed_from(2) if isinstance(args, Words) else " ".join(args[2:])
+        run = parse_run_words(args[1], rest)
         self.submit_run(args[0], run.module, run.params, run.check)
 
     def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,

@@ -9,6 +9,7 @@ are tested without a screen.
 
 from __future__ import annotations
 
+import io
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,44 @@ class Command:
     @property
     def method(self) -> str:
         return "cmd_" + self.name.replace("-", "_")
+
+
+class Words(list[str]):
+    """A ``:`` line's arguments, shell-split, that also remember the text as typed.
+
+    ``typed_from(i)`` is the line from argument ``i`` to its end, quotes and spacing
+    kept: a free-form command (``:run web shell rm -rf '/srv/old release'``) must reach
+    the module as the user wrote it; re-joining the split words loses the quotes and
+    lets quoted shell syntax run (hR #1)."""
+
+    def __init__(self, words: Iterable[str] = (), typed: Iterable[str] = ()) -> None:
+        super().__init__(words)
+        self._typed = tuple(typed)
+
+    def typed_from(self, index: int) -> str:
+        if index < len(self._typed):
+            return self._typed[index]
+        return " ".join(self[index:])  # built by hand (tests): no typed text to keep
+
+
+def _split_typed(line: str) -> tuple[list[str], list[str]]:
+    """``shlex.split(line)`` and, per word, the rest of ``line`` from where it starts."""
+    stream = io.StringIO(line)
+    lexer = shlex.shlex(stream, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
+    typed: list[str] = []
+    pos = 0
+    while True:
+        start = len(line) - len(line[pos:].lstrip())
+        word = lexer.get_token()
+        if word is None:
+            break
+        words.append(word)
+        typed.append(line[start:])
+        pos = stream.tell()  # just past the word (and the one blank that ended it)
+    return words, typed
 
 
 @dataclass(frozen=True)
@@ -106,10 +145,10 @@ class Registry:
         if not line:
             raise CommandError("empty command")
         try:
-            words = shlex.split(line)
+            words, typed = _split_typed(line)
         except ValueError as exc:
             raise CommandError(f"cannot parse {line!r}: {exc}") from None
-        name, args = words[0], words[1:]
+        name, args = words[0], Words(words[1:], typed[1:])
         cmd = self.commands.get(name)
         if cmd is None:
             close = rank(name, list(self.commands), limit=3)
