@@ -247,6 +247,15 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]], console: dict[str, 
                 f"max {_f(console.get('keys_max_ms'), '{:.0f}')} ms |",
                 f"| console process: CPU, peak RSS | {_f(console.get('cpu'))} s, "
                 f"{_f(console.get('peak_rss_mb'), '{:.0f}')} MB |"]
+        lp = console.get("loop") or {}
+        if lp.get("thread_cpu_s") is not None:
+            threads = ", ".join(f"{k} {v:.2f} s" for k, v in lp["thread_cpu_s"].items())
+            kids = " + ".join(f"{v:.2f}" for v in (lp.get("child_cpu_s") or {}).values()) or "-"
+            out.append(f"| where the console's CPU went during the run | threads: {threads}; shard worker "
+                       f"processes: {kids} s |")
+            out.append(f"| its event loop: CPU / waiting for a core / for the GIL | {lp.get('loop_cpu_s')} s / "
+                       f"{lp.get('loop_core_wait_s')} s / {lp.get('loop_gil_wait_s')} s "
+                       f"(session: {console.get('autogroup') or '-'}) |")
         if console.get("event_log_bytes") is not None:
             n = console["hosts"]
             out.append(f"| the job's event log persisted by the owner | {console['event_log_bytes']:,} bytes in "
