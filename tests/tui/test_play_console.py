@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tuihelpers import ready, screen_text, wait_for
+from tuihelpers import enter_command, ready, screen_text, wait_for
 
 from ftltui.tui.commands import CommandError
 from ftltui.tui.screens.play_form import parse_play_args
@@ -57,12 +57,12 @@ async def test_bad_playbook_shows_file_and_line_and_never_becomes_a_job(make_app
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         for name, (_body, line) in BAD.items():
-            await pilot.press("colon", *f"play {name} -l localhost", "enter")
+            await enter_command(pilot, f"play {name} -l localhost")
             await wait_for(pilot, lambda where=f"{name}:{line}:": any(where in m for m in _errors(app)))
             assert not app.services.jobs and app.is_running
-        await pilot.press("colon", *"play missing.yml", "enter")
+        await enter_command(pilot, "play missing.yml")
         await wait_for(pilot, lambda: any("missing.yml: no such file" in m for m in _errors(app)))
-        await pilot.press("colon", *"play syntax.yml --frobnicate", "enter")
+        await enter_command(pilot, "play syntax.yml --frobnicate")
         await wait_for(pilot, lambda: any("unrecognized arguments: --frobnicate" in m for m in _errors(app)))
         assert not app.services.jobs and app.is_running
 
@@ -95,7 +95,7 @@ async def test_play_runs_a_playbook_job_with_a_live_matrix(make_app, tmp_path: P
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *"play site.yml -l localhost -e greeting=hi -e out=out.txt", "enter")
+        await enter_command(pilot, "play site.yml -l localhost -e greeting=hi -e out=out.txt")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
         assert _state(app, 1) == "succeeded", app.services.jobs[1].reason
         assert out.read_text() == "hi\n"
@@ -130,7 +130,7 @@ async def test_play_job_of_an_earlier_session_reads_its_log(make_app, tmp_path: 
     app = make_app(state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *"play site.yml -l localhost -e greeting=hi -e out=out.txt", "enter")
+        await enter_command(pilot, "play site.yml -l localhost -e greeting=hi -e out=out.txt")
         await wait_for(pilot, lambda: _state(app, 1) in DONE)
     app = make_app(state_dir=state)  # a new session: the matrix comes from the job's log on disk
     async with app.run_test(size=SIZE) as pilot:
@@ -151,7 +151,7 @@ async def test_play_form_submits_a_job(make_app, tmp_path: Path, monkeypatch: py
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.history.add(f"play {book}")  # a recent playbook: offered first
-        await pilot.press("colon", *"play", "enter")
+        await enter_command(pilot, "play")
         await pilot.pause()
         assert app.screen.files[0] == str(book.resolve())
         await pilot.press("enter")  # pick it from the list; focus moves to the limit
