@@ -6,17 +6,28 @@ ignored; the last matching rule wins, as in ``.gitignore``. A pattern has up to 
 every package change on web hosts). Because ids may contain ``:`` (ports, sudoers
 entries), the part after ``type:`` is matched against ``id`` and against ``id:field``.
 Patterns with spaces are quoted (shell-style). Options after the pattern:
-``reason="..."`` and ``expires=YYYY-MM-DD`` (the rule stops applying after that day).
+``reason="..."``, ``expires=YYYY-MM-DD`` (the rule stops applying after that day) and
+``value=HEX`` (the rule applies only while the change's new value is the one whose digest
+this is: :func:`value_digest`, 16 hex digits of a sha256).
 
     # accepted after the 2026-11 patch round
     *:package:openssl            reason="patch round" expires=2026-12-31
     !db*:package:openssl
     'web1:sudoers:/etc/sudoers:alice ALL=(ALL) ALL'
+    web1:file:/etc/hosts:sha256  value=5d41402abc4b2a76
+
+``drift accept`` (the CLI, the console's Drift pane ``a``, the API's ``drift.accept``)
+writes ``value=`` on every entry (:func:`accept_lines`): an operator accepts *this*
+change, so a later, different change to the same field is drift again at once, not
+hidden until the rule expires. A rule without ``value=`` (hand-written) ignores every
+change it matches, as it always has.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import shlex
 import stat
@@ -41,16 +52,33 @@ class IgnoreRule:
     expires: dt.date | None = None
     line: int = 0
     text: str = ""
+    value: str = ""  # value=: only while the new value has this digest (value_digest); "" any value
 
     def applies(self, c: Change, path: str | None) -> bool:
         if not (fnmatchcase(c.host, self.host) and fnmatchcase(c.type, self.type)):
             return False
-        if fnmatchcase(c.id, self.rest):
-            return True
-        return path is not None and fnmatchcase(f"{c.id}:{path}", self.rest)
+        if not (fnmatchcase(c.id, self.rest) or (path is not None and fnmatchcase(f"{c.id}:{path}", self.rest))):
+            return False
+        return not self.value or value_digest(c, path) == self.value
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and today > self.expires
+
+
+VALUE_DIGITS = 16  # hex digits of the sha256 a value= option keeps
+
+
+def value_digest(c: Change, path: str | None) -> str:
+    """The digest a ``value=`` option pins: of field ``path``'s new value, or (``path``
+    None: an added, removed or field-less change) of the change's kind and every field's
+    new value. Canonical JSON, so the same value always gives the same digest; a prefix of
+    a sha256, so the ignore file never holds the value itself (a secret in a file)."""
+    if path is not None:
+        payload: object = ["field", next((f.after for f in c.fields if f.path == path), None)]
+    else:
+        payload = [c.kind, [[f.path, f.after] for f in c.fields]]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:VALUE_DIGITS]
 
 
 def parse_ignore(text: str, filename: str = "drift.ignore") -> list[IgnoreRule]:
@@ -71,20 +99,27 @@ def parse_ignore(text: str, filename: str = "drift.ignore") -> list[IgnoreRule]:
         if not pattern:
             raise DriftConfigError("expected a pattern after '!'", Location(filename, n, col))
         parts = pattern.split(":", 2) + ["*", "*"]
-        reason, expires = "", None
+        reason, expires, pinned = "", None, ""
         for opt in opts:
             key, eq, value = opt.partition("=")
             ocol = raw.find(opt.split("=")[0]) + 1 or col
-            if not eq or key not in ("reason", "expires"):
-                raise DriftConfigError(f"expected reason=... or expires=YYYY-MM-DD, got {opt!r}", Location(filename, n, ocol))
+            if not eq or key not in ("reason", "expires", "value"):
+                raise DriftConfigError(f"expected reason=..., expires=YYYY-MM-DD or value=HEX, got {opt!r}",
+                                       Location(filename, n, ocol))
             if key == "reason":
                 reason = value
+            elif key == "value":
+                if not value or any(ch not in "0123456789abcdef" for ch in value.lower()):
+                    raise DriftConfigError(f"expected value=HEX (a digest drift accept wrote), got {value!r}",
+                                           Location(filename, n, ocol))
+                pinned = value.lower()
             else:
                 try:
                     expires = dt.date.fromisoformat(value)
                 except ValueError:
                     raise DriftConfigError(f"expected expires=YYYY-MM-DD, got {value!r}", Location(filename, n, ocol)) from None
-        rules.append(IgnoreRule(parts[0] or "*", parts[1] or "*", parts[2] or "*", negate, reason, expires, n, line))
+        rules.append(IgnoreRule(parts[0] or "*", parts[1] or "*", parts[2] or "*", negate, reason, expires, n, line,
+                                pinned))
     return rules
 
 
@@ -164,20 +199,24 @@ def escape(part: str) -> str:
 
 
 def accept_lines(changes: Iterable[Change], reason: str = "", expires: dt.date | None = None) -> list[str]:
-    """Ignore-file lines that accept exactly these changes (per field for modifications).
+    """Ignore-file lines that accept exactly these changes (per field for modifications),
+    each pinned to the value accepted (``value=``): the next, different change to the same
+    field or resource is shown again.
 
     A ``reason`` with a control character is refused (:func:`check_reason`)."""
     check_reason(reason)
     lines: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for c in changes:
         base = f"{escape(c.host)}:{escape(c.type)}:{escape(c.id)}"
-        targets = [f"{base}:{escape(f.path)}" for f in c.fields] if c.kind == "modified" and c.fields else [base]
-        for t in targets:
-            if t in seen:
+        per_field = c.kind == "modified" and bool(c.fields)
+        targets = [(f"{base}:{escape(f.path)}", value_digest(c, f.path)) for f in c.fields] if per_field \
+            else [(base, value_digest(c, None))]
+        for t, digest in targets:
+            if (t, digest) in seen:
                 continue
-            seen.add(t)
-            opts = ""
+            seen.add((t, digest))
+            opts = f" value={digest}"
             if reason:
                 opts += " reason=" + shlex.quote(reason)
             if expires:
