@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from ftltui.console.results import JobActionResult
-from ftltui.jobs.again import failed_run_hosts
+from ftltui.errors import FtlError
+from ftltui.jobs.again import enqueue_again, held_note, refusal
 from ftltui.jobs.model import TERMINAL, Job
-from ftltui.jobs.playbook_kind import rerun_from_failure
 from ftltui.jobs.queue import JobQueue
 
 RUN_KIND, WORKFLOW_KIND, PLAYBOOK_KIND = "run", "workflow", "playbook"
@@ -54,18 +54,7 @@ class JobActions:
             return JobActionResult(action, job_id, ok, f"job {job_id}: cancel requested" if ok
                                    else f"job {job_id} is not running")
         if action in ("retry", "rerun", "requeue"):
-            problem = self._origin_problem(job)
-            if problem is not None:  # its pattern resolves only in its own inventory (hR finding 3)
-                return JobActionResult(action, job_id, False, problem)
-        if action in ("retry", "rerun") and job.kind == PLAYBOOK_KIND:
-            return await self._rerun_playbook(action, job)
-        if action in ("retry", "rerun", "requeue"):
-            fn = {"retry": self.retry, "rerun": self.rerun_failed, "requeue": self.requeue}[action]
-            new = await fn(job_id)
-            if new is None:
-                return JobActionResult(action, job_id, False, f"job {job_id}: nothing to {action} (must be finished"
-                                       + (", with failed hosts)" if action == "rerun" else ")"))
-            return JobActionResult(action, job_id, True, f"job {new.id} queued ({action} of {job_id})", new)
+            return await self._again(action, job)
         if action == "purge":
             ok = await self.purge(job_id)
             return JobActionResult(action, job_id, ok, f"job {job_id} purged" if ok else f"job {job_id} is still active")
@@ -78,18 +67,36 @@ class JobActions:
         executor = self.queue.executor if self.queue is not None else None
         return mismatch(job.spec, executor.inventory if executor is not None else None, job.id)
 
-    async def _rerun_playbook(self, action: str, job: Job) -> JobActionResult:
-        """Re-run from failure: the stored content, on the failed/unreachable hosts only (a
-        playbook never runs again on hosts that finished it; requeue runs it everywhere)."""
-        if not job.terminal or self.queue is None:
+    async def _again(self, action: str, job: Job) -> JobActionResult:
+        """``retry`` (``r``) and ``rerun`` (``e``) re-run from failure, ``requeue`` (``u``) runs a
+        copy: the CLI's ``jobs retry|requeue`` through one code path
+        (:func:`~ftltui.jobs.again.enqueue_again`), so a job re-run from any face gets the same
+        hosts, tries and refusals (hR findings 3, 7, 16): never again on a host that finished,
+        nor where a non-idempotent command may have run, nor from another inventory."""
+        if self.queue is None or not job.terminal:
             return JobActionResult(action, job.id, False, f"job {job.id} is still {job.state}")
-        new = await rerun_from_failure(self.queue, job)
-        if new is None:
-            return JobActionResult(action, job.id, False, f"job {job.id}: every host finished the playbook; "
-                                                          "nothing to re-run (u requeues it on all)")
-        self._known(new)
-        return JobActionResult(action, job.id, True,
-                               f"job {new.id} queued (re-run of {job.id} on {new.spec['options']['limit']})", new)
+        if action == "requeue" and job.state not in REQUEUABLE:
+            return JobActionResult(action, job.id, False, f"job {job.id}: nothing to requeue (it {job.state}: "
+                                                          "only failed, cancelled or dead jobs are requeued)")
+        problem = self._origin_problem(job)
+        if problem is not None:  # its pattern resolves only in its own inventory (hR finding 3)
+            return JobActionResult(action, job.id, False, problem)
+        resume = action != "requeue"
+        doc = dict(self.queue.store.table("jobs").get(job.id) or {})
+        log_path = self.queue.store.log_path(job.id)
+        problem = refusal(doc, job.id, resume, log_path)
+        if problem is not None:
+            return JobActionResult(action, job.id, False, problem)
+        try:
+            new = self._known(await enqueue_again(self.queue, doc, job.id, resume, log_path))
+        except FtlError as exc:
+            return JobActionResult(action, job.id, False, str(exc))
+        if job.kind == PLAYBOOK_KIND and resume:
+            message = f"job {new.id} queued (re-run of {job.id} on {new.spec['options']['limit']})"
+        else:
+            message = f"job {new.id} queued ({action} of {job.id})"
+        note = held_note(doc, job.id) if resume else None
+        return JobActionResult(action, job.id, True, message + (f"; {note}" if note else ""), new)
 
     async def cancel(self, job_id: int) -> bool:
         self.check_write("cancel")
@@ -100,40 +107,26 @@ class JobActions:
         return True
 
     async def retry(self, job_id: int) -> Job | None:
-        """Run a finished job again, same spec, as a new linked job."""
+        """Re-run a finished job from failure, as a new linked job (``jobs retry``)."""
         self.check_write("retry")
-        job = self.jobs.get(job_id)
-        if self.queue is None or job is None or job.state not in TERMINAL:
-            return None
-        return self._known(await self.queue.requeue(job_id))
+        return await self._again_job("retry", job_id)
 
     async def rerun_failed(self, job_id: int) -> Job | None:
         """Re-run from failure: a run on the hosts that did not succeed; a workflow
-        resumed after its succeeded steps."""
+        resumed after its succeeded steps; a playbook on its failed/unreachable hosts."""
         self.check_write("rerun")
-        job = self.jobs.get(job_id)
-        if self.queue is None or job is None or job.state not in TERMINAL:
-            return None
-        if job.kind == WORKFLOW_KIND:
-            if not job.steps:
-                return await self.retry(job_id)
-            new = await self.queue.requeue(job_id, spec=dict(job.spec, resume=dict(job.steps)))
-        elif job.kind == RUN_KIND:  # the durable per-host ledger, as `jobs retry` reads it (not the view's)
-            hosts = failed_run_hosts({"per_host": job.per_host}, self.queue.store.log_path(job.id))
-            if not hosts:
-                return None
-            new = await self.queue.requeue(job_id, spec=dict(job.spec, pattern=",".join(hosts)))
-        else:
-            return None
-        return self._known(new)
+        return await self._again_job("rerun", job_id)
 
     async def requeue(self, job_id: int) -> Job | None:
-        """Requeue from the dead letter (or a failed/cancelled job)."""
+        """Requeue from the dead letter (or a failed/cancelled job): a copy on all its hosts."""
         self.check_write("requeue")
+        return await self._again_job("requeue", job_id)
+
+    async def _again_job(self, action: str, job_id: int) -> Job | None:
         job = self.jobs.get(job_id)
-        if job is None or job.state not in REQUEUABLE:
+        if job is None:
             return None
-        return await self.retry(job_id)
+        return (await self._again(action, job)).new_job
 
     async def purge(self, job_id: int) -> bool:
         """Archive one finished job out of the list."""

@@ -29,22 +29,53 @@ def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | Non
         from ftltui.jobs.playbook_kind import failed_hosts
 
         if not failed_hosts(doc):  # never run a playbook again on hosts that finished it
-            return (f"job {job_id}: every host finished the playbook; nothing to re-run "
-                    f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
+            return held_refusal(doc, job_id) or (f"job {job_id}: every host finished the playbook; nothing to re-run "
+                                                 f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
     if doc["kind"] == "run" and resume and log_path is not None and not failed_run_hosts(doc, log_path):
-        return (f"job {job_id}: every host finished the run; nothing to re-run "
-                f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
+        return held_refusal(doc, job_id) or (f"job {job_id}: every host finished the run; nothing to re-run "
+                                             f"(`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
     return None
 
 
+def held_hosts(doc: dict[str, Any]) -> dict[str, str]:
+    """Hosts of a run or playbook job that a re-run from failure leaves alone, with why:
+    the module (the play's tasks) may have run there and is not idempotent (hR finding 7)."""
+    from ftltui.jobs.retry import idempotent, rerun_split
+
+    spec = doc.get("spec") or {}
+    if doc.get("kind") == "run":
+        return rerun_split(doc.get("per_host") or {}, idempotent(spec.get("module", ""), spec.get("args")))[1]
+    if doc.get("kind") == "playbook":
+        return rerun_split(doc.get("per_host") or {}, False)[1]
+    return {}
+
+
+def held_note(doc: dict[str, Any], job_id: int) -> str | None:
+    """What a re-run from failure did not re-run, and how to, for the face to print."""
+    held = held_hosts(doc)
+    if not held:
+        return None
+    named = ", ".join(f"{h} ({why})" for h, why in list(held.items())[:5]) + (" ..." if len(held) > 5 else "")
+    return (f"not re-run on {named}: the command may have run there (README: Retries); re-run it "
+            f"explicitly (`ftl-tui jobs requeue {job_id}` runs it again on all hosts)")
+
+
+def held_refusal(doc: dict[str, Any], job_id: int) -> str | None:
+    """The refusal when every host left to re-run is held back."""
+    note = held_note(doc, job_id)
+    return f"job {job_id}: nothing to re-run: {note}" if note else None
+
+
 def failed_run_hosts(doc: dict[str, Any], log_path: Path) -> list[str]:
-    """Hosts of a run job whose merged result (their last attempt) did not end well."""
-    from ftltui.jobs.retry import ENDED_WELL
+    """Hosts of a run job whose merged result (their last attempt) did not end well, and
+    that a re-run may run again (:func:`~ftltui.jobs.retry.rerun_split`)."""
+
+    from ftltui.jobs.retry import idempotent, rerun_split
 
     per_host = doc.get("per_host")
-    if per_host:
-        return sorted(h for h, e in per_host.items()
-                      if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
+    if per_host:  # less the hosts where the command may have run (it is not idempotent)
+        spec = doc.get("spec") or {}
+        return rerun_split(per_host, idempotent(spec.get("module", ""), spec.get("args")))[0]
     bad = []
     try:
         with open(log_path, encoding="utf-8") as fh:
@@ -60,7 +91,7 @@ def failed_run_hosts(doc: dict[str, Any], log_path: Path) -> list[str]:
 async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bool, log_path: Path) -> Job:
     """Queue job ``job_id`` (its stored document ``doc``) again; check :func:`refusal` first."""
     from ftltui.jobs import origin
-    from ftltui.jobs.kinds import enqueue_run, enqueue_workflow
+    from ftltui.jobs.kinds import enqueue_workflow
 
     spec = doc["spec"]
     problem = origin.mismatch(spec, queue.executor.inventory if queue.executor is not None else None, job_id)
@@ -78,14 +109,13 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
         if new is None:
             raise FtlError(refusal(doc, job_id, resume) or f"job {job_id}: nothing to re-run")
         return new
-    if doc["kind"] == "run":
-        pattern = spec["pattern"]
-        if resume:  # only the hosts that did not succeed; never again on a host that finished well
-            failed = failed_run_hosts(doc, log_path)
-            if not failed:
-                raise FtlError(refusal(doc, job_id, resume, log_path) or f"job {job_id}: nothing to re-run")
-            pattern = ",".join(failed)
-        return await enqueue_run(queue, pattern, spec["module"], spec.get("args") or {},
-                                 check=spec.get("check", False), parent=job_id, inventory=inventory)
-    job: Job = await queue.enqueue(doc["kind"], spec, parent=job_id, title=doc.get("title", ""))
+    if doc["kind"] == "run" and resume:  # only the hosts that did not succeed; never again on one that finished
+        failed = failed_run_hosts(doc, log_path)
+        if not failed:
+            raise FtlError(refusal(doc, job_id, resume, log_path) or f"job {job_id}: nothing to re-run")
+        # the job's own spec (module, args, become, forks, timeout, inventory), on those hosts
+        job: Job = await queue.requeue(job_id, spec={**spec, "pattern": ",".join(failed)}, hosts=failed)
+        return job
+    # a copy: the same spec, hosts and tries, as the console's requeue always made (hR finding 16)
+    job = await queue.requeue(job_id)
     return job

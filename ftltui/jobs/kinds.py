@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ftltui.ansible_modules.docs import controller_spec
-from ftltui.engine.events import HostFinished, RunStarted
+from ftltui.engine.events import HostFinished, HostStarted, RunStarted
 from ftltui.jobs import model as m
 from ftltui.jobs import origin
 from ftltui.jobs.context import JobContext
@@ -40,12 +40,15 @@ async def run_kind(job: Job, ctx: JobContext) -> Outcome:
         return ledger_outcome(ledger, names)
     ledger.start(todo, number)
     await ctx.save({"per_host": ledger.doc()})  # durable before any host starts
+    started: set[str] = set()  # hosts whose module began: cancelled after that, it may have run
 
     def on_event(ev: Any) -> None:
         if isinstance(ev, RunStarted):
             ctx.progress(len(names) - len(todo), len(names))
+        elif isinstance(ev, HostStarted):
+            started.add(ev.host)
         elif isinstance(ev, HostFinished):
-            ledger.record(number, ev.result)  # durable before its HostFinished is reported
+            ledger.record(number, ev.result, ev.host in started)  # durable before its HostFinished is reported
             ctx.host_done([(["per_host", ev.host], ledger.entry(ev.host))])
         ctx.output(ev)
 

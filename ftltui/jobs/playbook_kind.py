@@ -27,7 +27,7 @@ from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secre
 from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook, unpinned
-from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy
+from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy, rerun_split
 from ftltui.state.journal import Ticket
 
 KIND = "playbook"
@@ -131,7 +131,7 @@ class PlaybookKind:
         try:
             finished = await run_playbook(prepared.playbook, ctx.executor, options, on_event)
         except asyncio.CancelledError:
-            ledger.cancel_running()
+            ledger.cancel_running(started=True)  # their play had begun: tasks may have run
             job.per_host = ledger.doc()
             raise
         finally:
@@ -247,11 +247,17 @@ def _title(path: str, opts: dict[str, Any]) -> str:
 
 
 def failed_hosts(job: Job | dict[str, Any]) -> list[str]:
-    """Hosts whose last attempt did not end well (failed, unreachable, cancelled, lost):
-    what Ansible's ``.retry`` file listed."""
+    """Hosts whose last attempt did not end well (failed, unreachable, cancelled before its
+    play began): what Ansible's ``.retry`` file listed, less the hosts whose tasks may have
+    run (cancelled mid-play, controller died: :func:`held_hosts`, README "Retries")."""
     per_host = job.get("per_host") if isinstance(job, dict) else job.per_host
-    return sorted(h for h, e in (per_host or {}).items()
-                  if not e.get("attempts") or e["attempts"][-1].get("status") not in ENDED_WELL)
+    return rerun_split(per_host or {}, False)[0]
+
+
+def held_hosts(job: Job | dict[str, Any]) -> dict[str, str]:
+    """Hosts a re-run from failure leaves alone, with why: their tasks may have run."""
+    per_host = job.get("per_host") if isinstance(job, dict) else job.per_host
+    return rerun_split(per_host or {}, False)[1]
 
 
 async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int | None = None) -> Job | None:

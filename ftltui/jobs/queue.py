@@ -287,8 +287,11 @@ class JobQueue:
                     raise
         return job
 
-    async def requeue(self, job_id: int, spec: dict[str, Any] | None = None) -> Job:
-        """A new job linked to ``job_id`` (which must be finished); the old one stays."""
+    async def requeue(self, job_id: int, spec: dict[str, Any] | None = None,
+                      hosts: Iterable[str] | None = None) -> Job:
+        """A new job linked to ``job_id`` (which must be finished); the old one stays. Its
+        spec, hosts and retry policy are the old job's unless given (``spec``/``hosts``:
+        a re-run on fewer hosts)."""
         old = self.get(job_id)
         if old is None:
             raise StateError(f"no job {job_id}")
@@ -296,7 +299,7 @@ class JobQueue:
             raise StateError(f"job {job_id} is {old.state}; only finished jobs can be requeued")
         doc: dict[str, Any] = self.store.table(JOBS).get(job_id) or {}
         return await self.enqueue(old.kind, spec if spec is not None else old.spec, priority=old.priority,
-                                  title=old.title, hosts=old.hosts, parent=old.id,
+                                  title=old.title, hosts=old.hosts if hosts is None else hosts, parent=old.id,
                                   retry=RetryPolicy.from_doc(doc.get("retry")))
 
     async def discard(self, job_id: int) -> None:

@@ -119,6 +119,44 @@ def attempt_record(number: int, hr: Any) -> dict[str, Any]:
             "duration": round(float(d.get("duration") or 0.0), 3), "ended": time.time()}
 
 
+def may_have_run(attempt: dict[str, Any] | None) -> bool:
+    """Did this failed attempt perhaps run the module? A timeout, a dead gate or controller,
+    a broken connection, or a cancel that came after the host had started (its command ran
+    part of the way: hR finding 7). An unreachable host, or one cancelled before it started,
+    never ran it."""
+    if not attempt:
+        return False
+    kind = attempt.get("error_kind")
+    if kind in UNCERTAIN_KINDS:
+        return True
+    return (attempt.get("status") == "cancelled" or kind == "cancelled") and bool(attempt.get("started"))
+
+
+def held_reason(attempt: dict[str, Any]) -> str:
+    """Why a host is held back, in a few words (``cancelled while it ran``, ``timeout``)."""
+    kind = attempt.get("error_kind") or attempt.get("status") or "?"
+    return "cancelled while it ran" if kind == "cancelled" else str(kind)
+
+
+def rerun_split(per_host: dict[str, Any], is_idempotent: bool) -> tuple[list[str], dict[str, str]]:
+    """An operator's re-run from failure (``jobs retry``, ``r``/``e``): the hosts it runs
+    (their last attempt did not end well) and those it holds back, with why: the module
+    may have run there and running it twice is not harmless (the rule above; README
+    "Retries"). Never a host whose last attempt ended well."""
+    again: list[str] = []
+    held: dict[str, str] = {}
+    for host in sorted(per_host):
+        attempts = per_host[host].get("attempts") or []
+        last = attempts[-1] if attempts else None
+        if last is not None and last.get("status") in ENDED_WELL:
+            continue
+        if last is not None and not is_idempotent and may_have_run(last):
+            held[host] = held_reason(last)
+        else:
+            again.append(host)
+    return again, held
+
+
 def decide(status: str | None, error_kind: str | None, is_idempotent: bool) -> str:
     """The ledger state after one attempt on a host (the rule above, in one place)."""
     if status in ENDED_WELL:
@@ -169,14 +207,18 @@ class HostLedger:
                 out.append(h)
         return out
 
-    def cancel_running(self, why: str = "cancelled") -> None:
+    def cancel_running(self, why: str = "cancelled", started: bool = False) -> None:
+        """Hosts still running are cancelled; ``started``: they had begun (a play's hosts),
+        so what they ran may have changed them (:func:`may_have_run`)."""
         for e in self.entries.values():
             if e["state"] == RUNNING:
                 n = e.pop("planned", None) or (e["attempts"][-1]["attempt"] + 1 if e["attempts"] else 1)
                 e["state"] = CANCELLED
-                e["attempts"].append({"attempt": n, "status": "cancelled",
-                                      "error_kind": "cancelled", "rc": None, "msg": why, "duration": 0.0,
-                                      "ended": time.time()})
+                rec = {"attempt": n, "status": "cancelled", "error_kind": "cancelled", "rc": None, "msg": why,
+                       "duration": 0.0, "ended": time.time()}
+                if started:
+                    rec["started"] = True
+                e["attempts"].append(rec)
 
     def runs(self, host: str, *, count_lost: bool = True) -> int:
         e = self.entries.get(host)
@@ -200,10 +242,14 @@ class HostLedger:
             e = self.entries.setdefault(h, {"state": RUNNING, "attempts": []})
             e["state"], e["planned"] = RUNNING, number
 
-    def record(self, number: int, hr: Any) -> None:
+    def record(self, number: int, hr: Any, started: bool = False) -> None:
+        """``started``: the host had begun running the module (its ``HostStarted`` came),
+        kept on a cancelled attempt: the module may have run (:func:`may_have_run`)."""
         e = self.entries.setdefault(hr.host, {"state": RUNNING, "attempts": []})
         e.pop("planned", None)
         rec = attempt_record(number, hr)
+        if started and rec["status"] == "cancelled":
+            rec["started"] = True
         e["attempts"].append(rec)
         e["state"] = decide(rec["status"], rec["error_kind"], self.idempotent)
 
