@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ftltui.sites.seal import create_key
 
+REPO = Path(__file__).resolve().parents[2]
 BLOCKER = """\
 import sys
 
@@ -49,7 +50,7 @@ def _ftl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         create_key(tmp_path / "sites.key")
     (tmp_path / "ansible.cfg").write_text(f"[ftl_sites]\nbroker_file = {broker}\nkey_file = {tmp_path / 'sites.key'}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FTL_TUI_BROKER", "ANSIBLE_CONFIG"))}
-    env.update(PYTHONPATH=os.pathsep.join([str(blocker), *filter(None, [env.get("PYTHONPATH")])]),
+    env.update(PYTHONPATH=os.pathsep.join([str(blocker), str(REPO)]),  # this checkout's ftltui, not an installed one
                HOME=str(tmp_path))
     return subprocess.run([sys.executable, "-m", "ftltui", *args, "-i", str(tmp_path / "inventory.yml"),
                            "--state-dir", str(tmp_path / "state")], cwd=tmp_path, env=env, capture_output=True,
