@@ -282,18 +282,49 @@ class LogsPane(Pane):
         self.app.copy_to_clipboard(text)
         self.app.notify(f"copied {text.count(chr(10)) + 1} line(s) to the clipboard (OSC 52)")
 
-    def action_save(self, path: str | None = None) -> None:
-        if path is None:
-            base = self.save_dir or Path.cwd()
-            self.saved += 1
-            target = Path(base) / f"console-log-{self.saved}.txt"
-        else:
-            target = Path(path).expanduser()
+    def action_save(self, path: str | None = None, force: bool = False) -> None:
+        """ctrl+s: a new numbered file in the state dir; ``:logs save PATH``: that file. An
+        existing PATH is replaced only after a yes/no question ("No" first) and a missing
+        directory is not created: a history or completion slip must not clobber a file."""
         lines = self._lines_of([r for r in self.ring if self._wanted(r)])
+        text = "\n".join(lines) + "\n"
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            if path is None:
+                target = self._new_numbered_file(Path(self.save_dir or Path.cwd()), text)
+            else:
+                target = Path(path).expanduser()
+                with open(target, "w" if force else "x", encoding="utf-8") as fh:
+                    fh.write(text)
+        except FileExistsError:
+            self._ask_to_replace(path or "", force)
+            return
         except OSError as exc:
             self.app.notify(f"cannot save: {exc}", severity="error")
             return
         self.app.notify(f"saved {len(lines)} lines to {target}")
+
+    def _ask_to_replace(self, path: str, force: bool) -> None:
+        from ftltui.engine.sanitize import safe_text
+        from ftltui.tui.screens.confirm import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.action_save(path, force=True)
+            else:
+                self.app.notify(f"not saved: {path} exists and was kept")
+
+        self.app.push_screen(ConfirmScreen(safe_text(f"{path} exists. Replace it with the log lines?")), answer)
+
+    def _new_numbered_file(self, base: Path, text: str) -> Path:
+        """``console-log-N.txt`` under ``base`` with the first N not taken (an earlier
+        session's files are kept), created exclusively."""
+        base.mkdir(parents=True, exist_ok=True)
+        while True:
+            self.saved += 1
+            target = base / f"console-log-{self.saved}.txt"
+            try:
+                with open(target, "x", encoding="utf-8") as fh:
+                    fh.write(text)
+                return target
+            except FileExistsError:
+                continue
