@@ -24,10 +24,11 @@ class ShardConfig:
     # the default of most distributions' kernels) each session is scheduled as one group, so a
     # worker, which leads a session of its own, is ranked against the console's session and every
     # other one (1,000 co-located sshd sessions in bench --scale) by this, not by ``nice``. Measured
-    # (bench/scale_notes.md, session 9; 1,000 hosts on the controller's 2 cores): at 0 the console's
-    # key p95 was 172-510 ms; at 10 38-65 ms but the job took twice as long; at 4 61-67 ms, the job
-    # about a tenth longer.
-    group_nice: int = 2
+    # (bench/scale_notes.md, session 9; 1,000 hosts on the controller's 2 cores, A/B): at 0 the
+    # console's key p95 was 148-510 ms; at 10 38-65 ms but its job took twice as long; at 4 42-85 ms
+    # in five runs, the job 1.1-1.5x as long; at 2 66 and 106 ms, the job 1.2x. The workers give
+    # way to every other session, co-located hosts included; idle cores still go to them.
+    group_nice: int = 4
 
     @classmethod
     def of(cls, forks: int, secret_vars: frozenset[str], ssh_options: dict[str, Any],
