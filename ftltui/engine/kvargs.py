@@ -13,14 +13,32 @@ from ftltui.engine.kv_escapes import decode_escapes, unquote
 from ftltui.errors import ModuleArgsError
 
 
+_JINJA_OPEN = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_MAX_GROUP_WORDS = 256  # a JSON value split over more words than this is not looked for
+
+
 def split_words(text: str) -> list[str]:
-    """Split on whitespace outside quotes and brackets, keeping quotes (unlike shlex)."""
+    """Split on whitespace outside quotes and Jinja2 blocks, keeping quotes (unlike shlex),
+    as Ansible's ``parse_kv`` does; then a value that starts with ``[``/``{`` and only
+    parses as JSON with the words after it (``argv=["uname", "-a"]``) is joined again.
+
+    A bracket is not a group by itself: ``line=foo[ state=absent`` is two words, as in
+    Ansible. Counting brackets made an unbalanced one swallow the rest of the line, and
+    the module ran without the options after it (``state=absent`` dropped: the line
+    was added instead of removed, hR #23)."""
+    return _json_groups(_split_plain(text))
+
+
+def _split_plain(text: str) -> list[str]:
     words: list[str] = []
     cur: list[str] = []
     quote = ""
-    depth = 0
+    closers: list[str] = []  # the Jinja2 blocks open here, innermost last
     escaped = False
-    for ch in text:
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        i += 1
         if escaped:
             cur.append(ch)
             escaped = False
@@ -34,13 +52,20 @@ def split_words(text: str) -> list[str]:
             if ch == quote:
                 quote = ""
             continue
+        pair = text[i - 1:i + 1]
+        if pair in _JINJA_OPEN:
+            closers.append(_JINJA_OPEN[pair])
+            cur.append(pair)
+            i += 1
+            continue
+        if closers and pair == closers[-1]:
+            closers.pop()
+            cur.append(pair)
+            i += 1
+            continue
         if ch in "\"'":
             quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        elif ch.isspace() and depth == 0:
+        elif ch.isspace() and not closers:
             if cur:
                 words.append("".join(cur))
                 cur = []
@@ -51,6 +76,32 @@ def split_words(text: str) -> list[str]:
     if cur:
         words.append("".join(cur))
     return words
+
+
+def _json_groups(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        key, eq, value = word.partition("=")
+        head = value if eq and key.isidentifier() else word
+        took = 1
+        if head[:1] in "[{" and head[:2] not in _JINJA_OPEN and not _is_json(head):
+            for n in range(2, min(len(words) - i, _MAX_GROUP_WORDS) + 1):
+                if _is_json(" ".join([head, *words[i + 1:i + n]])):
+                    word, took = " ".join(words[i:i + n]), n
+                    break
+        out.append(word)
+        i += took
+    return out
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_kv(text: str, free_form: str | None = None, known: set[str] | None = None) -> dict[str, Any]:
