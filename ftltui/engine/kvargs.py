@@ -12,7 +12,6 @@ from typing import Any
 from ftltui.engine.kv_escapes import decode_escapes, unquote
 from ftltui.errors import ModuleArgsError
 
-
 _JINJA_OPEN = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _MAX_GROUP_WORDS = 256  # a JSON value split over more words than this is not looked for
 
