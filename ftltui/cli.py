@@ -12,11 +12,13 @@ from ftltui.commands import COMMAND_MODULES
 from ftltui.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_USAGE,
+    LATE_NOTES,
     Parser,
     add_inventory_arg,
     add_state_arg,
     error,
     examples,
+    note,
 )
 from ftltui.commands.guard_cli import add_guard_args, refuse_readonly
 from ftltui.commands.options import OptionsError
@@ -75,13 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help/--version (0) or a usage error (EXIT_USAGE)
         code = exc.code
         return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
+    LATE_NOTES.clear()  # one invocation's (tests call main more than once)
     try:
         refuse_readonly(args)  # ftl-tui --readonly WRITE-COMMAND: exit 5 before anything is opened
         if args.command is None:
             from ftltui.tui.launch import launch
 
             return launch(args)
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        for text in LATE_NOTES:  # held back by a bad ftl-tui setting the command did not need
+            note(text)
+        return code
     except ConfigError as exc:  # as Ansible: a bad configuration exits 5
         error(str(exc))
         return EXIT_USAGE

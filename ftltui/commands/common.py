@@ -133,9 +133,35 @@ def inventory_sources(args: argparse.Namespace) -> list[str]:
     if demo and not getattr(args, "demo_noted", False):
         args.demo_noted = True
         # Named, so an installed ftl-tui's user finds the sample's workflows/ (README, Headless use).
-        note("no inventory given or configured (-i, ansible.cfg, /etc/ansible/hosts): "
-             f"using the bundled demo inventory {sources[0]}")
+        text = ("no inventory given or configured (-i, ansible.cfg, /etc/ansible/hosts): "
+                f"using the bundled demo inventory {sources[0]}")
+        if own_settings_sound():
+            note(text)
+        else:  # the command is about to stop on that setting: its error comes alone (cli.main)
+            LATE_NOTES.append(text)
     return sources
+
+
+# Notes held back while ansible.cfg has a bad ftl-tui setting: cli.main prints them after a
+# command that succeeded anyway (it never read the setting), drops them when it stopped.
+LATE_NOTES: list[str] = []
+
+
+def own_settings_sound() -> bool:
+    """Whether ftl-tui's own sections of the ansible.cfg in effect (``[ftl_tui] workers``,
+    ``[ftl_sites]``/``[ftl_site_groups]``) read without error. The engine reads them after
+    the inventory; a bad one stops the command with exit 5, and that one line must not
+    read as a consequence of the demo-inventory note printed before it."""
+    from ftltui.config import ConfigError
+    from ftltui.engine.shards.auto import configured_workers
+    from ftltui.sites.settings import load_site_settings
+
+    try:
+        configured_workers()
+        load_site_settings()
+    except (ValueError, ConfigError):
+        return False
+    return True
 
 
 def load_inventory_of(args: argparse.Namespace) -> Inventory:
