@@ -144,6 +144,27 @@ PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "
                             "command", "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
 
+def refuse_if_readonly_owner(state_dir: Path, action: str) -> None:
+    """Raise the read-only refusal when the directory's live owner serves it read-only.
+
+    For a command about to run in this process instead of as the owner's job (an option a
+    job cannot carry, another inventory): a read-only owner starts nothing, and the same
+    command must not start it here because ``-e x=1`` was added (hR #24). With no owner,
+    or a writable one, nothing happens."""
+
+    async def check(client: ApiClient) -> int | None:
+        _refuse_readonly(client, state_dir, action)
+        return None
+
+    _with_owner(state_dir, check)
+
+
+def _refuse_readonly(client: ApiClient, state_dir: Path, action: str) -> None:
+    if client.welcome.readonly:
+        raise ReadOnlyRefusal(action, f"the owner (pid {client.owner_pid}) serves {state_dir} read-only; "
+                                      f"this {action} would have run in this process instead")
+
+
 def _only_options(args: argparse.Namespace, positional: str, allowed: frozenset[str]) -> bool:
     """Only ``allowed`` options differ from their defaults (and no -vv: logs are per process)."""
     defaults = vars(args.command_parser.parse_args(["--", positional]))  # a pattern may start with "-"
@@ -168,6 +189,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
     from ftltui.ansible_modules.docs import controller_spec
 
     if not run_delegable(args):
+        refuse_if_readonly_owner(state_dir, "run")
         return None
     try:
         controller_spec(module)
@@ -176,6 +198,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
 
     async def run(client: ApiClient) -> int | None:
         if not await _same_inventory(client, inventory_sources):
+            _refuse_readonly(client, state_dir, "run")
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout, forks=args.forks)
@@ -215,14 +238,18 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
     from ftltui.jobs.playbook_kind import OPTION_FIELDS
     from ftltui.playbook.events import PlaybookFinished
 
+    state_dir = state_dir_of_args(args)
     if not _only_options(args, args.workflow, PLAY_DELEGABLE):
+        refuse_if_readonly_owner(state_dir, "play")
         return None
     if sys.stdin.isatty() and _may_prompt(path):
+        refuse_if_readonly_owner(state_dir, "play")
         return None
     stored = {k: getattr(options, k) for k in OPTION_FIELDS}
     try:
         json.dumps(stored)
     except (TypeError, ValueError):
+        refuse_if_readonly_owner(state_dir, "play")
         return None  # e.g. -e values that are not plain data
 
     async def play(client: ApiClient) -> int | None:
@@ -230,6 +257,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         from ftltui.playbook.output_text import TextOutput
 
         if not await _same_inventory(client, inventory_sources):
+            _refuse_readonly(client, state_dir, "play")
             return None
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
@@ -266,7 +294,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         code = (job.get("summary") or {}).get("exit_code")
         return code if isinstance(code, int) else 250
 
-    return _with_owner(state_dir_of_args(args), play)
+    return _with_owner(state_dir, play)
 
 
 def _may_prompt(path: Path) -> bool:
