@@ -148,7 +148,12 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         gc.set_threshold(10_000, 10, 10)
         gc.freeze()
         self._setup_themes()
-        keymap, problems = load_keymap(*self.keymap_dirs)
+        from textual.dom import DOMNode
+
+        from ftltui.tui.keymap import binding_groups
+
+        # unknown ids and bindings a remap leaves without a key are named (file:line)
+        keymap, problems = load_keymap(*self.keymap_dirs, known=binding_groups(DOMNode))
         if keymap:
             self.set_keymap(keymap)
         for p in problems:
