@@ -11,9 +11,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sessionwait import until_seen
+from sessionwait import serving_owner, until_seen
 
-from ftltui.api.session_server import serve_session
 from ftltui.console import ConsoleSession
 from ftltui.console import updates as up
 from ftltui.console.remote_session import RemoteConsoleSession
@@ -45,12 +44,7 @@ async def test_attached_session_answers_continues_and_a_cancel_ends_the_wait(tmp
     state, out = tmp_path / "state", tmp_path / "out"
     out.mkdir()
     (tmp_path / "p.yml").write_text(PLAYBOOK)
-    owner = ConsoleSession(state, inventory=load_inventory(SOURCES))
-    owner_seen: list[Any] = []
-    owner.subscribe(owner_seen.append)
-    await owner.open()
-    server = await serve_session(owner, SOURCES)
-    assert server is not None
+    owner, owner_seen, server = await serving_owner(state, SOURCES)
     attached = RemoteConsoleSession(state)
     try:
         job = await owner.submit_playbook(str(tmp_path / "p.yml"), {"extra_vars": {"out": str(out)}})

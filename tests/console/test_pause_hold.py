@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sessionwait import until_seen
+from sessionwait import serving_owner, until_seen
 
-from ftltui.api.session_server import serve_session
 from ftltui.console import ConsoleSession
 from ftltui.console import updates as up
 from ftltui.console.remote_session import RemoteConsoleSession
@@ -28,12 +27,7 @@ PLAYBOOK = """\
 
 async def test_a_held_pause_has_no_end_time_for_any_face(tmp_path: Path) -> None:
     (tmp_path / "p.yml").write_text(PLAYBOOK)
-    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
-    seen: list[Any] = []
-    owner.subscribe(seen.append)
-    await owner.open()
-    server = await serve_session(owner, SOURCES)
-    assert server is not None
+    owner, seen, server = await serving_owner(tmp_path / "state", SOURCES)
     attached = RemoteConsoleSession(tmp_path / "state")
     try:
         job = await owner.submit_playbook(str(tmp_path / "p.yml"), {})
@@ -63,12 +57,7 @@ async def test_a_hold_reaches_every_attached_console_live(tmp_path: Path) -> Non
     from ftltui.tui.widgets.pause_bar import pause_text
 
     (tmp_path / "p.yml").write_text(PLAYBOOK)
-    owner = ConsoleSession(tmp_path / "state", inventory=load_inventory(SOURCES))
-    seen: list[Any] = []
-    owner.subscribe(seen.append)
-    await owner.open()
-    server = await serve_session(owner, SOURCES)
-    assert server is not None
+    owner, seen, server = await serving_owner(tmp_path / "state", SOURCES)
     holder, other = RemoteConsoleSession(tmp_path / "state"), RemoteConsoleSession(tmp_path / "state")
     other_seen: list[Any] = []
     other.subscribe(other_seen.append)
