@@ -86,7 +86,11 @@ def save(key: str, data: bytes, deps: Deps, meta: dict[str, Any]) -> None:
     root = _root()
     meta = dict(meta, deps=deps, zip_sha256=hashlib.sha256(data).hexdigest())
     try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # ~/.cache/ftl-tui is shared with the gates of this user on this machine (their fork
+        # servers' sockets live there): private, not left 0755 by mkdir(parents=True)
+        root.parent.parent.mkdir(parents=True, exist_ok=True)
+        root.parent.mkdir(exist_ok=True, mode=0o700)
+        root.mkdir(exist_ok=True, mode=0o700)
         for suffix, blob in ((".zip", data), (".json", json.dumps(meta).encode("utf-8"))):
             atomic_write(root / f"{key}{suffix}", blob, durable=False)  # a cache: a lost entry is built again
     except (OSError, StateError):

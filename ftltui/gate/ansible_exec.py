@@ -47,6 +47,9 @@ def cache_root(fallback: str) -> str:
     root = os.path.join(home, ".cache", "ftl-tui")
     try:
         os.makedirs(root, 0o700, exist_ok=True)
+        st = os.stat(root)
+        if st.st_uid == os.geteuid() and st.st_mode & 0o077:
+            os.chmod(root, 0o700)  # made 0755 by an older controller's mkdir(parents=True): the sockets live here
         if os.access(root, os.W_OK):
             return root
     except OSError:
