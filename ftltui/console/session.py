@@ -25,7 +25,8 @@ from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts,
 from ftltui.console.job_actions import JobActions
 from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.pauses import PauseDesk
-from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, ConnectionCount, DriftAccepted
+from ftltui.console.results import (BaselinePin, BaselinePinned, BaselineRequest, ConnectionCount, DriftAccepted,
+                                   JobActionResult)
 from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
@@ -336,6 +337,16 @@ class ConsoleSession(JobActions):
         policy = self.policy
         if policy.readonly:
             raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
+
+    async def job_action(self, action: str, job_id: int) -> JobActionResult:
+        """:meth:`JobActions.job_action` on an open session only (else "no job N" would
+        mislead: the jobs are not read yet)."""
+        self._check_open()
+        return await super().job_action(action, job_id)
+
+    async def cancel(self, job_id: int) -> bool:
+        self._check_open()
+        return await super().cancel(job_id)
 
     def running(self) -> int:
         return sum(1 for j in self.jobs.values() if j.state in ACTIVE)

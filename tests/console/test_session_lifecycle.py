@@ -47,6 +47,8 @@ OPS: dict[str, Callable[[ConsoleSession, Path], Awaitable[Any]]] = {
     "purge": lambda s, d: s.purge_finished(0),
     "history": lambda s, d: s.job_history(1, 10),
     "drift accept": lambda s, d: s.drift_accept_async("all"),
+    "cancel": lambda s, d: s.cancel(1),
+    "job action": lambda s, d: s.job_action("requeue", 1),
 }
 
 
