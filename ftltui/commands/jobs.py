@@ -24,12 +24,15 @@ from ftltui.commands.common import (
     add_json_arg,
     add_state_arg,
     error,
+    note,
     print_json,
     state_dir_of,
 )
+from ftltui.commands.guard_cli import add_confirm_arg
 from ftltui.console.session import ConsoleSession
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import StateError
+from ftltui.inventory import Inventory
 from ftltui.jobs.model import Job
 
 T = TypeVar("T")
@@ -66,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name in ("retry", "requeue"):
             sp.add_argument("--detach", action="store_true", help="only queue it; the console will run it")
             add_inventory_arg(sp)
+            add_confirm_arg(sp)
         add_state_arg(sp)
         add_json_arg(sp)
         sp.set_defaults(func=handle)
@@ -78,16 +82,19 @@ def handle(args: argparse.Namespace) -> int:
         code = jobs_via_owner(args, state_dir_of(args))
         if code is not None:
             return code
+    inventory = None
     if args.jobs_cmd in ("retry", "requeue"):
         _own_inventory(args)
+        inventory = _check_protected(args)  # before any face queues it (the owner's too)
     if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries
         from ftltui.api.cli_follow import jobs_more_via_owner
 
         code = jobs_more_via_owner(args)
         if code is not None:
             return code
-    return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "retry": _retry,
-            "requeue": _retry, "purge": _purge}[args.jobs_cmd](args)
+    if args.jobs_cmd in ("retry", "requeue"):
+        return _retry(args, inventory)
+    return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "purge": _purge}[args.jobs_cmd](args)
 
 
 def _own_inventory(args: argparse.Namespace) -> None:
@@ -105,6 +112,31 @@ def _own_inventory(args: argparse.Namespace) -> None:
     stored = ((doc or {}).get("spec") or {}).get(SPEC_KEY)
     if stored:
         args.inventory = list(stored)
+
+
+def _check_protected(args: argparse.Namespace) -> Inventory | None:
+    """A retry/requeue on hosts of a protected group asks first, as ``run`` and ``play`` do
+    (``--confirm-protected``/``--yes``, or ``yes`` on a terminal; else exit 5: hR finding
+    15). Returns the inventory it loaded (``None`` when the job is not there: the command
+    says so)."""
+    from ftltui.commands.common import load_inventory_of
+    from ftltui.commands.guard_cli import check_run, check_workflow
+    from ftltui.jobs.again import again_hosts
+
+    try:
+        ro = _ro(args)
+        doc = ro.table("jobs").get(args.id)
+    except (StateError, OSError):
+        return None
+    if doc is None:
+        return None
+    inventory = load_inventory_of(args)
+    hosts = again_hosts(dict(doc), args.jobs_cmd == "retry", ro.log_path(args.id))
+    if hosts is None:
+        check_workflow(args, str((doc.get("spec") or {}).get("file", "")), inventory)
+    else:
+        check_run(args, inventory, hosts, action=args.jobs_cmd)
+    return inventory
 
 
 def _ro(args: argparse.Namespace) -> Any:
@@ -129,8 +161,8 @@ def print_job_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["updated"] or 0))
         why = r["state_note"] or r["reason"]
-        print(safe_text(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
-                        + (f"  ({why[:80]})" if why else "")))
+        print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
+              + (f"  ({why[:80]})" if why else ""))
 
 
 def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
@@ -155,8 +187,7 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(doc)
         return
-    # every line below may carry a host's text (reasons, messages): shown as run shows it, hR #18
-    print(safe_text(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}"))
+    print(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
     if doc.get("archived"):  # moved out of the live store (retention, purge): read from the archive file
@@ -171,16 +202,16 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     if doc.get("waiting"):  # the owner's word: the job waits at a pause (issue 15)
         print(f"  {safe_text(str(doc['waiting']), 300)}")
     for state, ts, reason in doc.get("history", []):
-        print(safe_text(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}"))
+        print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
     for a in doc["attempt_records"]:
         outcome = a.get("outcome") or ("interrupted (its process is gone)" if shown == "lost" else "running")
-        print(safe_text(f"  attempt {a['number']}: {outcome} pid {a['pid']} {a.get('message', '')}"))
+        print(f"  attempt {a['number']}: {outcome} pid {a['pid']} {a.get('message', '')}")
     if doc.get("per_host"):
         print("  hosts")
         for line, _status in host_lines(doc["per_host"], "    "):
-            print(safe_text(line))
+            print(line)
     for line, _state in step_lines(doc.get("steps") or {}):
-        print(safe_text(line))
+        print(line)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -220,25 +251,19 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
-    """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner).
-
-    The log keeps a host's text as it came; on the way to a terminal it is made safe as
-    ``run`` and the console make it (escapes stripped, controls as ``\\xNN``): a host must
-    not clear the operator's screen, retitle the window or set the clipboard (hR #18).
-    ``--json`` escapes them already (json.dumps)."""
+    """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner)."""
     if as_json:
         sys.stdout.write(json.dumps(rec) + "\n")
     else:
         ev, step = rec.get("event"), rec.get("step") or ""
         if ev == "OutputLine":
-            sys.stdout.write(safe_text(f"{step} {rec['host']} | {rec['text']}") + "\n")
+            sys.stdout.write(f"{step} {rec['host']} | {rec['text']}\n")
         elif ev == "HostFinished":
             r = rec["result"]
-            sys.stdout.write(safe_text(f"{step} {rec['host']}: {r['status']}") + "\n")
+            sys.stdout.write(f"{step} {rec['host']}: {r['status']}\n")
         elif ev in ("JobState", "StepChanged"):
             who = f"[{rec['step']}]" if ev == "StepChanged" else "job"
-            sys.stdout.write(safe_text(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else ""))
-                             + "\n")
+            sys.stdout.write(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else "") + "\n")
     sys.stdout.flush()
 
 
@@ -282,7 +307,7 @@ async def _operate(args: argparse.Namespace, work: Callable[[ConsoleSession], Aw
         return await work(session)
 
 
-def _retry(args: argparse.Namespace) -> int:
+def _retry(args: argparse.Namespace, inventory: Inventory | None = None) -> int:
     from ftltui.commands.play import run_in_foreground
     from ftltui.jobs.again import refusal
 
@@ -294,6 +319,11 @@ def _retry(args: argparse.Namespace) -> int:
         error(problem)
         return EXIT_BAD_INPUT
     resume = args.jobs_cmd == "retry"
+    from ftltui.jobs.again import held_note
+
+    held = held_note(doc, args.id) if resume else None
+    if held:
+        note(held)
     if args.detach:
         job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume)))
         print(f"job {job.id}: queued (from job {args.id})")
@@ -301,7 +331,8 @@ def _retry(args: argparse.Namespace) -> int:
     from ftltui.commands.common import load_inventory_of
     from ftltui.commands.guard_cli import guard_of
 
-    inventory = load_inventory_of(args)  # its ftl_tui_readonly refuses before the state is opened (exit 5)
+    if inventory is None:
+        inventory = load_inventory_of(args)  # its ftl_tui_readonly refuses before the state is opened (exit 5)
     guard_of(args).check_write(args.jobs_cmd, inventory)
     return run_in_foreground(args, lambda s: s.submit_again(args.id, resume), inventory)
 

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from ftltui.console.results import JobActionResult
 from ftltui.errors import FtlError
-from ftltui.jobs.again import enqueue_again, held_note, refusal
+from ftltui.jobs.again import again_hosts, enqueue_again, held_note, refusal
 from ftltui.jobs.model import TERMINAL, Job
 from ftltui.jobs.queue import JobQueue
 
@@ -43,8 +43,30 @@ class JobActions:
     def _known(self, job: Job) -> Job:
         raise NotImplementedError
 
+    def check_protected(self, action: str, job: Job, hosts: list[str] | None, confirmed: bool) -> None:
+        """Ask the protected-group question of a re-run on ``hosts`` (``None``: a workflow's,
+        from its file) as a new run asks it (hR finding 15): ``ProtectedConfirmationRequired``
+        unless ``confirmed``. A face with a guard and an inventory (a console session) asks;
+        an owner's actions for a client have none: the client's face asked first."""
+        guard, inventory = getattr(self, "guard", None), getattr(self, "inventory", None)
+        if guard is None:
+            return
+        if hosts is None:
+            from ftltui.console.guard import workflow_hosts
+
+            path = str(job.spec.get("file", ""))
+            guard.check_targets(action, inventory, lambda: workflow_hosts(path, inventory), confirmed=confirmed)
+        else:
+            guard.check_run(action, inventory, hosts, confirmed=confirmed)
+
     async def job_action(self, action: str, job_id: int) -> JobActionResult:
-        """Run one of :data:`ACTIONS` on ``job_id`` (a read-only session refuses them all)."""
+        """Run one of :data:`ACTIONS` on ``job_id`` (a read-only session refuses them all); a
+        re-run on protected hosts raises ``ProtectedConfirmationRequired``: the face asks,
+        then calls :meth:`confirmed_job_action`."""
+        return await self.confirmed_job_action(action, job_id, confirmed=False)
+
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
+        """:meth:`job_action` after the operator answered the protected-group question."""
         self.check_write(action if action in ACTIONS else "job action")
         job = self.jobs.get(job_id)
         if job is None:
@@ -54,7 +76,7 @@ class JobActions:
             return JobActionResult(action, job_id, ok, f"job {job_id}: cancel requested" if ok
                                    else f"job {job_id} is not running")
         if action in ("retry", "rerun", "requeue"):
-            return await self._again(action, job)
+            return await self._again(action, job, confirmed)
         if action == "purge":
             ok = await self.purge(job_id)
             return JobActionResult(action, job_id, ok, f"job {job_id} purged" if ok else f"job {job_id} is still active")
@@ -67,7 +89,7 @@ class JobActions:
         executor = self.queue.executor if self.queue is not None else None
         return mismatch(job.spec, executor.inventory if executor is not None else None, job.id)
 
-    async def _again(self, action: str, job: Job) -> JobActionResult:
+    async def _again(self, action: str, job: Job, confirmed: bool = False) -> JobActionResult:
         """``retry`` (``r``) and ``rerun`` (``e``) re-run from failure, ``requeue`` (``u``) runs a
         copy: the CLI's ``jobs retry|requeue`` through one code path
         (:func:`~ftltui.jobs.again.enqueue_again`), so a job re-run from any face gets the same
@@ -87,6 +109,7 @@ class JobActions:
         problem = refusal(doc, job.id, resume, log_path)
         if problem is not None:
             return JobActionResult(action, job.id, False, problem)
+        self.check_protected(action, job, again_hosts(doc, resume, log_path), confirmed)
         try:
             new = self._known(await enqueue_again(self.queue, doc, job.id, resume, log_path))
         except FtlError as exc:
@@ -122,11 +145,11 @@ class JobActions:
         self.check_write("requeue")
         return await self._again_job("requeue", job_id)
 
-    async def _again_job(self, action: str, job_id: int) -> Job | None:
+    async def _again_job(self, action: str, job_id: int, confirmed: bool = False) -> Job | None:
         job = self.jobs.get(job_id)
         if job is None:
             return None
-        return (await self._again(action, job)).new_job
+        return (await self._again(action, job, confirmed)).new_job
 
     async def purge(self, job_id: int) -> bool:
         """Archive one finished job out of the list."""

@@ -37,6 +37,20 @@ def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | Non
     return None
 
 
+def again_hosts(doc: dict[str, Any], resume: bool, log_path: Path | None) -> list[str] | None:
+    """The hosts a re-run (``resume``) or copy of the job would touch, for the protected-group
+    question (hR finding 15); ``None`` for a workflow: its file says (``guard.workflow_hosts``)."""
+    if doc.get("kind") == "workflow":
+        return None
+    if resume and doc.get("kind") == "run" and log_path is not None:
+        return failed_run_hosts(doc, log_path)
+    if resume and doc.get("kind") == "playbook":
+        from ftltui.jobs.playbook_kind import failed_hosts
+
+        return failed_hosts(doc)
+    return list(doc.get("hosts") or [])
+
+
 def held_hosts(doc: dict[str, Any]) -> dict[str, str]:
     """Hosts of a run or playbook job that a re-run from failure leaves alone, with why:
     the module (the play's tasks) may have run there and is not idempotent (hR finding 7)."""

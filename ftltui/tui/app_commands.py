@@ -356,10 +356,16 @@ class CommandsMixin(ConsoleAppBase):
     def _do_job_action(self, action: str, job_id: int) -> None:
         self.run_worker(self._job_action_async(action, job_id), group="job-actions")
 
-    async def _job_action_async(self, action: str, job_id: int) -> None:
-        """cancel, retry, rerun, requeue, purge: the session acts and says what happened."""
+    async def _job_action_async(self, action: str, job_id: int, confirmed: bool = False) -> None:
+        """cancel, retry, rerun, requeue, purge: the session acts and says what happened; a
+        re-run on protected hosts asks first, as a new run does (hR finding 15)."""
         try:
-            result = await self.services.job_action(action, job_id)
+            result = await (self.services.confirmed_job_action(action, job_id) if confirmed
+                            else self.services.job_action(action, job_id))
+        except ProtectedConfirmationRequired as exc:
+            self.confirm_protected(exc, lambda: self.run_worker(self._job_action_async(action, job_id, True),
+                                                                group="job-actions"))
+            return
         except FtlError as exc:
             self.notify(safe_text(str(exc)), severity="error")
             return
