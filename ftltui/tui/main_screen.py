@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 class MainScreen(Screen[None]):
     """The console's one main screen; :attr:`console` is its App, typed."""
 
+    # the Inventory tree, even empty: Textual's default ("*") picked the pane's hidden filter
+    # input, so on a broken inventory 1-4, q and : were typed into it (hR finding 22)
+    AUTO_FOCUS = "#inventory-tree"
+
     BINDINGS = [
         Binding("1", "pane('inventory')", "Inventory", id="pane.inventory", show=False),
         Binding("2", "pane('logs')", "Logs", id="pane.logs", show=False),
