@@ -114,10 +114,15 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
         return EXIT_OK
 
     async def logs(client: ApiClient) -> int:
+        from ftltui.commands.jobs import follow_exit_code
+
+        state = None
         async for msg in client.stream("jobs.logs", id=args.id, follow=bool(args.follow)):
             if isinstance(msg, StreamEvent):
                 print_log_record(msg.event, args.json)
-        return EXIT_OK
+                if isinstance(msg.event, dict) and msg.event.get("event") == "JobState":
+                    state = msg.event.get("state")
+        return follow_exit_code(state) if args.follow else EXIT_OK  # as with no owner
 
     async def cancel(client: ApiClient) -> int:
         job = await client.request("jobs.cancel", id=args.id)

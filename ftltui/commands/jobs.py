@@ -5,6 +5,11 @@ Reading commands open the state read-only, so they work while the console (or a
 job owned by another process leaves a request that the owner picks up. ``retry``
 re-runs from failure (a workflow keeps its succeeded steps; a run only its failed
 hosts) and ``requeue`` runs a fresh copy; both create a new job linked to the old.
+
+``logs`` prints what the console's Logs pane shows: output lines and results, and for a
+playbook job its PLAY/TASK lines, each host's result and the recap. ``logs --follow``
+waits for the job and exits with its outcome: 0 succeeded, 2 it ended otherwise
+(failed, dead, cancelled, lost); without ``--follow`` it exits 0 once printed.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from ftltui.inventory import Inventory
 from ftltui.jobs.model import Job
 
 T = TypeVar("T")
+EXIT_JOB_FAILED = 2  # jobs logs --follow: the job ended, but not succeeded
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -63,7 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name == "list":
             sp.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
         if name == "logs":
-            sp.add_argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+            sp.add_argument("-f", "--follow", action="store_true",
+                            help="keep printing until the job ends; exit 0 if it succeeded, else 2")
         if name == "purge":
             sp.add_argument("--older-than", default="7d", help="age like 30m, 12h, 7d (default 7d)")
         if name in ("retry", "requeue"):
@@ -229,15 +236,17 @@ def _logs(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             data = b""
         end = data.rfind(b"\n") + 1
-        finished = False
+        finished = None
         for line in data[:end].splitlines():
             rec = json.loads(line)
             print_log_record(rec, args.json)
             if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
-                finished = True
+                finished = str(rec.get("state"))
         pos += end
-        if not args.follow or finished:
+        if not args.follow:
             return EXIT_OK
+        if finished is not None:
+            return follow_exit_code(finished)
         if time.monotonic() - last_check > 2:  # the owner may have died: ask the store
             from ftltui.jobs.describe import effective_state
 
@@ -246,8 +255,16 @@ def _logs(args: argparse.Namespace) -> int:
             if shown in TERMINAL or shown == "lost":
                 if note:
                     sys.stdout.write(f"job {note}\n")
-                return EXIT_OK
+                return follow_exit_code(shown)
         time.sleep(0.1)
+
+
+def follow_exit_code(state: str | None) -> int:
+    """``jobs logs --follow``'s status once the job ended: 0 succeeded, 2 anything else
+    (failed, dead, cancelled, lost), so a script can wait for a job and check it."""
+    from ftltui.jobs.model import SUCCEEDED
+
+    return EXIT_OK if state == SUCCEEDED else EXIT_JOB_FAILED
 
 
 def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
@@ -264,6 +281,11 @@ def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
         elif ev in ("JobState", "StepChanged"):
             who = f"[{rec['step']}]" if ev == "StepChanged" else "job"
             sys.stdout.write(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else "") + "\n")
+        else:  # a playbook job's events: the lines the console's Logs pane shows for them
+            from ftltui.jobs.play_record import log_lines
+
+            for _job, host, _stream, text in log_lines("", rec):
+                sys.stdout.write(f"{host} | {text}\n" if host else f"{text}\n")
     sys.stdout.flush()
 
 
