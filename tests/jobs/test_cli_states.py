@@ -63,7 +63,7 @@ def test_killed_owner_is_lost_for_readers_and_steps_close(tmp_path: Path) -> Non
         assert "running (owner pid" in text and "attempt 1: interrupted" in text
         assert "attempt 1: running" not in text
         follow = ftl("jobs", "logs", "1", "--follow", state=state)  # ends: nobody will write more
-        assert follow.returncode == 0 and "owner pid" in follow.stdout.splitlines()[-1]
+        assert follow.returncode == 2 and "owner pid" in follow.stdout.splitlines()[-1]  # lost: not succeeded
 
         # recovery (here by `jobs cancel`, which opens the store for writing) closes the
         # job as lost, then the cancel closes it: no step may still read running
