@@ -56,6 +56,7 @@ from ftltui.jobs.retry import RetryPolicy, dead_reason
 from ftltui.state import StateStore
 
 Handler = Callable[[Job, JobContext], Awaitable[Outcome]]
+STOPPED_QUEUED = "cancelled: its console or owner stopped before it started (it does not run later unattended)"
 JOBS, ATTEMPTS = "jobs", "attempts"
 
 
@@ -154,8 +155,24 @@ class JobQueue:
                        asyncio.create_task(self._heartbeat_loop(), name="ftl-jobs-heartbeat")]
 
     async def stop(self, *, cancel_running: bool = True) -> None:
+        """Stop dispatching at once (no job starts once stopping began: hR finding 5), then,
+        with ``cancel_running``, cancel the running jobs and, on a queue that dispatched,
+        the queued ones too: a console that quits or an owner that stops does not leave
+        them to run unattended at the next start, with nobody who asked for them watching
+        (hR findings 5, 19). A queue that never dispatched (``jobs retry --detach``) keeps
+        what it queued for the next owner."""
         self._stopping = True
         if cancel_running:
+            if self._loops:
+                waiting = [j.id for j in self._jobs.values() if j.state in (m.QUEUED, m.RETRY_WAIT)]
+                for job_id in waiting:
+                    job = self._jobs.get(job_id)
+                    if job is not None and job.state in (m.QUEUED, m.RETRY_WAIT):
+                        try:
+                            await self._transition(job, m.CANCELLED, STOPPED_QUEUED,
+                                                   self._closed(job, m.CANCELLED, STOPPED_QUEUED))
+                        except StateError as exc:  # stays queued; said, not hidden
+                            self._report(job_id, f"job {job_id}: could not cancel it while stopping: {exc}")
             await asyncio.gather(*(self.cancel(i) for i in list(self._tasks)), return_exceptions=True)
         for t in self._loops:
             t.cancel()
@@ -556,6 +573,8 @@ class JobQueue:
                 self._push(job)
 
     def _dispatch(self) -> None:
+        if self._stopping:  # a slot freed by a cancel while stopping starts nothing
+            return
         deferred = []
         while self._heap and len(self._tasks) < self.concurrency:
             item = heapq.heappop(self._heap)

@@ -423,7 +423,11 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
             if yes:
                 self.exit(0)
 
-        self.push_screen(QuitScreen(f"{running} job(s) still running. Quit and cancel them?"), answer)
+        queued = sum(1 for j in self.services.jobs.values() if j.state in ("queued", "retry_wait"))
+        what = " and ".join(x for x in (f"{running - queued} job(s) still running" if running > queued else "",
+                                         f"{queued} queued" if queued else "") if x)
+        # quitting cancels both (JobQueue.stop): a queued job does not run at the next start (hR finding 5)
+        self.push_screen(QuitScreen(f"{what}. Quit and cancel them (queued ones do not run later)?"), answer)
 
     action_request_quit = action_quit  # the name the ``q`` binding (id app.quit) uses
 
