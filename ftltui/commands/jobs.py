@@ -168,8 +168,8 @@ def print_job_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["updated"] or 0))
         why = r["state_note"] or r["reason"]
-        print(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
-              + (f"  ({why[:80]})" if why else ""))
+        print(safe_text(f"{r['id']:>6}  {r['state']:<15} {r['attempts']:>5}  {when}  {r['title']}"
+                        + (f"  ({why[:80]})" if why else "")))
 
 
 def _job_doc(store: Any, job_id: int) -> dict[str, Any]:
@@ -194,7 +194,8 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(doc)
         return
-    print(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}")
+    # every line below may carry a host's text (reasons, messages): shown as run shows it, hR #18
+    print(safe_text(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}"))
     if doc.get("parent"):
         print(f"  from job {doc['parent']}")
     if doc.get("archived"):  # moved out of the live store (retention, purge): read from the archive file
@@ -209,16 +210,16 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     if doc.get("waiting"):  # the owner's word: the job waits at a pause (issue 15)
         print(f"  {safe_text(str(doc['waiting']), 300)}")
     for state, ts, reason in doc.get("history", []):
-        print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}")
+        print(safe_text(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}  {state:<15} {reason}"))
     for a in doc["attempt_records"]:
         outcome = a.get("outcome") or ("interrupted (its process is gone)" if shown == "lost" else "running")
-        print(f"  attempt {a['number']}: {outcome} pid {a['pid']} {a.get('message', '')}")
+        print(safe_text(f"  attempt {a['number']}: {outcome} pid {a['pid']} {a.get('message', '')}"))
     if doc.get("per_host"):
         print("  hosts")
         for line, _status in host_lines(doc["per_host"], "    "):
-            print(line)
+            print(safe_text(line))
     for line, _state in step_lines(doc.get("steps") or {}):
-        print(line)
+        print(safe_text(line))
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -268,24 +269,30 @@ def follow_exit_code(state: str | None) -> int:
 
 
 def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
-    """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner)."""
+    """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner).
+
+    The log keeps a host's text as it came; on the way to a terminal it is made safe as
+    ``run`` and the console make it (escapes stripped, controls as ``\\xNN``): a host must
+    not clear the operator's screen, retitle the window or set the clipboard (hR #18).
+    ``--json`` escapes them already (json.dumps)."""
     if as_json:
         sys.stdout.write(json.dumps(rec) + "\n")
     else:
         ev, step = rec.get("event"), rec.get("step") or ""
         if ev == "OutputLine":
-            sys.stdout.write(f"{step} {rec['host']} | {rec['text']}\n")
+            sys.stdout.write(safe_text(f"{step} {rec['host']} | {rec['text']}") + "\n")
         elif ev == "HostFinished":
             r = rec["result"]
-            sys.stdout.write(f"{step} {rec['host']}: {r['status']}\n")
+            sys.stdout.write(safe_text(f"{step} {rec['host']}: {r['status']}") + "\n")
         elif ev in ("JobState", "StepChanged"):
             who = f"[{rec['step']}]" if ev == "StepChanged" else "job"
-            sys.stdout.write(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else "") + "\n")
+            sys.stdout.write(safe_text(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else ""))
+                             + "\n")
         else:  # a playbook job's events: the lines the console's Logs pane shows for them
             from ftltui.jobs.play_record import log_lines
 
             for _job, host, _stream, text in log_lines("", rec):
-                sys.stdout.write(f"{host} | {text}\n" if host else f"{text}\n")
+                sys.stdout.write(safe_text(f"{host} | {text}" if host else text) + "\n")
     sys.stdout.flush()
 
 

@@ -52,3 +52,19 @@ def test_jobs_logs_show_and_list_never_print_a_hosts_terminal_escapes(tmp_path: 
         assert not [c for c in RAW if c in out.stdout], (cmd, out.stdout)
     logs = ftl("jobs", "logs", "1", state=state).stdout
     assert "say localhost | xRED  end\\x01" in logs
+
+
+def test_jobs_logs_of_a_playbook_job_never_prints_a_hosts_terminal_escapes(tmp_path: Path) -> None:
+    state = tmp_path / "st"
+    (tmp_path / "inv.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - shell: \"{HOSTILE.replace(chr(92), chr(92) * 2)}; exit 3\"\n      ignore_errors: true\n"
+        "    - fail:\n        msg: \"bye\\e]0;TITLE\\a\\e[2J\\x01\"\n      ignore_errors: true\n")
+    played = ftl("play", str(tmp_path / "site.yml"), "-i", str(tmp_path / "inv.ini"), state=state)
+    assert played.returncode == 0, played.stdout + played.stderr
+    said = ftl("jobs", "logs", "1", "--json", state=state).stdout
+    assert "\\u001b]0;TITLE" in said  # the log keeps the raw text
+    logs = ftl("jobs", "logs", "1", state=state)
+    assert logs.returncode == 0 and "TASK [shell]" in logs.stdout, logs.stdout + logs.stderr
+    assert not [c for c in RAW if c in logs.stdout], logs.stdout
