@@ -33,6 +33,9 @@ from ftltui.errors import FtlError
 EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
 # read-only and protected groups are judged by the command before it asks the owner
 GUARD_OPTIONS = frozenset({"global_readonly", "protected", "confirm_protected"})
+# what became of the job of a client whose owner went away (hR finding 19: a stopped owner cancels its queue)
+GONE_NOTE = ("an owner that stops cancels its running and queued jobs; a dead one's are recovered by the "
+             "next owner (see `ftl-tui jobs list`)")
 
 # ``run`` options a job of the owner carries; any other option given makes ``run`` work
 # in-process as before (it needs no state directory), so its meaning never changes.
@@ -87,8 +90,8 @@ def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | Non
             from ftltui.commands.common import error
 
             if owner_gone_exit is None:
-                raise OwnerGone(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)") from None
-            error(f"{exc}; a new owner recovers its jobs (see `ftl-tui jobs list`)")
+                raise OwnerGone(f"{exc}; {GONE_NOTE}") from None
+            error(f"{exc}; {GONE_NOTE}")
             return owner_gone_exit
         except ApiError as exc:
             raise owner_error(exc, client.owner_pid, state_dir, action) from None
