@@ -225,7 +225,10 @@ class ConsoleSession(JobActions):
                 job = self.queue.get(event.job_id)  # live while active, else the stored record
             if job is not None:
                 self.jobs[job.id] = job
-        for update in self.feed.translate(event, job):
+        updates = list(self.feed.translate(event, job))
+        if job is not None and isinstance(event, TRANSITIONS) and job.state not in ACTIVE | {"cancelling"}:
+            updates += self._closed_hosts(job)
+        for update in updates:
             if isinstance(update, up.HostProgress) and update.result is not None:
                 self.host_status[update.host] = update.status
                 hosts = self.job_hosts.get(update.job_id)
@@ -235,6 +238,24 @@ class ConsoleSession(JobActions):
                         del self.job_hosts[next(iter(self.job_hosts))]
                 hosts[update.host] = update.status
             self.publish(update)
+
+    def _closed_hosts(self, job: Job) -> list[up.HostProgress]:
+        """The hosts a job's end closed without a result event of theirs: a job recovered
+        from a dead owner (each running host closed as ``lost``), or cancelled before its
+        hosts reported. Shown as their ledger says, never left ``running`` (hR finding 6)."""
+        from ftltui.engine.events import HostResult
+
+        seen = self.job_hosts.get(job.id) or {}
+        out = []
+        for host, entry in (job.per_host or {}).items():
+            attempts = entry.get("attempts") or []
+            if host in seen or not attempts:
+                continue
+            last = attempts[-1]
+            result = HostResult(host, last.get("status") or "failed", {"msg": str(last.get("msg") or "")},
+                                float(last.get("duration") or 0.0), last.get("error_kind"))
+            out.append(up.HostProgress(job.id, host, result.status, result, str(job.spec.get("module", ""))))
+        return out
 
     def _forget_archived(self, ids: Sequence[int]) -> None:
         """Jobs the queue moved to the archive (issue 16: a daemon runs for months): their
