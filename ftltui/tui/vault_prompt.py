@@ -2,9 +2,12 @@
 
 After each inventory load, the vault ids that data needed and no password opened
 (``VaultKeyring.missing``) are asked for one at a time in a :class:`SecretPrompt`.
-An id is asked once: cancelling (or a wrong password) leaves its values undecrypted,
-and they fail where they are used with a message naming file, variable and vault id.
-When at least one password was given, the inventory is loaded again with it.
+An id is asked once: cancelling leaves its values undecrypted, and they fail where
+they are used with a message naming file, variable and vault id. When at least one
+password was given, the inventory is loaded again with it. A typed password that the
+load then reports as wrong for its vault id is forgotten and asked for again (at once,
+and on ``:reload``): one typo must not leave the console on an empty inventory until a
+restart.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ftltui.vault import DEFAULT_ID, VaultKeyring, VaultSecret
+
+TYPED = "console prompt"  # the source of a password typed here
 
 
 class VaultAsker:
@@ -29,6 +34,10 @@ class VaultAsker:
         """Called on the UI thread after an inventory load (good or failed)."""
         if self._busy:
             return
+        self._forget_wrong(str(getattr(self.app, "inventory_error", None) or ""))  # this load's error
+        self._ask_next()
+
+    def _ask_next(self) -> None:
         todo = self.pending()
         if not todo:
             if self._added:
@@ -48,6 +57,21 @@ class VaultAsker:
     def _answered(self, vault_id: str, value: str | None) -> None:
         self._busy = False
         if value:
-            self.keyring.add(VaultSecret(vault_id, value.encode(), "console prompt"))
+            self.keyring.add(VaultSecret(vault_id, value.encode(), TYPED))
             self._added = True
-        self.ask_missing()
+        self._ask_next()  # not ask_missing: the error on the app is the last load's, not this password's
+
+    def _forget_wrong(self, error: str) -> None:
+        """A password typed here that the last load called wrong for its vault id: drop it
+        from the keyring and ask for that id again."""
+        for vault_id in {s.vault_id for s in self.keyring.secrets if s.source == TYPED}:
+            if f"(vault id '{vault_id}'): wrong vault password" not in error:
+                continue
+            self.keyring.secrets = [s for s in self.keyring.secrets
+                                    if not (s.vault_id == vault_id and s.source == TYPED)]
+            self.keyring.generation += 1  # parsed vars files cached with it are read again
+            self.keyring.missing.add(vault_id)
+            self.asked.discard(vault_id)
+            self._added = False
+            self.app.notify(f"wrong vault password for vault id '{vault_id}': asking again",
+                            title="vault", severity="warning")
