@@ -217,6 +217,7 @@ class CommandsMixin(ConsoleAppBase):
         self.notify(f"marked {len(hosts)} host(s)")
 
     def cmd_reload(self, args: list[str]) -> None:
+        self.vault_asker.ask_again()  # a vault id whose prompt was cancelled is asked for again (hR #13)
         self.load_inventory()
 
     def cmd_config(self, args: list[str]) -> None:

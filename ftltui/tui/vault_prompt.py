@@ -61,6 +61,11 @@ class VaultAsker:
             self._added = True
         self._ask_next()  # not ask_missing: the error on the app is the last load's, not this password's
 
+    def ask_again(self) -> None:
+        """``:reload``: the operator asks for it, so ids whose prompt was cancelled (or whose
+        password was wrong) are asked for again if this load still needs them."""
+        self.asked.clear()
+
     def _forget_wrong(self, error: str) -> None:
         """A password typed here that the last load called wrong for its vault id: drop it
         from the keyring and ask for that id again."""

@@ -42,6 +42,12 @@ async def test_a_wrong_vault_password_is_asked_again(make_app, tmp_path: Path) -
         await wait_for(pilot, lambda: "wrong vault password" in (app.inventory_error or ""))
         await wait_for(pilot, lambda: isinstance(app.screen, SecretPrompt))
         assert not [s for s in app.vault_asker.keyring.secrets if s.password == b"wrong"]
+        await pilot.press("escape")  # cancelled: the inventory stays unloaded, no prompt loop
+        await wait_for(pilot, lambda: not isinstance(app.screen, SecretPrompt))
+        await pilot.pause()
+        assert not isinstance(app.screen, SecretPrompt) and app.inventory is None
+
+        app.run_command_line("reload")  # the operator asks: the prompt comes back
         await _answer(pilot, app, PASSWORD.decode())
         await wait_for(pilot, lambda: app.inventory is not None and app.inventory_error is None)
         assert sorted(app.inventory.hosts) == ["w1", "w2"]
