@@ -1,15 +1,14 @@
-"""The console asks for a vault password once per vault id per session.
+"""The console asks for a vault password once per vault id, until ``:reload``.
 
 After each inventory load, the vault ids that data needed and no password opened
 (``VaultKeyring.missing``) are asked for one at a time in a :class:`SecretPrompt`.
 An id is asked once: cancelling leaves its values undecrypted, and they fail where
-they are used with a message naming file, variable and vault id. When at least one
-password was given, the inventory is loaded again with it. A typed password that the
-load then reports as wrong for its vault id is forgotten and asked for again (at once,
-and on ``:reload``): one typo must not leave the console on an empty inventory until a
-restart.
+they are used with a message naming file, variable and vault id; ``:reload`` asks
+again. When at least one password was given, the inventory is loaded again with it.
+A typed password that the load then reports as wrong for its vault id is forgotten
+and asked for again at once: one typo must not leave the console on an empty
+inventory until a restart.
 """
-
 from __future__ import annotations
 
 from typing import Any
