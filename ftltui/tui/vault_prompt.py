@@ -9,6 +9,7 @@ A typed password that the load then reports as wrong for its vault id is forgott
 and asked for again at once: one typo must not leave the console on an empty
 inventory until a restart.
 """
+
 from __future__ import annotations
 
 from typing import Any
