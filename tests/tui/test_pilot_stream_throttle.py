@@ -70,7 +70,7 @@ async def test_a_real_run_streamed_under_the_cap_ends_on_the_true_state(make_app
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("2")
-        app.run_command_line("run all command 'echo out-$HOSTNAME-done'")
+        app.run_command_line("run all command echo out-done")
         while not (app.services.jobs and all(j.state in TERMINAL for j in app.services.jobs.values())):
             await pilot.press("k", "f")  # keys keep working during the stream
             await pilot.pause(0.05)
