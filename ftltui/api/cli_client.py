@@ -33,9 +33,11 @@ from ftltui.errors import FtlError
 EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
 # read-only and protected groups are judged by the command before it asks the owner
 GUARD_OPTIONS = frozenset({"global_readonly", "protected", "confirm_protected"})
-# what became of the job of a client whose owner went away (hR finding 19: a stopped owner cancels its queue)
-GONE_NOTE = ("an owner that stops cancels its running and queued jobs; a dead one's are recovered by the "
-             "next owner (see `ftl-tui jobs list`)")
+# what became of the job of a client whose owner went away (hR finding 19): the job this
+# client waited for is cancelled if it had not started (Job.foreground); other queued jobs stay queued
+GONE_NOTE = ("the job this command waited for is cancelled if it had not started (a running one is cancelled "
+             "by an owner that stops, recorded lost by the next owner after one that died); other queued jobs "
+             "stay queued for the next owner (see `ftl-tui jobs list`)")
 
 # ``run`` options a job of the owner carries; any other option given makes ``run`` work
 # in-process as before (it needs no state directory), so its meaning never changes.
@@ -209,7 +211,8 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
             _refuse_readonly(client, state_dir, "run")
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
-                                   check=bool(args.check), timeout=args.timeout, forks=args.forks)
+                                   check=bool(args.check), timeout=args.timeout, forks=args.forks,
+                                   foreground=True)  # this client waits: Job.foreground
         collector = RunCollector(printer)
         end = StreamEnded()
         try:
@@ -269,7 +272,8 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
             return None
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
-                                   collections_paths=[str(p) for p in search.get("collections_paths", [])])
+                                   collections_paths=[str(p) for p in search.get("collections_paths", [])],
+                                   foreground=True)  # this client waits: Job.foreground
         output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
         finished: PlaybookFinished | None = None
         pauses = _pause_terminal(client, ref["id"], bool(args.json))

@@ -106,7 +106,7 @@ def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> 
         if not await _same_inventory(client, sources):
             return None
         return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
-                             file=str(path), vars=extra_vars, check=bool(args.check))
+                             file=str(path), vars=extra_vars, check=bool(args.check), foreground=True)
 
     return _with_owner(state_dir_of_args(args), play)
 

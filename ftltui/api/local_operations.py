@@ -81,7 +81,8 @@ class LocalOperations(ViewOperations):
         if not self._inventory().select(request.pattern):
             raise ProtocolError(E_BAD_REQUEST, f"pattern {request.pattern!r} matches no hosts")
         job = await enqueue_run(self.queue, request.pattern, request.module, dict(request.args),
-                                check=request.check, timeout=request.timeout, forks=request.forks)
+                                check=request.check, timeout=request.timeout, forks=request.forks,
+                                foreground=request.foreground)
         return self._ref(job)
 
     async def submit_workflow(self, request: WorkflowRequest) -> JobRef:
@@ -90,7 +91,8 @@ class LocalOperations(ViewOperations):
         if not Path(request.file).is_absolute():
             raise ProtocolError(E_BAD_REQUEST, f"workflow file {request.file!r}: give an absolute path "
                                                "(the owner's working directory is not the client's)")
-        job = await enqueue_workflow(self.queue, request.file, vars=dict(request.vars), check=request.check)
+        job = await enqueue_workflow(self.queue, request.file, vars=dict(request.vars), check=request.check,
+                                     foreground=request.foreground)
         return self._ref(job)
 
     async def submit_playbook(self, request: PlaybookRequest) -> JobRef:
@@ -104,7 +106,7 @@ class LocalOperations(ViewOperations):
         except (TypeError, ValueError) as exc:
             raise ProtocolError(E_BAD_REQUEST, f"playbook options: {exc}") from None
         job = await enqueue_playbook(self.queue, request.file, options=options, roles_path=request.roles_path,
-                                     collections_paths=request.collections_paths)
+                                     collections_paths=request.collections_paths, foreground=request.foreground)
         return self._ref(job)
 
     async def submit_drift_scan(self, request: DriftScanRequest) -> JobRef:

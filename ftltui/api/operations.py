@@ -99,6 +99,9 @@ class RunRequest:
     check: bool = False
     timeout: float | None = None
     forks: int | None = None
+    # the client waits for the result (``ftl-tui run``/``play``, not --detach): the job is
+    # cancelled, never started later, if its owner stops or dies before it starts (Job.foreground)
+    foreground: bool = False
 
     @classmethod
     def from_args(cls, a: dict[str, Any]) -> RunRequest:
@@ -109,7 +112,8 @@ class RunRequest:
         if forks is not None and forks < 1:
             raise ProtocolError(E_BAD_REQUEST, f"argument 'forks': expected at least 1, got {forks}")
         return cls(_arg(a, "pattern", (str,), required=True), _arg(a, "module", (str,), required=True),
-                   _arg(a, "args", (dict,), {}), _arg(a, "check", (bool,), False), timeout, forks)
+                   _arg(a, "args", (dict,), {}), _arg(a, "check", (bool,), False), timeout, forks,
+                   _arg(a, "foreground", (bool,), False))
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,14 @@ class WorkflowRequest:
     file: str
     vars: dict[str, Any] = field(default_factory=dict)
     check: bool = False
+    # the client waits for the result (``ftl-tui run``/``play``, not --detach): the job is
+    # cancelled, never started later, if its owner stops or dies before it starts (Job.foreground)
+    foreground: bool = False
 
     @classmethod
     def from_args(cls, a: dict[str, Any]) -> WorkflowRequest:
         return cls(_arg(a, "file", (str,), required=True), _arg(a, "vars", (dict,), {}),
-                   _arg(a, "check", (bool,), False))
+                   _arg(a, "check", (bool,), False), _arg(a, "foreground", (bool,), False))
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,9 @@ class PlaybookRequest:
     options: dict[str, Any] = field(default_factory=dict)
     roles_path: tuple[str, ...] = ()
     collections_paths: tuple[str, ...] = ()
+    # the client waits for the result (``ftl-tui run``/``play``, not --detach): the job is
+    # cancelled, never started later, if its owner stops or dies before it starts (Job.foreground)
+    foreground: bool = False
 
     @classmethod
     def from_args(cls, a: dict[str, Any]) -> PlaybookRequest:
@@ -155,7 +165,8 @@ class PlaybookRequest:
             if not all(isinstance(v, str) for v in value):
                 raise ProtocolError(E_BAD_REQUEST, f"argument {name!r}: expected a list of paths")
             paths[name] = tuple(value)
-        return cls(_arg(a, "file", (str,), required=True), _arg(a, "options", (dict,), {}), **paths)
+        return cls(_arg(a, "file", (str,), required=True), _arg(a, "options", (dict,), {}), **paths,
+                   foreground=_arg(a, "foreground", (bool,), False))
 
 
 class OwnerOperations(Protocol):

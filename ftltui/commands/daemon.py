@@ -5,7 +5,9 @@ store as its only writer, recovers what a dead owner left behind, runs the queue
 jobs, and listens on ``STATE_DIR/api.sock`` (mode 0600, same uid only). Other
 ``ftl-tui`` commands on that directory become its clients: ``run``, ``jobs list``,
 ``jobs logs -f`` print what they print when they own it. SIGTERM or SIGINT stops it:
-running and queued jobs are cancelled and recorded, the socket is removed. The daemon also fires
+running jobs are cancelled and recorded; queued jobs stay queued and run when the next owner
+starts, except the job a waiting ``run``/``play`` client asked for, which is cancelled with it
+(that client exits 1); the socket is removed. The daemon also fires
 the directory's schedules (``ftl-tui schedule``), unless it is ``--readonly``.
 
 Exit status: 0 stopped by a signal, 4 the state directory is in use or unusable.
@@ -96,5 +98,6 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
                 await desk.stop()
         finally:
             await server.close()
-        note("daemon stopping: running and queued jobs are cancelled")
+        note("daemon stopping: running jobs are cancelled; queued jobs stay queued for the next owner "
+             "(a waiting client's job that had not started is cancelled)")
     return EXIT_OK

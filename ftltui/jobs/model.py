@@ -121,6 +121,9 @@ class Job:
     parent: int | None = None  # requeued/retried from
     has_secrets: bool = False
     log: str = ""
+    # submitted by a client that waits for its result (``ftl-tui run``/``play`` through an
+    # owner): it does not start once that client is gone (an owner's stop or death ends it)
+    foreground: bool = False
 
     @property
     def terminal(self) -> bool:

@@ -56,7 +56,12 @@ from ftltui.jobs.retry import RetryPolicy, dead_reason
 from ftltui.state import StateStore
 
 Handler = Callable[[Job, JobContext], Awaitable[Outcome]]
-STOPPED_QUEUED = "cancelled: its console or owner stopped before it started (it does not run later unattended)"
+# a foreground client's job (Job.foreground) that had not started when its owner stopped or died:
+# the client exited 1 saying so, so the job does not run later unattended (hR finding 19)
+STOPPED_QUEUED = ("cancelled: the owner its waiting client asked stopped before it started "
+                  "(it does not run later unattended)")
+DIED_QUEUED = ("cancelled: the owner its waiting client asked died before it started "
+               "(it does not run later unattended)")
 JOBS, ATTEMPTS = "jobs", "attempts"
 
 
@@ -144,6 +149,8 @@ class JobQueue:
         for job in list(self._jobs.values()):
             if job.state in (m.RUNNING, m.CANCELLING) and not owner_alive(job.owner):
                 await self._close_lost(job)
+            elif job.state in (m.QUEUED, m.RETRY_WAIT) and job.foreground:
+                await self._cancel_waiting(job, DIED_QUEUED)  # its client exited when its owner died
             elif job.state == m.QUEUED:
                 self._push(job)
             elif job.state == m.RETRY_WAIT:
@@ -156,23 +163,14 @@ class JobQueue:
 
     async def stop(self, *, cancel_running: bool = True) -> None:
         """Stop dispatching at once (no job starts once stopping began: hR finding 5), then,
-        with ``cancel_running``, cancel the running jobs and, on a queue that dispatched,
-        the queued ones too: a console that quits or an owner that stops does not leave
-        them to run unattended at the next start, with nobody who asked for them watching
-        (hR findings 5, 19). A queue that never dispatched (``jobs retry --detach``) keeps
-        what it queued for the next owner."""
+        with ``cancel_running``, cancel the running jobs. Queued and retry_wait jobs stay
+        queued and run when the next owner starts (durable jobs), except a foreground
+        client's (``Job.foreground``): its client exits 1 with its owner, so its job is
+        cancelled rather than run later with nobody who asked for it watching (hR finding 19)."""
         self._stopping = True
         if cancel_running:
-            if self._loops:
-                waiting = [j.id for j in self._jobs.values() if j.state in (m.QUEUED, m.RETRY_WAIT)]
-                for job_id in waiting:
-                    job = self._jobs.get(job_id)
-                    if job is not None and job.state in (m.QUEUED, m.RETRY_WAIT):
-                        try:
-                            await self._transition(job, m.CANCELLED, STOPPED_QUEUED,
-                                                   self._closed(job, m.CANCELLED, STOPPED_QUEUED))
-                        except StateError as exc:  # stays queued; said, not hidden
-                            self._report(job_id, f"job {job_id}: could not cancel it while stopping: {exc}")
+            for job in [j for j in self._jobs.values() if j.foreground and j.state in (m.QUEUED, m.RETRY_WAIT)]:
+                await self._cancel_waiting(job, STOPPED_QUEUED)
             await asyncio.gather(*(self.cancel(i) for i in list(self._tasks)), return_exceptions=True)
         for t in self._loops:
             t.cancel()
@@ -235,6 +233,7 @@ class JobQueue:
         retry: RetryPolicy | None = None,
         secrets: Iterable[str] = (),
         parent: int | None = None,
+        foreground: bool = False,
     ) -> Job:
         if kind not in self._kinds:
             raise FtlError(f"unknown job kind {kind!r} (known: {', '.join(self.kinds)})")
@@ -251,7 +250,7 @@ class JobQueue:
         job = Job(id=0, kind=kind, spec=dict(spec), priority=priority, key=key, title=title or kind,
                   created=now, updated=now, history=[[m.QUEUED, now, ""]],
                   max_attempts=policy.max_attempts, hosts=list(hosts), parent=parent,
-                  has_secrets=bool(secrets))
+                  has_secrets=bool(secrets), foreground=foreground)
         doc = job.to_doc()
         doc["retry"] = policy.to_doc()
         with self.store.transaction() as tx:
@@ -276,6 +275,15 @@ class JobQueue:
         return job
 
     # -- operator actions -------------------------------------------------------------
+    async def _cancel_waiting(self, job: Job, reason: str) -> None:
+        """A queued or retry_wait foreground job whose client is gone: cancelled, never started."""
+        if job.state not in (m.QUEUED, m.RETRY_WAIT):
+            return
+        try:
+            await self._transition(job, m.CANCELLED, reason, self._closed(job, m.CANCELLED, reason))
+        except StateError as exc:  # stays queued; said, not hidden
+            self._report(job.id, f"job {job.id}: could not cancel it (its client is gone): {exc}")
+
     async def cancel(self, job_id: int, grace: float | None = None) -> Job | None:
         job = self._jobs.get(job_id)
         if job is None:
