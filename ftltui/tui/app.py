@@ -12,10 +12,10 @@ import gc
 import time
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual import events, work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from ftltui.console import updates as up
@@ -75,7 +75,15 @@ def inventory_name(sources: list[str]) -> str:
 
 
 class QuitScreen(ConfirmScreen):
-    """The running-jobs question before quitting (never two on the stack)."""
+    """The running-jobs question before quitting (never two on the stack). ``c`` quits and
+    cancels the queued jobs too (otherwise they stay queued for the next owner: durable jobs)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("c", "cancel_queued", "Quit, cancel queued too", id="quit.cancel_queued")]
+    cancel_queued = False
+
+    def action_cancel_queued(self) -> None:
+        self.cancel_queued = True
+        self.dismiss(True)
 
 
 class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, SchedulesMixin):
@@ -419,15 +427,27 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         if isinstance(self.screen, QuitScreen):
             return  # already asking
 
+        queued = [j.id for j in self.services.jobs.values() if j.state in ("queued", "retry_wait")]
+
+        async def cancel_queued_then_exit() -> None:
+            for job_id in queued:  # asked for: they do not run when the state directory is next opened
+                await self.services.cancel(job_id)
+            self.exit(0)
+
         def answer(yes: bool | None) -> None:
-            if yes:
+            if yes and screen.cancel_queued and queued:
+                self.run_worker(cancel_queued_then_exit(), name="quit-cancel-queued")
+            elif yes:
                 self.exit(0)
 
-        queued = sum(1 for j in self.services.jobs.values() if j.state in ("queued", "retry_wait"))
-        what = " and ".join(x for x in (f"{running - queued} job(s) still running" if running > queued else "",
-                                         f"{queued} queued" if queued else "") if x)
-        # quitting cancels both (JobQueue.stop): a queued job does not run at the next start (hR finding 5)
-        self.push_screen(QuitScreen(f"{what}. Quit and cancel them (queued ones do not run later)?"), answer)
+        # quitting cancels the running jobs (JobQueue.stop); queued ones stay queued (durable jobs)
+        lines = [f"{running - len(queued)} job(s) still running: quitting cancels them."] \
+            if running > len(queued) else []
+        if queued:
+            lines.append(f"{len(queued)} queued: they stay queued and run when ftl-tui next opens this "
+                         "state directory (c: quit and cancel them too).")
+        screen = QuitScreen(" ".join(lines) + " Quit?")
+        self.push_screen(screen, answer)
 
     action_request_quit = action_quit  # the name the ``q`` binding (id app.quit) uses
 

@@ -1,6 +1,8 @@
-"""Quitting the console with a job queued (hR finding 5): the dialog counts the queued job
-and says it will not run later; on ``y`` it ends ``cancelled`` (not ``failed: internal:
-AttributeError``, not run at the next start). Real app through the pilot, real state dir."""
+"""Quitting the console with a job running and one queued: the dialog says the running
+one is cancelled and the queued one stays queued, to run when ftl-tui next opens the state
+directory (durable jobs; hR finding 5: nothing starts while quitting). ``y`` quits and
+leaves it queued (0 attempts, not ``failed: internal: AttributeError``); ``c`` quits and
+cancels it too. Real app through the pilot, real state dir."""
 
 from __future__ import annotations
 
@@ -9,14 +11,13 @@ from typing import Any
 
 from tuihelpers import ready, screen_text, wait_for
 
-from ftltui.jobs.queue import STOPPED_QUEUED
 from ftltui.state import StateStore
 
 
-async def test_quit_with_a_queued_job_says_so_and_cancels_it(make_app: Any, tmp_path: Path) -> None:
+async def _quit_with_one_queued(make_app: Any, state: Path, key: str) -> str:
+    """Press q with job 1 running and job 2 queued, then ``key``; the dialog's text."""
     from ftltui.tui.app import QuitScreen
 
-    state = tmp_path / "state"
     app = make_app(state_dir=state)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -28,13 +29,36 @@ async def test_quit_with_a_queued_job_says_so_and_cancels_it(make_app: Any, tmp_
         await wait_for(pilot, lambda: getattr(app.services.jobs.get(2), "state", "") == "queued")
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen))
-        text = screen_text(app)
-        assert "1 job(s) still running and 1 queued" in text and "do not run later" in text, text
-        await pilot.press("y")
+        assert "Quit" in screen_text(app)
+        text = app.screen.question  # the whole question (the screen wraps it)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: not app.is_running)
+    return text
+
+
+def _job(state: Path, job_id: int) -> dict[str, Any]:
     store = StateStore.open(state, True)
     try:
-        second = store.table("jobs").get(2)
-        assert second is not None
-        assert (second["state"], second["reason"], second["attempts"]) == ("cancelled", STOPPED_QUEUED, 0)
+        doc = store.table("jobs").get(job_id)
+        assert doc is not None
+        return dict(doc)
     finally:
         store.close()
+
+
+async def test_quit_cancels_the_running_job_and_keeps_the_queued_one(make_app: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    text = await _quit_with_one_queued(make_app, state, "y")
+    assert "1 job(s) still running: quitting cancels them" in text, text
+    assert "1 queued: they stay queued and run when ftl-tui next opens" in text, text
+    assert "c: quit and cancel them too" in text, text
+    first, second = _job(state, 1), _job(state, 2)
+    assert first["state"] == "cancelled", first
+    assert (second["state"], second["attempts"]) == ("queued", 0), second
+
+
+async def test_quit_with_c_cancels_the_queued_job_too(make_app: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    await _quit_with_one_queued(make_app, state, "c")
+    second = _job(state, 2)
+    assert (second["state"], second["attempts"]) == ("cancelled", 0), second
