@@ -20,7 +20,7 @@ async def test_cancel_running_job_after_confirmation(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *"run localhost command 'sleep 30'", "enter")
+        await pilot.press("colon", *"run localhost command sleep 30", "enter")
         await wait_for(pilot, lambda: _state(app, 1) == "running")
         await pilot.press("4", "c")
         await pilot.pause()
@@ -69,7 +69,7 @@ async def test_jobs_and_their_output_persist_across_restarts(make_app, tmp_path)
     app = make_app(state_dir=state)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.run_command_line("run localhost command 'echo first-session-output'")
+        app.run_command_line("run localhost command echo first-session-output")
         await wait_for(pilot, lambda: _state(app, 1) == "succeeded")
     app2 = make_app(state_dir=state)
     async with app2.run_test(size=SIZE) as pilot:

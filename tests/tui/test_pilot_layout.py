@@ -59,7 +59,7 @@ async def test_every_dialog_fits_80x24(make_app) -> None:
         assert "ansible_password: ********" in screen_text(app)
         assert _inside(app.screen.query_one("#host-detail"))
         await pilot.press("escape")
-        app.run_command_line("run localhost command 'echo hi'")
+        app.run_command_line("run localhost command echo hi")
         await wait_for(pilot, lambda: app.services.jobs and app.services.jobs[1].state == "succeeded")
         await pilot.press("4", "enter")
         await pilot.pause()
@@ -243,9 +243,9 @@ async def test_finished_jobs_are_not_offered_for_cancel_and_read_differently(mak
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        app.run_command_line("run localhost command 'echo hi'")
+        app.run_command_line("run localhost command echo hi")
         app.run_command_line("run localhost command false")
-        app.run_command_line("run localhost command 'sleep 30'")
+        app.run_command_line("run localhost command sleep 30")
         jobs = app.services.jobs
         await wait_for(pilot, lambda: len(jobs) == 3 and jobs[3].state == "running")
         await app.services.cancel(3)

@@ -119,7 +119,7 @@ async def test_remote_escapes_never_reach_the_screen(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.run_command_line("run localhost shell \"printf 'a\\033]52;c;ZXZpbA==\\007b\\033[2Jc\\n'\"")
+        app.run_command_line("run localhost shell printf 'a\\033]52;c;ZXZpbA==\\007b\\033[2Jc\\n'")
         await wait_for(pilot, lambda: app.services.jobs and all(j.state == "succeeded"
                                                                 for j in app.services.jobs.values()))
         lines = [ln for ln in app.main.pane("logs").main().lines if ln.startswith("localhost |")]

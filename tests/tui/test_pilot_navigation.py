@@ -149,7 +149,7 @@ async def test_quit_asks_when_jobs_run(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.run_command_line("run localhost command 'sleep 30'")
+        app.run_command_line("run localhost command sleep 30")
         await wait_for(pilot, lambda: app.services.running() == 1)
         await pilot.press("2", "q")
         await pilot.pause()

@@ -31,7 +31,7 @@ async def _palette_prompts(pilot, query: str) -> list[str]:
 
 
 async def _start_sleep(app, pilot) -> None:
-    app.run_command_line("run localhost command 'sleep 30'")
+    app.run_command_line("run localhost command sleep 30")
     await wait_for(pilot, lambda: app.services.running() == 1)
 
 

@@ -163,7 +163,7 @@ def _finished_job(*keys: str):
     async def run(pilot: Any) -> None:
         await ready(pilot)
         app = pilot.app
-        app.run_command_line("run localhost command 'echo hi'")
+        app.run_command_line("run localhost command echo hi")
         await wait_for(pilot, lambda: app.services.jobs and all(j.state == "succeeded"
                                                                 for j in app.services.jobs.values()))
         await pilot.press("4", *keys)
