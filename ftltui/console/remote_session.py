@@ -325,7 +325,17 @@ class RemoteConsoleSession(ConsoleSession):
     drift_scan = submit_drift_scan
 
     async def job_action(self, action: str, job_id: int) -> JobActionResult:
+        """A re-run on protected hosts raises ``ProtectedConfirmationRequired`` here, before the
+        owner is asked: the owner asks no question for a client (``check_protected``), so this
+        face does, as the owning console does (hR finding 15); the face then calls
+        :meth:`confirmed_job_action`."""
+        return await self.confirmed_job_action(action, job_id, confirmed=False)
+
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
+        """:meth:`job_action` after the operator answered the protected-group question."""
         self.check_write(action)
+        if action in ("retry", "rerun", "requeue") and not confirmed:
+            await self._ask_protected(action, job_id)
         out = await self._request("jobs.action", action=action, id=job_id)
         new = out.get("new_job")
         new_job = Job.from_doc(new["id"], new) if isinstance(new, dict) else None
@@ -335,6 +345,21 @@ class RemoteConsoleSession(ConsoleSession):
             self.jobs.pop(job_id, None)
         return JobActionResult(str(out.get("action", action)), int(out.get("job_id", job_id)), bool(out.get("done")),
                                str(out.get("message", "")), new_job)
+
+    async def _ask_protected(self, action: str, job_id: int) -> None:
+        """The hosts the owner's re-run would touch (its record and log: same machine, same
+        user), judged by this face's guard; a job the owner refuses to re-run is left to it."""
+        from ftltui.jobs.again import again_hosts
+        from ftltui.jobs.model import TERMINAL
+
+        doc = await self._request("jobs.show", id=job_id)
+        doc["state"] = doc.get("stored_state", doc.get("state"))
+        if doc["state"] not in TERMINAL:
+            return  # the owner says why not
+        log = Path(doc["log"]) if doc.get("log") else None
+        job = Job(job_id, str(doc.get("kind", "")), dict(doc.get("spec") or {}))
+        await asyncio.to_thread(lambda: self.check_protected(action, job, again_hosts(doc, action != "requeue", log),
+                                                             False))  # reads the log and a workflow's file
 
     async def reload_inventory(self, sources: Sequence[str]) -> up.InventoryReloaded:
         """The owner's inventory when it names one (what is shown is what runs), else ``sources``."""
