@@ -35,9 +35,9 @@ EXIT_OWNER_GONE = 1  # the owner went away before the command's job ended
 GUARD_OPTIONS = frozenset({"global_readonly", "protected", "confirm_protected"})
 # what became of the job of a client whose owner went away (hR finding 19): the job this
 # client waited for is cancelled if it had not started (Job.foreground); other queued jobs stay queued
-GONE_NOTE = ("the job this command waited for is cancelled if it had not started (a running one is cancelled "
-             "by an owner that stops, recorded lost by the next owner after one that died); other queued jobs "
-             "stay queued for the next owner (see `ftl-tui jobs list`)")
+GONE_NOTE = ("a `run` or `play` job this command waited for is cancelled if it had not started (a running job "
+             "is cancelled by an owner that stops, recorded lost by the next owner after one that died); every "
+             "other queued job stays queued for the next owner (see `ftl-tui jobs list`)")
 
 # ``run`` options a job of the owner carries; any other option given makes ``run`` work
 # in-process as before (it needs no state directory), so its meaning never changes.
