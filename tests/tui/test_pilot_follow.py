@@ -24,13 +24,13 @@ async def test_new_run_replaces_an_old_job_filter(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         logs = app.main.pane("logs")
-        await pilot.press("colon", *"run localhost shell 'echo first-run'", "enter")
+        await pilot.press("colon", *"run localhost shell echo first-run", "enter")
         await wait_for(pilot, lambda: _finished(app, 1))
         await pilot.press("4", "l")  # job 1's output, alone
         await wait_for(pilot, lambda: logs.job == "1" and app.main.current == "logs")
         await pilot.press("H")  # and a host filter on localhost
         assert logs.host == "localhost"
-        await pilot.press("colon", *"run localhost shell 'echo second-run'", "enter")
+        await pilot.press("colon", *"run localhost shell echo second-run", "enter")
         await wait_for(pilot, lambda: _finished(app, 2))
         view = logs.main()
         assert app.main.current == "logs" and logs.job == "2" and logs.host == "localhost"
