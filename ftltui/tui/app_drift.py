@@ -56,9 +56,7 @@ class DriftCommandsMixin(ConsoleAppBase):
         """Rebuild the drift pane's hosts x severity table (the report is built off the loop)."""
         if not drift_ready(self.services) or self.inventory is None:
             return
-        # the coroutine function, not a coroutine: an exclusive worker cancelled before it starts
-        # would leave a created coroutine never awaited (a RuntimeWarning in every drift test)
-        self.run_worker(self._refresh_drift, group="drift-report", exclusive=True)
+        self.run_worker(self._refresh_drift(), group="drift-report", exclusive=True)
 
     async def _refresh_drift(self) -> None:
         try:
