@@ -739,7 +739,12 @@ class JobQueue:
                                   retry_ok=useful)
 
     def _closed(self, job: Job, target: str, reason: str) -> dict[str, Any]:
-        """Step and host records of ``job`` closed for ``target``: none stays running."""
+        """Step and host records of ``job`` closed for ``target``: none stays running.
+
+        A host still ``running`` here had ``ledger.start`` called and no result recorded
+        (the owner died while cancelling, or a cancel forced after the grace period), so its
+        command may have begun: it is closed as cancelled *with* ``started`` so a retry holds
+        it back (:func:`may_have_run`; hV2 finding 1). ``requeue`` is the explicit re-run."""
         from ftltui.jobs.retry import HostLedger, idempotent
         from ftltui.jobs.workflow.runner import close_steps
 
@@ -748,7 +753,7 @@ class JobQueue:
             out["steps"] = job.steps = close_steps(job.steps, target, reason)
         if job.per_host:
             ledger = HostLedger(job.per_host, idempotent(job.spec.get("module", ""), job.spec.get("args")))
-            ledger.cancel_running(reason) if target == m.CANCELLED else ledger.close_interrupted()
+            ledger.cancel_running(reason, started=True) if target == m.CANCELLED else ledger.close_interrupted()
             out["per_host"] = job.per_host = ledger.doc()
         return out
 
