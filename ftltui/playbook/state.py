@@ -20,6 +20,18 @@ from ftltui.playbook.events import HostStats, PlaybookEvent
 
 COUNTERS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 
+# The event fields that carry free text (module results, output lines, messages, labels,
+# prompts): the only ones :meth:`RunState.emit` masks. The redactor matches substrings and
+# a whole-file vault makes every value in it secret, short words included (``role: web``):
+# masking the fields that name a host, task or status turned ``web1`` into ``********1``
+# in the recap and the job record (a host that does not exist, and the secret given away
+# by the inventory), and a secret ``ok`` hid a status from the counters. Those fields
+# (IDENTITY_FIELDS) come from the inventory and the playbook's structure, never from a
+# vault value; tests/playbook/test_vault_mask.py checks every event field is in one set.
+FREE_TEXT_FIELDS = ("result", "text", "label", "prompt", "task", "name")
+IDENTITY_FIELDS = frozenset({"host", "hosts", "delegated_to", "status", "task_id", "action", "path", "file",
+                             "play", "location", "stream", "stats", "index", "ts"})
+
 
 @dataclass
 class HostState:
@@ -83,7 +95,9 @@ class RunState:
         (``debug``, ``set_fact``, ``assert`` messages, templated labels) render vault values
         here, on the controller, and never met that redactor: masking at this door covers
         the text output, ``--json``, the job log and the console alike. A string that
-        contains a secret (``"{{ pw }}-x"``) is masked where the secret occurs."""
+        contains a secret (``"{{ pw }}-x"``) is masked where the secret occurs. Only the
+        free-text fields are masked (FREE_TEXT_FIELDS): host names, statuses, task ids and
+        the recap's keys are passed as they are."""
         self.on_event(self._redacted(event))
 
     def _redacted(self, event: PlaybookEvent) -> PlaybookEvent:
@@ -93,12 +107,12 @@ class RunState:
             self.redactor.add(vault.secret_texts())  # type: ignore[union-attr]
             self._revealed = len(revealed)
         changes: dict[str, Any] = {}
-        for f in dataclasses.fields(event):
-            value = getattr(event, f.name)
+        for name in FREE_TEXT_FIELDS:
+            value = getattr(event, name, None)
             if isinstance(value, (str, dict, list, tuple)):
                 masked = self.redactor.obj(value)
                 if masked != value:
-                    changes[f.name] = masked
+                    changes[name] = masked
         return dataclasses.replace(event, **changes) if changes else event
 
     def stats(self) -> dict[str, HostStats]:

@@ -9,6 +9,7 @@ recap is still ansible-playbook's.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -102,3 +103,72 @@ def test_debug_and_set_fact_of_vault_values_are_masked_on_screen_json_and_job_lo
     state = work / "state"
     assert list((state / "logs").glob("*.jsonl")), "the job log is on disk"
     assert _state_files_with_secrets(state) == []
+
+
+def test_event_fields_are_each_free_text_or_identity():
+    """A new event field must be sorted: masked as free text or passed as an identity field."""
+    import dataclasses
+
+    from ftltui.playbook import events
+    from ftltui.playbook.state import FREE_TEXT_FIELDS, IDENTITY_FIELDS
+
+    known = set(FREE_TEXT_FIELDS) | IDENTITY_FIELDS
+    kinds = [c for c in vars(events).values()
+             if isinstance(c, type) and issubclass(c, events.PlaybookEvent) and c is not events.PlaybookEvent]
+    unsorted = {f"{c.__name__}.{f.name}" for c in kinds for f in dataclasses.fields(c)
+                if f.name not in known and f.type not in ("bool", "int", "float")}
+    assert unsorted == set()
+
+
+HOST_PLAYBOOK = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="role {{ role }} pw {{ db_password }}"
+    - command: "false"
+      when: inventory_hostname == 'web2'
+"""
+
+
+def test_a_short_vaulted_value_inside_host_names_leaves_hosts_recap_and_job_record_alone(tmp_path):
+    """A whole-file vault makes every value in it secret, ``role: web`` too: the recap, the
+    ``--json`` stream and ``jobs show`` still name web1 and web2, and the secrets stay masked."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "pw").write_text("right-password\n")
+    inv = tmp_path / "inv"
+    (inv / "group_vars").mkdir(parents=True)
+    (inv / "hosts.yml").write_text("all:\n  hosts:\n" + "".join(
+        f"    {h}:\n      ansible_connection: local\n      ansible_python_interpreter: {sys.executable}\n"
+        for h in ("web1", "web2")))
+    plain = inv / "group_vars" / "all.yml"
+    plain.write_text(f"role: web\ndb_password: {SECRET}\n")
+    assert _run(tmp_path, "ansible-vault", "encrypt", "--vault-password-file", "pw", str(plain)).returncode == 0
+    (tmp_path / "hosts.yml").write_text(HOST_PLAYBOOK)
+    recap = re.compile(r"^(\S+)\s+: ok=", re.MULTILINE)
+
+    ours = _run(tmp_path, sys.executable, "-m", "ftltui", "play", "hosts.yml", "-i", "inv",
+                "--vault-password-file", "pw")
+    assert ours.returncode == 2, ours.stdout + ours.stderr
+    out = ours.stdout + ours.stderr
+    assert recap.findall(ours.stdout) == ["web1", "web2"]
+    assert "ok: [web1]" in out and "fatal: [web2]" in out
+    assert "********1" not in out and "********2" not in out
+    assert SECRET not in out
+    assert '"msg": "role ******** pw ********"' in out  # the values themselves are masked in the text
+
+    as_json = _run(tmp_path, sys.executable, "-m", "ftltui", "play", "hosts.yml", "-i", "inv",
+                   "--vault-password-file", "pw", "--json")
+    assert SECRET not in as_json.stdout + as_json.stderr
+    hosts = {json.loads(line).get("host") for line in as_json.stdout.splitlines() if line.startswith("{")}
+    assert {"web1", "web2"} <= hosts and not any(h and "*" in h for h in hosts)
+    finished = [json.loads(line) for line in as_json.stdout.splitlines() if '"playbook.finished"' in line]
+    assert finished and sorted(finished[-1]["stats"]) == ["web1", "web2"]
+
+    shown = _run(tmp_path, sys.executable, "-m", "ftltui", "jobs", "show", "1", "--state-dir",
+                 str(tmp_path / "state"))
+    assert shown.returncode == 0, shown.stderr
+    assert "web1" in shown.stdout and "web2" in shown.stdout, shown.stdout
+    assert "********1" not in shown.stdout and "********2" not in shown.stdout
+    assert "not in the recap" not in shown.stdout
+    assert SECRET not in shown.stdout
+    assert _state_files_with_secrets(tmp_path / "state") == []
