@@ -72,6 +72,10 @@ def _split_plain(text: str) -> list[str]:
         cur.append(ch)
     if quote:
         raise ModuleArgsError(f"-a: unterminated {quote} quote in {text!r}")
+    if closers:
+        # an open block kept every later space in the word: ``line=foo{{ state=absent`` gave
+        # one option and dropped ``state``. Ansible's parse_kv refuses it; so do we
+        raise ModuleArgsError(f"-a: unbalanced Jinja2 block (no {closers[-1]!r}) in {text!r}")
     if cur:
         words.append("".join(cur))
     return words

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ftltui.engine.kvargs import parse_kv
+from ftltui.errors import ModuleArgsError
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -62,3 +63,26 @@ def test_lineinfile_with_an_unbalanced_bracket_removes_the_line_as_ansible_does(
             assert done.returncode == 0, (tool, args, done.stdout + done.stderr)
         results[tool] = {p.name: p.read_text() for p in sorted(d.iterdir())}
     assert results["ftl"] == results["ansible"] == {"[new": "", "brace.txt": "keep\n", "lif.txt": "keep\n"}
+
+
+@pytest.mark.parametrize("text", ["line=foo{{ state=absent", "line=a{# state=absent", "line={%x state=absent",
+                                  "msg={{ a }} x={{ b state=absent"])
+def test_an_unclosed_jinja_block_is_refused_as_ansible_does(text):
+    """The open block swallowed every later word (``state`` dropped); Ansible's parse_kv
+    says "unbalanced jinja2 block or quotes"."""
+    with pytest.raises(ModuleArgsError, match="unbalanced Jinja2 block"):
+        parse_kv(text)
+
+
+@pytest.mark.skipif(shutil.which("ansible") is None, reason="ansible-core not installed")
+def test_lineinfile_with_an_unclosed_jinja_block_fails_and_changes_nothing_as_in_ansible(tmp_path: Path):
+    (tmp_path / "inv.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    for tool in ("ansible", "ftl"):
+        target = tmp_path / f"{tool}.txt"
+        target.write_text("keep\nfoo{{\n")
+        cmd = (["ansible"] if tool == "ansible" else [sys.executable, "-m", "ftltui", "run"])
+        done = _run(tmp_path, *cmd, "localhost", "-i", "inv.ini", "-m", "lineinfile", "-a",
+                    f"path={target} line=foo{{{{ state=absent")
+        assert done.returncode != 0, (tool, done.stdout + done.stderr)
+        assert "unbalanced jinja2 block" in (done.stdout + done.stderr).lower(), (tool, done.stdout + done.stderr)
+        assert target.read_text() == "keep\nfoo{{\n"
