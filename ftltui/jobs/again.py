@@ -19,12 +19,32 @@ from ftltui.jobs.model import Job
 RETRIABLE = frozenset({"failed", "dead", "cancelled", "succeeded", "upstream_failed"})
 
 
+def secrets_lost(job_id: int) -> str:
+    """The refusal of a re-run whose job had secrets (the words of the ``secrets_lost`` outcome)."""
+    return (f"job {job_id} had secret arguments, which are never stored (secrets lost): "
+            "submit it again with them")
+
+
+def lost_secrets(doc: dict[str, Any]) -> bool:
+    """Did the job hold secrets that its stored document has only as ``********``? A re-run
+    of that document would hand the mask to the module as the value (su/sudo password, a
+    ``password=`` argument set to ``********``: hV2 finding 2). A workflow recomputes its
+    secrets from its file, so only its masked ``vars`` are lost."""
+    from ftltui.engine.redact import MASK
+
+    if doc.get("kind") == "workflow":
+        return MASK in json.dumps((doc.get("spec") or {}).get("vars") or {}, default=str)
+    return bool(doc.get("has_secrets"))
+
+
 def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | None = None) -> str | None:
     """Why the job cannot be queued again (the message the command prints), else ``None``.
     ``log_path``: the job's output log, where a run job's host results are when its
     document has no per-host ledger (jobs of older versions)."""
     if doc["state"] not in RETRIABLE:
         return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
+    if lost_secrets(doc):  # never run with the mask as the secret's value (hV2 finding 2)
+        return secrets_lost(job_id)
     if doc["kind"] == "playbook" and resume:
         from ftltui.jobs.playbook_kind import failed_hosts
 
@@ -108,6 +128,8 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
     from ftltui.jobs.kinds import enqueue_workflow
 
     spec = doc["spec"]
+    if lost_secrets(doc):  # every face checks refusal() first; this holds if one does not
+        raise FtlError(secrets_lost(job_id))
     problem = origin.mismatch(spec, queue.executor.inventory if queue.executor is not None else None, job_id)
     if problem is not None:  # never resolve the job's pattern in another inventory (hR finding 3)
         raise FtlError(problem)

@@ -316,13 +316,18 @@ class JobQueue:
                       hosts: Iterable[str] | None = None) -> Job:
         """A new job linked to ``job_id`` (which must be finished); the old one stays. Its
         spec, hosts and retry policy are the old job's unless given (``spec``/``hosts``:
-        a re-run on fewer hosts)."""
+        a re-run on fewer hosts). A job that had secrets is refused: its stored spec has
+        them as ``********`` and the real values are never kept (hV2 finding 2)."""
+        from ftltui.jobs.again import lost_secrets, secrets_lost
+
         old = self.get(job_id)
         if old is None:
             raise StateError(f"no job {job_id}")
         if not old.terminal:
             raise StateError(f"job {job_id} is {old.state}; only finished jobs can be requeued")
         doc: dict[str, Any] = self.store.table(JOBS).get(job_id) or {}
+        if lost_secrets(doc):
+            raise StateError(secrets_lost(job_id))
         return await self.enqueue(old.kind, spec if spec is not None else old.spec, priority=old.priority,
                                   title=old.title, hosts=old.hosts if hosts is None else hosts, parent=old.id,
                                   retry=RetryPolicy.from_doc(doc.get("retry")))
