@@ -89,22 +89,34 @@ class StatusHeader(StatusLine):
              running: int, pane: str, readonly: bool = False) -> None:
         self._last = dict(inventory=inventory, hosts=hosts, counts=counts, connections=connections, jumps=jumps,
                           running=running, pane=pane, readonly=readonly)
-        t = Text()
-        t.append(" ftl-tui ", style=self._label_style("brand"))
+        head = Text()
+        head.append(" ftl-tui ", style=self._label_style("brand"))
         if readonly:  # right after the brand: visible at 80 columns whatever the inventory's name
-            t.append(" ")
-            t.append(" READ-ONLY ", style=self._label_style("readonly"))
-        t.append(f"  {inventory}  ", style="bold")
-        t.append(f"hosts {hosts}")
+            head.append(" ")
+            head.append(" READ-ONLY ", style=self._label_style("readonly"))
+        rest = Text(f"hosts {hosts}")
         for k in COUNT_ORDER:
             if counts.get(k):
-                t.append(f"  {k} {counts[k]}", style=self._style(k))
-        t.append(f"  │ conns {connections}")
+                rest.append(f"  {k} {counts[k]}", style=self._style(k))
+        rest.append(f"  │ conns {connections}")
         if jumps:
-            t.append(f" ({jumps} via jump host{'s' if jumps > 1 else ''})")
-        t.append(f"  │ jobs running {running}", style=self._style("jobs-running") if running else "")
+            rest.append(f" ({jumps} via jump host{'s' if jumps > 1 else ''})")
+        rest.append(f"  │ jobs running {running}", style=self._style("jobs-running") if running else "")
+        # one row whatever the width: a wrapped first row pushed the pane tabs off the header
+        # at 80 columns (attached, or with a few counters) while a job ran. The inventory's
+        # name gives way first, then the row is cropped at the right edge.
+        room = (self.size.width or 80) - head.cell_len - rest.cell_len - 4
+        name = inventory if len(inventory) <= max(room, 12) else inventory[:max(room, 12) - 1] + "…"
+        t = head
+        t.append(f"  {name}  ", style="bold")
+        t.append_text(rest)
         t.append("\n")
-        for name, label in PANE_LABELS:
-            t.append(f" {label} ", style=self._label_style("tab-active") if name == pane else self._style("tab"))
+        for pane_name, label in PANE_LABELS:
+            t.append(f" {label} ", style=self._label_style("tab-active") if pane_name == pane else self._style("tab"))
             t.append(" ")
+        t.no_wrap, t.overflow = True, "ellipsis"
         self.show_text(t)
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.show(**self._last)  # the inventory's name fits the new width
