@@ -40,8 +40,10 @@ async def test_typed_commands_with_markup_stay_literal(make_app, tmp_path: Path)
         "run [/] ping": "no hosts matched '[/]'",  # this closed the app with MarkupError
         "run [@click=app.quit]x[/] ping": "no hosts matched '[@click=app.quit]x[/]'",
         "theme [b]dark[/b]": "unknown theme '[b]dark[/b]'",
-        f"logs save {tmp_path}/[red]out[dim].log": "[red]out[dim].log",  # no "/" in it: a missing dir is an error
+        # the closing tag: "[red]out[" is a directory made below, so the path is valid
+        f"logs save {tmp_path}/[red]out[/red].log": "[red]out[/red].log",
     }
+    (tmp_path / "[red]out[").mkdir()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         for line, shown in typed.items():
@@ -50,7 +52,7 @@ async def test_typed_commands_with_markup_stay_literal(make_app, tmp_path: Path)
             assert app.is_running and app.return_value is None
             assert shown in screen_text(app)
             app.clear_notifications()
-        assert (tmp_path / "[red]out[dim].log").exists()
+        assert (tmp_path / "[red]out[" / "red].log").exists()
 
 
 async def test_inventory_names_vars_and_remote_output_stay_literal(make_app, tmp_path: Path) -> None:
