@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 FTL = [sys.executable, "-m", "ftltui"]
@@ -23,3 +25,15 @@ def start_daemon(state: Path, *extra: str, inventory: str = "localhost,") -> sub
             raise AssertionError(f"daemon did not start: {proc.communicate()}")
         time.sleep(0.05)
     return proc
+
+
+def serving_daemon(state: Path, *extra: str, inventory: str = "localhost,") -> Iterator[subprocess.Popen[str]]:
+    """A pytest fixture body: the daemon for the test, stopped (SIGTERM, then reaped) after it
+    unless the test killed it already."""
+    proc = start_daemon(state, *extra, inventory=inventory)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)

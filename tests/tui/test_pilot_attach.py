@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemonhelp import start_daemon
+from daemonhelp import serving_daemon
 from tuihelpers import screen_text, wait_for
 
 from ftltui.api.client import ApiClient
@@ -31,11 +31,7 @@ INVENTORY = "localhost,"  # localhost runs in-process in the daemon
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    proc = start_daemon(tmp_path / "state")
-    yield proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
+    yield from serving_daemon(tmp_path / "state")
 
 
 async def client_run(state: Path, cmd: str) -> int:

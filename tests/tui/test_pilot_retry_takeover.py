@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemonhelp import start_daemon
+from daemonhelp import serving_daemon
 from tuihelpers import wait_for
 
 from ftltui.api.client import ApiClient
@@ -24,11 +24,7 @@ from ftltui.tui.app_attach import drift_ready, owns_jobs
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    proc = start_daemon(tmp_path / "state")
-    yield proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
+    yield from serving_daemon(tmp_path / "state")
 
 
 async def test_take_over_shows_the_recovered_hosts_not_running(
