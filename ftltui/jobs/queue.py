@@ -62,6 +62,10 @@ STOPPED_QUEUED = ("cancelled: the owner its waiting client asked stopped before 
                   "(it does not run later unattended)")
 DIED_QUEUED = ("cancelled: the owner its waiting client asked died before it started "
                "(it does not run later unattended)")
+# ... and one that was running when its owner died: lost and failed, never retry_wait, so the
+# next owner does not run it again with nobody watching (hV2 finding 3)
+DIED_RUNNING = ("lost: the owner its waiting client asked died while it ran (not retried unattended; "
+                "`ftl-tui jobs retry ID` re-runs it)")
 JOBS, ATTEMPTS = "jobs", "attempts"
 
 
@@ -718,7 +722,8 @@ class JobQueue:
             await self._transition(job, m.FAILED, f"{kind}: {message}" if kind else message, fields, att, att_id)
 
     async def _close_lost(self, job: Job) -> None:
-        """The job's owner died: close its attempt as lost and apply the retry policy."""
+        """The job's owner died: close its attempt as lost and apply the retry policy; a
+        foreground client's job (``Job.foreground``) fails instead: its client is gone."""
         owner = job.owner or {}
         attempt_doc = next((a for a in reversed(self.attempts(job.id)) if a.get("ended") is None), None)
         att = att_id = None
@@ -733,6 +738,11 @@ class JobQueue:
             fields = {"owner": None, "error_kind": "lost",
                       **self._closed(job, m.CANCELLED, "owner died while cancelling")}
             await self._transition(job, m.CANCELLED, "owner died while cancelling", fields, att, att_id)
+            return
+        if job.foreground:  # its client exited 1 with the owner: not retried with nobody watching
+            why = f"{DIED_RUNNING} (owner pid {owner.get('pid')})"
+            fields = {"owner": None, "error_kind": "lost", **self._closed(job, m.FAILED, why)}
+            await self._transition(job, m.FAILED, why, fields, att, att_id)
             return
         job_doc: dict[str, Any] = self.store.table(JOBS).get(job.id) or {}
         policy = RetryPolicy.from_doc(job_doc.get("retry"))
