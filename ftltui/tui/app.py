@@ -14,6 +14,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
+from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -24,6 +25,7 @@ from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
 from ftltui.engine.events import HostResult
 from ftltui.engine.sanitize import safe_text
+from ftltui.errors import FtlError
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
 from ftltui.tui.app_attach import AttachMixin, attach_if_owned, owns_jobs
@@ -427,16 +429,29 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         if isinstance(self.screen, QuitScreen):
             return  # already asking
 
-        queued = [j.id for j in self.services.jobs.values() if j.state in ("queued", "retry_wait")]
+        def queued_now() -> list[int]:
+            return [j.id for j in self.services.jobs.values() if j.state in ("queued", "retry_wait")]
 
-        async def cancel_queued_then_exit() -> None:
-            for job_id in queued:  # asked for: they do not run when the state directory is next opened
-                await self.services.cancel(job_id)
-            self.exit(0)
+        queued = queued_now()
+
+        async def cancel_queued_then_exit(job_ids: list[int]) -> None:
+            """Asked for: they do not run when the state directory is next opened. One that
+            cannot be cancelled (read-only now, purged, the session closed) is said, on the
+            screen and after it, and the app still exits cleanly: an exception here ended
+            it with a traceback (the worker's exit_on_error)."""
+            failed: list[str] = []
+            for job_id in job_ids:
+                try:
+                    await self.services.cancel(job_id)
+                except FtlError as exc:
+                    failed.append(safe_text(f"job {job_id}: not cancelled, it stays queued: {exc}"))
+                    self.notify(failed[-1], severity="error")
+            self.exit(0, message=Text("\n".join(failed)) if failed else None)
 
         def answer(yes: bool | None) -> None:
-            if yes and screen.cancel_queued and queued:
-                self.run_worker(cancel_queued_then_exit(), name="quit-cancel-queued")
+            job_ids = queued_now()  # the ones queued while the question was open too
+            if yes and screen.cancel_queued and job_ids:
+                self.run_worker(cancel_queued_then_exit(job_ids), name="quit-cancel-queued")
             elif yes:
                 self.exit(0)
 
