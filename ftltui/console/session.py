@@ -41,7 +41,7 @@ from ftltui.jobs import JobQueue, RetryPolicy
 from ftltui.jobs import events as jev
 from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
 from ftltui.jobs.logfile import read_tail
-from ftltui.jobs.model import ACTIVE, Job
+from ftltui.jobs.model import ACTIVE, RETRY_WAIT, TERMINAL, Job
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.jobs.playbook_kind import enqueue_playbook
 from ftltui.jobs.playbook_kind import register as register_playbook
@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 UpdateHandler = Callable[[up.ViewUpdate], None]
 WORKFLOW_KIND = "workflow"
+# a transition to one of these closed the attempt: a host left running by it is shown as its
+# ledger says (terminal, or retry_wait after a lost attempt: hV2 finding 4)
+CLOSES_HOSTS = TERMINAL | {RETRY_WAIT}
 MAX_JOB_HOSTS = 50  # jobs whose per-host outcome is kept from events; :meth:`host_results` reads the rest's summary
 
 
@@ -226,7 +229,7 @@ class ConsoleSession(JobActions):
             if job is not None:
                 self.jobs[job.id] = job
         updates = list(self.feed.translate(event, job))
-        if job is not None and isinstance(event, TRANSITIONS) and job.state not in ACTIVE | {"cancelling"}:
+        if job is not None and isinstance(event, TRANSITIONS) and job.state in CLOSES_HOSTS:
             updates += self._closed_hosts(job)
         for update in updates:
             if isinstance(update, up.HostProgress) and update.result is not None:
@@ -242,16 +245,22 @@ class ConsoleSession(JobActions):
     def _closed_hosts(self, job: Job) -> list[up.HostProgress]:
         """The hosts a job's end closed without a result event of theirs: a job recovered
         from a dead owner (each running host closed as ``lost``), or cancelled before its
-        hosts reported. Shown as their ledger says, never left ``running`` (hR finding 6)."""
+        hosts reported. Shown as their ledger says, never left ``running`` (hR finding 6).
+        A host with a result from an earlier attempt is shown again when its last attempt is
+        one the close made (``lost``, or cancelled with no result): that attempt ran after
+        the result this session saw (hV2 finding 4)."""
         from ftltui.engine.events import HostResult
 
         seen = self.job_hosts.get(job.id) or {}
         out = []
         for host, entry in (job.per_host or {}).items():
             attempts = entry.get("attempts") or []
-            if host in seen or not attempts:
+            if not attempts:
                 continue
             last = attempts[-1]
+            closed = last.get("error_kind") == "lost" or (last.get("status") == "cancelled" and last.get("rc") is None)
+            if host in seen and not closed:
+                continue
             result = HostResult(host, last.get("status") or "failed", {"msg": str(last.get("msg") or "")},
                                 float(last.get("duration") or 0.0), last.get("error_kind"))
             out.append(up.HostProgress(job.id, host, result.status, result, str(job.spec.get("module", ""))))
