@@ -64,3 +64,28 @@ async def test_workers_sessions_are_niced_below_the_controllers(local_inventory)
         assert _group_nice(os.getpid()) == mine  # the controller's own session is left alone
     finally:
         await ex.close()
+
+
+_NOT_A_LEADER = """\
+import os, subprocess, sys
+os.setsid()  # a session of our own, so the test's session is never touched
+child = ("import asyncio, os; from ftltui.engine.shards.worker import _lower_group; "
+         "assert os.getsid(0) != os.getpid(); asyncio.run(_lower_group(7))")
+subprocess.run([sys.executable, "-c", child], check=True)  # same session, not its leader
+print(open("/proc/self/autogroup").read().split("nice")[1].strip())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists() or
+                    Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1",
+                    reason="no autogroup scheduling on this kernel")
+def test_a_worker_that_does_not_lead_its_session_leaves_the_session_nice_alone() -> None:
+    """Started in its caller's session, the worker would renice the caller's (the console's
+    terminal session) to its group nice (hV3 #5). The caller here leads a throwaway session
+    of its own and reads its nice after the child tried."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _NOT_A_LEADER], check=True, capture_output=True, text=True,
+                         timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.split() == ["0"], out.stdout + out.stderr

@@ -70,7 +70,14 @@ def _set_group_nice(nice: int) -> bool | None:
 async def _lower_group(nice: int) -> None:
     """This worker's session (autogroup) nice (ShardConfig.group_nice says why). The kernel lets
     an unprivileged process change an autogroup's nice once per 100 ms machine-wide
-    (EAGAIN otherwise), and workers start together: try again a little later, a few times."""
+    (EAGAIN otherwise), and workers start together: try again a little later, a few times.
+
+    Only a worker that leads its own session does it (process.py starts it with
+    ``start_new_session``): one started any other way (by hand, a test, a future spawn
+    path) shares its caller's session, and would renice the caller's, e.g. the console's
+    terminal session (hV3 #5)."""
+    if os.getsid(0) != os.getpid():
+        return
     for _ in range(20):
         if _set_group_nice(nice) is not False:
             return
