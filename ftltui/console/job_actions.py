@@ -16,7 +16,6 @@ from ftltui.jobs.model import TERMINAL, Job
 from ftltui.jobs.queue import JobQueue
 
 RUN_KIND, WORKFLOW_KIND, PLAYBOOK_KIND = "run", "workflow", "playbook"
-REQUEUABLE = frozenset({"dead", "failed", "cancelled", "upstream_failed"})
 ACTIONS = ("cancel", "retry", "rerun", "requeue", "purge")
 
 
@@ -94,12 +93,11 @@ class JobActions:
         copy: the CLI's ``jobs retry|requeue`` through one code path
         (:func:`~ftltui.jobs.again.enqueue_again`), so a job re-run from any face gets the same
         hosts, tries and refusals (hR findings 3, 7, 16): never again on a host that finished,
-        nor where a non-idempotent command may have run, nor from another inventory."""
+        nor where a non-idempotent command may have run, nor from another inventory. Which
+        states may be queued again is :func:`~ftltui.jobs.again.refusal`'s rule alone (a
+        succeeded job too: the refusal of its re-run points to ``requeue``; hV2 finding 5)."""
         if self.queue is None or not job.terminal:
             return JobActionResult(action, job.id, False, f"job {job.id} is still {job.state}")
-        if action == "requeue" and job.state not in REQUEUABLE:
-            return JobActionResult(action, job.id, False, f"job {job.id}: nothing to requeue (it {job.state}: "
-                                                          "only failed, cancelled or dead jobs are requeued)")
         problem = self._origin_problem(job)
         if problem is not None:  # its pattern resolves only in its own inventory (hR finding 3)
             return JobActionResult(action, job.id, False, problem)
