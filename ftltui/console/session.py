@@ -374,6 +374,12 @@ class ConsoleSession(JobActions):
         self._check_open()
         return await super().job_action(action, job_id)
 
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
+        """The same guard for the protected-group dialog's ``y``, which calls this directly
+        (hV2 finding 6: a closed session answered "no job N" instead of StateError)."""
+        self._check_open()
+        return await super().confirmed_job_action(action, job_id, confirmed=confirmed)
+
     async def cancel(self, job_id: int) -> bool:
         self._check_open()
         return await super().cancel(job_id)
