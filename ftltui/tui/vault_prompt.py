@@ -78,5 +78,7 @@ class VaultAsker:
             self.keyring.missing.add(vault_id)
             self.asked.discard(vault_id)
             self._added = False
-            self.app.notify(f"wrong vault password for vault id '{vault_id}': asking again",
+            # decrypt cannot tell them apart (an HMAC mismatch): a tampered or corrupt file
+            # makes the right password look wrong, so the message names both (hV3 #7)
+            self.app.notify(f"wrong vault password or tampered data for vault id '{vault_id}': asking again",
                             title="vault", severity="warning")

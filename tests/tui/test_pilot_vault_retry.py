@@ -51,3 +51,31 @@ async def test_a_wrong_vault_password_is_asked_again(make_app, tmp_path: Path) -
         await _answer(pilot, app, PASSWORD.decode())
         await wait_for(pilot, lambda: app.inventory is not None and app.inventory_error is None)
         assert sorted(app.inventory.hosts) == ["w1", "w2"]
+
+
+def _tampered(vaulted: str) -> str:
+    """``vaulted`` with one byte of its ciphertext changed: the HMAC no longer matches."""
+    import binascii
+
+    header, *body = vaulted.strip().splitlines()
+    salt, mac, ct = binascii.unhexlify("".join(body)).split(b"\n")
+    ct = (b"1" if ct[:1] != b"1" else b"2") + ct[1:]
+    return header + "\n" + binascii.hexlify(b"\n".join((salt, mac, ct))).decode() + "\n"
+
+
+async def test_a_tampered_vault_file_is_not_called_a_wrong_password_only(make_app, tmp_path: Path) -> None:
+    """The right password on a tampered file fails the same HMAC check: the notification says
+    it may be either (hV3 #7), so the operator does not keep retyping a right password."""
+    inv = _vaulted_inventory(tmp_path)
+    vaulted = inv / "group_vars" / "all.yml"
+    vaulted.write_text(_tampered(vaulted.read_text()))
+    app = make_app([str(inv)])
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretPrompt))
+        await pilot.press(*PASSWORD.decode(), "enter")
+        await wait_for(pilot, lambda: "tampered data" in (app.inventory_error or ""))
+        await wait_for(pilot, lambda: any(n.title == "vault" for n in app._notifications))  # asking again
+        said = [n.message for n in app._notifications if n.title == "vault"]
+        assert said and all("wrong vault password or tampered data" in m for m in said), said
+        assert not any(PASSWORD.decode() in m for m in said)
