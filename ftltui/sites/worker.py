@@ -122,6 +122,12 @@ class _Gone(Exception):
     """A shipped file's blob is not in the broker (it expired or was removed)."""
 
 
+class _BrokerAway(Exception):
+    """The broker failed a file's fetch; the text is the error's type only. Told apart from a
+    local write's OSError at the fetch itself: a socket-level OSError that redis-py does not
+    wrap was filed as "cannot write it on the worker" and did not stop the later fetches (hV3 #6)."""
+
+
 @dataclass
 class _Warm:
     """What outlives a shard: the runners (SSH pool, gates, local gate processes), nothing else.
@@ -580,7 +586,10 @@ class SiteWorker:
             if digest not in contents:
                 if away is not None:
                     raise _Gone(f"not fetched: the broker {self.broker.shown} failed an earlier file ({away})")
-                token = self.redis.get(Keys.blob(digest))
+                try:
+                    token = self.redis.get(Keys.blob(digest))
+                except self._errors as exc:  # a broker error, whatever its type (an OSError redis-py let through too)
+                    raise _BrokerAway(type(exc).__name__) from exc
                 if token is None:
                     raise _Gone(f"no longer in the broker {self.broker.shown} (expired or removed)")
                 data = self.sealer.open_bytes(token)
@@ -617,12 +626,12 @@ class SiteWorker:
             except (KeyError, TypeError) as exc:  # the task's file reference is malformed: a bug, said as one
                 problems[given] = _FileProblem(
                     where(member) + f"malformed file reference in the task ({type(exc).__name__}: {exc})", "internal")
-            except OSError as exc:  # a write here failed (Redis' own errors are not OSErrors)
+            except _BrokerAway as exc:  # Redis away: its type only (its text may carry the URL)
+                away = str(exc)
+                problems[given] = _FileProblem(where(member) + f"broker {self.broker.shown} unreachable: {away}",
+                                               retry=True)
+            except OSError as exc:  # a write here failed: the fetch's own errors are _BrokerAway above
                 problems[given] = _FileProblem(where(member) + f"cannot write it on the worker: {exc.strerror or exc}")
-            except self._errors as exc:  # Redis away: its type only (its text may carry the URL)
-                away = type(exc).__name__
-                problems[given] = _FileProblem(
-                    where(member) + f"broker {self.broker.shown} unreachable: {type(exc).__name__}", retry=True)
         return out, problems
 
     # -- Redis writes (the shard's writer thread) -----------------------------------------
