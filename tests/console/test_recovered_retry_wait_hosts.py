@@ -8,16 +8,13 @@ A real owner process (SIGKILLed by itself), a real state dir, a local-connection
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
+
+from ownerkill import run_owner_until_killed
 
 from ftltui.console import ConsoleSession
 from ftltui.console import updates as up
 from ftltui.inventory import load_inventory
-from ftltui.paths import REPO_DIR
 
 CHILD = r'''
 import asyncio, os, signal, sys
@@ -46,16 +43,7 @@ asyncio.run(child())
 def test_hosts_of_a_job_recovered_to_retry_wait_are_not_left_running(tmp_path: Path) -> None:
     state, inv, pidf = tmp_path / "st", tmp_path / "inv.yml", tmp_path / "pid"
     inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(state), str(inv), str(pidf)],
-                           env=env, capture_output=True, text=True, timeout=120, check=False)
-    try:
-        assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
-    finally:
-        try:
-            os.kill(int(pidf.read_text()), signal.SIGKILL)  # the orphaned sleep of the dead owner
-        except (OSError, ValueError):
-            pass
+    run_owner_until_killed(CHILD, str(state), str(inv), str(pidf), orphan_pid=pidf)
 
     async def recover() -> None:
         session = ConsoleSession(state, inventory=load_inventory([str(inv)]))

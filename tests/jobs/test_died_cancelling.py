@@ -8,15 +8,12 @@ A real owner process (SIGKILLed by itself), a real state dir, a local-connection
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
+
+from ownerkill import run_owner_until_killed
 
 from ftltui.console import ConsoleSession
 from ftltui.inventory import load_inventory
-from ftltui.paths import REPO_DIR
 
 CHILD = r'''
 import asyncio, os, signal, sys
@@ -45,16 +42,7 @@ asyncio.run(child())
 def test_owner_dead_while_cancelling_retry_does_not_rerun(tmp_path: Path) -> None:
     state, inv, marker, pidf = tmp_path / "st", tmp_path / "inv.yml", tmp_path / "marker", tmp_path / "pid"
     inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(state), str(inv), str(marker), str(pidf)],
-                           env=env, capture_output=True, text=True, timeout=120, check=False)
-    try:
-        assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
-    finally:
-        try:
-            os.kill(int(pidf.read_text()), signal.SIGKILL)  # the orphaned sleep of the dead owner
-        except (OSError, ValueError):
-            pass
+    run_owner_until_killed(CHILD, str(state), str(inv), str(marker), str(pidf), orphan_pid=pidf)
 
     async def recover() -> None:
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:

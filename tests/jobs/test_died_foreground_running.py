@@ -8,15 +8,12 @@ again. A real owner process (SIGKILLed by itself), a real state dir, a local-con
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
+
+from ownerkill import run_owner_until_killed
 
 from ftltui.console import ConsoleSession
 from ftltui.inventory import load_inventory
-from ftltui.paths import REPO_DIR
 
 CHILD = r'''
 import asyncio, os, signal, sys
@@ -44,16 +41,7 @@ def test_a_waiting_clients_running_job_is_not_retried_after_its_owner_died(tmp_p
     inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n")
     wf.write_text(f"name: w\nhosts: h1\nsteps:\n  - name: a\n    module: shell\n"
                   f"    args: 'echo ran >> {marker}; echo $$ > {pidf}; exec sleep 60'\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(state), str(inv), str(wf), str(pidf)],
-                           env=env, capture_output=True, text=True, timeout=120, check=False)
-    try:
-        assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
-    finally:
-        try:
-            os.kill(int(pidf.read_text()), signal.SIGKILL)  # the orphaned sleep of the dead owner
-        except (OSError, ValueError):
-            pass
+    run_owner_until_killed(CHILD, str(state), str(inv), str(wf), str(pidf), orphan_pid=pidf)
 
     async def recover() -> None:
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
