@@ -11,6 +11,7 @@ is deleted from Redis just before Celery publishes the shard (as an expiry would
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,42 @@ from ftltui.sites.settings import SiteSettings
 from ftltui.sites.wire import Keys
 
 
+def _before_each_send(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) -> None:
+    """The staged fault: ``before()`` runs just before Celery publishes each shard."""
+    real_make_app = dispatch.make_app
+
+    def make_app(broker: Broker) -> Any:
+        app = real_make_app(broker)
+        real_send = app.send_task
+
+        def send_task(*args: Any, **kwargs: Any) -> Any:
+            before()
+            return real_send(*args, **kwargs)
+
+        app.send_task = send_task
+        return app
+
+    monkeypatch.setattr(dispatch, "make_app", make_app)
+
+
+def _site_copy(tmp_path: Path, redis_server: Any, sealer: Sealer, files: dict[str, Path]) -> tuple[Executor, Path]:
+    """The owner's real Executor with site ``east`` for hosts ``files`` (host -> its src_file),
+    and the directory their copies go to (``out/<host>``)."""
+    inv = tmp_path / "inv.yml"
+    hosts = ", ".join(f"{h}: {{src_file: {f}}}" for h, f in files.items())
+    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n" f"  hosts: {{{hosts}}}\n")
+    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
+    inventory = load_inventory([str(inv)])
+    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
+    out = tmp_path / "out"
+    out.mkdir()
+    return ex, out
+
+
+def _copy_args(out: Path) -> dict[str, str]:
+    return {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"}
+
+
 async def test_a_file_gone_from_the_broker_fails_its_hosts_as_not_run(tmp_path: Path, redis_server: Any,
                                                                      key_file: Path, east: Any,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,32 +75,16 @@ async def test_a_file_gone_from_the_broker_fails_its_hosts_as_not_run(tmp_path: 
     kept.write_text(f"still there {tmp_path.name}\n")
     gone_key = Keys.blob(sealer.digest(gone.read_bytes()))
     client = redis_server.client()
-    real_make_app = dispatch.make_app
     lose = [True]
 
-    def losing_make_app(broker: Broker) -> Any:
-        app = real_make_app(broker)
-        real_send = app.send_task
+    def lose_the_file() -> None:
+        if lose[0]:
+            client.delete(gone_key)  # uploaded a moment ago; gone before the worker fetches it
 
-        def send_task(*args: Any, **kwargs: Any) -> Any:
-            if lose[0]:
-                client.delete(gone_key)  # uploaded a moment ago; gone before the worker fetches it
-            return real_send(*args, **kwargs)
-
-        app.send_task = send_task
-        return app
-
-    monkeypatch.setattr(dispatch, "make_app", losing_make_app)
-    inv = tmp_path / "inv.yml"
-    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
-                   f"  hosts: {{g1: {{src_file: {gone}}}, k1: {{src_file: {kept}}}}}\n")
-    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
-    inventory = load_inventory([str(inv)])
-    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
-    out = tmp_path / "out"
-    out.mkdir()
+    _before_each_send(monkeypatch, lose_the_file)
+    ex, out = _site_copy(tmp_path, redis_server, sealer, {"g1": gone, "k1": kept})
     events: list[Event] = []
-    args = {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"}
+    args = _copy_args(out)
     try:
         first = await ex.run("g1:k1", "copy", args, on_event=events.append)
         lose[0] = False
@@ -97,32 +118,11 @@ async def test_a_file_the_broker_holds_another_content_for_fails_final(tmp_path:
     kept.write_text(f"still there {tmp_path.name}\n")
     bad_key = Keys.blob(sealer.digest(bad.read_bytes()))
     client = redis_server.client()
-    real_make_app = dispatch.make_app
-
-    def swapping_make_app(broker: Broker) -> Any:
-        app = real_make_app(broker)
-        real_send = app.send_task
-
-        def send_task(*args: Any, **kwargs: Any) -> Any:
-            client.set(bad_key, sealer.seal_bytes(b"another content\n"))  # sealed with our key: it opens
-            return real_send(*args, **kwargs)
-
-        app.send_task = send_task
-        return app
-
-    monkeypatch.setattr(dispatch, "make_app", swapping_make_app)
-    inv = tmp_path / "inv.yml"
-    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
-                   f"  hosts: {{r1: {{src_file: {bad}}}, k1: {{src_file: {kept}}}}}\n")
-    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
-    inventory = load_inventory([str(inv)])
-    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
-    out = tmp_path / "out"
-    out.mkdir()
+    _before_each_send(monkeypatch, lambda: client.set(bad_key, sealer.seal_bytes(b"another content\n")))  # it opens
+    ex, out = _site_copy(tmp_path, redis_server, sealer, {"r1": bad, "k1": kept})
     events: list[Event] = []
     try:
-        res = await ex.run("r1:k1", "copy", {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"},
-                           on_event=events.append)
+        res = await ex.run("r1:k1", "copy", _copy_args(out), on_event=events.append)
     finally:
         client.delete(bad_key)
         await ex.close()
@@ -152,18 +152,10 @@ async def test_after_the_brokers_first_error_no_other_file_is_fetched(tmp_path: 
     client = redis_server.client()
     client.delete(first_key)
     client.rpush(first_key, "not a sealed file")
-    inv = tmp_path / "inv.yml"
-    inv.write_text("all:\n  vars: {ansible_connection: local, ftl_site: east}\n"
-                   f"  hosts: {{a1: {{src_file: {first}}}, b1: {{src_file: {second}}}}}\n")
-    dispatcher = SiteDispatcher(Broker(redis_server.url, "test"), sealer, pickup_timeout=60)
-    inventory = load_inventory([str(inv)])
-    ex = Executor(inventory, placements=[SitePlacement(SiteSettings(), dispatcher, inventory=lambda: inventory)])
-    out = tmp_path / "out"
-    out.mkdir()
+    ex, out = _site_copy(tmp_path, redis_server, sealer, {"a1": first, "b1": second})
     events: list[Event] = []
     try:
-        res = await ex.run("a1:b1", "copy", {"src": "{{ src_file }}", "dest": str(out) + "/{{ inventory_hostname }}"},
-                           on_event=events.append)
+        res = await ex.run("a1:b1", "copy", _copy_args(out), on_event=events.append)
     finally:
         client.delete(first_key)
         await ex.close()
