@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 
 from ftltui import __version__
@@ -70,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _take_ctrl_c() -> None:
+    """^C stops a run even when whatever started ftl-tui ignored SIGINT (a background job of a
+    shell without job control: a script's ``cmd &``, some CI runners). Python keeps an ignored
+    SIGINT ignored, so ``run``/``play`` went on to the end and exited 0; ansible and
+    ansible-playbook install their own handler and exit 99. The daemon, serve and the shard
+    workers set their own handlers after this."""
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread (a test calling main from a thread)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -78,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
     LATE_NOTES.clear()  # one invocation's (tests call main more than once)
+    _take_ctrl_c()
     try:
         refuse_readonly(args)  # ftl-tui --readonly WRITE-COMMAND: exit 5 before anything is opened
         if args.command is None:

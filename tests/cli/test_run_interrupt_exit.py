@@ -88,3 +88,26 @@ def test_ctrl_c_on_the_terminal_exits_99(tmp_path: Path) -> None:
     assert os.waitstatus_to_exitcode(status) == 99, screen
     assert "User interrupted execution" in screen
     assert not _any_running(b"57.25")  # the host's command was stopped too, not orphaned
+
+
+def test_ctrl_c_stops_a_run_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A background job of a shell without job control starts with SIGINT ignored; Python
+    keeps it so, and ``run`` went on to the end and exited 0 (the suite's own ^C tests failed
+    so when CI was started with ``cmd &``). ansible installs its handler and exits 99."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(HOME=str(tmp_path), FTL_TUI_HOME=str(tmp_path / "state"), NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "ftltui", "run", "localhost", "-i", "localhost,", "-m", "shell",
+                             "-a", "echo go; exec sleep 58.5", "-v"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert proc.stdout is not None and "go" in proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=50)  # a guard: the sleep alone lasts 58.5 s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 99 and "User interrupted execution" in err, (proc.returncode, err)
