@@ -98,10 +98,11 @@ def test_ctrl_c_stops_a_run_started_with_sigint_ignored(tmp_path: Path) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update(HOME=str(tmp_path), FTL_TUI_HOME=str(tmp_path / "state"), NO_COLOR="1")
-    proc = subprocess.Popen([sys.executable, "-m", "ftltui", "run", "localhost", "-i", "localhost,", "-m", "shell",
-                             "-a", "echo go; exec sleep 58.5", "-v"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    argv = [sys.executable, "-m", "ftltui", "run", "localhost", "-i", "localhost,", "-m", "shell",
+            "-a", "echo go; exec sleep 58.5", "-v"]
+    ignoring = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", ignoring, *argv], cwd=tmp_path, env=env,  # exec keeps SIG_IGN
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and "go" in proc.stdout.readline()
         proc.send_signal(signal.SIGINT)
