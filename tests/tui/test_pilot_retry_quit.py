@@ -16,19 +16,9 @@ from ftltui.state import StateStore
 
 async def _quit_with_one_queued(make_app: Any, state: Path, key: str) -> str:
     """Press q with job 1 running and job 2 queued, then ``key``; the dialog's text."""
-    from ftltui.tui.app import QuitScreen
-
     app = make_app(state_dir=state)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        assert app.services.queue is not None
-        app.services.queue.concurrency = 1  # one job at a time: the second one waits
-        app.run_command_line("run localhost shell sleep 30")
-        await wait_for(pilot, lambda: getattr(app.services.jobs.get(1), "state", "") == "running")
-        app.run_command_line("run localhost shell echo second")
-        await wait_for(pilot, lambda: getattr(app.services.jobs.get(2), "state", "") == "queued")
-        await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen))
+        await _open_quit_dialog(app, pilot)
         assert "Quit" in screen_text(app)
         text = app.screen.question  # the whole question (the screen wraps it)
         await pilot.press(key)
@@ -70,7 +60,7 @@ async def _open_quit_dialog(app: Any, pilot: Any) -> None:
 
     await ready(pilot)
     assert app.services.queue is not None
-    app.services.queue.concurrency = 1
+    app.services.queue.concurrency = 1  # one job at a time: the second one waits
     app.run_command_line("run localhost shell sleep 30")
     await wait_for(pilot, lambda: getattr(app.services.jobs.get(1), "state", "") == "running")
     app.run_command_line("run localhost shell echo second")
