@@ -63,6 +63,54 @@ class LineHighlighter(Highlighter):
                     text.stylize("reverse bold", sm.start(), sm.end())
 
 
+class StyledLineCache:
+    """Log's cache of rendered lines, one per widget style. A line's strip depends on its
+    text and the widget's style, and the style changes with focus (Log's ``:focus`` tint):
+    Log drops every rendered line at each style update, so every switch to the Logs pane
+    rendered the whole page again (issue 17, key latency). Lines are kept per style; what
+    Log does besides get and set (clear, discard, its re-keying when it prunes) applies to
+    every style's lines, so nothing stale survives."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.by_style: dict[Style, LRUCache[int, Strip]] = {}
+        self.lines: LRUCache[int, Strip] = LRUCache(size)
+
+    def use(self, style: Style) -> None:
+        """Read and write the lines of widgets drawn in ``style`` (two are kept: focused or not)."""
+        lines = self.by_style.get(style)
+        if lines is None:
+            if len(self.by_style) >= 2:
+                self.by_style.clear()
+            lines = self.by_style[style] = LRUCache(self.size)
+        self.lines = lines
+
+    def get(self, y: int) -> Strip | None:
+        return self.lines.get(y)
+
+    def __contains__(self, y: int) -> bool:
+        return y in self.lines
+
+    def __getitem__(self, y: int) -> Strip:
+        return self.lines[y]
+
+    def __setitem__(self, y: int, strip: Strip) -> None:
+        self.lines[y] = strip
+
+    def keys(self):  # noqa: ANN201 - LRUCache's; Log re-keys the lines it keeps when it prunes
+        return self.lines.keys()
+
+    def clear(self) -> None:
+        for lines in self.by_style.values():
+            lines.clear()
+        self.lines.clear()
+
+    def discard(self, y: int) -> None:
+        for lines in self.by_style.values():
+            lines.discard(y)
+        self.lines.discard(y)
+
+
 class LogView(Log):
     BINDINGS = [
         Binding("j", "scroll_down", "Down", id="logs.down", show=False),
@@ -88,6 +136,7 @@ class LogView(Log):
         super().__init__(highlight=True, auto_scroll=True, **kw)
         self.highlighter = LineHighlighter()
         self._cropped: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(1024)
+        self._render_line_cache = StyledLineCache(1024)  # type: ignore[assignment]  # LRUCache's interface, per style
         self.following = True
         self._programmatic = False
 
@@ -109,6 +158,7 @@ class LogView(Log):
         # style change or pruned lines give a different strip, and so a miss.
         if self.text_selection is not None or y >= len(self._lines):
             return super()._render_line(y, scroll_x, width)
+        self._render_line_cache.use(self.rich_style)
         key = (y, scroll_x, width)
         base = self._render_line_cache.get(y)
         hit = self._cropped.get(key)
@@ -131,6 +181,11 @@ class LogView(Log):
             self._render_line_cache[y] = strip
             return strip
         return super()._render_line_strip(y, rich_style)
+
+    def notify_style_update(self) -> None:
+        # Log clears its rendered lines here; they are kept per style (StyledLineCache) and
+        # the style is looked up at each render, so a changed style is never served stale.
+        super(Log, self).notify_style_update()
 
     def set_search(self, pattern: re.Pattern[str] | None) -> None:
         self.highlighter.search = pattern

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich.segment import Segment
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.widgets import DataTable, Tree
@@ -20,6 +21,28 @@ NAV_BINDINGS: list[BindingType] = [
 
 class NavTree(Tree):
     BINDINGS = NAV_BINDINGS
+
+    _measured_width = -1  # the width of the last Resize Tree handled
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """Tree re-measures every line and asks for a layout of the whole screen at every
+        Resize, and a pane shown again gets one at its old size too: at 1,000 hosts each
+        switch to the Inventory pane laid out and painted the screen twice (issue 17, key
+        latency). Lines do not depend on the height, and rendered lines are cached by width:
+        only a new width needs Tree's handler, which runs next in the MRO."""
+        self._line_cache.grow(event.size.height)
+        if event.size.width == self._measured_width:
+            event.prevent_default()
+        self._measured_width = event.size.width
+
+    def notify_style_update(self) -> None:
+        """Tree's rebuilds the list of every line (1,000+) and asks for a layout of the whole
+        screen; focus coming or going is a style update, so that was every pane switch. A
+        style changes how lines look, never which lines there are or their width: drop the
+        rendered lines and repaint the tree, no more."""
+        super(Tree, self).notify_style_update()
+        self._line_cache.clear()
+        self.refresh()
 
     def action_first(self) -> None:
         self.cursor_line = 0
