@@ -115,8 +115,10 @@ async def bench_end_to_end(per_host: int = 4000) -> dict[str, float]:
     return {"lines": want, "seconds": elapsed, "lines_per_s": want / elapsed}
 
 
-async def _press_keys(app: FtlApp, presses: int, running: Callable[[], bool] = lambda: True) -> list[float]:
-    """Press pane switches, scroll and follow; time each from the driver to its visible effect."""
+async def _press_keys(app: FtlApp, presses: int, running: Callable[[], bool] = lambda: True,
+                      log: list[tuple[str, float, float]] | None = None) -> list[float]:
+    """Press pane switches, scroll and follow; time each from the driver to its visible effect
+    (and append (key, sent, effect) perf_counter times to ``log``)."""
     from textual import events
 
     view = app.main.pane("logs").main()
@@ -134,7 +136,10 @@ async def _press_keys(app: FtlApp, presses: int, running: Callable[[], bool] = l
         app._driver.send_message(ev)  # what a terminal key press becomes
         while not done():
             await asyncio.sleep(0.0005)
-        times.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        times.append(t1 - t0)
+        if log is not None:
+            log.append((key, t0, t1))
         await asyncio.sleep(0.03)
     return times
 

@@ -33,6 +33,7 @@ class LoopProbe:
     per callback; only callbacks over ``SLOW`` keep a name."""
 
     SLOW = 0.02
+    SPAN = 0.005  # callbacks (and collections) at least this long are kept with their times, for blockers()
 
     def __init__(self) -> None:
         import gc
@@ -41,6 +42,7 @@ class LoopProbe:
         self.handle = events.Handle
         self.orig = events.Handle._run
         self.slow: list[tuple[float, str]] = []
+        self.spans: list[tuple[float, float, float, str]] = []  # (start, end, CPU s, name)
         self.count = 0
         self.cpu: dict[str, list[Any]] = {}  # name -> [calls, CPU s, max CPU s, wall s]
         self.gc: dict[int, list[float]] = {0: [], 1: [], 2: []}
@@ -67,11 +69,16 @@ class LoopProbe:
             agg[5] += max(0.0, d - cpu - rq)  # neither running nor runnable: the GIL (no I/O in a callback)
             if d > probe.SLOW:
                 probe.slow.append((d, name))
+            if d > probe.SPAN:
+                probe.spans.append((t, t + d, cpu, name))
 
         def on_gc(phase: str, info: dict) -> None:
             if phase == "start":
                 probe._gc_t, probe._gc_c = time.perf_counter(), time.thread_time()
             else:
+                if time.perf_counter() - probe._gc_t > probe.SPAN:
+                    probe.spans.append((probe._gc_t, time.perf_counter(), time.thread_time() - probe._gc_c,
+                                        f"gc gen {info['generation']}"))
                 probe.gc[info["generation"]].append(time.perf_counter() - probe._gc_t)
                 probe.gc_cpu[info["generation"]].append(time.thread_time() - probe._gc_c)
 
@@ -107,6 +114,19 @@ class LoopProbe:
                 "gc": {str(g): {"n": len(v), "total_ms": round(sum(v) * 1000), "max_ms": round(max(v, default=0) * 1000),
                            "cpu_ms": round(sum(self.gc_cpu[g]) * 1000), "max_cpu_ms": round(max(self.gc_cpu[g], default=0) * 1000)}
                        for g, v in self.gc.items()}}
+
+
+def blockers(spans: list[tuple[float, float, float, str]], presses: list[tuple[str, float, float]],
+             worst: int = 5) -> list[dict]:
+    """The slowest presses and what ran on the loop while each waited: every callback or
+    collection of 5 ms or more that overlapped it (wall and CPU ms inside the wait)."""
+    out = []
+    for key, t0, t1 in sorted(presses, key=lambda p: p[1] - p[2])[:worst]:
+        over = [(min(e, t1) - max(s, t0), cpu, name, e - s) for s, e, cpu, name in spans if s < t1 and e > t0]
+        out.append({"key": key, "ms": round((t1 - t0) * 1000),
+                    "blockers": [{"name": n[:70], "in_wait_ms": round(w * 1000), "wall_ms": round(full * 1000),
+                                  "cpu_ms": round(c * 1000, 1)} for w, c, n, full in sorted(over, reverse=True)[:4]]})
+    return out
 
 
 def _schedstat_reader() -> Callable[[], float]:
@@ -257,11 +277,13 @@ async def main(spec: dict) -> dict:
 
         while not app.services.jobs:
             await asyncio.sleep(0.01)
-        times = await _press_keys(app, spec["presses"], lambda: not finished())
+        pressed: list[tuple[str, float, float]] = []
+        times = await _press_keys(app, spec["presses"], lambda: not finished(), pressed)
         while not finished():
             await asyncio.sleep(0.05)
         out["run_s"] = time.perf_counter() - t_run
         out["loop"] = probe.stop()
+        out["slowest_presses"] = blockers(probe.spans, pressed)
         out["job_states"] = sorted({j.state for j in app.services.jobs.values()})
         out["log_records"] = ring._seq
         out["view_updates"] = app.events_seen  # the session's updates the panes took during the run
