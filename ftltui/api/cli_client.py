@@ -154,25 +154,46 @@ PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "
                             "command", "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
 
 
-def refuse_if_readonly_owner(state_dir: Path, action: str) -> None:
+def refuse_if_readonly_owner(state_dir: Path, action: str, why: str = "") -> None:
     """Raise the read-only refusal when the directory's live owner serves it read-only.
 
     For a command about to run in this process instead of as the owner's job (an option a
     job cannot carry, another inventory): a read-only owner starts nothing, and the same
     command must not start it here because ``-e x=1`` was added (hR #24). With no owner,
-    or a writable one, nothing happens."""
+    or a writable one, nothing happens. ``why``: see :func:`_refuse_readonly`."""
 
     async def check(client: ApiClient) -> int | None:
-        _refuse_readonly(client, state_dir, action)
+        await _refuse_readonly(client, state_dir, action, why)
         return None
 
     _with_owner(state_dir, check)
 
 
-def _refuse_readonly(client: ApiClient, state_dir: Path, action: str) -> None:
-    if client.welcome.readonly:
-        raise ReadOnlyRefusal(action, f"the owner (pid {client.owner_pid}) serves {state_dir} read-only; "
+# why a command that needs the state directory would not be the owner's job (``why`` below)
+OTHER_INVENTORY = "on another inventory than the owner's"
+OWN_OPTIONS = "with options the owner's jobs do not carry"
+
+
+async def _refuse_readonly(client: ApiClient, state_dir: Path, action: str, why: str = "") -> None:
+    """The read-only refusal (exit 5) when the owner is read-only; nothing otherwise.
+
+    ``why`` empty: the command needs no state directory (``run``), and would have run
+    here. Otherwise (:data:`OTHER_INVENTORY`, :data:`OWN_OPTIONS`) it would run here on
+    the state directory, which the owner holds: it used to go on and fail with "state
+    directory is in use", which is not what stopped it (the owner's read-only mode is).
+
+    Read-only is asked of ``owner.info``, not only the welcome: a console opened with
+    ``--readonly`` (or on an inventory with ``ftl_tui_readonly``) serves its API with a
+    writable welcome and refuses each write by its session's policy, now."""
+    if not client.welcome.readonly and not (await client.request("owner.info")).get("readonly"):
+        return
+    pid = client.owner_pid
+    if not why:
+        raise ReadOnlyRefusal(action, f"the owner (pid {pid}) serves {state_dir} read-only; "
                                       f"this {action} would have run in this process instead")
+    raise ReadOnlyRefusal(action, f"the owner (pid {pid}) serves {state_dir} read-only: it starts nothing, and this "
+                                  f"{action} {why} would need the state directory it holds; stop that owner (or "
+                                  f"start it without --readonly), or give this command another --state-dir")
 
 
 def _only_options(args: argparse.Namespace, positional: str, allowed: frozenset[str]) -> bool:
@@ -208,7 +229,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
 
     async def run(client: ApiClient) -> int | None:
         if not await _same_inventory(client, inventory_sources):
-            _refuse_readonly(client, state_dir, "run")
+            await _refuse_readonly(client, state_dir, "run")
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout, forks=args.forks,
@@ -251,16 +272,16 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
 
     state_dir = state_dir_of_args(args)
     if not _only_options(args, args.workflow, PLAY_DELEGABLE):
-        refuse_if_readonly_owner(state_dir, "play")
+        refuse_if_readonly_owner(state_dir, "play", OWN_OPTIONS)
         return None
     if sys.stdin.isatty() and _may_prompt(path):
-        refuse_if_readonly_owner(state_dir, "play")
+        refuse_if_readonly_owner(state_dir, "play", "with vars_prompt answered on this terminal")
         return None
     stored = {k: getattr(options, k) for k in OPTION_FIELDS}
     try:
         json.dumps(stored)
     except (TypeError, ValueError):
-        refuse_if_readonly_owner(state_dir, "play")
+        refuse_if_readonly_owner(state_dir, "play", OWN_OPTIONS)
         return None  # e.g. -e values that are not plain data
 
     async def play(client: ApiClient) -> int | None:
@@ -268,7 +289,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         from ftltui.playbook.output_text import TextOutput
 
         if not await _same_inventory(client, inventory_sources):
-            _refuse_readonly(client, state_dir, "play")
+            await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             return None
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
@@ -346,14 +367,16 @@ def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
     ``None`` with no owner, another inventory or options only this process carries."""
     from ftltui.commands.common import inventory_sources
 
+    state_dir = state_dir_of_args(args)
     if not _only_options(args, args.pattern, DRIFT_SCAN_DELEGABLE):
+        refuse_if_readonly_owner(state_dir, "drift scan", OWN_OPTIONS)
         return None
     sources = inventory_sources(args)
-    state_dir = state_dir_of_args(args)
     outcome: list[tuple[int, Any]] = []
 
     async def scan(client: ApiClient) -> int | None:
         if not await _same_inventory(client, sources):
+            await _refuse_readonly(client, state_dir, "drift scan", OTHER_INVENTORY)
             return None
         ref = await client.request("drift.scan", pattern=args.pattern)
         end = StreamEnded()

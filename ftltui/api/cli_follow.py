@@ -21,10 +21,14 @@ from typing import Any
 
 from ftltui.api.cli_client import (
     GUARD_OPTIONS,
+    OTHER_INVENTORY,
+    OWN_OPTIONS,
     _cancel,
     _only_options,
+    _refuse_readonly,
     _same_inventory,
     _with_owner,
+    refuse_if_readonly_owner,
     state_dir_of_args,
 )
 from ftltui.api.client import ApiClient, ApiError, StreamEnded
@@ -93,22 +97,26 @@ def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> 
     another inventory, or options only this process carries out."""
     from ftltui.commands.common import inventory_sources
 
+    state_dir = state_dir_of_args(args)
     if not _only_options(args, args.workflow, WORKFLOW_DELEGABLE):
+        refuse_if_readonly_owner(state_dir, "play", OWN_OPTIONS)  # not "state directory in use"
         return None
     try:
         json.dumps(extra_vars)
     except (TypeError, ValueError):
+        refuse_if_readonly_owner(state_dir, "play", OWN_OPTIONS)
         return None  # e.g. -e values that are not plain data
     path = Path(args.workflow).resolve()
     sources = inventory_sources(args)
 
     async def play(client: ApiClient) -> int | None:
         if not await _same_inventory(client, sources):
+            await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             return None
         return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
                              file=str(path), vars=extra_vars, check=bool(args.check), foreground=True)
 
-    return _with_owner(state_dir_of_args(args), play)
+    return _with_owner(state_dir, play)
 
 
 def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
@@ -120,6 +128,7 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
 
     given = {k for k, v in vars(args).items() if v not in (None, False, [], "")}
     if args.jobs_cmd != "show" and not given <= JOBS_DELEGABLE:
+        refuse_if_readonly_owner(state_dir_of_args(args), f"jobs {args.jobs_cmd}", OWN_OPTIONS)
         return None
 
     async def show(client: ApiClient) -> int | None:
@@ -139,6 +148,7 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
             error(problem)
             return EXIT_BAD_INPUT
         if not await _same_inventory(client, inventory_sources(args)):
+            await _refuse_readonly(client, state_dir_of_args(args), f"jobs {args.jobs_cmd}", OTHER_INVENTORY)
             return None
         if args.detach:
             ref = await client.request("jobs.again", id=args.id, resume=resume)
