@@ -22,6 +22,7 @@ from ftltui.console.drift_desk import DriftDesk
 from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS, ViewFeed
 from ftltui.console.guard import Guard, Policy, ReadOnlyRefusal, playbook_hosts, workflow_hosts
+from ftltui.console.input_priority import InputPriority
 from ftltui.console.job_actions import JobActions
 from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.pauses import PauseDesk
@@ -118,6 +119,7 @@ class ConsoleSession(JobActions):
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
         self.pauses = self._make_pause_desk()
         self.subscribe(self.pauses.on_update)
+        self.input_priority = InputPriority(lambda: self._executor)  # keys pressed: the workers yield
 
     def _make_pause_desk(self) -> PauseDesk:
         """This session's pause desk (an attached session's sends the ops to its owner)."""
@@ -195,6 +197,7 @@ class ConsoleSession(JobActions):
 
     async def close(self) -> None:
         self._closed = True
+        self.input_priority.stop()
         if self.queue is not None:
             await self.queue.stop(cancel_running=True)
             self.queue.store.close()

@@ -404,6 +404,13 @@ class Executor:
         """Run later runs on ``inventory`` (a reloaded file); runs in flight keep their hosts."""
         self.inventory = inventory
 
+    def set_interactive(self, active: bool) -> None:
+        """An operator is pressing keys in the console this Executor runs in (True) or stopped
+        (False): the shard workers give the console's process more of the cores meanwhile
+        (ShardConfig.input_group_nice says what it buys and costs)."""
+        if self.shards is not None:
+            self.shards.set_interactive(active)
+
     def connection_stats(self) -> ConnectionStats:
         """SSH connections open now, and of those the jump hosts carrying tunnels."""
         pool = getattr(self._runners.get("ssh"), "pool", None)

@@ -144,9 +144,10 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
     async def on_event(self, event: events.Event) -> None:
         # A bound key runs its binding here instead of bubbling up the focus chain one
         # loop turn per level (issue 17: ftltui/tui/keypath.py says when that is the same).
-        if isinstance(event, events.Key) and not event.is_forwarded and self.app_focus \
-                and self.screen.maximized is None and await keypath.resolve_now(self, event):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self.services.input_priority.key_pressed()  # the engine's workers yield while keys come
+            if self.app_focus and self.screen.maximized is None and await keypath.resolve_now(self, event):
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:

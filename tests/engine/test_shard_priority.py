@@ -93,3 +93,36 @@ def test_a_worker_that_does_not_lead_its_session_leaves_the_session_nice_alone()
     out = subprocess.run([sys.executable, "-c", _NOT_A_LEADER], check=True, capture_output=True, text=True,
                          timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.split() == ["0"], out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists() or
+                    Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1",
+                    reason="no autogroup scheduling on this kernel")
+async def test_workers_yield_more_while_the_operator_presses_keys(local_inventory) -> None:
+    """Executor.set_interactive: the workers' sessions go to input_group_nice while keys are
+    pressed in the console, and back to group_nice after (issue 17, key latency)."""
+    from ftltui.engine.shards.config import ShardConfig
+
+    cfg = ShardConfig(1)
+    assert cfg.input_group_nice > cfg.group_nice > 0
+    ex = Executor(load_inventory(local_inventory(4)), workers=2, forks=4)
+    try:
+        assert (await ex.run("all", "ping", {})).counts["ok"] == 4
+        pids = ex.shards.pids()
+        assert len(pids) == 2
+
+        async def settles_at(nice: int) -> None:
+            for _ in range(200):  # the kernel refuses a second change within 100 ms: the worker retries
+                if [_group_nice(p) for p in pids] == [nice] * 2:
+                    return
+                await asyncio.sleep(0.05)
+            assert [_group_nice(p) for p in pids] == [nice] * 2
+
+        await settles_at(cfg.group_nice)
+        ex.set_interactive(True)
+        await settles_at(cfg.input_group_nice)
+        assert (await ex.run("all", "ping", {})).counts["ok"] == 4  # still runs, at the lower priority
+        ex.set_interactive(False)
+        await settles_at(cfg.group_nice)
+    finally:
+        await ex.close()

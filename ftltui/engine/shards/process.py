@@ -95,6 +95,11 @@ class _Worker:
         if not self.dead:
             self.proc.stdin.write(frame(msg))
 
+    def set_group_nice(self, nice: int) -> None:
+        """The worker's session (autogroup) nice from now on (ShardConfig.input_group_nice)."""
+        if self.proc is not None:
+            self._send(("group_nice", nice))
+
     def send_inventory(self, inventory: HostSource | None, blob: bytes | None) -> None:
         """The controller's inventory (``blob``: its pickle, made once for every worker), when it changed."""
         if inventory is self.inventory:
@@ -245,6 +250,7 @@ class ProcessShards:
         self._assign: dict[str, int] = {}
         self._load: list[int] = []
         self._starting: dict[int, asyncio.Task[_Worker]] = {}
+        self._interactive = False  # the operator is at the keys (set_interactive)
 
     @property
     def workers(self) -> int:
@@ -297,6 +303,8 @@ class ProcessShards:
                 fresh = _Worker(i, replace(self._config, forks=-(-self._config.forks // self.workers)),
                                 self._executor.bus.emit)
                 await fresh.start()
+                if self._interactive and self._config.group_nice > 0:
+                    fresh.set_group_nice(self._config.input_group_nice)
                 self._workers[i] = fresh
                 return fresh
 
@@ -342,6 +350,18 @@ class ProcessShards:
                 blob = None
             self._blob = (inventory, blob)
         return self._blob[1]
+
+    def set_interactive(self, active: bool) -> None:
+        """The operator started (True) or stopped pressing keys: the workers' sessions go to
+        ``input_group_nice`` or back to ``group_nice`` (ShardConfig says why). Nothing when
+        session priorities are turned off (``group_nice`` 0) or nothing changes."""
+        if active == self._interactive or self._config.group_nice <= 0:
+            return
+        self._interactive = active
+        nice = self._config.input_group_nice if active else self._config.group_nice
+        for w in self._workers:
+            if w is not None and not w.dead:
+                w.set_group_nice(nice)
 
     def cancel(self, run_id: str, *, fail_fast: bool = False) -> None:
         for w in self._workers:

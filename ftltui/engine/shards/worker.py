@@ -119,6 +119,16 @@ async def serve(in_fd: int, out_fd: int) -> None:
     background: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references to tasks
     runs: dict[str, asyncio.Task[None]] = {}
 
+    nicing: list[asyncio.Task[None]] = []  # the one task setting the session nice: the latest value wins
+
+    def renice(nice: int) -> None:
+        for task in nicing:
+            task.cancel()  # an older value still waiting out the kernel's rate limit
+        task = asyncio.create_task(_lower_group(nice))
+        nicing[:] = [task]
+        background.add(task)
+        task.add_done_callback(background.discard)
+
     def forward(event: Event) -> None:
         if isinstance(event, (RunStarted, RunFinished)):
             return  # the controller's executor emits its own
@@ -137,9 +147,7 @@ async def serve(in_fd: int, out_fd: int) -> None:
                 except OSError:  # not allowed (a container's seccomp): run at the controller's priority
                     pass
             if cfg.group_nice > 0:
-                lowering = asyncio.create_task(_lower_group(cfg.group_nice))
-                background.add(lowering)
-                lowering.add_done_callback(background.discard)
+                renice(cfg.group_nice)
             executor = Executor(None, forks=cfg.forks, secret_vars=cfg.secret_vars, ssh_options=cfg.ssh_options,
                                 base_dir=cfg.base_dir)
             executor.bus.subscribe(forward)
@@ -156,6 +164,8 @@ async def serve(in_fd: int, out_fd: int) -> None:
             task.add_done_callback(_forget(runs, req.run_id))
         elif op == "cancel":
             executor.cancel(msg[1], fail_fast=bool(msg[2]))
+        elif op == "group_nice":  # the controller's operator started or stopped pressing keys
+            renice(int(msg[1]))
     for task in list(runs.values()):
         task.cancel()
     await asyncio.gather(*runs.values(), return_exceptions=True)

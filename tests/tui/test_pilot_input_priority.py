@@ -1,0 +1,59 @@
+"""Keys pressed in the console make the engine's shard workers yield the cores (issue 17).
+
+The console's loop answers keys and repaints; next to busy workers a repaint waited for a
+core long enough that the key behind it took over 100 ms. From the first key until the
+session's input window after the last one, the workers' sessions run at
+ShardConfig.input_group_nice, then go back. Real app, real worker processes, the niceness
+read from /proc.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tuihelpers import jobs_finished, ready, wait_for
+
+from ftltui.engine.shards.config import ShardConfig
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists()
+    or Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1",
+    reason="no autogroup scheduling on this kernel")
+
+
+def _group_nice(pid: int) -> int | None:
+    text = Path(f"/proc/{pid}/autogroup").read_text()
+    return int(text.split("nice")[1]) if "nice" in text else None
+
+
+def _inventory(path: Path) -> Path:
+    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
+                    + "".join(f"        h{i}:\n          ansible_connection: local\n" for i in range(4)))
+    return path
+
+
+async def test_keys_lower_the_workers_priority_until_they_stop(make_app, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTL_TUI_WORKERS", "2")
+    cfg = ShardConfig(1)
+    app = make_app([str(_inventory(tmp_path / "inv.yml"))])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.services.input_priority.window = 0.5  # the test's own: seconds after the last key
+        app.run_command_line("run all ping")
+        await wait_for(pilot, lambda: jobs_finished(app, 1))
+        shards = app.services.executor.shards
+        assert shards is not None
+        pids = shards.pids()
+        assert len(pids) == 2
+
+        def at(nice: int) -> bool:
+            return [_group_nice(p) for p in pids] == [nice] * 2
+
+        await wait_for(pilot, lambda: at(cfg.group_nice))  # nobody typing: the usual priority
+        await pilot.press("2")
+        assert app.services.input_priority.active
+        await wait_for(pilot, lambda: at(cfg.input_group_nice))
+        await wait_for(pilot, lambda: not app.services.input_priority.active)  # the window ran out
+        await wait_for(pilot, lambda: at(cfg.group_nice))
