@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from rich.style import Style
+from tuihelpers import ready
 
 from ftltui.tui.widgets.inventory_pane import InventoryTree
 from ftltui.tui.widgets.log_view import LineHighlighter, LogView
-
-from tuihelpers import ready
 
 SIZE = (120, 40)
 

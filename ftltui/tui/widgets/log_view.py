@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
+from collections.abc import KeysView
 
 from rich.highlighter import Highlighter
 from rich.style import Style
@@ -18,10 +19,10 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.strip import Strip
 from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widgets import Log
 
 # Host names tell hosts apart, never status: red, green and yellow mean failed, ok and
@@ -97,7 +98,7 @@ class StyledLineCache:
     def __setitem__(self, y: int, strip: Strip) -> None:
         self.lines[y] = strip
 
-    def keys(self):  # noqa: ANN201 - LRUCache's; Log re-keys the lines it keeps when it prunes
+    def keys(self) -> KeysView[int]:  # Log re-keys the lines it keeps when it prunes
         return self.lines.keys()
 
     def clear(self) -> None:
@@ -136,7 +137,8 @@ class LogView(Log):
         super().__init__(highlight=True, auto_scroll=True, **kw)
         self.highlighter = LineHighlighter()
         self._cropped: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(1024)
-        self._render_line_cache = StyledLineCache(1024)  # type: ignore[assignment]  # LRUCache's interface, per style
+        self._styled_lines = StyledLineCache(1024)
+        self._render_line_cache = self._styled_lines  # type: ignore[assignment]  # LRUCache's interface, per style
         self.following = True
         self._programmatic = False
 
@@ -150,6 +152,18 @@ class LogView(Log):
         if lines:
             self._update_maximum_width(updates, max(len(line) for line in lines) + 8)
 
+    _paint_style: Style | None = None  # the widget's style during one render_lines call
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # ``rich_style`` resolves the widget's and its ancestors' styles at every read, and Log
+        # read it once per line: a quarter of a follow repaint's CPU (issue 17, key latency).
+        # It cannot change while one paint runs.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
     def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
         # Following a stream scrolls the view at every flush, so Textual asks for every visible
         # line again and Log crops and re-offsets each one (and reads ``rich_style``, which walks
@@ -158,13 +172,16 @@ class LogView(Log):
         # style change or pruned lines give a different strip, and so a miss.
         if self.text_selection is not None or y >= len(self._lines):
             return super()._render_line(y, scroll_x, width)
-        self._render_line_cache.use(self.rich_style)
+        style = self._paint_style or self.rich_style
+        self._styled_lines.use(style)
         key = (y, scroll_x, width)
         base = self._render_line_cache.get(y)
         hit = self._cropped.get(key)
         if hit is not None and base is not None and hit[0] is base:
             return hit[1]
-        line = super()._render_line(y, scroll_x, width)
+        # Log._render_line, with the style of this paint instead of a fresh ``rich_style``
+        line = self._render_line_strip(y, style).crop_extend(scroll_x, scroll_x + width, style)
+        line = line.apply_offsets(scroll_x, y)
         base = self._render_line_cache.get(y)
         if base is not None:
             self._cropped[key] = (base, line)
