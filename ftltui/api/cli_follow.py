@@ -43,7 +43,9 @@ WORKFLOW_DELEGABLE = frozenset({"workflow", "check", "extra_vars", "json", "inve
                                 "func", "command_parser", "command", "ansible_config", "vault_keyring", "demo_noted"}) \
     | GUARD_OPTIONS
 JOBS_DELEGABLE = frozenset({"jobs_cmd", "id", "detach", "json", "inventory", "state_dir", "func", "command",
-                            "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
+                            "ansible_config", "vault_keyring", "demo_noted",
+                            # the secrets a job had, given again: sent in ``secrets`` (docs/api.md)
+                            "ask_become_pass", "become_password_file", "secret", "given_secrets"}) | GUARD_OPTIONS
 
 
 async def _show_doc(client: ApiClient, job_id: int) -> dict[str, Any]:
@@ -143,18 +145,21 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
         doc = await _show_doc(client, args.id)
         resume = args.jobs_cmd == "retry"
         log = Path(doc["log"]) if doc.get("log") else None  # the client is on the owner's machine
-        problem = refusal({**doc, "state": doc["stored_state"]}, args.id, resume, log)
+        given = getattr(args, "given_secrets", None)  # commands/jobs.py read them (-K, --secret)
+        problem = refusal({**doc, "state": doc["stored_state"]}, args.id, resume, log, given)
         if problem is not None:
             error(problem)
             return EXIT_BAD_INPUT
         if not await _same_inventory(client, inventory_sources(args)):
             await _refuse_readonly(client, state_dir_of_args(args), f"jobs {args.jobs_cmd}", OTHER_INVENTORY)
             return None
+        secrets = {"secrets": given.to_wire()} if given else {}  # over the 0600 socket only, never argv
         if args.detach:
-            ref = await client.request("jobs.again", id=args.id, resume=resume)
+            ref = await client.request("jobs.again", id=args.id, resume=resume, **secrets)
             print(f"job {ref['id']}: queued (from job {args.id})")
             return EXIT_OK
-        return await _follow(client, "jobs.again.follow", bool(args.json), None, id=args.id, resume=resume)
+        return await _follow(client, "jobs.again.follow", bool(args.json), None, id=args.id, resume=resume,
+                             **secrets)
 
     return _with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again,
                        action=f"jobs {args.jobs_cmd}")

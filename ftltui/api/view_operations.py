@@ -22,6 +22,7 @@ from ftltui.api.protocol import E_BAD_REQUEST, E_NOT_FOUND, E_UNKNOWN_OP, Protoc
 from ftltui.console.job_actions import ACTIONS, JobActions
 from ftltui.console.results import BaselineRequest, JobActionResult
 from ftltui.errors import FtlError, StateError
+from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.events import JobEvent
 from ftltui.jobs.model import Job
 from ftltui.jobs.queue import JobQueue
@@ -134,8 +135,9 @@ class ViewOperations:
         """``drift.baseline``: as :meth:`drift_accept`, the owner's console session pins."""
         raise ProtocolError(E_UNKNOWN_OP, "this owner has no drift desk")
 
-    async def submit_again(self, job_id: int, resume: bool) -> JobRef:
-        """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job."""
+    async def submit_again(self, job_id: int, resume: bool, given: GivenSecrets | None = None) -> JobRef:
+        """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job; ``given``: the
+        secrets it had, sent again by the client (``secrets``: docs/api.md)."""
         from ftltui.jobs.again import enqueue_again, refusal
 
         try:
@@ -143,8 +145,8 @@ class ViewOperations:
         except StateError as exc:
             raise ProtocolError(E_NOT_FOUND, str(exc)) from None
         doc["state"] = doc["stored_state"]
-        problem = refusal(doc, job_id, resume, self.store.log_path(job_id))
+        problem = refusal(doc, job_id, resume, self.store.log_path(job_id), given)
         if problem is not None:
             raise FtlError(problem)
-        job = await enqueue_again(self.queue, doc, job_id, resume, self.store.log_path(job_id))
+        job = await enqueue_again(self.queue, doc, job_id, resume, self.store.log_path(job_id), given)
         return JobRef(job.id, job.state, job.title)

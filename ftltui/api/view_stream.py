@@ -37,6 +37,7 @@ from ftltui.drift.ignore import check_reason
 from ftltui.engine.event_schema import event_record
 from ftltui.errors import DriftConfigError
 from ftltui.jobs import events as jev
+from ftltui.jobs.again import GivenSecrets
 
 if TYPE_CHECKING:
     from ftltui.api.outbox import Outbox
@@ -65,6 +66,16 @@ def _resume(args: dict[str, Any]) -> bool:
     return resume
 
 
+def _given(args: dict[str, Any]) -> GivenSecrets | None:
+    """``jobs.again``'s optional ``secrets``: the job's secrets given again by the client
+    (over this 0600 socket only); the owner masks them as job secrets of the new job."""
+    try:
+        given = GivenSecrets.from_wire(args.get("secrets"))
+    except ValueError as exc:
+        raise p.ProtocolError(p.E_BAD_REQUEST, f"argument 'secrets': {exc}") from None
+    return given or None
+
+
 async def one_shot(session: ClientSession, req: p.Request) -> Any:
     ops = _view_ops(session)
     if req.op == "jobs.action":
@@ -83,7 +94,7 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         return await ops.drift_accept(pattern, reason[:200])
     if req.op == "drift.baseline":
         return await ops.drift_baseline(baseline_request(req.args))
-    return (await ops.submit_again(job_id_arg(req.args), _resume(req.args))).to_dict()
+    return (await ops.submit_again(job_id_arg(req.args), _resume(req.args), _given(req.args))).to_dict()
 
 
 def baseline_request(args: dict[str, Any]) -> BaselineRequest:
@@ -106,8 +117,8 @@ async def stream(session: ClientSession, req: p.Request) -> None:
         request = WorkflowRequest.from_args(req.args)
         await _follow_new(session, ops, req.id, lambda: session.ops.submit_workflow(request))
     else:
-        job_id, resume = job_id_arg(req.args), _resume(req.args)
-        await _follow_new(session, ops, req.id, lambda: ops.submit_again(job_id, resume))
+        job_id, resume, given = job_id_arg(req.args), _resume(req.args), _given(req.args)
+        await _follow_new(session, ops, req.id, lambda: ops.submit_again(job_id, resume, given))
 
 
 def _record(ops: ViewOperations, event: jev.JobEvent) -> dict[str, Any]:

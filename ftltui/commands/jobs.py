@@ -38,6 +38,7 @@ from ftltui.console.session import ConsoleSession
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import StateError
 from ftltui.inventory import Inventory
+from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.model import Job
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             sp.add_argument("--detach", action="store_true", help="only queue it; the console will run it")
             add_inventory_arg(sp)
             add_confirm_arg(sp)
+            add_secret_args(sp)
         add_state_arg(sp)
         add_json_arg(sp)
         sp.set_defaults(func=handle)
@@ -91,6 +93,7 @@ def handle(args: argparse.Namespace) -> int:
             return code
     inventory = None
     if args.jobs_cmd in ("retry", "requeue"):
+        args.given_secrets = given_secrets(args)  # asked first, as run and play ask -K
         _own_inventory(args)
         inventory = _check_protected(args)  # before any face queues it (the owner's too)
     if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries
@@ -102,6 +105,47 @@ def handle(args: argparse.Namespace) -> int:
     if args.jobs_cmd in ("retry", "requeue"):
         return _retry(args, inventory)
     return {"list": _list, "show": _show, "logs": _logs, "cancel": _cancel, "purge": _purge}[args.jobs_cmd](args)
+
+
+def add_secret_args(sp: argparse.ArgumentParser) -> None:
+    """The secrets a job had, given again as its first run took them: they are never stored,
+    so a re-run of a job that had them is refused without them, naming what to add."""
+    g = sp.add_argument_group("secrets the job had (never stored): give them again")
+    g.add_argument("-K", "--ask-become-pass", action="store_true", default=None,
+                   help="ask for the become password on the terminal")
+    g.add_argument("--become-password-file", "--become-pass-file", metavar="FILE",
+                   help="read the become password from this file")
+    g.add_argument("--secret", action="append", default=[], metavar="NAME[=ENVVAR]",
+                   help="the job's secret NAME (a module argument such as password, a private vars_prompt "
+                        "answer, a workflow's secret variable): asked on the terminal, or read from ENVVAR "
+                        "(repeatable)")
+
+
+def given_secrets(args: argparse.Namespace) -> GivenSecrets:
+    """``-K``/``--become-password-file`` and ``--secret``: read now, before anything is
+    opened; the values go only into the new job's in-memory spec (masked everywhere)."""
+    import getpass
+    import os
+
+    from ftltui.commands.options import OptionsError, become_password
+
+    values: dict[str, str] = {}
+    for item in getattr(args, "secret", None) or []:
+        name, eq, env = item.partition("=")
+        if not name or (eq and not env):
+            raise OptionsError(f"--secret {item!r}: expected NAME or NAME=ENVVAR")
+        if eq:
+            if env not in os.environ:
+                raise OptionsError(f"--secret {name}={env}: no such environment variable")
+            values[name] = os.environ[env]
+            continue
+        if not sys.stdin.isatty():
+            raise OptionsError(f"--secret {name} needs a terminal to type it on; use --secret {name}=ENVVAR")
+        try:
+            values[name] = getpass.getpass(f"{name}: ")
+        except (EOFError, KeyboardInterrupt):
+            raise OptionsError(f"--secret {name}: nothing given") from None
+    return GivenSecrets(become_password(args, bool(getattr(args, "ask_become_pass", None))), values)
 
 
 def _own_inventory(args: argparse.Namespace) -> None:
@@ -343,7 +387,8 @@ def _retry(args: argparse.Namespace, inventory: Inventory | None = None) -> int:
     ro = _ro(args)
     doc = _job_doc(ro, args.id)
     log_path = ro.log_path(args.id)
-    problem = refusal(doc, args.id, args.jobs_cmd == "retry", log_path)
+    given: GivenSecrets | None = getattr(args, "given_secrets", None)
+    problem = refusal(doc, args.id, args.jobs_cmd == "retry", log_path, given)
     if problem is not None:
         error(problem)
         return EXIT_BAD_INPUT
@@ -354,7 +399,7 @@ def _retry(args: argparse.Namespace, inventory: Inventory | None = None) -> int:
     if held:
         note(held)
     if args.detach:
-        job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume)))
+        job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume, given)))
         print(f"job {job.id}: queued (from job {args.id})")
         return EXIT_OK
     from ftltui.commands.common import load_inventory_of
@@ -363,7 +408,7 @@ def _retry(args: argparse.Namespace, inventory: Inventory | None = None) -> int:
     if inventory is None:
         inventory = load_inventory_of(args)  # its ftl_tui_readonly refuses before the state is opened (exit 5)
     guard_of(args).check_write(args.jobs_cmd, inventory)
-    return run_in_foreground(args, lambda s: s.submit_again(args.id, resume), inventory)
+    return run_in_foreground(args, lambda s: s.submit_again(args.id, resume, given), inventory)
 
 
 def parse_age(text: str) -> float | None:

@@ -40,6 +40,7 @@ from ftltui.inventory import Inventory, load_inventory
 from ftltui.inventory.model import Host
 from ftltui.jobs import JobQueue, RetryPolicy
 from ftltui.jobs import events as jev
+from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
 from ftltui.jobs.logfile import read_tail
 from ftltui.jobs.model import ACTIVE, RETRY_WAIT, TERMINAL, Job
@@ -459,9 +460,10 @@ class ConsoleSession(JobActions):
 
     drift_scan = submit_drift_scan
 
-    async def submit_again(self, job_id: int, resume: bool) -> Job:
+    async def submit_again(self, job_id: int, resume: bool, given: GivenSecrets | None = None) -> Job:
         """``jobs retry`` (``resume``: from failure) or ``jobs requeue`` of a finished job, as
-        the API owner's ``jobs.again`` (:mod:`ftltui.jobs.again`); a refusal raises its words."""
+        the API owner's ``jobs.again`` (:mod:`ftltui.jobs.again`); a refusal raises its words.
+        ``given``: the secrets the job had, given again (they are never stored)."""
         from ftltui.jobs.again import enqueue_again, refusal
 
         self._check_open()
@@ -472,10 +474,10 @@ class ConsoleSession(JobActions):
             raise StateError(f"no job {job_id} (see `ftl-tui jobs list`)")
         doc = dict(queue.store.table("jobs").get(job_id) or {})
         log_path = queue.store.log_path(job_id)
-        problem = refusal(doc, job_id, resume, log_path)
+        problem = refusal(doc, job_id, resume, log_path, given)
         if problem is not None:
             raise FtlError(problem)
-        return self._known(await enqueue_again(queue, doc, job_id, resume, log_path))
+        return self._known(await enqueue_again(queue, doc, job_id, resume, log_path, given))
 
     async def run_adhoc(self, target: str | list[Host], module: str, args: dict[str, Any], *,
                         on_event: Callable[[Event], None], check: bool = False, diff: bool = False,

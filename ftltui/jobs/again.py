@@ -9,7 +9,10 @@ unreachable hosts only (never again on a host that finished it); requeue runs a 
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +20,102 @@ from ftltui.errors import FtlError
 from ftltui.jobs.model import Job
 
 RETRIABLE = frozenset({"failed", "dead", "cancelled", "succeeded", "upstream_failed"})
+BECOME = "become_password"  # a job secret kind (Job.secret_kinds); the others are PREFIX:NAME
+# the spec key holding the values of a PREFIX:NAME kind, by job kind
+_PLACES: dict[str, dict[str, str]] = {"run": {"arg": "args"}, "playbook": {"prompt": "answers"},
+                                      "workflow": {"var": "vars"}}
+_WHAT = {"arg": "the secret argument", "prompt": "the private vars_prompt answer", "var": "the secret variable"}
 
 
-def secrets_lost(job_id: int) -> str:
-    """The refusal of a re-run whose job had secrets (the words of the ``secrets_lost`` outcome)."""
-    return (f"job {job_id} had secret arguments, which are never stored (secrets lost): "
-            "submit it again with them")
+@dataclass(frozen=True)
+class GivenSecrets:
+    """The secrets a re-run is given again, as the first run took them: ``become_password``
+    (``-K``, the console's become prompt) and ``values`` by name (a module argument such as
+    ``password``, a private ``vars_prompt`` answer, a workflow's secret variable). A record
+    whose repr names the names only, so a log line or a traceback never shows a value."""
+
+    become_password: str | None = field(default=None, repr=False)
+    values: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.become_password) or bool(self.values)
+
+    def __repr__(self) -> str:
+        become = "********" if self.become_password else None
+        return f"GivenSecrets(become_password={become!r}, values={sorted(self.values)!r})"
+
+    __str__ = __repr__
+
+    def value_of(self, kind: str) -> str | None:
+        """The value given for one secret kind (``become_password``, ``arg:password``, ...)."""
+        if kind == BECOME:
+            return self.become_password or None
+        return self.values.get(kind.partition(":")[2]) or None
+
+    def to_wire(self) -> dict[str, Any]:
+        """``jobs.again``'s ``secrets`` argument (docs/api.md): over the owner's 0600 socket only."""
+        return {"become_password": self.become_password, "values": dict(self.values)}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> GivenSecrets:
+        """The ``secrets`` argument checked: ``ValueError`` naming what is wrong, never a value."""
+        if value is None:
+            return cls()
+        if not isinstance(value, dict) or set(value) - {"become_password", "values"}:
+            raise ValueError("expected an object with 'become_password' and 'values'")
+        become, values = value.get("become_password"), value.get("values") or {}
+        if become is not None and not isinstance(become, str):
+            raise ValueError("'become_password': expected a string")
+        if not isinstance(values, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
+            raise ValueError("'values': expected an object of strings")
+        return cls(become or None, dict(values))
 
 
-def lost_secrets(doc: dict[str, Any]) -> bool:
+def secret_kinds(doc: Mapping[str, Any]) -> list[str] | None:
+    """Which secrets the job had (names and kinds, never values); ``None`` when its document
+    does not say (a job of an older version, or one that had none)."""
+    kinds = doc.get("secret_kinds")
+    return [str(k) for k in kinds] if kinds else None
+
+
+def _what(kind: str) -> str:
+    prefix, _, name = kind.partition(":")
+    return "a become password" if kind == BECOME else f"{_WHAT.get(prefix, 'the secret')} {name}"
+
+
+def _option(kind: str) -> str:
+    return "-K (or --become-password-file FILE)" if kind == BECOME else f"--secret {kind.partition(':')[2]}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def missing_secrets(doc: Mapping[str, Any], given: GivenSecrets | None = None) -> list[str] | None:
+    """The secret kinds a re-run of ``doc`` still needs (``[]``: none, all given); ``None``
+    when its secrets are lost but its document does not say which (an older version)."""
+    if not lost_secrets(doc):
+        return []
+    kinds = secret_kinds(doc)
+    if kinds is None:
+        return None
+    return [k for k in kinds if (given or GivenSecrets()).value_of(k) is None]
+
+
+def secrets_lost(job_id: int, doc: Mapping[str, Any] | None = None, given: GivenSecrets | None = None) -> str:
+    """The refusal of a re-run whose job had secrets not given again (the words of the
+    ``secrets_lost`` outcome): which ones and the option for each when its document says,
+    else the general words of older versions."""
+    missing = missing_secrets(doc, given) if doc is not None else None
+    if not missing:
+        return (f"job {job_id} had secret arguments, which are never stored (secrets lost): "
+                "submit it again with them")
+    whats, options = [_what(k) for k in missing], list(dict.fromkeys(_option(k) for k in missing))
+    return (f"job {job_id} used {_and(whats)}, which {'is' if len(whats) == 1 else 'are'} never stored "
+            f"(secrets lost): add {_and(options)}")
+
+
+def lost_secrets(doc: Mapping[str, Any]) -> bool:
     """Did the job hold secrets that its stored document has only as ``********``? A re-run
     of that document would hand the mask to the module as the value (su/sudo password, a
     ``password=`` argument set to ``********``: hV2 finding 2). A workflow recomputes its
@@ -37,14 +127,71 @@ def lost_secrets(doc: dict[str, Any]) -> bool:
     return bool(doc.get("has_secrets"))
 
 
-def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | None = None) -> str | None:
+def _put(spec: dict[str, Any], job_kind: str, kind: str, value: str) -> bool:
+    """Put one secret back in its place in a job's spec (False: this job has no such place)."""
+    if kind == BECOME and job_kind == "run":
+        become = spec.get("become")
+        if not isinstance(become, dict):
+            return False
+        become["password"] = value
+        return True
+    if kind == BECOME and job_kind == "playbook":
+        spec["become_password"] = value
+        return True
+    prefix, _, name = kind.partition(":")
+    key = _PLACES.get(job_kind, {}).get(prefix)
+    target = spec.setdefault(key, {}) if key is not None else None
+    if not isinstance(target, dict):
+        return False
+    target[name] = value
+    return True
+
+
+def restored(doc: Mapping[str, Any], job_id: int,
+             given: GivenSecrets | None) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The job's spec with the secrets given again in their places, their values (job secrets
+    of the new job: masked everywhere, kept in memory only) and their kinds. A secret the job
+    had and was not given raises the ``secrets lost`` refusal, naming it; a name the job did
+    not have is refused too. The mask ``********`` is never left as a value (hV2 finding 2).
+    A become password is taken for any playbook or become run: ``play -K`` gave it to its own
+    session, not to the job, so its re-run needs it again without the job saying so."""
+    from ftltui.engine.redact import MASK
+
+    given = given or GivenSecrets()
+    missing = missing_secrets(doc, given)
+    if missing is None or missing:
+        raise FtlError(secrets_lost(job_id, doc, given))
+    spec: dict[str, Any] = copy.deepcopy(dict(doc.get("spec") or {}))
+    job_kind, kinds = str(doc.get("kind")), list(secret_kinds(doc) or [])
+    if given.become_password and BECOME not in kinds:
+        kinds.append(BECOME)
+    unknown = sorted(set(given.values) - {k.partition(":")[2] for k in kinds if k != BECOME})
+    if unknown:
+        raise FtlError(f"job {job_id} had no secret named {', '.join(unknown)}; it had: "
+                       + (_and([_what(k) for k in kinds]) if kinds else "none"))
+    values = []
+    for kind in kinds:
+        value = given.value_of(kind)
+        if value is None:
+            continue
+        if not _put(spec, job_kind, kind, value):
+            raise FtlError(f"job {job_id} ({job_kind}) takes no {_what(kind).removeprefix('a ')}")
+        values.append(value)
+    if lost_secrets(doc) and MASK in json.dumps(spec, default=str):
+        raise FtlError(secrets_lost(job_id, doc, given))  # a mask left in a place: never run it
+    return spec, values, kinds
+
+
+def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | None = None,
+            given: GivenSecrets | None = None) -> str | None:
     """Why the job cannot be queued again (the message the command prints), else ``None``.
     ``log_path``: the job's output log, where a run job's host results are when its
-    document has no per-host ledger (jobs of older versions)."""
+    document has no per-host ledger (jobs of older versions). ``given``: the secrets the
+    job had, given again (without them such a job is refused, naming what to add)."""
     if doc["state"] not in RETRIABLE:
         return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
-    if lost_secrets(doc):  # never run with the mask as the secret's value (hV2 finding 2)
-        return secrets_lost(job_id)
+    if missing_secrets(doc, given) != []:  # never run with the mask as the secret's value (hV2 finding 2)
+        return secrets_lost(job_id, doc, given)
     if doc["kind"] == "playbook" and resume:
         from ftltui.jobs.playbook_kind import failed_hosts
 
@@ -122,14 +269,17 @@ def failed_run_hosts(doc: dict[str, Any], log_path: Path) -> list[str]:
     return sorted(set(bad))
 
 
-async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bool, log_path: Path) -> Job:
-    """Queue job ``job_id`` (its stored document ``doc``) again; check :func:`refusal` first."""
+async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bool, log_path: Path,
+                        given: GivenSecrets | None = None) -> Job:
+    """Queue job ``job_id`` (its stored document ``doc``) again; check :func:`refusal` first.
+    ``given``: its secrets given again (:func:`restored`), job secrets of the new job."""
     from ftltui.jobs import origin
     from ftltui.jobs.kinds import enqueue_workflow
 
-    spec = doc["spec"]
-    if lost_secrets(doc):  # every face checks refusal() first; this holds if one does not
-        raise FtlError(secrets_lost(job_id))
+    spec, values, kinds = doc["spec"], list[str](), list[str]()
+    if lost_secrets(doc) or given:  # every face checks refusal() first; restored() holds if one does not
+        spec, values, kinds = restored(doc, job_id, given)
+    secret_kw: dict[str, Any] = {"secrets": values, "secret_kinds": kinds} if values else {}
     problem = origin.mismatch(spec, queue.executor.inventory if queue.executor is not None else None, job_id)
     if problem is not None:  # never resolve the job's pattern in another inventory (hR finding 3)
         raise FtlError(problem)
@@ -141,17 +291,17 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
     if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
         from ftltui.jobs.playbook_kind import rerun_from_failure
 
-        new = await rerun_from_failure(queue, doc, job_id)
+        new = await rerun_from_failure(queue, {**doc, "spec": spec}, job_id, **secret_kw)
         if new is None:
-            raise FtlError(refusal(doc, job_id, resume) or f"job {job_id}: nothing to re-run")
+            raise FtlError(refusal(doc, job_id, resume, given=given) or f"job {job_id}: nothing to re-run")
         return new
     if doc["kind"] == "run" and resume:  # only the hosts that did not succeed; never again on one that finished
         failed = failed_run_hosts(doc, log_path)
         if not failed:
-            raise FtlError(refusal(doc, job_id, resume, log_path) or f"job {job_id}: nothing to re-run")
+            raise FtlError(refusal(doc, job_id, resume, log_path, given) or f"job {job_id}: nothing to re-run")
         # the job's own spec (module, args, become, forks, timeout, inventory), on those hosts
-        job: Job = await queue.requeue(job_id, spec={**spec, "pattern": ",".join(failed)}, hosts=failed)
+        job: Job = await queue.requeue(job_id, spec={**spec, "pattern": ",".join(failed)}, hosts=failed, **secret_kw)
         return job
     # a copy: the same spec, hosts and tries, as the console's requeue always made (hR finding 16)
-    job = await queue.requeue(job_id)
+    job = await queue.requeue(job_id, spec=spec if values else None, **secret_kw)
     return job

@@ -151,7 +151,9 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
     owner), kept in the spec so a retry runs with it too; none: the engine's. ``inventory``:
     the sources of the job this one re-runs (:mod:`ftltui.jobs.origin`); none: the queue's."""
     spec = controller_spec(module)
-    secrets = [str(args[a]) for a in spec.secret_args() if args.get(a) not in (None, "")]
+    secret_names = [a for a in spec.secret_args() if args.get(a) not in (None, "")]
+    secrets = [str(args[a]) for a in secret_names]
+    kinds = [f"arg:{a}" for a in secret_names]  # names only: a retry asks for these again
     hosts = [h.name for h in queue.executor.inventory.select(pattern)] if queue.executor else []
     kw.setdefault("retry", AD_HOC)
     doc: dict[str, Any] = {"pattern": pattern, "module": module, "args": args, "check": check, "timeout": timeout}
@@ -163,8 +165,9 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
         doc["become"] = dict(become)
         if become.get("password"):
             secrets.append(str(become["password"]))
+            kinds.append("become_password")
     return await queue.enqueue("run", doc, title=f"{module} on {pattern}" + (" (become)" if become else ""),
-                               hosts=hosts, secrets=secrets, **kw)
+                               hosts=hosts, secrets=secrets, secret_kinds=kinds, **kw)
 
 
 async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str, Any] | None = None,
@@ -194,6 +197,7 @@ async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str,
                            "vars": vars or {}, "check": check, "resume": resume}
     if inventory:  # the job it re-runs: its own inventory (ftltui.jobs.origin)
         doc[origin.SPEC_KEY] = list(inventory)
+    kinds = [f"var:{k}" for k, v in (vars or {}).items() if v not in (None, "") and str(v) in secrets]
     return await queue.enqueue("workflow", doc,
                                title=f"workflow {wf.name}" + (" (check)" if check else ""),
-                               secrets=secrets, retry=retry, **kw)
+                               secrets=secrets, secret_kinds=kinds, retry=retry, **kw)

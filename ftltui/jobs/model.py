@@ -120,6 +120,10 @@ class Job:
     per_host: dict[str, Any] = field(default_factory=dict)  # run jobs: retry.HostLedger, host -> attempts
     parent: int | None = None  # requeued/retried from
     has_secrets: bool = False
+    # which secrets it had, by kind and name only (``become_password``, ``arg:NAME``,
+    # ``prompt:NAME``, ``var:NAME``: ftltui.jobs.again), never a value: a retry asks for
+    # exactly those again; empty in documents of older versions
+    secret_kinds: list[str] = field(default_factory=list)
     log: str = ""
     # submitted by a client that waits for its result (``ftl-tui run``/``play`` through an
     # owner): it does not start once that client is gone (an owner's stop or death ends it)

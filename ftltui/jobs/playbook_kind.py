@@ -207,14 +207,18 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
     opts = dict(options or {})
     spec = {"playbook": path, "content": sha, "content_note": note, "options": opts, "roles_path": roles_path,
             "collections_paths": collections_paths}
-    secrets = [str(v) for k, v in (answers or {}).items() if k in private and v not in (None, "")]
+    private_answers = {str(k): str(v) for k, v in (answers or {}).items() if k in private and v not in (None, "")}
+    secrets = list(private_answers.values())
+    kinds = [f"prompt:{k}" for k in private_answers]  # names only: a retry asks for these again
     if answers:
         spec["answers"] = {str(k): str(v) for k, v in answers.items()}
     if become_password:
         spec["become_password"] = become_password
         secrets.append(become_password)
+        kinds.append("become_password")
     if secrets:
         kw["secrets"] = [*kw.get("secrets", ()), *secrets]
+        kw["secret_kinds"] = [*kw.get("secret_kinds", ()), *kinds]
     kw.setdefault("hosts", play_hosts(playbook, getattr(queue.executor, "inventory", None), opts.get("limit")))
     return await queue.enqueue(KIND, spec, title=_title(path, opts), retry=retry or ONE_ATTEMPT, **kw)
 
@@ -260,9 +264,11 @@ def held_hosts(job: Job | dict[str, Any]) -> dict[str, str]:
     return rerun_split(per_host or {}, False)[1]
 
 
-async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int | None = None) -> Job | None:
+async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int | None = None,
+                             **kw: Any) -> Job | None:
     """A new job running the same stored content on the failed/unreachable hosts only
-    (``--limit`` of those hosts); ``None`` when every host finished well."""
+    (``--limit`` of those hosts); ``None`` when every host finished well. ``kw``: the
+    secrets given again (``secrets``, ``secret_kinds``: :func:`ftltui.jobs.again.restored`)."""
     hosts = failed_hosts(job)
     if not hosts:
         return None
@@ -271,4 +277,4 @@ async def rerun_from_failure(queue: Any, job: Job | dict[str, Any], job_id: int 
     spec["options"] = opts
     parent = job_id if job_id is not None else getattr(job, "id", None)
     return await queue.enqueue(KIND, spec, title=_title(spec["playbook"], opts) + " (re-run from failure)",
-                               hosts=hosts, retry=ONE_ATTEMPT, parent=parent)
+                               hosts=hosts, retry=ONE_ATTEMPT, parent=parent, **kw)

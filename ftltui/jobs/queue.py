@@ -236,6 +236,7 @@ class JobQueue:
         hosts: Iterable[str] = (),
         retry: RetryPolicy | None = None,
         secrets: Iterable[str] = (),
+        secret_kinds: Iterable[str] = (),
         parent: int | None = None,
         foreground: bool = False,
     ) -> Job:
@@ -254,7 +255,8 @@ class JobQueue:
         job = Job(id=0, kind=kind, spec=dict(spec), priority=priority, key=key, title=title or kind,
                   created=now, updated=now, history=[[m.QUEUED, now, ""]],
                   max_attempts=policy.max_attempts, hosts=list(hosts), parent=parent,
-                  has_secrets=bool(secrets), foreground=foreground)
+                  has_secrets=bool(secrets), secret_kinds=sorted(set(secret_kinds)) if secrets else [],
+                  foreground=foreground)
         doc = job.to_doc()
         doc["retry"] = policy.to_doc()
         with self.store.transaction() as tx:
@@ -317,11 +319,13 @@ class JobQueue:
         return job
 
     async def requeue(self, job_id: int, spec: dict[str, Any] | None = None,
-                      hosts: Iterable[str] | None = None) -> Job:
+                      hosts: Iterable[str] | None = None, secrets: Iterable[str] = (),
+                      secret_kinds: Iterable[str] = ()) -> Job:
         """A new job linked to ``job_id`` (which must be finished); the old one stays. Its
         spec, hosts and retry policy are the old job's unless given (``spec``/``hosts``:
-        a re-run on fewer hosts). A job that had secrets is refused: its stored spec has
-        them as ``********`` and the real values are never kept (hV2 finding 2)."""
+        a re-run on fewer hosts). A job that had secrets is refused unless they are given
+        again (``secrets``, in ``spec``: :func:`ftltui.jobs.again.restored`): its stored
+        spec has them as ``********`` and the real values are never kept (hV2 finding 2)."""
         from ftltui.jobs.again import lost_secrets, secrets_lost
 
         old = self.get(job_id)
@@ -330,11 +334,13 @@ class JobQueue:
         if not old.terminal:
             raise StateError(f"job {job_id} is {old.state}; only finished jobs can be requeued")
         doc: dict[str, Any] = self.store.table(JOBS).get(job_id) or {}
-        if lost_secrets(doc):
-            raise StateError(secrets_lost(job_id))
+        secrets = [s for s in secrets if s]
+        if lost_secrets(doc) and (spec is None or not secrets):
+            raise StateError(secrets_lost(job_id, doc))
         return await self.enqueue(old.kind, spec if spec is not None else old.spec, priority=old.priority,
                                   title=old.title, hosts=old.hosts if hosts is None else hosts, parent=old.id,
-                                  retry=RetryPolicy.from_doc(doc.get("retry")))
+                                  retry=RetryPolicy.from_doc(doc.get("retry")), secrets=secrets,
+                                  secret_kinds=secret_kinds)
 
     async def discard(self, job_id: int) -> None:
         """Remove a finished job (e.g. from the dead letter list) into the archive."""

@@ -45,7 +45,7 @@ def test_rerun_of_a_job_with_a_become_password_is_refused_on_every_face(tmp_path
             for action in ("requeue", "retry", "rerun"):  # the console's u, r, e
                 result = await s.job_action(action, job.id)
                 assert not result.done and result.new_job is None, (action, result.message)
-                assert "secrets lost" in result.message and "submit it again" in result.message, result.message
+                assert "secrets lost" in result.message and "a become password" in result.message, result.message
             with pytest.raises(StateError, match="secrets lost"):  # the owner API's jobs.requeue
                 await s.queue.requeue(job.id)
             assert len(s.jobs) == 1 and len(s.queue.store.table("jobs").all()) == 1
@@ -58,3 +58,142 @@ def test_rerun_of_a_job_with_a_become_password_is_refused_on_every_face(tmp_path
         assert "secrets lost" in out.stderr, (cmd, out.stderr)
     second = ftl("jobs", "show", str(job_id + 1), state=state, cwd=tmp_path)
     assert second.returncode != 0, second.stdout  # nothing was queued by any face
+
+
+# -- a retry given its secrets again (session 10, hC) --------------------------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _bed_inventory(path: Path, bed: object, h02_port: int | None) -> None:
+    """h01 and h02 of the bed; h02 on ``h02_port`` (a closed port: unreachable) when given."""
+    import json
+
+    from testbed import BECOME_USER
+
+    hosts = {}
+    for name in ("h01", "h02"):
+        v = dict(bed.host_vars(name))  # type: ignore[attr-defined]
+        if name == "h02" and h02_port is not None:
+            v["ansible_port"] = h02_port
+        hosts[name] = v
+    all_vars = {"ansible_ssh_common_args": f"-o UserKnownHostsFile={bed.known_hosts}",  # type: ignore[attr-defined]
+                "ansible_python_interpreter": "/usr/bin/python3", "ansible_become_user": BECOME_USER}
+    path.write_text(json.dumps({"all": {"vars": all_vars, "hosts": hosts}}))
+
+
+def _state_text(state: Path) -> str:
+    """Every byte the state directory holds (store, journal, logs, content), as text."""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in state.rglob("*") if p.is_file())
+
+
+def _become_job_with_h02_down(tmp_path: Path, bed: object) -> tuple[Path, Path, int]:
+    """A console's run of ``id -un`` as the bed's become user with its sudo password: h01
+    runs it, h02 is unreachable (a closed port), so the job fails; then h02 is back."""
+    from testbed import BECOME_PASSWORD, BECOME_USER, SUDOERS
+
+    if not SUDOERS.exists():
+        bed._ensure_become()  # type: ignore[attr-defined]
+    state, inv = tmp_path / "st", tmp_path / "inv.json"
+    _bed_inventory(inv, bed, _free_port())
+
+    async def console() -> int:
+        async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
+            assert s.queue is not None
+            job = await s.submit_run("all", "command", {"_raw_params": "id -un"},
+                                     become={"user": BECOME_USER, "method": "sudo", "password": BECOME_PASSWORD})
+            done = await s.queue.wait(job.id)
+            assert done.state in ("failed", "dead"), done.state
+            return job.id
+
+    job_id = asyncio.run(console())
+    _bed_inventory(inv, bed, None)  # h02 reachable again: the retry can succeed
+    return state, inv, job_id
+
+
+@pytest.mark.ssh
+def test_retry_takes_the_become_password_again_and_never_stores_it(sshbed, tmp_path: Path) -> None:
+    """The 3 a.m. case: a become run failed (a host was down); ``jobs retry`` without the
+    password names what to add (-K); with ``--become-password-file`` it re-runs the failed
+    host with the password and succeeds. The job records which secret it had, never its
+    value; the state, the logs and the command's output never hold the password."""
+    import json
+
+    from testbed import BECOME_PASSWORD, BECOME_USER
+
+    state, inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
+    doc = json.loads(ftl("jobs", "show", str(job_id), "--json", state=state, cwd=tmp_path).stdout)
+    assert doc["secret_kinds"] == ["become_password"], doc.get("secret_kinds")
+
+    refused = ftl("jobs", "retry", str(job_id), state=state, cwd=tmp_path)
+    assert refused.returncode == 4, (refused.stdout, refused.stderr)
+    assert f"job {job_id} used a become password" in refused.stderr and "add -K" in refused.stderr, refused.stderr
+
+    pwfile = tmp_path / "become-pass"
+    pwfile.write_text(BECOME_PASSWORD + "\n")
+    out = ftl("jobs", "retry", str(job_id), "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    assert BECOME_USER in out.stdout, out.stdout  # sudo ran id as the become user: the password was right
+    new = json.loads(ftl("jobs", "show", str(job_id + 1), "--json", state=state, cwd=tmp_path).stdout)
+    assert new["state"] == "succeeded" and new["parent"] == job_id, new
+    assert new["hosts"] == ["h02"], new["hosts"]  # from failure: h01 had finished
+    assert new["secret_kinds"] == ["become_password"] and new["spec"]["become"]["password"] == "********"
+    assert BECOME_PASSWORD not in _state_text(state)
+    assert BECOME_PASSWORD not in out.stdout + out.stderr + refused.stdout + refused.stderr
+
+
+@pytest.mark.ssh
+def test_requeue_asks_the_become_password_with_K_on_a_terminal(sshbed, tmp_path: Path) -> None:
+    """``jobs requeue ID -K``: asked on the terminal as ``run -K`` asks, the copy runs on
+    both hosts with it; the screen and the state never show it."""
+    from ptycli import cli_in_pty
+
+    from testbed import BECOME_PASSWORD, BECOME_USER
+
+    state, _inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
+    env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
+    code, screen = cli_in_pty([sys.executable, "-m", "ftltui", "jobs", "requeue", str(job_id), "-K",
+                               "--state-dir", str(state)], b"BECOME password:", BECOME_PASSWORD,
+                              cwd=tmp_path, env=env)
+    assert code == 0, screen
+    assert screen.count(BECOME_USER) >= 2, screen  # h01 and h02
+    assert BECOME_PASSWORD not in screen
+    assert BECOME_PASSWORD not in _state_text(state)
+
+
+@pytest.mark.ssh
+def test_retry_through_an_owner_sends_the_become_password_to_it(sshbed, tmp_path: Path) -> None:
+    """With a daemon owning the state, ``jobs retry ID`` is the owner's ``jobs.again``: without
+    the password it is refused naming -K; with ``--become-password-file`` the password travels
+    in the request's ``secrets`` (the 0600 socket, never argv) and the owner's new job runs
+    with it: it succeeds, and neither the owner's output nor its state holds the password."""
+    import json
+    import signal
+
+    from daemonhelp import start_daemon
+
+    from testbed import BECOME_PASSWORD, BECOME_USER
+
+    state, inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
+    daemon = start_daemon(state, inventory=str(inv))
+    try:
+        refused = ftl("jobs", "retry", str(job_id), "--detach", state=state, cwd=tmp_path)
+        pwfile = tmp_path / "become-pass"
+        pwfile.write_text(BECOME_PASSWORD + "\n")
+        out = ftl("jobs", "retry", str(job_id), "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+        new = json.loads(ftl("jobs", "show", str(job_id + 1), "--json", state=state, cwd=tmp_path).stdout)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon_out, daemon_err = daemon.communicate(timeout=60)
+    assert refused.returncode == 4 and "used a become password" in refused.stderr and "add -K" in refused.stderr, \
+        (refused.stdout, refused.stderr)
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    assert BECOME_USER in out.stdout, out.stdout
+    assert new["state"] == "succeeded" and new["hosts"] == ["h02"] and new["secret_kinds"] == ["become_password"], new
+    assert BECOME_PASSWORD not in out.stdout + out.stderr + daemon_out + daemon_err
+    assert BECOME_PASSWORD not in _state_text(state)
