@@ -18,9 +18,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static, Switch
+from textual.widgets import Button, Input, Label, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
 from ftltui.console.job_secrets import PlaybookSecrets
@@ -28,6 +28,8 @@ from ftltui.errors import FtlError
 from ftltui.tui.commands import CommandError
 
 MAX_CANDIDATES = 40
+# the layout every form dialog shares: title and buttons in view, the fields scrolling
+FORM_CSS = (Path(__file__).parent / "form.tcss").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -123,7 +125,7 @@ def candidates(history: Iterable[str], sources: Iterable[str], cwd: Path | None 
 
 
 class PlayFormScreen(ModalScreen["PlayRequest | None"]):
-    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    DEFAULT_CSS = FORM_CSS + Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="playform.cancel"),
         Binding("ctrl+r", "submit", "Run", id="playform.run"),
@@ -135,25 +137,32 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
         self.path = path
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="play-form", classes="dialog"):
+        # the fields scroll; the title and the buttons (docked) stay in view (form.tcss).
+        # The buttons come last: tab goes through the fields first.
+        with Vertical(id="play-form", classes="dialog form-box"):
             yield Label(Text("Run a playbook (a job)"), classes="form-title")
-            yield Input(self.path, placeholder="playbook file", id="play-path")
-            yield OptionList(*[Option(Text(f), id=str(i)) for i, f in enumerate(self.files)], id="play-files")
-            yield Input(placeholder="limit (-l): hosts or pattern", id="play-limit")
-            yield Input(placeholder="tags (-t): a,b", id="play-tags")
-            yield Input(placeholder="extra vars (-e): k=v ... or JSON", id="play-extra")
-            with Horizontal(classes="form-switches"):
-                for key, label in (("check", "check -C"), ("diff", "diff -D"), ("become", "become -b")):
-                    yield Switch(False, id=f"play-{key}")
-                    yield Label(Text(label))
-            yield Input(placeholder="become user (--become-user)", id="play-become-user")
-            yield Input(placeholder="become password (-K; empty: none or the inventory's)", password=True,
-                        id="play-become-pass")
-            yield Static(Text(""), id="play-error")
-            yield Static(Text("enter on a file picks it · enter in a field or ctrl+r runs · esc cancels"))
+            with VerticalScroll(id="play-body", classes="form-body", can_focus=False):
+                yield Input(self.path, placeholder="playbook file", id="play-path")
+                yield OptionList(*[Option(Text(f), id=str(i)) for i, f in enumerate(self.files)], id="play-files")
+                yield Input(placeholder="limit (-l): hosts or pattern", id="play-limit")
+                yield Input(placeholder="tags (-t): a,b", id="play-tags")
+                yield Input(placeholder="extra vars (-e): k=v ... or JSON", id="play-extra")
+                with Horizontal(classes="form-switches"):
+                    for key, label in (("check", "check -C"), ("diff", "diff -D"), ("become", "become -b")):
+                        yield Switch(False, id=f"play-{key}")
+                        yield Label(Text(label))
+                yield Input(placeholder="become user (--become-user)", id="play-become-user")
+                yield Input(placeholder="become password (-K; empty: none or the inventory's)", password=True,
+                            id="play-become-pass")
+            with Vertical(classes="form-footer"):
+                yield Static(Text(""), id="play-error", classes="form-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button(Text("Run (ctrl+r)"), id="play-run", variant="primary", compact=True)
+                    yield Button(Text("Cancel (esc)"), id="play-cancel", compact=True)
+                yield Static(Text("enter picks a file or runs · tab next field · ctrl+r run · esc cancel"),
+                             classes="form-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#play-form").can_focus = False
         files = self.query_one("#play-files", OptionList)
         if self.files and not self.path:  # a recent or project playbook is one enter away
             files.highlighted = 0
@@ -169,6 +178,14 @@ class PlayFormScreen(ModalScreen["PlayRequest | None"]):
     @on(Input.Submitted)
     def _enter(self) -> None:
         self.action_submit()
+
+    @on(Button.Pressed, "#play-run")
+    def _run_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#play-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def request(self) -> PlayRequest:
         """The form as the words of a ``:play`` line, parsed the same way."""

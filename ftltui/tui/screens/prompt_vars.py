@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
+
+from ftltui.tui.screens.play_form import FORM_CSS
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,17 @@ def playbook_prompts(path: str, extra_vars: dict[str, Any], **load_options: Any)
 
 
 class VarsPromptScreen(ModalScreen["Answers | None"]):
-    DEFAULT_CSS = """
+    # the shared form layout (form.tcss): the title and the buttons stay in view, the
+    # prompts scroll between them (five prompts with confirmations outgrow 80x24)
+    DEFAULT_CSS = FORM_CSS + """
     VarsPromptScreen { align: center middle; }
-    VarsPromptScreen #prompts-box { width: 72; max-width: 100%; height: auto; max-height: 100%;
-        padding: 1 2; border: round $primary; background: $surface; }
+    VarsPromptScreen #prompts-box { width: 72; padding: 1 2; border: round $primary; background: $surface; }
+    VarsPromptScreen .prompt { height: auto; }
     VarsPromptScreen .prompt-text { margin-top: 1; }
-    VarsPromptScreen #prompts-error { color: $error; }
     """
+    # no auto-focus: it focuses the first field before the layout and scrolls the body to
+    # centre it, past the first question; on_mount focuses it without scrolling
+    AUTO_FOCUS = ""
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompts.cancel"),
                 Binding("ctrl+r", "submit", "Answer", id="prompts.submit")]
 
@@ -80,22 +86,46 @@ class VarsPromptScreen(ModalScreen["Answers | None"]):
         self.prompts = prompts
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="prompts-box", classes="dialog"):
+        with Vertical(id="prompts-box", classes="dialog form-box"):
             yield Label(Text(f"{Path(self.playbook).name} asks (vars_prompt)"), classes="form-title")
-            for i, p in enumerate(self.prompts):
-                hint = f" [{p.default}]" if p.default is not None and not p.private else ""
-                yield Static(Text(p.text + hint), classes="prompt-text")
-                yield Input(password=p.private, id=f"prompt-{i}",
-                            placeholder="default if empty" if p.default is not None else "")
-                if p.confirm:
-                    yield Input(password=p.private, id=f"prompt-{i}-confirm", placeholder=f"confirm {p.text}")
-            yield Static(Text(""), id="prompts-error")
-            yield Static(Text("enter: next field, answer on the last · ctrl+r: answer · esc: cancel", style="dim"))
+            with VerticalScroll(id="prompts-body", classes="form-body", can_focus=False):
+                for i, p in enumerate(self.prompts):
+                    hint = f" [{p.default}]" if p.default is not None and not p.private else ""
+                    with Vertical(classes="prompt"):  # scrolled into view whole: the question with its field
+                        yield Static(Text(p.text + hint), classes="prompt-text")
+                        yield Input(password=p.private, id=f"prompt-{i}",
+                                    placeholder="default if empty" if p.default is not None else "")
+                        if p.confirm:
+                            yield Input(password=p.private, id=f"prompt-{i}-confirm",
+                                        placeholder=f"confirm {p.text}")
+            with Vertical(classes="form-footer"):  # last: tab goes through the prompts first
+                yield Static(Text(""), id="prompts-error", classes="form-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button(Text("Answer (ctrl+r)"), id="prompts-answer", variant="primary", compact=True)
+                    yield Button(Text("Cancel (esc)"), id="prompts-cancel", compact=True)
+                yield Static(Text("enter: next field, answer on the last · ctrl+r: answer · esc: cancel"),
+                             classes="form-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#prompts-box").can_focus = False
-        if self.prompts:
-            self.query_one("#prompt-0", Input).focus()
+        if self.prompts:  # the body stays at its top: the first question shows above its field
+            self.query_one("#prompt-0", Input).focus(scroll_visible=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A field that gets the focus brings its question into view too (shift+tab up a
+        scrolled body would otherwise show the field with its question above the fold)."""
+        for node in event.widget.ancestors:
+            if isinstance(node, Vertical) and node.has_class("prompt"):
+                body = self.query_one("#prompts-body", VerticalScroll)
+                self.call_after_refresh(body.scroll_to_widget, node, animate=False)
+                return
+
+    @on(Button.Pressed, "#prompts-answer")
+    def _answer_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#prompts-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:

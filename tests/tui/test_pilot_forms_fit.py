@@ -1,0 +1,279 @@
+"""Every form and dialog of the console fits and works on an 80x24 terminal and on a big one
+(160x50): each field and button is in view, or comes into view when tab gives it the focus,
+and the form is submitted from the keyboard (enter on its primary button, or its key).
+
+"In view" is what the screen draws: :func:`shown` asks the screen which widget is at the
+top and the bottom row of a widget's centre column, so a field scrolled out of its form's
+body, or a button below the screen's last row, or a row under a docked footer, is not in
+view. The walkthrough that found the defect: at 80x24 the ``:play`` form's last fields,
+its error line and its keys were below the fold (and it had no buttons at all).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.errors import NoWidget
+from textual.widget import Widget
+from textual.widgets import Button, Input
+from tuihelpers import ready
+
+SMALL = (80, 24)
+LARGE = (160, 50)
+SIZES = [pytest.param(SMALL, id="80x24"), pytest.param(LARGE, id="160x50")]
+
+
+def shown(widget: Widget) -> bool:
+    """The screen draws ``widget`` on its first and last row (not clipped, not covered)."""
+    screen = widget.screen
+    region = widget.region
+    if not region.area or not screen.region.contains_region(region):
+        return False
+    x = region.x + region.width // 2
+    for y in (region.y, region.bottom - 1):
+        try:
+            at, _ = screen.get_widget_at(x, y)
+        except NoWidget:
+            return False
+        if at is not widget and widget not in at.ancestors:
+            return False
+    return True
+
+
+async def tab_to(pilot: Any, target: str, key: str = "tab", limit: int = 40) -> list[str]:
+    """Press ``key`` until ``#target`` has the focus; every widget focused on the way must be
+    in view. Returns the ids focused, in order."""
+    seen: list[str] = []
+    for _ in range(limit):
+        focused = pilot.app.focused
+        assert focused is not None
+        assert shown(focused), f"{focused!r} has the focus but is not in view"
+        seen.append(str(focused.id))
+        if focused.id == target:
+            return seen
+        await pilot.press(key)
+        await pilot.pause()
+    raise AssertionError(f"#{target} not reached with {key}: {seen}")
+
+
+# -- the play form ------------------------------------------------------------------------
+PLAY_FIELDS = ["play-limit", "play-tags", "play-extra", "play-check", "play-diff", "play-become",
+               "play-become-user", "play-become-pass", "play-run"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_play_form_buttons_in_view_and_every_field_reached_with_tab(make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.play_form import PlayFormScreen, PlayRequest
+
+    app = make_app()
+    results: list[PlayRequest | None] = []
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(PlayFormScreen(["/srv/infra/site.yml", "/srv/infra/deploy.yml"]), results.append)
+        await pilot.pause()
+        screen = app.screen
+        assert shown(screen.query_one("#play-run", Button)) and shown(screen.query_one("#play-cancel", Button))
+        await pilot.press("enter")  # the highlighted recent playbook; the focus moves to the limit
+        await pilot.press(*"web")
+        seen = await tab_to(pilot, "play-run")
+        assert seen == PLAY_FIELDS
+        await pilot.press("enter")  # the Run button
+        await pilot.pause()
+    assert len(results) == 1 and results[0] is not None
+    assert results[0].path == "/srv/infra/site.yml" and results[0].options["limit"] == "web"
+
+
+async def test_play_form_error_in_view_and_ctrl_r_runs_from_the_last_field_at_80x24(make_app) -> None:
+    from ftltui.tui.screens.play_form import PlayFormScreen, PlayRequest
+
+    app = make_app()
+    results: list[PlayRequest | None] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        await app.push_screen(PlayFormScreen([]), results.append)
+        await pilot.pause()
+        screen = app.screen
+        await tab_to(pilot, "play-become-pass")
+        await pilot.press("ctrl+r")  # no playbook chosen: the form says so, in view
+        await pilot.pause()
+        error = screen.query_one("#play-error")
+        assert "choose a playbook file" in str(error.render()) and shown(error) and not results
+        await tab_to(pilot, "play-path", key="shift+tab")
+        await pilot.press(*"s.yml", "tab", "tab", "ctrl+r")
+        await pilot.pause()
+    assert len(results) == 1 and results[0] is not None and results[0].path == "s.yml"
+
+
+async def test_play_form_cancel_button_from_the_keyboard(make_app) -> None:
+    from ftltui.tui.screens.play_form import PlayFormScreen, PlayRequest
+
+    app = make_app()
+    results: list[PlayRequest | None] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        await app.push_screen(PlayFormScreen([]), results.append)
+        await pilot.pause()
+        await pilot.press(*"s.yml")
+        await tab_to(pilot, "play-cancel")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert results == [None]
+
+
+# -- the vars_prompt answers ----------------------------------------------------------------
+def _prompts() -> list[Any]:
+    from ftltui.tui.screens.prompt_vars import Prompt
+
+    return [Prompt(f"v{i}", f"question {i}?", private=i != 1, confirm=i % 2 == 0) for i in range(5)]
+
+
+def _question_shown(screen: Any, field: Widget) -> bool:
+    """The question of a prompt field (the text above it, in its group) is in view too."""
+    group = field.parent
+    assert group is not None and group.has_class("prompt")
+    return shown(group.query_one(".prompt-text"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_vars_prompts_every_field_with_its_question_in_view_and_answer_button(
+        make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.prompt_vars import Answers, VarsPromptScreen
+
+    app = make_app()
+    results: list[Answers | None] = []
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(VarsPromptScreen("site.yml", _prompts()), results.append)
+        await pilot.pause()
+        screen = app.screen
+        assert shown(screen.query_one("#prompts-answer", Button))
+        assert app.focused is screen.query_one("#prompt-0", Input) and _question_shown(screen, app.focused)
+        for _ in range(8):  # type into every field (confirmations match), tab to the next
+            field = app.focused
+            assert isinstance(field, Input) and shown(field) and _question_shown(screen, field), field
+            await pilot.press("a", "tab")
+            await pilot.pause()
+        assert app.focused is screen.query_one("#prompts-answer", Button) and shown(app.focused)
+        # back up with shift+tab: each field comes back into view with its question
+        for _ in range(8):
+            await pilot.press("shift+tab")
+            await pilot.pause()
+            assert isinstance(app.focused, Input) and shown(app.focused) and _question_shown(screen, app.focused)
+        assert app.focused.id == "prompt-0"
+        await tab_to(pilot, "prompts-answer")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert len(results) == 1 and results[0] is not None
+    assert results[0].values == {f"v{i}": "a" for i in range(5)}
+
+
+async def test_vars_prompts_mismatch_error_in_view_at_80x24(make_app) -> None:
+    from ftltui.tui.screens.prompt_vars import Answers, VarsPromptScreen
+
+    app = make_app()
+    results: list[Answers | None] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        await app.push_screen(VarsPromptScreen("site.yml", _prompts()), results.append)
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#prompt-4", Input).value = "x"  # its confirmation stays empty
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        error = screen.query_one("#prompts-error")
+        assert "do not match" in str(error.render()) and shown(error) and not results
+        assert app.focused is screen.query_one("#prompt-4", Input) and shown(app.focused)
+
+
+# -- the run form -----------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_run_form_run_button_in_view_and_reached_with_tab(make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.run_form import RunFormScreen, RunRequest
+
+    app = make_app()
+    results: list[RunRequest | None] = []
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(RunFormScreen(["localhost"], "localhost", module="command"), results.append)
+        await pilot.pause()
+        screen = app.screen
+        run = screen.query_one("#run-submit", Button)
+        assert shown(run) and run.disabled  # no command yet
+        assert app.focused is screen.query_one("#arg-cmd", Input)
+        await pilot.press(*"echo hi", "ctrl+b")  # the become row shows: the buttons stay in view
+        await pilot.pause()
+        assert shown(run) and not run.disabled
+        await pilot.press("ctrl+b")  # become off again (it would ask for a password)
+        await tab_to(pilot, "run-submit")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert len(results) == 1 and results[0] is not None
+    assert results[0].module == "command" and results[0].args == {"cmd": "echo hi"}
+
+
+# -- the secret prompt and the yes/no questions -----------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_secret_prompt_fits(make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.secret_prompt import SecretPrompt
+
+    app = make_app()
+    results: list[str | None] = []
+    label = "Password for vault id '" + "prod-" * 30 + "':"  # a long id wraps, the buttons stay
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(SecretPrompt("Vault password", label), results.append)
+        await pilot.pause()
+        screen = app.screen
+        assert shown(screen.query_one("#secret-input", Input))
+        assert shown(screen.query_one("#secret-ok", Button)) and shown(screen.query_one("#secret-cancel", Button))
+        await pilot.press(*"pw", "tab")
+        assert app.focused is screen.query_one("#secret-ok", Button)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert results == ["pw"]
+
+
+LONG_QUESTION = ("Remove schedule 7 (0 3 * * *: play site.yml " + " ".join(f"-e key{i}=value{i}" for i in range(60))
+                 + ")?")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_confirm_buttons_in_view_with_a_long_question(make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.confirm import ConfirmScreen
+
+    app = make_app()
+    results: list[bool | None] = []
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(ConfirmScreen(LONG_QUESTION), results.append)
+        await pilot.pause()
+        screen = app.screen
+        yes, no = screen.query_one("#confirm-yes", Button), screen.query_one("#confirm-no", Button)
+        assert shown(yes) and shown(no) and app.focused is no
+        body = screen.query_one("#confirm-body")
+        await pilot.press("end")  # the end of a question longer than the screen comes into view
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+    assert results == [True]
+
+
+async def test_quit_question_with_running_and_queued_jobs_fits_at_80x24(make_app) -> None:
+    from ftltui.tui.app import QuitScreen
+
+    question = ("2 job(s) still running: quitting cancels them. 3 queued: they stay queued and run when "
+                "ftl-tui next opens this state directory (c: quit and cancel them too). Quit?")
+    app = make_app()
+    results: list[bool | None] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        screen = QuitScreen(question)
+        await app.push_screen(screen, results.append)
+        await pilot.pause()
+        assert shown(screen.query_one("#confirm-yes", Button)) and shown(screen.query_one("#confirm-no", Button))
+        assert shown(screen.query_one("#confirm-question"))
+        await pilot.press("c")
+        await pilot.pause()
+    assert results == [True] and screen.cancel_queued
