@@ -127,6 +127,17 @@ def lost_secrets(doc: Mapping[str, Any]) -> bool:
     return bool(doc.get("has_secrets"))
 
 
+def unknown_secrets(doc: Mapping[str, Any], job_id: int, given: GivenSecrets | None) -> str | None:
+    """The refusal of ``--secret NAME`` values the job did not have (a typo would otherwise
+    leave the real one missing, or set an argument the job never had), else ``None``."""
+    kinds = secret_kinds(doc) or []
+    unknown = sorted(set((given or GivenSecrets()).values) - {k.partition(":")[2] for k in kinds if k != BECOME})
+    if not unknown:
+        return None
+    return (f"job {job_id} had no secret named {', '.join(unknown)}; it had "
+            + (_and([_what(k) for k in kinds]) if kinds else "none that --secret gives"))
+
+
 def _put(spec: dict[str, Any], job_kind: str, kind: str, value: str) -> bool:
     """Put one secret back in its place in a job's spec (False: this job has no such place)."""
     if kind == BECOME and job_kind == "run":
@@ -165,10 +176,9 @@ def restored(doc: Mapping[str, Any], job_id: int,
     job_kind, kinds = str(doc.get("kind")), list(secret_kinds(doc) or [])
     if given.become_password and BECOME not in kinds:
         kinds.append(BECOME)
-    unknown = sorted(set(given.values) - {k.partition(":")[2] for k in kinds if k != BECOME})
+    unknown = unknown_secrets(doc, job_id, given)
     if unknown:
-        raise FtlError(f"job {job_id} had no secret named {', '.join(unknown)}; it had: "
-                       + (_and([_what(k) for k in kinds]) if kinds else "none"))
+        raise FtlError(unknown)
     values = []
     for kind in kinds:
         value = given.value_of(kind)
@@ -190,6 +200,8 @@ def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | Non
     job had, given again (without them such a job is refused, naming what to add)."""
     if doc["state"] not in RETRIABLE:
         return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
+    if given and unknown_secrets(doc, job_id, given):
+        return unknown_secrets(doc, job_id, given)
     if missing_secrets(doc, given) != []:  # never run with the mask as the secret's value (hV2 finding 2)
         return secrets_lost(job_id, doc, given)
     if doc["kind"] == "playbook" and resume:

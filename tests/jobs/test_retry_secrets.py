@@ -197,3 +197,68 @@ def test_retry_through_an_owner_sends_the_become_password_to_it(sshbed, tmp_path
     assert new["state"] == "succeeded" and new["hosts"] == ["h02"] and new["secret_kinds"] == ["become_password"], new
     assert BECOME_PASSWORD not in out.stdout + out.stderr + daemon_out + daemon_err
     assert BECOME_PASSWORD not in _state_text(state)
+
+
+def test_requeue_takes_a_secret_module_argument_from_the_environment(tmp_path: Path) -> None:
+    """A ``uri`` run with ``url_password`` (a secret argument) failed (the server answered
+    503); ``jobs requeue`` without it names ``--secret url_password``; a name the job did not
+    have is refused; ``--secret url_password=ENVVAR`` runs the copy with the real password
+    (the server checks the Basic auth header) and the state never holds it."""
+    import base64
+    import http.server
+    import threading
+
+    state, inv = tmp_path / "st", tmp_path / "inv.yml"
+    inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n"
+                   "      ansible_python_interpreter: " + sys.executable + "\n")
+    seen: list[str] = []
+    up = threading.Event()  # set: the server answers 200 to the right password
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            auth = self.headers.get("Authorization", "")
+            seen.append(auth)
+            ok = auth == "Basic " + base64.b64encode(f"ops:{SECRET}".encode()).decode()
+            self.send_response(200 if ok and up.is_set() else 503 if ok else 401)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+
+    async def console() -> int:
+        async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
+            assert s.queue is not None
+            job = await s.submit_run("h1", "uri", {"url": url, "url_username": "ops", "url_password": SECRET,
+                                                   "force_basic_auth": True})
+            done = await s.queue.wait(job.id)
+            assert done.state in ("failed", "dead"), done.state
+            return job.id
+
+    try:
+        job_id = asyncio.run(console())
+        assert len(seen) == 1 and seen[0].startswith("Basic "), seen  # the first run sent it
+        up.set()
+        env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "FTL_PW": SECRET}
+
+        def requeue(*extra: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "ftltui", "jobs", "requeue", str(job_id), *extra,
+                                   "--state-dir", str(state)], capture_output=True, text=True, env=env,
+                                  timeout=120, cwd=tmp_path, check=False)
+
+        bare, wrong, given = requeue(), requeue("--secret", "nope=FTL_PW"), \
+            requeue("--secret", "url_password=FTL_PW")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert bare.returncode == 4 and "the secret argument url_password" in bare.stderr \
+        and "add --secret url_password" in bare.stderr, bare.stderr
+    assert wrong.returncode == 4 and "no secret named nope" in wrong.stderr, wrong.stderr
+    assert given.returncode == 0, (given.stdout, given.stderr)
+    assert len(seen) == 2 and seen[1] == seen[0], seen  # the copy sent the real password, not ********
+    for out in (bare, wrong, given):
+        assert SECRET not in out.stdout + out.stderr
+    assert SECRET not in _state_text(state)
