@@ -92,3 +92,22 @@ async def test_accepting_in_the_console_creates_a_private_ignore_file(make_app, 
         await wait_for(pilot, lambda: pane.rows.get("localhost", {}).get("total", 1) == 0)
     ignore = state / "drift.ignore"
     assert stat.S_IMODE(ignore.stat().st_mode) == 0o600 and "accepted" in ignore.read_text()
+
+
+async def test_a_drift_refresh_replaced_before_it_starts_leaves_no_coroutine_unawaited(make_app) -> None:
+    """refresh_drift twice in one turn: the exclusive worker group cancels the first before it
+    runs. Handed a coroutine object, that one was never awaited (a RuntimeWarning on stderr,
+    seen in every full test run)."""
+    import gc
+    import warnings
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            for _ in range(3):
+                app.refresh_drift()
+            await pilot.pause()
+            gc.collect()
+        assert not [w for w in seen if "never awaited" in str(w.message)]
