@@ -17,7 +17,7 @@ import pytest
 from textual.errors import NoWidget
 from textual.widget import Widget
 from textual.widgets import Button, Input
-from tuihelpers import ready
+from tuihelpers import enter_command, ready, wait_for
 
 SMALL = (80, 24)
 LARGE = (160, 50)
@@ -277,3 +277,41 @@ async def test_quit_question_with_running_and_queued_jobs_fits_at_80x24(make_app
         await pilot.press("c")
         await pilot.pause()
     assert results == [True] and screen.cancel_queued
+
+
+# -- the pause bar of a playbook job (a prompt to answer) ------------------------------------
+PAUSE_BOOK = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: ask
+      pause: {prompt: "%s"}
+      register: asked
+    - copy: {dest: "{{ out }}", content: "{{ asked.user_input }}"}
+"""
+
+
+async def test_pause_bar_with_a_long_prompt_fits_at_80x24(make_app, tmp_path: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftltui.tui.screens.play_job import PlayJobScreen
+
+    prompt = "Type the change ticket for this deploy " * 12  # about 470 characters: seven rows at 80
+    (tmp_path / "site.yml").write_text(PAUSE_BOOK % prompt.strip())
+    monkeypatch.chdir(tmp_path)
+    app = make_app(state_dir=tmp_path / "state")
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        await enter_command(pilot, "play site.yml -l localhost -e out=out.txt")
+        await wait_for(pilot, lambda: bool(app.services.pauses.waiting(1)))
+        await pilot.press("4", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayJobScreen))
+        field = app.screen.query_one("#pause-input", Input)
+        await wait_for(pilot, lambda: app.focused is field)
+        assert shown(field) and shown(app.screen.query_one("#pause-keys"))
+        assert shown(app.screen.query_one("#play-matrix"))  # the matrix keeps some rows
+        await pilot.press(*"CHG-1", "enter")
+        done = ("succeeded", "failed", "dead", "cancelled")
+        await wait_for(pilot, lambda: app.services.jobs[1].state in done)
+        job = app.services.jobs[1]
+    assert job.state == "succeeded", job.reason
+    assert (tmp_path / "out.txt").read_text() == "CHG-1"

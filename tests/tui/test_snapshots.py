@@ -239,3 +239,61 @@ def test_small_confirm(snap_compare, make_app) -> None:
 
 def test_small_light_theme(snap_compare, make_app) -> None:
     assert snap_compare(make_app(theme="ftl-light"), run_before=_after_ready("j", "j", "space"), terminal_size=SMALL)
+
+
+# -- the form dialogs: the buttons stay in view at 80x24, the fields scroll above them ---------
+def _pushed(make_screen: Any):
+    async def run(pilot: Any) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(make_screen())
+        await pilot.pause()
+
+    return run
+
+
+def _play_form() -> Any:
+    from ftltui.tui.screens.play_form import PlayFormScreen
+
+    return PlayFormScreen(["/srv/infra/site.yml", "/srv/infra/deploy.yml"])
+
+
+def _vars_prompts() -> Any:
+    from ftltui.tui.screens.prompt_vars import Prompt, VarsPromptScreen
+
+    return VarsPromptScreen("site.yml", [Prompt("secret_word", "Secret word", confirm=True),
+                                         Prompt("colour", "Colour", private=False, default="blue"),
+                                         Prompt("ticket", "Change ticket", private=False),
+                                         Prompt("token", "API token", confirm=True)])
+
+
+def _vault_prompt() -> Any:
+    from ftltui.tui.screens.secret_prompt import SecretPrompt
+
+    return SecretPrompt("Vault password", "group_vars/web/vault.yml: Password for vault id 'prod':")
+
+
+def _quit_question() -> Any:
+    from ftltui.tui.app import QuitScreen
+
+    return QuitScreen("1 job(s) still running: quitting cancels them. 2 queued: they stay queued and run when "
+                      "ftl-tui next opens this state directory (c: quit and cancel them too). Quit?")
+
+
+def test_play_form(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_pushed(_play_form), terminal_size=SIZE)
+
+
+def test_small_vars_prompts(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_pushed(_vars_prompts), terminal_size=SMALL)
+
+
+def test_vars_prompts(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_pushed(_vars_prompts), terminal_size=SIZE)
+
+
+def test_small_secret_prompt(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_pushed(_vault_prompt), terminal_size=SMALL)
+
+
+def test_small_quit_question(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), run_before=_pushed(_quit_question), terminal_size=SMALL)

@@ -78,7 +78,8 @@ class DriftHostScreen(ModalScreen[None]):
         with Vertical(id="drift-detail", classes="dialog"):
             title = Text(f"drift on {safe_text(self.host)}", style="bold")
             title.append(f"  {len(self.changes)} change(s) · compared with {self.basis or '-'}"
-                         "   enter/↑↓ select · b pin baseline · a accept · esc back", style="dim")
+                         "   enter/↑↓ select · tab detail · b pin baseline · a accept · s scan · esc back",
+                         style="dim")
             yield Static(title)
             for problem in self.problems:
                 yield Static(Text(safe_text(problem, 500), style="bold red"), classes="drift-problem")

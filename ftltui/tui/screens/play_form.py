@@ -26,10 +26,9 @@ from textual.widgets.option_list import Option
 from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.errors import FtlError
 from ftltui.tui.commands import CommandError
+from ftltui.tui.screens.form import FORM_CSS
 
 MAX_CANDIDATES = 40
-# the layout every form dialog shares: title and buttons in view, the fields scrolling
-FORM_CSS = (Path(__file__).parent / "form.tcss").read_text(encoding="utf-8")
 
 
 @dataclass

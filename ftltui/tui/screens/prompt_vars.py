@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ftltui.tui.screens.play_form import FORM_CSS
+from ftltui.tui.screens.form import FORM_CSS
 
 
 @dataclass(frozen=True)

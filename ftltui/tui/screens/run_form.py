@@ -92,6 +92,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
     RunFormScreen #become-options Label { padding: 1 0; }
     RunFormScreen #become-user { width: 20; }
     RunFormScreen #become-method { width: 14; }
+    RunFormScreen #run-keys { width: 1fr; padding: 1 0 0 2; color: $text-muted; }
     """
 
     def __init__(self, hosts: list[str], label: str, module: str | None = None) -> None:
@@ -129,6 +130,8 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
             with Horizontal(id="run-buttons"):
                 yield Button("Run (ctrl+r)", id="run-submit", variant="primary", disabled=True)
                 yield Button("Cancel (esc)", id="run-cancel")
+                # the become row is hidden until asked for: its key must be on the form
+                yield Static(Text("ctrl+t check · ctrl+b become"), id="run-keys")
 
     def on_mount(self) -> None:
         self.query_one("#module-list", OptionList).highlighted = 0
