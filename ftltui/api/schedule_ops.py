@@ -5,7 +5,8 @@ While a daemon or a console owns a state directory, ``ftl-tui schedule add|rm|pa
 resume`` cannot open its store; they send these requests instead and print the same
 lines. The owner stores the change in its own store (the one writer), checks it
 exactly as ``ScheduleBook.add`` does when nobody owns the directory (once: the client
-does not check first), and tells its operations (``schedules_changed``): they wake the
+does not check first), with its host patterns checked against the inventory it will fire
+on, its own (``allow_no_hosts``: a pattern matching none is stored anyway), and tells its operations (``schedules_changed``): they wake the
 scheduler, so a schedule added through the API fires on time, and send a ``schedules``
 item to every attached console's ``view.watch``, so its Schedules view re-reads. An
 attached console's Schedules view makes its edits with these ops too. The edits are write ops: a read-only owner or
@@ -58,7 +59,7 @@ def _id(args: dict[str, Any]) -> int:
     return value
 
 
-def _add(book: ScheduleBook, a: dict[str, Any]) -> Schedule:
+def _add(book: ScheduleBook, a: dict[str, Any], inventory: Any) -> Schedule:
     argv = a.get("argv")
     if not isinstance(argv, list) or not argv or not all(isinstance(w, str) for w in argv):
         raise ProtocolError(E_BAD_REQUEST, "argument 'argv': expected the command's words (run|play|drift scan ...)")
@@ -72,14 +73,15 @@ def _add(book: ScheduleBook, a: dict[str, Any]) -> Schedule:
 
     return book.add(_str(a, "cron"), list(argv), tz=_str(a, "tz", "UTC"), misfire=misfire,
                     overlap=_flag(a, "overlap"), paused=_flag(a, "paused"), cwd=_str(a, "cwd", ""),
-                    notify=Notify.from_doc(notify) if notify else None)
+                    notify=Notify.from_doc(notify) if notify else None, inventory=inventory,
+                    allow_no_hosts=_flag(a, "allow_no_hosts"))
 
 
-def _edit(book: ScheduleBook, op: str, a: dict[str, Any]) -> Any:
+def _edit(book: ScheduleBook, op: str, a: dict[str, Any], inventory: Any = None) -> Any:
     if op == "schedule.list":
         return [schedule_record(s) for s in book.all()]
     if op == "schedule.add":
-        return schedule_record(_add(book, a))
+        return schedule_record(_add(book, a, inventory))
     if op == "schedule.rm":
         return schedule_record(book.remove(_id(a)))
     return schedule_record(book.set_paused(_id(a), op == "schedule.pause"))
@@ -91,11 +93,12 @@ async def one_shot(ops: Any, op: str, args: dict[str, Any]) -> Any:
     if store is None:
         raise ProtocolError(E_BAD_REQUEST, "this owner keeps no schedules")
     book = ScheduleBook(store)
+    executor = getattr(getattr(ops, "queue", None), "executor", None)  # the inventory its schedules fire on
     try:
-        result = await asyncio.to_thread(_edit, book, op, args)  # durable writes: an fsync each
-    except ScheduleError as exc:
+        result = await asyncio.to_thread(_edit, book, op, args, getattr(executor, "inventory", None))
+    except ScheduleError as exc:  # durable writes above: an fsync each
         code = E_NOT_FOUND if exc.message.startswith("no schedule") else E_BAD_REQUEST
-        raise ProtocolError(code, exc.message) from None
+        raise ProtocolError(code, str(exc)) from None  # with file:line:col (a workflow step's hosts:)
     if op in WRITE_OPS:
         changed: Callable[[str], None] | None = getattr(ops, "schedules_changed", None)
         if callable(changed):

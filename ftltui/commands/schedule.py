@@ -1,9 +1,14 @@
 """``ftl-tui schedule add|list|rm|pause|resume``: cron schedules in the state directory.
 
-``add "CRON" [--tz ZONE] [--misfire run-once|skip] [--allow-overlap] COMMAND...`` where
-COMMAND is ``run ...``, ``play ...`` or ``drift scan ...`` with its own options. The
-schedule is checked now (expression, zone, the command's options) and stored; the
-process that owns the state directory (``ftl-tui daemon``, or a console) fires it.
+``add "CRON" [--tz ZONE] [--misfire run-once|skip] [--allow-overlap] [--allow-no-hosts] COMMAND...``
+where COMMAND is ``run ...``, ``play ...`` or ``drift scan ...`` with its own options. The
+schedule is checked now (expression, zone, the command's options, its host patterns) and
+stored; the process that owns the state directory (``ftl-tui daemon``, or a console) fires
+it, on its inventory. The host patterns (PATTERN, ``-l``, a workflow's ``hosts:``) are
+checked against that owner's inventory, or, while no owner runs, against the inventory
+``run`` would use (``-i`` before the command, ansible.cfg, ...): a malformed one is
+refused, and one that matches no host is refused ("Could not match supplied host
+pattern") unless ``--allow-no-hosts`` says it is intended.
 
 Changing schedules needs the state directory: while a daemon or a console owns it,
 ``add``, ``rm``, ``pause`` and ``resume`` are sent to it over its API (same output);
@@ -19,6 +24,7 @@ import os
 from typing import Any
 
 from ftltui.commands.common import (
+    add_inventory_arg,
     add_json_arg,
     add_state_arg,
     examples,
@@ -37,12 +43,13 @@ from ftltui.schedule.model import (
 )
 from ftltui.schedule.records import last_text, next_text, schedule_record, when
 
-ADD_OPTIONS = {"--tz", "--misfire", "--allow-overlap", "--paused", "--notify-url", "--notify-url-file",
-               "--notify-command", "--notify-severity"}
+ADD_OPTIONS = {"--tz", "--misfire", "--allow-overlap", "--allow-no-hosts", "--paused", "--notify-url",
+               "--notify-url-file", "--notify-command", "--notify-severity"}
 EXAMPLES = examples(
     "ftl-tui schedule add '*/15 * * * *' --tz Europe/Berlin drift scan web",
     "ftl-tui schedule add '30 2 * * mon-fri' --misfire skip play site.yml -l web -t deploy",
     "ftl-tui schedule add @hourly run all -m ping",
+    "ftl-tui schedule add @daily --allow-no-hosts run canary -m ping   # no host in group canary yet",
     "ftl-tui schedule add '0 * * * *' --notify-url http://127.0.0.1:8080/hook --notify-severity high drift scan all",
     "ftl-tui schedule list --json",
     "ftl-tui schedule pause 3",
@@ -64,6 +71,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--allow-overlap", action="store_true",
                      help="fire even while the previous job of this schedule still runs (default: skip)")
     add.add_argument("--paused", action="store_true", help="add it paused")
+    add.add_argument("--allow-no-hosts", action="store_true",
+                     help="store it even though its host pattern matches no host of the inventory now (Ansible: "
+                          "'Could not match supplied host pattern'); each firing that matches none is recorded as "
+                          "skipped, nothing run (default: refused when added, a failed firing when it fires)")
+    add_inventory_arg(add)  # what the pattern is checked against while no owner runs
     n = add.add_argument_group("notification (drift scans): the JSON drift report, when drift is found")
     n.add_argument("--notify-url", metavar="URL", help="POST the report to this http(s) URL (stored in the state)")
     n.add_argument("--notify-url-file", metavar="FILE",
@@ -116,7 +128,9 @@ def handle(args: argparse.Namespace) -> int:
         split = next((i for i, w in enumerate(args.words) if w in ("run", "play", "drift")), len(args.words))
         if args.words and args.words[0].startswith("-"):  # add's own options after CRON: REMAINDER took them
             try:
-                args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]])
+                # on a copy of what was parsed: -i, --state-dir ... given before CRON are kept
+                args = args.command_parser.parse_args([*args.words[:split], args.cron, *args.words[split:]],
+                                                      namespace=argparse.Namespace(**vars(args)))
             except SystemExit as exc:  # a usage error, printed by the parser
                 return exc.code if isinstance(exc.code, int) else 5
         _take_state_dir(args)
@@ -126,6 +140,8 @@ def handle(args: argparse.Namespace) -> int:
     code = _via_owner(action, args)  # a daemon or console owns it: the edit is its to make
     if code is not None:
         return code
+    if action == "add":
+        _check_hosts(args)  # on the inventory `run` would use: no owner runs to say which it fires on
     try:
         state = StateStore.open(state_dir_of(args))
     except StateError as exc:
@@ -143,18 +159,24 @@ def handle(args: argparse.Namespace) -> int:
 def _via_owner(action: str, args: argparse.Namespace) -> int | None:
     """The edit as a request to the directory's owner (api/schedule_ops.py), printed as
     when this process makes it; ``None`` when no owner serves the API."""
-    from ftltui.api.cli_client import _with_owner
+    from ftltui.api.cli_client import _same_inventory, _with_owner
     from ftltui.schedule.records import from_record
 
     op = {"add": "schedule.add", "rm": "schedule.rm", "pause": "schedule.pause", "resume": "schedule.resume"}
     if action == "add":
         request: dict[str, Any] = dict(cron=args.cron, argv=args.argv, tz=args.zone, misfire=args.misfire,
                                        overlap=args.allow_overlap, paused=args.paused, cwd=args.cwd,
-                                       notify=args.notify.doc() if args.notify is not None else None)
+                                       notify=args.notify.doc() if args.notify is not None else None,
+                                       allow_no_hosts=args.allow_no_hosts)  # the owner checks on its inventory
     else:
         request = {"id": ScheduleBook._id(args.id)}
 
     async def work(client: Any) -> int:
+        given = getattr(args, "inventory", None) if action == "add" else None
+        if given and not await _same_inventory(client, given):
+            raise ScheduleError(f"the owner of {state_dir_of(args)} (pid {client.owner_pid}) fires schedules on its own "
+                                f"inventory, not {', '.join(given)}: its host patterns are checked against that one; "
+                                "add it without -i, or start the owner on this inventory")
         sched = from_record(await client.request(op[action], **request))
         return _PRINT[action](sched, args)
 
@@ -195,9 +217,19 @@ def _check_add(args: argparse.Namespace) -> None:
     args.argv = absolutize(args.words, args.cwd)
 
 
+def _check_hosts(args: argparse.Namespace) -> None:
+    """The host patterns against the inventory ``run`` would use here (``-i``, ansible.cfg,
+    /etc/ansible/hosts, the demo): loaded before the state directory is opened."""
+    from ftltui.commands.common import load_inventory_of
+    from ftltui.schedule.command import check_hosts
+
+    check_hosts(args.argv, load_inventory_of(args), args.allow_no_hosts)
+
+
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:
     sched = book.add(args.cron, args.argv, tz=args.zone, misfire=args.misfire, overlap=args.allow_overlap,
-                     cwd=args.cwd, paused=args.paused, notify=args.notify, checked=True)  # by _check_add
+                     cwd=args.cwd, paused=args.paused, notify=args.notify, checked=True,  # by _check_add
+                     allow_no_hosts=args.allow_no_hosts)  # hosts: by _check_hosts
     return _print_added(sched, args)
 
 

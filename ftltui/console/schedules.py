@@ -196,20 +196,23 @@ class ScheduleDesk:
 
     # -- edits (guarded; durable writes in a thread, or the owner's ops) --------------------
     async def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once",
-                  overlap: bool = False, paused: bool = False, cwd: str = "") -> Schedule:
+                  overlap: bool = False, paused: bool = False, cwd: str = "", allow_no_hosts: bool = False) -> Schedule:
         """Check (expression, zone, the command's options, as ``ftl-tui schedule add``: once,
-        by the book that stores it) and store."""
+        by the book that stores it; its host patterns against the inventory it fires on, this
+        session's or the owner's: none matched is refused unless ``allow_no_hosts``) and store."""
         from ftltui.schedule.command import absolutize
 
         self.session.check_write("schedule add")
         words = absolutize(argv, cwd) if cwd else list(argv)
         if self.attached:
             sched = from_record(await self._owner("schedule.add", cron=cron, argv=words, tz=tz, misfire=misfire,
-                                                  overlap=overlap, paused=paused, cwd=cwd))
+                                                  overlap=overlap, paused=paused, cwd=cwd,
+                                                  allow_no_hosts=allow_no_hosts))
         else:
-            book = self.book
+            book, executor = self.book, self.session.queue.executor if self.session.queue else None
             sched = await asyncio.to_thread(book.add, cron, words, tz=tz, misfire=misfire, overlap=overlap,
-                                            paused=paused, cwd=cwd)
+                                            paused=paused, cwd=cwd, allow_no_hosts=allow_no_hosts,
+                                            inventory=executor.inventory if executor else self.session.inventory)
         self.changed(f"schedule {sched.id} added")
         return sched
 

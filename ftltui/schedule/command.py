@@ -12,7 +12,12 @@ is refused by name (never silently dropped):
   -v -b --become-user --become-method -u``
 * ``drift scan PATTERN --drift-config``
 
-A workflow (not a playbook) takes only ``-C`` and ``-e``. Options that prompt (``-K``,
+A workflow (not a playbook) takes only ``-C`` and ``-e``. The hosts the command selects
+(``run``'s and ``drift scan``'s PATTERN, ``-l``, a workflow's steps' ``hosts:``) are checked
+against the inventory the schedule will fire on (:func:`check_hosts`): a malformed pattern
+is refused, and one that matches no host is refused with Ansible's words unless the
+schedule is added with ``--allow-no-hosts``; when it fires and matches nothing (the
+inventory changed) the firing records it (:class:`NoHostsMatched`), nothing is queued. Options that prompt (``-K``,
 ``--ask-vault-pass``, ``--ask-key-pass``) are refused: nobody is at a terminal when a
 schedule fires, and a schedule stores no secret value. ``-i``, ``--state-dir`` and the
 vault options are refused: the schedule runs on the inventory, state and vault options
@@ -29,8 +34,8 @@ import functools
 import io
 from typing import Any, Awaitable, Callable
 
-from ftltui.errors import FtlError
-from ftltui.schedule.model import Schedule, ScheduleBook, ScheduleError
+from ftltui.errors import FtlError, Location, PatternError
+from ftltui.schedule.model import NoHostsMatched, Schedule, ScheduleBook, ScheduleError
 
 KINDS = ("run", "play", "drift scan")
 CARRIED: dict[str, frozenset[str]] = {
@@ -42,6 +47,8 @@ CARRIED: dict[str, frozenset[str]] = {
 ALWAYS_DEFAULT = frozenset({"help", "command", "drift_command", "func", "command_parser"})
 
 Submit = Callable[[Schedule], Awaitable[int]]
+NO_MATCH = "Could not match supplied host pattern"  # ansible's words for a pattern that selects nothing
+ALLOW_NO_HOSTS = "--allow-no-hosts"
 
 
 def _kind(argv: list[str]) -> str:
@@ -154,6 +161,71 @@ def _check_play_file(ns: argparse.Namespace) -> None:
                                 f"({ns.workflow} is a workflow file)")
 
 
+def host_patterns(argv: list[str]) -> list[tuple[str, str, Location | None]]:
+    """(what, pattern, where) for each host pattern the command selects with, in the order
+    ``run``/``play`` apply them: PATTERN, a workflow's steps' ``hosts:`` (where: the step),
+    then ``--limit`` (``@FILE`` read now, as it will be when it fires)."""
+    from pathlib import Path
+
+    from ftltui.commands.options import OptionsError
+    from ftltui.commands.run import limit_pattern
+    from ftltui.playbook.loader import is_playbook
+
+    kind = _kind(argv)
+    ns = parse_command(argv)
+    out: list[tuple[str, str, Location | None]] = []
+    if kind in ("run", "drift scan"):
+        out.append((f"{kind} PATTERN", ns.pattern, None))
+    elif not is_playbook(Path(ns.workflow)):
+        from ftltui.jobs.workflow.loader import load_workflow
+
+        try:
+            wf = load_workflow(ns.workflow)
+        except FtlError:
+            wf = None  # its other errors are the firing's to report, as they always were
+        if wf is not None:
+            out += [(f"workflow step {name!r} hosts:", step.hosts, step.loc) for name, step in wf.steps.items()]
+    if getattr(ns, "limit", None):
+        try:
+            out.append((f"{kind} --limit", limit_pattern(ns.limit), None))
+        except OptionsError as exc:
+            raise ScheduleError(str(exc)) from None
+    return out
+
+
+def check_hosts(argv: list[str], inventory: Any, allow_no_hosts: bool = False, *, firing: bool = False) -> None:
+    """Refuse a malformed host pattern (what, where, what was expected) and, unless
+    ``allow_no_hosts``, one that selects none of ``inventory``'s hosts (Ansible's "Could
+    not match supplied host pattern", raised as :class:`NoHostsMatched`). ``run``'s
+    PATTERN counts within its ``--limit``, as ``run -l`` resolves it. ``firing``: the
+    words of a schedule firing now (nothing is queued) rather than of one being added."""
+    from ftltui.inventory.patterns import SubscriptOutOfRange
+
+    selected: dict[str, tuple[str, set[str]]] = {}  # what -> (pattern, its hosts)
+    for what, pattern, where in host_patterns(argv):
+        try:
+            sel = inventory.select_detailed(pattern)
+            why = f": no group or host named {', '.join(repr(t) for t in sel.unmatched)}" if sel.unmatched else ""
+        except SubscriptOutOfRange as exc:
+            sel, why = None, f": {exc.message}"
+        except PatternError as exc:
+            raise ScheduleError(f"{what} {pattern!r}: {exc.message}", where) from None
+        hosts = set(sel.hosts) if sel is not None else set()
+        if what == "run --limit" and hosts and "run PATTERN" in selected:
+            hosts &= selected["run PATTERN"][1]
+            why = f": none of the hosts of PATTERN {selected['run PATTERN'][0]!r} is within it"
+        selected[what] = (pattern, hosts)
+        if hosts or allow_no_hosts:
+            continue
+        if firing:
+            raise NoHostsMatched(f"{NO_MATCH}, nothing run: {pattern!r} ({what}) in the owner's inventory{why}",
+                                 where)
+        sources = ", ".join(str(x) for x in getattr(inventory, "sources", None) or ()) or "the inventory"
+        raise NoHostsMatched(f"{NO_MATCH}: {pattern!r} ({what}) in {sources}{why}; the schedule would fire and "
+                             f"run nothing. If that is intended (hosts to come), add {ALLOW_NO_HOSTS} before the "
+                             "command", where)
+
+
 def absolutize(argv: list[str], cwd: str) -> list[str]:
     """The command with the files it names made absolute against ``cwd`` (the directory
     the schedule was added in): the playbook, ``--drift-config``, ``-e @FILE``, ``-l @FILE``.
@@ -194,6 +266,8 @@ def queue_submitter(queue: Any, book: Any = None) -> Submit:
 
     async def submit(schedule: Schedule) -> int:
         ns = check_command(schedule.argv)
+        if queue.executor is not None:  # nothing queued for no host: the firing records it (Scheduler)
+            check_hosts(schedule.argv, queue.executor.inventory, firing=True)
         job = await _SUBMIT[schedule.kind](queue, ns)
         if schedule.notify and schedule.kind == "drift scan":
             task = asyncio.create_task(_follow(queue, book, schedule, int(job.id)), name=f"ftl-notify-{job.id}")

@@ -31,6 +31,13 @@ class ScheduleError(FtlError):
     """A schedule that cannot be added or changed, or an id that does not exist."""
 
 
+class NoHostsMatched(ScheduleError):
+    """The schedule's hosts (its PATTERN, ``-l``, a workflow step's ``hosts:``) are none of
+    the inventory's: refused when added (unless ``--allow-no-hosts``), recorded when it
+    fires (:mod:`ftltui.schedule.scheduler`). A schedule that fires forever doing nothing
+    must never look like a success."""
+
+
 @dataclass
 class Schedule:
     """One schedule as stored (``id`` is the store's document id)."""
@@ -40,6 +47,7 @@ class Schedule:
     tz: str = "UTC"
     misfire: str = "run-once"
     overlap: bool = False  # False: a firing while the last job still runs is skipped
+    allow_no_hosts: bool = False  # added knowing its pattern matched no host: such a firing is a skip, not an error
     paused: bool = False
     cwd: str = ""
     created: float = 0.0
@@ -115,18 +123,26 @@ class ScheduleBook:
 
     def add(self, cron: str, argv: list[str], *, tz: str = "UTC", misfire: str = "run-once",
             overlap: bool = False, cwd: str = "", paused: bool = False, notify: Any = None,
-            checked: bool = False) -> Schedule:
+            checked: bool = False, inventory: Any = None, allow_no_hosts: bool = False) -> Schedule:
         """Validate timing, command (:func:`ftltui.schedule.command.check_command`) and
         notification (:func:`ftltui.schedule.notify.check_notify`), then store.
 
         ``checked``: the caller ran :func:`validate_new` on these very values already
         (the CLI checks before it knows whether it may write); checking parses the
-        command with the CLI's parser and reads a playbook, so it is done once."""
+        command with the CLI's parser and reads a playbook, so it is done once.
+        ``inventory``: the one the schedule will fire on (an owner's): its host patterns
+        are checked against it (:func:`ftltui.schedule.command.check_hosts`; none matched
+        is refused unless ``allow_no_hosts``), whether ``checked`` or not."""
         if not checked:
             validate_new(cron, argv, tz, misfire, notify)
+        if inventory is not None:
+            from ftltui.schedule.command import check_hosts
+
+            check_hosts(list(argv), inventory, allow_no_hosts)
         now = float(self.clock())
         sched = Schedule(cron=cron, argv=list(argv), tz=tz, misfire=misfire, overlap=overlap, paused=paused,
-                         cwd=cwd, created=now, anchor=now, notify=notify.doc() if notify is not None else {})
+                         cwd=cwd, created=now, anchor=now, notify=notify.doc() if notify is not None else {},
+                         allow_no_hosts=allow_no_hosts)
         sched.id = self.table.insert(sched.doc())
         return sched
 

@@ -18,7 +18,10 @@ Rules, per schedule, each time it looks (:meth:`Scheduler.tick`):
 * No overlap (the default): a firing while the schedule's previous job is still active
   is skipped and recorded (``last_skip``, ``skipped``), not queued behind it.
 * A submit that fails (bad playbook, pattern matching nothing) is recorded in
-  ``last_error`` and not retried until the next firing.
+  ``last_error`` and not retried until the next firing; nothing is queued. A pattern
+  matching nothing (:class:`NoHostsMatched`) of a schedule added with
+  ``--allow-no-hosts`` is recorded as a skip instead (``last_skip``, ``skipped``): the
+  operator said so, and it still says the firing ran nothing.
 
 After each look the anchor moves to now, durably, so a restart neither repeats a
 firing nor forgets one: what happened in between is a misfire.
@@ -33,11 +36,12 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
-from ftltui.schedule.model import Schedule, ScheduleBook, ScheduleError
+from ftltui.schedule.model import NoHostsMatched, Schedule, ScheduleBook, ScheduleError
 
 GRACE = 60.0  # seconds a firing may be late and still count as on time (Quartz's default)
 MAX_SLEEP = 30.0  # look again at least this often: wall-clock jumps, edits by others
 MAX_COUNTED = 1000  # missed firings counted one by one; beyond, "more than"
+ALLOWED = "added with --allow-no-hosts"  # a skip's note: no host matched, and that was intended
 
 Submit = Callable[[Schedule], Awaitable[int]]
 JobActive = Callable[[int], bool]
@@ -158,6 +162,13 @@ class Scheduler:
             return await self._skip(sched, now, f"job {sched.last_job} still running (no overlap)")
         try:
             job_id = await self.submit(sched)
+        except NoHostsMatched as exc:
+            said = safe_text(str(exc))  # with the workflow step's file:line:col
+            if not sched.allow_no_hosts:
+                await self._record(sched, anchor=now, last_error=said)
+                return Firing(sched.id, "failed", now, reason=said)
+            await self._record(sched, last_error="")
+            return await self._skip(sched, now, f"{said} ({ALLOWED})")
         except Exception as exc:  # noqa: BLE001 - one bad schedule must not stop the others
             reason = safe_text(str(exc) or type(exc).__name__)
             await self._record(sched, anchor=now, last_error=reason)

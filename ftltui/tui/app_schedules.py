@@ -25,8 +25,8 @@ from ftltui.tui.commands import CommandError
 from ftltui.tui.screens.confirm import ConfirmScreen
 from ftltui.tui.widgets.schedules_view import ScheduleAction
 
-ADD_USAGE = ("schedule add CRON [--tz ZONE] [--misfire run-once|skip] [--allow-overlap] [--paused] "
-             "run|play|drift scan ...")
+ADD_USAGE = ("schedule add CRON [--tz ZONE] [--misfire run-once|skip] [--allow-overlap] [--allow-no-hosts] "
+             "[--paused] run|play|drift scan ...")
 
 
 def parse_add(words: list[str]) -> tuple[str, list[str], dict[str, object]]:
@@ -48,6 +48,8 @@ def parse_add(words: list[str]) -> tuple[str, list[str], dict[str, object]]:
             options["tz" if name == "--tz" else "misfire"] = value
         elif name == "--allow-overlap":
             options["overlap"] = True
+        elif name == "--allow-no-hosts":
+            options["allow_no_hosts"] = True
         elif name == "--paused":
             options["paused"] = True
         else:
@@ -132,7 +134,8 @@ class SchedulesMixin(ConsoleAppBase):
         try:
             sched = await self.schedule_desk().add(
                 cron, words, tz=str(options.get("tz") or "UTC"), misfire=str(options.get("misfire", "run-once")),
-                overlap=bool(options.get("overlap")), paused=bool(options.get("paused")), cwd=cwd)
+                overlap=bool(options.get("overlap")), paused=bool(options.get("paused")), cwd=cwd,
+                allow_no_hosts=bool(options.get("allow_no_hosts")))
         except FtlError as exc:
             self.notify(safe_text(str(exc)), title="schedule add", severity="error")
             return
