@@ -24,14 +24,15 @@ LARGE = (160, 50)
 SIZES = [pytest.param(SMALL, id="80x24"), pytest.param(LARGE, id="160x50")]
 
 
-def shown(widget: Widget) -> bool:
-    """The screen draws ``widget`` on its first and last row (not clipped, not covered)."""
+def shown(widget: Widget, whole: bool = True) -> bool:
+    """The screen draws ``widget`` on its first and last row (not clipped, not covered);
+    ``whole=False``: on its first row (a text taller than the screen)."""
     screen = widget.screen
     region = widget.region
-    if not region.area or not screen.region.contains_region(region):
+    if not region.area or not screen.region.contains_region(region) and whole:
         return False
     x = region.x + region.width // 2
-    for y in (region.y, region.bottom - 1):
+    for y in (region.y, region.bottom - 1) if whole else (region.y,):
         try:
             at, _ = screen.get_widget_at(x, y)
         except NoWidget:
@@ -214,12 +215,13 @@ async def test_run_form_run_button_in_view_and_reached_with_tab(make_app, size: 
 
 # -- the secret prompt and the yes/no questions -----------------------------------------------
 @pytest.mark.parametrize("size", SIZES)
-async def test_secret_prompt_fits(make_app, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("words", [30, 400], ids=["label", "label-taller-than-the-screen"])
+async def test_secret_prompt_fits(make_app, size: tuple[int, int], words: int) -> None:
     from ftltui.tui.screens.secret_prompt import SecretPrompt
 
     app = make_app()
     results: list[str | None] = []
-    label = "Password for vault id '" + "prod-" * 30 + "':"  # a long id wraps, the buttons stay
+    label = "Password for vault id '" + "prod-" * words + "':"  # a long id wraps, the buttons stay
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
         await app.push_screen(SecretPrompt("Vault password", label), results.append)
@@ -227,6 +229,13 @@ async def test_secret_prompt_fits(make_app, size: tuple[int, int]) -> None:
         screen = app.screen
         assert shown(screen.query_one("#secret-input", Input))
         assert shown(screen.query_one("#secret-ok", Button)) and shown(screen.query_one("#secret-cancel", Button))
+        if words == 400:  # the label's first row comes back with pageup (the field keeps the focus)
+            body = screen.query_one("#secret-body")
+            await pilot.press(*["pageup"] * (body.max_scroll_y // 10 + 1))
+            await pilot.pause()
+            assert body.scroll_y == 0 and shown(screen.query_one("#secret-label"), whole=False)
+            assert app.focused is screen.query_one("#secret-input", Input)
+            await pilot.press("pagedown")
         await pilot.press(*"pw", "tab")
         assert app.focused is screen.query_one("#secret-ok", Button)
         await pilot.press("enter")

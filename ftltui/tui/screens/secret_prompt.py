@@ -4,7 +4,7 @@ A modal with a title, a one-line label, a password field (the typed text shows a
 bullets), OK and Cancel. ``enter`` is OK, ``esc`` is Cancel. It returns the text, or
 None when cancelled (an empty answer is None too). The value exists only in the field
 and in the return value: it is not logged, not put in a notification, not kept here.
-Fits an 80x24 terminal.
+Fits an 80x24 terminal: a label longer than the screen scrolls above OK and Cancel.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from ftltui.tui.screens.form import FORM_CSS
+
 
 class SecretPrompt(ModalScreen["str | None"]):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = FORM_CSS + """
     SecretPrompt { align: center middle; }
     SecretPrompt #secret-box {
         width: 64; max-width: 100%; height: auto; padding: 1 2;
@@ -30,7 +32,12 @@ class SecretPrompt(ModalScreen["str | None"]):
     SecretPrompt #secret-buttons { height: auto; align-horizontal: right; }
     SecretPrompt #secret-buttons Button { margin-left: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="secret.cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="secret.cancel", show=False),
+                # the field keeps the focus; these scroll a label taller than the screen
+                Binding("up", "scroll(-1)", "Scroll up", id="secret.up", show=False),
+                Binding("down", "scroll(1)", "Scroll down", id="secret.down", show=False),
+                Binding("pageup", "scroll(-10)", "Page up", id="secret.page_up", show=False),
+                Binding("pagedown", "scroll(10)", "Page down", id="secret.page_down", show=False)]
 
     def __init__(self, title: str, label: str, *, placeholder: str = "password") -> None:
         super().__init__()
@@ -39,15 +46,18 @@ class SecretPrompt(ModalScreen["str | None"]):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        # Text(...) everywhere: a vault id or host name in the label is never read as markup
-        with Vertical(id="secret-box", classes="dialog"):
-            yield Static(Text(self.title_text), id="secret-title")
-            yield Static(Text(self.label_text), id="secret-label")
-            yield Input(password=True, placeholder=self.placeholder, id="secret-input")
-            with Horizontal(id="secret-buttons"):
-                yield Button(Text("OK"), id="secret-ok", variant="primary", compact=True)
-                yield Button(Text("Cancel"), id="secret-cancel", compact=True)
-            yield Static(Text("enter: OK · esc: cancel", style="dim"), id="secret-hint")
+        # Text(...) everywhere: a vault id or host name in the label is never read as markup.
+        # The form layout (form.tcss): a label longer than the screen scrolls, OK stays in view.
+        with Vertical(id="secret-box", classes="dialog form-box"):
+            yield Static(Text(self.title_text), id="secret-title", classes="form-title")
+            with VerticalScroll(id="secret-body", classes="form-body", can_focus=False):
+                yield Static(Text(self.label_text), id="secret-label")
+                yield Input(password=True, placeholder=self.placeholder, id="secret-input")
+            with Vertical(classes="form-footer"):
+                with Horizontal(id="secret-buttons"):
+                    yield Button(Text("OK"), id="secret-ok", variant="primary", compact=True)
+                    yield Button(Text("Cancel"), id="secret-cancel", compact=True)
+                yield Static(Text("enter: OK · esc: cancel", style="dim"), id="secret-hint")
 
     def on_mount(self) -> None:
         self.query_one("#secret-input", Input).focus()
@@ -73,3 +83,6 @@ class SecretPrompt(ModalScreen["str | None"]):
     def action_cancel(self) -> None:
         self.query_one("#secret-input", Input).value = ""
         self.dismiss(None)
+
+    def action_scroll(self, rows: int) -> None:
+        self.query_one("#secret-body", VerticalScroll).scroll_relative(y=rows, animate=False, immediate=True)
