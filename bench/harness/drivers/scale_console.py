@@ -278,7 +278,12 @@ async def main(spec: dict) -> dict:
         while not app.services.jobs:
             await asyncio.sleep(0.01)
         pressed: list[tuple[str, float, float]] = []
-        times = await _press_keys(app, spec["presses"], lambda: not finished(), pressed)
+        import inspect
+
+        if "log" in inspect.signature(_press_keys).parameters:
+            times = await _press_keys(app, spec["presses"], lambda: not finished(), pressed)
+        else:  # an older code version's bench (--scale-console-ab): no per-press times
+            times = await _press_keys(app, spec["presses"], lambda: not finished())
         while not finished():
             await asyncio.sleep(0.05)
         out["run_s"] = time.perf_counter() - t_run
