@@ -324,3 +324,60 @@ async def test_pause_bar_with_a_long_prompt_fits_at_80x24(make_app, tmp_path: An
         job = app.services.jobs[1]
     assert job.state == "succeeded", job.reason
     assert (tmp_path / "out.txt").read_text() == "CHG-1"
+
+
+# -- the drift drill-down and help: viewers whose every line is reached with the keyboard ------
+@pytest.mark.parametrize("size", SIZES)
+async def test_drift_drilldown_detail_reached_with_tab_and_scrolled_to_its_end(make_app, size: tuple[int, int]) -> None:
+    from ftltui.drift.model import Change, FieldChange
+    from ftltui.tui.screens.confirm import ConfirmScreen
+    from ftltui.tui.screens.drift_host import DriftHostScreen
+
+    diff = "--- before\n+++ after\n" + "".join(f"-line {j}\n+LINE {j}\n" for j in range(40))
+    changes = [Change("web1.example.invalid", "file", f"/etc/app{i}.conf", "modified",
+                      [FieldChange("mode", "0644", "0666")], diff=diff, category="config", severity="high")
+               for i in range(30)]
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(DriftHostScreen("web1.example.invalid", changes, "baseline"))
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("end")  # the last change of the list, in view
+        await pilot.pause()
+        last = screen.query_one("#change-list")
+        assert last.highlighted == 29 and shown(last)
+        await pilot.press("tab")
+        detail = screen.query_one("#change-detail")
+        assert app.focused is detail and shown(detail)
+        await pilot.press("end")
+        await pilot.pause()
+        assert detail.max_scroll_y > 0 and detail.scroll_y == detail.max_scroll_y
+        await pilot.press("a")  # accept: the drill-down closes and the question is asked, in view
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, ConfirmScreen) and "Accept the drift shown now on web1" in question.question
+        assert shown(question.query_one("#confirm-yes")) and shown(question.query_one("#confirm-no"))
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConfirmScreen, DriftHostScreen))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_help_last_line_reached_with_the_keyboard(make_app, size: tuple[int, int]) -> None:
+    from ftltui.tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HelpScreen) and shown(screen.query_one("#help-hint"))
+        await pilot.press("G")
+        await pilot.pause()
+        last = list(screen.query_one("#help-body").children)[-1]
+        assert shown(last)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
