@@ -205,7 +205,8 @@ def check_hosts(argv: list[str], inventory: Any, allow_no_hosts: bool = False, *
     for what, pattern, where in host_patterns(argv):
         try:
             sel = inventory.select_detailed(pattern)
-            why = f": no group or host named {', '.join(repr(t) for t in sel.unmatched)}" if sel.unmatched else ""
+            why = f": no group or host named {', '.join(repr(t) for t in sel.unmatched)}" if sel.unmatched else \
+                f": group {pattern!r} has no host" if pattern in (getattr(inventory, "groups", None) or ()) else ""
         except SubscriptOutOfRange as exc:
             sel, why = None, f": {exc.message}"
         except PatternError as exc:

@@ -78,7 +78,7 @@ def test_add_without_owner_checks_the_pattern_against_the_inventory_run_would_us
     inv, book, wf = _files(tmp_path)
     state = tmp_path / "state"
     refused = {
-        ("run", "web", "-m", "ping"): f"{NO_MATCH}: 'web' (run PATTERN) in {inv}",
+        ("run", "web", "-m", "ping"): f"{NO_MATCH}: 'web' (run PATTERN) in {inv}: group 'web' has no host;",
         ("run", "nosuch", "-m", "ping"): f"{NO_MATCH}: 'nosuch' (run PATTERN) in {inv}: no group or host named "
                                           "'nosuch'",
         ("run", "all", "-m", "ping", "-l", "web"): f"{NO_MATCH}: 'web' (run --limit) in {inv}",
@@ -91,6 +91,11 @@ def test_add_without_owner_checks_the_pattern_against_the_inventory_run_would_us
         assert r.returncode == 4, (words, r.stderr)
         assert r.stderr.startswith(f"ftl-tui: error: {message}"), (words, r.stderr)
         assert r.stderr.rstrip().endswith("add --allow-no-hosts before the command"), r.stderr
+    # run's PATTERN counts within its --limit, as `run -l` resolves it
+    r = ftl(state, "schedule", "add", "-i", "a,b,", "@hourly", "run", "a", "-m", "ping", "-l", "b", cwd=tmp_path)
+    assert r.returncode == 4 and r.stderr.startswith(
+        f"ftl-tui: error: {NO_MATCH}: 'b' (run --limit) in a,b,: none of the hosts of PATTERN 'a' is within it;"), \
+        r.stderr
     malformed = {
         "web[0": "run PATTERN 'web[0': unbalanced '[' in host pattern 'web[0'; expected e.g. web[0]",
         "~(": "run PATTERN '~(': invalid host pattern '~(': missing ), unterminated subpattern at position 0; "
@@ -172,17 +177,17 @@ def test_a_firing_whose_pattern_matches_nothing_queues_nothing_and_says_so(tmp_p
                 run.id: "failed", limited.id: "failed", scan.id: "failed", flow.id: "failed",
                 allowed.id: "skipped", fine.id: "fired"}
             assert book.get(run.id).last_error == f"{NO_MATCH}, nothing run: 'web' (run PATTERN) in the owner's " \
-                                                  "inventory"
+                                                  "inventory: group 'web' has no host"
             # ansible-playbook -l web stops here too; the job used to succeed with no host
             assert book.get(limited.id).last_error == f"{NO_MATCH}, nothing run: 'web' (play --limit) in the " \
-                                                      "owner's inventory"
+                                                      "owner's inventory: group 'web' has no host"
             assert book.get(scan.id).last_error.startswith(f"{NO_MATCH}, nothing run: 'web' (drift scan PATTERN)")
             assert book.get(flow.id).last_error == f"{wf}:4:5: {NO_MATCH}, nothing run: 'web' (workflow step 'a' " \
-                                                   "hosts:) in the owner's inventory"
+                                                   "hosts:) in the owner's inventory: group 'web' has no host"
             skipped = book.get(allowed.id)
             assert (skipped.last_error, skipped.skipped, skipped.last_job) == ("", 1, None)
-            assert skipped.last_skip == (f"{NO_MATCH}, nothing run: 'web' (run --limit) in the owner's inventory "
-                                         "(added with --allow-no-hosts)")
+            assert skipped.last_skip == (f"{NO_MATCH}, nothing run: 'web' (run --limit) in the owner's inventory: "
+                                         "group 'web' has no host (added with --allow-no-hosts)")
             job = await q.wait(firings[fine.id].job_id)
             assert job.state == "succeeded" and list(job.per_host) == ["l1"]
             assert len(q.store.table("jobs")) == 1  # only the schedule whose hosts exist queued a job
