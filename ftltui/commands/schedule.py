@@ -221,9 +221,15 @@ def _check_hosts(args: argparse.Namespace) -> None:
     """The host patterns against the inventory ``run`` would use here (``-i``, ansible.cfg,
     /etc/ansible/hosts, the demo): loaded before the state directory is opened."""
     from ftltui.commands.common import load_inventory_of
-    from ftltui.schedule.command import check_hosts
+    from ftltui.schedule.command import NoHostsMatched, check_hosts
 
-    check_hosts(args.argv, load_inventory_of(args), args.allow_no_hosts)
+    try:
+        check_hosts(args.argv, load_inventory_of(args), args.allow_no_hosts)
+    except NoHostsMatched as exc:
+        if getattr(args, "inventory", None):
+            raise
+        raise NoHostsMatched(f"{exc.message} (no owner runs and no -i was given: that is the inventory `run` would "
+                             "use; name the one the owner will fire on with -i INV before CRON)", exc.location) from None
 
 
 def _add(book: ScheduleBook, args: argparse.Namespace) -> int:

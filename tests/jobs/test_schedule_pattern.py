@@ -91,6 +91,10 @@ def test_add_without_owner_checks_the_pattern_against_the_inventory_run_would_us
         assert r.returncode == 4, (words, r.stderr)
         assert r.stderr.startswith(f"ftl-tui: error: {message}"), (words, r.stderr)
         assert r.stderr.rstrip().endswith("add --allow-no-hosts before the command"), r.stderr
+    # no -i, no owner: the inventory run would use here, and the refusal says how to name the owner's
+    r = ftl(state, "schedule", "add", "@hourly", "run", "no-such-group-hb", "-m", "ping", cwd=tmp_path)
+    assert r.returncode == 4 and f"{NO_MATCH}: 'no-such-group-hb' (run PATTERN)" in r.stderr, r.stderr
+    assert r.stderr.rstrip().endswith("name the one the owner will fire on with -i INV before CRON)"), r.stderr
     # run's PATTERN counts within its --limit, as `run -l` resolves it
     r = ftl(state, "schedule", "add", "-i", "a,b,", "@hourly", "run", "a", "-m", "ping", "-l", "b", cwd=tmp_path)
     assert r.returncode == 4 and r.stderr.startswith(
