@@ -381,3 +381,25 @@ async def test_help_last_line_reached_with_the_keyboard(make_app, size: tuple[in
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_host_detail_keys_in_view_and_last_var_reached(make_app, size: tuple[int, int]) -> None:
+    from ftltui.inventory.model import Host
+    from ftltui.tui.screens.host_detail import HostDetailScreen
+
+    host = Host("web1.example.invalid", {f"var_{i:03}": f"value {i}" for i in range(120)}, ("web",))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await app.push_screen(HostDetailScreen(host, "ok", None))
+        await pilot.pause()
+        screen = app.screen
+        hint, body = screen.query_one(".detail-hint"), screen.query_one(".detail-body")
+        assert shown(hint) and app.focused is body
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.max_scroll_y > 0 and body.scroll_y == body.max_scroll_y and shown(hint)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HostDetailScreen)

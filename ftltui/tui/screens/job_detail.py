@@ -8,12 +8,13 @@ from typing import Any, Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs.describe import host_lines, step_lines
+from ftltui.tui.screens.host_detail import CLOSE_HINT, DETAIL_CSS
 from ftltui.tui.widgets.jobs_pane import STATE_STYLE
 
 HOST_STYLE = {"ok": "green", "changed": "yellow", "failed": "red", "unreachable": "magenta"}
@@ -45,6 +46,8 @@ def dag_lines(steps: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 class JobDetailScreen(ModalScreen[None]):
+    # the keys above the scrolling body, always in view (a modal covers the app's footer)
+    DEFAULT_CSS = DETAIL_CSS
     BINDINGS = [Binding("escape,q,enter", "close", "Back", id="jobdetail.close")]
 
     def __init__(self, job: Any, clock: Callable[[], float] = time.time,
@@ -92,8 +95,10 @@ class JobDetailScreen(ModalScreen[None]):
         t.append("\nhistory\n", style="bold")
         for state, _ts, reason in job.history:
             t.append(f"  {state}" + (f": {safe_text(str(reason), 200)}" if reason else "") + "\n")
-        with VerticalScroll(id="job-detail", classes="dialog"):
-            yield Static(t)
+        with Vertical(id="job-detail", classes="dialog"):
+            yield Static(Text(CLOSE_HINT, style="dim"), classes="detail-hint")
+            with VerticalScroll(classes="detail-body"):
+                yield Static(t)
 
     def action_close(self) -> None:
         self.dismiss(None)
