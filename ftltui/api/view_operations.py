@@ -117,14 +117,16 @@ class ViewOperations:
         docs = [self.job_doc(i) for i in ids]
         return [d for d in docs if d is not None]
 
-    async def job_action(self, action: str, job_id: int) -> dict[str, Any]:
-        """One of the console's job actions (cancel/retry/rerun/requeue/purge)."""
+    async def job_action(self, action: str, job_id: int, given: GivenSecrets | None = None) -> dict[str, Any]:
+        """One of the console's job actions (cancel/retry/rerun/requeue/purge); ``given``: the
+        secrets a re-run's job had, sent again by an attached console (``needs_secrets``)."""
         if action not in ACTIONS:
             raise ProtocolError(E_BAD_REQUEST, f"argument 'action': one of {', '.join(ACTIONS)}, got {action[:40]!r}")
-        result: JobActionResult = await OwnerJobActions(self.queue).job_action(action, job_id)
+        result: JobActionResult = await OwnerJobActions(self.queue).job_action(action, job_id, given=given)
         redact = self.store.redactor.obj
         return {"action": result.action, "job_id": result.job_id, "done": result.done, "message": result.message,
-                "new_job": job_doc(result.new_job, redact) if result.new_job is not None else None}
+                "new_job": job_doc(result.new_job, redact) if result.new_job is not None else None,
+                "needs_secrets": list(result.needs_secrets)}
 
     async def drift_accept(self, pattern: str, reason: str) -> dict[str, Any]:
         """``drift.accept``: an owner's console session accepts

@@ -82,7 +82,7 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         action = req.args.get("action")
         if not isinstance(action, str):
             raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'action': expected a string")
-        return await ops.job_action(action, job_id_arg(req.args))
+        return await ops.job_action(action, job_id_arg(req.args), _given(req.args))
     if req.op == "drift.accept":
         pattern, reason = req.args.get("pattern", "all"), req.args.get("reason", "accepted in an attached console")
         if not isinstance(pattern, str) or not isinstance(reason, str):

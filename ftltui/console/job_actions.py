@@ -11,7 +11,15 @@ from typing import Protocol
 
 from ftltui.console.results import JobActionResult
 from ftltui.errors import FtlError
-from ftltui.jobs.again import again_hosts, enqueue_again, held_note, refusal
+from ftltui.jobs.again import (
+    GivenSecrets,
+    again_hosts,
+    enqueue_again,
+    held_note,
+    missing_secrets,
+    refusal,
+    secrets_lost,
+)
 from ftltui.jobs.model import TERMINAL, Job
 from ftltui.jobs.queue import JobQueue
 
@@ -58,13 +66,15 @@ class JobActions:
         else:
             guard.check_run(action, inventory, hosts, confirmed=confirmed)
 
-    async def job_action(self, action: str, job_id: int) -> JobActionResult:
+    async def job_action(self, action: str, job_id: int, *, given: GivenSecrets | None = None) -> JobActionResult:
         """Run one of :data:`ACTIONS` on ``job_id`` (a read-only session refuses them all); a
         re-run on protected hosts raises ``ProtectedConfirmationRequired``: the face asks,
-        then calls :meth:`confirmed_job_action`."""
-        return await self.confirmed_job_action(action, job_id, confirmed=False)
+        then calls :meth:`confirmed_job_action`. A re-run of a job that had secrets answers
+        ``needs_secrets``: the face asks for them and acts again with them (``given``)."""
+        return await self.confirmed_job_action(action, job_id, confirmed=False, given=given)
 
-    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True,
+                                   given: GivenSecrets | None = None) -> JobActionResult:
         """:meth:`job_action` after the operator answered the protected-group question."""
         self.check_write(action if action in ACTIONS else "job action")
         job = self.jobs.get(job_id)
@@ -75,7 +85,7 @@ class JobActions:
             return JobActionResult(action, job_id, ok, f"job {job_id}: cancel requested" if ok
                                    else f"job {job_id} is not running")
         if action in ("retry", "rerun", "requeue"):
-            return await self._again(action, job, confirmed)
+            return await self._again(action, job, confirmed, given)
         if action == "purge":
             ok = await self.purge(job_id)
             return JobActionResult(action, job_id, ok, f"job {job_id} purged" if ok else f"job {job_id} is still active")
@@ -88,7 +98,8 @@ class JobActions:
         executor = self.queue.executor if self.queue is not None else None
         return mismatch(job.spec, executor.inventory if executor is not None else None, job.id)
 
-    async def _again(self, action: str, job: Job, confirmed: bool = False) -> JobActionResult:
+    async def _again(self, action: str, job: Job, confirmed: bool = False,
+                     given: GivenSecrets | None = None) -> JobActionResult:
         """``retry`` (``r``) and ``rerun`` (``e``) re-run from failure, ``requeue`` (``u``) runs a
         copy: the CLI's ``jobs retry|requeue`` through one code path
         (:func:`~ftltui.jobs.again.enqueue_again`), so a job re-run from any face gets the same
@@ -104,12 +115,14 @@ class JobActions:
         resume = action != "requeue"
         doc = dict(self.queue.store.table("jobs").get(job.id) or {})
         log_path = self.queue.store.log_path(job.id)
-        problem = refusal(doc, job.id, resume, log_path)
-        if problem is not None:
-            return JobActionResult(action, job.id, False, problem)
+        problem = refusal(doc, job.id, resume, log_path, given)
+        if problem is not None:  # only its secrets missing: the face asks for them (never stored)
+            missing = missing_secrets(doc, given)
+            asks = tuple(missing) if missing and problem == secrets_lost(job.id, doc, given) else ()
+            return JobActionResult(action, job.id, False, problem, needs_secrets=asks)
         self.check_protected(action, job, again_hosts(doc, resume, log_path), confirmed)
         try:
-            new = self._known(await enqueue_again(self.queue, doc, job.id, resume, log_path))
+            new = self._known(await enqueue_again(self.queue, doc, job.id, resume, log_path, given))
         except FtlError as exc:
             return JobActionResult(action, job.id, False, str(exc))
         if job.kind == PLAYBOOK_KIND and resume:

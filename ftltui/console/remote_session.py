@@ -38,6 +38,7 @@ from ftltui.drift.model import DriftReport
 from ftltui.drift.store import open_store
 from ftltui.errors import FtlError
 from ftltui.jobs import events as jev
+from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.logfile import read_tail
 from ftltui.jobs.model import Job
 
@@ -324,19 +325,22 @@ class RemoteConsoleSession(ConsoleSession):
 
     drift_scan = submit_drift_scan
 
-    async def job_action(self, action: str, job_id: int) -> JobActionResult:
+    async def job_action(self, action: str, job_id: int, *, given: GivenSecrets | None = None) -> JobActionResult:
         """A re-run on protected hosts raises ``ProtectedConfirmationRequired`` here, before the
         owner is asked: the owner asks no question for a client (``check_protected``), so this
         face does, as the owning console does (hR finding 15); the face then calls
         :meth:`confirmed_job_action`."""
-        return await self.confirmed_job_action(action, job_id, confirmed=False)
+        return await self.confirmed_job_action(action, job_id, confirmed=False, given=given)
 
-    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
-        """:meth:`job_action` after the operator answered the protected-group question."""
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True,
+                                   given: GivenSecrets | None = None) -> JobActionResult:
+        """:meth:`job_action` after the operator answered the protected-group question; the
+        secrets a re-run's job had (``given``) go to the owner in ``secrets`` (its socket only)."""
         self.check_write(action)
         if action in ("retry", "rerun", "requeue") and not confirmed:
             await self._ask_protected(action, job_id)
-        out = await self._request("jobs.action", action=action, id=job_id)
+        secrets = {"secrets": given.to_wire()} if given else {}
+        out = await self._request("jobs.action", action=action, id=job_id, **secrets)
         new = out.get("new_job")
         new_job = Job.from_doc(new["id"], new) if isinstance(new, dict) else None
         if new_job is not None:
@@ -344,7 +348,8 @@ class RemoteConsoleSession(ConsoleSession):
         if action == "purge" and out.get("done"):
             self.jobs.pop(job_id, None)
         return JobActionResult(str(out.get("action", action)), int(out.get("job_id", job_id)), bool(out.get("done")),
-                               str(out.get("message", "")), new_job)
+                               str(out.get("message", "")), new_job,
+                               tuple(str(k) for k in out.get("needs_secrets") or ()))
 
     async def _ask_protected(self, action: str, job_id: int) -> None:
         """The hosts the owner's re-run would touch (its record and log: same machine, same

@@ -16,13 +16,17 @@ from ftltui.jobs.model import Job
 class JobActionResult:
     """The outcome of cancel, retry, rerun, requeue or purge on job ``job_id``.
 
-    ``new_job`` is the job a retry/rerun/requeue queued (``None`` otherwise)."""
+    ``new_job`` is the job a retry/rerun/requeue queued (``None`` otherwise);
+    ``needs_secrets``: a re-run refused only for the secrets the job had, which are never
+    stored (their kinds: ``become_password``, ``arg:NAME``, ...): the face asks for them
+    and acts again with them (:class:`ftltui.jobs.again.GivenSecrets`)."""
 
     action: str
     job_id: int
     done: bool
     message: str
     new_job: Job | None = None
+    needs_secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

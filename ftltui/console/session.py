@@ -372,17 +372,18 @@ class ConsoleSession(JobActions):
         if policy.readonly:
             raise ReadOnlyRefusal(action, f"this session is read-only: {policy.why}")
 
-    async def job_action(self, action: str, job_id: int) -> JobActionResult:
+    async def job_action(self, action: str, job_id: int, *, given: GivenSecrets | None = None) -> JobActionResult:
         """:meth:`JobActions.job_action` on an open session only (else "no job N" would
         mislead: the jobs are not read yet)."""
         self._check_open()
-        return await super().job_action(action, job_id)
+        return await super().job_action(action, job_id, given=given)
 
-    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True) -> JobActionResult:
+    async def confirmed_job_action(self, action: str, job_id: int, *, confirmed: bool = True,
+                                   given: GivenSecrets | None = None) -> JobActionResult:
         """The same guard for the protected-group dialog's ``y``, which calls this directly
         (hV2 finding 6: a closed session answered "no job N" instead of StateError)."""
         self._check_open()
-        return await super().confirmed_job_action(action, job_id, confirmed=confirmed)
+        return await super().confirmed_job_action(action, job_id, confirmed=confirmed, given=given)
 
     async def cancel(self, job_id: int) -> bool:
         self._check_open()

@@ -200,10 +200,18 @@ def refusal(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | Non
     job had, given again (without them such a job is refused, naming what to add)."""
     if doc["state"] not in RETRIABLE:
         return f"job {job_id} is {doc['state']}; only finished jobs can be retried"
+    problem = _nothing_to_rerun(doc, job_id, resume, log_path)
+    if problem is not None:  # said before the secrets are asked for: they would be typed for nothing
+        return problem
     if given and unknown_secrets(doc, job_id, given):
         return unknown_secrets(doc, job_id, given)
     if missing_secrets(doc, given) != []:  # never run with the mask as the secret's value (hV2 finding 2)
         return secrets_lost(job_id, doc, given)
+    return None
+
+
+def _nothing_to_rerun(doc: dict[str, Any], job_id: int, resume: bool, log_path: Path | None) -> str | None:
+    """A re-run from failure of a run or playbook that every host finished (or is held back)."""
     if doc["kind"] == "playbook" and resume:
         from ftltui.jobs.playbook_kind import failed_hosts
 

@@ -13,6 +13,7 @@ from ftltui.console.guard import ProtectedConfirmationRequired
 from ftltui.console.run_args import parse_run_words, run_args_problem
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
+from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.tui.app_base import ConsoleAppBase
 from ftltui.tui.commands import PANES, CommandError, Words
@@ -357,18 +358,29 @@ class CommandsMixin(ConsoleAppBase):
     def _do_job_action(self, action: str, job_id: int) -> None:
         self.run_worker(self._job_action_async(action, job_id), group="job-actions")
 
-    async def _job_action_async(self, action: str, job_id: int, confirmed: bool = False) -> None:
+    async def _job_action_async(self, action: str, job_id: int, confirmed: bool = False,
+                                given: GivenSecrets | None = None) -> None:
         """cancel, retry, rerun, requeue, purge: the session acts and says what happened; a
-        re-run on protected hosts asks first, as a new run does (hR finding 15)."""
+        re-run on protected hosts asks first, as a new run does (hR finding 15); a re-run of a
+        job that had secrets asks for them again (never stored: ``tui/retry_secrets.py``)."""
         try:
-            result = await (self.services.confirmed_job_action(action, job_id) if confirmed
-                            else self.services.job_action(action, job_id))
+            result = await (self.services.confirmed_job_action(action, job_id, given=given) if confirmed
+                            else self.services.job_action(action, job_id, given=given))
         except ProtectedConfirmationRequired as exc:
-            self.confirm_protected(exc, lambda: self.run_worker(self._job_action_async(action, job_id, True),
+            self.confirm_protected(exc, lambda: self.run_worker(self._job_action_async(action, job_id, True, given),
                                                                 group="job-actions"))
             return
         except FtlError as exc:
             self.notify(safe_text(str(exc)), severity="error")
+            return
+        if result.needs_secrets and given is None:
+            from ftltui.tui.retry_secrets import ask_job_secrets
+
+            given = await ask_job_secrets(self, self.services.jobs.get(job_id), job_id, action, result.needs_secrets)
+            if given is None:
+                self.notify(f"{action} of job {job_id} cancelled: nothing queued", severity="warning")
+                return
+            await self._job_action_async(action, job_id, confirmed, given)
             return
         if result.new_job is not None:
             self.jobs_pane().upsert(result.new_job)

@@ -40,9 +40,9 @@ def test_owner_refuses_to_rerun_a_job_whose_secrets_are_lost(tmp_path: Path) -> 
                     try:
                         answer = await client.request(op, id=job_id, **args)
                     except ApiError as exc:  # the owner's error answer
-                        answers.append(f"{op}: refused: {exc}")
+                        answers.append(f"{op} {args}: refused: {exc}")
                     else:
-                        answers.append(f"{op}: {answer}")
+                        answers.append(f"{op} {args}: {answer}")
                 jobs = await client.request("jobs.list")
             answers.append(f"jobs: {jobs}")
             return answers
@@ -52,6 +52,8 @@ def test_owner_refuses_to_rerun_a_job_whose_secrets_are_lost(tmp_path: Path) -> 
         daemon.send_signal(signal.SIGTERM)
         daemon.communicate(timeout=60)
     for answer in answers[:-1]:
-        assert "secrets lost" in answer, answers
+        resume = "'resume': True" in answer
+        # a re-run from failure whose host is held says so before it asks for any secret (hC, session 10)
+        assert "secrets lost" in answer or (resume and "nothing to re-run" in answer), answers
         assert "queued" not in answer, answers
     assert f"'id': {job_id + 1}" not in answers[-1] and f'"id": {job_id + 1}' not in answers[-1], answers[-1]

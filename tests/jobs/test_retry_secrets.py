@@ -45,7 +45,10 @@ def test_rerun_of_a_job_with_a_become_password_is_refused_on_every_face(tmp_path
             for action in ("requeue", "retry", "rerun"):  # the console's u, r, e
                 result = await s.job_action(action, job.id)
                 assert not result.done and result.new_job is None, (action, result.message)
+                if action != "requeue" and "nothing to re-run" in result.message:
+                    continue  # its host is held (the command may have run): said before any secret is asked
                 assert "secrets lost" in result.message and "a become password" in result.message, result.message
+                assert result.needs_secrets == ("become_password",), result
             with pytest.raises(StateError, match="secrets lost"):  # the owner API's jobs.requeue
                 await s.queue.requeue(job.id)
             assert len(s.jobs) == 1 and len(s.queue.store.table("jobs").all()) == 1
@@ -55,7 +58,7 @@ def test_rerun_of_a_job_with_a_become_password_is_refused_on_every_face(tmp_path
     for cmd in ("retry", "requeue"):
         out = ftl("jobs", cmd, str(job_id), state=state, cwd=tmp_path)
         assert out.returncode != 0, (cmd, out.stdout, out.stderr)
-        assert "secrets lost" in out.stderr, (cmd, out.stderr)
+        assert "secrets lost" in out.stderr or (cmd == "retry" and "nothing to re-run" in out.stderr), (cmd, out.stderr)
     second = ftl("jobs", "show", str(job_id + 1), state=state, cwd=tmp_path)
     assert second.returncode != 0, second.stdout  # nothing was queued by any face
 
@@ -126,7 +129,7 @@ def test_retry_takes_the_become_password_again_and_never_stores_it(sshbed, tmp_p
 
     from testbed import BECOME_PASSWORD, BECOME_USER
 
-    state, inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
+    state, _inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
     doc = json.loads(ftl("jobs", "show", str(job_id), "--json", state=state, cwd=tmp_path).stdout)
     assert doc["secret_kinds"] == ["become_password"], doc.get("secret_kinds")
 
@@ -152,7 +155,6 @@ def test_requeue_asks_the_become_password_with_K_on_a_terminal(sshbed, tmp_path:
     """``jobs requeue ID -K``: asked on the terminal as ``run -K`` asks, the copy runs on
     both hosts with it; the screen and the state never show it."""
     from ptycli import cli_in_pty
-
     from testbed import BECOME_PASSWORD, BECOME_USER
 
     state, _inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
@@ -176,7 +178,6 @@ def test_retry_through_an_owner_sends_the_become_password_to_it(sshbed, tmp_path
     import signal
 
     from daemonhelp import start_daemon
-
     from testbed import BECOME_PASSWORD, BECOME_USER
 
     state, inv, job_id = _become_job_with_h02_down(tmp_path, sshbed)
@@ -215,7 +216,7 @@ def test_requeue_takes_a_secret_module_argument_from_the_environment(tmp_path: P
     up = threading.Event()  # set: the server answers 200 to the right password
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:  # http.server's name for a GET
             auth = self.headers.get("Authorization", "")
             seen.append(auth)
             ok = auth == "Basic " + base64.b64encode(f"ops:{SECRET}".encode()).decode()
