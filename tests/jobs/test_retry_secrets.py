@@ -263,3 +263,68 @@ def test_requeue_takes_a_secret_module_argument_from_the_environment(tmp_path: P
     for out in (bare, wrong, given):
         assert SECRET not in out.stdout + out.stderr
     assert SECRET not in _state_text(state)
+
+
+def _requeue(state: Path, cwd: Path, job_id: int, *extra: str, value: str = SECRET) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "FTL_VALUE": value}
+    return subprocess.run([sys.executable, "-m", "ftltui", "jobs", "requeue", str(job_id), *extra,
+                           "--state-dir", str(state)], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=cwd, check=False)
+
+
+def _sha_check(var: str) -> str:
+    """A shell command that succeeds only when ``var`` is SECRET (the file never holds it)."""
+    import hashlib
+
+    sha = hashlib.sha256(SECRET.encode()).hexdigest()
+    return f"test \"$(printf %s '{{{{ {var} }}}}' | sha256sum | cut -c1-64)\" = {sha}"
+
+
+@pytest.mark.parametrize("kind", ["workflow", "playbook"])
+def test_requeue_of_a_workflow_or_playbook_takes_its_secret_again(tmp_path: Path, kind: str) -> None:
+    """A workflow's secret variable (``secrets: [token]``, given with -e) and a playbook's
+    private ``vars_prompt`` answer: the job records ``var:token`` / ``prompt:pw``; a requeue
+    without it names ``--secret NAME``; with ``--secret NAME=ENVVAR`` the copy runs with the
+    real value (its command checks the value's sha256) and a wrong value fails it."""
+    import json
+
+    from ftltui.console.job_secrets import PlaybookSecrets
+
+    state, inv = tmp_path / "st", tmp_path / "inv.ini"
+    inv.write_text(f"l1 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    name = "token" if kind == "workflow" else "pw"
+    path = tmp_path / "flow.yml"
+    if kind == "workflow":
+        path.write_text(f"name: tok\nhosts: all\nsecrets: [token]\nsteps:\n  - name: check\n    module: shell\n"
+                        f"    args: {json.dumps(_sha_check('token'))}\n")
+    else:
+        path.write_text("- hosts: all\n  gather_facts: false\n  vars_prompt:\n    - name: pw\n      private: true\n"
+                        f"  tasks:\n    - shell: {json.dumps(_sha_check('pw'))}\n")
+
+    async def console() -> int:
+        async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
+            assert s.queue is not None
+            if kind == "workflow":
+                job = await s.submit_workflow(str(path), vars={"token": SECRET})
+            else:
+                job = await s.submit_playbook(str(path), secrets=PlaybookSecrets(answers={"pw": SECRET},
+                                                                                  private=("pw",)))
+            done = await s.queue.wait(job.id)
+            assert done.state == "succeeded", (done.state, done.reason)
+            return job.id
+
+    job_id = asyncio.run(console())
+    shown = json.loads(ftl("jobs", "show", str(job_id), "--json", state=state, cwd=tmp_path).stdout)
+    assert shown["secret_kinds"] == [f"{'var' if kind == 'workflow' else 'prompt'}:{name}"], shown
+    bare = _requeue(state, tmp_path, job_id)
+    assert bare.returncode == 4 and f"add --secret {name}" in bare.stderr, bare.stderr
+    good = _requeue(state, tmp_path, job_id, "--secret", f"{name}=FTL_VALUE")
+    assert good.returncode == 0, (good.stdout, good.stderr)
+    wrong = _requeue(state, tmp_path, job_id, "--secret", f"{name}=FTL_VALUE", value="not-it")
+    assert wrong.returncode != 0, (wrong.stdout, wrong.stderr)  # the value reached the command
+    states = [json.loads(ftl("jobs", "show", str(i), "--json", state=state, cwd=tmp_path).stdout)["state"]
+              for i in (job_id + 1, job_id + 2)]
+    assert states == ["succeeded", "failed"], states
+    assert SECRET not in _state_text(state)
+    for out in (bare, good, wrong):
+        assert SECRET not in out.stdout + out.stderr
