@@ -398,6 +398,11 @@ def _retry(args: argparse.Namespace, inventory: Inventory | None = None) -> int:
     held = held_note(doc, args.id) if resume else None
     if held:
         note(held)
+    if args.detach and given:  # only queued here: the process that runs it would never get them
+        error(f"--detach with a job's secrets: they are never stored, so the process that would run job "
+              f"{args.id}'s re-run later would not have them; leave out --detach to run it now, or start "
+              f"the console or `ftl-tui daemon` first (its queue keeps them in memory)")
+        return EXIT_BAD_INPUT
     if args.detach:
         job = asyncio.run(_operate(args, lambda s: s.submit_again(args.id, resume, given)))
         print(f"job {job.id}: queued (from job {args.id})")

@@ -115,6 +115,17 @@ def secrets_lost(job_id: int, doc: Mapping[str, Any] | None = None, given: Given
             f"(secrets lost): add {_and(options)}")
 
 
+def not_held(job_id: int, kinds: list[str] | None) -> str:
+    """Why a queued job that had secrets failed when it came to run: the process that queued
+    it ended (it held them in memory only) and this one never had them. Names them, and the
+    requeue that gives them again, when the job says which (the ``secrets_lost`` outcome)."""
+    if not kinds:
+        return "secret arguments are never stored; requeue with them"
+    whats, options = [_what(k) for k in kinds], list(dict.fromkeys(_option(k) for k in kinds))
+    return (f"{_and(whats)} never stored, and the process that queued it ended before it ran: "
+            f"`ftl-tui jobs requeue {job_id}` with {_and(options)} runs it")
+
+
 def lost_secrets(doc: Mapping[str, Any]) -> bool:
     """Did the job hold secrets that its stored document has only as ``********``? A re-run
     of that document would hand the mask to the module as the value (su/sudo password, a

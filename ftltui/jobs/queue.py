@@ -649,7 +649,9 @@ class JobQueue:
             await self._record(job, Outcome(m.ATTEMPT_CANCELLED, message="cancelled before it started"))
             return
         if job.has_secrets and job.id not in self._secret_specs:
-            outcome = Outcome(m.ERROR, "secrets_lost", "secret arguments are never stored; requeue with them")
+            from ftltui.jobs.again import not_held
+
+            outcome = Outcome(m.ERROR, "secrets_lost", not_held(job.id, job.secret_kinds))
             await self._record(job, outcome, retry_ok=False)
             return
         ctx = JobContext(self, job, self._secret_specs.get(job.id, job.spec))

@@ -328,3 +328,51 @@ def test_requeue_of_a_workflow_or_playbook_takes_its_secret_again(tmp_path: Path
     assert SECRET not in _state_text(state)
     for out in (bare, good, wrong):
         assert SECRET not in out.stdout + out.stderr
+
+
+def test_a_queued_job_whose_secrets_went_with_its_process_says_which_and_how(tmp_path: Path) -> None:
+    """A become run queued by a process that ended before it ran (the password was in that
+    process only): the next owner fails it with ``secrets_lost`` naming the become password
+    and the requeue that gives it again; that requeue, with the password file, queues a job
+    that runs with it (its outcome is not ``secrets_lost``)."""
+    import json
+
+    from ftltui.engine.executor import Executor
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.kinds import enqueue_run, register_builtin
+    from ftltui.state import StateStore
+
+    state, inv = tmp_path / "st", tmp_path / "inv.yml"
+    inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n")
+
+    async def queue_only() -> int:  # queued, never dispatched: this process "ends" holding the password
+        q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([str(inv)])))
+        register_builtin(q)
+        job = await enqueue_run(q, "h1", "command", {"_raw_params": "true"},
+                                become={"user": "nobody", "method": "su", "password": SECRET})
+        assert q.executor is not None
+        await q.executor.close()
+        q.store.close()
+        return job.id
+
+    async def next_owner(job_id: int) -> str:
+        async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
+            assert s.queue is not None
+            done = await s.queue.wait(job_id)
+            assert done.state in ("failed", "dead") and done.error_kind == "secrets_lost", (done.state, done.reason)
+            return done.reason
+
+    job_id = asyncio.run(queue_only())
+    reason = asyncio.run(next_owner(job_id))
+    assert "a become password never stored" in reason and f"jobs requeue {job_id}` with -K" in reason, reason
+    pwfile = tmp_path / "pw"
+    pwfile.write_text(SECRET + "\n")
+    # --detach only queues it: the process that runs it later would not have the password
+    detached = ftl("jobs", "requeue", str(job_id), "--become-password-file", str(pwfile), "--detach", state=state,
+                   cwd=tmp_path)
+    assert detached.returncode == 4 and "--detach with a job's secrets" in detached.stderr, detached.stderr
+    out = ftl("jobs", "requeue", str(job_id), "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+    shown = json.loads(ftl("jobs", "show", str(job_id + 1), "--json", state=state, cwd=tmp_path).stdout)
+    assert shown["parent"] == job_id and shown["secret_kinds"] == ["become_password"], shown
+    assert shown["error_kind"] != "secrets_lost", (out.stdout, out.stderr, shown["reason"])  # it ran with it
+    assert SECRET not in _state_text(state) and SECRET not in out.stdout + out.stderr
