@@ -94,6 +94,7 @@ def handle(args: argparse.Namespace) -> int:
     inventory = None
     if args.jobs_cmd in ("retry", "requeue"):
         args.given_secrets = given_secrets(args)  # asked first, as run and play ask -K
+        args.ask_become_pass = args.become_password_file = None  # read once: the session must not ask again
         _own_inventory(args)
         inventory = _check_protected(args)  # before any face queues it (the owner's too)
     if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries

@@ -163,6 +163,7 @@ def test_requeue_asks_the_become_password_with_K_on_a_terminal(sshbed, tmp_path:
                                "--state-dir", str(state)], b"BECOME password:", BECOME_PASSWORD,
                               cwd=tmp_path, env=env)
     assert code == 0, screen
+    assert screen.count("BECOME password:") == 1, screen  # asked once, not again by the run's session
     assert screen.count(BECOME_USER) >= 2, screen  # h01 and h02
     assert BECOME_PASSWORD not in screen
     assert BECOME_PASSWORD not in _state_text(state)
