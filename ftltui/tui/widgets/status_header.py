@@ -99,8 +99,8 @@ class StatusHeader(StatusLine):
             if counts.get(k):
                 rest.append(f"  {k} {counts[k]}", style=self._style(k))
         rest.append(f"  │ conns {connections}")
-        if jumps:
-            rest.append(f" ({jumps} via jump host{'s' if jumps > 1 else ''})")
+        if jumps:  # of those, the connections to jump hosts that carry tunnels (not the tunnelled ones)
+            rest.append(f" ({jumps} to jump hosts)" if jumps > 1 else " (1 to a jump host)")
         rest.append(f"  │ jobs running {running}", style=self._style("jobs-running") if running else "")
         # one row whatever the width: a wrapped first row pushed the pane tabs off the header
         # at 80 columns (attached, or with a few counters) while a job ran. The inventory's
