@@ -252,7 +252,11 @@ class ConsoleSession(JobActions):
         hosts reported. Shown as their ledger says, never left ``running`` (hR finding 6).
         A host with a result from an earlier attempt is shown again when its last attempt is
         one the close made (``lost``, or cancelled with no result): that attempt ran after
-        the result this session saw (hV2 finding 4)."""
+        the result this session saw (hV2 finding 4).
+
+        A playbook's host results come as playbook events (its task lines and recap), never
+        as a run's: a host its close did not make gets its status only, no invented
+        ``h = SUCCESS (0.00s) => {"msg": ""}`` result line after the job's end (hD finding 6)."""
         from ftltui.engine.events import HostResult
 
         seen = self.job_hosts.get(job.id) or {}
@@ -264,6 +268,9 @@ class ConsoleSession(JobActions):
             last = attempts[-1]
             closed = last.get("error_kind") == "lost" or (last.get("status") == "cancelled" and last.get("rc") is None)
             if host in seen and not closed:
+                continue
+            if job.kind == "playbook" and not closed:
+                out.append(up.HostProgress(job.id, host, last.get("status") or "failed"))
                 continue
             result = HostResult(host, last.get("status") or "failed", {"msg": str(last.get("msg") or "")},
                                 float(last.get("duration") or 0.0), last.get("error_kind"))
