@@ -32,6 +32,7 @@ from ftltui.commands.options import (
     parse_extra_vars,
     workers_of,
 )
+from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.jobs import events as jev
@@ -182,7 +183,7 @@ def syntax_check(path: Path, args: argparse.Namespace) -> int:
         for exc in problems:
             sys.stderr.write(f"[ERROR]: {safe_text(str(exc))}\n")
         return 4
-    sys.stdout.write(f"\nplaybook: {args.workflow}\n")
+    sys.stdout.write(safe_text(f"\nplaybook: {args.workflow}\n"))  # a file name may hold escapes (hD #5)
     return 0
 
 
@@ -231,8 +232,12 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
     if session.pauses.interactive:
         relay.pauses = PauseTerminal(PauseOps.of(session.pauses), lambda: relay.job_id, tty=True)
     async with session:
+        # -K's password as a job secret too: the job then says it had one, so its retry asks for it (jobs.again)
+        become_pw = session.var_defaults.get("ansible_become_password")
         job = await session.submit_playbook(str(path), options=options_doc(**_stored_options(options)),
-                                            confirmed=True)  # the command asked already
+                                            confirmed=True,  # the command asked already
+                                            secrets=PlaybookSecrets(become_password=str(become_pw))
+                                            if become_pw else None)
         relay.job_id = job.id
         session.watch(relay)
         try:

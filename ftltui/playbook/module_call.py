@@ -79,7 +79,9 @@ def connection_host(pc: PlayRun, name: str, scope: Scope, keywords: dict[str, An
     naming ``ansible_*`` connection variables (Ansible: variables beat keywords).
     """
     inv = pc.inventory_host(name)
-    layer: dict[str, Any] = {}
+    # the job's own lowest layer (a become password the job was given: the console's play
+    # form, a retry's -K), which the executor's var_defaults (this process's -K) do not hold
+    layer: dict[str, Any] = {k: v for k, v in pc.options.var_defaults.items() if k in _VAR_NAMES}
     for opt, var in _OPTION_VARS.items():
         value = getattr(pc.options, opt, None)
         if value not in (None, ""):

@@ -377,3 +377,37 @@ def test_a_queued_job_whose_secrets_went_with_its_process_says_which_and_how(tmp
     assert shown["parent"] == job_id and shown["secret_kinds"] == ["become_password"], shown
     assert shown["error_kind"] != "secrets_lost", (out.stdout, out.stderr, shown["reason"])  # it ran with it
     assert SECRET not in _state_text(state) and SECRET not in out.stdout + out.stderr
+
+
+@pytest.mark.ssh
+def test_retry_of_a_play_run_with_a_become_password_file_asks_for_it(sshbed, tmp_path: Path) -> None:
+    """``ftl-tui play site.yml --become-password-file F`` (as -K) with h02 down: the job says
+    it had a become password, so ``jobs retry`` without one names -K, and with the file re-runs
+    the play on h02 only, as the become user: it succeeds. The password is stored nowhere."""
+    import json
+
+    from testbed import BECOME_PASSWORD, BECOME_USER, SUDOERS
+
+    if not SUDOERS.exists():
+        sshbed._ensure_become()
+    state, inv, book = tmp_path / "st", tmp_path / "inv.json", tmp_path / "site.yml"
+    _bed_inventory(inv, sshbed, _free_port())
+    book.write_text(f"- hosts: all\n  gather_facts: false\n  become: true\n  become_user: {BECOME_USER}\n"
+                    "  tasks:\n    - command: id -un\n      register: who\n    - debug: {var: who.stdout}\n")
+    pwfile = tmp_path / "become-pass"
+    pwfile.write_text(BECOME_PASSWORD + "\n")
+    first = ftl("play", str(book), "-i", str(inv), "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+    assert first.returncode != 0 and BECOME_USER in first.stdout, (first.stdout, first.stderr)  # h01 ran it
+    doc = json.loads(ftl("jobs", "show", "1", "--json", state=state, cwd=tmp_path).stdout)
+    assert doc["secret_kinds"] == ["become_password"], doc.get("secret_kinds")
+    _bed_inventory(inv, sshbed, None)
+    refused = ftl("jobs", "retry", "1", state=state, cwd=tmp_path)
+    assert refused.returncode == 4 and "used a become password" in refused.stderr and "add -K" in refused.stderr, \
+        refused.stderr
+    out = ftl("jobs", "retry", "1", "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    new = json.loads(ftl("jobs", "show", "2", "--json", state=state, cwd=tmp_path).stdout)
+    assert new["state"] == "succeeded" and new["spec"]["options"]["limit"] == "h02", new
+    assert BECOME_PASSWORD not in _state_text(state)
+    for proc in (first, refused, out):
+        assert BECOME_PASSWORD not in proc.stdout + proc.stderr
