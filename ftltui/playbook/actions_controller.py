@@ -74,10 +74,12 @@ async def set_fact(call: ActionCall) -> dict[str, Any]:
 
 
 async def assert_(call: ActionCall) -> dict[str, Any]:
+    """Ansible's ``assert``: unless ``quiet``, its result (passed or failed) is always shown,
+    indented (``_ansible_verbose_always``, as Ansible's action sets it; never registered)."""
     that = call.args.get("that")
     if that is None:
         return {"failed": True, "msg": "conditional required in \"that\" string"}
-    quiet = _truthy(call.templar.render(call.args.get("quiet", False)))
+    shown = {"_ansible_verbose_always": not _truthy(call.templar.render(call.args.get("quiet", False)))}
     for cond in as_list(that):
         try:
             ok = conditional(call.templar, cond, call.task_location)
@@ -86,12 +88,9 @@ async def assert_(call: ActionCall) -> dict[str, Any]:
         if not ok:
             msg = call.args.get("fail_msg", call.args.get("msg"))
             return {"failed": True, "changed": False, "assertion": cond, "evaluated_to": False,
-                    "msg": call.templar.render(msg) if msg is not None else "Assertion failed"}
+                    "msg": call.templar.render(msg) if msg is not None else "Assertion failed", **shown}
     msg = call.args.get("success_msg")
-    out: dict[str, Any] = {"changed": False, "msg": call.templar.render(msg) if msg else "All assertions passed"}
-    if quiet:
-        out["_ansible_verbose_always"] = False
-    return out
+    return {"changed": False, "msg": call.templar.render(msg) if msg else "All assertions passed", **shown}
 
 
 async def fail(call: ActionCall) -> dict[str, Any]:

@@ -64,6 +64,27 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k not in _PRIVATE}
 
 
+def registered(result: dict[str, Any]) -> dict[str, Any]:
+    """What ``register`` binds: the public result without Ansible's display flags
+    (``_ansible_verbose_always`` of assert), in a loop's items too: Ansible strips every
+    ``_ansible_*`` key from a registered value."""
+    out = _unflagged(public(result))
+    items = out.get("results")
+    if isinstance(items, list) and any(isinstance(i, dict) and _flagged(i) for i in items):
+        out = {**out, "results": [_unflagged(i) if isinstance(i, dict) else i for i in items]}
+    return out
+
+
+def _flagged(result: dict[str, Any]) -> bool:
+    return any(isinstance(k, str) and k.startswith("_ansible_") for k in result)
+
+
+def _unflagged(result: dict[str, Any]) -> dict[str, Any]:
+    if not _flagged(result):
+        return result
+    return {k: v for k, v in result.items() if not (isinstance(k, str) and k.startswith("_ansible_"))}
+
+
 def censor(result: dict[str, Any]) -> dict[str, Any]:
     """Ansible's ``no_log`` form: only ``changed`` (and failed/skipped flags) survive."""
     out: dict[str, Any] = {"censored": CENSORED, "changed": bool(result.get("changed"))}

@@ -18,6 +18,7 @@ from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.meta import run_meta
 from ftltui.playbook.model import Block, Item, RoleUse, Task, builtin_name
 from ftltui.playbook.playctx import HandlerEntry, PlayRun
+from ftltui.playbook.results import registered
 from ftltui.playbook.scope import Scope, tag_set, tags_selected
 from ftltui.playbook.task_exec import HostOutcome, TaskRun, count
 
@@ -134,7 +135,7 @@ class Strategy:
             for h in hosts[1:]:
                 tr.apply(h, first.result, first.status)
                 if task.keywords.get("register"):
-                    pc.run.host(h).fact_vars[str(task.keywords["register"])] = unsafe(first.result)
+                    pc.run.host(h).fact_vars[str(task.keywords["register"])] = unsafe(registered(first.result))
         else:
             outcomes = list(await asyncio.gather(*(one(h) for h in hosts)))
         fatal = False

@@ -49,6 +49,7 @@ from ftltui.playbook.results import (
     failure_result,
     loop_result,
     public,
+    registered,
     skipped_result,
     status_of,
 )
@@ -203,7 +204,7 @@ class TaskRun:
 
     def _with_register(self, templar: Any, res: dict[str, Any]) -> Any:
         name = self.kw.get("register")
-        return templar.with_vars({str(name): unsafe(public(res))}) if name else templar
+        return templar.with_vars({str(name): unsafe(registered(res))}) if name else templar
 
     def _judge(self, res: dict[str, Any], templar: Any) -> dict[str, Any]:
         """``changed_when`` then ``failed_when``, with the registered name bound to the result."""
@@ -253,7 +254,7 @@ class TaskRun:
         self.apply(host, result, status)
         if self.kw.get("register"):
             # a result is data from the host: never templated again (a "{{" in stdout stays text)
-            st.fact_vars[str(self.kw["register"])] = unsafe(public(result))
+            st.fact_vars[str(self.kw["register"])] = unsafe(registered(result))
         shown = censor(result) if templar is not None and self._no_log(templar) else public(result)
         if "_ftl_origin" in result and shown is not result:  # for the [ERROR] block, never registered
             shown = {**shown, "_ftl_origin": result["_ftl_origin"]}
