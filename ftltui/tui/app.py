@@ -25,7 +25,7 @@ from ftltui.console.session import ConsoleSession
 from ftltui.drift.model import DriftReport
 from ftltui.engine.events import HostResult
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import FtlError
+from ftltui.errors import FtlError, Location
 from ftltui.jobs.play_record import log_lines
 from ftltui.paths import THEMES_DIR
 from ftltui.tui.app_attach import AttachMixin, attach_if_owned, owns_jobs
@@ -76,6 +76,16 @@ def inventory_name(sources: list[str]) -> str:
     return ", ".join(Path(s).name or s for s in sources)
 
 
+def inventory_failure(name: str, where: Location | None, reload: bool = False) -> str:
+    """The header's words for an inventory that failed to load: the file:line first, so
+    80 columns show it (the pane above the tree has the whole message)."""
+    failed = "failed to reload" if reload else "failed to load"
+    if where is None:
+        return f"{name} {failed} (see Inventory)"
+    at = Location(Path(where.file).name or where.file, where.line, where.col)
+    return f"{at} {failed}" if at.file == name else f"{name} {failed}: {at}"
+
+
 class QuitScreen(ConfirmScreen):
     """The running-jobs question before quitting (never two on the stack). ``c`` quits and
     cancels the queued jobs too (otherwise they stay queued for the next owner: durable jobs)."""
@@ -118,7 +128,9 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         self._requested_theme = theme
         self.registry = Registry()
         self.history = History(self.state_dir / "command_history" if self.state_dir else None)
-        self.inventory_error: str | None = None
+        self.inventory_error: str | None = None  # the last load's error, until a load succeeds
+        self.inventory_error_where: Location | None = None  # its file:line, for the header
+        self.inventory_error_noted: str | None = None  # the error last toasted (:reload clears it)
         self.ftl_theme_names: list[str] = []
         # the session's updates, plus (job, host, stream, text) lines that tests and bench feed
         self._pending: deque[up.ViewUpdate | LogLine] = deque()
@@ -246,14 +258,15 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         try:
             loaded = await self.services.reload_inventory(self.sources)
         except Exception as exc:  # FtlError carries file:line; anything else is still shown, never raised
-            self._inventory_failed(str(exc))
+            self._inventory_failed(str(exc), getattr(exc, "location", None))
         else:
             self._inventory_loaded(loaded)
         self.vault_asker.ask_missing()
 
     def _inventory_loaded(self, loaded: up.InventoryReloaded) -> None:
-        self.inventory_error = None
+        self.inventory_error = self.inventory_error_where = self.inventory_error_noted = None
         pane = self.inventory_pane()
+        pane.show_error(None)
         pane.set_inventory(self.inventory)
         # the stored drift needs the hosts: whichever of inventory and state comes second shows it
         self.refresh_drift()
@@ -265,10 +278,18 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
             self.notify(f"inventory reloaded: {loaded.host_count} hosts")
         self.refresh_header()
 
-    def _inventory_failed(self, message: str) -> None:
-        self.inventory_error = message
-        keep = " (keeping the last good inventory)" if self.inventory is not None else ""
-        self.notify(safe_text(message) + keep, title="inventory error", severity="error", timeout=10)
+    def _inventory_failed(self, message: str, where: Location | None = None) -> None:
+        """Shown where the operator looks until a load succeeds: above the Inventory tree
+        and in the header (file:line). The toast comes once per error: the file watcher
+        reading the same broken file again, or a second load of it, adds none (hD finding 4)."""
+        again = message == self.inventory_error_noted
+        self.inventory_error = self.inventory_error_noted = message
+        self.inventory_error_where = where
+        kept = self.inventory is not None
+        self.inventory_pane().show_error(message, kept)
+        if not again:
+            keep = " (keeping the last good inventory)" if kept else ""
+            self.notify(safe_text(message) + keep, title="inventory error", severity="error", timeout=10)
         if self.inventory is None and self.watch_files:
             self.watch_inventory()
         self.refresh_header()
@@ -403,7 +424,7 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         conns, tunnels = self.services.connections_open()
         name = inventory_name(self.sources)
         if self.inventory_error:
-            name += " (error: see notification)"
+            name = inventory_failure(name, self.inventory_error_where, reload=inv is not None)
         elif self.demo_inventory:
             name += " (DEMO inventory)"
         name += self.attached_label()

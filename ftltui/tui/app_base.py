@@ -41,6 +41,8 @@ class ConsoleAppBase(App[int]):
     drift_report_cache: DriftReport | None
     state_dir: Path | None
     log_capacity: int
+    inventory_error: str | None
+    inventory_error_noted: str | None
 
     if TYPE_CHECKING:  # defined by FtlApp (lifecycle, themes, help) and the mixins
         def completion_values(self, kind: str) -> list[str]: ...

@@ -64,7 +64,9 @@ class CommandsMixin(ConsoleAppBase):
         error = run_args_problem(module, params)
         if error:
             raise CommandError(error)
-        if isinstance(target, str) and self.inventory is not None and not self.inventory.select(target):
+        if self.inventory is None:
+            raise CommandError(self.no_inventory())
+        if isinstance(target, str) and not self.inventory.select(target):
             raise CommandError(f"no hosts matched {target!r}")
         self.run_worker(self._submit(target, module, params, check, become), group="submit")
         self.main.action_pane("logs")
@@ -212,13 +214,14 @@ class CommandsMixin(ConsoleAppBase):
 
     def cmd_mark(self, args: list[str]) -> None:
         if self.inventory is None:
-            raise CommandError("no inventory loaded")
+            raise CommandError(self.no_inventory())
         hosts = [h.name for h in self.inventory.select(args[0])]
         self.inventory_pane().mark_hosts(hosts)
         self.notify(f"marked {len(hosts)} host(s)")
 
     def cmd_reload(self, args: list[str]) -> None:
         self.vault_asker.ask_again()  # a vault id whose prompt was cancelled is asked for again (hR #13)
+        self.inventory_error_noted = None  # asked for: a load that fails the same way says so again
         self.load_inventory()
 
     def cmd_config(self, args: list[str]) -> None:
@@ -246,10 +249,17 @@ class CommandsMixin(ConsoleAppBase):
     def cmd_quit(self, args: list[str]) -> None:
         self.action_request_quit()
 
+    def no_inventory(self) -> str:
+        """Why there are no hosts to act on: the load's error when it failed ("no hosts
+        matched 'all'" sent the operator to the pattern, hD finding 4)."""
+        if self.inventory_error:
+            return f"the inventory failed to load: {self.inventory_error}"
+        return "no inventory loaded"
+
     def open_run_form(self, pattern: str | None) -> None:
         inv = self.inventory
         if inv is None:
-            raise CommandError("no inventory loaded")
+            raise CommandError(self.no_inventory())
         if pattern is None:
             pane = self.inventory_pane()
             pane.request_run(pane.query_one(InventoryTree).cursor_node)  # marked hosts, else the selected host or group

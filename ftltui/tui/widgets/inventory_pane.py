@@ -128,9 +128,22 @@ class InventoryPane(Pane):
         self._names: dict[str, str] = {}  # host -> its name as shown (safe_text), per inventory
         self._stale: set[str] = set()  # hosts whose label changed while the pane was hidden
 
+    DEFAULT_CSS = """
+    InventoryPane > #inventory-error {
+        display: none;
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+        color: $error;
+        border-bottom: hkey $error;
+    }
+    InventoryPane > #inventory-error.-shown { display: block; }
+    """
+
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
         yield from self.compose_filter()
+        yield Static("", id="inventory-error", markup=False)
         with Horizontal():
             yield InventoryTree("all", id="inventory-tree")
             with VerticalScroll(id="inventory-details-box"):
@@ -150,6 +163,19 @@ class InventoryPane(Pane):
         self.marked &= set(inventory.hosts)
         self._names = {}
         self.rebuild()
+
+    def show_error(self, message: str | None, kept: bool = False) -> None:
+        """The inventory's load error above the tree while it lasts: a toast expires and the
+        operator, back at the pane, saw a bare ``all`` with nothing saying why (hD finding 4).
+        ``kept``: the last good inventory is still shown below."""
+        box = self.query_one("#inventory-error", Static)
+        box.set_class(bool(message), "-shown")
+        if not message:
+            box.update("")
+            return
+        below = "the last good inventory is shown below" if kept else "no hosts loaded"
+        box.update(Text(f"inventory failed to load: {safe_text(message, 2000)}\n"
+                        f"{below}; it is read again when the file changes, or with :reload"))
 
     def rebuild(self) -> None:
         tree = self.query_one(InventoryTree)
