@@ -238,9 +238,17 @@ def run(params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
         env = dict(facts.get("ansible_env") or {})
         env.update(ctx.environment)
         facts["ansible_env"] = env
-    if params["filter"]:
-        facts = {k: v for k, v in facts.items()
-                 if any(fnmatch.fnmatch(k, p) or fnmatch.fnmatch(k[8:], p) for p in params["filter"])}
     facts["gather_subset"] = list(params["gather_subset"])
     facts["module_setup"] = True
-    return {"ansible_facts": facts, "changed": False}
+    return {"ansible_facts": filtered(facts, params["filter"]), "changed": False}
+
+
+def filtered(facts: dict[str, Any], patterns: list[str]) -> dict[str, Any]:
+    """The facts ``filter`` keeps, as Ansible's setup: ``gather_subset`` and ``module_setup``
+    are facts like the others (``filter=ansible_hostname`` drops them); a pattern not
+    starting with ``ansible_`` (``facter``, ``ohai``) also matches with that prefix added."""
+    if not patterns or patterns == ["*"]:
+        return facts
+    tries = [(p, None if p.startswith(("ansible_", "facter", "ohai")) else "ansible_" + p) for p in patterns]
+    return {k: v for k, v in facts.items()
+            if any(fnmatch.fnmatch(k, p) or (q is not None and fnmatch.fnmatch(k, q)) for p, q in tries)}
