@@ -8,6 +8,13 @@ again. When at least one password was given, the inventory is loaded again with 
 A typed password that the load then reports as wrong for its vault id is forgotten
 and asked for again at once: one typo must not leave the console on an empty
 inventory until a restart.
+
+Inline ``!vault`` values load undecrypted (the inventory is usable without them) and
+fail only in a run that uses them. So a run that failed for want of a vault password
+(its reason names the vault id) asks for that id again, cancelled before or not, and a
+typed password the run found wrong is forgotten and asked for: the operator, who is not
+on a command line, was told to "use --vault-password-file" (hD finding 2). Once given,
+the inventory is read again and the notification says which job to retry.
 """
 
 from __future__ import annotations
@@ -15,8 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from ftltui.vault import DEFAULT_ID, VaultKeyring, VaultSecret
+from ftltui.vault.secrets import missing_vault_ids
 
 TYPED = "console prompt"  # the source of a password typed here
+# the end of "no vault password given; ..." in this console (not the CLI's options)
+CONSOLE_HINT = "the console asks for it (:reload asks again)"
 
 
 class VaultAsker:
@@ -26,6 +36,8 @@ class VaultAsker:
         self.asked: set[str] = set()
         self._busy = False
         self._added = False
+        self._failed_jobs: list[int] = []  # runs that failed for want of a password being asked now
+        keyring.no_password_hint = CONSOLE_HINT
 
     def pending(self) -> list[str]:
         return sorted(self.keyring.missing - self.asked)
@@ -37,12 +49,31 @@ class VaultAsker:
         self._forget_wrong(str(getattr(self.app, "inventory_error", None) or ""))  # this load's error
         self._ask_next()
 
+    def run_failed(self, job_id: int, reason: str) -> None:
+        """A job failed (on the UI thread): when its reason says a vault id had no password,
+        or a password typed here was wrong for it, ask for that id now."""
+        self._forget_wrong(reason)
+        ids = missing_vault_ids(reason)
+        if not ids and not self.pending():
+            return
+        self.keyring.missing |= ids  # reached during the run (a playbook's vars), or asked and cancelled
+        self.asked -= ids
+        if job_id not in self._failed_jobs:
+            self._failed_jobs.append(job_id)
+        if not self._busy:
+            self._ask_next()
+
     def _ask_next(self) -> None:
         todo = self.pending()
         if not todo:
+            jobs, self._failed_jobs = self._failed_jobs, []
             if self._added:
                 self._added = False
                 self.app.load_inventory()
+                if jobs:
+                    which = ("job " if len(jobs) == 1 else "jobs ") + ", ".join(str(j) for j in jobs)
+                    self.app.notify(f"vault password given: the inventory is read again with it; {which} "
+                                    "failed without it (retry: r in the Jobs pane)", title="vault")
             return
         from ftltui.tui.screens.secret_prompt import SecretPrompt
 

@@ -10,6 +10,7 @@ name ends in ``-client`` (any extension) is a *client script* and is run with
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,17 @@ from ftltui.vault.envelope import Envelope, VaultError, parse, try_decrypt
 from ftltui.vault.values import VaultText, VaultValue
 
 DEFAULT_ID = "default"
+# What a command line's user is told when data needs a vault password nobody gave; a face
+# that asks for it itself (the console) sets its own words on its keyring.
+CLI_HINT = "use --vault-password-file, --vault-id or --ask-vault-pass"
+# The vault ids that :meth:`VaultKeyring.decrypt`'s messages say had no password (both wordings)
+_MISSING_ID = re.compile(r"\(vault id '([^'\n]*)'\): no (?:vault password given|password for vault id)")
+
+
+def missing_vault_ids(text: str) -> set[str]:
+    """The vault ids an error text (a failed job's reason) says no password opened, so a
+    face can ask for them; the patterns are the messages :meth:`VaultKeyring.decrypt` raises."""
+    return set(_MISSING_ID.findall(text))
 Prompt = Callable[[str], "str | None"]  # vault id -> password, None when the user declined
 
 
@@ -93,6 +105,7 @@ class VaultKeyring:
         self.missing: set[str] = set()
         self.revealed: set[str] = set()  # every value decrypted so far: the redactor masks them all
         self.generation = 0
+        self.no_password_hint = CLI_HINT  # the end of "no vault password given; ..."
         for s in secrets or []:
             self.add(s)
 
@@ -125,7 +138,7 @@ class VaultKeyring:
         if not self.secrets:
             self.missing.add(vid)
             raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): no vault password given; "
-                             "use --vault-password-file, --vault-id or --ask-vault-pass", where)
+                             f"{self.no_password_hint}", where)
         ordered = [s for s in self.secrets if s.vault_id == vid] + [s for s in self.secrets if s.vault_id != vid]
         for s in ordered:
             plain = try_decrypt(env, s.password)
