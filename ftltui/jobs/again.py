@@ -198,8 +198,10 @@ def restored(doc: Mapping[str, Any], job_id: int,
         if not _put(spec, job_kind, kind, value):
             raise FtlError(f"job {job_id} ({job_kind}) takes no {_what(kind).removeprefix('a ')}")
         values.append(value)
-    if lost_secrets(doc) and MASK in json.dumps(spec, default=str):
-        raise FtlError(secrets_lost(job_id, doc, given))  # a mask left in a place: never run it
+    if lost_secrets(doc) and MASK in json.dumps(spec, default=str):  # never run with the mask as a value
+        raise FtlError(f"job {job_id}: its stored record still has ******** where no secret given again goes "
+                       "(a secret's text inside another argument?), so it cannot be re-run as stored: "
+                       "submit it again")
     return spec, values, kinds
 
 

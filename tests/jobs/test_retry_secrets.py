@@ -411,3 +411,26 @@ def test_retry_of_a_play_run_with_a_become_password_file_asks_for_it(sshbed, tmp
     assert BECOME_PASSWORD not in _state_text(state)
     for proc in (first, refused, out):
         assert BECOME_PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_a_mask_left_outside_the_secrets_given_again_is_never_run(tmp_path: Path) -> None:
+    """The become password's text also in the command (so the stored command says
+    ``********`` too): given the password again, the re-run is still refused, since the
+    command would run with the mask in it (hV2 finding 2)."""
+    state, inv = tmp_path / "st", tmp_path / "inv.yml"
+    inv.write_text("all:\n  hosts:\n    h1:\n      ansible_connection: local\n")
+
+    async def console() -> int:
+        async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
+            assert s.queue is not None
+            job = await s.submit_run("h1", "command", {"_raw_params": f"echo {SECRET}"},
+                                     become={"user": "nobody", "method": "su", "password": SECRET})
+            await s.queue.wait(job.id)
+            return job.id
+
+    job_id = asyncio.run(console())
+    pwfile = tmp_path / "pw"
+    pwfile.write_text(SECRET + "\n")
+    out = ftl("jobs", "requeue", str(job_id), "--become-password-file", str(pwfile), state=state, cwd=tmp_path)
+    assert out.returncode == 4 and "still has ********" in out.stderr, (out.stdout, out.stderr)
+    assert ftl("jobs", "show", str(job_id + 1), state=state, cwd=tmp_path).returncode != 0  # nothing queued
