@@ -53,6 +53,8 @@ examples:
   ftl-tui jobs logs 12 --follow
   ftl-tui jobs cancel 12
   ftl-tui jobs retry 12 --detach
+  ftl-tui jobs retry 12 -K                       # the job ran with a become password: type it again
+  FTL_PW=... ftl-tui jobs requeue 12 --secret password=FTL_PW
   ftl-tui jobs purge --older-than 30d
 """
 
@@ -246,12 +248,12 @@ def print_job(doc: dict[str, Any], as_json: bool) -> None:
     if doc.get("archived"):  # moved out of the live store (retention, purge): read from the archive file
         print("  archived (archive/jobs.jsonl in the state directory)")
     if (doc.get("spec") or {}).get("content_note"):  # not stored: a file held a secret value
-        print(f"  {doc['spec']['content_note']}")
+        print(safe_text(f"  {doc['spec']['content_note']}"))
     if (doc.get("spec") or {}).get("content"):  # the version it runs: a retry runs this, not the file now
         spec, summary = doc["spec"], doc.get("summary") or {}
         ran = {"live": " (ran the file, unchanged)", "stored": " (ran the stored copy: the file had changed)"}
-        print(f"  content sha256:{spec['content']} of {spec.get('playbook') or spec.get('file')}"
-              + ran.get(summary.get("ran", ""), ""))
+        print(safe_text(f"  content sha256:{spec['content']} of {spec.get('playbook') or spec.get('file')}"
+                        + ran.get(summary.get("ran", ""), "")))  # a file name may hold escapes (hD #5)
     if doc.get("waiting"):  # the owner's word: the job waits at a pause (issue 15)
         print(f"  {safe_text(str(doc['waiting']), 300)}")
     for state, ts, reason in doc.get("history", []):
