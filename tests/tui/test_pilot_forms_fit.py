@@ -24,6 +24,19 @@ LARGE = (160, 50)
 SIZES = [pytest.param(SMALL, id="80x24"), pytest.param(LARGE, id="160x50")]
 
 
+@pytest.fixture
+def make_app(make_app: Any) -> Any:
+    """conftest's app with its animations off: a scroll to a newly focused field lands at
+    once, so a check after ``pilot.pause()`` never sees it half way (conftest sets
+    TEXTUAL_ANIMATIONS=none after textual has read it: the suite's apps animate)."""
+    def make(*args: Any, **kw: Any) -> Any:
+        app = make_app(*args, **kw)
+        app.animation_level = "none"
+        return app
+
+    return make
+
+
 def shown(widget: Widget, whole: bool = True) -> bool:
     """The screen draws ``widget`` on its first and last row (not clipped, not covered);
     ``whole=False``: on its first row (a text taller than the screen)."""
@@ -403,3 +416,39 @@ async def test_host_detail_keys_in_view_and_last_var_reached(make_app, size: tup
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HostDetailScreen)
+
+
+# -- schedule add: the Schedules view's a opens the command line, in view, prefilled -----------
+async def test_schedule_add_from_the_view_at_80x24(make_app) -> None:
+    from ftltui.tui.screens.schedules import SchedulesScreen
+    from ftltui.tui.widgets.command_line import CommandLine
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        app.run_command_line("schedule")
+        await wait_for(pilot, lambda: isinstance(app.screen, SchedulesScreen))
+        await pilot.press("a")
+        line = app.main.query_one(CommandLine)
+        await wait_for(pilot, lambda: app.focused is line)
+        # its text row is drawn (the bottom border row sits under the key footer: both dock at the bottom)
+        at, _ = app.screen.get_widget_at(line.region.x + 1, line.region.y + 1)
+        assert line.value == "schedule add " and at is line
+        await pilot.press(*"@hourly run local -m ping", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SchedulesScreen)
+                       and app.screen.query_one("#schedules-table").row_count == 1)
+        assert shown(app.screen.query_one("#schedules-table"))
+
+
+async def test_a_prefilled_command_line_is_continued_by_the_next_key(make_app) -> None:
+    """What the palette's "type the rest" entries open (``:play …``): the prefill stays."""
+    from ftltui.tui.widgets.command_line import CommandLine
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        app.open_command_line("play ")
+        line = app.main.query_one(CommandLine)
+        await wait_for(pilot, lambda: app.focused is line)
+        await pilot.press(*"s.yml")
+        assert line.value == "play s.yml"

@@ -32,6 +32,7 @@ class SecretPrompt(ModalScreen["str | None"]):
     SecretPrompt #secret-buttons { height: auto; align-horizontal: right; }
     SecretPrompt #secret-buttons Button { margin-left: 2; }
     """
+    AUTO_FOCUS = ""  # on_mount focuses the field
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="secret.cancel", show=False),
                 # the field keeps the focus; these scroll a label taller than the screen
                 Binding("up", "scroll(-1)", "Scroll up", id="secret.up", show=False),
@@ -60,7 +61,11 @@ class SecretPrompt(ModalScreen["str | None"]):
                 yield Static(Text("enter: OK · esc: cancel", style="dim"), id="secret-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#secret-input", Input).focus()
+        # the field, not the label's first rows, is what must be in view: focus it without the
+        # screen's (deferred, animated) scroll to it and show the body's end, field included
+        self.query_one("#secret-input", Input).focus(scroll_visible=False)
+        body = self.query_one("#secret-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_end, animate=False, immediate=True)
 
     def _answer(self) -> None:
         field = self.query_one("#secret-input", Input)

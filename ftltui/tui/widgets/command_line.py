@@ -41,8 +41,10 @@ class CommandLine(Input):
 
     def __init__(self, registry: Registry, history: History, source: Callable[[str], Iterable[str]],
                  **kw) -> None:
+        # select_on_focus off: a prefilled line ("schedule add ", a palette "type the rest")
+        # is continued by the next key, not replaced by it
         super().__init__(placeholder=":command  (tab completes, ↑↓ history, esc closes)",
-                         suggester=RegistrySuggester(registry, source), **kw)
+                         suggester=RegistrySuggester(registry, source), select_on_focus=False, **kw)
         self.registry = registry
         self.history = history
         self.source = source
