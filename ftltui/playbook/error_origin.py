@@ -2,7 +2,8 @@
 
 Ansible names what failed (``Module failed:`` for a module, ``Action failed:`` for a
 controller-side action such as ``fail`` or ``assert``, nothing more for a host it could
-not reach), then the task's origin with up to two lines of context and a caret under
+not reach; for a template error, which stops the task before anything ran, the error:
+``Finalization of task args for 'ansible.builtin.copy' failed: ...``), then the task's origin with up to two lines of context and a caret under
 the column, read from the playbook file:
 
     [ERROR]: Task failed: Module failed: non-zero return code
@@ -27,6 +28,11 @@ CONTEXT_LINES = 2  # lines shown before the task's own line
 
 def failure_text(status: str, result: dict[str, Any], action: str) -> str:
     """``Task failed: ...`` as Ansible words it for this kind of failure."""
+    error = result.get("_ftl_error")
+    if isinstance(error, str):  # a template error: the task never ran, no module or action failed
+        args_of = result.get("_ftl_args_of")
+        stage = f"Finalization of task args for '{args_of}' failed: " if args_of else ""
+        return f"Task failed: {stage}{error.strip()}"
     msg = str(result.get("msg") or "").strip()
     if msg.startswith("Task failed"):
         return msg
@@ -86,10 +92,11 @@ def error_block(status: str, result: dict[str, Any], action: str, path: str, *, 
     if with_origin and path:
         lines.extend(origin_lines(path))
     value_origin = result.get("_ftl_origin")
-    if with_origin and isinstance(value_origin, str) and value_origin != path:
+    why = str(result.get("_ftl_error") or result.get("msg") or "").strip()  # no_log: the template error's alone
+    if with_origin and why and isinstance(value_origin, str) and value_origin != path:
         cause = origin_lines(value_origin)
         if cause:
             if lines[-1] != "":
                 lines.append("")
-            lines.extend(["<<< caused by >>>", "", str(result.get("msg") or "").strip(), *cause])
+            lines.extend(["<<< caused by >>>", "", why, *cause])
     return "\n".join(lines)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftltui.errors import TemplateError
 from ftltui.playbook.events import TaskStatus
+from ftltui.vault.envelope import VaultError
 
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-_PRIVATE = ("_ftl_fact_vars", "_ftl_fact_cacheable", "_ftl_include_vars", "_ftl_origin")
+_PRIVATE = ("_ftl_fact_vars", "_ftl_fact_cacheable", "_ftl_include_vars", "_ftl_origin", "_ftl_error", "_ftl_args_of")
+# what the [ERROR] block reads: on every result an event carries, censored or not; never registered
+_ERROR_KEYS = ("_ftl_origin", "_ftl_error", "_ftl_args_of")
 
 
 def status_of(result: dict[str, Any]) -> TaskStatus:
@@ -46,14 +50,25 @@ def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def failure_result(exc: Any) -> dict[str, Any]:
+def failure_result(exc: Any, args_of: str | None = None) -> dict[str, Any]:
     """A task failed by an error of ftl-tui's (a template, bad arguments): Ansible's shape,
     plus (private, never registered or shown as a key) where the value whose template
-    failed was written, for the ``[ERROR]`` block's last ``Origin:``."""
+    failed was written, for the ``[ERROR]`` block's last ``Origin:``.
+
+    A template (or vault) error also keeps its message privately, with ``args_of`` (the
+    action whose arguments were being rendered): the task never ran, so the block says
+    why as Ansible does (``Finalization of task args for 'ansible.builtin.copy' failed:
+    ...``), never ``Module failed``. Under ``no_log`` that message stays readable, as
+    ansible-playbook prints it: it names a variable, never its value (and the run's
+    redactor masks every secret value in events anyway)."""
     out: dict[str, Any] = {"failed": True, "msg": exc.message, "changed": False}
     origin = getattr(exc, "origin", None)
     if origin:
         out["_ftl_origin"] = str(origin)
+    if isinstance(exc, (TemplateError, VaultError)):
+        out["_ftl_error"] = exc.message
+        if args_of:
+            out["_ftl_args_of"] = args_of
     return out
 
 
@@ -83,6 +98,14 @@ def _unflagged(result: dict[str, Any]) -> dict[str, Any]:
     if not _flagged(result):
         return result
     return {k: v for k, v in result.items() if not (isinstance(k, str) and k.startswith("_ansible_"))}
+
+
+def shown(result: dict[str, Any], no_log: bool) -> dict[str, Any]:
+    """What an event carries: the censored result under ``no_log``, else the public one;
+    either way with what the ``[ERROR]`` block reads (:func:`failure_result`)."""
+    out = censor(result) if no_log else public(result)
+    extra = {k: result[k] for k in _ERROR_KEYS if k in result}
+    return {**out, **extra} if extra else out
 
 
 def censor(result: dict[str, Any]) -> dict[str, Any]:

@@ -45,11 +45,10 @@ from ftltui.playbook.module_call import (
 )
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.results import (
-    censor,
     failure_result,
     loop_result,
-    public,
     registered,
+    shown,
     skipped_result,
     status_of,
 )
@@ -122,7 +121,7 @@ class TaskRun:
             label = item_label(itemplar, self.kw.get("loop_control"), items[i])
             results.append(res)
             self.pc.run.emit(ItemResult(self.pc.index, self.task_id, host, status_of(res), _label(label),
-                                        censor(res) if self._no_log(itemplar) else public(res)))
+                                        shown(res, self._no_log(itemplar))))
             pause = float(control.get("pause") or 0)
             if pause and i < len(items) - 1:
                 await asyncio.sleep(pause)
@@ -157,23 +156,25 @@ class TaskRun:
 
     def _retrying(self, host: str, templar: Any, res: dict[str, Any], left: int) -> None:
         delegate = self.keyword("delegate_to")
-        shown = censor(res) if self._no_log(templar) else public(res)
         name = self.task.name or self.task.label
-        self.pc.run.emit(TaskRetrying(self.pc.index, self.task_id, host, name, left, shown,
+        self.pc.run.emit(TaskRetrying(self.pc.index, self.task_id, host, name, left, shown(res, self._no_log(templar)),
                                       None if delegate is None else str(templar.render(delegate))))
 
     async def _once(self, host: str, templar: Any, variables: dict[str, Any]) -> dict[str, Any]:
+        args_of: str | None = None  # the action whose arguments a template error failed (Ansible's finalization)
         try:
             # rendered for every task, as Ansible does (an undefined variable fails even a debug),
             # but only modules get it: it never reaches the controller or its actions
             environment = task_environment(self.scope.environment, self.kw.get("environment"), templar,
                                            lambda text: self.pc.run.emit(PlaybookWarning(text, host)))
+            args_of = self._qualified_action()
             if self.action in ACTIONS:
                 call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar, self.task.location,
                                   self.task.label)
                 return await ACTIONS[self.action](call)
             args = render_args(with_module_defaults(self.action, self.task.action, self.task.args,
                                                     self.scope, self.kw, templar), templar)
+            args_of = None
             target = connection_host(self.pc, host, self.scope, self.kw, templar, variables)
             delegate = self.keyword("delegate_to")
             if delegate is not None:
@@ -190,7 +191,13 @@ class TaskRun:
                 on_output=self._output_sink(host, templar),
                 scope=self.scope, templar=templar, no_log=self._no_log(templar), environment=environment)
         except FtlError as exc:
-            return failure_result(exc)
+            return failure_result(exc, args_of)
+
+    def _qualified_action(self) -> str:
+        """The action as Ansible's errors name it: ``copy`` is ``ansible.builtin.copy``."""
+        written = self.task.action
+        return written if "." in written and written != f"ansible.legacy.{self.action}" \
+            else f"ansible.builtin.{self.action}"
 
     def _output_sink(self, host: str, templar: Any) -> Any:
         """Live output lines as events; none for a ``no_log`` task (its output is secret)."""
@@ -255,11 +262,9 @@ class TaskRun:
         if self.kw.get("register"):
             # a result is data from the host: never templated again (a "{{" in stdout stays text)
             st.fact_vars[str(self.kw["register"])] = unsafe(registered(result))
-        shown = censor(result) if templar is not None and self._no_log(templar) else public(result)
-        if "_ftl_origin" in result and shown is not result:  # for the [ERROR] block, never registered
-            shown = {**shown, "_ftl_origin": result["_ftl_origin"]}
+        event_result = shown(result, templar is not None and self._no_log(templar))
         delegated = self.keyword("delegate_to")
-        self.pc.run.emit(HostTaskResult(self.pc.index, self.task_id, host, status, shown, ignored,  # type: ignore[arg-type]
+        self.pc.run.emit(HostTaskResult(self.pc.index, self.task_id, host, status, event_result, ignored,  # type: ignore[arg-type]
                                         str(delegated) if delegated is not None else None))
         return HostOutcome(host, status, result, ignored)
 

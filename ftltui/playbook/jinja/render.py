@@ -34,6 +34,7 @@ from ftltui.playbook.jinja.loader import template_dirs
 from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
 from ftltui.playbook.jinja.plugins import PluginFailed, reason
 from ftltui.playbook.value_origin import attach
+from ftltui.vault.envelope import VaultError
 
 _MARKERS = ("{{", "{%", "{#")
 _BARE_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -280,6 +281,8 @@ class Templar:
             try:
                 return self._render_string(value)
             except Exception as exc:
+                if isinstance(exc, VaultError) and exc.location and not getattr(exc, "ftl_origin", None):
+                    exc.ftl_origin = str(exc.location)  # type: ignore[attr-defined]  # the !vault value's place
                 attach(exc, value)
                 raise
         if isinstance(value, dict):  # other mappings (hostvars...) render their own values
