@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 
 RunTarget = str | Sequence[Host]
 # error kinds whose result holds the module's (or the task's) content: censored under no_log;
-# transport, timeout and cancellation messages are the engine's own and stay readable
-_MODULE_CONTENT = frozenset({None, "module_failed", "template", "bad_args"})
+# transport, timeout and cancellation messages are the engine's own and stay readable, and so
+# does a template error (the module never ran; it names a variable, not the task's content, and
+# the redactor masks every known secret value in it): ansible-playbook prints it under no_log too
+_MODULE_CONTENT = frozenset({None, "module_failed", "bad_args"})
 
 
 @dataclass

@@ -59,8 +59,8 @@ def failure_result(exc: Any, args_of: str | None = None) -> dict[str, Any]:
     action whose arguments were being rendered): the task never ran, so the block says
     why as Ansible does (``Finalization of task args for 'ansible.builtin.copy' failed:
     ...``), never ``Module failed``. Under ``no_log`` that message stays readable, as
-    ansible-playbook prints it: it names a variable, never its value (and the run's
-    redactor masks every secret value in events anyway)."""
+    ansible-playbook prints it: it names a variable, not the task's content (and the run's
+    redactor masks every known secret value in events: vault values, passwords)."""
     out: dict[str, Any] = {"failed": True, "msg": exc.message, "changed": False}
     origin = getattr(exc, "origin", None)
     if origin:

@@ -15,9 +15,11 @@ undecryptable variable``; a template file's own path is not named as the last ca
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,28 @@ def test_no_log_template_errors_say_why_as_ansible_playbook(tmp_path: Path) -> N
     a, f = template
     assert (f["first"], f["origins"][0], f["fatal"]) == (a["first"], a["origins"][0], a["fatal"])
     assert (f_recap, f_rc) == (a_recap, a_rc)
+
+
+def test_adhoc_no_log_template_error_says_why_as_ansible(tmp_path: Path) -> None:
+    """``ftl-tui run --no-log``: a template error is the engine's own message (the module
+    never ran), readable as Ansible prints it (``ansible -e ansible_no_log=true``); a
+    module's failure stays censored (ftl-tui is the stricter one there)."""
+    inv = local_inventory(tmp_path, ["a"])
+    env = {**os.environ, "FTL_TUI_HOME": str(tmp_path / "state"), "NO_COLOR": "1", "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_LOCALHOST_WARNING": "False", "HOME": str(tmp_path)}
+
+    def both(args: str) -> tuple[str, str]:
+        theirs = subprocess.run(["ansible", "a", "-i", str(inv), "-m", "command", "-a", args,
+                                 "-e", '{"ansible_no_log": true}'], capture_output=True, text=True, env=env,
+                                cwd=tmp_path, check=False, timeout=120)
+        ours = subprocess.run([sys.executable, "-m", "ftltui", "run", "a", "-i", str(inv), "--no-log", "-m",
+                               "command", "-a", args], capture_output=True, text=True, env=env, cwd=tmp_path,
+                              check=False, timeout=120)
+        assert theirs.returncode == 2 and ours.returncode == 2, (theirs, ours)
+        return theirs.stdout + theirs.stderr, ours.stdout + ours.stderr
+
+    theirs, ours = both("echo {{ nope_adhoc }}")
+    assert "'nope_adhoc' is undefined" in theirs
+    assert "'nope_adhoc' is undefined" in ours and "censored" not in ours, ours
+    _theirs, ours = both("false")
+    assert "censored" in ours and "non-zero return code" not in ours, ours
