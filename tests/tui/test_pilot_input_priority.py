@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tuihelpers import jobs_finished, ready, wait_for
+from tuihelpers import jobs_finished, local_group_inventory, ready, wait_for
 
 from ftltui.engine.shards.config import ShardConfig
 
@@ -28,9 +28,7 @@ def _group_nice(pid: int) -> int | None:
 
 
 def _inventory(path: Path) -> Path:
-    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
-                    + "".join(f"        h{i}:\n          ansible_connection: local\n" for i in range(4)))
-    return path
+    return local_group_inventory(path, [f"h{i}" for i in range(4)])
 
 
 async def test_keys_lower_the_workers_priority_until_they_stop(make_app, tmp_path: Path,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.style import Style
-from tuihelpers import ready
+from tuihelpers import local_group_inventory, ready
 
 from ftltui.tui.widgets.inventory_pane import InventoryTree
 from ftltui.tui.widgets.log_view import LineHighlighter, LogView
@@ -22,9 +22,7 @@ SIZE = (120, 40)
 
 
 def _inventory(path: Path, n: int = 30) -> Path:
-    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
-                    + "".join(f"        h{i:02d}:\n          ansible_connection: local\n" for i in range(n)))
-    return path
+    return local_group_inventory(path, [f"h{i:02d}" for i in range(n)])
 
 
 def _styles(strip: object) -> list[Style | None]:

@@ -17,15 +17,13 @@ from textual.widgets import Log
 from ftltui.console import updates as up
 from ftltui.tui.widgets.inventory_pane import InventoryTree
 
-from tuihelpers import ready, wait_for
+from tuihelpers import local_group_inventory, ready, wait_for
 
 SIZE = (120, 40)
 
 
 def _short_inventory(path: Path) -> Path:
-    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
-                    + "".join(f"        a{i}:\n          ansible_connection: local\n" for i in range(6)))
-    return path
+    return local_group_inventory(path, [f"a{i}" for i in range(6)])
 
 
 async def test_hidden_inventory_statuses_ask_no_layout_each_flush(make_app, tmp_path: Path,

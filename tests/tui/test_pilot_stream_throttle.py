@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import ready
+from tuihelpers import local_group_inventory, ready
 
 from ftltui.console import updates as up
 from ftltui.jobs.model import TERMINAL
@@ -21,9 +21,7 @@ SIZE = (120, 40)
 
 
 def _inventory(path: Path, n: int) -> Path:
-    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
-                    + "".join(f"        a{i}:\n          ansible_connection: local\n" for i in range(n)))
-    return path
+    return local_group_inventory(path, [f"a{i}" for i in range(n)])
 
 
 async def test_a_big_stream_is_flushed_at_a_capped_rate_and_ends_true(make_app, tmp_path: Path) -> None:

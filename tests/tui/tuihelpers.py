@@ -85,3 +85,10 @@ async def enter_command(pilot: Any, line: str) -> None:
     cl.value = line
     cl.cursor_position = len(line)
     await pilot.press("enter")
+
+
+def local_group_inventory(path: Any, names: list[str]) -> Any:
+    """An inventory file at ``path`` with one group ``g`` of local-connection hosts ``names``."""
+    path.write_text("all:\n  children:\n    g:\n      hosts:\n"
+                    + "".join(f"        {n}:\n          ansible_connection: local\n" for n in names))
+    return path
