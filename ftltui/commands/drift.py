@@ -32,6 +32,7 @@ from ftltui.commands.common import (
 )
 from ftltui.drift.model import SEVERITIES
 from ftltui.drift.report import FORMATS
+from ftltui.engine.sanitize import safe_text
 from ftltui.console.results import BaselinePin, BaselineRequest
 from ftltui.errors import DriftConfigError, FtlError
 
@@ -195,7 +196,7 @@ async def _scan(args: argparse.Namespace, inv: Inventory, tty: bool) -> tuple[in
     def progress(update: up.ViewUpdate) -> None:
         if tty and isinstance(update, up.DriftHostScanned) and update.job_id == job_id:
             done.append(1)
-            sys.stderr.write(f"\r\x1b[K[{len(done)}/{total[0]}] {update.host} {'ok' if update.ok else 'FAILED'}")
+            sys.stderr.write(f"\r\x1b[K[{len(done)}/{total[0]}] {safe_text(update.host)} {'ok' if update.ok else 'FAILED'}")
             sys.stderr.flush()
 
     # the engine as a scan has always had it: one process, sites that cannot be used fail their hosts;
@@ -221,12 +222,12 @@ def print_scan(args: argparse.Namespace, job_id: int | None, result: ScanResult,
     """``drift scan``'s report and exit status, for a scan run here or by the owner."""
     if args.json:
         print_json({"job_id": job_id, **result.to_dict()})
-    else:
+    else:  # a host's reason is remote text, a host name the inventory's: neither may drive the terminal (hD #5)
         for host, meta in sorted(result.snapshots.items()):
             warn = f" ({len(meta.errors)} collector warning(s))" if meta.errors else ""
-            print(f"{host}: snapshot {meta.id}, {meta.count} resources{warn}")
+            print(safe_text(f"{host}: snapshot {meta.id}, {meta.count} resources{warn}"))
         for host, reason in sorted(result.failed.items()):
-            print(f"{host}: FAILED {reason}")
+            print(safe_text(f"{host}: FAILED {reason}"))
         print(f"{len(result.snapshots)} of {total} host(s) scanned" + (f" (job {job_id})" if job_id else ""))
     return EXIT_CLEAN if result.ok else EXIT_ERROR
 
@@ -260,7 +261,7 @@ def handle_baseline(args: argparse.Namespace) -> int:
         print_json([p.to_dict() for p in pins])
     else:
         for p in pins:
-            print(p.message)
+            print(safe_text(p.message))
     return EXIT_CLEAN
 
 
@@ -327,14 +328,13 @@ def handle_show(args: argparse.Namespace) -> int:
     from ftltui.drift.report import render
 
     report, _ = _report(args)
-    sys.stdout.write(render(report, args.format, diffs=args.diff))
+    text = render(report, args.format, diffs=args.diff)  # JSON escapes controls itself; table and markdown
+    sys.stdout.write(text if args.format == "json" else safe_text(text))  # hold remote paths and diffs (hD #5)
     for problems in report.problems.values():
-        sys.stderr.writelines(f"ftl-tui: warning: {w}\n" for w in problems)
+        sys.stderr.writelines(f"ftl-tui: warning: {safe_text(w)}\n" for w in problems)
     if report.unreadable:  # named in its warning: its drift is unknown
         return EXIT_ERROR
     if report.unscanned:  # its current drift is unknown too: a CI gate must not pass on it
-        from ftltui.engine.sanitize import safe_text
-
         sys.stderr.write(f"ftl-tui: error: drift unknown for {safe_text(', '.join(report.unscanned), 2000)}: "
                          "last scan failed\n")
         return EXIT_ERROR
@@ -386,5 +386,5 @@ def handle_snapshots(args: argparse.Namespace) -> int:
         print("no snapshots")
     for m in metas:
         pin = f"  [baseline {pins[m.id][0]} {pins[m.id][1]}]" if m.id in pins else ""
-        print(f"{meta_label(m)}  {m.host:<20} {m.count:>6} resources  v{m.collector_version}{pin}")
+        print(safe_text(f"{meta_label(m)}  {m.host:<20} {m.count:>6} resources  v{m.collector_version}{pin}"))
     return EXIT_CLEAN

@@ -5,6 +5,9 @@ values of secret variables (``ansible_password`` etc. and names listed in a host
 ``secrets:``) are replaced by ``********``: ansible-inventory prints them, we never do.
 ``--list-hosts PATTERN`` prints what ``ansible PATTERN --list-hosts`` prints: a pattern
 that selects nothing (``nosuch``, ``web[99]``) gives an empty list, a warning and exit 0.
+The text forms (table, ``--graph``, ``--host``, ``--list-hosts``) go through ``safe_text``:
+a name or value holding an escape sequence must not retitle or clear the operator's terminal
+(JSON escapes control characters itself, so ``--json`` is exact).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from ftltui.commands.common import add_inventory_arg, add_json_arg, examples, load_inventory_of, warn
 from ftltui.engine.redact import MASK
+from ftltui.engine.sanitize import safe_text
 from ftltui.inventory import Inventory, Selection
 from ftltui.inventory.model import SECRET_VARS
 from ftltui.inventory.patterns import SubscriptOutOfRange, no_hosts_message
@@ -77,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
     inv = load_inventory_of(args)
     out = sys.stdout
     if args.graph:
-        out.write(inv.graph(args.graph) + "\n")
+        out.write(safe_text(inv.graph(args.graph)) + "\n")
     elif args.host:
         hv = mask_hostvars(inv.hostvars(args.host))
         out.write((dumps(hv) if args.json else _vars_table(args.host, hv)) + "\n")
@@ -86,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
         if args.json:
             out.write(json.dumps(sel.hosts) + "\n")
         else:
-            out.write("".join(h + "\n" for h in sel.hosts))
+            out.write("".join(safe_text(h) + "\n" for h in sel.hosts))
     elif args.json:
         out.write(dumps(masked_list(inv)) + "\n")
     else:
@@ -109,31 +113,34 @@ def _list_hosts(inv: Inventory, pattern: str) -> Selection:
 
 
 def _vars_table(host: str, hv: dict[str, Any]) -> str:
-    lines = [host]
-    width = max((len(k) for k in hv), default=0)
+    """One host's vars, a line each; names are aligned as the terminal shows them (after safe_text)."""
+    names = {k: safe_text(k) for k in hv}
+    lines = [safe_text(host)]
+    width = max((len(n) for n in names.values()), default=0)
     for k in sorted(hv):
-        lines.append(f"  {k.ljust(width)}  {_short(hv[k])}")
+        lines.append(f"  {names[k].ljust(width)}  {_short(hv[k])}")
     return "\n".join(lines)
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    """A value on one line: a string as it is (control characters made visible), else JSON."""
+    text = safe_text(value) if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _table(inv: Inventory) -> str:
     """A readable summary: one row per host (address, connection, groups), then the groups."""
-    rows = [("HOST", "ADDRESS", "CONN", "USER", "GROUPS")]
+    rows: list[tuple[str, ...]] = [("HOST", "ADDRESS", "CONN", "USER", "GROUPS")]
     for name in inv.group_host_names("all"):
         h = inv.hosts[name]
         port = h.vars.get("ansible_port", h.vars.get("ansible_ssh_port", 22))
         addr = f"{h.address}:{port}" if h.connection != "local" else "-"
-        rows.append((name, addr, h.connection, h.user or "-", ",".join(h.groups)))
+        rows.append(tuple(safe_text(c) for c in (name, addr, h.connection, h.user or "-", ",".join(h.groups))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.append("")
     lines.append(f"{len(inv.hosts)} hosts, {len(inv.groups)} groups")
     for g in inv.groups.values():
         kids = f" children: {', '.join(g.children)}" if g.children else ""
-        lines.append(f"  @{g.name}: {len(inv.group_host_names(g.name))} hosts{kids}")
+        lines.append(safe_text(f"  @{g.name}: {len(inv.group_host_names(g.name))} hosts{kids}"))
     return "\n".join(lines)

@@ -243,8 +243,8 @@ def _print_added(sched: Schedule, args: argparse.Namespace) -> int:
     if args.json:
         print_json(schedule_record(sched))
     else:
-        write_out(f"schedule {sched.id}: {sched.cron} ({sched.tz}) {sched.command}\n"
-                  f"  next {when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n")
+        write_out(safe_text(f"schedule {sched.id}: {sched.cron} ({sched.tz}) {sched.command}\n"
+                            f"  next {when(sched.next_due(), sched.tz)}{' (paused)' if sched.paused else ''}\n"))
     return 0
 
 
@@ -268,7 +268,7 @@ def _remove(book: ScheduleBook, args: argparse.Namespace) -> int:
 
 
 def _print_removed(sched: Schedule, args: argparse.Namespace) -> int:
-    write_out(f"schedule {sched.id} removed: {sched.cron} {sched.command}\n")
+    write_out(safe_text(f"schedule {sched.id} removed: {sched.cron} {sched.command}") + "\n")
     return 0
 
 

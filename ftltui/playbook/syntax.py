@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ftltui.engine.sanitize import safe_text
 from ftltui.playbook.model import Block, Item, Play, Playbook, PlaybookError, Task
 from ftltui.playbook.roles import role_items
 
@@ -140,7 +141,8 @@ def format_listing(shown_path: str, plays: list[ListedPlay], *, tasks: bool = Fa
         if tags:
             used = sorted({tag for t in play.tasks for tag in t.tags} | set(play.tags))
             lines.append(f"      TASK TAGS: {_tags(used)}")
-    return "\n".join(lines) + "\n"
+    # names and paths come from the playbook's files: shown, never obeyed by the terminal (hD #5)
+    return safe_text("\n".join(lines) + "\n")
 
 
 def syntax_check(path: Path, **load_options: Any) -> list[PlaybookError]:
