@@ -4,8 +4,12 @@ The job's spec is JSON (``{"pattern", "hosts", "drift_config"}``) so it survives
 restart; the handler resolves the hosts again through the queue's executor, runs
 :func:`ftltui.drift.collect.scan` with the job id on every snapshot, reports
 ``done/total`` as each host's snapshot arrives, and leaves the snapshot ids in the
-job's summary. A scan that saved at least one snapshot succeeded (failed hosts are
-listed in the summary); one that saved none failed with the first host's error kind.
+job's summary. A scan that saved a snapshot of every host succeeded; one with a host it
+could not scan failed with the first such host's error kind, as a run with an unreachable
+host does and as ``drift scan`` exits 2 for it (hD finding 7: it was recorded succeeded).
+The snapshots it did save stay in the summary (``drift scan`` and the Drift pane read them).
+Only a scan that saved nothing may be tried again (a policy with more than one attempt;
+``ConsoleSession.submit_drift_scan`` gives one): another attempt scans every host again.
 """
 
 from __future__ import annotations
@@ -59,10 +63,12 @@ def make_handler(store: SnapshotStore | None = None, config: DriftConfig | None 
         summary["snapshots"] = {h: m["id"] for h, m in summary["snapshots"].items()}
         if result.cancelled:
             return Outcome("cancelled", message="cancelled", summary=summary)
-        if not result.snapshots and result.failed:
-            first = sorted(result.failed.items())[0]
-            return Outcome(ERROR, first[1].split(":", 1)[0], f"no host scanned; {first[0]}: {first[1]}", summary)
         msg = f"{len(result.snapshots)} of {len(hosts)} host(s) scanned"
+        if result.failed:  # its drift is unknown on those hosts: not a success
+            host, reason = sorted(result.failed.items())[0]
+            scanned = "no host scanned" if not result.snapshots else f"{msg}, {len(result.failed)} failed"
+            return Outcome(ERROR, reason.split(":", 1)[0], f"{scanned}; {host}: {reason}"[:600], summary,
+                           retry=not result.snapshots)
         return Outcome(OK, message=msg, summary=summary)
 
     return handle
