@@ -5,16 +5,23 @@ modules are really action plugins that work on the controller; those ftl-tui imp
 here (``copy`` from ``content`` or a controller ``src`` file or directory, in
 :mod:`ftltui.engine.ansible_copy`; ``shell``: ``command`` with ``_uses_shell``), and the rest are refused with a message naming the plugin instead of
 running a documentation stub on the host.
+
+An ad-hoc ``debug`` and ``set_fact`` (``ansible all -m debug -a msg=hi``, a common first
+command) are answered here as Ansible's action plugins answer them, per host, without
+contacting the host (:func:`controller_action`). Before, they failed every host (hD #9).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec, run_on_gate
 from ftltui.engine.ansible_copy import copy_action
 from ftltui.engine.runner import GateRunner, Runner
+from ftltui.engine.templating import host_context, render_string
+from ftltui.errors import TemplateError
 from ftltui.inventory.model import Host
 
 if TYPE_CHECKING:
@@ -29,16 +36,30 @@ CONTROLLER_ONLY = {
 }
 
 
+# of those, what an ad-hoc run answers on the controller itself (:func:`controller_action`)
+ADHOC_ACTIONS = frozenset({"debug", "set_fact"})
+
+
+def refusal(spec: AnsibleSpec) -> str | None:
+    """Why no call of this module can run, whatever its arguments: a controller-only
+    plugin ftl-tui does not implement. :func:`ftltui.engine.executor.precheck_args` raises
+    it before any host is contacted (bad input, exit 4), not as every host's failure."""
+    short = spec.name.rsplit(".", 1)[-1]
+    if short not in CONTROLLER_ONLY or short in ADHOC_ACTIONS:
+        return None
+    from ftltui import modules
+
+    native = modules.canonical(short) in modules.BUILTIN
+    return (f"{spec.name} needs the {short!r} action plugin on the controller, which ftl-tui does not implement"
+            + (f"; ftl-tui's native {short} does the same (drop --ansible-module {short})" if native else ""))
+
+
 def unsupported(spec: AnsibleSpec, params: dict[str, Any]) -> str | None:
     """Why ftl-tui cannot run this module through Ansible's implementation, or None."""
     short = spec.name.rsplit(".", 1)[-1]
     plugin = f"the {short!r} action plugin"
-    if short in CONTROLLER_ONLY:
-        from ftltui import modules
-
-        native = modules.canonical(short) in modules.BUILTIN
-        return (f"{spec.name} needs {plugin} on the controller, which ftl-tui does not implement"
-                + (f"; ftl-tui's native {short} does the same (drop --ansible-module {short})" if native else ""))
+    if refusal(spec) is not None:
+        return refusal(spec)
     if short in ("assemble", "unarchive") and not _truthy(params.get("remote_src")) \
             and not (short == "unarchive" and params.get("copy") in (False, "no", "false")):
         return f"{spec.name} with a controller src needs {plugin}, which ftl-tui does not implement; set remote_src=true"
@@ -51,12 +72,66 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() in ("yes", "true", "1", "on", "y")
 
 
+# what Ansible's debug prints for a var no template can resolve (the playbook's debug says the same)
+NOT_DEFINED = "VARIABLE IS NOT DEFINED!"
+_DEBUG_ARGS = ("msg", "var", "verbosity")
+
+
+def controller_action(executor: Executor, host: Host, short: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The result of an ad-hoc ``debug``/``set_fact`` on ``host`` (args already templated
+    for it), or None for any other module. Shapes and words are Ansible 2.19's ad-hoc ones:
+    ``{"msg": "hi"}``, ``{"greeting": "hi"}``, skipped under the verbosity, and for set_fact
+    ``{"ansible_facts": {...}, "changed": false}`` (nothing keeps them after the run, as there)."""
+    if short == "debug":
+        return _debug(executor, host, params)
+    if short == "set_fact":
+        facts = {str(k): v for k, v in params.items() if k != "cacheable"}
+        if not facts:
+            return {"failed": True, "changed": False,
+                    "msg": "No key/value pairs provided, at least one is required for this action to succeed"}
+        return {"ansible_facts": facts, "changed": False}
+    return None
+
+
+def _debug(executor: Executor, host: Host, params: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(str(k) for k in params if k not in _DEBUG_ARGS)
+    if unknown:
+        return {"failed": True, "changed": False, "msg": f"Unsupported parameters for (debug) module: "
+                f"{', '.join(unknown)}. Supported parameters include: {', '.join(_DEBUG_ARGS)}."}
+    if "msg" in params and "var" in params:
+        return {"failed": True, "changed": False, "msg": "parameters are mutually exclusive: msg|var"}
+    try:
+        verbosity = int(params.get("verbosity") or 0)
+    except (TypeError, ValueError):
+        given = params["verbosity"]
+        return {"failed": True, "changed": False, "msg": f"argument 'verbosity' is of type {type(given).__name__} "
+                f"and we were unable to convert to int: \"{given!r}\" cannot be converted to an int"}
+    if executor.verbosity < verbosity:
+        return {"changed": False, "skipped": True, "skipped_reason": "Verbosity threshold not met."}
+    if "var" not in params:
+        return {"msg": params.get("msg", "Hello world!")}
+    name = params["var"]
+    if not isinstance(name, str):  # a value, not a name (``-a '{"var": [1, 2]}'``): shown as it is
+        return {str(name): name}
+    try:
+        value = render_string("{{ " + name + " }}", host_context(host, executor.inventory, executor.facts),
+                              host=host.name, arg="var")
+    except TemplateError:
+        value = NOT_DEFINED
+    if isinstance(value, Mapping) and not isinstance(value, dict):  # ``hostvars``: its hosts' vars, not a repr
+        value = {k: value[k] for k in value}
+    return {name: value}
+
+
 async def run_ansible(executor: Executor, runner: Runner, host: Host, spec: AnsibleSpec, params: dict[str, Any],
                       check: bool, *, diff: bool = True, no_log: bool = False,
                       environment: dict[str, str] | None = None) -> dict[str, Any]:
     """Ansible's action for ``spec`` on ``host``: ``diff``/``no_log`` become ``_ansible_diff``/``_ansible_no_log``,
     ``environment`` the module process's environment. The result is not censored here: the
     executor censors what it emits and hands the real result only to a caller that asked."""
+    done = controller_action(executor, host, spec.name.rsplit(".", 1)[-1], params)
+    if done is not None:  # nothing to run on the host
+        return done
     why = unsupported(spec, params)
     if why is not None:
         return {"failed": True, "changed": False, "msg": why}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 from ftltui import modules
 from ftltui.ansible_modules.run import CENSORED, AnsibleSpec, censored_result
 from ftltui.engine.actions import dispatch
+from ftltui.engine.ansible_actions import refusal
 from ftltui.engine.events import (
     STATUSES,
     Event,
@@ -717,6 +718,9 @@ def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
         spec.precheck(args, templated=has_template(args))
     except ArgumentError as exc:
         raise ModuleArgsError(str(exc)) from None
+    refused = refusal(spec) if isinstance(spec, AnsibleSpec) else None
+    if refused is not None:  # a controller plugin ftl-tui lacks: no host could run it (hD #9)
+        raise ModuleArgsError(refused)
 
 
 def _module_warnings(raw: dict[str, Any]) -> list[str]:

@@ -69,7 +69,10 @@ def format_result(host: str, status: str, result: dict[str, Any], *, module: str
     elif module in COMMAND_MODULES and "rc" in result and status in ("ok", "changed", "failed"):
         lines.extend(_command_lines(host, status, result, one_line))
     else:
-        body = _dump(visible_result(result), one_line=one_line)
+        shown = visible_result(result)
+        if status == "ok" and not one_line and module.rsplit(".", 1)[-1] == "debug":  # the msg or var alone, as Ansible
+            shown = {"msg": shown["msg"]} if "msg" in shown else {k: v for k, v in shown.items() if k != "changed"}
+        body = _dump(shown, one_line=one_line)
         lines.extend(f"{host} | {word} => {body}".split("\n"))
     return Formatted(status, tuple(safe_text(line) for line in lines))
 
