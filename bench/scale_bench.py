@@ -181,7 +181,7 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]], console: dict[str, 
         f"the run started, at {meta['code']}.", "",
         f"**Machine:** {meta['machine']['cores']} cores ({meta['machine']['cpu']}), {meta['machine']['mem_gb']} GB, "
         f"Linux {meta['machine']['kernel']}, Python {meta['machine']['python']}; load average {meta['load_start']} "
-        f"at start, {meta['load_end']} at end. Other helpers' test suites were running on the same 2 cores: "
+        f"at start, {meta['load_end']} at end. Processes other than the bed and the tools may share the 2 cores: "
         "the `others` column is the CPU they took during each run (median), a noise indicator.", "",
         f"**Bed:** {meta['bed']['hosts']} hosts on {meta['bed']['sshd']} sshd processes (tests/testbed_many.py: "
         "16 loopback addresses 127.1.x.y per sshd, one port), all on this machine: **the hosts and the controller "
