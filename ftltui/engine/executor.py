@@ -34,7 +34,7 @@ from ftltui.engine.events import (
 from ftltui.engine.host_source import HostSource
 from ftltui.engine.local import LocalRunner
 from ftltui.engine.placement import LOST_KIND, Placement, PlacementLost, ShardRequest
-from ftltui.engine.redact import Redactor
+from ftltui.engine.redact import Redactor, names_only
 from ftltui.engine.runner import Runner
 from ftltui.engine.templating import has_template, host_context, render_args
 from ftltui.errors import (
@@ -53,8 +53,8 @@ if TYPE_CHECKING:
 RunTarget = str | Sequence[Host]
 # error kinds whose result holds the module's (or the task's) content: censored under no_log;
 # transport, timeout and cancellation messages are the engine's own and stay readable, and so
-# does a template error (the module never ran; it names a variable, not the task's content, and
-# the redactor masks every known secret value in it): ansible-playbook prints it under no_log too
+# does a template error that names an undefined variable (the module never ran); one that could
+# quote a value (a filter's error) is censored (_censored_kind, redact.names_only)
 _MODULE_CONTENT = frozenset({None, "module_failed", "bad_args"})
 
 
@@ -607,7 +607,7 @@ class Executor:
 
     def _shown(self, run: _Run, real: HostResult) -> HostResult:
         """What events carry for ``real``: censored under ``no_log`` unless it is the engine's own message."""
-        if run.no_log and real.error_kind in _MODULE_CONTENT:
+        if run.no_log and _censored_kind(real):
             return replace(real, result=censored_result(real.result))
         return real
 
@@ -656,10 +656,19 @@ class Executor:
         if status in ("failed", "unreachable"):
             result["failed"] = status == "failed" or result.get("failed", False)
         real = HostResult(host, status, run.redactor.obj(result), duration, error_kind)
-        censor = run.no_log and error_kind in _MODULE_CONTENT  # the engine's own messages stay readable
+        censor = run.no_log and _censored_kind(real)  # the engine's own messages stay readable
         shown = replace(real, result=censored_result(real.result)) if censor else real
         run.emit(HostFinished(run.run_id, host=host, result=shown))
         return real if run.keep_result else shown
+
+
+def _censored_kind(result: HostResult) -> bool:
+    """Is this result's content censored under ``no_log``? A module's output and bad arguments
+    are; a template error only when its message could quote a value (a filter's error), not
+    when it names an undefined variable (redact.names_only)."""
+    if result.error_kind in _MODULE_CONTENT:
+        return True
+    return result.error_kind == "template" and not names_only(str(result.result.get("msg", "")))
 
 
 def _environment(env: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -14,6 +14,29 @@ from ftltui.vault.values import VaultText
 
 MASK = "********"
 
+# A template error's message that can only name things, never quote a value: Jinja's undefined
+# forms (``'x' is undefined``, ``object of type 'dict' has no attribute 'y'``), optionally after
+# ftl-tui's "where" prefix. A filter's error quotes the value it was given (``time data
+# 'Sup3r...'``): under ``no_log`` that text is hidden (:func:`no_log_template_error`).
+# A vault value that cannot be decrypted is told in ftl-tui's own words (ftltui/vault/secrets.py),
+# which name the variable or file and the vault id, never the plaintext.
+_NAMES_ONLY = re.compile(r"(?:^|: )(?:'[^']*' is undefined|object of type '[^']*' has no attribute '[^']*')$"
+                         r"|(?:^|: )(?:cannot decrypt .*? \(vault id '[^']*'\): |no vault password given for vault id )")
+NO_LOG_TEMPLATE_ERROR = ("the task's arguments could not be templated; the error's text is hidden because the task "
+                         "has no_log (it may quote a value): run it without no_log to see it")
+
+
+def names_only(message: str) -> bool:
+    """Does a template error's message only name a variable or an attribute (safe under no_log)?"""
+    return bool(_NAMES_ONLY.search(message.strip()))
+
+
+def no_log_template_error(message: str) -> str:
+    """What a ``no_log`` task's template error may show: the message when it only names a
+    variable, else :data:`NO_LOG_TEMPLATE_ERROR` (session 10 review: a filter's error quoted a
+    ``no_log`` value, which reached the screen and the job log)."""
+    return message if names_only(message) else NO_LOG_TEMPLATE_ERROR
+
 
 # leaves that can never hold a VaultText (an exact type test: VaultText is a str subclass)
 _PLAIN_LEAVES = frozenset({str, int, float, bool, type(None), bytes})

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftltui.engine.redact import NO_LOG_TEMPLATE_ERROR, no_log_template_error
 from ftltui.errors import TemplateError
 from ftltui.playbook.events import TaskStatus
 from ftltui.vault.envelope import VaultError
 
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-_PRIVATE = ("_ftl_fact_vars", "_ftl_fact_cacheable", "_ftl_include_vars", "_ftl_origin", "_ftl_error", "_ftl_args_of")
+_PRIVATE = ("_ftl_fact_vars", "_ftl_fact_cacheable", "_ftl_include_vars", "_ftl_origin", "_ftl_error", "_ftl_args_of",
+            "_ftl_error_no_log")
 # what the [ERROR] block reads: on every result an event carries, censored or not; never registered
 _ERROR_KEYS = ("_ftl_origin", "_ftl_error", "_ftl_args_of")
 
@@ -58,15 +60,19 @@ def failure_result(exc: Any, args_of: str | None = None) -> dict[str, Any]:
     A template (or vault) error also keeps its message privately, with ``args_of`` (the
     action whose arguments were being rendered): the task never ran, so the block says
     why as Ansible does (``Finalization of task args for 'ansible.builtin.copy' failed:
-    ...``), never ``Module failed``. Under ``no_log`` that message stays readable, as
-    ansible-playbook prints it: it names a variable, not the task's content (and the run's
-    redactor masks every known secret value in events: vault values, passwords)."""
+    ...``), never ``Module failed``. Under ``no_log`` it stays readable only when it cannot
+    quote a value (an undefined variable named, a vault error in ftl-tui's words): a filter's
+    error quotes the value it got, which ansible-playbook prints; ftl-tui hides that text
+    (``_ftl_error_no_log``)."""
     out: dict[str, Any] = {"failed": True, "msg": exc.message, "changed": False}
     origin = getattr(exc, "origin", None)
     if origin:
         out["_ftl_origin"] = str(origin)
     if isinstance(exc, (TemplateError, VaultError)):
         out["_ftl_error"] = exc.message
+        # under no_log: a vault error is ftl-tui's own words; a template error only when it
+        # names an undefined variable (a filter's error quotes the value it was given)
+        out["_ftl_error_no_log"] = exc.message if isinstance(exc, VaultError) else no_log_template_error(exc.message)
         if args_of:
             out["_ftl_args_of"] = args_of
     return out
@@ -105,6 +111,8 @@ def shown(result: dict[str, Any], no_log: bool) -> dict[str, Any]:
     either way with what the ``[ERROR]`` block reads (:func:`failure_result`)."""
     out = censor(result) if no_log else public(result)
     extra = {k: result[k] for k in _ERROR_KEYS if k in result}
+    if no_log and "_ftl_error" in extra:
+        extra["_ftl_error"] = result.get("_ftl_error_no_log", NO_LOG_TEMPLATE_ERROR)
     return {**out, **extra} if extra else out
 
 
