@@ -70,8 +70,10 @@ def _check_url(url: str, where: str) -> None:
         raise ScheduleError(f"{where}: a URL with a user or password would be stored; use --notify-url-file")
 
 
-def drift_report_json(queue: Any, job: Any, min_severity: str) -> tuple[bool, bytes]:
-    """(drift at or above ``min_severity``?, the JSON report) for the hosts the job scanned."""
+def drift_report_json(queue: Any, job: Any, min_severity: str,
+                      only: list[str] | None = None) -> tuple[bool, bytes]:
+    """(drift at or above ``min_severity``?, the JSON report) for the hosts the job scanned
+    (``only``: those of a partial scan)."""
     from ftltui.drift.compare import ReportOptions, Selection, build_report
     from ftltui.drift.config import load_config
     from ftltui.drift.ignore import load_ignore
@@ -82,7 +84,8 @@ def drift_report_json(queue: Any, job: Any, min_severity: str) -> tuple[bool, by
     cfg = load_config(job.spec.get("drift_config"), state_dir)
     rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
     inv = queue.executor.inventory
-    hosts = [(n, inv.hosts[n].groups) for n in job.spec.get("hosts") or [] if n in inv.hosts]
+    names = only if only is not None else job.spec.get("hosts") or []
+    hosts = [(n, inv.hosts[n].groups) for n in names if n in inv.hosts]
     report = build_report(open_store(state_dir, state=queue.store), hosts, Selection(),
                           ReportOptions(min_severity=min_severity, rules=cfg.rules, ignore=rules))
     return report.has_drift, render_json(report).encode()
@@ -91,17 +94,23 @@ def drift_report_json(queue: Any, job: Any, min_severity: str) -> tuple[bool, by
 async def notify_after_scan(queue: Any, sched: Schedule, job_id: int, notify: Notify) -> str:
     """Wait for the scan job, then notify if it found drift; what happened, in words."""
     job = await queue.wait(job_id)
-    if job.state != "succeeded":
+    # A scan that could not reach every host fails (its drift is unknown there), but the drift
+    # it found on the others is reported: one host down must not silence the alert.
+    scanned = sorted((job.summary or {}).get("snapshots") or {})
+    partial = job.state == "failed" and bool(scanned)
+    if job.state != "succeeded" and not partial:
         return f"scan job {job_id} ended {job.state}: nothing sent"
-    found, payload = await asyncio.to_thread(drift_report_json, queue, job, notify.min_severity)
+    found, payload = await asyncio.to_thread(drift_report_json, queue, job, notify.min_severity,
+                                             scanned if partial else None)
+    what = f"scan job {job_id}" + (f" (failed: {len(scanned)} host(s) scanned, the others not)" if partial else "")
     if not found:
-        return f"scan job {job_id}: no drift at or above {notify.min_severity}: nothing sent"
+        return f"{what}: no drift at or above {notify.min_severity}: nothing sent"
     said = []
     if notify.url or notify.url_file:
         said.append(await asyncio.to_thread(_post, notify, payload))
     if notify.command:
         said.append(await _run_command(notify.command, payload, sched.id, job_id))
-    return f"scan job {job_id}: " + "; ".join(said)
+    return f"{what}: " + "; ".join(said)
 
 
 def _post(notify: Notify, payload: bytes) -> str:
