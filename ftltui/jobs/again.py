@@ -115,15 +115,23 @@ def secrets_lost(job_id: int, doc: Mapping[str, Any] | None = None, given: Given
             f"(secrets lost): add {_and(options)}")
 
 
-def not_held(job_id: int, kinds: list[str] | None) -> str:
-    """Why a queued job that had secrets failed when it came to run: the process that queued
-    it ended (it held them in memory only) and this one never had them. Names them, and the
-    requeue that gives them again, when the job says which (the ``secrets_lost`` outcome)."""
+def not_held(job_id: int, kinds: list[str] | None, ran_before: bool = False) -> str:
+    """Why a job that had secrets failed when it came to run: the process that queued it
+    ended (it held them in memory only) and this one never had them. Names them, and the
+    re-run that gives them again, when the job says which (the ``secrets_lost`` outcome).
+
+    ``ran_before``: an earlier attempt ran (its owner died mid-run, and this is the retry):
+    ``jobs retry`` resumes it (a workflow keeps its succeeded steps, a run goes to the hosts
+    that did not finish), where ``jobs requeue`` would run everything again (session 10
+    review, finding 2)."""
+    again = "retry" if ran_before else "requeue"
+    ended = "the process that ran it ended mid-run" if ran_before else "the process that queued it ended before it ran"
     if not kinds:
-        return "secret arguments are never stored; requeue with them"
+        return f"secret arguments are never stored, and {ended}: `ftl-tui jobs {again} {job_id}` with them"
     whats, options = [_what(k) for k in kinds], list(dict.fromkeys(_option(k) for k in kinds))
-    return (f"{_and(whats)} never stored, and the process that queued it ended before it ran: "
-            f"`ftl-tui jobs requeue {job_id}` with {_and(options)} runs it")
+    verb = "resumes it" if ran_before else "runs it"
+    return (f"{_and(whats)} never stored, and {ended}: "
+            f"`ftl-tui jobs {again} {job_id}` with {_and(options)} {verb}")
 
 
 def lost_secrets(doc: Mapping[str, Any]) -> bool:

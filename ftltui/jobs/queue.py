@@ -651,7 +651,7 @@ class JobQueue:
         if job.has_secrets and job.id not in self._secret_specs:
             from ftltui.jobs.again import not_held
 
-            outcome = Outcome(m.ERROR, "secrets_lost", not_held(job.id, job.secret_kinds))
+            outcome = Outcome(m.ERROR, "secrets_lost", not_held(job.id, job.secret_kinds, ran_before=number > 1))
             await self._record(job, outcome, retry_ok=False)
             return
         ctx = JobContext(self, job, self._secret_specs.get(job.id, job.spec))
