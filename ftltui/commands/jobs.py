@@ -135,11 +135,15 @@ def given_secrets(args: argparse.Namespace) -> GivenSecrets:
     values: dict[str, str] = {}
     for item in getattr(args, "secret", None) or []:
         name, eq, env = item.partition("=")
+        # Neither error repeats what followed '=': an operator who typed the value itself there
+        # (``--secret password=hunter2``) must not see it echoed to the terminal and its logs.
         if not name or (eq and not env):
-            raise OptionsError(f"--secret {item!r}: expected NAME or NAME=ENVVAR")
+            raise OptionsError("--secret: expected NAME or NAME=ENVVAR")
         if eq:
             if env not in os.environ:
-                raise OptionsError(f"--secret {name}={env}: no such environment variable")
+                raise OptionsError(f"--secret {name}=...: no environment variable of that name (the text after "
+                                   "'=' names a variable that holds the value, never the value; it is not "
+                                   "repeated here)")
             values[name] = os.environ[env]
             continue
         if not sys.stdin.isatty():
