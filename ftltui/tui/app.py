@@ -162,6 +162,18 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
                 return
         await super().on_event(event)
 
+    def _fatal_error(self) -> None:
+        """Textual's, without the locals: its crash report prints every frame's local variables,
+        and a frame of the console may hold a password it was typed or a vault secret (session
+        10 review, finding 4). The traceback itself is kept."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        self._exit_renderables.append(Segments(self.console.render(Traceback(show_locals=False, width=None),
+                                                                   self.console.options)))
+        self._close_messages_no_wait()
+
     def on_mount(self) -> None:
         # Garbage collection tuned for latency (bench/RESULTS-tui.md): at the default
         # gen-0 threshold of 700, 50 hosts streaming caused ~20 full collections in 10 s
