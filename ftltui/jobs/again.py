@@ -328,7 +328,7 @@ async def enqueue_again(queue: Any, doc: dict[str, Any], job_id: int, resume: bo
     if doc["kind"] == "workflow":
         return await enqueue_workflow(queue, spec["file"], vars=spec.get("vars"), check=spec.get("check", False),
                                       resume=doc.get("steps") if resume else None, parent=job_id,
-                                      content=spec.get("content"), inventory=inventory)
+                                      content=spec.get("content"), inventory=inventory, extra_secrets=values)
     if doc["kind"] == "playbook" and resume:  # the stored content, on the failed/unreachable hosts only
         from ftltui.jobs.playbook_kind import rerun_from_failure
 

@@ -8,6 +8,7 @@ run again, and the result merges the attempts per host.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,9 +174,12 @@ async def enqueue_run(queue: JobQueue, pattern: str, module: str, args: dict[str
 async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str, Any] | None = None,
                            check: bool = False, resume: dict[str, Any] | None = None,
                            retry: RetryPolicy | None = None, content: str | None = None,
-                           inventory: list[str] | None = None, **kw: Any) -> Job:
+                           inventory: list[str] | None = None, extra_secrets: Sequence[str] = (),
+                           **kw: Any) -> Job:
     """Validate first (a bad file never becomes a job), store its content (a retry runs
-    it, not what the file says by then; ``content``: the sha of a job being re-run), enqueue."""
+    it, not what the file says by then; ``content``: the sha of a job being re-run), enqueue.
+    ``extra_secrets``: values given again for a re-run (``jobs retry --secret``), secrets of
+    the job whether or not the file read now still declares them (session 10 review, 9)."""
     from ftltui.jobs.content_store import ContentStore, SecretInContent, known_secrets
 
     path = str(Path(path).resolve())
@@ -183,7 +187,7 @@ async def enqueue_workflow(queue: JobQueue, path: str | Path, *, vars: dict[str,
     stored = content
     wf = load_workflow(path if stored is None else store.live_or_stored(path, stored)[0],
                        queue.executor.inventory if queue.executor else None)
-    secrets = wf.secret_values(vars)
+    secrets = wf.secret_values(vars) + [v for v in extra_secrets if v not in ("", None)]
     for step in wf.steps.values():
         spec = controller_spec(step.module)
         secrets += [str(step.args[a]) for a in spec.secret_args() if step.args.get(a) not in (None, "")]
