@@ -88,10 +88,12 @@ async def _retry_with_prompt(pilot: Any, app: Any, job_id: int, job_ids: Any) ->
     assert not any(BECOME_PASSWORD in str(n.message) for n in app._notifications)
 
 
-def _check_state(state: Path) -> None:
+def _check_state(state: Path, job_id: int) -> None:
     assert BECOME_PASSWORD not in _state_text(state)
-    log = (state / "logs").rglob("*")  # the new job's output says who sudo made it
-    assert any(BECOME_USER in p.read_text(errors="replace") for p in log if p.is_file())
+    # the new job's own log (job 1 already ran as the become user on h01): h02's output says
+    # who sudo made it there
+    log = (state / "logs" / f"{job_id + 1}.jsonl").read_text(errors="replace")
+    assert "h02" in log and BECOME_USER in log, log[-2000:]
 
 
 async def _prepared(bed: Any, tmp_path: Path) -> tuple[Path, Path, int]:
@@ -114,7 +116,7 @@ async def test_retry_asks_the_become_password_again(sshbed: Any, make_app: Any, 
             return sorted(d.doc_id for d in app.services.queue.store.table("jobs").all())
 
         await _retry_with_prompt(pilot, app, job_id, local_ids)
-    _check_state(state)
+    _check_state(state, job_id)
 
 
 async def test_attached_retry_sends_the_password_to_the_owner(sshbed: Any, make_app: Any, tmp_path: Path) -> None:
@@ -145,4 +147,4 @@ async def test_attached_retry_sends_the_password_to_the_owner(sshbed: Any, make_
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     assert BECOME_PASSWORD not in out + err
-    _check_state(state)
+    _check_state(state, job_id)
