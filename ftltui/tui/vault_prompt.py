@@ -52,13 +52,15 @@ class VaultAsker:
     def run_failed(self, job_id: int, reason: str) -> None:
         """A job failed (on the UI thread): when its reason says a vault id had no password,
         or a password typed here was wrong for it, ask for that id now."""
-        self._forget_wrong(reason)
+        dropped = self._forget_wrong(reason)
         ids = missing_vault_ids(reason)
         if not ids and not self.pending():
             return
         self.keyring.missing |= ids  # reached during the run (a playbook's vars), or asked and cancelled
         self.asked -= ids
-        if job_id not in self._failed_jobs:
+        # named in the closing notice as failed without the password: only a job whose reason
+        # says so, not any job that failed while a prompt was pending (session 10 review, 6a)
+        if (ids or dropped) and job_id not in self._failed_jobs:
             self._failed_jobs.append(job_id)
         if not self._busy:
             self._ask_next()
@@ -97,9 +99,10 @@ class VaultAsker:
         password was wrong) are asked for again if this load still needs them."""
         self.asked.clear()
 
-    def _forget_wrong(self, error: str) -> None:
+    def _forget_wrong(self, error: str) -> bool:
         """A password typed here that the last load called wrong for its vault id: drop it
-        from the keyring and ask for that id again."""
+        from the keyring and ask for that id again. True when one was dropped."""
+        dropped = False
         for vault_id in {s.vault_id for s in self.keyring.secrets if s.source == TYPED}:
             if f"(vault id '{vault_id}'): wrong vault password" not in error:
                 continue
@@ -109,6 +112,7 @@ class VaultAsker:
             self.keyring.missing.add(vault_id)
             self.asked.discard(vault_id)
             self._added = False
+            dropped = True
             # decrypt cannot tell them apart (an HMAC mismatch): a tampered or corrupt file
             # makes the right password look wrong, so the message names both (hV3 #7)
             self.app.notify(f"wrong vault password or tampered data for vault id '{vault_id}': asking again",
