@@ -117,3 +117,4 @@ class VaultAsker:
             # makes the right password look wrong, so the message names both (hV3 #7)
             self.app.notify(f"wrong vault password or tampered data for vault id '{vault_id}': asking again",
                             title="vault", severity="warning")
+        return dropped
