@@ -38,3 +38,23 @@ class FakeClock:
 
     async def advance(self, seconds: float) -> None:
         await self.set(self.t + seconds)
+
+
+async def drift_queue(state: object, inventory: object) -> object:
+    """A started job queue on ``state`` with the run and drift-scan kinds, its engine on
+    ``inventory`` (the notification tests' owner)."""
+    from pathlib import Path
+
+    from ftltui.drift import jobs as drift_jobs
+    from ftltui.engine.executor import Executor
+    from ftltui.inventory import load_inventory
+    from ftltui.jobs import JobQueue
+    from ftltui.jobs.kinds import register_builtin
+    from ftltui.state import StateStore
+
+    q = JobQueue(StateStore.open(Path(str(state))), executor=Executor(load_inventory([str(inventory)])),
+                 heartbeat=0.05)
+    register_builtin(q)
+    drift_jobs.register(q)
+    await q.start()
+    return q

@@ -12,32 +12,26 @@ import threading
 from contextlib import redirect_stdout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from schedule_helpers import FakeClock, drift_queue
 
 from ftltui.cli import main
-from ftltui.drift import jobs as drift_jobs
-from ftltui.engine.executor import Executor
-from ftltui.inventory import load_inventory
-from ftltui.jobs import JobQueue
-from ftltui.jobs.kinds import register_builtin
 from ftltui.schedule.command import queue_submitter
 from ftltui.schedule.model import ScheduleBook
 from ftltui.schedule.notify import Notify
 from ftltui.schedule.scheduler import Scheduler
-from ftltui.state import StateStore
-
-from schedule_helpers import FakeClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "drift"))
-from drift_helpers import make_root  # noqa: E402
+from drift_helpers import make_root
 
 
 class Hook(BaseHTTPRequestHandler):
     received: list[tuple[str, str, bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Hook.received.append((self.path, self.headers["Content-Type"], body))
         self.send_response(500 if self.path == "/broken" else 204)
@@ -80,10 +74,7 @@ async def test_drift_scan_notifies_webhook_and_command(tmp_path: Path, hook) -> 
     url_file = tmp_path / "hook.url"
     url_file.write_text(url + "/broken\n")
 
-    q = JobQueue(StateStore.open(state), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
-    register_builtin(q)
-    drift_jobs.register(q)
-    await q.start()
+    q: Any = await drift_queue(state, inv)
     clock = FakeClock(1_800_000_000.0)
     book = ScheduleBook(q.store, clock=clock.now)
     try:

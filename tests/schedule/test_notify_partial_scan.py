@@ -9,21 +9,16 @@ import json
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
-from schedule_helpers import FakeClock
+from schedule_helpers import FakeClock, drift_queue
 from test_notify import hook, until  # noqa: F401 - the webhook server fixture
 
-from ftltui.drift import jobs as drift_jobs
-from ftltui.engine.executor import Executor
-from ftltui.inventory import load_inventory
-from ftltui.jobs import JobQueue
-from ftltui.jobs.kinds import register_builtin
 from ftltui.schedule.command import queue_submitter
 from ftltui.schedule.model import ScheduleBook
 from ftltui.schedule.notify import Notify
 from ftltui.schedule.scheduler import Scheduler
-from ftltui.state import StateStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "drift"))
 from drift_helpers import make_root
@@ -42,10 +37,7 @@ async def test_a_scan_missing_one_host_still_reports_the_others_drift(tmp_path: 
     inv.write_text(yaml.safe_dump({"all": {"vars": {"ftl_drift_sections": ["users", "files"]}, "hosts": {
         "w1": {"ansible_connection": "local", "ftl_drift_root": str(root)},
         "w2": {"ansible_host": "127.0.0.1", "ansible_port": _closed_port(), "ansible_user": "nobody"}}}}))
-    q = JobQueue(StateStore.open(tmp_path / "state"), executor=Executor(load_inventory([str(inv)])), heartbeat=0.05)
-    register_builtin(q)
-    drift_jobs.register(q)
-    await q.start()
+    q: Any = await drift_queue(tmp_path / "state", inv)
     clock = FakeClock(1_800_000_000.0)
     book = ScheduleBook(q.store, clock=clock.now)
     try:
