@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from netutil import closed_port
 
 from ftltui.paths import REPO_DIR
 
@@ -26,18 +26,12 @@ def ftl(*args: str, state: Path, cwd: Path) -> subprocess.CompletedProcess:
                           env=env, timeout=180, stdin=subprocess.DEVNULL, cwd=cwd)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def inv(tmp_path: Path) -> Path:
     path = tmp_path / "inv.ini"
     path.write_text(f"l1 ansible_connection=local greeting=hi ansible_password={SECRET}\n"
                     "l2 ansible_connection=local\n"
-                    f"dead ansible_host=127.0.0.1 ansible_port={_closed_port()} ansible_user=nobody\n")
+                    f"dead ansible_host=127.0.0.1 ansible_port={closed_port()} ansible_user=nobody\n")
     return path
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from netutil import closed_port
 
 from ftltui.paths import REPO_DIR
 
@@ -35,12 +35,6 @@ def ftl(*args: str, state: Path, cwd: Path) -> subprocess.CompletedProcess:
 def _clean(out: subprocess.CompletedProcess, *what: str) -> None:
     shown = out.stdout + out.stderr
     assert not [c for c in RAW if c in shown], (what, shown)
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _inventory(tmp_path: Path) -> Path:
@@ -93,7 +87,7 @@ def test_drift_scan_output_and_snapshots_never_print_escapes(tmp_path: Path) -> 
     inv, state = _inventory(tmp_path), tmp_path / "st"
     data = yaml.safe_load(inv.read_text())
     data["all"]["children"][GROUP]["hosts"][f"dead{TITLE}"] = {
-        "ansible_host": "127.0.0.1", "ansible_port": _closed_port(), "ansible_user": "nobody",
+        "ansible_host": "127.0.0.1", "ansible_port": closed_port(), "ansible_user": "nobody",
         "ansible_timeout": 2, "ansible_ssh_common_args": f"-o UserKnownHostsFile={tmp_path}/known_hosts"}
     inv.write_text(yaml.safe_dump(data))
     scan = ftl("drift", "scan", "all", "-i", str(inv), state=state, cwd=tmp_path)

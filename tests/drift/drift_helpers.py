@@ -32,3 +32,18 @@ def make_root(base: Path, *, real_proc: bool = False) -> Path:
     if real_proc:
         (root / "proc").symlink_to("/proc")
     return root
+
+
+def with_dead_w2(tmp_path: Path, inv: Path) -> Path:
+    """A copy of the ``local_inv`` inventory ``inv`` (group ``web``) where host w2 is reached
+    over ssh on a loopback port nothing listens on: its scan fails, w1's does not."""
+    import yaml
+    from netutil import closed_port
+
+    data = yaml.safe_load(inv.read_text())
+    data["all"]["children"]["web"]["hosts"]["w2"].update(
+        ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=closed_port(), ansible_user="nobody",
+        ansible_timeout=2, ansible_ssh_common_args=f"-o UserKnownHostsFile={tmp_path}/known_hosts")
+    broken = tmp_path / "broken.yml"
+    broken.write_text(yaml.safe_dump(data))
+    return broken

@@ -7,19 +7,11 @@ host was only named in a warning and ``show`` exited 0 ("no drift").
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-import yaml
+from drift_helpers import with_dead_w2
 
 SECTIONS = ["users", "groups", "files"]
-
-
-def _closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then closed): ssh to it is refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_show_exits_2_naming_a_host_whose_last_scan_failed(tmp_path: Path, local_inv, cli) -> None:
@@ -30,12 +22,7 @@ def test_show_exits_2_naming_a_host_whose_last_scan_failed(tmp_path: Path, local
     assert clean.rc == 0, clean.out + clean.err
 
     # w2 becomes unreachable for the next scan (ssh to a refused port), w1 is scanned fine
-    data = yaml.safe_load(inv.read_text())
-    data["all"]["children"]["web"]["hosts"]["w2"].update(
-        ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=_closed_port(), ansible_user="nobody",
-        ansible_timeout=2, ansible_ssh_common_args=f"-o UserKnownHostsFile={tmp_path}/known_hosts")
-    broken = tmp_path / "broken.yml"
-    broken.write_text(yaml.safe_dump(data))
+    broken = with_dead_w2(tmp_path, inv)
     scan = cli("drift", "scan", "all", "-i", str(broken))
     assert scan.rc == 2, scan.out + scan.err
 

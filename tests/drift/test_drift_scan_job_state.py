@@ -8,32 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from pathlib import Path
 
-import yaml
+from drift_helpers import with_dead_w2
 
 from ftltui.console.session import ConsoleSession
 from ftltui.inventory import load_inventory
 
 SECTIONS = ["users", "groups"]
-
-
-def _closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then closed): ssh to it is refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _with_dead_w2(tmp_path: Path, inv: Path) -> Path:
-    data = yaml.safe_load(inv.read_text())
-    data["all"]["children"]["web"]["hosts"]["w2"].update(
-        ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=_closed_port(), ansible_user="nobody",
-        ansible_timeout=2, ansible_ssh_common_args=f"-o UserKnownHostsFile={tmp_path}/known_hosts")
-    broken = tmp_path / "broken.yml"
-    broken.write_text(yaml.safe_dump(data))
-    return broken
 
 
 def _job(cli, job_id: int) -> dict:
@@ -49,7 +31,7 @@ def test_a_scan_with_an_unreachable_host_is_a_failed_job_as_its_exit_status_says
     assert clean.rc == 0, clean.out + clean.err
     assert _job(cli, 1)["state"] == "succeeded"  # every host scanned
 
-    broken = _with_dead_w2(tmp_path, inv)
+    broken = with_dead_w2(tmp_path, inv)
     scan = cli("drift", "scan", "all", "-i", str(broken))
     assert scan.rc == 2, scan.out + scan.err
     assert "1 of 2 host(s) scanned (job 2)" in scan.out and "w1: snapshot " in scan.out

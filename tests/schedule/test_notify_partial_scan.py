@@ -6,7 +6,6 @@ A real queue, engine, webhook server and an SSH port nothing listens on."""
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,7 @@ from ftltui.schedule.scheduler import Scheduler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "drift"))
 from drift_helpers import make_root
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from netutil import closed_port
 
 
 async def test_a_scan_missing_one_host_still_reports_the_others_drift(tmp_path: Path, hook) -> None:  # noqa: F811
@@ -36,7 +30,7 @@ async def test_a_scan_missing_one_host_still_reports_the_others_drift(tmp_path: 
     inv = tmp_path / "inv.yml"
     inv.write_text(yaml.safe_dump({"all": {"vars": {"ftl_drift_sections": ["users", "files"]}, "hosts": {
         "w1": {"ansible_connection": "local", "ftl_drift_root": str(root)},
-        "w2": {"ansible_host": "127.0.0.1", "ansible_port": _closed_port(), "ansible_user": "nobody"}}}}))
+        "w2": {"ansible_host": "127.0.0.1", "ansible_port": closed_port(), "ansible_user": "nobody"}}}}))
     q: Any = await drift_queue(tmp_path / "state", inv)
     clock = FakeClock(1_800_000_000.0)
     book = ScheduleBook(q.store, clock=clock.now)

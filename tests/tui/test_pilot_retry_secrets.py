@@ -11,11 +11,11 @@ state file, log or screen. Real app through the pilot, a real state dir whose fa
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+from netutil import closed_port
 from testbed import BECOME_PASSWORD, BECOME_USER, SUDOERS
 from textual.screen import ModalScreen
 from textual.widgets import Input
@@ -37,12 +37,6 @@ def _inventory(path: Path, bed: Any, h02_port: int | None) -> None:
     path.write_text(json.dumps({"all": {"vars": {"ansible_ssh_common_args": f"-o UserKnownHostsFile={bed.known_hosts}",
                                                  "ansible_python_interpreter": "/usr/bin/python3"},
                                         "hosts": hosts}}))
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _failed_become_job(state: Path, inv: Path) -> int:
@@ -100,7 +94,7 @@ async def _prepared(bed: Any, tmp_path: Path) -> tuple[Path, Path, int]:
     if not SUDOERS.exists():
         bed._ensure_become()
     state, inv = tmp_path / "state", tmp_path / "inv.json"
-    _inventory(inv, bed, _closed_port())
+    _inventory(inv, bed, closed_port())
     job_id = await _failed_become_job(state, inv)
     _inventory(inv, bed, None)  # h02 is back
     return state, inv, job_id
