@@ -119,6 +119,8 @@ class JobActions:
         if problem is not None:  # only its secrets missing: the face asks for them (never stored)
             missing = missing_secrets(doc, given)
             asks = tuple(missing) if missing and problem == secrets_lost(job.id, doc, given) else ()
+            if asks:  # the protected-group question first: a "no" must not have had a secret typed for it
+                self.check_protected(action, job, again_hosts(doc, resume, log_path), confirmed)
             return JobActionResult(action, job.id, False, problem, needs_secrets=asks)
         self.check_protected(action, job, again_hosts(doc, resume, log_path), confirmed)
         try:
