@@ -27,17 +27,17 @@ _MAX_DEPTH = 8  # vars that reference vars that reference vars ...
 def _env() -> Any:
     """The sandbox with the filters and tests playbooks have (``b64encode``, ``to_json``,
     ``regex_replace`` ..., plain and ``ansible.builtin.``), taken from the one place that
-    builds them (:func:`ftltui.playbook.jinja.environment.environment`). Ad-hoc runs,
+    builds them (:func:`ftltui.templating.environment.environment`). Ad-hoc runs,
     ``:run``, workflow steps and the ``template`` module had only Jinja2's own, so
     ``-a 'echo {{ "abc" | b64encode }}'`` failed where ``ansible`` and a playbook print
     ``YWJj`` (hR #2)."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from ftltui.playbook.jinja.environment import environment as playbook_environment
+    from ftltui.templating.environment import environment as shared_environment
 
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
-    shared = playbook_environment()
+    shared = shared_environment()
     env.filters.update(shared.filters)
     env.tests.update(shared.tests)
     return env

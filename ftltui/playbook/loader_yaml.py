@@ -80,7 +80,7 @@ def read_yaml(path: Path, vault: VaultKeyring | None = None, files: dict[str, st
 
 def _load_marked(text: str, file: str, vault: VaultKeyring | None) -> Any:
     """``load_yaml`` with item positions; its error reporting, by letting it re-parse on error."""
-    from ftltui.playbook.value_origin import mark_origins
+    from ftltui.templating.value_origin import mark_origins
 
     loader = _ItemMarkedLoader(text)
     loader.ftl_file, loader.ftl_vault = file, vault

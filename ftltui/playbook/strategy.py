@@ -14,13 +14,13 @@ from typing import Any
 from ftltui.errors import FtlError
 from ftltui.playbook.events import TaskStarted
 from ftltui.playbook.handlers import flush, notify
-from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.meta import run_meta
 from ftltui.playbook.model import Block, Item, RoleUse, Task, builtin_name
 from ftltui.playbook.playctx import HandlerEntry, PlayRun
 from ftltui.playbook.results import registered
 from ftltui.playbook.scope import Scope, tag_set, tags_selected
 from ftltui.playbook.task_exec import HostOutcome, TaskRun, count
+from ftltui.templating import unsafe
 
 
 class Strategy:

@@ -27,7 +27,6 @@ from ftltui.playbook.events import (
     PlaybookWarning,
     TaskRetrying,
 )
-from ftltui.playbook.jinja import unsafe
 from ftltui.playbook.loops import (
     item_label,
     item_vars,
@@ -55,6 +54,7 @@ from ftltui.playbook.results import (
 from ftltui.playbook.scope import Scope, as_list
 from ftltui.playbook.templar import make_templar
 from ftltui.playbook.vars import task_vars
+from ftltui.templating import unsafe
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The runner's one door to the playbook template engine (``ftltui.playbook.jinja``):
+"""The runner's one door to the playbook template engine (``ftltui.templating``):
 a Templar per host and task, and the ``omit`` test for rendered arguments."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ftltui.playbook.jinja import OMIT, Templar, is_template
+from ftltui.templating import OMIT, Templar, is_template
 
 __all__ = ["OMIT", "has_template", "is_omit", "make_templar"]
 

@@ -56,8 +56,8 @@ def _expression_lines(lines: list[str]) -> list[tuple[int, str, list[tuple[int, 
 
 def check_collection_plugins(files: Iterable[str]) -> None:
     """PlaybookError for the first unavailable collection filter or test in ``files``."""
-    from ftltui.playbook.jinja.environment import environment
-    from ftltui.playbook.jinja.filters_community import FILTERS
+    from ftltui.templating.environment import environment
+    from ftltui.templating.filters_community import FILTERS
 
     env = environment()
     for file in files:

@@ -68,7 +68,7 @@ def test_error_block_names_the_values_origin(tmp_path: Path) -> None:
 def test_origin_text_pickles_and_stays_text() -> None:
     import pickle
 
-    from ftltui.playbook.value_origin import OriginText, origin_of
+    from ftltui.templating.value_origin import OriginText, origin_of
 
     t = OriginText("{{ x }}", "/f.yml:3:5")
     back = pickle.loads(pickle.dumps(t))

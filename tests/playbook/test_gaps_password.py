@@ -41,7 +41,7 @@ def test_password_lookup_salt_is_stored_and_reused(tmp_path: Path) -> None:
 
 
 def test_password_file_format_round_trips() -> None:
-    from ftltui.playbook.jinja.lookup_files import format_password_file, parse_password_file
+    from ftltui.templating.lookup_files import format_password_file, parse_password_file
 
     assert parse_password_file("a salt=b salt=cdefgh") == ("a salt=b", "cdefgh", None)
     assert parse_password_file("pw salt=" + "x" * 22 + " ident=2b") == ("pw", "x" * 22, "2b")

@@ -2,7 +2,7 @@
 
 One ansible-playbook run evaluates all cases (a ``set_fact`` loop with ``ignore_errors``,
 registered and written out as JSON); the same cases go through
-:class:`ftltui.playbook.jinja.Templar` over the same variables and files. Values must be
+:class:`ftltui.templating.Templar` over the same variables and files. Values must be
 equal after a JSON round trip; a case Ansible fails on must fail here too (TemplateError).
 """
 
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja import Templar
+from ftltui.templating import Templar
 
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="needs ansible-playbook")
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja import OMIT, Templar, unsafe
+from ftltui.templating import OMIT, Templar, unsafe
 
 
 def templar(variables: Mapping[str, Any], base: Path = Path("/nonexistent")) -> Templar:
@@ -188,7 +188,7 @@ def test_include_renders_only_what_it_uses(tmp_path: Path) -> None:
 def test_engine_never_imports_ansible() -> None:
     import ast
 
-    import ftltui.playbook.jinja as package
+    import ftltui.templating as package
 
     for path in Path(package.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

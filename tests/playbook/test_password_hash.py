@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja import Templar
+from ftltui.templating import Templar
 
 CASES = {
     "md5": "{{ 'secret' | password_hash('md5', salt='abcdefgh') }}",
@@ -106,7 +106,7 @@ def test_python_sha_crypt_equals_passlib(bits: int, rounds: int) -> None:
     """The pure-Python SHA-crypt is what runs where Python has no crypt module (3.13+):
     here the C library answers first, so it is compared with passlib directly."""
     passlib_hash = pytest.importorskip("passlib.hash")
-    from ftltui.playbook.jinja.shacrypt import _sha_crypt_python
+    from ftltui.templating.shacrypt import _sha_crypt_python
 
     scheme = passlib_hash.sha512_crypt if bits == 512 else passlib_hash.sha256_crypt
     for password, salt in [(b"secret", "abcdefgh12345678"), (b"", "salt"), ("pässwörd".encode() * 5, "x")]:

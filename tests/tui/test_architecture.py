@@ -84,3 +84,49 @@ def test_private_scan_can_fail(tmp_path: Path) -> None:
     bad.write_text("def peek(q, ex):\n    return q._jobs, ex._runners.get('ssh'), self_ok()\n")
     names = _private_names(PKG / "engine/executor.py", "Executor") | _private_names(PKG / "jobs/queue.py", "JobQueue")
     assert _foreign_uses([bad], names) == ["face.py:2 ._jobs", "face.py:2 ._runners"]
+
+
+# The layers below the runners: what they import must not depend on a face or a runner.
+# ``templating`` is the Jinja2 engine both the ad-hoc engine and the playbook runner use.
+LOWER = ("engine", "state", "inventory", "templating")
+UPPER = ("jobs", "playbook", "console", "tui", "commands", "api")
+
+
+def _ftltui_imports(path: Path) -> list[tuple[int, str]]:
+    """Every ``ftltui.X`` import in ``path`` with its line, lazy ones inside functions too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        out += [(node.lineno, n) for n in names if n.startswith("ftltui.")]
+    return out
+
+
+def _upward(files: list[Path], root: Path) -> list[str]:
+    out = []
+    for path in files:
+        for line, name in _ftltui_imports(path):
+            if name.split(".")[1] in UPPER:
+                out.append(f"{path.relative_to(root)}:{line} {name}")
+    return out
+
+
+def test_lower_layers_do_not_import_upper_ones() -> None:
+    """engine/, state/, inventory/ and templating/ never import jobs/, playbook/, console/,
+    tui/, commands/ or api/ (not even lazily): the engine reaching up into the playbook
+    package made the ad-hoc path load the playbook runner and tied both to one layout."""
+    lower = [p for p in PKG.rglob("*.py") if p.relative_to(PKG).parts[0] in LOWER]
+    assert len({p.relative_to(PKG).parts[0] for p in lower}) == len(LOWER)
+    assert _upward(lower, PKG) == []
+
+
+def test_upward_scan_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "engine" / "x.py"
+    bad.parent.mkdir()
+    bad.write_text("def f():\n    from ftltui.playbook.jinja.environment import environment\n"
+                   "import ftltui.state.storage\n")
+    assert _upward([bad], tmp_path) == ["engine/x.py:2 ftltui.playbook.jinja.environment"]

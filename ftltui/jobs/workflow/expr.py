@@ -1,6 +1,6 @@
 """The ``when:`` language of workflow files: Ansible's conditionals, on the playbook engine.
 
-A condition is a Jinja2 expression evaluated by :class:`ftltui.playbook.jinja.Templar`
+A condition is a Jinja2 expression evaluated by :class:`ftltui.templating.Templar`
 (sandboxed, with Ansible's filters and tests), so ``x is defined``, ``flag | bool`` and
 ``x | default(false)`` mean what they mean in a playbook. ``compile_expr`` runs when the
 workflow is loaded and rejects, with the file and line, what can only fail later:
@@ -21,8 +21,8 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.parser import Parser
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja import Templar
-from ftltui.playbook.jinja.environment import environment
+from ftltui.templating import Templar
+from ftltui.templating.environment import environment
 
 MAX_DEPTH = 100  # far beyond any real condition; keeps evaluation clear of the recursion limit
 CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}

@@ -16,8 +16,8 @@ Errors are :class:`ftltui.errors.TemplateError` naming the cause ("'x' is undefi
 "The filter plugin 'ansible.builtin.from_json' failed: ...").
 """
 
-from ftltui.playbook.jinja.lazyvars import UnsafeText, unsafe
-from ftltui.playbook.jinja.omit import OMIT
-from ftltui.playbook.jinja.render import Templar, is_template
+from ftltui.templating.lazyvars import UnsafeText, unsafe
+from ftltui.templating.omit import OMIT
+from ftltui.templating.render import Templar, is_template
 
 __all__ = ["OMIT", "Templar", "UnsafeText", "is_template", "unsafe"]

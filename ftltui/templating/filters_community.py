@@ -20,10 +20,10 @@ import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.filters_data import combine
-from ftltui.playbook.jinja.filters_formats import plain
-from ftltui.playbook.jinja.versions import _cmp_loose
+from ftltui.templating.filters_core import FilterError
+from ftltui.templating.filters_data import combine
+from ftltui.templating.filters_formats import plain
+from ftltui.templating.versions import _cmp_loose
 
 PREFIX = "community.general."
 

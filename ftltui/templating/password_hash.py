@@ -4,7 +4,7 @@
 ``sha256``, ``sha512`` and ``bcrypt``; Ansible computes them with passlib, which is not a
 dependency of ftl-tui (it is only the tests' oracle). So:
 
-- ``sha512``/``sha256`` (``*_crypt``): SHA-crypt, :mod:`ftltui.playbook.jinja.shacrypt`;
+- ``sha512``/``sha256`` (``*_crypt``): SHA-crypt, :mod:`ftltui.templating.shacrypt`;
 - ``md5`` (``md5_crypt``, ``$1$``): written here from Poul-Henning Kamp's published
   algorithm (FreeBSD's ``crypt-md5``), stdlib ``hashlib`` only;
 - ``bcrypt``/``blowfish`` (``$2b$``, ``ident`` ``2a``/``2y``): the ``bcrypt`` package, a
@@ -21,8 +21,8 @@ import hashlib
 import secrets
 from typing import Any
 
-from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.shacrypt import ITOA64, b64_triple, mix_rounds, sha_crypt
+from ftltui.templating.filters_core import FilterError
+from ftltui.templating.shacrypt import ITOA64, b64_triple, mix_rounds, sha_crypt
 
 _SHA = {"sha512": 512, "sha512_crypt": 512, "sha256": 256, "sha256_crypt": 256}
 _MD5 = ("md5", "md5_crypt")

@@ -28,12 +28,12 @@ from jinja2.parser import Parser
 from jinja2.runtime import Undefined
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja.environment import environment
-from ftltui.playbook.jinja.lazyvars import LazyVars, Resolving, UnsafeText
-from ftltui.playbook.jinja.loader import template_dirs
-from ftltui.playbook.jinja.omit import OMIT  # noqa: F401  (re-exported by the package)
-from ftltui.playbook.jinja.plugins import PluginFailed, reason
-from ftltui.playbook.value_origin import attach
+from ftltui.templating.environment import environment
+from ftltui.templating.lazyvars import LazyVars, Resolving, UnsafeText
+from ftltui.templating.loader import template_dirs
+from ftltui.templating.omit import OMIT  # noqa: F401  (re-exported by the package)
+from ftltui.templating.plugins import PluginFailed, reason
+from ftltui.templating.value_origin import attach
 from ftltui.vault.envelope import VaultError
 
 _MARKERS = ("{{", "{%", "{#")
@@ -177,7 +177,7 @@ class Templar:
         """Run lookup ``name`` for a ``with_<name>`` loop: always a list. ``task_action``
         (the looping task's module) picks where ``with_first_found`` looks: ``templates/``
         for template tasks, ``vars/`` for include_vars, ``files/`` otherwise (Ansible's rule)."""
-        from ftltui.playbook.jinja.lookups import run_lookup
+        from ftltui.templating.lookups import run_lookup
 
         if name.removeprefix("ansible.builtin.") == "first_found":
             kind = next((k for k in ("template", "var") if k in task_action), "file")

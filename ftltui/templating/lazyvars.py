@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ftltui.errors import TemplateError
 
 if TYPE_CHECKING:
-    from ftltui.playbook.jinja.render import Templar
+    from ftltui.templating.render import Templar
 
 MAX_DEPTH = 32  # variables that name variables that name variables ...
 

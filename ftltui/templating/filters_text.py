@@ -12,8 +12,8 @@ import hashlib
 import re
 from typing import Any
 
-from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.password_hash import password_hash
+from ftltui.templating.filters_core import FilterError
+from ftltui.templating.password_hash import password_hash
 
 
 def _flags(ignorecase: bool, multiline: bool) -> int:

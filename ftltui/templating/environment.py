@@ -26,9 +26,9 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
-from ftltui.playbook.jinja.loader import SearchPathLoader
-from ftltui.playbook.jinja.plugins import wrap_plugin
-from ftltui.playbook.jinja.undefined import ChainedStrictUndefined
+from ftltui.templating.loader import SearchPathLoader
+from ftltui.templating.plugins import wrap_plugin
+from ftltui.templating.undefined import ChainedStrictUndefined
 
 
 class NativeValuesCodeGenerator(NativeCodeGenerator):
@@ -128,7 +128,7 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _concat(parts: Any) -> Any:
-    from ftltui.playbook.jinja.render import concat
+    from ftltui.templating.render import concat
 
     return concat(parts)
 
@@ -136,7 +136,7 @@ def _concat(parts: Any) -> Any:
 @cache
 def environment() -> PlaybookEnvironment:
     """The shared environment (filters are pure; per-render state lives in the context)."""
-    from ftltui.playbook.jinja import (
+    from ftltui.templating import (
         filters_community,
         filters_core,
         filters_data,

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftltui.playbook.jinja.filters_core import FilterError
+from ftltui.templating.filters_core import FilterError
 
 if TYPE_CHECKING:
-    from ftltui.playbook.jinja.render import Templar
+    from ftltui.templating.render import Templar
 
 
 def candidates(templar: Templar, name: str, subdir: str | None) -> list[Path]:
@@ -139,7 +139,7 @@ def lookup_password(templar: Templar, terms: list[Any], **kwargs: Any) -> list[A
     plus ``ident=`` for bcrypt), generated and written on the first use (also into an
     existing file that has none), so the hash is the same on every run: Ansible's
     semantics. The file is rewritten only when something was added to it."""
-    from ftltui.playbook.jinja.filters_text import password_hash
+    from ftltui.templating.filters_text import password_hash
 
     out = []
     for term in terms:

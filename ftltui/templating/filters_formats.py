@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.omit import OMIT
+from ftltui.templating.filters_core import FilterError
+from ftltui.templating.omit import OMIT
 
 
 def plain(value: Any) -> Any:

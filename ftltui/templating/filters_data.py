@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import pass_environment
 from jinja2.runtime import Undefined
 
-from ftltui.playbook.jinja.filters_core import FilterError
+from ftltui.templating.filters_core import FilterError
 
 LIST_MERGE = ("replace", "keep", "append", "prepend", "append_rp", "prepend_rp")
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ftltui.playbook.jinja.filters_core import FilterError, to_bool
-from ftltui.playbook.jinja.versions import compare_versions
+from ftltui.templating.filters_core import FilterError, to_bool
+from ftltui.templating.versions import compare_versions
 
 
 def truthy(value: Any, convert_bool: bool = False) -> bool:

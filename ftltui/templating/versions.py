@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ftltui.playbook.jinja.filters_core import FilterError
+from ftltui.templating.filters_core import FilterError
 
 OPERATORS = {
     "==": "eq", "=": "eq", "eq": "eq", "<": "lt", "lt": "lt", "<=": "le", "le": "le",

@@ -23,18 +23,18 @@ from jinja2 import pass_context
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from ftltui.errors import TemplateError
-from ftltui.playbook.jinja.filters_core import FilterError
-from ftltui.playbook.jinja.lookup_files import (
+from ftltui.templating.filters_core import FilterError
+from ftltui.templating.lookup_files import (
     find_file,
     first_found,
     lookup_password,
     sequence,
 )
-from ftltui.playbook.jinja.omit import OMIT
-from ftltui.playbook.jinja.plugins import PluginFailed, reason
+from ftltui.templating.omit import OMIT
+from ftltui.templating.plugins import PluginFailed, reason
 
 if TYPE_CHECKING:
-    from ftltui.playbook.jinja.render import Templar
+    from ftltui.templating.render import Templar
 
 Lookup = Callable[..., list[Any]]
 
@@ -169,7 +169,7 @@ def _random_choice(templar: Templar, terms: list[Any]) -> list[Any]:
 
 
 def _subelements(templar: Templar, terms: list[Any], **_: Any) -> list[Any]:
-    from ftltui.playbook.jinja.filters_data import subelements
+    from ftltui.templating.filters_data import subelements
 
     if len(terms) not in (2, 3):
         raise FilterError("subelements lookup expects a list of two or three items: the list, the key, flags")

@@ -33,7 +33,7 @@ class ChainedStrictUndefined(StrictUndefined):
         # Ansible's wording for a missing key or attribute of a value that exists
         if self._undefined_hint is None and self._undefined_obj is not missing \
                 and isinstance(self._undefined_name, str):
-            from ftltui.playbook.jinja.filters_core import type_debug
+            from ftltui.templating.filters_core import type_debug
 
             kind = type_debug(self._undefined_obj)
             return f"object of type {kind!r} has no attribute {self._undefined_name!r}"
