@@ -39,6 +39,8 @@ from ftltui.playbook.scope import Scope
 from ftltui.playbook.state import RunState
 from ftltui.playbook.strategy import Strategy
 
+NO_START_TASK = 'No matching task "{name}" found. Note: --start-at-task can only follow static includes.'
+
 
 async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
                        on_event: Callable[[PlaybookEvent], None]) -> PlaybookFinished:
@@ -62,6 +64,8 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
     except FtlError as exc:
         run.emit(PlaybookWarning(f"ERROR! {exc}"))
         error = True
+    if not started[0] and not error:  # ansible-playbook says so (exit status unchanged), never silent
+        run.emit(PlaybookWarning(f"ERROR! {NO_START_TASK.format(name=options.start_at_task)}"))
     stats = _processed(run)
     finished = PlaybookFinished(stats, _exit_code(stats, error))
     run.emit(finished)

@@ -72,7 +72,8 @@ def read_password_source(vault_id: str, source: str, prompt: Prompt | None = Non
     if path.is_dir():
         raise VaultError("vault password file is a directory; expected a file or an executable script", where)
     if os.access(path, os.X_OK):
-        argv = [str(path)] + (["--vault-id", vault_id] if _is_client_script(path) else [])
+        # absolute: "./pass.sh" is a path (Path() drops the "./"), never a name to look up on PATH
+        argv = [str(path.absolute())] + (["--vault-id", vault_id] if _is_client_script(path) else [])
         try:
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
