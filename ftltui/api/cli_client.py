@@ -75,8 +75,8 @@ def owner_error(exc: ApiError, pid: int, state_dir: Path, action: str | None = N
                            f"the owner (pid {pid}) serves {state_dir} read-only")
 
 
-def _with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]], *,
-                owner_gone_exit: int | None = EXIT_OWNER_GONE, action: str | None = None) -> int | None:
+def with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None]], *,
+               owner_gone_exit: int | None = EXIT_OWNER_GONE, action: str | None = None) -> int | None:
     """``work`` with a client of the owner, ``None`` when there is none. If the owner dies
     meanwhile: said on stderr and ``owner_gone_exit`` (``None``: raised, for commands
     whose exit statuses mean something else, such as drift's). ``action``: the command's
@@ -145,7 +145,7 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
         return EXIT_OK
 
     work = {"list": listing, "logs": logs, "cancel": cancel, "purge": purge}[args.jobs_cmd]
-    return _with_owner(state_dir, work)
+    return with_owner(state_dir, work)
 
 
 # ``play`` (playbooks) options a playbook job of the owner carries
@@ -166,7 +166,7 @@ def refuse_if_readonly_owner(state_dir: Path, action: str, why: str = "") -> Non
         await _refuse_readonly(client, state_dir, action, why)
         return None
 
-    _with_owner(state_dir, check)
+    with_owner(state_dir, check)
 
 
 # why a command that needs the state directory would not be the owner's job (``why`` below)
@@ -207,7 +207,7 @@ def run_delegable(args: argparse.Namespace) -> bool:
     return _only_options(args, args.pattern, RUN_DELEGABLE)
 
 
-async def _same_inventory(client: ApiClient, sources: list[str]) -> bool:
+async def same_inventory(client: ApiClient, sources: list[str]) -> bool:
     info = await client.request("owner.info")
     return [inventory_key(s) for s in info.get("inventory", [])] == [inventory_key(s) for s in sources]
 
@@ -228,7 +228,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         return None  # the in-process run reports it, with the list of known modules
 
     async def run(client: ApiClient) -> int | None:
-        if not await _same_inventory(client, inventory_sources):
+        if not await same_inventory(client, inventory_sources):
             await _refuse_readonly(client, state_dir, "run")
             return None  # the owner's engine has another inventory: run here, as before
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
@@ -246,7 +246,7 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
         printer.summary(result)
         return int(result.exit_code)
 
-    return _with_owner(state_dir, run)
+    return with_owner(state_dir, run)
 
 
 async def _cancel(client: ApiClient, job_id: int) -> None:
@@ -288,7 +288,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         from ftltui.playbook.output_json import JsonOutput
         from ftltui.playbook.output_text import TextOutput
 
-        if not await _same_inventory(client, inventory_sources):
+        if not await same_inventory(client, inventory_sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             return None
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
@@ -327,7 +327,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         code = (job.get("summary") or {}).get("exit_code")
         return code if isinstance(code, int) else 250
 
-    return _with_owner(state_dir, play)
+    return with_owner(state_dir, play)
 
 
 def _may_prompt(path: Path) -> bool:
@@ -375,7 +375,7 @@ def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
     outcome: list[tuple[int, Any]] = []
 
     async def scan(client: ApiClient) -> int | None:
-        if not await _same_inventory(client, sources):
+        if not await same_inventory(client, sources):
             await _refuse_readonly(client, state_dir, "drift scan", OTHER_INVENTORY)
             return None
         ref = await client.request("drift.scan", pattern=args.pattern)
@@ -386,7 +386,7 @@ def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
         outcome.append((int(ref["id"]), await asyncio.to_thread(_scan_result, state_dir, summary)))
         return 0
 
-    if _with_owner(state_dir, scan, owner_gone_exit=None) is None:
+    if with_owner(state_dir, scan, owner_gone_exit=None) is None:
         return None
     return outcome[0]
 
@@ -403,7 +403,7 @@ def drift_baseline_via_owner(state_dir: Path, request: BaselineRequest) -> tuple
                              for p in out.get("pins") or ()))
         return 0
 
-    if _with_owner(state_dir, pin, owner_gone_exit=None) is None:
+    if with_owner(state_dir, pin, owner_gone_exit=None) is None:
         return None
     return outcome[0]
 

@@ -6,7 +6,7 @@ same exit status. ``show`` prints the owner's record with ``jobs show``'s own pr
 A workflow, a retry and a requeue are submitted with a follow stream
 (``workflow.follow``, ``jobs.again.follow``: docs/api.md), whose events are the new
 job's, from the moment it was queued, as ``play``'s printer receives them when this
-process runs the queue; they are printed by that same printer (``play._Printer``).
+process runs the queue; they are printed by that same printer (``play.Printer``).
 With no owner, another inventory, or an option only this process can carry out, the
 functions return ``None`` and the command goes on as before.
 """
@@ -26,10 +26,10 @@ from ftltui.api.cli_client import (
     _cancel,
     _only_options,
     _refuse_readonly,
-    _same_inventory,
-    _with_owner,
     refuse_if_readonly_owner,
+    same_inventory,
     state_dir_of_args,
+    with_owner,
 )
 from ftltui.api.client import ApiClient, ApiError, StreamEnded
 from ftltui.api.event_decode import job_event
@@ -62,9 +62,9 @@ async def _show_doc(client: ApiClient, job_id: int) -> dict[str, Any]:
 async def _follow(client: ApiClient, op: str, as_json: bool, workflow_path: str | None, **args: Any) -> int:
     """Submit with a follow stream and print the job as ``play``'s foreground printer does."""
     from ftltui.commands.common import print_jsonl
-    from ftltui.commands.play import _Printer
+    from ftltui.commands.play import Printer
 
-    printer = _Printer(as_json, Redactor())  # the owner redacted every record with its own secrets
+    printer = Printer(as_json, Redactor())  # the owner redacted every record with its own secrets
     printer.workflow_path = workflow_path
     end = StreamEnded()
     job_id = 0
@@ -112,13 +112,13 @@ def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> 
     sources = inventory_sources(args)
 
     async def play(client: ApiClient) -> int | None:
-        if not await _same_inventory(client, sources):
+        if not await same_inventory(client, sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             return None
         return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
                              file=str(path), vars=extra_vars, check=bool(args.check), foreground=True)
 
-    return _with_owner(state_dir, play)
+    return with_owner(state_dir, play)
 
 
 def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
@@ -150,7 +150,7 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
         if problem is not None:
             error(problem)
             return EXIT_BAD_INPUT
-        if not await _same_inventory(client, inventory_sources(args)):
+        if not await same_inventory(client, inventory_sources(args)):
             await _refuse_readonly(client, state_dir_of_args(args), f"jobs {args.jobs_cmd}", OTHER_INVENTORY)
             return None
         secrets = {"secrets": given.to_wire()} if given else {}  # over the 0600 socket only, never argv
@@ -161,5 +161,5 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
         return await _follow(client, "jobs.again.follow", bool(args.json), None, id=args.id, resume=resume,
                              **secrets)
 
-    return _with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again,
+    return with_owner(state_dir_of_args(args), show if args.jobs_cmd == "show" else again,
                        action=f"jobs {args.jobs_cmd}")

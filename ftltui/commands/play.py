@@ -142,7 +142,7 @@ def session_for(args: argparse.Namespace, inventory: Inventory, **kw: Any) -> Co
 async def _foreground(args: argparse.Namespace, submit: Submit, inventory: Inventory | None) -> int:
     inv = inventory if inventory is not None else load_inventory_of(args)
     async with session_for(args, inv) as session:
-        printer = _Printer(bool(getattr(args, "json", False)), session.redactor)
+        printer = Printer(bool(getattr(args, "json", False)), session.redactor)
         printer.workflow_path = getattr(args, "workflow", None) if getattr(args, "check", False) else None
         job = await submit(session)
         printer.job_id = job.id
@@ -156,7 +156,7 @@ async def _foreground(args: argparse.Namespace, submit: Submit, inventory: Inven
         return printer.summary(job)
 
 
-class _Printer:
+class Printer:
     def __init__(self, as_json: bool, redactor: Any) -> None:
         self.as_json = as_json
         self.redactor = redactor

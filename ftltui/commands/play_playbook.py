@@ -110,7 +110,7 @@ def play_options_of(args: argparse.Namespace) -> PlayOptions:
     )
 
 
-def _search_paths(args: argparse.Namespace) -> dict[str, Any]:
+def search_paths(args: argparse.Namespace) -> dict[str, Any]:
     cfg = config_of(args)
     expand = lambda paths: [Path(os.path.expanduser(p)) for p in paths or []]
     return {"roles_path": expand(getattr(cfg, "roles_path", [])),
@@ -138,7 +138,7 @@ def _handle_playbook(args: argparse.Namespace) -> int:
     options = play_options_of(args)
     from ftltui.commands.guard_cli import check_playbook
 
-    search = _search_paths(args)  # read-only inventory, protected groups: exit 5 before anything runs
+    search = search_paths(args)  # read-only inventory, protected groups: exit 5 before anything runs
     inventory = load_inventory_of(args)  # once: for the guard and for the run
     check_playbook(args, str(path), options.limit, inventory,
                    [str(p) for p in search["roles_path"]], [str(p) for p in search["collections_paths"]])
@@ -172,13 +172,13 @@ def _via_owner(args: argparse.Namespace, path: Path, options: Any) -> int | None
     from ftltui.api.cli_client import play_via_owner
     from ftltui.commands.common import inventory_sources
 
-    return play_via_owner(args, path, options, _search_paths(args), inventory_sources(args))
+    return play_via_owner(args, path, options, search_paths(args), inventory_sources(args))
 
 
 def syntax_check(path: Path, args: argparse.Namespace) -> int:
     from ftltui.playbook.syntax import syntax_check as check
 
-    problems = check(path, **_search_paths(args))
+    problems = check(path, **search_paths(args))
     if problems:
         for exc in problems:
             sys.stderr.write(f"[ERROR]: {safe_text(str(exc))}\n")
@@ -191,7 +191,7 @@ def listing(path: Path, args: argparse.Namespace) -> int:
     from ftltui.playbook.loader import load_playbook
     from ftltui.playbook.syntax import format_listing, list_plays
 
-    playbook = load_playbook(path, **_search_paths(args))
+    playbook = load_playbook(path, **search_paths(args))
     options = play_options_of(args)
     plays = list_plays(playbook, options.tags, options.skip_tags, list_tags=args.list_tags)
     hosts = None
@@ -216,7 +216,7 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
     from ftltui.playbook.output_json import JsonOutput
     from ftltui.playbook.output_text import TextOutput
 
-    search = _search_paths(args)
+    search = search_paths(args)
     engine = EngineSettings(base_dir=str(path.resolve().parent), verbosity=options.verbosity,
                             workers=workers_of(args))
     session = session_for(args, inventory, engine=engine, forks=options.forks, vault=search["vault"],
@@ -234,7 +234,7 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
     async with session:
         # -K's password as a job secret too: the job then says it had one, so its retry asks for it (jobs.again)
         become_pw = session.var_defaults.get("ansible_become_password")
-        job = await session.submit_playbook(str(path), options=options_doc(**_stored_options(options)),
+        job = await session.submit_playbook(str(path), options=options_doc(**stored_options(options)),
                                             confirmed=True,  # the command asked already
                                             secrets=PlaybookSecrets(become_password=str(become_pw))
                                             if become_pw else None)
@@ -259,7 +259,7 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
     return relay.exit_code(job)
 
 
-def _stored_options(options: PlayOptions) -> dict[str, Any]:
+def stored_options(options: PlayOptions) -> dict[str, Any]:
     from ftltui.jobs.playbook_kind import OPTION_FIELDS
 
     return {k: getattr(options, k) for k in OPTION_FIELDS}

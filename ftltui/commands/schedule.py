@@ -159,7 +159,7 @@ def handle(args: argparse.Namespace) -> int:
 def _via_owner(action: str, args: argparse.Namespace) -> int | None:
     """The edit as a request to the directory's owner (api/schedule_ops.py), printed as
     when this process makes it; ``None`` when no owner serves the API."""
-    from ftltui.api.cli_client import _same_inventory, _with_owner
+    from ftltui.api.cli_client import same_inventory, with_owner
     from ftltui.schedule.records import from_record
 
     op = {"add": "schedule.add", "rm": "schedule.rm", "pause": "schedule.pause", "resume": "schedule.resume"}
@@ -169,18 +169,18 @@ def _via_owner(action: str, args: argparse.Namespace) -> int | None:
                                        notify=args.notify.doc() if args.notify is not None else None,
                                        allow_no_hosts=args.allow_no_hosts)  # the owner checks on its inventory
     else:
-        request = {"id": ScheduleBook._id(args.id)}
+        request = {"id": ScheduleBook.parse_id(args.id)}
 
     async def work(client: Any) -> int:
         given = getattr(args, "inventory", None) if action == "add" else None
-        if given and not await _same_inventory(client, given):
+        if given and not await same_inventory(client, given):
             raise ScheduleError(f"the owner of {state_dir_of(args)} (pid {client.owner_pid}) fires schedules on its own "
                                 f"inventory, not {', '.join(given)}: its host patterns are checked against that one; "
                                 "add it without -i, or start the owner on this inventory")
         sched = from_record(await client.request(op[action], **request))
         return _PRINT[action](sched, args)
 
-    return _with_owner(state_dir_of(args), work)
+    return with_owner(state_dir_of(args), work)
 
 
 def _take_state_dir(args: argparse.Namespace) -> None:

@@ -140,8 +140,8 @@ def _check_play_file(ns: argparse.Namespace) -> None:
     """The file must exist; a workflow (not a playbook) takes no playbook-only option."""
     from pathlib import Path
 
-    from ftltui.commands.play_playbook import reject_playbook_options
     from ftltui.commands.options import OptionsError
+    from ftltui.commands.play_playbook import reject_playbook_options
     from ftltui.playbook.loader import is_playbook
 
     path = Path(ns.workflow)
@@ -262,7 +262,7 @@ def queue_submitter(queue: Any, book: Any = None) -> Submit:
     ``-e @FILE``) are read then, as a cron job would read them. A drift scan with a
     notification is followed until it ends; what was sent is recorded through ``book``
     (default: the schedules of the queue's own state store)."""
-    followers: set[asyncio.Task[None]] = set()
+    followers: set[asyncio.Task[None]] = set()  # strong references: the loop keeps only weak ones
     book = book if book is not None else ScheduleBook(queue.store)
 
     async def submit(schedule: Schedule) -> int:
@@ -276,7 +276,6 @@ def queue_submitter(queue: Any, book: Any = None) -> Submit:
             task.add_done_callback(followers.discard)
         return int(job.id)
 
-    submit.followers = followers  # type: ignore[attr-defined]  # the owner may await them at shutdown
     return submit
 
 
@@ -317,15 +316,19 @@ async def _submit_play(queue: Any, ns: argparse.Namespace) -> Any:
     if not is_playbook(Path(ns.workflow)):  # check_command refused playbook-only options
         return await enqueue_workflow(queue, ns.workflow, vars=parse_extra_vars(ns.extra_vars, ns), check=ns.check)
     from ftltui.commands.common import keyring_of
-    from ftltui.commands.play_playbook import _search_paths, _stored_options, play_options_of
+    from ftltui.commands.play_playbook import (
+        play_options_of,
+        search_paths,
+        stored_options,
+    )
     from ftltui.jobs import playbook_kind
 
     options = play_options_of(ns)
-    search = _search_paths(ns)
+    search = search_paths(ns)
     if "playbook" not in queue.kinds:
         raise ScheduleError("the owner's job queue cannot run playbooks")
     return await playbook_kind.enqueue_playbook(
-        queue, ns.workflow, options=playbook_kind.options_doc(**_stored_options(options)),
+        queue, ns.workflow, options=playbook_kind.options_doc(**stored_options(options)),
         roles_path=[str(p) for p in search["roles_path"]],
         collections_paths=[str(p) for p in search["collections_paths"]], vault=keyring_of(ns))
 

@@ -147,7 +147,7 @@ class ScheduleBook:
         return sched
 
     def get(self, schedule_id: int | str) -> Schedule:
-        doc_id = self._id(schedule_id)
+        doc_id = self.parse_id(schedule_id)
         doc = self.table.get(doc_id)
         if doc is None:
             known = ", ".join(str(i) for i in sorted(self.table.ids())) or "none"
@@ -184,7 +184,8 @@ class ScheduleBook:
         return sched
 
     @staticmethod
-    def _id(schedule_id: int | str) -> int:
+    def parse_id(schedule_id: int | str) -> int:
+        """A schedule's id as typed (``3``, ``'3'``); the error names the list to look in."""
         try:
             return int(schedule_id)
         except (TypeError, ValueError):
