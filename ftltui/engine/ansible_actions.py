@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ftltui.ansible_modules.actions import controller_plugin
 from ftltui.ansible_modules.run import AnsibleSpec, ansible_spec, run_on_gate
 from ftltui.engine.ansible_copy import copy_action
 from ftltui.engine.runner import GateRunner, Runner
@@ -36,6 +37,9 @@ CONTROLLER_ONLY = {
 }
 
 
+# collection action plugins that only run the module as it is when remote_src is true
+REMOTE_SRC_PASSES = frozenset({"ansible.posix.patch"})
+
 # of those, what an ad-hoc run answers on the controller itself (:func:`controller_action`)
 ADHOC_ACTIONS = frozenset({"debug", "set_fact"})
 
@@ -45,6 +49,9 @@ def refusal(spec: AnsibleSpec) -> str | None:
     plugin ftl-tui does not implement. :func:`ftltui.engine.executor.precheck_args` raises
     it before any host is contacted (bad input, exit 4), not as every host's failure."""
     short = spec.name.rsplit(".", 1)[-1]
+    plugin = controller_plugin(spec.path)  # a collection's own action plugin (ansible_modules/actions.py)
+    if plugin is not None and plugin not in REMOTE_SRC_PASSES:
+        return f"{spec.name} needs the {plugin!r} action plugin on the controller, which ftl-tui does not implement"
     if short not in CONTROLLER_ONLY or short in ADHOC_ACTIONS:
         return None
     from ftltui import modules
@@ -60,6 +67,9 @@ def unsupported(spec: AnsibleSpec, params: dict[str, Any]) -> str | None:
     plugin = f"the {short!r} action plugin"
     if refusal(spec) is not None:
         return refusal(spec)
+    if controller_plugin(spec.path) in REMOTE_SRC_PASSES and not _truthy(params.get("remote_src")):
+        return f"{spec.name} with a controller src needs the {controller_plugin(spec.path)!r} action plugin, which " \
+            "ftl-tui does not implement; set remote_src=true"
     if short in ("assemble", "unarchive") and not _truthy(params.get("remote_src")) \
             and not (short == "unarchive" and params.get("copy") in (False, "no", "false")):
         return f"{spec.name} with a controller src needs {plugin}, which ftl-tui does not implement; set remote_src=true"
