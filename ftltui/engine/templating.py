@@ -7,6 +7,7 @@ the argument, never a silent empty string.
 
 from __future__ import annotations
 
+import contextvars
 import weakref
 from collections.abc import Mapping
 from functools import lru_cache
@@ -30,17 +31,51 @@ def _env() -> Any:
     builds them (:func:`ftltui.templating.environment.environment`). Ad-hoc runs,
     ``:run``, workflow steps and the ``template`` module had only Jinja2's own, so
     ``-a 'echo {{ "abc" | b64encode }}'`` failed where ``ansible`` and a playbook print
-    ``YWJj`` (hR #2)."""
+    ``YWJj`` (hR #2). ``lookup``/``query``/``q`` too, files relative to the working
+    directory, as in ``ansible`` ad-hoc (they were undefined)."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from ftltui.templating.environment import environment as shared_environment
+    from ftltui.templating.lookups import STANDALONE_GLOBALS
 
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True,
+                                        finalize=_note_unsafe)
     shared = shared_environment()
     env.filters.update(shared.filters)
     env.tests.update(shared.tests)
+    env.globals.update(STANDALONE_GLOBALS)
     return env
+
+
+# Facts are what a host says about itself: data, never a template (Ansible marks them
+# unsafe). A render that printed one is not rendered again, or a host whose fact holds
+# ``{{ lookup('pipe', ...) }}`` would run a command on the controller.
+_PRINTED_UNSAFE: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("_PRINTED_UNSAFE", default=None)
+
+
+def _is_unsafe(value: str) -> bool:
+    from ftltui.templating.lazyvars import UnsafeText
+
+    return isinstance(value, UnsafeText)
+
+
+def _holds_unsafe(value: Any) -> bool:
+    if isinstance(value, str):
+        return _is_unsafe(value)
+    if isinstance(value, Mapping):
+        return any(_holds_unsafe(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_unsafe(v) for v in value)
+    return False
+
+
+def _note_unsafe(value: Any) -> Any:
+    """Jinja2's ``finalize``: called with every ``{{ }}`` value of a text render."""
+    box = _PRINTED_UNSAFE.get()
+    if box is not None and not box[0] and not isinstance(value, (int, float)) and _holds_unsafe(value):
+        box[0] = True
+    return value
 
 
 # Compiled templates by source text: the same argument (``/tmp/{{ inventory_hostname }}``)
@@ -58,7 +93,7 @@ def _compiled_template(source: str) -> Any:
 
 def has_template(value: Any) -> bool:
     if isinstance(value, str):
-        return "{{" in value or "{%" in value
+        return ("{{" in value or "{%" in value) and not _is_unsafe(value)
     if isinstance(value, Mapping):
         return any(has_template(k) or has_template(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -91,7 +126,7 @@ def host_context(
 ) -> dict[str, Any]:
     """The variables a template sees on ``host``: merged vars, magic vars, last facts."""
     ctx: dict[str, Any] = {}
-    host_facts = facts.get(host.name) or {}
+    host_facts = _unsafe_facts(facts.get(host.name) or {})
     ctx.update(host_facts)  # ansible_* facts at top level, as with INJECT_FACTS_AS_VARS
     ctx["ansible_facts"] = {k.removeprefix("ansible_"): v for k, v in host_facts.items()}
     ctx.update(host.vars)
@@ -103,6 +138,27 @@ def host_context(
         if with_hostvars:
             ctx["hostvars"] = _HostVars(inventory, facts)
     return ctx
+
+
+# Facts marked unsafe, by identity of the host's facts dict (kept, so its id stays its
+# own): a run renders the same facts for every task of a host.
+_UNSAFE: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+_UNSAFE_MAX = 4096
+
+
+def _unsafe_facts(host_facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not host_facts:
+        return host_facts
+    hit = _UNSAFE.get(id(host_facts))
+    if hit is not None and hit[0] is host_facts:
+        return hit[1]
+    from ftltui.templating.lazyvars import unsafe
+
+    marked: dict[str, Any] = unsafe(host_facts)
+    if len(_UNSAFE) >= _UNSAFE_MAX:
+        _UNSAFE.clear()
+    _UNSAFE[id(host_facts)] = (host_facts, marked)
+    return marked
 
 
 # ``groups`` is the same for every host of an inventory: built once per inventory object
@@ -129,25 +185,39 @@ def render_string(text: str, context: Mapping[str, Any], *, host: str, arg: str)
     """Render one string; a string that is exactly one ``{{ expr }}`` keeps the value's type."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
+    from ftltui.templating.plugins import PluginFailed
+
     value: Any = text
-    for _ in range(_MAX_DEPTH):
-        if not isinstance(value, str) or not has_template(value):
-            return value
-        try:
-            stripped = value.strip()
-            if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
-                value = _compiled_expression(stripped[2:-2].strip())(**context)
-                if hasattr(value, "_undefined_name"):  # StrictUndefined leaks through expressions
-                    raise UndefinedError(f"'{value._undefined_name}' is undefined")
-            else:
-                value = _compiled_template(value).render(**context)
-        except UndefinedError as exc:
-            raise TemplateError(f"host {host}: argument {arg!r}: {exc.message}") from None
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"host {host}: argument {arg!r}: template syntax error: {exc.message}") from None
-        except Exception as exc:  # sandbox violations, type errors inside filters ...
-            raise TemplateError(f"host {host}: argument {arg!r}: {type(exc).__name__}: {exc}") from None
+    printed_unsafe = [False]
+    token = _PRINTED_UNSAFE.set(printed_unsafe)
+    try:
+        for _ in range(_MAX_DEPTH):
+            if not isinstance(value, str) or not has_template(value) or printed_unsafe[0]:
+                return value
+            value = _render_once(value, context, host=host, arg=arg)
+    except UndefinedError as exc:
+        raise TemplateError(f"host {host}: argument {arg!r}: {exc.message}") from None
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"host {host}: argument {arg!r}: template syntax error: {exc.message}") from None
+    except (PluginFailed, TemplateError) as exc:  # a lookup's own words (not found, failed)
+        raise TemplateError(f"host {host}: argument {arg!r}: {exc}") from None
+    except Exception as exc:  # sandbox violations, type errors inside filters ...
+        raise TemplateError(f"host {host}: argument {arg!r}: {type(exc).__name__}: {exc}") from None
+    finally:
+        _PRINTED_UNSAFE.reset(token)
     raise TemplateError(f"host {host}: argument {arg!r}: variables nest deeper than {_MAX_DEPTH} levels")
+
+
+def _render_once(value: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:
+    from jinja2 import UndefinedError
+
+    stripped = value.strip()
+    if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+        result = _compiled_expression(stripped[2:-2].strip())(**context)
+        if hasattr(result, "_undefined_name"):  # StrictUndefined leaks through expressions
+            raise UndefinedError(f"'{result._undefined_name}' is undefined")
+        return result
+    return _compiled_template(value).render(**context)
 
 
 def render_args(args: Any, context: Mapping[str, Any], *, host: str, arg: str = "") -> Any:

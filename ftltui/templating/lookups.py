@@ -233,6 +233,34 @@ def _templar_of(context: Any) -> Templar:
     return templar
 
 
+def _templar_here(context: Any) -> Templar:
+    """A render outside the playbook runner (ad-hoc arguments, the ``template`` module of
+    ``ftl-tui run``): a Templar over the template's variables, files relative to the
+    current directory, as ``ansible`` ad-hoc (its base directory is the working one)."""
+    templar = getattr(context.parent, "templar", None)
+    if templar is not None:
+        return templar
+    from ftltui.templating.render import Templar
+
+    return Templar(context.get_all(), base_dir=Path.cwd())
+
+
+@pass_context
+def _lookup_here(context: Any, name: str, *terms: Any, wantlist: bool = False, **kwargs: Any) -> Any:
+    return run_lookup(_templar_here(context), name, list(terms), kwargs, wantlist=wantlist)
+
+
+@pass_context
+def _query_here(context: Any, name: str, *terms: Any, **kwargs: Any) -> list[Any]:
+    kwargs.pop("wantlist", None)
+    return run_lookup(_templar_here(context), name, list(terms), kwargs, wantlist=True)
+
+
+# ``lookup``/``query``/``q`` for environments that render plain variable mappings (the
+# engine's ad-hoc templating): the same lookups the playbook runner has.
+STANDALONE_GLOBALS: dict[str, Any] = {"lookup": _lookup_here, "query": _query_here, "q": _query_here}
+
+
 @pass_context
 def lookup(context: Any, name: str, *terms: Any, wantlist: bool = False, **kwargs: Any) -> Any:
     return run_lookup(_templar_of(context), name, list(terms), kwargs, wantlist=wantlist)
