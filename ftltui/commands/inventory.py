@@ -33,7 +33,7 @@ EXAMPLES = examples(
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "inventory",
         help="show hosts, groups and vars (like ansible-inventory)",

@@ -30,7 +30,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 from ftltui.console import updates as up
 from ftltui.errors import FtlError
@@ -216,7 +215,7 @@ class OwnerPauseDesk(PauseDesk):
     """An attached session's desk: the state from the owner's events, the operations sent
     to the owner (``pause.answer``, ``pause.continue``, ``pause.abort``, ``pause.hold``)."""
 
-    def __init__(self, publish: Publish, request: Callable[..., Awaitable[Any]]) -> None:
+    def __init__(self, publish: Publish, request: Callable[..., Awaitable[object]]) -> None:
         super().__init__(publish, lambda _text: None)
         self.request = request
         self.interactive = False  # an attached session runs no jobs

@@ -13,13 +13,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ftltui.console.guard import Guard
 from ftltui.vault import VaultKeyring
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
+
+
+class SessionKwargs(TypedDict):
+    """``ConsoleSession(state_dir, **kwargs)``'s settings, typed: mypy checks the expansion
+    against the constructor (a ``dict[str, Any]`` let a wrong type through)."""
+
+    clock: Callable[[], float]
+    forks: int
+    concurrency: int
+    var_defaults: dict[str, Any]
+    ssh_options: dict[str, Any]
+    vault: VaultKeyring | None
+    roles_path: tuple[str, ...]
+    collections_paths: tuple[str, ...]
+    guard: Guard | None
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class SessionSettings:
                    vault=session.vault, roles_path=tuple(session.roles_path),
                    collections_paths=tuple(session.collections_paths), guard=session.guard)
 
-    def session_kwargs(self) -> dict[str, Any]:
+    def session_kwargs(self) -> SessionKwargs:
         """The keyword arguments of ``ConsoleSession(state_dir, **...)`` these settings give:
         one expansion, by name (two ints, ``forks`` and ``concurrency``, cannot swap)."""
         return {"clock": self.clock, "forks": self.forks, "concurrency": self.concurrency,

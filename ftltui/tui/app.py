@@ -455,7 +455,11 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
         main = self.main
         self.push_screen(HelpScreen(main.current, help_sections(main, main.current), self.registry))
 
-    def action_quit(self) -> None:  # type: ignore[override]
+    async def action_quit(self) -> None:
+        """Textual's ``ctrl+q`` and its palette's quit: as ``q`` (Textual's own would exit at once)."""
+        self.action_request_quit()
+
+    def action_request_quit(self) -> None:
         """Every way out (``q``, ``ctrl+q``, ``:quit``, the palette) comes here: when jobs
         are running, ask first (quitting cancels them)."""
         running = self.services.running() if owns_jobs(self.services) else 0  # an owner's jobs run on
@@ -499,8 +503,6 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
                          "state directory (c: quit and cancel them too).")
         screen = QuitScreen(" ".join(lines) + " Quit?")
         self.push_screen(screen, answer)
-
-    action_request_quit = action_quit  # the name the ``q`` binding (id app.quit) uses
 
     def action_help_quit(self) -> None:
         """``ctrl+c`` (Textual's hint; plain text, not the markup Textual's own uses)."""

@@ -6,6 +6,8 @@ The session does the work (:class:`~ftltui.console.ConsoleSession`); this mixin 
 
 from __future__ import annotations
 
+from textual.worker import Worker
+
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.tui.app_attach import drift_ready
@@ -57,9 +59,9 @@ class DriftCommandsMixin(ConsoleAppBase):
         if not drift_ready(self.services) or self.inventory is None:
             return
         # The function, not a coroutine made now: an exclusive worker replaced before it starts
-        # never awaits a coroutine handed to it (a RuntimeWarning on stderr each time). mypy infers
-        # Never for run_worker's result type from an async method returning None.
-        self.run_worker(self._refresh_drift, group="drift-report", exclusive=True)  # type: ignore[arg-type]
+        # never awaits a coroutine handed to it (a RuntimeWarning on stderr each time). The
+        # annotation tells mypy the worker's result type (else it infers Never).
+        _worker: Worker[None] = self.run_worker(self._refresh_drift, group="drift-report", exclusive=True)
 
     async def _refresh_drift(self) -> None:
         try:

@@ -14,8 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # the most each package may have (issue 16, 2026-12-04): the console core none; the engine
 # only where asyncssh's stubs are narrower than what it accepts (its writer takes a
-# memoryview; its config and transport internals)
-IGNORE_LIMITS = {"ftltui/console": 0, "ftltui/engine": 3}
+# memoryview; its config and transport internals). The faces on the core (session 11):
+# the API and schedules none; the TUI only where Textual's own types are narrower than
+# it accepts (a palette hit's help takes Content, not only markup str) or where the log
+# view overrides Textual's private line cache; the CLI for Celery, which has no stubs.
+IGNORE_LIMITS = {"ftltui/console": 0, "ftltui/engine": 3, "ftltui/api": 0, "ftltui/schedule": 0,
+                 "ftltui/tui": 4, "ftltui/commands": 1}
 
 
 def test_mypy_passes_over_ftltui(tmp_path: Path) -> None:

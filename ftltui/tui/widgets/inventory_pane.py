@@ -64,7 +64,7 @@ class InventoryTree(NavTree):
     _batching = False
     _batch_dirty = False
 
-    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+    def process_label(self, label: str | Text) -> Text:
         """A label as given: a ``str`` is plain text, never markup (Textual's parses it),
         and a one-line ``Text`` is not split and copied again (1,000 times per group)."""
         text = Text(label) if isinstance(label, str) else label
