@@ -186,3 +186,50 @@ def test_a_host_behind_a_jump_host(jumpbed, tmp_path):
     res = run_both("jump.yml", inv)
     assert res["ansible"]["rc"] == 0 and "internal-1/reached" in res["ansible"]["files"], res["ansible"]["stdout"]
     assert_same(res)
+
+
+def _userless_inventory(sshbed, path: Path) -> Path:
+    """h01 and h02 of the bed with no ``ansible_user``: ``-u`` gives it (the inventory's would win)."""
+    hosts = {n: {k: v for k, v in sshbed.host_vars(n).items() if k != "ansible_user"} for n in ("h01", "h02")}
+    path.write_text(json.dumps({"all": {"vars": {"ansible_ssh_common_args": f"-o UserKnownHostsFile={sshbed.known_hosts}",
+                                                 "ansible_python_interpreter": "/usr/bin/python3"},
+                                        "children": {"bed": {"hosts": hosts}}}}))
+    return path
+
+
+def test_user_and_become_options_of_the_command_line(sshbed, bed_inventory, tmp_path):
+    """``-u USER -b --become-user U --become-method sudo --become-password-file F -f 1``
+    (nothing in the playbook or the inventory): the same user runs every module and owns the
+    files it writes, same recap and exit status as ansible-playbook."""
+    from testbed import BECOME_PASSWORD, BECOME_USER
+
+    inv = _userless_inventory(sshbed, tmp_path / "userless.json")
+    pw = tmp_path / "become-pass"
+    pw.write_text(BECOME_PASSWORD + "\n")
+    res = run_both("cli_become.yml", inv, "-u", sshbed.user, "-b", "--become-user", BECOME_USER,
+                   "--become-method", "sudo", "--become-password-file", str(pw), "-f", "1")
+    assert res["ansible"]["files"].get("h01-who") == (f"{BECOME_USER}\n", "0o644", BECOME_USER), res["ansible"]["stdout"]
+    assert_same(res)
+    assert BECOME_PASSWORD not in res["ftl-tui"]["stdout"] + res["ftl-tui"]["stderr"]
+
+
+def test_ask_become_pass_of_a_playbook_on_a_terminal(sshbed, bed_inventory, tmp_path):
+    """``play -K``: asked once on the terminal (not echoed) as ansible-playbook's
+    ``BECOME password:``; sudo on every host gets it."""
+    from ptycli import cli_in_pty
+    from testbed import BECOME_PASSWORD, BECOME_USER
+
+    inv = _userless_inventory(sshbed, tmp_path / "userless.json")
+    work = shared_dir("ftl-oracle-K-")
+    try:
+        argv = [sys.executable, "-m", "ftltui", "play", str(ORACLE / "cli_become.yml"), "-i", str(inv),
+                "-e", f"out={work}", "-u", sshbed.user, "-b", "--become-user", BECOME_USER, "-K"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        rc, screen = cli_in_pty(argv, b"BECOME password:", BECOME_PASSWORD, cwd=ORACLE, env=dict(env, NO_COLOR="1"))
+        files = tree(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert rc == 0, screen
+    assert screen.count("BECOME password:") == 1, screen
+    assert BECOME_PASSWORD not in screen
+    assert files == {f"{h}-who": (f"{BECOME_USER}\n", "0o644", BECOME_USER) for h in ("h01", "h02")}, screen
