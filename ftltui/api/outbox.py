@@ -38,7 +38,6 @@ class Outbox:
         self._dropped: dict[int, int] = {}
         self.dropped_total = 0
         self.closed = False
-        self.overflowed = False  # cut off: essential messages passed ``hard_limit``
 
     @property
     def queued_bytes(self) -> int:
@@ -49,7 +48,6 @@ class Outbox:
         if self.closed:
             return False
         if self._bytes + len(frame) > self.hard_limit:
-            self.overflowed = True
             self.close()
             return False
         self._frames.append(frame)

@@ -7,7 +7,6 @@ dropped (the full logs stay on disk with the job). Plain Python: no textual.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from typing import Callable, Iterable, Iterator, NamedTuple
@@ -100,14 +99,3 @@ def wrap_line(line: str, width: int) -> list[str]:
         out.append("  " + rest[: width - 2])
         rest = rest[width - 2 :]
     return out
-
-
-def find_matches(lines: list[str], pattern: str) -> list[int]:
-    """Indices of display lines that match the search (regex, else literal)."""
-    if not pattern:
-        return []
-    try:
-        rx = re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        rx = re.compile(re.escape(pattern), re.IGNORECASE)
-    return [i for i, line in enumerate(lines) if rx.search(line)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from textual.message import Message
 
@@ -38,11 +37,3 @@ class DriftAction(Message):
         super().__init__()
         self.action = action
         self.host = host
-
-
-class EngineBatch(Message):
-    """A batch of service events, delivered by the flush timer (kept for tests/bench hooks)."""
-
-    def __init__(self, events: list[Any]) -> None:
-        super().__init__()
-        self.events = events

@@ -12,7 +12,7 @@ from ftltui.tui.filters import PaneFilter
 from ftltui.tui.fuzzy import rank, score
 from ftltui.tui.hostview import masked_vars, route
 from ftltui.tui.keymap import load_keymap
-from ftltui.tui.logring import LogRing, find_matches, format_record, wrap_line
+from ftltui.tui.logring import LogRing, format_record, wrap_line
 
 
 def _source(kind: str) -> list[str]:
@@ -108,7 +108,6 @@ def test_format_wrap_search() -> None:
     assert out == "web1 ! boom"
     assert format_record(ring.append("1", "web1", "stdout", "x"), True, lambda ts: "00:00:00") == "00:00:00 web1 | x"
     assert wrap_line("a" * 25, 10) == ["a" * 10, "  " + "a" * 8, "  " + "a" * 7]
-    assert find_matches(["ok", "ERROR x", "err"], "err") == [1, 2]
 
 
 def test_host_view_masks_secrets_and_shows_route() -> None:
