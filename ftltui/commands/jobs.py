@@ -36,7 +36,7 @@ from ftltui.commands.common import (
 from ftltui.commands.guard_cli import add_confirm_arg
 from ftltui.console.session import ConsoleSession
 from ftltui.engine.sanitize import safe_text
-from ftltui.errors import StateError
+from ftltui.errors import FtlError, StateError
 from ftltui.inventory import Inventory
 from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.model import Job
@@ -95,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
             return code
     inventory = None
     if args.jobs_cmd in ("retry", "requeue"):
+        ask_for_what_it_needs(args)  # the job checked first: no password typed for a job that is not there
         args.given_secrets = given_secrets(args)  # asked first, as run and play ask -K
         args.ask_become_pass = args.become_password_file = None  # read once: the session must not ask again
         _own_inventory(args)
@@ -134,16 +135,8 @@ def given_secrets(args: argparse.Namespace) -> GivenSecrets:
 
     values: dict[str, str] = {}
     for item in getattr(args, "secret", None) or []:
-        name, eq, env = item.partition("=")
-        # Neither error repeats what followed '=': an operator who typed the value itself there
-        # (``--secret password=hunter2``) must not see it echoed to the terminal and its logs.
-        if not name or (eq and not env):
-            raise OptionsError("--secret: expected NAME or NAME=ENVVAR")
-        if eq:
-            if env not in os.environ:
-                raise OptionsError(f"--secret {name}=...: no environment variable of that name (the text after "
-                                   "'=' names a variable that holds the value, never the value; it is not "
-                                   "repeated here)")
+        name, env = _secret_option(item)
+        if env is not None:
             values[name] = os.environ[env]
             continue
         if not sys.stdin.isatty():
@@ -153,6 +146,72 @@ def given_secrets(args: argparse.Namespace) -> GivenSecrets:
         except (EOFError, KeyboardInterrupt):
             raise OptionsError(f"--secret {name}: nothing given") from None
     return GivenSecrets(become_password(args, bool(getattr(args, "ask_become_pass", None))), values)
+
+
+def ask_for_what_it_needs(args: argparse.Namespace) -> None:
+    """Before any secret is typed: the job must exist and be one a re-run may queue, and it
+    must take what the options give (``-K`` for a job with no become, ``--secret NAME`` it
+    never had: refused, naming why). Then only what it needs is asked: a secret it had that
+    no option gives is asked on a terminal (as the console asks), else refused naming the
+    option. Names and kinds only: nothing here reads a value (session 11, defects 2 and 4)."""
+    from ftltui.jobs.again import (
+        BECOME,
+        lost_secrets,
+        missing_secrets,
+        refusal,
+        secrets_lost,
+        unknown_secrets,
+    )
+
+    names = [_secret_option(item)[0] for item in getattr(args, "secret", None) or []]  # its own mistakes first
+    ro = _ro(args)
+    doc = _job_doc(ro, args.id)  # "no job N": said before -K asks for anything
+    problem = refusal(doc, args.id, args.jobs_cmd == "retry", ro.log_path(args.id))
+    if problem is not None and problem != secrets_lost(args.id, doc):
+        raise FtlError(problem)  # not a secret missing: typing one would not help
+    become = bool(getattr(args, "ask_become_pass", None) or getattr(args, "become_password_file", None))
+    named = GivenSecrets("named" if become else None, {n: "named" for n in names if n})  # names, no value
+    unknown = unknown_secrets(doc, args.id, named)
+    if unknown:
+        raise FtlError(unknown)
+    if become and not _takes_become(doc):
+        raise FtlError(f"job {args.id} ({doc.get('kind')}) ran without become: it takes no become password "
+                       "(leave out -K/--become-password-file)")
+    missing = missing_secrets(doc, named) if lost_secrets(doc) else []
+    if not missing:
+        return
+    if not sys.stdin.isatty():  # refused as the re-run would be, before anything is read
+        raise FtlError(secrets_lost(args.id, doc, named))
+    for kind in missing:  # asked on this terminal, as the console asks for them
+        if kind == BECOME:
+            args.ask_become_pass = True
+        else:
+            args.secret = [*(getattr(args, "secret", None) or []), kind.partition(":")[2]]
+
+
+def _takes_become(doc: dict[str, Any]) -> bool:
+    """A playbook job (``play -K`` gave its session one) or a run job that ran with become."""
+    spec = doc.get("spec") or {}
+    return doc.get("kind") == "playbook" or (doc.get("kind") == "run" and isinstance(spec.get("become"), dict))
+
+
+def _secret_option(item: str) -> tuple[str, str | None]:
+    """``--secret NAME[=ENVVAR]`` as (NAME, ENVVAR or ``None``); a malformed one, or an ENVVAR
+    not set, is a usage error (said before the job is read or anything is asked)."""
+    import os
+
+    from ftltui.commands.options import OptionsError
+
+    name, eq, env = item.partition("=")
+    # The error never repeats what followed '=': an operator who typed the value itself there
+    # (``--secret password=hunter2``) must not see it echoed to the terminal and its logs.
+    if not name or (eq and not env):
+        raise OptionsError("--secret: expected NAME or NAME=ENVVAR")
+    if eq and env not in os.environ:
+        raise OptionsError(f"--secret {name}=...: no environment variable of that name (the text after "
+                           "'=' names a variable that holds the value, never the value; it is not "
+                           "repeated here)")
+    return name, (env if eq else None)
 
 
 def _own_inventory(args: argparse.Namespace) -> None:
