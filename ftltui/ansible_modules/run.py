@@ -36,24 +36,29 @@ class AnsibleSpec(ModuleSpec):
     ``path`` is the module file; ``no_log_args`` the options its DOCUMENTATION/argument_spec
     marks ``no_log`` (their values are secrets everywhere); ``supports_check_mode`` what its
     ``AnsibleModule(...)`` call says, if that could be read (the module decides at runtime);
-    ``rules`` its argument rules, checked before any host with Ansible's messages.
+    ``rules`` its argument rules, checked before any host with Ansible's messages;
+    ``module_name`` the name the task called it by (``ini_file``, a redirected old name):
+    Ansible passes that, not the resolved FQCN, as ``_ansible_module_name``, which the module
+    reads as ``module._name`` (its check-mode skip message, old-name behaviour).
     """
 
-    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind", "rules")
+    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind", "rules", "module_name")
     _FIELDS = ModuleSpec._FIELDS + __slots__
     path: str
     no_log_args: tuple[str, ...]
     supports_check_mode: bool | None
     kind: str
     rules: Any  # rules.ArgRules | None
+    module_name: str
 
     def __init__(self, name: str, path: str, *, summary: str = "", args: dict[str, Arg] | None = None,
                  no_log_args: tuple[str, ...] = (), supports_check_mode: bool | None = None,
-                 kind: str = "python", rules: Any = None) -> None:
+                 kind: str = "python", rules: Any = None, module_name: str | None = None) -> None:
         self._init({"name": name, "summary": summary, "args": args or {}, "mutually_exclusive": (),
                     "required_one_of": (), "required_together": (), "needs_python": True, "free_form": None,
                     "aliases": (), "path": path, "no_log_args": no_log_args,
-                    "supports_check_mode": supports_check_mode, "kind": kind, "rules": rules})
+                    "supports_check_mode": supports_check_mode, "kind": kind, "rules": rules,
+                    "module_name": module_name or name})
 
     def secret_args(self) -> list[str]:
         return list(self.no_log_args)
@@ -85,7 +90,7 @@ def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook
     except Exception:  # documentation is for display; running does not depend on it
         pass
     return AnsibleSpec(src.fqcn, src.path, summary=summary, no_log_args=no_log, supports_check_mode=check,
-                       kind=src.kind, rules=rules)
+                       kind=src.kind, rules=rules, module_name=name)
 
 
 def module_args(spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,
@@ -102,7 +107,7 @@ def module_args(spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff:
         "_ansible_diff": bool(diff),
         "_ansible_verbosity": int(verbosity),
         "_ansible_version": bundles.core_version(),
-        "_ansible_module_name": spec.name,
+        "_ansible_module_name": spec.module_name,
         "_ansible_syslog_facility": "LOG_USER",
         "_ansible_selinux_special_fs": list(SELINUX_SPECIAL_FS),
         "_ansible_socket": None,
