@@ -8,17 +8,22 @@ needs (the key passphrase prompt, the vault asker's keyring). Plain Python: no t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ftltui.console import ConsoleSession
 from ftltui.console.guard import Guard
 from ftltui.console.run_args import run_args_problem
 
+if TYPE_CHECKING:
+    from ftltui.config.model import AnsibleConfig
+    from ftltui.engine.ssh.keys import AskPassphrase
+    from ftltui.vault import VaultKeyring
+
 DEFAULT_FORKS = 50
 
 
-def console_session(state_dir: Path | None, *, clock: Callable[[], float], vault: Any,
-                    key_passphrase: Any = None, ansible_config: Any = None,
+def console_session(state_dir: Path | None, *, clock: Callable[[], float], vault: VaultKeyring | None,
+                    key_passphrase: AskPassphrase | None = None, ansible_config: AnsibleConfig | None = None,
                     guard: Guard | None = None) -> ConsoleSession:
     """The session of one console: ``ansible_config`` (an ``ftltui.config`` result) gives
     the var defaults, forks, roles and collections paths, as ``ftl-tui run``/``play`` read them."""
