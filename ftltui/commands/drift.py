@@ -282,7 +282,7 @@ def _report(args: argparse.Namespace, write: str | None = None) -> tuple[DriftRe
     """The report and ignore file; ``write``: the drift write it is for (refused first on
     a read-only inventory)."""
     from ftltui.drift.compare import ReportOptions, Selection, build_report, parse_time
-    from ftltui.drift.ignore import load_ignore
+    from ftltui.drift.ignore import load_ignore, read_pin_key
 
     cfg = _config(args)
     hosts, inv = _hosts(args, args.pattern)
@@ -291,7 +291,7 @@ def _report(args: argparse.Namespace, write: str | None = None) -> tuple[DriftRe
     # load_config always names one (the state dir's drift.ignore by default)
     ignore_path = Path(args.ignore_file) if args.ignore_file else \
         cfg.ignore_file or Path(state_dir_of(args)) / "drift.ignore"
-    rules = load_ignore(ignore_path)
+    rules = load_ignore(ignore_path, read_pin_key(state_dir_of(args)))
     sel = Selection(args.from_id, args.to_id, parse_time(args.since) if args.since else None)
     if not hosts and not (args.from_id and args.to_id):
         raise DriftConfigError(f"no hosts matched {args.pattern!r}")
@@ -343,7 +343,7 @@ def handle_show(args: argparse.Namespace) -> int:
 
 def handle_accept(args: argparse.Namespace) -> int:
     from ftltui.commands.options import OptionsError
-    from ftltui.drift.ignore import accept_lines, append_entries, check_reason
+    from ftltui.drift.ignore import accept_lines, append_entries, check_reason, pin_key
 
     try:
         check_reason(args.reason)  # a newline would split the entry: refused (exit 5) before any work
@@ -356,7 +356,7 @@ def handle_accept(args: argparse.Namespace) -> int:
         except ValueError:
             raise DriftConfigError(f"--expires: expected YYYY-MM-DD, got {args.expires!r}") from None
     report, path = _report(args, write="drift accept")
-    lines = accept_lines(report.changes, args.reason, expires)
+    lines = accept_lines(report.changes, args.reason, expires, key=pin_key(state_dir_of(args)))
     if not lines:
         print("nothing to accept")
         return EXIT_CLEAN

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted
 from ftltui.drift.compare import ReportOptions, Selection, build_report
 from ftltui.drift.config import DriftConfig, load_config
-from ftltui.drift.ignore import accept_lines, append_entries, load_ignore
+from ftltui.drift.ignore import accept_lines, append_entries, load_ignore, pin_key, read_pin_key
 from ftltui.drift.model import DriftReport
 from ftltui.drift.state_index import FrozenIndex, StateTableIndex
 from ftltui.drift.store import SnapshotStore, open_store
@@ -61,7 +61,7 @@ class DriftDesk:
     def _report_inputs(self, pattern: str) -> tuple[list[tuple[str, Any]], ReportOptions]:
         """The hosts of ``pattern`` and the report options (rules, ignore file)."""
         cfg = self.config()
-        rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
+        rules = load_ignore(cfg.ignore_file, read_pin_key(self.state_dir)) if cfg.ignore_file else []
         hosts = [(h.name, h.groups) for h in self._resolve(pattern)]
         return hosts, ReportOptions(rules=cfg.rules, ignore=rules)
 
@@ -148,7 +148,7 @@ class DriftDesk:
         return self._append_accepted(self.report(pattern), reason)
 
     def _append_accepted(self, report: DriftReport, reason: str) -> DriftAccepted:
-        lines = accept_lines(report.changes, reason, None)
+        lines = accept_lines(report.changes, reason, None, key=pin_key(self.state_dir))
         if not lines:
             return DriftAccepted(0)
         ignore_file = self.config().ignore_file or self.state_dir / "drift.ignore"  # load_config's default

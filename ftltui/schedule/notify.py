@@ -76,13 +76,13 @@ def drift_report_json(queue: Any, job: Any, min_severity: str,
     (``only``: those of a partial scan)."""
     from ftltui.drift.compare import ReportOptions, Selection, build_report
     from ftltui.drift.config import load_config
-    from ftltui.drift.ignore import load_ignore
+    from ftltui.drift.ignore import load_ignore, read_pin_key
     from ftltui.drift.report import render_json
     from ftltui.drift.store import open_store
 
     state_dir = Path(queue.store.path)
     cfg = load_config(job.spec.get("drift_config"), state_dir)
-    rules = load_ignore(cfg.ignore_file) if cfg.ignore_file else []
+    rules = load_ignore(cfg.ignore_file, read_pin_key(state_dir)) if cfg.ignore_file else []
     inv = queue.executor.inventory
     names = only if only is not None else job.spec.get("hosts") or []
     hosts = [(n, inv.hosts[n].groups) for n in names if n in inv.hosts]

@@ -80,8 +80,8 @@ def test_parse_errors_name_the_place(text: str, where: str) -> None:
 def test_accept_lines_ignore_exactly_what_was_shown() -> None:
     shown = changes()
     shown.append(Change("web1", "file", "/etc/a[1]*.conf", "added"))
-    lines = accept_lines(shown, reason="ok by ops", expires=dt.date(2030, 1, 1))
-    rules = parse_ignore("\n".join(lines))
+    lines = accept_lines(shown, reason="ok by ops", expires=dt.date(2030, 1, 1), key=b"k" * 32)
+    rules = parse_ignore("\n".join(lines), key=b"k" * 32)
     assert all(r.reason == "ok by ops" and r.expires == dt.date(2030, 1, 1) for r in rules)
     kept, _, _ = apply_ignore(shown, rules, TODAY)
     assert kept == []
