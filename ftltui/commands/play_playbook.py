@@ -127,6 +127,9 @@ def handle_playbook(args: argparse.Namespace) -> int:
 
 def _handle_playbook(args: argparse.Namespace) -> int:
     path = Path(args.workflow)
+    code = _read_extra_vars_and_vault(args)
+    if code is not None:
+        return code
     if args.syntax_check:
         return syntax_check(path, args)
     if args.list_tasks or args.list_hosts or args.list_tags:
@@ -157,6 +160,23 @@ def _handle_playbook(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - ansible-playbook's "unexpected error", never a traceback
         sys.stderr.write(f"[ERROR]: Unexpected Exception: {safe_text(f'{type(exc).__name__}: {exc}')}\n")
         return EXIT_UNEXPECTED
+
+
+def _read_extra_vars_and_vault(args: argparse.Namespace) -> int | None:
+    """What ansible-playbook reads before the playbook, in every mode (``--syntax-check`` and
+    the listings too): the vault passwords and ``-e`` (its ``@FILE``s). A file that cannot be
+    read or decrypted is its exit 1 (an AnsibleError), not 4 (the playbook's own parse
+    errors); a bad ansible.cfg and an unusable option value stay 5."""
+    config_of(args)
+    try:
+        keyring_of(args)
+        parse_extra_vars(args.extra_vars, args)
+    except OptionsError:
+        raise
+    except FtlError as exc:
+        sys.stderr.write(f"[ERROR]: {safe_text(str(exc))}\n")
+        return EXIT_ERROR
+    return None
 
 
 def limit_leaves_hosts(inventory: Inventory, limit: str | None) -> bool:

@@ -98,3 +98,30 @@ def test_start_at_task_naming_no_task_says_so_as_ansible_playbook(work: Path) ->
     assert line in ours.stderr.splitlines(), ours.stderr
     assert ours.stdout == theirs.stdout
     assert ours.returncode == theirs.returncode == 0
+
+
+@pytest.mark.parametrize("extra", [
+    ("-e", "@nofile.yml"),  # an extra-vars file that is not there
+    ("-e", "@secret.yml"),  # a vaulted one and no password
+    ("-e", "@secret.yml", "--vault-password-file", "wrong.pw"),  # the wrong password
+    ("--vault-password-file", "nope.pw"),  # a password file that is not there
+    ("-e", "@secret.yml", "--syntax-check"),  # read in every mode
+    ("-e", "@nofile.yml", "--list-tasks"),
+], ids=["missing", "no-password", "wrong-password", "no-password-file", "syntax-check", "list-tasks"])
+def test_extra_vars_and_vault_files_that_cannot_be_read_exit_1_as_ansible_playbook(work: Path,
+                                                                                    extra: tuple[str, ...]) -> None:
+    """ansible-playbook stops with exit 1 (an error, not a parser error): ftl-tui exited 4,
+    or 0 under ``--syntax-check``, which did not read ``-e`` at all."""
+    (work / "right.pw").write_text("s3cret\n")
+    (work / "wrong.pw").write_text("other\n")
+    (work / "secret.yml").write_text("a: vaulted\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", "right.pw", "secret.yml"], cwd=work,
+                   env=env, check=True, capture_output=True, timeout=120)
+    args = ("show.yml", "-i", "inv.ini", *extra)
+    theirs = run(work, ["ansible-playbook"], *args)
+    ours = run(work, FTL, *args)
+    assert theirs.returncode == 1, theirs.stdout + theirs.stderr
+    assert ours.returncode == 1, ours.stdout + ours.stderr
+    assert ours.stderr.startswith("[ERROR]: ") and "Traceback" not in ours.stderr, ours.stderr
+    assert ours.stdout == "", ours.stdout  # nothing ran, nothing listed
