@@ -115,7 +115,7 @@ class PlaybookKind:
             elif name == "TaskStarted":
                 labels[ev.task_id] = ev.label
             elif name == "HostTaskResult" and ev.status in ("failed", "unreachable") and not ev.ignored:
-                failures[ev.host] = f"{labels.get(ev.task_id, ev.task_id)}: {ev.result.get('msg', ev.status)}"
+                failures[ev.host] = f"{labels.get(ev.task_id, ev.task_id)}: {_failure_text(ev.status, ev.result)}"
             ctx.output(ev)
 
         from ftltui.playbook.runner import run_playbook
@@ -162,6 +162,16 @@ class PlaybookKind:
         kind = "unreachable" if any(s.unreachable for s in finished.stats.values()) else \
             "failed" if any(s.failed for s in finished.stats.values()) else EXIT_KIND.get(finished.exit_code, "error")
         return Outcome(m.ERROR, kind, msg[:600], summary, retry=False)
+
+
+def _failure_text(status: str, result: dict[str, Any]) -> str:
+    """What a failed task's result says for the job's reason. A ``no_log: true`` task's
+    result is censored (no ``msg``): the reason says so in ansible-playbook's words, not
+    only "failed", so the operator knows why there is nothing more to read."""
+    if "msg" in result:
+        return str(result["msg"])
+    censored = result.get("censored")
+    return f"{status} ({censored})" if censored else status
 
 
 def _original_paths(ev: Any, prepared: PreparedRun) -> Any:
