@@ -27,6 +27,7 @@ NO_JSON = "Module result deserialization failed: No start of json char found"
 NO_JSON_END = "Module result deserialization failed: No end of json char found"
 LOST_BUNDLE = "is not on this host"  # the gate's words for a bundle missing from its cache
 DEFAULT_FORK_SERVER_IDLE = 600.0
+DEPRECATION_LABEL = "[DEPRECATION WARNING]: "  # how a module's deprecation reaches the CLI, console and JSON
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 
 
@@ -284,6 +285,44 @@ def _event_text(summary: Any) -> str:
         chain = event.get("chain")
         event = chain.get("event") if isinstance(chain, dict) else None
     return ": ".join(parts) if parts else str(summary.get("msg", ""))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text + "." if text and text[-1] not in "!?." else text
+
+
+def deprecation_message(d: dict[str, Any]) -> str:
+    """A module's deprecation as ansible-core 2.19 prints it after ``[DEPRECATION WARNING]:``
+    (``_display_utils.get_deprecation_message_with_plugin_info``): "old option. This feature
+    will be removed from collection 'ns.coll' version 9.0.0." A module's own deprecation
+    carries its collection as the deprecator (``deprecator.resolved_name``, no ``type``) or
+    ``collection_name``; ansible-core's is ``ansible.builtin``."""
+    deprecator: dict[str, Any] = d["deprecator"] if isinstance(d.get("deprecator"), dict) else {}
+    resolved = deprecator.get("resolved_name") or d.get("collection_name")
+    kind = deprecator.get("type")
+    plugin = ""
+    collection = str(resolved) if resolved else None
+    if kind and resolved == "ansible.builtin":
+        plugin = f"the {kind if kind == 'module' else f'{kind} plugin'} API"
+    elif kind and resolved:
+        parts = str(resolved).split(".")
+        collection = ".".join(parts[:2]) if len(parts) > 2 else None
+        plugin = f"{kind if kind == 'module' else f'{kind} plugin'} {parts[-1]!r}"
+    if collection and plugin:
+        plugin += " in"
+    where = "ansible-core" if collection == "ansible.builtin" else (f"collection {collection!r}" if collection else "")
+    if not collection:
+        when = "in the future"
+    elif d.get("date"):
+        when = f"in a release after {d['date']}"
+    elif d.get("version"):
+        when = f"version {d['version']}"
+    else:
+        when = "in a future release"
+    fragments = ["This feature will be removed", "from" if plugin or where else "", plugin, where, when]
+    return " ".join(s for s in (_sentence(str(d.get("msg") or "")),
+                                _sentence(" ".join(f for f in fragments if f))) if s)
 
 
 def _normalize_summaries(result: dict[str, Any]) -> None:

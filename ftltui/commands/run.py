@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from ftltui.ansible_modules.docs import controller_spec
+from ftltui.ansible_modules.run import DEPRECATION_LABEL
 from ftltui.commands.common import (
     add_inventory_arg,
     add_json_arg,
@@ -345,7 +346,9 @@ class TextPrinter:
             self._line("\n".join(self._c(colour, line) if line.startswith(r.host + " |") else line
                                  for line in shown.lines))
         elif isinstance(event, Warning_):
-            self.err.write(self._c("33", f"[WARNING]: {safe_text(event.text)}") + "\n")
+            text = safe_text(event.text)  # a module's deprecation carries its own [DEPRECATION WARNING]: label
+            self.err.write(self._c("33", text if text.startswith(DEPRECATION_LABEL) else f"[WARNING]: {text}")
+                           + "\n")
         elif isinstance(event, RunFinished) and self.progress:
             self.err.write("\r\x1b[K")
 

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ftltui import modules
-from ftltui.ansible_modules.run import CENSORED, AnsibleSpec, censored_result
+from ftltui.ansible_modules.run import (
+    CENSORED,
+    DEPRECATION_LABEL,
+    AnsibleSpec,
+    censored_result,
+    deprecation_message,
+)
 from ftltui.engine.actions import dispatch
 from ftltui.engine.ansible_actions import refusal
 from ftltui.engine.events import (
@@ -735,11 +741,8 @@ def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
 def _module_warnings(raw: dict[str, Any]) -> list[str]:
     """An Ansible module's warnings and deprecations, as lines to show (CLI, console, JSON)."""
     out = [str(w.get("msg", w)) if isinstance(w, dict) else str(w) for w in raw.get("warnings") or ()]
-    for d in raw.get("deprecations") or ():
-        text = str(d.get("msg", d)) if isinstance(d, dict) else str(d)
-        version = d.get("version") or d.get("date") if isinstance(d, dict) else None
-        out.append(f"[DEPRECATION WARNING]: {text}" + (f" This feature will be removed in version {version}."
-                                                     if version else ""))
+    for d in raw.get("deprecations") or ():  # Ansible's words (ansible_modules/run.deprecation_message)
+        out.append(DEPRECATION_LABEL + (deprecation_message(d) if isinstance(d, dict) else str(d)))
     return out
 
 

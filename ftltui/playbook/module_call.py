@@ -12,9 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ftltui.engine.events import OutputLine
+from ftltui.ansible_modules.run import DEPRECATION_LABEL as DEPRECATION
+from ftltui.engine.events import OutputLine, Warning_
 from ftltui.errors import FtlError
 from ftltui.inventory.model import Host
+from ftltui.playbook.events import PlaybookWarning
 from ftltui.playbook.model import builtin_name
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope
@@ -184,6 +186,9 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
     def on_event(ev: Any) -> None:
         if isinstance(ev, OutputLine):
             on_output(ev.stream, ev.text)
+        elif isinstance(ev, Warning_):  # a module's warnings and deprecations, shown as ansible-playbook does
+            dep = ev.text.startswith(DEPRECATION)
+            pc.run.emit(PlaybookWarning(ev.text[len(DEPRECATION):] if dep else ev.text, ev.host, deprecation=dep))
 
     try:
         result = await pc.executor.run([host], module, args, check=check, timeout=timeout, on_event=on_event,
