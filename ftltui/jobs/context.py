@@ -166,6 +166,10 @@ class JobContext:
         if not self._outbox and barrier.done:
             self._deliver(event, step, barrier)
             return
+        self._hold(barrier, event, step)
+
+    def _hold(self, barrier: Ticket, event: Any, step: str | None) -> None:
+        """Queue an event behind the outputs already waiting; the drainer delivers it."""
         self._outbox.append((barrier, event, step))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.get_running_loop().create_task(self._drain(), name=f"ftl-job-{self.job.id}-out")
@@ -188,6 +192,9 @@ class JobContext:
                     t0 = clock()
 
     def _deliver(self, event: Any, step: str | None, barrier: Ticket) -> None:
+        if isinstance(event, JobProgress):  # held by progress() behind earlier outputs: not an output
+            self.queue.emit(event)
+            return
         if barrier.failed:  # a full state disk: said once, not per host; the final transition retries
             if not self._failing:
                 self._failing = True
@@ -200,7 +207,7 @@ class JobContext:
             rec["step"] = step
         self.log.write(rec)
         if isinstance(event, HostFinished) and step is None:
-            self.progress(self.job.progress.get("done", 0) + 1, self.job.progress.get("total", 0))
+            self.queue.emit(self._set_progress(self.job.progress.get("done", 0) + 1, self.job.progress.get("total", 0)))
         self.queue.emit(JobOutput(self.job.id, event=event, step=step))
 
     def _redacted(self, event: Any) -> Any:
@@ -218,8 +225,21 @@ class JobContext:
         return dataclasses.replace(event, **changes) if changes else event
 
     def progress(self, done: int, total: int) -> None:
+        """The job's progress, on the bus in order with its outputs: behind any output still
+        waiting for its host's commit (:meth:`output`). Emitted at once, a workflow step's
+        "done" came before that step's last outputs whenever the commit was slower than the
+        step's end, and after them otherwise: ``play --json`` printed either order, so a
+        client of an owner and the same command alone could differ (flaky
+        tests/api/test_client_jobs_more.py)."""
+        event = self._set_progress(done, total)
+        if self._outbox:
+            self._hold(DONE, event, None)
+        else:
+            self.queue.emit(event)
+
+    def _set_progress(self, done: int, total: int) -> JobProgress:
         self.job.progress = {"done": done, "total": total}
-        self.queue.emit(JobProgress(self.job.id, done=done, total=total))
+        return JobProgress(self.job.id, done=done, total=total)
 
     def host_done(self, changes: list[tuple[list[str], Any]]) -> Ticket:
         """Journal one host's finish: ``changes`` are ``(path, value)`` pairs inside the

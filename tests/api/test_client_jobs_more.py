@@ -10,6 +10,7 @@ daemon has stopped.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -96,3 +97,23 @@ def test_workflow_and_job_commands_through_the_daemon_print_as_alone(tmp_path: P
     for args, got in shows.items():  # the owner's record, printed as the store's
         want = ftl(owned, "jobs", "show", *args)
         assert (got.returncode, got.stdout) == (want.returncode, want.stdout) and got.returncode == 0
+
+
+def test_play_json_prints_a_steps_outputs_before_the_progress_that_counts_it_done(tmp_path: Path) -> None:
+    """The order of ``play --json``'s records is the job's, not the disk's: a step's last
+    outputs wait for its host's journal commit, and the job's progress used to be emitted
+    at once, so "1 of 3 done" came before or after the step's host.finished depending on
+    whether that commit beat the step's end. The test above compares a client of an owner
+    with the command alone, and failed now and then under load on exactly that."""
+    workflow = tmp_path / "two-steps.yml"
+    workflow.write_text(WORKFLOW)
+    got = ftl(tmp_path / "state", "play", str(workflow), "-i", INVENTORY, "--json")
+    records = [json.loads(line) for line in got.stdout.splitlines() if line.startswith('{"schema"')]
+    events = [(r["event"], r.get("step"), r.get("state"), r.get("done")) for r in records]
+    ends = [i for i, (name, _, state, _) in enumerate(events) if name == "step.changed" and state != "running"]
+    assert got.returncode == 2 and len(ends) == 3, got.stdout
+    for n, end in enumerate(ends, start=1):
+        step = events[end][1]
+        assert events[end - 1] == ("job.progress", None, None, n), (step, events)  # "n of 3 done", then the step's end
+        outputs = [i for i, (name, of, _, _) in enumerate(events) if name == "job.output" and of == step]
+        assert all(i < end - 1 for i in outputs), (step, events)  # its outputs, all before the progress
