@@ -142,11 +142,12 @@ def item_vars(items: list[Any], index: int, control: dict[str, Any]) -> dict[str
 
 
 def loop_control(templar: Any, raw: Any) -> dict[str, Any]:
-    """``loop_control`` rendered once for the task, all but ``label``: the label names
-    the loop variable, so it is rendered per item, after ``when`` (see :func:`item_label`)."""
+    """``loop_control`` rendered once for the task, all but ``label`` and ``break_when``:
+    they name the loop variable (and the registered result), so they are rendered per item,
+    after ``when`` (see :func:`item_label`, ``TaskRun._break_when``)."""
     if not isinstance(raw, dict):
         return {}
-    return templar.render({k: v for k, v in raw.items() if k != "label"})
+    return templar.render({k: v for k, v in raw.items() if k not in ("label", "break_when")})
 
 
 def item_label(item_templar: Any, raw_control: Any, item: Any) -> Any:

@@ -122,6 +122,11 @@ class TaskRun:
             results.append(res)
             self.pc.run.emit(ItemResult(self.pc.index, self.task_id, host, status_of(res), _label(label),
                                         shown(res, self._no_log(itemplar))))
+            try:
+                if self._break_when(itemplar, res):
+                    break
+            except ConditionalError as exc:  # Ansible: the task fails with the error alone
+                return conditional_failure(exc.message)
             pause = float(control.get("pause") or 0)
             if pause and i < len(items) - 1:
                 await asyncio.sleep(pause)
@@ -208,6 +213,15 @@ class TaskRun:
     def _check_kw(self, templar: Any) -> Any:
         value = self.keyword("check_mode")
         return None if value is None else evaluate_condition(templar, value)
+
+    def _break_when(self, item_templar: Any, res: dict[str, Any]) -> bool:
+        """``loop_control.break_when`` (ansible-core 2.18): after each item, with the loop
+        variables and the registered name (that item's result) bound; every condition true
+        ends the loop, the items after it never run."""
+        raw = self.kw.get("loop_control")
+        conds = as_list(raw.get("break_when")) if isinstance(raw, dict) else []
+        templar = self._with_register(item_templar, res)
+        return bool(conds) and all(conditional(templar, c, self.task.location) for c in conds)
 
     def _with_register(self, templar: Any, res: dict[str, Any]) -> Any:
         name = self.kw.get("register")
