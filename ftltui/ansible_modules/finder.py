@@ -205,11 +205,12 @@ def _apply_routing(name: str, collection: str, entry: Mapping[str, Any] | None, 
         raise ModuleRemovedError(f"{text} This feature was removed from {collection} {when}.".replace("  ", " ")
                                  .replace(" .", "."))
     dep = entry.get("deprecation")
-    if isinstance(dep, dict) and walk.deprecation is None:
-        when = (f" in version {dep['removal_version']}" if dep.get("removal_version")
-                else f" after {dep['removal_date']}" if dep.get("removal_date") else "")
+    if isinstance(dep, dict) and walk.deprecation is None:  # in ansible-core 2.19's words
+        from ftltui.ansible_modules.run import deprecation_message
+
         text = f"{name} has been deprecated." + (f" {dep['warning_text']}" if dep.get("warning_text") else "")
-        walk.deprecation = f"{text} This feature will be removed from {collection}{when}."
+        walk.deprecation = deprecation_message({"msg": text, "version": dep.get("removal_version"),
+                                                "date": dep.get("removal_date"), "collection_name": collection})
     redirect = entry.get("redirect")
     if redirect:
         redirect = str(redirect)

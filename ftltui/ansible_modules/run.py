@@ -40,10 +40,11 @@ class AnsibleSpec(ModuleSpec):
     ``rules`` its argument rules, checked before any host with Ansible's messages;
     ``module_name`` the name the task called it by (``ini_file``, a redirected old name):
     Ansible passes that, not the resolved FQCN, as ``_ansible_module_name``, which the module
-    reads as ``module._name`` (its check-mode skip message, old-name behaviour).
+    reads as ``module._name`` (its check-mode skip message, old-name behaviour);
+    ``deprecation`` its runtime.yml deprecation in Ansible's words, shown once per run.
     """
 
-    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind", "rules", "module_name")
+    __slots__ = ("path", "no_log_args", "supports_check_mode", "kind", "rules", "module_name", "deprecation")
     _FIELDS = ModuleSpec._FIELDS + __slots__
     path: str
     no_log_args: tuple[str, ...]
@@ -51,15 +52,17 @@ class AnsibleSpec(ModuleSpec):
     kind: str
     rules: Any  # rules.ArgRules | None
     module_name: str
+    deprecation: str | None
 
     def __init__(self, name: str, path: str, *, summary: str = "", args: dict[str, Arg] | None = None,
                  no_log_args: tuple[str, ...] = (), supports_check_mode: bool | None = None,
-                 kind: str = "python", rules: Any = None, module_name: str | None = None) -> None:
+                 kind: str = "python", rules: Any = None, module_name: str | None = None,
+                 deprecation: str | None = None) -> None:
         self._init({"name": name, "summary": summary, "args": args or {}, "mutually_exclusive": (),
                     "required_one_of": (), "required_together": (), "needs_python": True, "free_form": None,
                     "aliases": (), "path": path, "no_log_args": no_log_args,
                     "supports_check_mode": supports_check_mode, "kind": kind, "rules": rules,
-                    "module_name": module_name or name})
+                    "module_name": module_name or name, "deprecation": deprecation})
 
     def secret_args(self) -> list[str]:
         return list(self.no_log_args)
@@ -91,7 +94,8 @@ def ansible_spec(name: str, *, collections_paths: tuple[str, ...] = (), playbook
     except Exception:  # documentation is for display; running does not depend on it
         pass
     return AnsibleSpec(src.fqcn, src.path, summary=summary, no_log_args=no_log, supports_check_mode=check,
-                       kind=src.kind, rules=rules, module_name=name)
+                       kind=src.kind, rules=rules, module_name=name,
+                       deprecation=src.deprecation)
 
 
 def module_args(spec: AnsibleSpec, params: dict[str, Any], *, check: bool, diff: bool = False,

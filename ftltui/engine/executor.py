@@ -319,6 +319,8 @@ class Executor:
         if isinstance(target, str) and self.inventory is not None:
             for name in self.inventory.last_unmatched:
                 emit(Warning_(run_id, host=None, text=f"pattern {name!r} matched no host"))
+        if isinstance(spec, AnsibleSpec) and spec.deprecation:  # its runtime.yml deprecation, as Ansible shows it
+            emit(Warning_(run_id, host=None, text=DEPRECATION_LABEL + spec.deprecation))
         sem = asyncio.Semaphore(max(1, forks) if forks is not None else self.forks)
         local = self._place(run, hosts)
         for h in local:

@@ -234,10 +234,10 @@ class TextOutput:
         if e.text.startswith("ERROR! "):  # the run stopped on an error (exit 1)
             self._write(self.err, [f"[ERROR]: {safe_text(e.text[7:])}"], RED)
             return
-        if not e.deprecation:
-            if e.text in self.warnings_shown:
-                return
-            self.warnings_shown.add(e.text)
+        key = ("D: " if e.deprecation else "W: ") + e.text  # Ansible's Display shows each text once, deprecations too
+        if key in self.warnings_shown:
+            return
+        self.warnings_shown.add(key)
         word = "[DEPRECATION WARNING]" if e.deprecation else "[WARNING]"
         self._write(self.err, [f"{word}: {safe_text(e.text)}"], PURPLE if e.deprecation else BRIGHT_PURPLE)
 

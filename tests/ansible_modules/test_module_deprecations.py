@@ -43,8 +43,16 @@ def test_warnings_and_deprecations_read_as_ansibles(tmp_path: Path) -> None:
     (cdir / "plugins" / "modules").mkdir(parents=True)
     (cdir / "galaxy.yml").write_text("namespace: ftl\nname: dep\nversion: 1.0.0\n")
     (cdir / "plugins" / "modules" / "noisy.py").write_text(MODULE)
+    (cdir / "plugins" / "modules" / "old_noisy.py").write_text(MODULE)
+    (cdir / "meta").mkdir()
+    (cdir / "meta" / "runtime.yml").write_text("plugin_routing:\n  modules:\n    old_noisy:\n      deprecation:\n"
+                                               "        removal_version: 5.0.0\n"
+                                               "        warning_text: Use ftl.dep.noisy instead.\n")
     (tmp_path / "pb.yml").write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
                                      "    - ftl.dep.noisy: {}\n")
+    (tmp_path / "two.ini").write_text("a ansible_connection=local\nb ansible_connection=local\n")
+    (tmp_path / "two.yml").write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
+                                      "    - ftl.dep.noisy: {}\n    - ftl.dep.old_noisy: {}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update(ANSIBLE_COLLECTIONS_PATH=str(root), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
@@ -66,6 +74,17 @@ def test_warnings_and_deprecations_read_as_ansibles(tmp_path: Path) -> None:
     assert run(sys.executable, "-m", "ftltui", "run", "-i", "localhost,", "localhost", "-m", "ftl.dep.noisy") == want
     assert run("ansible-playbook", "-i", "localhost,", "-c", "local", "pb.yml") == want
     assert run(sys.executable, "-m", "ftltui", "play", "-i", "localhost,", "pb.yml") == want
+
+    # a runtime.yml deprecation (shown once per run), and each text once per playbook as Ansible's Display does
+    routed = run("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ftl.dep.old_noisy")
+    deprecated = ("[DEPRECATION WARNING]: ftl.dep.old_noisy has been deprecated. Use ftl.dep.noisy instead. "
+                  "This feature will be removed from collection 'ftl.dep' version 5.0.0.")
+    assert sorted(routed) == sorted([deprecated, *want])  # where it comes among the others varies in ansible
+    assert sorted(run(sys.executable, "-m", "ftltui", "run", "-i", "localhost,", "localhost", "-m",
+                      "ftl.dep.old_noisy")) == sorted(routed)
+    want = run("ansible-playbook", "-i", "two.ini", "two.yml")
+    assert sorted(want) == sorted(routed)  # two hosts, two tasks: each text once
+    assert sorted(run(sys.executable, "-m", "ftltui", "play", "-i", "two.ini", "two.yml")) == sorted(want)
 
 
 def test_deprecation_message_follows_ansibles_rules() -> None:
