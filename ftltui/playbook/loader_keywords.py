@@ -19,6 +19,10 @@ from ftltui.playbook.model import (
 LOOP_CONTROL_KEYS = frozenset({"loop_var", "index_var", "label", "pause", "extended", "extended_allitems",
                                "break_when"})
 _CONDITIONS = ("when", "changed_when", "failed_when", "until")
+# what ftl-tui's runner does (meta.py); ansible-core's end_role is not among them
+META_ACTIONS = frozenset({"noop", "flush_handlers", "refresh_inventory", "reset_connection", "end_play",
+                          "end_batch", "end_host", "clear_facts", "clear_host_errors"})
+STRATEGIES = frozenset({"linear", "free"})
 
 
 def _templated(value: Any) -> bool:
@@ -64,6 +68,10 @@ def _check_value(key: str, value: Any, file: str, data: Any) -> None:
         raise _bad(key, "a mapping of module names to default arguments", value, file, data)
     if key == "collections" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise _bad(key, "a list of collection names (ns.coll)", value, file, data)
+    if key == "strategy" and value is not None and not _templated(value) and (
+            not isinstance(value, str) or builtin_name(value) not in STRATEGIES):
+        raise PlaybookError(f"strategy {value!r} is not supported by ftl-tui; expected one of "
+                            f"{', '.join(sorted(STRATEGIES))}", value_where(file, data, key))
     if key == "connection" and value is not None and not _templated(value):
         if not isinstance(value, str) or builtin_name(value) not in SUPPORTED_CONNECTIONS:
             raise PlaybookError(f"connection {value!r} is not supported by ftl-tui; expected one of "
@@ -84,3 +92,12 @@ def merged_vars(value: Any) -> Any:
             out.update(part)
         return out
     return {} if value is None else value
+
+
+def check_meta(args: dict[str, Any], loc: Any) -> None:
+    """A ``meta`` task names an action ftl-tui runs: refused at load (so ``--syntax-check``),
+    never at run time after other tasks ran."""
+    what = str(args.get("_raw_params") or args.get("free_form") or "").strip()
+    if what not in META_ACTIONS:
+        raise PlaybookError(f"meta: {what!r} is not supported by ftl-tui; expected one of "
+                            f"{', '.join(sorted(META_ACTIONS))}", loc)

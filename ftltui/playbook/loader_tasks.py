@@ -15,8 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from ftltui import modules
 from ftltui.errors import FtlError, Location
-from ftltui.playbook.loader_keywords import check_keywords, merged_vars
-from ftltui.playbook.loader_yaml import item_where, key_where, read_yaml, type_name, where
+from ftltui.playbook.loader_keywords import check_keywords, check_meta, merged_vars
+from ftltui.playbook.loader_yaml import (
+    item_where,
+    key_where,
+    read_yaml,
+    type_name,
+    where,
+)
 from ftltui.playbook.model import (
     BLOCK_KEYWORDS,
     CONTROLLER_ACTIONS,
@@ -115,6 +121,8 @@ def load_item(data: Any, file: str, ctx: LoadContext, role: Role | None) -> Item
     if "vars" in form.keywords:
         form.keywords["vars"] = merged_vars(form.keywords["vars"])
     short = builtin_name(form.action)
+    if short == "meta":
+        check_meta(form.args, loc)
     if short in ("import_tasks", "import_role"):
         for key in form.keywords:
             if key == "loop" or key.startswith("with_"):

@@ -24,7 +24,15 @@ from ftltui.playbook.events import (
     PlayStarted,
 )
 from ftltui.playbook.handlers import add_handlers
-from ftltui.playbook.model import Block, Item, Play, Playbook, RoleUse, Task
+from ftltui.playbook.model import (
+    Block,
+    Item,
+    Play,
+    Playbook,
+    RoleUse,
+    Task,
+    builtin_name,
+)
 from ftltui.playbook.options import PlayOptions
 from ftltui.playbook.play_setup import (
     batches,
@@ -133,7 +141,7 @@ async def _run_batch(pc: PlayRun, started: list[bool]) -> None:
         _role_handlers(pc, use, scope)
     for use in play.roles:
         _public_role_vars(pc, use)
-    kind = str(play.keywords.get("strategy") or "linear")
+    kind = builtin_name(str(play.keywords.get("strategy") or "linear"))  # a template gives it here
     if kind not in ("linear", "free"):
         raise FtlError(f"strategy {kind!r} is not supported by ftl-tui (linear and free are)", play.location)
     gather = gather_task(play, pc.options)

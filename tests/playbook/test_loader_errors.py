@@ -93,6 +93,11 @@ FTL_ONLY = {
                                  "keyword 'order' (play) is not supported by ftl-tui"),
     "connection": ("- hosts: localhost\n  connection: paramiko  # <-\n  tasks: []\n",
                    "connection 'paramiko' is not supported by ftl-tui"),
+    # session 11: these two loaded and failed only when the run reached them
+    "strategy": ("- hosts: localhost\n  strategy: host_pinned  # <-\n  tasks: []\n",
+                 "strategy 'host_pinned' is not supported by ftl-tui; expected one of free, linear"),
+    "meta action": ("- hosts: localhost\n  tasks:\n    - debug: msg=first\n    - meta: end_role  # <-\n",
+                    "meta: 'end_role' is not supported by ftl-tui"),
     "unknown with_": ("- hosts: localhost\n  tasks:\n    - debug: var=item\n      with_cartesian: [[1], [2]]  # <-\n",
                       "with_cartesian: ftl-tui has no 'cartesian' lookup"),
     "templated import": ("- hosts: localhost\n  tasks:\n    - import_tasks: '{{ f }}.yml'  # <-\n",
