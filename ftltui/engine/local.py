@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import shutil
+import stat
 import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable
 
 from ftltui import modules
@@ -32,6 +33,7 @@ from ftltui.inventory.model import Host
 from ftltui.modules import _process
 from ftltui.modules._outcap import OutputLimits
 from ftltui.modules.base import ModuleContext
+from ftltui.state.storage import atomic_stream
 
 CANCEL_GRACE = 5.0  # seconds a cancelled module gets to stop its subprocess
 MAX_PENDING_LINES = 256  # output lines queued for the event loop before the module waits
@@ -207,15 +209,17 @@ def _secret_args(module: str) -> list[str]:
 
 
 def _copy_with_checksum(src: str, dest: str) -> dict[str, Any]:
+    """Copy ``src`` to ``dest`` with the source's mode, hashing as it goes, through the
+    controller's streaming atomic write: a read that fails half-way leaves the old dest
+    and no temporary file."""
     os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-    tmp = dest + ".ftl-tmp"
     digest = hashlib.sha1()
     size = 0
-    with open(src, "rb") as fin, open(tmp, "wb") as fout:
-        while chunk := fin.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-            fout.write(chunk)
-    shutil.copymode(src, tmp)
-    os.replace(tmp, dest)
+    with open(src, "rb") as fin:
+        mode = stat.S_IMODE(os.fstat(fin.fileno()).st_mode)
+        with atomic_stream(Path(dest), mode=mode) as fout:
+            while chunk := fin.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                fout.write(chunk)
     return {"checksum": digest.hexdigest(), "size": size}

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tinydb.storages import Storage
 
@@ -41,8 +44,8 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old or the new file, whole.
 
     The one way the controller replaces a file (state checkpoints, stored content,
-    snapshots, caches, console settings): a private (0600) temporary file beside it,
-    renamed over it. ``durable`` also fsyncs the file and the directory, so a power
+    snapshots, caches, console settings; :func:`atomic_stream` streams one): a private
+    (0600) temporary file beside it, renamed over it. ``durable`` also fsyncs the file and the directory, so a power
     loss cannot undo a write the caller went on to rely on; caches and blobs that can
     be rebuilt skip that cost. Raises :class:`StateError` (one line, with the place);
     no temporary file is left behind.
@@ -69,6 +72,43 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         if isinstance(exc, OSError):
             raise StateError(f"cannot write {path.name}: {exc.strerror or exc}",
                              Location(str(path.parent))) from None
+        raise
+    if durable:
+        fsync_dir(path.parent)
+
+
+@contextmanager
+def atomic_stream(path: Path, *, mode: int | None = FILE_MODE, durable: bool = True) -> Iterator[IO[bytes]]:
+    """Stream a file into ``path`` so that it appears whole or not at all: the streaming
+    sibling of :func:`atomic_write`, for data too big to hold (a fetched file, a copy).
+
+    Yields a binary file open on a fresh, uniquely named temporary file in ``path``'s
+    directory (a fixed name would be shared by two writers of one dest and could be a
+    planted symlink); on a clean exit it is fsynced (``durable``), given ``mode`` and
+    renamed over ``path``. Any exception in the body, or in the commit, removes the
+    temporary file and leaves the old ``path`` as it was. ``mode=None`` gives the mode
+    a plain ``open(path, "wb")`` would (0666 less the umask), as a download to a user's
+    directory should. OSErrors are raised as they are: the engine reports them per host.
+    """
+    create_mode = 0o666 if mode is None else 0o600
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, create_mode)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            if mode is not None:
+                os.fchmod(out.fileno(), mode)
+            if durable:
+                os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     if durable:
         fsync_dir(path.parent)

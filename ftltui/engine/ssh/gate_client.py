@@ -20,6 +20,7 @@ import io
 import itertools
 import os
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Protocol, TypedDict
 
 import asyncssh
@@ -32,6 +33,7 @@ from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
 from ftltui.modules._outcap import OutputLimits
+from ftltui.state.storage import atomic_stream
 
 if TYPE_CHECKING:
     from ftltui.engine.local_gate import LocalConnection
@@ -532,24 +534,21 @@ class GateClient:
     async def get(self, remote_path: str, local_path: str) -> dict[str, Any]:
         """Download a host file, verified against the SHA-1 the gate computed while sending it
         (Ansible's ``checksum``: one hash per end). Returns {checksum, size}."""
-        os.makedirs(os.path.dirname(os.path.abspath(local_path)), exist_ok=True)
-        tmp = local_path + ".ftl-part"
+        dest = Path(os.path.abspath(local_path))
+        dest.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha1()
-        with open(tmp, "wb") as f:
+        # the controller's streaming atomic write: a unique temporary file beside dest, removed
+        # on a failed transfer or a mismatch; mode as open() gives (Ansible's fetch)
+        with atomic_stream(dest, mode=None) as f:
             def sink(data: bytes) -> None:
                 digest.update(data)
                 f.write(data)
 
-            try:
-                result = await self._request({"t": "get", "path": remote_path}, _Request(sink=sink))
-            except BaseException:
-                f.close()
-                os.unlink(tmp)
-                raise
-        if result.get("checksum") != digest.hexdigest():
-            os.unlink(tmp)
-            raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha1 mismatch)")
-        os.replace(tmp, local_path)
+            result = await self._request({"t": "get", "path": remote_path}, _Request(sink=sink))
+            if result.get("checksum") != digest.hexdigest():
+                raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha1 mismatch)")
+            f.flush()  # the big fsync off the event loop; the helper's own one then finds little to do
+            await asyncio.to_thread(os.fsync, f.fileno())
         return {"checksum": result.get("checksum"), "size": result.get("size")}
 
     async def close(self) -> None:
