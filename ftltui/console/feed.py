@@ -22,9 +22,12 @@ from ftltui.engine.events import (
     Warning_,
 )
 from ftltui.jobs import events as jev
-from ftltui.jobs.model import Job
+from ftltui.jobs.context import JobContext
+from ftltui.jobs.model import FAILED, TERMINAL, Job, Outcome
 from ftltui.jobs.play_record import PlayRecord
+from ftltui.jobs.queue import Handler
 from ftltui.playbook.events import PlaybookEvent
+from ftltui.vault.needs import VaultNeed, collected
 
 TRANSITIONS = tuple(set(jev.EVENT_FOR_STATE.values()))
 MAX_PLAY_RECORDS = 50  # matrices kept live; an evicted job's is read back from its log when opened
@@ -36,6 +39,9 @@ class ViewFeed:
     def __init__(self) -> None:
         self.run_modules: dict[str, str] = {}  # run id -> module, while the run lasts
         self.play_records: dict[int, PlayRecord] = {}  # playbook job -> its matrix, bounded
+        # job -> the vault ids its last attempt lacked a password for (watch_vault_needs),
+        # handed on with its failure (JobChanged.vault_needs) and dropped when it ends
+        self.vault_needs: dict[int, frozenset[VaultNeed]] = {}
 
     def translate(self, event: jev.JobEvent, job: Job | None) -> list[up.ViewUpdate]:
         """The updates ``event`` (of the job whose live record is ``job``) means to a face."""
@@ -50,7 +56,10 @@ class ViewFeed:
             case jev.StepChanged(job_id=job_id, step=step, state=state, reason=reason):
                 return [up.StepChanged(job_id, step, state, reason), up.JobChanged(job_id, job)]
             case _ if isinstance(event, TRANSITIONS):
-                changed = up.JobChanged(event.job_id, job, event.state, event.reason)
+                needs = self.vault_needs.pop(event.job_id, frozenset()) if event.state in TERMINAL else frozenset()
+                changed = up.JobChanged(event.job_id, job, event.state, event.reason,
+                                        tuple(sorted(needs, key=lambda n: (n.vault_id, n.wrong)))
+                                        if event.state == FAILED else ())
                 if changed.noted and job is not None and job.kind == "drift_scan":
                     return [changed, up.DriftChanged(f"drift scan job {event.job_id} {event.state}")]
                 return [changed]
@@ -80,6 +89,21 @@ class ViewFeed:
             case drift_events.DriftHostScanned(host=host, ok=ok):
                 return [up.DriftHostScanned(job_id, host, ok)]
         return []
+
+    def watch_vault_needs(self, handler: Handler) -> Handler:
+        """``handler`` (a job kind's) run with the vault ids its decryptions lacked a password
+        for collected (:mod:`ftltui.vault.needs`), kept for the job's failure update."""
+        async def run(job: Job, ctx: JobContext) -> Outcome:
+            with collected() as needs:
+                try:
+                    return await handler(job, ctx)
+                finally:
+                    if needs:
+                        self.vault_needs[job.id] = frozenset(needs)
+                    else:
+                        self.vault_needs.pop(job.id, None)  # an earlier attempt's are not this one's
+
+        return run
 
     def forget(self, job_ids: Iterable[int]) -> None:
         """Archived jobs (issue 16): their matrices go too."""

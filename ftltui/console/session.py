@@ -157,6 +157,10 @@ class ConsoleSession(JobActions):
         register_builtin(queue)  # run + workflow
         register_playbook(queue, self.vault, self.ask, self.pauses.pauser)  # decrypt with the session's keyring
         drift_jobs.register(queue)
+        for kind in queue.kinds:  # a job that lacked a vault password says which id, as data
+            handler = queue.handler(kind)
+            if handler is not None:
+                queue.register_kind(kind, self.feed.watch_vault_needs(handler))
         queue.bus.subscribe(self.on_domain_event)
         self.queue = queue
         self._drift = DriftDesk(self.state_dir, store, self.resolve, self.clock)

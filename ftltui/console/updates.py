@@ -16,6 +16,7 @@ from ftltui.engine.events import HostResult
 from ftltui.jobs.model import Job
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.playbook.events import PlaybookEvent
+from ftltui.vault.needs import VaultNeed
 
 # job states after which a face says what happened to the job (a note in the log)
 NOTED_STATES = frozenset({"succeeded", "failed", "cancelled", "dead", "retry_wait"})
@@ -31,6 +32,10 @@ class JobChanged:
     job: Job | None
     state: str = ""
     reason: str = ""
+    # the vault ids its run lacked a password for (or had a wrong one for), noted where the
+    # decryption failed (:mod:`ftltui.vault.needs`): a face asks for these, never for an id
+    # read out of ``reason``, which may carry a host's text; set on its failure only
+    vault_needs: tuple[VaultNeed, ...] = ()
 
     @property
     def noted(self) -> bool:

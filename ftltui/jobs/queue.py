@@ -134,6 +134,10 @@ class JobQueue:
     def register_kind(self, name: str, handler: Handler) -> None:
         self._kinds[name] = handler
 
+    def handler(self, name: str) -> Handler | None:
+        """The handler registered for ``name`` (a session wraps it: ``console.session``)."""
+        return self._kinds.get(name)
+
     @property
     def kinds(self) -> list[str]:
         return sorted(self._kinds)

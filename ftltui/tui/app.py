@@ -396,8 +396,8 @@ class FtlApp(CommandsMixin, DriftCommandsMixin, GuardMixin, AttachMixin, Schedul
                     title = job.title if job is not None else ""
                     lines.append((str(job_id), "", "note",
                                   safe_text(f"job {job_id} {state}: {title} - {reason}", MAX_LINE)))
-                    if state == "failed" and reason and owns_jobs(self.services):  # its own keyring ran it
-                        self.vault_asker.run_failed(job_id, reason)  # a vault password it lacked: ask
+                    if state == "failed" and owns_jobs(self.services):  # its own keyring ran it
+                        self.vault_asker.run_failed(job_id, changed.vault_needs)  # a vault password it lacked: ask
             case up.QueueProblem(message=message):
                 # the state disk is full (or similar): the operator must know the queue is stuck
                 self.notify(safe_text(message, MAX_LINE), title="job queue cannot write its state",

@@ -11,18 +11,21 @@ inventory until a restart.
 
 Inline ``!vault`` values load undecrypted (the inventory is usable without them) and
 fail only in a run that uses them. So a run that failed for want of a vault password
-(its reason names the vault id) asks for that id again, cancelled before or not, and a
-typed password the run found wrong is forgotten and asked for: the operator, who is not
+asks for that id again, cancelled before or not, and a typed password the run found wrong
+is forgotten and asked for. Which ids is data the keyring noted where decryption failed
+(``JobChanged.vault_needs``, :mod:`ftltui.vault.needs`), never read out of the job's reason:
+a host's message is part of that text, and must not pop a prompt or drop a password: the operator, who is not
 on a command line, was told to "use --vault-password-file" (hD finding 2). Once given,
 the inventory is read again and the notification says which job to retry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ftltui.vault import DEFAULT_ID, VaultKeyring, VaultSecret
-from ftltui.vault.secrets import missing_vault_ids
+from ftltui.vault.needs import VaultNeed
 
 TYPED = "console prompt"  # the source of a password typed here
 # the end of "no vault password given; ..." in this console (not the CLI's options)
@@ -46,14 +49,16 @@ class VaultAsker:
         """Called on the UI thread after an inventory load (good or failed)."""
         if self._busy:
             return
-        self._forget_wrong(str(getattr(self.app, "inventory_error", None) or ""))  # this load's error
+        self._forget_wrong(set(self.keyring.wrong))  # what this load's decryption found wrong
         self._ask_next()
 
-    def run_failed(self, job_id: int, reason: str) -> None:
-        """A job failed (on the UI thread): when its reason says a vault id had no password,
-        or a password typed here was wrong for it, ask for that id now."""
-        dropped = self._forget_wrong(reason)
-        ids = missing_vault_ids(reason)
+    def run_failed(self, job_id: int, needs: Sequence[VaultNeed]) -> None:
+        """A job failed (on the UI thread): when its run noted that a vault id had no password,
+        or that a password typed here was wrong for it, ask for that id now. ``needs`` come
+        from where decryption failed (``JobChanged.vault_needs``), never from the job's reason,
+        whose text a host's message is part of (session 11, defect 1)."""
+        dropped = self._forget_wrong({n.vault_id for n in needs if n.wrong})
+        ids = {n.vault_id for n in needs if not n.wrong}
         if not ids and not self.pending():
             return
         self.keyring.missing |= ids  # reached during the run (a playbook's vars), or asked and cancelled
@@ -99,17 +104,18 @@ class VaultAsker:
         password was wrong) are asked for again if this load still needs them."""
         self.asked.clear()
 
-    def _forget_wrong(self, error: str) -> bool:
-        """A password typed here that the last load called wrong for its vault id: drop it
-        from the keyring and ask for that id again. True when one was dropped."""
+    def _forget_wrong(self, wrong: set[str]) -> bool:
+        """A password typed here that a load or run found wrong for its vault id (``wrong``):
+        drop it from the keyring and ask for that id again. True when one was dropped."""
         dropped = False
         for vault_id in {s.vault_id for s in self.keyring.secrets if s.source == TYPED}:
-            if f"(vault id '{vault_id}'): wrong vault password" not in error:
+            if vault_id not in wrong:
                 continue
             self.keyring.secrets = [s for s in self.keyring.secrets
                                     if not (s.vault_id == vault_id and s.source == TYPED)]
             self.keyring.generation += 1  # parsed vars files cached with it are read again
             self.keyring.missing.add(vault_id)
+            self.keyring.wrong.discard(vault_id)
             self.asked.discard(vault_id)
             self._added = False
             dropped = True

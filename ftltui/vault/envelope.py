@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ftltui.errors import FtlError, Location
+from ftltui.vault.needs import VaultNeed
 
 HEADER = "$ANSIBLE_VAULT"
 CIPHER = "AES256"
@@ -32,7 +33,11 @@ LINE = 80
 
 
 class VaultError(FtlError):
-    """A vault envelope could not be read or decrypted, or a vault password could not be got."""
+    """A vault envelope could not be read or decrypted, or a vault password could not be got.
+    ``need``: the vault id a password was missing (or wrong) for, when that is why
+    (:mod:`ftltui.vault.needs`: a face asks for it from this, never from the text)."""
+
+    need: VaultNeed | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ name ends in ``-client`` (any extension) is a *client script* and is run with
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,20 +17,13 @@ from typing import Callable
 
 from ftltui.errors import Location
 from ftltui.vault.envelope import Envelope, VaultError, parse, try_decrypt
+from ftltui.vault.needs import VaultNeed, note
 from ftltui.vault.values import VaultText, VaultValue
 
 DEFAULT_ID = "default"
 # What a command line's user is told when data needs a vault password nobody gave; a face
 # that asks for it itself (the console) sets its own words on its keyring.
 CLI_HINT = "use --vault-password-file, --vault-id or --ask-vault-pass"
-# The vault ids that :meth:`VaultKeyring.decrypt`'s messages say had no password (both wordings)
-_MISSING_ID = re.compile(r"\(vault id '([^'\n]*)'\): no (?:vault password given|password for vault id)")
-
-
-def missing_vault_ids(text: str) -> set[str]:
-    """The vault ids an error text (a failed job's reason) says no password opened, so a
-    face can ask for them; the patterns are the messages :meth:`VaultKeyring.decrypt` raises."""
-    return set(_MISSING_ID.findall(text))
 Prompt = Callable[[str], "str | None"]  # vault id -> password, None when the user declined
 
 
@@ -93,6 +85,11 @@ def read_password_source(vault_id: str, source: str, prompt: Prompt | None = Non
     return VaultSecret(vault_id, password, str(path))
 
 
+def _needing(exc: VaultError, need: VaultNeed) -> VaultError:
+    exc.need = need
+    return exc
+
+
 class VaultKeyring:
     """The passwords of one session, by vault id, and decryption with them.
 
@@ -104,6 +101,7 @@ class VaultKeyring:
     def __init__(self, secrets: list[VaultSecret] | None = None) -> None:
         self.secrets: list[VaultSecret] = []
         self.missing: set[str] = set()
+        self.wrong: set[str] = set()  # ids whose password a file's decryption found wrong (not inline values')
         self.revealed: set[str] = set()  # every value decrypted so far: the redactor masks them all
         self.generation = 0
         self.no_password_hint = CLI_HINT  # the end of "no vault password given; ..."
@@ -114,6 +112,7 @@ class VaultKeyring:
         self.secrets = [s for s in self.secrets if not (s.vault_id == secret.vault_id and s.source == secret.source)]
         self.secrets.append(secret)
         self.missing.discard(secret.vault_id)
+        self.wrong.discard(secret.vault_id)
         self.generation += 1
 
     @property
@@ -133,13 +132,23 @@ class VaultKeyring:
         return [p.decode("utf-8", "replace") for p in self.passwords()] + sorted(self.revealed)
 
     def decrypt(self, data: str | bytes | Envelope, where: Location | None = None, what: str = "vault data") -> bytes:
-        """Plaintext bytes; tries the secret of the envelope's vault id first, then the others (as Ansible does)."""
+        """Plaintext bytes; tries the secret of the envelope's vault id first, then the others (as Ansible does).
+        A failure for want of the right password is noted for the job being run (:mod:`ftltui.vault.needs`)."""
+        try:
+            return self._decrypt(data, where, what)
+        except VaultError as exc:
+            note(exc.need)
+            if exc.need is not None and exc.need.wrong:
+                self.wrong.add(exc.need.vault_id)
+            raise
+
+    def _decrypt(self, data: str | bytes | Envelope, where: Location | None, what: str) -> bytes:
         env = data if isinstance(data, Envelope) else parse(data, where)
         vid = env.vault_id or DEFAULT_ID
         if not self.secrets:
             self.missing.add(vid)
-            raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): no vault password given; "
-                             f"{self.no_password_hint}", where)
+            raise _needing(VaultError(f"cannot decrypt {what} (vault id '{vid}'): no vault password given; "
+                                      f"{self.no_password_hint}", where), VaultNeed(vid))
         ordered = [s for s in self.secrets if s.vault_id == vid] + [s for s in self.secrets if s.vault_id != vid]
         for s in ordered:
             plain = try_decrypt(env, s.password)
@@ -148,15 +157,16 @@ class VaultKeyring:
         tried = ", ".join(self.vault_ids)
         if vid not in self.vault_ids:
             self.missing.add(vid)
-            raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): no password for vault id '{vid}', and the "
-                             f"others do not open it (HMAC mismatch; tried vault ids: {tried})", where)
-        raise VaultError(f"cannot decrypt {what} (vault id '{vid}'): wrong vault password or tampered data "
-                         f"(HMAC mismatch; tried vault ids: {tried})", where)
+            raise _needing(VaultError(f"cannot decrypt {what} (vault id '{vid}'): no password for vault id '{vid}', "
+                                      f"and the others do not open it (HMAC mismatch; tried vault ids: {tried})",
+                                      where), VaultNeed(vid))
+        raise _needing(VaultError(f"cannot decrypt {what} (vault id '{vid}'): wrong vault password or tampered data "
+                                  f"(HMAC mismatch; tried vault ids: {tried})", where), VaultNeed(vid, wrong=True))
 
     def open_value(self, envelope: str, where: Location | None = None, name: str | None = None) -> VaultText | VaultValue:
         """An inline ``!vault`` value: decrypted now if possible, else kept to fail where it is used."""
-        try:
-            plain = self.decrypt(envelope, where, what="value")
+        try:  # not noted here: an undecrypted value fails (and is noted) only where it is used
+            plain = self._decrypt(envelope, where, what="value")
             text = VaultText(plain.decode("utf-8"), envelope)
             self.revealed.add(str(text))
             return text

@@ -16,6 +16,7 @@ from typing import Any, Iterator, TypeVar
 
 from ftltui.errors import Location
 from ftltui.vault.envelope import VaultError
+from ftltui.vault.needs import note
 
 _T = TypeVar("_T")
 
@@ -52,10 +53,14 @@ class VaultValue(dict):  # type: ignore[type-arg]
     def reason(self) -> VaultError:
         """The error to raise where the value is used: file:line, variable, vault id, why."""
         var = f"variable '{self.name}'" if self.name else "a vault value"
-        return VaultError(f"{var}: {self.error.message}", self.where or self.error.location)
+        error = VaultError(f"{var}: {self.error.message}", self.where or self.error.location)
+        error.need = self.error.need
+        return error
 
     def __str__(self) -> str:
-        raise self.reason()
+        error = self.reason()
+        note(error.need)  # used in a job: it failed for want of this vault id's password
+        raise error
 
     def __repr__(self) -> str:
         return f"<undecrypted vault value {self.name or ''}>".replace(" >", ">")
