@@ -26,7 +26,7 @@ from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import FAILED, TERMINAL, Job, Outcome
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.jobs.queue import Handler
-from ftltui.playbook.events import PlaybookEvent
+from ftltui.playbook.events import PauseEnded, PauseStarted, PlaybookEvent
 from ftltui.vault.needs import VaultNeed, collected
 
 TRANSITIONS = tuple(set(jev.EVENT_FOR_STATE.values()))
@@ -104,6 +104,19 @@ class ViewFeed:
                         self.vault_needs.pop(job.id, None)  # an earlier attempt's are not this one's
 
         return run
+
+    def faces_only(self, event: jev.JobEvent) -> bool:
+        """Is ``event``'s update of use to faces only (a line of output, a host starting or
+        ending, a playbook task's progress, a drift host scanned)? While no face listens
+        (``ftl-tui daemon`` with no client) the session builds none of them: they were most
+        of its work per host. What the feed itself keeps (a run's module) and what the
+        session's own desks need (a pause waiting for an answer, job transitions) go on."""
+        if not isinstance(event, jev.JobOutput):
+            return False
+        ev = event.event
+        if isinstance(ev, PlaybookEvent):
+            return not isinstance(ev, (PauseStarted, PauseEnded))
+        return isinstance(ev, (OutputLine, HostStarted, HostFinished, Warning_, drift_events.DriftHostScanned))
 
     def forget(self, job_ids: Iterable[int]) -> None:
         """Archived jobs (issue 16): their matrices go too."""

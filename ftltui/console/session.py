@@ -31,7 +31,7 @@ from ftltui.console.results import (BaselinePin, BaselinePinned, BaselineRequest
 from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
-from ftltui.engine.events import Event
+from ftltui.engine.events import Event, HostFinished
 from ftltui.engine.executor import Executor, RunResult, precheck_args
 from ftltui.engine.placement import Placement
 from ftltui.engine.redact import Redactor
@@ -109,7 +109,7 @@ class ConsoleSession(JobActions):
         self.queue: JobQueue | None = None
         self.warning: str | None = None
         self.feed = ViewFeed()
-        self._subscribers: list[UpdateHandler] = []
+        self._subscribers: list[UpdateHandler] = []  # faces; while none, output builds no updates
         self._executor: Executor | None = None
         self._sites_planned = False  # the executor has its site placement (hosts with ftl_site)
         self.schedule_desk: ScheduleDesk | None = None  # made on first use by ScheduleDesk.of
@@ -119,7 +119,7 @@ class ConsoleSession(JobActions):
         self._closed = False  # close() was called: operations refuse (its queue is stopped)
         # playbook jobs waiting at a pause, and the ops that end the wait (issue 15)
         self.pauses = self._make_pause_desk()
-        self.subscribe(self.pauses.on_update)
+        self._own_handlers: list[UpdateHandler] = [self.pauses.on_update]  # the session's desks: not faces
         self.input_priority = InputPriority(lambda: self._executor)  # keys pressed: the workers yield
 
     def _make_pause_desk(self) -> PauseDesk:
@@ -219,7 +219,7 @@ class ConsoleSession(JobActions):
         return lambda: self._subscribers.remove(handler) if handler in self._subscribers else None
 
     def publish(self, update: up.ViewUpdate) -> None:
-        for handler in list(self._subscribers):
+        for handler in [*self._own_handlers, *self._subscribers]:
             handler(update)
 
     def on_domain_event(self, event: object) -> None:
@@ -229,6 +229,10 @@ class ConsoleSession(JobActions):
             return  # the queue emits nothing else; the bus is typed for engine events
         if isinstance(event, jev.JobsArchived):
             self._forget_archived(event.ids)
+        if not self._subscribers and self.feed.faces_only(event):
+            if isinstance(event, jev.JobOutput) and isinstance(event.event, HostFinished):
+                self._note_host(event.job_id, event.event.host, event.event.result.status)
+            return  # no face listens: no update to build (a face that subscribes later reads the job)
         job: Job | None = None
         if event.job_id:
             job = self.jobs.get(event.job_id)
@@ -241,14 +245,18 @@ class ConsoleSession(JobActions):
             updates += self._closed_hosts(job)
         for update in updates:
             if isinstance(update, up.HostProgress) and update.result is not None:
-                self.host_status[update.host] = update.status
-                hosts = self.job_hosts.get(update.job_id)
-                if hosts is None:
-                    hosts = self.job_hosts[update.job_id] = {}
-                    while len(self.job_hosts) > MAX_JOB_HOSTS:  # a daemon runs for months (review hQ #7)
-                        del self.job_hosts[next(iter(self.job_hosts))]
-                hosts[update.host] = update.status
+                self._note_host(update.job_id, update.host, update.status)
             self.publish(update)
+
+    def _note_host(self, job_id: int, host: str, status: str) -> None:
+        """A host's outcome in ``job_id`` (:meth:`host_results`), heard or not."""
+        self.host_status[host] = status
+        hosts = self.job_hosts.get(job_id)
+        if hosts is None:
+            hosts = self.job_hosts[job_id] = {}
+            while len(self.job_hosts) > MAX_JOB_HOSTS:  # a daemon runs for months (review hQ #7)
+                del self.job_hosts[next(iter(self.job_hosts))]
+        hosts[host] = status
 
     def _closed_hosts(self, job: Job) -> list[up.HostProgress]:
         """The hosts a job's end closed without a result event of theirs: a job recovered
@@ -573,9 +581,6 @@ class ConsoleSession(JobActions):
         if self._drift is None:
             raise StateError("the session is not open")
         return self._drift
-
-    def drift_report(self, pattern: str = "all") -> DriftReport:
-        return self.drift.report(pattern)
 
     async def drift_report_async(self, pattern: str = "all") -> DriftReport:
         return await self.drift.report_async(pattern)

@@ -29,7 +29,7 @@ def test_every_setting_reaches_the_attached_session_and_the_new_owner(tmp_path: 
     for session in (attached, owner):
         assert SessionSettings.of(session) == want
     assert isinstance(attached.pauses, OwnerPauseDesk)
-    hooks = [h for h in attached._subscribers if getattr(h, "__self__", None) is not None
+    hooks = [h for h in [*attached._own_handlers, *attached._subscribers] if getattr(h, "__self__", None) is not None
              and getattr(h, "__name__", "") == "on_update" and hasattr(h.__self__, "pauser")]
     assert [h.__self__ for h in hooks] == [attached.pauses]  # the owner's desk only, once
     assert type(owner.pauses) is not OwnerPauseDesk
