@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftltui.api.local_operations import LocalOperations
@@ -97,6 +98,23 @@ class SessionOperations(LocalOperations):
     def _desk_changed(self, changed: SchedulesChanged) -> None:
         self.announce_schedules(changed.reason)
 
+    def close(self) -> None:
+        """Stop hearing the desk: it is the session's and outlives this server (a console
+        that serves again, after a takeover, subscribes a new one)."""
+        self._unsubscribe_desk()
+
+
+class SessionApiServer(ApiServer):
+    """The session's server: closing it also ends its operations' desk subscription."""
+
+    def __init__(self, state_dir: Path, ops: SessionOperations, *, readonly: bool = False) -> None:
+        super().__init__(state_dir, ops, readonly=readonly)
+        self.session_ops = ops
+
+    async def close(self) -> None:
+        await super().close()
+        self.session_ops.close()
+
 
 async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str], *,
                         readonly: bool = False) -> ApiServer | None:
@@ -107,6 +125,6 @@ async def serve_session(session: ConsoleSession, inventory_sources: Sequence[str
         return None
     ops = SessionOperations(session, inventory_sources=[inventory_key(s) for s in inventory_sources],
                           readonly=readonly)
-    server = ApiServer(session.state_dir, ops, readonly=readonly)
+    server = SessionApiServer(session.state_dir, ops, readonly=readonly)
     await server.start()
     return server

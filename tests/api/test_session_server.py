@@ -52,3 +52,21 @@ async def test_a_session_on_a_private_store_does_not_serve(tmp_path: Path) -> No
     finally:
         holder.close()
     assert not (state / "api.sock").exists()
+
+
+async def test_closing_the_server_ends_its_schedule_desk_subscription(tmp_path: Path) -> None:
+    """The desk is the session's and outlives the server: a closed server's operations stop
+    hearing it (they were subscribed for good, so each serve added a listener)."""
+    from ftltui.api.session_server import SessionOperations
+    from ftltui.console.schedules import ScheduleDesk
+
+    heard: list[str] = []
+    async with ConsoleSession(tmp_path / "state", inventory=load_inventory([INVENTORY])) as session:
+        server = await serve_session(session, [INVENTORY])
+        assert server is not None and isinstance(server.ops, SessionOperations)
+        server.ops.subscribe_schedules(heard.append)
+        desk = ScheduleDesk.of(session)
+        desk.changed("while served")
+        await server.close()
+        desk.changed("after close")
+    assert heard == ["while served"]

@@ -97,7 +97,7 @@ def test_a_readonly_session_refuses_every_write_and_changes_nothing(tmp_path: Pa
             assert session.queue is not None and [j.id for j in session.queue.list()] == [job.id]
             # looking still works
             assert session.jobs[job.id].state == "succeeded"
-            assert session.drift_report("all") is not None
+            assert await session.drift_report_async("all") is not None
         finally:
             await session.close()
 

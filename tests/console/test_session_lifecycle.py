@@ -73,7 +73,7 @@ async def test_a_closed_session_refuses_at_once(tmp_path: Path, op: str) -> None
 
 async def test_sync_reads_of_an_unopened_session_say_so(tmp_path: Path) -> None:
     session = _session(tmp_path)
-    for read in (lambda: session.drift_report("all"), lambda: session.watch(lambda e: None),
+    for read in (lambda: session.drift, lambda: session.watch(lambda e: None),
                  lambda: session.redactor):
         with pytest.raises(StateError, match="never opened"):
             read()
