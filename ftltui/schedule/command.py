@@ -227,25 +227,106 @@ def check_hosts(argv: list[str], inventory: Any, allow_no_hosts: bool = False, *
                              "command", where)
 
 
+PATH_DESTS = frozenset({"workflow", "drift_config"})  # options whose value is a file
+AT_FILE_DESTS = frozenset({"extra_vars", "limit"})  # options whose value may be @FILE
+
+
 def absolutize(argv: list[str], cwd: str) -> list[str]:
-    """The command with the files it names made absolute against ``cwd`` (the directory
-    the schedule was added in): the playbook, ``--drift-config``, ``-e @FILE``, ``-l @FILE``.
-    A schedule fires in the owner's directory, where relative paths would mean other files."""
+    """The command as typed, with the files it names made absolute against ``cwd`` (the
+    directory the schedule was added in): the playbook, ``--drift-config``, ``-e @FILE``,
+    ``-l @FILE``. A schedule fires in the owner's directory, where relative paths would
+    mean other files. Every other word is kept as it was written.
+
+    What is returned is what is stored, so that is what is checked: parsed again, it must
+    mean what ``argv`` meant with those paths made absolute, or the schedule is refused
+    (a word lost here would otherwise turn a ``--check`` schedule into a real run)."""
+    ns = check_command(argv)
+    kind = _kind(argv)
+    out = _with_absolute_paths(argv, kind, cwd)
+    want = dict(vars(ns))
+    for dest in PATH_DESTS | AT_FILE_DESTS:
+        value = want.get(dest)
+        if isinstance(value, list):
+            want[dest] = [_absolute(dest, v, cwd) for v in value]
+        elif isinstance(value, str):
+            want[dest] = _absolute(dest, value, cwd)
+    stored = check_command(out)
+    if vars(stored) != want:  # a bug here, never the user's: refuse rather than store another command
+        differ = sorted(k for k in want.keys() | vars(stored).keys() if want.get(k) != vars(stored).get(k))
+        raise ScheduleError(f"schedule add: the command could not be stored as typed ({', '.join(differ)} would "
+                            "differ); write each option and its value as separate words")
+    return out
+
+
+def _absolute(dest: str, value: str, cwd: str) -> str:
     import os
 
-    ns = check_command(argv)
-    paths = {getattr(ns, "workflow", None), getattr(ns, "drift_config", None)}
-    at_files = [v for v in (getattr(ns, "extra_vars", None) or []) + [getattr(ns, "limit", None) or ""]
-                if v.startswith("@")]
-    out = []
-    for word in argv:
-        flag, eq, value = word.partition("=") if word.startswith("--") else ("", "", word)
-        if value in paths and not os.path.isabs(value):
-            value = os.path.join(cwd, value)
-        elif value in at_files and not os.path.isabs(value[1:]):
-            value = "@" + os.path.join(cwd, value[1:])
-        out.append(f"{flag}{eq}{value}" if eq else value)
+    if dest in PATH_DESTS:
+        return value if os.path.isabs(value) else os.path.join(cwd, value)
+    if dest in AT_FILE_DESTS and value.startswith("@") and not os.path.isabs(value[1:]):
+        return "@" + os.path.join(cwd, value[1:])
+    return value
+
+
+def _option(parser: argparse.ArgumentParser, flag: str) -> argparse.Action | None:
+    """The action ``flag`` names as argparse matches it: exactly, or by a unique prefix of a
+    long option (``--tag`` for ``--tags``)."""
+    actions = parser._option_string_actions
+    if flag in actions:
+        return actions[flag]
+    if flag.startswith("--") and parser.allow_abbrev:
+        hits = {id(a): a for o, a in actions.items() if o.startswith(flag)}
+        if len(hits) == 1:
+            return next(iter(hits.values()))
+    return None
+
+
+def _with_absolute_paths(argv: list[str], kind: str, cwd: str) -> list[str]:
+    """``argv`` word for word, each word read as argparse reads it (an option, its value,
+    a positional) so that only the values of file options change."""
+    parser = _command_parser(kind)
+    n = len(kind.split())
+    out, pending, positionals, only_positional = list(argv[:n]), None, 0, False
+    for word in argv[n:]:
+        if pending is not None:  # the value of the option before it
+            out.append(_absolute(pending.dest, word, cwd))
+            pending = None
+        elif only_positional or not word.startswith("-") or word == "-":
+            out.append(_absolute("workflow", word, cwd) if kind == "play" and positionals == 0 else word)
+            positionals += 1
+        elif word == "--":
+            out.append(word)
+            only_positional = True
+        elif word.startswith("--"):
+            flag, eq, value = word.partition("=")
+            action = _option(parser, flag)
+            if eq:
+                out.append(flag + eq + (_absolute(action.dest, value, cwd) if action else value))
+            else:
+                out.append(word)
+                pending = action if action is not None and action.nargs != 0 else None
+        else:
+            word, pending = _short_cluster(parser, word, cwd)
+            out.append(word)
     return out
+
+
+def _short_cluster(parser: argparse.ArgumentParser, word: str, cwd: str) -> tuple[str, argparse.Action | None]:
+    """A word of short options (``-C``, ``-Cv``, ``-e@vars.yml``, ``-e=@vars.yml``, ``-l``):
+    the word with an attached file value made absolute, and the option still waiting for
+    its value in the next word (if any)."""
+    for i in range(1, len(word)):
+        action = parser._option_string_actions.get("-" + word[i])
+        if action is None:
+            return word, None  # not an option argparse would read here: left as typed
+        if action.nargs == 0:
+            continue
+        rest = word[i + 1:]
+        if not rest:
+            return word, action
+        eq = "=" if i == 1 and rest.startswith("=") else ""
+        return word[:i + 1] + eq + _absolute(action.dest, rest[len(eq):], cwd), None
+    return word, None
 
 
 def _flags(kind: str) -> str:
