@@ -126,7 +126,7 @@ def host_context(
 ) -> dict[str, Any]:
     """The variables a template sees on ``host``: merged vars, magic vars, last facts."""
     ctx: dict[str, Any] = {}
-    host_facts = _unsafe_facts(facts.get(host.name) or {})
+    host_facts = _unsafe_facts(host.name, facts.get(host.name) or {})
     ctx.update(host_facts)  # ansible_* facts at top level, as with INJECT_FACTS_AS_VARS
     ctx["ansible_facts"] = {k.removeprefix("ansible_"): v for k, v in host_facts.items()}
     ctx.update(host.vars)
@@ -140,24 +140,22 @@ def host_context(
     return ctx
 
 
-# Facts marked unsafe, by identity of the host's facts dict (kept, so its id stays its
-# own): a run renders the same facts for every task of a host.
-_UNSAFE: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
-_UNSAFE_MAX = 4096
+# Facts marked unsafe, per host while its facts dict is the same object (kept, so the
+# identity check is sound): a run renders the same facts for every task of a host, and
+# one entry per host bounds the memory (a new gather replaces the host's entry).
+_UNSAFE: dict[str, tuple[Mapping[str, Any], dict[str, Any]]] = {}
 
 
-def _unsafe_facts(host_facts: Mapping[str, Any]) -> Mapping[str, Any]:
+def _unsafe_facts(host: str, host_facts: Mapping[str, Any]) -> Mapping[str, Any]:
     if not host_facts:
         return host_facts
-    hit = _UNSAFE.get(id(host_facts))
+    hit = _UNSAFE.get(host)
     if hit is not None and hit[0] is host_facts:
         return hit[1]
     from ftltui.templating.lazyvars import unsafe
 
     marked: dict[str, Any] = unsafe(host_facts)
-    if len(_UNSAFE) >= _UNSAFE_MAX:
-        _UNSAFE.clear()
-    _UNSAFE[id(host_facts)] = (host_facts, marked)
+    _UNSAFE[host] = (host_facts, marked)
     return marked
 
 
