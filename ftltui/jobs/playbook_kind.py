@@ -90,6 +90,10 @@ class PlaybookKind:
         plays = len(prepared.playbook.plays)
         failures: dict[str, str] = {}
         labels: dict[str, str] = {}
+        # each host's span in the run: from the start of the first task that gave it a result
+        # to its last result (a task's end), what `jobs show` gives as the host's duration
+        began: dict[str, float] = {}  # task_id -> when it (last) started
+        spans: dict[str, tuple[float, float]] = {}  # host -> (first task start, last task end)
         options = play_options(spec.get("options") or {})
         from ftltui.playbook.desired_record import DesiredCollector, real_run_paths
 
@@ -114,8 +118,13 @@ class PlaybookKind:
                     starts.append(ctx.host_done([(["per_host", h], ledger.entry(h)) for h in fresh]))
             elif name == "TaskStarted":
                 labels[ev.task_id] = ev.label
+                began[ev.task_id] = ev.ts
             elif name == "HostTaskResult" and ev.status in ("failed", "unreachable") and not ev.ignored:
                 failures[ev.host] = f"{labels.get(ev.task_id, ev.task_id)}: {_failure_text(ev.status, ev.result)}"
+            if name == "HostTaskResult":
+                start = began.get(ev.task_id, ev.ts)
+                first, last = spans.get(ev.host, (start, ev.ts))
+                spans[ev.host] = (min(first, start), max(last, ev.ts))
             ctx.output(ev)
 
         from ftltui.playbook.runner import run_playbook
@@ -139,7 +148,9 @@ class PlaybookKind:
         ctx.progress(plays, plays)
         for host, st in finished.stats.items():
             status = "unreachable" if st.unreachable else "failed" if st.failed else "changed" if st.changed else "ok"
+            first, last = spans.get(host, (0.0, 0.0))
             ledger.record(number, HostResult(host, status, {"msg": failures.get(host, "")},  # type: ignore[arg-type]
+                                             duration=last - first,
                                              error_kind="unreachable" if st.unreachable else None))
         ledger.cancel_running("not in the recap")
         job.per_host = ledger.doc()
