@@ -251,13 +251,15 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
     session.pauses.interactive = interactive() and not args.json
     if session.pauses.interactive:
         relay.pauses = PauseTerminal(PauseOps.of(session.pauses), lambda: relay.job_id, tty=True)
+    answers, private = terminal_answers(path, options, search)
     async with session:
         # -K's password as a job secret too: the job then says it had one, so its retry asks for it (jobs.again)
         become_pw = session.var_defaults.get("ansible_become_password")
+        secrets = PlaybookSecrets(answers=answers or None, private=private,
+                                  become_password=str(become_pw) if become_pw else None)
         job = await session.submit_playbook(str(path), options=options_doc(**stored_options(options)),
                                             confirmed=True,  # the command asked already
-                                            secrets=PlaybookSecrets(become_password=str(become_pw))
-                                            if become_pw else None)
+                                            secrets=secrets or None)
         relay.job_id = job.id
         session.watch(relay)
         try:
@@ -277,6 +279,43 @@ async def _run(args: argparse.Namespace, path: Path, options: PlayOptions, inven
         sys.stdout.flush()
         sys.stderr.write(desired_text(drift))
     return relay.exit_code(job)
+
+
+def terminal_answers(path: Path, options: PlayOptions, search: dict[str, Any]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The playbook's ``vars_prompt`` asked on this terminal before its job is queued, as the
+    console's play form asks them, so the job keeps which were answered (the private ones as
+    job secrets: kinds and names stored, values never) and its retry can ask for them again
+    (session 11, defect 4). Each play's prompts in order, once per name; a name given with
+    ``-e`` is not asked; no terminal, or a playbook that does not load: nothing asked here
+    (the run takes defaults, or the submit says what is wrong with the file)."""
+    from ftltui.errors import FtlError
+    from ftltui.playbook.loader import load_playbook
+
+    answers: dict[str, str] = {}
+    private: list[str] = []
+    if options.ask is None or not sys.stdin.isatty():
+        return answers, ()
+    try:
+        playbook = load_playbook(path, roles_path=search["roles_path"], collections_paths=search["collections_paths"],
+                                 vault=search["vault"])
+    except (FtlError, OSError):
+        return answers, ()
+    for play in playbook.plays:
+        for entry in play.vars_prompt:
+            name = str(entry.get("name"))
+            if name in options.extra_vars or name in answers:
+                continue
+            default = entry.get("default")
+            hidden = entry.get("private", True) not in (False, "no", "false")
+            answer = options.ask(str(entry.get("prompt", name)), hidden, None if default is None else str(default))
+            if answer in (None, "") and default is not None:
+                answer = str(default)
+            if answer is None:
+                continue  # the run says it had no answer, as before
+            answers[name] = answer
+            if hidden:
+                private.append(name)
+    return answers, tuple(private)
 
 
 def stored_options(options: PlayOptions) -> dict[str, Any]:
