@@ -133,7 +133,7 @@ class AnsibleRunner:
         work = os.path.join(self.tmpdir, "ansible-tmp-%s" % rid)
         os.mkdir(work, 0o700)
         args = dict(msg.get("args") or {})
-        args["_ansible_tmpdir"] = work
+        args["_ansible_tmpdir"] = work + "/"  # ansible-core's value ends with a slash; modules may append to it
         # the task's environment keyword: set in the module's forked child only (never the gate)
         environment = msg.get("environment")
         target: Tuple[Callable[..., Any], Tuple[Any, ...]]  # what the forked child calls: (function, args)
