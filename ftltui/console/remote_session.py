@@ -39,7 +39,7 @@ from ftltui.drift.store import open_store
 from ftltui.errors import FtlError
 from ftltui.jobs import events as jev
 from ftltui.jobs.again import GivenSecrets
-from ftltui.jobs.logfile import read_tail
+from ftltui.jobs.logfile import JobHistory, read_history
 from ftltui.jobs.model import Job
 
 RESYNC_JOBS = 50  # job records re-read after the owner dropped updates for this view
@@ -372,10 +372,10 @@ class RemoteConsoleSession(ConsoleSession):
         return await super().reload_inventory(self.owner_sources or sources)
 
     # -- reading the directory's files ----------------------------------------------------
-    async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    async def job_history(self, job_id: int, limit: int) -> JobHistory:
         job = self.jobs.get(job_id)
         path = Path(job.log) if job is not None and job.log else self.state_dir / "logs" / f"{job_id}.jsonl"
-        return await asyncio.to_thread(read_tail, path, limit)
+        return await asyncio.to_thread(read_history, path, limit)
 
     @property
     def owns_jobs(self) -> bool:

@@ -42,7 +42,7 @@ from ftltui.jobs import JobQueue, RetryPolicy
 from ftltui.jobs import events as jev
 from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
-from ftltui.jobs.logfile import read_tail
+from ftltui.jobs.logfile import JobHistory, read_history
 from ftltui.jobs.model import ACTIVE, RETRY_WAIT, TERMINAL, Job
 from ftltui.jobs.play_record import PlayRecord
 from ftltui.jobs.playbook_kind import enqueue_playbook
@@ -569,10 +569,10 @@ class ConsoleSession(JobActions):
         """Per-host outcome of a run job: from this session's events, else the summary."""
         return dict(self.job_hosts.get(job.id) or (job.summary or {}).get("hosts") or {})
 
-    async def job_history(self, job_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
-        """The last ``limit`` records of a job's output log, read off the loop."""
+    async def job_history(self, job_id: int, limit: int) -> JobHistory:
+        """The last ``limit`` records of a job's output log, typed, read off the loop."""
         queue = await self._queue()
-        return await asyncio.to_thread(read_tail, queue.store.log_path(job_id), limit)
+        return await asyncio.to_thread(read_history, queue.store.log_path(job_id), limit)
 
     # -- drift ------------------------------------------------------------------------------
     @property

@@ -336,11 +336,11 @@ class CommandsMixin(ConsoleAppBase):
         record = self.play_records.get(job_id)
         if record is None:
             try:
-                records, _truncated = await services.job_history(job_id, 1_000_000)
+                history = await services.job_history(job_id, 1_000_000)
             except OSError as exc:
                 self.notify(safe_text(f"cannot read the log of job {job_id}: {exc}"), severity="error")
                 return
-            record = PlayRecord.from_records(records)
+            record = PlayRecord.from_records(history.playbook_records())
             self.play_records[job_id] = record
         self.push_screen(PlayJobScreen(services.jobs[job_id], record, lambda: services.jobs.get(job_id),
                                        services.pauses))
@@ -354,12 +354,12 @@ class CommandsMixin(ConsoleAppBase):
         job = str(job_id)
         if not logs.has_job(job):
             try:
-                records, truncated = await self.services.job_history(job_id, logs.ring.capacity)
+                history = await self.services.job_history(job_id, logs.ring.capacity)
             except OSError as exc:
                 self.notify(safe_text(f"cannot read the log of job {job_id}: {exc}"), severity="error")
                 return
-            lines = history_lines(job, records, durations=not self.snapshot_mode)
-            older = "older lines are in the log file; " if truncated else ""
+            lines = history_lines(job, history.records, durations=not self.snapshot_mode)
+            older = "older lines are in the log file; " if history.truncated else ""
             logs.add_history(lines, f"job {job_id}: {len(lines)} line(s) from the job log on disk "
                                     f"({older}ftl-tui jobs logs {job_id} prints it all)")
         logs.set_selection(job, None)

@@ -7,15 +7,23 @@ either way. Plain Python: no textual.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ftltui.engine.result_format import format_result
 from ftltui.engine.sanitize import safe_text
+from ftltui.jobs.logfile import (
+    LoggedHostResult,
+    LoggedOutput,
+    LoggedPlaybookEvent,
+    LoggedRunStarted,
+    LoggedTransition,
+    LoggedWarning,
+    LogRecord,
+)
 
 MAX_LINE = 2000
 HistoryLine = tuple[str, str, str, str, float]  # job, host, stream, text, ts
-PLAYBOOK_RECORDS = frozenset({"PlayStarted", "TaskStarted", "HostTaskResult", "ItemResult", "HostOutput", "Included",
-                              "TaskRetrying", "PauseStarted", "NoHostsMatched", "PlaybookWarning", "PlaybookFinished", "JobNote"})
 
 
 def host_label(host: str) -> str:
@@ -51,35 +59,33 @@ def warning_note(text: str) -> str:
     return safe_text(f"warning: {text}", MAX_LINE)
 
 
-def history_lines(job: str, records: list[dict[str, Any]], *, durations: bool = True) -> list[HistoryLine]:
+def history_lines(job: str, records: Iterable[LogRecord], *, durations: bool = True) -> list[HistoryLine]:
+    """A job's log read back (typed by :mod:`ftltui.jobs.logfile`) as the Logs pane's lines,
+    built by the same helpers as the live ones."""
     out: list[HistoryLine] = []
     modules: dict[str, str] = {}  # run id -> module, for the result lines' shape
     for rec in records:
-        ev, ts = rec.get("event"), float(rec.get("ts") or 0.0)
-        step = rec.get("step")
-        host = host_label(str(rec.get("host") or ""))
-        if ev == "OutputLine":
-            stream = "stderr" if rec.get("stream") == "stderr" else "stdout"
-            out.append((job, host, stream, safe_text(step_prefix(step) + str(rec.get("text", "")), MAX_LINE), ts))
-        elif ev == "HostFinished":
-            r = rec.get("result") or {}
-            inner = r.get("result")
-            res: dict[str, Any] = inner if isinstance(inner, dict) else {}
-            text = result_text(str(r.get("status", "?")), float(r.get("duration") or 0), str(res.get("msg") or ""),
-                               step, durations, result=res, module=modules.get(str(rec.get("run_id")), ""))
-            out.append((job, host, "status", text, ts))
-        elif ev == "RunStarted":
-            modules[str(rec.get("run_id"))] = str(rec.get("module") or "")
-            out.append((job, "", "note", run_note(job, step, str(rec.get("module")), len(rec.get("hosts") or ()),
-                                                  bool(rec.get("check"))), ts))
-        elif ev == "Warning_":
-            out.append((job, host, "note", warning_note(str(rec.get("text", ""))), ts))
-        elif ev in PLAYBOOK_RECORDS:  # a playbook job's events, as the live Logs pane showed them
-            from ftltui.jobs.play_record import log_lines
+        ts = rec.ts
+        match rec:
+            case LoggedOutput(step=step, host=host, stream=stream, text=text):
+                out.append((job, host_label(host), stream, safe_text(step_prefix(step) + text, MAX_LINE), ts))
+            case LoggedHostResult(step=step, host=host, run_id=run_id, status=status, duration=duration,
+                                  result=result):
+                res = dict(result)
+                text = result_text(status, duration, str(res.get("msg") or ""), step, durations, result=res,
+                                   module=modules.get(run_id, ""))
+                out.append((job, host_label(host), "status", text, ts))
+            case LoggedRunStarted(step=step, run_id=run_id, module=module, hosts=hosts, check=check):
+                modules[run_id] = module
+                out.append((job, "", "note", run_note(job, step, module, hosts, check), ts))
+            case LoggedWarning(host=host, text=text):
+                out.append((job, host_label(host), "note", warning_note(text), ts))
+            case LoggedPlaybookEvent(record=record):  # a playbook job's events, as the live Logs pane showed them
+                from ftltui.jobs.play_record import log_lines
 
-            out += [(*line, ts) for line in log_lines(job, rec, MAX_LINE)]
-        elif ev in ("JobState", "StepChanged"):
-            who = f"job {job} step {rec.get('step')}" if ev == "StepChanged" else f"job {job}"
-            reason = f" - {rec['reason']}" if rec.get("reason") else ""
-            out.append((job, "", "note", safe_text(f"{who}: {rec.get('state')}{reason}", MAX_LINE), ts))
+                out += [(*line, ts) for line in log_lines(job, dict(record), MAX_LINE)]
+            case LoggedTransition(step=step, state=state, reason=reason):
+                who = f"job {job} step {step}" if step is not None else f"job {job}"
+                out.append((job, "", "note", safe_text(f"{who}: {state}" + (f" - {reason}" if reason else ""),
+                                                       MAX_LINE), ts))
     return out

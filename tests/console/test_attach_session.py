@@ -21,6 +21,7 @@ from ftltui.console import ConsoleSession
 from ftltui.console import updates as up
 from ftltui.console.remote_session import RemoteConsoleSession
 from ftltui.inventory import load_inventory
+from ftltui.jobs.logfile import LoggedOutput
 
 SOURCES = ["localhost,"]  # localhost runs in-process
 
@@ -85,8 +86,8 @@ async def test_runs_from_either_side_show_live_in_both(pair: Pair) -> None:
     assert result.message == f"job {result.new_job.id} queued (retry of {from_attached.id})"
     await pair.until("owner", ended(result.new_job.id, "failed"))
     assert pair.owner.jobs[result.new_job.id].parent == from_attached.id
-    history, _ = await pair.attached.job_history(from_attached.id, 100)
-    assert any(r.get("text") == "from-attached" for r in history)
+    history = await pair.attached.job_history(from_attached.id, 100)
+    assert any(isinstance(r, LoggedOutput) and r.text == "from-attached" for r in history.records)
 
 
 async def test_a_workflow_from_the_attached_side_is_the_owners(pair: Pair, tmp_path: Path) -> None:

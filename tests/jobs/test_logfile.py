@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ftltui.jobs.logfile import read_tail
+from ftltui.jobs.logfile import decode_records, read_tail
 from ftltui.tui.history import history_lines
 
 
@@ -42,7 +42,7 @@ def test_history_lines_match_the_live_shapes() -> None:
         {"event": "HostFinished", "host": "a", "ts": 3.0,
          "result": {"status": "failed", "duration": 0.5, "result": {"msg": "non-zero return code\nmore"}}},
     ]
-    lines = history_lines("3", recs)
+    lines = history_lines("3", decode_records(recs))
     assert lines[0] == ("3", "", "note", "job 3: running - attempt 1", 1.0)
     assert lines[1][3] == "job 3: command on 2 host(s)"
     assert lines[2][:3] == ("3", "a", "stderr") and "\x1b" not in lines[2][3] and lines[2][3].startswith("[s1] boom")

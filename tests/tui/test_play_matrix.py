@@ -56,10 +56,11 @@ def test_log_lines_strip_escapes() -> None:
 
 
 def test_log_read_back_reads_like_the_live_stream() -> None:
+    from ftltui.jobs.logfile import decode_records
     from ftltui.tui.history import history_lines
 
     live = [line for e in recorded_run() for line in log_lines("7", e)]
-    assert [h[:4] for h in history_lines("7", [e.to_dict() for e in recorded_run()])] == live
+    assert [h[:4] for h in history_lines("7", decode_records(e.to_dict() for e in recorded_run()))] == live
 
 
 async def _feed(pilot: Any, events: list[Any], job_id: int = 7) -> None:
