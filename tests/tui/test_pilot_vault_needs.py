@@ -81,8 +81,8 @@ async def test_two_vault_ids_a_failed_run_asks_for_both_and_names_only_that_job(
         assert "'beta'" in await _prompt(pilot, PASSWORDS["beta"])
         await wait_for(pilot, lambda: any("failed without it" in str(n.message) for n in app._notifications))
         notes = [str(n.message) for n in app._notifications if "failed without it" in str(n.message)]
-        assert notes == ["vault password given: the inventory is read again with it; job 2 failed without it "
-                         "(retry: r in the Jobs pane)"], notes
+        assert notes == [("vault password given: the inventory is read again with it; job 2 failed without it "
+                          "(retry: r in the Jobs pane)")], notes
 
 
 async def test_a_hosts_words_neither_ask_nor_drop_a_password(make_app, tmp_path: Path) -> None:
