@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ftltui.errors import Location
 from ftltui.playbook.model import PlaybookError
@@ -65,7 +66,7 @@ def check_collection_plugins(files: Iterable[str]) -> None:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if "|" not in text and " is " not in text:
+        if "|" not in text and " is " not in text and "(" not in text:  # no filter, test or lookup
             continue
         for number, line, spans in _expression_lines(text.splitlines()):
             for kind, pattern, table in (("filter", _FILTER, env.filters), ("test", _TEST, env.tests)):
@@ -78,3 +79,56 @@ def check_collection_plugins(files: Iterable[str]) -> None:
                         f"the {kind} '{name}' is not available in ftl-tui: collection {kind} plugins import "
                         f"ansible, which ftl-tui does not load; it runs Ansible's builtin filters and tests and "
                         f"these community.general filters: {have}", Location(file, number, m.start(1) + 1))
+            _check_names(env, file, number, line, spans)
+
+
+def _expressions(line: str, spans: list[tuple[int, int]]) -> Iterable[tuple[int, str]]:
+    """``(offset, template source)`` for each span: a ``{{ }}``/``{% %}`` part as written,
+    a conditional keyword's bare expression wrapped in ``{{ }}``."""
+    for a, b in spans:
+        part = line[a:b]
+        if (a, b) != (0, len(line)):
+            yield a, part
+            continue
+        cond = _CONDITIONAL.match(line)
+        expr = cond.group(2) if cond else line.lstrip()[1:]
+        text = re.split(r"\s#", expr, maxsplit=1)[0].strip()  # a YAML comment after it
+        if not text or "{{" in text or "{%" in text:
+            continue
+        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]
+        yield line.index(expr), "{{ " + text + " }}"
+
+
+def _check_names(env: Any, file: str, number: int, line: str, spans: list[tuple[int, int]]) -> None:
+    """Any filter, test or lookup the line's template text names that ftl-tui does not have
+    (``comment``, ``is reachable``, ``lookup('ini', ...)``): an error at load, so at
+    ``--syntax-check``, where it failed when a task rendered it. Text that does not parse
+    on its own line (a block spread over lines) is left to run time."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from ftltui.templating.lookups import LOOKUPS
+
+    for offset, source in _expressions(line, spans):
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError:
+            continue
+        missing: list[tuple[str, str]] = []
+        for node in tree.find_all((nodes.Filter, nodes.Test, nodes.Call)):
+            if isinstance(node, nodes.Filter) and node.name not in env.filters:
+                missing.append(("filter", node.name))
+            elif isinstance(node, nodes.Test) and node.name not in env.tests:
+                missing.append(("test", node.name))
+            elif (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name)
+                  and node.node.name in ("lookup", "query", "q") and node.args
+                  and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                  and node.args[0].value.removeprefix("ansible.builtin.") not in LOOKUPS):
+                missing.append(("lookup", node.args[0].value))
+        if missing:
+            kind, name = missing[0]
+            at = line.find(name, offset)
+            have = (f"it has: {', '.join(sorted(LOOKUPS))}" if kind == "lookup"
+                    else f"docs/playbooks.md lists the {kind}s it has")
+            raise PlaybookError(f"the {kind} '{name}' is not available in ftl-tui ({have})",
+                                Location(file, number, (at if at >= 0 else offset) + 1))

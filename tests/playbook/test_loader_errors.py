@@ -98,6 +98,15 @@ FTL_ONLY = {
                  "strategy 'host_pinned' is not supported by ftl-tui; expected one of free, linear"),
     "meta action": ("- hosts: localhost\n  tasks:\n    - debug: msg=first\n    - meta: end_role  # <-\n",
                     "meta: 'end_role' is not supported by ftl-tui"),
+    # session 11: an Ansible filter, test or lookup ftl-tui lacks failed when a task rendered it
+    "builtin filter": ("- hosts: localhost\n  tasks:\n    - debug:\n        msg: \"{{ 'a|b' | regex_search('a|b') }}\"\n"
+                       "    - debug:\n        msg: \"{{ x | comment }}\"  # <-\n",
+                       "the filter 'comment' is not available in ftl-tui"),
+    "builtin test": ("- hosts: localhost\n  tasks:\n    - debug: msg=x\n      when:\n        - x is defined\n"
+                     "        - x is reachable  # <-\n", "the test 'reachable' is not available in ftl-tui"),
+    "lookup": ("- hosts: localhost\n  tasks:\n    - debug: msg={{ q('ansible.builtin.env', 'HOME') }}\n"
+               "    - debug: msg={{ lookup('ini', 'user section=db file=my.ini') }}  # <-\n",
+               "the lookup 'ini' is not available in ftl-tui (it has: dict, env"),
     "unknown with_": ("- hosts: localhost\n  tasks:\n    - debug: var=item\n      with_cartesian: [[1], [2]]  # <-\n",
                       "with_cartesian: ftl-tui has no 'cartesian' lookup"),
     "templated import": ("- hosts: localhost\n  tasks:\n    - import_tasks: '{{ f }}.yml'  # <-\n",
