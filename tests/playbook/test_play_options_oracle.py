@@ -125,3 +125,21 @@ def test_extra_vars_and_vault_files_that_cannot_be_read_exit_1_as_ansible_playbo
     assert ours.returncode == 1, ours.stdout + ours.stderr
     assert ours.stderr.startswith("[ERROR]: ") and "Traceback" not in ours.stderr, ours.stderr
     assert ours.stdout == "", ours.stdout  # nothing ran, nothing listed
+
+
+def test_ask_vault_pass_of_a_playbook_on_a_terminal(work: Path) -> None:
+    """``play --ask-vault-pass``: asked once on the terminal with ansible-playbook's words
+    (``Vault password:``), not echoed, and the vaulted ``-e @FILE`` opens."""
+    from ptycli import cli_in_pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    (work / "pw").write_text("s3cret\n")
+    (work / "a.yml").write_text("a: vaulted-a\n")
+    subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", "pw", "a.yml"], cwd=work, env=env,
+                   check=True, capture_output=True, timeout=120)
+    argv = [*FTL, "show.yml", "-i", "inv.ini", "-e", "@a.yml", "--ask-vault-pass"]
+    rc, screen = cli_in_pty(argv, b"Vault password:", "s3cret", cwd=work,
+                            env=dict(env, NO_COLOR="1", HOME=str(work / "home")))
+    assert rc == 0, screen
+    assert screen.count("Vault password:") == 1 and "s3cret" not in screen, screen
+    assert "a=******** b=U" in screen, screen  # opened (and masked: ftl-tui's rule for vault values)
