@@ -29,6 +29,7 @@ from ftltui.playbook.model import RoleUse, Task, builtin_name
 from ftltui.playbook.results import loop_result, skipped_result
 from ftltui.playbook.scope import Scope, as_list
 from ftltui.playbook.task_exec import HostOutcome, TaskRun, count
+from ftltui.playbook.task_name import banner_task
 
 if TYPE_CHECKING:
     from ftltui.playbook.strategy import Strategy
@@ -51,8 +52,9 @@ async def run_include(strategy: Strategy, task: Task, scope: Scope, hosts: list[
     pc = strategy.pc
     action = builtin_name(task.action)
     tid = pc.run.new_task_id()
-    pc.run.emit(TaskStarted(pc.index, tid, _banner_label(task, action), task.action, str(task.location)))
     tr = TaskRun(pc, task, scope, tid)
+    pc.run.emit(TaskStarted(pc.index, tid, _banner_label(banner_task(tr, hosts), action), task.action,
+                            str(task.location)))
     inclusions: list[_Inclusion] = []
     for host in hosts:
         try:

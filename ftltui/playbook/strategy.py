@@ -20,6 +20,7 @@ from ftltui.playbook.playctx import HandlerEntry, PlayRun
 from ftltui.playbook.results import registered
 from ftltui.playbook.scope import Scope, tag_set, tags_selected
 from ftltui.playbook.task_exec import HostOutcome, TaskRun, count
+from ftltui.playbook.task_name import banner_task
 from ftltui.templating import unsafe
 
 
@@ -116,8 +117,8 @@ class Strategy:
     async def run_on_hosts(self, task: Task, scope: Scope, hosts: list[str], *, handler: bool = False) -> None:
         pc = self.pc
         tid = pc.run.new_task_id()
-        pc.run.emit(TaskStarted(pc.index, tid, task.label, task.action, str(task.location), handler))
         tr = TaskRun(pc, task, scope, tid, handler=handler)
+        pc.run.emit(TaskStarted(pc.index, tid, banner_task(tr, hosts).label, task.action, str(task.location), handler))
         limit = _throttle(pc, tr)
         sem = asyncio.Semaphore(limit)
 
