@@ -292,6 +292,7 @@ class TextOutput:
             self._line(f"{word}: [{host}] (item={label}){self._body(e.result, action, always=True)}",
                        STATUS_COLOUR[e.status])
         else:
+            self._diff(e.result)  # Ansible: each item's diff right before its line (v2_on_file_diff per item)
             self._line(f"{e.status}: [{host}] => (item={label}){self._body(e.result, action)}",
                        STATUS_COLOUR[e.status])
 
@@ -310,7 +311,7 @@ class TextOutput:
         action = self._action(e.task_id)
         looped = (e.task_id, e.host) in self.looped or isinstance(e.result.get("results"), list)
         host = self._host(e.host, e.result, e.delegated_to)
-        if looped and self.diff:
+        if looped and self.diff and (e.task_id, e.host) not in self.looped:  # items not streamed: diffs now
             for item in e.result.get("results") or []:
                 if isinstance(item, dict):
                     self._diff(item)
