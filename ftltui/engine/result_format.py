@@ -48,8 +48,12 @@ def status_word(status: str) -> str:
 def visible_result(result: dict[str, Any]) -> dict[str, Any]:
     """The result without what Ansible's output leaves out (``failed: false``, internals)."""
     out = {k: v for k, v in result.items() if k not in HIDDEN_KEYS and not k.startswith("_ansible")}
-    if out.get("failed") is False:
-        del out["failed"]
+    # ansible-core 2.19's callbacks leave out failed (the word says it), warnings and
+    # deprecations (printed as [WARNING] lines) and the exception (a traceback only at -vvv)
+    for key in ("failed", "warnings", "deprecations"):
+        out.pop(key, None)
+    if out.get("exception") == "(traceback unavailable)":
+        del out["exception"]
     return out
 
 
