@@ -298,12 +298,18 @@ def _show(args: argparse.Namespace) -> int:
 
 def print_job(doc: dict[str, Any], as_json: bool) -> None:
     """``jobs show`` output, the same whether the record came from the store or from its owner."""
-    from ftltui.jobs.describe import host_lines, state_label, step_lines
+    from ftltui.jobs.describe import (
+        as_recovery_closes,
+        host_lines,
+        state_label,
+        step_lines,
+    )
 
     shown, job_id = doc["state"], doc["id"]
     if as_json:
         print_json(doc)
         return
+    doc = as_recovery_closes(doc)  # a dead owner's hosts: lost, as recovery will record them, never "running"
     # every line below may carry a host's text (reasons, messages): shown as run shows it, hR #18
     print(safe_text(f"job {job_id}: {doc['title']} [{doc['kind']}] {state_label({**doc, 'state': doc['stored_state']})}"))
     if doc.get("parent"):

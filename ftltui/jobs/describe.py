@@ -47,6 +47,48 @@ def state_label(doc: dict[str, Any]) -> str:
     return shown
 
 
+def as_recovery_closes(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with its hosts as the next owner's recovery will close them, when its owner
+    is gone (:func:`effective_state` says ``lost``); else ``doc`` itself.
+
+    The stored records still say ``running`` for the hosts the dead owner was running;
+    showing that would tell the reader something runs. Recovery (``JobQueue``'s lost-job
+    handling) records each such host as failed (``lost``: the command may have run) or,
+    for a job that was cancelling, as cancelled after it started; this is the same ledger
+    rule applied to a copy, so ``jobs show`` agrees with ``jobs list`` and with what the
+    store will say once an owner opens it. A running step reads ``lost`` (whether it
+    then waits for a retry depends on the job's retry rule)."""
+    from ftltui.jobs.retry import HostLedger, idempotent
+
+    stored = str(doc.get("stored_state") or doc.get("state"))
+    if effective_state({**doc, "state": stored})[0] != "lost":
+        return doc
+    spec = doc.get("spec") or {}
+
+    def closed(per_host: Any, is_idempotent: bool) -> dict[str, Any]:
+        ledger = HostLedger(per_host, is_idempotent)  # a copy: the record is not changed
+        if stored == "cancelling":
+            ledger.cancel_running("owner died while cancelling", started=True)
+        else:
+            ledger.close_interrupted()
+        return ledger.doc()
+
+    out = dict(doc)
+    if doc.get("per_host"):
+        out["per_host"] = closed(doc["per_host"], idempotent(str(spec.get("module") or ""), spec.get("args")))
+    if doc.get("steps"):
+        steps = {}
+        for name, rec in doc["steps"].items():
+            rec = dict(rec)
+            if rec.get("per_host"):
+                rec["per_host"] = closed(rec["per_host"], bool(rec.get("idempotent")))
+            if rec.get("state") in ("running", "cancelling"):
+                rec["state"] = "lost"
+            steps[name] = rec
+        out["steps"] = steps
+    return out
+
+
 def _attempt_text(a: dict[str, Any]) -> str:
     parts = [f"attempt {a.get('attempt')}: {a.get('status')}"]
     if a.get("error_kind") and a.get("error_kind") != a.get("status"):
