@@ -45,7 +45,29 @@ WORKFLOW_DELEGABLE = frozenset({"workflow", "check", "extra_vars", "json", "inve
 JOBS_DELEGABLE = frozenset({"jobs_cmd", "id", "detach", "json", "inventory", "state_dir", "func", "command",
                             "ansible_config", "vault_keyring", "demo_noted",
                             # the secrets a job had, given again: sent in ``secrets`` (docs/api.md)
-                            "ask_become_pass", "become_password_file", "secret", "given_secrets"}) | GUARD_OPTIONS
+                            "ask_become_pass", "become_password_file", "secret", "given_secrets",
+                            # vault passwords read here (file, script, prompt): sent in ``vault``
+                            "vault_password_files", "ask_vault_pass", "vault_ids"}) | GUARD_OPTIONS
+VAULT_OPTIONS = ("vault_password_files", "ask_vault_pass", "vault_ids")
+
+
+def vault_wire(args: argparse.Namespace) -> list[dict[str, str]]:
+    """The vault passwords this command read from its own vault options (``--ask-vault-pass``
+    asked on this terminal), for ``jobs.again``'s ``vault`` argument: over the owner's 0600
+    socket only, never argv, never stored (docs/api.md). None without such an option."""
+    from ftltui.commands.common import keyring_of
+    from ftltui.commands.options import OptionsError
+
+    if not any(getattr(args, name, None) for name in VAULT_OPTIONS):
+        return []
+    out = []
+    for secret in keyring_of(args).secrets:
+        try:
+            out.append({"vault_id": secret.vault_id, "password": secret.password.decode("utf-8")})
+        except UnicodeDecodeError:
+            raise OptionsError(f"the vault password for vault id '{secret.vault_id}' is not UTF-8 text: it cannot be "
+                               "sent to the owner; stop the owner and run the retry here") from None
+    return out
 
 
 async def _show_doc(client: ApiClient, job_id: int) -> dict[str, Any]:
@@ -153,7 +175,10 @@ def jobs_more_via_owner(args: argparse.Namespace) -> int | None:
         if not await same_inventory(client, inventory_sources(args)):
             await _refuse_readonly(client, state_dir_of_args(args), f"jobs {args.jobs_cmd}", OTHER_INVENTORY)
             return None
-        secrets = {"secrets": given.to_wire()} if given else {}  # over the 0600 socket only, never argv
+        secrets: dict[str, Any] = {"secrets": given.to_wire()} if given else {}  # the 0600 socket only, never argv
+        vault = vault_wire(args)
+        if vault:  # the owner adds them to its keyring and reads its inventory again with them
+            secrets["vault"] = vault
         if args.detach:
             ref = await client.request("jobs.again", id=args.id, resume=resume, **secrets)
             print(f"job {ref['id']}: queued (from job {args.id})")

@@ -22,6 +22,7 @@ from ftltui.console import updates as up
 from ftltui.console.results import BaselineRequest
 from ftltui.console.schedules import ScheduleDesk, SchedulesChanged
 from ftltui.engine.sanitize import safe_text
+from ftltui.vault import VaultKeyring, VaultSecret
 
 if TYPE_CHECKING:
     from ftltui.console.session import ConsoleSession
@@ -57,6 +58,20 @@ class SessionOperations(LocalOperations):
                 sink(update.job_id)
 
         return self.session.subscribe(on_update)
+
+    async def accept_vault(self, secrets: Sequence[VaultSecret]) -> None:
+        """Vault passwords a client read (``jobs retry --ask-vault-pass`` through this owner):
+        added to the keyring the session's inventory was read with (a new one if none) and
+        the inventory read again with them, so the re-run's values decrypt. Kept, as the
+        console keeps a password typed into it, for the session's life; never logged,
+        stored or shown (session 11, defect 5)."""
+        session = self.session
+        keyring = session.vault or getattr(session.inventory, "vault", None) or VaultKeyring()
+        for secret in secrets:
+            keyring.add(secret)
+        session.vault = keyring
+        if self.inventory_sources:
+            await session.reload_inventory(list(self.inventory_sources))
 
     def info(self) -> OwnerInfo:
         info = super().info()

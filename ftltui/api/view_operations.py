@@ -13,7 +13,7 @@ session's (:class:`~ftltui.api.session_server.SessionOperations`): here they are
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ftltui.api.job_views import job_record
@@ -27,6 +27,7 @@ from ftltui.jobs.events import JobEvent
 from ftltui.jobs.model import Job
 from ftltui.jobs.queue import JobQueue
 from ftltui.state import StateStore
+from ftltui.vault import VaultSecret
 
 if TYPE_CHECKING:
     from ftltui.api.view_stream import ViewHub
@@ -137,9 +138,16 @@ class ViewOperations:
         """``drift.baseline``: as :meth:`drift_accept`, the owner's console session pins."""
         raise ProtocolError(E_UNKNOWN_OP, "this owner has no drift desk")
 
-    async def submit_again(self, job_id: int, resume: bool, given: GivenSecrets | None = None) -> JobRef:
+    async def accept_vault(self, secrets: Sequence[VaultSecret]) -> None:
+        """Vault passwords a client sent (``jobs.again``'s ``vault``): an owner with a console
+        session takes them (``SessionOperations``); this one has no keyring to add them to."""
+        raise ProtocolError(E_BAD_REQUEST, "this owner takes no vault password from a client")
+
+    async def submit_again(self, job_id: int, resume: bool, given: GivenSecrets | None = None,
+                           vault: Sequence[VaultSecret] = ()) -> JobRef:
         """``jobs retry`` (``resume``) or ``jobs requeue`` of a finished job; ``given``: the
-        secrets it had, sent again by the client (``secrets``: docs/api.md)."""
+        secrets it had, sent again by the client (``secrets``: docs/api.md); ``vault``: vault
+        passwords the client read (its ``--ask-vault-pass``), added to the owner's keyring first."""
         from ftltui.jobs.again import enqueue_again, refusal
 
         try:
@@ -150,5 +158,7 @@ class ViewOperations:
         problem = refusal(doc, job_id, resume, self.store.log_path(job_id), given)
         if problem is not None:
             raise FtlError(problem)
+        if vault:  # taken only for a re-run that is queued
+            await self.accept_vault(vault)
         job = await enqueue_again(self.queue, doc, job_id, resume, self.store.log_path(job_id), given)
         return JobRef(job.id, job.state, job.title)

@@ -38,6 +38,7 @@ from ftltui.engine.event_schema import event_record
 from ftltui.errors import DriftConfigError
 from ftltui.jobs import events as jev
 from ftltui.jobs.again import GivenSecrets
+from ftltui.vault import VaultSecret
 
 if TYPE_CHECKING:
     from ftltui.api.outbox import Outbox
@@ -76,6 +77,17 @@ def _given(args: dict[str, Any]) -> GivenSecrets | None:
     return given or None
 
 
+def _vault(args: dict[str, Any]) -> list[VaultSecret]:
+    """``jobs.again``'s optional ``vault``: vault passwords the client read from its own vault
+    options (``--ask-vault-pass``), ``[{"vault_id", "password"}]``; checked, never echoed."""
+    value = args.get("vault") or []
+    if not isinstance(value, list) or not all(
+            isinstance(v, dict) and set(v) == {"vault_id", "password"} and isinstance(v["vault_id"], str)
+            and v["vault_id"] and isinstance(v["password"], str) and v["password"] for v in value):
+        raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'vault': expected a list of {vault_id, password} strings")
+    return [VaultSecret(v["vault_id"], v["password"].encode(), "a client's vault option") for v in value]
+
+
 async def one_shot(session: ClientSession, req: p.Request) -> Any:
     ops = _view_ops(session)
     if req.op == "jobs.action":
@@ -94,7 +106,8 @@ async def one_shot(session: ClientSession, req: p.Request) -> Any:
         return await ops.drift_accept(pattern, reason[:200])
     if req.op == "drift.baseline":
         return await ops.drift_baseline(baseline_request(req.args))
-    return (await ops.submit_again(job_id_arg(req.args), _resume(req.args), _given(req.args))).to_dict()
+    return (await ops.submit_again(job_id_arg(req.args), _resume(req.args), _given(req.args),
+                                   _vault(req.args))).to_dict()
 
 
 def baseline_request(args: dict[str, Any]) -> BaselineRequest:
@@ -117,8 +130,8 @@ async def stream(session: ClientSession, req: p.Request) -> None:
         request = WorkflowRequest.from_args(req.args)
         await _follow_new(session, ops, req.id, lambda: session.ops.submit_workflow(request))
     else:
-        job_id, resume, given = job_id_arg(req.args), _resume(req.args), _given(req.args)
-        await _follow_new(session, ops, req.id, lambda: ops.submit_again(job_id, resume, given))
+        job_id, resume, given, vault = job_id_arg(req.args), _resume(req.args), _given(req.args), _vault(req.args)
+        await _follow_new(session, ops, req.id, lambda: ops.submit_again(job_id, resume, given, vault))
 
 
 def _record(ops: ViewOperations, event: jev.JobEvent) -> dict[str, Any]:
