@@ -31,6 +31,7 @@ from ftltui.console.guard import Policy, playbook_hosts, workflow_hosts
 from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.pauses import OwnerPauseDesk, PauseDesk
 from ftltui.console.results import BaselinePin, BaselinePinned, BaselineRequest, DriftAccepted, JobActionResult
+from ftltui.console.run_args import RunBecome
 from ftltui.console.session import ConsoleSession
 from ftltui.console.session_settings import SessionSettings
 from ftltui.drift.compare import Selection, build_report
@@ -41,6 +42,8 @@ from ftltui.jobs import events as jev
 from ftltui.jobs.again import GivenSecrets
 from ftltui.jobs.logfile import JobHistory, read_history
 from ftltui.jobs.model import Job
+from ftltui.jobs.playbook_kind import PlayOptionsDoc
+from ftltui.json_types import JsonDict, JsonObject
 
 RESYNC_JOBS = 50  # job records re-read after the owner dropped updates for this view
 
@@ -262,12 +265,12 @@ class RemoteConsoleSession(ConsoleSession):
             raise FtlError(f"the owner answered {op} with {type(answer).__name__}, not a list of records")
         return answer
 
-    async def owner_request(self, op: str, **args: object) -> dict[str, Any]:
+    async def owner_request(self, op: str, **args: object) -> JsonDict:
         """One of the owner's one-shot ops (``schedule.add``, ``drift.accept`` ...): its
         record, or an :class:`~ftltui.errors.FtlError` with the owner's message."""
         return await self._request(op, **args)
 
-    async def owner_rows(self, op: str, **args: object) -> list[dict[str, Any]]:
+    async def owner_rows(self, op: str, **args: object) -> list[JsonDict]:
         """:meth:`owner_request` for an op that answers with rows (``schedule.list``)."""
         return await self._rows(op, **args)
 
@@ -281,9 +284,9 @@ class RemoteConsoleSession(ConsoleSession):
             job = self.jobs[job_id] = Job.from_doc(job_id, doc)
         return job
 
-    async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
+    async def submit_run(self, target: str | list[str], module: str, args: JsonObject | None = None,
                          *, check: bool = False, parent: int | None = None,
-                         become: dict[str, Any] | None = None, confirmed: bool = False) -> Job:
+                         become: RunBecome | None = None, confirmed: bool = False) -> Job:
         self.check_write("run")
         if become:
             raise FtlError("become from an attached console is not sent to the owner (its password would cross "
@@ -297,14 +300,14 @@ class RemoteConsoleSession(ConsoleSession):
                                                    args=dict(args or {}), check=check))
 
     async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False,
-                              vars: dict[str, Any] | None = None) -> Job:
+                              vars: JsonObject | None = None) -> Job:
         self.check_write("workflow")
         await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
                                 lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
         return await self._job(await self._request("workflow.submit", file=str(Path(path).resolve()), check=check,
                                                    vars=dict(vars or {})))
 
-    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
+    async def submit_playbook(self, path: str, options: PlayOptionsDoc | None = None, *,
                               confirmed: bool = False, secrets: PlaybookSecrets | None = None) -> Job:
         self.check_write("play")
         if secrets:  # prompt answers, a become password: job secrets of this process only

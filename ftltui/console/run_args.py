@@ -7,13 +7,14 @@ known argument names) and check them as the executor will (``ModuleSpec.precheck
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ftltui.ansible_modules.docs import controller_spec
 from ftltui.engine.executor import precheck_args
 from ftltui.engine.kvargs import parse_kv
 from ftltui.errors import FtlError, UnknownModuleError
+from ftltui.json_types import JsonObject
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,24 @@ class RunArgs:
     module: str
     params: dict[str, Any]
     check: bool
+
+
+@dataclass(frozen=True)
+class RunBecome:
+    """The run form's become toggle for one run: who and how (``-b --become-user
+    --become-method``), and the password when one was typed (a job secret: kept out of the
+    repr, stored masked, asked again on a retry)."""
+
+    user: str = "root"
+    method: str = "sudo"
+    password: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, str]:
+        """The job spec's ``become`` (jobs/kinds.enqueue_run)."""
+        doc = {"user": self.user, "method": self.method}
+        if self.password:
+            doc["password"] = self.password
+        return doc
 
 
 def parse_run_words(module: str, words: str) -> RunArgs:
@@ -38,7 +57,7 @@ def parse_run_words(module: str, words: str) -> RunArgs:
     return RunArgs(module, params, check)
 
 
-def run_args_problem(module: str, raw: dict[str, Any]) -> str | None:
+def run_args_problem(module: str, raw: JsonObject) -> str | None:
     """``None`` when ``raw`` is valid for ``module``, else the one-line error.
 
     Arguments holding ``{{ templates }}`` are checked structurally only (their type is

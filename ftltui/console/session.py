@@ -15,7 +15,7 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypedDict
 
 from ftltui.console import updates as up
 from ftltui.console.drift_desk import DriftDesk
@@ -28,6 +28,7 @@ from ftltui.console.job_secrets import PlaybookSecrets
 from ftltui.console.pauses import PauseDesk
 from ftltui.console.results import (BaselinePin, BaselinePinned, BaselineRequest, ConnectionCount, DriftAccepted,
                                    JobActionResult)
+from ftltui.console.run_args import RunBecome
 from ftltui.drift import jobs as drift_jobs
 from ftltui.drift.collect import ScanResult
 from ftltui.drift.model import DriftReport
@@ -45,8 +46,9 @@ from ftltui.jobs.kinds import enqueue_run, enqueue_workflow, register_builtin
 from ftltui.jobs.logfile import JobHistory, read_history
 from ftltui.jobs.model import ACTIVE, RETRY_WAIT, TERMINAL, Job
 from ftltui.jobs.play_record import PlayRecord
-from ftltui.jobs.playbook_kind import enqueue_playbook
+from ftltui.jobs.playbook_kind import PlayOptionsDoc, enqueue_playbook
 from ftltui.jobs.playbook_kind import register as register_playbook
+from ftltui.json_types import JsonObject, JsonValue
 from ftltui.playbook.options import Asker
 from ftltui.state import StateStore
 from ftltui.vault import VaultKeyring
@@ -62,6 +64,13 @@ CLOSES_HOSTS = TERMINAL | {RETRY_WAIT}
 MAX_JOB_HOSTS = 50  # jobs whose per-host outcome is kept from events; :meth:`host_results` reads the rest's summary
 
 
+class WorkflowStepView(TypedDict):
+    """One step of a workflow job as the faces draw its DAG (:meth:`ConsoleSession.workflow_steps`)."""
+
+    state: str
+    needs: list[str]
+
+
 class ConsoleSession(JobActions):
     """The store, queue, executor and drift store of one state dir (a private temporary
     one when ``state_dir`` is None, or when another process holds it: ``warning`` says so).
@@ -75,7 +84,7 @@ class ConsoleSession(JobActions):
 
     def __init__(self, state_dir: Path | None = None, *, inventory: Inventory | None = None,
                  clock: Callable[[], float] = time.time, forks: int = 50, concurrency: int = 8,
-                 var_defaults: dict[str, Any] | None = None, ssh_options: dict[str, Any] | None = None,
+                 var_defaults: JsonObject | None = None, ssh_options: Mapping[str, object] | None = None,
                  vault: VaultKeyring | None = None, roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
                  guard: Guard | None = None, engine: EngineSettings | None = None, lock_wait: float | None = None,
                  dispatch: bool = True, engine_only: bool = False, ask: Asker | None = None) -> None:
@@ -366,7 +375,7 @@ class ConsoleSession(JobActions):
         return [self.inventory.hosts[n] for n in target if n in self.inventory.hosts]
 
     @property
-    def facts(self) -> dict[str, dict[str, Any]]:
+    def facts(self) -> dict[str, dict[str, JsonValue]]:
         return self._executor.facts if self._executor is not None else {}
 
     def connections_open(self) -> ConnectionCount:
@@ -422,9 +431,9 @@ class ConsoleSession(JobActions):
         self.jobs[job.id] = job
         return job
 
-    async def submit_run(self, target: str | list[str], module: str, args: dict[str, Any] | None = None,
+    async def submit_run(self, target: str | list[str], module: str, args: JsonObject | None = None,
                          *, check: bool = False, parent: int | None = None,
-                         become: dict[str, Any] | None = None, confirmed: bool = False) -> Job:
+                         become: RunBecome | None = None, confirmed: bool = False) -> Job:
         """Queue an ad hoc module run; bad module/args raise before a job exists; a run on
         protected hosts raises ``ProtectedConfirmationRequired`` unless ``confirmed``."""
         self._check_open()
@@ -437,19 +446,20 @@ class ConsoleSession(JobActions):
         self.guard.check_run("run", self.inventory, [h.name for h in hosts], confirmed=confirmed)
         queue = await self._queue()
         return self._known(await enqueue_run(queue, pattern, module, dict(args or {}), check=check, parent=parent,
-                                             become=become))
+                                             become=become.to_dict() if become is not None else None))
 
     async def submit_workflow(self, path: str, *, check: bool = False, confirmed: bool = False,
-                              vars: dict[str, Any] | None = None) -> Job:
+                              vars: JsonObject | None = None) -> Job:
         """Queue a workflow file; it is validated first (a bad file never becomes a job).
         ``vars``: ``-e``, over the workflow's own."""
         self._check_open()
         self.check_write("workflow")
         await asyncio.to_thread(self.guard.check_targets, "workflow", self.inventory,  # hosts() off the loop
                                 lambda: workflow_hosts(path, self.inventory), confirmed=confirmed)
-        return self._known(await enqueue_workflow(await self._queue(), path, vars=vars, check=check))
+        given = dict(vars) if vars is not None else None
+        return self._known(await enqueue_workflow(await self._queue(), path, vars=given, check=check))
 
-    async def submit_playbook(self, path: str, options: dict[str, Any] | None = None, *,
+    async def submit_playbook(self, path: str, options: PlayOptionsDoc | None = None, *,
                               confirmed: bool = False, secrets: PlaybookSecrets | None = None) -> Job:
         """Load the playbook (file:line errors, never a job), store its content, enqueue.
         ``secrets``: the play form's prompt answers and become password (job secrets)."""
@@ -499,7 +509,7 @@ class ConsoleSession(JobActions):
             raise FtlError(problem)
         return self._known(await enqueue_again(queue, doc, job_id, resume, log_path, given))
 
-    async def run_adhoc(self, target: str | list[Host], module: str, args: dict[str, Any], *,
+    async def run_adhoc(self, target: str | list[Host], module: str, args: JsonObject, *,
                         on_event: Callable[[Event], None], check: bool = False, diff: bool = False,
                         timeout: float | None = None, fail_fast: bool = False, no_log: bool = False) -> RunResult:
         """One module on ``target`` now, on the session's engine, with no job (Ansible's
@@ -549,7 +559,7 @@ class ConsoleSession(JobActions):
                           bool(summary.get("cancelled")))
 
     # -- reading ----------------------------------------------------------------------------
-    def workflow_steps(self, job: Job) -> dict[str, dict[str, Any]]:
+    def workflow_steps(self, job: Job) -> dict[str, WorkflowStepView]:
         """Step name -> {state, needs}: the DAG of a workflow job (file order), with live states."""
         if job.kind != WORKFLOW_KIND:
             return {}

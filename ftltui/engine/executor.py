@@ -51,6 +51,7 @@ from ftltui.errors import (
     UnknownModuleError,
 )
 from ftltui.inventory.model import Host
+from ftltui.json_types import JsonDict, JsonObject
 from ftltui.modules.base import ArgumentError, ModuleSpec, validate_args
 
 if TYPE_CHECKING:
@@ -98,14 +99,14 @@ class RunResult:
             return 2
         return 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         return {
             "run_id": self.run_id,
             "module": self.module,
             "pattern": self.pattern,
             "duration": round(self.duration, 6),
             "cancelled": self.cancelled,
-            "counts": self.counts,
+            "counts": {k: v for k, v in self.counts.items()},  # JSON: an int per status
             "results": {h: r.to_dict() for h, r in self.results.items()},
         }
 
@@ -173,10 +174,10 @@ class Executor:
         secrets: Iterable[str] = (),
         secret_vars: Iterable[str] = (),
         runners: dict[str, Runner] | None = None,
-        ssh_options: dict[str, Any] | None = None,
+        ssh_options: Mapping[str, object] | None = None,
         base_dir: str | None = None,
-        var_defaults: dict[str, Any] | None = None,
-        extra_vars: dict[str, Any] | None = None,
+        var_defaults: JsonObject | None = None,
+        extra_vars: JsonObject | None = None,
         ansible_modules: Iterable[str] = (),
         verbosity: int = 0,
         placements: Sequence[Placement] = (),
@@ -195,11 +196,11 @@ class Executor:
         self._secrets = list(secrets)
         self._secret_vars = frozenset(secret_vars)
         self._runners: dict[str, Runner] = dict(runners or {})
-        self._ssh_options = dict(ssh_options or {})
+        self._ssh_options: dict[str, Any] = dict(ssh_options or {})  # asyncssh's options, as given
         self._runs: dict[str, _Run] = {}
         # Ansible's order: command-line options and config (lowest) < inventory < -e extra vars.
-        self.var_defaults = dict(var_defaults or {})
-        self.extra_vars = dict(extra_vars or {})
+        self.var_defaults: dict[str, Any] = dict(var_defaults or {})
+        self.extra_vars: dict[str, Any] = dict(extra_vars or {})
         # --workers: hosts no other placement claims spread over worker processes (ftltui.engine.shards);
         # 1 runs them in this loop; None decides from the inventory's size and the cores
         self.shards: ProcessShards | None = None
@@ -258,7 +259,7 @@ class Executor:
         self,
         target: RunTarget,
         module: str,
-        args: dict[str, Any] | None = None,
+        args: JsonObject | None = None,
         *,
         check: bool = False,
         timeout: float | None = None,
@@ -562,10 +563,11 @@ class Executor:
         run.placed = [shares[i] for i in sorted(shares)]
         return local
 
-    def shard_request(self, run_id: str, module: str, args: dict[str, Any], hosts: Sequence[Host], *,
+    def shard_request(self, run_id: str, module: str, args: JsonObject, hosts: Sequence[Host], *,
                       check: bool = False, diff: bool = True, timeout: float | None = None,
                       fail_fast: bool = False, no_log: bool = False, rendered: bool = False,
-                      environment: dict[str, Any] | None = None, secrets: Iterable[str] = ()) -> ShardRequest:
+                      environment: Mapping[str, str] | Mapping[str, Mapping[str, str]] | None = None,
+                      secrets: Iterable[str] = ()) -> ShardRequest:
         """The :class:`ShardRequest` for running this call on ``hosts`` elsewhere, with the facts
         its templates may read (none when nothing is templated)."""
         facts: dict[str, dict[str, Any]] = {}
@@ -574,9 +576,11 @@ class Executor:
             wanted = self.facts if module == "template" or "hostvars" in repr(args) else \
                 {h.name: self.facts[h.name] for h in hosts if h.name in self.facts}
             facts = dict(wanted)
-        return ShardRequest(run_id=run_id, module=module, args=args, hosts=tuple(hosts), check=check, diff=diff,
-                            timeout=timeout, fail_fast=fail_fast, no_log=no_log, rendered=rendered,
-                            environment=environment, verbosity=self.verbosity,
+        env: dict[str, Any] | None = dict(environment) if environment is not None else None  # flat or per host
+        return ShardRequest(run_id=run_id, module=module, args=args if isinstance(args, dict) else dict(args),
+                            hosts=tuple(hosts), check=check, diff=diff, timeout=timeout, fail_fast=fail_fast,
+                            no_log=no_log, rendered=rendered,
+                            environment=env, verbosity=self.verbosity,
                             ansible_modules=tuple(sorted(self.ansible_modules)), base_dir=self.base_dir,
                             facts=facts, secrets=tuple(sorted(secrets)))
 
@@ -728,11 +732,11 @@ def _stop_reason(run: _Run, *, started: bool) -> str:
     return "cancelled"
 
 
-def precheck_args(spec: ModuleSpec, args: dict[str, Any]) -> None:
+def precheck_args(spec: ModuleSpec, args: JsonObject) -> None:
     """The spec's checks that need no host (:meth:`ModuleSpec.precheck`), as the error a
     user reads: a misspelt argument fails before any host is touched."""
     try:
-        spec.precheck(args, templated=has_template(args))
+        spec.precheck(args if isinstance(args, dict) else dict(args), templated=has_template(args))
     except ArgumentError as exc:
         raise ModuleArgsError(str(exc)) from None
     refused = refusal(spec) if isinstance(spec, AnsibleSpec) else None

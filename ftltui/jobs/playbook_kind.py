@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, TypedDict, cast
 
 from ftltui.engine.events import HostResult
 from ftltui.jobs import model as m
@@ -28,6 +28,7 @@ from ftltui.jobs.context import JobContext
 from ftltui.jobs.model import Job, Outcome
 from ftltui.jobs.playbook_content import PreparedRun, load, prepare, store_playbook, unpinned
 from ftltui.jobs.retry import ENDED_WELL, HostLedger, RetryPolicy, rerun_split
+from ftltui.json_types import JsonDict
 from ftltui.state.journal import Ticket
 
 KIND = "playbook"
@@ -39,7 +40,26 @@ EXIT_KIND = {1: "error", 2: "failed", 3: "unreachable", 4: "parser_error", 5: "b
 _PATH_FIELDS = ("location", "path", "file", "text")
 
 
-def options_doc(**kw: Any) -> dict[str, Any]:
+class PlayOptionsDoc(TypedDict, total=False):
+    """The stored form of a playbook job's options (:class:`PlayOptions`' JSON-ready fields,
+    those set): what ``submit_playbook`` takes and the job's spec keeps."""
+
+    limit: str
+    tags: list[str]
+    skip_tags: list[str]
+    check: bool
+    diff: bool
+    forks: int
+    start_at_task: str
+    extra_vars: JsonDict  # -e: user JSON
+    verbosity: int
+    become: bool
+    become_user: str
+    become_method: str
+    remote_user: str
+
+
+def options_doc(**kw: Any) -> PlayOptionsDoc:
     """The stored form of a run's options (PlayOptions' JSON-ready fields; no prompt)."""
     unknown = set(kw) - set(OPTION_FIELDS)
     if unknown:
@@ -48,7 +68,7 @@ def options_doc(**kw: Any) -> dict[str, Any]:
     for k in ("tags", "skip_tags"):
         if k in doc:
             doc[k] = list(doc[k])
-    return doc
+    return cast(PlayOptionsDoc, doc)  # the keys checked above, the values as PlayOptions holds them
 
 
 def play_options(doc: dict[str, Any]) -> Any:
@@ -201,7 +221,7 @@ def register(queue: Any, vault: Any = None, ask: Any = None, pausers: Any = None
     queue.register_kind(KIND, PlaybookKind(vault, ask, pausers))
 
 
-async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, Any] | None = None,
+async def enqueue_playbook(queue: Any, path: str | Path, *, options: PlayOptionsDoc | None = None,
                            roles_path: Sequence[str] = (), collections_paths: Sequence[str] = (),
                            vault: Any = None, retry: RetryPolicy | None = None,
                            answers: dict[str, Any] | None = None, private: Sequence[str] = (),
@@ -225,7 +245,7 @@ async def enqueue_playbook(queue: Any, path: str | Path, *, options: dict[str, A
         return playbook, sha, ("not stored (read where they are): " + "; ".join(loose[:5])) if loose else ""
 
     playbook, sha, note = await asyncio.to_thread(load_and_store)
-    opts = dict(options or {})
+    opts: dict[str, Any] = dict(options or {})
     spec = {"playbook": path, "content": sha, "content_note": note, "options": opts, "roles_path": roles_path,
             "collections_paths": collections_paths}
     private_answers = {str(k): str(v) for k, v in (answers or {}).items() if k in private and v not in (None, "")}

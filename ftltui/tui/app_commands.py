@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from ftltui.console.guard import ProtectedConfirmationRequired
-from ftltui.console.run_args import parse_run_words, run_args_problem
+from ftltui.console.run_args import RunBecome, parse_run_words, run_args_problem
 from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.jobs.again import GivenSecrets
@@ -59,7 +59,7 @@ class CommandsMixin(ConsoleAppBase):
         self.submit_run(args[0], run.module, run.params, run.check)
 
     def submit_run(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,
-                   become: dict[str, Any] | None = None) -> None:
+                   become: RunBecome | None = None) -> None:
         """Validate now (errors show at once), then enqueue in a worker (disk fsync)."""
         error = run_args_problem(module, params)
         if error:
@@ -72,7 +72,7 @@ class CommandsMixin(ConsoleAppBase):
         self.main.action_pane("logs")
 
     async def _submit(self, target: str | list[str], module: str, params: dict[str, Any], check: bool,
-                      become: dict[str, Any] | None = None, confirmed: bool = False) -> None:
+                      become: RunBecome | None = None, confirmed: bool = False) -> None:
         try:
             job = await self.services.submit_run(target, module, params, check=check, become=become,
                                                  confirmed=confirmed)

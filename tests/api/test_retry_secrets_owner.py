@@ -15,6 +15,7 @@ from daemonhelp import start_daemon
 
 from ftltui.api.client import ApiClient, ApiError
 from ftltui.console import ConsoleSession
+from ftltui.console.run_args import RunBecome
 from ftltui.inventory import load_inventory
 
 
@@ -25,7 +26,7 @@ def test_owner_refuses_to_rerun_a_job_whose_secrets_are_lost(tmp_path: Path) -> 
         async with ConsoleSession(state, inventory=load_inventory(["localhost,"])) as s:
             assert s.queue is not None
             job = await s.submit_run("localhost", "command", {"_raw_params": "false"},
-                                     become={"user": "nobody", "method": "su", "password": "hunter2SECRET"})
+                                     become=RunBecome("nobody", "su", "hunter2SECRET"))
             await s.queue.wait(job.id)
             return job.id
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from ptycli import cli_in_pty
 
 from ftltui.console import ConsoleSession
+from ftltui.console.run_args import RunBecome
 from ftltui.inventory import load_inventory
 from ftltui.paths import REPO_DIR
 
@@ -32,7 +33,7 @@ def _jobs(state: Path, inv: Path) -> tuple[int, int]:
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
             assert s.queue is not None
             become = await s.submit_run("h1", "command", {"_raw_params": "false"},
-                                        become={"user": "nobody", "method": "su", "password": SECRET})
+                                        become=RunBecome("nobody", "su", SECRET))
             plain = await s.submit_run("h1", "command", {"_raw_params": "false"})
             for job in (become, plain):
                 assert (await s.queue.wait(job.id)).state in ("failed", "dead")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ftltui.console import ConsoleSession
+from ftltui.console.run_args import RunBecome
 from ftltui.errors import StateError
 from ftltui.inventory import load_inventory
 from ftltui.paths import REPO_DIR
@@ -39,7 +40,7 @@ def test_rerun_of_a_job_with_a_become_password_is_refused_on_every_face(tmp_path
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
             assert s.queue is not None
             job = await s.submit_run("h1", "command", {"_raw_params": "false"},
-                                     become={"user": "nobody", "method": "su", "password": SECRET})
+                                     become=RunBecome("nobody", "su", SECRET))
             done = await s.queue.wait(job.id)
             assert done.state in ("failed", "dead"), done.state
             for action in ("requeue", "retry", "rerun"):  # the console's u, r, e
@@ -109,7 +110,7 @@ def _become_job_with_h02_down(tmp_path: Path, bed: object) -> tuple[Path, Path, 
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
             assert s.queue is not None
             job = await s.submit_run("all", "command", {"_raw_params": "id -un"},
-                                     become={"user": BECOME_USER, "method": "sudo", "password": BECOME_PASSWORD})
+                                     become=RunBecome(BECOME_USER, "sudo", BECOME_PASSWORD))
             done = await s.queue.wait(job.id)
             assert done.state in ("failed", "dead"), done.state
             return job.id
@@ -424,7 +425,7 @@ def test_a_mask_left_outside_the_secrets_given_again_is_never_run(tmp_path: Path
         async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
             assert s.queue is not None
             job = await s.submit_run("h1", "command", {"_raw_params": f"echo {SECRET}"},
-                                     become={"user": "nobody", "method": "su", "password": SECRET})
+                                     become=RunBecome("nobody", "su", SECRET))
             await s.queue.wait(job.id)
             return job.id
 

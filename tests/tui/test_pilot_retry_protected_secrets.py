@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from tuihelpers import ready, screen_text, wait_for
 
 from ftltui.console import ConsoleSession
+from ftltui.console.run_args import RunBecome
 from ftltui.inventory import load_inventory
 
 SECRET = "pr0tected-Become"
@@ -27,7 +28,7 @@ SECRET = "pr0tected-Become"
 async def _failed_prod_become_job(state: Path, inventory: Path) -> int:
     async with ConsoleSession(state, inventory=load_inventory([str(inventory)])) as session:
         job = await session.submit_run("prod", "command", {"_raw_params": "false"}, confirmed=True,
-                                       become={"user": "nobody", "method": "su", "password": SECRET})
+                                       become=RunBecome("nobody", "su", SECRET))
         assert session.queue is not None
         assert (await session.queue.wait(job.id)).state in ("failed", "dead")
         return job.id

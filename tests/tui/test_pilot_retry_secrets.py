@@ -22,6 +22,7 @@ from textual.widgets import Input
 from tuihelpers import ready, screen_text, wait_for
 
 from ftltui.console import ConsoleSession
+from ftltui.console.run_args import RunBecome
 from ftltui.inventory import load_inventory
 
 pytestmark = [pytest.mark.ssh]
@@ -43,7 +44,7 @@ async def _failed_become_job(state: Path, inv: Path) -> int:
     async with ConsoleSession(state, inventory=load_inventory([str(inv)])) as s:
         assert s.queue is not None
         job = await s.submit_run("all", "command", {"_raw_params": "id -un"},
-                                 become={"user": BECOME_USER, "method": "sudo", "password": BECOME_PASSWORD})
+                                 become=RunBecome(BECOME_USER, "sudo", BECOME_PASSWORD))
         assert (await s.queue.wait(job.id)).state in ("failed", "dead")
         return job.id
 

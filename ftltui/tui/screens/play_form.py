@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, NoReturn
+from typing import TYPE_CHECKING, Any, Iterable, NoReturn
 
 from rich.text import Text
 from textual import on
@@ -28,13 +28,20 @@ from ftltui.errors import FtlError
 from ftltui.tui.commands import CommandError
 from ftltui.tui.screens.form import FORM_CSS
 
+if TYPE_CHECKING:
+    from ftltui.jobs.playbook_kind import PlayOptionsDoc
+
 MAX_CANDIDATES = 40
+
+
+def _no_options() -> PlayOptionsDoc:
+    return {}
 
 
 @dataclass
 class PlayRequest:
     path: str
-    options: dict[str, Any] = field(default_factory=dict)  # playbook_kind.options_doc fields
+    options: PlayOptionsDoc = field(default_factory=_no_options)  # playbook_kind.options_doc
     # the form's become password (-K) and the vars_prompt answers: job secrets, never in
     # options (stored), a notification or a log; see enqueue_playbook's answers/private
     secrets: dict[str, Any] = field(default_factory=dict, repr=False)

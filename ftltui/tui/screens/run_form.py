@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from ftltui.ansible_modules.docs import controller_spec
 from ftltui import modules
+from ftltui.console.run_args import RunBecome
 from ftltui.modules.base import Arg, ModuleSpec
 from ftltui.tui.fuzzy import rank
 from ftltui.tui.plain import plain
@@ -39,7 +40,7 @@ class RunRequest:
     module: str
     args: dict[str, Any] = field(default_factory=dict)
     check: bool = False
-    become: dict[str, Any] | None = field(default=None, repr=False)  # {"user", "method", "password"}
+    become: RunBecome | None = field(default=None, repr=False)  # the become toggle, its password a job secret
 
 
 class ModuleInput(Input):
@@ -282,7 +283,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
             return
         user = self.query_one("#become-user", Input).value.strip() or "root"
         method = str(self.query_one("#become-method", Select).value)
-        request.become = {"user": user, "method": method}
+        request.become = RunBecome(user, method)
         if self._has_password():
             self.dismiss(request)
             return
@@ -290,7 +291,7 @@ class RunFormScreen(ModalScreen[RunRequest | None]):
 
         def answered(password: str | None) -> None:
             if password:
-                request.become = {**(request.become or {}), "password": password}
+                request.become = RunBecome(user, method, password)
             self.dismiss(request)
 
         who = "your" if method == "sudo" else f"{user}'s"
