@@ -212,6 +212,26 @@ async def same_inventory(client: ApiClient, sources: list[str]) -> bool:
     return [inventory_key(s) for s in info.get("inventory", [])] == [inventory_key(s) for s in sources]
 
 
+async def inventories_differ(client: ApiClient, state_dir: Path, action: str, sources: list[str]) -> str:
+    """What to tell a ``run``/``play`` on another inventory than the owner's (hG s11 #3):
+    both inventories, as ``jobs retry -i`` names both. The caller says what follows."""
+    theirs = [str(s) for s in (await client.request("owner.info")).get("inventory") or []]
+    return (f"the owner (pid {client.owner_pid}) of {state_dir} serves inventory {', '.join(theirs) or '(none)'}; "
+            f"this {action} names {', '.join(sources) or 'the default inventory'}")
+
+
+async def refuse_other_inventory(client: ApiClient, state_dir: Path, action: str, sources: list[str]) -> FtlError:
+    """The refusal of a ``play`` on another inventory than the owner's: its job would run on
+    the owner's inventory, and it cannot run here either, since the owner holds the state
+    directory (it used to fail with "in use ...; open it read-only or wait", which helps
+    no one: ``--readonly`` refuses a play, and waiting means stopping the owner)."""
+    theirs = [str(s) for s in (await client.request("owner.info")).get("inventory") or []]
+    return FtlError(f"{await inventories_differ(client, state_dir, action, sources)}: the owner runs a {action} "
+                    f"only on its own inventory, and this process cannot run it while the owner holds the state "
+                    f"directory; use the owner's inventory ({' '.join('-i ' + s for s in theirs) or 'no -i'}), or "
+                    f"give this command another --state-dir (it then runs here, with its own jobs)")
+
+
 def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module_args: dict[str, Any],
                   inventory_sources: list[str], printer: Any) -> int | None:
     """``run`` as a job of the owner, printed by ``printer`` (run's Text/JsonPrinter);
@@ -230,7 +250,12 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
     async def run(client: ApiClient) -> int | None:
         if not await same_inventory(client, inventory_sources):
             await _refuse_readonly(client, state_dir, "run")
-            return None  # the owner's engine has another inventory: run here, as before
+            from ftltui.commands.common import note
+
+            # run needs no state directory (docs/api.md): it runs here, and says so (hG s11 #3)
+            note(f"{await inventories_differ(client, state_dir, 'run', inventory_sources)}: it runs in this "
+                 "process, not as the owner's job (jobs list will not show it)")
+            return None
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout, forks=args.forks,
                                    foreground=True)  # this client waits: Job.foreground
@@ -290,7 +315,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
 
         if not await same_inventory(client, inventory_sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
-            return None
+            raise await refuse_other_inventory(client, state_dir, "play", inventory_sources)
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
                                    collections_paths=[str(p) for p in search.get("collections_paths", [])],
