@@ -99,8 +99,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ftltui.commands.play_playbook import playbook_file_error
     from ftltui.playbook.loader import is_playbook
 
+    code = playbook_file_error(args.workflow)  # missing, a directory, unreadable, empty: as ansible-playbook
+    if code is not None:
+        return code
     if is_playbook(Path(args.workflow)):
         return handle_playbook(args)
     reject_playbook_options(args)

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from ftltui.engine.sanitize import safe_text
 from ftltui.errors import FtlError
 from ftltui.jobs import events as jev
 from ftltui.playbook.events import PlaybookEvent, PlaybookFinished
+from ftltui.playbook.loader import has_document
 
 if TYPE_CHECKING:
     from ftltui.inventory import Inventory
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from ftltui.playbook.options import PlayOptions
 
 EXIT_ERROR = 1
+EXIT_PARSE = 4  # ansible-playbook's AnsibleParserError
 EXIT_INTERRUPTED = 99
 NO_HOSTS_TO_TARGET = "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
 EXIT_UNEXPECTED = 250
@@ -115,6 +118,36 @@ def search_paths(args: argparse.Namespace) -> dict[str, Any]:
     expand = lambda paths: [Path(os.path.expanduser(p)) for p in paths or []]
     return {"roles_path": expand(getattr(cfg, "roles_path", [])),
             "collections_paths": expand(getattr(cfg, "collections_path", [])), "vault": keyring_of(args)}
+
+
+def playbook_file_error(name: str) -> int | None:
+    """ansible-playbook's checks of the file named on its command line, with its words and
+    exits; ``None`` when the file can be read and has content. The file cannot say whether
+    it is a playbook or a workflow yet, so these come first for both, as ansible-playbook's
+    come before it reads anything else: a missing file or a directory is its exit 1 (read as
+    a workflow, they exited 4), a file it cannot read or that holds no YAML document its
+    exit 4 (a parser error)."""
+    path = Path(name)
+    shown = safe_text(name)  # a file name may hold escapes
+    if not path.exists():
+        sys.stderr.write(f"[ERROR]: the playbook: {shown} could not be found\n")
+        return EXIT_ERROR
+    if stat.S_ISFIFO(path.stat().st_mode):
+        return None  # read once, by the loader: peeking would eat it
+    if not path.is_file():
+        sys.stderr.write(f"[ERROR]: the playbook: {shown} does not appear to be a file\n")
+        return EXIT_ERROR
+    full = os.path.abspath(name)  # ansible-playbook names the file by its absolute path here
+    try:
+        with open(full, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError as exc:
+        sys.stderr.write(safe_text(f"[ERROR]: An error occurred while trying to read the file '{full}': {exc}") + "\n")
+        return EXIT_PARSE
+    if not has_document(text):
+        sys.stderr.write(f"[ERROR]: Empty playbook, nothing to do: {safe_text(full)}\n")
+        return EXIT_PARSE
+    return None
 
 
 def handle_playbook(args: argparse.Namespace) -> int:

@@ -72,6 +72,16 @@ def is_playbook(path: Path) -> bool:
     return False
 
 
+def has_document(text: str) -> bool:
+    """False for YAML text that loads as nothing (blank, comments, ``---``, ``null``):
+    ansible-playbook's "Empty playbook, nothing to do". Text that does not parse is True:
+    the loader says why, with its line."""
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) is not None
+    except yaml.YAMLError:
+        return True
+
+
 def load_playbook(path: Path, *, roles_path: Sequence[Path] = (), collections_paths: Sequence[Path] = (),
                   vault: VaultKeyring | None = None) -> Playbook:
     """The playbook at ``path`` with every import and role expanded; PlaybookError if invalid."""
@@ -299,4 +309,4 @@ def load_role(name: str, *, play_dir: Path, roles_path: Sequence[Path] = (), col
                         handlers_from=handlers_from, parent=parent)
 
 
-__all__ = ["is_playbook", "load_play", "load_playbook", "load_role", "load_task_file", "read_text"]
+__all__ = ["has_document", "is_playbook", "load_play", "load_playbook", "load_role", "load_task_file", "read_text"]
