@@ -192,8 +192,11 @@ def group_name(gid: int) -> str:
         return str(gid)
 
 
-def apply_attrs(path: str, params: Dict[str, Any], check: bool, follow: bool = True) -> bool:
-    """Make ``path``'s mode/owner/group match ``params``; True if something (would) change."""
+def apply_attrs(path: str, params: Dict[str, Any], check: bool, follow: bool = True,
+                diff: dict[str, Any] | None = None) -> bool:
+    """Make ``path``'s mode/owner/group match ``params``; True if something (would) change.
+    ``diff`` (``{"before": {...}, "after": {...}}``) gets what changes, as Ansible's
+    ``set_fs_attributes_if_different`` records it: uid/gid numbers, modes as ``0NNN``."""
     st = os.stat(path) if follow else os.lstat(path)
     is_link = stat.S_ISLNK(st.st_mode)
     changed = False
@@ -203,12 +206,18 @@ def apply_attrs(path: str, params: Dict[str, Any], check: bool, follow: bool = T
         changed = True
         if not check:
             (os.chown if follow else os.lchown)(path, uid, gid)
+        if diff is not None:
+            for key, want, had in (("owner", uid, st.st_uid), ("group", gid, st.st_gid)):
+                if want != -1 and want != had:
+                    diff["before"][key], diff["after"][key] = had, want
     if params.get("mode") is not None and not is_link:
         want = resolve_mode(params["mode"], stat.S_IMODE(st.st_mode), stat.S_ISDIR(st.st_mode))
         if want != stat.S_IMODE(st.st_mode):
             changed = True
             if not check:
                 os.chmod(path, want)
+            if diff is not None:
+                diff["before"]["mode"], diff["after"]["mode"] = f"0{stat.S_IMODE(st.st_mode):03o}", f"0{want:03o}"
     return changed
 
 

@@ -45,7 +45,11 @@ def get_state(path: str) -> str:
 
 
 def _diff(path: str, prev: str, state: str) -> Dict[str, Any]:
-    return {"before": {"path": path, "state": prev}, "after": {"path": path, "state": state}}
+    """Ansible's ``initial_diff``: the path, and the state only when it changes."""
+    diff: dict[str, Any] = {"before": {"path": path}, "after": {"path": path}}
+    if prev != state:
+        diff["before"]["state"], diff["after"]["state"] = prev, state
+    return diff
 
 
 def _result(path: str, changed: bool, diff: Dict[str, Any], ctx: ModuleContext, **extra: Any) -> Dict[str, Any]:
@@ -82,26 +86,41 @@ def _file(path: str, prev: str, params: Dict[str, Any], ctx: ModuleContext) -> D
         prev = get_state(path)
     if prev not in ("file", "hard"):
         raise ModuleFail("file (%s) is %s, cannot continue" % (path, prev), path=path, state=prev)
-    changed = _files.apply_attrs(path, params, ctx.check)
-    return _result(path, changed, _diff(path, prev, "file"), ctx)
+    diff = _diff(path, prev, "file")
+    changed = _files.apply_attrs(path, params, ctx.check, diff=diff)
+    return _result(path, changed, diff, ctx)
 
 
 def _touch(path: str, prev: str, params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
-    diff = _diff(path, prev, "touch")
+    """Ansible's ``execute_touch``: a missing file in check mode is a change with nothing
+    more to say (no diff); otherwise the diff has the state, the attributes that change
+    and the times before and after (now), and the result the path's info under ``dest``."""
     if prev == "absent":
         if ctx.check:
-            return {"dest": path, "changed": True, "diff": diff}
+            return {"dest": path, "changed": True}
         open(path, "ab").close()
+    diff = _diff(path, prev, "touch")
+    follow = params["follow"] or prev != "link"
     try:
-        _files.apply_attrs(path, params, ctx.check, follow=params["follow"] or prev != "link")
+        _files.apply_attrs(path, params, ctx.check, follow=follow, diff=diff)
     except ModuleFail:
         if prev == "absent":
             os.unlink(path)
         raise
+    st = os.stat(path) if follow else os.lstat(path)
+    now = time.time()
     if not ctx.check:
-        now = time.time()
         os.utime(path, (now, now), follow_symlinks=params["follow"])
-    return _result(path, True, diff, ctx, dest=path)
+    for key, had in (("mtime", st.st_mtime), ("atime", st.st_atime)):
+        if had != now:
+            diff["before"][key], diff["after"][key] = had, now
+    result: dict[str, Any] = {"dest": path, "changed": True}
+    if ctx.diff:
+        result["diff"] = diff
+    info = _files.path_info(path)
+    del info["path"]  # Ansible's add_path_info reads dest: the result has no "path"
+    result.update(info)
+    return result
 
 
 def _directory(path: str, prev: str, params: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
@@ -133,7 +152,7 @@ def _directory(path: str, prev: str, params: Dict[str, Any], ctx: ModuleContext)
     elif prev != "directory":
         raise ModuleFail("%s already exists as a %s" % (path, prev), path=path)
     else:
-        changed = _files.apply_attrs(path, params, ctx.check)
+        changed = _files.apply_attrs(path, params, ctx.check, diff=diff)
     if params["recurse"]:
         for root, dirs, files in os.walk(path):
             for name in dirs + files:

@@ -42,7 +42,7 @@ def ftl_text(playbook: Path, inv: Path, out: Path, options: PlayOptions | None =
     options.forks = 1
     options.extra_vars = {**options.extra_vars, "out": str(out)}
     buf = io.StringIO()
-    text = TextOutput(buf, buf, colour=False, width=80, verbosity=0)
+    text = TextOutput(buf, buf, colour=False, width=80, verbosity=options.verbosity)
 
     async def go() -> Any:
         ex = Executor(load_inventory([str(inv)]), forks=1, base_dir=str(playbook.parent))
