@@ -189,8 +189,9 @@ class PlaybookFinished(PlaybookEvent):
     stats: dict[str, HostStats]
     exit_code: int
     interrupted: bool = False
+    aborted: bool = False  # stopped on an error ansible-playbook prints instead of a recap (exit 4)
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": self.type, "ts": self.ts, "schema": SCHEMA_VERSION,
                 "stats": {h: s.to_dict() for h, s in self.stats.items()},
-                "exit_code": self.exit_code, "interrupted": self.interrupted}
+                "exit_code": self.exit_code, "interrupted": self.interrupted, "aborted": self.aborted}

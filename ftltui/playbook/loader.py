@@ -225,7 +225,8 @@ def load_play(data: dict[str, Any], file: str, ctx: LoadContext) -> Play:
     ctx.collections = tuple(collections)
     name = data.get("name")
     play = Play(str(hosts), loc, None if name is None else str(name), keywords=keywords, base_dir=ctx.play_dir,
-                roles_path=ctx.roles_path, collections_paths=ctx.collections_paths)
+                roles_path=ctx.roles_path, collections_paths=ctx.collections_paths,
+                hosts_at=value_where(file, data, "hosts"))
     play.vars = dict(merged_vars(data.get("vars")))
     play.vars_files = _vars_files(data.get("vars_files"), file, data)
     _record_static_files(play.vars_files, ctx)

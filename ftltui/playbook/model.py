@@ -83,6 +83,12 @@ class PlaybookError(FtlError):
     error (exit status 4), with file, line and what was expected."""
 
 
+class PlayKeywordError(PlaybookError):
+    """A play keyword whose template fails when the play starts (``hosts: "{{ nope }}"``):
+    ansible-playbook stops the whole run there with exit 4, no recap, and names where the
+    value was written."""
+
+
 @dataclass
 class Task:
     """One task (or handler). ``action`` is the module or action name as written after
@@ -179,6 +185,7 @@ class Play:
     # where ``include_role`` looks at run time, as roles:/import_role did at load time
     roles_path: tuple[Path, ...] = ()
     collections_paths: tuple[Path, ...] = ()
+    hosts_at: Location | None = None  # where ``hosts:``'s value was written: a template error names it
 
     @property
     def label(self) -> str:

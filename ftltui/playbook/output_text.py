@@ -335,5 +335,7 @@ class TextOutput:
         if e.interrupted:
             self._write(self.err, ["[ERROR]: User interrupted execution"], RED)
             return
+        if e.aborted:  # the error was printed; ansible-playbook has no recap then
+            return
         self._banner("PLAY RECAP")
         self._write(self.out, [recap_line(safe_text(h), e.stats[h], self.colour) for h in sorted(e.stats)] + [""])

@@ -10,7 +10,7 @@ from typing import Any
 
 from ftltui.errors import FtlError, Location
 from ftltui.playbook.actions_controller import load_vars_file
-from ftltui.playbook.model import Play, Task
+from ftltui.playbook.model import Play, PlayKeywordError, Task
 from ftltui.playbook.options import PlayOptions
 from ftltui.playbook.playctx import PlayRun
 from ftltui.playbook.scope import Scope, as_list
@@ -24,8 +24,14 @@ def _extra(executor: Any, options: PlayOptions) -> dict[str, Any]:
 
 def play_hosts(executor: Any, inv: Any, options: PlayOptions, play: Play) -> list[str]:
     """The play's hosts in inventory order, ``--limit`` applied, earlier failures removed."""
-    templar = make_templar({**play.vars, **_extra(executor, options)}, play.base_dir)
-    pattern = templar.render(play.hosts)
+    groups = dict(inv.groups_magic())  # hosts: "{{ groups.web[0] }}", as Ansible
+    groups.setdefault("all", list(inv.hosts))
+    templar = make_templar({**play.vars, **_extra(executor, options), "groups": groups,
+                            "playbook_dir": str(play.base_dir)}, play.base_dir)
+    try:
+        pattern = templar.render(play.hosts)
+    except FtlError as exc:  # ansible-playbook's words; the value's place, not the template engine's
+        raise PlayKeywordError(f"Error processing keyword 'hosts': {exc.message}", play.hosts_at) from None
     if isinstance(pattern, list):
         pattern = ",".join(str(p) for p in pattern)
     names = [h.name for h in inv.select(str(pattern))]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ftltui.engine.redact import Redactor
 from ftltui.errors import FtlError
+from ftltui.playbook.error_origin import origin_lines
 from ftltui.playbook.events import (
     NoHostsMatched,
     PlaybookEvent,
@@ -29,6 +30,7 @@ from ftltui.playbook.model import (
     Item,
     Play,
     Playbook,
+    PlayKeywordError,
     RoleUse,
     Task,
     builtin_name,
@@ -69,6 +71,12 @@ async def run_playbook(playbook: Playbook, executor: Any, options: PlayOptions,
         finished = PlaybookFinished(_processed(run), 99, interrupted=True)
         run.emit(finished)
         raise
+    except PlayKeywordError as exc:  # ansible-playbook's parser error out of its executor: 4, no recap
+        origin = origin_lines(str(exc.location)) if exc.location else []
+        run.emit(PlaybookWarning("\n".join([f"ERROR! {exc.message}", *origin])))
+        finished = PlaybookFinished(_processed(run), 4, aborted=True)
+        run.emit(finished)
+        return finished
     except FtlError as exc:
         run.emit(PlaybookWarning(f"ERROR! {exc}"))
         error = True
