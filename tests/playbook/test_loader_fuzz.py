@@ -97,18 +97,19 @@ def _workspace() -> Path:
     return root
 
 
-ROOT = _workspace()
+WORK: dict[str, Path] = {}  # the workspace of the run in progress
 COUNT = {"cases": 0, "loaded": 0}
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(st.integers(0, 2**32))
-def test_loader_raises_only_ftl_errors(seed: int) -> None:
+def _fuzz_batch(seed: int) -> None:
+    """BATCH playbooks from one seed: each loads (and lists) or fails with an FtlError that names a file."""
     rnd = random.Random(seed)
     for n in range(BATCH):
         text = document(rnd)
-        path = ROOT / f"pb{n}.yml"
+        path = WORK["root"] / f"pb{n}.yml"
         path.write_text(text)
         COUNT["cases"] += 1
         try:
@@ -121,9 +122,15 @@ def test_loader_raises_only_ftl_errors(seed: int) -> None:
         format_listing(str(path), list_plays(playbook), tasks=True, tags=True, hosts=lambda p: [p])
 
 
-def test_zz_fuzz_ran_the_cases_and_some_loaded() -> None:
-    """The fuzz is not vacuous: all cases ran and a share of them were valid playbooks."""
-    shutil.rmtree(ROOT, ignore_errors=True)
-    assert COUNT["cases"] >= EXAMPLES * BATCH or COUNT["cases"] == 0  # 0: the fuzz test was deselected
-    if COUNT["cases"]:
-        assert COUNT["loaded"] > 100
+def test_loader_raises_only_ftl_errors_on_10000_playbooks() -> None:
+    """The fuzz, then its count in the same test (so on the same xdist worker): it is not
+    vacuous, all cases ran and a share of them were valid playbooks. The count used to be
+    a second test that could run on another worker and pass having counted nothing."""
+    COUNT.update(cases=0, loaded=0)
+    WORK["root"] = _workspace()
+    try:
+        _fuzz_batch()
+    finally:
+        shutil.rmtree(WORK.pop("root"), ignore_errors=True)
+    assert COUNT["cases"] >= EXAMPLES * BATCH, COUNT
+    assert COUNT["loaded"] > 100, COUNT
