@@ -17,7 +17,7 @@ directory as its owner, recovering what the dead owner left running).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,7 @@ class RemoteConsoleSession(ConsoleSession):
         if isinstance(doc, dict) and isinstance(doc.get("id"), int):
             self.jobs[doc["id"]] = Job.from_doc(doc["id"], doc)
         if kind == "ready":
+            self._host_states_now()  # before any live event: those are newer
             first.set()
         elif kind == "schedules":  # an edit (by any client) or a firing: the Schedules view re-reads
             self._schedules_changed(str(item.get("reason") or "schedules changed"))
@@ -214,6 +215,13 @@ class RemoteConsoleSession(ConsoleSession):
             if isinstance(event, jev.JobProgress) and event.job_id in self.jobs:
                 self.jobs[event.job_id].progress = {"done": event.done, "total": event.total}
             self.on_domain_event(event)
+
+    def _host_states_now(self) -> None:
+        """Each host's latest state from the owner's jobs, as host updates: the tree, the
+        header and a group's detail start from what the jobs say (hG s11 #9), not from
+        whichever job happened to end while this console was attached."""
+        for job_id, host, status in latest_host_states(self.jobs.values()):
+            self.publish(up.HostProgress(job_id, host, status))
 
     def _schedules_changed(self, reason: str) -> None:
         from ftltui.console.schedules import desk_of
@@ -389,3 +397,20 @@ class RemoteConsoleSession(ConsoleSession):
         """The drift store can be read (the session is open)."""
         return self._drift is not None
 
+
+def latest_host_states(jobs: Iterable[Job]) -> list[tuple[int, str, str]]:
+    """(job id, host, status) for each host, from the job that touched it last (by when the
+    job's record last changed, then id): its last attempt's status (a job closed by a dead
+    owner's recovery reads as its ledger says), or ``running`` while that job runs it."""
+    latest: dict[str, tuple[float, int, str]] = {}
+    for job in jobs:
+        ledgers = [job.per_host or {}] + [(rec or {}).get("per_host") or {} for rec in (job.steps or {}).values()]
+        for per_host in ledgers:
+            for host, entry in per_host.items():
+                attempts = entry.get("attempts") or []
+                status = str(attempts[-1].get("status") or "") if attempts else ""
+                if entry.get("state") == "running" and not job.terminal:
+                    status = "running"
+                if status and (job.updated, job.id) >= latest.get(host, (-1.0, -1, ""))[:2]:
+                    latest[host] = (job.updated, job.id, status)
+    return [(job_id, host, status) for host, (_ts, job_id, status) in latest.items()]

@@ -342,7 +342,8 @@ class InventoryPane(Pane):
             self.refresh_host(h)
         self.query_one(InventoryTree).fit_width(n for h in updates for n in self._host_nodes.get(h, ()))
         cur = self.query_one(InventoryTree).cursor_node
-        if cur is not None and cur.data and cur.data[1] in updates:
+        # a host's detail when it changed; a group's always: its counts are its hosts' (hG s11 #9)
+        if cur is not None and cur.data and (cur.data[1] in updates or cur.data[0] != "host"):
             self.show_details(cur)
 
     # -- marks & run -------------------------------------------------------------------
