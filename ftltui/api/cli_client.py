@@ -212,12 +212,14 @@ async def same_inventory(client: ApiClient, sources: list[str]) -> bool:
     return [inventory_key(s) for s in info.get("inventory", [])] == [inventory_key(s) for s in sources]
 
 
-async def inventories_differ(client: ApiClient, state_dir: Path, action: str, sources: list[str]) -> str:
+async def inventories_differ(client: ApiClient, state_dir: Path, action: str,
+                             sources: list[str]) -> tuple[str, list[str]]:
     """What to tell a ``run``/``play`` on another inventory than the owner's (hG s11 #3):
-    both inventories, as ``jobs retry -i`` names both. The caller says what follows."""
+    both inventories, as ``jobs retry -i`` names both (the caller says what follows), and
+    the owner's inventory sources."""
     theirs = [str(s) for s in (await client.request("owner.info")).get("inventory") or []]
     return (f"the owner (pid {client.owner_pid}) of {state_dir} serves inventory {', '.join(theirs) or '(none)'}; "
-            f"this {action} names {', '.join(sources) or 'the default inventory'}")
+            f"this {action} names {', '.join(sources) or 'the default inventory'}"), theirs
 
 
 async def refuse_other_inventory(client: ApiClient, state_dir: Path, action: str, sources: list[str]) -> FtlError:
@@ -225,11 +227,11 @@ async def refuse_other_inventory(client: ApiClient, state_dir: Path, action: str
     the owner's inventory, and it cannot run here either, since the owner holds the state
     directory (it used to fail with "in use ...; open it read-only or wait", which helps
     no one: ``--readonly`` refuses a play, and waiting means stopping the owner)."""
-    theirs = [str(s) for s in (await client.request("owner.info")).get("inventory") or []]
-    return FtlError(f"{await inventories_differ(client, state_dir, action, sources)}: the owner runs a {action} "
-                    f"only on its own inventory, and this process cannot run it while the owner holds the state "
-                    f"directory; use the owner's inventory ({' '.join('-i ' + s for s in theirs) or 'no -i'}), or "
-                    f"give this command another --state-dir (it then runs here, with its own jobs)")
+    said, theirs = await inventories_differ(client, state_dir, action, sources)
+    return FtlError(f"{said}: the owner runs a {action} only on its own inventory, and this process cannot run it "
+                    f"while the owner holds the state directory; use the owner's inventory "
+                    f"({' '.join('-i ' + s for s in theirs) or 'no -i'}), or give this command another --state-dir "
+                    "(it then runs here, with its own jobs)")
 
 
 def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module_args: dict[str, Any],
@@ -253,8 +255,8 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
             from ftltui.commands.common import note
 
             # run needs no state directory (docs/api.md): it runs here, and says so (hG s11 #3)
-            note(f"{await inventories_differ(client, state_dir, 'run', inventory_sources)}: it runs in this "
-                 "process, not as the owner's job (jobs list will not show it)")
+            said, _theirs = await inventories_differ(client, state_dir, "run", inventory_sources)
+            note(f"{said}: it runs in this process, not as the owner's job (jobs list will not show it)")
             return None
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout, forks=args.forks,
