@@ -91,7 +91,8 @@ async def _copy_from_controller(executor: Executor, runner: Runner, host: Host, 
         return {"failed": True, "msg": f"copy: source {src} not found on the controller (or not a file)"}
     result = await native_copy.copy_file(runner, host, src, native_copy.preserved(params, src), check, on_output,
                                          environment)
-    result.setdefault("src", str(src))
+    if not result.get("failed"):  # a failed copy module's result has no src (Ansible's neither)
+        result.setdefault("src", str(src))
     return result
 
 

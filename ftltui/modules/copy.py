@@ -58,7 +58,8 @@ def _validate(cmd: str, data: bytes, dest: str, ctx: ModuleContext) -> None:
     finally:
         os.unlink(tmp)
     if res.rc != 0:
-        raise ModuleFail("failed to validate", exit_status=res.rc, stdout=res.stdout, stderr=res.stderr)
+        raise ModuleFail("failed to validate", exit_status=res.rc, stdout=res.stdout, stderr=res.stderr,
+                         stdout_lines=res.stdout.splitlines(), stderr_lines=res.stderr.splitlines())
 
 
 class _FileBytes:
@@ -157,7 +158,9 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
             if diff is not None:
                 out["diff"] = diff
             return out
-        raise ModuleFail("Destination directory %s does not exist" % parent)
+        # Ansible's copy action adds the source's checksum to a failed module's result
+        raise ModuleFail("Destination directory %s does not exist" % parent,
+                         checksum=new_sum if new_sum is not None else _files.checksum_bytes(load()))
     existed = os.path.lexists(dest)
     if existed and os.path.isdir(dest):
         raise ModuleFail("can not use content with a dir as dest" if params.get("content") is not None
@@ -180,7 +183,11 @@ def put_bytes(dest: str, data: Any, params: Dict[str, Any], ctx: ModuleContext, 
             result["diff"] = diff
         if not ctx.check:
             if params.get("validate"):
-                _validate(params["validate"], load(), dest, ctx)
+                try:
+                    _validate(params["validate"], load(), dest, ctx)
+                except ModuleFail as exc:  # the copy action's checksum, as above
+                    exc.result.setdefault("checksum", new_sum)
+                    raise
             if params["backup"] and existed and os.path.isfile(dest):
                 result["backup_file"] = _files.backup(dest)
             if move_from is None or not _files.atomic_move(move_from, dest):
