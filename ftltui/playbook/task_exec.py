@@ -34,7 +34,7 @@ from ftltui.playbook.loops import (
     loop_items,
     loop_keyword,
 )
-from ftltui.playbook.model import Task, builtin_name
+from ftltui.playbook.model import RAW_PARAMS_ACTIONS, Task, builtin_name
 from ftltui.playbook.module_call import (
     call_module,
     connection_host,
@@ -173,6 +173,9 @@ class TaskRun:
             environment = task_environment(self.scope.environment, self.kw.get("environment"), templar,
                                            lambda text: self.pc.run.emit(PlaybookWarning(text, host)))
             args_of = self._qualified_action()
+            if "_raw_params" in self.task.args and self.action not in RAW_PARAMS_ACTIONS:  # "fail: msg=a b"
+                return {"failed": True, "changed": False,
+                        "msg": f"Task failed: Action {args_of!r} does not support raw params."}
             if self.action in ACTIONS:
                 call = ActionCall(self.pc, self.scope, host, dict(self.task.args), templar, self.task.location,
                                   self.task.label)

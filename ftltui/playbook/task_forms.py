@@ -150,11 +150,8 @@ def parse_kv(text: str, action: str) -> dict[str, Any]:
         kv = _key_value(decoded) if decoded.strip() else None
         if kv is not None and (not command_like or kv[0].strip() in COMMAND_KEYS):
             args[kv[0].strip()] = unquote(kv[1])
-        elif raw_allowed:
+        elif raw_allowed or word.text.strip():  # Ansible keeps them too: the task fails when it runs
             raw.append(_raw_word(word, decoded))
-        elif word.text.strip():
-            raise ValueError(f"{action!r} does not support free-form text (got {word.text!r}); "
-                             "expected key=value words or a mapping")
     if raw:
         args["_raw_params"] = raw[0].text + "".join(w.sep + w.text for w in raw[1:])
     if command_like:

@@ -117,8 +117,6 @@ FTL_ONLY = {
                            "      privat: true  # <-\n  tasks: []\n", "vars_prompt: unknown option 'privat'"),
     "tags type": ("- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      tags: {a: 1}  # <-\n",
                   "tags: expected a tag name or a list of tag names"),
-    "extra words": ("- hosts: localhost\n  tasks:\n    - copy: src=a dest=b extra  # <-\n",
-                    "does not support free-form text"),
     "import_playbook keyword": ("- import_playbook: x.yml\n  become: true  # <-\n", "'become' is not allowed on"),
     "include removed": ("- hosts: localhost\n  tasks:\n    - include: x.yml  # <-\n", "'include' was removed"),
     "typo keyword": ("- hosts: localhost\n  tasks:\n    - debug: msg=hi  # <-\n      loop_contro: {}\n",
