@@ -130,5 +130,7 @@ def _check_names(env: Any, file: str, number: int, line: str, spans: list[tuple[
             at = line.find(name, offset)
             have = (f"it has: {', '.join(sorted(LOOKUPS))}" if kind == "lookup"
                     else f"docs/playbooks.md lists the {kind}s it has")
+            if kind == "lookup" and name.count(".") >= 2 and not name.startswith("ansible."):
+                have = f"collection lookup plugins import ansible, which ftl-tui does not load; {have}"
             raise PlaybookError(f"the {kind} '{name}' is not available in ftl-tui ({have})",
                                 Location(file, number, (at if at >= 0 else offset) + 1))
