@@ -39,6 +39,7 @@ class PlayStarted(PlaybookEvent):
     label: str
     hosts: tuple[str, ...]
     location: str  # "file:line"
+    free: bool = False  # strategy free: each host runs at its own pace; TASK banners come with results
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,8 @@ class TextOutput:
         self.looped: set[tuple[str, str]] = set()  # (task_id, host) that reported items
         self.errors_shown: set[str] = set()  # Ansible shows an identical error once
         self.warnings_shown: set[str] = set()  # and an identical warning once (Display.warning)
+        self.free = False  # the play's strategy is free: banners wait for a result (see _task_banner)
+        self.last_banner: tuple[int, str, bool] | None = None
 
     # -- writing ---------------------------------------------------------------------
     def _write(self, stream: TextIO, lines: list[str], colour: str | None = None) -> None:
@@ -205,6 +207,7 @@ class TextOutput:
                 self._line(f"{self.play_count} plays in {safe_text(e.path)}")
 
     def on_PlayStarted(self, e: ev.PlayStarted) -> None:
+        self.free = e.free
         self._banner(f"PLAY [{e.label}]")
 
     def on_NoHostsMatched(self, e: ev.NoHostsMatched) -> None:
@@ -212,6 +215,23 @@ class TextOutput:
 
     def on_TaskStarted(self, e: ev.TaskStarted) -> None:
         self.tasks[e.task_id] = e
+        if not self.free:
+            self._task_banner(e.task_id)
+
+    def _task_banner(self, task_id: str) -> None:
+        """``TASK [...]`` unless it is the last banner shown. Under strategy free each host
+        starts each task when it gets there, so ansible-playbook's default callback prints
+        no banner at task start: a result of a task other than the last banner's prints
+        that task's banner first (the same task for several hosts in a row: one banner).
+        A task is its play and place (Ansible's task uuid): free runs give each host its
+        own task_id."""
+        e = self.tasks.get(task_id)
+        if e is None:
+            return
+        key = (e.play, e.path or task_id, e.handler)
+        if self.free and key == self.last_banner:
+            return
+        self.last_banner = key
         self._banner(f"{'RUNNING HANDLER' if e.handler else 'TASK'} [{e.label}]")
         if self.verbosity >= 2 and e.path:
             self._line(f"task path: {safe_text(file_and_line(e.path))}")
@@ -279,6 +299,8 @@ class TextOutput:
         self._write(self.out, coloured_diff(lines) if self.colour else lines)
 
     def on_ItemResult(self, e: ev.ItemResult) -> None:
+        if self.free:
+            self._task_banner(e.task_id)
         self.looped.add((e.task_id, e.host))
         action = self._action(e.task_id)
         host = self._host(e.host, e.result, e.delegated_to)
@@ -308,6 +330,8 @@ class TextOutput:
         self._line(line, DARK_GRAY)
 
     def on_HostTaskResult(self, e: ev.HostTaskResult) -> None:
+        if self.free:
+            self._task_banner(e.task_id)
         action = self._action(e.task_id)
         looped = (e.task_id, e.host) in self.looped or isinstance(e.result.get("results"), list)
         host = self._host(e.host, e.result, e.delegated_to)

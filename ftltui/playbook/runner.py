@@ -115,8 +115,9 @@ async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Pl
                     started: list[bool]) -> bool:
     """One play; False when the playbook must stop (every host failed)."""
     hosts = play_hosts(executor, run.inventory, options, play)
+    free = builtin_name(str(play.keywords.get("strategy") or "linear")) == "free"  # as _run_batch reads it
     if not hosts:
-        run.emit(PlayStarted(index, play.label, (), str(play.location)))
+        run.emit(PlayStarted(index, play.label, (), str(play.location), free=free))
         run.emit(NoHostsMatched(index))
         return True
     play_vars = {**play.vars, **prompt_vars(play, options)}
@@ -126,7 +127,7 @@ async def _run_play(run: RunState, executor: Any, options: PlayOptions, play: Pl
             run.touch(h)
             run.host(h).ended = False
         live = pc.active()
-        run.emit(PlayStarted(index, play.label, tuple(batch), str(play.location)))
+        run.emit(PlayStarted(index, play.label, tuple(batch), str(play.location), free=free))
         if options.batch_started is not None:
             await options.batch_started(tuple(batch))
         if not live:
