@@ -150,6 +150,9 @@ def render_template_file(templar: Any, text: str) -> str:
     return out + "\n" * max(0, missing)
 
 
+RENAMED_RESULTS = "Found internal 'results' key in module return, renamed to 'ansible_module_results'."
+
+
 async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any], *, check: bool,
                       timeout: float | None, on_output: Callable[[str, str], None], scope: Scope,
                       templar: Any, no_log: bool = False,
@@ -199,6 +202,10 @@ async def call_module(pc: PlayRun, host: Host, action: str, args: dict[str, Any]
     if hr is None:
         return {"failed": True, "msg": "no result"}
     out = dict(hr.result)
+    if "results" in out and not isinstance(out["results"], (list, tuple)):  # as ansible's ActionBase: a loop's key
+        out["ansible_module_results"] = out.pop("results")
+        out["warnings"] = [*(out.get("warnings") or []), RENAMED_RESULTS]  # registered too, as in 2.19
+        pc.run.emit(PlaybookWarning(RENAMED_RESULTS))
     if hr.status == "unreachable":
         out["unreachable"] = True
     elif hr.status == "cancelled":

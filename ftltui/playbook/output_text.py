@@ -118,6 +118,13 @@ def file_and_line(path: str) -> str:
     return path
 
 
+def _loop_items(result: dict[str, Any]) -> bool:
+    """A loop's per-item results (each names its loop variable), not a module's own
+    ``results`` list, which ansible-playbook prints as any other result."""
+    items = result.get("results")
+    return isinstance(items, list) and any(isinstance(i, dict) and ("ansible_loop_var" in i or "censored" in i) for i in items)
+
+
 def is_debug(action: str) -> bool:
     return action.rsplit(".", 1)[-1] == "debug"
 
@@ -333,7 +340,7 @@ class TextOutput:
         if self.free:
             self._task_banner(e.task_id)
         action = self._action(e.task_id)
-        looped = (e.task_id, e.host) in self.looped or isinstance(e.result.get("results"), list)
+        looped = (e.task_id, e.host) in self.looped or _loop_items(e.result)
         host = self._host(e.host, e.result, e.delegated_to)
         if looped and self.diff and (e.task_id, e.host) not in self.looped:  # items not streamed: diffs now
             for item in e.result.get("results") or []:

@@ -126,5 +126,5 @@ def censor(result: dict[str, Any]) -> dict[str, Any]:
         if result.get(key):
             out[key] = True
     if "results" in result:
-        out["results"] = [censor(r) for r in result["results"]]
+        out["results"] = [censor(r) for r in result["results"] if isinstance(r, dict)]  # a module's list: hidden
     return out

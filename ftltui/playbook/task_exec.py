@@ -294,6 +294,8 @@ class TaskRun:
         if delegate is not None and _truthy_kw(self.keyword("delegate_facts")) and "{{" not in str(delegate):
             st = self.pc.run.host(str(delegate))
         for res in result.get("results", [result]) if "results" in result else [result]:
+            if not isinstance(res, dict):  # a module's own list (not a loop's items): no facts in it
+                continue
             facts = res.get("ansible_facts")
             if not isinstance(facts, dict) or status_of(res) in ("failed", "unreachable", "skipped"):
                 continue
