@@ -117,7 +117,7 @@ def load_item(data: Any, file: str, ctx: LoadContext, role: Role | None) -> Item
     loc = where(file, data)
     check_keywords(form.keywords, file, data, "task")
     name = form.keywords.pop("name", None)
-    name = None if name is None else str(name)
+    name = None if name is None else name if isinstance(name, str) else str(name)  # OriginText: a warning names it
     if "vars" in form.keywords:
         form.keywords["vars"] = merged_vars(form.keywords["vars"])
     short = builtin_name(form.action)
