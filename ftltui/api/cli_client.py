@@ -391,7 +391,8 @@ DRIFT_SCAN_DELEGABLE = frozenset({"pattern", "json", "inventory", "state_dir", "
 def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
     """``drift scan PATTERN`` as a scan job of the owner: (job id, ScanResult) rebuilt from
     the job's summary and the snapshots' records (read from the store, read-only);
-    ``None`` with no owner, another inventory or options only this process carries."""
+    ``None`` with no owner or options only this process carries; refused (FtlError) on
+    another inventory, whose scan could not run here while the owner holds the directory."""
     from ftltui.commands.common import inventory_sources
 
     state_dir = state_dir_of_args(args)
@@ -404,7 +405,7 @@ def drift_scan_via_owner(args: argparse.Namespace) -> tuple[int, Any] | None:
     async def scan(client: ApiClient) -> int | None:
         if not await same_inventory(client, sources):
             await _refuse_readonly(client, state_dir, "drift scan", OTHER_INVENTORY)
-            return None
+            raise await refuse_other_inventory(client, state_dir, "drift scan", sources)  # not "in use" (issue 16)
         ref = await client.request("drift.scan", pattern=args.pattern)
         end = StreamEnded()
         async for _ in client.stream("jobs.watch", end, id=ref["id"]):

@@ -27,6 +27,7 @@ from ftltui.api.cli_client import (
     _only_options,
     _refuse_readonly,
     refuse_if_readonly_owner,
+    refuse_other_inventory,
     same_inventory,
     state_dir_of_args,
     with_owner,
@@ -117,8 +118,8 @@ async def _follow(client: ApiClient, op: str, as_json: bool, workflow_path: str 
 
 
 def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> int | None:
-    """``play WORKFLOW.yml`` as a workflow job of the owner; ``None`` with no owner,
-    another inventory, or options only this process carries out."""
+    """``play WORKFLOW.yml`` as a workflow job of the owner; ``None`` with no owner or
+    options only this process carries out; refused (FtlError) on another inventory."""
     from ftltui.commands.common import inventory_sources
 
     state_dir = state_dir_of_args(args)
@@ -136,7 +137,7 @@ def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> 
     async def play(client: ApiClient) -> int | None:
         if not await same_inventory(client, sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
-            return None
+            raise await refuse_other_inventory(client, state_dir, "play", sources)  # not "in use" (issue 16)
         return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
                              file=str(path), vars=extra_vars, check=bool(args.check), foreground=True)
 

@@ -119,9 +119,11 @@ def test_commands_that_would_run_here_are_refused_as_read_only(tmp_path: Path, o
     assert listed.returncode == 0 and [j["id"] for j in json.loads(listed.stdout)] == [1]  # nothing was queued
 
 
-def test_a_writable_owner_on_another_inventory_still_says_in_use(tmp_path: Path) -> None:
+def test_a_writable_owner_on_another_inventory_refuses_naming_both(tmp_path: Path) -> None:
     """The refusal is the read-only owner's: a writable owner on another inventory holds
-    the directory, and the client's scan says so (exit 2, drift's error), as before."""
+    the directory, and the client's scan says so, naming both inventories (exit 2, drift's
+    error; it said "state directory is in use" until issue 16's fix:
+    tests/cli/test_workflow_drift_other_inventory_owner.py)."""
     state = tmp_path / "state"
     proc = start_daemon(state, inventory=OWNER_INVENTORY)
     try:
@@ -129,4 +131,5 @@ def test_a_writable_owner_on_another_inventory_still_says_in_use(tmp_path: Path)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
-    assert r.returncode == 2 and f"state directory is in use by pid {proc.pid}" in r.stderr, r.stderr
+    assert r.returncode == 2 and f"the owner (pid {proc.pid}) of {state} serves inventory" in r.stderr, r.stderr
+    assert "read-only" not in r.stderr and "in use" not in r.stderr, r.stderr
