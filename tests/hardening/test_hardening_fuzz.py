@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,22 @@ COUNTS: dict[str, int] = {}
 
 def _count(name: str) -> None:
     COUNTS[name] = COUNTS.get(name, 0) + 1
+
+
+def _check_count(name: str, expect: int) -> None:
+    """The fuzz was not vacuous: it tried (nearly) all its cases. Checked by the test that ran
+    them, in its own process: a separate count test could run on another xdist worker, or
+    alone, and pass having counted nothing (COUNTS empty there)."""
+    n = COUNTS.get(name, 0)
+    print(f"\nfuzz cases: {name}={n}")
+    assert n >= expect * 0.95, (name, n, expect)  # hypothesis may stop a little early
+
+
+def _counted(name: str, fuzz: Callable[..., None], *args: object, expect: int = FUZZ_CASES) -> None:
+    """Run one hypothesis target from zero and check its count in the same test."""
+    COUNTS[name] = 0
+    fuzz(*args)
+    _check_count(name, expect)
 
 
 def _text(bits: list[str], max_size: int = 40) -> st.SearchStrategy[str]:
@@ -81,15 +98,19 @@ def _yaml_inventory(text: str) -> None:
 
 @FUZZ
 @given(_batch(YAML_BITS))
-def test_fuzz_yaml_inventory(texts: list[str]) -> None:
+def _fuzz_yaml_inventory(texts: list[str]) -> None:
     for text in texts:
         _count("yaml inventory")
         _yaml_inventory(text)
 
 
+def test_fuzz_yaml_inventory() -> None:
+    _counted("yaml inventory", _fuzz_yaml_inventory)
+
+
 @FUZZ
 @given(_batch(INI_BITS))
-def test_fuzz_ini_inventory(texts: list[str]) -> None:
+def _fuzz_ini_inventory(texts: list[str]) -> None:
     for text in texts:
         _count("ini inventory")
         b = Builder()
@@ -104,6 +125,10 @@ def test_fuzz_ini_inventory(texts: list[str]) -> None:
         inv.graph()
 
 
+def test_fuzz_ini_inventory() -> None:
+    _counted("ini inventory", _fuzz_ini_inventory)
+
+
 @pytest.fixture(scope="module")
 def scratch():
     with tempfile.TemporaryDirectory() as d:
@@ -115,7 +140,7 @@ _serial = itertools.count()
 
 @FUZZ
 @given(texts=_batch(YAML_BITS + ['{"a": 1}', '"key": ', "[1, 2]"]), ext=st.sampled_from([".yml", ".json", ".yaml"]))
-def test_fuzz_group_vars_file(scratch: Path, texts: list[str], ext: str) -> None:
+def _fuzz_group_vars_file(scratch: Path, texts: list[str], ext: str) -> None:
     for text in texts:
         _count("group_vars file")
         path = scratch / f"g{next(_serial)}{ext}"  # a fresh name: the loader caches by path+mtime
@@ -130,10 +155,16 @@ def test_fuzz_group_vars_file(scratch: Path, texts: list[str], ext: str) -> None
         assert isinstance(data, dict)
 
 
+def test_fuzz_group_vars_file(scratch: Path) -> None:
+    _counted("group_vars file", _fuzz_group_vars_file, scratch)
+
+
 def test_fuzz_inventory_from_disk_end_to_end(tmp_path: Path) -> None:
     """A smaller end-to-end sample through ``load_inventory`` (a directory with group_vars)."""
 
-    @settings(max_examples=max(20, FUZZ_CASES // 50), deadline=None, database=None,
+    examples = max(20, FUZZ_CASES // 50)
+
+    @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(_text(YAML_BITS), _text(INI_BITS), _text(YAML_BITS))
     def inner(yml: str, ini: str, gv: str) -> None:
@@ -150,7 +181,7 @@ def test_fuzz_inventory_from_disk_end_to_end(tmp_path: Path) -> None:
         except InventoryError as exc:
             assert exc.location is not None and exc.location.file.startswith(str(d)), exc
 
-    inner()
+    _counted("inventory dir (end to end)", inner, expect=examples)
 
 
 # -- host patterns ---------------------------------------------------------------------------
@@ -169,7 +200,7 @@ PATTERN_BITS = ["web", "db", "all", "*", ":", "&", "!", ",", "~", "[", "]", "0",
 
 @FUZZ
 @given(_batch(PATTERN_BITS, 12))
-def test_fuzz_host_patterns(pattern_inventory: Inventory, patterns: list[str]) -> None:
+def _fuzz_host_patterns(pattern_inventory: Inventory, patterns: list[str]) -> None:
     for pattern in patterns:
         _count("host pattern")
         try:
@@ -177,6 +208,10 @@ def test_fuzz_host_patterns(pattern_inventory: Inventory, patterns: list[str]) -
         except PatternError:
             continue
         assert all(h is not None for h in hosts)
+
+
+def test_fuzz_host_patterns(pattern_inventory: Inventory) -> None:
+    _counted("host pattern", _fuzz_host_patterns, pattern_inventory)
 
 
 # -- module arguments ----------------------------------------------------------------------
@@ -193,8 +228,9 @@ def test_fuzz_validate_args_every_module(module: str) -> None:
     spec = modules.spec(module)
     names = sorted(set(spec.args) | {a for arg in spec.args.values() for a in arg.aliases})
     keys = st.one_of(st.sampled_from(names or ["x"]), st.sampled_from(names or ["x"]), st.text(max_size=4))
+    examples = max(10, FUZZ_CASES // BATCH // len(MODULES))
 
-    @settings(max_examples=max(10, FUZZ_CASES // BATCH // len(MODULES)), deadline=None, database=None,
+    @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(st.lists(st.dictionaries(keys, VALUES, max_size=6), min_size=BATCH, max_size=BATCH))
     def inner(raws: list[dict[str, Any]]) -> None:
@@ -207,7 +243,7 @@ def test_fuzz_validate_args_every_module(module: str) -> None:
                 continue
             assert set(params) == set(spec.args)
 
-    inner()
+    _counted("validate_args (all modules)", inner, expect=examples * BATCH)
 
 
 KV_BITS = ["k=v", "argv=", '["a", "b"]', "{", "}", "[", "]", "'", '"', "\\", "=", " ", "chdir=/tmp", '{"cmd": 1}',
@@ -216,7 +252,7 @@ KV_BITS = ["k=v", "argv=", '["a", "b"]', "{", "}", "[", "]", "'", '"', "\\", "="
 
 @FUZZ
 @given(_batch(KV_BITS, 20), st.sampled_from([None, "cmd"]))
-def test_fuzz_parse_kv(texts: list[str], free_form: str | None) -> None:
+def _fuzz_parse_kv(texts: list[str], free_form: str | None) -> None:
     for text in texts:
         _count("parse_kv")
         try:
@@ -225,6 +261,10 @@ def test_fuzz_parse_kv(texts: list[str], free_form: str | None) -> None:
             assert str(exc).startswith("-a:")
             continue
         assert isinstance(out, dict)
+
+
+def test_fuzz_parse_kv() -> None:
+    _counted("parse_kv", _fuzz_parse_kv)
 
 
 # -- drift config and ignore files (landed with the drift feature) ----------------------------
@@ -236,7 +276,7 @@ DRIFT_BITS = ["paths:", "sysctls:", "sections:", "rules:", "default_paths:", "ma
 
 @FUZZ
 @given(_batch(DRIFT_BITS))
-def test_fuzz_drift_config(scratch: Path, texts: list[str]) -> None:
+def _fuzz_drift_config(scratch: Path, texts: list[str]) -> None:
     from ftltui.drift.config import load_config
 
     path = scratch / "drift.yml"
@@ -248,6 +288,10 @@ def test_fuzz_drift_config(scratch: Path, texts: list[str]) -> None:
             load_config(path, scratch)
         except DriftConfigError as exc:
             _assert_located(exc, str(path))
+
+
+def test_fuzz_drift_config(scratch: Path) -> None:
+    _counted("drift config", _fuzz_drift_config, scratch)
 
 
 @pytest.mark.parametrize("content", [b"1: x\n", b"? \n", b"paths: [\xff\xfe]\n"], ids=["int-key", "null-key", "invalid-utf8"])
@@ -267,7 +311,7 @@ IGNORE_BITS = ["file:", "user:", "*", "!", ":", "/etc/*", " reason=", " expires=
 
 @FUZZ
 @given(_batch(IGNORE_BITS))
-def test_fuzz_drift_ignore(texts: list[str]) -> None:
+def _fuzz_drift_ignore(texts: list[str]) -> None:
     from ftltui.drift.ignore import parse_ignore
 
     for text in texts:
@@ -281,12 +325,8 @@ def test_fuzz_drift_ignore(texts: list[str]) -> None:
         assert all(r.line >= 1 for r in rules)
 
 
-def test_zz_fuzz_case_counts() -> None:
-    """Every target ran its share of generated cases (when the targets above ran in this session)."""
-    print("\nfuzz cases:", ", ".join(f"{k}={v}" for k, v in sorted(COUNTS.items())))
-    for name, n in COUNTS.items():
-        if "end to end" not in name and "drift config" not in name and "validate" not in name:
-            assert n >= FUZZ_CASES * 0.95 or n == 0, (name, n)  # hypothesis may stop early on a tiny space
+def test_fuzz_drift_ignore() -> None:
+    _counted("drift ignore", _fuzz_drift_ignore)
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
