@@ -30,10 +30,11 @@ THEMES_DIR = bundled_dir("themes_data", "themes")
 
 
 def state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve the state directory and create it ``0700`` if missing."""
-    path = state_dir_path(explicit)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """Resolve the state directory and create it ``0700`` if missing (``StateError``, one
+    line naming it, when it cannot be a directory: :mod:`ftltui.state.directory`)."""
+    from ftltui.state.directory import prepare_state_dir
+
+    return prepare_state_dir(state_dir_path(explicit))
 
 
 def state_dir_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -64,6 +64,7 @@ from tinydb.table import Document
 
 from ftltui.engine.redact import Redactor
 from ftltui.errors import Location, StateError
+from ftltui.state.directory import lock_failure, prepare_state_dir, read_failure
 from ftltui.state.journal import DONE, JournalWriter, Ticket, journal_files, read_journals
 from ftltui.state.storage import DIR_MODE, FILE_MODE, AtomicJSONStorage, atomic_write
 
@@ -266,15 +267,14 @@ class StateStore:
     # -- opening ----------------------------------------------------------------------
     @classmethod
     def open(cls, state_dir: str | os.PathLike[str], readonly: bool = False, wait: float | None = None) -> StateStore:
-        path = Path(state_dir)
-        try:
-            path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        except OSError as exc:
-            raise StateError(f"cannot create the state directory: {exc.strerror or exc}", Location(str(path))) from None
+        path = prepare_state_dir(Path(state_dir))
         store = cls(path, readonly)
         if readonly:
-            store.lock_holder = store._read_holder()
-            store._load(retries=5)
+            try:
+                store.lock_holder = store._read_holder()
+                store._load(retries=5)
+            except OSError as exc:  # a directory this user may not read: one line, not a traceback
+                raise StateError(read_failure(exc), Location(str(path))) from None
             return store
         store._acquire_lock(wait)
         try:
@@ -299,8 +299,8 @@ class StateStore:
     def _acquire_lock(self, wait: float | None) -> None:
         try:
             fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        except OSError as exc:
-            raise StateError(f"cannot open {LOCK_FILE}: {exc.strerror or exc}", Location(str(self.path))) from None
+        except OSError as exc:  # the first file a writer creates: an unwritable directory shows here
+            raise StateError(lock_failure(exc), Location(str(self.path))) from None
         deadline = time.monotonic() + (wait or 0)
         grace_given = False
         while True:
