@@ -106,7 +106,7 @@ def with_owner(state_dir: Path, work: Callable[[ApiClient], Awaitable[int | None
 def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
     """``jobs list|logs|cancel|purge`` through the owner; ``None`` with no owner."""
     from ftltui.commands.common import EXIT_BAD_INPUT, EXIT_OK, print_json
-    from ftltui.commands.jobs import print_job_rows, print_log_record
+    from ftltui.commands.jobs import WarningLines, print_job_rows, print_log_record
 
     async def listing(client: ApiClient) -> int | None:
         try:
@@ -122,9 +122,10 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
         from ftltui.commands.jobs import follow_exit_code
 
         state = None
+        warned = WarningLines()  # each warning text once, as when reading the log here
         async for msg in client.stream("jobs.logs", id=args.id, follow=bool(args.follow)):
             if isinstance(msg, StreamEvent):
-                print_log_record(msg.event, args.json)
+                print_log_record(msg.event, args.json, warned)
                 if isinstance(msg.event, dict) and msg.event.get("event") == "JobState":
                     state = msg.event.get("state")
         return follow_exit_code(state) if args.follow else EXIT_OK  # as with no owner

@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ftltui.commands.common import (
@@ -345,6 +346,7 @@ def _logs(args: argparse.Namespace) -> int:
     _job_doc(store, args.id)
     path = store.log_path(args.id)
     pos, last_check = 0, time.monotonic()
+    warned = WarningLines()
     while True:
         try:
             with open(path, "rb") as fh:
@@ -356,7 +358,7 @@ def _logs(args: argparse.Namespace) -> int:
         finished = None
         for line in data[:end].splitlines():
             rec = json.loads(line)
-            print_log_record(rec, args.json)
+            print_log_record(rec, args.json, warned)
             if rec.get("event") == "JobState" and rec.get("state") in TERMINAL:
                 finished = str(rec.get("state"))
         pos += end
@@ -384,8 +386,29 @@ def follow_exit_code(state: str | None) -> int:
     return EXIT_OK if state == SUCCEEDED else EXIT_JOB_FAILED
 
 
-def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
+@dataclass
+class WarningLines:
+    """A job's module warnings and deprecations as ``ftl-tui run`` and ansible-playbook print
+    them: ``[WARNING]: TEXT``, a deprecation under its own ``[DEPRECATION WARNING]:`` label
+    (the executor's text carries it), each text once per command as Ansible's Display shows
+    it, however many hosts and steps repeat it (the job log keeps every one, per host).
+    Shared by ``play WORKFLOW.yml``'s printer and ``jobs logs``, alone or through an owner."""
+
+    shown: set[str] = field(default_factory=set)
+
+    def line(self, text: str) -> str | None:
+        """The line to print for ``text``, or ``None`` when it was printed already."""
+        from ftltui.ansible_modules.run import DEPRECATION_LABEL
+
+        if text in self.shown:
+            return None
+        self.shown.add(text)
+        return safe_text(text if text.startswith(DEPRECATION_LABEL) else f"[WARNING]: {text}")
+
+
+def print_log_record(rec: dict[str, Any], as_json: bool, warned: WarningLines | None = None) -> None:
     """One log record as ``jobs logs`` prints it (read from the file or streamed by the owner).
+    ``warned``: the warnings this command printed already (one per text, as ``run``).
 
     The log keeps a host's text as it came; on the way to a terminal it is made safe as
     ``run`` and the console make it (escapes stripped, controls as ``\\xNN``): a host must
@@ -400,6 +423,10 @@ def print_log_record(rec: dict[str, Any], as_json: bool) -> None:
         elif ev == "HostFinished":
             r = rec["result"]
             sys.stdout.write(safe_text(f"{step} {rec['host']}: {r['status']}") + "\n")
+        elif ev == "Warning_":  # a workflow step's module warning (issue 14): in run's words, once
+            line = (warned if warned is not None else WarningLines()).line(str(rec.get("text") or ""))
+            if line is not None:
+                sys.stdout.write(line + "\n")
         elif ev in ("JobState", "StepChanged"):
             who = f"[{rec['step']}]" if ev == "StepChanged" else "job"
             sys.stdout.write(safe_text(f"{who} {rec['state']}" + (f": {rec['reason']}" if rec.get("reason") else ""))

@@ -33,6 +33,7 @@ from ftltui.commands.common import (
     state_dir_of,
     write_out,
 )
+from ftltui.commands.jobs import WarningLines
 from ftltui.commands.key_pass import add_key_pass_arg, key_pass_options
 from ftltui.commands.options import (
     add_become_args,
@@ -53,7 +54,7 @@ from ftltui.console.engine_settings import EngineSettings
 from ftltui.console.feed import TRANSITIONS
 from ftltui.console.session import ConsoleSession
 from ftltui.engine.event_schema import event_record
-from ftltui.engine.events import HostFinished, OutputLine
+from ftltui.engine.events import HostFinished, OutputLine, Warning_
 from ftltui.engine.sanitize import safe_text
 from ftltui.jobs import events as jev
 from ftltui.jobs.model import Job
@@ -168,6 +169,7 @@ class Printer:
         self.color = sys.stdout.isatty()
         self.unreachable = False
         self.workflow_path: str | None = None  # set for --check: report desired-state drift
+        self.warned = WarningLines()  # module warnings, each text once (issue 14)
 
     def desired_drift(self, job: Job) -> DriftReport | None:
         """Declared vs actual: every step that would change something, as a drift report."""
@@ -207,6 +209,12 @@ class Printer:
                 if r.status == "unreachable":
                     self.unreachable = True
                 self._out(f"  {step} {inner.host}: {r.status}" + (f" ({safe_text(r.msg, 200)})" if not r.ok else ""))
+            elif isinstance(inner, Warning_):  # on stderr, in run's and ansible-playbook's words
+                line = self.warned.line(inner.text)
+                if line is not None:
+                    sys.stdout.flush()
+                    sys.stderr.write(self.redactor.text(line) + "\n")
+                    sys.stderr.flush()
         elif isinstance(ev, TRANSITIONS) and ev.transition:
             self._out(f"job {ev.job_id}: {ev.state}" + (f" ({ev.reason})" if ev.reason else ""))
         elif isinstance(ev, jev.JobLost):
