@@ -318,6 +318,7 @@ class TextPrinter:
         self.progress = err.isatty()
         self.total = 0
         self.done = 0
+        self.warned: set[str] = set()  # each warning text once, as Ansible's Display (however many hosts)
 
     def _c(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.tty else text
@@ -345,7 +346,8 @@ class TextPrinter:
             colour = STATUS_COLOURS.get(r.status, "0")
             self._line("\n".join(self._c(colour, line) if line.startswith(r.host + " |") else line
                                  for line in shown.lines))
-        elif isinstance(event, Warning_):
+        elif isinstance(event, Warning_) and event.text not in self.warned:
+            self.warned.add(event.text)
             text = safe_text(event.text)  # a module's deprecation carries its own [DEPRECATION WARNING]: label
             self.err.write(self._c("33", text if text.startswith(DEPRECATION_LABEL) else f"[WARNING]: {text}")
                            + "\n")

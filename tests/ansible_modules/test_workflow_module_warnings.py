@@ -7,7 +7,8 @@ per command, in Ansible's words (``[WARNING]: ...``, ``[DEPRECATION WARNING]: ..
 ``play`` on stderr as ansible-playbook does, ``jobs logs`` among the log's lines. The
 oracle is ansible-playbook on a playbook with the same two modules on the same two hosts
 (tests/ansible_modules/test_module_deprecations.py has the module); a client of a live
-owner (a real daemon) prints the same as the command alone.
+owner (a real daemon) prints the same as the command alone. ``ftl-tui run`` printed each
+text once per host; ``ansible`` prints it once.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: p
 
     want = _lines(run("ansible-playbook", "-i", str(inventory), "two.yml").stderr)
     assert len(want) == 4 and len(set(want)) == 4, want  # two hosts, two tasks: each text once
+    adhoc = _lines(run("ansible", "all", "-i", str(inventory), "-m", "ftl.dep.noisy").stderr)
+    assert len(adhoc) == 3 and len(set(adhoc)) == 3, adhoc  # two hosts: each text once
 
     def ftl(state: Path, *argv: str) -> subprocess.CompletedProcess[str]:
         return run(*FTL, *argv, "--state-dir", str(state))
@@ -88,6 +91,8 @@ def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: p
         for follow in ((), ("-f",)):
             logs = ftl(state, "jobs", "logs", job, *follow)
             assert sorted(_lines(logs.stdout)) == sorted(want), (follow, logs.stdout)
+        ran = ftl(state, "run", "-i", str(inventory), "all", "-m", "ftl.dep.noisy")  # it printed each per host
+        assert _lines(ran.stderr) == adhoc and "note:" not in ran.stderr, ran.stderr  # owned: the owner's job
 
     check(tmp_path / "alone", "1")  # this process runs the queue
     owner = serving_daemon(tmp_path / "owned", inventory=str(inventory))
