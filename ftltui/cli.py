@@ -7,6 +7,8 @@ import importlib
 import os
 import signal
 import sys
+import traceback
+from collections.abc import Callable
 
 from ftltui import __version__
 from ftltui.commands import COMMAND_MODULES
@@ -25,8 +27,10 @@ from ftltui.commands.guard_cli import add_guard_args, refuse_readonly
 from ftltui.commands.options import OptionsError
 from ftltui.console.guard import ProtectedConfirmationRequired, ReadOnlyRefusal
 from ftltui.config import ConfigError
-from ftltui.errors import FtlError
+from ftltui.engine.sanitize import safe_text
+from ftltui.errors import FtlError, unexpected_message
 
+EXIT_UNEXPECTED = 250  # ansible's "unexpected error": a bug, never bad input
 
 
 def version_text() -> str:
@@ -93,16 +97,28 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
     LATE_NOTES.clear()  # one invocation's (tests call main more than once)
     _take_ctrl_c()
-    try:
-        refuse_readonly(args)  # ftl-tui --readonly WRITE-COMMAND: exit 5 before anything is opened
-        if args.command is None:
-            from ftltui.tui.launch import launch
+    return guarded(lambda: _dispatch(args), getattr(args, "command_parser", parser))
 
-            return launch(args)
-        code = int(args.func(args) or 0)
-        for text in LATE_NOTES:  # held back by a bad ftl-tui setting the command did not need
-            note(text)
-        return code
+
+def _dispatch(args: argparse.Namespace) -> int:
+    refuse_readonly(args)  # ftl-tui --readonly WRITE-COMMAND: exit 5 before anything is opened
+    if args.command is None:
+        from ftltui.tui.launch import launch
+
+        return launch(args)
+    code = int(args.func(args) or 0)
+    for text in LATE_NOTES:  # held back by a bad ftl-tui setting the command did not need
+        note(text)
+    return code
+
+
+def guarded(work: Callable[[], int], usage: argparse.ArgumentParser) -> int:
+    """Run ``work`` (a command) and turn what it raises into ftl-tui's exit statuses: errors a
+    user can fix are one line (4, or 5 for options and settings); anything else is a bug,
+    said as ansible-core 2.19's CLI says it (:func:`report_unexpected`, exit 250), never an
+    uncaught traceback with Python's exit 1, which scripts read as a failed host."""
+    try:
+        return work()
     except ConfigError as exc:  # as Ansible: a bad configuration exits 5
         error(str(exc))
         return EXIT_USAGE
@@ -110,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         error(str(exc))
         return EXIT_USAGE
     except OptionsError as exc:  # options that parsed but cannot be used: a usage error
-        getattr(args, "command_parser", parser).print_usage(sys.stderr)
+        usage.print_usage(sys.stderr)
         error(str(exc))
         return EXIT_USAGE
     except FtlError as exc:
@@ -124,6 +140,23 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except Exception as exc:  # noqa: BLE001 - a bug: said, with where it happened, and exit 250
+        return report_unexpected(exc)
+
+
+def report_unexpected(exc: BaseException) -> int:
+    """An exception no layer expected, as ``ansible-playbook`` 2.19 reports one: ``[ERROR]:
+    Unexpected Exception, this is probably a bug: MSG``, a blank line, then the traceback
+    (2.19 shows it at every verbosity), exit 250. Frames and their source lines only, never
+    their local variables (they can hold secrets); control characters are made visible, as
+    for any text that may quote a host."""
+    text = f"[ERROR]: {unexpected_message(exc)}\n\n" + "".join(traceback.format_exception(exc))
+    try:
+        sys.stderr.write(safe_text(text))
+        sys.stderr.flush()
+    except OSError:
+        pass  # stderr is gone too: the exit status still says it
+    return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

@@ -67,6 +67,24 @@ class StateError(FtlError):
     """The state store cannot be opened or written (locked, corrupt, full disk)."""
 
 
+UNEXPECTED = "Unexpected Exception, this is probably a bug"
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """ansible-core 2.19's words for an exception no layer turned into an error for users
+    (its CLI's exit 250; read from ``ansible/cli/__init__.py`` and checked against it):
+    the message, then each explicit cause's (``raise ... from``), joined by ``": "``; a
+    bare ``.`` when none has text. The CLI and a job's log both say it so."""
+    texts, visited = [], set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in visited:  # a cycle of causes ends
+        visited.add(id(cause))
+        if str(cause):
+            texts.append(str(cause))
+        cause = cause.__cause__
+    return f"{UNEXPECTED}: {': '.join(texts)}" if texts else f"{UNEXPECTED}."
+
+
 # -- transport / execution errors ------------------------------------------------------
 
 

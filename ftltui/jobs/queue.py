@@ -688,6 +688,16 @@ class JobQueue:
         except FtlError as exc:
             return Outcome(m.ERROR, "bad_args", str(exc))
         except Exception as exc:  # a bug in a handler must not kill the queue
+            # ... nor lose where it happened: the job's log keeps ansible-playbook 2.19's words
+            # and the traceback (frames and source lines, never their locals; each line
+            # redacted as every log line is), one note a line, so `jobs logs` prints it
+            import traceback
+
+            from ftltui.errors import unexpected_message
+
+            report = [f"[ERROR]: {unexpected_message(exc)}", "", *"".join(traceback.format_exception(exc)).splitlines()]
+            for line in report:
+                ctx.log.write({"event": "JobNote", "text": line, "ts": time.time()})
             return Outcome(m.ERROR, "internal", f"{type(exc).__name__}: {exc}")
 
     async def _finish_attempt(self, job: Job, outcome: Outcome) -> tuple[Attempt, int] | None:
