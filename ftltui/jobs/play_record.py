@@ -252,8 +252,9 @@ def log_lines(job: str, ev: Any, max_line: int = 2000) -> list[LogLine]:
     if t == "TaskRetrying":
         return [(job, safe_text(ev.host), "status",
                  safe_text(f"FAILED - RETRYING: {ev.name} ({ev.retries_left} retries left).", max_line))]
-    if t == "PlaybookWarning":
-        return [(job, safe_text(ev.host or ""), "note", safe_text(f"[WARNING]: {ev.text}", max_line))]
+    if t == "PlaybookWarning":  # a deprecation under its own label, as play and ansible-playbook print it
+        word = "[DEPRECATION WARNING]" if getattr(ev, "deprecation", False) else "[WARNING]"
+        return [(job, safe_text(ev.host or ""), "note", safe_text(f"{word}: {ev.text}", max_line))]
     if t == "PlaybookFinished":
         return [(job, "", "note", safe_text(f"{h} : " + "  ".join(
             f"{k}={v}" for k, v in (s.to_dict() if hasattr(s, "to_dict") else dict(s)).items()), max_line))

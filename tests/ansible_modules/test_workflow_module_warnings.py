@@ -95,6 +95,10 @@ def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: p
         assert _lines(ran.stderr) == adhoc and "note:" not in ran.stderr, ran.stderr  # owned: the owner's job
 
     check(tmp_path / "alone", "1")  # this process runs the queue
+    # a playbook job's log: each host's lines, a deprecation under its own label (it read '[WARNING]: ')
+    ftl(tmp_path / "alone", "play", "-i", str(inventory), "two.yml")  # job 2
+    logged = ftl(tmp_path / "alone", "jobs", "logs", "2").stdout
+    assert set(_lines("\n".join(line.split(" | ", 1)[-1] for line in logged.splitlines()))) == set(want), logged
     owner = serving_daemon(tmp_path / "owned", inventory=str(inventory))
     next(owner)
     try:
