@@ -101,7 +101,9 @@ USAGE_ERRORS = [
     ["inventory", "--list", "--graph"],
     ["modules", "copy", "extra"],
     ["play"],
-    ["play", "wf.yml", "-e", "no_equals_sign"],
+    # an existing workflow: a missing file is exit 1 first, as ansible-playbook checks the file before -e
+    ["play", os.path.join(os.path.dirname(__file__), "..", "..", "sample_inventory", "workflows", "local-smoke.yml"),
+     "-e", "no_equals_sign"],
     ["jobs"],
     ["jobs", "show", "not-a-number"],
     ["drift", "scan", "all", "--forks", "0"],
