@@ -97,10 +97,10 @@ def handle(args: argparse.Namespace) -> int:
     inventory = None
     if args.jobs_cmd in ("retry", "requeue"):
         ask_for_what_it_needs(args)  # the job checked first: no password typed for a job that is not there
-        args.given_secrets = given_secrets(args)  # asked first, as run and play ask -K
-        args.ask_become_pass = args.become_password_file = None  # read once: the session must not ask again
         _own_inventory(args)
-        inventory = _check_protected(args)  # before any face queues it (the owner's too)
+        inventory = _check_protected(args)  # before any face queues it, and before a secret is typed:
+        args.given_secrets = given_secrets(args)  # a "no" to the protected question asks for nothing
+        args.ask_become_pass = args.become_password_file = None  # read once: the session must not ask again
     if args.jobs_cmd in ("show", "retry", "requeue"):  # the owner's record; its queue retries
         from ftltui.api.cli_follow import jobs_more_via_owner
 
