@@ -7,7 +7,6 @@ the argument, never a silent empty string.
 
 from __future__ import annotations
 
-import contextvars
 import weakref
 from collections.abc import Mapping
 from functools import lru_cache
@@ -18,8 +17,6 @@ from ftltui.errors import TemplateError
 if TYPE_CHECKING:
     from ftltui.engine.host_source import HostSource
     from ftltui.inventory.model import Host
-
-_MAX_DEPTH = 8  # vars that reference vars that reference vars ...
 
 
 # Jinja2 is imported on the first template, not with the engine: importing it costs
@@ -39,8 +36,7 @@ def _env() -> Any:
     from ftltui.templating.environment import environment as shared_environment
     from ftltui.templating.lookups import STANDALONE_GLOBALS
 
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True,
-                                        finalize=_note_unsafe)
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
     shared = shared_environment()
     env.filters.update(shared.filters)
     env.tests.update(shared.tests)
@@ -48,34 +44,10 @@ def _env() -> Any:
     return env
 
 
-# Facts are what a host says about itself: data, never a template (Ansible marks them
-# unsafe). A render that printed one is not rendered again, or a host whose fact holds
-# ``{{ lookup('pipe', ...) }}`` would run a command on the controller.
-_PRINTED_UNSAFE: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("_PRINTED_UNSAFE", default=None)
-
-
 def _is_unsafe(value: str) -> bool:
     from ftltui.templating.lazyvars import UnsafeText
 
     return isinstance(value, UnsafeText)
-
-
-def _holds_unsafe(value: Any) -> bool:
-    if isinstance(value, str):
-        return _is_unsafe(value)
-    if isinstance(value, Mapping):
-        return any(_holds_unsafe(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_unsafe(v) for v in value)
-    return False
-
-
-def _note_unsafe(value: Any) -> Any:
-    """Jinja2's ``finalize``: called with every ``{{ }}`` value of a text render."""
-    box = _PRINTED_UNSAFE.get()
-    if box is not None and not box[0] and not isinstance(value, (int, float)) and _holds_unsafe(value):
-        box[0] = True
-    return value
 
 
 # Compiled templates by source text: the same argument (``/tmp/{{ inventory_hostname }}``)
@@ -112,7 +84,7 @@ class _HostVars(Mapping[str, Any]):
         host = self._inv.hosts.get(name)
         if host is None:
             raise KeyError(name)
-        return host_context(host, self._inv, self._facts, with_hostvars=False)
+        return _LazyContext(host_context(host, self._inv, self._facts, with_hostvars=False))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._inv.hosts)
@@ -179,43 +151,110 @@ def _groups_of(inventory: HostSource) -> dict[str, list[str]]:
     return groups
 
 
+def _needs_render(value: Any) -> bool:
+    """Does a variable's value hold a template? Only plain dicts and lists are walked:
+    other mappings (``hostvars``) render their own values when asked."""
+    if isinstance(value, str):
+        return ("{{" in value or "{%" in value) and not _is_unsafe(value)
+    if isinstance(value, dict):
+        return any(_needs_render(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_needs_render(v) for v in value)
+    return False
+
+
+class _LazyContext(Mapping[str, Any]):
+    """The variables a render sees, each rendered once, when a template looks it up, in
+    this host's context (``a: "{{ b }}"``, ``b: 1``), as the playbook Templar does.
+
+    The output of a render is never rendered again (Ansible 2.19 does not either). It
+    was: the old loop rendered a result while it still held ``{{``, so a host's fact
+    holding ``{{ lookup('pipe', ...) }}`` that passed through a filter (``| trim``,
+    ``~ ''``: the unsafe mark lost) ran a command on the controller (hR s11 #1)."""
+
+    __slots__ = ("_done", "_resolving", "_vars")
+
+    def __init__(self, variables: Mapping[str, Any], resolving: Any = None) -> None:
+        from ftltui.templating.lazyvars import Resolving
+
+        self._vars = variables
+        self._resolving = resolving if resolving is not None else Resolving()
+        self._done: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            raw = self._vars[name]
+        except KeyError:
+            return _env().globals[name]
+        if not _needs_render(raw):
+            return raw
+        try:
+            return self._done[name]
+        except KeyError:
+            pass
+        self._resolving.enter(name)  # loops and runaway nesting are errors that name the chain
+        try:
+            value = self._done[name] = self._resolve(raw)
+        finally:
+            self._resolving.leave()
+        return value
+
+    def _resolve(self, raw: Any) -> Any:
+        if isinstance(raw, str):
+            return _render_once(raw, self) if _needs_render(raw) else raw
+        if isinstance(raw, dict):
+            return {k: self._resolve(v) for k, v in raw.items()}
+        if isinstance(raw, (list, tuple)):
+            return [self._resolve(v) for v in raw]
+        return raw
+
+    def __contains__(self, name: object) -> bool:  # Jinja2 asks before it reads: never render here
+        return name in self._vars or name in _env().globals
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vars)
+
+    def __len__(self) -> int:
+        return len(self._vars)
+
+
 def render_string(text: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:
-    """Render one string; a string that is exactly one ``{{ expr }}`` keeps the value's type."""
+    """Render one string, once; a string that is exactly one ``{{ expr }}`` keeps the
+    value's type. Variables are rendered when looked up (:class:`_LazyContext`)."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     from ftltui.templating.plugins import PluginFailed
 
-    value: Any = text
-    printed_unsafe = [False]
-    token = _PRINTED_UNSAFE.set(printed_unsafe)
+    if not has_template(text):
+        return text
     try:
-        for _ in range(_MAX_DEPTH):
-            if not isinstance(value, str) or not has_template(value) or printed_unsafe[0]:
-                return value
-            value = _render_once(value, context, host=host, arg=arg)
+        return _render_once(text, _LazyContext(context))
     except UndefinedError as exc:
         raise TemplateError(f"host {host}: argument {arg!r}: {exc.message}") from None
     except TemplateSyntaxError as exc:
         raise TemplateError(f"host {host}: argument {arg!r}: template syntax error: {exc.message}") from None
-    except (PluginFailed, TemplateError) as exc:  # a lookup's own words (not found, failed)
+    except (PluginFailed, TemplateError) as exc:  # a lookup's own words (not found, failed), a loop
         raise TemplateError(f"host {host}: argument {arg!r}: {exc}") from None
     except Exception as exc:  # sandbox violations, type errors inside filters ...
         raise TemplateError(f"host {host}: argument {arg!r}: {type(exc).__name__}: {exc}") from None
-    finally:
-        _PRINTED_UNSAFE.reset(token)
-    raise TemplateError(f"host {host}: argument {arg!r}: variables nest deeper than {_MAX_DEPTH} levels")
 
 
-def _render_once(value: str, context: Mapping[str, Any], *, host: str, arg: str) -> Any:
+def _render_once(value: str, context: _LazyContext) -> Any:
+    """One render of ``value`` over ``context`` (shared, not copied, so lookups stay lazy)."""
     from jinja2 import UndefinedError
 
     stripped = value.strip()
     if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
-        result = _compiled_expression(stripped[2:-2].strip())(**context)
+        template = _compiled_expression(stripped[2:-2].strip())._template  # jinja2.TemplateExpression's
+        ctx = template.new_context(context, shared=True)
+        for _ in template.root_render_func(ctx):
+            pass
+        result = ctx.vars["result"]
         if hasattr(result, "_undefined_name"):  # StrictUndefined leaks through expressions
             raise UndefinedError(f"'{result._undefined_name}' is undefined")
         return result
-    return _compiled_template(value).render(**context)
+    template = _compiled_template(value)
+    return "".join(template.root_render_func(template.new_context(context, shared=True)))
 
 
 def render_args(args: Any, context: Mapping[str, Any], *, host: str, arg: str = "") -> Any:
@@ -234,7 +273,8 @@ def render_template_file(source: str, context: Mapping[str, Any], *, host: str, 
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     try:
-        return _compiled_template(source).render(**context)
+        template = _compiled_template(source)
+        return "".join(template.root_render_func(template.new_context(_LazyContext(context), shared=True)))
     except UndefinedError as exc:
         raise TemplateError(f"host {host}: template {path}: {exc.message}") from None
     except TemplateSyntaxError as exc:
