@@ -399,9 +399,12 @@ class RemoteConsoleSession(ConsoleSession):
 
 
 def latest_host_states(jobs: Iterable[Job]) -> list[tuple[int, str, str]]:
-    """(job id, host, status) for each host, from the job that touched it last (by when the
-    job's record last changed, then id): its last attempt's status (a job closed by a dead
-    owner's recovery reads as its ledger says), or ``running`` while that job runs it."""
+    """(job id, host, status) for each host, from the job that ran it last: by the time the
+    host's own last attempt ended (a job's ``updated`` is its last state change, which can
+    come long after a host's result: hR s11 finding 7), ``running`` (now, newest of all)
+    while a live job runs it, then job id. Its last attempt's status (a job closed by a dead
+    owner's recovery reads as its ledger says). An attempt of an older record without
+    ``ended`` falls back to the job's ``updated``."""
     latest: dict[str, tuple[float, int, str]] = {}
     for job in jobs:
         ledgers = [job.per_host or {}] + [(rec or {}).get("per_host") or {} for rec in (job.steps or {}).values()]
@@ -409,8 +412,9 @@ def latest_host_states(jobs: Iterable[Job]) -> list[tuple[int, str, str]]:
             for host, entry in per_host.items():
                 attempts = entry.get("attempts") or []
                 status = str(attempts[-1].get("status") or "") if attempts else ""
+                when = float(attempts[-1].get("ended") or job.updated) if attempts else job.updated
                 if entry.get("state") == "running" and not job.terminal:
-                    status = "running"
-                if status and (job.updated, job.id) >= latest.get(host, (-1.0, -1, ""))[:2]:
-                    latest[host] = (job.updated, job.id, status)
+                    status, when = "running", float("inf")
+                if status and (when, job.id) >= latest.get(host, (-1.0, -1, ""))[:2]:
+                    latest[host] = (when, job.id, status)
     return [(job_id, host, status) for host, (_ts, job_id, status) in latest.items()]
