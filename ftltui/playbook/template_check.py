@@ -10,7 +10,9 @@ Only template text counts: what stands inside ``{{ }}``/``{% %}``, and the bare
 expressions of the conditional keywords (``when``, ``changed_when``, ``failed_when``,
 ``until``, ``that``, also as list items under them). Prose (a task named ``check the primary
 is db1.example.com``) and shell pipes outside templates are text, not plugins. Comment
-lines are not read.
+lines are not read, nor ``{% raw %}...{% endraw %}`` blocks (on one line or over several):
+Jinja2 keeps their text literal, so ansible-playbook prints ``{{ x | nosuchfilter }}``
+written there, and so does ftl-tui (hR s11 #5: the check refused it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,17 @@ _NAME = r"([A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*)"
 _FILTER = re.compile(r"\|\s*" + _NAME + r"\b")
 _TEST = re.compile(r"\bis\s+(?:not\s+)?" + _NAME + r"\b")
 _TEMPLATE = re.compile(r"\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)")
+# A raw block as Jinja2's lexer finds it (jinja2.lexer: the raw_begin rule, with the
+# whitespace-control signs), up to the first endraw: across lines, as a block scalar has it.
+_RAW = re.compile(r"\{%[-+]?\s*raw\s*[-+]?%\}.*?\{%[-+]?\s*endraw\s*[-+]?%\}", re.DOTALL)
 _CONDITIONAL = re.compile(r"^(\s*)(?:-\s+)?(?:when|changed_when|failed_when|until|that)\s*:(.*)$")
+
+
+def _without_raw_blocks(text: str) -> str:
+    """``text`` with every raw block blanked (newlines kept, so lines and columns stay)."""
+    if "raw" not in text:
+        return text
+    return _RAW.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
 def _expression_lines(lines: list[str]) -> list[tuple[int, str, list[tuple[int, int]]]]:
@@ -68,7 +80,7 @@ def check_collection_plugins(files: Iterable[str]) -> None:
             continue
         if "|" not in text and " is " not in text and "(" not in text:  # no filter, test or lookup
             continue
-        for number, line, spans in _expression_lines(text.splitlines()):
+        for number, line, spans in _expression_lines(_without_raw_blocks(text).splitlines()):
             for kind, pattern, table in (("filter", _FILTER, env.filters), ("test", _TEST, env.tests)):
                 for m in pattern.finditer(line):
                     name = m.group(1)
