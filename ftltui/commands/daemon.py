@@ -28,6 +28,7 @@ from ftltui.commands.common import (
     add_state_arg,
     examples,
     inventory_sources,
+    keyring_of,
     load_inventory_of,
     note,
     state_dir_of,
@@ -76,7 +77,8 @@ async def _serve(args: argparse.Namespace, inventory: Inventory, sources: list[s
     # hosts with a site run on its workers (docs/sites.md), a bad broker/key setting exits 5 before the
     # store is taken; hosts without a site: FTL_TUI_WORKERS worker processes here, else auto (issue 17);
     # the state dir held by another process: StateError (exit 4); read-only: starts nothing, queued jobs wait
-    session = ConsoleSession(state_dir, inventory=inventory, concurrency=args.concurrency,
+    # the daemon's keyring decrypts its playbook jobs' inline !vault values too, as the console's does
+    session = ConsoleSession(state_dir, inventory=inventory, concurrency=args.concurrency, vault=keyring_of(args),
                              guard=Guard(readonly=bool(args.readonly), why="ftl-tui daemon --readonly"),
                              engine=EngineSettings(workers=workers_of(args)), lock_wait=0.0)
     stop = asyncio.Event()

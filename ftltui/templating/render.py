@@ -35,6 +35,7 @@ from ftltui.templating.omit import OMIT  # noqa: F401  (re-exported by the packa
 from ftltui.templating.plugins import PluginFailed, reason
 from ftltui.templating.value_origin import attach
 from ftltui.vault.envelope import VaultError
+from ftltui.vault.values import VaultValue
 
 _MARKERS = ("{{", "{%", "{#")
 _BARE_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -113,7 +114,7 @@ def _finalize(value: Any) -> Any:
         return [_finalize(v) for v in value]
     if isinstance(value, tuple):
         return tuple(_finalize(v) for v in value)
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not isinstance(value, VaultValue):  # undecrypted: stays, its use raises
         return {_finalize(k): _finalize(v) for k, v in value.items()}
     return value
 
@@ -285,6 +286,8 @@ class Templar:
                     exc.ftl_origin = str(exc.location)  # type: ignore[attr-defined]  # the !vault value's place
                 attach(exc, value)
                 raise
+        if isinstance(value, VaultValue):  # undecrypted: stays itself, so its every use raises its reason
+            return value
         if isinstance(value, dict):  # other mappings (hostvars...) render their own values
             return {k: self._render(v) for k, v in value.items()}  # keys stay as written (Ansible 2.19)
         if isinstance(value, (list, tuple)):

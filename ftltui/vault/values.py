@@ -57,10 +57,39 @@ class VaultValue(dict):  # type: ignore[type-arg]
         error.need = self.error.need
         return error
 
-    def __str__(self) -> str:
+    def _fail(self) -> Any:
+        """Raise the reason; every use of the value as data ends here (ansible: "no vault secrets")."""
         error = self.reason()
         note(error.need)  # used in a job: it failed for want of this vault id's password
         raise error
+
+    def __str__(self) -> str:
+        return self._fail()  # type: ignore[no-any-return]
+
+    # Used as data (``| length``, ``when:``, ``==``, loops, ``in``) the value fails as text does: a
+    # one-key mapping would read as length 1, true and unequal to anything, all without a word.
+    # Listings and JSON read it through dict's own C paths (items(), the size field), not these.
+    def __len__(self) -> int:
+        return self._fail()  # type: ignore[no-any-return]
+
+    def __bool__(self) -> bool:
+        return self._fail()  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._fail()  # type: ignore[no-any-return]
+
+    def __contains__(self, item: object) -> bool:
+        return self._fail()  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, VaultValue):  # two loads of one file compared (a reload): the envelopes say
+            return self.envelope == other.envelope
+        return self._fail()  # type: ignore[no-any-return]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<undecrypted vault value {self.name or ''}>".replace(" >", ">")

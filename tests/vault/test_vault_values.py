@@ -45,3 +45,16 @@ def test_redactor_masks_vault_texts_it_was_never_told_about() -> None:
     assert Redactor(["other"]).obj(doc)["spec"]["vars"]["pw"] == MASK
     untouched = {"a": ["b", {"c": 1}]}
     assert Redactor().obj(untouched) is untouched  # nothing to mask: no copy
+
+
+def test_undecrypted_value_fails_wherever_it_is_used_as_data() -> None:
+    """Review finding 2: a one-key mapping read as length 1, true, unequal to '' and iterable, silently."""
+    env = encrypt(b"x", b"right", "dev")
+    value = VaultKeyring([]).open_value(env, Location("g.yml", 3, 7))
+    assert isinstance(value, VaultValue)
+    for use in (len, bool, list, lambda v: v == "", lambda v: v != "", lambda v: "a" in v,
+                lambda v: f"{v}"):
+        with pytest.raises(VaultError):
+            use(value)
+    assert json.loads(json.dumps([value])) == [{"__ansible_vault": env}]  # listings still see the envelope
+    assert to_listing([value]) == [{"__ansible_vault": env}]
