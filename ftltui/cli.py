@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ftltui import __version__
 from ftltui.commands import COMMAND_MODULES
@@ -97,7 +98,21 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else 0 if code is None else EXIT_USAGE
     LATE_NOTES.clear()  # one invocation's (tests call main more than once)
     _take_ctrl_c()
-    return guarded(lambda: _dispatch(args), getattr(args, "command_parser", parser))
+    return guarded(lambda: _dispatch(args), getattr(args, "command_parser", parser),
+                   secrets=lambda: _secrets_of(args))
+
+
+def _secrets_of(args: argparse.Namespace) -> list[str]:
+    """What this invocation knows that the screen must not show: the vault keyring's
+    passwords and decrypted values, the secrets a re-run was given (-K, values)."""
+    out: list[str] = []
+    keyring = getattr(args, "vault_keyring", None)
+    if keyring is not None:
+        out += keyring.secret_texts()
+    given = getattr(args, "given_secrets", None)
+    if given:
+        out += [s for s in (given.become_password, *given.values.values()) if s]
+    return out
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -112,7 +127,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     return code
 
 
-def guarded(work: Callable[[], int], usage: argparse.ArgumentParser) -> int:
+def guarded(work: Callable[[], int], usage: argparse.ArgumentParser,
+            secrets: Callable[[], Iterable[str]] | None = None) -> int:
     """Run ``work`` (a command) and turn what it raises into ftl-tui's exit statuses: errors a
     user can fix are one line (4, or 5 for options and settings); anything else is a bug,
     said as ansible-core 2.19's CLI says it (:func:`report_unexpected`, exit 250), never an
@@ -141,22 +157,35 @@ def guarded(work: Callable[[], int], usage: argparse.ArgumentParser) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:  # noqa: BLE001 - a bug: said, with where it happened, and exit 250
-        return report_unexpected(exc)
+        return report_unexpected(exc, secrets)
 
 
-def report_unexpected(exc: BaseException) -> int:
+def report_unexpected(exc: BaseException, secrets: Callable[[], Iterable[str]] | None = None) -> int:
     """An exception no layer expected, as ``ansible-playbook`` 2.19 reports one: ``[ERROR]:
     Unexpected Exception, this is probably a bug: MSG``, a blank line, then the traceback
     (2.19 shows it at every verbosity), exit 250. Frames and their source lines only, never
     their local variables (they can hold secrets); control characters are made visible, as
-    for any text that may quote a host."""
+    for any text that may quote a host. The text is redacted as the job log is: the secrets
+    ``secrets`` gives (the invocation's keyring, -K) and those every live Redactor of the
+    process knows are masked (a message can quote a value: ``int('s3cret')``)."""
     text = f"[ERROR]: {unexpected_message(exc)}\n\n" + "".join(traceback.format_exception(exc))
     try:
+        text = _redacted(text, secrets)
         sys.stderr.write(safe_text(text))
         sys.stderr.flush()
     except OSError:
         pass  # stderr is gone too: the exit status still says it
     return EXIT_UNEXPECTED
+
+
+def _redacted(text: str, secrets: Callable[[], Iterable[str]] | None) -> str:
+    from ftltui.engine.redact import Redactor, process_secrets
+
+    known = process_secrets()
+    if secrets is not None:
+        with contextlib.suppress(Exception):  # the report must still be made, masking what is known
+            known.update(secrets())
+    return Redactor(known).text(text)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ another is not half-replaced.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any, Iterable
 
 from ftltui.vault.values import VaultText
@@ -82,6 +83,7 @@ class Redactor:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self.add(secrets)
+        _LIVE.add(self)
 
     def add(self, secrets: Iterable[str]) -> None:
         new = {str(s) for s in secrets if s is not None and str(s) != ""}
@@ -117,3 +119,16 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return type(value)(self.obj(v) for v in value)
         return value
+
+
+# Every Redactor alive in this process: the last-resort error report (cli.report_unexpected)
+# masks what any of them knows, as the job log does.
+_LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+
+def process_secrets() -> set[str]:
+    """The secrets every live Redactor of this process knows."""
+    out: set[str] = set()
+    for redactor in list(_LIVE):
+        out |= redactor.secrets
+    return out

@@ -89,3 +89,27 @@ def test_control_characters_in_the_message_are_shown_not_obeyed(capsys: pytest.C
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert err.startswith("[ERROR]: Unexpected Exception, this is probably a bug: host said  done\n"), err
+
+
+def test_a_secret_the_process_knows_is_masked_in_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """hR s11 #11: the job log's copy was redacted, the CLI's was not. A value decrypted with
+    the invocation's keyring, quoted by the exception's message, and a secret a live Redactor
+    of the process holds (as a run's executor does), are masked on stderr."""
+    from ftltui.engine.redact import MASK, Redactor
+    from ftltui.vault.envelope import encrypt
+    from ftltui.vault.secrets import VaultKeyring, VaultSecret
+
+    keyring = VaultKeyring([VaultSecret("default", b"pw-for-the-test", "test")])
+    decrypted = str(keyring.open_value(encrypt(b"s3cret-plain", b"pw-for-the-test")))  # an inline !vault value
+    assert decrypted == "s3cret-plain"
+
+    def use_it() -> int:
+        redactor = Redactor(["become-pw-9"])  # alive in this frame, as a run's is
+        assert redactor.secrets
+        raise ValueError(f"invalid literal for int() with base 10: {decrypted!r} (become-pw-9)")
+
+    assert guarded(use_it, build_parser(), secrets=keyring.secret_texts) == 250
+    err = capsys.readouterr().err
+    assert "s3cret-plain" not in err and "become-pw-9" not in err and "pw-for-the-test" not in err, err
+    assert err.startswith(f"[ERROR]: Unexpected Exception, this is probably a bug: invalid literal for int() with "
+                          f"base 10: '{MASK}' ({MASK})\n"), err
