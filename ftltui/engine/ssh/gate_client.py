@@ -33,7 +33,7 @@ from ftltui.gate import PROTO_VERSION
 from ftltui.gate.build import bootstrap_command
 from ftltui.gate.frames import CHUNK, FrameError, chunk_header, decode_binary, decode_body, decode_length, encode, is_binary
 from ftltui.modules._outcap import OutputLimits
-from ftltui.state.storage import atomic_stream
+from ftltui.state.storage import atomic_stream, fsync_dir
 
 if TYPE_CHECKING:
     from ftltui.engine.local_gate import LocalConnection
@@ -539,7 +539,8 @@ class GateClient:
         digest = hashlib.sha1()
         # the controller's streaming atomic write: a unique temporary file beside dest, removed
         # on a failed transfer or a mismatch; mode as open() gives (Ansible's fetch)
-        with atomic_stream(dest, mode=None) as f:
+        # durable=False: its fsyncs would run on the event loop; both are made here, in a thread
+        with atomic_stream(dest, mode=None, durable=False) as f:
             def sink(data: bytes) -> None:
                 digest.update(data)
                 f.write(data)
@@ -547,8 +548,9 @@ class GateClient:
             result = await self._request({"t": "get", "path": remote_path}, _Request(sink=sink))
             if result.get("checksum") != digest.hexdigest():
                 raise GateFailed(self.host, f"{self.host}: {remote_path} changed or was corrupted in transfer (sha1 mismatch)")
-            f.flush()  # the big fsync off the event loop; the helper's own one then finds little to do
-            await asyncio.to_thread(os.fsync, f.fileno())
+            f.flush()
+            await asyncio.to_thread(os.fsync, f.fileno())  # before the rename: whole or absent after a crash
+        await asyncio.to_thread(fsync_dir, dest.parent)  # the rename itself
         return {"checksum": result.get("checksum"), "size": result.get("size")}
 
     async def close(self) -> None:
