@@ -43,7 +43,9 @@ GONE_NOTE = ("a `run` or `play` job this command waited for is cancelled if it h
 # in-process as before (it needs no state directory), so its meaning never changes.
 RUN_DELEGABLE = frozenset({"pattern", "module", "module_name", "module_args", "check", "timeout", "forks", "one_line",
                            "verbose", "json", "inventory", "state_dir", "func", "command_parser", "command",
-                           "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
+                           "ansible_config", "vault_keyring", "demo_noted",
+                           # vault passwords read here (options, prompt, ansible.cfg): sent in ``vault``
+                           "vault_password_files", "ask_vault_pass", "vault_ids"}) | GUARD_OPTIONS
 
 
 async def connect_owner(state_dir: Path) -> ApiClient | None:
@@ -152,7 +154,9 @@ def jobs_via_owner(args: argparse.Namespace, state_dir: Path) -> int | None:
 # ``play`` (playbooks) options a playbook job of the owner carries
 PLAY_DELEGABLE = frozenset({"workflow", "check", "limit", "tags", "skip_tags", "diff", "start_at_task", "extra_vars",
                             "verbose", "json", "inventory", "state_dir", "wait_lock", "func", "command_parser",
-                            "command", "ansible_config", "vault_keyring", "demo_noted"}) | GUARD_OPTIONS
+                            "command", "ansible_config", "vault_keyring", "demo_noted",
+                            # vault passwords read here (options, prompt, ansible.cfg): sent in ``vault``
+                            "vault_password_files", "ask_vault_pass", "vault_ids"}) | GUARD_OPTIONS
 
 
 def refuse_if_readonly_owner(state_dir: Path, action: str, why: str = "") -> None:
@@ -261,7 +265,8 @@ def run_via_owner(args: argparse.Namespace, state_dir: Path, module: str, module
             return None
         ref = await client.request("run.submit", pattern=args.pattern, module=module, args=module_args,
                                    check=bool(args.check), timeout=args.timeout, forks=args.forks,
-                                   foreground=True)  # this client waits: Job.foreground
+                                   foreground=True,  # this client waits: Job.foreground
+                                   **_vault_arg(args))
         collector = RunCollector(printer)
         end = StreamEnded()
         try:
@@ -322,7 +327,8 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
                                    collections_paths=[str(p) for p in search.get("collections_paths", [])],
-                                   foreground=True)  # this client waits: Job.foreground
+                                   foreground=True,  # this client waits: Job.foreground
+                                   **_vault_arg(args))
         output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
         finished: PlaybookFinished | None = None
         pauses = _pause_terminal(client, ref["id"], bool(args.json))
@@ -356,6 +362,16 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         return code if isinstance(code, int) else 250
 
     return with_owner(state_dir, play)
+
+
+def _vault_arg(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"vault": [...]}`` when this command read vault passwords (its options, the prompt,
+    ansible.cfg): the owner's keyring takes them before the job, as alone they would open
+    this command's values; nothing otherwise (an owner without a keyring is not asked)."""
+    from ftltui.api.cli_follow import vault_wire
+
+    vault = vault_wire(args)
+    return {"vault": vault} if vault else {}
 
 
 def _may_prompt(path: Path) -> bool:

@@ -41,8 +41,9 @@ from ftltui.jobs.model import Job
 
 # ``play WORKFLOW`` options a workflow job of the owner carries
 WORKFLOW_DELEGABLE = frozenset({"workflow", "check", "extra_vars", "json", "inventory", "state_dir", "wait_lock",
-                                "func", "command_parser", "command", "ansible_config", "vault_keyring", "demo_noted"}) \
-    | GUARD_OPTIONS
+                                "func", "command_parser", "command", "ansible_config", "vault_keyring", "demo_noted",
+                                # vault passwords read here: sent in ``vault`` (vault_wire)
+                                "vault_password_files", "ask_vault_pass", "vault_ids"}) | GUARD_OPTIONS
 JOBS_DELEGABLE = frozenset({"jobs_cmd", "id", "detach", "json", "inventory", "state_dir", "func", "command",
                             "ansible_config", "vault_keyring", "demo_noted",
                             # the secrets a job had, given again: sent in ``secrets`` (docs/api.md)
@@ -53,21 +54,23 @@ VAULT_OPTIONS = ("vault_password_files", "ask_vault_pass", "vault_ids")
 
 
 def vault_wire(args: argparse.Namespace) -> list[dict[str, str]]:
-    """The vault passwords this command read from its own vault options (``--ask-vault-pass``
-    asked on this terminal), for ``jobs.again``'s ``vault`` argument: over the owner's 0600
-    socket only, never argv, never stored (docs/api.md). None without such an option."""
+    """The vault passwords this command's keyring holds: its vault options (``--ask-vault-pass``
+    asked on this terminal, once) and ansible.cfg's ``vault_password_file`` /
+    ``ANSIBLE_VAULT_PASSWORD_FILE``, for the ``vault`` argument of ``jobs.again``,
+    ``playbook.submit``, ``run.submit`` and ``workflow.follow``: over the owner's 0600 socket
+    only, never argv, never stored (docs/api.md). A password this process read must reach the
+    job it starts, as it would alone: dropping a config file's password made the owner's job
+    fail "no vault password given" (review s11, finding 3)."""
     from ftltui.commands.common import keyring_of
     from ftltui.commands.options import OptionsError
 
-    if not any(getattr(args, name, None) for name in VAULT_OPTIONS):
-        return []
     out = []
     for secret in keyring_of(args).secrets:
         try:
             out.append({"vault_id": secret.vault_id, "password": secret.password.decode("utf-8")})
         except UnicodeDecodeError:
             raise OptionsError(f"the vault password for vault id '{secret.vault_id}' is not UTF-8 text: it cannot be "
-                               "sent to the owner; stop the owner and run the retry here") from None
+                               "sent to the owner; stop the owner and run the command here") from None
     return out
 
 
@@ -138,8 +141,10 @@ def workflow_via_owner(args: argparse.Namespace, extra_vars: dict[str, Any]) -> 
         if not await same_inventory(client, sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             raise await refuse_other_inventory(client, state_dir, "play", sources)  # not "in use" (issue 16)
+        vault = vault_wire(args)  # the owner's keyring takes them before the job (docs/api.md)
         return await _follow(client, "workflow.follow", bool(args.json), str(path) if args.check else None,
-                             file=str(path), vars=extra_vars, check=bool(args.check), foreground=True)
+                             file=str(path), vars=extra_vars, check=bool(args.check), foreground=True,
+                             **({"vault": vault} if vault else {}))
 
     return with_owner(state_dir, play)
 

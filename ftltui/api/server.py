@@ -304,12 +304,8 @@ class ClientSession:
             result = ops.list_jobs(states)
         elif req.op == "jobs.show":
             result = ops.show_job(job_id_arg(a))
-        elif req.op == "run.submit":
-            result = (await ops.submit_run(RunRequest.from_args(a))).to_dict()
-        elif req.op == "workflow.submit":
-            result = (await ops.submit_workflow(WorkflowRequest.from_args(a))).to_dict()
-        elif req.op == "playbook.submit":
-            result = (await ops.submit_playbook(PlaybookRequest.from_args(a))).to_dict()
+        elif req.op in ("run.submit", "workflow.submit", "playbook.submit"):
+            result = (await self._submit(req.op, a)).to_dict()
         elif req.op == "drift.scan":
             result = (await ops.submit_drift_scan(DriftScanRequest.from_args(a))).to_dict()
         elif req.op == "jobs.cancel":
@@ -328,6 +324,18 @@ class ClientSession:
                 raise p.ProtocolError(p.E_BAD_REQUEST, "argument 'older_than': expected seconds, at least 0")
             result = {"archived": await ops.purge_jobs(float(older))}
         self.send(p.Response(req.id, result))
+
+    async def _submit(self, op: str, a: dict[str, Any]) -> Any:
+        """A new job; the client's vault passwords (``vault``: its vault options or ansible.cfg)
+        are added to the owner's keyring first, once the request is known to be well formed."""
+        request: Any = (RunRequest if op == "run.submit" else WorkflowRequest if op == "workflow.submit"
+                        else PlaybookRequest).from_args(a)
+        await view_stream.take_vault(self.ops, a)
+        if op == "run.submit":
+            return await self.ops.submit_run(request)
+        if op == "workflow.submit":
+            return await self.ops.submit_workflow(request)
+        return await self.ops.submit_playbook(request)
 
     async def _stream(self, req: p.Request) -> None:
         if req.op in view_stream.STREAM_OPS:

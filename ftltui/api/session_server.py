@@ -67,10 +67,12 @@ class SessionOperations(LocalOperations):
         stored or shown (session 11, defect 5)."""
         session = self.session
         keyring = session.vault or getattr(session.inventory, "vault", None) or VaultKeyring()
-        for secret in secrets:
+        new = [s for s in secrets if not any(k.vault_id == s.vault_id and k.password == s.password
+                                             for k in keyring.secrets)]
+        for secret in new:
             keyring.add(secret)
         session.vault = keyring
-        if self.inventory_sources:
+        if new and self.inventory_sources:  # a client's play sends its passwords each time: read again once
             await session.reload_inventory(list(self.inventory_sources))
 
     def info(self) -> OwnerInfo:

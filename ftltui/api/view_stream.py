@@ -88,6 +88,16 @@ def _vault(args: dict[str, Any]) -> list[VaultSecret]:
     return [VaultSecret(v["vault_id"], v["password"].encode(), "a client's vault option") for v in value]
 
 
+async def take_vault(ops: Any, args: dict[str, Any]) -> None:
+    """A submit's optional ``vault`` (``run.submit``, ``playbook.submit``, ``workflow.submit``,
+    ``workflow.follow``): the passwords the client read (its vault options, ``--ask-vault-pass``,
+    ansible.cfg's ``vault_password_file``) go to the owner's keyring before the job is made, as
+    ``jobs.again``'s do; an owner without a keyring refuses them (``bad_request``)."""
+    vault = _vault(args)
+    if vault:
+        await ops.accept_vault(vault)
+
+
 async def one_shot(session: ClientSession, req: p.Request) -> Any:
     ops = _view_ops(session)
     if req.op == "jobs.action":
@@ -128,6 +138,7 @@ async def stream(session: ClientSession, req: p.Request) -> None:
         await _watch_view(session, ops, req.id)
     elif req.op == "workflow.follow":
         request = WorkflowRequest.from_args(req.args)
+        await take_vault(session.ops, req.args)  # the client's vault passwords, before the job (docs/api.md)
         await _follow_new(session, ops, req.id, lambda: session.ops.submit_workflow(request))
     else:
         job_id, resume, given, vault = job_id_arg(req.args), _resume(req.args), _given(req.args), _vault(req.args)
