@@ -331,21 +331,21 @@ def terminal_answers(path: Path, options: PlayOptions, search: dict[str, Any]) -
                                  vault=search["vault"])
     except (FtlError, OSError):
         return answers, ()
+    from ftltui.playbook.vars_prompt import ask_answer, prompt_spec
+
     for play in playbook.plays:
         for entry in play.vars_prompt:
-            name = str(entry.get("name"))
-            if name in options.extra_vars or name in answers:
+            spec = prompt_spec(entry)  # confirm asks twice; encrypt/unsafe are the run's (typed value kept)
+            if spec.name in options.extra_vars or spec.name in answers:
                 continue
-            default = entry.get("default")
-            hidden = entry.get("private", True) not in (False, "no", "false")
-            answer = options.ask(str(entry.get("prompt", name)), hidden, None if default is None else str(default))
-            if answer in (None, "") and default is not None:
-                answer = str(default)
+            answer = ask_answer(spec, options.ask)
+            if answer in (None, "") and spec.default is not None:
+                answer = spec.default
             if answer is None:
                 continue  # the run says it had no answer, as before
-            answers[name] = answer
-            if hidden:
-                private.append(name)
+            answers[spec.name] = answer
+            if spec.private:
+                private.append(spec.name)
     return answers, tuple(private)
 
 

@@ -39,6 +39,7 @@ from ftltui.playbook.model import (
     Role,
 )
 from ftltui.playbook.roles import flat_handlers, load_role_in, role_entry
+from ftltui.playbook.vars_prompt import encrypt_problem
 from ftltui.vault import VaultKeyring
 
 IMPORT_PLAYBOOK_KEYS = frozenset({"import_playbook", "name", "vars", "tags", "when"})
@@ -284,6 +285,12 @@ def _vars_prompt(value: Any, file: str, data: Any) -> list[dict[str, Any]]:
             if key not in VARS_PROMPT_KEYS:
                 raise PlaybookError(f"vars_prompt: unknown option {key!r}; expected one of "
                                     f"{', '.join(sorted(VARS_PROMPT_KEYS))}", key_where(file, entry, key))
+        problem = encrypt_problem(entry.get("encrypt"))  # refused here, not ignored (hR s11 finding 9)
+        if problem is not None:
+            raise PlaybookError(problem, key_where(file, entry, "encrypt"))
+        if not isinstance(entry.get("salt_size", 0), int):
+            raise PlaybookError(f"vars_prompt: salt_size must be a number, got {entry['salt_size']!r}",
+                                key_where(file, entry, "salt_size"))
         out.append(dict(entry))
     return out
 

@@ -68,24 +68,26 @@ def batches(play: Play, hosts: list[str], executor: Any, options: PlayOptions) -
 
 
 def prompt_vars(play: Play, options: PlayOptions) -> dict[str, Any]:
-    """``vars_prompt`` answers (a name given with ``-e`` is not asked)."""
+    """``vars_prompt`` answers (a name given with ``-e`` is not asked), as
+    :mod:`ftltui.playbook.vars_prompt` reads them: ``confirm`` asks twice, ``encrypt``
+    hashes the answer here (an answer given before the run is the typed value), ``unsafe``
+    keeps it from templating."""
+    from ftltui.playbook.vars_prompt import ask_answer, final_value, prompt_spec
+
     out: dict[str, Any] = {}
     for entry in play.vars_prompt:
-        name = str(entry.get("name"))
-        if name in options.extra_vars:
+        spec = prompt_spec(entry)
+        if spec.name in options.extra_vars:
             continue
-        if name in options.prompt_answers:  # answered in the console before the job was queued
-            out[name] = options.prompt_answers[name]
+        if spec.name in options.prompt_answers:  # answered before the job was queued
+            out[spec.name] = final_value(spec, options.prompt_answers[spec.name], play.location)
             continue
-        default = entry.get("default")
-        private = entry.get("private", True) not in (False, "no", "false")
-        text = str(entry.get("prompt", name))
-        answer = options.ask(text, private, None if default is None else str(default)) if options.ask else None
-        if answer in (None, "") and default is not None:
-            answer = str(default)
+        answer = ask_answer(spec, options.ask) if options.ask else None
+        if answer in (None, "") and spec.default is not None:
+            answer = spec.default
         if answer is None:
-            raise FtlError(f"vars_prompt {name!r}: no answer (not a terminal) and no default", play.location)
-        out[name] = answer
+            raise FtlError(f"vars_prompt {spec.name!r}: no answer (not a terminal) and no default", play.location)
+        out[spec.name] = final_value(spec, answer, play.location)
     return out
 
 

@@ -46,6 +46,7 @@ def playbook_prompts(path: str, extra_vars: dict[str, Any], **load_options: Any)
     nothing here: the submit reports its error with file:line."""
     from ftltui.errors import FtlError
     from ftltui.playbook.loader import load_playbook
+    from ftltui.playbook.vars_prompt import prompt_spec
 
     try:
         playbook = load_playbook(Path(path), **load_options)
@@ -57,11 +58,8 @@ def playbook_prompts(path: str, extra_vars: dict[str, Any], **load_options: Any)
             name = str(entry.get("name"))
             if name in extra_vars or name in out:
                 continue
-            default = entry.get("default")
-            out[name] = Prompt(name, str(entry.get("prompt", name)),
-                               entry.get("private", True) not in (False, "no", "false"),
-                               None if default is None else str(default),
-                               entry.get("confirm", False) in (True, "yes", "true"))
+            spec = prompt_spec(entry)  # Ansible's booleans; encrypt/unsafe are the run's
+            out[name] = Prompt(name, spec.text, spec.private, spec.default, spec.confirm)
     return list(out.values())
 
 
