@@ -103,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         bed.down()
         close_ctl_cpu()
     cmd = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
+    # The commit of the code copy that ran, not HEAD at the end (commits may land during a run).
+    host = {**report.machine(), "ftl_tui_commit": code["commit"]}
     meta = {"command": cmd.strip(), "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "machine": report.machine(), "versions": versions, "warmup": a.warmup, "rounds": rounds,
+            "machine": host, "versions": versions, "warmup": a.warmup, "rounds": rounds,
             "load_start": " ".join(load_start), "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
     if a.merge and out_json.exists():
         report.merge(out_md, out_json, meta, wls, recs)
