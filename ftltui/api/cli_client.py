@@ -293,9 +293,11 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
                    inventory_sources: list[str]) -> int | None:
     """``play site.yml`` as a playbook job of the owner, printed by ``play``'s own outputs;
     ``None`` with no owner, another inventory, or an option only this process can carry
-    out. A playbook with ``vars_prompt`` is run here when a terminal could answer (the
-    prompts come before the job); its ``pause`` tasks are answered on this terminal through
-    the owner's ``pause.*`` ops (commands/pause_tty.py), or as ansible-playbook without one."""
+    out. A playbook's ``vars_prompt`` is asked on this terminal once the owner is known to take
+    the job (never before a refusal), and the answers go with ``playbook.submit`` (the private
+    ones as job secrets, as the console's play form sends them: review s11, finding 4); its
+    ``pause`` tasks are answered on this terminal through the owner's ``pause.*`` ops
+    (commands/pause_tty.py), or as ansible-playbook without one."""
     import json
     import sys
 
@@ -307,9 +309,7 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
     if not _only_options(args, args.workflow, PLAY_DELEGABLE):
         refuse_if_readonly_owner(state_dir, "play", OWN_OPTIONS)
         return None
-    if sys.stdin.isatty() and _may_prompt(path):
-        refuse_if_readonly_owner(state_dir, "play", "with vars_prompt answered on this terminal")
-        return None
+    prompts = sys.stdin.isatty() and _may_prompt(path)
     stored = {k: getattr(options, k) for k in OPTION_FIELDS}
     try:
         json.dumps(stored)
@@ -324,11 +324,14 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         if not await same_inventory(client, inventory_sources):
             await _refuse_readonly(client, state_dir, "play", OTHER_INVENTORY)
             raise await refuse_other_inventory(client, state_dir, "play", inventory_sources)
+        answers: dict[str, Any] = {}
+        if prompts:  # asked only now: a refusal (read-only, another inventory) comes before any prompt
+            answers = await _prompt_answers(client, state_dir, path, options, search)
         ref = await client.request("playbook.submit", file=str(path.resolve()), options=stored,
                                    roles_path=[str(p) for p in search.get("roles_path", [])],
                                    collections_paths=[str(p) for p in search.get("collections_paths", [])],
                                    foreground=True,  # this client waits: Job.foreground
-                                   **_vault_arg(args))
+                                   **_vault_arg(args), **answers)  # the 0600 socket only, never argv
         output: Any = JsonOutput() if args.json else TextOutput(verbosity=options.verbosity, diff=options.diff)
         finished: PlaybookFinished | None = None
         pauses = _pause_terminal(client, ref["id"], bool(args.json))
@@ -362,6 +365,22 @@ def play_via_owner(args: argparse.Namespace, path: Path, options: Any, search: d
         return code if isinstance(code, int) else 250
 
     return with_owner(state_dir, play)
+
+
+async def _prompt_answers(client: ApiClient, state_dir: Path, path: Path, options: Any,
+                          search: dict[str, Any]) -> dict[str, Any]:
+    """The ``vars_prompt`` answers asked on this terminal, as ``play`` alone asks them
+    (commands/play_playbook.terminal_answers), for ``playbook.submit``'s ``answers`` and
+    ``private``. A read-only owner refuses first (exit 5): nothing is asked for a job that
+    cannot start."""
+    from ftltui.commands.play_playbook import terminal_answers
+    from ftltui.console.guard import ReadOnlyRefusal
+
+    if client.welcome.readonly or (await client.request("owner.info")).get("readonly"):
+        raise ReadOnlyRefusal("play", f"the owner (pid {client.owner_pid}) serves {state_dir} read-only: it starts "
+                                      "nothing")
+    answers, private = await asyncio.to_thread(terminal_answers, path, options, search)
+    return {"answers": answers, "private": list(private)} if answers else {}
 
 
 def _vault_arg(args: argparse.Namespace) -> dict[str, Any]:

@@ -106,7 +106,8 @@ class LocalOperations(ViewOperations):
         except (TypeError, ValueError) as exc:
             raise ProtocolError(E_BAD_REQUEST, f"playbook options: {exc}") from None
         job = await enqueue_playbook(self.queue, request.file, options=options, roles_path=request.roles_path,
-                                     collections_paths=request.collections_paths, foreground=request.foreground)
+                                     collections_paths=request.collections_paths, foreground=request.foreground,
+                                     answers=request.answers, private=request.private)  # private: job secrets
         return self._ref(job)
 
     async def submit_drift_scan(self, request: DriftScanRequest) -> JobRef:

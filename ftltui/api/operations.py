@@ -156,6 +156,10 @@ class PlaybookRequest:
     # the client waits for the result (``ftl-tui run``/``play``, not --detach): the job is
     # cancelled, never started later, if its owner stops or dies before it starts (Job.foreground)
     foreground: bool = False
+    # ``vars_prompt`` answers the client asked on its terminal (by name), and which of them are
+    # private: job secrets, masked in the store, logs and events, as the console's play form's
+    answers: dict[str, str] | None = field(default=None, repr=False)
+    private: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, a: dict[str, Any]) -> PlaybookRequest:
@@ -165,8 +169,14 @@ class PlaybookRequest:
             if not all(isinstance(v, str) for v in value):
                 raise ProtocolError(E_BAD_REQUEST, f"argument {name!r}: expected a list of paths")
             paths[name] = tuple(value)
+        answers = _arg(a, "answers", (dict,), None)
+        private = _arg(a, "private", (list,), [])
+        if answers is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
+            raise ProtocolError(E_BAD_REQUEST, "argument 'answers': expected an object of strings")  # never echoed
+        if not all(isinstance(n, str) for n in private):
+            raise ProtocolError(E_BAD_REQUEST, "argument 'private': expected a list of prompt names")
         return cls(_arg(a, "file", (str,), required=True), _arg(a, "options", (dict,), {}), **paths,
-                   foreground=_arg(a, "foreground", (bool,), False))
+                   foreground=_arg(a, "foreground", (bool,), False), answers=answers, private=tuple(private))
 
 
 class OwnerOperations(Protocol):
