@@ -13,13 +13,13 @@ runs a fake collection's action plugin, not its module.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from collhelp import json_env
 
 from ftltui.ansible_modules import finder
 from ftltui.ansible_modules.actions import controller_plugin
@@ -58,18 +58,10 @@ def _collection(root: Path) -> Path:
     return cdir
 
 
-def _env(root: Path, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(root), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json")
-    return env
-
-
 def test_ansible_runs_the_collections_action_plugin_and_ftl_tui_refuses_it(tmp_path: Path) -> None:
     root = tmp_path / "colls"
     _collection(root)
-    env = _env(root, tmp_path)
+    env = json_env(root, tmp_path)
     marker = tmp_path / "marker"
     for name, plugin in [("own", "ftl.acts.own"), ("routed", "ftl.acts.shared"), ("moved", "ftl.acts.shared"),
                          ("ios_thing", "ftl.acts.ios")]:

@@ -17,37 +17,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from collhelp import noisy_collection, warning_lines
 
 pytestmark = [pytest.mark.ansible,
               pytest.mark.skipif(shutil.which("ansible") is None, reason="ansible-core not installed")]
 
-MODULE = """#!/usr/bin/python
-from ansible.module_utils.basic import AnsibleModule
-m = AnsibleModule(argument_spec={}, supports_check_mode=True)
-m.warn('careful now')
-m.deprecate('old option', version='9.0.0', collection_name='ftl.dep')
-m.deprecate('older option!', date='2030-01-01', collection_name='ftl.dep')
-m.exit_json(changed=False)
-"""
-HINT = "Deprecation warnings can be disabled"
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines()
-            if line.startswith(("[WARNING]", "[DEPRECATION WARNING]")) and HINT not in line]
-
-
 def test_warnings_and_deprecations_read_as_ansibles(tmp_path: Path) -> None:
     root = tmp_path / "colls"
-    cdir = root / "ansible_collections" / "ftl" / "dep"
-    (cdir / "plugins" / "modules").mkdir(parents=True)
-    (cdir / "galaxy.yml").write_text("namespace: ftl\nname: dep\nversion: 1.0.0\n")
-    (cdir / "plugins" / "modules" / "noisy.py").write_text(MODULE)
-    (cdir / "plugins" / "modules" / "old_noisy.py").write_text(MODULE)
-    (cdir / "meta").mkdir()
-    (cdir / "meta" / "runtime.yml").write_text("plugin_routing:\n  modules:\n    old_noisy:\n      deprecation:\n"
-                                               "        removal_version: 5.0.0\n"
-                                               "        warning_text: Use ftl.dep.noisy instead.\n")
+    noisy_collection(root)
     (tmp_path / "pb.yml").write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
                                      "    - ftl.dep.noisy: {}\n")
     (tmp_path / "two.ini").write_text("a ansible_connection=local\nb ansible_connection=local\n")
@@ -62,7 +39,7 @@ def test_warnings_and_deprecations_read_as_ansibles(tmp_path: Path) -> None:
         proc = subprocess.run(list(argv), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180,
                               check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        return _lines(proc.stdout + "\n" + proc.stderr)
+        return warning_lines(proc.stdout + "\n" + proc.stderr)
 
     want = run("ansible", "localhost", "-i", "localhost,", "-c", "local", "-m", "ftl.dep.noisy")
     assert want == [

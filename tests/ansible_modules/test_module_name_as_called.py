@@ -10,13 +10,13 @@ The oracle is ``ansible`` with the JSON callback on the same calls.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from collhelp import json_env
 
 pytestmark = [pytest.mark.ansible,
               pytest.mark.skipif(shutil.which("ansible") is None, reason="ansible-core not installed")]
@@ -26,14 +26,6 @@ from ansible.module_utils.basic import AnsibleModule
 m = AnsibleModule(argument_spec={}, supports_check_mode=True)
 m.exit_json(changed=False, called=m._name)
 """
-
-
-def _env(root: Path, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(root), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json")
-    return env
 
 
 def _ansible(env: dict[str, str], cwd: Path, module: str, args: str, check: bool) -> dict:
@@ -61,7 +53,7 @@ def test_module_name_is_the_called_name_as_ansible_passes_it(tmp_path: Path) -> 
     (cdir / "meta" / "runtime.yml").write_text("plugin_routing:\n  modules:\n    old_name:\n"
                                                "      redirect: ftl.named.echo\n")
     (cdir / "plugins" / "modules" / "echo.py").write_text(ECHO)
-    env = _env(root, tmp_path)
+    env = json_env(root, tmp_path)
     for name in ("ftl.named.old_name", "ftl.named.echo"):
         want = _ansible(env, tmp_path, name, "", False)["called"]
         assert want == name

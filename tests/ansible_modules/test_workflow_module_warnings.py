@@ -6,7 +6,7 @@ job log records them and the console's Logs pane shows them. Now each text is pr
 per command, in Ansible's words (``[WARNING]: ...``, ``[DEPRECATION WARNING]: ...``):
 ``play`` on stderr as ansible-playbook does, ``jobs logs`` among the log's lines. The
 oracle is ansible-playbook on a playbook with the same two modules on the same two hosts
-(tests/ansible_modules/test_module_deprecations.py has the module); a client of a live
+(tests/ansible_modules/collhelp.py has the module); a client of a live
 owner (a real daemon) prints the same as the command alone. ``ftl-tui run`` printed each
 text once per host; ``ansible`` prints it once.
 """
@@ -20,41 +20,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from collhelp import noisy_collection, warning_lines
 from daemonhelp import FTL, serving_daemon
 
 pytestmark = [pytest.mark.ansible,
               pytest.mark.skipif(shutil.which("ansible") is None, reason="ansible-core not installed")]
 
-MODULE = """#!/usr/bin/python
-from ansible.module_utils.basic import AnsibleModule
-m = AnsibleModule(argument_spec={}, supports_check_mode=True)
-m.warn('careful now')
-m.deprecate('old option', version='9.0.0', collection_name='ftl.dep')
-m.deprecate('older option!', date='2030-01-01', collection_name='ftl.dep')
-m.exit_json(changed=False)
-"""
-HINT = "Deprecation warnings can be disabled"
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines()
-            if line.startswith(("[WARNING]", "[DEPRECATION WARNING]")) and HINT not in line]
-
-
-def _collection(root: Path) -> None:
-    cdir = root / "ansible_collections" / "ftl" / "dep"
-    (cdir / "plugins" / "modules").mkdir(parents=True)
-    (cdir / "galaxy.yml").write_text("namespace: ftl\nname: dep\nversion: 1.0.0\n")
-    (cdir / "plugins" / "modules" / "noisy.py").write_text(MODULE)
-    (cdir / "plugins" / "modules" / "old_noisy.py").write_text(MODULE)
-    (cdir / "meta").mkdir()
-    (cdir / "meta" / "runtime.yml").write_text("plugin_routing:\n  modules:\n    old_noisy:\n      deprecation:\n"
-                                               "        removal_version: 5.0.0\n"
-                                               "        warning_text: Use ftl.dep.noisy instead.\n")
-
-
 def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _collection(tmp_path / "colls")
+    noisy_collection(tmp_path / "colls")
     inventory = tmp_path / "two.ini"
     inventory.write_text("".join(f"{h} ansible_connection=local ansible_python_interpreter={sys.executable}\n"
                                  for h in ("a", "b")))
@@ -75,9 +48,9 @@ def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: p
         assert proc.returncode == code, proc.stdout + proc.stderr
         return proc
 
-    want = _lines(run("ansible-playbook", "-i", str(inventory), "two.yml").stderr)
+    want = warning_lines(run("ansible-playbook", "-i", str(inventory), "two.yml").stderr)
     assert len(want) == 4 and len(set(want)) == 4, want  # two hosts, two tasks: each text once
-    adhoc = _lines(run("ansible", "all", "-i", str(inventory), "-m", "ftl.dep.noisy").stderr)
+    adhoc = warning_lines(run("ansible", "all", "-i", str(inventory), "-m", "ftl.dep.noisy").stderr)
     assert len(adhoc) == 3 and len(set(adhoc)) == 3, adhoc  # two hosts: each text once
 
     def ftl(state: Path, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -86,19 +59,19 @@ def test_workflow_warnings_once_in_ansibles_words(tmp_path: Path, monkeypatch: p
     def check(state: Path, job: str) -> None:
         played = ftl(state, "play", "-i", str(inventory), "wf.yml")
         assert f"job {job}: succeeded" in played.stdout, played.stdout
-        assert sorted(_lines(played.stderr)) == sorted(want), played.stderr  # on stderr, as ansible-playbook
-        assert _lines(played.stdout) == []
+        assert sorted(warning_lines(played.stderr)) == sorted(want), played.stderr  # on stderr, as ansible-playbook
+        assert warning_lines(played.stdout) == []
         for follow in ((), ("-f",)):
             logs = ftl(state, "jobs", "logs", job, *follow)
-            assert sorted(_lines(logs.stdout)) == sorted(want), (follow, logs.stdout)
+            assert sorted(warning_lines(logs.stdout)) == sorted(want), (follow, logs.stdout)
         ran = ftl(state, "run", "-i", str(inventory), "all", "-m", "ftl.dep.noisy")  # it printed each per host
-        assert _lines(ran.stderr) == adhoc and "note:" not in ran.stderr, ran.stderr  # owned: the owner's job
+        assert warning_lines(ran.stderr) == adhoc and "note:" not in ran.stderr, ran.stderr  # owned: the owner's job
 
     check(tmp_path / "alone", "1")  # this process runs the queue
     # a playbook job's log: each host's lines, a deprecation under its own label (it read '[WARNING]: ')
     ftl(tmp_path / "alone", "play", "-i", str(inventory), "two.yml")  # job 2
     logged = ftl(tmp_path / "alone", "jobs", "logs", "2").stdout
-    assert set(_lines("\n".join(line.split(" | ", 1)[-1] for line in logged.splitlines()))) == set(want), logged
+    assert set(warning_lines("\n".join(line.split(" | ", 1)[-1] for line in logged.splitlines()))) == set(want), logged
     owner = serving_daemon(tmp_path / "owned", inventory=str(inventory))
     next(owner)
     try:

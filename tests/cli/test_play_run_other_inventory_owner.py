@@ -11,40 +11,28 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from daemonhelp import FTL, serving_daemon
-
-
-@pytest.fixture
-def owner(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    yield from serving_daemon(tmp_path / "state")
-
-
-def _ftl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FTL, *args, "--state-dir", str(tmp_path / "state")], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=tmp_path)
+from ownerhelp import daemon_owner, ftl_at  # noqa: F401 (daemon_owner: the fixture owner)
 
 
 def test_play_on_another_inventory_is_refused_naming_both(tmp_path: Path, owner: subprocess.Popen[str]) -> None:
     (tmp_path / "other.ini").write_text(f"l1 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     (tmp_path / "site.yml").write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n")
-    played = _ftl(tmp_path, "play", "-i", "other.ini", "site.yml")
+    played = ftl_at(tmp_path, "play", "-i", "other.ini", "site.yml")
     assert played.returncode == 4, played.stderr
     err = played.stderr
     assert f"the owner (pid {owner.pid})" in err and "serves inventory localhost," in err, err
     assert "this play names other.ini" in err and "-i localhost," in err and "another --state-dir" in err, err
     assert "open it read-only or wait" not in err, err
-    assert json.loads(_ftl(tmp_path, "jobs", "list", "--json").stdout) == []  # nothing queued
+    assert json.loads(ftl_at(tmp_path, "jobs", "list", "--json").stdout) == []  # nothing queued
 
 
 def test_run_on_another_inventory_runs_here_and_says_so(tmp_path: Path, owner: subprocess.Popen[str]) -> None:
     (tmp_path / "other.ini").write_text(f"l1 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
-    ran = _ftl(tmp_path, "run", "-i", "other.ini", "l1", "-m", "ping")
+    ran = ftl_at(tmp_path, "run", "-i", "other.ini", "l1", "-m", "ping")
     assert ran.returncode == 0, ran.stderr
     assert "l1 | SUCCESS" in ran.stdout
     assert f"note: the owner (pid {owner.pid})" in ran.stderr and "this run names other.ini" in ran.stderr
     assert "runs in this process, not as the owner's job" in ran.stderr, ran.stderr
-    assert json.loads(_ftl(tmp_path, "jobs", "list", "--json").stdout) == []
+    assert json.loads(ftl_at(tmp_path, "jobs", "list", "--json").stdout) == []

@@ -12,21 +12,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemonhelp import FTL, serving_daemon
-
-
-@pytest.fixture
-def owner(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    yield from serving_daemon(tmp_path / "state")
-
-
-def _ftl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FTL, *args, "--state-dir", str(tmp_path / "state")], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=tmp_path)
+from ownerhelp import daemon_owner, ftl_at  # noqa: F401 (daemon_owner: the fixture owner)
 
 
 def _assert_refused_naming_both(err: str, pid: int, action: str) -> None:
@@ -45,8 +34,8 @@ def test_refused_naming_both_inventories(tmp_path: Path, owner: subprocess.Popen
                                          action: str, code: int) -> None:
     (tmp_path / "other.ini").write_text(f"l1 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     (tmp_path / "flow.yml").write_text("name: f\nhosts: all\nsteps:\n  - name: a\n    module: ping\n")
-    done = _ftl(tmp_path, *argv)
+    done = ftl_at(tmp_path, *argv)
     assert done.returncode == code, (done.returncode, done.stderr)
     _assert_refused_naming_both(done.stderr, owner.pid, action)
     assert done.stdout == ""
-    assert json.loads(_ftl(tmp_path, "jobs", "list", "--json").stdout) == []  # nothing queued, nothing run
+    assert json.loads(ftl_at(tmp_path, "jobs", "list", "--json").stdout) == []  # nothing queued, nothing run
