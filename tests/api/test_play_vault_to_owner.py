@@ -113,3 +113,16 @@ def test_play_ask_vault_pass_through_an_owner_asks_once_and_the_owner_runs_it(tm
     assert [j["state"] for j in json.loads(jobs.stdout)] == ["succeeded"], jobs.stdout
     assert PASSWORD not in daemon_out + daemon_err and VALUE not in daemon_out + daemon_err
     assert PASSWORD not in _state_text(state) and VALUE not in _state_text(state)
+
+
+def test_a_workflow_with_a_vault_password_file_is_the_owners_job_and_decrypts(tmp_path: Path) -> None:
+    inv = _project(tmp_path)
+    (tmp_path / "wf.yml").write_text("name: vaulted\nhosts: h1\nsteps:\n  - name: say\n    module: command\n"
+                                     "    args: \"echo len={{ token | length }}\"\n")
+    argv = ["play", "wf.yml", "-i", str(inv), "--vault-password-file", "pw.txt"]
+    alone = _cli(tmp_path, [*argv, "--state-dir", str(tmp_path / "alone")], _env())
+    client, jobs, daemon_said = _through_owner(tmp_path, inv, argv, _env())
+    assert alone.returncode == 0 and f"len={len(VALUE)}" in alone.stdout, alone.stdout + alone.stderr
+    assert (client.returncode, client.stdout) == (alone.returncode, alone.stdout), client.stdout + client.stderr
+    assert [j["state"] for j in jobs] == ["succeeded"], jobs
+    assert PASSWORD not in daemon_said and VALUE not in daemon_said
