@@ -16,7 +16,7 @@ from typing import Any
 
 from ftltui.errors import InventoryError, Location
 from ftltui.inventory.yaml_loader import load_data, read_text
-from ftltui.vault import VaultKeyring
+from ftltui.vault import VaultKeyring, VaultValue
 
 EXTENSIONS = ("", ".yml", ".yaml", ".json")
 
@@ -69,10 +69,11 @@ def _load_cached(file: str, _mtime: int, vault: VaultKeyring | None, _generation
     data: Any = load_data(text, file, vault) if text.strip() else None
     if data is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or isinstance(data, VaultValue):  # a !vault value is a dict only underneath
         pos = getattr(data, "pos", (1, 1))
+        kind = "vault value" if isinstance(data, VaultValue) else type(data).__name__
         raise InventoryError(
-            f"expected a mapping of variable names to values, got a {type(data).__name__}",
+            f"expected a mapping of variable names to values, got a {kind}",
             Location(file, *pos),
         )
     for key in data:

@@ -202,14 +202,20 @@ def _loc(file: str, pos: Pos | None) -> Location:
 
 
 def _type_name(value: Any) -> str:
-    return {MarkedDict: "mapping", MarkedList: "list", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
-        type(value), type(value).__name__
-    )
+    return {MarkedDict: "mapping", MarkedList: "list", str: "string", bool: "boolean", int: "integer", float: "number",
+            VaultValue: "vault value"}.get(type(value), type(value).__name__)
+
+
+def _is_mapping(value: Any) -> bool:
+    """A mapping of the inventory's structure. A ``!vault`` value is a dict underneath (its
+    envelope) but a scalar to the user: iterating it raises its vault error, so it must read as
+    "not a mapping" here, as ansible-inventory refuses it."""
+    return isinstance(value, dict) and not isinstance(value, VaultValue)
 
 
 def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
     """Feed a parsed YAML inventory (top level: group name -> group body) into ``builder``."""
-    if not isinstance(data, dict):
+    if not _is_mapping(data):
         raise InventoryError(
             f"expected a mapping of group names (e.g. 'all:') at the top level, got a {_type_name(data)}",
             _loc(file, getattr(data, "pos", (1, 1))),
@@ -223,7 +229,7 @@ def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
     for name in data:
         pos = data.key_pos.get(name) if isinstance(data, MarkedDict) else None
         body = data[name]
-        if body is not None and not isinstance(body, dict):
+        if body is not None and not _is_mapping(body):
             # People park YAML anchors here (``x-common: &c [...]``); Ansible warns and skips.
             builder.warn(
                 f"skipping top-level key {name!r}: not a group (expected a mapping with hosts:/children:/vars:, "
@@ -237,7 +243,7 @@ def parse_yaml_inventory(data: Any, file: str, builder: Builder) -> None:
 def _parse_group(name: Any, body: Any, file: str, pos: Pos | None, builder: Builder) -> str:
     if not isinstance(name, str) or not name:
         raise InventoryError(f"expected a group name (a non-empty string), got {name!r}", _loc(file, pos))
-    if body is not None and not isinstance(body, dict):
+    if body is not None and not _is_mapping(body):
         raise InventoryError(
             f"expected group '{name}' to be a mapping with hosts:/children:/vars:, got a {_type_name(body)}",
             _loc(file, pos),
@@ -258,7 +264,7 @@ def _parse_group(name: Any, body: Any, file: str, pos: Pos | None, builder: Buil
             value = {value: None}  # Ansible accepts "hosts: web1" (one host / child / var)
         if value is None:
             continue
-        if not isinstance(value, dict):
+        if not _is_mapping(value):
             raise InventoryError(
                 f"expected '{key}' of group '{name}' to be a mapping, got a {_type_name(value)}",
                 _loc(file, vpos),
@@ -286,7 +292,7 @@ def _parse_host(group: str, pattern: Any, hvars: Any, file: str, pos: Pos | None
         raise InventoryError(
             f"host name {pattern!r} must be a string; enclose numbers in quotation marks", _loc(file, pos)
         )
-    if hvars is not None and not isinstance(hvars, dict):
+    if hvars is not None and not _is_mapping(hvars):
         vpos = parent.value_pos.get(pattern) if isinstance(parent, MarkedDict) else pos
         raise InventoryError(
             f"expected the vars of host '{pattern}' to be a mapping (or empty), got a {_type_name(hvars)}",

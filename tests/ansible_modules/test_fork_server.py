@@ -54,6 +54,18 @@ def colls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield mods
 
 
+@pytest.fixture
+def short(tmp_path: Path) -> Iterator[Path]:
+    """A short directory for a server's socket: under pytest's numbered, per-worker tmp_path the
+    socket path passes sockaddr_un's 107 bytes once the run counter has four digits
+    (pytest-1074/popen-gw0/...), and the client then rightly declines the fork server (None)."""
+    top = Path(tempfile.mkdtemp(prefix="fs", dir="/tmp"))
+    try:
+        yield top
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def _gate_pid(f: Ftl) -> int:
     gates = list(f.executor._runners["local"]._become._gates.values())
     assert len(gates) == 1
@@ -141,8 +153,8 @@ def _gone(pid: int, seconds: float = 30.0) -> bool:
     return False
 
 
-def test_private_server_runs_with_the_callers_umask_and_directory(colls: Path, tmp_path: Path) -> None:
-    p = Private(tmp_path / "cache", colls)
+def test_private_server_runs_with_the_callers_umask_and_directory(colls: Path, tmp_path: Path, short: Path) -> None:
+    p = Private(short / "cache", colls)
     first, second = p.run(), p.run()
     assert first and second and first["ppid"] == second["ppid"] and first["pid"] != second["pid"]
     assert (first["umask"], first["cwd"], first["left"], second["left"]) == (0o027, str(p.root), None, None)
@@ -151,8 +163,8 @@ def test_private_server_runs_with_the_callers_umask_and_directory(colls: Path, t
     assert _gone(first["ppid"])
 
 
-def test_stale_socket_and_replaced_base_start_a_fresh_server(colls: Path, tmp_path: Path) -> None:
-    p = Private(tmp_path / "cache", colls)
+def test_stale_socket_and_replaced_base_start_a_fresh_server(colls: Path, tmp_path: Path, short: Path) -> None:
+    p = Private(short / "cache", colls)
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(str(p.root / f"fs-{p.key}.sock"))  # a socket file nobody listens on (a crashed server's)
     dead.close()
@@ -168,8 +180,8 @@ def test_stale_socket_and_replaced_base_start_a_fresh_server(colls: Path, tmp_pa
     assert _gone(second["ppid"])
 
 
-def test_idle_server_exits_and_a_new_one_starts_on_demand(colls: Path, tmp_path: Path) -> None:
-    p = Private(tmp_path / "cache", colls, idle=0.2)
+def test_idle_server_exits_and_a_new_one_starts_on_demand(colls: Path, tmp_path: Path, short: Path) -> None:
+    p = Private(short / "cache", colls, idle=0.2)
     first = p.run()
     assert first is not None and _gone(first["ppid"])
     assert not (p.root / f"fs-{p.key}.sock").exists()
@@ -178,8 +190,8 @@ def test_idle_server_exits_and_a_new_one_starts_on_demand(colls: Path, tmp_path:
     assert _gone(second["ppid"])
 
 
-def test_a_server_that_cannot_warm_up_hands_the_call_back(colls: Path, tmp_path: Path) -> None:
-    p = Private(tmp_path / "cache", colls, key="broken")
+def test_a_server_that_cannot_warm_up_hands_the_call_back(colls: Path, tmp_path: Path, short: Path) -> None:
+    p = Private(short / "cache", colls, key="broken")
     p.client.warm = ["ansible.module_utils.ftl_not_in_the_bundle"]  # the warm-up import fails
     assert p.run() is None  # the gate then warms itself and reports the import error, as before
     assert not (p.root / "fs-broken.sock").exists()
@@ -235,7 +247,7 @@ def _refused(colls: Path, top: Path) -> None:
     assert _gone(first["ppid"])
 
 
-def test_cancel_while_the_server_warms_up(colls: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_while_the_server_warms_up(colls: Path, tmp_path: Path, short: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A task cancelled (timeout, Ctrl-C) before its server is ready returns at once; nothing ran."""
     slow = tmp_path / "slowpath"
     slow.mkdir()
@@ -243,7 +255,7 @@ def test_cancel_while_the_server_warms_up(colls: Path, tmp_path: Path, monkeypat
     (slow / "ftl_slow_warm.py").write_text(
         f"import os, time\nwhile not os.path.exists({str(release)!r}):\n    time.sleep(0.05)\n")
     monkeypatch.setenv("PYTHONPATH", str(slow))  # the server's environment is its starter's
-    p = Private(tmp_path / "cache", colls, key="slowwarm")
+    p = Private(short / "cache", colls, key="slowwarm")
     p.client.warm = [*p.client.warm, "ftl_slow_warm"]
     cancel = threading.Event()
     out: list[Any] = []
@@ -269,11 +281,11 @@ def test_no_server_when_turned_off(colls: Path, monkeypatch: pytest.MonkeyPatch)
         f.close()
 
 
-def test_a_server_that_dies_mid_call_fails_that_call_and_takes_its_module_along(colls: Path, tmp_path: Path) -> None:
+def test_a_server_that_dies_mid_call_fails_that_call_and_takes_its_module_along(colls: Path, tmp_path: Path, short: Path) -> None:
     import signal
 
     marker = tmp_path / "nap.pid"
-    p = Private(tmp_path / "cache", colls, module="ftl.fs.nap", tag=str(marker))
+    p = Private(short / "cache", colls, module="ftl.fs.nap", tag=str(marker))
     out: list[Any] = []
 
     def call() -> None:

@@ -46,11 +46,19 @@ class SchedulesTable(NavTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
-        for name in COLUMNS:
-            self.add_column(name, key=name.lower())
+        self._columns()
+
+    def _columns(self) -> None:
+        """The columns, once. The rows can come first: the schedule worker's first read may
+        finish before this table is mounted (two quick ``:schedule add`` at start), and rows
+        without columns are refused ("More values provided than there are columns")."""
+        if not self.columns:
+            for name in COLUMNS:
+                self.add_column(name, key=name.lower())
 
     def show(self, rows: list[ScheduleRow]) -> None:
         """Replace the rows, keeping the cursor on the same schedule when it is still there."""
+        self._columns()
         current = self.current_id()
         self.clear()
         for r in rows:
