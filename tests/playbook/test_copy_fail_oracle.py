@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from runner_oracle import tree
-from text_oracle import ansible_text, from_play, ftl_text, inventory
+from text_oracle import both, from_play, inventory
 
 pytestmark = [pytest.mark.skipif(shutil.which("ansible-playbook") is None,
                                  reason="ansible-playbook (the oracle) is not installed"),
@@ -23,10 +23,7 @@ PLAYBOOK = Path(__file__).parent / "corpus" / "gaps" / "copy_fail" / "pb.yml"
 
 def test_failed_copy_and_template_results_as_ansible(tmp_path: Path) -> None:
     inv = inventory(tmp_path, {"h1": ""})
-    for side in ("ansible", "ftl"):
-        (tmp_path / side).mkdir()
-    a_rc, a_text = ansible_text(PLAYBOOK, inv, tmp_path / "ansible")
-    f_rc, f_text = ftl_text(PLAYBOOK, inv, tmp_path / "ftl")
+    a_rc, a_text, f_rc, f_text = both(PLAYBOOK, inv, tmp_path)
     assert '"checksum": "' in a_text and '"stdout_lines": []' in a_text, a_text  # the oracle's words
     assert from_play(f_text, tmp_path / "ftl") == from_play(a_text, tmp_path / "ansible")
     assert tree(tmp_path / "ftl") == tree(tmp_path / "ansible")

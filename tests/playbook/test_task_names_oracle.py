@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from runner_oracle import tree
-from text_oracle import ansible_text, from_play, ftl_text, inventory
+from text_oracle import both, from_play, inventory
 
 pytestmark = [pytest.mark.skipif(shutil.which("ansible-playbook") is None,
                                  reason="ansible-playbook (the oracle) is not installed"),
@@ -24,10 +24,7 @@ PLAYBOOK = Path(__file__).parent / "corpus" / "gaps" / "task_names" / "pb.yml"
 
 def test_task_names_are_templated_as_ansible_playbook(tmp_path: Path) -> None:
     inv = inventory(tmp_path, {"h1": "hv=one", "h2": "hv=two"})
-    for side in ("ansible", "ftl"):
-        (tmp_path / side).mkdir()
-    a_rc, a_text = ansible_text(PLAYBOOK, inv, tmp_path / "ansible")
-    f_rc, f_text = ftl_text(PLAYBOOK, inv, tmp_path / "ftl")
+    a_rc, a_text, f_rc, f_text = both(PLAYBOOK, inv, tmp_path)
     assert "TASK [included a]" in a_text and "TASK [host one of h1]" in a_text, a_text  # the oracle's words
     assert "TASK [step << error 1 - 'item' is undefined >>]" in a_text, a_text
     assert from_play(f_text) == from_play(a_text)

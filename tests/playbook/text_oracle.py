@@ -60,3 +60,13 @@ def from_play(text: str, out: Path | None = None) -> list[str]:
     lines = (text.replace(str(out), "OUT") if out else text).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("PLAY ["))
     return [line.rstrip() for line in lines[start:]]
+
+
+def both(playbook: Path, inv: Path, tmp: Path) -> tuple[int, str, int, str]:
+    """ansible-playbook's run then ftl-tui's, each writing under its own ``tmp/ansible`` or
+    ``tmp/ftl``: (ansible's exit, its text, ftl-tui's exit, its text)."""
+    for side in ("ansible", "ftl"):
+        (tmp / side).mkdir()
+    a_rc, a_text = ansible_text(playbook, inv, tmp / "ansible")
+    f_rc, f_text = ftl_text(playbook, inv, tmp / "ftl")
+    return a_rc, a_text, f_rc, f_text
