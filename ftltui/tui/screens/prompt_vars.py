@@ -22,16 +22,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ftltui.playbook.vars_prompt import PromptSpec
 from ftltui.tui.screens.form import FORM_CSS
 
-
-@dataclass(frozen=True)
-class Prompt:
-    name: str
-    text: str
-    private: bool = True
-    default: str | None = None
-    confirm: bool = False
+# One entry as the run parses it (Ansible's booleans); the dialog reads name, text, private,
+# default and confirm, and the run applies encrypt/salt/unsafe to the answers.
+Prompt = PromptSpec
 
 
 @dataclass
@@ -58,8 +54,7 @@ def playbook_prompts(path: str, extra_vars: dict[str, Any], **load_options: Any)
             name = str(entry.get("name"))
             if name in extra_vars or name in out:
                 continue
-            spec = prompt_spec(entry)  # Ansible's booleans; encrypt/unsafe are the run's
-            out[name] = Prompt(name, spec.text, spec.private, spec.default, spec.confirm)
+            out[name] = prompt_spec(entry)
     return list(out.values())
 
 
